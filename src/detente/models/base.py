@@ -1,0 +1,119 @@
+"""The one interface every model implements, and the registry.
+
+A model is a pure function ``run(arrays, options, rng) -> Trajectory``:
+
+* ``arrays`` is a :class:`~detente.scenario.arrays.ScenarioArrays` (inputs shaped
+  (draws, issues, actors));
+* ``options`` is an instance of the model's own pydantic ``Options`` class (validated, with
+  documented defaults);
+* ``rng`` is a seeded :class:`numpy.random.Generator` (only stochastic models use it);
+* the returned :class:`Trajectory` holds the forecast per draw and issue, and, for models with
+  rounds, what happened in each round.
+
+Models never read files, print or plot. :func:`detente.runner.run` turns a Trajectory into a
+:class:`~detente.result.Result` with provenance (seed, version, input hash, options).
+
+>>> from detente.models import registry
+>>> "mean" in registry.names()
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from detente.errors import ModelError
+
+
+class Options(BaseModel):
+    """Base class of model options: unknown keys are errors, every field has a default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass
+class Trajectory:
+    """What a model returns.
+
+    forecast
+        (draws, issues): the model's point forecast for each draw, on each issue's own scale.
+    positions
+        (draws, rounds + 1, issues, actors) actor positions after each round (round 0 = input);
+        ``None`` for models without rounds.
+    series
+        named per-round summaries, each (draws, rounds + 1, issues), e.g. ``"median"``, ``"mean"``.
+    rounds
+        (draws,) number of rounds each draw ran (rounds past it repeat the final state).
+    stopped_by
+        (draws,) which stopping rule ended each draw (e.g. ``"max_rounds"``, ``"converged"``).
+    extras
+        anything model-specific (arrays or JSON-able values), e.g. settlement-time distributions.
+    """
+
+    forecast: np.ndarray
+    positions: np.ndarray | None = None
+    series: dict[str, np.ndarray] = field(default_factory=dict)
+    rounds: np.ndarray | None = None
+    stopped_by: np.ndarray | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+RunFn = Callable[[Any, Any, np.random.Generator], Trajectory]
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A registered model: its name, one-line summary, options class and run function."""
+
+    name: str
+    summary: str
+    options: type[Options]
+    run: RunFn
+    has_rounds: bool = False
+    stochastic: bool = False
+    multi_issue: bool = False  # issues interact (exchange, smp, war); else each issue is separate
+    variants: dict[str, dict[str, Any]] = field(default_factory=dict)  # named option presets
+
+    def make_options(self, values: dict[str, Any] | None = None, variant: str | None = None) -> Options:
+        """Validate options, starting from a named variant's preset when given."""
+        merged: dict[str, Any] = {}
+        if variant is not None:
+            if variant not in self.variants:
+                raise ModelError(
+                    f"model {self.name!r} has no variant {variant!r}; variants: {', '.join(self.variants) or 'none'}"
+                )
+            merged.update(self.variants[variant])
+        merged.update(values or {})
+        return self.options.model_validate(merged)
+
+
+class Registry:
+    """Name -> :class:`ModelSpec`. Model modules register themselves on import."""
+
+    def __init__(self) -> None:
+        self._specs: dict[str, ModelSpec] = {}
+
+    def register(self, spec: ModelSpec) -> ModelSpec:
+        if spec.name in self._specs:
+            raise ModelError(f"model {spec.name!r} registered twice")
+        self._specs[spec.name] = spec
+        return spec
+
+    def get(self, name: str) -> ModelSpec:
+        try:
+            return self._specs[name]
+        except KeyError:
+            raise ModelError(f"unknown model {name!r}; available: {', '.join(self.names())}") from None
+
+    def names(self) -> list[str]:
+        return list(self._specs)
+
+    def specs(self) -> list[ModelSpec]:
+        return list(self._specs.values())
+
+
+registry = Registry()

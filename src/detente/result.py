@@ -1,0 +1,119 @@
+"""The result of running one model on one scenario, with its provenance.
+
+Like SciPy's ``OptimizeResult``, a :class:`Result` is a plain record: the forecast per issue (the
+median over draws), its 80 % interval when there are draws, the per-round trajectory for models
+with rounds, and what produced it: model, options, seed, draws, detente version, SHA-256 of the
+validated input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from detente.models.base import Trajectory
+
+
+@dataclass
+class Result:
+    model: str
+    variant: str | None
+    options: dict[str, Any]
+    seed: int
+    draws: int
+    version: str
+    input_sha256: str
+    scenario_name: str
+    issue_ids: list[str]
+    actor_ids: list[str]
+    trajectory: Trajectory
+    elapsed_s: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    # -- summaries over draws -------------------------------------------------------------
+    @property
+    def forecast(self) -> dict[str, float]:
+        """Median over draws of the per-draw forecast, per issue."""
+        med = np.nanmedian(self.trajectory.forecast, axis=0)
+        return {i: float(v) for i, v in zip(self.issue_ids, med)}
+
+    def quantiles(self, q: tuple[float, ...] = (0.1, 0.9)) -> dict[str, list[float]]:
+        qs = np.nanquantile(self.trajectory.forecast, q, axis=0)  # (len(q), issues)
+        return {i: [float(v) for v in qs[:, k]] for k, i in enumerate(self.issue_ids)}
+
+    @property
+    def interval(self) -> dict[str, list[float]] | None:
+        """The 80 % interval (p10, p90) of the forecast over draws; ``None`` without draws."""
+        return self.quantiles((0.1, 0.9)) if self.draws > 1 else None
+
+    def series_summary(self) -> dict[str, dict[str, dict[str, list[float]]]]:
+        """Per named series and issue: per-round median, p10 and p90 over draws."""
+        out: dict[str, dict[str, dict[str, list[float]]]] = {}
+        for name, arr in self.trajectory.series.items():
+            q = np.nanquantile(arr, [0.1, 0.5, 0.9], axis=0)  # (3, rounds+1, issues)
+            out[name] = {
+                issue: {"p10": _list(q[0, :, k]), "median": _list(q[1, :, k]), "p90": _list(q[2, :, k])}
+                for k, issue in enumerate(self.issue_ids)
+            }
+        return out
+
+    def to_dict(self, full: bool = False) -> dict[str, Any]:
+        """JSON-able record. ``full`` adds every draw's forecast and the actors' positions by round."""
+        t = self.trajectory
+        d: dict[str, Any] = {
+            "model": self.model,
+            "variant": self.variant,
+            "options": self.options,
+            "seed": self.seed,
+            "draws": self.draws,
+            "version": self.version,
+            "input_sha256": self.input_sha256,
+            "scenario": self.scenario_name,
+            "elapsed_s": round(self.elapsed_s, 4),
+            "forecast": self.forecast,
+        }
+        if self.draws > 1:
+            d["interval"] = self.interval
+        if t.series:
+            d["trajectory"] = self.series_summary()
+        if t.rounds is not None:
+            d["rounds"] = _counts(t.rounds)
+        if t.stopped_by is not None:
+            d["stopped_by"] = _counts(t.stopped_by)
+        if t.extras:
+            d["extras"] = {k: _jsonable(v) for k, v in t.extras.items() if not k.startswith("_")}
+        if self.notes:
+            d["notes"] = self.notes
+        if full:
+            d["forecast_draws"] = {i: _list(t.forecast[:, k]) for k, i in enumerate(self.issue_ids)}
+            if t.positions is not None and self.draws == 1:
+                d["positions"] = {
+                    issue: {a: _list(t.positions[0, :, k, j]) for j, a in enumerate(self.actor_ids)}
+                    for k, issue in enumerate(self.issue_ids)
+                }
+        return d
+
+
+def _list(a: np.ndarray) -> list[float | None]:
+    return [None if not np.isfinite(v) else round(float(v), 10) for v in np.asarray(a, dtype=float)]
+
+
+def _counts(a: np.ndarray) -> dict[str, int]:
+    vals, counts = np.unique(np.asarray(a).astype(str), return_counts=True)
+    return {str(v): int(c) for v, c in zip(vals, counts)}
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, np.ndarray):
+        if v.dtype.kind in "fc":
+            return np.where(np.isfinite(v), np.round(v, 10), None).tolist()
+        return v.tolist()
+    if isinstance(v, (np.floating, np.integer, np.bool_)):
+        return v.item()
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    return v

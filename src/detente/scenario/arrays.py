@@ -1,0 +1,187 @@
+"""From a validated :class:`Scenario` to the arrays every model works on.
+
+All models take a :class:`ScenarioArrays`: inputs shaped (draws, issues, actors). Draw 0 of a run
+without uncertainty holds the point values. Actors without a stance on an issue are marked
+``False`` in ``present`` (issues, actors); they carry the issue's midpoint as position and zero
+salience and capability, so weighted sums ignore them without NaN checks.
+
+>>> from detente.scenario.model import Scenario
+>>> s = Scenario.model_validate({"name": "t", "actors": [{"id": "A"}, {"id": "B", "capability": 3}],
+...     "issues": [{"id": "x"}], "stances": [{"actor": "A", "issue": "x", "position": 10},
+...     {"actor": "B", "issue": "x", "position": {"low": 50, "high": 70}, "salience": 0.5}]})
+>>> arr = ScenarioArrays.from_scenario(s)
+>>> arr.position.shape, arr.position[0, 0].tolist(), arr.capability[0, 0].tolist()
+((1, 1, 2), [10.0, 60.0], [1.0, 3.0])
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from detente.scenario.model import Scenario
+from detente.scenario.uncertain import is_uncertain, point
+from detente.uncertainty.sampling import InputSpace
+
+
+@dataclass(frozen=True)
+class ScenarioArrays:
+    """Model inputs. ``position``, ``salience``, ``capability``: float arrays (draws, issues, actors)."""
+
+    actor_ids: tuple[str, ...]
+    issue_ids: tuple[str, ...]
+    position: np.ndarray
+    salience: np.ndarray
+    capability: np.ndarray
+    present: np.ndarray  # (issues, actors) bool
+    scale_min: np.ndarray  # (issues,)
+    scale_max: np.ndarray  # (issues,)
+    status_quo: np.ndarray  # (issues,), NaN where not given
+    options: dict = field(default_factory=dict)  # scenario-level model options, by model name
+
+    @property
+    def draws(self) -> int:
+        return self.position.shape[0]
+
+    @property
+    def n_issues(self) -> int:
+        return self.position.shape[1]
+
+    @property
+    def n_actors(self) -> int:
+        return self.position.shape[2]
+
+    @property
+    def scale_range(self) -> np.ndarray:
+        return self.scale_max - self.scale_min
+
+    def normalized_position(self) -> np.ndarray:
+        """Positions mapped to [0, 1] on each issue's scale."""
+        return (self.position - self.scale_min[:, None]) / self.scale_range[:, None]
+
+    def from_unit(self, x: np.ndarray, axis_issue: int = -1) -> np.ndarray:
+        """Map values on [0, 1] back to each issue's scale; ``axis_issue`` is the issue axis of x."""
+        shape = [1] * x.ndim
+        shape[axis_issue] = -1
+        return self.scale_min.reshape(shape) + x * self.scale_range.reshape(shape)
+
+    def weights(self) -> np.ndarray:
+        """capability x salience, zero where an actor has no stance."""
+        return self.capability * self.salience * self.present
+
+    def chunk(self, start: int, stop: int) -> "ScenarioArrays":
+        """Draws ``start:stop`` (used to bound memory)."""
+        return replace(
+            self,
+            position=self.position[start:stop],
+            salience=self.salience[start:stop],
+            capability=self.capability[start:stop],
+        )
+
+    @classmethod
+    def from_scenario(
+        cls, scenario: Scenario, draws: int = 1, rng: np.random.Generator | None = None
+    ) -> "ScenarioArrays":
+        """Point values when ``draws == 1`` (or no rng); otherwise ``draws`` Monte Carlo draws."""
+        space, base, targets = input_space(scenario)
+        D = max(int(draws), 1)
+        pos = np.broadcast_to(base["position"], (D, *base["position"].shape)).copy()
+        sal = np.broadcast_to(base["salience"], (D, *base["salience"].shape)).copy()
+        cap = np.broadcast_to(base["capability"], (D, *base["capability"].shape)).copy()
+        if D > 1 and len(space):
+            if rng is None:
+                raise ValueError("draws > 1 needs a random generator")
+            values = space.sample(D, rng)
+            apply_values(values, targets, pos, sal, cap)
+        return cls(
+            actor_ids=tuple(scenario.actor_ids),
+            issue_ids=tuple(scenario.issue_ids),
+            position=pos,
+            salience=sal,
+            capability=cap,
+            present=base["present"],
+            scale_min=base["scale_min"],
+            scale_max=base["scale_max"],
+            status_quo=base["status_quo"],
+            options=dict(scenario.model_options),
+        )
+
+    @classmethod
+    def from_values(cls, scenario: Scenario, u: np.ndarray) -> "ScenarioArrays":
+        """Arrays for given unit-interval points ``u`` (draws, k) of :func:`input_space` (Sobol etc.)."""
+        space, base, targets = input_space(scenario)
+        D = u.shape[0]
+        pos = np.broadcast_to(base["position"], (D, *base["position"].shape)).copy()
+        sal = np.broadcast_to(base["salience"], (D, *base["salience"].shape)).copy()
+        cap = np.broadcast_to(base["capability"], (D, *base["capability"].shape)).copy()
+        apply_values(space.transform(u), targets, pos, sal, cap)
+        return cls(tuple(scenario.actor_ids), tuple(scenario.issue_ids), pos, sal, cap, base["present"],
+                   base["scale_min"], base["scale_max"], base["status_quo"], dict(scenario.model_options))
+
+
+# A target says where a sampled value goes: (array name, issue indexes, actor index).
+Target = tuple[str, tuple[int, ...], int]
+
+
+def input_space(scenario: Scenario) -> tuple[InputSpace, dict[str, np.ndarray], list[Target]]:
+    """The uncertain inputs of ``scenario``, the point-valued base arrays, and where values go."""
+    A = {a: k for k, a in enumerate(scenario.actor_ids)}
+    I = {i: k for k, i in enumerate(scenario.issue_ids)}
+    n, m = len(A), len(I)
+    smin = np.array([i.scale.min for i in scenario.issues], dtype=float)
+    smax = np.array([i.scale.max for i in scenario.issues], dtype=float)
+    sq = np.array([np.nan if i.status_quo is None else i.status_quo for i in scenario.issues], dtype=float)
+    pos = np.repeat(((smin + smax) / 2)[:, None], n, axis=1)
+    sal = np.zeros((m, n))
+    cap = np.zeros((m, n))
+    present = np.zeros((m, n), dtype=bool)
+    items: list[tuple[str, object, tuple[float, float]]] = []
+    targets: list[Target] = []
+    big = float(np.finfo(float).max)
+
+    actor_cap = {a.id: a.capability for a in scenario.actors}
+    per_issue_cap: set[str] = set()
+    for k, st in enumerate(scenario.stances):
+        i, a = I[st.issue], A[st.actor]
+        present[i, a] = True
+        pos[i, a] = point(st.position)
+        sal[i, a] = point(st.salience)
+        items.append((f"stances[{k}].position", st.position, (smin[i], smax[i])))
+        targets.append(("position", (i,), a))
+        items.append((f"stances[{k}].salience", st.salience, (0.0, 1.0)))
+        targets.append(("salience", (i,), a))
+        if st.capability is not None:
+            cap[i, a] = point(st.capability)
+            items.append((f"stances[{k}].capability", st.capability, (0.0, big)))
+            targets.append(("capability", (i,), a))
+            per_issue_cap.add(f"{i},{a}")
+    for k, actor in enumerate(scenario.actors):
+        a = A[actor.id]
+        rows = [i for i in range(m) if present[i, a] and f"{i},{a}" not in per_issue_cap]
+        cap[rows, a] = point(actor_cap[actor.id])
+        items.append((f"actors[{k}].capability", actor.capability, (0.0, big)))
+        targets.append(("capability", tuple(rows), a))
+
+    keep = [t for (name, dist, _), t in zip(items, targets) if is_uncertain(dist)]
+    space = InputSpace.from_items(items)
+    base = dict(position=pos, salience=sal, capability=cap, present=present, scale_min=smin,
+                scale_max=smax, status_quo=sq)
+    return space, base, keep
+
+
+def apply_values(values: np.ndarray, targets: list[Target], pos: np.ndarray, sal: np.ndarray,
+                 cap: np.ndarray) -> None:
+    """Write sampled ``values`` (draws, k) into the (draws, issues, actors) arrays in place."""
+    arrays = {"position": pos, "salience": sal, "capability": cap}
+    for col, (name, i, a) in enumerate(targets):
+        arrays[name][:, list(i), a] = values[:, col][:, None]
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """SHA-256 of the validated scenario's canonical JSON (the provenance of every result)."""
+    data = scenario.model_dump(mode="json", exclude={"meta"})
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

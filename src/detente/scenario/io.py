@@ -1,0 +1,337 @@
+"""Reading and writing scenario files.
+
+``load(path)`` reads any supported format (native YAML/JSON, KTAB CSV/XML, BDM actor tables,
+Decide files), validates it, and returns a :class:`Scenario`. Every problem is an
+:class:`~detente.errors.InputError` naming the file, the line where known, the field path and the
+bad value. ``save(scenario, path)`` writes atomically (temporary file, then rename).
+
+Readers for other formats live in :mod:`detente.scenario.readers` and register here with
+:func:`register_reader`.
+
+>>> import tempfile, pathlib
+>>> p = pathlib.Path(tempfile.mkdtemp()) / "s.yaml"
+>>> _ = p.write_text("name: t\\nactors: [{id: A}]\\nissues: [{id: x}]\\n"
+...                  "stances: [{actor: A, issue: x, position: 140}]\\n")
+>>> try:
+...     load(p)
+... except Exception as e:
+...     print(str(e).replace(str(p), "s.yaml"))
+s.yaml:4: stances[0].position: off the scale [0, 100] of issue 'x' (got 140)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+from pydantic import ValidationError
+
+from detente.errors import InputError, Problem
+from detente.scenario.model import Scenario
+
+Loc = tuple[Any, ...]
+
+
+# --------------------------------------------------------------------------------------------
+# reading raw text
+
+
+def read_text(path: Path) -> str:
+    """The file's text as UTF-8 (a BOM is dropped); a clear error for missing, empty or binary files."""
+    name = str(path)
+    if not path.exists():
+        raise InputError.one(name, "no such file")
+    if path.is_dir():
+        raise InputError.one(name, "is a directory, expected a scenario file")
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise InputError.one(name, "the file is empty")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise InputError.one(
+            name,
+            f"not valid UTF-8 text (byte 0x{raw[e.start]:02x} at offset {e.start}); "
+            "save the file as UTF-8",
+            line=line,
+        ) from None
+    if "\x00" in text:
+        raise InputError.one(name, "contains NUL bytes: this looks like a binary file, not a scenario")
+    return text
+
+
+# --------------------------------------------------------------------------------------------
+# validation with locations
+
+
+def loc_to_path(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+_PATH_RE = re.compile(r"^([A-Za-z_][\w]*(?:\[\d+\])?(?:\.[A-Za-z_][\w]*(?:\[\d+\])?)*)(?::\s*)(.*)$")
+_IDX_RE = re.compile(r"([A-Za-z_]\w*)|\[(\d+)\]")
+_UNION_TAGS = {"float", "Uniform", "Triangular", "Normal", "function-after", "function-before", "str", "int"}
+
+
+def path_to_loc(path: str) -> Loc:
+    return tuple(int(i) if i else n for n, i in _IDX_RE.findall(path))
+
+
+def validate(data: Any, file: str | None, lines: dict[Loc, int] | None = None) -> Scenario:
+    """Validate parsed data into a Scenario, turning pydantic errors into one clear InputError."""
+    if not isinstance(data, dict):
+        raise InputError.one(file, f"expected a mapping with name, actors, issues and stances at the top "
+                                   f"level, found {type(data).__name__}", line=1)
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(file, _problems(exc, lines or {}, data)) from None
+
+
+def _lookup(data: Any, loc: Loc) -> Any:
+    cur = data
+    for part in loc:
+        try:
+            cur = cur[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return cur
+
+
+def _line_for(lines: dict[Loc, int], loc: Loc) -> int | None:
+    loc = tuple(loc)
+    while loc:
+        if loc in lines:
+            return lines[loc]
+        loc = loc[:-1]
+    return None
+
+
+def _problems(exc: ValidationError, lines: dict[Loc, int], data: Any) -> list[Problem]:
+    out: list[Problem] = []
+    seen: set[tuple[Loc, str]] = set()
+    for err in exc.errors(include_url=False):
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.split("[")[0] in _UNION_TAGS))
+        msg = err["msg"]
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+        if err["type"] == "value_error" and not loc:
+            # Scenario-level checks come as "path: message" lines
+            for text in msg.split("\n"):
+                m = _PATH_RE.match(text)
+                if m:
+                    sub = path_to_loc(m.group(1))
+                    out.append(Problem(m.group(2), field=m.group(1), line=_line_for(lines, sub)))
+                else:
+                    out.append(Problem(text))
+            continue
+        if (loc, msg) in seen:
+            continue
+        seen.add((loc, msg))
+        value: Any = err.get("input")
+        kw: dict[str, Any] = {}
+        if err["type"] not in ("missing",) and not isinstance(value, (dict, list)):
+            kw["value"] = value
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field (check the spelling)"
+        out.append(Problem(msg, field=loc_to_path(loc) or None, line=_line_for(lines, loc), **kw))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# native YAML / JSON
+
+
+def _yaml_lines(node: yaml.Node, loc: Loc = (), out: dict[Loc, int] | None = None) -> dict[Loc, int]:
+    out = {} if out is None else out
+    out[loc] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            key = k.value
+            out[loc + (key,)] = k.start_mark.line + 1
+            _yaml_lines(v, loc + (key,), out)
+            out[loc + (key,)] = k.start_mark.line + 1 if not isinstance(v, yaml.ScalarNode) else v.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, v in enumerate(node.value):
+            _yaml_lines(v, loc + (i,), out)
+    return out
+
+
+def parse_yaml(text: str, file: str) -> tuple[Any, dict[Loc, int]]:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        raise InputError.one(file, f"YAML syntax error: {e.problem or e}",
+                             line=mark.line + 1 if mark else None) from None
+    except yaml.YAMLError as e:
+        raise InputError.one(file, f"YAML error: {e}") from None
+    return data, (_yaml_lines(node) if node is not None else {})
+
+
+def parse_json(text: str, file: str) -> tuple[Any, dict[Loc, int]]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InputError.one(file, f"JSON syntax error: {e.msg} (column {e.colno})", line=e.lineno) from None
+    return data, {}
+
+
+def read_native(path: Path, text: str) -> Scenario:
+    file = str(path)
+    if path.suffix.lower() == ".json" or text.lstrip().startswith(("{", "[")) and path.suffix.lower() != ".yaml":
+        data, lines = parse_json(text, file) if text.lstrip()[:1] in "{[" else parse_yaml(text, file)
+    else:
+        data, lines = parse_yaml(text, file)
+    return validate(data, file, lines)
+
+
+# --------------------------------------------------------------------------------------------
+# the registry of formats
+
+
+@dataclass(frozen=True)
+class Format:
+    """A file format: a name, suffixes, a content sniffer and a reader (and optionally a writer)."""
+
+    name: str
+    suffixes: tuple[str, ...]
+    sniff: Callable[[str], bool]
+    read: Callable[[Path, str], Scenario]
+    write: Callable[[Scenario], str] | None = None
+    description: str = ""
+
+
+FORMATS: dict[str, Format] = {}
+
+
+def register_reader(fmt: Format) -> Format:
+    FORMATS[fmt.name] = fmt
+    return fmt
+
+
+def _sniff_native(text: str) -> bool:
+    head = text.lstrip()[:2000]
+    return head.startswith("{") or bool(re.search(r"^(name|actors|stances)\s*:", head, re.M))
+
+
+def _write_yaml(s: Scenario) -> str:
+    data = s.model_dump(mode="json", exclude_defaults=True, exclude_none=True)
+    data.setdefault("name", s.name)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def _write_json(s: Scenario) -> str:
+    return json.dumps(s.model_dump(mode="json", exclude_none=True), indent=2, ensure_ascii=False) + "\n"
+
+
+register_reader(Format("yaml", (".yaml", ".yml"), _sniff_native, read_native, _write_yaml,
+                       "detente's native format (YAML)"))
+register_reader(Format("json", (".json",), lambda t: t.lstrip().startswith("{"), read_native, _write_json,
+                       "detente's native format (JSON)"))
+
+
+def _load_plugins() -> None:
+    # readers of the peers' formats register themselves on import
+    import importlib
+    import pkgutil
+
+    import detente.scenario.readers as pkg
+
+    for mod in pkgutil.iter_modules(pkg.__path__):
+        importlib.import_module(f"{pkg.__name__}.{mod.name}")
+
+
+def detect_format(path: Path, text: str) -> Format:
+    _load_plugins()
+    suffix = path.suffix.lower()
+    candidates = [f for f in FORMATS.values() if suffix in f.suffixes]
+    for f in candidates:
+        if f.sniff(text):
+            return f
+    for f in FORMATS.values():
+        if f not in candidates and f.sniff(text):
+            return f
+    if candidates:
+        return candidates[0]
+    raise InputError.one(str(path), f"cannot tell the file's format from its suffix {suffix!r} or content; "
+                                    f"known formats: {', '.join(FORMATS)}")
+
+
+def load(path: str | os.PathLike[str], fmt: str | None = None) -> Scenario:
+    """Read and validate a scenario file of any supported format."""
+    p = Path(path)
+    text = read_text(p)
+    if fmt is not None:
+        _load_plugins()
+        if fmt not in FORMATS:
+            raise InputError.one(str(p), f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
+        f = FORMATS[fmt]
+    else:
+        f = detect_format(p, text)
+    scenario = f.read(p, text)
+    scenario.meta.setdefault("format", f.name)
+    scenario.meta.setdefault("file", p.name)
+    return scenario
+
+
+def dumps(scenario: Scenario, fmt: str) -> str:
+    _load_plugins()
+    f = FORMATS.get(fmt)
+    if f is None or f.write is None:
+        writable = [n for n, f in FORMATS.items() if f.write]
+        raise InputError.one(None, f"cannot write format {fmt!r}; writable formats: {', '.join(writable)}")
+    return f.write(scenario)
+
+
+def format_for_suffix(path: Path) -> str:
+    _load_plugins()
+    suffix = path.suffix.lower()
+    for f in FORMATS.values():
+        if suffix in f.suffixes and f.write:
+            return f.name
+    raise InputError.one(str(path), f"cannot tell which format to write from the suffix {suffix!r}")
+
+
+def save(scenario: Scenario, path: str | os.PathLike[str], fmt: str | None = None) -> Path:
+    """Write ``scenario`` to ``path`` atomically; the format follows the suffix unless given."""
+    p = Path(path)
+    text = dumps(scenario, fmt or format_for_suffix(p))
+    atomic_write_text(p, text)
+    return p
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write to a temporary file in the same folder, then rename: readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
