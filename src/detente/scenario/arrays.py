@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field, replace
+from typing import Any, Callable
 
 import numpy as np
 
@@ -41,6 +42,8 @@ class ScenarioArrays:
     scale_max: np.ndarray  # (issues,)
     status_quo: np.ndarray  # (issues,), NaN where not given
     options: dict = field(default_factory=dict)  # scenario-level model options, by model name
+    params: dict[str, np.ndarray] = field(default_factory=dict)  # scalar parameters, each (draws,)
+    context: dict = field(default_factory=dict)  # raw scenario blocks models may need, e.g. "war"
 
     @property
     def draws(self) -> int:
@@ -79,6 +82,7 @@ class ScenarioArrays:
             position=self.position[start:stop],
             salience=self.salience[start:stop],
             capability=self.capability[start:stop],
+            params={k: v[start:stop] for k, v in self.params.items()},
         )
 
     @classmethod
@@ -88,14 +92,28 @@ class ScenarioArrays:
         """Point values when ``draws == 1`` (or no rng); otherwise ``draws`` Monte Carlo draws."""
         space, base, targets = input_space(scenario)
         D = max(int(draws), 1)
-        pos = np.broadcast_to(base["position"], (D, *base["position"].shape)).copy()
-        sal = np.broadcast_to(base["salience"], (D, *base["salience"].shape)).copy()
-        cap = np.broadcast_to(base["capability"], (D, *base["capability"].shape)).copy()
+        values = None
         if D > 1 and len(space):
             if rng is None:
                 raise ValueError("draws > 1 needs a random generator")
             values = space.sample(D, rng)
-            apply_values(values, targets, pos, sal, cap)
+        return cls._build(scenario, base, targets, D, values)
+
+    @classmethod
+    def from_values(cls, scenario: Scenario, u: np.ndarray) -> "ScenarioArrays":
+        """Arrays for given unit-interval points ``u`` (draws, k) of :func:`input_space` (Sobol etc.)."""
+        space, base, targets = input_space(scenario)
+        return cls._build(scenario, base, targets, u.shape[0], space.transform(u))
+
+    @classmethod
+    def _build(cls, scenario: Scenario, base: dict, targets: list["Target"], D: int,
+               values: np.ndarray | None) -> "ScenarioArrays":
+        pos = np.broadcast_to(base["position"], (D, *base["position"].shape)).copy()
+        sal = np.broadcast_to(base["salience"], (D, *base["salience"].shape)).copy()
+        cap = np.broadcast_to(base["capability"], (D, *base["capability"].shape)).copy()
+        params = {k: np.full(D, v) for k, v in base["params"].items()}
+        if values is not None:
+            apply_values(values, targets, pos, sal, cap, params)
         return cls(
             actor_ids=tuple(scenario.actor_ids),
             issue_ids=tuple(scenario.issue_ids),
@@ -107,23 +125,19 @@ class ScenarioArrays:
             scale_max=base["scale_max"],
             status_quo=base["status_quo"],
             options=dict(scenario.model_options),
+            params=params,
+            context={"war": scenario.war} if scenario.war is not None else {},
         )
 
-    @classmethod
-    def from_values(cls, scenario: Scenario, u: np.ndarray) -> "ScenarioArrays":
-        """Arrays for given unit-interval points ``u`` (draws, k) of :func:`input_space` (Sobol etc.)."""
-        space, base, targets = input_space(scenario)
-        D = u.shape[0]
-        pos = np.broadcast_to(base["position"], (D, *base["position"].shape)).copy()
-        sal = np.broadcast_to(base["salience"], (D, *base["salience"].shape)).copy()
-        cap = np.broadcast_to(base["capability"], (D, *base["capability"].shape)).copy()
-        apply_values(space.transform(u), targets, pos, sal, cap)
-        return cls(tuple(scenario.actor_ids), tuple(scenario.issue_ids), pos, sal, cap, base["present"],
-                   base["scale_min"], base["scale_max"], base["status_quo"], dict(scenario.model_options))
 
+# A target says where a sampled value goes: (array name, issue indexes, actor index), or
+# ("param", name, -1) for a scalar parameter.
+Target = tuple[str, Any, int]
 
-# A target says where a sampled value goes: (array name, issue indexes, actor index).
-Target = tuple[str, tuple[int, ...], int]
+# Functions that list a scenario's scalar parameters (e.g. the war model's inputs) as
+# (name, value or distribution, (lower, upper)); model modules append to this list on import.
+ParameterSource = Callable[[Scenario], list[tuple[str, Any, tuple[float, float]]]]
+PARAMETER_SOURCES: list[ParameterSource] = []
 
 
 def input_space(scenario: Scenario) -> tuple[InputSpace, dict[str, np.ndarray], list[Target]]:
@@ -165,19 +179,29 @@ def input_space(scenario: Scenario) -> tuple[InputSpace, dict[str, np.ndarray], 
         items.append((f"actors[{k}].capability", actor.capability, (0.0, big)))
         targets.append(("capability", tuple(rows), a))
 
+    params: dict[str, float] = {}
+    for source in PARAMETER_SOURCES:
+        for name, dist, bnds in source(scenario):
+            params[name] = point(dist)
+            items.append((name, dist, bnds))
+            targets.append(("param", name, -1))
+
     keep = [t for (name, dist, _), t in zip(items, targets) if is_uncertain(dist)]
     space = InputSpace.from_items(items)
     base = dict(position=pos, salience=sal, capability=cap, present=present, scale_min=smin,
-                scale_max=smax, status_quo=sq)
+                scale_max=smax, status_quo=sq, params=params)
     return space, base, keep
 
 
 def apply_values(values: np.ndarray, targets: list[Target], pos: np.ndarray, sal: np.ndarray,
-                 cap: np.ndarray) -> None:
+                 cap: np.ndarray, params: dict[str, np.ndarray]) -> None:
     """Write sampled ``values`` (draws, k) into the (draws, issues, actors) arrays in place."""
     arrays = {"position": pos, "salience": sal, "capability": cap}
     for col, (name, i, a) in enumerate(targets):
-        arrays[name][:, list(i), a] = values[:, col][:, None]
+        if name == "param":
+            params[i] = values[:, col].copy()
+        else:
+            arrays[name][:, list(i), a] = values[:, col][:, None]
 
 
 def scenario_hash(scenario: Scenario) -> str:
