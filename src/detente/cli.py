@@ -1,0 +1,288 @@
+"""The ``detente`` command.
+
+The CLI reads files, calls the library and prints; it computes nothing itself. Every bad input
+ends with a message naming the file, line/field and value, and exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+import yaml
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from detente._version import __version__
+from detente.errors import DetenteError, InputError, ModelError
+
+app = typer.Typer(
+    name="detente",
+    help="Model multi-actor negotiations and forecast how they end.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(soft_wrap=False)
+err = Console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"detente {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """Model multi-actor negotiations and forecast how they end."""
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+
+
+def parse_options(items: list[str], models: list[str]) -> dict[str, dict[str, Any]]:
+    """``-o MODEL.KEY=VALUE`` or ``-o KEY=VALUE`` (every selected model with that option)."""
+    from detente.models import registry
+
+    result: dict[str, dict[str, Any]] = {m: {} for m in models}
+    for item in items:
+        if "=" not in item:
+            raise InputError.one(None, "expected MODEL.KEY=VALUE or KEY=VALUE", field="--option", value=item)
+        key, raw = item.split("=", 1)
+        value = yaml.safe_load(raw) if raw.strip() else ""
+        if "." in key:
+            model, key = key.split(".", 1)
+            if model not in result:
+                raise InputError.one(None, f"option for model {model!r}, which is not selected with --model",
+                                     field="--option", value=item)
+            result[model][key] = value
+        else:
+            targets = [m for m in models if key in registry.get(m).options.model_fields]
+            if not targets:
+                raise InputError.one(None, f"no selected model has an option {key!r}", field="--option", value=item)
+            for m in targets:
+                result[m][key] = value
+    return result
+
+
+def _load(path: Path, fmt: str | None = None):
+    from detente.scenario.io import load
+
+    return load(path, fmt)
+
+
+# ---------------------------------------------------------------------------------------------
+# commands
+
+
+@app.command()
+def run(
+    scenario: Path = typer.Argument(..., help="Scenario file (YAML/JSON, KTAB CSV/XML, BDM table, Decide)."),
+    model: list[str] = typer.Option(["mean"], "--model", "-m", help="Model(s) to run; repeat for several."),
+    variant: Optional[str] = typer.Option(None, "--variant", help="Named option preset of the model(s)."),
+    option: list[str] = typer.Option([], "--option", "-o", help="Model option MODEL.KEY=VALUE or KEY=VALUE."),
+    draws: int = typer.Option(1, "--draws", "-n", min=1, max=1_000_000, help="Monte Carlo draws of uncertain inputs."),
+    seed: int = typer.Option(20261125, "--seed", "-s", help="Random seed (same seed, same result)."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Write result.json, positions.csv, PNGs, report.html."),
+    input_format: Optional[str] = typer.Option(None, "--input-format", help="Force the input format."),
+    store: Optional[str] = typer.Option(None, "--store", help="Record the runs in this store (SQLAlchemy URL)."),
+    record: bool = typer.Option(False, "--record", help="Record the runs in the default store."),
+) -> None:
+    """Run one or more models on a scenario and print the forecast per issue."""
+    from detente.runner import run as run_model
+
+    if fmt not in ("table", "json"):
+        raise InputError.one(None, "must be 'table' or 'json'", field="--format", value=fmt)
+    s = _load(scenario, input_format)
+    opts = parse_options(option, model)
+    results = [run_model(s, m, draws=draws, seed=seed, options=opts[m], variant=variant) for m in model]
+    if store or record:
+        from detente.store import record_runs
+
+        ids = record_runs(s, results, store)
+        err.print(f"recorded run(s) {', '.join(map(str, ids))}")
+    if out_dir is not None:
+        from detente.report.outputs import write_outputs
+
+        written = write_outputs(out_dir, s, results)
+        err.print(f"wrote {len(written)} files to {out_dir}/ (open {out_dir / 'report.html'})")
+    if fmt == "json":
+        data = [r.to_dict() for r in results]
+        print(json.dumps(data[0] if len(data) == 1 else data, indent=2))
+    else:
+        from detente.report.tables import forecast_tables, summary_table
+
+        for t in forecast_tables(s, results):
+            out.print(t)
+        out.print(summary_table(results))
+
+
+@app.command()
+def models(fmt: str = typer.Option("table", "--format", "-f", help="table or json.")) -> None:
+    """List the models, their variants and options."""
+    from detente.models import registry
+
+    if fmt == "json":
+        print(json.dumps([{"name": s.name, "summary": s.summary, "has_rounds": s.has_rounds,
+                           "variants": list(s.variants), "options": s.options.model_json_schema()}
+                          for s in registry.specs()], indent=2))
+        return
+    t = Table(title="detente models", show_lines=True)
+    t.add_column("model", style="bold")
+    t.add_column("what it does")
+    t.add_column("variants / options (defaults)")
+    for s in registry.specs():
+        fields = ", ".join(f"{k}={_default(f)}" for k, f in s.options.model_fields.items())
+        variants = f"variants: {', '.join(s.variants)}\n" if s.variants else ""
+        t.add_row(s.name, s.summary, variants + fields)
+    out.print(t)
+
+
+def _default(f: Any) -> str:
+    v = f.get_default(call_default_factory=True)
+    return repr(v) if not isinstance(v, str) else v
+
+
+@app.command()
+def validate(
+    path: Path = typer.Argument(..., help="Scenario file to check."),
+    input_format: Optional[str] = typer.Option(None, "--input-format", help="Force the input format."),
+) -> None:
+    """Check a scenario file; print what it holds or every problem found (exit code 2)."""
+    s = _load(path, input_format)
+    n_unc = _count_uncertain(s)
+    out.print(f"[green]ok[/green] {path}: {s.meta.get('format', '?')} scenario {s.name!r}: "
+              f"{len(s.actors)} actors, {len(s.issues)} issues, {len(s.stances)} stances, "
+              f"{n_unc} uncertain inputs")
+
+
+def _count_uncertain(s) -> int:
+    from detente.scenario.arrays import input_space
+
+    return len(input_space(s)[0])
+
+
+@app.command()
+def convert(
+    src: Path = typer.Argument(..., help="Input file (any readable format)."),
+    dst: Path = typer.Argument(..., help="Output file; the format follows the suffix (.yaml, .json, .csv = KTAB)."),
+    input_format: Optional[str] = typer.Option(None, "--input-format", help="Force the input format."),
+    to: Optional[str] = typer.Option(None, "--to", help="Output format (yaml, json, ktab-csv)."),
+) -> None:
+    """Convert a scenario between formats (validated on the way; written atomically)."""
+    from detente.scenario.io import save
+
+    s = _load(src, input_format)
+    if to is None and dst.suffix.lower() == ".csv":
+        to = "ktab-csv"
+    save(s, dst, to)
+    err.print(f"wrote {dst}")
+
+
+@app.command()
+def schema(out_file: Optional[Path] = typer.Option(None, "--out", help="Write to this file.")) -> None:
+    """Print the JSON Schema of the native scenario format."""
+    from detente.scenario.io import atomic_write_text
+    from detente.scenario.model import Scenario
+
+    text = json.dumps(Scenario.model_json_schema(), indent=2) + "\n"
+    if out_file:
+        atomic_write_text(out_file, text)
+    else:
+        print(text, end="")
+
+
+@app.command()
+def backtest(
+    deu: Path = typer.Option(..., "--deu", help="DEU III issue table (deu3_blksv.tsv)."),
+    model: list[str] = typer.Option([], "--model", "-m", help="Model(s); default: all registered."),
+    option: list[str] = typer.Option([], "--option", "-o", help="Model option MODEL.KEY=VALUE or KEY=VALUE."),
+    capabilities: str = typer.Option("equal", "--capabilities", help="equal, or blksv (GDP-like weights of row 2)."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
+    per_issue: bool = typer.Option(False, "--per-issue", help="With json: every issue's forecast."),
+) -> None:
+    """Score models against the real outcomes of EU legislative decisions (DEU III)."""
+    from detente.backtest.deu import backtest as run_backtest
+    from detente.models import registry
+
+    if capabilities not in ("equal", "blksv"):
+        raise InputError.one(None, "must be 'equal' or 'blksv'", field="--capabilities", value=capabilities)
+    names = model or registry.names()
+    for m in names:
+        registry.get(m)
+    scores = run_backtest(deu, names, capabilities=capabilities, options=parse_options(option, names))  # type: ignore[arg-type]
+    if fmt == "json":
+        data = [s.to_dict(per_issue) for s in scores]
+        print(json.dumps(data[0] if len(data) == 1 else data, indent=2))
+        return
+    t = Table(title=f"DEU III backtest ({deu.name}, capabilities: {capabilities})")
+    for c in ("model", "n", "MAE", "median AE", "exact hits (|err| <= 0.5)", "time"):
+        t.add_column(c, justify="right" if c != "model" else "left")
+    for s in sorted(scores, key=lambda s: (s.error is not None, s.mae)):
+        if s.error:
+            t.add_row(s.model, "-", "-", "-", f"[red]not run: {s.error}[/red]", "-")
+        else:
+            t.add_row(s.model, str(s.n_issues), f"{s.mae:.2f}", f"{s.median_ae:.2f}",
+                      f"{s.exact_hits} ({100 * s.exact_hits / max(s.n_issues, 1):.1f} %)", f"{s.elapsed_s:.1f} s")
+    out.print(t)
+
+
+def _mount_optional() -> None:
+    """Commands of optional parts (store, web, sensitivity, sweeps)."""
+    from importlib.util import find_spec
+
+    # These modules import their heavy dependencies (SQLAlchemy, FastAPI, SALib, Dask) lazily.
+    if find_spec("detente.store.commands"):
+        from detente.store.commands import runs_app
+
+        app.add_typer(runs_app, name="runs", help="List, show, diff and export recorded runs.")
+    if find_spec("detente.web.commands"):
+        from detente.web.commands import serve
+
+        app.command()(serve)
+    if find_spec("detente.uncertainty.commands"):
+        from detente.uncertainty.commands import sensitivity, sweep
+
+        app.command()(sensitivity)
+        app.command()(sweep)
+
+
+_mount_optional()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the app, turning detente's errors into messages and exit codes."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except (InputError, ModelError) as e:
+        err.print(f"[bold red]error:[/bold red] {escape(str(e))}", highlight=False, soft_wrap=True)
+        return 2
+    except DetenteError as e:
+        err.print(f"[bold red]error:[/bold red] {escape(str(e))}", highlight=False, soft_wrap=True)
+        return 1
+    except typer.Exit as e:
+        return e.exit_code
+    except typer.Abort:
+        err.print("aborted")
+        return 130
+    except Exception as e:  # click's usage errors
+        import click
+
+        if isinstance(e, click.exceptions.ClickException):
+            e.show()
+            return e.exit_code
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
