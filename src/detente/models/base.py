@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from detente.errors import ModelError
 
@@ -88,7 +88,14 @@ class ModelSpec:
                 )
             merged.update(self.variants[variant])
         merged.update(values or {})
-        return self.options.model_validate(merged)
+        try:
+            return self.options.model_validate(merged)
+        except ValidationError as e:
+            problems = "; ".join(
+                f"{'.'.join(map(str, x['loc'])) or 'options'}: {x['msg']} (got {x.get('input')!r})"
+                for x in e.errors(include_url=False)
+            )
+            raise ModelError(f"bad options for model {self.name!r}: {problems}") from None
 
 
 class Registry:

@@ -1,0 +1,108 @@
+"""The detente command, end to end."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from detente.cli import main
+from conftest import peer_file
+
+TOY = """\
+name: toy
+actors: [{id: A, capability: 2}, {id: B}, {id: C, capability: {low: 1, high: 3}}]
+issues:
+  - {id: x, name: The issue, scale: {min: 0, max: 10}, anchors: {0: nothing, 10: everything}, status_quo: 5}
+stances:
+  - {actor: A, issue: x, position: 2, salience: 0.5}
+  - {actor: B, issue: x, position: {low: 6, high: 9}, salience: 0.8}
+  - {actor: C, issue: x, position: 9}
+"""
+
+
+@pytest.fixture
+def toy(tmp_path) -> Path:
+    p = tmp_path / "toy.yaml"
+    p.write_text(TOY, encoding="utf-8")
+    return p
+
+
+def test_run_json_has_provenance_and_interval(toy, capsys):
+    assert main(["run", str(toy), "--model", "mean", "--draws", "300", "--seed", "5", "--format", "json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["model"] == "mean" and d["seed"] == 5 and d["draws"] == 300
+    assert len(d["input_sha256"]) == 64 and d["version"]
+    lo, hi = d["interval"]["x"]
+    assert lo <= d["forecast"]["x"] <= hi
+
+
+def test_run_is_reproducible_from_the_command_line(toy, capsys):
+    args = ["run", str(toy), "-m", "median", "-m", "nbs", "-n", "200", "-s", "9", "-f", "json"]
+    main(args)
+    first = capsys.readouterr().out
+    main(args)
+    second = json.loads(capsys.readouterr().out)
+    for d in second:
+        d.pop("elapsed_s")
+    first = json.loads(first)
+    for d in first:
+        d.pop("elapsed_s")
+    assert first == second
+
+
+def test_run_table_shows_forecast_with_anchor_label(toy, capsys):
+    assert main(["run", str(toy), "--model", "mean"]) == 0
+    text = capsys.readouterr().out
+    assert "The issue" in text and "mean" in text
+
+
+def test_options_are_validated(toy, capsys):
+    assert main(["run", str(toy), "-m", "mean", "-o", "weights=salience", "-f", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["options"]["weights"] == "salience"
+    assert main(["run", str(toy), "-m", "mean", "-o", "weights=bogus"]) == 2
+    assert main(["run", str(toy), "-m", "mean", "-o", "nonsense=1"]) == 2
+    assert "no selected model has an option 'nonsense'" in capsys.readouterr().err
+    assert main(["run", str(toy), "-m", "nosuchmodel"]) == 2
+    assert "unknown model 'nosuchmodel'" in capsys.readouterr().err
+
+
+def test_validate_good_and_bad(toy, tmp_path, capsys):
+    assert main(["validate", str(toy)]) == 0
+    assert "3 actors, 1 issues, 3 stances, 2 uncertain inputs" in capsys.readouterr().out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(TOY.replace("position: 9}", "position: 19}"), encoding="utf-8")
+    assert main(["validate", str(bad)]) == 2
+    msg = capsys.readouterr().err
+    assert "bad.yaml:8" in msg and "stances[2].position" in msg and "19" in msg
+
+
+def test_convert_and_schema(toy, tmp_path, capsys):
+    assert main(["convert", str(toy), str(tmp_path / "toy.json")]) == 0
+    assert json.loads((tmp_path / "toy.json").read_text())["name"] == "toy"
+    assert main(["schema"]) == 0
+    assert "stances" in json.loads(capsys.readouterr().out)["properties"]
+
+
+def test_backtest_reproduces_the_deu_baselines(capsys):
+    deu = str(peer_file("deu-data/deu3_blksv.tsv"))
+    assert main(["backtest", "--deu", deu, "--model", "mean", "--format", "json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert set(d) >= {"model", "n_issues", "mae", "exact_hits"}
+    assert (d["model"], d["n_issues"], round(d["mae"], 2), d["exact_hits"]) == ("mean", 351, 23.64, 5)
+    assert main(["backtest", "--deu", deu, "--model", "median", "--format", "json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert (d["n_issues"], round(d["mae"], 2), d["exact_hits"]) == (351, 28.31, 105)
+    assert main(["backtest", "--deu", deu, "--model", "mean", "--capabilities", "blksv", "--format", "json"]) == 0
+    assert round(json.loads(capsys.readouterr().out)["mae"], 2) == 23.21
+
+
+def test_console_script_exit_code_for_bad_input(tmp_path):
+    bad = tmp_path / "empty.yaml"
+    bad.write_text("", encoding="utf-8")
+    p = subprocess.run([sys.executable, "-m", "detente.cli", "validate", str(bad)], capture_output=True, text=True)
+    assert p.returncode == 2
+    assert "empty.yaml: the file is empty" in p.stderr
