@@ -52,6 +52,9 @@ def read_text(path: Path) -> str:
     raw = path.read_bytes()
     if not raw.strip():
         raise InputError.one(name, "the file is empty")
+    if raw[:4] == b"PK\x03\x04" or raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise InputError.one(name, "is a spreadsheet or zip archive, not a text scenario file; "
+                                   "export it as CSV or YAML")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:

@@ -1,0 +1,248 @@
+"""A self-contained HTML report: forecasts, figures (inline PNG), inputs with evidence, provenance.
+
+The page has inline CSS, figures as base64 ``data:`` URIs, no scripts and no external resources,
+so it can be mailed or archived as one file. All text from the scenario is escaped; only
+``http(s)`` URLs become links.
+
+>>> from detente.runner import run
+>>> from detente.scenario.model import Scenario
+>>> s = Scenario.model_validate({"name": "A & B", "actors": [{"id": "A"}, {"id": "B"}],
+...     "issues": [{"id": "x"}], "stances": [{"actor": "A", "issue": "x", "position": 20},
+...     {"actor": "B", "issue": "x", "position": 80}]})
+>>> page = render_html(s, [run(s, "mean")], [("issue-x", "x", b"\\x89PNG")])
+>>> "<title>A &amp; B" in page, 'src="data:image/png;base64,iVBORw=="' in page
+(True, True)
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from html import escape
+from typing import Iterable
+
+from detente.report.tables import (
+    fmt_uncertain,
+    interval_text,
+    model_label,
+    rounds_text,
+    scale_text,
+    stopped_text,
+    with_label,
+)
+from detente.result import Result
+from detente.scenario.model import Evidence, Scenario, Source
+from detente.scenario.uncertain import point
+
+CSS = """
+:root { color-scheme: light; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+  color: #1d1d1f; background: #fff; margin: 0; line-height: 1.5; font-size: 15px; }
+main { max-width: 980px; margin: 0 auto; padding: 2rem 1.25rem 4rem; }
+h1 { font-size: 1.9rem; margin: 0 0 .25rem; }
+h2 { font-size: 1.35rem; margin: 2.5rem 0 .75rem; border-bottom: 1px solid #ddd; padding-bottom: .25rem; }
+h3 { font-size: 1.05rem; margin: 1.5rem 0 .4rem; }
+p.lead { color: #444; font-size: 1.05rem; }
+.muted { color: #666; font-size: .88rem; }
+table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; font-size: .9rem; }
+th, td { text-align: left; padding: .35rem .6rem; border-bottom: 1px solid #e5e5e5; vertical-align: top; }
+th { background: #f6f6f7; font-weight: 600; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+caption { caption-side: bottom; text-align: left; color: #666; font-size: .82rem; padding-top: .3rem; }
+figure { margin: 1.5rem 0; }
+figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
+figcaption { color: #555; font-size: .88rem; margin-top: .3rem; }
+pre { background: #f6f6f7; padding: .5rem; overflow-x: auto; font-size: .8rem; margin: 0; }
+code { font-size: .85rem; }
+ul.evidence { margin: .2rem 0 .6rem 1rem; padding: 0; }
+ul.evidence li { margin: .25rem 0; }
+blockquote { margin: 0; display: inline; font-style: italic; }
+a { color: #0b5cad; word-break: break-word; }
+nav a { margin-right: 1rem; }
+"""
+
+
+def _e(text: object) -> str:
+    return escape("" if text is None else str(text), quote=True)
+
+
+def _link(url: str | None, text: str | None = None) -> str:
+    """An ``<a>`` for http(s) URLs; anything else (e.g. ``javascript:``) stays plain text."""
+    if not url:
+        return _e(text) if text else ""
+    label = _e(text or url)
+    if url.strip().lower().startswith(("http://", "https://")):
+        return f'<a href="{_e(url.strip())}" rel="noopener noreferrer">{label}</a>'
+    return label if text is None else f"{label} ({_e(url)})"
+
+
+def _evidence(ev: Evidence, sources: dict[str, Source]) -> str:
+    src = sources.get(ev.source or "")
+    if ev.quote:
+        body = f"<blockquote>\u201c{_e(ev.quote)}\u201d</blockquote>"
+        if ev.paraphrase:
+            body += f" \u2014 {_e(ev.paraphrase)}"
+    else:
+        body = _e(ev.paraphrase)
+    cite = []
+    title = (src.title or src.id) if src else ev.source
+    url = ev.url or (src.url if src else None)
+    if title:
+        cite.append(_link(url, title))
+    elif url:
+        cite.append(_link(url))
+    if src and src.publisher:
+        cite.append(_e(src.publisher))
+    date = ev.date or (src.date if src else None)
+    if date:
+        cite.append(_e(date))
+    return body + (f' <span class="muted">({", ".join(cite)})</span>' if cite else "")
+
+
+def _evidence_list(items: Iterable[Evidence], sources: dict[str, Source]) -> str:
+    lis = [f"<li>{_evidence(ev, sources)}</li>" for ev in items]
+    return f'<ul class="evidence">{"".join(lis)}</ul>' if lis else ""
+
+
+def _forecast_section(scenario: Scenario, results: list[Result]) -> str:
+    any_draws = any(r.draws > 1 for r in results)
+    any_rounds = any(r.trajectory.rounds is not None for r in results)
+    any_stop = any(r.trajectory.stopped_by is not None for r in results)
+    parts = ["<h2 id=\"forecasts\">Forecasts</h2>"]
+    for issue in scenario.issues:
+        head = ["model", "forecast"] + (["80% interval"] if any_draws else [])
+        head += (["rounds"] if any_rounds else []) + (["stopped by"] if any_stop else [])
+        rows = []
+        for r in results:
+            cells = [f"<td>{_e(model_label(r))}</td>", f"<td>{_e(with_label(r.forecast.get(issue.id), issue))}</td>"]
+            if any_draws:
+                cells.append(f'<td class="num">{_e(interval_text(r, issue))}</td>')
+            if any_rounds:
+                cells.append(f'<td class="num">{_e(rounds_text(r))}</td>')
+            if any_stop:
+                cells.append(f"<td>{_e(stopped_text(r))}</td>")
+            rows.append("<tr>" + "".join(cells) + "</tr>")
+        if issue.status_quo is not None:
+            pad = "<td></td>" * (len(head) - 2)
+            rows.append(f'<tr class="muted"><td>status quo</td><td>{_e(with_label(issue.status_quo, issue))}</td>'
+                        f"{pad}</tr>")
+        if issue.outcome is not None:
+            pad = "<td></td>" * (len(head) - 2)
+            rows.append(f'<tr class="muted"><td>recorded outcome</td><td>{_e(with_label(issue.outcome, issue))}'
+                        f"</td>{pad}</tr>")
+        parts.append(f"<h3>{_e(issue.label)} <span class=\"muted\">[{_e(issue.id)}]</span></h3>")
+        if issue.description:
+            parts.append(f"<p>{_e(issue.description)}</p>")
+        numeric = {"80% interval", "rounds"}
+        ths = "".join(f'<th class="num">{_e(h)}</th>' if h in numeric else f"<th>{_e(h)}</th>" for h in head)
+        parts.append(f"<table><thead><tr>{ths}</tr></thead><tbody>{''.join(rows)}</tbody>"
+                     f"<caption>{_e(scale_text(issue))}</caption></table>")
+    return "\n".join(parts)
+
+
+def _figures_section(figures: list[tuple[str, str, bytes]]) -> str:
+    if not figures:
+        return ""
+    parts = ["<h2 id=\"figures\">Figures</h2>"]
+    for stem, title, png in figures:
+        data = base64.b64encode(png).decode("ascii")
+        parts.append(f'<figure id="fig-{_e(stem)}"><img src="data:image/png;base64,{data}" alt="{_e(title)}">'
+                     f"<figcaption>{_e(title)}</figcaption></figure>")
+    return "\n".join(parts)
+
+
+def _inputs_section(scenario: Scenario) -> str:
+    sources = {s.id: s for s in scenario.sources}
+    parts = ["<h2 id=\"inputs\">Inputs</h2>", "<h3>Actors</h3>"]
+    rows = []
+    for a in scenario.actors:
+        desc = _e(a.description) + _evidence_list(a.evidence, sources)
+        rows.append(f"<tr><td>{_e(a.label)}<br><span class=\"muted\">{_e(a.id)}</span></td>"
+                    f'<td class="num">{_e(fmt_uncertain(a.capability))}</td><td>{_e(a.group)}</td>'
+                    f"<td>{desc}</td></tr>")
+    parts.append("<table><thead><tr><th>actor</th><th class=\"num\">capability</th><th>group</th>"
+                 f"<th>description</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+    stance = {(s.actor, s.issue): s for s in scenario.stances}
+    ths = "".join(f"<th>{_e(i.label)}</th>" for i in scenario.issues)
+    rows = []
+    for a in scenario.actors:
+        cells = []
+        for i in scenario.issues:
+            s = stance.get((a.id, i.id))
+            if s is None:
+                cells.append('<td class="muted">\u2014</td>')
+                continue
+            text = f"{_e(fmt_uncertain(s.position))}"
+            label = i.describe(point(s.position)) if i.anchors else ""
+            if label:
+                text += f' <span class="muted">({_e(label)})</span>'
+            text += f'<br><span class="muted">salience {_e(fmt_uncertain(s.salience))}'
+            if s.capability is not None:
+                text += f", capability {_e(fmt_uncertain(s.capability))}"
+            text += "</span>"
+            cells.append(f"<td>{text}</td>")
+        rows.append(f"<tr><th>{_e(a.label)}</th>{''.join(cells)}</tr>")
+    parts.append("<h3>Positions and saliences</h3>")
+    parts.append(f"<table><thead><tr><th>actor</th>{ths}</tr></thead><tbody>{''.join(rows)}</tbody>"
+                 "<caption>position on each issue's scale (a range when uncertain), salience 0\u20131</caption></table>")
+
+    ev_parts = []
+    for i in scenario.issues:
+        if i.evidence:
+            ev_parts.append(f"<p><strong>{_e(i.label)}</strong> (issue)</p>{_evidence_list(i.evidence, sources)}")
+    for s in scenario.stances:
+        if s.evidence or s.note:
+            who = f"{scenario.actor(s.actor).label} on {scenario.issue(s.issue).label}"
+            note = f' <span class="muted">{_e(s.note)}</span>' if s.note else ""
+            ev_parts.append(f"<p><strong>{_e(who)}</strong>: {_e(fmt_uncertain(s.position))}{note}</p>"
+                            f"{_evidence_list(s.evidence, sources)}")
+    if ev_parts:
+        parts.append("<h3>Evidence</h3>")
+        parts.extend(ev_parts)
+    if scenario.sources:
+        parts.append("<h3 id=\"sources\">Sources</h3><ol>")
+        for src in scenario.sources:
+            bits = [_link(src.url, src.title or src.id) if src.url else _e(src.title or src.id)]
+            bits += [_e(x) for x in (src.author, src.publisher, src.date) if x]
+            note = f'<br><span class="muted">{_e(src.note)}</span>' if src.note else ""
+            bits_text = ", ".join(bits)
+            parts.append(f"<li id=\"src-{_e(src.id)}\"><code>{_e(src.id)}</code> {bits_text}"
+                         + (f'<br><span class="muted">{_link(src.url)}</span>' if src.url else "") + f"{note}</li>")
+        parts.append("</ol>")
+    return "\n".join(parts)
+
+
+def _provenance_section(results: list[Result]) -> str:
+    rows = []
+    for r in results:
+        opts = json.dumps(r.options, indent=1, sort_keys=True, ensure_ascii=False)
+        notes = "".join(f"<br><span class=\"muted\">{_e(n)}</span>" for n in r.notes)
+        rows.append(f"<tr><td>{_e(r.model)}{notes}</td><td>{_e(r.variant or '')}</td><td><pre>{_e(opts)}</pre></td>"
+                    f'<td class="num">{r.seed}</td><td class="num">{r.draws}</td><td>{_e(r.version)}</td>'
+                    f'<td><code title="{_e(r.input_sha256)}">{_e(r.input_sha256[:12])}</code></td>'
+                    f'<td class="num">{r.elapsed_s:.3f} s</td></tr>')
+    return ("<h2 id=\"provenance\">Provenance</h2><table><thead><tr><th>model</th><th>variant</th><th>options</th>"
+            "<th class=\"num\">seed</th><th class=\"num\">draws</th><th>version</th><th>input sha256</th>"
+            f"<th class=\"num\">time</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+def render_html(scenario: Scenario, results: list[Result], figures: list[tuple[str, str, bytes]]) -> str:
+    """The report page; ``figures`` are ``(stem, title, png bytes)``."""
+    input_hash = results[0].input_sha256 if results else ""
+    models = ", ".join(model_label(r) for r in results)
+    body = [
+        f"<h1>{_e(scenario.name)}</h1>",
+        f'<p class="lead">{_e(scenario.description)}</p>' if scenario.description else "",
+        f'<p class="muted">Models: {_e(models)}. Input SHA-256 <code>{_e(input_hash)}</code>.</p>',
+        '<nav class="muted"><a href="#forecasts">Forecasts</a><a href="#figures">Figures</a>'
+        '<a href="#inputs">Inputs</a><a href="#provenance">Provenance</a></nav>',
+        _forecast_section(scenario, results),
+        _figures_section(figures),
+        _inputs_section(scenario),
+        _provenance_section(results),
+    ]
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<title>{_e(scenario.name)} \u2014 detente report</title><style>{CSS}</style></head>"
+            f"<body><main>\n{chr(10).join(p for p in body if p)}\n</main></body></html>\n")

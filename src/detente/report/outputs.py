@@ -1,0 +1,185 @@
+"""Write a run's outputs to a folder, atomically: result.json, positions.csv, PNGs, report.html.
+
+Everything is built in a temporary sibling folder first. When the target folder does not exist
+the temporary folder is renamed onto it in one step; otherwise each finished file replaces its
+namesake with :func:`os.replace`. An interruption or an error while building leaves the target
+untouched (the temporary folder is removed).
+
+>>> import tempfile, pathlib
+>>> from detente.runner import run
+>>> from detente.scenario.model import Scenario
+>>> s = Scenario.model_validate({"name": "t", "actors": [{"id": "A"}, {"id": "B"}],
+...     "issues": [{"id": "x"}], "stances": [{"actor": "A", "issue": "x", "position": 20},
+...     {"actor": "B", "issue": "x", "position": 80}]})
+>>> with tempfile.TemporaryDirectory() as d:
+...     written = write_outputs(pathlib.Path(d) / "out", s, [run(s, "mean")])
+...     sorted(written)
+['issue-x.png', 'positions.csv', 'report.html', 'result.json']
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from detente.report.html import render_html
+from detente.report.plots import figures_for, png_bytes
+from detente.report.tables import model_label
+from detente.result import Result
+from detente.scenario.arrays import ScenarioArrays
+from detente.scenario.model import Scenario
+
+CSV_COLUMNS = ["model", "issue", "actor", "round", "quantity", "value"]
+INPUT_MODEL = "input"
+
+
+def _clean(v: Any) -> Any:
+    """JSON-safe: NaN and infinities become null, NumPy scalars plain numbers."""
+    if isinstance(v, dict):
+        return {str(k): _clean(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_clean(x) for x in v]
+    if isinstance(v, np.ndarray):
+        return _clean(v.tolist())
+    if isinstance(v, (np.floating, np.integer, np.bool_)):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def result_json(scenario: Scenario, results: list[Result], full: bool = True) -> str:
+    """``{"scenario", "input_sha256", "results": [Result.to_dict(full), ...]}`` as JSON text."""
+    data = {
+        "scenario": scenario.name,
+        "input_sha256": results[0].input_sha256 if results else None,
+        "results": [r.to_dict(full=full) for r in results],
+    }
+    return json.dumps(_clean(data), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _num(v: float) -> str:
+    return "" if not math.isfinite(v) else f"{v:.10g}"
+
+
+def positions_rows(scenario: Scenario, results: list[Result]) -> list[list[str]]:
+    """Tidy rows ``model, issue, actor, round, quantity, value``.
+
+    * ``model = "input"``: each actor's point position, salience and capability per issue (actors
+      with a stance), and the status quo (``actor`` empty);
+    * per result: ``forecast`` (median over draws), and ``p10``/``p90`` with draws, per issue;
+      for models with rounds each round's ``position`` per actor (one draw) and the named series
+      per round (``<name>`` with one draw, ``<name>_p10``/``_median``/``_p90`` with draws).
+    """
+    arr = ScenarioArrays.from_scenario(scenario)
+    rows: list[list[str]] = []
+    for k, issue in enumerate(scenario.issues):
+        for j, actor in enumerate(scenario.actors):
+            if not arr.present[k, j]:
+                continue
+            for q, a in (("position", arr.position), ("salience", arr.salience), ("capability", arr.capability)):
+                rows.append([INPUT_MODEL, issue.id, actor.id, "", q, _num(float(a[0, k, j]))])
+        if issue.status_quo is not None:
+            rows.append([INPUT_MODEL, issue.id, "", "", "status_quo", _num(issue.status_quo)])
+    for r in results:
+        name = model_label(r)
+        t = r.trajectory
+        iv = r.interval
+        for issue in r.issue_ids:
+            rows.append([name, issue, "", "", "forecast", _num(r.forecast[issue])])
+            if iv:
+                rows.append([name, issue, "", "", "p10", _num(iv[issue][0])])
+                rows.append([name, issue, "", "", "p90", _num(iv[issue][1])])
+        n_rounds = None
+        if t.positions is not None or t.series:
+            shape = t.positions.shape if t.positions is not None else next(iter(t.series.values())).shape
+            n_rounds = shape[1] - 1
+            if t.rounds is not None and np.size(t.rounds):
+                n_rounds = min(n_rounds, int(np.max(t.rounds)))
+        if t.positions is not None and r.draws == 1 and n_rounds is not None:
+            for k, issue in enumerate(r.issue_ids):
+                ki = scenario.issue_ids.index(issue)
+                for j, actor in enumerate(r.actor_ids):
+                    if not arr.present[ki, scenario.actor_ids.index(actor)]:
+                        continue
+                    for rnd in range(n_rounds + 1):
+                        rows.append([name, issue, actor, str(rnd), "position", _num(float(t.positions[0, rnd, k, j]))])
+        if t.series and n_rounds is not None:
+            for sname, by_issue in r.series_summary().items():
+                for issue, s in by_issue.items():
+                    for rnd in range(n_rounds + 1):
+                        if r.draws == 1:
+                            v = s["median"][rnd]
+                            rows.append([name, issue, "", str(rnd), sname, _num(math.nan if v is None else v)])
+                        else:
+                            for q in ("p10", "median", "p90"):
+                                v = s[q][rnd]
+                                rows.append([name, issue, "", str(rnd), f"{sname}_{q}",
+                                             _num(math.nan if v is None else v)])
+    return rows
+
+
+def positions_csv(scenario: Scenario, results: list[Result]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    w.writerows(positions_rows(scenario, results))
+    return buf.getvalue()
+
+
+def _umask() -> int:
+    old = os.umask(0o022)
+    os.umask(old)
+    return old
+
+
+def write_outputs(out_dir: Path, scenario: Scenario, results: list[Result], *, full: bool = True) -> dict[str, Path]:
+    """Write ``result.json``, ``positions.csv``, one PNG per figure and ``report.html`` into
+    ``out_dir`` atomically; return ``{file name: final path}``."""
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise NotADirectoryError(f"--out {out_dir}: exists and is not a folder")
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
+    try:
+        names: list[str] = []
+
+        def put(name: str, data: bytes) -> None:
+            with open(tmp / name, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            names.append(name)
+
+        put("result.json", result_json(scenario, results, full=full).encode("utf-8"))
+        put("positions.csv", positions_csv(scenario, results).encode("utf-8"))
+        pngs: list[tuple[str, str, bytes]] = []
+        for stem, title, fig in figures_for(scenario, results):
+            data = png_bytes(fig)
+            put(f"{stem}.png", data)
+            pngs.append((stem, title, data))
+        put("report.html", render_html(scenario, results, pngs).encode("utf-8"))
+
+        if not out_dir.exists():
+            os.chmod(tmp, 0o777 & ~_umask())
+            try:
+                os.rename(tmp, out_dir)  # one atomic step
+                return {n: out_dir / n for n in names}
+            except OSError:  # created meanwhile by someone else: fall through to per-file moves
+                pass
+        for n in names:
+            os.replace(tmp / n, out_dir / n)
+        shutil.rmtree(tmp, ignore_errors=True)
+        return {n: out_dir / n for n in names}
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

@@ -1,0 +1,290 @@
+"""Figures of a run: actors on each issue scale with the forecasts, and trajectories over rounds.
+
+Every figure is a :class:`matplotlib.figure.Figure` drawn on its own Agg canvas, so nothing
+touches pyplot's global state. Models add their own figures with :func:`register_plot`.
+
+>>> from detente.runner import run
+>>> from detente.scenario.model import Scenario
+>>> s = Scenario.model_validate({"name": "t", "actors": [{"id": "A"}, {"id": "B"}],
+...     "issues": [{"id": "x"}], "stances": [{"actor": "A", "issue": "x", "position": 20},
+...     {"actor": "B", "issue": "x", "position": {"low": 40, "high": 80}}]})
+>>> figs = figures_for(s, [run(s, "mean")])
+>>> [(stem, title) for stem, title, _ in figs]
+[('issue-x', 'x: actors and forecasts')]
+>>> png_bytes(figs[0][2])[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
+True
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import textwrap
+from typing import Callable
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from detente.report.tables import fmt, model_label
+from detente.result import Result
+from detente.scenario.arrays import ScenarioArrays
+from detente.scenario.model import Issue, Scenario
+from detente.scenario.uncertain import Normal, Triangular, Uniform
+
+DPI = 150
+# Okabe & Ito (2008) colour-blind-safe palette, yellow last (weak on white).
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
+ACTOR_PALETTE = [c for c in PALETTE if c != "#000000"]
+SERIES_COLOURS = ["#000000", "#555555", "#888888"]
+LINESTYLES = ["-", "--", "-.", ":"]
+FORECAST_STYLES = ["-", (0, (5, 2)), (0, (3, 1.5, 1, 1.5)), (0, (1, 1)), (0, (8, 2, 2, 2))]
+ACTOR_COLOUR = "#555555"
+MAX_MARKER_AREA = 700.0  # points^2 for the heaviest actor
+MIN_MARKER_AREA = 12.0
+
+PlotHook = Callable[[Scenario, Result], list[tuple[str, Figure]]]
+_HOOKS: dict[str, list[PlotHook]] = {}
+
+
+def register_plot(model_name: str, fn: PlotHook) -> PlotHook:
+    """Add model-specific figures: ``fn(scenario, result) -> [(title, Figure), ...]``.
+
+    Called by :func:`figures_for` for every result of ``model_name``. Returns ``fn`` so it can be
+    used as a decorator body. Registering the same function twice has no effect.
+    """
+    hooks = _HOOKS.setdefault(model_name, [])
+    if fn not in hooks:
+        hooks.append(fn)
+    return fn
+
+
+def unregister_plot(model_name: str, fn: PlotHook) -> None:
+    """Remove a hook added by :func:`register_plot` (tests use it)."""
+    hooks = _HOOKS.get(model_name, [])
+    if fn in hooks:
+        hooks.remove(fn)
+
+
+def _new_figure(width: float, height: float) -> Figure:
+    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def png_bytes(fig: Figure) -> bytes:
+    """The figure as PNG at 150 dpi."""
+    buf = io.BytesIO()
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def slug(text: str) -> str:
+    """A file-name-safe stem.
+
+    >>> slug("Settlement probability / month")
+    'settlement-probability-month'
+    """
+    s = re.sub(r"[^A-Za-z0-9_.]+", "-", text.strip()).strip("-.").lower()
+    return s or "figure"
+
+
+def _wrap(text: str, width: int = 18) -> str:
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
+def _anchor_ticks(issue: Issue) -> tuple[list[float], list[str]]:
+    """Anchor positions and wrapped labels; labels too close to the previous one drop a line."""
+    pts = sorted(issue.anchors.items())
+    span = issue.scale.max - issue.scale.min
+    ticks, labels = [], []
+    lift = False
+    prev = -math.inf
+    for v, lab in pts:
+        close = (v - prev) < 0.16 * span
+        lift = (not lift) if close else False
+        text = f"{_wrap(lab)}\n({v:g})"
+        ticks.append(v)
+        labels.append(text + ("\n\n\n" if lift else ""))  # top axis: extra lines push it up
+        prev = v
+    return ticks, labels
+
+
+def _position_range(v: object) -> tuple[float, float] | None:
+    """The range drawn for an uncertain position (p10-p90 for a normal), None for a point."""
+    if isinstance(v, (Uniform, Triangular)) and v.high > v.low:
+        return v.low, v.high
+    if isinstance(v, Normal) and v.sd > 0:
+        return v.mean - 1.2816 * v.sd, v.mean + 1.2816 * v.sd
+    return None
+
+
+def _scale_axis(ax, issue: Issue, axis: str = "x") -> None:
+    lo, hi = issue.scale.min, issue.scale.max
+    pad = 0.03 * (hi - lo)
+    (ax.set_xlim if axis == "x" else ax.set_ylim)(lo - pad, hi + pad)
+
+
+def plot_issue(scenario: Scenario, issue_id: str, results: list[Result]) -> Figure:
+    """Actors on the issue scale (marker area ~ capability x salience), status quo and forecasts."""
+    issue = scenario.issue(issue_id)
+    arr = ScenarioArrays.from_scenario(scenario)
+    k = scenario.issue_ids.index(issue_id)
+    stances = {s.actor: s for s in scenario.stances if s.issue == issue_id}
+    rows = []  # (position, name, weight, range)
+    for j, actor in enumerate(scenario.actors):
+        if not arr.present[k, j]:
+            continue
+        w = float(arr.capability[0, k, j] * arr.salience[0, k, j])
+        rng = _position_range(stances[actor.id].position)
+        if rng is not None:
+            rng = (max(rng[0], issue.scale.min), min(rng[1], issue.scale.max))
+        rows.append((float(arr.position[0, k, j]), actor.label, w, rng))
+    rows.sort(key=lambda r: (r[0], r[1]), reverse=True)  # highest position at the top
+    n = len(rows)
+    fig = _new_figure(9.0, 2.6 + 0.42 * max(n, 2) + 0.3 * math.ceil((len(results) + 1) / 3))
+    ax = fig.add_subplot()
+    wmax = max((r[2] for r in rows), default=0.0) or 1.0
+    ys = np.arange(n)[::-1].astype(float)
+    for y, (x, _, w, rng) in zip(ys, rows):
+        if rng is not None:
+            ax.plot([rng[0], rng[1]], [y, y], color=ACTOR_COLOUR, lw=3, alpha=0.35, solid_capstyle="butt", zorder=2)
+            ax.plot([rng[0], rng[1]], [y, y], color=ACTOR_COLOUR, lw=0, marker="|", ms=9, zorder=2)
+        area = max(MAX_MARKER_AREA * w / wmax, MIN_MARKER_AREA)
+        ax.scatter([x], [y], s=area, color=ACTOR_COLOUR, alpha=0.75, edgecolors="white", linewidths=0.8,
+                   zorder=3, facecolors=ACTOR_COLOUR if w > 0 else "none")
+    ax.set_yticks(ys, [f"{name}  (w={w:.3g})" for _, name, w, _ in rows])
+    ax.set_ylim(-0.8, n - 0.2)
+    _scale_axis(ax, issue)
+    ax.set_xlabel(f"position on the {issue.label} scale ({issue.scale.min:g}\u2013{issue.scale.max:g})")
+    ax.grid(axis="x", color="#dddddd", lw=0.6)
+    ax.grid(axis="y", color="#f0f0f0", lw=0.6)
+    ax.set_axisbelow(True)
+    for side in ("right",):
+        ax.spines[side].set_visible(False)
+
+    if issue.status_quo is not None:
+        # drawn over the forecast lines, with a triangle on each edge: visible when a forecast equals it
+        ax.axvline(issue.status_quo, color="#000000", ls=(0, (1.5, 1.5)), lw=1.4, zorder=6)
+        edge = ax.get_xaxis_transform()
+        ax.plot([issue.status_quo], [0.0], marker="^", ms=9, color="#000000", transform=edge, clip_on=False,
+                zorder=6, ls=(0, (1.5, 1.5)), lw=1.4, label=f"status quo: {fmt(issue.status_quo, issue)}")
+        ax.plot([issue.status_quo], [1.0], marker="v", ms=9, color="#000000", transform=edge, clip_on=False,
+                zorder=6)
+    for m, r in enumerate(results):
+        f = r.forecast.get(issue_id, float("nan"))
+        # colour and dash both vary, and widths shrink, so coinciding forecasts stay distinguishable
+        colour, style = PALETTE[m % len(PALETTE)], FORECAST_STYLES[m % len(FORECAST_STYLES)]
+        width = max(3.0 - 0.45 * m, 1.2)
+        iv = r.interval
+        label = f"{model_label(r)}: {fmt(f, issue)}"
+        if iv and all(math.isfinite(v) for v in iv[issue_id]):
+            lo, hi = iv[issue_id]
+            ax.axvspan(lo, hi, color=colour, alpha=0.13, lw=0, zorder=0)
+            label += f" [{fmt(lo, issue)}\u2013{fmt(hi, issue)}]"
+        if math.isfinite(f):
+            ax.axvline(f, color=colour, ls=style, lw=width, zorder=4, label=label)
+
+    if issue.anchors:
+        ticks, labels = _anchor_ticks(issue)
+        top = ax.secondary_xaxis("top")
+        top.set_xticks(ticks, labels, fontsize=7.5)
+        top.tick_params(length=3)
+    title = f"{issue.label}: actors and forecasts"
+    ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
+    handles, _ = ax.get_legend_handles_labels()
+    if handles:
+        fig.legend(loc="outside lower center", ncol=min(3, len(handles)), fontsize=8, frameon=False,
+                  title="forecast [80% interval over draws]; marker area \u221d capability \u00d7 salience (w)",
+                  title_fontsize=8)
+    return fig
+
+
+def plot_trajectory(scenario: Scenario, issue_id: str, result: Result) -> Figure | None:
+    """Positions by round on one issue: each actor (one draw) and the named series with p10-p90
+    bands over draws. ``None`` for models without rounds."""
+    t = result.trajectory
+    if t.positions is None and not t.series:
+        return None
+    issue = scenario.issue(issue_id)
+    k = result.issue_ids.index(issue_id)
+    n_rounds = (t.positions.shape[1] if t.positions is not None else next(iter(t.series.values())).shape[1]) - 1
+    if t.rounds is not None and np.size(t.rounds):
+        n_rounds = min(n_rounds, int(np.max(t.rounds)))
+    x = np.arange(n_rounds + 1)
+    fig = _new_figure(9.0, 5.0)
+    ax = fig.add_subplot()
+    handles = 0
+    if t.positions is not None and result.draws == 1:
+        arr = ScenarioArrays.from_scenario(scenario)
+        present = arr.present[scenario.issue_ids.index(issue_id)]
+        for j, a in enumerate(result.actor_ids):
+            if not present[scenario.actor_ids.index(a)]:
+                continue
+            y = t.positions[0, : n_rounds + 1, k, j]
+            c = ACTOR_PALETTE[j % len(ACTOR_PALETTE)]
+            ax.plot(x, y, color=c, lw=1.3, alpha=0.85, ls=LINESTYLES[(j // len(ACTOR_PALETTE)) % len(LINESTYLES)],
+                    marker="o" if n_rounds <= 12 else None, ms=3, label=scenario.actor(a).label)
+            handles += 1
+    summary = result.series_summary() if t.series else {}
+    for m, (name, by_issue) in enumerate(summary.items()):
+        s = by_issue[issue_id]
+        c = SERIES_COLOURS[m % len(SERIES_COLOURS)]
+        med = np.array(s["median"], dtype=float)[: n_rounds + 1]
+        if result.draws > 1:
+            lo = np.array(s["p10"], dtype=float)[: n_rounds + 1]
+            hi = np.array(s["p90"], dtype=float)[: n_rounds + 1]
+            ax.fill_between(x, lo, hi, color=c, alpha=0.15, lw=0, label=f"{name}: p10\u2013p90 over draws")
+            handles += 1
+        ax.plot(x, med, color=c, lw=2.8, ls=LINESTYLES[m % len(LINESTYLES)], zorder=5,
+                label=f"{name}" + (" (median over draws)" if result.draws > 1 else ""))
+        handles += 1
+    f = result.forecast.get(issue_id, float("nan"))
+    if math.isfinite(f):
+        ax.axhline(f, color="#000000", ls=":", lw=1.0, zorder=1, label=f"forecast: {fmt(f, issue)}")
+        handles += 1
+    _scale_axis(ax, issue, "y")
+    ax.set_xlabel("round")
+    ax.set_ylabel(f"position ({issue.scale.min:g}\u2013{issue.scale.max:g})")
+    if n_rounds <= 20:
+        ax.set_xticks(x)
+    ax.grid(color="#e6e6e6", lw=0.6)
+    if issue.anchors:
+        ticks, labels = zip(*sorted(issue.anchors.items()))
+        right = ax.secondary_yaxis("right")
+        right.set_yticks(list(ticks), [_wrap(lab, 22) for lab in labels], fontsize=7.5)
+    ax.set_title(f"{issue.label}: {model_label(result)} by round", loc="left", fontsize=11, fontweight="bold")
+    if handles:
+        fig.legend(loc="outside lower center", ncol=min(4, handles), fontsize=8, frameon=False)
+    return fig
+
+
+def figures_for(scenario: Scenario, results: list[Result]) -> list[tuple[str, str, Figure]]:
+    """All figures of a report: ``(file-name stem, title, Figure)`` with unique stems."""
+    out: list[tuple[str, str, Figure]] = []
+    seen: set[str] = set()
+
+    def add(stem: str, title: str, fig: Figure) -> None:
+        base, n = slug(stem), 2
+        stem = base
+        while stem in seen:
+            stem, n = f"{base}-{n}", n + 1
+        seen.add(stem)
+        out.append((stem, title, fig))
+
+    for issue in scenario.issues:
+        add(f"issue-{issue.id}", f"{issue.label}: actors and forecasts", plot_issue(scenario, issue.id, results))
+    for r in results:
+        label = model_label(r)
+        for issue in scenario.issues:
+            fig = plot_trajectory(scenario, issue.id, r)
+            if fig is not None:
+                add(f"trajectory-{label}-{issue.id}", f"{issue.label}: {label} by round", fig)
+    for r in results:
+        for hook in list(_HOOKS.get(r.model, [])):
+            for title, fig in hook(scenario, r):
+                add(f"{model_label(r)}-{title}", title, fig)
+    return out

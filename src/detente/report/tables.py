@@ -1,0 +1,194 @@
+"""Rich tables of forecasts and provenance, and the number formatting the whole report shares.
+
+One table per issue: a row per model with its forecast (value and the nearest anchor's label),
+the 80 % interval over draws (p10-p90) when there are draws, the status quo, and the rounds and
+stopping rule of models with rounds. The caption gives the issue's scale and anchors.
+
+>>> from detente.runner import run
+>>> from detente.scenario.model import Scenario
+>>> s = Scenario.model_validate({"name": "t", "actors": [{"id": "A"}, {"id": "B"}],
+...     "issues": [{"id": "x", "anchors": {0: "none", 100: "all"}, "status_quo": 0}],
+...     "stances": [{"actor": "A", "issue": "x", "position": 20},
+...                 {"actor": "B", "issue": "x", "position": 80}]})
+>>> text = render_text(forecast_tables(s, [run(s, "mean")]), width=80)
+>>> "50.0" in text and "none" in text
+True
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import Any, Iterable
+
+import numpy as np
+from rich.console import Console, RenderableType
+from rich.table import Table
+
+from detente.result import Result
+from detente.scenario.model import Issue, Scenario
+from detente.scenario.uncertain import Normal, Triangular, Uniform
+
+DASH = "\u2013"  # en dash for ranges
+
+
+# -- formatting shared by tables, plots and HTML -------------------------------------------------
+
+
+def decimals_for(span: float) -> int:
+    """Decimals that show a value on a scale of width ``span`` to about 1/1000 of it.
+
+    >>> decimals_for(100), decimals_for(10), decimals_for(1)
+    (1, 2, 3)
+    """
+    if not span > 0 or not math.isfinite(span):
+        return 2
+    return int(min(4, max(0, 3 - math.floor(math.log10(span)))))
+
+
+def fmt(value: float | None, issue: Issue | None = None, digits: int | None = None) -> str:
+    """A number on ``issue``'s scale, or an em dash when missing.
+
+    >>> fmt(52.345), fmt(float("nan")), fmt(0.5, digits=2)
+    ('52.3', '\u2014', '0.50')
+    """
+    if value is None or not math.isfinite(value):
+        return "\u2014"
+    if digits is None:
+        span = (issue.scale.max - issue.scale.min) if issue is not None else 100.0
+        digits = decimals_for(span)
+    return f"{value:.{digits}f}"
+
+
+def fmt_uncertain(v: Any, issue: Issue | None = None) -> str:
+    """An input number as written: a point, ``low-high``, ``mode (low-high)`` or ``mean +- sd``.
+
+    >>> fmt_uncertain(Uniform(low=40, high=80))
+    '40\u201380'
+    """
+    if isinstance(v, Uniform):
+        return f"{v.low:g}{DASH}{v.high:g}"
+    if isinstance(v, Triangular):
+        return f"{v.mode:g} ({v.low:g}{DASH}{v.high:g})"
+    if isinstance(v, Normal):
+        return f"{v.mean:g} \u00b1 {v.sd:g}"
+    return f"{float(v):g}"
+
+
+def model_label(result: Result) -> str:
+    """``model`` or ``model (variant)``."""
+    return result.model if not result.variant else f"{result.model} ({result.variant})"
+
+
+def with_label(value: float | None, issue: Issue) -> str:
+    """``52.3 (label of the nearest anchor)``."""
+    text = fmt(value, issue)
+    if value is None or not math.isfinite(value):
+        return text
+    label = issue.describe(value)
+    return f"{text} ({label})" if label else text
+
+
+def interval_text(result: Result, issue: Issue) -> str:
+    """``p10-p90`` of the forecast over draws, '' without draws."""
+    iv = result.interval
+    if not iv:
+        return ""
+    lo, hi = iv[issue.id]
+    return f"{fmt(lo, issue)}{DASH}{fmt(hi, issue)}"
+
+
+def rounds_text(result: Result) -> str:
+    """Rounds run: the number (one draw) or ``median (min-max)`` over draws; '' without rounds."""
+    r = result.trajectory.rounds
+    if r is None:
+        return ""
+    r = np.asarray(r, dtype=float)
+    if r.size == 1:
+        return f"{r[0]:g}"
+    lo, med, hi = np.min(r), np.median(r), np.max(r)
+    return f"{med:g}" if lo == hi else f"{med:g} ({lo:g}{DASH}{hi:g})"
+
+
+def stopped_text(result: Result) -> str:
+    """Which stopping rule ended the run (with counts over draws); '' when the model has none."""
+    s = result.trajectory.stopped_by
+    if s is None:
+        return ""
+    vals, counts = np.unique(np.asarray(s).astype(str), return_counts=True)
+    if len(vals) == 1:
+        return str(vals[0])
+    order = np.argsort(-counts, kind="stable")
+    return ", ".join(f"{vals[k]} {counts[k]}" for k in order)
+
+
+def scale_text(issue: Issue) -> str:
+    """``scale 0-100; anchors: 0 = none, 100 = all``."""
+    text = f"scale {issue.scale.min:g}{DASH}{issue.scale.max:g}"
+    if issue.anchors:
+        text += "; anchors: " + ", ".join(f"{k:g} = {v}" for k, v in sorted(issue.anchors.items()))
+    return text
+
+
+# -- tables -------------------------------------------------------------------------------------
+
+
+def forecast_tables(scenario: Scenario, results: list[Result]) -> list[Table]:
+    """One Rich table per issue: a row per model (forecast with anchor label, 80 % interval when
+    draws > 1, rounds and stopping rule for models with rounds), then the status quo (and the
+    recorded outcome, when known) as rows of their own; the caption gives scale and anchors."""
+    any_draws = any(r.draws > 1 for r in results)
+    any_rounds = any(r.trajectory.rounds is not None for r in results)
+    any_stop = any(r.trajectory.stopped_by is not None for r in results)
+    tables = []
+    for issue in scenario.issues:
+        title = issue.label if issue.label == issue.id else f"{issue.label} [{issue.id}]"
+        t = Table(title=title, caption=scale_text(issue), title_justify="left", caption_justify="left")
+        t.add_column("model", no_wrap=True)
+        t.add_column("forecast")
+        if any_draws:
+            t.add_column("80% interval", no_wrap=True)
+        if any_rounds:
+            t.add_column("rounds", justify="right")
+        if any_stop:
+            t.add_column("stopped by")
+        for r in results:
+            row = [model_label(r), with_label(r.forecast.get(issue.id), issue)]
+            if any_draws:
+                row.append(interval_text(r, issue))
+            if any_rounds:
+                row.append(rounds_text(r))
+            if any_stop:
+                row.append(stopped_text(r))
+            t.add_row(*row)
+        # reference points as dim rows under a rule (same for every model, so not a column)
+        first = True
+        for what, value in (("status quo", issue.status_quo), ("recorded outcome", issue.outcome)):
+            if value is not None:
+                if first and results:
+                    t.rows[-1].end_section = True
+                first = False
+                t.add_row(what, with_label(value, issue), *[""] * (len(t.columns) - 2), style="dim")
+        tables.append(t)
+    return tables
+
+
+def summary_table(results: list[Result]) -> Table:
+    """Provenance of each result: model, variant, seed, draws, version, input hash, time."""
+    t = Table(title="Provenance", title_justify="left")
+    for name, justify in [("model", "left"), ("variant", "left"), ("seed", "right"), ("draws", "right"),
+                          ("version", "left"), ("input sha256", "left"), ("elapsed", "right")]:
+        t.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    for r in results:
+        t.add_row(r.model, r.variant or "", str(r.seed), str(r.draws), r.version, r.input_sha256[:12],
+                  f"{r.elapsed_s:.3f} s")
+    return t
+
+
+def render_text(renderables: Iterable[RenderableType], width: int = 100) -> str:
+    """Render Rich objects to plain text (no colour codes), e.g. for a pipe or a test."""
+    buf = io.StringIO()
+    console = Console(file=buf, width=width, force_terminal=False, color_system=None, highlight=False)
+    for r in renderables:
+        console.print(r)
+    return buf.getvalue()

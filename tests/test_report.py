@@ -1,0 +1,362 @@
+"""The report layer: Rich tables, figures, the HTML page and the atomic writing of an output folder."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.collections import PathCollection, PolyCollection
+from matplotlib.figure import Figure
+
+from detente.models.base import Trajectory
+from detente.report import plots
+from detente.report.html import render_html
+from detente.report.outputs import CSV_COLUMNS, write_outputs
+from detente.report.plots import figures_for, plot_issue, plot_trajectory, register_plot, unregister_plot
+from detente.report.tables import fmt, forecast_tables, render_text, summary_table
+from detente.result import Result
+from detente.runner import run
+from detente.scenario.model import Scenario
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+EVIL_URL = "https://example.org/q?a=1&b=<2>"
+EVIL_QUOTE = 'We reject <any> "deal" & all talks'
+
+
+def make_scenario() -> Scenario:
+    return Scenario.model_validate({
+        "name": "Toy talks <&>",
+        "description": "A small test negotiation: ceasefire & sanctions.",
+        "sources": [
+            {"id": "wire", "title": "Wire <story>", "url": EVIL_URL, "date": "2024-03-01"},
+            {"id": "bad", "title": "Bad link", "url": "javascript:alert(1)"},
+        ],
+        "actors": [
+            {"id": "A", "name": "Alpha", "capability": 4},
+            {"id": "B", "name": "Bravo", "capability": 2},
+            {"id": "C", "name": "Charlie", "capability": 1},
+            {"id": "D", "name": "Delta", "capability": 3},
+        ],
+        "issues": [
+            {"id": "ceasefire", "name": "Ceasefire", "anchors": {0: "no truce", 50: "local truces", 100: "full ceasefire"},
+             "status_quo": 0},
+            {"id": "sanctions", "scale": {"min": 0, "max": 10}, "anchors": {0: "keep all", 10: "lift all"},
+             "status_quo": 0},
+            {"id": "aid", "scale": {"min": -5, "max": 5}, "anchors": {-5: "cut", 0: "same", 5: "double"},
+             "status_quo": 0},
+        ],
+        "stances": [
+            {"actor": "A", "issue": "ceasefire", "position": 80, "salience": 0.9,
+             "evidence": [{"quote": EVIL_QUOTE, "source": "wire", "url": EVIL_URL, "date": "2024-03-02"}]},
+            {"actor": "B", "issue": "ceasefire", "position": {"low": 10, "high": 40}, "salience": 0.5,
+             "evidence": [{"paraphrase": "Said so on TV", "source": "bad"}]},
+            {"actor": "C", "issue": "ceasefire", "position": 55, "salience": 0.3},
+            {"actor": "D", "issue": "ceasefire", "position": 20, "salience": 1.0},
+            {"actor": "A", "issue": "sanctions", "position": 2, "salience": 0.4},
+            {"actor": "B", "issue": "sanctions", "position": 9, "salience": 0.8},
+            {"actor": "C", "issue": "sanctions", "position": 5, "salience": 0.5},
+            {"actor": "D", "issue": "sanctions", "position": 1, "salience": 0.6},
+            {"actor": "A", "issue": "aid", "position": 3, "salience": 0.7},
+            {"actor": "B", "issue": "aid", "position": -4, "salience": 0.7},
+            {"actor": "C", "issue": "aid", "position": 1, "salience": 0.2},
+            # D takes no stance on aid
+        ],
+    })
+
+
+SCENARIO = make_scenario()
+STANCE_PAIRS = {(s.actor, s.issue) for s in SCENARIO.stances}
+
+
+@pytest.fixture(scope="module")
+def results_by_draws() -> dict[int, list[Result]]:
+    return {d: [run(SCENARIO, m, draws=d, seed=7) for m in ("mean", "median", "nbs")] for d in (1, 200)}
+
+
+def fake_rounds_result(draws: int = 1, rounds: int = 3) -> Result:
+    """A hand-made result of a model with rounds: actors move towards the weighted mean."""
+    I, N = len(SCENARIO.issues), len(SCENARIO.actors)
+    rng = np.random.default_rng(0)
+    start = np.array([[80, 25, 55, 20], [2, 9, 5, 1], [3, -4, 1, 0]], dtype=float)
+    pos = np.empty((draws, rounds + 1, I, N))
+    pos[:, 0] = start + rng.normal(0, 1, (draws, I, N)) * (draws > 1)
+    for r in range(1, rounds + 1):
+        pos[:, r] = pos[:, r - 1] + 0.5 * (pos[:, r - 1].mean(axis=-1, keepdims=True) - pos[:, r - 1])
+    med = np.median(pos, axis=-1)
+    traj = Trajectory(forecast=med[:, -1], positions=pos, series={"median": med, "mean": pos.mean(axis=-1)},
+                      rounds=np.full(draws, rounds), stopped_by=np.array(["converged"] * draws))
+    return Result(model="rounds-fake", variant=None, options={"x": 1}, seed=1, draws=draws, version="test",
+                  input_sha256="0" * 64, scenario_name=SCENARIO.name, issue_ids=SCENARIO.issue_ids,
+                  actor_ids=SCENARIO.actor_ids, trajectory=traj)
+
+
+# -- tables -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("draws", [1, 200])
+def test_tables_show_forecasts_anchor_labels_and_intervals(results_by_draws, draws):
+    results = results_by_draws[draws]
+    tables = forecast_tables(SCENARIO, results)
+    assert len(tables) == len(SCENARIO.issues)
+    text = render_text(tables, width=120)
+    for issue in SCENARIO.issues:
+        for r in results:
+            f = r.forecast[issue.id]
+            assert f"{fmt(f, issue)} ({issue.describe(f)})" in text
+        flat = " ".join(text.split())  # the caption wraps at the table's width
+        for value, label in issue.anchors.items():
+            assert f"{value:g} = {label}" in flat
+        assert "status quo" in text
+    assert ("80% interval" in text) == (draws > 1)
+    if draws > 1:
+        lo, hi = results[0].interval["ceasefire"]
+        assert f"{fmt(lo)}\u2013{fmt(hi)}" in text
+    assert "\x1b[" not in text  # plain text, no terminal codes
+
+
+def test_summary_table_has_provenance(results_by_draws):
+    results = results_by_draws[200]
+    text = render_text([summary_table(results)], width=120)
+    for r in results:
+        assert r.model in text
+    assert results[0].input_sha256[:12] in text and "200" in text and results[0].version in text
+
+
+def test_rounds_columns_only_when_a_model_has_rounds(results_by_draws):
+    text = render_text(forecast_tables(SCENARIO, results_by_draws[1]), width=120)
+    assert "rounds" not in text
+    text = render_text(forecast_tables(SCENARIO, [*results_by_draws[1], fake_rounds_result()]), width=120)
+    assert "rounds" in text and "converged" in text
+
+
+# -- plots --------------------------------------------------------------------------------------
+
+
+def test_plot_issue_marker_area_proportional_to_capability_times_salience(results_by_draws):
+    results = results_by_draws[200]
+    fig = plot_issue(SCENARIO, "ceasefire", results)
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    sizes = {}
+    for coll in ax.collections:
+        if isinstance(coll, PathCollection):
+            (x, y), = coll.get_offsets()
+            sizes[round(float(x), 6)] = float(coll.get_sizes()[0])
+    w = {80: 4 * 0.9, 25: 2 * 0.5, 55: 1 * 0.3, 20: 3 * 1.0}  # position -> capability x salience
+    assert set(sizes) == set(map(float, w))
+    wmax = max(w.values())
+    for x, wx in w.items():
+        assert sizes[float(x)] == pytest.approx(max(plots.MAX_MARKER_AREA * wx / wmax, plots.MIN_MARKER_AREA))
+    legend_texts = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert any(t.startswith("status quo") for t in legend_texts)
+    for r in results:
+        assert any(t.startswith(f"{r.model}: {fmt(r.forecast['ceasefire'])}") for t in legend_texts)
+    # the 80 % intervals are shaded: one span per model
+    assert sum(isinstance(p, PolyCollection) or type(p).__name__ == "Rectangle" for p in ax.patches) >= 3
+    # actor names with their weights are the y tick labels
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert {t.split("  ")[0] for t in ticks} == {"Alpha", "Bravo", "Charlie", "Delta"}
+
+
+def test_plot_issue_leaves_out_actors_without_a_stance(results_by_draws):
+    fig = plot_issue(SCENARIO, "aid", results_by_draws[1])
+    ticks = [t.get_text().split("  ")[0] for t in fig.axes[0].get_yticklabels()]
+    assert sorted(ticks) == ["Alpha", "Bravo", "Charlie"]
+
+
+def test_plot_trajectory_none_without_rounds(results_by_draws):
+    assert plot_trajectory(SCENARIO, "ceasefire", results_by_draws[1][0]) is None
+
+
+def test_plot_trajectory_one_draw_has_a_line_per_actor_and_series():
+    r = fake_rounds_result(draws=1, rounds=3)
+    fig = plot_trajectory(SCENARIO, "ceasefire", r)
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    labels = [ln.get_label() for ln in ax.get_lines()]
+    for a in SCENARIO.actors:
+        assert a.label in labels
+    assert "median" in labels and "mean" in labels
+    alpha = next(ln for ln in ax.get_lines() if ln.get_label() == "Alpha")
+    np.testing.assert_allclose(alpha.get_ydata(), r.trajectory.positions[0, :, 0, 0])
+    np.testing.assert_array_equal(alpha.get_xdata(), [0, 1, 2, 3])
+    # on 'aid' Delta has no stance and is not drawn
+    labels = [ln.get_label() for ln in plot_trajectory(SCENARIO, "aid", r).axes[0].get_lines()]
+    assert "Delta" not in labels and "Charlie" in labels
+
+
+def test_plot_trajectory_many_draws_shades_p10_p90_of_series():
+    r = fake_rounds_result(draws=50, rounds=4)
+    ax = plot_trajectory(SCENARIO, "sanctions", r).axes[0]
+    bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert len(bands) == 2  # median and mean
+    labels = [ln.get_label() for ln in ax.get_lines()]
+    assert "Alpha" not in labels  # no per-actor lines over draws
+    med = next(ln for ln in ax.get_lines() if ln.get_label().startswith("median"))
+    np.testing.assert_allclose(med.get_ydata(), r.series_summary()["median"]["sanctions"]["median"])
+
+
+def test_figures_for_names_and_hooks(results_by_draws):
+    calls = []
+
+    def hook(scenario, result):
+        calls.append((scenario.name, result.model))
+        fig = Figure()
+        fig.add_subplot().plot([0, 1], [0, 1])
+        return [("Settlement probability by month", fig)]
+
+    register_plot("median", hook)
+    register_plot("median", hook)  # idempotent
+    try:
+        figs = figures_for(SCENARIO, [*results_by_draws[1], fake_rounds_result()])
+    finally:
+        unregister_plot("median", hook)
+    stems = [s for s, _, _ in figs]
+    assert calls == [(SCENARIO.name, "median")]
+    assert stems[:3] == ["issue-ceasefire", "issue-sanctions", "issue-aid"]
+    assert "trajectory-rounds-fake-ceasefire" in stems and "median-settlement-probability-by-month" in stems
+    assert len(set(stems)) == len(stems)
+    assert figures_for(SCENARIO, results_by_draws[1])[-1][0] == "issue-aid"  # hook gone
+
+
+# -- outputs ------------------------------------------------------------------------------------
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.mark.parametrize("draws", [1, 200])
+def test_write_outputs_creates_every_file(tmp_path, results_by_draws, draws):
+    results = [*results_by_draws[draws], fake_rounds_result()]
+    out = tmp_path / "out"
+    written = write_outputs(out, SCENARIO, results)
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted(written) and all(p.parent == out for p in written.values())
+    assert sorted(os.listdir(tmp_path)) == ["out"]  # no temporary folder left behind
+
+    data = json.loads((out / "result.json").read_text(encoding="utf-8"))
+    assert data["scenario"] == SCENARIO.name and data["input_sha256"] == results[0].input_sha256
+    assert [d["model"] for d in data["results"]] == ["mean", "median", "nbs", "rounds-fake"]
+    for d, r in zip(data["results"], results):
+        for key in ("model", "seed", "version", "input_sha256", "forecast", "draws", "options"):
+            assert key in d
+        assert d["forecast"] == pytest.approx(r.forecast)
+        assert ("interval" in d) == (r.draws > 1)
+        assert "forecast_draws" in d  # full record
+    assert "positions" in data["results"][-1]
+
+    rows = _read_csv(out / "positions.csv")
+    assert list(rows[0]) == CSV_COLUMNS
+    inputs = {(r["actor"], r["issue"]) for r in rows if r["model"] == "input" and r["quantity"] == "position"}
+    assert inputs == STANCE_PAIRS
+    b = next(r for r in rows if r["model"] == "input" and r["actor"] == "B" and r["issue"] == "ceasefire"
+             and r["quantity"] == "position")
+    assert float(b["value"]) == 25.0  # the uncertain 10-40 at its central value
+    for r in results:
+        for issue in SCENARIO.issue_ids:
+            f = next(x for x in rows if x["model"] == r.model and x["issue"] == issue and x["quantity"] == "forecast")
+            assert float(f["value"]) == pytest.approx(r.forecast[issue])
+            has_p10 = any(x["model"] == r.model and x["issue"] == issue and x["quantity"] == "p10" for x in rows)
+            assert has_p10 == (r.draws > 1)
+    fake = results[-1]
+    by_round = {(x["actor"], x["issue"], int(x["round"])): float(x["value"]) for x in rows
+                if x["model"] == "rounds-fake" and x["quantity"] == "position"}
+    assert {(a, i) for a, i, _ in by_round} == STANCE_PAIRS
+    assert by_round[("C", "sanctions", 2)] == pytest.approx(fake.trajectory.positions[0, 2, 1, 2])
+    assert len(by_round) == len(STANCE_PAIRS) * 4
+
+    pngs = sorted(p for p in written if p.endswith(".png"))
+    assert len(pngs) == 3 + 3  # one per issue + one trajectory per issue for the model with rounds
+    html = (out / "report.html").read_text(encoding="utf-8")
+    for name in pngs:
+        png = (out / name).read_bytes()
+        assert png.startswith(PNG_MAGIC) and len(png) > 5000
+        assert f'<img src="data:image/png;base64,{base64.b64encode(png).decode()}"' in html
+    assert html.count('src="data:image/png;base64,') == len(pngs)
+
+
+def test_report_html_escapes_everything(tmp_path, results_by_draws):
+    out = tmp_path / "o"
+    write_outputs(out, SCENARIO, results_by_draws[200])
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "We reject &lt;any&gt; &quot;deal&quot; &amp; all talks" in html
+    assert EVIL_QUOTE not in html
+    assert 'href="https://example.org/q?a=1&amp;b=&lt;2&gt;"' in html
+    assert "Wire &lt;story&gt;" in html and "Toy talks &lt;&amp;&gt;" in html
+    assert 'href="javascript' not in html  # only http(s) URLs become links
+    assert "<script" not in html and "http://" not in html.replace('href="https://example.org', "")
+    for r in results_by_draws[200]:
+        assert r.input_sha256 in html and f'<td class="num">{r.seed}</td>' in html
+
+
+def test_render_html_forecast_table_lists_intervals(results_by_draws):
+    results = results_by_draws[200]
+    html = render_html(SCENARIO, results, [])
+    lo, hi = results[0].interval["sanctions"]
+    assert f"{fmt(lo, SCENARIO.issue('sanctions'))}\u2013{fmt(hi, SCENARIO.issue('sanctions'))}" in html
+    assert html.count("<h3>") >= len(SCENARIO.issues)
+
+
+def test_failure_while_building_leaves_no_out_dir(tmp_path, monkeypatch, results_by_draws):
+    def boom(*args, **kwargs):
+        raise RuntimeError("plot failed")
+
+    monkeypatch.setattr(plots, "plot_issue", boom)
+    out = tmp_path / "out"
+    with pytest.raises(RuntimeError, match="plot failed"):
+        write_outputs(out, SCENARIO, results_by_draws[1])
+    assert not out.exists()
+    assert os.listdir(tmp_path) == []
+
+
+def test_failure_leaves_existing_out_dir_unchanged(tmp_path, monkeypatch, results_by_draws):
+    out = tmp_path / "out"
+    write_outputs(out, SCENARIO, results_by_draws[1])
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("late failure")
+
+    monkeypatch.setattr(plots, "plot_trajectory", boom)
+    with pytest.raises(RuntimeError, match="late failure"):
+        write_outputs(out, SCENARIO, [*results_by_draws[200], fake_rounds_result()])
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(os.listdir(tmp_path)) == ["out"]
+
+
+def test_rewrite_replaces_files_in_existing_out_dir(tmp_path, results_by_draws):
+    out = tmp_path / "out"
+    write_outputs(out, SCENARIO, results_by_draws[1][:1])
+    write_outputs(out, SCENARIO, results_by_draws[200])
+    data = json.loads((out / "result.json").read_text(encoding="utf-8"))
+    assert [d["draws"] for d in data["results"]] == [200, 200, 200]
+    assert sorted(os.listdir(tmp_path)) == ["out"]
+
+
+@pytest.mark.filterwarnings("ignore:All-NaN slice:RuntimeWarning")
+def test_json_has_no_nan(tmp_path):
+    r = fake_rounds_result()
+    r.trajectory.forecast[0, 2] = math.nan
+    out = tmp_path / "out"
+    write_outputs(out, SCENARIO, [r])
+    text = (out / "result.json").read_text(encoding="utf-8")
+    assert "NaN" not in text
+    assert json.loads(text)["results"][0]["forecast"]["aid"] is None
+    rows = _read_csv(out / "positions.csv")
+    aid = next(x for x in rows if x["issue"] == "aid" and x["quantity"] == "forecast")
+    assert aid["value"] == ""
+
+
+def test_tables_render_via_plain_console():
+    # the text renderer works without a terminal and honours the width
+    text = render_text(forecast_tables(SCENARIO, [run(SCENARIO, "mean")]), width=60)
+    assert max(len(line) for line in io.StringIO(text).read().splitlines()) <= 60
