@@ -97,19 +97,27 @@ def _wrap(text: str, width: int = 18) -> str:
 
 
 def _anchor_ticks(issue: Issue) -> tuple[list[float], list[str]]:
-    """Anchor positions and wrapped labels; labels too close to the previous one drop a line."""
+    """Anchor positions and wrapped labels that fit between their neighbours.
+
+    Each label is wrapped to the room between its neighbouring anchors; when that room is small,
+    every other label is lifted by a few lines so that neighbours do not overlap.
+    """
     pts = sorted(issue.anchors.items())
     span = issue.scale.max - issue.scale.min
+    values = [v for v, _ in pts]
+    gaps = [min((values[k] - values[k - 1]) if k else math.inf,
+                (values[k + 1] - values[k]) if k + 1 < len(values) else math.inf) for k in range(len(values))]
+    tight = len(values) > 1 and min(gaps) / span < 0.22
     ticks, labels = [], []
-    lift = False
-    prev = -math.inf
-    for v, lab in pts:
-        close = (v - prev) < 0.16 * span
-        lift = (not lift) if close else False
-        text = f"{_wrap(lab)}\n({v:g})"
+    for k, (v, lab) in enumerate(pts):
+        room = gaps[k] / span if math.isfinite(gaps[k]) else 1.0
+        width = max(12, int(room * (150 if tight else 80)))
+        text = f"{_wrap(lab, width)}\n({v:g})"
+        lines = text.count("\n") + 1
+        if tight and k % 2 == 1:
+            text += "\n" * (lines + 1)  # top axis: extra lines push the label up, above its neighbours
         ticks.append(v)
-        labels.append(text + ("\n\n\n" if lift else ""))  # top axis: extra lines push it up
-        prev = v
+        labels.append(text)
     return ticks, labels
 
 
