@@ -1,0 +1,548 @@
+"""The web page and JSON API behind ``detente serve``.
+
+:func:`create_app` builds a FastAPI application: a single page (``/``, assets under
+``/static/``) and a JSON API under ``/api/`` documented at ``/docs`` and ``/openapi.json``.
+Scenarios sent to the API are validated by the same pydantic models and readers as files on
+disk, so a bad request gets the same message as a bad file: a 422 whose body lists every
+problem as ``{"field", "line", "message", "value"}``. Bodies over :data:`MAX_BODY_BYTES` get a
+413, malformed JSON a 422; the API never answers a malformed request with a 500.
+
+>>> from fastapi.testclient import TestClient
+>>> client = TestClient(create_app())
+>>> "mean" in [m["name"] for m in client.get("/api/models").json()]
+True
+>>> bad = {"name": "t", "actors": [{"id": "A"}], "issues": [{"id": "x"}],
+...        "stances": [{"actor": "A", "issue": "x", "position": 140}]}
+>>> r = client.post("/api/scenarios/validate", json=bad)
+>>> r.status_code, r.json()["errors"][0]["field"]
+(422, 'stances[0].position')
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import tempfile
+import threading
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import Body, FastAPI, HTTPException, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field, ValidationError, WithJsonSchema
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+import detente
+from detente._version import __version__
+from detente.errors import _MISSING, InputError, ModelError, Problem
+from detente.scenario.io import loc_to_path, validate
+from detente.scenario.model import Scenario
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 2 * 1024 * 1024
+"""Requests with a larger body are refused with 413 before they are parsed."""
+
+MAX_DRAWS = 20_000
+STATIC = Path(__file__).parent / "static"
+_SCENARIO_REF = {"$ref": "#/components/schemas/Scenario"}
+_UPLOAD_REF = {"$ref": "#/components/schemas/Upload"}
+
+
+def default_examples_dir() -> Path | None:
+    """The repository's ``examples/`` folder when running from a checkout, else ``None``."""
+    p = Path(detente.__file__).resolve().parents[2] / "examples"
+    return p if p.is_dir() else None
+
+
+# ---------------------------------------------------------------------------------------------
+# request and response bodies
+
+
+class ErrorItem(BaseModel):
+    """One problem with a request: where (field path, line of an uploaded file) and what."""
+
+    field: str | None = Field(None, description="path of the bad field, e.g. 'stances[3].salience'")
+    line: int | None = Field(None, description="line in the uploaded file, when known")
+    message: str
+    value: Any = Field(None, description="the offending value, when there is one")
+
+
+class ErrorResponse(BaseModel):
+    """Every 4xx answer: a one-line summary and the list of problems."""
+
+    detail: str
+    file: str | None = Field(None, description="the uploaded file's name, for uploads")
+    errors: list[ErrorItem]
+
+
+class Upload(BaseModel):
+    """A scenario file as text, in any format ``detente`` reads (the suffix picks the reader)."""
+
+    text: str = Field(description="the file's contents: YAML/JSON, KTAB CSV/XML, BDM table, Decide file...")
+    filename: str = Field("upload.yaml", description="the file's name; its suffix picks the reader")
+
+
+ScenarioBody = Annotated[
+    dict[str, Any],
+    WithJsonSchema({"oneOf": [_SCENARIO_REF, _UPLOAD_REF],
+                    "description": "a scenario as JSON, or an uploaded file as {text, filename}"}),
+]
+ScenarioField = Annotated[dict[str, Any] | None, WithJsonSchema({"anyOf": [_SCENARIO_REF, {"type": "null"}]})]
+
+
+class ScenarioSource(BaseModel):
+    """Where the scenario comes from: ``scenario`` (JSON) or ``text`` + ``filename`` (an upload)."""
+
+    scenario: ScenarioField = Field(None, description="the scenario, as validated JSON")
+    text: str | None = Field(None, description="or: a scenario file's text (any supported format)")
+    filename: str | None = Field(None, description="the uploaded file's name; its suffix picks the reader")
+
+
+class RunRequest(ScenarioSource):
+    models: list[str] = Field(["mean"], min_length=1, max_length=20, description="registered model names")
+    draws: int = Field(1000, ge=1, le=MAX_DRAWS, description="Monte Carlo draws of the uncertain inputs")
+    seed: int = Field(20261125, ge=0, le=2**63 - 1, description="random seed: same seed, same result")
+    options: dict[str, dict[str, Any]] = Field(default_factory=dict, description="options per model name")
+    variants: dict[str, str] = Field(default_factory=dict, description="named option preset per model name")
+
+
+class RunResponse(BaseModel):
+    results: list[dict[str, Any]] = Field(description="one Result.to_dict(full=True) per model, in order")
+    saved: list[int] | None = Field(None, description="ids of the runs in the store, when one is configured")
+    store_note: str | None = Field(None, description="why the runs were not saved, when they were not")
+
+
+class SensitivityRequest(ScenarioSource):
+    model: str = Field("mean", description="the model whose forecast is analysed")
+    method: Literal["sobol", "morris"] | None = Field(
+        None, description="Sobol indices or Morris screening; default: Sobol up to 20 uncertain inputs, else Morris")
+    n: int | None = Field(None, ge=2, le=4096, description="base sample size of the design (default: the method's)")
+    seed: int = Field(20261125, ge=0, le=2**63 - 1)
+    options: dict[str, Any] = Field(default_factory=dict, description="the model's options")
+
+
+class Influence(BaseModel):
+    name: str = Field(description="field path of the uncertain input, e.g. 'stances[3].salience'")
+    label: str = Field(description="the input in words, e.g. 'salience of Russia on Territorial line'")
+    value: float | None = Field(description="the index inputs are ranked by (ST for Sobol, mu* for Morris)")
+    conf: float | None = Field(None, description="its 95 % confidence half-width")
+
+
+class SensitivityResponse(BaseModel):
+    model: str
+    method: str
+    key: str = Field(description="the index used for ranking: 'ST' (Sobol) or 'mu_star' (Morris)")
+    n: int
+    evaluations: int
+    overall: list[Influence] = Field(
+        description="inputs ranked by their largest index over issues (Morris: mu* / the issue's sd)")
+    issues: dict[str, list[Influence]] = Field(description="per issue, inputs ranked, most influential first")
+    notes: list[str] = []
+    raw: dict[str, Any] = Field(description="SensitivityResult.to_dict(): every index with its confidence")
+
+
+class ModelInfo(BaseModel):
+    name: str
+    summary: str
+    has_rounds: bool
+    stochastic: bool
+    multi_issue: bool
+    variants: dict[str, dict[str, Any]]
+    options_schema: dict[str, Any] = Field(description="JSON schema of the model's options")
+
+
+class ExampleInfo(BaseModel):
+    name: str = Field(description="the name to ask /api/examples/{name} for (the file name)")
+    title: str | None = Field(None, description="the scenario's name")
+    description: str | None = None
+    actors: int = 0
+    issues: int = 0
+    error: str | None = Field(None, description="why the file does not load, if it does not")
+
+
+# ---------------------------------------------------------------------------------------------
+# errors
+
+
+def _safe_value(value: Any) -> Any:
+    """A value as JSON can carry it (inf, NaN and odd objects become their repr)."""
+    try:
+        value = jsonable_encoder(value)
+        json.dumps(value, allow_nan=False)
+        return value
+    except Exception:  # noqa: BLE001 - any value must be shown, not crash the error handler
+        return repr(value)[:200]
+
+
+def _item(p: Problem) -> dict[str, Any]:
+    value = None if p.value is _MISSING else p.value
+    return {"field": p.field, "line": p.line, "message": p.message, "value": _safe_value(value)}
+
+
+def _error(status: int, detail: str, problems: list[dict[str, Any]], file: str | None = None) -> JSONResponse:
+    problems = [{**p, "value": _safe_value(p.get("value"))} for p in problems]
+    body = {"detail": detail, "file": file, "errors": problems}
+    return JSONResponse(jsonable_encoder(body), status_code=status)
+
+
+def _input_error(e: InputError, file: str | None = None) -> JSONResponse:
+    items = [_item(p) for p in e.problems] or [{"field": None, "line": None, "message": str(e), "value": None}]
+    first = items[0]
+    summary = (f"{first['field']}: " if first["field"] else "") + first["message"]
+    if len(items) > 1:
+        summary += f" (and {len(items) - 1} more)"
+    return _error(422, summary, items, file or e.file)
+
+
+def _pydantic_items(errors: list[dict[str, Any]], prefix: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    out = []
+    for err in errors:
+        loc = tuple(err.get("loc", ()))
+        if loc[:1] == ("body",):
+            loc = loc[1:]
+        msg = str(err.get("msg", "invalid"))
+        if err.get("type") == "json_invalid":
+            reason = (err.get("ctx") or {}).get("error", "")
+            pos = f" at character {loc[0]}" if loc and isinstance(loc[0], int) else ""
+            out.append({"field": None, "line": None, "value": None,
+                        "message": f"malformed JSON{pos}: {reason}".rstrip(": ")})
+            continue
+        if err.get("type") == "extra_forbidden":
+            msg = "unknown field (check the spelling)"
+        value = err.get("input")
+        if err.get("type") == "missing" or isinstance(value, (dict, list)):
+            value = None
+        out.append({"field": loc_to_path(prefix + loc) or None, "line": None, "message": msg, "value": value})
+    return out
+
+
+class _TooLarge(StarletteHTTPException):
+    """Raised while reading a body that grows past the limit (FastAPI passes HTTP errors through)."""
+
+
+class BodyLimit:
+    """ASGI middleware: answer 413 to bodies over ``max_bytes`` (declared or streamed)."""
+
+    def __init__(self, app: Any, max_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None:
+            try:
+                too_big = int(declared) > self.max_bytes
+            except ValueError:
+                await _error(400, "bad Content-Length header", [])(scope, receive, send)
+                return
+            if too_big:
+                await self._refuse(scope, receive, send)
+                return
+        seen = 0
+        started = False
+
+        async def limited_receive() -> dict:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _TooLarge(413, self._message())
+            return message
+
+        async def watch_send(message: dict) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, watch_send)
+        except _TooLarge:
+            if not started:
+                await self._refuse(scope, receive, send)
+
+    def _message(self) -> str:
+        return f"request body too large: the limit is {self.max_bytes / 1024 / 1024:g} MB"
+
+    async def _refuse(self, scope: dict, receive: Any, send: Any) -> None:
+        msg = self._message()
+        await _error(413, msg, [{"field": None, "line": None, "message": msg, "value": None}])(scope, receive, send)
+
+
+# ---------------------------------------------------------------------------------------------
+# scenarios from requests
+
+
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def scenario_from_upload(text: str, filename: str | None) -> Scenario:
+    """Read an uploaded file's text with the reader its name (or content) calls for.
+
+    >>> s = scenario_from_upload("name: t\\nactors: [{id: A}]\\nissues: [{id: x}]\\n"
+    ...                          "stances: [{actor: A, issue: x, position: 40}]\\n", "t.yaml")
+    >>> s.name, s.meta["file"]
+    ('t', 't.yaml')
+    """
+    from detente.scenario.io import load
+
+    shown = (filename or "upload").strip() or "upload"
+    name = _SAFE_NAME.sub("_", Path(shown.replace("\\", "/")).name).lstrip(".")[-120:] or "upload"
+    with tempfile.TemporaryDirectory(prefix="detente-upload-") as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(text.encode("utf-8", "surrogatepass"))
+        try:
+            return load(path)
+        except InputError as e:
+            for p in e.problems:
+                p.message = p.message.replace(str(path), shown).replace(tmp, "")
+            e.file = shown
+            raise
+        except (ValueError, KeyError, IndexError, TypeError, UnicodeError) as e:
+            # a reader tripped over input it did not expect: still the input's fault, say so
+            log.warning("reader failed on upload %r: %r", shown, e)
+            raise InputError.one(shown, f"cannot read this file: {type(e).__name__}: {e}") from None
+
+
+def scenario_from_json(data: Any) -> Scenario:
+    return validate(data, None)
+
+
+def scenario_of(src: ScenarioSource) -> tuple[Scenario, str | None]:
+    if src.scenario is not None and src.text is not None:
+        raise InputError.one(None, "give either 'scenario' or 'text', not both", field="text")
+    if src.scenario is not None:
+        return scenario_from_json(src.scenario), None
+    if src.text is not None:
+        return scenario_from_upload(src.text, src.filename), src.filename
+    raise InputError.one(None, "no scenario: give 'scenario' (JSON) or 'text' and 'filename' (a file's text)",
+                         field="scenario")
+
+
+# ---------------------------------------------------------------------------------------------
+# the application
+
+
+def create_app(store_url: str | None = None, examples_dir: Path | None = None) -> FastAPI:
+    """The FastAPI application. ``store_url`` (SQLAlchemy URL): where runs are saved, if anywhere.
+    ``examples_dir``: the scenarios offered by ``/api/examples`` (default: the checkout's examples/)."""
+    examples = Path(examples_dir) if examples_dir is not None else default_examples_dir()
+    app = FastAPI(
+        title="detente",
+        version=__version__,
+        description=(
+            "Forecast how multi-actor negotiations end. Load or edit a scenario (actors x issues, "
+            "with the evidence behind every number), run one or several models and compare their "
+            "forecasts with 80 % intervals. Every 4xx answer lists its problems as "
+            "`{field, line, message, value}`."
+        ),
+        separate_input_output_schemas=False,
+    )
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
+    app.state.store_url = store_url
+    app.state.examples_dir = examples
+    store_lock = threading.Lock()
+    store_cache: dict[str, Any] = {}
+    err_responses: dict[int | str, dict[str, Any]] = {422: {"model": ErrorResponse, "description": "invalid input"},
+                                                      413: {"model": ErrorResponse, "description": "body too large"}}
+
+    @app.exception_handler(RequestValidationError)
+    async def _on_request_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        items = _pydantic_items(list(exc.errors()))
+        first = items[0] if items else {"field": None, "message": "invalid request"}
+        detail = (f"{first['field']}: " if first.get("field") else "") + first["message"]
+        return _error(422, detail, items)
+
+    @app.exception_handler(InputError)
+    async def _on_input_error(request: Request, exc: InputError) -> JSONResponse:
+        return _input_error(exc)
+
+    @app.exception_handler(ModelError)
+    async def _on_model_error(request: Request, exc: ModelError) -> JSONResponse:
+        return _error(422, str(exc), [{"field": "models", "line": None, "message": str(exc), "value": None}])
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        return _error(exc.status_code, detail, [{"field": None, "line": None, "message": detail, "value": None}])
+
+    base_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = base_openapi()  # cached by FastAPI after the first call
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        if "Upload" not in schemas:
+            schemas["Upload"] = Upload.model_json_schema(ref_template="#/components/schemas/{model}")
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+    # -- the page ------------------------------------------------------------------------------
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    # -- models and examples ---------------------------------------------------------------------
+    @app.get("/api/models", response_model=list[ModelInfo], summary="The registered models and their options")
+    def list_models() -> list[dict[str, Any]]:
+        from detente.models import registry
+
+        return [
+            {"name": s.name, "summary": s.summary, "has_rounds": s.has_rounds, "stochastic": s.stochastic,
+             "multi_issue": s.multi_issue, "variants": s.variants, "options_schema": s.options.model_json_schema()}
+            for s in registry.specs()
+        ]
+
+    def example_files() -> dict[str, Path]:
+        if examples is None or not examples.is_dir():
+            return {}
+        from detente.scenario.io import FORMATS, _load_plugins
+
+        _load_plugins()
+        suffixes = {s for f in FORMATS.values() for s in f.suffixes}
+        return {p.name: p for p in sorted(examples.iterdir()) if p.is_file() and p.suffix.lower() in suffixes}
+
+    @app.get("/api/examples", response_model=list[ExampleInfo], summary="Example scenarios that can be loaded")
+    def list_examples() -> list[dict[str, Any]]:
+        from detente.scenario.io import load
+
+        out = []
+        for name, path in example_files().items():
+            try:
+                s = load(path)
+            except InputError as e:
+                e.file = name
+                out.append({"name": name, "error": str(e)})
+                continue
+            out.append({"name": name, "title": s.name, "description": s.description,
+                        "actors": len(s.actors), "issues": len(s.issues)})
+        return out
+
+    @app.get("/api/examples/{name}", response_model=Scenario, summary="One example scenario, validated",
+             responses={404: {"model": ErrorResponse}, **err_responses})
+    def get_example(name: str) -> Scenario:
+        from detente.scenario.io import load
+
+        path = example_files().get(name)
+        if path is None:
+            raise HTTPException(404, f"no example named {name!r}")
+        return load(path)
+
+    # -- scenarios and runs ----------------------------------------------------------------------
+    @app.post("/api/scenarios/validate", response_model=Scenario, responses=err_responses,
+              summary="Validate a scenario (JSON, or an uploaded file of any supported format)")
+    def validate_scenario(body: Annotated[ScenarioBody, Body()]) -> Scenario:
+        """Answers the validated scenario (with defaults filled in), or 422 listing every problem
+        with its field path and, for uploads, its line."""
+        if "text" in body and not ({"actors", "issues", "stances"} & body.keys()):
+            try:
+                up = Upload.model_validate(body)
+            except ValidationError as e:
+                return _error(422, "bad upload", _pydantic_items(e.errors()))  # type: ignore[return-value]
+            return scenario_from_upload(up.text, up.filename)
+        return scenario_from_json(body)
+
+    def save_runs(scenario: Scenario, results: list[Any]) -> tuple[list[int] | None, str | None]:
+        if not store_url:
+            return None, None
+        try:
+            from detente.store import Store  # type: ignore[attr-defined]
+        except ImportError:
+            try:
+                from detente.store.db import Store
+            except ImportError:
+                return None, "runs were not saved: this build has no run store (detente.store.Store)"
+        with store_lock:
+            try:
+                store = store_cache.get(store_url) or store_cache.setdefault(store_url, Store(store_url))
+                if hasattr(store, "save_many"):  # all runs of one request in one transaction
+                    return [int(i) for i in store.save_many([(scenario, r, {"via": "web"}) for r in results])], None
+                return [int(store.save(scenario, r)) for r in results], None
+            except Exception as e:  # noqa: BLE001 - a store failure must not lose the computed results
+                log.exception("saving runs to %s failed", store_url)
+                return None, f"runs were not saved: {type(e).__name__}: {e}"
+
+    @app.post("/api/run", response_model=RunResponse, responses=err_responses,
+              summary="Run one or several models on a scenario")
+    def run_models(req: RunRequest) -> dict[str, Any]:
+        """Runs each model with the same draws and seed; answers one full result per model (forecast,
+        80 % interval, per-round trajectory summaries for models with rounds) and saves the runs to
+        the store when the server has one."""
+        from detente.models import registry
+        from detente.runner import run
+
+        scenario, _ = scenario_of(req)
+        bad = [{"field": f"models[{k}]", "line": None, "value": m,
+                "message": f"unknown model; available: {', '.join(registry.names())}"}
+               for k, m in enumerate(req.models) if m not in registry.names()]
+        bad += [{"field": f"options.{m}", "line": None, "value": None, "message": "options for a model that is not run"}
+                for m in req.options if m not in req.models]
+        if bad:
+            return _error(422, bad[0]["field"] + ": " + bad[0]["message"], bad)  # type: ignore[return-value]
+        for m, given in req.options.items():
+            try:  # the request's own options, checked first so that errors name their field
+                registry.get(m).options.model_validate(given)
+            except ValidationError as e:
+                items = _pydantic_items(e.errors(), prefix=("options", m))
+                return _error(422, f"{items[0]['field']}: {items[0]['message']}", items)  # type: ignore[return-value]
+        results = []
+        for m in dict.fromkeys(req.models):
+            try:
+                results.append(run(scenario, m, draws=req.draws, seed=req.seed, options=req.options.get(m),
+                                   variant=req.variants.get(m)))
+            except ModelError as e:
+                where = f"variants.{m}" if m in req.variants and "variant" in str(e) else f"options.{m}"
+                return _error(422, str(e), [{"field": where, "line": None, "message": str(e),  # type: ignore[return-value]
+                                             "value": None}])
+        saved, note = save_runs(scenario, results)
+        return {"results": [r.to_dict(full=True) for r in results], "saved": saved, "store_note": note}
+
+    @app.post("/api/sensitivity", response_model=SensitivityResponse,
+              responses={**err_responses, 503: {"model": ErrorResponse, "description": "not available"}},
+              summary="Which uncertain estimates matter most for a model's forecast")
+    def sensitivity(req: SensitivityRequest) -> dict[str, Any]:
+        """Global sensitivity of the forecast to the scenario's uncertain inputs (those given as ranges),
+        ranked, by :func:`detente.uncertainty.sensitivity.sensitivity`."""
+        from detente.models import registry
+
+        try:
+            from detente.uncertainty.sensitivity import sensitivity as analyse
+        except ImportError as e:
+            raise HTTPException(503, f"sensitivity analysis is not available in this build ({e})") from None
+        scenario, _ = scenario_of(req)
+        registry.get(req.model)
+        try:
+            res = analyse(scenario, req.model, method=req.method, n=req.n, seed=req.seed, options=req.options)
+        except ImportError as e:  # SALib missing
+            raise HTTPException(503, f"sensitivity analysis needs SALib: pip install 'detente[sensitivity]' ({e})") \
+                from None
+        return sensitivity_payload(res)
+
+    return app
+
+
+# ---------------------------------------------------------------------------------------------
+# sensitivity results
+
+
+def sensitivity_payload(res: Any) -> dict[str, Any]:
+    """The JSON answer of ``/api/sensitivity`` from a ``SensitivityResult``."""
+    key = res.key
+    conf = f"{key}_conf"
+    issues = {
+        issue: [{"name": r["name"], "label": r["label"], "value": r.get(key), "conf": r.get(conf)} for r in rows]
+        for issue, rows in res.indices.items()
+    }
+    overall = [{"name": r["name"], "label": r["label"], "value": r["score"]} for r in res.overall()]
+    return {"model": res.model, "method": res.method, "key": key, "n": res.n, "evaluations": res.evaluations,
+            "overall": overall, "issues": issues, "notes": list(res.notes), "raw": _safe_value(res.to_dict())}
