@@ -1,0 +1,96 @@
+"""Speed of the vectorised BDM expected-utility model (``eu``) against the per-pair reference.
+
+Prints, for one run (1 draw, 1 issue) at 10, 50 and 200 actors, the reference / vectorised time
+ratio, and the wall time and peak RSS of 10,000 draws x 20 actors x 5 issues x 10 rounds through
+:func:`detente.runner.run` (sampling included). Targets (issue #3): >= 100x at 50 actors; the
+10,000-draw case <= 10 s on 2 cores.
+
+    .venv/bin/python benchmarks/bench_bdm.py [--quick]
+
+At 200 actors the reference takes minutes per round, so both sides run 1 round there and the
+ratio is per round.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+import bdm_reference as ref  # noqa: E402
+
+from detente.models.bdm import VARIANTS, EUOptions, simulate  # noqa: E402
+from detente.runner import run  # noqa: E402
+from detente.scenario.model import Scenario  # noqa: E402
+
+
+def _best(f, repeat: int) -> float:
+    best = np.inf
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        f()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def ratio(n: int, variant: str, rounds: int) -> tuple[float, float]:
+    rng = np.random.default_rng(n)
+    x, c, s = rng.uniform(0, 100, n), rng.uniform(0.1, 1, n), rng.uniform(0.1, 1, n)
+    o = EUOptions(**{**VARIANTS[variant], "rounds": rounds})
+    od = o.model_dump()
+    pres = np.ones((1, n), bool)
+    simulate(x[None], c[None], s[None], pres, np.array([100.0]), o)  # warm-up (numba, caches)
+    t_vec = _best(lambda: simulate(x[None], c[None], s[None], pres, np.array([100.0]), o), 3)
+    t_ref = _best(lambda: ref.run(list(x), list(c), list(s), [True] * n, 100.0, od), 1)
+    return t_ref, t_vec
+
+
+def big_scenario(n_actors: int = 20, n_issues: int = 5) -> Scenario:
+    rng = np.random.default_rng(7)
+    stances = []
+    for i in range(n_issues):
+        for a in range(n_actors):
+            x = float(rng.uniform(10, 90))
+            sal = float(rng.uniform(0.2, 0.8))
+            stances.append({"actor": f"a{a}", "issue": f"i{i}", "position": {"low": x - 10, "high": x + 10},
+                            "salience": {"low": sal - 0.1, "high": sal + 0.1}})
+    return Scenario.model_validate({
+        "name": "bench", "actors": [{"id": f"a{a}", "capability": {"low": 0.5, "high": 1.5}} for a in range(n_actors)],
+        "issues": [{"id": f"i{i}"} for i in range(n_issues)], "stances": stances})
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="skip the 200-actor reference and use 1,000 draws")
+    args = ap.parse_args()
+    print("one run, reference (per-pair loops) vs vectorised")
+    for variant in ("scholz", "jmckib"):
+        for n in (10, 50, 200):
+            if n == 200 and args.quick:
+                continue
+            rounds = 1 if n == 200 else 10
+            t_ref, t_vec = ratio(n, variant, rounds)
+            print(f"  {variant:7s} {n:4d} actors, {rounds:2d} round(s): reference {t_ref:9.3f} s  "
+                  f"vectorised {t_vec * 1e3:9.2f} ms  ratio {t_ref / t_vec:8.0f}x")
+    draws = 1_000 if args.quick else 10_000
+    scen = big_scenario()
+    run(scen, "eu", draws=10, seed=1)  # warm-up
+    for variant in ("scholz", "jmckib"):
+        t0 = time.perf_counter()
+        res = run(scen, "eu", draws=draws, seed=1, variant=variant)
+        wall = time.perf_counter() - t0
+        q = res.quantiles((0.1, 0.5, 0.9))["i0"]
+        print(f"{draws} draws x 20 actors x 5 issues x 10 rounds, {variant}: {wall:.2f} s wall "
+              f"(issue i0 p10/p50/p90 {q[0]:.1f}/{q[1]:.1f}/{q[2]:.1f})")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS of this process: {peak:.0f} MiB (chunk bound {EUOptions().chunk_elements} elements "
+          f"= {EUOptions().chunk_elements * 8 / 2**20:.0f} MiB per (batch, actors^3) temporary)")
+
+
+if __name__ == "__main__":
+    main()
