@@ -94,8 +94,9 @@ def run(
     fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Write result.json, positions.csv, PNGs, report.html."),
     input_format: Optional[str] = typer.Option(None, "--input-format", help="Force the input format."),
-    store: Optional[str] = typer.Option(None, "--store", help="Record the runs in this store (SQLAlchemy URL)."),
-    record: bool = typer.Option(False, "--record", help="Record the runs in the default store."),
+    store: Optional[str] = typer.Option(
+        None, "--store", help="Record the runs in this run store: a SQLAlchemy URL, or 'default' (a SQLite file "
+        "under the user's data directory)."),
 ) -> None:
     """Run one or more models on a scenario and print the forecast per issue."""
     from detente.runner import run as run_model
@@ -105,11 +106,12 @@ def run(
     s = _load(scenario, input_format)
     opts = parse_options(option, model)
     results = [run_model(s, m, draws=draws, seed=seed, options=opts[m], variant=variant) for m in model]
-    if store or record:
-        from detente.store import record_runs
+    if store is not None:
+        from detente.store.db import Store
 
-        ids = record_runs(s, results, store)
-        err.print(f"recorded run(s) {', '.join(map(str, ids))}")
+        db = Store(None if store == "default" else store)
+        ids = db.save_many([(s, r, None) for r in results])  # one transaction for all of them
+        err.print(f"recorded run(s) {', '.join(map(str, ids))} in {db.shown_url}")
     if out_dir is not None:
         from detente.report.outputs import write_outputs
 
@@ -250,10 +252,10 @@ def _mount_optional() -> None:
 
         app.command()(serve)
     if find_spec("detente.uncertainty.commands"):
-        from detente.uncertainty.commands import sensitivity, sweep
+        from detente.uncertainty.commands import sensitivity_command, sweep_command
 
-        app.command()(sensitivity)
-        app.command()(sweep)
+        app.command("sensitivity")(sensitivity_command)
+        app.command("sweep")(sweep_command)
 
 
 _mount_optional()

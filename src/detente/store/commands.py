@@ -1,0 +1,184 @@
+"""``detente runs list|show|diff|export``: look at the recorded runs.
+
+Mounted in the main CLI with ``app.add_typer(runs_app, name="runs")``. Every command takes
+``--store URL`` (default: the SQLite file under the user's data directory, see
+:func:`detente.store.db.default_url`).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from detente.errors import DetenteError
+from detente.store.db import Store
+
+runs_app = typer.Typer(help="Recorded runs: list, show, diff and export them.", no_args_is_help=True)
+
+STORE_HELP = "SQLAlchemy URL of the run store (default: runs.db under the user's data directory)"
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+def fail(e: Exception) -> None:
+    """Print a detente error on stderr and exit with code 2."""
+    Console(stderr=True, highlight=False).print(f"[red]error:[/red] {escape(str(e))}")
+    raise typer.Exit(2)
+
+
+def _open(url: str | None) -> Store:
+    try:
+        return Store(url)
+    except DetenteError as e:
+        fail(e)
+        raise  # unreachable
+
+
+def _fmt(v: Any, digits: int = 2) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.{digits}f}"
+    return str(v)
+
+
+def _dump(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+@runs_app.command("list")
+def list_command(
+    store: Optional[str] = typer.Option(None, "--store", help=STORE_HELP),
+    limit: int = typer.Option(50, "--limit", "-n", help="show at most this many runs (0: all)"),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="only runs of this model"),
+    scenario: Optional[str] = typer.Option(None, "--scenario", "-s", help="scenario name or SHA-256 prefix"),
+    format: str = typer.Option("table", "--format", "-f", help="table or json"),
+) -> None:
+    """List recorded runs, newest first."""
+    st = _open(store)
+    try:
+        rows = st.list_runs(limit or None, model=model, scenario=scenario)
+    except DetenteError as e:
+        fail(e)
+    if format == "json":
+        _dump(rows)
+        return
+    t = Table(title=f"runs in {st.shown_url}")
+    for col in ("id", "created", "scenario", "input", "model", "seed", "draws", "forecast"):
+        t.add_column(col, justify="right" if col in ("id", "seed", "draws") else "left")
+    for r in rows:
+        fc = ", ".join(f"{k}={_fmt(v, 1)}" for k, v in r["forecast"].items())
+        model_name = r["model"] + (f" ({r['variant']})" if r["variant"] else "")
+        t.add_row(str(r["id"]), r["created"] or "", r["scenario_name"], r["scenario_sha256"][:10], model_name,
+                  str(r["seed"]), str(r["draws"]), fc if len(fc) < 80 else fc[:77] + "...")
+    _console().print(t)
+    if not rows:
+        _console().print("no runs recorded yet (record one with `detente run ... --store URL`)")
+
+
+@runs_app.command("show")
+def show_command(
+    run_id: int = typer.Argument(..., help="run id (see `detente runs list`)"),
+    store: Optional[str] = typer.Option(None, "--store", help=STORE_HELP),
+    format: str = typer.Option("table", "--format", "-f", help="table or json"),
+) -> None:
+    """Show one recorded run: provenance, options and forecast per issue."""
+    st = _open(store)
+    try:
+        r = st.get(run_id)
+    except DetenteError as e:
+        fail(e)
+    if format == "json":
+        _dump(r)
+        return
+    c = _console()
+    head = Table(show_header=False, title=f"run {r['id']}")
+    head.add_column(style="bold")
+    head.add_column()
+    for k in ("created", "scenario_name", "scenario_sha256", "model", "variant", "seed", "draws", "version",
+              "elapsed_s"):
+        head.add_row(k, _fmt(r[k], 4))
+    head.add_row("options", json.dumps(r["options"], sort_keys=True))
+    if r.get("meta"):
+        head.add_row("meta", json.dumps(r["meta"], sort_keys=True))
+    c.print(head)
+    t = Table(title="forecast")
+    t.add_column("issue")
+    t.add_column("forecast", justify="right")
+    if r["interval"]:
+        t.add_column("80% interval", justify="right")
+    for issue, v in r["forecast"].items():
+        row = [issue, _fmt(v)]
+        if r["interval"]:
+            lo, hi = r["interval"].get(issue, [None, None])
+            row.append(f"[{_fmt(lo)}, {_fmt(hi)}]")
+        t.add_row(*row)
+    c.print(t)
+
+
+@runs_app.command("diff")
+def diff_command(
+    a: int = typer.Argument(..., help="first run id"),
+    b: int = typer.Argument(..., help="second run id"),
+    store: Optional[str] = typer.Option(None, "--store", help=STORE_HELP),
+    format: str = typer.Option("table", "--format", "-f", help="table or json"),
+) -> None:
+    """Compare two runs: forecast per issue, options, and whether the inputs are identical."""
+    st = _open(store)
+    try:
+        d = st.diff(a, b)
+    except DetenteError as e:
+        fail(e)
+    if format == "json":
+        _dump(d)
+        return
+    c = _console()
+    c.print(f"runs {a} and {b}: " + ("same input scenario" if d["same_input"] else
+            f"different input scenarios ({d['input_sha256']['a'][:10]} vs {d['input_sha256']['b'][:10]})"))
+    if d["fields"] or d["options"]:
+        t = Table(title="differences")
+        for col in ("what", f"run {a}", f"run {b}"):
+            t.add_column(col)
+        for k, v in d["fields"].items():
+            t.add_row(k, _fmt(v["a"]), _fmt(v["b"]))
+        for k, v in d["options"].items():
+            t.add_row(f"options.{k}", json.dumps(v["a"]), json.dumps(v["b"]))
+        c.print(t)
+    t = Table(title="forecast")
+    for col in ("issue", f"run {a}", f"run {b}", "change"):
+        t.add_column(col, justify="left" if col == "issue" else "right")
+    for issue, v in d["forecast"].items():
+        ch = v["change"]
+        t.add_row(issue, _fmt(v["a"]), _fmt(v["b"]), "-" if ch is None else f"{ch:+.2f}")
+    c.print(t)
+
+
+@runs_app.command("export")
+def export_command(
+    run_ids: Optional[list[int]] = typer.Argument(None, help="run ids (default: every run)"),
+    store: Optional[str] = typer.Option(None, "--store", help=STORE_HELP),
+    format: str = typer.Option("json", "--format", "-f", help="json (full records) or csv (one row per run and issue)"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="write to this file (atomically) instead of stdout"),
+) -> None:
+    """Export runs as JSON or CSV."""
+    from detente.scenario.io import atomic_write_text
+
+    st = _open(store)
+    try:
+        text = st.export(run_ids or None, fmt=format)
+    except DetenteError as e:
+        fail(e)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        atomic_write_text(out, text)
+        Console(stderr=True).print(f"wrote {out}")

@@ -1,0 +1,400 @@
+"""The run store: every recorded run, with the validated scenario it ran on, in any SQL database.
+
+A :class:`Store` wraps a SQLAlchemy engine. The default URL is a SQLite file under the user's data
+directory (``$DETENTE_DATA_DIR``, else ``$XDG_DATA_HOME``, else ``~/.local/share``, then
+``detente/runs.db``); any SQLAlchemy URL works (PostgreSQL is tested against a real server).
+
+Two tables:
+
+* ``scenarios`` — one row per distinct validated scenario, keyed by the SHA-256 of its canonical
+  JSON (the same hash as :attr:`detente.result.Result.input_sha256`);
+* ``runs`` — one row per run: model, variant, options, seed, draws, version, timing, forecast,
+  interval, trajectory summary and the full result record.
+
+A run and its scenario are written in one transaction: a run killed half-way leaves nothing.
+
+>>> from detente.runner import run
+>>> from detente.scenario.model import Scenario
+>>> s = Scenario.model_validate({"name": "t", "actors": [{"id": "A"}, {"id": "B"}],
+...     "issues": [{"id": "x"}], "stances": [{"actor": "A", "issue": "x", "position": 20},
+...     {"actor": "B", "issue": "x", "position": 60}]})
+>>> store = Store("sqlite://")  # in memory
+>>> rid = store.save(s, run(s, "mean"))
+>>> store.get(rid)["forecast"]
+{'x': 40.0}
+>>> [r["model"] for r in store.list_runs()]
+['mean']
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as _dt
+import io
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from detente.errors import DetenteError
+from detente.result import Result
+from detente.scenario.arrays import scenario_hash
+from detente.scenario.model import Scenario
+
+
+class StoreError(DetenteError):
+    """The run store cannot be opened, or a run asked for is not in it."""
+
+
+# --------------------------------------------------------------------------------------------
+# schema
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ScenarioRow(Base):
+    """A validated scenario, stored once however many runs use it."""
+
+    __tablename__ = "scenarios"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(400), index=True)
+    json: Mapped[dict] = mapped_column(JSON)
+    created: Mapped[_dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RunRow(Base):
+    """One run of one model on one scenario."""
+
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created: Mapped[_dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    scenario_sha256: Mapped[str] = mapped_column(
+        String(64), ForeignKey("scenarios.sha256", ondelete="RESTRICT"), index=True
+    )
+    scenario_name: Mapped[str] = mapped_column(String(400))
+    model: Mapped[str] = mapped_column(String(100), index=True)
+    variant: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    options: Mapped[dict] = mapped_column(JSON)
+    seed: Mapped[int] = mapped_column(BigInteger)
+    draws: Mapped[int] = mapped_column(Integer)
+    version: Mapped[str] = mapped_column(String(50))
+    elapsed_s: Mapped[float] = mapped_column(Float)
+    forecast: Mapped[dict] = mapped_column(JSON)
+    interval: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    trajectory: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    result: Mapped[dict] = mapped_column(JSON)
+    meta: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # e.g. {"sweep": {...}}
+    notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    __table_args__ = (Index("ix_runs_scenario_model", "scenario_sha256", "model"),)
+
+
+SCENARIOS = ScenarioRow.__table__
+RUNS = RunRow.__table__
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+
+
+def data_dir() -> Path:
+    """``$DETENTE_DATA_DIR``, else ``$XDG_DATA_HOME/detente``, else ``~/.local/share/detente``."""
+    if os.environ.get("DETENTE_DATA_DIR"):
+        return Path(os.environ["DETENTE_DATA_DIR"]).expanduser() / "detente"
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base).expanduser() / "detente"
+
+
+def default_url() -> str:
+    """``sqlite:///<data dir>/detente/runs.db``."""
+    return f"sqlite:///{data_dir() / 'runs.db'}"
+
+
+def safe_url(url: str) -> str:
+    """The URL with any password hidden, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - not a URL at all: show it as given
+        return url
+
+
+def _clean(v: Any) -> Any:
+    """JSON-able with NaN and infinities as null (PostgreSQL's JSON has no NaN)."""
+    if isinstance(v, float):
+        return v if math.isfinite(v) else None
+    if isinstance(v, dict):
+        return {str(k): _clean(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_clean(x) for x in v]
+    if hasattr(v, "item") and callable(v.item):  # numpy scalars
+        return _clean(v.item())
+    return v
+
+
+def _iso(t: Any) -> str | None:
+    if t is None:
+        return None
+    if isinstance(t, _dt.datetime):
+        if t.tzinfo is None:
+            t = t.replace(tzinfo=_dt.timezone.utc)
+        return t.isoformat(timespec="seconds")
+    return str(t)
+
+
+# --------------------------------------------------------------------------------------------
+# the store
+
+
+class Store:
+    """Recorded runs in the database at ``url`` (default: :func:`default_url`)."""
+
+    # Called inside the save transaction after the scenario row is written and before the run
+    # row; tests set it to kill the process there and check that nothing was left behind.
+    _after_scenario_hook: Callable[[], None] | None = None
+
+    def __init__(self, url: str | None = None, *, echo: bool = False) -> None:
+        if url in (None, "", "default"):
+            url = default_url()
+            data_dir().mkdir(parents=True, exist_ok=True)
+        self.url = url
+        self.shown_url = safe_url(url)
+        try:
+            parsed = make_url(url)
+            if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            self.engine: Engine = create_engine(url, echo=echo)
+        except OSError as e:
+            raise StoreError(f"cannot open the run store {self.shown_url!r}: {e.strerror or e}") from None
+        except (ArgumentError, NoSuchModuleError, ValueError) as e:
+            raise StoreError(f"run store {self.shown_url!r}: not a usable database URL ({e})") from None
+        except ImportError as e:
+            raise StoreError(
+                f"run store {self.shown_url!r}: the database driver is not installed ({e.name or e}); "
+                "e.g. pip install 'psycopg[binary]' for postgresql+psycopg://"
+            ) from None
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        try:
+            Base.metadata.create_all(self.engine)
+        except SQLAlchemyError as e:
+            raise StoreError(f"cannot open the run store {self.shown_url!r}: {_reason(e)}") from None
+
+    def __repr__(self) -> str:
+        return f"Store({self.shown_url!r})"
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- writing ---------------------------------------------------------------------------
+    def save(self, scenario: Scenario, result: Result, *, meta: dict[str, Any] | None = None) -> int:
+        """Record one run (and its scenario, if new) in one transaction; returns the run id."""
+        return self.save_many([(scenario, result, meta)])[0]
+
+    def save_many(self, items: Sequence[tuple[Scenario, Result, dict[str, Any] | None]]) -> list[int]:
+        """Record several runs in ONE transaction: all are stored or none is."""
+        ids: list[int] = []
+        try:
+            with self.engine.begin() as conn:
+                for scenario, result, meta in items:
+                    sha = self._put_scenario(conn, scenario)
+                    if Store._after_scenario_hook is not None:
+                        Store._after_scenario_hook()
+                    ids.append(self._put_run(conn, sha, result, meta))
+        except SQLAlchemyError as e:
+            raise StoreError(f"cannot write to the run store {self.shown_url!r}: {_reason(e)}") from None
+        return ids
+
+    def _put_scenario(self, conn: Connection, scenario: Scenario) -> str:
+        sha = scenario_hash(scenario)
+        row = {
+            "sha256": sha,
+            "name": scenario.name[:400],
+            "json": _clean(scenario.model_dump(mode="json")),
+            "created": _dt.datetime.now(_dt.timezone.utc),
+        }
+        dialect = conn.dialect.name
+        if dialect in ("sqlite", "postgresql"):
+            if dialect == "sqlite":
+                from sqlalchemy.dialects.sqlite import insert as dialect_insert
+            else:
+                from sqlalchemy.dialects.postgresql import insert as dialect_insert
+            conn.execute(dialect_insert(SCENARIOS).values(**row).on_conflict_do_nothing(index_elements=["sha256"]))
+        elif conn.execute(select(SCENARIOS.c.sha256).where(SCENARIOS.c.sha256 == sha)).first() is None:
+            conn.execute(insert(SCENARIOS).values(**row))
+        return sha
+
+    def _put_run(self, conn: Connection, sha: str, result: Result, meta: dict[str, Any] | None) -> int:
+        full = _clean(result.to_dict(full=True))
+        row = {
+            "created": _dt.datetime.now(_dt.timezone.utc),
+            "scenario_sha256": sha,
+            "scenario_name": result.scenario_name[:400],
+            "model": result.model,
+            "variant": result.variant,
+            "options": _clean(result.options),
+            "seed": int(result.seed),
+            "draws": int(result.draws),
+            "version": result.version,
+            "elapsed_s": float(result.elapsed_s),
+            "forecast": _clean(result.forecast),
+            "interval": _clean(result.interval),
+            "trajectory": full.get("trajectory"),
+            "result": full,
+            "meta": _clean(meta) if meta else None,
+            "notes": "\n".join(result.notes) or None,
+        }
+        return int(conn.execute(insert(RUNS).values(**row).returning(RUNS.c.id)).scalar_one())
+
+    # -- reading ---------------------------------------------------------------------------
+    def count(self) -> int:
+        with self._read() as conn:
+            return int(conn.execute(select(func.count()).select_from(RUNS)).scalar_one())
+
+    def list_runs(self, limit: int | None = 50, *, model: str | None = None,
+                  scenario: str | None = None) -> list[dict[str, Any]]:
+        """Newest runs first; ``scenario`` matches a name or a SHA-256 prefix."""
+        q = select(
+            RUNS.c.id, RUNS.c.created, RUNS.c.scenario_name, RUNS.c.scenario_sha256, RUNS.c.model,
+            RUNS.c.variant, RUNS.c.seed, RUNS.c.draws, RUNS.c.version, RUNS.c.elapsed_s, RUNS.c.forecast,
+        ).order_by(RUNS.c.id.desc())
+        if model:
+            q = q.where(RUNS.c.model == model)
+        if scenario:
+            q = q.where((RUNS.c.scenario_name == scenario) | RUNS.c.scenario_sha256.startswith(scenario))
+        if limit:
+            q = q.limit(int(limit))
+        with self._read() as conn:
+            rows = conn.execute(q).mappings().all()
+        return [{**dict(r), "created": _iso(r["created"])} for r in rows]
+
+    def get(self, run_id: int) -> dict[str, Any]:
+        """Everything recorded about one run, with its scenario."""
+        return self._get_many([run_id])[0]
+
+    def _get_many(self, run_ids: Iterable[int]) -> list[dict[str, Any]]:
+        ids = [int(i) for i in run_ids]
+        q = (
+            select(RUNS, SCENARIOS.c.json.label("scenario"))
+            .join(SCENARIOS, SCENARIOS.c.sha256 == RUNS.c.scenario_sha256)
+            .where(RUNS.c.id.in_(ids))
+        )
+        with self._read() as conn:
+            rows = {r["id"]: dict(r) for r in conn.execute(q).mappings().all()}
+        missing = [i for i in ids if i not in rows]
+        if missing:
+            raise StoreError(
+                f"no run {', '.join(map(str, missing))} in the run store {self.shown_url!r} "
+                f"(see `detente runs list`)"
+            )
+        out = []
+        for i in ids:
+            r = rows[i]
+            r["created"] = _iso(r["created"])
+            out.append(r)
+        return out
+
+    def all_ids(self) -> list[int]:
+        with self._read() as conn:
+            return [int(i) for i in conn.execute(select(RUNS.c.id).order_by(RUNS.c.id)).scalars()]
+
+    def diff(self, a: int, b: int) -> dict[str, Any]:
+        """What differs between runs ``a`` and ``b``: forecasts per issue, options, inputs."""
+        ra, rb = self._get_many([a, b])
+        issues = list(dict.fromkeys([*ra["forecast"], *rb["forecast"]]))
+        forecast = {}
+        for i in issues:
+            x, y = ra["forecast"].get(i), rb["forecast"].get(i)
+            forecast[i] = {"a": x, "b": y, "change": None if x is None or y is None else y - x}
+        keys = sorted(set(ra["options"]) | set(rb["options"]))
+        options = {k: {"a": ra["options"].get(k), "b": rb["options"].get(k)}
+                   for k in keys if ra["options"].get(k) != rb["options"].get(k)}
+        fields = {}
+        for k in ("scenario_name", "model", "variant", "seed", "draws", "version"):
+            if ra[k] != rb[k]:
+                fields[k] = {"a": ra[k], "b": rb[k]}
+        return {
+            "a": a,
+            "b": b,
+            "same_input": ra["scenario_sha256"] == rb["scenario_sha256"],
+            "input_sha256": {"a": ra["scenario_sha256"], "b": rb["scenario_sha256"]},
+            "fields": fields,
+            "options": options,
+            "forecast": forecast,
+        }
+
+    def export(self, run_ids: Sequence[int] | None = None, fmt: str = "json") -> str:
+        """Runs (all when ``run_ids`` is None) as JSON (full records) or tidy CSV (run x issue)."""
+        ids = self.all_ids() if run_ids is None else list(run_ids)
+        records = self._get_many(ids) if ids else []
+        if fmt == "json":
+            return json.dumps(records, indent=2, ensure_ascii=False, default=str) + "\n"
+        if fmt == "csv":
+            buf = io.StringIO()
+            cols = ["run", "created", "scenario", "input_sha256", "model", "variant", "seed", "draws",
+                    "version", "elapsed_s", "issue", "forecast", "p10", "p90"]
+            w = csv.writer(buf, lineterminator="\n")
+            w.writerow(cols)
+            for r in records:
+                for issue, v in r["forecast"].items():
+                    lo, hi = (r["interval"] or {}).get(issue, [None, None])
+                    w.writerow([r["id"], r["created"], r["scenario_name"], r["scenario_sha256"], r["model"],
+                                r["variant"] or "", r["seed"], r["draws"], r["version"], r["elapsed_s"],
+                                issue, _num(v), _num(lo), _num(hi)])
+            return buf.getvalue()
+        raise StoreError(f"unknown export format {fmt!r}; use json or csv")
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[Connection]:
+        try:
+            conn = self.engine.connect()
+        except SQLAlchemyError as e:
+            raise StoreError(f"cannot read the run store {self.shown_url!r}: {_reason(e)}") from None
+        try:
+            yield conn
+        except SQLAlchemyError as e:
+            raise StoreError(f"cannot read the run store {self.shown_url!r}: {_reason(e)}") from None
+        finally:
+            conn.close()
+
+
+def _num(v: Any) -> str:
+    return "" if v is None else repr(float(v))
+
+
+def _reason(e: SQLAlchemyError) -> str:
+    orig = getattr(e, "orig", None)
+    text = str(orig if orig is not None else e).strip().splitlines()
+    return text[0] if text else type(e).__name__
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()

@@ -1,0 +1,282 @@
+"""Which uncertain estimates matter most: Sobol and Morris sensitivity indices with SALib.
+
+Every uncertain number of a scenario (a range for a capability, a position, a salience...) is an
+input; every issue's forecast is an output. The design is drawn in the unit hypercube, mapped
+through each input's inverse CDF (:meth:`detente.uncertainty.sampling.InputSpace.transform`, via
+:meth:`ScenarioArrays.from_values`) and the model runs ONCE with the design points as draws
+(models are vectorised over draws).
+
+* ``sobol`` (default up to 20 inputs): first-order S1 and total ST indices with bootstrap 95 %
+  confidence half-widths; ``N (k + 2)`` model evaluations (Saltelli/Jansen estimators in SALib).
+* ``morris`` (default above 20 inputs): elementary effects mu* (mean absolute effect, in the
+  issue's units) and sigma; ``N (k + 1)`` evaluations.
+
+Normal inputs are truncated to mean +- 4 sd for the design (their legal range otherwise reaches to
+infinity for capabilities); uniform and triangular inputs use their whole support. For stochastic
+models the model's own noise is part of every evaluation and shows up as estimation noise.
+
+>>> from detente.scenario.model import Scenario
+>>> s = Scenario.model_validate({"name": "t", "actors": [{"id": "A"}, {"id": "B"}],
+...     "issues": [{"id": "x"}], "stances": [
+...     {"actor": "A", "issue": "x", "position": {"low": 0, "high": 10}},
+...     {"actor": "B", "issue": "x", "position": {"low": 40, "high": 100}}]})
+>>> res = sensitivity(s, "mean", n=256, seed=1)
+>>> [row["label"] for row in res.ranked("x")]
+['position of B on x', 'position of A on x']
+>>> round(res.ranked("x")[0]["ST"], 1)
+1.0
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.special import ndtr
+
+from detente.errors import InputError
+from detente.models import registry
+from detente.runner import DEFAULT_SEED
+from detente.scenario.arrays import ScenarioArrays, input_space
+from detente.scenario.model import Scenario
+from detente.uncertainty.sampling import InputSpace
+
+SOBOL_MAX_INPUTS = 20
+DEFAULT_N = {"sobol": 512, "morris": 64}
+CHUNK = 8192  # model evaluations per call, to bound memory
+
+
+@dataclass
+class SensitivityResult:
+    """Indices of every uncertain input on every issue's forecast.
+
+    ``indices[issue]`` is a list with one dict per input, ranked (most important first) by ST
+    (Sobol) or mu* (Morris): ``name`` (field path), ``label`` (in words), and ``S1``,
+    ``S1_conf``, ``ST``, ``ST_conf`` or ``mu_star``, ``mu_star_conf``, ``sigma``, ``mu``.
+    """
+
+    method: str
+    model: str
+    scenario_name: str
+    n: int
+    seed: int
+    evaluations: int
+    names: list[str]
+    labels: list[str]
+    issue_ids: list[str]
+    indices: dict[str, list[dict[str, Any]]]
+    output_sd: dict[str, float]
+    options: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        """The index inputs are ranked by."""
+        return "ST" if self.method == "sobol" else "mu_star"
+
+    def ranked(self, issue: str) -> list[dict[str, Any]]:
+        return self.indices[issue]
+
+    def overall(self) -> list[dict[str, Any]]:
+        """Inputs ranked by their largest index over issues (Morris: mu* relative to the issue's sd)."""
+        best: dict[str, float] = {}
+        for issue, rows in self.indices.items():
+            sd = self.output_sd[issue] or 1.0
+            for r in rows:
+                v = r[self.key] if self.method == "sobol" else r[self.key] / sd
+                v = 0.0 if v is None or not np.isfinite(v) else float(v)
+                best[r["name"]] = max(best.get(r["name"], 0.0), v)
+        label = dict(zip(self.names, self.labels))
+        order = sorted(best, key=lambda k: -best[k])
+        return [{"name": k, "label": label[k], "score": best[k]} for k in order]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "model": self.model,
+            "options": self.options,
+            "scenario": self.scenario_name,
+            "n": self.n,
+            "seed": self.seed,
+            "evaluations": self.evaluations,
+            "inputs": [{"name": n, "label": lab} for n, lab in zip(self.names, self.labels)],
+            "output_sd": self.output_sd,
+            "indices": self.indices,
+            "overall": self.overall(),
+            "notes": self.notes,
+        }
+
+
+def label_of(scenario: Scenario, name: str) -> str:
+    """A field path of :func:`input_space` in words, e.g. 'salience of Russia on territory'."""
+    import re
+
+    m = re.fullmatch(r"stances\[(\d+)\]\.(\w+)", name)
+    if m:
+        st = scenario.stances[int(m.group(1))]
+        return f"{m.group(2)} of {scenario.actor(st.actor).label} on {scenario.issue(st.issue).label}"
+    m = re.fullmatch(r"actors\[(\d+)\]\.(\w+)", name)
+    if m:
+        return f"{m.group(2)} of {scenario.actors[int(m.group(1))].label}"
+    return name
+
+
+def _unit_ranges(space: InputSpace) -> tuple[np.ndarray, np.ndarray]:
+    """Per input, the part of [0, 1] that the design covers (normals: mean +- 4 sd)."""
+    lo, hi = np.zeros(len(space)), np.ones(len(space))
+    nor = space.kind == 2
+    if nor.any():
+        mu, sd = space.a[nor], np.where(space.b[nor] > 0, space.b[nor], 1.0)
+        fa = ndtr((space.lower[nor] - mu) / sd)
+        fb = ndtr((space.upper[nor] - mu) / sd)
+        b = space.bounds()[nor]
+        width = np.where(fb > fa, fb - fa, 1.0)
+        lo[nor] = (ndtr((b[:, 0] - mu) / sd) - fa) / width
+        hi[nor] = (ndtr((b[:, 1] - mu) / sd) - fa) / width
+    return lo, hi
+
+
+def sensitivity(
+    scenario: Scenario,
+    model: str,
+    *,
+    method: str | None = None,
+    n: int | None = None,
+    seed: int = DEFAULT_SEED,
+    options: dict[str, Any] | None = None,
+    variant: str | None = None,
+    num_resamples: int = 100,
+) -> SensitivityResult:
+    """Sobol or Morris indices of every uncertain input on every issue's forecast.
+
+    ``method`` defaults to Sobol up to 20 inputs, Morris above. ``n`` is SALib's base sample size
+    (Sobol: rounded up to a power of two; Morris: the number of trajectories).
+    """
+    from SALib.analyze import morris as morris_analyze
+    from SALib.analyze import sobol as sobol_analyze
+    from SALib.sample import morris as morris_sample
+    from SALib.sample import sobol as sobol_sample
+
+    space, _, _ = input_space(scenario)
+    k = len(space)
+    if k == 0:
+        raise InputError.one(
+            scenario.meta.get("file"),
+            "the scenario has no uncertain inputs, so there is nothing to rank: give ranges to the "
+            "numbers you are unsure of, e.g. capability: {low: 2, high: 5} or salience: {mode: 0.6, low: 0.4, high: 0.9}",
+        )
+    method = method or ("sobol" if k <= SOBOL_MAX_INPUTS else "morris")
+    if method not in ("sobol", "morris"):
+        raise InputError.one(None, "unknown sensitivity method; use sobol or morris", field="method", value=method)
+    n = int(n or DEFAULT_N[method])
+    if n < 2:
+        raise InputError.one(None, "the sample size must be at least 2", field="n", value=n)
+    if method == "sobol":
+        n = 1 << (n - 1).bit_length()  # Sobol sequences want a power of two
+    names = list(space.names)
+    labels = [label_of(scenario, nm) for nm in names]
+    problem = {"num_vars": k, "names": names, "bounds": [[0.0, 1.0]] * k}
+
+    if method == "sobol":
+        X = sobol_sample.sample(problem, n, calc_second_order=False, seed=seed)
+    else:
+        X = morris_sample.sample(problem, n, num_levels=4, seed=seed)
+    lo, hi = _unit_ranges(space)
+    U = lo + X * (hi - lo)
+
+    spec = registry.get(model)
+    merged = dict(scenario.model_options.get(model, {}))
+    merged.update(options or {})
+    opts = spec.make_options(merged, variant=variant)
+    rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[1])
+    Y = np.concatenate([
+        spec.run(ScenarioArrays.from_values(scenario, U[i:i + CHUNK]), opts, rng).forecast
+        for i in range(0, U.shape[0], CHUNK)
+    ])  # (evaluations, issues)
+
+    indices: dict[str, list[dict[str, Any]]] = {}
+    output_sd: dict[str, float] = {}
+    notes: list[str] = []
+    for j, issue in enumerate(scenario.issue_ids):
+        y = Y[:, j]
+        bad = ~np.isfinite(y)
+        if bad.any():
+            notes.append(f"{issue}: {int(bad.sum())} of {y.size} evaluations gave no forecast; "
+                         "they were replaced by the mean of the others")
+            y = np.where(bad, np.nanmean(y) if (~bad).any() else 0.0, y)
+        sd = float(np.std(y))
+        output_sd[issue] = sd
+        flat = sd <= 1e-12 * max(1.0, float(np.max(np.abs(y))))
+        if flat:
+            notes.append(f"{issue}: the forecast does not vary with any uncertain input")
+        rows: list[dict[str, Any]] = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            if method == "sobol":
+                if flat:
+                    S = {key: np.zeros(k) for key in ("S1", "S1_conf", "ST", "ST_conf")}
+                else:
+                    S = sobol_analyze.analyze(problem, y, calc_second_order=False, num_resamples=num_resamples,
+                                              seed=seed, print_to_console=False)
+                for q in range(k):
+                    rows.append({"name": names[q], "label": labels[q],
+                                 **{key: _f(S[key][q]) for key in ("S1", "S1_conf", "ST", "ST_conf")}})
+            else:
+                if flat:
+                    S = {key: np.zeros(k) for key in ("mu", "mu_star", "sigma", "mu_star_conf")}
+                else:
+                    S = morris_analyze.analyze(problem, X, y, num_resamples=num_resamples, num_levels=4,
+                                               seed=seed, print_to_console=False)
+                for q in range(k):
+                    rows.append({"name": names[q], "label": labels[q],
+                                 **{key: _f(S[key][q]) for key in ("mu_star", "mu_star_conf", "sigma", "mu")}})
+        key = "ST" if method == "sobol" else "mu_star"
+        rows.sort(key=lambda r: -(r[key] if r[key] is not None else -np.inf))
+        indices[issue] = rows
+
+    return SensitivityResult(
+        method=method, model=model, scenario_name=scenario.name, n=n, seed=int(seed),
+        evaluations=int(U.shape[0]), names=names, labels=labels, issue_ids=list(scenario.issue_ids),
+        indices=indices, output_sd=output_sd, options=opts.model_dump(mode="json"), notes=notes,
+    )
+
+
+def _f(v: Any) -> float | None:
+    v = float(v)
+    return round(v, 10) if np.isfinite(v) else None
+
+
+def plot_sensitivity(result: SensitivityResult, issue_id: str, top: int = 15) -> Any:
+    """Ranked horizontal bars for one issue: ST and S1 (Sobol, with 95 % intervals) or mu* (Morris).
+
+    Returns a :class:`matplotlib.figure.Figure` (no pyplot state is touched).
+    """
+    from matplotlib.figure import Figure
+
+    rows = result.ranked(issue_id)[:top][::-1]  # most important at the top
+    labels = [r["label"] for r in rows]
+    y = np.arange(len(rows))
+    fig = Figure(figsize=(7.5, 1.2 + 0.38 * max(len(rows), 1)), layout="constrained")
+    ax = fig.add_subplot()
+
+    def val(r: dict, key: str) -> float:
+        return 0.0 if r.get(key) is None else float(r[key])
+
+    if result.method == "sobol":
+        h = 0.38
+        ax.barh(y + h / 2, [val(r, "ST") for r in rows], h, xerr=[val(r, "ST_conf") for r in rows],
+                label="total effect ST", color="#1f5fa8", capsize=2)
+        ax.barh(y - h / 2, [val(r, "S1") for r in rows], h, xerr=[val(r, "S1_conf") for r in rows],
+                label="first order S1", color="#8fb8e6", capsize=2)
+        ax.set_xlabel("share of the forecast's variance")
+        ax.legend(loc="lower right", fontsize=8)
+    else:
+        ax.barh(y, [val(r, "mu_star") for r in rows], 0.6, xerr=[val(r, "mu_star_conf") for r in rows],
+                color="#1f5fa8", capsize=2, label="mu*")
+        ax.set_xlabel("mean absolute elementary effect mu* (issue scale units)")
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.axvline(0, color="0.3", lw=0.8)
+    ax.set_title(f"What drives the {result.model} forecast of {issue_id} ({result.method})", fontsize=10)
+    return fig

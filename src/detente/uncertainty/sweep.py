@@ -1,0 +1,385 @@
+"""Parameter sweeps: run a model over a grid or a random design of scenario values.
+
+A sweep varies fields of a scenario, each given as ``FIELD=LO:HI:N``. ``FIELD`` is a path into
+the scenario, with list items chosen by id or by index:
+
+* ``actors[RUS].capability`` or ``actors[0].capability``
+* ``stances[RUS,territory].salience`` (actor, issue) or ``stances[3].position``
+* ``issues[territory].status_quo``
+
+A ``grid`` design runs every combination of ``N`` evenly spaced values per field; a ``random``
+design draws ``samples`` points uniformly in the ranges (seeded). Each point is a modified,
+re-validated scenario run through :func:`detente.runner.run`.
+
+Every point runs with the SAME seed (common random numbers): differences between points come
+from the varied fields only, never from Monte Carlo noise, and a point's result does not depend
+on which worker or chunk ran it. So local (all cores) and Dask runs give identical results.
+
+>>> from detente.scenario.model import Scenario
+>>> s = Scenario.model_validate({"name": "t", "actors": [{"id": "A"}, {"id": "B"}],
+...     "issues": [{"id": "x"}], "stances": [{"actor": "A", "issue": "x", "position": 0},
+...     {"actor": "B", "issue": "x", "position": 100}]})
+>>> res = sweep(s, "mean", ["actors[B].capability=1:3:3"], workers=1)
+>>> [(p[0], round(f["x"], 2)) for p, f in zip(res.points.tolist(), res.forecasts)]
+[(1.0, 50.0), (2.0, 66.67), (3.0, 75.0)]
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+import re
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+
+from detente.errors import InputError
+from detente.result import Result
+from detente.runner import DEFAULT_SEED, run
+from detente.scenario.io import validate
+from detente.scenario.model import Scenario
+
+Loc = tuple[Any, ...]
+_SPEC_RE = re.compile(r"^\s*(?P<field>[^=]+?)\s*=\s*(?P<range>.+?)\s*$")
+_SEG_RE = re.compile(r"(?P<name>[A-Za-z_]\w*)(?:\[(?P<sel>[^\]]*)\])?")
+
+
+@dataclass(frozen=True)
+class Vary:
+    """One varied field: the path as written, where it is in the scenario's data, and its range."""
+
+    spec: str
+    field: str
+    loc: Loc
+    low: float
+    high: float
+    n: int | None
+
+    def values(self) -> np.ndarray:
+        return np.linspace(self.low, self.high, self.n or 1)
+
+
+def _bad(spec: str, message: str) -> InputError:
+    return InputError.one("--vary", message, value=spec)
+
+
+def resolve_field(scenario: Scenario, path: str, spec: str | None = None) -> Loc:
+    """The location in ``scenario.model_dump()`` of a field path like ``stances[RUS,territory].salience``."""
+    spec = spec or path
+    data = scenario.model_dump(mode="json")
+    loc: list[Any] = []
+    cur: Any = data
+    pos = 0
+    text = path.strip()
+    first = True
+    while pos < len(text):
+        if not first:
+            if text[pos] != ".":
+                raise _bad(spec, f"cannot read the field path {path!r} at {text[pos:]!r}")
+            pos += 1
+        m = _SEG_RE.match(text, pos)
+        if not m:
+            raise _bad(spec, f"cannot read the field path {path!r} at {text[pos:]!r}")
+        pos = m.end()
+        first = False
+        name, sel = m.group("name"), m.group("sel")
+        where = "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in loc).lstrip(".") or "the scenario"
+        if not isinstance(cur, dict) or name not in cur:
+            known = ", ".join(sorted(cur)) if isinstance(cur, dict) else ""
+            raise _bad(spec, f"{where} has no field {name!r}" + (f"; fields: {known}" if known else ""))
+        loc.append(name)
+        cur = cur[name]
+        if sel is None:
+            continue
+        if not isinstance(cur, list):
+            raise _bad(spec, f"{name} is not a list, so [{sel}] cannot select from it")
+        idx = _select(cur, name, sel.strip(), spec)
+        loc.append(idx)
+        cur = cur[idx]
+    if isinstance(cur, (dict, list)) and not _is_dist(cur):
+        raise _bad(spec, f"{path} is not a number (it holds {type(cur).__name__} {list(cur)[:6]!r}...)")
+    if isinstance(cur, (str, bool)):
+        raise _bad(spec, f"{path} is not a number (got {cur!r})")
+    return tuple(loc)
+
+
+def _is_dist(v: Any) -> bool:
+    return isinstance(v, dict) and set(v) in ({"low", "high"}, {"mode", "low", "high"}, {"mean", "sd"})
+
+
+def _select(items: list, name: str, sel: str, spec: str) -> int:
+    if name == "stances" and "," in sel:
+        actor, issue = (s.strip() for s in sel.split(",", 1))
+        for k, st in enumerate(items):
+            if st.get("actor") == actor and st.get("issue") == issue:
+                return k
+        raise _bad(spec, f"no stance of actor {actor!r} on issue {issue!r}")
+    ids = [it.get("id") if isinstance(it, dict) else None for it in items]
+    if sel in ids:
+        return ids.index(sel)
+    if re.fullmatch(r"-?\d+", sel):
+        k = int(sel)
+        if -len(items) <= k < len(items):
+            return k % len(items)
+        raise _bad(spec, f"{name}[{k}] is out of range: there are {len(items)} {name}")
+    if name == "stances":
+        raise _bad(spec, f"select a stance by index or by 'actor,issue' (got {sel!r})")
+    raise _bad(spec, f"no {name[:-1] if name.endswith('s') else name} with id {sel!r}; ids: "
+                     + ", ".join(str(i) for i in ids if i is not None))
+
+
+def parse_vary(scenario: Scenario, spec: str, *, need_n: bool = True) -> Vary:
+    """Parse ``FIELD=LO:HI:N`` (``N`` optional for random designs) against ``scenario``."""
+    m = _SPEC_RE.match(spec)
+    if not m:
+        raise _bad(spec, "expected FIELD=LO:HI:N, e.g. actors[RUS].capability=1:5:9")
+    fld, rng = m.group("field"), m.group("range")
+    parts = [p.strip() for p in rng.split(":")]
+    if len(parts) not in (2, 3):
+        raise _bad(spec, f"expected LO:HI:N after '=' (got {rng!r})")
+    try:
+        lo, hi = float(parts[0]), float(parts[1])
+    except ValueError:
+        raise _bad(spec, f"LO and HI must be numbers (got {parts[0]!r} and {parts[1]!r})") from None
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise _bad(spec, "LO and HI must be finite numbers")
+    if hi < lo:
+        raise _bad(spec, f"LO must not exceed HI (got {lo:g} > {hi:g})")
+    n: int | None = None
+    if len(parts) == 3:
+        if not re.fullmatch(r"\d+", parts[2]) or int(parts[2]) < 1:
+            raise _bad(spec, f"N must be a whole number of at least 1 (got {parts[2]!r})")
+        n = int(parts[2])
+        if n > 1 and lo == hi:
+            raise _bad(spec, "LO equals HI: use N=1 or widen the range")
+    elif need_n:
+        raise _bad(spec, "a grid needs the number of values N: FIELD=LO:HI:N")
+    loc = resolve_field(scenario, fld, spec)
+    v = Vary(spec=spec, field=fld.strip(), loc=loc, low=lo, high=hi, n=n)
+    # both ends must give a valid scenario: clear errors before anything runs
+    for value in (lo, hi):
+        apply_point(scenario, [v], [value], where=f"--vary {spec}")
+    return v
+
+
+def apply_point(scenario: Scenario, varies: Sequence[Vary], values: Sequence[float], *,
+                where: str | None = None) -> Scenario:
+    """A copy of ``scenario`` with each varied field set to its value, re-validated."""
+    data = scenario.model_dump(mode="json")
+    for v, x in zip(varies, values):
+        cur = data
+        for part in v.loc[:-1]:
+            cur = cur[part]
+        cur[v.loc[-1]] = float(x)
+    return validate(data, where or "sweep point " + ", ".join(f"{v.field}={x:g}" for v, x in zip(varies, values)))
+
+
+def design(varies: Sequence[Vary], kind: str = "grid", samples: int | None = None,
+           seed: int = DEFAULT_SEED) -> np.ndarray:
+    """Points (P, fields): the product of each field's values, or ``samples`` uniform draws."""
+    if kind == "grid":
+        return np.array(list(itertools.product(*(v.values() for v in varies))), dtype=float).reshape(-1, len(varies))
+    if kind == "random":
+        if not samples or samples < 1:
+            raise InputError.one("--samples", "a random design needs --samples K with K >= 1", value=samples)
+        u = np.random.default_rng([int(seed), 0x5EEB]).random((int(samples), len(varies)))
+        lo = np.array([v.low for v in varies])
+        hi = np.array([v.high for v in varies])
+        return lo + u * (hi - lo)
+    raise InputError.one("--design", "unknown design; use grid or random", value=kind)
+
+
+@dataclass
+class PointRun:
+    """The result of one sweep point."""
+
+    index: int
+    values: list[float]
+    scenario: Scenario
+    result: Result
+
+
+def run_chunk(scenario_json: str, varies: list[Vary], points: list[list[float]], start: int, model: str,
+              draws: int, seed: int, options: dict[str, Any] | None, variant: str | None) -> list[PointRun]:
+    """Run points ``start, start+1, ...``: the unit of work of local processes and Dask workers."""
+    import detente.models  # noqa: F401  (registers every model in the worker)
+
+    base = Scenario.model_validate_json(scenario_json)
+    out = []
+    for k, values in enumerate(points):
+        s = apply_point(base, varies, values)
+        r = run(s, model, draws=draws, seed=seed, options=options, variant=variant)
+        out.append(PointRun(start + k, list(map(float, values)), s, r))
+    return out
+
+
+@dataclass
+class SweepResult:
+    """Point values -> forecast (and 80 % interval with draws) per issue, in design order."""
+
+    fields: list[str]
+    points: np.ndarray
+    issue_ids: list[str]
+    model: str
+    seed: int
+    draws: int
+    runs: list[PointRun] = field(repr=False, default_factory=list)
+    run_ids: list[int] | None = None
+
+    @property
+    def forecasts(self) -> list[dict[str, float]]:
+        return [p.result.forecast for p in self.runs]
+
+    def forecast_array(self) -> np.ndarray:
+        """(points, issues) forecasts."""
+        return np.array([[f[i] for i in self.issue_ids] for f in self.forecasts], dtype=float)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Tidy rows: one per point and issue."""
+        out = []
+        for p in self.runs:
+            iv = p.result.interval
+            for issue, f in p.result.forecast.items():
+                row: dict[str, Any] = {"point": p.index, **dict(zip(self.fields, p.values)), "issue": issue,
+                                       "forecast": f}
+                if iv is not None:
+                    row["p10"], row["p90"] = iv[issue]
+                if self.run_ids is not None:
+                    row["run"] = self.run_ids[p.index]
+                out.append(row)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"model": self.model, "seed": self.seed, "draws": self.draws, "fields": self.fields,
+                "issues": self.issue_ids, "rows": self.rows()}
+
+
+def _chunks(points: np.ndarray, size: int) -> Iterator[tuple[int, list[list[float]]]]:
+    for i in range(0, len(points), size):
+        yield i, points[i:i + size].tolist()
+
+
+def sweep(
+    scenario: Scenario,
+    model: str,
+    vary: Sequence[str],
+    *,
+    design_kind: str = "grid",
+    samples: int | None = None,
+    draws: int = 1,
+    seed: int = DEFAULT_SEED,
+    options: dict[str, Any] | None = None,
+    variant: str | None = None,
+    workers: int | None = None,
+    chunk_size: int | None = None,
+    dask: str | Any | None = None,
+    store: Any | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SweepResult:
+    """Run ``model`` at every point of the design.
+
+    ``workers``: local processes (default: all cores; 1 runs in this process). ``dask``: the
+    address of a Dask scheduler (or a ``distributed.Client``) to run the chunks on instead.
+    ``store``: a :class:`detente.store.db.Store`; each completed chunk is recorded in one
+    transaction. ``progress(done_points, total_points)`` is called as chunks complete.
+    """
+    from detente.models import registry
+
+    registry.get(model)  # unknown model: fail before starting workers
+    if not vary:
+        raise InputError.one("--vary", "give at least one FIELD=LO:HI:N to vary")
+    varies = [parse_vary(scenario, s, need_n=design_kind == "grid") for s in vary]
+    dup = {v.loc for v in varies if sum(w.loc == v.loc for w in varies) > 1}
+    if dup:
+        raise InputError.one("--vary", "the same field is varied twice",
+                             value=[v.spec for v in varies if v.loc in dup])
+    points = design(varies, design_kind, samples, seed)
+    # validate options once, here, rather than in every worker
+    spec = registry.get(model)
+    spec.make_options({**scenario.model_options.get(model, {}), **(options or {})}, variant=variant)
+    total = len(points)
+    n_workers = max(1, int(workers or os.cpu_count() or 1))
+    size = int(chunk_size or max(1, math.ceil(total / (4 * n_workers))))
+    sjson = scenario.model_dump_json()
+    args = (varies, model, draws, seed, options, variant)
+    results: dict[int, PointRun] = {}
+    run_ids: dict[int, int] = {}
+    done = 0
+
+    def collect(chunk: list[PointRun]) -> None:
+        nonlocal done
+        for p in chunk:
+            results[p.index] = p
+        if store is not None:
+            meta = lambda p: {"sweep": {"fields": dict(zip([v.field for v in varies], p.values)),  # noqa: E731
+                                        "point": p.index}}
+            ids = store.save_many([(p.scenario, p.result, meta(p)) for p in chunk])
+            run_ids.update({p.index: i for p, i in zip(chunk, ids)})
+        done += len(chunk)
+        if progress:
+            progress(done, total)
+
+    if dask is not None:
+        if progress:
+            progress(0, total)
+        _run_dask(dask, sjson, points, size, args, collect)
+    elif n_workers == 1 or total <= size:
+        if progress:
+            progress(0, total)
+        for start, pts in _chunks(points, size):
+            collect(run_chunk(sjson, varies, pts, start, *args[1:]))
+    else:
+        with ProcessPoolExecutor(max_workers=min(n_workers, math.ceil(total / size)), mp_context=_context()) as ex:
+            pending: set[Future] = {ex.submit(run_chunk, sjson, varies, pts, start, *args[1:])
+                                    for start, pts in _chunks(points, size)}
+            if progress:
+                progress(0, total)  # workers are started: a progress thread may start now
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    collect(fut.result())
+
+    ordered = [results[i] for i in range(total)]
+    return SweepResult(
+        fields=[v.field for v in varies], points=points, issue_ids=list(scenario.issue_ids), model=model,
+        seed=int(seed), draws=ordered[0].result.draws if ordered else draws, runs=ordered,
+        run_ids=[run_ids[i] for i in range(total)] if store is not None else None,
+    )
+
+
+def _context() -> Any:
+    """Fork on Linux: workers start fast and the caller's main module is not re-imported (spawn
+    would re-run a script without an ``if __name__ == "__main__"`` guard). :func:`sweep` starts
+    all workers before it first reports progress, so no progress-bar thread exists at fork time.
+    Elsewhere, spawn (the platform default)."""
+    import multiprocessing as mp
+    import sys
+
+    if sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods():
+        return mp.get_context("fork")
+    return mp.get_context("spawn")
+
+
+def _run_dask(dask: Any, sjson: str, points: np.ndarray, size: int, args: tuple,
+              collect: Callable[[list[PointRun]], None]) -> None:
+    try:
+        from distributed import Client, as_completed
+    except ImportError:  # pragma: no cover - depends on the installation
+        raise InputError.one("--dask", "Dask is not installed: pip install 'detente[dist]'") from None
+    own = not isinstance(dask, Client)
+    try:
+        client = Client(dask, timeout="10s") if own else dask
+    except (OSError, TimeoutError) as e:
+        raise InputError.one("--dask", f"cannot reach the Dask scheduler ({e})", value=dask) from None
+    try:
+        varies, *rest = args
+        futures = [client.submit(run_chunk, sjson, varies, pts, start, *rest, pure=False)
+                   for start, pts in _chunks(points, size)]
+        for fut in as_completed(futures):
+            collect(fut.result())
+    finally:
+        if own:
+            client.close()

@@ -1,0 +1,153 @@
+"""Sobol / Morris sensitivity: analytic cases, labels, method choice, errors, chart and CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import typer
+import yaml
+from typer.testing import CliRunner
+
+from detente.errors import InputError
+from detente.scenario.model import Scenario
+from detente.uncertainty.commands import sensitivity_command, sweep_command
+from detente.uncertainty.sensitivity import plot_sensitivity, sensitivity
+
+
+def linear_scenario() -> Scenario:
+    # equal weights: mean forecast on x = (xA + xB) / 2 with xA ~ U(0, 10), xB ~ U(40, 100)
+    return Scenario.model_validate({
+        "name": "linear",
+        "actors": [{"id": "A", "name": "Alpha"}, {"id": "B", "name": "Beta"}],
+        "issues": [{"id": "x", "name": "territory"}, {"id": "y"}],
+        "stances": [
+            {"actor": "A", "issue": "x", "position": {"low": 0, "high": 10}},
+            {"actor": "B", "issue": "x", "position": {"low": 40, "high": 100}},
+            {"actor": "A", "issue": "y", "position": 10, "salience": {"low": 0.2, "high": 1}},
+            {"actor": "B", "issue": "y", "position": 90},
+        ],
+    })
+
+
+def test_sobol_matches_the_analytic_variance_shares() -> None:
+    res = sensitivity(linear_scenario(), "mean", method="sobol", n=1024, seed=3)
+    x = {r["name"]: r for r in res.ranked("x")}
+    # Var(xA)/4 = 100/48, Var(xB)/4 = 3600/48: shares 1/37 and 36/37, no interactions
+    assert x["stances[1].position"]["ST"] == pytest.approx(36 / 37, abs=0.02)
+    assert x["stances[1].position"]["S1"] == pytest.approx(36 / 37, abs=0.05)
+    assert x["stances[0].position"]["ST"] == pytest.approx(1 / 37, abs=0.01)
+    # the salience of A on y does not touch x, and positions on x do not touch y
+    assert abs(x["stances[2].salience"]["ST"]) < 1e-9
+    y = res.ranked("y")
+    assert y[0]["name"] == "stances[2].salience" and y[0]["ST"] == pytest.approx(1, abs=0.02)
+    assert [r["label"] for r in res.ranked("x")][:2] == ["position of Beta on territory", "position of Alpha on territory"]
+    assert res.evaluations == 1024 * (3 + 2) and res.method == "sobol"
+    assert res.overall()[0]["label"] in ("salience of Alpha on y", "position of Beta on territory")
+
+
+def test_morris_elementary_effects_are_exact_for_a_linear_forecast() -> None:
+    res = sensitivity(linear_scenario(), "mean", method="morris", n=12, seed=1)
+    x = {r["name"]: r for r in res.ranked("x")}
+    # d forecast / d u = range / 2 on the unit scale: 60 / 2 for B, 10 / 2 for A
+    assert x["stances[1].position"]["mu_star"] == pytest.approx(30)
+    assert x["stances[0].position"]["mu_star"] == pytest.approx(5)
+    assert x["stances[1].position"]["sigma"] == pytest.approx(0, abs=1e-9)
+    assert res.evaluations == 12 * 4
+
+
+def test_same_seed_same_indices_and_seed_matters() -> None:
+    a = sensitivity(linear_scenario(), "median", n=64, seed=9).to_dict()
+    b = sensitivity(linear_scenario(), "median", n=64, seed=9).to_dict()
+    c = sensitivity(linear_scenario(), "median", n=64, seed=10).to_dict()
+    assert a == b and a["indices"] != c["indices"]
+    json.dumps(a)  # JSON-able
+
+
+def test_many_inputs_default_to_morris_and_normals_stay_finite() -> None:
+    actors = [{"id": f"a{k}", "capability": {"mean": 2, "sd": 1}} for k in range(11)]
+    stances = [{"actor": f"a{k}", "issue": "x", "position": {"low": 0, "high": 100}} for k in range(11)]
+    s = Scenario.model_validate({"name": "big", "actors": actors, "issues": [{"id": "x"}], "stances": stances})
+    res = sensitivity(s, "mean", n=8, seed=2)
+    assert res.method == "morris" and len(res.names) == 22
+    vals = [r["mu_star"] for r in res.ranked("x")]
+    assert all(v is not None and np.isfinite(v) for v in vals)
+    # the design covers a normal capability on mean +- 4 sd (cut at 0), not up to the float maximum
+    from detente.scenario.arrays import input_space
+    from detente.uncertainty.sensitivity import _unit_ranges
+
+    space = input_space(s)[0]
+    lo, hi = _unit_ranges(space)
+    ends = space.transform(np.stack([lo, hi]))
+    cap = [k for k, nm in enumerate(space.names) if nm.endswith("capability")]
+    assert ends[0, cap] == pytest.approx(0) and ends[1, cap] == pytest.approx(6)
+    pos = [k for k, nm in enumerate(space.names) if nm.endswith("position")]
+    assert ends[0, pos] == pytest.approx(0) and ends[1, pos] == pytest.approx(100)
+
+
+def test_no_uncertain_inputs_is_a_clear_error() -> None:
+    s = Scenario.model_validate({"name": "p", "actors": [{"id": "A"}], "issues": [{"id": "x"}],
+                                 "stances": [{"actor": "A", "issue": "x", "position": 3}]})
+    with pytest.raises(InputError, match="no uncertain inputs.*give ranges"):
+        sensitivity(s, "mean")
+    with pytest.raises(InputError, match="unknown sensitivity method"):
+        sensitivity(linear_scenario(), "mean", method="fast")
+
+
+def test_flat_forecast_gives_zero_indices_and_a_note() -> None:
+    s = Scenario.model_validate({
+        "name": "flat", "actors": [{"id": "A"}, {"id": "B"}], "issues": [{"id": "x"}],
+        "stances": [{"actor": "A", "issue": "x", "position": 30, "salience": {"low": 0.5, "high": 1}},
+                    {"actor": "B", "issue": "x", "position": 30}]})
+    res = sensitivity(s, "mean", n=16, seed=1)
+    assert res.ranked("x")[0]["ST"] == 0 and any("does not vary" in n for n in res.notes)
+
+
+def test_plot_is_a_ranked_bar_chart() -> None:
+    from matplotlib.figure import Figure
+
+    res = sensitivity(linear_scenario(), "mean", n=64, seed=1)
+    fig = plot_sensitivity(res, "x")
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert len(ax.patches) == 2 * 3  # ST and S1 bars for 3 inputs
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[-1] == "position of Beta on territory"  # most important on top
+    morris = plot_sensitivity(sensitivity(linear_scenario(), "mean", method="morris", n=8), "x")
+    assert len(morris.axes[0].patches) == 3
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+    app.command("sensitivity")(sensitivity_command)
+    app.command("sweep")(sweep_command)
+    return app
+
+
+def test_sensitivity_cli(tmp_path: Path) -> None:
+    f = tmp_path / "s.yaml"
+    f.write_text(yaml.safe_dump(linear_scenario().model_dump(mode="json")))
+    cli = CliRunner()
+    r = cli.invoke(_app(), ["sensitivity", str(f), "--model", "mean", "--n", "64"])
+    assert r.exit_code == 0, r.output
+    assert "position of Beta on territory" in r.output and "ST (total)" in r.output
+    out = tmp_path / "report"
+    for _ in range(2):  # a second run replaces the folder
+        r = cli.invoke(_app(), ["sensitivity", str(f), "-m", "mean", "--n", "32", "--method", "morris",
+                                "--format", "json", "--out", str(out)])
+        assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "sensitivity-x.png", "sensitivity-y.png", "sensitivity.html", "sensitivity.json"]
+    data = json.loads((out / "sensitivity.json").read_text())
+    assert data["method"] == "morris" and data["indices"]["x"][0]["name"] == "stances[1].position"
+    page = (out / "sensitivity.html").read_text()
+    assert page.count("data:image/png;base64,") == 2 and "position of Beta on territory" in page
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".report")]  # no temp leftovers
+    g = tmp_path / "p.yaml"
+    g.write_text("name: p\nactors: [{id: A}]\nissues: [{id: x}]\nstances: [{actor: A, issue: x, position: 3}]\n")
+    r = cli.invoke(_app(), ["sensitivity", str(g), "--model", "mean"])
+    assert r.exit_code == 2 and "give ranges" in r.output
+    r = cli.invoke(_app(), ["sensitivity", str(f), "--model", "nosuch"])
+    assert r.exit_code == 2 and "unknown model" in r.output

@@ -1,0 +1,252 @@
+"""The run store: round trips, diff/export, clear errors, transactional writes, PostgreSQL, CLI."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select
+from typer.testing import CliRunner
+
+from detente.runner import run
+from detente.scenario.arrays import scenario_hash
+from detente.scenario.model import Scenario
+from detente.store.commands import runs_app
+from detente.store.db import RUNS, SCENARIOS, Base, Store, StoreError, default_url
+
+PG_URL = os.environ.get("DETENTE_TEST_POSTGRES_URL")
+
+
+def make_scenario(b_position: float = 60.0, name: str = "toy") -> Scenario:
+    return Scenario.model_validate({
+        "name": name,
+        "actors": [{"id": "A", "capability": 1}, {"id": "B", "capability": {"low": 1, "high": 3}}],
+        "issues": [{"id": "x"}, {"id": "y", "status_quo": 50}],
+        "stances": [
+            {"actor": "A", "issue": "x", "position": 20},
+            {"actor": "B", "issue": "x", "position": b_position},
+            {"actor": "A", "issue": "y", "position": 10, "salience": 0.5},
+            {"actor": "B", "issue": "y", "position": {"low": 70, "high": 90}},
+        ],
+    })
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'runs.db'}"
+    if not PG_URL:
+        pytest.skip("PostgreSQL not available: set DETENTE_TEST_POSTGRES_URL (CI starts a server)")
+    engine = create_engine(PG_URL)
+    Base.metadata.drop_all(engine)  # a clean database for every test
+    engine.dispose()
+    return PG_URL
+
+
+def test_save_get_list_round_trip(store_url: str) -> None:
+    s = make_scenario()
+    r1 = run(s, "mean", seed=3)
+    r2 = run(s, "median", draws=200, seed=4)
+    store = Store(store_url)
+    id1 = store.save(s, r1)
+    id2 = store.save(s, r2, meta={"note": "second"})
+    assert id2 > id1
+    g = store.get(id2)
+    assert g["model"] == "median" and g["seed"] == 4 and g["draws"] == 200
+    assert g["forecast"] == pytest.approx(r2.forecast)
+    assert g["interval"]["x"] == pytest.approx(r2.interval["x"])
+    assert g["scenario_sha256"] == scenario_hash(s) == r2.input_sha256
+    assert Scenario.model_validate(g["scenario"]) == s.model_copy(update={"meta": {}})
+    assert g["result"]["forecast_draws"]["y"][:5] == pytest.approx(r2.trajectory.forecast[:5, 1].tolist())
+    assert g["meta"] == {"note": "second"} and g["version"] == r2.version
+    assert g["options"] == r2.options
+    assert store.get(id1)["interval"] is None
+    # one scenario row for the two runs
+    with store.engine.connect() as c:
+        assert c.execute(select(func.count()).select_from(SCENARIOS)).scalar_one() == 1
+    rows = store.list_runs()
+    assert [r["id"] for r in rows] == [id2, id1]  # newest first
+    assert [r["id"] for r in store.list_runs(model="mean")] == [id1]
+    assert [r["id"] for r in store.list_runs(scenario="toy")] == [id2, id1]
+    assert [r["id"] for r in store.list_runs(scenario=scenario_hash(s)[:8])] == [id2, id1]
+    assert store.list_runs(scenario="other") == []
+    assert len(store.list_runs(limit=1)) == 1
+    # reopening sees the same data
+    assert Store(store_url).count() == 2
+
+
+def test_diff_and_export(store_url: str) -> None:
+    store = Store(store_url)
+    s1, s2 = make_scenario(60), make_scenario(100)
+    a = store.save(s1, run(s1, "mean"))
+    b = store.save(s1, run(s1, "mean", options={"weights": "equal"}))
+    c = store.save(s2, run(s2, "mean"))
+    d = store.diff(a, b)
+    assert d["same_input"] is True
+    assert d["options"] == {"weights": {"a": "capability_salience", "b": "equal"}}
+    assert d["fields"] == {}
+    # A at 20 (cap 1), B at 60 (cap 2): 46.67 -> equal weights: 40
+    assert d["forecast"]["x"]["a"] == pytest.approx(140 / 3)
+    assert d["forecast"]["x"]["change"] == pytest.approx(40 - 140 / 3)
+    d2 = store.diff(a, c)
+    assert d2["same_input"] is False and d2["options"] == {}
+    assert d2["forecast"]["x"]["change"] == pytest.approx((20 + 200) / 3 - 140 / 3)
+    assert d2["forecast"]["y"]["change"] == pytest.approx(0)
+
+    records = json.loads(store.export(None, "json"))
+    assert [r["id"] for r in records] == [a, b, c]
+    assert json.loads(store.export([c], "json"))[0]["scenario"]["stances"][1]["position"] == 100
+    rows = list(csv.DictReader(io.StringIO(store.export([a, c], "csv"))))
+    assert [(int(r["run"]), r["issue"]) for r in rows] == [(a, "x"), (a, "y"), (c, "x"), (c, "y")]
+    assert float(rows[2]["forecast"]) == pytest.approx(220 / 3)
+    with pytest.raises(StoreError, match="unknown export format"):
+        store.export(None, "xml")
+
+
+def test_unknown_run_names_id_and_store(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    store = Store(url)
+    with pytest.raises(StoreError, match=r"no run 42 in the run store .*r\.db"):
+        store.get(42)
+    s = make_scenario()
+    a = store.save(s, run(s, "mean"))
+    with pytest.raises(StoreError, match="no run 7"):
+        store.diff(a, 7)
+
+
+def test_unreachable_database_hides_password() -> None:
+    with pytest.raises(StoreError) as ei:
+        Store("postgresql+psycopg://alice:s3cret@127.0.0.1:1/nowhere?connect_timeout=2")
+    msg = str(ei.value)
+    assert "cannot open the run store" in msg and "127.0.0.1:1/nowhere" in msg
+    assert "s3cret" not in msg and "***" in msg
+
+
+def test_bad_urls_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="not a usable database URL"):
+        Store("not a url")
+    with pytest.raises(StoreError, match="not a usable database URL"):
+        Store("nosuchdb://x/y")
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(StoreError, match="cannot open the run store"):
+        Store(f"sqlite:///{blocker / 'sub' / 'runs.db'}")
+
+
+def test_default_url_under_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DETENTE_DATA_DIR", str(tmp_path / "data"))
+    assert default_url() == f"sqlite:///{tmp_path / 'data' / 'detente' / 'runs.db'}"
+    s = make_scenario()
+    Store().save(s, run(s, "mean"))
+    assert (tmp_path / "data" / "detente" / "runs.db").exists()
+    monkeypatch.delenv("DETENTE_DATA_DIR")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert default_url() == f"sqlite:///{tmp_path / 'xdg' / 'detente' / 'runs.db'}"
+
+
+@pytest.mark.filterwarnings("ignore:All-NaN slice")
+def test_nan_forecast_is_stored_as_null(store_url: str) -> None:
+    import numpy as np
+
+    s = make_scenario()
+    r = run(s, "mean")
+    r.trajectory.forecast[:, 0] = np.nan
+    store = Store(store_url)
+    g = store.get(store.save(s, r))
+    assert g["forecast"]["x"] is None and g["forecast"]["y"] == pytest.approx(r.forecast["y"])
+
+
+def test_failed_batch_leaves_nothing(store_url: str) -> None:
+    store = Store(store_url)
+    s1, s2 = make_scenario(60, "one"), make_scenario(90, "two")
+    calls = []
+
+    def hook() -> None:
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("boom")
+
+    Store._after_scenario_hook = hook
+    try:
+        with pytest.raises(RuntimeError, match="boom"):
+            store.save_many([(s1, run(s1, "mean"), None), (s2, run(s2, "mean"), None)])
+    finally:
+        Store._after_scenario_hook = None
+    with store.engine.connect() as c:
+        assert c.execute(select(func.count()).select_from(RUNS)).scalar_one() == 0
+        assert c.execute(select(func.count()).select_from(SCENARIOS)).scalar_one() == 0
+
+
+KILL_SCRIPT = textwrap.dedent("""
+    import os, signal, sys
+    from detente.runner import run
+    from detente.scenario.model import Scenario
+    from detente.store.db import Store
+    s = Scenario.model_validate_json(sys.argv[2])
+    store = Store(sys.argv[1])
+    result = run(s, "mean")
+    Store._after_scenario_hook = lambda: os.kill(os.getpid(), signal.SIGKILL)
+    store.save(s, result)
+    print("not killed")
+""")
+
+
+def test_killed_run_leaves_no_partial_record(store_url: str) -> None:
+    store = Store(store_url)
+    kept = make_scenario(60, "kept")
+    kept_id = store.save(kept, run(kept, "mean"))
+    victim = make_scenario(80, "victim")
+    proc = subprocess.run([sys.executable, "-c", KILL_SCRIPT, store_url, victim.model_dump_json()],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == -9, proc.stderr  # really killed inside the transaction
+    assert "not killed" not in proc.stdout
+    store = Store(store_url)  # a new process-level view (SQLite rolls back the hot journal)
+    assert [r["id"] for r in store.list_runs()] == [kept_id]
+    with store.engine.connect() as c:
+        names = c.execute(select(SCENARIOS.c.name)).scalars().all()
+    assert names == ["kept"]  # no orphan scenario row
+    # the store still works after the crash
+    assert store.save(victim, run(victim, "mean")) > kept_id
+
+
+# --------------------------------------------------------------------------------------------
+# CLI
+
+
+def test_runs_cli(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    store = Store(url)
+    s = make_scenario()
+    a = store.save(s, run(s, "mean"))
+    b = store.save(s, run(s, "median", draws=50, seed=2))
+    cli = CliRunner()
+    r = cli.invoke(runs_app, ["list", "--store", url])
+    assert r.exit_code == 0, r.output
+    assert "median" in r.output and "toy" in r.output
+    r = cli.invoke(runs_app, ["list", "--store", url, "--format", "json", "--model", "median"])
+    assert [x["id"] for x in json.loads(r.output)] == [b]
+    r = cli.invoke(runs_app, ["show", str(b), "--store", url])
+    assert r.exit_code == 0 and "80% interval" in r.output and "median" in r.output
+    r = cli.invoke(runs_app, ["show", str(a), "--store", url, "--format", "json"])
+    assert json.loads(r.output)["forecast"]["x"] == pytest.approx(140 / 3)
+    r = cli.invoke(runs_app, ["diff", str(a), str(b), "--store", url])
+    assert r.exit_code == 0 and "same input scenario" in r.output and "model" in r.output
+    r = cli.invoke(runs_app, ["diff", str(a), str(b), "--store", url, "-f", "json"])
+    assert json.loads(r.output)["fields"]["model"] == {"a": "mean", "b": "median"}
+    out = tmp_path / "exp" / "runs.csv"
+    r = cli.invoke(runs_app, ["export", str(a), str(b), "--store", url, "--format", "csv", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert len(list(csv.DictReader(out.open()))) == 4
+    r = cli.invoke(runs_app, ["export", "--store", url])
+    assert [x["id"] for x in json.loads(r.output)] == [a, b]
+    r = cli.invoke(runs_app, ["show", "99", "--store", url])
+    assert r.exit_code == 2 and "no run 99" in r.output
+    r = cli.invoke(runs_app, ["list", "--store", "postgresql+psycopg://u:pw@127.0.0.1:1/x?connect_timeout=2"])
+    assert r.exit_code == 2 and "cannot open the run store" in r.output and ":pw@" not in r.output

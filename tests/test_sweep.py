@@ -1,0 +1,199 @@
+"""Sweeps: field paths and specs, designs, expected directions, local = Dask = in-process, store, CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import typer
+import yaml
+from typer.testing import CliRunner
+
+from detente.errors import InputError
+from detente.runner import run
+from detente.scenario.model import Scenario
+from detente.store.db import Store
+from detente.uncertainty.commands import sensitivity_command, sweep_command
+from detente.uncertainty.sweep import apply_point, design, parse_vary, resolve_field, sweep
+
+
+def scenario() -> Scenario:
+    return Scenario.model_validate({
+        "name": "sweepy",
+        "actors": [{"id": "RUS", "capability": 2}, {"id": "UKR", "capability": {"low": 1, "high": 3}},
+                   {"id": "EU"}],
+        "issues": [{"id": "territory", "status_quo": 40}, {"id": "sanctions"}],
+        "stances": [
+            {"actor": "RUS", "issue": "territory", "position": 90, "salience": 0.9},
+            {"actor": "UKR", "issue": "territory", "position": {"low": 0, "high": 20}},
+            {"actor": "EU", "issue": "territory", "position": 30, "salience": 0.5},
+            {"actor": "RUS", "issue": "sanctions", "position": 0},
+            {"actor": "EU", "issue": "sanctions", "position": {"mode": 80, "low": 60, "high": 100}},
+        ],
+    })
+
+
+def test_field_paths_by_id_pair_and_index() -> None:
+    s = scenario()
+    assert resolve_field(s, "actors[RUS].capability") == ("actors", 0, "capability")
+    assert resolve_field(s, "actors[2].capability") == ("actors", 2, "capability")
+    assert resolve_field(s, "stances[EU, sanctions].position") == ("stances", 4, "position")
+    assert resolve_field(s, "stances[1].position") == ("stances", 1, "position")
+    assert resolve_field(s, "issues[territory].status_quo") == ("issues", 0, "status_quo")
+    assert resolve_field(s, "issues[sanctions].status_quo") == ("issues", 1, "status_quo")  # None now
+    assert resolve_field(s, "issues[territory].scale.max") == ("issues", 0, "scale", "max")
+    p = apply_point(s, [parse_vary(s, "stances[RUS,territory].salience=0.1:0.3:3"),
+                        parse_vary(s, "actors[UKR].capability=1:5:2")], [0.25, 4.0])
+    assert p.stances[0].salience == 0.25 and p.actors[1].capability == 4.0
+    assert s.stances[0].salience == 0.9  # the input is not modified
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("actors[RUS].capability", "expected FIELD=LO:HI:N"),
+    ("actors[RUS].capability=1:5", "a grid needs the number of values N"),
+    ("actors[RUS].capability=a:5:3", "LO and HI must be numbers"),
+    ("actors[RUS].capability=1:5:x", "N must be a whole number"),
+    ("actors[RUS].capability=1:5:0", "N must be a whole number"),
+    ("actors[RUS].capability=5:1:3", "LO must not exceed HI"),
+    ("actors[RUS].capability=1:1:3", "LO equals HI"),
+    ("actors[RUS].capability=1:2:3:4", "expected LO:HI:N"),
+    ("actors[CHN].capability=1:5:3", "no actor with id 'CHN'; ids: RUS, UKR, EU"),
+    ("actors[7].capability=1:5:3", r"actors\[7\] is out of range: there are 3 actors"),
+    ("actors[RUS].clout=1:5:3", "has no field 'clout'"),
+    ("actors[RUS].id=1:5:3", "is not a number"),
+    ("stances[UKR,sanctions].salience=0:1:3", "no stance of actor 'UKR' on issue 'sanctions'"),
+    ("stances[UKR].salience=0:1:3", "select a stance by index or by 'actor,issue'"),
+    ("stances[RUS,territory].salience=0:2:3", r"stances\[0\]\.salience: must be between 0 and 1"),
+    ("issues[territory].status_quo=0:150:3", r"issues\[0\]\.status_quo: 150 is off the scale"),
+    ("actors[RUS]=1:5:3", "is not a number"),
+    ("actors..x=1:2:2", "cannot read the field path"),
+])
+def test_bad_specs_are_clear_errors(spec: str, message: str) -> None:
+    with pytest.raises(InputError, match=message) as ei:
+        parse_vary(scenario(), spec)
+    assert "--vary" in str(ei.value)
+
+
+def test_designs() -> None:
+    s = scenario()
+    v = [parse_vary(s, "actors[RUS].capability=1:3:3"), parse_vary(s, "stances[2].salience=0:1:2")]
+    g = design(v, "grid")
+    assert g.tolist() == [[1, 0], [1, 1], [2, 0], [2, 1], [3, 0], [3, 1]]
+    r = [parse_vary(s, "actors[RUS].capability=1:3", need_n=False), parse_vary(s, "stances[2].salience=0:1:2")]
+    a, b = design(r, "random", 50, seed=4), design(r, "random", 50, seed=4)
+    assert a.shape == (50, 2) and np.array_equal(a, b) and not np.array_equal(a, design(r, "random", 50, seed=5))
+    assert a[:, 0].min() >= 1 and a[:, 0].max() <= 3 and a[:, 1].min() >= 0 and a[:, 1].max() <= 1
+    with pytest.raises(InputError, match="--samples K"):
+        design(r, "random", None)
+    with pytest.raises(InputError, match="unknown design"):
+        design(r, "latin")
+
+
+def test_raising_an_actors_capability_moves_the_mean_toward_it() -> None:
+    s = scenario()
+    res = sweep(s, "mean", ["actors[RUS].capability=0.5:8:6"], workers=1)
+    terr = res.forecast_array()[:, 0]
+    assert np.all(np.diff(terr) > 0) and terr[-1] < 90  # toward RUS at 90, never past it
+    # and each point is exactly the plain run of the modified scenario
+    for p in res.runs:
+        direct = run(apply_point(s, [parse_vary(s, "actors[RUS].capability=0.5:8:6")], p.values), "mean")
+        assert p.result.forecast == direct.forecast
+    # sanctions: RUS at 0 gets more weight -> forecast falls
+    assert np.all(np.diff(res.forecast_array()[:, 1]) < 0)
+
+
+def test_status_quo_sweep_moves_the_nbs() -> None:
+    s = Scenario.model_validate({
+        "name": "sq", "actors": [{"id": "A"}, {"id": "B"}], "issues": [{"id": "x", "status_quo": 0}],
+        "stances": [{"actor": "A", "issue": "x", "position": 60}, {"actor": "B", "issue": "x", "position": 80}]})
+    res = sweep(s, "nbs", ["issues[x].status_quo=0:100:5"], workers=1)
+    f = res.forecast_array()[:, 0]
+    # with the status quo outside [60, 80] both gain from a deal between their ideals; at 75,
+    # between them, A vetoes any move up and B any move down: the status quo stands
+    assert f[3] == pytest.approx(75)
+    for k in (0, 1, 2, 4):
+        assert 60 < f[k] < 80
+    assert f[2] <= 70  # at sq=50 A gains only below 70
+
+
+def test_local_processes_in_process_and_dask_agree_bit_for_bit(tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
+    s = scenario()
+    vary = ["actors[RUS].capability=1:3:3", "stances[EU,territory].salience=0.2:1:2"]
+    kw = dict(draws=64, seed=11, chunk_size=2)
+    inproc = sweep(s, "median", vary, workers=1, **kw)
+    local = sweep(s, "median", vary, workers=2, **kw)
+    store = Store(f"sqlite:///{tmp_path / 'sweep.db'}")
+    done: list[int] = []
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        dist = sweep(s, "median", vary, dask=cluster.scheduler_address, store=store,
+                     progress=lambda d, t: done.append(d), **kw)
+    assert inproc.forecast_array().shape == (6, 2)
+    for other in (local, dist):
+        assert np.array_equal(other.points, inproc.points)
+        assert np.array_equal(other.forecast_array(), inproc.forecast_array())
+        for p, q in zip(other.runs, inproc.runs):
+            assert np.array_equal(p.result.trajectory.forecast, q.result.trajectory.forecast)
+    assert inproc.runs[0].result.interval is not None  # draws > 1 gives intervals
+    assert len(set(inproc.forecast_array()[:, 0])) >= 3  # the points differ
+    # streamed to the store, one transaction per chunk, progress per chunk
+    assert done == [0, 2, 4, 6]  # reported once the work is out, then after each chunk
+    assert store.count() == 6 and len(set(dist.run_ids)) == 6
+    rec = store.get(dist.run_ids[5])
+    assert rec["meta"]["sweep"]["fields"] == {"actors[RUS].capability": 3.0, "stances[EU,territory].salience": 1.0}
+    assert rec["forecast"] == pytest.approx(dist.runs[5].result.forecast) and rec["draws"] == 64
+    rows = dist.rows()
+    assert len(rows) == 12 and {"p10", "p90", "run"} <= set(rows[0])
+
+
+def test_sweep_errors() -> None:
+    s = scenario()
+    with pytest.raises(InputError, match="at least one"):
+        sweep(s, "mean", [])
+    with pytest.raises(InputError, match="varied twice"):
+        sweep(s, "mean", ["actors[0].capability=1:2:2", "actors[RUS].capability=1:3:2"])
+    from detente.errors import ModelError
+
+    with pytest.raises(ModelError, match="unknown model"):
+        sweep(s, "nosuch", ["actors[0].capability=1:2:2"])
+    with pytest.raises(Exception, match="weights"):
+        sweep(s, "mean", ["actors[0].capability=1:2:2"], options={"weights": "bogus"}, workers=1)
+
+
+def test_sweep_cli(tmp_path: Path) -> None:
+    app = typer.Typer()
+    app.command("sweep")(sweep_command)
+    app.command("sensitivity")(sensitivity_command)
+    f = tmp_path / "s.yaml"
+    f.write_text(yaml.safe_dump(scenario().model_dump(mode="json")))
+    cli = CliRunner()
+    r = cli.invoke(app, ["sweep", str(f), "--vary", "actors[RUS].capability=1:3:3", "--model", "mean", "-j", "1"])
+    assert r.exit_code == 0, r.output
+    assert "actors[RUS].capability" in r.output and "territory" in r.output
+    out = tmp_path / "o" / "sweep.csv"
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    r = cli.invoke(app, ["sweep", str(f), "-v", "actors[RUS].capability=1:3", "-m", "median", "--design", "random",
+                         "--samples", "4", "--draws", "20", "-j", "1", "--format", "json", "--out", str(out),
+                         "--store", url])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output[r.output.index("{"):r.output.rindex("}") + 1])
+    assert len(data["rows"]) == 8 and "p10" in data["rows"][0]
+    assert out.read_text().splitlines()[0].startswith("point,actors[RUS].capability,issue,forecast,p10,p90")
+    assert Store(url).count() == 4
+    r = cli.invoke(app, ["sweep", str(f), "--vary", "actors[XX].capability=1:3:3", "--model", "mean"])
+    assert r.exit_code == 2 and "no actor with id 'XX'" in r.output
+
+
+def test_cli_bad_option_is_a_clear_error(tmp_path: Path) -> None:
+    app = typer.Typer()
+    app.command("sweep")(sweep_command)
+    app.command("sensitivity")(sensitivity_command)
+    f = tmp_path / "s.yaml"
+    f.write_text(yaml.safe_dump(scenario().model_dump(mode="json")))
+    for args in (["sweep", str(f), "-v", "actors[RUS].capability=1:3:2", "-j", "1"],
+                 ["sensitivity", str(f), "--n", "8"]):
+        r = CliRunner().invoke(app, [*args, "-m", "mean", "--option", "weights=bogus"])
+        assert r.exit_code == 2 and "weights" in r.output, r.output
