@@ -94,6 +94,8 @@ def run(
     fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Write result.json, positions.csv, PNGs, report.html."),
     input_format: Optional[str] = typer.Option(None, "--input-format", help="Force the input format."),
+    sensitivity: bool = typer.Option(False, "--sensitivity", help="With --out: add ranked Sobol/Morris charts "
+                                     "of which uncertain estimate moves each issue's forecast most (first model)."),
     store: Optional[str] = typer.Option(
         None, "--store", help="Record the runs in this run store: a SQLAlchemy URL, or 'default' (a SQLite file "
         "under the user's data directory)."),
@@ -115,7 +117,15 @@ def run(
     if out_dir is not None:
         from detente.report.outputs import write_outputs
 
-        written = write_outputs(out_dir, s, results)
+        extra = []
+        if sensitivity:
+            from detente.uncertainty.sensitivity import plot_sensitivity
+            from detente.uncertainty.sensitivity import sensitivity as run_sensitivity
+
+            sens = run_sensitivity(s, model[0], seed=seed, options=opts[model[0]], variant=variant)
+            extra = [(f"sensitivity-{i}", f"Which estimates matter most: {s.issue(i).label} ({sens.method}, "
+                      f"{model[0]})", plot_sensitivity(sens, i)) for i in s.issue_ids]
+        written = write_outputs(out_dir, s, results, extra_figures=extra)
         err.print(f"wrote {len(written)} files to {out_dir}/ (open {out_dir / 'report.html'})")
     if fmt == "json":
         data = [r.to_dict() for r in results]

@@ -142,9 +142,13 @@ def _umask() -> int:
     return old
 
 
-def write_outputs(out_dir: Path, scenario: Scenario, results: list[Result], *, full: bool = True) -> dict[str, Path]:
+def write_outputs(out_dir: Path, scenario: Scenario, results: list[Result], *, full: bool = True,
+                  extra_figures: list[tuple[str, str, Any]] | None = None) -> dict[str, Path]:
     """Write ``result.json``, ``positions.csv``, one PNG per figure and ``report.html`` into
-    ``out_dir`` atomically; return ``{file name: final path}``."""
+    ``out_dir`` atomically; return ``{file name: final path}``.
+
+    ``extra_figures`` are (file-name stem, title, Figure) added after the model figures, e.g. the
+    ranked sensitivity charts of ``detente run --sensitivity``."""
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     if out_dir.exists() and not out_dir.is_dir():
@@ -163,7 +167,7 @@ def write_outputs(out_dir: Path, scenario: Scenario, results: list[Result], *, f
         put("result.json", result_json(scenario, results, full=full).encode("utf-8"))
         put("positions.csv", positions_csv(scenario, results).encode("utf-8"))
         pngs: list[tuple[str, str, bytes]] = []
-        for stem, title, fig in figures_for(scenario, results):
+        for stem, title, fig in [*figures_for(scenario, results), *(extra_figures or [])]:
             data = png_bytes(fig)
             put(f"{stem}.png", data)
             pngs.append((stem, title, data))

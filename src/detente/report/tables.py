@@ -110,6 +110,27 @@ def rounds_text(result: Result) -> str:
     return f"{med:g}" if lo == hi else f"{med:g} ({lo:g}{DASH}{hi:g})"
 
 
+_READOUT_SERIES = ("median", "mean", "mds")
+
+
+def round_range_text(result: Result, issue: Issue) -> str:
+    """How far the model's read-out moved over the rounds: ``min-max`` over rounds 1..end.
+
+    Models such as BDM's do not converge (``bdm.md`` §0.3); the forecast at the stopping round is
+    one point of an oscillation, and this column makes the oscillation visible. With draws, the
+    median over draws of each draw's min and max."""
+    series = result.trajectory.series
+    key = next((k for k in _READOUT_SERIES if k in series), None)
+    if key is None:
+        return ""
+    k = result.issue_ids.index(issue.id)
+    arr = np.asarray(series[key][:, 1:, k], dtype=float)  # (draws, rounds)
+    if arr.size == 0 or not np.isfinite(arr).any():
+        return ""
+    lo, hi = np.nanmedian(np.nanmin(arr, axis=1)), np.nanmedian(np.nanmax(arr, axis=1))
+    return f"{fmt(lo, issue)}{DASH}{fmt(hi, issue)}"
+
+
 def stopped_text(result: Result) -> str:
     """Which stopping rule ended the run (with counts over draws); '' when the model has none."""
     s = result.trajectory.stopped_by
@@ -150,6 +171,7 @@ def forecast_tables(scenario: Scenario, results: list[Result]) -> list[Table]:
             t.add_column("80% interval", no_wrap=True)
         if any_rounds:
             t.add_column("rounds", justify="right")
+            t.add_column("range over rounds", no_wrap=True)
         if any_stop:
             t.add_column("stopped by")
         for r in results:
@@ -158,6 +180,7 @@ def forecast_tables(scenario: Scenario, results: list[Result]) -> list[Table]:
                 row.append(interval_text(r, issue))
             if any_rounds:
                 row.append(rounds_text(r))
+                row.append(round_range_text(r, issue))
             if any_stop:
                 row.append(stopped_text(r))
             t.add_row(*row)

@@ -108,10 +108,13 @@ class Issue(_Strict):
         return self.name or self.id
 
     def describe(self, value: float) -> str:
-        """The label of the anchor nearest to ``value`` (or '' when there are no anchors)."""
+        """The label of the anchor nearest to ``value`` when it lies within a tenth of the scale,
+        else '' (a value far from every labelled point gets no label rather than a wrong one)."""
         if not self.anchors:
             return ""
         nearest = min(self.anchors, key=lambda a: abs(a - value))
+        if abs(nearest - value) > 0.1 * (self.scale.max - self.scale.min) + 1e-12:
+            return ""
         return self.anchors[nearest]
 
 

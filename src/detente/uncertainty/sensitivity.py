@@ -256,9 +256,11 @@ def plot_sensitivity(result: SensitivityResult, issue_id: str, top: int = 15) ->
     from matplotlib.figure import Figure
 
     rows = result.ranked(issue_id)[:top][::-1]  # most important at the top
-    labels = [r["label"] for r in rows]
+    import textwrap
+
+    labels = ["\n".join(textwrap.wrap(r["label"], 40)) for r in rows]
     y = np.arange(len(rows))
-    fig = Figure(figsize=(7.5, 1.2 + 0.38 * max(len(rows), 1)), layout="constrained")
+    fig = Figure(figsize=(9.5, 1.4 + 0.45 * max(len(rows), 1)), layout="constrained")
     ax = fig.add_subplot()
 
     def val(r: dict, key: str) -> float:
@@ -275,8 +277,9 @@ def plot_sensitivity(result: SensitivityResult, issue_id: str, top: int = 15) ->
     else:
         ax.barh(y, [val(r, "mu_star") for r in rows], 0.6, xerr=[val(r, "mu_star_conf") for r in rows],
                 color="#1f5fa8", capsize=2, label="mu*")
-        ax.set_xlabel("mean absolute elementary effect mu* (issue scale units)")
+        ax.set_xlabel("mean absolute elementary effect mu*\n(units of the issue scale)")
     ax.set_yticks(y, labels, fontsize=8)
     ax.axvline(0, color="0.3", lw=0.8)
-    ax.set_title(f"What drives the {result.model} forecast of {issue_id} ({result.method})", fontsize=10)
+    fig.suptitle(f"What drives the {result.model} forecast of {issue_id} ({result.method})", fontsize=10,
+                 x=0.01, ha="left")
     return fig
