@@ -109,7 +109,8 @@ def test_tables_show_forecasts_anchor_labels_and_intervals(results_by_draws, dra
     for issue in SCENARIO.issues:
         for r in results:
             f = r.forecast[issue.id]
-            assert f"{fmt(f, issue)} ({issue.describe(f)})" in text
+            label = issue.describe(f)
+            assert (f"{fmt(f, issue)} ({label})" if label else fmt(f, issue)) in text
         flat = " ".join(text.split())  # the caption wraps at the table's width
         for value, label in issue.anchors.items():
             assert f"{value:g} = {label}" in flat
