@@ -218,6 +218,7 @@ def backtest(
     deu: Path = typer.Option(..., "--deu", help="DEU III issue table (deu3_blksv.tsv)."),
     model: list[str] = typer.Option([], "--model", "-m", help="Model(s); default: all registered."),
     option: list[str] = typer.Option([], "--option", "-o", help="Model option MODEL.KEY=VALUE or KEY=VALUE."),
+    variant: list[str] = typer.Option([], "--variant", help="Named option preset, MODEL=VARIANT (e.g. eu=jmckib)."),
     capabilities: str = typer.Option("equal", "--capabilities", help="equal, or blksv (GDP-like weights of row 2)."),
     fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
     per_issue: bool = typer.Option(False, "--per-issue", help="With json: every issue's forecast."),
@@ -231,7 +232,14 @@ def backtest(
     names = model or registry.names()
     for m in names:
         registry.get(m)
-    scores = run_backtest(deu, names, capabilities=capabilities, options=parse_options(option, names))  # type: ignore[arg-type]
+    variants: dict[str, str] = {}
+    for item in variant:
+        m, _, v = item.partition("=")
+        if not v or m not in names:
+            raise InputError.one(None, "expected MODEL=VARIANT for a selected model", field="--variant", value=item)
+        variants[m] = v
+    scores = run_backtest(deu, names, capabilities=capabilities,  # type: ignore[arg-type]
+                          options=parse_options(option, names), variants=variants)
     if fmt == "json":
         data = [s.to_dict(per_issue) for s in scores]
         print(json.dumps(data[0] if len(data) == 1 else data, indent=2))

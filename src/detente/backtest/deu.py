@@ -68,6 +68,7 @@ def backtest(
     *,
     capabilities: Literal["equal", "blksv"] = "equal",
     options: dict[str, dict[str, Any]] | None = None,
+    variants: dict[str, str] | None = None,
     seed: int = DEFAULT_SEED,
 ) -> list[BacktestScore]:
     """Score ``models`` (default: every registered model) on the DEU III table at ``path``."""
@@ -83,17 +84,18 @@ def backtest(
     for name in models or registry.names():
         spec = registry.get(name)
         opts = (options or {}).get(name, {})
+        variant = (variants or {}).get(name)
         t0 = time.perf_counter()
         forecasts: dict[str, float] = {}
         try:
             if spec.multi_issue:
                 for key, group in dossiers.items():
                     s = to_scenario(group, key, str(path), capabilities, weights)
-                    forecasts.update(run(s, name, seed=seed, options=opts).forecast)
+                    forecasts.update(run(s, name, seed=seed, options=opts, variant=variant).forecast)
             else:
                 if combined is None:
                     combined = to_scenario(issues, "DEU III", str(path), capabilities, weights)
-                forecasts = run(combined, name, seed=seed, options=opts).forecast
+                forecasts = run(combined, name, seed=seed, options=opts, variant=variant).forecast
         except (DetenteError, ValueError, KeyError) as e:
             scores.append(BacktestScore(name, 0, np.nan, np.nan, 0, time.perf_counter() - t0, error=str(e)))
             continue
