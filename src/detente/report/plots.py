@@ -46,6 +46,8 @@ MIN_MARKER_AREA = 12.0
 
 PlotHook = Callable[[Scenario, Result], list[tuple[str, Figure]]]
 _HOOKS: dict[str, list[PlotHook]] = {}
+# models whose series are not positions on the issue scales: their hooks draw them instead
+_OWN_TRAJECTORY_PLOTS: set[str] = {"war"}
 
 
 def register_plot(model_name: str, fn: PlotHook) -> PlotHook:
@@ -287,6 +289,8 @@ def figures_for(scenario: Scenario, results: list[Result]) -> list[tuple[str, st
         add(f"issue-{issue.id}", f"{issue.label}: actors and forecasts", plot_issue(scenario, issue.id, results))
     for r in results:
         label = model_label(r)
+        if r.model in _OWN_TRAJECTORY_PLOTS:
+            continue
         for issue in scenario.issues:
             fig = plot_trajectory(scenario, issue.id, r)
             if fig is not None:
@@ -296,3 +300,46 @@ def figures_for(scenario: Scenario, results: list[Result]) -> list[tuple[str, st
             for title, fig in hook(scenario, r):
                 add(f"{model_label(r)}-{title}", title, fig)
     return out
+
+
+# -- the war model's figures ----------------------------------------------------------------------
+
+
+def war_figures(scenario: Scenario, result: Result) -> list[tuple[str, Figure]]:
+    """Settlement probability by month, and the battlefield balance p with each side's belief."""
+    from detente.models.war.plot import plot_settlement
+
+    ex = result.trajectory.extras
+    figs: list[tuple[str, Figure]] = []
+    fig = _new_figure(8.0, 3.6)
+    ax = fig.add_subplot()
+    plot_settlement(ex, ax, label=f"{model_label(result)} ({result.draws} draws)", color=PALETTE[0])
+    ax.set_title("Probability of a settlement by month (dotted: median month given a deal)", loc="left",
+                 fontsize=10, fontweight="bold")
+    figs.append(("settlement probability by month", fig))
+
+    series = result.trajectory.series
+    if all(k in series for k in ("p", "belief_A", "belief_B")):
+        fig = _new_figure(8.0, 3.6)
+        ax = fig.add_subplot()
+        names = {"p": "p: chance that side A wins the war (true battle odds)",
+                 "belief_A": "side A's estimate of p", "belief_B": "side B's estimate of p"}
+        for k, (key, text) in enumerate(names.items()):
+            arr = np.asarray(series[key][:, :, 0], dtype=float)  # (draws, months+1)
+            q = np.nanquantile(arr, [0.1, 0.5, 0.9], axis=0)
+            months = np.arange(arr.shape[1])
+            ax.plot(months, q[1], color=PALETTE[k], ls=LINESTYLES[k], lw=1.8, label=f"{text} (median)")
+            if arr.shape[0] > 1:
+                ax.fill_between(months, q[0], q[2], color=PALETTE[k], alpha=0.12, lw=0)
+        ax.set_ylim(0, 1)
+        ax.set_xlabel("month")
+        ax.set_ylabel("probability")
+        ax.grid(color="#e6e6e6", lw=0.6)
+        ax.set_title("Battlefield and beliefs by month (medians, p10\u2013p90 bands over draws)", loc="left",
+                     fontsize=10, fontweight="bold")
+        ax.legend(fontsize=7.5, loc="best", frameon=False)
+        figs.append(("battlefield and beliefs by month", fig))
+    return figs
+
+
+register_plot("war", war_figures)

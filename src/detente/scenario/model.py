@@ -216,6 +216,10 @@ class Scenario(_Strict):
                 problems.append(f"{where}.salience: must be between 0 and 1 (got {_show(s.salience)})")
             if s.capability is not None and bounds_of(s.capability)[0] < 0:
                 problems.append(f"{where}.capability: must not be negative (got {_show(s.capability)})")
+        if self.war is not None:
+            from detente.models.war.inputs import war_problems  # lazy: avoids an import cycle
+
+            problems.extend(war_problems(self.war, self.actor_ids, self.issue_ids))
         if problems:
             raise ValueError("\n".join(problems))
         return self
