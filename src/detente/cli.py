@@ -27,7 +27,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(soft_wrap=False)
+# Tables are wide; when stdout is not a terminal (a pipe, a file, CI) use 140 columns, not 80.
+out = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 140)
 err = Console(stderr=True)
 
 

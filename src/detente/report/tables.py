@@ -166,7 +166,7 @@ def forecast_tables(scenario: Scenario, results: list[Result]) -> list[Table]:
         title = issue.label if issue.label == issue.id else f"{issue.label} [{issue.id}]"
         t = Table(title=title, caption=scale_text(issue), title_justify="left", caption_justify="left")
         t.add_column("model", no_wrap=True)
-        t.add_column("forecast")
+        t.add_column("forecast", min_width=24, ratio=3)
         if any_draws:
             t.add_column("80% interval", no_wrap=True)
         if any_rounds:
