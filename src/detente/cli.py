@@ -175,7 +175,7 @@ def validate(
     n_unc = _count_uncertain(s)
     out.print(f"[green]ok[/green] {path}: {s.meta.get('format', '?')} scenario {s.name!r}: "
               f"{len(s.actors)} actors, {len(s.issues)} issues, {len(s.stances)} stances, "
-              f"{n_unc} uncertain inputs")
+              f"{n_unc} uncertain inputs", soft_wrap=True, highlight=False)
 
 
 def _count_uncertain(s) -> int:
