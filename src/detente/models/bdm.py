@@ -2,9 +2,11 @@
 
 Spec: ``bdm.md`` §1.2-1.5 (equation numbers are Scholz, Calbert & Smith 2011, ICAART). Each
 issue is one-dimensional and independent; the model works on arrays (batch, actors) where the
-batch is draws x issues flattened, and computes probabilities, expected utilities, risk and offers
-for all pairs at once (tensors (batch, actors, actors), the vote sums (batch, voters, actors,
-actors)), in chunks of the batch so that memory stays bounded. Only the rounds are a Python loop.
+batch is draws x issues flattened. Every batch row (problem) runs all its rounds in one compiled
+Numba function (:mod:`detente.models.bdm_kernels`), problems in parallel; the working memory is
+O(actors^2) per thread, so only the inputs and the trajectory itself scale with the batch. The
+arithmetic follows the per-pair reference operation by operation (sums over actors in ascending
+actor order), so exact ties between expected utilities resolve as there.
 
 Variants (named option presets, :data:`VARIANTS`):
 
@@ -32,18 +34,18 @@ pass; A3 - the compromise condition follows Scholz's figure (b > 0). A degenerat
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 from pydantic import Field
 
 from detente.models.base import ModelSpec, Options, Trajectory, registry
-from detente.models.bdm_kernels import king_of_the_hill
-from detente.models.kernels import weighted_mean, weighted_median
+from detente.models.bdm_kernels import FOPT, IOPT, king_of_the_hill, one_round, simulate_batch
+from detente.models.kernels import weighted_median
 from detente.scenario.arrays import ScenarioArrays
 
-CHUNK_ELEMENTS = 1 << 21
-"""Default bound on batch x actors^3 per chunk: the largest temporary is 16 MiB of float64."""
+CHUNK_ELEMENTS = 1 << 22
+"""Default bound on batch x (rounds + 1) x actors per compiled call (32 MiB of float64 inputs/outputs)."""
 
 
 class EUOptions(Options):
@@ -99,7 +101,8 @@ class EUOptions(Options):
         "(0.005 = 0.5 on 0-100)."))
     patience: int = Field(2, ge=1, description="consecutive small moves needed to stop under 'converged'.")
     chunk_elements: int = Field(CHUNK_ELEMENTS, ge=1, description=(
-        "memory bound: batch x actors^3 elements per chunk (does not change results)."))
+        "batch x (rounds + 1) x actors elements per compiled call (bounds the contiguous input copies made "
+        "per call; the kernel itself needs O(actors^2) memory per thread). Does not change results."))
 
 
 VARIANTS: dict[str, dict[str, Any]] = {
@@ -122,260 +125,109 @@ VARIANTS: dict[str, dict[str, Any]] = {
 
 
 # ---------------------------------------------------------------------------------------------
-# one round's internals, for all pairs at once; arrays are (B, N) / (B, N, N)
+# translation of the options for the compiled kernels
 
 
-def median_position(x: np.ndarray, w: np.ndarray, present: np.ndarray, R: np.ndarray, how: str) -> np.ndarray:
-    """Median voter position mu per row (eq. 26-29 / A8)."""
-    if how == "king_of_the_hill":
-        return king_of_the_hill(np.ascontiguousarray(x, dtype=float), np.ascontiguousarray(w, dtype=float),
-                                np.ascontiguousarray(present), np.ascontiguousarray(R, dtype=float))
-    return weighted_median(np.where(present, x, np.inf), np.where(present, w, 0.0))
-
-
-def _vote_sums(x: np.ndarray, w: np.ndarray, R: np.ndarray, rv: np.ndarray | None) -> np.ndarray:
-    """num[b, a, j] = sum_k max(0, vote_k(a over j)), vote_k = w_k (g_kj - g_ka), g = (|x_k - x|/R)^r_k."""
-    B, N = x.shape
-    g = np.abs(x[:, :, None] - x[:, None, :]) / R[:, None, None]  # (B, k, a)
-    if rv is not None:
-        g = g ** rv[:, :, None]
-    diff = g[:, :, None, :] - g[:, :, :, None]  # (B, k, a, j) = g_kj - g_ka
-    np.maximum(diff, 0.0, out=diff)
-    return np.matmul(w[:, None, :], diff.reshape(B, N, N * N)).reshape(B, N, N)
-
-
-def win_probability(x: np.ndarray, w: np.ndarray, present: np.ndarray, R: np.ndarray,
-                    rv: np.ndarray | None, how: str) -> np.ndarray:
-    """P[b, i, j]: probability that i wins against j (eq. 30-31 / A7)."""
-    pair = present[:, :, None] & present[:, None, :]
-    num = np.where(pair, _vote_sums(x, w, R, rv), 0.0)
-    numT = np.swapaxes(num, 1, 2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if how == "global":
-            D = 2.0 * num.sum(axis=(1, 2))[:, None, None]  # = sum_k sum_a sum_b |vote_k(a over b)|
-            P = np.where(D > 0, num / np.where(D > 0, D, 1.0), 0.0)
-        elif how == "net_floored":
-            tot = num + numT
-            P = np.where(tot > 0, np.maximum(num - numT, 0.0) / np.where(tot > 0, tot, 1.0), 0.0)
-        else:
-            tot = num + numT
-            P = np.where(tot > 0, num / np.where(tot > 0, tot, 1.0), 0.5)
-    return np.where(pair, P, 0.0)
-
-
-def _power(base: np.ndarray, r: np.ndarray) -> np.ndarray:
-    return np.maximum(base, 0.0) ** r
-
-
-def expected_utility(x: np.ndarray, s: np.ndarray, P: np.ndarray, R: np.ndarray, r: np.ndarray,
-                     mu: np.ndarray, opts: EUOptions) -> tuple[np.ndarray, np.ndarray]:
-    """(E_self, E_other), both (B, N, N), perceived by row actor i with exponent r_i.
-
-    E_self[i, j] = E(i challenges j) and E_other[i, j] = E(j challenges i) (eq. 5-7, 15-16, 22-25):
-    E(a->b) = s_b [P_ab U_s + (1 - P_ab) U_f] + (1 - s_b) U_s - Q U_sq - (1 - Q)[T U_b + (1 - T) U_w].
-    """
-    d = np.abs(x[:, :, None] - x[:, None, :]) / R[:, None, None]
-    rr = r[:, :, None]
-    Us = 2.0 - 4.0 * _power(0.5 - 0.5 * d, rr)  # (15)
-    Uf = 2.0 - 4.0 * _power(0.5 + 0.5 * d, rr)  # (16)
-    Usq = 2.0 - 4.0 * 0.5 ** rr  # (24)
-    sj = s[:, None, :]
-    si = s[:, :, None]
-    PT = np.swapaxes(P, 1, 2)
-    e_self = sj * (P * Us + (1.0 - P) * Uf) + (1.0 - sj) * Us  # (25a), challenge part
-    e_other = si * (PT * Us + (1.0 - PT) * Uf) + (1.0 - si) * Us  # (25b), target's salience (A1)
-    if opts.t_rule == "ignore" or opts.Q == 1.0:
-        e_self = e_self - opts.Q * Usq
-        e_other = e_other - opts.Q * Usq
-    else:
-        dm = np.abs(x - mu[:, None]) / R[:, None]  # |x_a - mu| / R
-        for name, dma in (("self", dm[:, :, None]), ("other", dm[:, None, :])):
-            spread = dma + d
-            Ub = 2.0 - 4.0 * _power(0.5 - 0.25 * spread, rr)  # (22)
-            Uw = 2.0 - 4.0 * _power(0.5 + 0.25 * spread, rr)  # (23)
-            if opts.t_rule == "closer":
-                T = (dma < d).astype(float)
-            else:
-                T = 1.0 if opts.t_rule == "one" else 0.0
-            nc = opts.Q * Usq + (1.0 - opts.Q) * (T * Ub + (1.0 - T) * Uw)  # (7)
-            if name == "self":
-                e_self = e_self - nc
-            else:
-                e_other = e_other - nc
-    if opts.perspective == "own":
-        e_other = np.swapaxes(e_self, 1, 2)
-    return e_self, e_other
-
-
-def risk_exponents(x: np.ndarray, w: np.ndarray, s: np.ndarray, present: np.ndarray, R: np.ndarray,
-                   mu: np.ndarray, opts: EUOptions) -> dict[str, np.ndarray]:
-    """First pass (r = 1): P, E, danger S_i, R_i (eq. 32/34) and r_i (eq. 33)."""
-    ones = np.ones_like(x)
-    P1 = win_probability(x, w, present, R, None, opts.p_normalisation)
-    E1, _ = expected_utility(x, s, P1, R, ones, mu, opts)
-    N = x.shape[1]
-    pair = present[:, :, None] & present[:, None, :] & ~np.eye(N, dtype=bool)[None]
-    danger = np.where(pair, E1, 0.0).sum(axis=1)  # S_i = sum_{o != i} E(o challenges i)
-    hi = np.max(np.where(present, danger, -np.inf), axis=1, keepdims=True)
-    lo = np.min(np.where(present, danger, np.inf), axis=1, keepdims=True)
-    spread = hi - lo
-    with np.errstate(invalid="ignore", divide="ignore"):
-        Rr = np.where(spread > 0, (2.0 * danger - hi - lo) / np.where(spread > 0, spread, 1.0), 0.0)
-    Rr = np.where(present, Rr, 0.0)
-    r = (1.0 - Rr / 3.0) / (1.0 + Rr / 3.0)
-    return {"P1": P1, "E1": E1, "danger": danger, "R": Rr, "r": r}
+def kernel_options(opts: EUOptions) -> tuple[np.ndarray, np.ndarray]:
+    """(iopt, fopt): the options as the integer / float codes of :mod:`detente.models.bdm_kernels`."""
+    codes = {name: list(get_args(EUOptions.model_fields[name].annotation)) for name in IOPT
+             if get_args(EUOptions.model_fields[name].annotation)}
+    iopt = np.empty(len(IOPT), dtype=np.int64)
+    for k, name in enumerate(IOPT):
+        value = getattr(opts, name)
+        iopt[k] = codes[name].index(value) if name in codes else int(value)
+    fopt = np.array([float(getattr(opts, name)) for name in FOPT] + [0.5])  # + HALF_SLOT
+    return iopt, fopt
 
 
 def round_internals(x: np.ndarray, c: np.ndarray, s: np.ndarray, present: np.ndarray | None = None,
                     R: np.ndarray | float | None = None, options: EUOptions | None = None) -> dict[str, np.ndarray]:
-    """One round's internals for one batch: P1, E1, danger, R, r, P (pass 2), E_self, E_other, mu.
+    """One round's internals per batch row: P1, E1, danger, R, r, P (pass 2), E_self, E_other, mu, new.
 
-    Inputs may be 1-D (actors) or (batch, actors); ``R`` defaults to max - min of ``x``.
+    Inputs may be 1-D (actors) or (batch, actors); ``R`` defaults to max - min of ``x``. Entries of
+    absent actors are 0 (NaN in ``mu``/``new`` stay as computed). A diagnostic, not a hot path.
 
     >>> out = round_internals(np.array([0., 1., 3.]), np.ones(3), np.ones(3))
     >>> round(float(out["P"][0, 0, 1]), 3)
     0.333
     """
     opts = options or EUOptions()
+    iopt, fopt = kernel_options(opts)
     x2, c2, s2 = (np.atleast_2d(np.asarray(a, dtype=float)) for a in (x, c, s))
+    B, N = x2.shape
     pres = np.ones_like(x2, dtype=bool) if present is None else np.atleast_2d(np.asarray(present, bool))
-    if R is None:
-        Rv = _initial_range(x2, pres)
-    else:
-        Rv = np.broadcast_to(np.asarray(R, dtype=float), (x2.shape[0],)).copy()
-    w = np.where(pres, c2 * s2, 0.0)
-    return _round(x2, w, s2, pres, Rv, opts)[1]
+    Rv = None if R is None else np.broadcast_to(np.asarray(R, dtype=float), (B,))
+    out = {k: np.zeros((B, N, N)) for k in ("P1", "E1", "P", "E_self", "E_other")}
+    out.update({k: np.zeros((B, N)) for k in ("danger", "R", "r", "new")})
+    out["mu"] = np.full(B, np.nan)
+    for b in range(B):
+        idx = np.flatnonzero(pres[b])
+        n = idx.size
+        xb, sb = x2[b, idx].copy(), s2[b, idx].copy()
+        wb = c2[b, idx] * sb
+        Rb = float(Rv[b]) if Rv is not None else (float(np.ptp(xb)) if n and np.ptp(xb) > 0 else 1.0)
+        mats = [np.zeros((n, n)) for _ in range(7)]
+        g, num, P1, E1, P, Es, Eo = mats
+        danger, Rr, r, new = (np.zeros(n) for _ in range(4))
+        one_round(xb, wb, sb, Rb, iopt, fopt, True, g, num, P1, E1, danger, Rr, r, P, Es, Eo, new)
+        pair = np.ix_(idx, idx)
+        for key, val in (("P1", P1), ("E1", E1), ("P", P), ("E_self", Es), ("E_other", Eo)):
+            out[key][b][pair] = val
+        for key, val in (("danger", danger), ("R", Rr), ("r", r), ("new", new)):
+            out[key][b, idx] = val
+        if opts.Q < 1.0 and opts.t_rule != "ignore":
+            w_all = np.where(pres[b], c2[b] * s2[b], 0.0)
+            out["mu"][b] = median_position(x2[b:b + 1], w_all[None], pres[b:b + 1], np.array([Rb]), opts.median)[0]
+    if opts.risk != "two_pass":
+        for key in ("P1", "E1", "danger", "R"):
+            del out[key]
+    return out
 
 
-def _initial_range(x: np.ndarray, present: np.ndarray) -> np.ndarray:
-    hi = np.max(np.where(present, x, -np.inf), axis=1)
-    lo = np.min(np.where(present, x, np.inf), axis=1)
-    R = hi - lo
-    return np.where(np.isfinite(R) & (R > 0), R, 1.0)
+def median_position(x: np.ndarray, w: np.ndarray, present: np.ndarray, R: np.ndarray, how: str) -> np.ndarray:
+    """Median voter position mu per row of (batch, actors) (eq. 26-29 / A8).
 
-
-def _round(x: np.ndarray, w: np.ndarray, s: np.ndarray, present: np.ndarray, R: np.ndarray,
-           opts: EUOptions) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """One round (steps 3-11): returns the new positions and the internals."""
-    need_mu = opts.Q < 1.0 and opts.t_rule != "ignore"
-    mu = median_position(x, w, present, R, opts.median) if need_mu else np.full(x.shape[0], np.nan)
-    if opts.risk == "two_pass":
-        inner = risk_exponents(x, w, s, present, R, mu, opts)
-        r = inner["r"]
-    else:
-        r = np.ones_like(x)
-        inner = {"r": r}
-    rv = r if opts.vote_utility == "risk" else None
-    P = win_probability(x, w, present, R, rv, opts.p_normalisation)
-    a, b = expected_utility(x, s, P, R, r, mu, opts)  # a = E(i->j), b = E(j->i), seen per perspective
-    inner.update(P=P, E_self=a, E_other=b, mu=mu)
-
-    # step 11: offers that would move the row actor i towards column actor j
-    xi = x[:, :, None]
-    xj = x[:, None, :]
-    valid = present[:, :, None] & present[:, None, :] & (xi != xj)
-    absa = np.abs(a)
-    conf = valid & (b > a) & (a > 0)
-    zone = valid & (b > 0) & (0 > a)
-    comp = zone & (b > absa)
-    capit = zone & ~comp if opts.capitulate else np.zeros_like(zone)
-    if opts.conflict == "no_move":
-        conf = np.zeros_like(conf)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if opts.compromise == "fraction":
-            comp_pos = xi + (xj - xi) * np.abs(a / b)  # (35/36)
-        else:
-            comp_pos = (absa * xi + np.abs(b) * xj) / (absa + np.abs(b))
-    pos = np.where(comp, comp_pos, xj)
-    category = np.where(conf, 0, np.where(comp, 1, np.where(capit, 2, 3)))
-    if opts.offer_choice == "least_move":
-        key = np.abs(pos - xi)
-    elif opts.offer_choice == "highest_eu":
-        key = -b
-    else:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            wpos = (absa * xi + np.abs(b) * xj) / (absa + np.abs(b))
-        key = np.where(comp, wpos, np.abs(pos - xi))
-    best = category.min(axis=2, keepdims=True)
-    key = np.where((category == best) & (category < 3), key, np.inf)
-    choice = np.argmin(key, axis=2)[..., None]
-    new = np.take_along_axis(pos, choice, axis=2)[..., 0]
-    moved = best[..., 0] < 3
-    return np.where(moved, new, x), inner
+    >>> median_position(np.array([[4., 7., 10.]]), np.ones((1, 3)), np.ones((1, 3), bool), np.array([6.]),
+    ...                 "weighted_median").tolist()
+    [7.0]
+    """
+    if how == "king_of_the_hill":
+        return king_of_the_hill(np.ascontiguousarray(x, dtype=float), np.ascontiguousarray(w, dtype=float),
+                                np.ascontiguousarray(present), np.ascontiguousarray(R, dtype=float))
+    return weighted_median(np.where(present, x, np.inf), np.where(present, w, 0.0))
 
 
 # ---------------------------------------------------------------------------------------------
-# the run over rounds, chunked over the batch
+# the run over rounds: one compiled call per chunk of the batch, problems in parallel
 
 
 def simulate(x: np.ndarray, c: np.ndarray, s: np.ndarray, present: np.ndarray, scale_range: np.ndarray,
              opts: EUOptions) -> dict[str, np.ndarray]:
-    """Run the model on a batch (B, N). Returns positions (B, T+1, N), median and mean (B, T+1),
-    rounds (B,) and converged (B,). Results do not depend on ``opts.chunk_elements``."""
+    """Run the model on a batch (B, N) of independent problems (draw x issue rows). Returns positions
+    (B, T+1, N), median and mean (B, T+1), rounds (B,) and converged (B,). Results do not depend on
+    ``opts.chunk_elements`` nor on the number of threads."""
     x = np.asarray(x, dtype=float)
     B, N = x.shape
     T = opts.rounds
+    iopt, fopt = kernel_options(opts)
     out = {
         "positions": np.empty((B, T + 1, N)),
         "median": np.empty((B, T + 1)),
         "mean": np.empty((B, T + 1)),
-        "rounds": np.full(B, T, dtype=np.int64),
-        "converged": np.zeros(B, dtype=bool),
+        "rounds": np.empty(B, dtype=np.int64),
+        "converged": np.empty(B, dtype=np.bool_),
     }
-    step = max(1, int(opts.chunk_elements) // max(N**3, 1))
-    present = np.broadcast_to(present, x.shape)
+    c = np.broadcast_to(np.asarray(c, dtype=float), x.shape)
+    s = np.broadcast_to(np.asarray(s, dtype=float), x.shape)
+    present = np.broadcast_to(np.asarray(present, dtype=bool), x.shape)
+    scale_range = np.broadcast_to(np.asarray(scale_range, dtype=float), (B,))
+    step = max(1, int(opts.chunk_elements) // max(N * (T + 1), 1))
     for lo in range(0, B, step):
         hi = min(B, lo + step)
-        part = _simulate_chunk(x[lo:hi], np.asarray(c[lo:hi], float), np.asarray(s[lo:hi], float),
-                               np.ascontiguousarray(present[lo:hi]), np.asarray(scale_range[lo:hi], float), opts)
-        for k, v in part.items():
-            out[k][lo:hi] = v
+        simulate_batch(*(np.ascontiguousarray(a[lo:hi]) for a in (x, c, s, present, scale_range)), iopt, fopt,
+                       out["positions"][lo:hi], out["median"][lo:hi], out["mean"][lo:hi],
+                       out["rounds"][lo:hi], out["converged"][lo:hi])
     return out
-
-
-def _simulate_chunk(x, c, s, present, scale_range, opts):
-    B, N = x.shape
-    T = opts.rounds
-    w = np.where(present, c * s, 0.0)
-    wm = np.where(w.sum(axis=1, keepdims=True) > 0, w, present.astype(float))  # all-zero weights: equal
-    if opts.position_range == "scale":
-        R = np.where(scale_range > 0, scale_range, 1.0)
-    else:
-        R = _initial_range(x, present)
-    R_median = R.copy()
-    pos = np.empty((B, T + 1, N))
-    med = np.empty((B, T + 1))
-    mean = np.empty((B, T + 1))
-    pos[:, 0] = x
-    med[:, 0] = median_position(x, wm, present, R_median, opts.median)
-    mean[:, 0] = weighted_mean(np.where(present, x, 0.0), wm)
-    active = np.ones(B, dtype=bool)
-    quiet = np.zeros(B, dtype=np.int64)
-    rounds = np.full(B, T, dtype=np.int64)
-    tol = opts.tolerance * np.where(scale_range > 0, scale_range, 1.0)
-    for t in range(1, T + 1):
-        if opts.position_range == "current":
-            R = _initial_range(x, present)
-        new, _ = _round(x, w, s, present, R, opts)
-        x = np.where(active[:, None], new, x)
-        pos[:, t] = x
-        med[:, t] = median_position(x, wm, present, R_median, opts.median)
-        mean[:, t] = weighted_mean(np.where(present, x, 0.0), wm)
-        if opts.stopping == "converged":
-            small = np.abs(med[:, t] - med[:, t - 1]) < tol
-            quiet = np.where(active & small, quiet + 1, np.where(active, 0, quiet))
-            stop = active & (quiet >= opts.patience)
-            rounds = np.where(stop, t, rounds)
-            active = active & ~stop
-            if not active.any():
-                pos[:, t + 1:] = x[:, None, :]
-                med[:, t + 1:] = med[:, t:t + 1]
-                mean[:, t + 1:] = mean[:, t:t + 1]
-                break
-    converged = rounds < T if opts.stopping == "converged" else np.zeros(B, dtype=bool)
-    if opts.stopping == "converged":
-        converged = converged | ~active
-    return {"positions": pos, "median": med, "mean": mean, "rounds": rounds, "converged": converged}
 
 
 def eu_model(arr: ScenarioArrays, options: EUOptions, rng: np.random.Generator | None) -> Trajectory:
