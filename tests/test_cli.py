@@ -106,3 +106,15 @@ def test_console_script_exit_code_for_bad_input(tmp_path):
     p = subprocess.run([sys.executable, "-m", "detente.cli", "validate", str(bad)], capture_output=True, text=True)
     assert p.returncode == 2
     assert "empty.yaml: the file is empty" in p.stderr
+
+
+def test_backtest_bdm_jmckib_reproduces_the_reference_column(capsys):
+    deu = str(peer_file("deu-data/deu3_blksv.tsv"))
+    args = ["backtest", "--deu", deu, "-m", "eu", "-m", "mean", "--variant", "eu=jmckib",
+            "--position-only", "zero", "--format", "json"]
+    assert main(args) == 0
+    eu, mean = json.loads(capsys.readouterr().out)
+    assert (eu["n_issues"], round(eu["mae"], 2)) == (351, 29.03)
+    assert round(100 * eu["exact_hits"] / 351, 1) == 23.4
+    assert round(mean["mae"], 2) == 23.64  # zero-salience actors do not move the weighted mean
+    assert main(["backtest", "--deu", deu, "-m", "eu", "--variant", "eu=bogus"]) == 2

@@ -221,6 +221,8 @@ def backtest(
     option: list[str] = typer.Option([], "--option", "-o", help="Model option MODEL.KEY=VALUE or KEY=VALUE."),
     variant: list[str] = typer.Option([], "--variant", help="Named option preset, MODEL=VARIANT (e.g. eu=jmckib)."),
     capabilities: str = typer.Option("equal", "--capabilities", help="equal, or blksv (GDP-like weights of row 2)."),
+    position_only: str = typer.Option("skip", "--position-only", help="Actors with a position but no salience: "
+                                      "skip (default) or zero (salience 0, as the reference BDM column)."),
     fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
     per_issue: bool = typer.Option(False, "--per-issue", help="With json: every issue's forecast."),
 ) -> None:
@@ -233,6 +235,8 @@ def backtest(
     names = model or registry.names()
     for m in names:
         registry.get(m)
+    if position_only not in ("skip", "zero"):
+        raise InputError.one(None, "must be 'skip' or 'zero'", field="--position-only", value=position_only)
     variants: dict[str, str] = {}
     for item in variant:
         m, _, v = item.partition("=")
@@ -240,7 +244,8 @@ def backtest(
             raise InputError.one(None, "expected MODEL=VARIANT for a selected model", field="--variant", value=item)
         variants[m] = v
     scores = run_backtest(deu, names, capabilities=capabilities,  # type: ignore[arg-type]
-                          options=parse_options(option, names), variants=variants)
+                          options=parse_options(option, names), variants=variants,
+                          position_only=position_only)  # type: ignore[arg-type]
     if fmt == "json":
         data = [s.to_dict(per_issue) for s in scores]
         print(json.dumps(data[0] if len(data) == 1 else data, indent=2))

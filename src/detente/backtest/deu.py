@@ -31,7 +31,8 @@ import numpy as np
 from detente.errors import DetenteError
 from detente.models import registry
 from detente.runner import DEFAULT_SEED, run
-from detente.scenario.readers.deu import backtest_issues, read_blksv_weights, read_deu_issues, to_scenario
+from detente.scenario.readers.deu import (PositionOnly, backtest_issues, read_blksv_weights, read_deu_issues,
+                                          to_scenario)
 
 EXACT = 0.5
 
@@ -69,6 +70,7 @@ def backtest(
     capabilities: Literal["equal", "blksv"] = "equal",
     options: dict[str, dict[str, Any]] | None = None,
     variants: dict[str, str] | None = None,
+    position_only: PositionOnly = "skip",
     seed: int = DEFAULT_SEED,
 ) -> list[BacktestScore]:
     """Score ``models`` (default: every registered model) on the DEU III table at ``path``."""
@@ -90,11 +92,11 @@ def backtest(
         try:
             if spec.multi_issue:
                 for key, group in dossiers.items():
-                    s = to_scenario(group, key, str(path), capabilities, weights)
+                    s = to_scenario(group, key, str(path), capabilities, weights, position_only)
                     forecasts.update(run(s, name, seed=seed, options=opts, variant=variant).forecast)
             else:
                 if combined is None:
-                    combined = to_scenario(issues, "DEU III", str(path), capabilities, weights)
+                    combined = to_scenario(issues, "DEU III", str(path), capabilities, weights, position_only)
                 forecasts = run(combined, name, seed=seed, options=opts, variant=variant).forecast
         except (DetenteError, ValueError, KeyError) as e:
             scores.append(BacktestScore(name, 0, np.nan, np.nan, 0, time.perf_counter() - t0, error=str(e)))

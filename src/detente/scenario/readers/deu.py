@@ -61,7 +61,11 @@ class DEUIssue:
     saliences: dict[str, float] = field(default_factory=dict)  # 0-100 as in the file
     reference_point: float | None = None
     outcome: float | None = None
-    position_only: int = 0  # actors with a position but no salience (skipped)
+    unsalient: dict[str, float] = field(default_factory=dict)  # a position but no salience
+
+    @property
+    def position_only(self) -> int:
+        return len(self.unsalient)
 
     @property
     def n_positioned(self) -> int:
@@ -121,7 +125,7 @@ def read_deu_issues(path: str | Path) -> list[DEUIssue]:
                 issue.positions[a] = pos
                 issue.saliences[a] = sal
             elif pos is not None:
-                issue.position_only += 1
+                issue.unsalient[a] = pos
         issue.reference_point = _num(r[col["rp"]], file, line, "rp")
         issue.outcome = _num(r[col["out"]], file, line, "out")
         out.append(issue)
@@ -148,11 +152,21 @@ def backtest_issues(issues: list[DEUIssue], min_actors: int = 3) -> list[DEUIssu
     return [i for i in issues if i.outcome is not None and i.n_positioned >= min_actors]
 
 
+PositionOnly = Literal["skip", "zero"]
+
+
 def to_scenario(issues: list[DEUIssue], name: str, file: str | None = None,
                 capabilities: Literal["equal", "blksv"] = "equal",
-                weights: dict[str, float] | None = None):
-    """One scenario holding the given issues (each a 1-D issue on 0-100 with its outcome)."""
-    used = [a for a in ACTORS if any(a in i.positions for i in issues)]
+                weights: dict[str, float] | None = None, position_only: PositionOnly = "skip"):
+    """One scenario holding the given issues (each a 1-D issue on 0-100 with its outcome).
+
+    ``position_only``: what to do with actors that have a position but no salience: ``skip``
+    them (default; the convention of the weighted mean/median reference values) or give them
+    salience ``zero`` (they hold a position others can challenge but carry no weight: the convention
+    of the reference BDM column ``bdm_jmckib_variant_median_round10``).
+    """
+    zero = position_only == "zero"
+    used = [a for a in ACTORS if any(a in i.positions or (zero and a in i.unsalient) for i in issues)]
     cap = {a: (weights[a] if capabilities == "blksv" and weights else 1.0) for a in used}
     data = {
         "name": name,
@@ -166,15 +180,18 @@ def to_scenario(issues: list[DEUIssue], name: str, file: str | None = None,
                     "scale": {"min": 0, "max": 100}, "status_quo": i.reference_point, "outcome": i.outcome}
                    for i in issues],
         "stances": [{"actor": a, "issue": i.issue_id, "position": i.positions[a],
-                     "salience": i.saliences[a] / 100} for i in issues for a in i.positions],
-        "meta": {"reader": "deu", "skipped_position_without_salience": sum(i.position_only for i in issues),
-                 "capabilities": capabilities},
+                     "salience": i.saliences[a] / 100} for i in issues for a in i.positions]
+                   + [{"actor": a, "issue": i.issue_id, "position": p, "salience": 0.0}
+                      for i in issues if zero for a, p in i.unsalient.items()],
+        "meta": {"reader": "deu", "position_without_salience": sum(i.position_only for i in issues),
+                 "position_only": position_only, "capabilities": capabilities},
     }
     return validate(data, file)
 
 
 def deu_scenarios(path: str | Path, *, by: Literal["issue", "dossier"] = "issue",
-                  capabilities: Literal["equal", "blksv"] = "equal", only_scored: bool = True):
+                  capabilities: Literal["equal", "blksv"] = "equal", only_scored: bool = True,
+                  position_only: PositionOnly = "skip"):
     """DEU issues as scenarios: one per issue (default) or one per dossier (for multi-issue models)."""
     issues = read_deu_issues(path)
     if only_scored:
@@ -183,7 +200,7 @@ def deu_scenarios(path: str | Path, *, by: Literal["issue", "dossier"] = "issue"
     groups: dict[str, list[DEUIssue]] = {}
     for i in issues:
         groups.setdefault(i.issue_id if by == "issue" else i.dossier, []).append(i)
-    return [to_scenario(g, key, str(path), capabilities, weights) for key, g in groups.items()]
+    return [to_scenario(g, key, str(path), capabilities, weights, position_only) for key, g in groups.items()]
 
 
 def _read(path: Path, text: str):
