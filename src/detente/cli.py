@@ -242,6 +242,7 @@ def backtest(
         m, _, v = item.partition("=")
         if not v or m not in names:
             raise InputError.one(None, "expected MODEL=VARIANT for a selected model", field="--variant", value=item)
+        registry.get(m).make_options({}, variant=v)  # unknown variant: a clear error now, not per model later
         variants[m] = v
     scores = run_backtest(deu, names, capabilities=capabilities,  # type: ignore[arg-type]
                           options=parse_options(option, names), variants=variants,
