@@ -1,35 +1,98 @@
-"""Time 10 rounds of the exchange model on Copenhagen and COP21 against Decide's reported times.
+"""Time the exchange model: 10 rounds on Copenhagen and COP21 against Decide, and 1,000 draws.
 
 Decide (upstream, ``neighbours.md`` §1.6) takes about 8 s on Copenhagen and 30 s on COP21 for 10
-rounds with its CLI (mostly I/O). Run: ``.venv/bin/python benchmarks/bench_exchange.py``.
+rounds with its CLI (mostly I/O). Each case runs in a fresh subprocess, so that its first call
+("cold") and its peak RSS are its own:
+
+* ``cold, compile``: first call with an empty Numba cache (JIT compilation included; once per
+  install, measured once, on Copenhagen);
+* ``cold, cached``: first call in a new process with the on-disk Numba cache (the usual first run);
+* ``warm``: best of 3 further calls in that process.
+
+The 1,000-draw cases give every position on Copenhagen a uniform range of +-10 points (clipped to
+the scale). Run: ``.venv/bin/python benchmarks/bench_exchange.py``. Timings are wall-clock; the
+load average is printed because the machine may be shared.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
-import detente.models.exchange  # noqa: F401
-from detente.runner import run
-from detente.scenario.io import load
-
 PEERS = Path(__file__).resolve().parents[2] / "shared" / "peers" / "exchange-data" / "data" / "input"
 DECIDE_S = {"copenhagen.csv": 8.0, "cop21.csv": 30.0}
+CASES = {  # name: (file, draws, options)
+    "copenhagen 10 rounds": ("copenhagen.csv", 1, {"rounds": 10}),
+    "cop21 10 rounds": ("cop21.csv", 1, {"rounds": 10}),
+    "copenhagen 1,000 draws (+-10)": ("copenhagen.csv", 1000, {"rounds": 10}),
+    "copenhagen 1,000 draws, REX p=0.2": ("copenhagen.csv", 1000, {"rounds": 10, "randomize_p": 0.2}),
+}
+
+
+def _scenario(file: str, draws: int):
+    from detente.scenario.io import load
+    from detente.scenario.model import Scenario
+
+    s = load(PEERS / file)
+    if draws == 1:
+        return s
+    data = s.model_dump()
+    for st in data["stances"]:  # every position uncertain: uniform on +-10 points
+        st["position"] = {"low": max(0.0, st["position"] - 10), "high": min(100.0, st["position"] + 10)}
+    return Scenario.model_validate(data)
+
+
+def child(name: str) -> None:
+    """Measure one case in this (fresh) process and print a JSON line."""
+    file, draws, options = CASES[name]
+    t0 = time.perf_counter()
+    import detente.models.exchange  # noqa: F401
+    from detente.runner import run
+
+    s = _scenario(file, draws)
+    t_import = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    r = run(s, "exchange", draws=draws, seed=1, options=options)
+    cold = time.perf_counter() - t0
+    warm = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        r = run(s, "exchange", draws=draws, seed=1, options=options)
+        warm = min(warm, time.perf_counter() - t0)
+    n = sum(len(x) for x in r.trajectory.extras.get("exchanges", []))
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB -> MiB (Linux)
+    print(json.dumps({"import": t_import, "cold": cold, "warm": warm, "exchanges": n, "rss_mib": rss}))
+
+
+def _spawn(name: str, env: dict[str, str] | None = None) -> dict[str, float]:
+    out = subprocess.run([sys.executable, __file__, "--child", name], capture_output=True, text=True,
+                         env={**os.environ, **(env or {})}, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
-    for name, ref in DECIDE_S.items():
-        s = load(PEERS / name)
-        run(s, "exchange", options={"rounds": 1})  # warm-up
-        best = float("inf")
-        for _ in range(3):
-            t0 = time.perf_counter()
-            r = run(s, "exchange", options={"rounds": 10})
-            best = min(best, time.perf_counter() - t0)
-        n = sum(len(x) for x in r.trajectory.extras["exchanges"])
-        print(f"{name:16s} 10 rounds: {best:7.3f} s  ({n} exchanges)  Decide ~{ref:.0f} s  "
-              f"-> {ref / best:6.0f}x faster")
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    with tempfile.TemporaryDirectory() as cache:
+        _spawn("copenhagen 10 rounds")  # make sure the normal on-disk cache is filled
+        comp = _spawn("copenhagen 10 rounds", {"NUMBA_CACHE_DIR": cache})
+    print(f"JIT compilation (empty Numba cache, first call on Copenhagen): {comp['cold']:.2f} s")
+    print(f"{'case':36s} {'cold,cached':>11s} {'warm':>9s}  {'Decide':>6s} {'x cold':>7s} {'x warm':>7s} {'peak RSS':>9s}")
+    for name, (file, draws, _) in CASES.items():
+        m = _spawn(name)
+        ref = DECIDE_S[file] if draws == 1 else None
+        vs = f"~{ref:4.0f} s {ref / m['cold']:6.0f}x {ref / m['warm']:6.0f}x" if ref else " " * 24
+        extra = f"  ({m['exchanges']} exchanges)" if draws == 1 else ""
+        print(f"{name:36s} {m['cold']:9.3f} s {m['warm']:7.3f} s  {vs} {m['rss_mib']:6.0f} MiB{extra}")
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 3 and sys.argv[1] == "--child":
+        child(sys.argv[2])
+    else:
+        main()

@@ -140,6 +140,38 @@ def run(
 
 
 @app.command()
+def compare(
+    scenarios: list[Path] = typer.Argument(..., help="Two or more scenario files with the same issues (views)."),
+    model: list[str] = typer.Option(["mean"], "--model", "-m", help="Model(s) to run on every view."),
+    variant: Optional[str] = typer.Option(None, "--variant", help="Named option preset of the model(s)."),
+    option: list[str] = typer.Option([], "--option", "-o", help="Model option MODEL.KEY=VALUE or KEY=VALUE."),
+    draws: int = typer.Option(1, "--draws", "-n", min=1, max=1_000_000, help="Monte Carlo draws of uncertain inputs."),
+    seed: int = typer.Option(20261125, "--seed", "-s", help="Random seed (the same for every view)."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Write compare.json, PNGs and compare.html."),
+) -> None:
+    """Run the same models on several views of one negotiation and show how the forecast differs."""
+    from detente.report.compare import check_comparable, comparison_rows, comparison_tables, write_comparison
+    from detente.runner import run as run_model
+
+    if len(scenarios) < 2:
+        raise InputError.one(None, "give at least two scenario files to compare", field="SCENARIOS")
+    views = [_load(p) for p in scenarios]
+    check_comparable(views)
+    opts = parse_options(option, model)
+    results = [[run_model(s, m, draws=draws, seed=seed, options=opts[m], variant=variant) for m in model]
+               for s in views]
+    if out_dir is not None:
+        written = write_comparison(out_dir, views, results)
+        err.print(f"wrote {len(written)} files to {out_dir}/ (open {out_dir / 'compare.html'})")
+    if fmt == "json":
+        print(json.dumps(comparison_rows(views, results), indent=2))
+    else:
+        for t in comparison_tables(views, results):
+            out.print(t)
+
+
+@app.command()
 def models(fmt: str = typer.Option("table", "--format", "-f", help="table or json.")) -> None:
     """List the models, their variants and options."""
     from detente.models import registry

@@ -1,96 +1,684 @@
-"""Array kernels of the exchange model (``neighbours.md`` §1.3): candidate exchanges and their rates.
+"""Kernels of the exchange model (``neighbours.md`` §1.3): candidate exchanges and the round loop.
 
 A *candidate* k is an exchange between actor ``I[k]`` (supplies on issue ``q[k]``, demands on
-``p[k]``) and actor ``J[k]`` (supplies on ``p[k]``, demands on ``q[k]``). Everything here works on
-index arrays of candidates at once (vectorised over actor pairs); positions are on 0-100.
+``p[k]``) and actor ``J[k]`` (supplies on ``p[k]``, demands on ``q[k]``); positions are on 0-100.
+
+* :func:`candidates` builds the candidates of one round for every draw at once (NumPy, vectorised
+  over draws, issue pairs and actor pairs) as flat arrays with per-draw offsets;
+* :func:`realise_round` runs the sequential part of the round (§1.3 steps 6-7: equal-gain rates,
+  realise the largest gain, recompute the affected candidates, repeat) for every draw in one
+  Numba call: a loop over draws around a loop over realisations, on flat candidate arrays.
+
+Randomness (tie coins, REX draws) comes from one PCG64 stream per draw, implemented here in Numba
+and seeded exactly like ``np.random.default_rng(seed_d)`` (SeedSequence hashing included), so
+draw ``d`` consumes the same numbers as ``default_rng(seed_d).random()`` would: results do not
+depend on how draws are chunked or on how many draws run together.
 
 >>> import numpy as np
->>> x = np.array([[10., 90.], [90., 10.]]); s = np.array([[.9, .2], [.2, .9]]); c = np.ones((2, 2))
+>>> x = np.array([[[10., 90.], [90., 10.]]]); s = np.array([[[.9, .2], [.2, .9]]]); c = np.ones((1, 2, 2))
 >>> cand = candidates(x, s, c, np.ones((2, 2), bool))
->>> cand["I"].tolist(), cand["J"].tolist(), cand["p"].tolist(), cand["q"].tolist()
-([0], [1], [0], [1])
+>>> cand["I"].tolist(), cand["J"].tolist(), cand["p"].tolist(), cand["q"].tolist(), cand["offsets"].tolist()
+([0], [1], [0], [1], [0, 1])
+>>> bool(uniforms(np.array([5]), 3)[0, 2] == np.random.default_rng(5).random(3)[2])
+True
 """
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 EPS_MOVE = 1e-10  # §1.3 step 6: moves and gains at or below this are no exchange
+TIE_RTOL = 1e-12  # two top gains this close (relative) are a tie (§1.3 step 7)
+_CHUNK_CELLS = 1 << 21  # candidate masks are built for at most this many cells at once
+
+
+# ---------------------------------------------------------------------------------------------
+# candidates (§1.3 steps 1-4), vectorised
+# ---------------------------------------------------------------------------------------------
+def outcome(w: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Capability x salience weighted mean per issue (§1.3 step 1); NaN where no weight."""
+    W = w.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(W > 0, (w * x).sum(axis=-1) / np.where(W > 0, W, 1), np.nan)
 
 
 def candidates(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray) -> dict[str, np.ndarray]:
-    """All exchange candidates of one round (§1.3 steps 1-4), in Decide's order.
+    """All exchange candidates of one round for every draw (§1.3 steps 1-4), in Decide's order.
 
-    ``x, s, c, present`` are (issues, actors). Issue pairs (p, q), p < q, in issue order; for each
-    pair first the actors right of the outcome on both issues against those left on both (groups
-    A x D), then left-on-p/right-on-q against right-on-p/left-on-q (B x C), actors in file order.
-    The actor with the larger salience ratio s_p/s_q becomes ``I`` (it demands p and supplies q).
+    ``x, s, c`` are (draws, issues, actors), ``present`` (issues, actors). Per draw: issue pairs
+    (p, q), p < q, in issue order; for each pair first the actors right of the outcome on both
+    issues against those left on both (groups A x D), then left-on-p/right-on-q against
+    right-on-p/left-on-q (B x C), actors in file order. The actor with the larger salience ratio
+    s_p/s_q becomes ``I`` (it demands p and supplies q). Candidates of draw d are
+    ``offsets[d]:offsets[d+1]``. Also returns ``w`` = c s present, ``W`` (its sum) and ``O``.
     """
+    D, n_i, n_a = x.shape
     w = c * s * present
-    W = w.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        O = np.where(W > 0, (w * x).sum(axis=1) / np.where(W > 0, W, 1), np.nan)  # eq. step 1
-    left = x <= O[:, None]  # step 2
-    n_i, n_a = x.shape
-    out: dict[str, list[np.ndarray]] = {k: [] for k in ("a", "b", "p", "q")}
-    for p in range(n_i):
-        for q in range(p + 1, n_i):
-            both = present[p] & present[q]
-            g = np.where(both, left[p].astype(int) | (left[q].astype(int) * 2), -1)
-            for g1, g2 in ((0, 3), (1, 2)):  # step 3: opposite sides on both issues
-                a1 = np.flatnonzero(g == g1)
-                a2 = np.flatnonzero(g == g2)
-                if a1.size and a2.size:
-                    aa, bb = np.meshgrid(a1, a2, indexing="ij")
-                    out["a"].append(aa.ravel())
-                    out["b"].append(bb.ravel())
-                    out["p"].append(np.full(aa.size, p))
-                    out["q"].append(np.full(aa.size, q))
-    if not out["a"]:
-        e = np.zeros(0, dtype=np.int64)
-        return {"I": e, "J": e, "p": e, "q": e, "O": O}
-    a, b, p, q = (np.concatenate(out[k]).astype(np.int64) for k in ("a", "b", "p", "q"))
+    W = w.sum(axis=2)
+    O = outcome(w, x)  # step 1
+    left = x <= O[:, :, None]  # step 2
+    pp, qq = np.triu_indices(n_i, 1)
+    both = present[pp] & present[qq]  # (P, N)
+    parts: list[tuple[np.ndarray, ...]] = []
+    step = max(1, _CHUNK_CELLS // max(1, pp.size * 2 * n_a * n_a))
+    for d0 in range(0, D, step):  # chunks of draws only bound memory; the order is unchanged
+        lt = left[d0:d0 + step]
+        g = np.where(both, lt[:, pp].astype(np.int8) | (lt[:, qq].astype(np.int8) * 2), -1)  # (d, P, N)
+        m = np.stack([(g == 0)[..., :, None] & (g == 3)[..., None, :],  # step 3: A x D
+                      (g == 1)[..., :, None] & (g == 2)[..., None, :]], axis=2)  # B x C
+        dd, pi, _, a, b = np.nonzero(m)  # lexicographic = Decide's order
+        parts.append((dd + d0, pp[pi], qq[pi], a, b))
+    dd, p, q, a, b = (np.concatenate([pt[k] for pt in parts]).astype(np.int64) for k in range(5))
     # step 4: the actor with the lower ratio s_p/s_q supplies on p (cross-multiplied: no 0-division)
-    a_lower = s[p, a] * s[q, b] < s[p, b] * s[q, a]
+    a_lower = s[dd, p, a] * s[dd, q, b] < s[dd, p, b] * s[dd, q, a]
     I = np.where(a_lower, b, a)
     J = np.where(a_lower, a, b)
-    return {"I": I, "J": J, "p": p, "q": q, "O": O}
+    offsets = np.searchsorted(dd, np.arange(D + 1)).astype(np.int64)
+    return {"I": I, "J": J, "p": p, "q": q, "offsets": offsets, "O": O, "w": w, "W": W}
 
 
-def equal_gain(dI, xJ, dJ, xI, wJp, wIq, Wp, Wq, sIp, sJp, sIq, sJq):
-    """Equal-gain rates and moves (§1.3 steps 5-6), elementwise over candidates.
+# ---------------------------------------------------------------------------------------------
+# PCG64 in Numba, bit-identical to NumPy's (``np.random.default_rng(seed)``)
+# ---------------------------------------------------------------------------------------------
+_M32 = np.uint64(0xFFFFFFFF)
+_U11, _U16, _U32, _U58, _U63, _U64 = (np.uint64(v) for v in (11, 16, 32, 58, 63, 64))
+_ONE = np.uint64(1)
+_MULT_HI = np.uint64(0x2360ED051FC65DA4)
+_MULT_LO = np.uint64(0x4385DF649FCCF645)
 
-    ``xJ``: J's supply position on p, ``dI``: I's (demand) position on p; ``xI``/``dJ`` likewise on q.
-    Returns signed moves (mI on q, mJ on p), outcome shifts (rq, rp) and the (equal) gain.
-    """
-    mJ = np.abs(dI - xJ)  # J moves all the way to I on p
+
+@numba.njit(cache=True, error_model="numpy")
+def _mulhi(a, b):  # high 64 bits of the 128-bit product of two uint64
+    a_lo, a_hi, b_lo, b_hi = a & _M32, a >> _U32, b & _M32, b >> _U32
+    hl = a_hi * b_lo
+    cross = ((a_lo * b_lo) >> _U32) + (hl & _M32) + a_lo * b_hi
+    return (hl >> _U32) + (cross >> _U32) + a_hi * b_hi
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _step(st):  # st = [state_hi, state_lo, inc_hi, inc_lo]: state = state * MULT + inc (mod 2^128)
+    lo = st[1] * _MULT_LO
+    hi = _mulhi(st[1], _MULT_LO) + st[0] * _MULT_LO + st[1] * _MULT_HI
+    lo2 = lo + st[3]
+    hi = hi + st[2] + (_ONE if lo2 < lo else np.uint64(0))
+    st[0], st[1] = hi, lo2
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _next_double(st):
+    """NumPy's ``Generator.random()`` for PCG64: step, XSL-RR output, 53-bit double."""
+    _step(st)
+    v = st[0] ^ st[1]
+    rot = st[0] >> _U58
+    v = (v >> rot) | (v << ((_U64 - rot) & _U63))
+    return np.float64(v >> _U11) * (1.0 / 9007199254740992.0)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _hashmix(value, hc):
+    value = (value ^ hc) & _M32
+    hc = (hc * np.uint64(0x931E8875)) & _M32
+    value = (value * hc) & _M32
+    return value ^ (value >> _U16), hc
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _seed_states(seeds):
+    """PCG64 state of ``np.random.default_rng(seed)`` for each seed (0 <= seed < 2**63):
+    NumPy's SeedSequence (pool of 4 uint32) then ``pcg64_set_seed``."""
+    out = np.empty((seeds.size, 4), dtype=np.uint64)
+    for d in range(seeds.size):
+        s = np.uint64(seeds[d])
+        ent = np.array([s & _M32, s >> _U32, np.uint64(0), np.uint64(0)])
+        hc = np.uint64(0x43B0D7E5)
+        pool = np.empty(4, dtype=np.uint64)
+        for i in range(4):
+            pool[i], hc = _hashmix(ent[i], hc)
+        for i_src in range(4):
+            for i_dst in range(4):
+                if i_src != i_dst:
+                    h, hc = _hashmix(pool[i_src], hc)
+                    r = ((np.uint64(0xCA01F9DD) * pool[i_dst]) & _M32) - ((np.uint64(0x4973F715) * h) & _M32)
+                    r &= _M32
+                    pool[i_dst] = r ^ (r >> _U16)
+        hb = np.uint64(0x8B51F9DD)
+        words = np.empty(8, dtype=np.uint64)
+        for i in range(8):
+            v = pool[i % 4] ^ hb
+            hb = (hb * np.uint64(0x58F38DED)) & _M32
+            v = (v * hb) & _M32
+            words[i] = v ^ (v >> _U16)
+        w64 = np.empty(4, dtype=np.uint64)
+        for i in range(4):
+            w64[i] = words[2 * i] | (words[2 * i + 1] << _U32)
+        st = out[d]
+        # pcg64_srandom_r(initstate = (w64[0], w64[1]), initseq = (w64[2], w64[3]))
+        st[0], st[1] = np.uint64(0), np.uint64(0)
+        st[2] = (w64[2] << _ONE) | (w64[3] >> _U63)
+        st[3] = (w64[3] << _ONE) | _ONE
+        _step(st)
+        lo = st[1] + w64[1]
+        st[0] = st[0] + w64[0] + (_ONE if lo < st[1] else np.uint64(0))
+        st[1] = lo
+        _step(st)
+    return out
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _uniforms(states, n):
+    out = np.empty((states.shape[0], n))
+    for d in range(states.shape[0]):
+        st = states[d].copy()
+        for k in range(n):
+            out[d, k] = _next_double(st)
+    return out
+
+
+def uniforms(seeds: np.ndarray, n: int) -> np.ndarray:
+    """The first ``n`` numbers of ``np.random.default_rng(seed).random()`` for each seed (a check
+    of the Numba PCG64 against NumPy's)."""
+    return _uniforms(_seed_states(np.asarray(seeds, dtype=np.int64)), n)
+
+
+def seed_states(seeds: np.ndarray) -> np.ndarray:
+    """(draws, 4) uint64 PCG64 states, one stream per draw (``default_rng(seed_d)``)."""
+    return _seed_states(np.asarray(seeds, dtype=np.int64))
+
+
+# ---------------------------------------------------------------------------------------------
+# the round (§1.3 steps 5-8) in Numba
+# ---------------------------------------------------------------------------------------------
+@numba.njit(cache=True, error_model="numpy")
+def _psum_block(a, s, n):
+    """NumPy's pairwise summation of ``a[s:s + n]`` for n <= 128 (8 accumulators)."""
+    if n < 8:
+        r = 0.0
+        for i in range(s, s + n):
+            r += a[i]
+        return r
+    r0, r1, r2, r3, r4, r5, r6, r7 = a[s], a[s + 1], a[s + 2], a[s + 3], a[s + 4], a[s + 5], a[s + 6], a[s + 7]
+    i = 8
+    while i < n - (n % 8):
+        r0 += a[s + i]
+        r1 += a[s + i + 1]
+        r2 += a[s + i + 2]
+        r3 += a[s + i + 3]
+        r4 += a[s + i + 4]
+        r5 += a[s + i + 5]
+        r6 += a[s + i + 6]
+        r7 += a[s + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[s + i]
+        i += 1
+    return res
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _psum(a):
+    """NumPy's pairwise summation (``np.sum`` of a contiguous row), so sums match bit for bit.
+    Blocks of <= 128; above, NumPy halves (to a multiple of 8) recursively: done with a stack."""
+    n = a.size
+    if n <= 128:
+        return _psum_block(a, 0, n)
+    S = np.empty(64, np.int64)
+    L = np.empty(64, np.int64)
+    phase = np.zeros(64, np.int64)
+    vals = np.empty(64)
+    top, vtop = 0, 0
+    S[0], L[0] = 0, n
+    while top >= 0:
+        s, m = S[top], L[top]
+        if m <= 128:
+            vals[vtop] = _psum_block(a, s, m)
+            vtop += 1
+            top -= 1
+            continue
+        n2 = m // 2
+        n2 -= n2 % 8
+        if phase[top] == 0:  # left half
+            phase[top] = 1
+            top += 1
+            S[top], L[top], phase[top] = s, n2, 0
+        elif phase[top] == 1:  # right half
+            phase[top] = 2
+            top += 1
+            S[top], L[top], phase[top] = s + n2, m - n2, 0
+        else:  # left + right
+            vals[vtop - 2] = vals[vtop - 2] + vals[vtop - 1]
+            vtop -= 1
+            top -= 1
+    return vals[0]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _move_ok(x, move, h_sum, h_min, h_max, h_n):
+    """Decide's move checks (§1.3 step 6): 1e-10 < |move| <= 100, stays in [0, 100], the sum of
+    this round's moves of the actor on the issue <= 100 and all of them in one direction.
+    ``h_*`` = sum, min, max, count of the actor's earlier moves on the issue."""
+    am = abs(move)
+    if not (am <= 100.0 and am > EPS_MOVE):
+        return False
+    if not (x + move >= 0.0 and x + move <= 100.0):
+        return False
+    if not (h_sum + move <= 100.0):
+        return False
+    lo, hi = move, move
+    if h_n > 0:
+        lo, hi = min(h_min, move), max(h_max, move)
+    return (lo < 0 and hi < 0) or (lo > 0 and hi > 0)
+
+
+# The state of one draw's round, indexed by local candidate k: f[k, F_*] float fields (below);
+# U[k, side, actor] recorded "updates" (NaN = none), side 0 = issue q (I supplies), 1 = issue p;
+# B[k, side] cached weighted position sum of that issue with k's updates (NaN = stale);
+# hI/hJ[k] = (sum, min, max, count) of the supplier's earlier moves on its supply issue this round.
+F_DI, F_DJ, F_XI, F_XJ, F_SIP, F_SJP, F_SIQ, F_SJQ, F_WIQ, F_WJP, F_WP, F_WQ, F_MI, F_MJ, F_G, F_GI, F_GJ = range(17)
+N_F = 17
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _nbs_base(U, k, side, x0, w, r, buf):
+    """Weighted position sum of issue ``r`` with candidate k's recorded updates (step 5)."""
+    n = x0.shape[1]
+    for a in range(n):
+        u = U[k, side, a]
+        buf[a] = w[r, a] * (x0[r, a] if np.isnan(u) else u)
+    return _psum(buf[:n])
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _nbs_move(base, U, k, side, x0, w, W, r, actor, pos):
+    """Outcome of issue ``r`` from ``base`` (see :func:`_nbs_base`) with ``actor`` at ``pos``."""
+    u = U[k, side, actor]
+    xa = x0[r, actor] if np.isnan(u) else u
+    return (base - w[r, actor] * xa + w[r, actor] * pos) / W[r]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _nbs(f, U, k, side, x0, w, W, r, actor, pos, buf):
+    """Outcome of issue ``r`` with candidate k's updates and ``actor`` at ``pos`` (step 5)."""
+    return _nbs_move(_nbs_base(U, k, side, x0, w, r, buf), U, k, side, x0, w, W, r, actor, pos)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _ok(f, hI, hJ, k):
+    return (_move_ok(f[k, F_XI], f[k, F_MI], hI[k, 0], hI[k, 1], hI[k, 2], hI[k, 3])
+            and _move_ok(f[k, F_XJ], f[k, F_MJ], hJ[k, 0], hJ[k, 1], hJ[k, 2], hJ[k, 3]))
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _equal_gain(f, k):
+    """Equal-gain rates and moves (§1.3 steps 5-6) of candidate k; sets mI, mJ, gain.
+    Returns False when a rate is not finite."""
+    dI, xJ, dJ, xI = f[k, F_DI], f[k, F_XJ], f[k, F_DJ], f[k, F_XI]
+    wJp, wIq, Wp, Wq = f[k, F_WJP], f[k, F_WIQ], f[k, F_WP], f[k, F_WQ]
+    sIp, sJp, sIq, sJq = f[k, F_SIP], f[k, F_SJP], f[k, F_SIQ], f[k, F_SJQ]
+    mJ = abs(dI - xJ)  # J moves all the way to I on p
     rp = mJ * wJp / Wp  # ΔO_p (step 5)
     rq = rp * (sIp + sJp) / (sIq + sJq)  # equal gain (step 6)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mI = rq * Wq / wIq
-    room = np.abs(dJ - xI)
-    over = mI > room  # I would overshoot J: I moves fully, J partially
-    rq2 = room * wIq / Wq
-    rp2 = rq2 * (sIq + sJq) / (sIp + sJp)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mJ2 = rp2 * Wp / wJp
-    mI = np.where(over, room, mI)
-    mJ = np.where(over, mJ2, mJ)
-    rp = np.where(over, rp2, rp)
-    rq = np.where(over, rq2, rq)
-    mI = np.where(xI > dJ, -mI, mI)
-    mJ = np.where(xJ > dI, -mJ, mJ)
-    gain = np.abs(rp * sIp - rq * sIq)
-    return mI, mJ, rq, rp, gain
+    mI = rq * Wq / wIq
+    room = abs(dJ - xI)
+    if mI > room:  # I would overshoot J: I moves fully, J partially
+        rq = room * wIq / Wq
+        rp = rq * (sIq + sJq) / (sIp + sJp)
+        mJ = rp * Wp / wJp
+        mI = room
+    if xI > dJ:
+        mI = -mI
+    if xJ > dI:
+        mJ = -mJ
+    gain = abs(rp * sIp - rq * sIq)
+    fine = np.isfinite(gain) and np.isfinite(mI) and np.isfinite(mJ)
+    if not fine:
+        gain, mI, mJ = 0.0, 0.0, 0.0
+    f[k, F_MI], f[k, F_MJ], f[k, F_G], f[k, F_GI], f[k, F_GJ] = mI, mJ, gain, gain, gain
+    return fine
 
 
-def move_ok(x, move, h_sum, h_min, h_max, h_n):
-    """Decide's move checks (§1.3 step 6): 1e-10 < |move| <= 100, stays in [0, 100], the sum of
-    this round's moves of the actor on the issue <= 100 and all of them in one direction."""
-    ok = (np.abs(move) <= 100) & (np.abs(move) > EPS_MOVE)
-    ok &= (x + move >= 0) & (x + move <= 100)
-    ok &= h_sum + move <= 100
-    lo = np.where(h_n > 0, np.minimum(h_min, move), move)
-    hi = np.where(h_n > 0, np.maximum(h_max, move), move)
-    ok &= ((lo < 0) & (hi < 0)) | ((lo > 0) & (hi > 0))
-    return ok
+@numba.njit(cache=True, error_model="numpy")
+def _check_nbs(f, U, B, k, side, x0, w, W, I, J, p, q, buf):
+    """Truncate a move that pushes the outcome past the demanding partner's position (step 6)."""
+    if side == 0:  # I supplies q toward J's position dJ
+        A, r, xA, mA, t = I[k], q[k], f[k, F_XI], f[k, F_MI], f[k, F_DJ]
+        wA, WA, sAr, sBr, sAo, sBo = f[k, F_WIQ], f[k, F_WQ], f[k, F_SIQ], f[k, F_SJQ], f[k, F_SIP], f[k, F_SJP]
+        wB, WB, xB, tB = f[k, F_WJP], f[k, F_WP], f[k, F_XJ], f[k, F_DI]
+    else:  # J supplies p toward I's position dI
+        A, r, xA, mA, t = J[k], p[k], f[k, F_XJ], f[k, F_MJ], f[k, F_DI]
+        wA, WA, sAr, sBr, sAo, sBo = f[k, F_WJP], f[k, F_WP], f[k, F_SJP], f[k, F_SIP], f[k, F_SJQ], f[k, F_SIQ]
+        wB, WB, xB, tB = f[k, F_WIQ], f[k, F_WQ], f[k, F_XI], f[k, F_DJ]
+    if np.isnan(B[k, side]):  # the cached weighted sum is stale after a new update
+        B[k, side] = _nbs_base(U, k, side, x0, w, r, buf)
+    base = B[k, side]
+    n0 = _nbs_move(base, U, k, side, x0, w, W, r, A, xA)
+    n1 = _nbs_move(base, U, k, side, x0, w, W, r, A, xA + mA)
+    if (t >= n0 and t >= n1) or (t <= n0 and t <= n1):
+        return
+    # the outcome moves exactly onto the partner's position; as in Decide, an actor's own
+    # recorded update (if any) takes precedence over its current supply position here
+    own = U[k, side, A]
+    n0u = _nbs_move(base, U, k, side, x0, w, W, r, A, xA if np.isnan(own) else own)
+    r_r = abs(t - n0u)
+    mA_new = r_r * WA / wA
+    r_o = r_r * (sAr + sBr) / (sAo + sBo)
+    mB_new = r_o * WB / wB
+    if xA > t:
+        mA_new = -mA_new
+    if xB > tB:
+        mB_new = -mB_new
+    gain = abs(r_o * sBo - r_r * sBr)
+    if side == 0:
+        f[k, F_MI], f[k, F_MJ] = mA_new, mB_new
+    else:
+        f[k, F_MJ], f[k, F_MI] = mA_new, mB_new
+    f[k, F_G], f[k, F_GI], f[k, F_GJ] = gain, gain, gain
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _randomize(f, hI, hJ, valid, k, u, v, z, p_rex):
+    """REX (step 10): draw the chosen actor's gain around the equal gain, recompute its move."""
+    if u < 0.5:  # A = I (supplies q, demands p), B = J
+        mB, wB, WB = f[k, F_MJ], f[k, F_WJP], f[k, F_WP]
+        sAa, sAb, sBa, sBb = f[k, F_SIQ], f[k, F_SIP], f[k, F_SJQ], f[k, F_SJP]
+        wA, WA, xA, tA = f[k, F_WIQ], f[k, F_WQ], f[k, F_XI], f[k, F_DJ]
+    else:
+        mB, wB, WB = f[k, F_MI], f[k, F_WIQ], f[k, F_WQ]
+        sAa, sAb, sBa, sBb = f[k, F_SJP], f[k, F_SJQ], f[k, F_SIP], f[k, F_SIQ]
+        wA, WA, xA, tA = f[k, F_WJP], f[k, F_WP], f[k, F_XJ], f[k, F_DI]
+    rB = abs(mB) * wB / WB
+    eu = f[k, F_G]
+    eu_max = rB * sAb - rB * sBb * sAa / sBa  # A's gain when B's gain is zero
+    if v < 0.5:
+        eu_new = eu + p_rex * z * (eu_max - eu)
+    else:
+        eu_new = eu - p_rex * z * eu
+    rA = (rB * sAb - eu_new) / sAa
+    if not np.isnan(rA):
+        rA = max(rA, 0.0)
+    room = abs(tA - xA) * wA / WA
+    if not np.isnan(rA) and not np.isnan(room):
+        rA = min(rA, room)
+    elif np.isnan(room):
+        rA = room
+    sign = -1.0 if xA > tA else 1.0
+    mA = sign * rA * WA / wA
+    gA = rB * sAb - rA * sAa
+    gB = rA * sBa - rB * sBb
+    if u < 0.5:
+        f[k, F_MI], f[k, F_GI], f[k, F_GJ] = mA, gA, gB
+    else:
+        f[k, F_MJ], f[k, F_GJ], f[k, F_GI] = mA, gA, gB
+    valid[k] = _ok(f, hI, hJ, k) and gA > -EPS_MOVE and gB > -EPS_MOVE
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _draw(st, coins, cur, use_coins):
+    if use_coins:
+        if cur[0] >= coins.size:
+            raise ValueError("exchange: ran out of the given tie-breaking numbers")
+        cur[0] += 1
+        return coins[cur[0] - 1]
+    return _next_double(st)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _calculate(f, U, B, hI, hJ, valid, idx, n, x0, w, W, I, J, p, q, p_rex, st, coins, cur, use_coins, buf, live):
+    """Equal-gain exchange of candidates ``idx[:n]`` from their current state (step 6), then REX."""
+    for t in range(n):
+        k = idx[t]
+        fine = _equal_gain(f, k)
+        valid[k] = fine and _ok(f, hI, hJ, k) and f[k, F_G] >= EPS_MOVE
+        if valid[k]:
+            for side in range(2):  # I's move on q, then J's on p
+                _check_nbs(f, U, B, k, side, x0, w, W, I, J, p, q, buf)
+            valid[k] = _ok(f, hI, hJ, k)
+    if p_rex > 0:
+        m = 0
+        for t in range(n):
+            if valid[idx[t]]:
+                live[m] = idx[t]
+                m += 1
+        if m:
+            r = np.empty(3 * m)  # drawn as a (3, m) block: all u, then all v, then all z
+            for t in range(3 * m):
+                r[t] = _draw(st, coins, cur, use_coins)
+            for t in range(m):
+                _randomize(f, hI, hJ, valid, live[t], r[t], r[m + t], r[2 * m + t], p_rex)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _recalculate(f, U, B, hI, hJ, valid, idx, n, R, x0, w, W, I, J, p, q, p_rex, st, coins, cur, use_coins, buf, live, redo):
+    """Update candidates ``idx[:n]`` after candidate R was realised and recompute those affected."""
+    RI, RJ, Rp, Rq = I[R], J[R], p[R], q[R]
+    yI, yJ = f[R, F_XI] + f[R, F_MI], f[R, F_XJ] + f[R, F_MJ]
+    m = 0
+    for t in range(n):
+        k = idx[t]
+        supI_a, supI_b = I[k] == RI and q[k] == Rq, I[k] == RJ and q[k] == Rp
+        supJ_a, supJ_b = J[k] == RI and p[k] == Rq, J[k] == RJ and p[k] == Rp
+        supI, supJ = supI_a or supI_b, supJ_a or supJ_b
+        if supI:  # the stale move stays in the actor's move history (as in Decide)
+            mv = f[k, F_MI]
+            hI[k, 0] += mv
+            hI[k, 1] = min(hI[k, 1], mv)
+            hI[k, 2] = max(hI[k, 2], mv)
+            hI[k, 3] += 1
+            f[k, F_XI] = yI if supI_a else yJ
+        if supJ:
+            mv = f[k, F_MJ]
+            hJ[k, 0] += mv
+            hJ[k, 1] = min(hJ[k, 1], mv)
+            hJ[k, 2] = max(hJ[k, 2], mv)
+            hJ[k, 3] += 1
+            f[k, F_XJ] = yI if supJ_a else yJ
+        # moves obtained by the demanding actor: R.I moved on Rq toward R.J, R.J on Rp toward R.I
+        dem1 = (J[k] == RJ and q[k] == Rq) or (I[k] == RJ and p[k] == Rq)
+        dem2 = (J[k] == RI and q[k] == Rp) or (I[k] == RI and p[k] == Rp)
+        for which in range(2):
+            if (dem1 if which == 0 else dem2):
+                issue, mover, y = (Rq, RI, yI) if which == 0 else (Rp, RJ, yJ)
+                side = 0 if q[k] == issue else 1
+                B[k, side] = np.nan
+                prev = U[k, side, mover]
+                if np.isnan(prev):
+                    U[k, side, mover] = y
+                elif x0[issue, mover] <= prev:
+                    U[k, side, mover] = prev if prev < y else y
+                else:
+                    U[k, side, mover] = prev if prev > y else y
+        if supI or supJ or dem1 or dem2:
+            redo[m] = k
+            m += 1
+    _calculate(f, U, B, hI, hJ, valid, redo, m, x0, w, W, I, J, p, q, p_rex, st, coins, cur, use_coins, buf, live)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _sort_by_gain(order, n, f, rank_rtol):
+    """Stable sort of ``order[:n]`` by gain, highest first (Decide's ``sort(key=gain, reverse=True)``;
+    NaN last). Insertion sort: the list is nearly sorted after each step, only recomputed
+    candidates move, and any stable sort gives the same order. With ``rank_rtol > 0`` a candidate
+    only moves ahead of one whose gain is lower by more than ``rank_rtol`` (relative): gains
+    equal up to rounding keep their list order, as Decide's 28-digit Decimals mostly do."""
+    for i in range(1, n):
+        k = order[i]
+        g = f[k, F_G]
+        if np.isnan(g):
+            g = -np.inf
+        j = i - 1
+        while j >= 0:
+            h = f[order[j], F_G]
+            if np.isnan(h):
+                h = -np.inf
+            if h >= g - rank_rtol * max(1.0, abs(g)):
+                break
+            order[j + 1] = order[j]
+            j -= 1
+        order[j + 1] = k
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _round_one(x0, s, w, W, I, J, p, q, p_rex, rank_rtol, st, coins, cur, use_coins, y, rec_k, rec_f):
+    """One draw's round: realise exchanges until none is left (step 7), voting positions (step 8).
+
+    Writes the voting positions into ``y`` (a copy of ``x0`` on entry) and, per realised exchange
+    in order, its candidate index and (xI, mI, xJ, mJ, gI, gJ, gain, O_q before/after I's move,
+    O_p before/after J's move) taken, like Decide's report, from the state at the end of the round.
+    Returns the number realised."""
+    K = I.size
+    n_a = x0.shape[1]
+    f = np.empty((K, N_F))
+    for k in range(K):
+        f[k, F_DI], f[k, F_DJ] = x0[p[k], I[k]], x0[q[k], J[k]]  # demand positions: fixed
+        f[k, F_XI], f[k, F_XJ] = x0[q[k], I[k]], x0[p[k], J[k]]  # supply positions: follow moves
+        f[k, F_SIP], f[k, F_SJP], f[k, F_SIQ], f[k, F_SJQ] = s[p[k], I[k]], s[p[k], J[k]], s[q[k], I[k]], s[q[k], J[k]]
+        f[k, F_WIQ], f[k, F_WJP], f[k, F_WP], f[k, F_WQ] = w[q[k], I[k]], w[p[k], J[k]], W[p[k]], W[q[k]]
+    buf = np.empty(n_a)
+    U = np.full((K, 2, n_a), np.nan)
+    B = np.full((K, 2), np.nan)  # cached weighted sums of issue q (0) / p (1) with k's updates
+    base0 = np.empty(x0.shape[0])
+    for r in range(x0.shape[0]):
+        for a in range(n_a):
+            buf[a] = w[r, a] * x0[r, a]
+        base0[r] = _psum(buf[:n_a])
+    for k in range(K):
+        B[k, 0], B[k, 1] = base0[q[k]], base0[p[k]]
+    hI = np.zeros((K, 4))
+    hI[:, 1], hI[:, 2] = np.inf, -np.inf
+    hJ = hI.copy()
+    valid = np.zeros(K, np.bool_)
+    live = np.empty(K, np.int64)
+    redo = np.empty(K, np.int64)
+    idx = np.empty(K, np.int64)
+    cnt = np.zeros(K, np.int64)
+    order = np.arange(K)  # Decide's list, including its duplicates after ties
+    _calculate(f, U, B, hI, hJ, valid, order, K, x0, w, W, I, J, p, q, p_rex, st, coins, cur, use_coins, buf, live)
+    if rank_rtol > 0:
+        _sort_by_gain(order, K, f, rank_rtol)
+    else:  # first sort of the unsorted list: merge sort (stable, NaN last; same order, faster)
+        keys = np.empty(K)
+        for k in range(K):
+            keys[k] = -f[k, F_G]
+        order = np.argsort(keys, kind="mergesort")
+    n = K
+    n_real = 0
+    cap = rec_k.size
+    while n > 0:
+        _sort_by_gain(order, n, f, rank_rtol)
+        best = order[0]
+        for t in range(n - 1):  # pop(0)
+            order[t] = order[t + 1]
+        n -= 1
+        if n > 0:
+            g0, g1 = f[best, F_G], f[order[0], F_G]
+            if abs(g0 - g1) <= TIE_RTOL * max(1.0, abs(g0)):
+                if _draw(st, coins, cur, use_coins) >= 0.5:
+                    nxt = order[0]
+                    for t in range(n - 1):
+                        order[t] = order[t + 1]
+                    order[n - 1] = best
+                    best = nxt
+                else:
+                    order[n] = order[0]
+                    n += 1
+        if not valid[best]:
+            continue
+        if n_real >= cap:
+            raise ValueError("exchange: more realised exchanges than expected in one round")
+        rec_k[n_real] = best
+        n_real += 1
+        m = 0
+        for t in range(n):  # the valid candidates still listed, once each, first-seen order
+            k = order[t]
+            if valid[k]:
+                if cnt[k] == 0:
+                    idx[m] = k
+                    m += 1
+                cnt[k] += 1
+        _recalculate(f, U, B, hI, hJ, valid, idx, m, best, x0, w, W, I, J, p, q, p_rex, st, coins, cur,
+                     use_coins, buf, live, redo)
+        m2 = 0
+        for t in range(m):  # a candidate listed twice is recomputed twice (as in Decide)
+            k = idx[t]
+            if cnt[k] > 1 and valid[k]:
+                live[m2] = k
+                m2 += 1
+            cnt[k] = 0
+        if m2:
+            twice = live[:m2].copy()
+            _recalculate(f, U, B, hI, hJ, valid, twice, m2, best, x0, w, W, I, J, p, q, p_rex, st, coins, cur,
+                         use_coins, buf, live, redo)
+        n2 = 0
+        for t in range(n):
+            if valid[order[t]]:
+                order[n2] = order[t]
+                n2 += 1
+        n = n2
+    for t in range(n_real):  # step 8 (later exchanges of an actor on an issue are cumulative)
+        k = rec_k[t]
+        y[q[k], I[k]] = f[k, F_XI] + f[k, F_MI]
+        y[p[k], J[k]] = f[k, F_XJ] + f[k, F_MJ]
+        rec_f[t, 0], rec_f[t, 1], rec_f[t, 2], rec_f[t, 3] = f[k, F_XI], f[k, F_MI], f[k, F_XJ], f[k, F_MJ]
+        rec_f[t, 4], rec_f[t, 5], rec_f[t, 6] = f[k, F_GI], f[k, F_GJ], f[k, F_G]
+        for side in range(2):  # outcome of q before/after I's move, of p before/after J's move
+            r, A, xA = (q[k], I[k], f[k, F_XI]) if side == 0 else (p[k], J[k], f[k, F_XJ])
+            mA = f[k, F_MI] if side == 0 else f[k, F_MJ]
+            rec_f[t, 7 + 2 * side] = _nbs(f, U, k, side, x0, w, W, r, A, xA, buf)
+            rec_f[t, 8 + 2 * side] = _nbs(f, U, k, side, x0, w, W, r, A, xA + mA, buf)
+    return n_real
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _realise_all(x, s, w, W, I, J, p, q, offsets, p_rex, rank_rtol, states, coins, use_coins, y, n_real, n_coins):
+    """All draws' rounds; returns the realised exchanges of all draws, concatenated."""
+    D = x.shape[0]
+    cur = np.zeros(1, np.int64)
+    out_k = np.empty(max(16, 64 * D), np.int64)  # grows by doubling
+    out_f = np.empty((out_k.size, 11))
+    m = 0
+    for d in range(D):  # draws are independent: each has its own random stream
+        a, b = offsets[d], offsets[d + 1]
+        y[d] = x[d]
+        cur[0] = 0
+        ck = np.empty(2 * (b - a) + 8, np.int64)  # this draw's records
+        cf = np.empty((ck.size, 11))
+        n = _round_one(x[d], s[d], w[d], W[d], I[a:b], J[a:b], p[a:b], q[a:b], p_rex, rank_rtol, states[d],
+                       coins[d], cur, use_coins, y[d], ck, cf)
+        n_real[d] = n
+        n_coins[d] = cur[0]
+        if m + n > out_k.size:
+            size = max(2 * out_k.size, m + n)
+            k2, f2 = np.empty(size, np.int64), np.empty((size, 11))
+            k2[:m], f2[:m] = out_k[:m], out_f[:m]
+            out_k, out_f = k2, f2
+        for t in range(n):
+            out_k[m + t] = ck[t] + a  # local -> global candidate index
+            out_f[m + t] = cf[t]
+        m += n
+    return out_k[:m].copy(), out_f[:m].copy()
+
+
+def realise_round(x: np.ndarray, s: np.ndarray, cand: dict[str, np.ndarray], p_rex: float,
+                  states: np.ndarray, coins: np.ndarray | None = None, rank_rtol: float = 0.0) -> dict[str, np.ndarray]:
+    """Run one round's realisation loop for every draw (§1.3 steps 5-8).
+
+    ``x, s`` (draws, issues, actors) on 0-100; ``cand`` from :func:`candidates`; ``states`` the
+    per-draw PCG64 states (advanced in place); ``rank_rtol``: see :func:`_sort_by_gain`.
+    ``coins`` (draws, n), if given, replaces the random stream (for replaying another program's
+    tie coins; REX then draws from it too; ``coins_used`` counts them). Returns voting positions
+    ``y`` and, per draw ``d``,
+    the realised exchanges ``k[off[d]:off[d] + n[d]]`` (global candidate indices, in order) with
+    ``f`` rows as described in :func:`_round_one`.
+    """
+    D = x.shape[0]
+    n_real = np.zeros(D, np.int64)
+    n_coins = np.zeros(D, np.int64)
+    y = np.empty_like(x)
+    use = coins is not None
+    cz = np.ascontiguousarray(coins, dtype=np.float64) if use else np.zeros((D, 1))
+    rec_k, rec_f = _realise_all(np.ascontiguousarray(x), np.ascontiguousarray(s), cand["w"], cand["W"], cand["I"],
+                                cand["J"], cand["p"], cand["q"], cand["offsets"], float(p_rex), float(rank_rtol),
+                                states, cz, use, y, n_real, n_coins)
+    rec_off = np.concatenate([[0], np.cumsum(n_real)[:-1]]).astype(np.int64)
+    return {"y": y, "off": rec_off, "n": n_real, "k": rec_k, "f": rec_f, "coins_used": n_coins}

@@ -1,0 +1,231 @@
+"""Comparing views: the same models run on scenarios that encode different analysts' estimates.
+
+``detente compare A.yaml B.yaml --model mean --model war`` shows, issue by issue, each view's
+forecast and interval and the difference from the first view, so that a reader sees how much the
+forecast depends on the analyst rather than on the model. The scenarios must share their issue
+ids and scales (actors may differ).
+
+>>> from detente.runner import run
+>>> from detente.scenario.model import Scenario
+>>> def view(p):
+...     return Scenario.model_validate({"name": f"view {p}", "actors": [{"id": "A"}, {"id": "B"}],
+...         "issues": [{"id": "x"}], "stances": [{"actor": "A", "issue": "x", "position": p},
+...         {"actor": "B", "issue": "x", "position": 80}]})
+>>> views = [view(20), view(40)]
+>>> results = [[run(s, "mean")] for s in views]
+>>> rows = comparison_rows(views, results)
+>>> [(r["scenario"], r["forecast"], r["difference"]) for r in rows]
+[('view 20', 50.0, 0.0), ('view 40', 60.0, 10.0)]
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from matplotlib.figure import Figure
+from rich.table import Table
+
+from detente.errors import InputError
+from detente.report.outputs import _clean
+from detente.report.plots import PALETTE, _new_figure, png_bytes
+from detente.report.tables import fmt, interval_text, model_label, with_label
+from detente.result import Result
+from detente.scenario.model import Scenario
+
+
+def check_comparable(scenarios: list[Scenario]) -> None:
+    """The views must share issue ids and scales; otherwise their forecasts are not comparable."""
+    first = scenarios[0]
+    ref = {i.id: (i.scale.min, i.scale.max) for i in first.issues}
+    for s in scenarios[1:]:
+        other = {i.id: (i.scale.min, i.scale.max) for i in s.issues}
+        if set(other) != set(ref):
+            missing = sorted(set(ref) ^ set(other))
+            raise InputError.one(s.meta.get("file"), f"issues differ from those of {first.name!r}: "
+                                 f"{', '.join(missing)}", field="issues")
+        for k, sc in other.items():
+            if sc != ref[k]:
+                raise InputError.one(s.meta.get("file"), f"scale {sc} differs from {ref[k]} in {first.name!r}",
+                                     field=f"issues[{k}].scale")
+
+
+def comparison_rows(scenarios: list[Scenario], results: list[list[Result]]) -> list[dict[str, Any]]:
+    """Tidy rows: issue, model, scenario, forecast, p10, p90, difference from the first view."""
+    rows = []
+    base = {(r.model, r.variant): r for r in results[0]}
+    for s, rs in zip(scenarios, results):
+        for r in rs:
+            b = base.get((r.model, r.variant))
+            iv = r.interval or {}
+            for issue in s.issues:
+                f = r.forecast[issue.id]
+                rows.append({
+                    "issue": issue.id, "model": model_label(r), "scenario": s.name, "forecast": _r(f),
+                    "p10": _r(iv.get(issue.id, [None, None])[0]), "p90": _r(iv.get(issue.id, [None, None])[1]),
+                    "difference": _r(f - b.forecast[issue.id]) if b is not None else None,
+                })
+    return rows
+
+
+def _r(v: Any) -> float | None:
+    return None if v is None or not math.isfinite(v) else round(float(v), 6)
+
+
+def comparison_tables(scenarios: list[Scenario], results: list[list[Result]]) -> list[Table]:
+    """One Rich table per issue: a row per model and view, with the difference from the first view."""
+    tables = []
+    any_draws = any(r.draws > 1 for rs in results for r in rs)
+    for issue in scenarios[0].issues:
+        t = Table(title=f"{issue.label} [{issue.id}]: forecast by view", title_justify="left")
+        t.add_column("model", no_wrap=True)
+        t.add_column("view")
+        t.add_column("forecast", min_width=24, ratio=3)
+        if any_draws:
+            t.add_column("80% interval", no_wrap=True)
+        t.add_column("vs first view", justify="right", no_wrap=True)
+        base = {(r.model, r.variant): r for r in results[0]}
+        models = list(dict.fromkeys((r.model, r.variant) for rs in results for r in rs))
+        for key in models:
+            for k, (s, rs) in enumerate(zip(scenarios, results)):
+                r = next((x for x in rs if (x.model, x.variant) == key), None)
+                if r is None:
+                    continue
+                iss = s.issue(issue.id)
+                f = r.forecast[issue.id]
+                diff = f - base[key].forecast[issue.id] if key in base else float("nan")
+                row = [model_label(r) if k == 0 else "", s.name, with_label(f, iss)]
+                if any_draws:
+                    row.append(interval_text(r, iss))
+                row.append("" if k == 0 else f"{diff:+.1f}")
+                t.add_row(*row, end_section=(k == len(scenarios) - 1))
+        tables.append(t)
+    return tables
+
+
+def plot_comparison(scenarios: list[Scenario], results: list[list[Result]], issue_id: str) -> Figure:
+    """Forecasts with 80 % intervals per model (rows) and view (colours) on the issue's scale."""
+    issue = scenarios[0].issue(issue_id)
+    models = list(dict.fromkeys((r.model, r.variant) for rs in results for r in rs))
+    fig = _new_figure(8.5, 1.6 + 0.55 * len(models) * len(scenarios) ** 0.5)
+    ax = fig.add_subplot()
+    h = 0.7 / max(len(scenarios), 1)
+    for m, key in enumerate(models):
+        for k, (s, rs) in enumerate(zip(scenarios, results)):
+            r = next((x for x in rs if (x.model, x.variant) == key), None)
+            if r is None:
+                continue
+            y = m + (k - (len(scenarios) - 1) / 2) * h
+            f = r.forecast[issue_id]
+            if r.interval:
+                lo, hi = r.interval[issue_id]
+                ax.plot([lo, hi], [y, y], color=PALETTE[k % len(PALETTE)], lw=3, alpha=0.45, solid_capstyle="butt")
+            ax.plot([f], [y], "o", color=PALETTE[k % len(PALETTE)], ms=7,
+                    label=s.name if m == 0 else None)
+    ax.set_yticks(range(len(models)), [model_label(next(x for rs in results for x in rs
+                                                        if (x.model, x.variant) == key)) for key in models])
+    ax.invert_yaxis()
+    ax.set_xlim(issue.scale.min, issue.scale.max)
+    if issue.status_quo is not None:
+        ax.axvline(issue.status_quo, color="black", ls=":", lw=1, label="status quo")
+    ax.grid(axis="x", color="#e6e6e6", lw=0.6)
+    ax.set_xlabel(f"position on the issue's scale ({issue.scale.min:g}\u2013{issue.scale.max:g}); "
+                  "dots: forecast, bars: 80% interval over draws")
+    ax.set_title(f"{issue.label}\nHow much the forecast depends on the view", loc="left", fontsize=10,
+                 fontweight="bold")
+    fig.legend(loc="outside lower center", ncol=1, fontsize=8, frameon=False)
+    return fig
+
+
+def plot_settlement_comparison(scenarios: list[Scenario], results: list[list[Result]]) -> Figure | None:
+    """The war model's settlement probability by month, one curve per view."""
+    from detente.models.war.plot import plot_settlement
+
+    pairs = [(s, r) for s, rs in zip(scenarios, results) for r in rs if r.model == "war"]
+    if not pairs:
+        return None
+    fig = _new_figure(8.5, 3.6)
+    ax = fig.add_subplot()
+    for k, (s, r) in enumerate(pairs):
+        plot_settlement(r.trajectory.extras, ax, label=s.name, color=PALETTE[k % len(PALETTE)])
+    ax.set_title("Probability of a settlement by month, by view", loc="left", fontsize=10, fontweight="bold")
+    return fig
+
+
+def write_comparison(out_dir: Path, scenarios: list[Scenario], results: list[list[Result]]) -> dict[str, Path]:
+    """``compare.json``, one PNG per issue (+ settlement curves) and ``compare.html``, atomically."""
+    import base64
+
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
+    try:
+        figures = [(f"compare-{i.id}", f"{i.label}", plot_comparison(scenarios, results, i.id))
+                   for i in scenarios[0].issues]
+        war = plot_settlement_comparison(scenarios, results)
+        if war is not None:
+            figures.append(("compare-war-settlement", "Settlement probability by month", war))
+        names = []
+        imgs = []
+        for stem, title, fig in figures:
+            data = png_bytes(fig)
+            (tmp / f"{stem}.png").write_bytes(data)
+            names.append(f"{stem}.png")
+            imgs.append((title, data))
+        rows = comparison_rows(scenarios, results)
+        record = {"scenarios": [{"name": s.name, "file": s.meta.get("file"), "input_sha256": rs[0].input_sha256}
+                                for s, rs in zip(scenarios, results)],
+                  "comparison": rows,
+                  "results": [[r.to_dict() for r in rs] for rs in results]}
+        (tmp / "compare.json").write_text(json.dumps(_clean(record), indent=2, allow_nan=False),
+                                          encoding="utf-8")
+        names.append("compare.json")
+        body = [f"<h1>Comparing views: {escape(' vs '.join(s.name for s in scenarios))}</h1>",
+                "<p>The same models on each view's inputs. Differences are from the first view.</p>"]
+        for s, rs in zip(scenarios, results):
+            body.append(f"<h2>{escape(s.name)}</h2><p>{escape(s.description or '')}</p>"
+                        f"<p class=muted>input SHA-256 {rs[0].input_sha256}; seed {rs[0].seed}; "
+                        f"draws {rs[0].draws}; detente {rs[0].version}</p>")
+        body.append("<h2>Forecasts</h2><table><tr><th>issue</th><th>model</th><th>view</th><th>forecast</th>"
+                    "<th>p10</th><th>p90</th><th>difference</th></tr>")
+        for row in rows:
+            body.append("<tr>" + "".join(f"<td>{escape(_cell(row[k]))}</td>" for k in
+                                         ("issue", "model", "scenario", "forecast", "p10", "p90", "difference"))
+                        + "</tr>")
+        body.append("</table>")
+        for title, data in imgs:
+            b64 = base64.b64encode(data).decode("ascii")
+            body.append(f'<figure><img alt="{escape(title)}" src="data:image/png;base64,{b64}">'
+                        f"<figcaption>{escape(title)}</figcaption></figure>")
+        page = ("<!doctype html><html lang=en><meta charset=utf-8><title>detente comparison</title>"
+                "<style>body{font-family:system-ui,sans-serif;max-width:980px;margin:2rem auto;padding:0 1rem}"
+                "table{border-collapse:collapse;width:100%;font-size:.9rem}td,th{border-bottom:1px solid #ddd;"
+                "padding:.3rem .5rem;text-align:left}img{max-width:100%}.muted{color:#666;font-size:.85rem}</style>"
+                + "".join(body) + "</html>\n")
+        (tmp / "compare.html").write_text(page, encoding="utf-8")
+        names.append("compare.html")
+        if not out_dir.exists():
+            os.rename(tmp, out_dir)
+        else:
+            for n in names:
+                os.replace(tmp / n, out_dir / n)
+            shutil.rmtree(tmp, ignore_errors=True)
+        return {n: out_dir / n for n in names}
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:.2f}"
+    return str(v)
+

@@ -1,0 +1,48 @@
+"""detente compare: the same models on several analysts' views of one negotiation."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from detente.cli import main
+from conftest import EXAMPLES
+
+FLAG = str(EXAMPLES / "ukraine-settlement.yaml")
+CONTRAST = str(EXAMPLES / "ukraine-settlement-contrast.yaml")
+
+
+def test_compare_flagship_and_contrast_json(capsys):
+    assert main(["compare", FLAG, CONTRAST, "-m", "mean", "-m", "median", "-n", "300", "-s", "2", "-f", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["model"] for r in rows} == {"mean", "median"}
+    first = {(r["issue"], r["model"]): r for r in rows if r["difference"] == 0}
+    second = [r for r in rows if r["scenario"].startswith("Ukraine settlement (constructed")]
+    assert len(first) == len(second) == 2 * 5
+    for r in second:
+        base = first[(r["issue"], r["model"])]
+        assert r["difference"] == pytest.approx(r["forecast"] - base["forecast"], abs=1e-5)
+        assert r["p10"] <= r["forecast"] <= r["p90"]
+    territory = next(r for r in second if r["issue"] == "territory" and r["model"] == "mean")
+    assert territory["difference"] < -2  # the contrasting view puts the line further west
+
+
+def test_compare_writes_a_report_with_war_settlement_curves(tmp_path, capsys):
+    out = tmp_path / "cmp"
+    assert main(["compare", FLAG, CONTRAST, "-m", "war", "-n", "500", "--out", str(out)]) == 0
+    names = {p.name for p in out.iterdir()}
+    assert {"compare.json", "compare.html", "compare-war-settlement.png", "compare-territory.png"} <= names
+    html = (out / "compare.html").read_text(encoding="utf-8")
+    assert html.count('src="data:image/png;base64,') == 6
+    record = json.loads((out / "compare.json").read_text(encoding="utf-8"))
+    assert len(record["scenarios"]) == 2 and record["scenarios"][0]["input_sha256"] != record["scenarios"][1]["input_sha256"]
+
+
+def test_views_with_different_issues_are_refused(tmp_path, capsys):
+    other = tmp_path / "other.yaml"
+    other.write_text("name: o\nactors: [{id: A}]\nissues: [{id: territory}, {id: extra}]\n"
+                     "stances: [{actor: A, issue: territory, position: 5}]\n", encoding="utf-8")
+    assert main(["compare", FLAG, str(other)]) == 2
+    assert "issues differ" in capsys.readouterr().err
+    assert main(["compare", FLAG]) == 2
