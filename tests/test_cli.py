@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from detente.cli import main
-from conftest import peer_file
+from conftest import EXAMPLES, peer_file
 
 TOY = """\
 name: toy
@@ -118,3 +118,15 @@ def test_backtest_bdm_jmckib_reproduces_the_reference_column(capsys):
     assert round(100 * eu["exact_hits"] / 351, 1) == 23.4
     assert round(mean["mae"], 2) == 23.64  # zero-salience actors do not move the weighted mean
     assert main(["backtest", "--deu", deu, "-m", "eu", "--variant", "eu=bogus"]) == 2
+
+
+def test_variants_apply_per_model(toy, capsys):
+    emission = str(EXAMPLES / "eu-emission-standards.yaml")
+    assert main(["run", emission, "-m", "mean", "-m", "eu", "--variant", "jmckib", "-f", "json"]) == 0
+    mean, eu = json.loads(capsys.readouterr().out)
+    assert mean["variant"] is None and eu["variant"] == "jmckib"
+    assert eu["forecast"]["emission_standards"] == pytest.approx(7.0)  # jmckib round-10 median
+    assert main(["run", emission, "-m", "eu", "--variant", "eu=scholz", "-f", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["variant"] == "scholz"
+    assert main(["run", emission, "-m", "mean", "--variant", "jmckib"]) == 2
+    assert "no selected model has this variant" in capsys.readouterr().err

@@ -74,6 +74,28 @@ def parse_options(items: list[str], models: list[str]) -> dict[str, dict[str, An
     return result
 
 
+def parse_variants(items: list[str], models: list[str]) -> dict[str, str | None]:
+    """``--variant MODEL=VARIANT``, or a bare ``VARIANT`` for every selected model that has it."""
+    from detente.models import registry
+
+    result: dict[str, str | None] = {m: None for m in models}
+    for item in items:
+        if "=" in item:
+            m, _, v = item.partition("=")
+            if m not in result or not v:
+                raise InputError.one(None, "expected MODEL=VARIANT for a selected model", field="--variant", value=item)
+            targets = [m]
+        else:
+            v = item
+            targets = [m for m in models if v in registry.get(m).variants]
+            if not targets:
+                raise InputError.one(None, "no selected model has this variant", field="--variant", value=item)
+        for m in targets:
+            registry.get(m).make_options({}, variant=v)  # unknown variant: a clear error now
+            result[m] = v
+    return result
+
+
 def _load(path: Path, fmt: str | None = None):
     from detente.scenario.io import load
 
@@ -88,7 +110,8 @@ def _load(path: Path, fmt: str | None = None):
 def run(
     scenario: Path = typer.Argument(..., help="Scenario file (YAML/JSON, KTAB CSV/XML, BDM table, Decide)."),
     model: list[str] = typer.Option(["mean"], "--model", "-m", help="Model(s) to run; repeat for several."),
-    variant: Optional[str] = typer.Option(None, "--variant", help="Named option preset of the model(s)."),
+    variant: list[str] = typer.Option([], "--variant", help="Named option preset: MODEL=VARIANT (e.g. eu=jmckib), "
+                                      "or VARIANT for every selected model that has it."),
     option: list[str] = typer.Option([], "--option", "-o", help="Model option MODEL.KEY=VALUE or KEY=VALUE."),
     draws: int = typer.Option(1, "--draws", "-n", min=1, max=1_000_000, help="Monte Carlo draws of uncertain inputs."),
     seed: int = typer.Option(20261125, "--seed", "-s", help="Random seed (same seed, same result)."),
@@ -108,7 +131,8 @@ def run(
         raise InputError.one(None, "must be 'table' or 'json'", field="--format", value=fmt)
     s = _load(scenario, input_format)
     opts = parse_options(option, model)
-    results = [run_model(s, m, draws=draws, seed=seed, options=opts[m], variant=variant) for m in model]
+    variants = parse_variants(variant, model)
+    results = [run_model(s, m, draws=draws, seed=seed, options=opts[m], variant=variants[m]) for m in model]
     if store is not None:
         from detente.store.db import Store
 
@@ -123,7 +147,7 @@ def run(
             from detente.uncertainty.sensitivity import plot_sensitivity
             from detente.uncertainty.sensitivity import sensitivity as run_sensitivity
 
-            sens = run_sensitivity(s, model[0], seed=seed, options=opts[model[0]], variant=variant)
+            sens = run_sensitivity(s, model[0], seed=seed, options=opts[model[0]], variant=variants[model[0]])
             extra = [(f"sensitivity-{i}", f"Which estimates matter most: {s.issue(i).label} ({sens.method}, "
                       f"{model[0]})", plot_sensitivity(sens, i)) for i in s.issue_ids]
         written = write_outputs(out_dir, s, results, extra_figures=extra)
@@ -143,7 +167,7 @@ def run(
 def compare(
     scenarios: list[Path] = typer.Argument(..., help="Two or more scenario files with the same issues (views)."),
     model: list[str] = typer.Option(["mean"], "--model", "-m", help="Model(s) to run on every view."),
-    variant: Optional[str] = typer.Option(None, "--variant", help="Named option preset of the model(s)."),
+    variant: list[str] = typer.Option([], "--variant", help="Named option preset: MODEL=VARIANT or VARIANT."),
     option: list[str] = typer.Option([], "--option", "-o", help="Model option MODEL.KEY=VALUE or KEY=VALUE."),
     draws: int = typer.Option(1, "--draws", "-n", min=1, max=1_000_000, help="Monte Carlo draws of uncertain inputs."),
     seed: int = typer.Option(20261125, "--seed", "-s", help="Random seed (the same for every view)."),
@@ -159,7 +183,8 @@ def compare(
     views = [_load(p) for p in scenarios]
     check_comparable(views)
     opts = parse_options(option, model)
-    results = [[run_model(s, m, draws=draws, seed=seed, options=opts[m], variant=variant) for m in model]
+    variants = parse_variants(variant, model)
+    results = [[run_model(s, m, draws=draws, seed=seed, options=opts[m], variant=variants[m]) for m in model]
                for s in views]
     if out_dir is not None:
         written = write_comparison(out_dir, views, results)
@@ -269,13 +294,7 @@ def backtest(
         registry.get(m)
     if position_only not in ("skip", "zero"):
         raise InputError.one(None, "must be 'skip' or 'zero'", field="--position-only", value=position_only)
-    variants: dict[str, str] = {}
-    for item in variant:
-        m, _, v = item.partition("=")
-        if not v or m not in names:
-            raise InputError.one(None, "expected MODEL=VARIANT for a selected model", field="--variant", value=item)
-        registry.get(m).make_options({}, variant=v)  # unknown variant: a clear error now, not per model later
-        variants[m] = v
+    variants = {m: v for m, v in parse_variants(variant, names).items() if v is not None}
     scores = run_backtest(deu, names, capabilities=capabilities,  # type: ignore[arg-type]
                           options=parse_options(option, names), variants=variants,
                           position_only=position_only)  # type: ignore[arg-type]
