@@ -151,3 +151,24 @@ def test_sensitivity_cli(tmp_path: Path) -> None:
     assert r.exit_code == 2 and "give ranges" in r.output
     r = cli.invoke(_app(), ["sensitivity", str(f), "--model", "nosuch"])
     assert r.exit_code == 2 and "unknown model" in r.output
+
+
+def test_stochastic_war_model_is_ranked_on_its_mean_forecast():
+    """The war model's forecast is one random path per draw: replications average that noise out,
+    so an input that cannot matter ranks far below one that does."""
+    from pathlib import Path
+
+    from detente.scenario.io import load
+    from detente.uncertainty.sensitivity import label_of, sensitivity
+
+    s = load(Path(__file__).resolve().parents[1] / "examples" / "ukraine-settlement.yaml")
+    noisy = sensitivity(s, "war", method="morris", n=4, seed=3, replications=1)
+    r = sensitivity(s, "war", method="morris", n=4, seed=3, replications=16)
+    assert any("run 16 times" in note for note in r.notes)
+    assert label_of(s, "war.sides.A.cost") == "war: side A (Russia) cost"
+    total = lambda res: sum(x["mu_star"] for x in res.indices["territory"])  # noqa: E731
+    assert total(r) < 0.5 * total(noisy)  # path noise no longer dominates the elementary effects
+    # the UK's position on the form of the settlement cannot move the territorial terms much;
+    # without replications path noise ranks it first
+    assert noisy.ranked("territory")[0]["label"] == "position of United Kingdom on Form of the settlement"
+    assert r.ranked("territory")[0]["label"] == "position of Russia on Territorial line"

@@ -76,6 +76,7 @@ class ModelSpec:
     has_rounds: bool = False
     stochastic: bool = False
     multi_issue: bool = False  # issues interact (exchange, smp, war); else each issue is separate
+    noisy: bool = False  # each draw's forecast is one random path (war): average replications to get its mean
     variants: dict[str, dict[str, Any]] = field(default_factory=dict)  # named option presets
 
     def make_options(self, values: dict[str, Any] | None = None, variant: str | None = None) -> Options:

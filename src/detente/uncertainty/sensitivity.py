@@ -120,7 +120,30 @@ def label_of(scenario: Scenario, name: str) -> str:
     m = re.fullmatch(r"actors\[(\d+)\]\.(\w+)", name)
     if m:
         return f"{m.group(2)} of {scenario.actors[int(m.group(1))].label}"
+    if name.startswith("war.") and scenario.war is not None:
+        return "war: " + _war_label(scenario, name[4:])
     return name
+
+
+def _war_label(scenario: Scenario, path: str) -> str:
+    """'sides.A.ratifiers[0].margin' -> 'side A (Russia) ratifier 1 margin'."""
+    import re
+
+    sides = scenario.war.get("sides", {}) if isinstance(scenario.war, dict) else {}
+    words = []
+    for part in path.split("."):
+        m = re.fullmatch(r"(\w+)\[(\d+)\]", part)
+        if m:
+            words.append(f"{m.group(1).rstrip('s')} {int(m.group(2)) + 1}")
+        elif part == "sides":
+            continue
+        elif part in sides:
+            names = [scenario.actor(a).label for a in sides[part].get("actors", []) if a in scenario.actor_ids]
+            shown = ", ".join(names[:2]) + (f" +{len(names) - 2}" if len(names) > 2 else "")
+            words.append(f"side {part}" + (f" ({shown})" if names else ""))
+        else:
+            words.append(part.replace("_", " "))
+    return " ".join(words)
 
 
 def _unit_ranges(space: InputSpace) -> tuple[np.ndarray, np.ndarray]:
@@ -148,11 +171,16 @@ def sensitivity(
     options: dict[str, Any] | None = None,
     variant: str | None = None,
     num_resamples: int = 100,
+    replications: int | None = None,
 ) -> SensitivityResult:
     """Sobol or Morris indices of every uncertain input on every issue's forecast.
 
     ``method`` defaults to Sobol up to 20 inputs, Morris above. ``n`` is SALib's base sample size
     (Sobol: rounded up to a power of two; Morris: the number of trajectories).
+
+    For models whose forecast is one random path per draw (``ModelSpec.noisy``: the war model),
+    the model's own randomness would swamp the inputs' effects, so each design point is run
+    ``replications`` times (default 32) and the indices are those of the mean forecast.
     """
     from SALib.analyze import morris as morris_analyze
     from SALib.analyze import sobol as sobol_analyze
@@ -191,9 +219,13 @@ def sensitivity(
     merged.update(options or {})
     opts = spec.make_options(merged, variant=variant)
     rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[1])
+    reps = int(replications if replications is not None else (32 if spec.noisy else 1))
+    if reps < 1:
+        raise InputError.one(None, "must be at least 1", field="replications", value=reps)
+    step = max(CHUNK // reps, 1)
     Y = np.concatenate([
-        spec.run(ScenarioArrays.from_values(scenario, U[i:i + CHUNK]), opts, rng).forecast
-        for i in range(0, U.shape[0], CHUNK)
+        _mean_forecast(spec, scenario, np.repeat(U[i:i + step], reps, axis=0), opts, rng, reps)
+        for i in range(0, U.shape[0], step)
     ])  # (evaluations, issues)
 
     indices: dict[str, list[dict[str, Any]]] = {}
@@ -236,11 +268,25 @@ def sensitivity(
         rows.sort(key=lambda r: -(r[key] if r[key] is not None else -np.inf))
         indices[issue] = rows
 
+    if reps > 1:
+        notes.append(f"the model is stochastic: each of the {U.shape[0]} design points was run {reps} times "
+                     "and the indices are those of the mean forecast")
     return SensitivityResult(
         method=method, model=model, scenario_name=scenario.name, n=n, seed=int(seed),
         evaluations=int(U.shape[0]), names=names, labels=labels, issue_ids=list(scenario.issue_ids),
         indices=indices, output_sd=output_sd, options=opts.model_dump(mode="json"), notes=notes,
     )
+
+
+def _mean_forecast(spec: Any, scenario: Scenario, U: np.ndarray, opts: Any, rng: np.random.Generator,
+                   reps: int) -> np.ndarray:
+    """The model's forecast at each design point, averaged over ``reps`` consecutive replications."""
+    f = spec.run(ScenarioArrays.from_values(scenario, U), opts, rng).forecast
+    if reps == 1:
+        return f
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN points stay NaN
+        return np.nanmean(f.reshape(-1, reps, f.shape[-1]), axis=1)
 
 
 def _f(v: Any) -> float | None:

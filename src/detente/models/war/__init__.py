@@ -38,6 +38,7 @@ if "war" not in registry.names():
         has_rounds=True,
         stochastic=True,
         multi_issue=True,
+        noisy=True,
         variants={"nash": {"rule": "nash"}, "rubinstein": {"rule": "rubinstein"}},
     ))
 
