@@ -22,9 +22,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
-import tempfile
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -35,8 +32,9 @@ from rich.table import Table
 from detente.errors import InputError
 from detente.report.outputs import _clean
 from detente.report.plots import PALETTE, _new_figure, png_bytes
-from detente.report.tables import fmt, interval_text, model_label, with_label
+from detente.report.tables import interval_text, model_label, with_label
 from detente.result import Result
+from detente.scenario.io import staged_folder
 from detente.scenario.model import Scenario
 
 
@@ -163,15 +161,13 @@ def write_comparison(out_dir: Path, scenarios: list[Scenario], results: list[lis
     import base64
 
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
-    try:
+    names: list[str] = []
+    with staged_folder(out_dir) as tmp:
         figures = [(f"compare-{i.id}", f"{i.label}", plot_comparison(scenarios, results, i.id))
                    for i in scenarios[0].issues]
         war = plot_settlement_comparison(scenarios, results)
         if war is not None:
             figures.append(("compare-war-settlement", "Settlement probability by month", war))
-        names = []
         imgs = []
         for stem, title, fig in figures:
             data = png_bytes(fig)
@@ -210,16 +206,7 @@ def write_comparison(out_dir: Path, scenarios: list[Scenario], results: list[lis
                 + "".join(body) + "</html>\n")
         (tmp / "compare.html").write_text(page, encoding="utf-8")
         names.append("compare.html")
-        if not out_dir.exists():
-            os.rename(tmp, out_dir)
-        else:
-            for n in names:
-                os.replace(tmp / n, out_dir / n)
-            shutil.rmtree(tmp, ignore_errors=True)
-        return {n: out_dir / n for n in names}
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    return {n: out_dir / n for n in names}
 
 
 def _cell(v: Any) -> str:

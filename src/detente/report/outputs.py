@@ -24,8 +24,6 @@ import io
 import json
 import math
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +34,7 @@ from detente.report.plots import figures_for, png_bytes
 from detente.report.tables import model_label
 from detente.result import Result
 from detente.scenario.arrays import ScenarioArrays
+from detente.scenario.io import staged_folder
 from detente.scenario.model import Scenario
 
 CSV_COLUMNS = ["model", "issue", "actor", "round", "quantity", "value"]
@@ -136,12 +135,6 @@ def positions_csv(scenario: Scenario, results: list[Result]) -> str:
     return buf.getvalue()
 
 
-def _umask() -> int:
-    old = os.umask(0o022)
-    os.umask(old)
-    return old
-
-
 def write_outputs(out_dir: Path, scenario: Scenario, results: list[Result], *, full: bool = True,
                   extra_figures: list[tuple[str, str, Any]] | None = None) -> dict[str, Path]:
     """Write ``result.json``, ``positions.csv``, one PNG per figure and ``report.html`` into
@@ -150,12 +143,8 @@ def write_outputs(out_dir: Path, scenario: Scenario, results: list[Result], *, f
     ``extra_figures`` are (file-name stem, title, Figure) added after the model figures, e.g. the
     ranked sensitivity charts of ``detente run --sensitivity``."""
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise NotADirectoryError(f"--out {out_dir}: exists and is not a folder")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
-    try:
-        names: list[str] = []
+    names: list[str] = []
+    with staged_folder(out_dir) as tmp:
 
         def put(name: str, data: bytes) -> None:
             with open(tmp / name, "wb") as fh:
@@ -172,18 +161,4 @@ def write_outputs(out_dir: Path, scenario: Scenario, results: list[Result], *, f
             put(f"{stem}.png", data)
             pngs.append((stem, title, data))
         put("report.html", render_html(scenario, results, pngs).encode("utf-8"))
-
-        if not out_dir.exists():
-            os.chmod(tmp, 0o777 & ~_umask())
-            try:
-                os.rename(tmp, out_dir)  # one atomic step
-                return {n: out_dir / n for n in names}
-            except OSError:  # created meanwhile by someone else: fall through to per-file moves
-                pass
-        for n in names:
-            os.replace(tmp / n, out_dir / n)
-        shutil.rmtree(tmp, ignore_errors=True)
-        return {n: out_dir / n for n in names}
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    return {n: out_dir / n for n in names}

@@ -24,10 +24,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import yaml
 from pydantic import ValidationError
@@ -316,6 +318,36 @@ def save(scenario: Scenario, path: str | os.PathLike[str], fmt: str | None = Non
     text = dumps(scenario, fmt or format_for_suffix(p))
     atomic_write_text(p, text)
     return p
+
+
+@contextmanager
+def staged_folder(out_dir: str | os.PathLike[str]) -> Iterator[Path]:
+    """Build a folder of outputs atomically: yield a temporary sibling folder to write into.
+
+    On success its files move into ``out_dir``: in one rename when ``out_dir`` does not exist yet,
+    else file by file with :func:`os.replace` (other files already in ``out_dir`` stay). On any
+    error the temporary folder is removed and ``out_dir`` is left as it was.
+    """
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError.one(str(out), "exists and is not a folder")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        yield tmp
+        if not out.exists():
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o777 & ~umask)
+            try:
+                os.rename(tmp, out)  # one atomic step
+                return
+            except OSError:  # created meanwhile: fall through to per-file moves
+                pass
+        for f in tmp.iterdir():
+            os.replace(f, out / f.name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def atomic_write_text(path: Path, text: str) -> None:

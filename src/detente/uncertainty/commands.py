@@ -12,11 +12,8 @@ import base64
 import html
 import io
 import json
-import os
 import re
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, Optional
 
@@ -29,6 +26,7 @@ from rich.table import Table
 
 from detente.errors import DetenteError, InputError
 from detente.runner import DEFAULT_SEED
+from detente.scenario.io import staged_folder
 
 MODEL_HELP = "model name (see `detente models`)"
 
@@ -137,10 +135,7 @@ def write_report(res: Any, out: Path) -> None:
     """sensitivity.json, sensitivity-<issue>.png and a self-contained sensitivity.html, atomically."""
     from detente.uncertainty.sensitivity import plot_sensitivity
 
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with staged_folder(Path(out)) as tmp:
         (tmp / "sensitivity.json").write_text(json.dumps(res.to_dict(), indent=2) + "\n", encoding="utf-8")
         parts = []
         for issue in res.issue_ids:
@@ -175,27 +170,10 @@ def write_report(res: Any, out: Path) -> None:
             + (f"<ul>{notes}</ul>" if notes else "") + "".join(parts) + "</body></html>\n"
         )
         (tmp / "sensitivity.html").write_text(page, encoding="utf-8")
-        _replace_dir(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def _cols(res: Any) -> list[str]:
     return ["ST", "ST_conf", "S1", "S1_conf"] if res.method == "sobol" else ["mu_star", "mu_star_conf", "sigma"]
-
-
-def _replace_dir(tmp: Path, out: Path) -> None:
-    """Move the finished folder ``tmp`` to ``out``; an existing ``out`` is replaced only at the end."""
-    if out.exists() and not out.is_dir():
-        raise InputError.one(str(out), "exists and is not a folder")
-    old = None
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
-        os.replace(out, old / "d")
-    os.replace(tmp, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------------------------
