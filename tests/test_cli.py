@@ -130,3 +130,15 @@ def test_variants_apply_per_model(toy, capsys):
     assert json.loads(capsys.readouterr().out)["variant"] == "scholz"
     assert main(["run", emission, "-m", "mean", "--variant", "jmckib"]) == 2
     assert "no selected model has this variant" in capsys.readouterr().err
+
+
+def test_missing_optional_dependency_gives_an_install_hint(toy, capsys, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name in ("sqlalchemy", "SALib") else real(name, *a))
+    assert main(["run", str(toy), "--store", "default"]) == 1
+    assert "pip install 'detente[store]'" in capsys.readouterr().err
+    assert main(["sensitivity", str(toy), "-m", "mean"]) == 2
+    assert "detente[sensitivity]" in capsys.readouterr().err.replace("\n", "")

@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from detente._version import __version__
-from detente.errors import DetenteError, InputError, ModelError
+from detente.errors import DetenteError, InputError, ModelError, require
 
 app = typer.Typer(
     name="detente",
@@ -134,6 +134,7 @@ def run(
     variants = parse_variants(variant, model)
     results = [run_model(s, m, draws=draws, seed=seed, options=opts[m], variant=variants[m]) for m in model]
     if store is not None:
+        require("sqlalchemy", "store")
         from detente.store.db import Store
 
         db = Store(None if store == "default" else store)
@@ -144,6 +145,7 @@ def run(
 
         extra = []
         if sensitivity:
+            require("SALib", "sensitivity")
             from detente.uncertainty.sensitivity import plot_sensitivity
             from detente.uncertainty.sensitivity import sensitivity as run_sensitivity
 
@@ -340,7 +342,9 @@ _mount_optional()
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turning detente's errors into messages and exit codes."""
     try:
-        app(args=argv, standalone_mode=False)
+        rv = app(args=argv, standalone_mode=False)
+        if isinstance(rv, int) and rv:  # typer.Exit(code) inside a command, in non-standalone mode
+            return rv
     except (InputError, ModelError) as e:
         err.print(f"[bold red]error:[/bold red] {escape(str(e))}", highlight=False, soft_wrap=True)
         return 2

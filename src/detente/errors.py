@@ -73,3 +73,23 @@ class InputError(DetenteError):
 
 class ModelError(DetenteError):
     """A model was asked for something it cannot do (unknown model, bad option...)."""
+
+
+class MissingDependency(DetenteError):
+    """An optional part of detente was used without its extra installed."""
+
+
+def require(module: str, extra: str) -> None:
+    """Fail with an install hint (not a traceback) when an optional dependency is missing.
+
+    >>> require("json", "none")
+    >>> try:
+    ...     require("no_such_module_xyz", "web")
+    ... except MissingDependency as e:
+    ...     print(e)
+    this needs the optional dependency 'no_such_module_xyz': pip install 'detente[web]'
+    """
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise MissingDependency(f"this needs the optional dependency {module!r}: pip install 'detente[{extra}]'")

@@ -10,15 +10,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from detente.errors import DetenteError
-from detente.store.db import Store
+from detente.errors import DetenteError, require
+
+if TYPE_CHECKING:
+    from detente.store.db import Store
 
 runs_app = typer.Typer(help="Recorded runs: list, show, diff and export them.", no_args_is_help=True)
 
@@ -35,8 +37,11 @@ def fail(e: Exception) -> None:
     raise typer.Exit(2)
 
 
-def _open(url: str | None) -> Store:
+def _open(url: str | None) -> "Store":
     try:
+        require("sqlalchemy", "store")
+        from detente.store.db import Store
+
         return Store(url)
     except DetenteError as e:
         fail(e)

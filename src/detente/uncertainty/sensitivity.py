@@ -182,6 +182,9 @@ def sensitivity(
     the model's own randomness would swamp the inputs' effects, so each design point is run
     ``replications`` times (default 32) and the indices are those of the mean forecast.
     """
+    from detente.errors import require
+
+    require("SALib", "sensitivity")
     from SALib.analyze import morris as morris_analyze
     from SALib.analyze import sobol as sobol_analyze
     from SALib.sample import morris as morris_sample

@@ -366,6 +366,9 @@ def _context() -> Any:
 def _run_dask(dask: Any, sjson: str, points: np.ndarray, size: int, args: tuple,
               collect: Callable[[list[PointRun]], None]) -> None:
     try:
+        from detente.errors import require
+
+        require("distributed", "dist")
         from distributed import Client, as_completed
     except ImportError:  # pragma: no cover - depends on the installation
         raise InputError.one("--dask", "Dask is not installed: pip install 'detente[dist]'") from None

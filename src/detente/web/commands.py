@@ -22,10 +22,11 @@ def serve(
     reload: bool = typer.Option(False, "--reload", help="Restart when the code changes (development)."),
 ) -> None:
     """Serve the web page: load or edit a scenario, run models, see forecasts and charts."""
-    try:
-        import uvicorn
-    except ImportError:  # pragma: no cover - depends on the installation
-        raise typer.BadParameter("the web page needs the 'web' extra: pip install 'detente[web]'") from None
+    from detente.errors import require
+
+    for module in ("fastapi", "uvicorn"):
+        require(module, "web")
+    import uvicorn
     store_url = store or os.environ.get("DETENTE_STORE") or None
     typer.echo(f"detente: serving on http://{host}:{port}/ (API docs at /docs)"
                + (f", saving runs to {store_url}" if store_url else ""), err=True)
