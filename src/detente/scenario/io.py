@@ -198,8 +198,10 @@ def parse_json(text: str, file: str) -> tuple[Any, dict[Loc, int]]:
 
 def read_native(path: Path, text: str) -> Scenario:
     file = str(path)
-    if path.suffix.lower() == ".json" or text.lstrip().startswith(("{", "[")) and path.suffix.lower() != ".yaml":
-        data, lines = parse_json(text, file) if text.lstrip()[:1] in "{[" else parse_yaml(text, file)
+    # JSON (for its clearer syntax errors) when the text looks like JSON and the file is not named .yaml
+    looks_json = text.lstrip().startswith(("{", "["))
+    if looks_json and path.suffix.lower() not in (".yaml", ".yml"):
+        data, lines = parse_json(text, file)
     else:
         data, lines = parse_yaml(text, file)
     return validate(data, file, lines)

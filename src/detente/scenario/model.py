@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from detente.scenario.uncertain import Uncertain, bounds_of, point
+from detente.scenario.uncertain import Uncertain, bounds_of
 
 
 class _Strict(BaseModel):
@@ -223,9 +223,6 @@ class Scenario(_Strict):
         if problems:
             raise ValueError("\n".join(problems))
         return self
-
-    def point_value(self, v: Any) -> float:
-        return point(v)
 
 
 def _show(v: Any) -> str:
