@@ -1,4 +1,4 @@
-"""Speed of the compiled BDM expected-utility model (``eu``) against the per-pair reference.
+"""Speed of the compiled BDM expected-utility model (``bdm``) against the per-pair reference.
 
 Prints, for one run (1 draw, 1 issue) at 10, 50 and 200 actors, the reference / vectorised time
 ratio, and the wall time (cold = first call in a fresh process, including Numba's JIT or its
@@ -78,7 +78,7 @@ def main() -> None:
     for variant in ("scholz", "jmckib"):
         for _ in range(2):
             t0 = time.perf_counter()
-            res = run(scen, "eu", draws=draws, seed=1, variant=variant)
+            res = run(scen, "bdm", draws=draws, seed=1, variant=variant)
             wall = time.perf_counter() - t0
             q = res.quantiles((0.1, 0.5, 0.9))["i0"]
             print(f"{draws} draws x 20 actors x 5 issues x 10 rounds, {variant} {label}: {wall:.2f} s wall "

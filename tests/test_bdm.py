@@ -1,4 +1,4 @@
-"""The BDM expected-utility model (``eu``): jmckib test vector, Scholz's published table, every
+"""The BDM expected-utility model (``bdm``): jmckib test vector, Scholz's published table, every
 bdm-data example, DEU III against the computed baselines, and the per-pair oracle."""
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def test_jmckib_trajectory_10_rounds(vector: dict) -> None:
     rows = list(csv.DictReader(peer_file("bdm-data/scholz-emission/jmckib_variant_trajectory.csv").open()))
     actors = vector["actors"]
     scen = load(peer_file("bdm-data/scholz-emission/emission_input.csv"))
-    res = run(scen, "eu", variant="jmckib")
+    res = run(scen, "bdm", variant="jmckib")
     t = res.trajectory
     assert t.positions.shape == (1, 11, 1, 10) and list(res.actor_ids) == actors
     np.testing.assert_allclose(t.series["median"][0, :, 0], [float(r["condorcet_median"]) for r in rows], atol=1e-9)
@@ -104,7 +104,7 @@ def test_scholz_variant_vs_published_table() -> None:
     med_pub = {int(r["round"]): float(r["value"]) for r in pub if r["quantity"] == "median_voter_position"}
     mean_pub = {int(r["round"]): float(r["value"]) for r in pub if r["quantity"] == "mean_voter_position"}
     scen = load(peer_file("bdm-data/scholz-emission/emission_input.csv"))
-    t = run(scen, "eu").trajectory  # default variant = scholz
+    t = run(scen, "bdm").trajectory  # default variant = scholz
     med = t.series["median"][0, :, 0]
     mean = t.series["mean"][0, :, 0]
     np.testing.assert_allclose(med[1:9], 7.0, atol=1e-12)
@@ -115,7 +115,7 @@ def test_scholz_variant_vs_published_table() -> None:
     agree_mean = [k for k in range(1, 9) if abs(mean[k] - mean_pub[k]) <= 0.1]
     assert agree_mean == [1]  # round 1: 7.317 vs 7.4
     # the jmckib variant, by contrast, agrees with the truncated table in 7 of 8 rounds (round 2 differs)
-    tj = run(scen, "eu", variant="jmckib").trajectory.series["median"][0, :, 0]
+    tj = run(scen, "bdm", variant="jmckib").trajectory.series["median"][0, :, 0]
     trunc = [int(tj[k] * 10) / 10 for k in range(1, 9)]
     assert [k for k in range(1, 9) if abs(trunc[k - 1] - med_pub[k]) > 1e-9] == [2]
 
@@ -127,7 +127,7 @@ def test_scholz_variant_vs_published_table() -> None:
 @pytest.mark.parametrize("variant", ["scholz", "jmckib"])
 def test_runs_on_every_example(rel: str, variant: str) -> None:
     scen = load(peer_file(f"bdm-data/{rel}"))
-    res = run(scen, "eu", variant=variant)
+    res = run(scen, "bdm", variant=variant)
     t = res.trajectory
     lo, hi = scen.issues[0].scale.min, scen.issues[0].scale.max
     assert np.isfinite(t.positions).all() and np.isfinite(t.forecast).all()
@@ -142,7 +142,7 @@ def test_runs_on_every_example(rel: str, variant: str) -> None:
 
 
 def test_variants_registered_and_listed() -> None:
-    spec = registry.get("eu")
+    spec = registry.get("bdm")
     assert spec.has_rounds and set(spec.variants) == {"scholz", "jmckib"}
     assert spec.make_options() == EUOptions()
     for name, field in EUOptions.model_fields.items():
@@ -151,9 +151,9 @@ def test_variants_registered_and_listed() -> None:
 
 def test_convergence_rule_is_recorded() -> None:
     scen = load(peer_file("bdm-data/scholz-emission/emission_input.csv"))
-    t = run(scen, "eu", options={"stopping": "converged", "rounds": 20}).trajectory
+    t = run(scen, "bdm", options={"stopping": "converged", "rounds": 20}).trajectory
     assert t.stopped_by.tolist() == ["converged"] and t.rounds.tolist() == [2]
-    t = run(scen, "eu", variant="jmckib", options={"stopping": "converged", "tolerance": 1e-9, "patience": 3,
+    t = run(scen, "bdm", variant="jmckib", options={"stopping": "converged", "tolerance": 1e-9, "patience": 3,
                                                     "rounds": 10}).trajectory
     assert t.stopped_by.tolist() == ["max_rounds"] and t.rounds.tolist() == [10]
 
@@ -169,9 +169,9 @@ def _uncertain_emission() -> "object":
 
 def test_draws_reproducible_and_chunking_invariant() -> None:
     scen = _uncertain_emission()
-    a = run(scen, "eu", draws=64, seed=1, variant="jmckib")
-    b = run(scen, "eu", draws=64, seed=1, variant="jmckib")
-    c = run(scen, "eu", draws=64, seed=1, variant="jmckib", options={"chunk_elements": 1000})  # 1 draw a chunk
+    a = run(scen, "bdm", draws=64, seed=1, variant="jmckib")
+    b = run(scen, "bdm", draws=64, seed=1, variant="jmckib")
+    c = run(scen, "bdm", draws=64, seed=1, variant="jmckib", options={"chunk_elements": 1000})  # 1 draw a chunk
     for other in (b, c):
         assert np.array_equal(a.trajectory.positions, other.trajectory.positions)
         assert np.array_equal(a.trajectory.forecast, other.trajectory.forecast)

@@ -110,23 +110,23 @@ def test_console_script_exit_code_for_bad_input(tmp_path):
 
 def test_backtest_bdm_jmckib_reproduces_the_reference_column(capsys):
     deu = str(peer_file("deu-data/deu3_blksv.tsv"))
-    args = ["backtest", "--deu", deu, "-m", "eu", "-m", "mean", "--variant", "eu=jmckib",
+    args = ["backtest", "--deu", deu, "-m", "bdm", "-m", "mean", "--variant", "bdm=jmckib",
             "--position-only", "zero", "--format", "json"]
     assert main(args) == 0
     eu, mean = json.loads(capsys.readouterr().out)
     assert (eu["n_issues"], round(eu["mae"], 2)) == (351, 29.03)
     assert round(100 * eu["exact_hits"] / 351, 1) == 23.4
     assert round(mean["mae"], 2) == 23.64  # zero-salience actors do not move the weighted mean
-    assert main(["backtest", "--deu", deu, "-m", "eu", "--variant", "eu=bogus"]) == 2
+    assert main(["backtest", "--deu", deu, "-m", "bdm", "--variant", "bdm=bogus"]) == 2
 
 
 def test_variants_apply_per_model(toy, capsys):
     emission = str(EXAMPLES / "eu-emission-standards.yaml")
-    assert main(["run", emission, "-m", "mean", "-m", "eu", "--variant", "jmckib", "-f", "json"]) == 0
+    assert main(["run", emission, "-m", "mean", "-m", "bdm", "--variant", "jmckib", "-f", "json"]) == 0
     mean, eu = json.loads(capsys.readouterr().out)
     assert mean["variant"] is None and eu["variant"] == "jmckib"
     assert eu["forecast"]["emission_standards"] == pytest.approx(7.0)  # jmckib round-10 median
-    assert main(["run", emission, "-m", "eu", "--variant", "eu=scholz", "-f", "json"]) == 0
+    assert main(["run", emission, "-m", "bdm", "--variant", "bdm=scholz", "-f", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["variant"] == "scholz"
     assert main(["run", emission, "-m", "mean", "--variant", "jmckib"]) == 2
     assert "no selected model has this variant" in capsys.readouterr().err

@@ -110,7 +110,7 @@ def _load(path: Path, fmt: str | None = None):
 def run(
     scenario: Path = typer.Argument(..., help="Scenario file (YAML/JSON, KTAB CSV/XML, BDM table, Decide)."),
     model: list[str] = typer.Option(["mean"], "--model", "-m", help="Model(s) to run; repeat for several."),
-    variant: list[str] = typer.Option([], "--variant", help="Named option preset: MODEL=VARIANT (e.g. eu=jmckib), "
+    variant: list[str] = typer.Option([], "--variant", help="Named option preset: MODEL=VARIANT (e.g. bdm=jmckib), "
                                       "or VARIANT for every selected model that has it."),
     option: list[str] = typer.Option([], "--option", "-o", help="Model option MODEL.KEY=VALUE or KEY=VALUE."),
     draws: int = typer.Option(1, "--draws", "-n", min=1, max=1_000_000, help="Monte Carlo draws of uncertain inputs."),
@@ -278,7 +278,7 @@ def backtest(
     deu: Path = typer.Option(..., "--deu", help="DEU III issue table (deu3_blksv.tsv)."),
     model: list[str] = typer.Option([], "--model", "-m", help="Model(s); default: all registered."),
     option: list[str] = typer.Option([], "--option", "-o", help="Model option MODEL.KEY=VALUE or KEY=VALUE."),
-    variant: list[str] = typer.Option([], "--variant", help="Named option preset, MODEL=VARIANT (e.g. eu=jmckib)."),
+    variant: list[str] = typer.Option([], "--variant", help="Named option preset, MODEL=VARIANT (e.g. bdm=jmckib)."),
     capabilities: str = typer.Option("equal", "--capabilities", help="equal, or blksv (GDP-like weights of row 2)."),
     position_only: str = typer.Option("skip", "--position-only", help="Actors with a position but no salience: "
                                       "skip (default) or zero (salience 0, as the reference BDM column)."),

@@ -44,6 +44,7 @@ def run(
     bit for bit.
     """
     spec = registry.get(model)
+    model = spec.name  # an old alias (``eu``) is recorded under the model's name
     merged = dict(scenario.model_options.get(model, {}))
     merged.update(options or {})
     opts = spec.make_options(merged, variant=variant)

@@ -104,6 +104,7 @@ class Registry:
 
     def __init__(self) -> None:
         self._specs: dict[str, ModelSpec] = {}
+        self._aliases: dict[str, str] = {"eu": "bdm"}  # old name -> name (``eu`` read as the European Union)
 
     def register(self, spec: ModelSpec) -> ModelSpec:
         if spec.name in self._specs:
@@ -113,7 +114,7 @@ class Registry:
 
     def get(self, name: str) -> ModelSpec:
         try:
-            return self._specs[name]
+            return self._specs[self._aliases.get(name, name)]
         except KeyError:
             raise ModelError(f"unknown model {name!r}; available: {', '.join(self.names())}") from None
 

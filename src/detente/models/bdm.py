@@ -273,7 +273,7 @@ def eu_model(arr: ScenarioArrays, options: EUOptions, rng: np.random.Generator |
 
 
 registry.register(ModelSpec(
-    name="eu",
+    name="bdm",
     summary="Bueno de Mesquita's expected-utility model (Scholz 2011 reconstruction; variants scholz, jmckib)",
     options=EUOptions,
     run=eu_model,
