@@ -7,17 +7,21 @@ ends with a message naming the file, line/field and value, and exit code 2.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Annotated, Any, Literal, Optional
 
 import typer
-import yaml
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from detente._version import __version__
+from detente.cli_common import (  # noqa: F401  (parse_options/parse_variants: re-exported for other commands)
+    DEFAULT_SEED, Draws, InputFormat, ModelOptions, Models, Seed, TableOrJson, Variants, format_option,
+    model_option, out_option, parse_options, parse_variants, print_warnings, scenario_argument, use_plain_help_types,
+)
 from detente.errors import DetenteError, InputError, ModelError, require
 
 app = typer.Typer(
@@ -30,6 +34,7 @@ app = typer.Typer(
 # Tables are wide; when stdout is not a terminal (a pipe, a file, CI) use 140 columns, not 80.
 out = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 140)
 err = Console(stderr=True)
+use_plain_help_types()
 
 
 def _version(value: bool) -> None:
@@ -41,6 +46,8 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+    debug: bool = typer.Option(False, "--debug", help="Show the full Python traceback of an internal error "
+                               "(also: environment variable DETENTE_DEBUG=1)."),
 ) -> None:
     """Model multi-actor negotiations and forecast how they end."""
 
@@ -49,57 +56,14 @@ def _root(
 # helpers
 
 
-def parse_options(items: list[str], models: list[str]) -> dict[str, dict[str, Any]]:
-    """``-o MODEL.KEY=VALUE`` or ``-o KEY=VALUE`` (every selected model with that option)."""
-    from detente.models import registry
-
-    result: dict[str, dict[str, Any]] = {m: {} for m in models}
-    for item in items:
-        if "=" not in item:
-            raise InputError.one(None, "expected MODEL.KEY=VALUE or KEY=VALUE", field="--option", value=item)
-        key, raw = item.split("=", 1)
-        value = yaml.safe_load(raw) if raw.strip() else ""
-        if "." in key:
-            model, key = key.split(".", 1)
-            if model not in result:
-                raise InputError.one(None, f"option for model {model!r}, which is not selected with --model",
-                                     field="--option", value=item)
-            result[model][key] = value
-        else:
-            targets = [m for m in models if key in registry.get(m).options.model_fields]
-            if not targets:
-                raise InputError.one(None, f"no selected model has an option {key!r}", field="--option", value=item)
-            for m in targets:
-                result[m][key] = value
-    return result
-
-
-def parse_variants(items: list[str], models: list[str]) -> dict[str, str | None]:
-    """``--variant MODEL=VARIANT``, or a bare ``VARIANT`` for every selected model that has it."""
-    from detente.models import registry
-
-    result: dict[str, str | None] = {m: None for m in models}
-    for item in items:
-        if "=" in item:
-            m, _, v = item.partition("=")
-            if m not in result or not v:
-                raise InputError.one(None, "expected MODEL=VARIANT for a selected model", field="--variant", value=item)
-            targets = [m]
-        else:
-            v = item
-            targets = [m for m in models if v in registry.get(m).variants]
-            if not targets:
-                raise InputError.one(None, "no selected model has this variant", field="--variant", value=item)
-        for m in targets:
-            registry.get(m).make_options({}, variant=v)  # unknown variant: a clear error now
-            result[m] = v
-    return result
-
-
 def _load(path: Path, fmt: str | None = None):
+    """Read and validate a scenario; print its warnings (e.g. numbers without evidence) on stderr."""
     from detente.scenario.io import load
+    from detente.scenario.model import scenario_warnings
 
-    return load(path, fmt)
+    s = load(path, fmt)
+    print_warnings(scenario_warnings(s))
+    return s
 
 
 # ---------------------------------------------------------------------------------------------
@@ -108,31 +72,33 @@ def _load(path: Path, fmt: str | None = None):
 
 @app.command()
 def run(
-    scenario: Path = typer.Argument(..., help="Scenario file (YAML/JSON, KTAB CSV/XML, BDM table, Decide)."),
-    model: list[str] = typer.Option(["mean"], "--model", "-m", help="Model(s) to run; repeat for several."),
-    variant: list[str] = typer.Option([], "--variant", help="Named option preset: MODEL=VARIANT (e.g. bdm=jmckib), "
-                                      "or VARIANT for every selected model that has it."),
-    option: list[str] = typer.Option([], "--option", "-o", help="Model option MODEL.KEY=VALUE or KEY=VALUE."),
-    draws: int = typer.Option(1, "--draws", "-n", min=1, max=1_000_000, help="Monte Carlo draws of uncertain inputs."),
-    seed: int = typer.Option(20261125, "--seed", "-s", help="Random seed (same seed, same result)."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
-    out_dir: Optional[Path] = typer.Option(None, "--out", help="Write result.json, positions.csv, PNGs, report.html."),
-    input_format: Optional[str] = typer.Option(None, "--input-format", help="Force the input format."),
+    scenario: Annotated[Path, scenario_argument()],
+    model: Models = ["mean"],
+    variant: Variants = [],
+    option: ModelOptions = [],
+    draws: Draws = 1,
+    seed: Seed = DEFAULT_SEED,
+    fmt: TableOrJson = "table",
+    out_dir: Annotated[Optional[Path], out_option("Write result.json, positions.csv, PNGs and report.html "
+                                                  "to this folder.")] = None,
+    input_format: InputFormat = None,
     sensitivity: bool = typer.Option(False, "--sensitivity", help="With --out: add ranked Sobol/Morris charts "
                                      "of which uncertain estimate moves each issue's forecast most (first model)."),
     store: Optional[str] = typer.Option(
-        None, "--store", help="Record the runs in this run store: a SQLAlchemy URL, or 'default' (a SQLite file "
-        "under the user's data directory)."),
+        None, "--store", metavar="URL", help="Record the runs in this run store: a SQLAlchemy URL, or 'default' "
+        "(a SQLite file under the user's data directory)."),
 ) -> None:
     """Run one or more models on a scenario and print the forecast per issue."""
+    from detente.progress import progress_bar, scaled
     from detente.runner import run as run_model
 
-    if fmt not in ("table", "json"):
-        raise InputError.one(None, "must be 'table' or 'json'", field="--format", value=fmt)
     s = _load(scenario, input_format)
     opts = parse_options(option, model)
     variants = parse_variants(variant, model)
-    results = [run_model(s, m, draws=draws, seed=seed, options=opts[m], variant=variants[m]) for m in model]
+    with progress_bar("running", enabled=fmt != "json", unit="draws") as report:
+        total = draws * len(model)
+        results = [run_model(s, m, draws=draws, seed=seed, options=opts[m], variant=variants[m],
+                             progress=scaled(report, k * draws, total)) for k, m in enumerate(model)]
     if store is not None:
         require("sqlalchemy", "store")
         from detente.store.db import Store
@@ -149,7 +115,9 @@ def run(
             from detente.uncertainty.sensitivity import plot_sensitivity
             from detente.uncertainty.sensitivity import sensitivity as run_sensitivity
 
-            sens = run_sensitivity(s, model[0], seed=seed, options=opts[model[0]], variant=variants[model[0]])
+            with progress_bar("sensitivity", enabled=fmt != "json", unit="points") as report:
+                sens = run_sensitivity(s, model[0], seed=seed, options=opts[model[0]], variant=variants[model[0]],
+                                       progress=report)
             extra = [(f"sensitivity-{i}", f"Which estimates matter most: {s.issue(i).label} ({sens.method}, "
                       f"{model[0]})", plot_sensitivity(sens, i)) for i in s.issue_ids]
         written = write_outputs(out_dir, s, results, extra_figures=extra)
@@ -167,27 +135,34 @@ def run(
 
 @app.command()
 def compare(
-    scenarios: list[Path] = typer.Argument(..., help="Two or more scenario files with the same issues (views)."),
-    model: list[str] = typer.Option(["mean"], "--model", "-m", help="Model(s) to run on every view."),
-    variant: list[str] = typer.Option([], "--variant", help="Named option preset: MODEL=VARIANT or VARIANT."),
-    option: list[str] = typer.Option([], "--option", "-o", help="Model option MODEL.KEY=VALUE or KEY=VALUE."),
-    draws: int = typer.Option(1, "--draws", "-n", min=1, max=1_000_000, help="Monte Carlo draws of uncertain inputs."),
-    seed: int = typer.Option(20261125, "--seed", "-s", help="Random seed (the same for every view)."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
-    out_dir: Optional[Path] = typer.Option(None, "--out", help="Write compare.json, PNGs and compare.html."),
+    scenarios: list[Path] = typer.Argument(..., metavar="SCENARIO...", show_default=False,
+                                           help="Two or more scenario files with the same issues (views)."),
+    model: Models = ["mean"],
+    variant: Variants = [],
+    option: ModelOptions = [],
+    draws: Draws = 1,
+    seed: Annotated[int, typer.Option("--seed", "-s", metavar="SEED",
+                                      help="Random seed (the same for every view).")] = DEFAULT_SEED,
+    fmt: TableOrJson = "table",
+    out_dir: Annotated[Optional[Path], out_option("Write compare.json, PNGs and compare.html to this "
+                                                  "folder.")] = None,
 ) -> None:
     """Run the same models on several views of one negotiation and show how the forecast differs."""
+    from detente.progress import progress_bar, scaled
     from detente.report.compare import check_comparable, comparison_rows, comparison_tables, write_comparison
     from detente.runner import run as run_model
 
     if len(scenarios) < 2:
-        raise InputError.one(None, "give at least two scenario files to compare", field="SCENARIOS")
+        raise typer.BadParameter("give at least two scenario files to compare", param_hint="'SCENARIO...'")
     views = [_load(p) for p in scenarios]
     check_comparable(views)
     opts = parse_options(option, model)
     variants = parse_variants(variant, model)
-    results = [[run_model(s, m, draws=draws, seed=seed, options=opts[m], variant=variants[m]) for m in model]
-               for s in views]
+    total = len(views) * len(model) * draws
+    with progress_bar("comparing", enabled=fmt != "json", unit="draws") as report:
+        results = [[run_model(s, m, draws=draws, seed=seed, options=opts[m], variant=variants[m],
+                              progress=scaled(report, (v * len(model) + k) * draws, total))
+                    for k, m in enumerate(model)] for v, s in enumerate(views)]
     if out_dir is not None:
         written = write_comparison(out_dir, views, results)
         err.print(f"wrote {len(written)} files to {out_dir}/ (open {out_dir / 'compare.html'})")
@@ -199,21 +174,25 @@ def compare(
 
 
 @app.command()
-def models(fmt: str = typer.Option("table", "--format", "-f", help="table or json.")) -> None:
-    """List the models, their variants and options."""
+def models(fmt: TableOrJson = "table") -> None:
+    """List the models, their variants and every option with its default and meaning."""
     from detente.models import registry
 
     if fmt == "json":
         print(json.dumps([{"name": s.name, "summary": s.summary, "has_rounds": s.has_rounds,
-                           "variants": list(s.variants), "options": s.options.model_json_schema()}
-                          for s in registry.specs()], indent=2))
+                           "variants": list(s.variants), "options": s.options.model_json_schema(),
+                           "option_help": {k: {"default": f.get_default(call_default_factory=True),
+                                               "description": f.description or ""}
+                                           for k, f in s.options.model_fields.items()}}
+                          for s in registry.specs()], indent=2, default=str))
         return
-    t = Table(title="detente models", show_lines=True)
+    t = Table(title="detente models (set an option with -o MODEL.KEY=VALUE)", show_lines=True)
     t.add_column("model", style="bold")
     t.add_column("what it does")
-    t.add_column("variants / options (defaults)")
+    t.add_column("variants / options (default): meaning")
     for s in registry.specs():
-        fields = ", ".join(f"{k}={_default(f)}" for k, f in s.options.model_fields.items())
+        fields = "\n".join(f"[bold]{k}[/bold] ({escape(_default(f))}): {escape(_one_line(f.description))}"
+                           for k, f in s.options.model_fields.items())
         variants = f"variants: {', '.join(s.variants)}\n" if s.variants else ""
         t.add_row(s.name, s.summary, variants + fields)
     out.print(t)
@@ -224,12 +203,21 @@ def _default(f: Any) -> str:
     return repr(v) if not isinstance(v, str) else v
 
 
+def _one_line(text: str | None) -> str:
+    """The first sentence of a field description, on one line."""
+    if not text:
+        return ""
+    text = " ".join(text.split())
+    first = text.split(". ")[0]
+    return first if first.endswith(".") else first + "."
+
+
 @app.command()
 def validate(
-    path: Path = typer.Argument(..., help="Scenario file to check."),
-    input_format: Optional[str] = typer.Option(None, "--input-format", help="Force the input format."),
+    path: Annotated[Path, scenario_argument("Scenario file to check.")],
+    input_format: InputFormat = None,
 ) -> None:
-    """Check a scenario file; print what it holds or every problem found (exit code 2)."""
+    """Check a scenario file; print what it holds, or every problem found (exit code 2)."""
     s = _load(path, input_format)
     n_unc = _count_uncertain(s)
     out.print(f"[green]ok[/green] {path}: {s.meta.get('format', '?')} scenario {s.name!r}: "
@@ -245,10 +233,12 @@ def _count_uncertain(s) -> int:
 
 @app.command()
 def convert(
-    src: Path = typer.Argument(..., help="Input file (any readable format)."),
-    dst: Path = typer.Argument(..., help="Output file; the format follows the suffix (.yaml, .json, .csv = KTAB)."),
-    input_format: Optional[str] = typer.Option(None, "--input-format", help="Force the input format."),
-    to: Optional[str] = typer.Option(None, "--to", help="Output format (yaml, json, ktab-csv)."),
+    src: Annotated[Path, scenario_argument("Input file (any readable format).")],
+    dst: Path = typer.Argument(..., metavar="OUTPUT", show_default=False,
+                               help="Output file; the format follows the suffix (.yaml, .json, .csv = KTAB)."),
+    input_format: InputFormat = None,
+    to: Optional[Literal["yaml", "json", "ktab-csv"]] = typer.Option(
+        None, "--to", help="Output format (default: from the output file's suffix)."),
 ) -> None:
     """Convert a scenario between formats (validated on the way; written atomically)."""
     from detente.scenario.io import save
@@ -261,7 +251,7 @@ def convert(
 
 
 @app.command()
-def schema(out_file: Optional[Path] = typer.Option(None, "--out", help="Write to this file.")) -> None:
+def schema(out_file: Optional[Path] = typer.Option(None, "--out", metavar="FILE", help="Write to this file.")) -> None:
     """Print the JSON Schema of the native scenario format."""
     from detente.scenario.io import atomic_write_text
     from detente.scenario.model import Scenario
@@ -275,31 +265,29 @@ def schema(out_file: Optional[Path] = typer.Option(None, "--out", help="Write to
 
 @app.command()
 def backtest(
-    deu: Path = typer.Option(..., "--deu", help="DEU III issue table (deu3_blksv.tsv)."),
-    model: list[str] = typer.Option([], "--model", "-m", help="Model(s); default: all registered."),
-    option: list[str] = typer.Option([], "--option", "-o", help="Model option MODEL.KEY=VALUE or KEY=VALUE."),
-    variant: list[str] = typer.Option([], "--variant", help="Named option preset, MODEL=VARIANT (e.g. bdm=jmckib)."),
-    capabilities: str = typer.Option("equal", "--capabilities", help="equal, or blksv (GDP-like weights of row 2)."),
-    position_only: str = typer.Option("skip", "--position-only", help="Actors with a position but no salience: "
-                                      "skip (default) or zero (salience 0, as the reference BDM column)."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
+    deu: Path = typer.Option(..., "--deu", metavar="FILE", help="DEU III issue table (deu3_blksv.tsv)."),
+    model: Annotated[list[str], model_option("Model to score; repeat for several (default: every model).")] = [],
+    option: ModelOptions = [],
+    variant: Variants = [],
+    capabilities: Literal["equal", "blksv"] = typer.Option(
+        "equal", "--capabilities", help="equal, or blksv (GDP-like weights of row 2)."),
+    position_only: Literal["skip", "zero"] = typer.Option(
+        "skip", "--position-only", help="Actors with a position but no salience: skip (default) or zero "
+        "(salience 0, as the reference BDM column)."),
+    fmt: TableOrJson = "table",
     per_issue: bool = typer.Option(False, "--per-issue", help="With json: every issue's forecast."),
 ) -> None:
     """Score models against the real outcomes of EU legislative decisions (DEU III)."""
     from detente.backtest.deu import backtest as run_backtest
     from detente.models import registry
+    from detente.progress import progress_bar
 
-    if capabilities not in ("equal", "blksv"):
-        raise InputError.one(None, "must be 'equal' or 'blksv'", field="--capabilities", value=capabilities)
     names = model or registry.names()
-    for m in names:
-        registry.get(m)
-    if position_only not in ("skip", "zero"):
-        raise InputError.one(None, "must be 'skip' or 'zero'", field="--position-only", value=position_only)
     variants = {m: v for m, v in parse_variants(variant, names).items() if v is not None}
-    scores = run_backtest(deu, names, capabilities=capabilities,  # type: ignore[arg-type]
-                          options=parse_options(option, names), variants=variants,
-                          position_only=position_only)  # type: ignore[arg-type]
+    with progress_bar("backtest", enabled=fmt != "json", unit="runs") as report:
+        scores = run_backtest(deu, names, capabilities=capabilities,
+                              options=parse_options(option, names), variants=variants,
+                              position_only=position_only, progress=report)
     if fmt == "json":
         data = [s.to_dict(per_issue) for s in scores]
         print(json.dumps(data[0] if len(data) == 1 else data, indent=2))
@@ -339,10 +327,27 @@ def _mount_optional() -> None:
 _mount_optional()
 
 
+REPORT_HINT = ("this is a bug in detente, not in your input: please report it with the command you ran "
+               "and this message; run again with --debug (or DETENTE_DEBUG=1) to see the full traceback")
+
+
+def _debug_wanted(argv: list[str]) -> bool:
+    return "--debug" in argv or os.environ.get("DETENTE_DEBUG", "").strip().lower() not in ("", "0", "false", "no")
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the app, turning detente's errors into messages and exit codes."""
+    """Entry point: run the app, turning errors into one-line messages and exit codes.
+
+    Exit codes: 0 ok; 2 a usage error or bad input (a message, never a traceback); 1 any other
+    failure (a missing optional dependency, a file that cannot be written, or a bug: one line
+    saying so, the traceback only with ``--debug`` or ``DETENTE_DEBUG=1``); 130 interrupted.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = _debug_wanted(args)
+    if "--debug" in args:  # a global flag: accepted anywhere on the line
+        args = [a for a in args if a != "--debug"]
     try:
-        rv = app(args=argv, standalone_mode=False)
+        rv = app(args=args, prog_name="detente", standalone_mode=False)
         if isinstance(rv, int) and rv:  # typer.Exit(code) inside a command, in non-standalone mode
             return rv
     except (InputError, ModelError) as e:
@@ -353,16 +358,35 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except typer.Exit as e:
         return e.exit_code
-    except typer.Abort:
-        err.print("aborted")
+    except (typer.Abort, KeyboardInterrupt):
+        err.print("interrupted")
         return 130
-    except Exception as e:  # click's usage errors
-        import click
-
-        if isinstance(e, click.exceptions.ClickException):
-            e.show()
-            return e.exit_code
-        raise
+    except typer.TyperException as e:  # Click's usage errors: unknown option/command, bad or missing value
+        if debug:
+            raise
+        if hasattr(e, "message"):
+            e.message = str(e.message).replace("Value error, ", "")  # pydantic's prefix, from Typer's coercion
+        e.show()  # type: ignore[attr-defined]
+        return int(getattr(e, "exit_code", 2))
+    except BrokenPipeError:  # e.g. `detente models | head`
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (no second error at exit)
+        except OSError:
+            pass
+        return 0
+    except OSError as e:  # the machine's problem, not a bug: a folder that cannot be written...
+        if debug:
+            raise
+        where = f": {e.filename}" if getattr(e, "filename", None) else ""
+        err.print(f"[bold red]error:[/bold red] {escape(e.strerror or str(e))}{escape(where)}",
+                  highlight=False, soft_wrap=True)
+        return 1
+    except Exception as e:
+        if debug:
+            raise
+        err.print(f"[bold red]internal error:[/bold red] {escape(type(e).__name__)}: {escape(str(e))}\n"
+                  f"{REPORT_HINT}", highlight=False, soft_wrap=True)
+        return 1
     return 0
 
 

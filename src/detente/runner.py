@@ -8,18 +8,34 @@
 >>> r = run(s, "mean", draws=1000, seed=1)
 >>> round(r.forecast["x"], 1), r.draws, r.seed
 (39.8, 1000, 1)
+
+Several models at once give a list of results, in order:
+
+>>> [x.model for x in run(s, ["mean", "median"])]
+['mean', 'median']
+
+A scenario changed in Python after loading is validated again before it runs:
+
+>>> s.stances[0].position = 999
+>>> try:
+...     run(s, "mean")
+... except Exception as e:
+...     print(type(e).__name__, str(e).splitlines()[0])
+InputError <input>: stances[0].position: off the scale [0, 100] of issue 'x' (got 999)
 """
 
 from __future__ import annotations
 
+import inspect
 import time
-from typing import Any
+from typing import Any, Callable, Sequence, overload
 
 import numpy as np
 
 from detente._version import __version__
 from detente.models import registry
 from detente.models.base import Trajectory
+from detente.errors import InputError, ModelError
 from detente.result import Result
 from detente.scenario.arrays import ScenarioArrays, scenario_hash
 from detente.scenario.model import Scenario
@@ -27,32 +43,74 @@ from detente.scenario.model import Scenario
 DEFAULT_SEED = 20261125
 
 
+ProgressFn = Callable[[int, int], None]
+
+
+@overload
+def run(scenario: Scenario, model: str, *, draws: int = ..., seed: int = ..., options: dict[str, Any] | None = ...,
+        variant: str | None = ..., progress: ProgressFn | None = ...) -> Result: ...
+
+
+@overload
+def run(scenario: Scenario, model: Sequence[str], *, draws: int = ..., seed: int = ...,
+        options: dict[str, Any] | None = ..., variant: str | None = ...,
+        progress: ProgressFn | None = ...) -> list[Result]: ...
+
+
 def run(
     scenario: Scenario,
-    model: str,
+    model: str | Sequence[str],
     *,
     draws: int = 1,
     seed: int = DEFAULT_SEED,
     options: dict[str, Any] | None = None,
     variant: str | None = None,
-) -> Result:
+    progress: ProgressFn | None = None,
+) -> Result | list[Result]:
     """Run ``model`` on ``scenario`` with ``draws`` Monte Carlo draws of the uncertain inputs.
 
     Options come from, in increasing priority: the model's defaults, a named ``variant``, the
     scenario's ``model_options[model]``, and ``options``. The input draws and the model's own
     randomness use separate streams spawned from ``seed``, so the same seed gives the same result
     bit for bit.
+
+    ``model`` may be a list of model names: the result is then a list of results, one per model,
+    each run with the same seed (``options`` and ``variant`` apply to every model that has them;
+    per-model settings: call once per model).
+
+    The scenario is validated again first (about a millisecond), so that one changed in Python
+    after loading cannot reach a model with, say, a position off its issue's scale.
+
+    ``progress(done_draws, draws)`` is called before and after the model runs (and passed on to
+    models whose run function takes a ``progress`` keyword).
     """
+    if not isinstance(model, str):
+        names = list(model)
+        if not names:
+            raise ModelError("give at least one model name")
+        return [run(scenario, m, draws=draws, seed=seed, options=options, variant=variant,
+                    progress=_part(progress, k * draws, len(names) * draws)) for k, m in enumerate(names)]
     spec = registry.get(model)
     model = spec.name  # an old alias (``eu``) is recorded under the model's name
+    if not isinstance(draws, (int, np.integer)) or isinstance(draws, bool) or not 1 <= draws <= 10_000_000:
+        raise InputError.one(None, "the number of draws must be a whole number from 1 to 10,000,000",
+                             field="draws", value=draws)
+    scenario = revalidate(scenario)
     merged = dict(scenario.model_options.get(model, {}))
     merged.update(options or {})
     opts = spec.make_options(merged, variant=variant)
     input_seq, model_seq = np.random.SeedSequence(seed).spawn(2)
     t0 = time.perf_counter()
+    if progress is not None:
+        progress(0, int(draws))
     arrays = ScenarioArrays.from_scenario(scenario, draws=draws, rng=np.random.default_rng(input_seq))
-    traj = spec.run(arrays, opts, np.random.default_rng(model_seq))
+    if progress is not None and _takes_progress(spec.run):
+        traj = spec.run(arrays, opts, np.random.default_rng(model_seq), progress=progress)  # type: ignore[call-arg]
+    else:
+        traj = spec.run(arrays, opts, np.random.default_rng(model_seq))
     elapsed = time.perf_counter() - t0
+    if progress is not None:
+        progress(int(draws), int(draws))
     _check(traj, arrays, model)
     return Result(
         model=model,
@@ -68,6 +126,35 @@ def run(
         trajectory=traj,
         elapsed_s=elapsed,
     )
+
+
+def revalidate(scenario: Scenario) -> Scenario:
+    """The scenario validated again (a fresh copy): catches changes made in Python after loading."""
+    from pydantic import ValidationError
+
+    from detente.scenario.io import _problems
+
+    if not isinstance(scenario, Scenario):
+        raise InputError.one(None, f"expected a Scenario (from detente.scenario.io.load), got "
+                                   f"{type(scenario).__name__}")
+    data = scenario.model_dump()
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(scenario.meta.get("file"), _problems(exc, {}, data)) from None
+
+
+def _part(progress: ProgressFn | None, offset: int, total: int) -> ProgressFn | None:
+    if progress is None:
+        return None
+    return lambda done, _n: progress(offset + done, total)
+
+
+def _takes_progress(fn: Callable[..., Any]) -> bool:
+    try:
+        return "progress" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _check(traj: Trajectory, arrays: ScenarioArrays, model: str) -> None:
