@@ -37,7 +37,7 @@ class Result:
         shown = ", ".join(f"{i}={v:.4g}" for i, v in list(self.forecast.items())[:8])
         more = f", ... ({len(self.issue_ids)} issues)" if len(self.issue_ids) > 8 else ""
         name = self.model + (f" ({self.variant})" if self.variant else "")
-        return f"<Result {name} on {self.scenario_name!r}, {self.draws} draw{"s" if self.draws != 1 else ""}, seed {self.seed}: {shown}{more}>"
+        return f"<Result {name} on {self.scenario_name!r}, {self.draws} draw{'s' if self.draws != 1 else ''}, seed {self.seed}: {shown}{more}>"
 
     # -- summaries over draws -------------------------------------------------------------
     @property
