@@ -130,12 +130,12 @@ def test_sensitivity_cli(tmp_path: Path) -> None:
     f = tmp_path / "s.yaml"
     f.write_text(yaml.safe_dump(linear_scenario().model_dump(mode="json")))
     cli = CliRunner()
-    r = cli.invoke(_app(), ["sensitivity", str(f), "--model", "mean", "--n", "64"])
+    r = cli.invoke(_app(), ["sensitivity", str(f), "--model", "mean", "--samples", "64"])
     assert r.exit_code == 0, r.output
     assert "position of Beta on territory" in r.output and "ST (total)" in r.output
     out = tmp_path / "report"
     for _ in range(2):  # a second run replaces the folder
-        r = cli.invoke(_app(), ["sensitivity", str(f), "-m", "mean", "--n", "32", "--method", "morris",
+        r = cli.invoke(_app(), ["sensitivity", str(f), "-m", "mean", "--samples", "32", "--method", "morris",
                                 "--format", "json", "--out", str(out)])
         assert r.exit_code == 0, r.output
     assert sorted(p.name for p in out.iterdir()) == [

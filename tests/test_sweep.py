@@ -194,6 +194,6 @@ def test_cli_bad_option_is_a_clear_error(tmp_path: Path) -> None:
     f = tmp_path / "s.yaml"
     f.write_text(yaml.safe_dump(scenario().model_dump(mode="json")))
     for args in (["sweep", str(f), "-v", "actors[RUS].capability=1:3:2", "-j", "1"],
-                 ["sensitivity", str(f), "--n", "8"]):
+                 ["sensitivity", str(f), "--samples", "8"]):
         r = CliRunner().invoke(app, [*args, "-m", "mean", "--option", "weights=bogus"])
         assert r.exit_code == 2 and "weights" in r.output, r.output

@@ -56,13 +56,14 @@ def _root(
 # helpers
 
 
-def _load(path: Path, fmt: str | None = None):
+def _load(path: Path, fmt: str | None = None, warn: bool = True):
     """Read and validate a scenario; print its warnings (e.g. numbers without evidence) on stderr."""
     from detente.scenario.io import load
     from detente.scenario.model import scenario_warnings
 
     s = load(path, fmt)
-    print_warnings(scenario_warnings(s))
+    if warn:
+        print_warnings([f"{path}: {w}" for w in scenario_warnings(s)])
     return s
 
 
@@ -218,11 +219,15 @@ def validate(
     input_format: InputFormat = None,
 ) -> None:
     """Check a scenario file; print what it holds, or every problem found (exit code 2)."""
-    s = _load(path, input_format)
+    from detente.scenario.model import scenario_warnings
+
+    s = _load(path, input_format, warn=False)
     n_unc = _count_uncertain(s)
     out.print(f"[green]ok[/green] {path}: {s.meta.get('format', '?')} scenario {s.name!r}: "
               f"{len(s.actors)} actors, {len(s.issues)} issues, {len(s.stances)} stances, "
               f"{n_unc} uncertain inputs", soft_wrap=True, highlight=False)
+    out.file.flush()
+    print_warnings([f"{path}: {w}" for w in scenario_warnings(s)])
 
 
 def _count_uncertain(s) -> int:

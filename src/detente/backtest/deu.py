@@ -24,7 +24,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 import numpy as np
 
@@ -72,8 +72,12 @@ def backtest(
     variants: dict[str, str] | None = None,
     position_only: PositionOnly = "skip",
     seed: int = DEFAULT_SEED,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[BacktestScore]:
-    """Score ``models`` (default: every registered model) on the DEU III table at ``path``."""
+    """Score ``models`` (default: every registered model) on the DEU III table at ``path``.
+
+    ``progress(done, total)`` is called after each run: one per dossier for models whose issues
+    interact, one for all issues at once otherwise."""
     issues = backtest_issues(read_deu_issues(path))
     weights = read_blksv_weights(path) if capabilities == "blksv" else None
     outcome = {i.issue_id: float(i.outcome) for i in issues}  # type: ignore[arg-type]
@@ -82,8 +86,20 @@ def backtest(
     for i in issues:
         dossiers.setdefault(i.dossier, []).append(i)
 
+    names = list(models or registry.names())
+    total = sum(len(dossiers) if registry.get(n).multi_issue else 1 for n in names)
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total)
+
+    if progress is not None:
+        progress(0, total)
     scores = []
-    for name in models or registry.names():
+    for name in names:
         spec = registry.get(name)
         opts = (options or {}).get(name, {})
         variant = (variants or {}).get(name)
@@ -94,10 +110,12 @@ def backtest(
                 for key, group in dossiers.items():
                     s = to_scenario(group, key, str(path), capabilities, weights, position_only)
                     forecasts.update(run(s, name, seed=seed, options=opts, variant=variant).forecast)
+                    tick()
             else:
                 if combined is None:
                     combined = to_scenario(issues, "DEU III", str(path), capabilities, weights, position_only)
                 forecasts = run(combined, name, seed=seed, options=opts, variant=variant).forecast
+                tick()
         except (DetenteError, ValueError, KeyError) as e:
             scores.append(BacktestScore(name, 0, np.nan, np.nan, 0, time.perf_counter() - t0, error=str(e)))
             continue

@@ -35,7 +35,7 @@ import yaml
 from pydantic import ValidationError
 
 from detente.errors import InputError, Problem
-from detente.scenario.model import Scenario
+from detente.scenario.model import Scenario, partial_cross_checks
 
 Loc = tuple[Any, ...]
 
@@ -103,7 +103,23 @@ def validate(data: Any, file: str | None, lines: dict[Loc, int] | None = None) -
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise InputError(file, _problems(exc, lines or {}, data)) from None
+        problems = _problems(exc, lines or {}, data)
+        if not any(e["type"] == "value_error" and not e["loc"] for e in exc.errors(include_url=False)):
+            # some fields failed, so the checks across fields (ids, references, scales) did not run:
+            # run them on what did validate, to report every problem of the file in one pass
+            problems += _cross_problems(partial_cross_checks(data), lines or {})
+        raise InputError(file, problems) from None
+
+
+def _cross_problems(lines_of_text: list[str], lines: dict[Loc, int]) -> list[Problem]:
+    out = []
+    for text in lines_of_text:
+        m = _PATH_RE.match(text)
+        if m:
+            out.append(Problem(m.group(2), field=m.group(1), line=_line_for(lines, path_to_loc(m.group(1)))))
+        else:
+            out.append(Problem(text))
+    return out
 
 
 def _lookup(data: Any, loc: Loc) -> Any:
@@ -135,13 +151,7 @@ def _problems(exc: ValidationError, lines: dict[Loc, int], data: Any) -> list[Pr
             msg = msg[len("Value error, "):]
         if err["type"] == "value_error" and not loc:
             # Scenario-level checks come as "path: message" lines
-            for text in msg.split("\n"):
-                m = _PATH_RE.match(text)
-                if m:
-                    sub = path_to_loc(m.group(1))
-                    out.append(Problem(m.group(2), field=m.group(1), line=_line_for(lines, sub)))
-                else:
-                    out.append(Problem(text))
+            out.extend(_cross_problems(msg.split("\n"), lines))
             continue
         if (loc, msg) in seen:
             continue

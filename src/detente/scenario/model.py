@@ -164,65 +164,217 @@ class Scenario(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> "Scenario":
-        problems: list[str] = []
-
-        def dup(kind: str, ids: list[str]) -> None:
-            seen: set[str] = set()
-            for k, v in enumerate(ids):
-                if v in seen:
-                    problems.append(f"{kind}[{k}].id: duplicate id (got {v!r})")
-                seen.add(v)
-
-        dup("actors", self.actor_ids)
-        dup("issues", self.issue_ids)
-        dup("sources", [s.id for s in self.sources])
-        actors = set(self.actor_ids)
-        issues = {i.id: i for i in self.issues}
-
-        for k, a in enumerate(self.actors):
-            lo, _ = bounds_of(a.capability)
-            if lo < 0:
-                problems.append(f"actors[{k}].capability: must not be negative (got {lo:g})")
-        for k, i in enumerate(self.issues):
-            lo, hi = i.scale.min, i.scale.max
-            for name in ("status_quo", "outcome"):
-                v = getattr(i, name)
-                if v is not None and not lo <= v <= hi:
-                    problems.append(f"issues[{k}].{name}: {v:g} is off the scale [{lo:g}, {hi:g}]")
-            for a in i.anchors:
-                if not lo <= a <= hi:
-                    problems.append(f"issues[{k}].anchors: point {a:g} is off the scale [{lo:g}, {hi:g}]")
-
-        pairs: set[tuple[str, str]] = set()
-        for k, s in enumerate(self.stances):
-            where = f"stances[{k}]"
-            if s.actor not in actors:
-                problems.append(f"{where}.actor: unknown actor id (got {s.actor!r})")
-            if s.issue not in issues:
-                problems.append(f"{where}.issue: unknown issue id (got {s.issue!r})")
-                continue
-            if (s.actor, s.issue) in pairs:
-                problems.append(f"{where}: second stance of actor {s.actor!r} on issue {s.issue!r}")
-            pairs.add((s.actor, s.issue))
-            sc = issues[s.issue].scale
-            lo, hi = bounds_of(s.position)
-            if lo < sc.min or hi > sc.max:
-                problems.append(
-                    f"{where}.position: off the scale [{sc.min:g}, {sc.max:g}] of issue {s.issue!r} "
-                    f"(got {_show(s.position)})"
-                )
-            lo, hi = bounds_of(s.salience)
-            if lo < 0 or hi > 1:
-                problems.append(f"{where}.salience: must be between 0 and 1 (got {_show(s.salience)})")
-            if s.capability is not None and bounds_of(s.capability)[0] < 0:
-                problems.append(f"{where}.capability: must not be negative (got {_show(s.capability)})")
-        if self.war is not None:
-            from detente.models.war.inputs import war_problems  # lazy: avoids an import cycle
-
-            problems.extend(war_problems(self.war, self.actor_ids, self.issue_ids))
+        problems = cross_checks(
+            actor_ids=self.actor_ids, actors=list(self.actors), issue_ids=self.issue_ids, issues=list(self.issues),
+            source_ids=[s.id for s in self.sources], stances=list(self.stances),
+            stance_refs=[(s.actor, s.issue) for s in self.stances], war=self.war,
+        )
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+
+# ---------------------------------------------------------------------------------------------
+# checks across fields: ids, references, scales, evidence sources
+
+
+def cross_checks(
+    *,
+    actor_ids: list[Any],
+    actors: list[Actor | None],
+    issue_ids: list[Any],
+    issues: list[Issue | None],
+    source_ids: list[Any],
+    stances: list[Stance | None],
+    stance_refs: list[tuple[Any, Any]],
+    war: Any,
+) -> list[str]:
+    """Problems that involve more than one field, as ``path: message`` lines.
+
+    Runs on a validated scenario (from :meth:`Scenario._consistent`) and also on one whose fields
+    did not all validate (:func:`partial_cross_checks`): then the entries that failed are ``None``
+    and are skipped, and the ids and references come from the raw data, so that a file's problems
+    are all reported in one pass.
+    """
+    problems: list[str] = []
+
+    def dup(kind: str, ids: list[Any]) -> None:
+        seen: set[str] = set()
+        for k, v in enumerate(ids):
+            if not isinstance(v, str):
+                continue
+            if v in seen:
+                problems.append(f"{kind}[{k}].id: duplicate id (got {v!r})")
+            seen.add(v)
+
+    dup("actors", actor_ids)
+    dup("issues", issue_ids)
+    dup("sources", source_ids)
+    known_actors = {a for a in actor_ids if isinstance(a, str)}
+    known_issues = {i for i in issue_ids if isinstance(i, str)}
+    by_id = {i.id: i for i in issues if i is not None}
+    listed = {x for x in source_ids if isinstance(x, str)}
+
+    def evidence(where: str, items: list[Evidence]) -> None:
+        for j, e in enumerate(items):
+            if e.source is not None and e.source not in listed:
+                hint = f"; listed sources: {', '.join(sorted(listed))}" if listed else "; the file lists no sources"
+                problems.append(f"{where}.evidence[{j}].source: names no source in `sources` "
+                                f"(got {e.source!r}){hint}")
+
+    for k, a in enumerate(actors):
+        if a is None:
+            continue
+        lo, _ = bounds_of(a.capability)
+        if lo < 0:
+            problems.append(f"actors[{k}].capability: must not be negative (got {lo:g})")
+        evidence(f"actors[{k}]", a.evidence)
+    for k, i in enumerate(issues):
+        if i is None:
+            continue
+        lo, hi = i.scale.min, i.scale.max
+        for name in ("status_quo", "outcome"):
+            v = getattr(i, name)
+            if v is not None and not lo <= v <= hi:
+                problems.append(f"issues[{k}].{name}: {v:g} is off the scale [{lo:g}, {hi:g}]")
+        for pt in i.anchors:
+            if not lo <= pt <= hi:
+                problems.append(f"issues[{k}].anchors: point {pt:g} is off the scale [{lo:g}, {hi:g}]")
+        evidence(f"issues[{k}]", i.evidence)
+
+    pairs: set[tuple[str, str]] = set()
+    for k, (actor, issue) in enumerate(stance_refs):
+        where = f"stances[{k}]"
+        if isinstance(actor, str) and actor not in known_actors:
+            problems.append(f"{where}.actor: unknown actor id (got {actor!r})")
+        if isinstance(issue, str) and issue not in known_issues:
+            problems.append(f"{where}.issue: unknown issue id (got {issue!r})")
+            continue
+        if isinstance(actor, str) and isinstance(issue, str):
+            if (actor, issue) in pairs:
+                problems.append(f"{where}: second stance of actor {actor!r} on issue {issue!r}")
+            pairs.add((actor, issue))
+        st = stances[k] if k < len(stances) else None
+        if st is None:
+            continue
+        evidence(where, st.evidence)
+        if st.issue not in by_id:  # the issue itself did not validate
+            continue
+        sc = by_id[st.issue].scale
+        lo, hi = bounds_of(st.position)
+        if lo < sc.min or hi > sc.max:
+            problems.append(
+                f"{where}.position: off the scale [{sc.min:g}, {sc.max:g}] of issue {st.issue!r} "
+                f"(got {_show(st.position)})"
+            )
+        lo, hi = bounds_of(st.salience)
+        if lo < 0 or hi > 1:
+            problems.append(f"{where}.salience: must be between 0 and 1 (got {_show(st.salience)})")
+        if st.capability is not None and bounds_of(st.capability)[0] < 0:
+            problems.append(f"{where}.capability: must not be negative (got {_show(st.capability)})")
+    if isinstance(war, dict):
+        from detente.models.war.inputs import war_problems  # lazy: avoids an import cycle
+
+        problems.extend(war_problems(war, [a for a in actor_ids if isinstance(a, str)],
+                                     [i for i in issue_ids if isinstance(i, str)]))
+        problems.extend(_war_evidence_sources(war, listed))
+    return problems
+
+
+def _war_evidence_sources(war: dict[str, Any], listed: set[str]) -> list[str]:
+    """Evidence ``source`` names anywhere in the war block that name no listed source."""
+    out: list[str] = []
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            for key, v in node.items():
+                if key == "evidence" and isinstance(v, list):
+                    for j, e in enumerate(v):
+                        src = e.get("source") if isinstance(e, dict) else None
+                        if isinstance(src, str) and src not in listed:
+                            out.append(f"{path}.evidence[{j}].source: names no source in `sources` (got {src!r})")
+                else:
+                    walk(v, f"{path}.{key}")
+        elif isinstance(node, list):
+            for j, v in enumerate(node):
+                walk(v, f"{path}[{j}]")
+
+    walk(war, "war")
+    return out
+
+
+def partial_cross_checks(data: dict[str, Any]) -> list[str]:
+    """:func:`cross_checks` on raw data whose fields did not all validate: each actor, issue and
+    stance that validates on its own is checked; the others are skipped (their field errors are
+    reported already). Never raises: a problem it cannot judge is left to the next run."""
+    from pydantic import ValidationError
+
+    def parts(key: str, cls: type[BaseModel]) -> tuple[list[Any], list[Any]]:
+        raw = data.get(key)
+        raw = raw if isinstance(raw, list) else []
+        objs: list[Any] = []
+        for item in raw:
+            try:
+                objs.append(cls.model_validate(item))
+            except (ValidationError, TypeError, ValueError):
+                objs.append(None)
+        ids = [item.get("id") if isinstance(item, dict) else None for item in raw]
+        return objs, ids
+
+    actors, actor_ids = parts("actors", Actor)
+    issues, issue_ids = parts("issues", Issue)
+    sources, source_ids = parts("sources", Source)
+    stances, _ = parts("stances", Stance)
+    raw_stances = data.get("stances") if isinstance(data.get("stances"), list) else []
+    refs = [(x.get("actor"), x.get("issue")) if isinstance(x, dict) else (None, None) for x in raw_stances]
+    try:
+        return cross_checks(actor_ids=actor_ids, actors=actors, issue_ids=issue_ids, issues=issues,
+                            source_ids=source_ids, stances=stances, stance_refs=refs, war=data.get("war"))
+    except Exception:  # noqa: BLE001  (the field errors are reported either way)
+        return []
+
+
+# ---------------------------------------------------------------------------------------------
+# warnings: numbers without evidence
+
+
+def unsupported_numbers(s: Scenario) -> list[str]:
+    """Paths of the numbers the analyst wrote down without any evidence (quote or paraphrase).
+
+    An actor's capability is covered by the actor's evidence, a stance's position, salience and
+    capability by the stance's evidence, an issue's status quo and outcome by the issue's.
+    Defaults that were not written down (capability 1, salience 1) are not counted.
+    """
+    out: list[str] = []
+    for k, a in enumerate(s.actors):
+        if "capability" in a.model_fields_set and not a.evidence:
+            out.append(f"actors[{k}].capability ({a.id})")
+    for k, i in enumerate(s.issues):
+        if not i.evidence:
+            out.extend(f"issues[{k}].{n} ({i.id})" for n in ("status_quo", "outcome")
+                       if getattr(i, n) is not None)
+    for k, st in enumerate(s.stances):
+        if not st.evidence:
+            out.extend(f"stances[{k}].{n} ({st.actor} on {st.issue})" for n in ("position", "salience", "capability")
+                       if n in st.model_fields_set and getattr(st, n) is not None)
+    return out
+
+
+def scenario_warnings(s: Scenario, shown: int = 5) -> list[str]:
+    """Warnings (not errors) about a valid scenario, one line each: numbers without evidence.
+
+    >>> s = Scenario.model_validate({"name": "t", "actors": [{"id": "A"}], "issues": [{"id": "x"}],
+    ...     "stances": [{"actor": "A", "issue": "x", "position": 20}]})
+    >>> scenario_warnings(s)
+    ['1 number has no evidence (add `evidence:` with a quote or paraphrase and its source): stances[0].position (A on x)']
+    """
+    bare = unsupported_numbers(s)
+    if not bare:
+        return []
+    listed = ", ".join(bare[:shown]) + (f" and {len(bare) - shown} more" if len(bare) > shown else "")
+    n = len(bare)
+    return [f"{n} number{'s have' if n != 1 else ' has'} no evidence (add `evidence:` with a quote or "
+            f"paraphrase and its source): {listed}"]
 
 
 def _show(v: Any) -> str:

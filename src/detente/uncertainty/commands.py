@@ -15,20 +15,23 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Annotated, Any, Literal, Optional
 
 import typer
-import yaml
-from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from detente.errors import DetenteError, InputError
-from detente.runner import DEFAULT_SEED
-from detente.scenario.io import staged_folder
+from detente.cli_common import (
+    DEFAULT_SEED, ModelOptions, TableOrJson, Variants, model_option, out_option, parse_options,
+    parse_variants, print_warnings, scenario_argument, seed_option,
+)
+from detente.errors import DetenteError
 
-MODEL_HELP = "model name (see `detente models`)"
+# This module is imported when ``detente`` starts (to list the commands): heavy imports (NumPy,
+# pydantic, the runner, SALib, Dask) happen inside the commands.
+
+MODEL_HELP = "Model to run; repeat for several (see `detente models`)."
 
 
 def _fail(e: Exception) -> None:
@@ -36,25 +39,17 @@ def _fail(e: Exception) -> None:
     raise typer.Exit(2)
 
 
-def parse_options(items: list[str] | None) -> dict[str, Any]:
-    """``KEY=VALUE`` pairs; values are read as YAML scalars (numbers, true/false, text)."""
-    out: dict[str, Any] = {}
-    for item in items or []:
-        if "=" not in item:
-            raise InputError.one("--option", "expected KEY=VALUE", value=item)
-        k, v = item.split("=", 1)
-        try:
-            out[k.strip()] = yaml.safe_load(v)
-        except yaml.YAMLError:
-            out[k.strip()] = v
-    return out
-
-
 def _load(path: Path) -> Any:
-    import detente.models  # noqa: F401  (registers the models)
     from detente.scenario.io import load
+    from detente.scenario.model import scenario_warnings
 
-    return load(path)
+    s = load(path)
+    print_warnings([f"{path}: {w}" for w in scenario_warnings(s)])
+    return s
+
+
+def _one_or_list(items: list[Any]) -> Any:
+    return items[0] if len(items) == 1 else items
 
 
 # --------------------------------------------------------------------------------------------
@@ -62,38 +57,55 @@ def _load(path: Path) -> Any:
 
 
 def sensitivity_command(
-    scenario: Path = typer.Argument(..., help="scenario file"),
-    model: str = typer.Option(..., "--model", "-m", help=MODEL_HELP),
-    method: Optional[str] = typer.Option(None, "--method", help="sobol or morris (default: sobol up to 20 "
-                                                                 "uncertain inputs, morris above)"),
-    n: Optional[int] = typer.Option(None, "--n", "-n", help="base sample size (sobol: 512, morris: 64 trajectories)"),
-    seed: int = typer.Option(DEFAULT_SEED, "--seed", help="seed of the design and of the model"),
-    option: Optional[list[str]] = typer.Option(None, "--option", "-o", help="model option KEY=VALUE (repeatable)"),
-    variant: Optional[str] = typer.Option(None, "--variant", help="named option preset of the model"),
-    top: int = typer.Option(10, "--top", help="inputs shown per issue in the table"),
-    format: str = typer.Option("table", "--format", "-f", help="table or json"),
-    out: Optional[Path] = typer.Option(None, "--out", help="folder for sensitivity.json, one PNG per issue "
-                                                           "and sensitivity.html"),
+    scenario: Annotated[Path, scenario_argument()],
+    model: Annotated[list[str], model_option(MODEL_HELP)],
+    method: Optional[Literal["sobol", "morris"]] = typer.Option(
+        None, "--method", help="sobol or morris (default: sobol up to 20 uncertain inputs, morris above)."),
+    samples: Optional[int] = typer.Option(None, "--samples", min=2, metavar="N",
+                                          help="Base sample size (sobol: 512, morris: 64 trajectories)."),
+    seed: Annotated[int, seed_option("Seed of the design and of the model.")] = DEFAULT_SEED,
+    option: ModelOptions = [],
+    variant: Variants = [],
+    top: int = typer.Option(10, "--top", min=1, metavar="N", help="Inputs shown per issue in the table."),
+    format: TableOrJson = "table",
+    out: Annotated[Optional[Path], out_option("Folder for sensitivity.json, one PNG per issue and "
+                                              "sensitivity.html (one sub-folder per model with several).")] = None,
 ) -> None:
     """Rank the uncertain inputs by how much they move each issue's forecast (Sobol / Morris).
 
     This tells an analyst which estimates to research next.
     """
+    from pydantic import ValidationError
+
+    from detente.progress import progress_bar
     from detente.uncertainty.sensitivity import sensitivity
 
+    results = []
     try:
         s = _load(scenario)
-        res = sensitivity(s, model, method=method, n=n, seed=seed, options=parse_options(option), variant=variant)
-        if out is not None:
-            write_report(res, out)
+        opts = parse_options(option, model)
+        variants = parse_variants(variant, model)
+        with progress_bar("sensitivity", enabled=format != "json", unit="points") as report:
+            for k, m in enumerate(model):
+                res = sensitivity(s, m, method=method, n=samples, seed=seed, options=opts[m], variant=variants[m],
+                                  progress=_fraction(report, k, len(model)))
+                results.append(res)
+                if out is not None:
+                    write_report(res, out if len(model) == 1 else out / m)
     except (DetenteError, ValidationError) as e:  # ValidationError: bad model options
         _fail(e)
     if format == "json":
-        sys.stdout.write(json.dumps(res.to_dict(), indent=2) + "\n")
+        sys.stdout.write(json.dumps(_one_or_list([r.to_dict() for r in results]), indent=2) + "\n")
     else:
-        print_sensitivity(res, top)
+        for res in results:
+            print_sensitivity(res, top)
     if out is not None:
-        Console(stderr=True).print(f"wrote {out}/sensitivity.json, .html and {len(res.issue_ids)} charts")
+        Console(stderr=True).print(f"wrote sensitivity.json, .html and charts to {out}/")
+
+
+def _fraction(report: Any, k: int, n: int) -> Any:
+    """Progress of model k of n, each model's design points as a share of 1,000."""
+    return lambda done, total: report(int(1000 * (k + done / max(total, 1))), 1000 * n)
 
 
 def print_sensitivity(res: Any, top: int = 10) -> None:
@@ -133,6 +145,7 @@ def _slug(text: str) -> str:
 
 def write_report(res: Any, out: Path) -> None:
     """sensitivity.json, sensitivity-<issue>.png and a self-contained sensitivity.html, atomically."""
+    from detente.scenario.io import staged_folder
     from detente.uncertainty.sensitivity import plot_sensitivity
 
     with staged_folder(Path(out)) as tmp:
@@ -181,66 +194,89 @@ def _cols(res: Any) -> list[str]:
 
 
 def sweep_command(
-    scenario: Path = typer.Argument(..., help="scenario file"),
-    vary: list[str] = typer.Option(..., "--vary", "-v", help="FIELD=LO:HI:N, e.g. 'actors[RUS].capability=1:5:9' "
-                                                             "or 'stances[RUS,territory].salience=0.2:1:5' (repeatable)"),
-    model: str = typer.Option(..., "--model", "-m", help=MODEL_HELP),
-    design: str = typer.Option("grid", "--design", help="grid (every combination) or random (uniform, seeded)"),
-    samples: Optional[int] = typer.Option(None, "--samples", help="number of points of a random design"),
-    draws: int = typer.Option(1, "--draws", "-d", help="Monte Carlo draws per point"),
-    seed: int = typer.Option(DEFAULT_SEED, "--seed", help="seed: the same for every point (common random numbers)"),
-    option: Optional[list[str]] = typer.Option(None, "--option", "-o", help="model option KEY=VALUE (repeatable)"),
-    variant: Optional[str] = typer.Option(None, "--variant", help="named option preset of the model"),
-    workers: Optional[int] = typer.Option(None, "--workers", "-j", help="local processes (default: all cores)"),
-    chunk_size: Optional[int] = typer.Option(None, "--chunk-size", help="points per task"),
-    dask: Optional[str] = typer.Option(None, "--dask", help="run on the Dask scheduler at this address"),
-    store: Optional[str] = typer.Option(None, "--store", help="record every point's run in this run store "
-                                                              "(SQLAlchemy URL, or 'default')"),
-    format: str = typer.Option("table", "--format", "-f", help="table, json or csv"),
-    out: Optional[Path] = typer.Option(None, "--out", help="write the results (json or csv by suffix) to this file"),
+    scenario: Annotated[Path, scenario_argument()],
+    vary: list[str] = typer.Option(..., "--vary", "-v", metavar="FIELD=LO:HI:N",
+                                   help="e.g. 'actors[RUS].capability=1:5:9' or "
+                                        "'stances[RUS,territory].salience=0.2:1:5'; repeatable."),
+    model: Annotated[list[str], model_option(MODEL_HELP)] = ...,  # type: ignore[assignment]
+    design: Literal["grid", "random"] = typer.Option("grid", "--design", help="grid (every combination) or "
+                                                     "random (uniform, seeded)."),
+    samples: Optional[int] = typer.Option(None, "--samples", min=1, metavar="N",
+                                          help="Number of points of a random design."),
+    draws: Annotated[int, typer.Option("--draws", "-n", min=1, max=1_000_000, metavar="N",
+                                       help="Monte Carlo draws of the uncertain inputs per point.")] = 1,
+    seed: Annotated[int, seed_option("Seed: the same for every point (common random numbers).")] = DEFAULT_SEED,
+    option: ModelOptions = [],
+    variant: Variants = [],
+    workers: Optional[int] = typer.Option(None, "--workers", "-j", min=1, metavar="N",
+                                          help="Local processes (default: all cores)."),
+    chunk_size: Optional[int] = typer.Option(None, "--chunk-size", min=1, metavar="N", help="Points per task."),
+    dask: Optional[str] = typer.Option(None, "--dask", metavar="ADDRESS",
+                                       help="Run on the Dask scheduler at this address."),
+    store: Optional[str] = typer.Option(None, "--store", metavar="URL", help="Record every point's run in this "
+                                        "run store (SQLAlchemy URL, or 'default')."),
+    format: Literal["table", "json", "csv"] = typer.Option("table", "--format", "-f",
+                                                           help="What to print: table, json or csv."),
+    out: Annotated[Optional[Path], out_option("Write the results to this file (json or csv by its suffix).",
+                                              metavar="FILE")] = None,
 ) -> None:
-    """Run a model over a grid or a random design of scenario values."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    """Run models over a grid or a random design of scenario values."""
+    from pydantic import ValidationError
 
+    from detente.progress import progress_bar
     from detente.scenario.io import atomic_write_text
     from detente.uncertainty.sweep import sweep
 
+    results = []
     try:
         s = _load(scenario)
         st = None
         if store is not None:
+            from detente.errors import require
+
+            require("sqlalchemy", "store")
             from detente.store.db import Store
 
             st = Store(None if store == "default" else store)
-        bar = Progress(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                       console=Console(stderr=True), transient=True)
-        task = bar.add_task("sweep", total=None)
-
-        def progress(done: int, total: int) -> None:
-            if not bar.live.is_started:
-                bar.start()  # only once the worker processes exist (no thread at fork time)
-            bar.update(task, completed=done, total=total)
-
-        try:
-            res = sweep(s, model, vary, design_kind=design, samples=samples, draws=draws, seed=seed,
-                        options=parse_options(option), variant=variant, workers=workers, chunk_size=chunk_size,
-                        dask=dask, store=st, progress=progress)
-        finally:
-            bar.stop()
+        opts = parse_options(option, model)
+        variants = parse_variants(variant, model)
+        with progress_bar("sweep", enabled=format == "table", unit="points") as report:
+            for k, m in enumerate(model):
+                # the bar starts at the first report: after the worker processes exist
+                results.append(sweep(s, m, vary, design_kind=design, samples=samples, draws=draws, seed=seed,
+                                     options=opts[m], variant=variants[m], workers=workers, chunk_size=chunk_size,
+                                     dask=dask, store=st, progress=_fraction(report, k, len(model))))
         if out is not None:
             fmt = "csv" if out.suffix.lower() == ".csv" else "json"
-            atomic_write_text(out, sweep_text(res, fmt))
+            atomic_write_text(out, sweeps_text(results, fmt))
     except (DetenteError, ValidationError) as e:  # ValidationError: bad model options
         _fail(e)
     if format in ("json", "csv"):
-        sys.stdout.write(sweep_text(res, format))
+        sys.stdout.write(sweeps_text(results, format))
     else:
-        print_sweep(res)
+        for res in results:
+            print_sweep(res)
     if st is not None:
-        Console(stderr=True).print(f"recorded {len(res.run_ids)} runs (ids {min(res.run_ids)}..{max(res.run_ids)}) "
-                                     f"in {st.shown_url}")
+        ids = [i for res in results for i in res.run_ids]
+        Console(stderr=True).print(f"recorded {len(ids)} runs (ids {min(ids)}..{max(ids)}) in {st.shown_url}")
     if out is not None:
         Console(stderr=True).print(f"wrote {out}")
+
+
+def sweeps_text(results: list[Any], fmt: str) -> str:
+    """One sweep as :func:`sweep_text`; several: a JSON list, or CSV rows with a ``model`` column."""
+    if len(results) == 1:
+        return sweep_text(results[0], fmt)
+    if fmt == "json":
+        return json.dumps([r.to_dict() for r in results], indent=2) + "\n"
+    import csv
+
+    rows = [{"model": r.model, **row} for r in results for row in r.rows()]
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, list(rows[0]) if rows else ["model"], lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    return buf.getvalue()
 
 
 def sweep_text(res: Any, fmt: str) -> str:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 from scipy.special import ndtr
@@ -172,6 +172,7 @@ def sensitivity(
     variant: str | None = None,
     num_resamples: int = 100,
     replications: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> SensitivityResult:
     """Sobol or Morris indices of every uncertain input on every issue's forecast.
 
@@ -181,6 +182,8 @@ def sensitivity(
     For models whose forecast is one random path per draw (``ModelSpec.noisy``: the war model),
     the model's own randomness would swamp the inputs' effects, so each design point is run
     ``replications`` times (default 32) and the indices are those of the mean forecast.
+
+    ``progress(done_points, design_points)`` is called as chunks of design points finish.
     """
     from detente.errors import require
 
@@ -226,10 +229,14 @@ def sensitivity(
     if reps < 1:
         raise InputError.one(None, "must be at least 1", field="replications", value=reps)
     step = max(CHUNK // reps, 1)
-    Y = np.concatenate([
-        _mean_forecast(spec, scenario, np.repeat(U[i:i + step], reps, axis=0), opts, rng, reps)
-        for i in range(0, U.shape[0], step)
-    ])  # (evaluations, issues)
+    parts = []
+    if progress is not None:
+        progress(0, U.shape[0])
+    for i in range(0, U.shape[0], step):
+        parts.append(_mean_forecast(spec, scenario, np.repeat(U[i:i + step], reps, axis=0), opts, rng, reps))
+        if progress is not None:
+            progress(min(i + step, U.shape[0]), U.shape[0])
+    Y = np.concatenate(parts)  # (evaluations, issues)
 
     indices: dict[str, list[dict[str, Any]]] = {}
     output_sd: dict[str, float] = {}
