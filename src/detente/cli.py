@@ -205,12 +205,8 @@ def _default(f: Any) -> str:
 
 
 def _one_line(text: str | None) -> str:
-    """The first sentence of a field description, on one line."""
-    if not text:
-        return ""
-    text = " ".join(text.split())
-    first = text.split(". ")[0]
-    return first if first.endswith(".") else first + "."
+    """A field description as one line of text (the option classes' ``Field(description=...)``)."""
+    return " ".join((text or "(no description)").split())
 
 
 @app.command()
