@@ -275,6 +275,7 @@ def backtest(
     position_only: Literal["skip", "zero"] = typer.Option(
         "skip", "--position-only", help="Actors with a position but no salience: skip (default) or zero "
         "(salience 0, as the reference BDM column)."),
+    seed: Seed = DEFAULT_SEED,
     fmt: TableOrJson = "table",
     per_issue: bool = typer.Option(False, "--per-issue", help="With json: every issue's forecast."),
 ) -> None:
@@ -288,7 +289,7 @@ def backtest(
     with progress_bar("backtest", enabled=fmt != "json", unit="runs") as report:
         scores = run_backtest(deu, names, capabilities=capabilities,
                               options=parse_options(option, names), variants=variants,
-                              position_only=position_only, progress=report)
+                              position_only=position_only, seed=seed, progress=report)
     if fmt == "json":
         data = [s.to_dict(per_issue) for s in scores]
         print(json.dumps(data[0] if len(data) == 1 else data, indent=2))

@@ -1,0 +1,298 @@
+"""First contact: every bad invocation of every command is a usage message and exit code 2, never
+a traceback; a real bug is one line (the traceback only with --debug); the README names only flags
+that exist."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES, PEERS, REPO
+
+EX = str(EXAMPLES / "ukraine-settlement.yaml")
+EX2 = str(EXAMPLES / "ukraine-settlement-contrast.yaml")
+DEU = str(PEERS / "deu-data" / "deu3_blksv.tsv")
+VARY = "actors[RUS].capability=1:2:2"
+
+# (arguments, a piece of the helpful line that must be on stderr)
+BAD = [
+    # the command itself
+    (["runn"], "Did you mean 'run'"),
+    (["--versoin"], "No such option: --versoin"),
+    ([], "Usage: detente"),
+    # run
+    (["run", EX, "--drwas", "10"], "--draws"),
+    (["run"], "Missing argument 'SCENARIO'"),
+    (["run", EX, "--draws", "abc"], "Invalid value for '--draws'"),
+    (["run", EX, "--draws", "0"], "Invalid value for '--draws'"),
+    (["run", EX, "-n", "-5"], "Invalid value for '--draws'"),
+    (["run", EX, "--seed", "x"], "Invalid value for '--seed'"),
+    (["run", EX, "--format", "xml"], "'xml' is not one of 'table', 'json'"),
+    (["run", EX, "--model", "meen"], "Did you mean 'mean'"),
+    (["run", EX, "--model"], "requires an argument"),
+    (["run", EX, "--input-format", "yml"], "Did you mean 'yaml'"),
+    (["run", "no-such-file.yaml"], "no such file"),
+    (["run", EX, "-o", "bogus=1"], "no selected model has an option 'bogus'"),
+    (["run", EX, "-o", "mean.weigths=equal"], "Did you mean 'weights'"),
+    (["run", EX, "--variant", "bdm=nosuch", "-m", "bdm"], "no variant 'nosuch'"),
+    (["run", EX, "EXTRA"], "unexpected extra argument"),
+    # compare
+    (["compare"], "Missing argument 'SCENARIO...'"),
+    (["compare", EX], "at least two scenario files"),
+    (["compare", EX, EX2, "--draws", "0"], "Invalid value for '--draws'"),
+    (["compare", EX, EX2, "--modle", "mean"], "--model"),
+    (["compare", EX, EX2, "-f", "csv"], "'csv' is not one of"),
+    # validate
+    (["validate"], "Missing argument 'SCENARIO'"),
+    (["validate", EX, "--strict"], "No such option: --strict"),
+    (["validate", EX, "--input-format", "excel"], "unknown format 'excel'"),
+    # convert
+    (["convert", EX], "Missing argument 'OUTPUT'"),
+    (["convert", EX, "out.yaml", "--to", "xls"], "'xls' is not one of"),
+    # schema
+    (["schema", "extra"], "unexpected extra argument"),
+    (["schema", "--outt", "x.json"], "--out"),
+    # backtest
+    (["backtest"], "Missing option '--deu'"),
+    (["backtest", "--deu", DEU, "--capabilities", "gdp"], "'gdp' is not one of"),
+    (["backtest", "--deu", DEU, "--position-only", "maybe"], "'maybe' is not one of"),
+    (["backtest", "--deu", DEU, "-m", "medain"], "Did you mean 'median'"),
+    (["backtest", "--deu", "no-such.tsv", "-m", "mean"], "no-such.tsv"),
+    # models
+    (["models", "--format", "yaml"], "'yaml' is not one of"),
+    (["models", "extra"], "unexpected extra argument"),
+    # sensitivity
+    (["sensitivity", EX], "Missing option '--model'"),
+    (["sensitivity", EX, "-m", "mena"], "Did you mean 'mean'"),
+    (["sensitivity", EX, "-m", "mean", "--method", "sobel"], "'sobel' is not one of"),
+    (["sensitivity", EX, "-m", "mean", "--samples", "1"], "Invalid value for '--samples'"),
+    (["sensitivity", EX, "-m", "mean", "--top", "x"], "Invalid value for '--top'"),
+    # sweep
+    (["sweep", EX, "-m", "mean"], "Missing option '--vary'"),
+    (["sweep", EX, "-v", VARY], "Missing option '--model'"),
+    (["sweep", EX, "-v", VARY, "-m", "mean", "--design", "grd"], "'grd' is not one of"),
+    (["sweep", EX, "-v", VARY, "-m", "mean", "--draws", "abc"], "Invalid value for '--draws'"),
+    (["sweep", EX, "-v", VARY, "-m", "mean", "-j", "0"], "Invalid value for '--workers'"),
+    (["sweep", EX, "-v", "actors[XX].capability=1:2:2", "-m", "mean", "-j", "1"], "no actor with id 'XX'"),
+    # runs
+    (["runs", "lst"], "Did you mean 'list'"),
+    (["runs", "show"], "Missing argument"),
+    (["runs", "show", "abc"], "Invalid value"),
+    (["runs", "diff", "1"], "Missing argument"),
+    (["runs", "list", "--limt", "3"], "--limit"),
+    # serve
+    (["serve", "--port", "99999"], "Invalid value for '--port'"),
+    (["serve", "--port", "x"], "Invalid value for '--port'"),
+    (["serve", "--hots", "0.0.0.0"], "--host"),
+]
+
+
+def detente_command() -> list[str]:
+    """The installed console script (as a user runs it), else ``python -m detente``."""
+    script = Path(sys.executable).parent / "detente"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "detente"]
+
+
+def _invoke(args: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    e = dict(os.environ, COLUMNS="200", DETENTE_STORE="", **(env or {}))
+    e.pop("DETENTE_DEBUG", None)
+    return subprocess.run([*detente_command(), *args], capture_output=True, text=True, env=e, timeout=300,
+                          cwd=REPO)
+
+
+@pytest.fixture(scope="module")
+def outcomes() -> dict[int, subprocess.CompletedProcess[str]]:
+    if not PEERS.exists():
+        pytest.skip("peer reference data (the DEU table) not found")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(enumerate(pool.map(lambda case: _invoke(case[0]), BAD)))
+
+
+@pytest.mark.parametrize("k", range(len(BAD)), ids=[" ".join(a[:3]).replace(str(EXAMPLES) + "/", "") or "(none)"
+                                                   for a, _ in BAD])
+def test_bad_invocation_is_a_usage_message(outcomes, k: int) -> None:
+    args, expected = BAD[k]
+    p = outcomes[k]
+    assert "Traceback" not in p.stderr + p.stdout, p.stderr
+    assert p.returncode == 2, (args, p.returncode, p.stderr)
+    assert expected in (p.stderr if args else p.stdout), (args, p.stderr)
+    assert "internal error" not in p.stderr
+
+
+def test_every_command_is_in_the_table() -> None:
+    from detente.cli import app
+    import typer
+
+    group = typer.main.get_command(app)
+    names = set(group.commands)  # type: ignore[attr-defined]
+    tested = {args[0] for args, _ in BAD if args and not args[0].startswith("-")}
+    assert names - {"runn"} <= tested, names - tested
+
+
+def test_old_model_name_is_accepted_and_explained_once() -> None:
+    # --format fails after --model was read: the notice shows without running bdm
+    p = _invoke(["run", EX, "-m", "eu", "-m", "eu", "-f", "xml"])
+    assert p.stderr.count("'eu' is now called 'bdm'") == 1, p.stderr
+    assert p.returncode == 2
+
+
+def test_a_bug_is_one_line_and_a_traceback_only_with_debug(tmp_path: Path, monkeypatch, capsys) -> None:
+    import detente.runner
+    from detente.cli import main
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("something inside broke")
+
+    monkeypatch.setattr(detente.runner, "run", broken)
+    monkeypatch.delenv("DETENTE_DEBUG", raising=False)
+    assert main(["run", EX, "-m", "mean"]) == 1
+    err = capsys.readouterr().err
+    assert "internal error: RuntimeError: something inside broke" in err
+    assert "report" in err and "--debug" in err and "Traceback" not in err
+    with pytest.raises(RuntimeError):
+        main(["--debug", "run", EX, "-m", "mean"])
+    with pytest.raises(RuntimeError):
+        main(["run", EX, "-m", "mean", "--debug"])  # a global flag, accepted anywhere
+    monkeypatch.setenv("DETENTE_DEBUG", "1")
+    with pytest.raises(RuntimeError):
+        main(["run", EX, "-m", "mean"])
+
+
+def test_unwritable_output_is_an_error_not_a_bug(tmp_path: Path, capsys) -> None:
+    from detente.cli import main
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["schema", "--out", str(blocker / "sub" / "schema.json")]) == 1
+    err = capsys.readouterr().err
+    assert "error:" in err and "internal error" not in err
+
+
+def test_help_shows_no_internal_types() -> None:
+    for cmd in (["run"], ["compare"], ["sensitivity"], ["sweep"], ["backtest"], ["validate"], ["models"], []):
+        p = _invoke([*cmd, "--help"])
+        assert p.returncode == 0, p.stderr
+        for internal in ("<bool>", "<list[str]>", "<str>", "<int>", "<path>"):
+            assert internal not in p.stdout, (cmd, internal)
+    p = _invoke(["run", "--help"])
+    for fmt in ("yaml", "json", "ktab-csv", "ktab-xml", "bdm", "decide"):
+        assert fmt in p.stdout
+    assert "table|json" in p.stdout
+
+
+def test_input_format_names_match_the_reader_registry() -> None:
+    from detente.cli_common import INPUT_FORMATS
+    from detente.scenario.io import FORMATS, _load_plugins
+
+    _load_plugins()
+    assert sorted(INPUT_FORMATS) == sorted(FORMATS)
+
+
+def test_default_seed_is_the_runners() -> None:
+    from detente.cli_common import DEFAULT_SEED
+    from detente.runner import DEFAULT_SEED as RUNNER_SEED
+
+    assert DEFAULT_SEED == RUNNER_SEED
+
+
+# ---------------------------------------------------------------------------------------------
+# the same flags mean the same thing in every command that runs models
+
+SHARED = {"-m": "--model", "-n": "--draws", "-s": "--seed", "-o": "--option", "-f": "--format"}
+
+
+def _params(*path: str) -> dict[str, object]:
+    import typer
+
+    from detente.cli import app
+
+    cmd = typer.main.get_command(app)
+    for name in path:
+        cmd = cmd.commands[name]  # type: ignore[attr-defined]
+    out: dict[str, object] = {}
+    for p in cmd.params:  # type: ignore[attr-defined]
+        for o in [*p.opts, *p.secondary_opts]:
+            out[o] = p
+    return out
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "sensitivity", "sweep", "backtest"])
+def test_shared_flags_are_the_same_everywhere(command: str) -> None:
+    params = _params(command)
+    for flag in ("--model", "--variant", "--option", "--seed", "--format"):
+        assert flag in params, (command, flag)
+        assert params[flag].multiple == (flag in ("--model", "--variant", "--option")), (command, flag)
+    for short, long in SHARED.items():
+        if short in params:
+            assert params[short] is params[long], (command, short, long)
+    if command in ("run", "compare", "sweep"):
+        assert params["-n"] is params["--draws"]
+    out = params.get("--out")
+    assert out is not None or command == "backtest"
+
+
+# ---------------------------------------------------------------------------------------------
+# the README names only flags that exist
+
+_FLAG = re.compile(r"(?<![\w\[.-])(--[a-z][\w-]*|-[a-zA-Z])(?![\w-])")
+
+
+def readme_command_lines() -> list[tuple[list[str], str]]:
+    """(sub-command path, rest of line) of every ``detente ...`` command in README.md and docs/."""
+    from detente.cli import app
+    import typer
+
+    group = typer.main.get_command(app)
+    found = []
+    texts = [(REPO / "README.md").read_text(encoding="utf-8")]
+    texts += [p.read_text(encoding="utf-8") for p in sorted((REPO / "docs").glob("*.md"))]
+    for text in texts:
+        for m in re.finditer(r"(?:^|[\s`/])detente ([a-z][^\n`#]*)", text):
+            words = m.group(1).split()
+            if not words or words[0] not in group.commands:  # type: ignore[attr-defined]
+                continue
+            path = [words[0]]
+            sub = group.commands[words[0]]  # type: ignore[attr-defined]
+            if hasattr(sub, "commands") and len(words) > 1:
+                first = words[1].split("|")[0]
+                if first in sub.commands:
+                    path.append(first)
+            found.append((path, m.group(1)))
+    return found
+
+
+def test_readme_names_only_flags_that_exist() -> None:
+    lines = readme_command_lines()
+    assert len(lines) >= 10
+    assert any(p == ["run"] for p, _ in lines) and any(p == ["sweep"] for p, _ in lines)
+    for path, rest in lines:
+        params = _params(*path)
+        for flag in _FLAG.findall(rest):
+            assert flag in params or flag == "--help", f"README/docs: `detente {rest}`: {flag} is not a flag of " \
+                                                       f"`detente {' '.join(path)}`"
+
+
+def test_readme_has_no_record_flag() -> None:
+    assert "--record" not in (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_models_explains_every_option(capsys) -> None:
+    from detente.cli import main
+
+    assert main(["models", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {m["name"] for m in data} >= {"mean", "median", "nbs", "bdm", "smp", "exchange", "war"}
+    for m in data:
+        assert m["option_help"], m["name"]
+        for key, h in m["option_help"].items():
+            assert len(h["description"]) > 10, (m["name"], key)
+    assert main(["models"]) == 0
+    table = capsys.readouterr().out
+    assert "bisection steps" in table  # nbs.iterations, from its Field(description=...)
