@@ -1,0 +1,188 @@
+"""Validation in one pass and in the API: every problem of a file at once, evidence sources,
+warnings for numbers without evidence, re-validation before a run, several models, short repr."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES
+from detente.errors import InputError
+from detente.runner import run
+from detente.scenario.io import load
+from detente.scenario.model import Scenario, scenario_warnings, unsupported_numbers
+
+BROKEN = """\
+name: broken
+sources:
+  - id: s1
+    title: A report
+actors:
+  - id: A
+    capability: lots
+  - id: B
+  - id: A
+issues:
+  - id: x
+    scale: {min: 0, max: 10}
+    status_quo: 20
+stances:
+  - actor: A
+    issue: x
+    position: 5
+    salience: 1.5
+    evidence:
+      - quote: "we want 5"
+        source: s9
+  - actor: C
+    issue: x
+    position: 50
+  - actor: B
+    issue: y
+    position: 3
+    colour: red
+"""
+
+
+def _problems(tmp_path: Path, text: str) -> list[str]:
+    p = tmp_path / "s.yaml"
+    p.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load(p)
+    return str(e.value).replace(str(p), "s.yaml").splitlines()
+
+
+def test_every_problem_of_a_file_is_reported_at_once(tmp_path: Path) -> None:
+    # field errors (a bad capability, an unknown field) used to hide the checks across fields
+    # (duplicate ids, unknown references, scales): the user fixed 2 problems and then saw 7 more
+    got = _problems(tmp_path, BROKEN)
+    expected = [
+        "s.yaml:7: actors[0].capability: expected a number",
+        "s.yaml:28: stances[2].colour: unknown field",
+        "s.yaml:9: actors[2].id: duplicate id (got 'A')",
+        "s.yaml:13: issues[0].status_quo: 20 is off the scale [0, 10]",
+        "s.yaml:21: stances[0].evidence[0].source: names no source in `sources` (got 's9')",
+        "s.yaml:18: stances[0].salience: must be between 0 and 1 (got 1.5)",
+        "s.yaml:22: stances[1].actor: unknown actor id (got 'C')",
+        "s.yaml:24: stances[1].position: off the scale [0, 10] of issue 'x' (got 50)",
+        "s.yaml:26: stances[2].issue: unknown issue id (got 'y')",
+    ]
+    for e in expected:
+        assert any(line.startswith(e) for line in got), (e, got)
+    assert len(got) == len(expected), got
+
+
+def test_fixing_the_field_errors_reveals_nothing_new(tmp_path: Path) -> None:
+    first = _problems(tmp_path, BROKEN)
+    fixed = BROKEN.replace("capability: lots", "capability: 2").replace("    colour: red\n", "")
+    second = _problems(tmp_path, fixed)
+    assert set(second) <= set(first) and len(second) == len(first) - 2
+
+
+def test_an_unlisted_evidence_source_is_an_error(tmp_path: Path) -> None:
+    text = """\
+name: t
+sources: [{id: report}]
+actors: [{id: A, evidence: [{quote: "big", source: reprot}]}]
+issues: [{id: x}]
+stances: [{actor: A, issue: x, position: 5, evidence: [{paraphrase: "p", source: report}]}]
+"""
+    got = _problems(tmp_path, text)
+    assert got == ["s.yaml:3: actors[0].evidence[0].source: names no source in `sources` (got 'reprot'); "
+                   "listed sources: report"]
+    ok = text.replace("reprot", "report")
+    (tmp_path / "ok.yaml").write_text(ok)
+    load(tmp_path / "ok.yaml")
+
+
+def test_unlisted_source_in_the_war_block_is_an_error() -> None:
+    import yaml
+
+    data = yaml.safe_load((EXAMPLES / "ukraine-settlement.yaml").read_text(encoding="utf-8"))
+    data["sources"] = [s for s in data["sources"] if s["id"] != "modeller"]
+    with pytest.raises(Exception) as e:
+        Scenario.model_validate(data)
+    assert "war." in str(e.value) and "names no source in `sources` (got 'modeller')" in str(e.value)
+
+
+def test_numbers_without_evidence_are_a_warning_not_an_error() -> None:
+    s = Scenario.model_validate({
+        "name": "t", "sources": [{"id": "r"}],
+        "actors": [{"id": "A", "capability": 3}, {"id": "B"},
+                   {"id": "C", "capability": 2, "evidence": [{"quote": "q", "source": "r"}]}],
+        "issues": [{"id": "x", "status_quo": 40}],
+        "stances": [{"actor": "A", "issue": "x", "position": 20, "salience": 0.5},
+                    {"actor": "B", "issue": "x", "position": 30, "evidence": [{"paraphrase": "p"}]},
+                    {"actor": "C", "issue": "x", "position": {"low": 10, "high": 20}}],
+    })
+    assert unsupported_numbers(s) == [
+        "actors[0].capability (A)", "issues[0].status_quo (x)", "stances[0].position (A on x)",
+        "stances[0].salience (A on x)", "stances[2].position (C on x)",
+    ]
+    (w,) = scenario_warnings(s, shown=2)
+    assert w.startswith("5 numbers have no evidence") and w.endswith("and 3 more")
+
+
+def test_the_flagship_has_evidence_for_every_number() -> None:
+    assert scenario_warnings(load(EXAMPLES / "ukraine-settlement.yaml")) == []
+
+
+def test_validate_and_run_print_the_warning(tmp_path: Path, capsys) -> None:
+    from detente.cli import main
+
+    p = tmp_path / "s.yaml"
+    p.write_text("name: t\nactors: [{id: A}, {id: B}]\nissues: [{id: x}]\n"
+                 "stances: [{actor: A, issue: x, position: 20}, {actor: B, issue: x, position: 60}]\n")
+    assert main(["validate", str(p)]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("ok") and "warning:" in err and "2 numbers have no evidence" in err
+    assert main(["run", str(p), "--format", "json"]) == 0
+    out, err = capsys.readouterr()
+    assert "2 numbers have no evidence" in err and "warning" not in out
+
+
+def test_a_scenario_changed_after_loading_is_validated_again() -> None:
+    s = load(EXAMPLES / "ukraine-settlement.yaml")
+    k = next(k for k, st in enumerate(s.stances) if st.issue == "territory")
+    s.stances[k].position = 999  # territory is on a 0-100 scale
+    with pytest.raises(InputError, match=rf"stances\[{k}\].position: off the scale"):
+        run(s, "mean")
+    s.stances[k].position = "a lot"  # type: ignore[assignment]
+    with pytest.raises(InputError, match=rf"stances\[{k}\].position"):
+        run(s, "mean")
+
+
+def test_revalidation_keeps_results_identical() -> None:
+    s = load(EXAMPLES / "ukraine-settlement.yaml")
+    a = run(s, "mean", draws=200, seed=3)
+    b = run(Scenario.model_validate(s.model_dump()), "mean", draws=200, seed=3)
+    assert a.input_sha256 == b.input_sha256
+    assert (a.trajectory.forecast == b.trajectory.forecast).all()
+
+
+def test_run_takes_several_models() -> None:
+    s = load(EXAMPLES / "ukraine-settlement.yaml")
+    rs = run(s, ["mean", "median"], draws=50, seed=2)
+    assert isinstance(rs, list) and [r.model for r in rs] == ["mean", "median"]
+    assert rs[0].forecast == run(s, "mean", draws=50, seed=2).forecast
+    assert rs[1].forecast == run(s, "median", draws=50, seed=2).forecast
+    with pytest.raises(Exception, match="at least one model"):
+        run(s, [])
+
+
+@pytest.mark.parametrize("draws", [0, -3, 2.5, "10"])
+def test_bad_draws_are_an_input_error(draws) -> None:
+    s = load(EXAMPLES / "ukraine-settlement.yaml")
+    with pytest.raises(InputError, match="draws"):
+        run(s, "mean", draws=draws)
+
+
+def test_result_repr_is_one_short_line() -> None:
+    s = load(EXAMPLES / "ukraine-settlement.yaml")
+    r = run(s, "mean", draws=100, seed=1)
+    text = repr(r)
+    assert "\n" not in text and len(text) < 300
+    assert text.startswith("<Result mean on") and "100 draws" in text and "seed 1" in text
+    assert f"territory={r.forecast['territory']:.4g}" in text
+    assert "1 draw," in repr(run(s, "mean"))
