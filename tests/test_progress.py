@@ -135,3 +135,15 @@ def test_cli_sweep_bar_and_clean_json(tmp_path: Path, fake_tty: io.StringIO, cap
     assert main([*args, "-f", "json"]) == 0
     assert fake_tty.getvalue() == ""
     assert len(json.loads(capsys.readouterr().out)["rows"]) == 3
+
+
+def test_rare_reports_still_show_the_bar_after_the_delay(monkeypatch) -> None:
+    import time
+
+    buf = io.StringIO()
+    monkeypatch.setattr(progress, "DELAY_S", 0.05)
+    with progress.progress_bar("one model", console=Console(file=buf, force_terminal=True)) as report:
+        report(0, 100)  # the work starts ...
+        time.sleep(0.3)  # ... and reports nothing for a while
+        assert "one model" in buf.getvalue()
+        report(100, 100)

@@ -19,7 +19,7 @@ from rich.table import Table
 
 from detente._version import __version__
 from detente.cli_common import (  # noqa: F401  (parse_options/parse_variants: re-exported for other commands)
-    DEFAULT_SEED, Draws, InputFormat, ModelOptions, Models, Seed, TableOrJson, Variants, format_option,
+    DEFAULT_SEED, Draws, InputFormat, ModelOptions, Models, Seed, TableOrJson, Variants,
     model_option, out_option, parse_options, parse_variants, print_warnings, scenario_argument, use_plain_help_types,
 )
 from detente.errors import DetenteError, InputError, ModelError, require

@@ -9,8 +9,9 @@ CLI turns the callback into a Rich progress bar on stderr with :func:`progress_b
 * never with ``--format json`` (the command passes ``enabled=False``), so pipelines stay clean;
 * transient: it disappears when the work is done.
 
-The bar's refresh thread starts at the first report after the delay, never before the first
-report, so a sweep can fork its worker processes first.
+Work that reports rarely (a single model run reports at its start and end) still shows the bar,
+with the elapsed time, once the delay has passed. No thread (timer or refresh) starts before the
+first report, so a sweep can fork its worker processes first.
 
 >>> with progress_bar("work", enabled=False) as report:
 ...     report(1, 2)
@@ -18,9 +19,10 @@ report, so a sweep can fork its worker processes first.
 
 from __future__ import annotations
 
+import threading
 import time
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Callable, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -64,22 +66,39 @@ def progress_bar(label: str, *, enabled: Optional[bool] = None, console: "Consol
                    console=con, transient=True)
     task = bar.add_task(label, total=None)
     t0 = time.monotonic()
-    state = {"started": False}
+    lock = threading.Lock()
+    state: dict[str, Any] = {"started": False, "closed": False, "timer": None}
+
+    def start() -> None:
+        with lock:
+            if not state["started"] and not state["closed"]:
+                bar.start()
+                state["started"] = True
 
     def report(done: int, total: int) -> None:
-        if not state["started"]:
-            if time.monotonic() - t0 < DELAY_S and done < total:
-                bar.update(task, completed=done, total=total)
-                return
-            bar.start()
-            state["started"] = True
         bar.update(task, completed=done, total=total)
+        if state["started"]:
+            return
+        waited = time.monotonic() - t0
+        if waited >= DELAY_S:
+            start()
+        elif state["timer"] is None and done < total:
+            # work that reports rarely (one model run) still shows its bar after the delay;
+            # the timer thread starts at the first report, never before (sweeps fork first)
+            timer = threading.Timer(DELAY_S - waited, start)
+            timer.daemon = True
+            state["timer"] = timer
+            timer.start()
 
     try:
         yield report
     finally:
-        if state["started"]:
-            bar.stop()
+        with lock:
+            state["closed"] = True
+            if state["timer"] is not None:
+                state["timer"].cancel()
+            if state["started"]:
+                bar.stop()
 
 
 def scaled(progress: Optional[ProgressFn], offset: int, total: int) -> Optional[ProgressFn]:

@@ -129,7 +129,10 @@ def run(
 
 
 def revalidate(scenario: Scenario) -> Scenario:
-    """The scenario validated again (a fresh copy): catches changes made in Python after loading."""
+    """The scenario validated again (a fresh copy): catches changes made in Python after loading.
+
+    The ``war`` block is carried over as it is: the war model validates it when it runs, so a bad
+    war block does not stop the other models."""
     from pydantic import ValidationError
 
     from detente.scenario.io import _problems
@@ -137,11 +140,14 @@ def revalidate(scenario: Scenario) -> Scenario:
     if not isinstance(scenario, Scenario):
         raise InputError.one(None, f"expected a Scenario (from detente.scenario.io.load), got "
                                    f"{type(scenario).__name__}")
-    data = scenario.model_dump()
+    data = scenario.model_dump(exclude={"war"})
     try:
-        return Scenario.model_validate(data)
+        fresh = Scenario.model_validate(data)
     except ValidationError as exc:
         raise InputError(scenario.meta.get("file"), _problems(exc, {}, data)) from None
+    # the war block is checked by the war model when it runs (other models do not read it)
+    fresh.war = scenario.war
+    return fresh
 
 
 def _part(progress: ProgressFn | None, offset: int, total: int) -> ProgressFn | None:

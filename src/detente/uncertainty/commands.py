@@ -104,8 +104,8 @@ def sensitivity_command(
 
 
 def _fraction(report: Any, k: int, n: int) -> Any:
-    """Progress of model k of n, each model's design points as a share of 1,000."""
-    return lambda done, total: report(int(1000 * (k + done / max(total, 1))), 1000 * n)
+    """Progress of model k of n models that each evaluate the same design (the same total)."""
+    return lambda done, total: report(k * total + done, n * total)
 
 
 def print_sensitivity(res: Any, top: int = 10) -> None:
