@@ -87,6 +87,8 @@ BAD = [
     (["runs", "show", "abc"], "Invalid value"),
     (["runs", "diff", "1"], "Missing argument"),
     (["runs", "list", "--limt", "3"], "--limit"),
+    (["runs", "list", "-f", "xml"], "'xml' is not one of"),
+    (["runs", "export", "-f", "xlsx"], "'xlsx' is not one of"),
     # serve
     (["serve", "--port", "99999"], "Invalid value for '--port'"),
     (["serve", "--port", "x"], "Invalid value for '--port'"),

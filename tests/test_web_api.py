@@ -22,6 +22,7 @@ FLAGSHIP = "ukraine-settlement.yaml"
 
 TOY = {
     "name": "toy",
+    "sources": [{"id": "s1", "title": "an interview"}],
     "actors": [{"id": "A", "capability": 1}, {"id": "B", "capability": 3}, {"id": "C", "capability": 2}],
     "issues": [{"id": "x", "scale": {"min": 0, "max": 10}}, {"id": "y"}],
     "stances": [

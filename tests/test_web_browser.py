@@ -30,6 +30,7 @@ TIMEOUT_MS = 15_000
 SMALL = """\
 name: Small test scenario
 description: Three actors, two issues.
+sources: [{id: speech, title: A speech}]
 actors:
   - {id: A, name: Alpha, capability: 3}
   - {id: B, name: Beta, capability: 1}

@@ -218,7 +218,8 @@ def cross_checks(
     def evidence(where: str, items: list[Evidence]) -> None:
         for j, e in enumerate(items):
             if e.source is not None and e.source not in listed:
-                hint = f"; listed sources: {', '.join(sorted(listed))}" if listed else "; the file lists no sources"
+                hint = (f"; listed sources: {', '.join(sorted(listed))}" if listed else
+                        f"; the file lists no sources: add `sources: [{{id: {e.source}, title: ...}}]`")
                 problems.append(f"{where}.evidence[{j}].source: names no source in `sources` "
                                 f"(got {e.source!r}){hint}")
 

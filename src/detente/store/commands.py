@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Literal, Optional
 
 import typer
 from rich.console import Console
@@ -65,8 +65,8 @@ def list_command(
     store: Optional[str] = typer.Option(None, "--store", help=STORE_HELP),
     limit: int = typer.Option(50, "--limit", "-n", help="show at most this many runs (0: all)"),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="only runs of this model"),
-    scenario: Optional[str] = typer.Option(None, "--scenario", "-s", help="scenario name or SHA-256 prefix"),
-    format: str = typer.Option("table", "--format", "-f", help="table or json"),
+    scenario: Optional[str] = typer.Option(None, "--scenario", help="scenario name or SHA-256 prefix"),
+    format: Literal["table", "json"] = typer.Option("table", "--format", "-f", help="table or json"),
 ) -> None:
     """List recorded runs, newest first."""
     st = _open(store)
@@ -94,7 +94,7 @@ def list_command(
 def show_command(
     run_id: int = typer.Argument(..., help="run id (see `detente runs list`)"),
     store: Optional[str] = typer.Option(None, "--store", help=STORE_HELP),
-    format: str = typer.Option("table", "--format", "-f", help="table or json"),
+    format: Literal["table", "json"] = typer.Option("table", "--format", "-f", help="table or json"),
 ) -> None:
     """Show one recorded run: provenance, options and forecast per issue."""
     st = _open(store)
@@ -135,7 +135,7 @@ def diff_command(
     a: int = typer.Argument(..., help="first run id"),
     b: int = typer.Argument(..., help="second run id"),
     store: Optional[str] = typer.Option(None, "--store", help=STORE_HELP),
-    format: str = typer.Option("table", "--format", "-f", help="table or json"),
+    format: Literal["table", "json"] = typer.Option("table", "--format", "-f", help="table or json"),
 ) -> None:
     """Compare two runs: forecast per issue, options, and whether the inputs are identical."""
     st = _open(store)
@@ -171,8 +171,10 @@ def diff_command(
 def export_command(
     run_ids: Optional[list[int]] = typer.Argument(None, help="run ids (default: every run)"),
     store: Optional[str] = typer.Option(None, "--store", help=STORE_HELP),
-    format: str = typer.Option("json", "--format", "-f", help="json (full records) or csv (one row per run and issue)"),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="write to this file (atomically) instead of stdout"),
+    format: Literal["json", "csv"] = typer.Option("json", "--format", "-f",
+                                                  help="json (full records) or csv (one row per run and issue)"),
+    out: Optional[Path] = typer.Option(None, "--out", metavar="FILE",
+                                       help="write to this file (atomically) instead of stdout"),
 ) -> None:
     """Export runs as JSON or CSV."""
     from detente.scenario.io import atomic_write_text
