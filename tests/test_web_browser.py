@@ -30,7 +30,6 @@ TIMEOUT_MS = 15_000
 SMALL = """\
 name: Small test scenario
 description: Three actors, two issues.
-sources: [{id: speech, title: A speech}]
 actors:
   - {id: A, name: Alpha, capability: 3}
   - {id: B, name: Beta, capability: 1}
@@ -44,6 +43,7 @@ stances:
   - {actor: C, issue: tax, position: 25}
   - {actor: A, issue: aid, position: 80}
   - {actor: B, issue: aid, position: 20}
+sources: [{id: speech, title: A speech}]
 """
 
 
