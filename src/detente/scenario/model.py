@@ -273,12 +273,14 @@ def cross_checks(
             problems.append(f"{where}.salience: must be between 0 and 1 (got {_show(st.salience)})")
         if st.capability is not None and bounds_of(st.capability)[0] < 0:
             problems.append(f"{where}.capability: must not be negative (got {_show(st.capability)})")
-    if isinstance(war, dict):
+    if war is not None:
         from detente.models.war.inputs import war_problems  # lazy: avoids an import cycle
 
         problems.extend(war_problems(war, [a for a in actor_ids if isinstance(a, str)],
                                      [i for i in issue_ids if isinstance(i, str)]))
-        problems.extend(_war_evidence_sources(war, listed))
+        raw_war = war.model_dump() if isinstance(war, BaseModel) else war
+        if isinstance(raw_war, dict):
+            problems.extend(_war_evidence_sources(raw_war, listed))
     return problems
 
 
