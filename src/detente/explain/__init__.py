@@ -28,11 +28,11 @@ def explain(scenario: Any, result: Any, progress: Progress | None = None) -> tup
     explain = {"utility": {...winners and losers...}, "pivotal": {...}, "war": {...} (war model)};
     events = per-round reasons at the point values (round-based models), else None."""
     from detente.explain.events import events_for
-    from detente.explain.pivotal import LOO_DRAWS, pivotal
+    from detente.explain.pivotal import loo_draws, pivotal
     from detente.explain.utilities import war_shares, winners_losers
 
     spec, opts, arr, seq = result_inputs(scenario, result)
-    sub = take_draws(arr, LOO_DRAWS)
+    sub = take_draws(arr, loo_draws(spec))
     f = result.trajectory.forecast[: sub.draws]
     util = winners_losers(spec.name, sub, f, opts)
     util["draws_used"] = sub.draws

@@ -26,6 +26,12 @@ from detente.scenario.arrays import ScenarioArrays
 
 LOO_DRAWS = 400
 """At most this many of the run's draws enter the leave-one-out runs (N + 1 copies of each)."""
+LOO_DRAWS_SLOW = 100
+"""The same for the slower multi-issue round models (smp, exchange, war)."""
+
+
+def loo_draws(spec: ModelSpec) -> int:
+    return LOO_DRAWS_SLOW if spec.multi_issue and spec.has_rounds else LOO_DRAWS
 
 
 def bdm_forecast_masked(arr: ScenarioArrays, present: np.ndarray, opts: Any) -> np.ndarray:
@@ -152,9 +158,9 @@ def ranking(contrib: dict[str, Any], actor_ids: tuple[str, ...]) -> list[dict[st
 
 
 def pivotal(spec: ModelSpec, arr: ScenarioArrays, opts: Options, seq: np.random.SeedSequence,
-            progress: Progress | None = None, max_draws: int = LOO_DRAWS) -> dict[str, Any]:
+            progress: Progress | None = None, max_draws: int | None = None) -> dict[str, Any]:
     """Contributions, leave-one-out forecasts and the ranking, on the first ``max_draws`` draws."""
-    sub = take_draws(arr, max_draws)
+    sub = take_draws(arr, max_draws or loo_draws(spec))
     loo = leave_one_out(spec, sub, opts, seq, progress)
     contrib = contributions(spec.name, sub, loo)
     return {
