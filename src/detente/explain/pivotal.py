@@ -4,7 +4,8 @@
   the ``mean`` its pull, F - F_without_i = w_i (x_i - F_without_i) / W (how far it drags the
   compromise toward itself); for the ``median`` which actor holds the median position and how far
   the next held positions below and above are.
-* Leave-one-out (b): the forecast with each actor removed, for every model, in ONE model call: the
+* Leave-one-out (b): the forecast with each actor removed (``forecast_without``; ``shift`` = forecast
+  - forecast_without, medians over draws; ``dependence`` = mean over draws of |shift| / scale range), for every model, in ONE model call: the
   run's draws are repeated N + 1 times along the draws axis (copy 0 unchanged, copy a + 1 without
   actor a) so the comparison uses common random numbers. ``bdm`` takes a per-row presence mask (the
   actor is absent, exactly as if it were not in the scenario); the other models take the removed
@@ -89,9 +90,11 @@ def contributions(model: str, arr: ScenarioArrays, loo: np.ndarray) -> dict[str,
     _, share_m, _ = q(share)
     base = loo[0]
     shift = base[None] - loo[1:]  # (N, D, I): F - F_without_a
-    s10, s_m, s90 = q(shift, axis=1)  # (N, I)
+    s10, _, s90 = q(shift, axis=1)  # (N, I)
     _, base_m, _ = q(base)
     _, without_m, _ = q(loo[1:], axis=1)
+    s_m = base_m[None] - without_m  # the forecast minus the forecast without the actor (medians over draws)
+    dep = np.nanmean(np.abs(shift), axis=1)  # mean over draws of |F - F_without_a|
     rng_ = np.where(arr.scale_range > 0, arr.scale_range, 1.0)
     out: dict[str, Any] = {}
     for k, iid in enumerate(arr.issue_ids):
@@ -102,7 +105,7 @@ def contributions(model: str, arr: ScenarioArrays, loo: np.ndarray) -> dict[str,
             row = {"actor": aid, "weight_share": r(share_m[k, a], 4),
                    "forecast_without": r(without_m[a, k]), "shift": r(s_m[a, k]),
                    "shift_p10_p90": [r(s10[a, k]), r(s90[a, k])] if D > 1 else None,
-                   "dependence": r(abs(s_m[a, k]) / rng_[k], 4)}
+                   "dependence": r(dep[a, k] / rng_[k], 4)}
             if model == "mean":
                 row["pull"] = row["shift"]  # F - F_without_i = w_i (x_i - F_without_i) / W
             rows.append(row)

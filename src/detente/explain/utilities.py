@@ -9,7 +9,7 @@ Utilities are in each model's own form, on positions mapped to [0, 1] by the iss
   linear utilities; Stokman's actors weigh |outcome - position| by salience);
 * ``bdm`` - the basic utility of an outcome at distance d, eq. 16 with the BDM range R (max - min of
   the initial positions) and the actor's risk exponent r_i of round 1 (eq. 32-33):
-  u = 2 - 4 (0.5 + 0.5 |x - x_i| / R)^r_i, so u = 0 at the actor's own position;
+  u = 2 - 4 (0.5 + 0.5 |x - x_i| / R)^r_i, largest (2 - 4 0.5^r_i, eq. 24) at the actor's own position;
 * ``smp`` - KTAB's u(d, R) = (1 - d)(1 + d R) (ktab.md §2.1) with a risk-neutral R = 0, u = 1 - d;
 * ``war`` - see :func:`war_shares`.
 
