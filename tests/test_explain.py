@@ -154,6 +154,17 @@ def test_war_explain_has_side_shares() -> None:
     for sd in sides.values():
         assert 0 <= sd["share_given_deal"] <= 1 and 0 <= sd["share_at_status_quo_line"] <= 1
     assert sides["A"]["share_given_deal"] + sides["B"]["share_given_deal"] == pytest.approx(1.0)
+    w = r.explain["war"]
+    assert 0 <= w["p_deal_within_12_months"] <= 1
+    ranked = w["what_moves_p_deal"]["inputs"]
+    assert ranked and all(x["name"].startswith("war.") for x in ranked)
+    assert [x["mu_star"] for x in ranked] == sorted((x["mu_star"] for x in ranked), reverse=True)
+
+
+def test_run_explain_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", str(FLAGSHIP), "--model", "mean", "--explain"]) == 0
+    text = capsys.readouterr().out
+    assert "Who gains, who loses (mean)" in text and "russia" in text and "rank" in text
 
 
 def test_winners_losers_bdm_form_best_at_own_position() -> None:

@@ -117,3 +117,21 @@ def test_cli_levers_bad_values_exit_2(capsys: pytest.CaptureFixture[str], args: 
     assert "Traceback" not in err
     for w in words:
         assert w in err, (w, err)
+
+
+def test_war_levers_p_deal_threshold() -> None:
+    from detente.explain.war import war_levers
+
+    s = load(FLAGSHIP)
+    res = war_levers(s, draws=60, seed=2)
+    rows = {row["name"]: row for row in res["inputs"]}
+    assert 0 <= res["p_deal_now"] <= 1 and res["months"] == 12 and res["threshold"] == 0.5
+    # a commitment's demand is searched over its issue's scale
+    assert rows["war.sides.A.commitments[0].demand"]["range"] == [0.0, 100.0]
+    # a Western side that believes it is weaker settles sooner: P(deal) falls with B's prior_win and
+    # passes one half below the present 0.5
+    b = rows["war.sides.B.prior_win"]
+    assert b["p_deal_at_lowest"] > 0.5 > b["p_deal_at_highest"]
+    assert b["passes_threshold_at"] is not None and b["passes_threshold_at"] < b["value"]
+    ranked = [row for row in res["inputs"] if row["size"] is not None]
+    assert [row["size"] for row in ranked] == sorted(row["size"] for row in ranked)

@@ -39,7 +39,12 @@ def explain(scenario: Any, result: Any, progress: Progress | None = None) -> tup
     piv = pivotal(spec, arr, opts, seq, progress)
     out: dict[str, Any] = {"model": spec.name, "utility": util, "pivotal": piv}
     if spec.name == "war":
+        from detente.explain.war import deal_sensitivity, p_deal
+
         out["war"] = war_shares(arr, result.trajectory)
+        if out["war"] is not None:
+            out["war"]["p_deal_within_12_months"] = round(float(p_deal(result.trajectory, 12).mean()), 4)
+            out["war"]["what_moves_p_deal"] = deal_sensitivity(scenario, seed=result.seed, options=dict(result.options))
     events = None
     if spec.has_rounds and spec.name != "war":
         parr, ptraj = point_run(scenario, result)

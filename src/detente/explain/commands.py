@@ -86,6 +86,19 @@ def levers_tables(res: dict[str, Any]) -> list[Any]:
         return "" if not v else f"{v[0]:.4g} - {v[1]:.4g}"
 
     now = f"now {res['forecast_now']:.4g}" + (f" ({iv(res['interval_now'])})" if res.get("interval_now") else "")
+    tables = []
+    if res.get("war"):
+        w = res["war"]
+        t = Table(title=f"War inputs: where P(deal within {w['months']} months) passes {w['threshold']:g} "
+                        f"(now {w['p_deal_now']:.2f}, +- {w['noise']:.2f} Monte Carlo noise)")
+        for c in ("input", "value now", "passes at", "P at lowest", "P at highest", "range searched"):
+            t.add_column(c, justify="left" if c == "input" else "right")
+        for row in w["inputs"]:
+            t.add_row(row["label"], f"{row['value']:.4g}",
+                      "-" if row["passes_threshold_at"] is None else f"{row['passes_threshold_at']:.4g}",
+                      f"{row['p_deal_at_lowest']:.2f}", f"{row['p_deal_at_highest']:.2f}",
+                      f"{row['range'][0]:.4g} - {row['range'][1]:.4g}")
+        tables.append(t)
     if "levers" in res:
         t = Table(title=f"What would move {res['issue']} to {res['target']:g} ({res['model']}, {now}; "
                         "others respond through the model)")
@@ -96,7 +109,7 @@ def levers_tables(res: dict[str, Any]) -> list[Any]:
                       f"{row['size']:.3f}", f"{row['forecast']:.4g}", iv(row["interval"]),
                       "yes" if row["reaches_target"] else "no (closest)")
         t.caption = "size: " + res["size_of_change"]
-        return [t]
+        return [t, *tables]
     t = Table(title=f"What {res['actor']} should announce on {res['issue']} ({res['model']}, {now}); "
                     f"its ideal: {res['ideal']:.4g}")
     for c in ("announcement", "position", "salience", "forecast", "80 % interval", "distance to ideal", "gain"):
@@ -106,4 +119,4 @@ def levers_tables(res: dict[str, Any]) -> list[Any]:
         row = res[key]
         t.add_row(label, f"{row['position']:.4g}", f"{row['salience']:.3g}", f"{row['forecast']:.4g}",
                   iv(row["interval"]), f"{row['distance_to_ideal']:.4g}", f"{row['gain']:+.4g}")
-    return [t]
+    return [t, *tables]

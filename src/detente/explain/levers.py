@@ -212,6 +212,10 @@ def levers(
         "forecast_now": r(base[0]), "interval_now": [r(base[1]), r(base[2])] if arr.draws > 1 else None,
         "others_respond": respond,
     }
+    if spec.name == "war" and scenario.war is not None:  # the same question on the war inputs
+        from detente.explain.war import war_levers
+
+        head["war"] = war_levers(scenario, draws=draws, seed=seed, options=options)
     if actor is not None:
         return {**head, "actor": actor,
                 **_announce(spec, arr, opts, seq, k, k_full, point, actor, lo_s, hi_s, span, base, grid, refine,
