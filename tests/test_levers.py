@@ -135,3 +135,15 @@ def test_war_levers_p_deal_threshold() -> None:
     assert b["passes_threshold_at"] is not None and b["passes_threshold_at"] < b["value"]
     ranked = [row for row in res["inputs"] if row["size"] is not None]
     assert [row["size"] for row in ranked] == sorted(row["size"] for row in ranked)
+
+
+def test_cli_levers_target_table_and_others_fixed(capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["levers", str(FLAGSHIP), "-m", "bdm", "--issue", "territory", "--target", "35", "--draws", "1"]
+    assert main(base) == 0
+    full = capsys.readouterr().out
+    assert "others respond through the model" in full and "yes" in full
+    assert main([*base, "--others-fixed"]) == 0
+    fixed = capsys.readouterr().out
+    assert "OTHERS HELD FIXED" in fixed and "yes" not in fixed.split("┡")[1]
+    assert main(["levers", str(FLAGSHIP), "-m", "mean", "--issue", "territory", "--target", "35", "--others-fixed"]) == 2
+    assert "--others-fixed" in capsys.readouterr().err

@@ -30,6 +30,8 @@ def levers_command(
     fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Write levers.json into this folder."),
     input_format: Optional[str] = typer.Option(None, "--input-format", help="Force the input format."),
+    others_fixed: bool = typer.Option(False, "--others-fixed", help="bdm only, for comparison: hold the other "
+                                      "actors where the unchanged run left them instead of letting them respond."),
 ) -> None:
     """What would it take? The smallest change of one actor that moves the forecast on an issue to a
     target, or the stance an actor should announce - with every other actor responding through the model."""
@@ -47,7 +49,8 @@ def levers_command(
     opts = parse_options(option, [name])[name]
     show = fmt != "json" and sys.stderr.isatty()
     res = _with_progress(show, lambda progress: levers(s, name, issue, target=target, actor=actor, draws=draws,
-                                                       seed=seed, options=opts, variant=variant, progress=progress))
+                                                       seed=seed, options=opts, variant=variant,
+                                                       respond=not others_fixed, progress=progress))
     if out_dir is not None:
         from detente.scenario.io import atomic_write_text
 
@@ -100,8 +103,8 @@ def levers_tables(res: dict[str, Any]) -> list[Any]:
                       f"{row['range'][0]:.4g} - {row['range'][1]:.4g}")
         tables.append(t)
     if "levers" in res:
-        t = Table(title=f"What would move {res['issue']} to {res['target']:g} ({res['model']}, {now}; "
-                        "others respond through the model)")
+        how = "others respond through the model" if res["others_respond"] else "OTHERS HELD FIXED"
+        t = Table(title=f"What would move {res['issue']} to {res['target']:g} ({res['model']}, {now}; {how})")
         for c in ("rank", "actor", "change", "from", "to", "size", "forecast", "80 % interval", "reaches"):
             t.add_column(c, justify="right" if c in ("rank", "from", "to", "size", "forecast") else "left")
         for row in res["levers"]:

@@ -197,6 +197,9 @@ def levers(
     if grid < 3 or refine < 2:
         raise InputError.one(None, "grid needs at least 3 and refine at least 2 values", field="grid", value=grid)
     spec, opts, arr, seq = run_inputs(scenario, model, draws=draws, seed=seed, options=options, variant=variant)
+    if not respond and spec.name != "bdm":
+        raise InputError.one(None, "holding the other actors fixed is defined for the bdm model only",
+                             field="--others-fixed", value=spec.name)
     if spec.multi_issue:
         k = k_full
     else:  # issues do not interact: run the one issue only

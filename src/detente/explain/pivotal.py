@@ -5,7 +5,8 @@
   compromise toward itself); for the ``median`` which actor holds the median position and how far
   the next held positions below and above are.
 * Leave-one-out (b): the forecast with each actor removed (``forecast_without``; ``shift`` = forecast
-  - forecast_without, medians over draws; ``dependence`` = mean over draws of |shift| / scale range), for every model, in ONE model call: the
+  - forecast_without, medians over draws; ``dependence`` = mean over draws of |shift| / scale range,
+  for the noisy war model |difference of the means| / scale range), for every model, in ONE model call: the
   run's draws are repeated N + 1 times along the draws axis (copy 0 unchanged, copy a + 1 without
   actor a) so the comparison uses common random numbers. ``bdm`` takes a per-row presence mask (the
   actor is absent, exactly as if it were not in the scenario); the other models take the removed
@@ -81,7 +82,7 @@ def leave_one_out(spec: ModelSpec, arr: ScenarioArrays, opts: Options, seq: np.r
     return f.reshape(N + 1, D, I)
 
 
-def contributions(model: str, arr: ScenarioArrays, loo: np.ndarray) -> dict[str, Any]:
+def contributions(model: str, arr: ScenarioArrays, loo: np.ndarray, noisy: bool = False) -> dict[str, Any]:
     """Per issue: each actor's weight share, shift when removed, and the model-specific contribution."""
     D, I, N = arr.position.shape
     w = arr.weights()
@@ -95,6 +96,8 @@ def contributions(model: str, arr: ScenarioArrays, loo: np.ndarray) -> dict[str,
     _, without_m, _ = q(loo[1:], axis=1)
     s_m = base_m[None] - without_m  # the forecast minus the forecast without the actor (medians over draws)
     dep = np.nanmean(np.abs(shift), axis=1)  # mean over draws of |F - F_without_a|
+    if noisy:  # each draw is one random path (war): compare the means, not draw by draw
+        dep = np.abs(np.nanmean(base, axis=0)[None] - np.nanmean(loo[1:], axis=1))
     rng_ = np.where(arr.scale_range > 0, arr.scale_range, 1.0)
     out: dict[str, Any] = {}
     for k, iid in enumerate(arr.issue_ids):
@@ -165,11 +168,13 @@ def pivotal(spec: ModelSpec, arr: ScenarioArrays, opts: Options, seq: np.random.
     """Contributions, leave-one-out forecasts and the ranking, on the first ``max_draws`` draws."""
     sub = take_draws(arr, max_draws or loo_draws(spec))
     loo = leave_one_out(spec, sub, opts, seq, progress)
-    contrib = contributions(spec.name, sub, loo)
+    contrib = contributions(spec.name, sub, loo, noisy=spec.noisy)
     return {
         "draws_used": sub.draws,
         "method": "presence mask" if spec.name == "bdm" else "zero salience and capability",
         "exact": spec.name in ("bdm", "mean", "median", "nbs"),
+        "dependence": "|mean forecast - mean forecast without| / scale range (the model is noisy)" if spec.noisy
+        else "mean over draws of |forecast - forecast without| / scale range",
         "issues": contrib,
         "ranking": ranking(contrib, sub.actor_ids),
     }

@@ -226,6 +226,15 @@ def explain_section(scenario: Scenario, results: list[Result], figures: list[tup
             parts.append('<table class="war-shares"><thead><tr><th>side</th><th class="num">share given a deal</th>'
                          '<th class="num">share at the status quo line</th><th class="num">expected cost of fighting '
                          f"until a deal</th></tr></thead><tbody>{wrows}</tbody></table>")
+        moves = (ex.get("war") or {}).get("what_moves_p_deal")
+        if moves:
+            mrows = "".join(f"<tr><td>{_e(x['label'])}</td><td class=\"num\">{_e(_f(x['mu_star']))}</td></tr>"
+                            for x in moves["inputs"][:10])
+            parts.append(f'<h4 id="war-inputs-{_e(lab)}">What moves {_e(moves["output"])}</h4>'
+                         f'<p class="muted">Now {_e(_f(ex["war"]["p_deal_within_12_months"]))}. Morris mu* '
+                         f'({moves["evaluations"]} evaluations; the other inputs at their medians).</p>'
+                         '<table class="war-inputs"><thead><tr><th>war input</th><th class="num">mu*</th></tr>'
+                         f"</thead><tbody>{mrows}</tbody></table>")
         piv = ex["pivotal"]
         parts.append(f'<h4 id="pivotal-{_e(lab)}">Pivotal actors</h4><p class="muted">Ranked by how much the '
                      "forecast moves when the actor is left out (mean over issues of |shift| / scale range; "
