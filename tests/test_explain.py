@@ -32,16 +32,16 @@ def _drop(arr: ScenarioArrays, a: int) -> ScenarioArrays:
                    present=arr.present[:, keep])
 
 
-@pytest.mark.parametrize("model", ["bdm", "mean", "median", "nbs"])
+@pytest.mark.parametrize("model", ["bdm", "mean", "median", "nbs", "smp", "exchange"])
 def test_leave_one_out_equals_separate_runs_without_the_actor(model: str) -> None:
     s = load(FLAGSHIP)
-    spec, opts, arr, seq = run_inputs(s, model, draws=40, seed=3)
+    spec, opts, arr, seq = run_inputs(s, model, draws=40 if model not in ("smp", "exchange") else 6, seed=3)
     loo = leave_one_out(spec, arr, opts, seq)  # ONE batched call
-    assert loo.shape == (arr.n_actors + 1, 40, arr.n_issues)
-    np.testing.assert_array_equal(loo[0], spec.run(arr, opts, None).forecast)
+    assert loo.shape == (arr.n_actors + 1, arr.draws, arr.n_issues)
+    np.testing.assert_array_equal(loo[0], spec.run(arr, opts, np.random.default_rng(seq)).forecast)
     for a in range(arr.n_actors):
-        alone = spec.run(_drop(arr, a), opts, None).forecast
-        if model == "bdm":  # the presence mask: the very same arithmetic as a run without the actor
+        alone = spec.run(_drop(arr, a), opts, np.random.default_rng(seq)).forecast
+        if model in ("bdm", "smp"):  # the presence mask: the very same arithmetic as a run without the actor
             np.testing.assert_array_equal(loo[a + 1], alone)
         else:
             np.testing.assert_allclose(loo[a + 1], alone, rtol=1e-12, atol=1e-9)

@@ -36,7 +36,7 @@ def explain(scenario: Any, result: Any, progress: Progress | None = None) -> tup
     f = result.trajectory.forecast[: sub.draws]
     util = winners_losers(spec.name, sub, f, opts)
     util["draws_used"] = sub.draws
-    piv = pivotal(spec, arr, opts, seq, progress)
+    piv = pivotal(spec, arr, opts, seq, progress, forecast=result.trajectory.forecast)
     out: dict[str, Any] = {"model": spec.name, "utility": util, "pivotal": piv}
     if spec.name == "war":
         from detente.explain.war import deal_sensitivity, p_deal

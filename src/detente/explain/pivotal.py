@@ -9,10 +9,12 @@
   for the noisy war model |difference of the means| / scale range), for every model, in ONE model call: the
   run's draws are repeated N + 1 times along the draws axis (copy 0 unchanged, copy a + 1 without
   actor a) so the comparison uses common random numbers. ``bdm`` takes a per-row presence mask (the
-  actor is absent, exactly as if it were not in the scenario); the other models take the removed
-  actor's salience and capability as 0 (smp: capability 1e-12 of the largest, as it needs
-  positive capabilities), which removes it from every weighted sum - exact for mean, median and
-  nbs, an approximation for smp, exchange and war where a weightless actor can still hold a position.
+  actor is absent, exactly as if it were not in the scenario); ``smp`` and ``exchange`` run the N removals as
+  one stacked run with N - 1 actor columns (:func:`dropped_each`), the everyone case being the run
+  itself (exact but for exchange's tie-breaking coins, drawn per draw from the run's generator);
+  ``mean``, ``median``, ``nbs`` and ``war`` take the removed actor's salience and capability as 0,
+  which removes it from every weighted sum - exact for mean, median and nbs; for war the side
+  profiles lose its weight (a side's only member keeps its position: the side cannot vanish).
 """
 
 from __future__ import annotations
@@ -68,10 +70,39 @@ def without_each(arr: ScenarioArrays, model: str) -> tuple[ScenarioArrays, np.nd
     return replace(big, salience=sal, capability=cap), None
 
 
-def leave_one_out(spec: ModelSpec, arr: ScenarioArrays, opts: Options, seq: np.random.SeedSequence,
-                  progress: Progress | None = None) -> np.ndarray:
-    """Forecasts (N + 1, draws, issues): index 0 with everyone, index a + 1 without actor a."""
+def dropped_each(arr: ScenarioArrays) -> ScenarioArrays:
+    """N stacked copies with N - 1 actors each: copy a without actor a's column. Absent stances become
+    salience and capability 0 with ``present`` all True - for smp and exchange exactly the same run
+    (``present`` enters them only through those products; checked in the tests)."""
     D, I, N = arr.position.shape
+    keep = [[n for n in range(N) if n != a] for a in range(N)]
+    pres = arr.present.astype(float)
+    take = lambda x: np.concatenate([x[..., k] for k in keep])  # noqa: E731
+    params = {k: np.tile(v, (N,) + (1,) * (v.ndim - 1)) for k, v in arr.params.items()}
+    return replace(arr, actor_ids=tuple(f"_{n}" for n in range(N - 1)), position=take(arr.position),
+                   salience=take(arr.salience * pres[None]), capability=take(arr.capability * pres[None]),
+                   present=np.ones((I, N - 1), dtype=bool), params=params)
+
+
+def _drop_columns(spec: ModelSpec, arr: ScenarioArrays, opts: Any) -> bool:
+    """smp and exchange leave the actor out for real (fewer columns); not with an accommodation matrix
+    (it names actors) or fewer than three actors."""
+    return spec.name in ("smp", "exchange") and arr.n_actors >= 3 and not getattr(opts, "accommodation", None)
+
+
+def leave_one_out(spec: ModelSpec, arr: ScenarioArrays, opts: Options, seq: np.random.SeedSequence,
+                  progress: Progress | None = None, base: np.ndarray | None = None) -> np.ndarray:
+    """Forecasts (N + 1, draws, issues): index 0 with everyone, index a + 1 without actor a.
+
+    smp and exchange: the N removals are one stacked run with N - 1 actors; index 0 is ``base`` (the
+    run's own forecast on these draws) or one more run."""
+    D, I, N = arr.position.shape
+    if _drop_columns(spec, arr, opts):
+        f0 = base if base is not None else spec.run(arr, opts, np.random.default_rng(seq)).forecast
+        f = spec.run(dropped_each(arr), opts, np.random.default_rng(seq)).forecast
+        if progress is not None:
+            progress(1, 1)
+        return np.concatenate([np.asarray(f0)[None], f.reshape(N, D, I)])
     big, mask = without_each(arr, spec.name)
     if mask is not None:
         f = bdm_forecast_masked(big, mask, opts)
@@ -164,15 +195,19 @@ def ranking(contrib: dict[str, Any], actor_ids: tuple[str, ...]) -> list[dict[st
 
 
 def pivotal(spec: ModelSpec, arr: ScenarioArrays, opts: Options, seq: np.random.SeedSequence,
-            progress: Progress | None = None, max_draws: int | None = None) -> dict[str, Any]:
-    """Contributions, leave-one-out forecasts and the ranking, on the first ``max_draws`` draws."""
+            progress: Progress | None = None, max_draws: int | None = None,
+            forecast: np.ndarray | None = None) -> dict[str, Any]:
+    """Contributions, leave-one-out forecasts and the ranking, on the first ``max_draws`` draws
+    (``forecast``: the run's own per-draw forecast, reused as the 'everyone' case where possible)."""
     sub = take_draws(arr, max_draws or loo_draws(spec))
-    loo = leave_one_out(spec, sub, opts, seq, progress)
+    base = None if forecast is None else np.asarray(forecast)[: sub.draws]
+    loo = leave_one_out(spec, sub, opts, seq, progress, base=base)
     contrib = contributions(spec.name, sub, loo, noisy=spec.noisy)
     return {
         "draws_used": sub.draws,
-        "method": "presence mask" if spec.name == "bdm" else "zero salience and capability",
-        "exact": spec.name in ("bdm", "mean", "median", "nbs"),
+        "method": "presence mask" if spec.name == "bdm" else (
+            "actor's column removed" if _drop_columns(spec, sub, opts) else "zero salience and capability"),
+        "exact": spec.name in ("bdm", "mean", "median", "nbs") or _drop_columns(spec, sub, opts),
         "dependence": "|mean forecast - mean forecast without| / scale range (the model is noisy)" if spec.noisy
         else "mean over draws of |forecast - forecast without| / scale range",
         "issues": contrib,
