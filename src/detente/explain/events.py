@@ -108,7 +108,7 @@ def bdm_events(arr: ScenarioArrays, positions: np.ndarray, opts: Any, rounds: in
                     "issue": iid, "actor": ids[idx[i]], "from": r(x[i]), "to": r(p),
                     "type": CATEGORIES[cat], "challenger": ids[idx[j]], "target": ids[idx[i]],
                     "offer": r(p), "eu_target": r(Es[i, j]), "eu_challenger": r(Eo[i, j]),
-                    "why": _why(CATEGORIES[cat], ids[idx[i]], ids[idx[j]], x[j]),
+                    "why": _why(CATEGORIES[cat], ids[idx[i]], ids[idx[j]], x[j], Es[i, j], Eo[i, j], p),
                 })
             if t == 1 and pa is not None and arr.present[k, pa]:
                 i = int(np.flatnonzero(idx == pa)[0])
@@ -124,12 +124,15 @@ def bdm_events(arr: ScenarioArrays, positions: np.ndarray, opts: Any, rounds: in
                                 "y": "E(j->i): what i expects j to get from challenging i (i's perception)"}}
 
 
-def _why(cat: str, who: str, by: str, xj: float) -> str:
+def _why(cat: str, who: str, by: str, xj: float, e_ij: float, e_ji: float, p: float) -> str:
     if cat == "conflict":
-        return f"{by} challenged {who} and both expected to gain; {who}, the weaker, gave way to {by}'s {xj:.4g}"
+        return (f"{by} challenged {who}; both expected to gain (E({who}) = {e_ij:.3g}, E({by}) = {e_ji:.3g}) and "
+                f"{who}, the weaker, gave way to {by}'s {xj:.4g}")
     if cat == "compromise":
-        return f"{by}'s challenge would have cost {who} more than resisting gains; {who} compromised toward {by}"
-    return f"{who} expected to lose a challenge by {by} and capitulated to {by}'s {xj:.4g}"
+        return (f"{by} challenged {who}; {who} expected to lose ({e_ij:.3g}) less than {by} expected to gain "
+                f"({e_ji:.3g}), so {who} compromised part way toward {by}, to {p:.4g}")
+    return (f"{by} challenged {who}; {who} expected to lose ({e_ij:.3g}) at least as much as {by} expected to "
+            f"gain ({e_ji:.3g}) and capitulated to {by}'s {xj:.4g}")
 
 
 def exchange_events(arr: ScenarioArrays, trajectory: Any) -> dict[str, Any]:
