@@ -145,5 +145,6 @@ def test_cli_levers_target_table_and_others_fixed(capsys: pytest.CaptureFixture[
     assert main([*base, "--others-fixed"]) == 0
     fixed = capsys.readouterr().out
     assert "OTHERS HELD FIXED" in fixed and "yes" not in fixed.split("┡")[1]
-    assert main(["levers", str(FLAGSHIP), "-m", "mean", "--issue", "territory", "--target", "35", "--others-fixed"]) == 2
+    bad = ["levers", str(FLAGSHIP), "-m", "mean", "--issue", "territory", "--target", "35", "--others-fixed"]
+    assert main(bad) == 2
     assert "--others-fixed" in capsys.readouterr().err

@@ -13,20 +13,23 @@ All are pure functions over the scenario and a :class:`~detente.result.Result`; 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from detente.explain.common import Progress, point_run, result_inputs, take_draws
+if TYPE_CHECKING:  # the CLI imports detente.explain.commands on start-up: keep this package light
+    from detente.explain.common import Progress
 
 __all__ = ["explain", "attach"]
 
 
-def explain(scenario: Any, result: Any, progress: Progress | None = None) -> tuple[dict[str, Any], dict[str, Any] | None]:
+def explain(scenario: Any, result: Any,
+            progress: Progress | None = None) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """(explain, events) of a finished run.
 
     explain = {"utility": {...winners and losers...}, "pivotal": {...}, "war": {...} (war model)};
     events = per-round reasons at the point values (round-based models), else None."""
+    import numpy as np
+
+    from detente.explain.common import point_run, result_inputs, take_draws
     from detente.explain.events import events_for
     from detente.explain.pivotal import loo_draws, pivotal
     from detente.explain.utilities import war_shares, winners_losers

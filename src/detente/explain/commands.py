@@ -19,8 +19,9 @@ def levers_command(
     scenario: Path = typer.Argument(..., help="Scenario file (YAML/JSON, KTAB CSV/XML, BDM table, Decide)."),
     model: str = typer.Option("mean", "--model", "-m", help="Model to run (every candidate is a full run)."),
     issue: str = typer.Option(..., "--issue", "-i", help="Issue whose forecast should move."),
-    target: Optional[float] = typer.Option(None, "--target", "-t", help="Forecast value to reach: for each actor "
-                                           "the smallest change of its position, salience or capability that gets there."),
+    target: Optional[float] = typer.Option(None, "--target", "-t", help="Forecast value to reach: for each "
+                                           "actor the smallest change of its position, salience or capability "
+                                           "that gets there."),
     actor: Optional[str] = typer.Option(None, "--actor", "-a", help="Actor to advise: the position (and salience) "
                                         "to announce to bring the outcome closest to its own position."),
     draws: int = typer.Option(100, "--draws", "-n", min=1, max=100_000, help="Monte Carlo draws per candidate."),
