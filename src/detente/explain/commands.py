@@ -24,7 +24,8 @@ def levers_command(
                                            "that gets there."),
     actor: Optional[str] = typer.Option(None, "--actor", "-a", help="Actor to advise: the position (and salience) "
                                         "to announce to bring the outcome closest to its own position."),
-    draws: int = typer.Option(100, "--draws", "-n", min=1, max=100_000, help="Monte Carlo draws per candidate."),
+    draws: Optional[int] = typer.Option(None, "--draws", "-n", min=1, max=100_000,
+                                        help="Monte Carlo draws per candidate (default 100; smp, exchange, war 20)."),
     seed: int = typer.Option(20261125, "--seed", "-s", help="Random seed (same seed, same answer)."),
     option: list[str] = typer.Option([], "--option", "-o", help="Model option KEY=VALUE."),
     variant: Optional[str] = typer.Option(None, "--variant", help="Named option preset of the model (e.g. jmckib)."),

@@ -51,6 +51,11 @@ ATTRIBUTES = ("position", "salience", "capability")
 GRID = 21  # stage-1 values per actor and attribute
 REFINE = 12  # stage-2 values around the closest grid value when no change crosses the target
 BISECT = 30  # bisection steps on a bracket where the forecast crosses the target
+SLOW = ("smp", "exchange", "war")  # models whose runs cost most per draw: smaller defaults
+GRID_SLOW = 11
+BISECT_SLOW = 8  # 1/256 of a grid step
+DRAWS = 100  # default draws per candidate
+DRAWS_SLOW = 20
 CAP_FACTORS = (1 / 32, 32)  # capability factors searched (geometric grid, includes 1)
 ROWS_PER_CALL = 40_000  # draws x candidates per model call (bounds memory)
 
@@ -178,11 +183,11 @@ def levers(
     *,
     target: float | None = None,
     actor: str | None = None,
-    draws: int = 100,
+    draws: int | None = None,
     seed: int = DEFAULT_SEED,
     options: dict[str, Any] | None = None,
     variant: str | None = None,
-    grid: int = GRID,
+    grid: int | None = None,
     refine: int = REFINE,
     tolerance: float = 0.005,
     respond: bool = True,
@@ -192,8 +197,16 @@ def levers(
     or ``actor`` (the announcement that brings the outcome closest to that actor's ideal).
 
     ``respond=False`` (bdm only) evaluates the naive answer instead: the other actors held where the
-    unchanged run left them. Same inputs and seed give the same answer bit for bit."""
+    unchanged run left them. ``draws`` defaults to 100 per candidate and ``grid`` to 21 values (smp and
+    exchange, war: 20 and 11).
+    Same inputs and seed give the same answer bit for bit."""
     k_full = check_request(scenario, issue, target, actor)
+    from detente.models import registry
+
+    slow = registry.get(model).name in SLOW
+    draws = int(draws) if draws is not None else (DRAWS_SLOW if slow else DRAWS)
+    grid = int(grid) if grid is not None else (GRID_SLOW if slow else GRID)
+    steps = BISECT_SLOW if slow else BISECT
     if grid < 3 or refine < 2:
         raise InputError.one(None, "grid needs at least 3 and refine at least 2 values", field="grid", value=grid)
     spec, opts, arr, seq = run_inputs(scenario, model, draws=draws, seed=seed, options=options, variant=variant)
@@ -277,7 +290,7 @@ def levers(
                 pos_ += 1
             del brackets[n]
     evals = len(cands) + sum(len(vs) for _, vs in extra) + 1
-    for it in range(BISECT):  # every bracket at once: one model call per step
+    for it in range(steps):  # every bracket at once: one model call per step
         if not brackets:
             break
         order = list(brackets)
@@ -290,7 +303,7 @@ def levers(
         for n, v, f in zip(order, mids, fm):
             b = brackets[n]
             dm = _summary(f)[0] - target
-            last = it == BISECT - 1 or abs(b["b"] - b["a"]) <= 1e-12 * max(1.0, abs(v))
+            last = it == steps - 1 or abs(b["b"] - b["a"]) <= 1e-12 * max(1.0, abs(v))
             if b["mode"] == "root":
                 if dm == 0 or last:
                     pools[n].append((v, f))
@@ -309,7 +322,7 @@ def levers(
                     pools[n].append((b["b"], b["f_b"]))
                     del brackets[n]
         if progress is not None:
-            progress(min(total, len(cands) + (it + 1) * len(keys) * refine // BISECT), total)
+            progress(min(total, len(cands) + (it + 1) * len(keys) * refine // steps), total)
     rows = []
     for n, (a, attr) in enumerate(keys):
         x0, s0, c0 = _base(point, k_full, a)
