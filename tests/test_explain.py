@@ -179,3 +179,21 @@ def test_winners_losers_bdm_form_best_at_own_position() -> None:
     for i, (iid, v) in enumerate(russia["issues"].items()):  # eq. 16 at d = 0: 2 - 4 * 0.5^r_i (= U_sq, eq. 24)
         assert v["at_forecast"] == pytest.approx(2 - 4 * 0.5 ** rexp[0, s.issue_ids.index(iid), k], abs=1e-6)
         assert v["gain"] > 0
+
+
+@pytest.mark.parametrize("options", [
+    {"stopping": "converged"}, {"position_range": "current"}, {"position_range": "scale"},
+    {"offer_choice": "highest_eu"}, {"conflict": "no_move"}, {"compromise": "weighted_average"},
+    {"risk": "neutral", "Q": 0.5, "t_rule": "closer"}, {"perspective": "own", "p_normalisation": "net_floored"},
+])
+def test_bdm_events_reproduce_under_every_option(options: dict) -> None:
+    s = load(FLAGSHIP)
+    r = attach(s, run(s, "bdm", options=options))
+    assert r.events["reproduces_model"], r.events["max_abs_error"]
+
+
+@pytest.mark.parametrize("draws", [1, 5])
+def test_smp_events_reproduce_stochastic_transitions(draws: int) -> None:
+    s = load(EXAMPLES / "ktab-dummy-3dim.yaml")
+    r = attach(s, run(s, "smp", draws=draws, seed=4, options={"state_transitions": "Stochastic"}))
+    assert r.events["reproduces_model"] and any(rnd["moves"] for rnd in r.events["rounds"])
