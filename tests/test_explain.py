@@ -197,3 +197,12 @@ def test_smp_events_reproduce_stochastic_transitions(draws: int) -> None:
     s = load(EXAMPLES / "ktab-dummy-3dim.yaml")
     r = attach(s, run(s, "smp", draws=draws, seed=4, options={"state_transitions": "Stochastic"}))
     assert r.events["reproduces_model"] and any(rnd["moves"] for rnd in r.events["rounds"])
+
+
+def test_explain_refuses_a_result_of_another_scenario() -> None:
+    from detente.errors import InputError
+
+    s = load(FLAGSHIP)
+    other = load(EXAMPLES / "ukraine-settlement-contrast.yaml")
+    with pytest.raises(InputError, match="not computed from this scenario"):
+        attach(other, run(s, "mean"))
