@@ -123,7 +123,7 @@ def trajectory_figure(scenario: Scenario, r: Result, issue_id: str) -> Any | Non
     ax.set_ylim(iss.scale.min, iss.scale.max)
     ax.set_xlabel("round")
     ax.set_ylabel("position")
-    ax.set_title(f"{iss.label}: every actor by round ({_label(r)}, point values)", fontsize=9)
+    ax.set_title(f"{issue_id}: every actor by round ({_label(r)}, point values)", fontsize=9)
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     fig.subplots_adjust(left=0.1, right=0.78, bottom=0.15, top=0.9)
     return fig
