@@ -88,6 +88,8 @@ def run(
     store: Optional[str] = typer.Option(
         None, "--store", metavar="URL", help="Record the runs in this run store: a SQLAlchemy URL, or 'default' "
         "(a SQLite file under the user's data directory)."),
+    explain: bool = typer.Option(False, "--explain", help="Print who gains and loses and the pivotal actors "
+                                 "(always in --format json and --out)."),
 ) -> None:
     """Run one or more models on a scenario and print the forecast per issue."""
     from detente.progress import progress_bar, scaled
@@ -100,6 +102,10 @@ def run(
         total = draws * len(model)
         results = [run_model(s, m, draws=draws, seed=seed, options=opts[m], variant=variants[m],
                              progress=scaled(report, k * draws, total)) for k, m in enumerate(model)]
+    if explain or fmt == "json" or out_dir is not None:
+        from detente.explain import attach
+
+        results = [attach(s, r) for r in results]
     if store is not None:
         require("sqlalchemy", "store")
         from detente.store.db import Store
@@ -132,6 +138,11 @@ def run(
         for t in forecast_tables(s, results):
             out.print(t)
         out.print(summary_table(results))
+        if explain:
+            from detente.report.explain import explain_tables
+
+            for t in explain_tables(results):
+                out.print(t)
 
 
 @app.command()
@@ -324,6 +335,9 @@ def _mount_optional() -> None:
 
         app.command("sensitivity")(sensitivity_command)
         app.command("sweep")(sweep_command)
+    from detente.explain.commands import levers_command
+
+    app.command("levers")(levers_command)
 
 
 _mount_optional()

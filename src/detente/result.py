@@ -31,6 +31,8 @@ class Result:
     trajectory: Trajectory
     elapsed_s: float = 0.0
     notes: list[str] = field(default_factory=list)
+    explain: dict[str, Any] | None = None  # detente.explain.attach: winners/losers, pivotal actors
+    events: dict[str, Any] | None = None  # detente.explain.attach: why each actor moved, per round
 
     def __repr__(self) -> str:
         """One line: model, scenario, draws and the forecast per issue (rounded)."""
@@ -93,6 +95,10 @@ class Result:
             d["extras"] = {k: _jsonable(v) for k, v in t.extras.items() if not k.startswith("_")}
         if self.notes:
             d["notes"] = self.notes
+        if self.explain is not None:
+            d["explain"] = self.explain
+        if self.events is not None:
+            d["events"] = self.events
         if full:
             d["forecast_draws"] = {i: _list(t.forecast[:, k]) for k, i in enumerate(self.issue_ids)}
             if t.positions is not None and self.draws == 1:

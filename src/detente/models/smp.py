@@ -43,7 +43,7 @@ Differences from KTAB, on purpose:
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field, field_validator
@@ -123,8 +123,9 @@ def accommodation_matrix(actor_ids: tuple[str, ...] | list[str], triples: list[t
 
 def _resolve(x: np.ndarray, q: np.ndarray, s: np.ndarray, c: np.ndarray, S: np.ndarray, wS: np.ndarray,
              d: np.ndarray, R: np.ndarray, r: np.ndarray, tgt: np.ndarray, p: np.ndarray,
-             o: SMPOptions, u: np.ndarray | None) -> np.ndarray:
-    """§2.6 steps 2-3: bargains, each actor's choice from its queue. Returns new positions."""
+             o: SMPOptions, u: np.ndarray | None, detail: bool = False) -> Any:
+    """§2.6 steps 2-3: bargains, each actor's choice from its queue. Returns new positions (and with
+    ``detail`` the accepted bargains: option index, initiator, receiver, per actor)."""
     B, N, K = x.shape
     bi = np.arange(B)[:, None]
     has = tgt >= 0
@@ -178,6 +179,9 @@ def _resolve(x: np.ndarray, q: np.ndarray, s: np.ndarray, c: np.ndarray, S: np.n
     new_init = np.take_along_axis(pos_init, m[..., None], axis=1)
     new_rcvr = np.take_along_axis(pos_rcvr, m[..., None], axis=1)
     moved = np.where(is_init[..., None], new_init, new_rcvr)
+    if detail:  # explanations (detente.explain.events): which bargain each actor accepted
+        return np.where((choice > 0)[..., None], moved, x), {
+            "choice": choice, "initiator": init[m], "receiver": np.take_along_axis(rcvr, m, axis=1)}
     return np.where((choice > 0)[..., None], moved, x)
 
 

@@ -30,6 +30,7 @@ from detente.report.tables import (
     stopped_text,
     with_label,
 )
+from detente.report.explain import explain_section
 from detente.result import Result
 from detente.scenario.model import Evidence, Scenario, Source
 from detente.scenario.uncertain import point
@@ -235,10 +236,12 @@ def render_html(scenario: Scenario, results: list[Result], figures: list[tuple[s
         f"<h1>{_e(scenario.name)}</h1>",
         f'<p class="lead">{_e(scenario.description)}</p>' if scenario.description else "",
         f'<p class="muted">Models: {_e(models)}. Input SHA-256 <code>{_e(input_hash)}</code>.</p>',
-        '<nav class="muted"><a href="#forecasts">Forecasts</a><a href="#figures">Figures</a>'
+        '<nav class="muted"><a href="#forecasts">Forecasts</a>'
+        + ('<a href="#explain">Why</a>' if any(r.explain for r in results) else "") + '<a href="#figures">Figures</a>'
         '<a href="#inputs">Inputs</a><a href="#provenance">Provenance</a></nav>',
         _forecast_section(scenario, results),
-        _figures_section(figures),
+        explain_section(scenario, results, figures),
+        _figures_section([f for f in figures if not f[0].startswith("explain-")]),
         _inputs_section(scenario),
         _provenance_section(results),
     ]

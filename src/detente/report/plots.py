@@ -299,6 +299,10 @@ def figures_for(scenario: Scenario, results: list[Result]) -> list[tuple[str, st
         for hook in list(_HOOKS.get(r.model, [])):
             for title, fig in hook(scenario, r):
                 add(f"{model_label(r)}-{title}", title, fig)
+    from detente.report.explain import explain_figures  # results with .explain (detente.explain.attach)
+
+    for stem, title, fig in explain_figures(scenario, results):
+        add(stem, title, fig)
     return out
 
 

@@ -1,0 +1,70 @@
+"""Why a forecast lands where it does, and what would move it (issue #11).
+
+* :mod:`~detente.explain.utilities` - winners and losers in each model's own utility form;
+* :mod:`~detente.explain.pivotal` - contributions and leave-one-out forecasts (one batched run);
+* :mod:`~detente.explain.events` - why each actor moved in each round (bdm, smp, exchange);
+* :mod:`~detente.explain.levers` - the smallest change of one actor that moves the forecast to a
+  target, and the position an actor should announce (``detente levers``).
+
+All are pure functions over the scenario and a :class:`~detente.result.Result`; nothing prints.
+:func:`explain` returns the ``explain`` and ``events`` records that ``Result.to_dict`` carries once
+:func:`attach` has put them on the result.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the CLI imports detente.explain.commands on start-up: keep this package light
+    from detente.explain.common import Progress
+
+__all__ = ["explain", "attach"]
+
+
+def explain(scenario: Any, result: Any,
+            progress: Progress | None = None) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """(explain, events) of a finished run.
+
+    explain = {"utility": {...winners and losers...}, "pivotal": {...}, "war": {...} (war model)};
+    events = per-round reasons at the point values (round-based models), else None."""
+    import numpy as np
+
+    from detente.explain.common import point_run, result_inputs, take_draws
+    from detente.explain.events import events_for
+    from detente.explain.pivotal import loo_draws, pivotal
+    from detente.explain.utilities import war_shares, winners_losers
+
+    spec, opts, arr, seq = result_inputs(scenario, result)
+    sub = take_draws(arr, loo_draws(spec))
+    f = result.trajectory.forecast[: sub.draws]
+    util = winners_losers(spec.name, sub, f, opts)
+    util["draws_used"] = sub.draws
+    piv = pivotal(spec, arr, opts, seq, progress, forecast=result.trajectory.forecast)
+    out: dict[str, Any] = {"model": spec.name, "utility": util, "pivotal": piv}
+    if spec.name == "war":
+        from detente.explain.war import deal_sensitivity, p_deal
+
+        out["war"] = war_shares(arr, result.trajectory)
+        if out["war"] is not None:
+            out["war"]["p_deal_within_12_months"] = round(float(p_deal(result.trajectory, 12).mean()), 4)
+            out["war"]["what_moves_p_deal"] = deal_sensitivity(scenario, seed=result.seed, options=dict(result.options))
+    events = None
+    if spec.has_rounds and spec.name != "war":
+        parr, ptraj = point_run(scenario, result)
+        top = piv["ranking"][0]["actor"] if piv["ranking"] else None
+        events = events_for(spec.name, parr, ptraj, opts, seq, perception_actor=top)
+        if events is not None and ptraj.positions is not None:
+            T = int(np.max(ptraj.rounds)) if ptraj.rounds is not None else ptraj.positions.shape[1] - 1
+            events["positions"] = {
+                iid: {aid: [round(float(v), 6) for v in ptraj.positions[0, : T + 1, k, a]]
+                      for a, aid in enumerate(parr.actor_ids) if parr.present[k, a]}
+                for k, iid in enumerate(parr.issue_ids)
+            }
+            events["forecast"] = {iid: round(float(ptraj.forecast[0, k]), 6) for k, iid in enumerate(parr.issue_ids)}
+    return out, events
+
+
+def attach(scenario: Any, result: Any, progress: Progress | None = None) -> Any:
+    """Compute :func:`explain` and store it on ``result`` (``result.explain``, ``result.events``)."""
+    result.explain, result.events = explain(scenario, result, progress)
+    return result

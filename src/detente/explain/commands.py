@@ -1,0 +1,127 @@
+"""``detente levers``: what single change of one actor would move the forecast (see :mod:`.levers`).
+
+Reads files, calls :func:`detente.explain.levers.levers`, prints; computes nothing itself.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from detente.errors import InputError
+
+
+def levers_command(
+    scenario: Path = typer.Argument(..., help="Scenario file (YAML/JSON, KTAB CSV/XML, BDM table, Decide)."),
+    model: str = typer.Option("mean", "--model", "-m", help="Model to run (every candidate is a full run)."),
+    issue: str = typer.Option(..., "--issue", "-i", help="Issue whose forecast should move."),
+    target: Optional[float] = typer.Option(None, "--target", "-t", help="Forecast value to reach: for each "
+                                           "actor the smallest change of its position, salience or capability "
+                                           "that gets there."),
+    actor: Optional[str] = typer.Option(None, "--actor", "-a", help="Actor to advise: the position (and salience) "
+                                        "to announce to bring the outcome closest to its own position."),
+    draws: Optional[int] = typer.Option(None, "--draws", "-n", min=1, max=100_000,
+                                        help="Monte Carlo draws per candidate (default 100; smp, exchange, war 20)."),
+    seed: int = typer.Option(20261125, "--seed", "-s", help="Random seed (same seed, same answer)."),
+    option: list[str] = typer.Option([], "--option", "-o", help="Model option KEY=VALUE."),
+    variant: Optional[str] = typer.Option(None, "--variant", help="Named option preset of the model (e.g. jmckib)."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Write levers.json into this folder."),
+    input_format: Optional[str] = typer.Option(None, "--input-format", help="Force the input format."),
+    others_fixed: bool = typer.Option(False, "--others-fixed", help="bdm only, for comparison: hold the other "
+                                      "actors where the unchanged run left them instead of letting them respond."),
+) -> None:
+    """What would it take? The smallest change of one actor that moves the forecast on an issue to a
+    target, or the stance an actor should announce - with every other actor responding through the model."""
+    from detente.cli import err, out, parse_options
+    from detente.explain.levers import check_request, levers
+    from detente.scenario.io import load
+
+    if fmt not in ("table", "json"):
+        raise InputError.one(None, "must be 'table' or 'json'", field="--format", value=fmt)
+    s = load(scenario, input_format)
+    from detente.models import registry
+
+    name = registry.get(model).name
+    check_request(s, issue, target, actor)
+    opts = parse_options(option, [name])[name]
+    show = fmt != "json" and sys.stderr.isatty()
+    res = _with_progress(show, lambda progress: levers(s, name, issue, target=target, actor=actor, draws=draws,
+                                                       seed=seed, options=opts, variant=variant,
+                                                       respond=not others_fixed, progress=progress))
+    if out_dir is not None:
+        from detente.scenario.io import atomic_write_text
+
+        out_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(out_dir / "levers.json", json.dumps(res, indent=2) + "\n")
+        err.print(f"wrote {out_dir / 'levers.json'}")
+    if fmt == "json":
+        print(json.dumps(res, indent=2))
+        return
+    for t in levers_tables(res):
+        out.print(t)
+
+
+def _with_progress(show: bool, fn: Any) -> Any:
+    if not show:
+        return fn(None)
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from detente.cli import err
+
+    with Progress(TextColumn("searching"), BarColumn(), TextColumn("{task.completed}/{task.total} candidates"),
+                  TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("levers", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return fn(progress)
+
+
+def levers_tables(res: dict[str, Any]) -> list[Any]:
+    """Rich tables of a :func:`levers` answer."""
+    from rich.table import Table
+
+    def iv(v: Any) -> str:
+        return "" if not v else f"{v[0]:.4g} - {v[1]:.4g}"
+
+    now = f"now {res['forecast_now']:.4g}" + (f" ({iv(res['interval_now'])})" if res.get("interval_now") else "")
+    tables = []
+    if res.get("war"):
+        w = res["war"]
+        t = Table(title=f"War inputs: where P(deal within {w['months']} months) passes {w['threshold']:g} "
+                        f"(now {w['p_deal_now']:.2f}, +- {w['noise']:.2f} Monte Carlo noise)")
+        for c in ("input", "value now", "passes at", "P at lowest", "P at highest", "range searched"):
+            t.add_column(c, justify="left" if c == "input" else "right")
+        for row in w["inputs"]:
+            t.add_row(row["label"], f"{row['value']:.4g}",
+                      "-" if row["passes_threshold_at"] is None else f"{row['passes_threshold_at']:.4g}",
+                      f"{row['p_deal_at_lowest']:.2f}", f"{row['p_deal_at_highest']:.2f}",
+                      f"{row['range'][0]:.4g} - {row['range'][1]:.4g}")
+        tables.append(t)
+    if "levers" in res:
+        how = "others respond through the model" if res["others_respond"] else "OTHERS HELD FIXED"
+        t = Table(title=f"What would move {res['issue']} to {res['target']:g} ({res['model']}, {now}; {how})")
+        for c in ("rank", "actor", "change", "from", "to", "size", "forecast", "80 % interval", "reaches"):
+            t.add_column(c, justify="right" if c in ("rank", "from", "to", "size", "forecast") else "left")
+        for row in res["levers"]:
+            t.add_row(str(row["rank"]), row["actor"], row["attribute"], f"{row['from']:.4g}", f"{row['to']:.4g}",
+                      f"{row['size']:.3f}", f"{row['forecast']:.4g}", iv(row["interval"]),
+                      "yes" if row["reaches_target"] else "no (closest)")
+        t.caption = "size: " + res["size_of_change"]
+        return [t, *tables]
+    t = Table(title=f"What {res['actor']} should announce on {res['issue']} ({res['model']}, {now}); "
+                    f"its ideal: {res['ideal']:.4g}")
+    for c in ("announcement", "position", "salience", "forecast", "80 % interval", "distance to ideal", "gain"):
+        t.add_column(c, justify="left" if c in ("announcement", "80 % interval") else "right")
+    for label, key in (("its ideal (stay put)", "announce_ideal"), ("best position", "best_at_present_salience"),
+                       ("best position and salience", "best")):
+        row = res[key]
+        t.add_row(label, f"{row['position']:.4g}", f"{row['salience']:.3g}", f"{row['forecast']:.4g}",
+                  iv(row["interval"]), f"{row['distance_to_ideal']:.4g}", f"{row['gain']:+.4g}")
+    return [t, *tables]

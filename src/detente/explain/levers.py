@@ -1,0 +1,430 @@
+"""Levers: what single change of one actor would move the forecast, with every other actor responding.
+
+Two questions (``detente levers``):
+
+* ``target``: for each actor, the smallest change of its position, its salience or its capability
+  that moves the model's forecast on one issue to a target value (or as close as the model gets);
+* ``actor``: the position (and salience) an actor should announce on the issue to bring the outcome
+  closest to its own ideal (its input position) - BDM's strategic advice - and what it gains over
+  staying put.
+
+Every candidate change is evaluated by the FULL model run, so the other actors respond (in the
+round-based models they move in reaction to the changed actor). The search is a grid followed by
+one refinement between the best grid point and its neighbour toward the actor's present value;
+each stage is ONE model call: the candidates are stacked along the draws axis (each candidate gets
+the same input draws - common random numbers - so differences between candidates are not noise).
+Sizes of changes, so that different kinds can be ranked together (documented, all on 0-1 scales):
+
+* position: |new - old| / (scale max - scale min);
+* salience: |new - old| (saliences are on 0-1);
+* capability (the actor's capability multiplied by a factor on every issue): |new - old| / the sum
+  of all actors' capabilities on the issue (the change as a share of all capability).
+
+A change of position or salience replaces the uncertain input by the announced value in every
+draw; a change of capability scales every draw. A forecast "reaches" the target when it is within
+``tolerance`` x scale range of it (default 0.005, i.e. 0.5 on a 0-100 scale).
+
+>>> from detente.scenario.model import Scenario
+>>> s = Scenario.model_validate({"name": "t", "actors": [{"id": "A", "capability": 1}, {"id": "B", "capability": 1}],
+...     "issues": [{"id": "x"}], "stances": [{"actor": "A", "issue": "x", "position": 0},
+...     {"actor": "B", "issue": "x", "position": 100}]})
+>>> res = levers(s, "mean", "x", target=75.0, draws=1)
+>>> [(row["actor"], row["attribute"], row["to"]) for row in res["levers"] if row["attribute"] == "capability"]
+[('A', 'capability', 0.333333), ('B', 'capability', 3.0)]
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from detente.errors import InputError
+from detente.explain.common import Progress, only_issue, q, r, run_inputs, tile
+from detente.models.base import ModelSpec, Options
+from detente.runner import DEFAULT_SEED
+from detente.scenario.arrays import ScenarioArrays
+from detente.scenario.model import Scenario
+
+ATTRIBUTES = ("position", "salience", "capability")
+GRID = 21  # stage-1 values per actor and attribute
+REFINE = 12  # stage-2 values around the closest grid value when no change crosses the target
+BISECT = 30  # bisection steps on a bracket where the forecast crosses the target
+SLOW = ("smp", "exchange", "war")  # models whose runs cost most per draw: smaller defaults
+GRID_SLOW = 11
+BISECT_SLOW = 8  # 1/256 of a grid step
+DRAWS = 100  # default draws per candidate
+DRAWS_SLOW = 20
+CAP_FACTORS = (1 / 32, 32)  # capability factors searched (geometric grid, includes 1)
+ROWS_PER_CALL = 40_000  # draws x candidates per model call (bounds memory)
+
+
+# ---------------------------------------------------------------------------------------------
+# input checks (clear messages naming the value and the allowed ones)
+
+
+def check_request(scenario: Scenario, issue: str, target: float | None, actor: str | None) -> int:
+    """Index of ``issue``; raises :class:`InputError` for an unknown issue/actor or a target off the scale."""
+    ids = list(scenario.issue_ids)
+    if issue not in ids:
+        raise InputError.one(None, f"unknown issue; the scenario's issues are: {', '.join(ids)}",
+                             field="--issue", value=issue)
+    k = ids.index(issue)
+    if (target is None) == (actor is None):
+        raise InputError.one(None, "give exactly one of --target VALUE or --actor ACTOR", field="--target/--actor")
+    iss = scenario.issues[k]
+    if target is not None and not (iss.scale.min <= target <= iss.scale.max):
+        raise InputError.one(None, f"the target must lie on the issue's scale, {iss.scale.min:g} to {iss.scale.max:g}",
+                             field="--target", value=target)
+    if actor is not None:
+        actors = list(scenario.actor_ids)
+        if actor not in actors:
+            raise InputError.one(None, f"unknown actor; the scenario's actors are: {', '.join(actors)}",
+                                 field="--actor", value=actor)
+        holders = {st.actor for st in scenario.stances if st.issue == issue}
+        if actor not in holders:
+            raise InputError.one(None, f"actor has no stance on issue {issue!r}; actors with one: "
+                                 f"{', '.join(a for a in actors if a in holders)}", field="--actor", value=actor)
+    return k
+
+
+# ---------------------------------------------------------------------------------------------
+# candidates stacked along draws
+
+
+def apply(arr: ScenarioArrays, k: int, cands: list[tuple[int, str, float]]) -> ScenarioArrays:
+    """Stack one copy of ``arr``'s draws per candidate (actor, attribute, value) with the change applied.
+    ``value`` is the new position or salience on issue ``k``, or the capability factor."""
+    D = arr.draws
+    big = tile(arr, len(cands))
+    pos, sal, cap = big.position.copy(), big.salience.copy(), big.capability.copy()
+    for v, (a, attr, val) in enumerate(cands):
+        rows = slice(v * D, (v + 1) * D)
+        if attr == "position":
+            pos[rows, k, a] = val
+        elif attr == "salience":
+            sal[rows, k, a] = val
+        else:
+            cap[rows, :, a] = arr.capability[:, :, a] * val
+    return replace(big, position=pos, salience=sal, capability=cap)
+
+
+def evaluate(spec: ModelSpec, arr: ScenarioArrays, opts: Options, seq: np.random.SeedSequence, k: int,
+             cands: list[tuple[int, str, float]], respond: bool = True,
+             progress: Progress | None = None, done: int = 0, total: int = 0) -> np.ndarray:
+    """Forecasts on issue ``k`` (candidates, draws) of every candidate; each chunk is one model call."""
+    D = arr.draws
+    per = max(1, ROWS_PER_CALL // max(D, 1))
+    out = []
+    for lo in range(0, len(cands), per):
+        part = cands[lo:lo + per]
+        big = apply(arr, k, part)
+        if respond:
+            f = spec.run(big, opts, np.random.default_rng(seq)).forecast[:, k]
+        else:
+            f = others_fixed(spec, big, opts, seq, k, arr, part)
+        out.append(f.reshape(len(part), D))
+        if progress is not None:
+            progress(done + lo + len(part), total or len(cands))
+    return np.concatenate(out) if out else np.empty((0, D))
+
+
+def others_fixed(spec: ModelSpec, big: ScenarioArrays, opts: Options, seq: np.random.SeedSequence, k: int,
+                 base: ScenarioArrays, cands: list[tuple[int, str, float]]) -> np.ndarray:
+    """The naive answer for comparison (bdm): the other actors stay where the unchanged run left them
+    and the changed actor stays at its (announced) position; the model's read-out (weighted median or
+    mean) of those positions with the changed weights."""
+    from detente.models.kernels import weighted_mean, weighted_median
+
+    if spec.name != "bdm":
+        raise ValueError("others_fixed is defined for the bdm model")
+    final = spec.run(base, opts, np.random.default_rng(seq)).positions[:, -1]  # (D, I, N)
+    D = base.draws
+    x = np.tile(final, (len(cands), 1, 1))
+    for v, (a, attr, val) in enumerate(cands):
+        if attr == "position":
+            x[v * D:(v + 1) * D, k, a] = val
+    w = (big.capability * big.salience * big.present[None])[:, k]
+    pres = np.broadcast_to(big.present[None, k], w.shape)
+    xk = x[:, k]
+    if opts.readout == "median":
+        return weighted_median(np.where(pres, xk, np.inf), w)
+    return weighted_mean(xk, w)
+
+
+# ---------------------------------------------------------------------------------------------
+# the searches
+
+
+def _grid(attr: str, lo: float, hi: float, n: int) -> np.ndarray:
+    if attr == "capability":
+        return np.geomspace(CAP_FACTORS[0], CAP_FACTORS[1], n)
+    return np.linspace(lo, hi, n)
+
+
+def _size(attr: str, val: float, x0: float, s0: float, c0: float, ctot: float, span: float) -> float:
+    if attr == "position":
+        return abs(val - x0) / span
+    if attr == "salience":
+        return abs(val - s0)
+    return abs(val - 1.0) * c0 / ctot if ctot > 0 else abs(val - 1.0)
+
+
+def _summary(f: np.ndarray) -> tuple[float, float, float]:
+    p10, med, p90 = q(f)
+    return float(med), float(p10), float(p90)
+
+
+def levers(
+    scenario: Scenario,
+    model: str,
+    issue: str,
+    *,
+    target: float | None = None,
+    actor: str | None = None,
+    draws: int | None = None,
+    seed: int = DEFAULT_SEED,
+    options: dict[str, Any] | None = None,
+    variant: str | None = None,
+    grid: int | None = None,
+    refine: int = REFINE,
+    tolerance: float = 0.005,
+    respond: bool = True,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """What would move the forecast on ``issue``: ``target`` (each actor's smallest change to reach it)
+    or ``actor`` (the announcement that brings the outcome closest to that actor's ideal).
+
+    ``respond=False`` (bdm only) evaluates the naive answer instead: the other actors held where the
+    unchanged run left them. ``draws`` defaults to 100 per candidate and ``grid`` to 21 values (smp and
+    exchange, war: 20 and 11).
+    Same inputs and seed give the same answer bit for bit."""
+    k_full = check_request(scenario, issue, target, actor)
+    from detente.models import registry
+
+    slow = registry.get(model).name in SLOW
+    draws = int(draws) if draws is not None else (DRAWS_SLOW if slow else DRAWS)
+    grid = int(grid) if grid is not None else (GRID_SLOW if slow else GRID)
+    steps = BISECT_SLOW if slow else BISECT
+    if grid < 3 or refine < 2:
+        raise InputError.one(None, "grid needs at least 3 and refine at least 2 values", field="grid", value=grid)
+    spec, opts, arr, seq = run_inputs(scenario, model, draws=draws, seed=seed, options=options, variant=variant)
+    if not respond and spec.name != "bdm":
+        raise InputError.one(None, "holding the other actors fixed is defined for the bdm model only",
+                             field="--others-fixed", value=spec.name)
+    if spec.multi_issue:
+        k = k_full
+    else:  # issues do not interact: run the one issue only
+        arr, k = only_issue(arr, k_full), 0
+    point = ScenarioArrays.from_scenario(scenario)
+    iss = scenario.issues[k_full]
+    lo_s, hi_s = float(iss.scale.min), float(iss.scale.max)
+    span = hi_s - lo_s if hi_s > lo_s else 1.0
+    base_f = evaluate(spec, arr, opts, seq, k, [(0, "capability", 1.0)], respond)[0]
+    base = _summary(base_f)
+    head = {
+        "scenario": scenario.name, "model": spec.name, "issue": issue, "draws": arr.draws, "seed": int(seed),
+        "forecast_now": r(base[0]), "interval_now": [r(base[1]), r(base[2])] if arr.draws > 1 else None,
+        "others_respond": respond,
+    }
+    if spec.name == "war" and scenario.war is not None:  # the same question on the war inputs
+        from detente.explain.war import war_levers
+
+        head["war"] = war_levers(scenario, draws=max(draws, 100), seed=seed, options=options)  # P(deal): >= 100 draws
+    if actor is not None:
+        return {**head, "actor": actor,
+                **_announce(spec, arr, opts, seq, k, k_full, point, actor, lo_s, hi_s, span, base, grid, refine,
+                            respond, progress)}
+    assert target is not None
+    tol = tolerance * span
+    present = [a for a in range(arr.n_actors) if point.present[k_full, a]]
+    ctot = float(point.capability[0, k_full, present].sum())
+    keys: list[tuple[int, str]] = [(a, attr) for a in present for attr in ATTRIBUTES]
+    grids: list[np.ndarray] = []
+    for a, attr in keys:
+        now = _now(point, k_full, a, attr)
+        g = _grid(attr, lo_s, hi_s, grid) if attr == "position" else _grid(attr, 0.0, 1.0, grid)
+        grids.append(np.unique(np.append(g, now)))  # the present value too: brackets next to it
+    cands = [(a, attr, float(v)) for (a, attr), g in zip(keys, grids) for v in g]
+    total = len(cands) + len(keys) * refine
+    f1 = evaluate(spec, arr, opts, seq, k, cands, respond, progress, 0, total)
+    meds = np.array([_summary(f)[0] for f in f1])
+    pools: list[list[tuple[float, np.ndarray]]] = []
+    brackets: dict[int, dict[str, Any]] = {}  # key -> the refinement still to do
+    at = 0
+    for n, (a, attr) in enumerate(keys):
+        vals = grids[n]
+        f_n, d = f1[at:at + vals.size], meds[at:at + vals.size] - target
+        at += vals.size
+        sizes = np.array([_size(attr, v, *_base(point, k_full, a), ctot, span) for v in vals])
+        pools.append([(float(v), f) for v, f in zip(vals, f_n)])
+        reach = np.abs(d) <= tol
+        best_reach = float(sizes[reach].min()) if reach.any() else np.inf
+        sign = np.sign(d)
+        cross = [m for m in range(vals.size - 1) if sign[m] * sign[m + 1] < 0
+                 and min(sizes[m], sizes[m + 1]) < best_reach]
+        if cross:  # the crossing nearest to the present value: bisect on F(v) = target
+            m = min(cross, key=lambda m: min(sizes[m], sizes[m + 1]))
+            near, far = (m, m + 1) if sizes[m] <= sizes[m + 1] else (m + 1, m)
+            brackets[n] = {"mode": "root", "a": float(vals[near]), "b": float(vals[far]), "d_a": float(d[near])}
+        elif reach.any():  # the first grid value that reaches: bisect toward the present value
+            g = int(np.flatnonzero(reach)[np.argmin(sizes[reach])])
+            nb = [m for m in (g - 1, g + 1) if 0 <= m < vals.size and sizes[m] < sizes[g]]
+            if nb:
+                brackets[n] = {"mode": "edge", "a": float(vals[nb[0]]), "b": float(vals[g]), "f_b": f_n[g]}
+        else:  # nothing reaches: refine around the closest grid value
+            g = int(np.lexsort((sizes, np.abs(d)))[0])
+            lo_v, hi_v = vals[max(g - 1, 0)], vals[min(g + 1, vals.size - 1)]
+            space = np.geomspace if attr == "capability" else np.linspace
+            brackets[n] = {"mode": "grid", "values": space(max(lo_v, 1e-12) if attr == "capability" else lo_v,
+                                                            hi_v, refine)}
+    extra = [(n, b["values"]) for n, b in brackets.items() if b["mode"] == "grid"]
+    if extra:
+        c2 = [(*keys[n], float(v)) for n, vs in extra for v in vs]
+        f2 = evaluate(spec, arr, opts, seq, k, c2, respond)
+        pos_ = 0
+        for n, vs in extra:
+            for v in vs:
+                pools[n].append((float(v), f2[pos_]))
+                pos_ += 1
+            del brackets[n]
+    evals = len(cands) + sum(len(vs) for _, vs in extra) + 1
+    for it in range(steps):  # every bracket at once: one model call per step
+        if not brackets:
+            break
+        order = list(brackets)
+        mids = []
+        for n in order:
+            b = brackets[n]
+            mids.append(float(np.sqrt(b["a"] * b["b"])) if keys[n][1] == "capability" else (b["a"] + b["b"]) / 2)
+        fm = evaluate(spec, arr, opts, seq, k, [(*keys[n], v) for n, v in zip(order, mids)], respond)
+        evals += len(order)
+        for n, v, f in zip(order, mids, fm):
+            b = brackets[n]
+            dm = _summary(f)[0] - target
+            last = it == steps - 1 or abs(b["b"] - b["a"]) <= 1e-12 * max(1.0, abs(v))
+            if b["mode"] == "root":
+                if dm == 0 or last:
+                    pools[n].append((v, f))
+                    del brackets[n]
+                    continue
+                if np.sign(dm) == np.sign(b["d_a"]):
+                    b["a"], b["d_a"] = v, dm
+                else:
+                    b["b"] = v
+            else:
+                if abs(dm) <= tol:
+                    b["b"], b["f_b"] = v, f
+                else:
+                    b["a"] = v
+                if last:
+                    pools[n].append((b["b"], b["f_b"]))
+                    del brackets[n]
+        if progress is not None:
+            progress(min(total, len(cands) + (it + 1) * len(keys) * refine // steps), total)
+    rows = []
+    for n, (a, attr) in enumerate(keys):
+        x0, s0, c0 = _base(point, k_full, a)
+        best = None
+        for val, f in pools[n]:
+            med, p10, p90 = _summary(f)
+            size = _size(attr, val, x0, s0, c0, ctot, span)
+            miss = abs(med - target)
+            key = (0, size, miss) if miss <= tol else (1, miss, size)
+            if best is None or key < best[0]:
+                best = (key, val, med, p10, p90, size, miss)
+        key, val, med, p10, p90, size, miss = best  # type: ignore[misc]
+        old = {"position": x0, "salience": s0, "capability": c0}[attr]
+        new = val * c0 if attr == "capability" else val
+        rows.append({
+            "actor": scenario.actor_ids[a], "attribute": attr, "from": r(old), "to": r(new),
+            "change": r(new - old), "factor": r(val) if attr == "capability" else None,
+            "size": r(size), "reaches_target": bool(miss <= tol), "forecast": r(med),
+            "interval": [r(p10), r(p90)] if arr.draws > 1 else None, "distance_to_target": r(miss),
+        })
+    rows.sort(key=lambda x: (not x["reaches_target"], x["size"] if x["reaches_target"] else x["distance_to_target"],
+                             x["size"]))
+    for n, row in enumerate(rows, 1):
+        row["rank"] = n
+    return {**head, "target": float(target), "tolerance": r(tol),
+            "size_of_change": "position: |change| / scale range; salience: |change|; capability: |change| / sum of "
+                              "all actors' capabilities on the issue",
+            "evaluations": evals, "levers": rows}
+
+
+def _base(point: ScenarioArrays, k: int, a: int) -> tuple[float, float, float]:
+    """(position, salience, capability) of actor ``a`` on issue ``k`` at the point values."""
+    return float(point.position[0, k, a]), float(point.salience[0, k, a]), float(point.capability[0, k, a])
+
+
+def _now(point: ScenarioArrays, k: int, a: int, attr: str) -> float:
+    x0, s0, _ = _base(point, k, a)
+    return {"position": x0, "salience": s0, "capability": 1.0}[attr]
+
+
+def _announce(spec: ModelSpec, arr: ScenarioArrays, opts: Options, seq: np.random.SeedSequence, k: int,
+              k_full: int, point: ScenarioArrays, actor: str, lo_s: float, hi_s: float, span: float,
+              base: tuple[float, float, float], grid: int, refine: int, respond: bool,
+              progress: Progress | None) -> dict[str, Any]:
+    """The position (and salience) ``actor`` should announce to bring the outcome closest to its ideal."""
+    a = point.actor_ids.index(actor)
+    ideal = float(point.position[0, k_full, a])
+    s0 = float(point.salience[0, k_full, a])
+    xs = np.linspace(lo_s, hi_s, max(grid, 21))
+    ss = sorted({s0, 0.25, 0.5, 0.75, 1.0})
+    pairs = [(ideal, s0)] + [(float(x), s) for s in ss for x in xs]  # first: announcing the ideal itself
+    total = len(pairs) + refine
+    f1 = _eval_pairs(spec, arr, opts, seq, k, a, pairs, respond, progress, 0, total)
+    med1 = np.array([_summary(f)[0] for f in f1])
+    cost = np.abs(med1 - ideal)
+    change = np.array([abs(x - ideal) / span + abs(s - s0) for x, s in pairs])
+    g = int(np.lexsort((change, cost))[0])
+    xg, sg = pairs[g]
+    step = xs[1] - xs[0]
+    fine = [(float(x), sg) for x in np.linspace(max(lo_s, xg - step), min(hi_s, xg + step), refine)]
+    f2 = _eval_pairs(spec, arr, opts, seq, k, a, fine, respond, progress, len(pairs), total)
+    allp = pairs + fine
+    allf = list(f1) + list(f2)
+    meds = np.array([_summary(f)[0] for f in allf])
+    cost = np.abs(meds - ideal)
+    change = np.array([abs(x - ideal) / span + abs(s - s0) for x, s in allp])
+    g = int(np.lexsort((change, cost))[0])
+    same = [n for n in range(len(allp)) if allp[n][1] == s0]
+    gs = same[int(np.lexsort((change[same], cost[same]))[0])]
+    stay = abs(_summary(allf[0])[0] - ideal)
+
+    def row(n: int) -> dict[str, Any]:
+        m, l10, l90 = _summary(allf[n])
+        return {"position": r(allp[n][0]), "salience": r(allp[n][1]), "forecast": r(m),
+                "interval": [r(l10), r(l90)] if arr.draws > 1 else None, "distance_to_ideal": r(abs(m - ideal)),
+                "gain": r(stay - abs(m - ideal))}
+
+    return {"ideal": r(ideal), "salience_now": r(s0), "distance_now": r(stay), "announce_ideal": row(0),
+            "best": row(g), "best_at_present_salience": row(gs),
+            "gain": "reduction of |forecast - ideal| (issue units) against announcing the ideal itself",
+            "evaluations": len(allp) + 1}
+
+
+def _eval_pairs(spec: ModelSpec, arr: ScenarioArrays, opts: Options, seq: np.random.SeedSequence, k: int, a: int,
+                pairs: list[tuple[float, float]], respond: bool, progress: Progress | None, done: int,
+                total: int) -> np.ndarray:
+    """Forecasts of (position, salience) announcements of actor ``a``: both changes in one stacked run."""
+    D = arr.draws
+    per = max(1, ROWS_PER_CALL // max(D, 1))
+    out = []
+    for lo in range(0, len(pairs), per):
+        part = pairs[lo:lo + per]
+        big = apply(arr, k, [(a, "position", x) for x, _ in part])
+        sal = big.salience.copy()
+        for v, (_, s) in enumerate(part):
+            sal[v * D:(v + 1) * D, k, a] = s
+        big = replace(big, salience=sal)
+        if respond:
+            f = spec.run(big, opts, np.random.default_rng(seq)).forecast[:, k]
+        else:
+            f = others_fixed(spec, big, opts, seq, k, arr, [(a, "position", x) for x, _ in part])
+        out.append(f.reshape(len(part), D))
+        if progress is not None:
+            progress(done + lo + len(part), total)
+    return np.concatenate(out)

@@ -1,0 +1,168 @@
+"""Winners and losers: each actor's utility at the forecast against its utility at the status quo.
+
+Utilities are in each model's own form, on positions mapped to [0, 1] by the issue's scale
+(d = |x - x_i| / (max - min)); an actor's ideal is its input position:
+
+* ``mean``, ``nbs`` - quadratic loss u = -d^2 (the weighted mean minimises the weighted squared
+  distances; the NBS is defined with quadratic utilities);
+* ``median``, ``exchange`` - linear loss u = -d (the weighted median is the Condorcet winner with
+  linear utilities; Stokman's actors weigh |outcome - position| by salience);
+* ``bdm`` - the basic utility of an outcome at distance d, eq. 16 with the BDM range R (max - min of
+  the initial positions) and the actor's risk exponent r_i of round 1 (eq. 32-33):
+  u = 2 - 4 (0.5 + 0.5 |x - x_i| / R)^r_i, largest (2 - 4 0.5^r_i, eq. 24) at the actor's own position;
+* ``smp`` - KTAB's u(d, R) = (1 - d)(1 + d R) (ktab.md §2.1) with a risk-neutral R = 0, u = 1 - d;
+* ``war`` - see :func:`war_shares`.
+
+Per issue the gain is u(forecast) - u(status quo); the total sums the gains with the actor's
+saliences over the issues that have a status quo. Per draw, then the median over draws.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from detente.explain.common import q, r
+from detente.scenario.arrays import ScenarioArrays
+
+FORMS = {
+    "mean": "quadratic loss u = -((x - x_i)/range)^2",
+    "nbs": "quadratic loss u = -((x - x_i)/range)^2",
+    "median": "linear loss u = -|x - x_i|/range",
+    "exchange": "linear loss u = -|x - x_i|/range (Stokman)",
+    "bdm": "BDM basic utility u = 2 - 4 (0.5 + 0.5 |x - x_i|/R)^r_i (Scholz eq. 16; R = range of initial "
+           "positions, r_i = round-1 risk exponent, eq. 33)",
+    "smp": "KTAB u(d, R) = (1 - d)(1 + d R) with d = |x - x_i|/range and R = 0 (risk neutral)",
+    "war": "linear loss u = -|x - x_i|/range on the issues; sides: expected share of the stakes",
+}
+
+
+def bdm_risk_exponents(arr: ScenarioArrays, options: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(r, R): the round-1 risk exponents (draws, issues, actors) and the BDM range R (draws, issues)."""
+    from detente.models.bdm import round_internals
+
+    D, I, N = arr.position.shape
+    rr = np.ones((D, I, N))
+    RR = np.ones((D, I))
+    for k in range(I):
+        pres = arr.present[k]
+        x = arr.position[:, k]
+        if options.position_range == "scale":
+            R = np.full(D, arr.scale_range[k] if arr.scale_range[k] > 0 else 1.0)
+        else:
+            xs = np.where(pres[None], x, np.nan)
+            with np.errstate(invalid="ignore"):
+                R = np.nanmax(xs, axis=1) - np.nanmin(xs, axis=1)
+            R = np.where(np.isfinite(R) & (R > 0), R, 1.0)
+        RR[:, k] = R
+        if options.risk == "two_pass":
+            out = round_internals(x, arr.capability[:, k], arr.salience[:, k],
+                                  np.broadcast_to(pres, x.shape), R=R, options=options)
+            rr[:, k] = np.where(pres[None], out["r"], 1.0)
+    return rr, RR
+
+
+def utility(model: str, x: np.ndarray, ideal: np.ndarray, arr: ScenarioArrays,
+            bdm: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """u_i(x) per (draws, issues, actors) in the model's form; ``x`` is (draws, issues)."""
+    d_abs = np.abs(x[..., None] - ideal)
+    if model == "bdm" and bdm is not None:
+        rexp, R = bdm
+        return 2 - 4 * (0.5 + 0.5 * d_abs / R[..., None]) ** rexp  # (16)
+    d = d_abs / np.where(arr.scale_range > 0, arr.scale_range, 1.0)[None, :, None]
+    if model in ("mean", "nbs"):
+        return -(d**2)
+    if model == "smp":
+        return 1 - d
+    return -d
+
+
+def winners_losers(model: str, arr: ScenarioArrays, forecast: np.ndarray, options: Any = None) -> dict[str, Any]:
+    """Utilities at the forecast and at the status quo, per actor and issue, and the salience-weighted total.
+
+    ``forecast`` is the run's per-draw forecast (draws, issues) on the draws of ``arr``."""
+    D, I, N = arr.position.shape
+    ideal = arr.position
+    bdm = bdm_risk_exponents(arr, options) if model == "bdm" and options is not None else None
+    u_f = utility(model, forecast, ideal, arr, bdm)
+    sq = np.broadcast_to(arr.status_quo[None], (D, I))
+    u_sq = utility(model, sq, ideal, arr, bdm)
+    pres = arr.present[None]
+    gain = np.where(pres, u_f - u_sq, np.nan)
+    has_sq = np.isfinite(arr.status_quo)
+    sal = np.where(pres & has_sq[None, :, None], arr.salience, 0.0)
+    total = np.nansum(np.where(np.isfinite(gain), gain, 0.0) * sal, axis=1)  # (D, N)
+    total_f = np.nansum(np.where(pres, u_f, 0.0) * sal, axis=1)
+    total_sq = np.nansum(np.where(pres & has_sq[None, :, None], u_sq, 0.0) * sal, axis=1)
+    _, uf_m, _ = q(np.where(pres, u_f, np.nan))
+    _, usq_m, _ = q(np.where(pres, u_sq, np.nan))
+    g10, g_m, g90 = q(gain)
+    t10, t_m, t90 = q(total)
+    _, tf_m, _ = q(total_f)
+    _, tsq_m, _ = q(total_sq)
+    p_gain = (total > 0).mean(axis=0)
+    actors = []
+    for a, aid in enumerate(arr.actor_ids):
+        per_issue = {}
+        for k, iid in enumerate(arr.issue_ids):
+            if not arr.present[k, a]:
+                continue
+            per_issue[iid] = {
+                "at_forecast": r(uf_m[k, a]), "at_status_quo": r(usq_m[k, a]) if has_sq[k] else None,
+                "gain": r(g_m[k, a]) if has_sq[k] else None,
+                "gain_p10_p90": [r(g10[k, a]), r(g90[k, a])] if has_sq[k] and D > 1 else None,
+            }
+        actors.append({
+            "actor": aid,
+            "at_forecast": r(tf_m[a]), "at_status_quo": r(tsq_m[a]),
+            "gain": r(t_m[a]), "gain_p10_p90": [r(t10[a]), r(t90[a])] if D > 1 else None,
+            "p_gain": r(p_gain[a], 4),
+            "verdict": "gains" if t_m[a] > 1e-9 else ("loses" if t_m[a] < -1e-9 else "indifferent"),
+            "issues": per_issue,
+        })
+    actors.sort(key=lambda row: -(row["gain"] if row["gain"] is not None else -np.inf))
+    return {
+        "utility": FORMS.get(model, FORMS["median"]),
+        "total": "sum over issues with a status quo of salience x (u(forecast) - u(status quo)); median over draws",
+        "issues_without_status_quo": [i for k, i in enumerate(arr.issue_ids) if not has_sq[k]],
+        "actors": actors,
+    }
+
+
+def war_shares(arr: ScenarioArrays, trajectory: Any) -> dict[str, Any] | None:
+    """War model: each side's expected share of the stakes given a deal, against its share at the
+    status quo line (the front line at the start, x = k0 / N), and its expected cost of fighting
+    until then (monthly cost x expected months to a deal, and the cost horizon it weighs, M1)."""
+    war = arr.context.get("war")
+    ex = trajectory.extras
+    if war is None or "_share" not in ex:
+        return None
+    from detente.models.war.inputs import validate_war_block
+
+    w = validate_war_block(war)
+    share, settled = np.asarray(ex["_share"]), np.asarray(ex["_settled"], bool)
+    bf = w.battlefield
+    start = arr.params.get("war.battlefield.start")
+    k0 = np.asarray(start if start is not None else np.full(share.shape[0], (bf.start or bf.forts / 2)), float)
+    line = k0 / float(bf.forts)
+    months = ex.get("time_to_settlement", {}).get("mean") if isinstance(ex.get("time_to_settlement"), dict) else None
+    sides = []
+    for sid in sorted(w.sides):
+        own = (lambda v: v) if sid == "A" else (lambda v: 1 - v)
+        cost = arr.params.get(f"war.sides.{sid}.cost")
+        horizon = arr.params.get(f"war.sides.{sid}.cost_horizon")
+        cost_m = float(np.median(cost)) if cost is not None else None
+        sides.append({
+            "side": sid, "actors": list(w.sides[sid].actors),
+            "share_given_deal": r(np.mean(own(share[settled]))) if settled.any() else None,
+            "share_at_status_quo_line": r(np.mean(own(line))),
+            "expected_share": r(np.mean(own(share))),
+            "monthly_cost": r(cost_m),
+            "expected_months_to_deal": r(months),
+            "expected_cost_until_deal": r(cost_m * months) if cost_m is not None and months is not None else None,
+            "cost_weighed_against_a_deal": r(float(np.median(cost * horizon)))
+            if cost is not None and horizon is not None else None,
+        })
+    return {"what": "share of the stakes for each side (A's share is x, B's 1 - x); status quo line = the "
+                    "front line at the start", "sides": sides}

@@ -1,0 +1,292 @@
+"""Report pieces of the explanations (``Result.explain`` / ``Result.events``, :mod:`detente.explain`):
+
+* winners and losers: a table and a bar chart per run ("who gains, who loses");
+* pivotal actors ranked by how much the outcome depends on them (leave-one-out), with the median
+  actor per issue;
+* per-actor trajectories: one chart per issue and round-based run, every actor in its own colour,
+  the same colour in every chart;
+* "why X moved in round r": the reasons per round (challenges, bargains, exchanges);
+* BDM's expected-utility perception plane (KTAB's quad map) of the most pivotal actor.
+
+Figures are small and rendered at 80 dpi without constrained layout (cheap to write); figure
+stems start with ``explain-`` so the page puts them in this section.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from detente.result import Result
+from detente.scenario.model import Scenario
+
+DPI = 80
+PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+           "#bcbd22", "#7f7f7f", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd"]
+MAX_EVENT_ROWS = 400  # per run in the page; the JSON has all
+
+
+def actor_colour(actor_ids: list[str] | tuple[str, ...], actor: str) -> str:
+    """The colour of ``actor`` in every chart of a report (by its place in the scenario)."""
+    return PALETTE[list(actor_ids).index(actor) % len(PALETTE)] if actor in actor_ids else "#555555"
+
+
+def _e(v: object) -> str:
+    return html.escape(str(v), quote=True)
+
+
+def _f(v: Any, nd: int = 3) -> str:
+    return "" if v is None else f"{v:.{nd}g}" if isinstance(v, float) else str(v)
+
+
+def _label(r: Result) -> str:
+    from detente.report.tables import model_label
+
+    return model_label(r)
+
+
+# -- terminal -----------------------------------------------------------------------------------
+
+
+def explain_tables(results: list[Result]) -> list[Any]:
+    """Short Rich tables for ``detente run --explain``: who gains and loses, and the pivotal actors."""
+    from rich.table import Table
+
+    tables = []
+    for r in results:
+        ex = r.explain
+        if not ex:
+            continue
+        t = Table(title=f"Who gains, who loses ({_label(r)}): utility at the forecast minus at the status quo")
+        for c in ("actor", "gain", "80 % range", "P(gain)", "verdict", "depends on it", "rank"):
+            t.add_column(c, justify="left" if c in ("actor", "verdict") else "right")
+        rank = {row["actor"]: row for row in ex["pivotal"]["ranking"]}
+        for row in ex["utility"]["actors"]:
+            rg = row.get("gain_p10_p90")
+            pr = rank.get(row["actor"], {})
+            t.add_row(row["actor"], _f(row["gain"]), "" if not rg else f"{_f(rg[0])} to {_f(rg[1])}",
+                      _f(row["p_gain"]), row["verdict"], _f(pr.get("dependence")), str(pr.get("rank", "")))
+        t.caption = f"utility: {ex['utility']['utility']}; 'depends on it': mean |forecast shift| / scale range " \
+                    "when the actor is removed"
+        tables.append(t)
+    return tables
+
+
+# -- figures --------------------------------------------------------------------------------------
+
+
+def _figure(w: float, h: float) -> Any:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    class LowDpiFigure(Figure):
+        """Saved at its own dpi whatever dpi the writer passes (keeps these figures cheap)."""
+
+        def savefig(self, *args: Any, **kwargs: Any) -> Any:
+            kwargs["dpi"] = self.dpi
+            return super().savefig(*args, **kwargs)
+
+    fig = LowDpiFigure(figsize=(w, h), dpi=DPI)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def winners_figure(r: Result) -> Any:
+    ex = r.explain["utility"]
+    rows = ex["actors"]
+    fig = _figure(6.0, 0.35 * len(rows) + 1.2)
+    ax = fig.add_subplot()
+    names = [row["actor"] for row in rows][::-1]
+    vals = [row["gain"] or 0.0 for row in rows][::-1]
+    ax.barh(names, vals, color=["#2ca02c" if v > 0 else "#d62728" for v in vals])
+    ax.axvline(0, color="#333333", lw=0.8)
+    ax.set_xlabel("gain: salience-weighted utility at forecast - at status quo")
+    ax.set_title(f"Who gains, who loses ({_label(r)})", fontsize=10)
+    fig.subplots_adjust(left=0.22, right=0.97, bottom=0.22 if len(rows) < 5 else 0.12, top=0.9)
+    return fig
+
+
+def trajectory_figure(scenario: Scenario, r: Result, issue_id: str) -> Any | None:
+    ev = r.events or {}
+    per = (ev.get("positions") or {}).get(issue_id)
+    if not per:
+        return None
+    fig = _figure(6.0, 3.2)
+    ax = fig.add_subplot()
+    ids = list(scenario.actor_ids)
+    for actor, ys in per.items():
+        ax.plot(range(len(ys)), ys, color=actor_colour(ids, actor), lw=1.6, marker="o", ms=2.5, label=actor)
+    f = (ev.get("forecast") or {}).get(issue_id)
+    if f is not None:
+        ax.axhline(f, color="#000000", lw=1, ls="--", label="forecast")
+    iss = scenario.issue(issue_id)
+    ax.set_ylim(iss.scale.min, iss.scale.max)
+    ax.set_xlabel("round")
+    ax.set_ylabel("position")
+    ax.set_title(f"{issue_id}: every actor by round ({_label(r)}, point values)", fontsize=9)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    fig.subplots_adjust(left=0.1, right=0.78, bottom=0.15, top=0.9)
+    return fig
+
+
+def quad_figure(scenario: Scenario, r: Result) -> tuple[str, Any] | None:
+    """BDM's perception plane of the chosen actor on the issue where it has most counterparts."""
+    ev = r.events or {}
+    per = ev.get("perception") or {}
+    if not per:
+        return None
+    issue_id = max(per, key=lambda i: len(per[i]["points"]))
+    p = per[issue_id]
+    if not p["points"]:
+        return None
+    fig = _figure(4.6, 4.0)
+    ax = fig.add_subplot()
+    ids = list(scenario.actor_ids)
+    for pt in p["points"]:
+        ax.scatter([pt["eu_i_j"]], [pt["eu_j_i"]], color=actor_colour(ids, pt["actor"]), s=30)
+        ax.annotate(pt["actor"], (pt["eu_i_j"], pt["eu_j_i"]), fontsize=7, xytext=(3, 3), textcoords="offset points")
+    ax.axhline(0, color="#333333", lw=0.8)
+    ax.axvline(0, color="#333333", lw=0.8)
+    ax.set_xlabel(f"E({p['actor']} challenges j)")
+    ax.set_ylabel(f"E(j challenges {p['actor']}), as {p['actor']} sees it")
+    xs = [pt["eu_i_j"] for pt in p["points"]] + [0]
+    ys = [pt["eu_j_i"] for pt in p["points"]] + [0]
+    for x, y, txt in ((max(xs), max(ys), "conflict"), (max(xs), min(ys), f"{p['actor']} compels"),
+                      (min(xs), max(ys), f"{p['actor']} gives way"), (min(xs), min(ys), "status quo")):
+        ax.text(x, y, txt, fontsize=7, color="#777777", ha="right" if x > 0 else "left",
+                va="top" if y > 0 else "bottom")
+    ax.set_title(f"{p['actor']}, round 1, issue {issue_id}", fontsize=9)
+    fig.subplots_adjust(left=0.17, right=0.96, bottom=0.13, top=0.9)
+    return issue_id, fig
+
+
+def explain_figures(scenario: Scenario, results: list[Result]) -> list[tuple[str, str, Any]]:
+    """(stem, title, Figure): per run the winners/losers chart, per issue and round-based run one
+    per-actor trajectory chart, and one perception plane (the first BDM run)."""
+    out: list[tuple[str, str, Any]] = []
+    quad_done = False
+    for r in results:
+        if not r.explain:
+            continue
+        lab = _label(r)
+        out.append((f"explain-{lab}-winners", f"Who gains, who loses ({lab})", winners_figure(r)))
+        for iss in scenario.issues:
+            fig = trajectory_figure(scenario, r, iss.id)
+            if fig is not None:
+                out.append((f"explain-{lab}-actors-{iss.id}", f"{iss.label}: every actor by round ({lab})", fig))
+        if not quad_done and r.model == "bdm":
+            q = quad_figure(scenario, r)
+            if q is not None:
+                quad_done = True
+                who = r.events["perception"][q[0]]["actor"]
+                out.append((f"explain-{lab}-perception", f"Perception plane of {who} ({lab})", q[1]))
+    return out
+
+
+# -- HTML -----------------------------------------------------------------------------------------
+
+
+def _img(fig: tuple[str, str, bytes]) -> str:
+    import base64
+
+    stem, title, png = fig
+    data = base64.b64encode(png).decode("ascii")
+    return (f'<figure id="fig-{_e(stem)}"><img src="data:image/png;base64,{data}" alt="{_e(title)}">'
+            f"<figcaption>{_e(title)}</figcaption></figure>")
+
+
+def explain_section(scenario: Scenario, results: list[Result], figures: list[tuple[str, str, bytes]]) -> str:
+    """The "Why it lands there" section: winners/losers, pivotal actors, trajectories, reasons."""
+    runs = [r for r in results if r.explain]
+    if not runs:
+        return ""
+    figs = {stem: f for f in figures for stem in [f[0]] if stem.startswith("explain-")}
+    parts = ['<h2 id="explain">Why it lands there</h2>']
+    for r in runs:
+        lab = _label(r)
+        ex = r.explain
+        parts.append(f'<section class="explain" id="explain-{_e(lab)}"><h3>{_e(lab)}</h3>')
+        u = ex["utility"]
+        parts.append(f'<h4 id="winners-{_e(lab)}">Who gains, who loses</h4>'
+                     f'<p class="muted">Utility: {_e(u["utility"])}. {_e(u["total"])}.</p>')
+        rows = "".join(
+            f"<tr><td>{_e(a['actor'])}</td><td class=\"num\">{_e(_f(a['at_forecast']))}</td>"
+            f"<td class=\"num\">{_e(_f(a['at_status_quo']))}</td><td class=\"num\">{_e(_f(a['gain']))}</td>"
+            f"<td class=\"num\">{_e(_f(a['p_gain']))}</td><td>{_e(a['verdict'])}</td></tr>" for a in u["actors"])
+        parts.append('<table class="winners"><thead><tr><th>actor</th><th class="num">utility at forecast</th>'
+                     '<th class="num">at status quo</th><th class="num">gain</th><th class="num">P(gain)</th>'
+                     f"<th>verdict</th></tr></thead><tbody>{rows}</tbody></table>")
+        for stem in [s for s in figs if s.startswith(f"explain-{lab}-winners")]:
+            parts.append(_img(figs[stem]))
+        if ex.get("war"):
+            wrows = "".join(
+                f"<tr><td>{_e(sd['side'])} ({_e(', '.join(sd['actors']))})</td><td class=\"num\">"
+                f"{_e(_f(sd['share_given_deal']))}</td><td class=\"num\">{_e(_f(sd['share_at_status_quo_line']))}</td>"
+                f"<td class=\"num\">{_e(_f(sd['expected_cost_until_deal']))}</td></tr>" for sd in ex["war"]["sides"])
+            parts.append('<table class="war-shares"><thead><tr><th>side</th><th class="num">share given a deal</th>'
+                         '<th class="num">share at the status quo line</th><th class="num">expected cost of fighting '
+                         f"until a deal</th></tr></thead><tbody>{wrows}</tbody></table>")
+        moves = (ex.get("war") or {}).get("what_moves_p_deal")
+        if moves:
+            mrows = "".join(f"<tr><td>{_e(x['label'])}</td><td class=\"num\">{_e(_f(x['mu_star']))}</td></tr>"
+                            for x in moves["inputs"][:10])
+            parts.append(f'<h4 id="war-inputs-{_e(lab)}">What moves {_e(moves["output"])}</h4>'
+                         f'<p class="muted">Now {_e(_f(ex["war"]["p_deal_within_12_months"]))}. Morris mu* '
+                         f'({moves["evaluations"]} evaluations; the other inputs at their medians).</p>'
+                         '<table class="war-inputs"><thead><tr><th>war input</th><th class="num">mu*</th></tr>'
+                         f"</thead><tbody>{mrows}</tbody></table>")
+        piv = ex["pivotal"]
+        parts.append(f'<h4 id="pivotal-{_e(lab)}">Pivotal actors</h4><p class="muted">Ranked by how much the '
+                     "forecast moves when the actor is left out (mean over issues of |shift| / scale range; "
+                     f"{piv['draws_used']} draws, {_e(piv['method'])}).</p>")
+        rows = "".join(f"<tr><td class=\"num\">{p['rank']}</td><td>{_e(p['actor'])}</td>"
+                       f"<td class=\"num\">{_e(_f(p['dependence']))}</td><td>{_e(p['most_on'] or '')}</td></tr>"
+                       for p in piv["ranking"])
+        parts.append('<table class="pivotal"><thead><tr><th class="num">rank</th><th>actor</th>'
+                     f'<th class="num">dependence</th><th>most on</th></tr></thead><tbody>{rows}</tbody></table>')
+        irows = []
+        for iid, e in piv["issues"].items():
+            top = e["actors"][0] if e["actors"] else None
+            med = e.get("median_actor") or {}
+            extra = f"median actor: {', '.join(med.get('actors', []))}" if med else ""
+            if top:
+                irows.append(f"<tr><td>{_e(iid)}</td><td class=\"num\">{_e(_f(e['forecast']))}</td>"
+                             f"<td>{_e(top['actor'])}</td><td class=\"num\">{_e(_f(top['forecast_without']))}</td>"
+                             f"<td>{_e(extra)}</td></tr>")
+        parts.append('<table class="pivotal-issues"><thead><tr><th>issue</th><th class="num">forecast</th>'
+                     '<th>most pivotal</th><th class="num">forecast without it</th><th></th></tr></thead>'
+                     f"<tbody>{''.join(irows)}</tbody></table>")
+        ev = r.events
+        if ev:
+            parts.append(f'<h4 id="trajectories-{_e(lab)}">Every actor by round</h4>')
+            for stem in [s for s in figs if s.startswith(f"explain-{lab}-actors-")]:
+                parts.append(_img(figs[stem]))
+            parts.append(_reasons(ev, lab))
+            for stem in [s for s in figs if s.startswith(f"explain-{lab}-perception")]:
+                parts.append(f'<h4 id="perception-{_e(lab)}">Perception plane</h4>' + _img(figs[stem]))
+        parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _reasons(ev: dict[str, Any], lab: str) -> str:
+    rows = []
+    for rnd in ev["rounds"]:
+        for m in rnd["moves"]:
+            if len(rows) >= MAX_EVENT_ROWS:
+                break
+            by = m.get("challenger") or m.get("partner") or ""
+            kind = m.get("type", "")
+            rows.append(f"<tr><td class=\"num\">{rnd['round']}</td><td>{_e(m['actor'])}</td><td>{_e(m['issue'])}</td>"
+                        f"<td class=\"num\">{_e(_f(m['from'], 4))} &rarr; {_e(_f(m['to'], 4))}</td><td>{_e(kind)}</td>"
+                        f"<td>{_e(by)}</td><td>{_e(m.get('why', ''))}</td></tr>")
+    n = sum(len(x["moves"]) for x in ev["rounds"])
+    note = f" (first {MAX_EVENT_ROWS} of {n}; all in result.json)" if n > MAX_EVENT_ROWS else ""
+    check = ""
+    if "reproduces_model" in ev:
+        check = " Recomputed from the positions; reproduces the model's rounds: " + \
+                ("yes." if ev["reproduces_model"] else "NO (see result.json).")
+    return (f'<h4 id="reasons-{_e(lab)}">Why each actor moved, round by round</h4>'
+            f'<p class="muted">At the inputs\' point values{_e(note)}.{_e(check)}</p>'
+            '<div class="reasons" style="max-height:30rem;overflow:auto"><table class="reasons">'
+            "<thead><tr><th class=\"num\">round</th><th>actor</th><th>issue</th><th class=\"num\">move</th>"
+            f"<th>type</th><th>with / by</th><th>why</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>")

@@ -1,0 +1,208 @@
+"""Explanations (issue #11): winners and losers, pivotal actors (leave-one-out), per-round reasons."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from detente.cli import main
+from detente.explain import attach
+from detente.explain.common import run_inputs
+from detente.explain.events import bdm_events
+from detente.explain.pivotal import leave_one_out, median_actor
+from detente.explain.utilities import winners_losers
+from detente.runner import run
+from detente.scenario.arrays import ScenarioArrays
+from detente.scenario.io import load
+from detente.scenario.model import Scenario
+
+from conftest import EXAMPLES
+
+FLAGSHIP = EXAMPLES / "ukraine-settlement.yaml"
+
+
+def _drop(arr: ScenarioArrays, a: int) -> ScenarioArrays:
+    """The same draws with actor ``a`` deleted from every array (a separate run without it)."""
+    keep = [n for n in range(arr.n_actors) if n != a]
+    return replace(arr, actor_ids=tuple(arr.actor_ids[n] for n in keep), position=arr.position[..., keep],
+                   salience=arr.salience[..., keep], capability=arr.capability[..., keep],
+                   present=arr.present[:, keep])
+
+
+@pytest.mark.parametrize("model", ["bdm", "mean", "median", "nbs", "smp", "exchange"])
+def test_leave_one_out_equals_separate_runs_without_the_actor(model: str) -> None:
+    s = load(FLAGSHIP)
+    spec, opts, arr, seq = run_inputs(s, model, draws=40 if model not in ("smp", "exchange") else 6, seed=3)
+    loo = leave_one_out(spec, arr, opts, seq)  # ONE batched call
+    assert loo.shape == (arr.n_actors + 1, arr.draws, arr.n_issues)
+    np.testing.assert_array_equal(loo[0], spec.run(arr, opts, np.random.default_rng(seq)).forecast)
+    for a in range(arr.n_actors):
+        alone = spec.run(_drop(arr, a), opts, np.random.default_rng(seq)).forecast
+        if model in ("bdm", "smp"):  # the presence mask: the very same arithmetic as a run without the actor
+            np.testing.assert_array_equal(loo[a + 1], alone)
+        else:
+            np.testing.assert_allclose(loo[a + 1], alone, rtol=1e-12, atol=1e-9)
+    assert not np.array_equal(loo[1], loo[0])  # removing Russia moves something
+
+
+def test_winners_losers_by_hand_mean_model() -> None:
+    s = Scenario.model_validate({
+        "name": "t", "actors": [{"id": "A", "capability": 1}, {"id": "B", "capability": 3}],
+        "issues": [{"id": "x", "status_quo": 0}],
+        "stances": [{"actor": "A", "issue": "x", "position": 0, "salience": 1},
+                    {"actor": "B", "issue": "x", "position": 100, "salience": 0.5}]})
+    r = attach(s, run(s, "mean"))
+    F = 100 * 1.5 / 2.5  # weighted mean = 60
+    rows = {row["actor"]: row for row in r.explain["utility"]["actors"]}
+    assert rows["A"]["issues"]["x"]["at_forecast"] == pytest.approx(-(F / 100) ** 2)
+    assert rows["A"]["issues"]["x"]["at_status_quo"] == pytest.approx(0.0)
+    assert rows["B"]["issues"]["x"]["gain"] == pytest.approx(-(0.4**2) + 1.0)
+    assert rows["B"]["gain"] == pytest.approx(0.5 * (1 - 0.16))  # salience-weighted total
+    assert rows["A"]["verdict"] == "loses" and rows["B"]["verdict"] == "gains"
+    assert [row["actor"] for row in r.explain["utility"]["actors"]] == ["B", "A"]
+    piv = r.explain["pivotal"]["issues"]["x"]
+    pull = {row["actor"]: row["pull"] for row in piv["actors"]}
+    assert pull["B"] == pytest.approx(60.0) and pull["A"] == pytest.approx(60.0 - 100.0)
+
+
+def test_median_actor_and_gaps() -> None:
+    s = Scenario.model_validate({
+        "name": "t", "actors": [{"id": a} for a in "ABC"], "issues": [{"id": "x"}],
+        "stances": [{"actor": a, "issue": "x", "position": p} for a, p in (("A", 10), ("B", 40), ("C", 90))]})
+    m = median_actor(ScenarioArrays.from_scenario(s), 0)
+    assert m["actors"] == ["B"] and m["position"] == 40
+    assert m["next_below"] == {"actor": "A", "position": 10.0, "gap": 30.0}
+    assert m["next_above"]["actor"] == "C" and m["next_above"]["gap"] == 50.0
+
+
+@pytest.mark.parametrize("variant", [None, "jmckib"])
+@pytest.mark.parametrize("example", ["ukraine-settlement.yaml", "eu-emission-standards.yaml"])
+def test_bdm_events_reproduce_the_kernel_positions(example: str, variant: str | None) -> None:
+    s = load(EXAMPLES / example)
+    r = run(s, "bdm", variant=variant)
+    arr = ScenarioArrays.from_scenario(s)
+    from detente.models import registry
+
+    opts = registry.get("bdm").make_options(r.options)
+    ev = bdm_events(arr, r.trajectory.positions[0], opts)
+    assert ev["reproduces_model"] and ev["max_abs_error"] <= 1e-9
+    moves = [m for rnd in ev["rounds"] for m in rnd["moves"]]
+    assert moves and {m["type"] for m in moves} <= {"conflict", "compromise", "capitulation"}
+    for m in moves:  # a conflict or capitulation moves the target onto the challenger's position
+        if m["type"] != "compromise":
+            k = s.issue_ids.index(m["issue"])
+            t = next(rnd["round"] for rnd in ev["rounds"] if m in rnd["moves"])
+            j = s.actor_ids.index(m["challenger"])
+            assert m["to"] == pytest.approx(r.trajectory.positions[0, t - 1, k, j])
+    # the check can fail: tamper with one recorded position
+    bad = r.trajectory.positions[0].copy()
+    bad[1, 0, 0] += 1.0
+    assert not bdm_events(arr, bad, opts)["reproduces_model"]
+
+
+@pytest.mark.parametrize("model", ["smp", "exchange"])
+def test_smp_and_exchange_events(model: str) -> None:
+    s = load(FLAGSHIP)
+    r = attach(s, run(s, model))
+    ev = r.events
+    assert ev["model"] == model and ev["rounds"]
+    moves = [m for rnd in ev["rounds"] for m in rnd["moves"]]
+    assert moves and all(m["actor"] in s.actor_ids and m["issue"] in s.issue_ids for m in moves)
+    if model == "smp":
+        assert ev["reproduces_model"]
+        assert all(m["type"] == "bargain" and m["partner"] in s.actor_ids for m in moves)
+    else:
+        assert all(m["gain"] > 0 and m["partner_gain"] > 0 for m in moves)
+
+
+def test_run_json_carries_explain_and_events(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", str(FLAGSHIP), "--model", "bdm", "--format", "json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    d = d["results"][0] if "results" in d else d  # the CLI's top-level shape may change (issue #10)
+    ex, ev = d["explain"], d["events"]
+    actors = {row["actor"]: row for row in ex["utility"]["actors"]}
+    assert set(actors) == set(load(FLAGSHIP).actor_ids)
+    for row in actors.values():
+        assert isinstance(row["at_forecast"], float) and isinstance(row["at_status_quo"], float)
+        assert row["issues"] and all("at_forecast" in v and "at_status_quo" in v for v in row["issues"].values())
+    piv = ex["pivotal"]
+    for e in piv["issues"].values():
+        assert e["actors"] and all({"weight_share", "forecast_without", "shift", "dependence"} <= set(a)
+                                   for a in e["actors"])
+    assert [row["rank"] for row in piv["ranking"]] == list(range(1, len(actors) + 1))
+    assert ev["reproduces_model"] and len(ev["rounds"]) == 10
+    assert any(rnd["moves"] for rnd in ev["rounds"])
+    assert set(ev["positions"]) == set(load(FLAGSHIP).issue_ids)
+
+
+def test_explain_is_reproducible() -> None:
+    s = load(FLAGSHIP)
+    a = attach(s, run(s, "bdm", draws=30, seed=5)).to_dict()
+    b = attach(s, run(s, "bdm", draws=30, seed=5)).to_dict()
+    a.pop("elapsed_s"), b.pop("elapsed_s")
+    assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+def test_war_explain_has_side_shares() -> None:
+    s = load(FLAGSHIP)
+    r = attach(s, run(s, "war", draws=200, seed=1))
+    sides = {sd["side"]: sd for sd in r.explain["war"]["sides"]}
+    assert set(sides) == {"A", "B"}
+    for sd in sides.values():
+        assert 0 <= sd["share_given_deal"] <= 1 and 0 <= sd["share_at_status_quo_line"] <= 1
+    assert sides["A"]["share_given_deal"] + sides["B"]["share_given_deal"] == pytest.approx(1.0)
+    w = r.explain["war"]
+    assert 0 <= w["p_deal_within_12_months"] <= 1
+    ranked = w["what_moves_p_deal"]["inputs"]
+    assert ranked and all(x["name"].startswith("war.") for x in ranked)
+    assert [x["mu_star"] for x in ranked] == sorted((x["mu_star"] for x in ranked), reverse=True)
+
+
+def test_run_explain_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", str(FLAGSHIP), "--model", "mean", "--explain"]) == 0
+    text = capsys.readouterr().out
+    assert "Who gains, who loses (mean)" in text and "russia" in text and "rank" in text
+
+
+def test_winners_losers_bdm_form_best_at_own_position() -> None:
+    s = load(FLAGSHIP)
+    spec, opts, arr, _ = run_inputs(s, "bdm", draws=1, seed=1)
+    own = winners_losers("bdm", arr, arr.position[:, :, 0], opts)  # forecast = Russia's own positions
+    russia = next(row for row in own["actors"] if row["actor"] == "russia")
+    k = s.actor_ids.index("russia")
+    from detente.explain.utilities import bdm_risk_exponents
+
+    rexp, _ = bdm_risk_exponents(arr, opts)
+    for i, (iid, v) in enumerate(russia["issues"].items()):  # eq. 16 at d = 0: 2 - 4 * 0.5^r_i (= U_sq, eq. 24)
+        assert v["at_forecast"] == pytest.approx(2 - 4 * 0.5 ** rexp[0, s.issue_ids.index(iid), k], abs=1e-6)
+        assert v["gain"] > 0
+
+
+@pytest.mark.parametrize("options", [
+    {"stopping": "converged"}, {"position_range": "current"}, {"position_range": "scale"},
+    {"offer_choice": "highest_eu"}, {"conflict": "no_move"}, {"compromise": "weighted_average"},
+    {"risk": "neutral", "Q": 0.5, "t_rule": "closer"}, {"perspective": "own", "p_normalisation": "net_floored"},
+])
+def test_bdm_events_reproduce_under_every_option(options: dict) -> None:
+    s = load(FLAGSHIP)
+    r = attach(s, run(s, "bdm", options=options))
+    assert r.events["reproduces_model"], r.events["max_abs_error"]
+
+
+@pytest.mark.parametrize("draws", [1, 5])
+def test_smp_events_reproduce_stochastic_transitions(draws: int) -> None:
+    s = load(EXAMPLES / "ktab-dummy-3dim.yaml")
+    r = attach(s, run(s, "smp", draws=draws, seed=4, options={"state_transitions": "Stochastic"}))
+    assert r.events["reproduces_model"] and any(rnd["moves"] for rnd in r.events["rounds"])
+
+
+def test_explain_refuses_a_result_of_another_scenario() -> None:
+    from detente.errors import InputError
+
+    s = load(FLAGSHIP)
+    other = load(EXAMPLES / "ukraine-settlement-contrast.yaml")
+    with pytest.raises(InputError, match="not computed from this scenario"):
+        attach(other, run(s, "mean"))
