@@ -89,6 +89,13 @@ BAD = [
     (["runs", "list", "--limt", "3"], "--limit"),
     (["runs", "list", "-f", "xml"], "'xml' is not one of"),
     (["runs", "export", "-f", "xlsx"], "'xlsx' is not one of"),
+    # levers
+    (["levers"], "Missing argument 'SCENARIO'"),
+    (["levers", EX, "-m", "mean"], "Missing option '--issue'"),
+    (["levers", EX, "-m", "mean", "--issue", "nope", "--target", "50"], "nope"),
+    (["levers", EX, "-m", "meen", "--issue", "territory", "--target", "50"], "Did you mean 'mean'"),
+    (["levers", EX, "-m", "mean", "--issue", "territory", "--target", "abc"], "Invalid value for '--target'"),
+    (["levers", EX, "-m", "mean", "--issue", "territory", "--target", "50", "-f", "xml"], "'xml' is not one of"),
     # serve
     (["serve", "--port", "99999"], "Invalid value for '--port'"),
     (["serve", "--port", "x"], "Invalid value for '--port'"),

@@ -6,18 +6,19 @@ Reads files, calls :func:`detente.explain.levers.levers`, prints; computes nothi
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
-from detente.errors import InputError
+from detente.cli_common import DEFAULT_SEED, InputFormat, Seed, TableOrJson, out_option, resolve_models, scenario_argument
+from detente.progress import progress_bar
 
 
 def levers_command(
-    scenario: Path = typer.Argument(..., help="Scenario file (YAML/JSON, KTAB CSV/XML, BDM table, Decide)."),
-    model: str = typer.Option("mean", "--model", "-m", help="Model to run (every candidate is a full run)."),
+    scenario: Path = scenario_argument(),
+    model: str = typer.Option("mean", "--model", "-m", callback=resolve_models,
+                              help="Model to run (every candidate is a full run; see `detente models`)."),
     issue: str = typer.Option(..., "--issue", "-i", help="Issue whose forecast should move."),
     target: Optional[float] = typer.Option(None, "--target", "-t", help="Forecast value to reach: for each "
                                            "actor the smallest change of its position, salience or capability "
@@ -26,12 +27,12 @@ def levers_command(
                                         "to announce to bring the outcome closest to its own position."),
     draws: Optional[int] = typer.Option(None, "--draws", "-n", min=1, max=100_000,
                                         help="Monte Carlo draws per candidate (default 100; smp, exchange, war 20)."),
-    seed: int = typer.Option(20261125, "--seed", "-s", help="Random seed (same seed, same answer)."),
+    seed: Seed = DEFAULT_SEED,
     option: list[str] = typer.Option([], "--option", "-o", help="Model option KEY=VALUE."),
     variant: Optional[str] = typer.Option(None, "--variant", help="Named option preset of the model (e.g. jmckib)."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
-    out_dir: Optional[Path] = typer.Option(None, "--out", help="Write levers.json into this folder."),
-    input_format: Optional[str] = typer.Option(None, "--input-format", help="Force the input format."),
+    fmt: TableOrJson = "table",
+    out_dir: Annotated[Optional[Path], out_option("Write levers.json into this folder.")] = None,
+    input_format: InputFormat = None,
     others_fixed: bool = typer.Option(False, "--others-fixed", help="bdm only, for comparison: hold the other "
                                       "actors where the unchanged run left them instead of letting them respond."),
 ) -> None:
@@ -41,18 +42,15 @@ def levers_command(
     from detente.explain.levers import check_request, levers
     from detente.scenario.io import load
 
-    if fmt not in ("table", "json"):
-        raise InputError.one(None, "must be 'table' or 'json'", field="--format", value=fmt)
     s = load(scenario, input_format)
     from detente.models import registry
 
     name = registry.get(model).name
     check_request(s, issue, target, actor)
     opts = parse_options(option, [name])[name]
-    show = fmt != "json" and sys.stderr.isatty()
-    res = _with_progress(show, lambda progress: levers(s, name, issue, target=target, actor=actor, draws=draws,
-                                                       seed=seed, options=opts, variant=variant,
-                                                       respond=not others_fixed, progress=progress))
+    with progress_bar("searching", enabled=fmt != "json", unit="candidates") as progress:
+        res = levers(s, name, issue, target=target, actor=actor, draws=draws, seed=seed, options=opts,
+                     variant=variant, respond=not others_fixed, progress=progress)
     if out_dir is not None:
         from detente.scenario.io import atomic_write_text
 
@@ -64,23 +62,6 @@ def levers_command(
         return
     for t in levers_tables(res):
         out.print(t)
-
-
-def _with_progress(show: bool, fn: Any) -> Any:
-    if not show:
-        return fn(None)
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from detente.cli import err
-
-    with Progress(TextColumn("searching"), BarColumn(), TextColumn("{task.completed}/{task.total} candidates"),
-                  TimeElapsedColumn(), console=err, transient=True) as bar:
-        task = bar.add_task("levers", total=None)
-
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        return fn(progress)
 
 
 def levers_tables(res: dict[str, Any]) -> list[Any]:
@@ -107,7 +88,7 @@ def levers_tables(res: dict[str, Any]) -> list[Any]:
     if "levers" in res:
         how = "others respond through the model" if res["others_respond"] else "OTHERS HELD FIXED"
         t = Table(title=f"What would move {res['issue']} to {res['target']:g} ({res['model']}, {now}; {how})")
-        for c in ("rank", "actor", "change", "from", "to", "size", "forecast", "80 % interval", "reaches"):
+        for c in ("rank", "actor", "change", "from", "to", "size", "forecast", "input uncertainty (p10-p90)", "reaches"):
             t.add_column(c, justify="right" if c in ("rank", "from", "to", "size", "forecast") else "left")
         for row in res["levers"]:
             t.add_row(str(row["rank"]), row["actor"], row["attribute"], f"{row['from']:.4g}", f"{row['to']:.4g}",
@@ -117,8 +98,8 @@ def levers_tables(res: dict[str, Any]) -> list[Any]:
         return [t, *tables]
     t = Table(title=f"What {res['actor']} should announce on {res['issue']} ({res['model']}, {now}); "
                     f"its ideal: {res['ideal']:.4g}")
-    for c in ("announcement", "position", "salience", "forecast", "80 % interval", "distance to ideal", "gain"):
-        t.add_column(c, justify="left" if c in ("announcement", "80 % interval") else "right")
+    for c in ("announcement", "position", "salience", "forecast", "input uncertainty (p10-p90)", "distance to ideal", "gain"):
+        t.add_column(c, justify="left" if c in ("announcement", "input uncertainty (p10-p90)") else "right")
     for label, key in (("its ideal (stay put)", "announce_ideal"), ("best position", "best_at_present_salience"),
                        ("best position and salience", "best")):
         row = res[key]
