@@ -54,6 +54,7 @@ def run(
     traj = spec.run(arrays, opts, np.random.default_rng(model_seq))
     elapsed = time.perf_counter() - t0
     _check(traj, arrays, model)
+    from detente.backtest.calibration import interval_features
     return Result(
         model=model,
         variant=variant,
@@ -67,6 +68,8 @@ def run(
         actor_ids=list(arrays.actor_ids),
         trajectory=traj,
         elapsed_s=elapsed,
+        notes=list(traj.extras.get("_notes", [])),
+        features=interval_features(arrays),
     )
 
 
