@@ -155,11 +155,17 @@ def run(
         written = write_outputs(out_dir, s, results, extra_figures=extra)
         err.print(f"wrote {len(written)} files to {out_dir}/ (open {out_dir / 'report.html'})")
     if fmt == "json":
-        data = [r.to_dict() for r in results]
-        print(json.dumps(data[0] if len(data) == 1 else data, indent=2))
-    else:
-        from detente.report.tables import forecast_tables, summary_table
+        from detente.report.summary import run_record
 
+        # one shape for one model or many: {"scenario", "input_sha256", "summary", "war", "results"}
+        print(json.dumps(run_record(s, results), indent=2, ensure_ascii=False, allow_nan=False))
+    else:
+        from detente.report.tables import bottom_line_table, forecast_tables, summary_table, war_table
+
+        out.print(bottom_line_table(s, results))  # the bottom line first
+        war = war_table(s, results)
+        if war is not None:
+            out.print(war)
         for t in forecast_tables(s, results):
             out.print(t)
         out.print(summary_table(results))

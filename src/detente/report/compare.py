@@ -32,7 +32,8 @@ from rich.table import Table
 from detente.errors import InputError
 from detente.report.outputs import _clean
 from detente.report.plots import PALETTE, _new_figure, png_bytes
-from detente.report.tables import interval_text, model_label, with_label
+from detente.report.summary import input_band
+from detente.report.tables import BAND_HEADER, interval_text, model_label, with_label
 from detente.result import Result
 from detente.scenario.io import staged_folder
 from detente.scenario.model import Scenario
@@ -61,7 +62,7 @@ def comparison_rows(scenarios: list[Scenario], results: list[list[Result]]) -> l
     for s, rs in zip(scenarios, results):
         for r in rs:
             b = base.get((r.model, r.variant))
-            iv = r.interval or {}
+            iv = input_band(r) or {}
             for issue in s.issues:
                 f = r.forecast[issue.id]
                 rows.append({
@@ -86,7 +87,7 @@ def comparison_tables(scenarios: list[Scenario], results: list[list[Result]]) ->
         t.add_column("view")
         t.add_column("forecast", min_width=24, ratio=3)
         if any_draws:
-            t.add_column("80% interval", no_wrap=True)
+            t.add_column(BAND_HEADER, no_wrap=True)
         t.add_column("vs first view", justify="right", no_wrap=True)
         base = {(r.model, r.variant): r for r in results[0]}
         models = list(dict.fromkeys((r.model, r.variant) for rs in results for r in rs))
@@ -121,8 +122,9 @@ def plot_comparison(scenarios: list[Scenario], results: list[list[Result]], issu
                 continue
             y = m + (k - (len(scenarios) - 1) / 2) * h
             f = r.forecast[issue_id]
-            if r.interval:
-                lo, hi = r.interval[issue_id]
+            band = input_band(r)
+            if band:
+                lo, hi = band[issue_id]
                 ax.plot([lo, hi], [y, y], color=PALETTE[k % len(PALETTE)], lw=3, alpha=0.45, solid_capstyle="butt")
             ax.plot([f], [y], "o", color=PALETTE[k % len(PALETTE)], ms=7,
                     label=s.name if m == 0 else None)
@@ -134,7 +136,7 @@ def plot_comparison(scenarios: list[Scenario], results: list[list[Result]], issu
         ax.axvline(issue.status_quo, color="black", ls=":", lw=1, label="status quo")
     ax.grid(axis="x", color="#e6e6e6", lw=0.6)
     ax.set_xlabel(f"position on the issue's scale ({issue.scale.min:g}\u2013{issue.scale.max:g}); "
-                  "dots: forecast, bars: 80% interval over draws")
+                  "dots: forecast, bars: input uncertainty (p10\u2013p90 over draws)")
     ax.set_title(f"{issue.label}\nHow much the forecast depends on the view", loc="left", fontsize=10,
                  fontweight="bold")
     fig.legend(loc="outside lower center", ncol=1, fontsize=8, frameon=False)
