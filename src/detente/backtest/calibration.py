@@ -107,6 +107,14 @@ def conformal_levels(n: int, level: float = LEVEL) -> tuple[float, float]:
     return lo, hi
 
 
+def _levels(cal: dict[str, Any]) -> np.ndarray:
+    """Empirical CDF levels k/n of the sorted scores (unless given)."""
+    if cal.get("levels") is not None:
+        return np.asarray(cal["levels"], dtype=float)
+    n = len(cal["scores"])
+    return np.arange(1, n + 1) / n
+
+
 def _scale(cal: dict[str, Any], features: dict[str, np.ndarray]) -> np.ndarray:
     """w * s of C1, (draws, issues)."""
     width = features["scale_max"] - features["scale_min"]
@@ -133,7 +141,7 @@ def predictive_members(cal: dict[str, Any], forecast_draws: np.ndarray,
 def forecast_interval(cal: dict[str, Any], forecast_draws: np.ndarray,
                       features: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Calibrated interval (lo, hi) per issue: quantiles of C2 at the conformal levels."""
-    levels = np.asarray(cal["levels"], dtype=float)
+    levels = _levels(cal)
     f = np.asarray(forecast_draws, dtype=float)
     if f.shape[0] == 1:
         # one draw: the conformal interval of the signed scores, exactly
