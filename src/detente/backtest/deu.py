@@ -17,6 +17,7 @@ that issues of the same legislative proposal can be traded or bargained over tog
 ... else:
 ...     print([("mean", 351, 23.64, 5), ("median", 351, 28.31, 105)])
 [('mean', 351, 23.64, 5), ('median', 351, 28.31, 105)]
+
 Out of sample (issue #10): ``cv`` folds grouped by proposal, repeated ``repeats`` times with seeds
 ``seed, seed + 1, ...`` (:mod:`detente.backtest.folds`). Parameter-free models have nothing to fit,
 so their ``mae_oos`` equals ``mae`` (``"fitted": false``); the synthesis is re-fitted on each

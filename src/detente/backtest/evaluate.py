@@ -42,7 +42,7 @@ def oos_intervals(y: np.ndarray, oos: dict[str, Any], f: np.ndarray, disp: np.nd
                   folds: list[np.ndarray]) -> dict[str, np.ndarray]:
     """covered, width, crps: (repeats, issues), each issue scored only when held out."""
     R, n = len(folds), len(y)
-    out = {k: np.full((R, n), np.nan) for k in ("covered", "width", "crps")}
+    out = {k: np.full((R, n), np.nan) for k in ("covered", "width", "crps", "lo", "hi")}
     width = np.full(n, WIDTH)
     for r, fo in enumerate(folds):
         for j in range(int(fo.max()) + 1):

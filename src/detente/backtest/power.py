@@ -57,11 +57,17 @@ def council_period(actors: Iterable[str]) -> str:
 
 
 def procedure_game(procedure: str, rule: str, period: str) -> tuple[list[str], list[int], int]:
-    """Players, integer weights and quota of the weighted game P1-P4."""
+    """Players, integer weights and quota of the weighted game P1-P4 for a Council membership."""
     try:
         council, q = COUNCIL[period]
     except KeyError:
         raise ValueError(f"unknown Council membership {period!r}; known: {', '.join(COUNCIL)}") from None
+    return weighted_representation(council, q, procedure, rule)
+
+
+def weighted_representation(council: dict[str, int], q: int, procedure: str,
+                            rule: str) -> tuple[list[str], list[int], int]:
+    """P1-P4 as one weighted game over the Council members, the Commission and the Parliament."""
     proc, rl = procedure.strip().upper(), rule.strip().lower()
     if proc not in ("COD", "CNS"):
         raise ValueError(f"unknown procedure {procedure!r}; expected COD or CNS")
@@ -85,12 +91,23 @@ def power_index(weights: list[int], quota: int, index: Index = "shapley_shubik")
     """Shapley-Shubik (or normalised Banzhaf) index of each player of the weighted game, exactly."""
     import powerindex as px
 
-    g = px.Game(int(quota), weights=[int(w) for w in weights])
+    w = [int(x) for x in weights]
+    # zero-weight players are null players; powerindex 0.3.5 miscounts Banzhaf swings when they
+    # are in the game (tests/test_power.py), so the game is solved without them
+    live = [k for k, x in enumerate(w) if x > 0]
+    out = [0.0] * len(w)
+    if not live or sum(w) < quota:
+        return out
+    g = px.Game(int(quota), weights=[w[k] for k in live])
     if index == "banzhaf":
         g.calc_banzhaf()
-        return [float(x) for x in g.banzhaf]
-    g.calc_shapley_shubik()
-    return [float(x) for x in g.shapley_shubik]
+        vals = g.banzhaf
+    else:
+        g.calc_shapley_shubik()
+        vals = g.shapley_shubik
+    for k, v in zip(live, vals):
+        out[k] = float(v)
+    return out
 
 
 @lru_cache(maxsize=64)

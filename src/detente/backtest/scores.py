@@ -81,4 +81,4 @@ def interval_scores(cal: dict[str, Any], y: np.ndarray, f: np.ndarray, disp: np.
     feats = {"dispersion": disp[None, :], "scale_min": np.zeros(len(f)), "scale_max": np.asarray(width, float)}
     members = cb.predictive_members(cal, f[None, :], feats)  # (members, issues)
     crps = np.asarray(sr.crps_ensemble(y, members.T), dtype=float)
-    return {"covered": (y >= lo) & (y <= hi), "width": hi - lo, "crps": crps}
+    return {"covered": (y >= lo) & (y <= hi), "width": hi - lo, "crps": crps, "lo": lo, "hi": hi}
