@@ -189,7 +189,7 @@ def _forecast_section(scenario: Scenario, results: list[Result]) -> str:
                 cells.append(f'<td class="num">{_e(rounds_text(r))}</td>')
                 cells.append(f'<td class="num">{_e(round_range_text(r, issue))}</td>')
             if any_stop:
-                text = war_endings_text(scenario, r) if r.model == sm.WAR else stopped_text(r)
+                text = war_endings_text(scenario, r) if sm.is_war(r) else stopped_text(r)
                 cells.append(f"<td>{_e(text)}</td>")
             rows.append("<tr>" + "".join(cells) + "</tr>")
         if issue.status_quo is not None:

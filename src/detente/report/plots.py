@@ -281,7 +281,7 @@ def plot_distribution(scenario: Scenario, issue_id: str, results: list[Result]) 
     """The forecast's distribution over draws on one issue: a histogram (density) per model, in
     the model's colour of the issue figure, so a bimodal forecast shows as two peaks. The war
     model's histogram holds only the draws that end in a deal. ``None`` when no model has draws."""
-    from detente.report.summary import forecast_draws
+    from detente.report.summary import forecast_draws, is_war
 
     issue = scenario.issue(issue_id)
     lo, hi = issue.scale.min, issue.scale.max
@@ -301,7 +301,7 @@ def plot_distribution(scenario: Scenario, issue_id: str, results: list[Result]) 
         counts, _ = np.histogram(np.clip(x, lo, hi), bins=edges)
         density = counts / (x.size * np.diff(edges))
         colour = PALETTE[m % len(PALETTE)]
-        label = model_label(r) + (" (draws with a deal)" if r.model == "war" else "")
+        label = model_label(r) + (" (draws with a deal)" if is_war(r) else "")
         ax.stairs(density, edges, color=colour, lw=1.6, ls=FORECAST_STYLES[m % len(FORECAST_STYLES)],
                   label=f"{label}: median {fmt(float(np.median(x)), issue)}")
         ax.stairs(density, edges, color=colour, alpha=0.10, fill=True)

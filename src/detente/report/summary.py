@@ -75,7 +75,7 @@ def calibration_text(cal: Mapping[str, Any] | None) -> str:
     'forecast interval (calibrated on DEU III, coverage 80 %)'
     """
     cal = cal or {}
-    data = cal.get("data") or "DEU III"
+    data = str(cal.get("data") or "DEU III").split(" (")[0]  # "DEU III (deu3_blksv.tsv)" -> "DEU III"
     cov = cal.get("coverage_oos", cal.get("coverage"))
     text = f"calibrated on {data}"
     if isinstance(cov, (int, float)) and math.isfinite(cov):
@@ -92,6 +92,12 @@ def model_point(r: Result, issue_id: str) -> tuple[float | None, list[float] | N
     For the war model: the median of the terms over the draws that end in a deal and their
     p10-p90, note ``"given a deal"`` (``None`` when no draw ends in a deal). For every other model:
     the forecast (median over draws) and its input band, note ``""``."""
+    if war_led(r):  # the synthesis on a war scenario: its forecast is already the terms given a deal
+        f = r.forecast.get(issue_id)
+        band = input_band(r)
+        if f is None or not math.isfinite(f):
+            return None, None, "given a deal (no draw ends in a deal)"
+        return f, (band or {}).get(issue_id), "given a deal"
     if r.model == WAR and "terms" in r.trajectory.extras:
         from detente.models.war.endings import terms_given_deal
 
@@ -102,6 +108,16 @@ def model_point(r: Result, issue_id: str) -> tuple[float | None, list[float] | N
     f = r.forecast.get(issue_id)
     band = input_band(r)
     return (None if f is None or not math.isfinite(f) else f), (band or {}).get(issue_id), ""
+
+
+def war_led(r: Result) -> bool:
+    """Whether ``r`` is a synthesis that led with the war model (a scenario with a ``war:`` block)."""
+    return r.model == SYNTHESIS and (r.trajectory.extras.get("synthesis") or {}).get("led_by") == WAR
+
+
+def is_war(r: Result) -> bool:
+    """The war model, or a synthesis led by it: shown as terms given a deal and named endings."""
+    return (r.model == WAR or war_led(r)) and "outcome_probability" in r.trajectory.extras
 
 
 def model_name(r: Result) -> str:
@@ -117,22 +133,45 @@ def lead_result(scenario: Scenario, results: list[Result]) -> tuple[Result | Non
     if not results:
         return None, "no model was run"
     by_model = {r.model: r for r in results}
+    if SYNTHESIS in by_model:
+        syn = by_model[SYNTHESIS]
+        info = syn.trajectory.extras.get("synthesis") or {}
+        if war_led(syn):
+            return syn, ("synthesis, led by the war model's terms given a deal: this scenario is coercive "
+                         "bargaining (a war: block), where weights learned on EU legislation (DEU III) do not apply")
+        why = "synthesis: the models combined with weights learned out of sample on DEU III"
+        weights = info.get("weights") or {}
+        if weights:
+            why += " (" + ", ".join(f"{k} {v:.2f}" for k, v in weights.items()) + ")"
+        return syn, why
     if scenario.war is not None and WAR in by_model:
         return by_model[WAR], ("war model's terms given a deal: this scenario is coercive bargaining (a war: "
                                "block), where weights learned on EU legislation (DEU III) do not apply")
-    if SYNTHESIS in by_model:
-        why = "synthesis: the models combined with weights learned out of sample on DEU III"
-        if scenario.war is not None:
-            why += "; this scenario has a war: block - add --model war for the terms given a deal"
-        return by_model[SYNTHESIS], why
     first = results[0]
     why = f"{model_name(first)}: the first model given (no synthesis was run; add --model synthesis)"
     return first, why
 
 
-def components(results: list[Result], lead: Result | None) -> list[Result]:
-    """The models whose spread measures agreement: every result but the synthesis."""
-    return [r for r in results if r.model != SYNTHESIS]
+def component_points(results: list[Result], issue_id: str) -> tuple[dict[str, float | None], dict[str, str]]:
+    """The models whose spread measures agreement, with their forecasts on one issue and notes:
+    every result but the synthesis, plus the synthesis's own components that were not run."""
+    points: dict[str, float | None] = {}
+    notes: dict[str, str] = {}
+    for r in results:
+        if r.model == SYNTHESIS:
+            continue
+        v, _, n = model_point(r, issue_id)
+        points[model_name(r)] = _r(v)
+        if n:
+            notes[model_name(r)] = n
+    for r in results:
+        comp = r.trajectory.extras.get("component_forecast") if r.model == SYNTHESIS else None
+        for name, per_issue in (comp or {}).items():
+            if name in points:
+                continue
+            v = float(np.asarray(per_issue, dtype=float)[r.issue_ids.index(issue_id)])
+            points[name] = _r(v)
+    return points, notes
 
 
 # -- the bottom line ------------------------------------------------------------------------------
@@ -161,11 +200,12 @@ def agreement(issue: Issue, points: Mapping[str, float | None]) -> tuple[str, fl
     >>> agreement(Issue(id="x"), {"mean": 45.4, "median": 24.3, "bdm": 21.3})
     ('disagree', 24.1, 'models disagree: mean 45, median 24, bdm 21')
     >>> agreement(Issue(id="x"), {"mean": 45.4})
-    ('single_model', None, 'one model only: agreement not measured')
+    ('single_model', None, 'agreement not measured: one model only, mean')
     """
     vals = {k: v for k, v in points.items() if v is not None and math.isfinite(v)}
     if len(vals) < 2:
-        return "single_model", None, "one model only: agreement not measured"
+        only = f", {next(iter(vals))}" if vals else ""
+        return "single_model", None, f"agreement not measured: one model only{only}"
     spread = max(vals.values()) - min(vals.values())
     span = issue.scale.max - issue.scale.min
     if spread <= AGREE_SHARE * span:
@@ -184,14 +224,13 @@ def bottom_line(scenario: Scenario, results: list[Result]) -> dict[str, dict[str
     ``models`` (model -> forecast; war given a deal), ``model_notes``, ``spread``, ``agreement``
     (``agree`` / ``disagree`` / ``single_model``), ``verdict`` (the sentence)."""
     lead, why = lead_result(scenario, results)
-    comps = components(results, lead)
     out: dict[str, dict[str, Any]] = {}
     for issue in scenario.issues:
         entry: dict[str, Any] = {"issue": issue.id, "issue_label": issue.label,
                                  "lead": model_name(lead) if lead else None, "lead_reason": why}
         f, band, note = model_point(lead, issue.id) if lead else (None, None, "")
         entry["lead_note"] = note
-        if lead is not None and lead.model == WAR:
+        if lead is not None and (lead.model == WAR or war_led(lead)):
             entry["p_deal"] = _r(lead.trajectory.extras.get("settlement_probability"))
         entry["forecast"] = _r(f)
         entry["label"] = (issue.describe(f) or None) if f is not None else None
@@ -202,18 +241,13 @@ def bottom_line(scenario: Scenario, results: list[Result]) -> dict[str, dict[str
             lo, hi = fi[issue.id]
             interval = {"low": _r(lo), "high": _r(hi), "kind": FORECAST_INTERVAL, "text": calibration_text(cal),
                         "level": cal.get("level", 0.8), "coverage": cal.get("coverage_oos", cal.get("coverage")),
-                        "calibrated_on": cal.get("data") or "DEU III"}
+                        "calibrated_on": cal.get("data") or "DEU III", "method": cal.get("method")}
         elif band is not None and all(v is not None and math.isfinite(v) for v in band):
             text = DEAL_BAND_TEXT if note else INPUT_BAND_TEXT
             interval = {"low": _r(band[0]), "high": _r(band[1]), "kind": INPUT_UNCERTAINTY, "text": text}
         entry["interval"] = interval
         entry["input_band"] = [_r(band[0]), _r(band[1])] if band is not None else None
-        points, notes = {}, {}
-        for r in comps:
-            v, _, n = model_point(r, issue.id)
-            points[model_name(r)] = _r(v)
-            if n:
-                notes[model_name(r)] = n
+        points, notes = component_points(results, issue.id)
         entry["models"] = points
         entry["model_notes"] = notes
         code, spread, sentence = agreement(issue, {(f"{k} (deal)" if k in notes else k): v
@@ -232,7 +266,9 @@ def war_headline(scenario: Scenario, results: list[Result]) -> dict[str, Any] | 
     p10-p90 over the draws that end in a deal). ``None`` without a war run."""
     from detente.models.war.endings import endings, horizon_months, settlement_by, side_names, terms_given_deal
 
+    # the war run, else a synthesis that led with the war model (it carries the war's extras)
     r = next((x for x in results if x.model == WAR and "outcome_probability" in x.trajectory.extras), None)
+    r = r or next((x for x in results if war_led(x) and "outcome_probability" in x.trajectory.extras), None)
     if r is None:
         return None
     ex = r.trajectory.extras

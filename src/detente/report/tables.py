@@ -119,7 +119,7 @@ def forecast_interval_text(result: Result, issue: Issue) -> str:
 
 def model_cells(result: Result, issue: Issue) -> tuple[str, str]:
     """``(forecast with label, input band)`` of a model's row; the war model's terms given a deal."""
-    if result.model != sm.WAR:
+    if not sm.is_war(result):
         return with_label(result.forecast.get(issue.id), issue), interval_text(result, issue)
     f, band, note = sm.model_point(result, issue.id)
     text = f"{with_label(f, issue)}; {note}"
@@ -297,7 +297,7 @@ def forecast_tables(scenario: Scenario, results: list[Result]) -> list[Table]:
                 row.append(rounds_text(r))
                 row.append(round_range_text(r, issue))
             if any_stop:
-                row.append(war_endings_text(scenario, r) if r.model == sm.WAR else stopped_text(r))
+                row.append(war_endings_text(scenario, r) if sm.is_war(r) else stopped_text(r))
             t.add_row(*row)
         # reference points as dim rows under a rule (same for every model, so not a column)
         first = True
