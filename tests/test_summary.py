@@ -249,3 +249,42 @@ def test_report_html_shows_range_over_rounds():
 
     issue = s.issues[0]
     assert "<th class=\"num\">range over rounds</th>" in html and round_range_text(r, issue) in html
+
+
+# -- the synthesis leads ----------------------------------------------------------------------------
+
+
+def test_done_when_synthesis_and_war_json_has_summary_and_named_endings(capsys):
+    args = ["run", str(FLAGSHIP), "--model", "synthesis", "--model", "war", "--draws", "500", "--format", "json"]
+    assert main(args) == 0
+    rec = json.loads(capsys.readouterr().out)
+    s = load(FLAGSHIP)
+    assert list(rec["summary"]) == s.issue_ids
+    for line in rec["summary"].values():
+        assert line["lead"] == "synthesis" and line["lead_note"] == "given a deal"
+        assert "war: block" in line["lead_reason"] and 0 < line["p_deal"] < 1
+        assert line["interval"]["kind"] == INPUT_UNCERTAINTY  # no calibration for coercive bargaining
+        assert "forecast interval" not in json.dumps(line)
+    war = rec["war"]
+    assert war["sides"]["A"]["name"] == "Russia"
+    assert {e["label"] for e in war["endings"]} >= {"deal", "military victory of Russia",
+                                                     "military victory of Ukraine and its Western backers"}
+    assert sum(e["probability"] for e in war["endings"]) == pytest.approx(1.0)
+    deal = next(e["probability"] for e in war["endings"] if e["code"] == "settlement")
+    assert war["settlement_by"]["60"] == pytest.approx(deal)
+    terms = war["terms_given_deal"]["territory"]["median"]
+    assert rec["summary"]["territory"]["forecast"] == pytest.approx(terms, abs=1e-6)
+
+
+def test_synthesis_on_eu_legislation_leads_with_a_calibrated_interval():
+    s = load(EXAMPLES / "eu-emission-standards.yaml")
+    syn, mean = run(s, "synthesis", draws=50, seed=2), run(s, "mean", draws=50, seed=2)
+    if syn.interval is None:
+        pytest.skip("no calibration for the synthesis in the package data file")
+    line = next(iter(bottom_line(s, [syn, mean]).values()))
+    assert line["lead"] == "synthesis" and "weights learned out of sample" in line["lead_reason"]
+    iv = line["interval"]
+    assert iv["kind"] == FORECAST_INTERVAL
+    assert iv["text"] == f"forecast interval (calibrated on DEU III, coverage {100 * syn.calibration['coverage_oos']:.0f} %)"
+    assert [iv["low"], iv["high"]] == pytest.approx(syn.interval[s.issue_ids[0]], abs=1e-6)
+    assert "mean" in line["models"] and "synthesis" not in line["models"]
