@@ -27,6 +27,7 @@ from typing import Any, Iterable
 
 import numpy as np
 from rich.console import Console, RenderableType
+from rich.markup import escape as escape_markup
 from rich.table import Table
 
 from detente.report import summary as sm
@@ -274,7 +275,7 @@ def forecast_tables(scenario: Scenario, results: list[Result]) -> list[Table]:
     tables = []
     for issue in scenario.issues:
         title = issue.label if issue.label == issue.id else f"{issue.label} [{issue.id}]"
-        t = Table(title=title, caption=scale_text(issue), title_justify="left", caption_justify="left")
+        t = Table(title=escape_markup(title), caption=scale_text(issue), title_justify="left", caption_justify="left")
         t.add_column("model", no_wrap=True)
         t.add_column("forecast", min_width=24, ratio=3)
         if any_draws:
