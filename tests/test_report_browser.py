@@ -59,7 +59,8 @@ def test_the_report_leads_with_the_bottom_line(page):  # type: ignore[no-untyped
     assert [rows.nth(k).get_attribute("data-issue") for k in range(rows.count())] == s.issue_ids
     first = rows.nth(0).inner_text()
     assert "models" in first and ("agree" in first or "disagree" in first)
-    assert "input uncertainty" in first or "forecast interval (calibrated" in first
+    table = page.locator("table.bottom-line").inner_text()  # the interval's kind: in its header or cells
+    assert "input uncertainty" in table or "forecast interval (calibrated on DEU III" in table
     # the bottom line is drawn above the per-model tables, the war's endings between them
     top = page.locator("#bottom-line").bounding_box()["y"]
     war = page.locator("#war-headline").bounding_box()["y"]

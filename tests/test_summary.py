@@ -288,3 +288,13 @@ def test_synthesis_on_eu_legislation_leads_with_a_calibrated_interval():
     assert iv["text"] == f"forecast interval (calibrated on DEU III, coverage {100 * syn.calibration['coverage_oos']:.0f} %)"
     assert [iv["low"], iv["high"]] == pytest.approx(syn.interval[s.issue_ids[0]], abs=1e-6)
     assert "mean" in line["models"] and "synthesis" not in line["models"]
+
+
+def test_report_html_names_the_two_kinds_of_interval():
+    a, b = hand_made("alpha", 45.0, 5.0, seed=1), hand_made("beta", 24.0, 5.0, seed=2)
+    plain = render_html(SCENARIO, [a, b], [])
+    assert "forecast interval" not in plain and "input uncertainty (p10\u2013p90 over draws)" in plain
+    html = render_html(SCENARIO, [calibrated(a, 15.0), b], [])
+    bottom = html[html.index('<section id="bottom-line">'):html.index("</section>")]
+    assert "forecast interval (calibrated on DEU III, coverage 79 %)" in bottom
+    assert "forecast interval (calibrated)</th>" in html  # the per-model column

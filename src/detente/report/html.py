@@ -122,7 +122,10 @@ def _bottom_line_section(scenario: Scenario, results: list[Result]) -> str:
     parts = ['<section id="bottom-line"><h2>Bottom line</h2>']
     first = next(iter(lines.values()), None)
     if first is not None:
-        parts.append(f'<p class="muted">Forecast: {_e(first["lead_reason"])}.</p>')
+        deal = f"; P(a deal within the horizon) {pct(first['p_deal'])}" if first.get("p_deal") is not None else ""
+        parts.append(f'<p class="muted">Forecast: {_e(first["lead_reason"])}{_e(deal)}.</p>')
+    kinds = {e["interval"]["text"] for e in lines.values() if e["interval"]}
+    shared = len(kinds) == 1 and all(e["interval"] for e in lines.values())
     rows = []
     for issue in scenario.issues:
         e = lines[issue.id]
@@ -130,13 +133,16 @@ def _bottom_line_section(scenario: Scenario, results: list[Result]) -> str:
         if e["lead_note"]:
             fc += f' <span class="muted">({_e(e["lead_note"])})</span>'
         iv = e["interval"]
-        ivt = (f'{_e(range_text(iv["low"], iv["high"], issue))}<br><span class="muted">{_e(iv["text"])}</span>'
-               if iv else "")
+        ivt = _e(range_text(iv["low"], iv["high"], issue)) if iv else ""
+        if iv and not shared:
+            ivt += f'<br><span class="muted">{_e(iv["text"])}</span>'
+
         cls = "agree" if e["agreement"] == "agree" else ("disagree" if e["agreement"] == "disagree" else "")
         rows.append(f'<tr data-issue="{_e(issue.id)}"><th scope="row">{_e(issue.label)}</th>'
                     f'<td class="forecast">{fc}</td><td class="interval">{ivt}</td>'
                     f'<td class="agreement {cls}">{_e(e["verdict"])}</td></tr>')
-    parts.append('<table class="bottom-line"><thead><tr><th>issue</th><th>forecast</th><th>interval</th>'
+    iv_head = _e(next(iter(kinds))) if shared else "interval"
+    parts.append(f'<table class="bottom-line"><thead><tr><th>issue</th><th>forecast</th><th>{iv_head}</th>'
                  f"<th>do the models agree?</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
     war = sm.war_headline(scenario, results)
     if war is not None:
