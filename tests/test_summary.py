@@ -285,7 +285,8 @@ def test_synthesis_on_eu_legislation_leads_with_a_calibrated_interval():
     assert line["lead"] == "synthesis" and "weights learned out of sample" in line["lead_reason"]
     iv = line["interval"]
     assert iv["kind"] == FORECAST_INTERVAL
-    assert iv["text"] == f"forecast interval (calibrated on DEU III, coverage {100 * syn.calibration['coverage_oos']:.0f} %)"
+    coverage = 100 * syn.calibration["coverage_oos"]
+    assert iv["text"] == f"forecast interval (calibrated on DEU III, coverage {coverage:.0f} %)"
     assert [iv["low"], iv["high"]] == pytest.approx(syn.interval[s.issue_ids[0]], abs=1e-6)
     assert "mean" in line["models"] and "synthesis" not in line["models"]
 
@@ -298,3 +299,16 @@ def test_report_html_names_the_two_kinds_of_interval():
     bottom = html[html.index('<section id="bottom-line">'):html.index("</section>")]
     assert "forecast interval (calibrated on DEU III, coverage 79 %)" in bottom
     assert "forecast interval (calibrated)</th>" in html  # the per-model column
+
+
+def test_a_war_lead_without_any_deal_says_how_the_war_ends():
+    s = load(FLAGSHIP)
+    results = [run(s, "mean"), run(s, "war")]  # one draw: this one ends in a military victory
+    ending = str(results[1].trajectory.stopped_by[0])
+    if ending == "settlement":
+        pytest.skip("this draw ends in a deal")
+    line = bottom_line(s, results)["territory"]
+    assert line["forecast"] is None and line["lead_note"].startswith("no draw ends in a deal; most likely ending: ")
+    assert "(100 %)" in line["lead_note"]
+    text = render_text([bottom_line_table(s, results)], width=200)
+    assert "most likely ending" in text and "\u2014;" not in text

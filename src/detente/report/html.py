@@ -129,9 +129,9 @@ def _bottom_line_section(scenario: Scenario, results: list[Result]) -> str:
     rows = []
     for issue in scenario.issues:
         e = lines[issue.id]
-        fc = _e(with_label(e["forecast"], issue))
+        fc = _e(with_label(e["forecast"], issue)) if e["forecast"] is not None else ""
         if e["lead_note"]:
-            fc += f' <span class="muted">({_e(e["lead_note"])})</span>'
+            fc += f' <span class="muted">({_e(e["lead_note"])})</span>' if fc else _e(e["lead_note"])
         iv = e["interval"]
         ivt = _e(range_text(iv["low"], iv["high"], issue)) if iv else ""
         if iv and not shared:
@@ -147,9 +147,9 @@ def _bottom_line_section(scenario: Scenario, results: list[Result]) -> str:
     war = sm.war_headline(scenario, results)
     if war is not None:
         sides = war["sides"]
-        parts.append(f'<h3 id="war-headline">War: how it ends <span class="muted">({_e(war["model"])}, '
-                     f'{war["draws"]} draws; side A = {_e(sides["A"]["name"])}, side B = {_e(sides["B"]["name"])})'
-                     "</span></h3>")
+        draws = f'{war["draws"]} draw{"s" if war["draws"] != 1 else ""}'
+        parts.append(f'<h3 id="war-headline">War: how it ends <span class="muted">({_e(war["model"])}, {draws}; '
+                     f'side A = {_e(sides["A"]["name"])}, side B = {_e(sides["B"]["name"])})</span></h3>')
         by = "".join(f'<td class="num">{_e(pct(p))}</td>' for p in war["settlement_by"].values())
         heads = "".join(f'<th class="num">by {m} months</th>' for m in war["settlement_by"])
         parts.append(f'<table class="war-settlement"><thead><tr><th></th>{heads}</tr></thead>'

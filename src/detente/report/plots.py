@@ -210,7 +210,8 @@ def plot_issue(scenario: Scenario, issue_id: str, results: list[Result]) -> Figu
     handles, _ = ax.get_legend_handles_labels()
     if handles:
         fig.legend(loc="outside lower center", ncol=min(3, len(handles)), fontsize=8, frameon=False,
-                  title="forecast [input uncertainty: p10\u2013p90 over draws]; marker area \u221d capability \u00d7 salience (w)",
+                  title="forecast [input uncertainty: p10\u2013p90 over draws]; "
+                        "marker area \u221d capability \u00d7 salience (w)",
                   title_fontsize=8)
     return fig
 

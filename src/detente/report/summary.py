@@ -229,6 +229,8 @@ def bottom_line(scenario: Scenario, results: list[Result]) -> dict[str, dict[str
         entry: dict[str, Any] = {"issue": issue.id, "issue_label": issue.label,
                                  "lead": model_name(lead) if lead else None, "lead_reason": why}
         f, band, note = model_point(lead, issue.id) if lead else (None, None, "")
+        if f is None and lead is not None and is_war(lead):
+            note = "no draw ends in a deal" + _likeliest_ending(scenario, lead)
         entry["lead_note"] = note
         if lead is not None and (lead.model == WAR or war_led(lead)):
             entry["p_deal"] = _r(lead.trajectory.extras.get("settlement_probability"))
@@ -255,6 +257,18 @@ def bottom_line(scenario: Scenario, results: list[Result]) -> dict[str, dict[str
         entry["spread"], entry["agreement"], entry["verdict"] = spread, code, sentence
         out[issue.id] = entry
     return out
+
+
+def _likeliest_ending(scenario: Scenario, r: Result) -> str:
+    """``; most likely: military victory of Russia (100 %)`` for a war run without any deal."""
+    from detente.models.war.endings import endings, side_names
+
+    names = side_names(scenario.war, {a.id: a.label for a in scenario.actors})
+    ends = endings(r.trajectory.extras, names)
+    if not ends:
+        return ""
+    top = max(ends, key=lambda e: e["probability"])
+    return f"; most likely ending: {top['label']} ({100 * top['probability']:.0f} %)"
 
 
 # -- the war model's headline ----------------------------------------------------------------------

@@ -222,9 +222,9 @@ def bottom_line_table(scenario: Scenario, results: list[Result]) -> Table:
     t.add_column(next(iter(kinds)) if shared else "interval", ratio=2)
     t.add_column("do the models agree?", ratio=3)
     for issue, e in zip(scenario.issues, entries):
-        fc = with_label(e["forecast"], issue)
+        fc = with_label(e["forecast"], issue) if e["forecast"] is not None else ""
         if e["lead_note"]:
-            fc += f"; {e['lead_note']}"
+            fc += f"; {e['lead_note']}" if fc else e["lead_note"]
         iv = e["interval"]
         ivt = range_text(iv["low"], iv["high"], issue) if iv else ""
         if iv and not shared:
@@ -249,7 +249,8 @@ def war_table(scenario: Scenario, results: list[Result]) -> Table | None:
     by = ", ".join(f"{m} months {pct(p)}" for m, p in h["settlement_by"].items() if p is not None)
     ends = ", ".join(f"{e['label']} {pct(e['probability'])}" for e in h["endings"] if e["probability"] > 0)
     sides = f"side A = {h['sides']['A']['name']}, side B = {h['sides']['B']['name']}"
-    t = Table(title=f"War: how it ends ({h['model']}, {h['draws']} draws; {sides})", title_justify="left",
+    draws = f"{h['draws']} draw{'s' if h['draws'] != 1 else ''}"
+    t = Table(title=f"War: how it ends ({h['model']}, {draws}; {sides})", title_justify="left",
               caption=f"P(deal by) {by}\nendings: {ends}", caption_justify="left")
     t.add_column("issue")
     t.add_column("terms given a deal (median)", ratio=3)
