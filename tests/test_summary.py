@@ -312,3 +312,19 @@ def test_a_war_lead_without_any_deal_says_how_the_war_ends():
     assert "(100 %)" in line["lead_note"]
     text = render_text([bottom_line_table(s, results)], width=200)
     assert "most likely ending" in text and "\u2014;" not in text
+
+
+def test_positions_csv_keeps_the_two_intervals_apart(tmp_path):
+    import csv
+
+    from detente.report.outputs import write_outputs
+
+    a = calibrated(hand_made("alpha", 45.0, 5.0, seed=1), 15.0)
+    b = hand_made("beta", 24.0, 5.0, seed=2)
+    write_outputs(tmp_path / "o", SCENARIO, [a, b])
+    with open(tmp_path / "o" / "positions.csv", newline="", encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["issue"] == "x" and r["actor"] == ""]
+    got = {(r["model"], r["quantity"]): float(r["value"]) for r in rows if r["model"] != "input"}
+    assert got[("alpha", "interval_low")] == pytest.approx(a.interval["x"][0])
+    assert got[("alpha", "p10")] == pytest.approx(a.input_band["x"][0])
+    assert ("beta", "interval_low") not in got and ("beta", "p10") in got

@@ -73,7 +73,8 @@ def positions_rows(scenario: Scenario, results: list[Result]) -> list[list[str]]
 
     * ``model = "input"``: each actor's point position, salience and capability per issue (actors
       with a stance), and the status quo (``actor`` empty);
-    * per result: ``forecast`` (median over draws), and ``p10``/``p90`` with draws, per issue;
+    * per result: ``forecast`` (median over draws), ``p10``/``p90`` with draws (input uncertainty)
+      and ``interval_low``/``interval_high`` (the calibrated forecast interval, when there is one), per issue;
       for models with rounds each round's ``position`` per actor (one draw) and the named series
       per round (``<name>`` with one draw, ``<name>_p10``/``_median``/``_p90`` with draws).
     """
@@ -91,11 +92,15 @@ def positions_rows(scenario: Scenario, results: list[Result]) -> list[list[str]]
         name = model_label(r)
         t = r.trajectory
         iv = input_band(r)  # p10/p90: the input uncertainty over draws
+        fi = r.interval  # the calibrated forecast interval, when the model has a calibration
         for issue in r.issue_ids:
             rows.append([name, issue, "", "", "forecast", _num(r.forecast[issue])])
             if iv:
                 rows.append([name, issue, "", "", "p10", _num(iv[issue][0])])
                 rows.append([name, issue, "", "", "p90", _num(iv[issue][1])])
+            if fi and fi.get(issue):
+                rows.append([name, issue, "", "", "interval_low", _num(fi[issue][0])])
+                rows.append([name, issue, "", "", "interval_high", _num(fi[issue][1])])
         n_rounds = None
         if t.positions is not None or t.series:
             shape = t.positions.shape if t.positions is not None else next(iter(t.series.values())).shape
