@@ -122,7 +122,7 @@ def _scale(cal: dict[str, Any], features: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def predictive_members(cal: dict[str, Any], forecast_draws: np.ndarray,
-                       features: dict[str, np.ndarray], max_members: int = 20000) -> np.ndarray:
+                       features: dict[str, np.ndarray], max_members: int = 200_000) -> np.ndarray:
     """Members of the mixture C2, (members, issues), clipped to each issue's scale.
 
     Draws beyond ``max_members / len(scores)`` are thinned evenly (deterministic).
