@@ -147,3 +147,19 @@ def test_synthesis_backtest_out_of_sample():
     assert d["fitted"] is True and 0.77 <= d["coverage_80"] <= 0.83 and d["crps"] > 0
     assert d["mae_oos"] < 23.64 and d["ci"][0] <= d["mae_diff_vs_mean"] <= d["ci"][1]
     assert d["mae"] == pytest.approx(shipped()["synthesis"]["mae_in_sample"], abs=1e-3)
+
+
+def test_synthesis_uses_voting_power_where_an_issue_declares_its_procedure():
+    members = ["de", "fr", "it", "uk", "es", "be", "el", "nl", "pt", "at", "se", "dk", "ie", "fi", "lu"]
+    pos = {"com": 100.0, "ep": 100.0, **{m: 0.0 for m in members}}
+    s = Scenario.model_validate({
+        "name": "eu", "actors": [{"id": a} for a in pos],
+        "issues": [{"id": "cns", "voting": {"procedure": "CNS", "rule": "Unan", "council": "EU-15"}},
+                   {"id": "plain"}],
+        "stances": [{"actor": a, "issue": i, "position": p} for i in ("cns", "plain") for a, p in pos.items()]})
+    weights = {c["name"]: c["weight"] for c in shipped()["synthesis"]["components"]}
+    assert weights["mean_power_banzhaf"] == 1.0  # what the DEU III fit chose (docs/accuracy.md)
+    r = run(s, "synthesis")
+    # under consultation and unanimity the Commission and the Parliament have no say: the member states decide
+    assert r.forecast["cns"] == pytest.approx(0.0)
+    assert r.forecast["plain"] == pytest.approx(run(s, "mean").forecast["plain"])  # no rule: the scenario's weights

@@ -89,10 +89,7 @@ def with_voting(scenario, issues: list[DEUIssue], capabilities: Capabilities = "
     ``capabilities == "power"`` each stance's capability set to the actor's voting power."""
     from detente.backtest.power import council_period, procedure_power
 
-    period: dict[str, str] = {}
-    for i in issues:
-        period.setdefault(i.dossier, "")
-    members: dict[str, set[str]] = {}
+    members: dict[str, set[str]] = {}  # member states with a position on the proposal -> its Council
     for i in issues:
         members.setdefault(i.dossier, set()).update(i.positions, i.unsalient)
     period = {d: council_period(a) for d, a in members.items()}
