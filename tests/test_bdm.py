@@ -177,7 +177,7 @@ def test_draws_reproducible_and_chunking_invariant() -> None:
         assert np.array_equal(a.trajectory.forecast, other.trajectory.forecast)
         assert np.array_equal(a.trajectory.series["median"], other.trajectory.series["median"])
     # the model does not converge: the round-10 median varies across draws and over rounds
-    assert a.interval is not None and a.interval["emission_input"][0] < a.interval["emission_input"][1]
+    assert a.input_band is not None and a.input_band["emission_input"][0] < a.input_band["emission_input"][1]
     spread = a.trajectory.extras["round_spread"]["emission_input"]
     assert spread["max_over_rounds"] - spread["min_over_rounds"] > 1.0
 

@@ -33,11 +33,17 @@ def toy(tmp_path) -> Path:
 
 def test_run_json_has_provenance_and_interval(toy, capsys):
     assert main(["run", str(toy), "--model", "mean", "--draws", "300", "--seed", "5", "--format", "json"]) == 0
-    d = json.loads(capsys.readouterr().out)
+    record = json.loads(capsys.readouterr().out)
+    assert list(record) == ["scenario", "input_sha256", "summary", "war", "results"]  # also for one model
+    (d,) = record["results"]
     assert d["model"] == "mean" and d["seed"] == 5 and d["draws"] == 300
-    assert len(d["input_sha256"]) == 64 and d["version"]
-    lo, hi = d["interval"]["x"]
+    assert len(d["input_sha256"]) == 64 and d["version"] and record["input_sha256"] == d["input_sha256"]
+    lo, hi = d["input_band"]["x"]
     assert lo <= d["forecast"]["x"] <= hi
+    line = record["summary"]["x"]
+    assert line["lead"] == "mean" and line["forecast"] == pytest.approx(d["forecast"]["x"], abs=1e-6)
+    assert line["interval"]["kind"] in ("forecast_interval", "input_uncertainty")
+    assert line["input_band"] == pytest.approx([lo, hi], abs=1e-6) and record["war"] is None
 
 
 def test_run_is_reproducible_from_the_command_line(toy, capsys):
@@ -46,10 +52,10 @@ def test_run_is_reproducible_from_the_command_line(toy, capsys):
     first = capsys.readouterr().out
     main(args)
     second = json.loads(capsys.readouterr().out)
-    for d in second:
+    for d in second["results"]:
         d.pop("elapsed_s")
     first = json.loads(first)
-    for d in first:
+    for d in first["results"]:
         d.pop("elapsed_s")
     assert first == second
 
@@ -62,7 +68,7 @@ def test_run_table_shows_forecast_with_anchor_label(toy, capsys):
 
 def test_options_are_validated(toy, capsys):
     assert main(["run", str(toy), "-m", "mean", "-o", "weights=salience", "-f", "json"]) == 0
-    assert json.loads(capsys.readouterr().out)["options"]["weights"] == "salience"
+    assert json.loads(capsys.readouterr().out)["results"][0]["options"]["weights"] == "salience"
     assert main(["run", str(toy), "-m", "mean", "-o", "weights=bogus"]) == 2
     assert main(["run", str(toy), "-m", "mean", "-o", "nonsense=1"]) == 2
     assert "no selected model has an option 'nonsense'" in capsys.readouterr().err
@@ -123,11 +129,11 @@ def test_backtest_bdm_jmckib_reproduces_the_reference_column(capsys):
 def test_variants_apply_per_model(toy, capsys):
     emission = str(EXAMPLES / "eu-emission-standards.yaml")
     assert main(["run", emission, "-m", "mean", "-m", "bdm", "--variant", "jmckib", "-f", "json"]) == 0
-    mean, eu = json.loads(capsys.readouterr().out)
+    mean, eu = json.loads(capsys.readouterr().out)["results"]
     assert mean["variant"] is None and eu["variant"] == "jmckib"
     assert eu["forecast"]["emission_standards"] == pytest.approx(7.0)  # jmckib round-10 median
     assert main(["run", emission, "-m", "bdm", "--variant", "bdm=scholz", "-f", "json"]) == 0
-    assert json.loads(capsys.readouterr().out)["variant"] == "scholz"
+    assert json.loads(capsys.readouterr().out)["results"][0]["variant"] == "scholz"
     assert main(["run", emission, "-m", "mean", "--variant", "jmckib"]) == 2
     assert "no selected model has this variant" in capsys.readouterr().err
 

@@ -115,9 +115,11 @@ def test_tables_show_forecasts_anchor_labels_and_intervals(results_by_draws, dra
         for value, label in issue.anchors.items():
             assert f"{value:g} = {label}" in flat
         assert "status quo" in text
-    assert ("80% interval" in text) == (draws > 1)
+    assert ("input uncertainty (p10\u2013p90)" in text) == (draws > 1)
+    # the band is never called a forecast interval; that column appears only with a calibration
+    assert ("forecast interval" in text) == any(r.interval is not None for r in results)
     if draws > 1:
-        lo, hi = results[0].interval["ceasefire"]
+        lo, hi = results[0].input_band["ceasefire"]
         assert f"{fmt(lo)}\u2013{fmt(hi)}" in text
     assert "\x1b[" not in text  # plain text, no terminal codes
 
@@ -251,7 +253,7 @@ def test_write_outputs_creates_every_file(tmp_path, results_by_draws, draws):
         for key in ("model", "seed", "version", "input_sha256", "forecast", "draws", "options"):
             assert key in d
         assert d["forecast"] == pytest.approx(r.forecast)
-        assert ("interval" in d) == (r.draws > 1)
+        assert ("input_band" in d) == (r.draws > 1)
         assert "forecast_draws" in d  # full record
     assert "positions" in data["results"][-1]
 
@@ -276,7 +278,10 @@ def test_write_outputs_creates_every_file(tmp_path, results_by_draws, draws):
     assert len(by_round) == len(STANCE_PAIRS) * 4
 
     pngs = sorted(p for p in written if p.endswith(".png"))
-    assert len(pngs) == 3 + 3  # one per issue + one trajectory per issue for the model with rounds
+    # one per issue + one trajectory per issue for the model with rounds (+ one distribution per
+    # issue when there are draws)
+    assert len(pngs) == 3 + 3 + 3 * (draws > 1)
+    assert all(k in data for k in ("summary", "war")) and list(data["summary"]) == SCENARIO.issue_ids
     html = (out / "report.html").read_text(encoding="utf-8")
     for name in pngs:
         png = (out / name).read_bytes()
@@ -302,7 +307,7 @@ def test_report_html_escapes_everything(tmp_path, results_by_draws):
 def test_render_html_forecast_table_lists_intervals(results_by_draws):
     results = results_by_draws[200]
     html = render_html(SCENARIO, results, [])
-    lo, hi = results[0].interval["sanctions"]
+    lo, hi = results[0].input_band["sanctions"]
     assert f"{fmt(lo, SCENARIO.issue('sanctions'))}\u2013{fmt(hi, SCENARIO.issue('sanctions'))}" in html
     assert html.count("<h3>") >= len(SCENARIO.issues)
 

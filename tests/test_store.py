@@ -67,7 +67,7 @@ def test_save_get_list_round_trip(store_url: str) -> None:
     assert g["result"]["forecast_draws"]["y"][:5] == pytest.approx(r2.trajectory.forecast[:5, 1].tolist())
     assert g["meta"] == {"note": "second"} and g["version"] == r2.version
     assert g["options"] == r2.options
-    assert store.get(id1)["interval"] is None
+    assert store.get(id1)["interval"]["x"] == pytest.approx(r1.interval["x"])  # draws == 1: calibrated interval (#10)
     # one scenario row for the two runs
     with store.engine.connect() as c:
         assert c.execute(select(func.count()).select_from(SCENARIOS)).scalar_one() == 1

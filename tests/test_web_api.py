@@ -207,7 +207,7 @@ def test_run_from_uploaded_text(client: TestClient) -> None:
     r = client.post("/api/run", json={"text": json.dumps(TOY), "filename": "toy.json", "models": ["median"],
                                       "draws": 1})
     assert r.status_code == 200, r.text
-    assert "interval" not in r.json()["results"][0]
+    assert "input_band" not in r.json()["results"][0]  # one draw: no band over draws (#10)
 
 
 def test_run_same_seed_same_result(client: TestClient) -> None:

@@ -1,9 +1,10 @@
 """The result of running one model on one scenario, with its provenance.
 
 Like SciPy's ``OptimizeResult``, a :class:`Result` is a plain record: the forecast per issue (the
-median over draws), its 80 % interval when there are draws, the per-round trajectory for models
-with rounds, and what produced it: model, options, seed, draws, detente version, SHA-256 of the
-validated input.
+median over draws), the band over draws ("input uncertainty", p10-p90) when there are draws, the
+calibrated 80 % forecast interval when the model has a calibration on DEU III
+(:mod:`detente.backtest.calibration`), the per-round trajectory for models with rounds, and what
+produced it: model, options, seed, draws, detente version, SHA-256 of the validated input.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ class Result:
         more = f", ... ({len(self.issue_ids)} issues)" if len(self.issue_ids) > 8 else ""
         name = self.model + (f" ({self.variant})" if self.variant else "")
         return f"<Result {name} on {self.scenario_name!r}, {self.draws} draw{'s' if self.draws != 1 else ''}, seed {self.seed}: {shown}{more}>"
+    # inputs of the calibrated interval (dispersion (draws, issues), scale_min, scale_max), set by the runner
+    features: dict[str, Any] = field(default_factory=dict, repr=False)
+    _calibrated: Any = field(default=None, init=False, repr=False, compare=False)
 
     # -- summaries over draws -------------------------------------------------------------
     @property
@@ -53,9 +57,35 @@ class Result:
         return {i: [float(v) for v in qs[:, k]] for k, i in enumerate(self.issue_ids)}
 
     @property
-    def interval(self) -> dict[str, list[float]] | None:
-        """The 80 % interval (p10, p90) of the forecast over draws; ``None`` without draws."""
+    def input_band(self) -> dict[str, list[float]] | None:
+        """Input uncertainty: the band (p10, p90) of the forecast over draws; ``None`` without draws."""
         return self.quantiles((0.1, 0.9)) if self.draws > 1 else None
+
+    def _calibrate(self) -> tuple[dict[str, list[float]], dict[str, Any]] | None:
+        if self._calibrated is None:
+            self._calibrated = (None,)
+            if self.features and not self.trajectory.extras.get("_no_calibration"):
+                from detente.backtest import calibration as cb
+
+                cal = cb.model_calibration(self.model, self.options, self.variant)
+                if cal is not None:
+                    lo, hi = cb.forecast_interval(cal, self.trajectory.forecast, self.features)
+                    iv = {i: [float(a), float(b)] for i, a, b in zip(self.issue_ids, lo, hi)}
+                    self._calibrated = (iv, cb.summary(cal))
+        return None if self._calibrated[0] is None else self._calibrated
+
+    @property
+    def interval(self) -> dict[str, list[float]] | None:
+        """The calibrated 80 % forecast interval per issue (input uncertainty and the model's error on
+        DEU III, split-conformal); ``None`` when the model (with these options) has no calibration."""
+        c = self._calibrate()
+        return c[0] if c else None
+
+    @property
+    def calibration(self) -> dict[str, Any] | None:
+        """How the forecast interval was calibrated (level, out-of-sample coverage, data, file)."""
+        c = self._calibrate()
+        return c[1] if c else None
 
     def series_summary(self) -> dict[str, dict[str, dict[str, list[float]]]]:
         """Per named series and issue: per-round median, p10 and p90 over draws."""
@@ -83,8 +113,11 @@ class Result:
             "elapsed_s": round(self.elapsed_s, 4),
             "forecast": self.forecast,
         }
-        if self.draws > 1:
+        if self.interval is not None:
             d["interval"] = self.interval
+            d["calibration"] = self.calibration
+        if self.draws > 1:
+            d["input_band"] = self.input_band
         if t.series:
             d["trajectory"] = self.series_summary()
         if t.rounds is not None:

@@ -112,6 +112,7 @@ def run(
     if progress is not None:
         progress(int(draws), int(draws))
     _check(traj, arrays, model)
+    from detente.backtest.calibration import interval_features
     return Result(
         model=model,
         variant=variant,
@@ -125,6 +126,8 @@ def run(
         actor_ids=list(arrays.actor_ids),
         trajectory=traj,
         elapsed_s=elapsed,
+        notes=list(traj.extras.get("_notes", [])),
+        features=interval_features(arrays),
     )
 
 

@@ -10,7 +10,7 @@ import importlib
 from detente.models.base import ModelSpec, Options, Trajectory, registry
 
 # Model modules, in the order `detente models` lists them. Each registers itself on import.
-_MODULES = ["baselines", "bdm", "smp", "exchange", "war"]
+_MODULES = ["baselines", "bdm", "smp", "exchange", "war", "synthesis"]
 
 for _name in _MODULES:
     importlib.import_module(f"detente.models.{_name}")

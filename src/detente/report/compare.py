@@ -27,12 +27,14 @@ from pathlib import Path
 from typing import Any
 
 from matplotlib.figure import Figure
+from rich.markup import escape as escape_markup
 from rich.table import Table
 
 from detente.errors import InputError
 from detente.report.outputs import _clean
 from detente.report.plots import PALETTE, _new_figure, png_bytes
-from detente.report.tables import interval_text, model_label, with_label
+from detente.report.summary import model_point
+from detente.report.tables import BAND_HEADER, model_cells, model_label
 from detente.result import Result
 from detente.scenario.io import staged_folder
 from detente.scenario.model import Scenario
@@ -61,14 +63,17 @@ def comparison_rows(scenarios: list[Scenario], results: list[list[Result]]) -> l
     for s, rs in zip(scenarios, results):
         for r in rs:
             b = base.get((r.model, r.variant))
-            iv = r.interval or {}
             for issue in s.issues:
-                f = r.forecast[issue.id]
-                rows.append({
-                    "issue": issue.id, "model": model_label(r), "scenario": s.name, "forecast": _r(f),
-                    "p10": _r(iv.get(issue.id, [None, None])[0]), "p90": _r(iv.get(issue.id, [None, None])[1]),
-                    "difference": _r(f - b.forecast[issue.id]) if b is not None else None,
-                })
+                # the war model: terms given a deal (deals are not pooled with victories)
+                f, band, note = model_point(r, issue.id)
+                bf = model_point(b, issue.id)[0] if b is not None else None
+                lo, hi = band if band else (None, None)
+                row = {"issue": issue.id, "model": model_label(r), "scenario": s.name, "forecast": _r(f),
+                       "p10": _r(lo), "p90": _r(hi),
+                       "difference": _r(f - bf) if f is not None and bf is not None else None}
+                if note:
+                    row["basis"] = note
+                rows.append(row)
     return rows
 
 
@@ -81,12 +86,12 @@ def comparison_tables(scenarios: list[Scenario], results: list[list[Result]]) ->
     tables = []
     any_draws = any(r.draws > 1 for rs in results for r in rs)
     for issue in scenarios[0].issues:
-        t = Table(title=f"{issue.label} [{issue.id}]: forecast by view", title_justify="left")
+        t = Table(title=escape_markup(f"{issue.label} [{issue.id}]: forecast by view"), title_justify="left")
         t.add_column("model", no_wrap=True)
         t.add_column("view")
         t.add_column("forecast", min_width=24, ratio=3)
         if any_draws:
-            t.add_column("80% interval", no_wrap=True)
+            t.add_column(BAND_HEADER, no_wrap=True)
         t.add_column("vs first view", justify="right", no_wrap=True)
         base = {(r.model, r.variant): r for r in results[0]}
         models = list(dict.fromkeys((r.model, r.variant) for rs in results for r in rs))
@@ -96,11 +101,13 @@ def comparison_tables(scenarios: list[Scenario], results: list[list[Result]]) ->
                 if r is None:
                     continue
                 iss = s.issue(issue.id)
-                f = r.forecast[issue.id]
-                diff = f - base[key].forecast[issue.id] if key in base else float("nan")
-                row = [model_label(r) if k == 0 else "", s.name, with_label(f, iss)]
+                f = model_point(r, issue.id)[0]
+                bf = model_point(base[key], issue.id)[0] if key in base else None
+                diff = f - bf if f is not None and bf is not None else float("nan")
+                text, band = model_cells(r, iss)
+                row = [model_label(r) if k == 0 else "", s.name, text]
                 if any_draws:
-                    row.append(interval_text(r, iss))
+                    row.append(band)
                 row.append("" if k == 0 else f"{diff:+.1f}")
                 t.add_row(*row, end_section=(k == len(scenarios) - 1))
         tables.append(t)
@@ -120,9 +127,10 @@ def plot_comparison(scenarios: list[Scenario], results: list[list[Result]], issu
             if r is None:
                 continue
             y = m + (k - (len(scenarios) - 1) / 2) * h
-            f = r.forecast[issue_id]
-            if r.interval:
-                lo, hi = r.interval[issue_id]
+            f, band, _ = model_point(r, issue_id)
+            f = float("nan") if f is None else f
+            if band:
+                lo, hi = band
                 ax.plot([lo, hi], [y, y], color=PALETTE[k % len(PALETTE)], lw=3, alpha=0.45, solid_capstyle="butt")
             ax.plot([f], [y], "o", color=PALETTE[k % len(PALETTE)], ms=7,
                     label=s.name if m == 0 else None)
@@ -134,7 +142,7 @@ def plot_comparison(scenarios: list[Scenario], results: list[list[Result]], issu
         ax.axvline(issue.status_quo, color="black", ls=":", lw=1, label="status quo")
     ax.grid(axis="x", color="#e6e6e6", lw=0.6)
     ax.set_xlabel(f"position on the issue's scale ({issue.scale.min:g}\u2013{issue.scale.max:g}); "
-                  "dots: forecast, bars: 80% interval over draws")
+                  "dots: forecast, bars: input uncertainty (p10\u2013p90 over draws)")
     ax.set_title(f"{issue.label}\nHow much the forecast depends on the view", loc="left", fontsize=10,
                  fontweight="bold")
     fig.legend(loc="outside lower center", ncol=1, fontsize=8, frameon=False)

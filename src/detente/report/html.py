@@ -21,13 +21,21 @@ import json
 from html import escape
 from typing import Iterable
 
+from detente.report import summary as sm
 from detente.report.tables import (
+    BAND_HEADER,
+    FORECAST_INTERVAL_HEADER,
+    forecast_interval_text,
     fmt_uncertain,
-    interval_text,
+    model_cells,
     model_label,
+    pct,
+    range_text,
+    round_range_text,
     rounds_text,
     scale_text,
     stopped_text,
+    war_endings_text,
     with_label,
 )
 from detente.report.explain import explain_section
@@ -60,6 +68,9 @@ ul.evidence li { margin: .25rem 0; }
 blockquote { margin: 0; display: inline; font-style: italic; }
 a { color: #0b5cad; word-break: break-word; }
 nav a { margin-right: 1rem; }
+table.bottom-line td.forecast { font-weight: 600; }
+td.agreement.agree { color: #1b6e3a; }
+td.agreement.disagree { color: #9a3d00; }
 """
 
 
@@ -105,23 +116,88 @@ def _evidence_list(items: Iterable[Evidence], sources: dict[str, Source]) -> str
     return f'<ul class="evidence">{"".join(lis)}</ul>' if lis else ""
 
 
+def _bottom_line_section(scenario: Scenario, results: list[Result]) -> str:
+    """One line per issue - the leading forecast, its interval under its right name, whether the
+    models agree - then the war model's headline (P(deal by month), endings with named sides)."""
+    lines = sm.bottom_line(scenario, results)
+    parts = ['<section id="bottom-line"><h2>Bottom line</h2>']
+    first = next(iter(lines.values()), None)
+    if first is not None:
+        deal = f"; P(a deal within the horizon) {pct(first['p_deal'])}" if first.get("p_deal") is not None else ""
+        parts.append(f'<p class="muted">Forecast: {_e(first["lead_reason"])}{_e(deal)}.</p>')
+    kinds = {e["interval"]["text"] for e in lines.values() if e["interval"]}
+    shared = len(kinds) == 1 and all(e["interval"] for e in lines.values())
+    rows = []
+    for issue in scenario.issues:
+        e = lines[issue.id]
+        fc = _e(with_label(e["forecast"], issue)) if e["forecast"] is not None else ""
+        if e["lead_note"]:
+            fc += f' <span class="muted">({_e(e["lead_note"])})</span>' if fc else _e(e["lead_note"])
+        iv = e["interval"]
+        ivt = _e(range_text(iv["low"], iv["high"], issue)) if iv else ""
+        if iv and not shared:
+            ivt += f'<br><span class="muted">{_e(iv["text"])}</span>'
+
+        cls = "agree" if e["agreement"] == "agree" else ("disagree" if e["agreement"] == "disagree" else "")
+        rows.append(f'<tr data-issue="{_e(issue.id)}"><th scope="row">{_e(issue.label)}</th>'
+                    f'<td class="forecast">{fc}</td><td class="interval">{ivt}</td>'
+                    f'<td class="agreement {cls}">{_e(e["verdict"])}</td></tr>')
+    iv_head = _e(next(iter(kinds))) if shared else "interval"
+    parts.append(f'<table class="bottom-line"><thead><tr><th>issue</th><th>forecast</th><th>{iv_head}</th>'
+                 f"<th>do the models agree?</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    war = sm.war_headline(scenario, results)
+    if war is not None:
+        sides = war["sides"]
+        draws = f'{war["draws"]} draw{"s" if war["draws"] != 1 else ""}'
+        parts.append(f'<h3 id="war-headline">War: how it ends <span class="muted">({_e(war["model"])}, {draws}; '
+                     f'side A = {_e(sides["A"]["name"])}, side B = {_e(sides["B"]["name"])})</span></h3>')
+        by = "".join(f'<td class="num">{_e(pct(p))}</td>' for p in war["settlement_by"].values())
+        heads = "".join(f'<th class="num">by {m} months</th>' for m in war["settlement_by"])
+        parts.append(f'<table class="war-settlement"><thead><tr><th></th>{heads}</tr></thead>'
+                     f"<tbody><tr><th scope=\"row\">P(deal)</th>{by}</tr></tbody></table>")
+        ends = "".join(f'<tr data-ending="{_e(x["code"])}"><td>{_e(x["label"])}</td>'
+                       f'<td class="num">{_e(pct(x["probability"]))}</td></tr>'
+                       for x in war["endings"] if x["probability"] > 0)
+        parts.append('<table class="war-endings"><thead><tr><th>ending</th><th class="num">probability</th></tr>'
+                     f"</thead><tbody>{ends}</tbody></table>")
+        trs = []
+        for issue in scenario.issues:
+            t = war["terms_given_deal"].get(issue.id)
+            if t is None:
+                trs.append(f"<tr><td>{_e(issue.label)}</td><td>no draw ends in a deal</td><td></td></tr>")
+            else:
+                trs.append(f"<tr><td>{_e(issue.label)}</td><td>{_e(with_label(t['median'], issue))}</td>"
+                           f'<td class="num">{_e(range_text(t["low"], t["high"], issue))}</td></tr>')
+        parts.append('<table class="war-terms"><thead><tr><th>issue</th><th>terms given a deal (median)</th>'
+                     f'<th class="num">{_e(sm.DEAL_BAND_TEXT)}</th></tr></thead><tbody>{"".join(trs)}</tbody></table>')
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
 def _forecast_section(scenario: Scenario, results: list[Result]) -> str:
     any_draws = any(r.draws > 1 for r in results)
+    any_fi = any(sm.forecast_interval(r) for r in results)
     any_rounds = any(r.trajectory.rounds is not None for r in results)
     any_stop = any(r.trajectory.stopped_by is not None for r in results)
-    parts = ["<h2 id=\"forecasts\">Forecasts</h2>"]
+    parts = ["<h2 id=\"forecasts\">Forecasts by model</h2>"]
     for issue in scenario.issues:
-        head = ["model", "forecast"] + (["80% interval"] if any_draws else [])
-        head += (["rounds"] if any_rounds else []) + (["stopped by"] if any_stop else [])
+        head = ["model", "forecast"] + ([BAND_HEADER] if any_draws else [])
+        head += [FORECAST_INTERVAL_HEADER] if any_fi else []
+        head += (["rounds", "range over rounds"] if any_rounds else []) + (["stopped by"] if any_stop else [])
         rows = []
         for r in results:
-            cells = [f"<td>{_e(model_label(r))}</td>", f"<td>{_e(with_label(r.forecast.get(issue.id), issue))}</td>"]
+            forecast, band = model_cells(r, issue)
+            cells = [f"<td>{_e(model_label(r))}</td>", f"<td>{_e(forecast)}</td>"]
             if any_draws:
-                cells.append(f'<td class="num">{_e(interval_text(r, issue))}</td>')
+                cells.append(f'<td class="num">{_e(band)}</td>')
+            if any_fi:
+                cells.append(f'<td class="num">{_e(forecast_interval_text(r, issue))}</td>')
             if any_rounds:
                 cells.append(f'<td class="num">{_e(rounds_text(r))}</td>')
+                cells.append(f'<td class="num">{_e(round_range_text(r, issue))}</td>')
             if any_stop:
-                cells.append(f"<td>{_e(stopped_text(r))}</td>")
+                text = war_endings_text(scenario, r) if sm.is_war(r) else stopped_text(r)
+                cells.append(f"<td>{_e(text)}</td>")
             rows.append("<tr>" + "".join(cells) + "</tr>")
         if issue.status_quo is not None:
             pad = "<td></td>" * (len(head) - 2)
@@ -134,7 +210,7 @@ def _forecast_section(scenario: Scenario, results: list[Result]) -> str:
         parts.append(f"<h3>{_e(issue.label)} <span class=\"muted\">[{_e(issue.id)}]</span></h3>")
         if issue.description:
             parts.append(f"<p>{_e(issue.description)}</p>")
-        numeric = {"80% interval", "rounds"}
+        numeric = {BAND_HEADER, FORECAST_INTERVAL_HEADER, "rounds", "range over rounds"}
         ths = "".join(f'<th class="num">{_e(h)}</th>' if h in numeric else f"<th>{_e(h)}</th>" for h in head)
         parts.append(f"<table><thead><tr>{ths}</tr></thead><tbody>{''.join(rows)}</tbody>"
                      f"<caption>{_e(scale_text(issue))}</caption></table>")
@@ -236,9 +312,10 @@ def render_html(scenario: Scenario, results: list[Result], figures: list[tuple[s
         f"<h1>{_e(scenario.name)}</h1>",
         f'<p class="lead">{_e(scenario.description)}</p>' if scenario.description else "",
         f'<p class="muted">Models: {_e(models)}. Input SHA-256 <code>{_e(input_hash)}</code>.</p>',
-        '<nav class="muted"><a href="#forecasts">Forecasts</a>'
+        '<nav class="muted"><a href="#bottom-line">Bottom line</a><a href="#forecasts">Forecasts by model</a>'
         + ('<a href="#explain">Why</a>' if any(r.explain for r in results) else "") + '<a href="#figures">Figures</a>'
         '<a href="#inputs">Inputs</a><a href="#provenance">Provenance</a></nav>',
+        _bottom_line_section(scenario, results),
         _forecast_section(scenario, results),
         explain_section(scenario, results, figures),
         _figures_section([f for f in figures if not f[0].startswith("explain-")]),

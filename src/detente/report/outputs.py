@@ -31,6 +31,7 @@ import numpy as np
 
 from detente.report.html import render_html
 from detente.report.plots import figures_for, png_bytes
+from detente.report.summary import input_band, run_record
 from detente.report.tables import model_label
 from detente.result import Result
 from detente.scenario.arrays import ScenarioArrays
@@ -57,13 +58,10 @@ def _clean(v: Any) -> Any:
 
 
 def result_json(scenario: Scenario, results: list[Result], full: bool = True) -> str:
-    """``{"scenario", "input_sha256", "results": [Result.to_dict(full), ...]}`` as JSON text."""
-    data = {
-        "scenario": scenario.name,
-        "input_sha256": results[0].input_sha256 if results else None,
-        "results": [r.to_dict(full=full) for r in results],
-    }
-    return json.dumps(_clean(data), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    """``{"scenario", "input_sha256", "summary", "war", "results": [Result.to_dict(full), ...]}``
+    as JSON text - the shape of ``detente run --format json`` (:func:`~detente.report.summary.run_record`)."""
+    return json.dumps(run_record(scenario, results, full=full), indent=2, ensure_ascii=False,
+                      allow_nan=False) + "\n"
 
 
 def _num(v: float) -> str:
@@ -75,7 +73,8 @@ def positions_rows(scenario: Scenario, results: list[Result]) -> list[list[str]]
 
     * ``model = "input"``: each actor's point position, salience and capability per issue (actors
       with a stance), and the status quo (``actor`` empty);
-    * per result: ``forecast`` (median over draws), and ``p10``/``p90`` with draws, per issue;
+    * per result: ``forecast`` (median over draws), ``p10``/``p90`` with draws (input uncertainty)
+      and ``interval_low``/``interval_high`` (the calibrated forecast interval, when there is one), per issue;
       for models with rounds each round's ``position`` per actor (one draw) and the named series
       per round (``<name>`` with one draw, ``<name>_p10``/``_median``/``_p90`` with draws).
     """
@@ -92,12 +91,16 @@ def positions_rows(scenario: Scenario, results: list[Result]) -> list[list[str]]
     for r in results:
         name = model_label(r)
         t = r.trajectory
-        iv = r.interval
+        iv = input_band(r)  # p10/p90: the input uncertainty over draws
+        fi = r.interval  # the calibrated forecast interval, when the model has a calibration
         for issue in r.issue_ids:
             rows.append([name, issue, "", "", "forecast", _num(r.forecast[issue])])
             if iv:
                 rows.append([name, issue, "", "", "p10", _num(iv[issue][0])])
                 rows.append([name, issue, "", "", "p90", _num(iv[issue][1])])
+            if fi and fi.get(issue):
+                rows.append([name, issue, "", "", "interval_low", _num(fi[issue][0])])
+                rows.append([name, issue, "", "", "interval_high", _num(fi[issue][1])])
         n_rounds = None
         if t.positions is not None or t.series:
             shape = t.positions.shape if t.positions is not None else next(iter(t.series.values())).shape

@@ -27,6 +27,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from detente.report.summary import model_point
 from detente.report.tables import fmt, model_label
 from detente.result import Result
 from detente.scenario.arrays import ScenarioArrays
@@ -185,14 +186,15 @@ def plot_issue(scenario: Scenario, issue_id: str, results: list[Result]) -> Figu
         ax.plot([issue.status_quo], [1.0], marker="v", ms=9, color="#000000", transform=edge, clip_on=False,
                 zorder=6)
     for m, r in enumerate(results):
-        f = r.forecast.get(issue_id, float("nan"))
+        # the war model: terms given a deal (deals are not pooled with victories)
+        f, band, note = model_point(r, issue_id)
+        f = float("nan") if f is None else f
         # colour and dash both vary, and widths shrink, so coinciding forecasts stay distinguishable
         colour, style = PALETTE[m % len(PALETTE)], FORECAST_STYLES[m % len(FORECAST_STYLES)]
         width = max(3.0 - 0.45 * m, 1.2)
-        iv = r.interval
-        label = f"{model_label(r)}: {fmt(f, issue)}"
-        if iv and all(math.isfinite(v) for v in iv[issue_id]):
-            lo, hi = iv[issue_id]
+        label = f"{model_label(r)}{f' ({note})' if note else ''}: {fmt(f, issue)}"
+        if band and all(v is not None and math.isfinite(v) for v in band):
+            lo, hi = band
             ax.axvspan(lo, hi, color=colour, alpha=0.13, lw=0, zorder=0)
             label += f" [{fmt(lo, issue)}\u2013{fmt(hi, issue)}]"
         if math.isfinite(f):
@@ -208,7 +210,8 @@ def plot_issue(scenario: Scenario, issue_id: str, results: list[Result]) -> Figu
     handles, _ = ax.get_legend_handles_labels()
     if handles:
         fig.legend(loc="outside lower center", ncol=min(3, len(handles)), fontsize=8, frameon=False,
-                  title="forecast [80% interval over draws]; marker area \u221d capability \u00d7 salience (w)",
+                  title="forecast [input uncertainty: p10\u2013p90 over draws]; "
+                        "marker area \u221d capability \u00d7 salience (w)",
                   title_fontsize=8)
     return fig
 
@@ -272,6 +275,53 @@ def plot_trajectory(scenario: Scenario, issue_id: str, result: Result) -> Figure
     return fig
 
 
+DISTRIBUTION_BINS = 50
+
+
+def plot_distribution(scenario: Scenario, issue_id: str, results: list[Result]) -> Figure | None:
+    """The forecast's distribution over draws on one issue: a histogram (density) per model, in
+    the model's colour of the issue figure, so a bimodal forecast shows as two peaks. The war
+    model's histogram holds only the draws that end in a deal. ``None`` when no model has draws."""
+    from detente.report.summary import forecast_draws, is_war
+
+    issue = scenario.issue(issue_id)
+    lo, hi = issue.scale.min, issue.scale.max
+    edges = np.linspace(lo, hi, DISTRIBUTION_BINS + 1)
+    drawn = [(m, r) for m, r in enumerate(results) if r.draws > 1]
+    if not drawn:
+        return None
+    # small and without constrained layout: one such figure per issue
+    fig = Figure(figsize=(8.0, 2.7), dpi=DPI)
+    FigureCanvasAgg(fig)
+    fig.subplots_adjust(left=0.07, right=0.99, top=0.87, bottom=0.36)
+    ax = fig.add_subplot()
+    for m, r in drawn:
+        x = forecast_draws(r, issue_id)
+        if x.size == 0:
+            continue
+        counts, _ = np.histogram(np.clip(x, lo, hi), bins=edges)
+        density = counts / (x.size * np.diff(edges))
+        colour = PALETTE[m % len(PALETTE)]
+        label = model_label(r) + (" (draws with a deal)" if is_war(r) else "")
+        ax.stairs(density, edges, color=colour, lw=1.6, ls=FORECAST_STYLES[m % len(FORECAST_STYLES)],
+                  label=f"{label}: median {fmt(float(np.median(x)), issue)}")
+        ax.stairs(density, edges, color=colour, alpha=0.10, fill=True)
+    if issue.status_quo is not None:
+        ax.axvline(issue.status_quo, color="#000000", ls=(0, (1.5, 1.5)), lw=1.0,
+                   label=f"status quo: {fmt(issue.status_quo, issue)}")
+    _scale_axis(ax, issue)
+    ax.set_yticks([])
+    ax.set_ylabel("density")
+    ax.set_xlabel(f"forecast on the {issue.label} scale ({lo:g}\u2013{hi:g})", fontsize=8)
+    ax.tick_params(labelsize=8)
+    for side in ("right", "top", "left"):
+        ax.spines[side].set_visible(False)
+    ax.set_title(f"{issue.label}: forecast over draws", loc="left", fontsize=10, fontweight="bold")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=min(3, len(drawn) + 1), fontsize=7.5,
+              frameon=False)
+    return fig
+
+
 def figures_for(scenario: Scenario, results: list[Result]) -> list[tuple[str, str, Figure]]:
     """All figures of a report: ``(file-name stem, title, Figure)`` with unique stems."""
     out: list[tuple[str, str, Figure]] = []
@@ -287,6 +337,10 @@ def figures_for(scenario: Scenario, results: list[Result]) -> list[tuple[str, st
 
     for issue in scenario.issues:
         add(f"issue-{issue.id}", f"{issue.label}: actors and forecasts", plot_issue(scenario, issue.id, results))
+    for issue in scenario.issues:
+        dist = plot_distribution(scenario, issue.id, results)
+        if dist is not None:
+            add(f"distribution-{issue.id}", f"{issue.label}: forecast over draws", dist)
     for r in results:
         label = model_label(r)
         if r.model in _OWN_TRAJECTORY_PLOTS:

@@ -1,8 +1,12 @@
 """Rich tables of forecasts and provenance, and the number formatting the whole report shares.
 
-One table per issue: a row per model with its forecast (value and the nearest anchor's label),
-the 80 % interval over draws (p10-p90) when there are draws, the status quo, and the rounds and
-stopping rule of models with rounds. The caption gives the issue's scale and anchors.
+First the bottom line (:func:`bottom_line_table`: one line per issue - the leading forecast, its
+interval under its right name, whether the models agree - and the war model's headline), then one
+table per issue: a row per model with its forecast (value and the nearest anchor's label), the
+input uncertainty over draws (p10-p90) when there are draws, the calibrated forecast interval when
+a model has one, the status quo, and the rounds and stopping rule of models with rounds. The
+caption gives the issue's scale and anchors. The war row shows the terms given a deal, never
+deals pooled with victories.
 
 >>> from detente.runner import run
 >>> from detente.scenario.model import Scenario
@@ -23,8 +27,10 @@ from typing import Any, Iterable
 
 import numpy as np
 from rich.console import Console, RenderableType
+from rich.markup import escape as escape_markup
 from rich.table import Table
 
+from detente.report import summary as sm
 from detente.result import Result
 from detente.scenario.model import Issue, Scenario
 from detente.scenario.uncertain import Normal, Triangular, Uniform
@@ -89,13 +95,56 @@ def with_label(value: float | None, issue: Issue) -> str:
     return f"{text} ({label})" if label else text
 
 
+def range_text(lo: float | None, hi: float | None, issue: Issue | None = None) -> str:
+    """``lo-hi`` on the issue's scale."""
+    return f"{fmt(lo, issue)}{DASH}{fmt(hi, issue)}"
+
+
 def interval_text(result: Result, issue: Issue) -> str:
-    """``p10-p90`` of the forecast over draws, '' without draws."""
-    iv = result.interval
-    if not iv:
+    """``p10-p90`` of the forecast over draws (input uncertainty), '' without draws."""
+    iv = sm.input_band(result)
+    if not iv or issue.id not in iv:
         return ""
     lo, hi = iv[issue.id]
-    return f"{fmt(lo, issue)}{DASH}{fmt(hi, issue)}"
+    return range_text(lo, hi, issue)
+
+
+def forecast_interval_text(result: Result, issue: Issue) -> str:
+    """The calibrated forecast interval ``lo-hi``, '' when the model has no calibration."""
+    iv = sm.forecast_interval(result)
+    if not iv or not iv.get(issue.id):
+        return ""
+    lo, hi = iv[issue.id]
+    return range_text(lo, hi, issue)
+
+
+def model_cells(result: Result, issue: Issue) -> tuple[str, str]:
+    """``(forecast with label, input band)`` of a model's row; the war model's terms given a deal."""
+    if not sm.is_war(result):
+        return with_label(result.forecast.get(issue.id), issue), interval_text(result, issue)
+    f, band, note = sm.model_point(result, issue.id)
+    text = f"{with_label(f, issue)}; {note}"
+    return text, (range_text(band[0], band[1], issue) if band else "")
+
+
+def war_endings_text(scenario: Scenario, result: Result) -> str:
+    """``deal 35 %, military victory of Russia 27 %, ...``: the war model's endings, sides named."""
+    from detente.models.war.endings import endings, side_names
+
+    names = side_names(scenario.war, {a.id: a.label for a in scenario.actors})
+    return ", ".join(f"{e['label']} {pct(e['probability'])}" for e in endings(result.trajectory.extras, names))
+
+
+def pct(p: float | None) -> str:
+    """``35 %`` (one decimal under 10 %).
+
+    >>> pct(0.352), pct(0.041), pct(None)
+    ('35 %', '4.1 %', '—')
+    """
+    if p is None or not math.isfinite(p):
+        return "—"
+    v = 100 * p
+    return f"{v:.1f} %" if 0 < v < 10 else f"{v:.0f} %"
 
 
 def rounds_text(result: Result) -> str:
@@ -154,35 +203,103 @@ def scale_text(issue: Issue) -> str:
 # -- tables -------------------------------------------------------------------------------------
 
 
+BAND_HEADER = f"input uncertainty (p10{DASH}p90)"
+FORECAST_INTERVAL_HEADER = "forecast interval (calibrated)"
+
+
+def bottom_line_table(scenario: Scenario, results: list[Result]) -> Table:
+    """One line per issue: the leading forecast with its anchor label, its interval (a calibrated
+    forecast interval, or the input uncertainty - named as such), and whether the models agree."""
+    lines = sm.bottom_line(scenario, results)
+    entries = [lines[i.id] for i in scenario.issues]
+    first = entries[0] if entries else {}
+    kinds = {e["interval"]["text"] for e in entries if e["interval"]}
+    shared = len(kinds) == 1 and all(e["interval"] for e in entries)
+    t = Table(title="Bottom line", title_justify="left", caption_justify="left",
+              caption=_lead_caption(first))
+    t.add_column("issue", ratio=2)
+    t.add_column("forecast", ratio=3)
+    t.add_column(next(iter(kinds)) if shared else "interval", ratio=2)
+    t.add_column("do the models agree?", ratio=3)
+    for issue, e in zip(scenario.issues, entries):
+        fc = with_label(e["forecast"], issue) if e["forecast"] is not None else ""
+        if e["lead_note"]:
+            fc += f"; {e['lead_note']}" if fc else e["lead_note"]
+        iv = e["interval"]
+        ivt = range_text(iv["low"], iv["high"], issue) if iv else ""
+        if iv and not shared:
+            ivt += f"\n{iv['text']}"
+        t.add_row(issue.label, fc, ivt, e["verdict"])
+    return t
+
+
+def _lead_caption(e: dict) -> str:
+    text = f"forecast: {e.get('lead_reason', '')}"
+    if e.get("p_deal") is not None:
+        text += f"; P(a deal within the horizon) {pct(e['p_deal'])}"
+    return text
+
+
+def war_table(scenario: Scenario, results: list[Result]) -> Table | None:
+    """The war model's headline: P(deal by 6/12/24/60 months), each ending with the sides named,
+    and the terms given a deal per issue; ``None`` without a war run."""
+    h = sm.war_headline(scenario, results)
+    if h is None:
+        return None
+    by = ", ".join(f"{m} months {pct(p)}" for m, p in h["settlement_by"].items() if p is not None)
+    ends = ", ".join(f"{e['label']} {pct(e['probability'])}" for e in h["endings"] if e["probability"] > 0)
+    sides = f"side A = {h['sides']['A']['name']}, side B = {h['sides']['B']['name']}"
+    draws = f"{h['draws']} draw{'s' if h['draws'] != 1 else ''}"
+    t = Table(title=f"War: how it ends ({h['model']}, {draws}; {sides})", title_justify="left",
+              caption=f"P(deal by) {by}\nendings: {ends}", caption_justify="left")
+    t.add_column("issue")
+    t.add_column("terms given a deal (median)", ratio=3)
+    t.add_column(f"p10{DASH}p90 over deals", no_wrap=True)
+    for issue in scenario.issues:
+        tm = h["terms_given_deal"].get(issue.id)
+        if tm is None:
+            t.add_row(issue.label, "no draw ends in a deal", "")
+        else:
+            t.add_row(issue.label, with_label(tm["median"], issue), range_text(tm["low"], tm["high"], issue))
+    return t
+
+
 def forecast_tables(scenario: Scenario, results: list[Result]) -> list[Table]:
-    """One Rich table per issue: a row per model (forecast with anchor label, 80 % interval when
-    draws > 1, rounds and stopping rule for models with rounds), then the status quo (and the
-    recorded outcome, when known) as rows of their own; the caption gives scale and anchors."""
+    """One Rich table per issue: a row per model (forecast with anchor label, input uncertainty
+    when draws > 1, the calibrated forecast interval when a model has one, rounds and stopping rule
+    for models with rounds), then the status quo (and the recorded outcome, when known) as rows of
+    their own; the caption gives scale and anchors. The war row: terms given a deal, named endings."""
     any_draws = any(r.draws > 1 for r in results)
+    any_fi = any(sm.forecast_interval(r) for r in results)
     any_rounds = any(r.trajectory.rounds is not None for r in results)
     any_stop = any(r.trajectory.stopped_by is not None for r in results)
     tables = []
     for issue in scenario.issues:
         title = issue.label if issue.label == issue.id else f"{issue.label} [{issue.id}]"
-        t = Table(title=title, caption=scale_text(issue), title_justify="left", caption_justify="left")
+        t = Table(title=escape_markup(title), caption=scale_text(issue), title_justify="left", caption_justify="left")
         t.add_column("model", no_wrap=True)
         t.add_column("forecast", min_width=24, ratio=3)
         if any_draws:
-            t.add_column("80% interval", no_wrap=True)
+            t.add_column(BAND_HEADER, no_wrap=True)
+        if any_fi:
+            t.add_column(FORECAST_INTERVAL_HEADER, no_wrap=True)
         if any_rounds:
             t.add_column("rounds", justify="right")
             t.add_column("range over rounds", no_wrap=True)
         if any_stop:
             t.add_column("stopped by")
         for r in results:
-            row = [model_label(r), with_label(r.forecast.get(issue.id), issue)]
+            forecast, band = model_cells(r, issue)
+            row = [model_label(r), forecast]
             if any_draws:
-                row.append(interval_text(r, issue))
+                row.append(band)
+            if any_fi:
+                row.append(forecast_interval_text(r, issue))
             if any_rounds:
                 row.append(rounds_text(r))
                 row.append(round_range_text(r, issue))
             if any_stop:
-                row.append(stopped_text(r))
+                row.append(war_endings_text(scenario, r) if sm.is_war(r) else stopped_text(r))
             t.add_row(*row)
         # reference points as dim rows under a rule (same for every model, so not a column)
         first = True

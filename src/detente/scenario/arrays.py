@@ -126,8 +126,16 @@ class ScenarioArrays:
             status_quo=base["status_quo"],
             options=dict(scenario.model_options),
             params=params,
-            context={"war": scenario.war} if scenario.war is not None else {},
+            context=_context(scenario),
         )
+
+
+def _context(scenario: Scenario) -> dict:
+    """Raw scenario blocks models may need: the war block, the issues' voting rules."""
+    ctx: dict = {"war": scenario.war} if scenario.war is not None else {}
+    if any(i.voting is not None for i in scenario.issues):
+        ctx["voting"] = [None if i.voting is None else i.voting.model_dump() for i in scenario.issues]
+    return ctx
 
 
 # A target says where a sampled value goes: (array name, issue indexes, actor index), or

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
 
 from detente.scenario.uncertain import Uncertain, bounds_of
 
@@ -91,6 +91,36 @@ class Scale(_Strict):
         return self
 
 
+class VotingRule(_Strict):
+    """How an issue is decided, for voting-power capabilities (:mod:`detente.backtest.power`).
+
+    Either an EU procedure (``procedure`` COD or CNS, ``rule`` QMV or Unan, optional ``council``
+    membership EU-15/25/27/28, else read off the actors) with actor ids ``com``, ``ep`` and the
+    member-state codes of the DEU data, or a general weighted game (``weights`` per actor id and
+    ``quota``; non-integer weights are multiplied by 100 and rounded).
+    """
+
+    procedure: str | None = None
+    rule: str | None = None
+    council: str | None = None
+    weights: dict[str, float] | None = None
+    quota: float | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "VotingRule":
+        eu = self.procedure is not None or self.rule is not None
+        game = self.weights is not None or self.quota is not None
+        if eu == game:
+            raise ValueError("give either procedure and rule (EU) or weights and quota (a weighted game)")
+        if eu and (self.procedure is None or self.rule is None):
+            raise ValueError("an EU voting rule needs both procedure (COD or CNS) and rule (QMV or Unan)")
+        if game and (self.weights is None or self.quota is None):
+            raise ValueError("a weighted game needs both weights and quota")
+        if self.weights is not None and any(w < 0 for w in self.weights.values()):
+            raise ValueError("voting weights must be non-negative")
+        return self
+
+
 class Issue(_Strict):
     """One dimension of the settlement, with its scale and the meaning of its points."""
 
@@ -102,6 +132,15 @@ class Issue(_Strict):
     status_quo: float | None = None
     outcome: float | None = None
     evidence: list[Evidence] = Field(default_factory=list)
+    voting: VotingRule | None = Field(None, description="How the issue is decided (for voting-power capabilities).")
+
+    @model_serializer(mode="wrap")
+    def _without_unset_voting(self, handler: Any) -> Any:
+        # an issue without a voting rule serialises (and hashes) as before the field existed
+        d = handler(self)
+        if isinstance(d, dict) and d.get("voting", 0) is None:
+            d.pop("voting")
+        return d
 
     @property
     def label(self) -> str:

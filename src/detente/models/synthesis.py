@@ -1,0 +1,107 @@
+"""The synthesis: one forecast per issue, a weighted combination of the other models' forecasts.
+
+    x_synth = sum_m w_m x_m,    w_m >= 0,  sum_m w_m = 1                                   (S1)
+    w = (1 - lambda) w_stack + lambda e_target                                             (S2)
+
+``w_stack`` minimises the squared error of S1 on DEU III under the constraints (stacking, Wolpert
+1992; Breiman 1996), ``e_target`` puts all weight on the compromise model, and the shrinkage
+``lambda`` is chosen by grouped cross-validation (folds of whole proposals). Weights, the
+components' options and the provenance of the fit are read from the package data file
+``detente/data/synthesis-weights.json`` (written by ``python -m detente.backtest.fit``).
+Components with weight 0 are not run. A component may take procedure-aware capabilities
+(``capabilities: power``): on issues that declare a voting rule each actor's capability is its
+voting power (:mod:`detente.backtest.power`); issues without one keep the scenario's capabilities.
+
+Scenarios with a ``war:`` block are coercive bargaining, where weights learned on EU legislation
+do not apply: there the synthesis leads with the war model's terms **given a deal** (draws without
+a settlement have no forecast), says so in a note and in ``extras["synthesis"]``, and has no
+calibrated interval.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from detente.errors import ModelError
+from detente.models.base import ModelSpec, Options, Trajectory, registry
+
+
+class SynthesisOptions(Options):
+    pass
+
+
+def weights_entry() -> dict[str, Any]:
+    """The ``synthesis`` block of the package data file."""
+    from detente.backtest.calibration import DATA_FILE, load
+
+    data = load()
+    if not data or "synthesis" not in data:
+        raise ModelError(f"model 'synthesis' needs its weights file detente/data/{DATA_FILE}; "
+                         "write it with: python -m detente.backtest.fit --deu deu3_blksv.tsv")
+    return data
+
+
+def component_forecast(comp: dict[str, Any], arrays: Any, rng: np.random.Generator) -> np.ndarray:
+    """One component's forecast (draws, issues) on ``arrays``."""
+    spec = registry.get(comp["model"])
+    arr = arrays
+    if comp.get("capabilities", "as_given") == "power":
+        from detente.backtest.power import power_capability
+
+        arr = replace(arrays, capability=power_capability(arrays, comp.get("index", "shapley_shubik")))
+    return spec.run(arr, spec.make_options(comp.get("options") or {}), rng).forecast
+
+
+def synthesis_model(arrays: Any, options: SynthesisOptions, rng: np.random.Generator) -> Trajectory:
+    if "war" in arrays.context:
+        return _war_led(arrays, rng)
+    data = weights_entry()
+    comps = [c for c in data["synthesis"]["components"] if c["weight"] > 0]
+    streams = rng.spawn(len(comps))
+    total = np.zeros((arrays.draws, arrays.n_issues))
+    parts = {}
+    for comp, r in zip(comps, streams):
+        f = component_forecast(comp, arrays, r)
+        parts[comp["name"]] = f
+        total += comp["weight"] * f  # S1
+    wsum = sum(c["weight"] for c in comps)
+    total /= wsum
+    extras = {
+        "synthesis": {"led_by": "weights", "weights": {c["name"]: c["weight"] for c in comps},
+                      "components": {c["name"]: {k: c[k] for k in ("model", "options", "capabilities") if k in c}
+                                     for c in comps},
+                      "shrinkage": data["synthesis"].get("lambda"), "target": data["synthesis"].get("target"),
+                      "fitted_on": data.get("provenance", {}).get("data"), "file_version": data.get("version")},
+        "component_forecast": {name: np.nanmedian(f, axis=0) for name, f in parts.items()},
+    }
+    return Trajectory(forecast=total, extras=extras)
+
+
+def _war_led(arrays: Any, rng: np.random.Generator) -> Trajectory:
+    spec = registry.get("war")
+    opts = spec.make_options(arrays.options.get("war", {}))
+    t = spec.run(arrays, opts, rng)
+    settled = np.asarray(t.extras.get("_settled", np.ones(arrays.draws, bool)), dtype=bool)
+    forecast = np.where(settled[:, None], t.forecast, np.nan)  # terms given a deal
+    note = ("synthesis on a war scenario: the forecast is the war model's terms given a deal "
+            f"(P(deal) = {settled.mean():.2f} over {arrays.draws} draws); the weights learned on EU "
+            "legislation (DEU III) do not apply to coercive bargaining, so there is no calibrated interval")
+    extras = {k: v for k, v in t.extras.items()}
+    extras["synthesis"] = {"led_by": "war", "basis": "terms given a deal", "p_deal": float(settled.mean())}
+    extras["_notes"] = [note]
+    extras["_no_calibration"] = True
+    return Trajectory(forecast=forecast, series=t.series, rounds=t.rounds, stopped_by=t.stopped_by, extras=extras)
+
+
+registry.register(ModelSpec(
+    name="synthesis",
+    summary="one forecast per issue: the models' forecasts combined with weights learned out of sample "
+            "on DEU III (war scenarios: the war model's terms given a deal)",
+    options=SynthesisOptions,
+    run=synthesis_model,
+    multi_issue=True,
+    stochastic=True,
+))
