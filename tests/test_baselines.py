@@ -93,7 +93,7 @@ def test_nbs_matches_a_brute_force_grid_maximiser(actors, sq):
     d = np.where(np.abs(x) >= np.abs(x - 100), 0.0, 100.0) if sq is None else np.full_like(x, sq)
     want = brute_force_nbs(x, c * s, d, 0, 100)
     if want is None:
-        assert got == pytest.approx(sq if sq is not None else 50)
+        assert got == pytest.approx(sq if sq is not None else 50, abs=1e-6)  # 1e-7 residue of the root finder
     else:
         assert got == pytest.approx(want, abs=2e-3)
 

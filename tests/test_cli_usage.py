@@ -299,7 +299,7 @@ def test_models_explains_every_option(capsys) -> None:
     data = json.loads(capsys.readouterr().out)
     assert {m["name"] for m in data} >= {"mean", "median", "nbs", "bdm", "smp", "exchange", "war"}
     for m in data:
-        assert m["option_help"], m["name"]
+        assert set(m["option_help"]) == set(m["options"].get("properties", {})), m["name"]  # every option explained
         for key, h in m["option_help"].items():
             assert len(h["description"]) > 10, (m["name"], key)
     assert main(["models"]) == 0

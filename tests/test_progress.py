@@ -119,7 +119,7 @@ def test_cli_run_shows_a_bar_on_a_terminal_and_none_with_json(tmp_path: Path, fa
     out, err = capsys.readouterr()
     assert fake_tty.getvalue() == ""
     data = json.loads(out)  # stdout is pure JSON
-    assert [d["model"] for d in data] == ["mean", "median"]
+    assert [d["model"] for d in data["results"]] == ["mean", "median"]
 
 
 def test_cli_sweep_bar_and_clean_json(tmp_path: Path, fake_tty: io.StringIO, capsys) -> None:
