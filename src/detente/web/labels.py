@@ -103,9 +103,16 @@ def _shown(value: Any) -> str:
         return repr(value)[:80]
 
 
+_SINGULAR = {"actors": "actor", "issues": "issue", "stances": "position (a stance in the grid)",
+             "sources": "source"}
+
+
 def sentence(item: dict[str, Any], data: Any) -> tuple[str | None, str]:
     place, what = where(item.get("field"), data)
     msg = str(item.get("message") or "invalid")
+    field = str(item.get("field") or "")
+    if msg.startswith("List should have at least 1 item") and field in _SINGULAR:
+        return None, f"add at least one {_SINGULAR[field]}"
     value = item.get("value")
     if value is not None and "(got " not in msg:
         msg += f" (got {_shown(value)})"

@@ -681,7 +681,7 @@ function stanceCell(act, iss) {
     el("span", { class: "cell-label" }, "pos"), pos,
     el("span", { class: "cell-label" }, "sal"), sal,
     el("span", { class: "cell-label" }, "cap"), cap,
-    evidenceButton(st, place, `stances[${k}]`)));
+    el("span", { class: "cell-label" }, ""), evidenceButton(st, place, `stances[${k}]`)));
   return td;
 }
 
@@ -1335,7 +1335,7 @@ function warCard(sc, r) {
         { name: `${B}'s estimate of p`, color: PALETTE[2], dash: "2 3", ...bB }],
       aria: "Battle odds and beliefs by month, 0 to 1" }));
   }
-  card.append(el("div", { class: "card-body" }, facts, charts));
+  card.append(facts, charts);
   return card;
 }
 
