@@ -332,3 +332,39 @@ def test_api_docs_work_offline(browser, server) -> None:  # type: ignore[no-unty
     pg.wait_for_function("() => document.body.innerText.includes('Validate a scenario')")
     assert not outside, f"the docs fetched from outside: {outside}"
     context.close()
+
+
+def test_model_options_and_variants_reach_the_run(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    f = tmp_path / "small.yaml"
+    f.write_text(SMALL)
+    _upload(page, f)
+    page.wait_for_selector("#stance-table tbody tr")
+    # the variant menu and the options form come from the model's own schema
+    box = page.locator("#model-list .model", has=page.locator("#model-bdm"))
+    box.locator("summary").click()
+    page.select_option("#variant-bdm", "jmckib")
+    rounds = box.locator("input[data-field='options.bdm.rounds']")
+    rounds.fill("4")
+    _run(page, ["bdm", "mean"], draws=1)
+    row = page.locator(".forecast-table tr[data-model='bdm']").first
+    assert "jmckib" in row.inner_text()
+    assert row.locator("td").last.inner_text().strip() == "4"  # rounds
+    rounds.fill("many")
+    page.locator("#model-list .cell-error, #model-list .invalid").first.wait_for()
+    assert "model bdm: rounds must be a whole number" in page.locator("#error-box").inner_text()
+
+
+@pytest.mark.skipif(not FLAGSHIP.exists(), reason="needs examples/ukraine-settlement.yaml")
+def test_a_long_run_can_be_cancelled(page) -> None:  # type: ignore[no-untyped-def]
+    _load_example(page, FLAGSHIP.name)
+    box = page.locator("#model-list .model", has=page.locator("#model-bdm"))
+    box.locator("summary").click()
+    box.locator("input[data-field='options.bdm.rounds']").fill("60")
+    for b in page.locator("#model-list input[name=model]").all():
+        (b.check if b.get_attribute("value") == "bdm" else b.uncheck)()
+    page.fill("#draws", "20000")
+    page.click("#run-button")
+    page.locator("#cancel-button").wait_for(state="visible")
+    page.click("#cancel-button")
+    page.wait_for_function("() => document.querySelector('#run-status').textContent === 'cancelled'")
+    assert page.locator("#run-button").is_enabled() and page.locator("#cancel-button").is_hidden()

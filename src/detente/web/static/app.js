@@ -26,7 +26,7 @@ const state = {
   evidenceTarget: null,
 };
 // text the user typed that is not (yet) a valid value: object -> Map(prop -> {raw, message, place, what})
-let bad = new WeakMap();
+const bad = new WeakMap();
 
 // ------------------------------------------------------------------------------------------
 // small helpers
@@ -216,7 +216,6 @@ function badOf(obj, prop) {
 function clientProblems() {
   const out = [];
   const sc = state.scenario;
-  if (!sc) return out;
   const visit = (obj, path) => {
     if (!obj || typeof obj !== "object") return;
     if (bad.has(obj)) {
@@ -226,6 +225,7 @@ function clientProblems() {
     else for (const [k, v] of Object.entries(obj)) if (v && typeof v === "object") visit(v, path ? `${path}.${k}` : k);
   };
   visit(sc, "");
+  visit(state.options, "options");
   return out;
 }
 
@@ -413,7 +413,6 @@ function newScenario() {
 }
 
 function setScenario(scenario, source) {
-  bad = new WeakMap();
   delete scenario.meta;
   scenario.sources = scenario.sources || [];
   state.scenario = scenario;
@@ -1273,6 +1272,7 @@ function lineChart({ title, series, yLo, yHi, xLabel, yLabel, cls, aria, xMax, t
   }
   for (const s of series) {
     const med = pts(s.median);
+    if (s.halo) root.append(svg("polyline", { points: med.map((p) => p.join(",")).join(" "), fill: "none", stroke: "#fff", "stroke-width": (s.width || 2) + 3, opacity: 0.9 }));
     root.append(svg("polyline", { points: med.map((p) => p.join(",")).join(" "), fill: "none", stroke: s.color, "stroke-width": s.width || 2, "stroke-dasharray": s.dash || null, "data-series": s.name },
       svg("title", {}, s.name)));
   }
@@ -1289,13 +1289,13 @@ function trajectoryChart(sc, iss, r) {
   if (r.positions && r.positions[iss.id]) {
     sc.actors.forEach((a, j) => {
       const p = r.positions[iss.id][a.id];
-      if (p && p.some((v) => v !== null)) series.push({ name: label(a), color: ACTOR_PALETTE[j % ACTOR_PALETTE.length], dash: DASHES[Math.floor(j / ACTOR_PALETTE.length) % DASHES.length], median: p, width: 1.2 });
+      if (p && p.some((v) => v !== null)) series.push({ name: label(a), color: ACTOR_PALETTE[j % ACTOR_PALETTE.length], dash: DASHES[Math.floor(j / ACTOR_PALETTE.length) % DASHES.length], median: p, width: 1.1 });
     });
   }
   // the model's read-outs by round, in the MODEL's colour (dash tells them apart)
   Object.entries(r.trajectory).forEach(([name, per], k) => {
     const s = per[iss.id];
-    if (s) series.push({ name: `${r.model}: ${READOUT_WORDS[name] || words(name)}${r.draws > 1 ? " (median, p10–p90)" : ""}`, color: c, dash: DASHES[k % DASHES.length], median: s.median, p10: r.draws > 1 ? s.p10 : null, p90: r.draws > 1 ? s.p90 : null, width: 2.6 });
+    if (s) series.push({ name: `${r.model}: ${READOUT_WORDS[name] || words(name)}${r.draws > 1 ? " (median, p10–p90)" : ""}`, color: c, dash: DASHES[k % DASHES.length], median: s.median, p10: r.draws > 1 ? s.p10 : null, p90: r.draws > 1 ? s.p90 : null, width: 2.8, halo: true });
   });
   return lineChart({ title: `${r.model}: ${label(iss)} by round`, series, yLo: iss.scale.min, yHi: iss.scale.max, xLabel: "round", cls: "trajectory-chart",
     aria: `${r.model}: ${label(iss)} by round` });
