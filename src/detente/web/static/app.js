@@ -543,7 +543,7 @@ function anchorsText(anchors) {
 function anchorsInput(iss, k) {
   const field = `issues[${k}].anchors`;
   const b = badOf(iss, "anchors");
-  const input = el("input", { type: "text", class: "txt", size: 26, value: b ? b.raw : anchorsText(iss.anchors), "data-field": field,
+  const input = el("input", { type: "text", class: "txt", size: 20, value: b ? b.raw : anchorsText(iss.anchors), "data-field": field,
     placeholder: "0 = none; 100 = all", "aria-label": `Anchors of ${label(iss)}` });
   input.addEventListener("input", () => {
     const out = {};
@@ -575,7 +575,7 @@ function renderIssues() {
       el("td", {}, idInput(iss, k, "issues", renameIssue)),
       el("td", {}, bound(iss, "name", { field: `issues[${k}].name`, place, what: "name", size: 16, rerender: true }),
         evidenceButton(iss, `issue ${place}`, `issues[${k}]`)),
-      el("td", {}, bound(iss, "description", { field: `issues[${k}].description`, place, what: "description", size: 22 })),
+      el("td", {}, bound(iss, "description", { field: `issues[${k}].description`, place, what: "description", size: 16 })),
       el("td", { class: "scale" }, bound(iss.scale, "min", { kind: "number", required: true, field: `issues[${k}].scale.min`, place, what: "scale min", size: 5 }),
         " – ", bound(iss.scale, "max", { kind: "number", required: true, field: `issues[${k}].scale.max`, place, what: "scale max", size: 5 })),
       el("td", {}, bound(iss, "status_quo", { kind: "number", field: `issues[${k}].status_quo`, place, what: "status quo", size: 5 })),
