@@ -119,6 +119,8 @@ class RunRequest(ScenarioSource):
     seed: int = Field(20261125, ge=0, le=2**63 - 1, description="random seed: same seed, same result")
     options: dict[str, dict[str, Any]] = Field(default_factory=dict, description="options per model name")
     variants: dict[str, str] = Field(default_factory=dict, description="named option preset per model name")
+    explain: bool = Field(False, description="also explain each forecast: winners and losers, pivotal actors, "
+                                             "why actors moved (slower)")
 
 
 class RunResponse(BaseModel):
@@ -126,6 +128,9 @@ class RunResponse(BaseModel):
     results: list[dict[str, Any]] = Field(description="one Result.to_dict(full=True) per model, in order")
     saved: list[int] | None = Field(None, description="ids of the runs in the store, when one is configured")
     store_note: str | None = Field(None, description="why the runs were not saved, when they were not")
+    summary: dict[str, Any] | None = Field(None, description="the bottom line per issue (what detente run prints "
+                                                             "first), when this build has detente.report.summary")
+    war: dict[str, Any] | None = Field(None, description="the war model's headline: named sides, endings, terms")
 
 
 class SensitivityRequest(ScenarioSource):
@@ -382,6 +387,8 @@ class RunStatus(BaseModel):
     results: list[dict[str, Any]] | None = Field(None, description="when done: one Result.to_dict(full=True) per model")
     saved: list[int] | None = None
     store_note: str | None = None
+    summary: dict[str, Any] | None = None
+    war: dict[str, Any] | None = None
     error: ErrorResponse | None = Field(None, description="when failed: the problems, as a 4xx answer would list them")
 
 
@@ -641,7 +648,8 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
         if isinstance(bad, list) and bad:
             return _error(422, (bad[0]["field"] or "") + ": " + bad[0]["message"], bad)
         try:
-            job = pool.submit("run", (scenario, list(req.models), req.draws, req.seed, req.options, req.variants),
+            job = pool.submit("run", (scenario, list(req.models), req.draws, req.seed, req.options, req.variants,
+                                      req.explain),
                               meta={"models": list(dict.fromkeys(req.models)), "draws": req.draws,
                                     "_scenario": scenario, "_data": req.scenario})
         except Busy as e:
@@ -669,8 +677,24 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
             results = job.result
             saved, note = save_runs(job.meta["_scenario"], results)
             job.meta["_payload"] = {"results": [r.to_dict(full=True) for r in results], "saved": saved,
-                                    "store_note": note}
+                                    "store_note": note, **headlines(job.meta["_scenario"], results)}
         return job.meta["_payload"]
+
+    def headlines(scenario: Scenario, results: list[Any]) -> dict[str, Any]:
+        """The bottom line per issue and the war headline, as ``detente run`` reports them (when this
+        build has :mod:`detente.report.summary`)."""
+        try:
+            from detente.report import summary as sm  # type: ignore[attr-defined]
+        except ImportError:
+            return {}
+        from detente.report.outputs import _clean
+
+        out: dict[str, Any] = {}
+        if hasattr(sm, "bottom_line"):
+            out["summary"] = _clean(sm.bottom_line(scenario, results))
+        if hasattr(sm, "war_headline"):
+            out["war"] = _clean(sm.war_headline(scenario, results))
+        return out
 
     @app.post("/api/run", response_model=RunResponse,
               responses={**err_responses, 409: {"model": ErrorResponse, "description": "cancelled"}},

@@ -44,12 +44,24 @@ class Busy(Exception):
 
 
 def _task_run(scenario: Any, models: list[str], draws: int, seed: int, options: dict[str, dict[str, Any]],
-              variants: dict[str, str]) -> list[Any]:
-    """Each model on the scenario with the same draws and seed (:func:`detente.runner.run`)."""
+              variants: dict[str, str], explain: bool = False) -> list[Any]:
+    """Each model on the scenario with the same draws and seed (:func:`detente.runner.run`); with
+    ``explain``, each result also gets :func:`detente.explain.attach` (winners, losers, pivotal
+    actors, per-round reasons) when this build has it."""
     from detente.runner import run
 
-    return [run(scenario, m, draws=draws, seed=seed, options=options.get(m), variant=variants.get(m))
-            for m in dict.fromkeys(models)]
+    results = [run(scenario, m, draws=draws, seed=seed, options=options.get(m), variant=variants.get(m))
+               for m in dict.fromkeys(models)]
+    if explain:
+        try:
+            from detente.explain import attach  # type: ignore[import-not-found]
+        except ImportError:
+            for r in results:
+                r.notes.append("explanations are not available in this build (detente.explain)")
+        else:
+            for r in results:
+                attach(scenario, r)
+    return results
 
 
 def _task_compare(scenarios: list[Any], models: list[str], draws: int, seed: int,

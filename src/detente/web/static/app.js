@@ -982,7 +982,8 @@ function runRequest(models) {
   for (const m of models) if (state.options[m] && Object.keys(state.options[m]).length) options[m] = state.options[m];
   const variants = {};
   for (const m of models) if (state.variants[m]) variants[m] = state.variants[m];
-  return { scenario: state.scenario, models, draws: Number($("draws").value), seed: Number($("seed").value), options, variants };
+  return { scenario: state.scenario, models, draws: Number($("draws").value), seed: Number($("seed").value), options, variants,
+    explain: $("explain").checked };
 }
 
 // ------------------------------------------------------------------------------------------
@@ -1032,6 +1033,8 @@ async function runModels() {
   if (data.store_note) note += ` · ${data.store_note}`;
   $("run-status").textContent = note;
   state.results = data.results;
+  state.summary = data.summary || null;  // the bottom line per issue, when the library gives one
+  state.war = data.war || null;          // the war model's headline (named sides, endings)
   state.runId = data.id;
   state.resultScenario = JSON.parse(JSON.stringify(state.scenario));
   renderResults();
@@ -1116,19 +1119,34 @@ function legend(items, title) {
   }));
 }
 
-function summaryText(r, id) {
-  const s = r.summary && (r.summary[id] || (r.summary.issues && r.summary.issues[id]));
-  if (!s) return null;
-  if (typeof s === "string") return s;
-  return s.text || s.sentence || s.label || null;
+const INTERVAL_KIND = { forecast_interval: "forecast interval (calibrated)", input_uncertainty: "input uncertainty" };
+
+// The bottom line of an issue as the library states it (detente.report.summary.bottom_line).
+function bottomLine(iss) {
+  const b = state.summary && state.summary[iss.id];
+  if (!b) return null;
+  const box = el("div", { class: "bottom-line", "data-issue": iss.id });
+  const head = [el("strong", {}, "Bottom line: ")];
+  if (b.forecast !== null && b.forecast !== undefined) {
+    head.push(`${b.lead ? b.lead + " " : ""}forecast ${fmt(b.forecast)}`, b.label ? ` (“${b.label}”)` : "");
+  }
+  const iv = b.interval;
+  if (iv && iv.low !== null && iv.low !== undefined) {
+    head.push(`, ${INTERVAL_KIND[iv.kind] || words(iv.kind || "interval")} ${fmt(iv.low)}–${fmt(iv.high)}`);
+  }
+  box.append(el("p", {}, head));
+  if (b.verdict) box.append(el("p", { class: "verdict" }, b.verdict));
+  if (iv && iv.text) box.append(el("p", { class: "help" }, iv.text));
+  if (b.lead_reason) box.append(el("p", { class: "help" }, b.lead_reason));
+  return box;
 }
 
 function issueCard(sc, iss, results) {
   const card = el("article", { class: "issue-card", "aria-label": `Forecast for ${label(iss)}`, "data-issue": iss.id });
   card.append(el("h3", {}, label(iss), el("span", { class: "sub" }, ` (scale ${trimNum(iss.scale.min)}–${trimNum(iss.scale.max)})`)));
   if (iss.description) card.append(el("p", { class: "description" }, iss.description));
-  const bottom = results.map((r) => summaryText(r, iss.id)).filter(Boolean);
-  if (bottom.length) card.append(el("p", { class: "bottom-line" }, el("strong", {}, "Bottom line: "), bottom[0]));
+  const bottom = bottomLine(iss);
+  if (bottom) card.append(bottom);
   const anyCal = results.some((r) => calibratedOf(r, iss.id));
   const anyBand = results.some((r) => bandOf(r, iss.id));
   const anyRounds = results.some((r) => r.rounds);
@@ -1306,13 +1324,24 @@ function trajectoryChart(sc, iss, r) {
 
 function warCard(sc, r) {
   const ex = r.extras;
-  const A = sideName(sc, "A"), B = sideName(sc, "B");
+  const named = state.war && state.war.model === r.model && state.war.sides ? state.war.sides : null;
+  const A = (named && named.A && named.A.name) || sideName(sc, "A");
+  const B = (named && named.B && named.B.name) || sideName(sc, "B");
   const card = el("article", { class: "issue-card war-card", "aria-label": `War termination: ${A} vs ${B}` });
   card.append(el("h3", {}, `War termination: ${A} (side A) vs ${B} (side B)`, el("span", { class: "sub" }, ` — ${r.model}, ${r.draws} draws`)));
   const op = ex.outcome_probability || {};
   const names = { settlement: "a negotiated settlement", victory_A: `victory of ${A}`, victory_B: `victory of ${B}`,
     collapse_A: `collapse of ${A}`, collapse_B: `collapse of ${B}`, horizon: "still fighting at the horizon" };
-  const rows = Object.entries(op).map(([k, v]) => el("tr", { "data-outcome": k }, el("th", { scope: "row" }, names[k] || words(k)), el("td", { class: "num" }, pct(v))));
+  const head = state.war && state.war.model === r.model ? state.war : null;
+  const rows = head && Array.isArray(head.endings) && head.endings.length
+    ? head.endings.map((e) => el("tr", { "data-outcome": e.code || "" }, el("th", { scope: "row" }, e.label || words(e.code || "")),
+      el("td", { class: "num" }, pct(e.probability ?? e.p ?? null))))
+    : Object.entries(op).map(([k, v]) => el("tr", { "data-outcome": k }, el("th", { scope: "row" }, names[k] || words(k)), el("td", { class: "num" }, pct(v))));
+  if (head && head.settlement_by) {
+    for (const [m, v] of Object.entries(head.settlement_by)) {
+      rows.push(el("tr", {}, el("th", { scope: "row" }, `a deal within ${String(m).replace(/\D+/g, "")} months`), el("td", { class: "num" }, pct(v))));
+    }
+  }
   const tts = ex.time_to_settlement || {};
   const share = ex.share_given_deal || {};
   const facts = el("table", { class: "forecast-table war-facts" },
