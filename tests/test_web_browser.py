@@ -369,3 +369,25 @@ def test_a_long_run_can_be_cancelled(page) -> None:  # type: ignore[no-untyped-d
     page.click("#cancel-button")
     page.wait_for_function("() => document.querySelector('#run-status').textContent === 'cancelled'")
     assert page.locator("#run-button").is_enabled() and page.locator("#cancel-button").is_hidden()
+
+
+@pytest.mark.skipif(not (REPO / "examples" / "ukraine-settlement-contrast.yaml").exists(), reason="needs both views")
+def test_compare_two_views_in_the_page(page) -> None:  # type: ignore[no-untyped-def]
+    _load_example(page, FLAGSHIP.name)
+    _run(page, ["mean"])
+    page.select_option("#compare-example", "ukraine-settlement-contrast.yaml")
+    page.click("#compare-button")
+    page.wait_for_selector("#compare-out .diff-table")
+    from detente.scenario.io import load
+
+    table = page.locator("#compare-out .compare-table").inner_text()
+    for view in (FLAGSHIP, REPO / "examples" / "ukraine-settlement-contrast.yaml"):
+        assert load(view).name in table
+    diffs = page.locator("#compare-out .diff-table tbody tr")
+    assert diffs.count() > 3
+    assert " / " in page.locator("#compare-out .diff-table").inner_text()  # stances named actor / issue
+    # clearing an actor's capability is reported, not replaced by a default
+    cap = page.locator("#actors-table input[data-field='actors[0].capability']")
+    cap.fill("")
+    page.locator("#actors-table .cell-error").first.wait_for()
+    assert "capability is empty" in page.locator("#error-box").inner_text()

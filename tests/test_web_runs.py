@@ -298,3 +298,22 @@ def test_compare_two_views_lists_forecasts_and_differing_inputs(client: TestClie
     # views with other issues cannot be compared
     r = client.post("/api/compare", json={"scenarios": [{"scenario": a}, {"scenario": TOY}], "models": ["mean"]})
     assert r.status_code == 422 and "issues differ" in r.json()["detail"]
+
+
+def test_bottom_line_comes_from_the_library_when_it_has_one(client: TestClient,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+
+    seen = []
+    fake = types.ModuleType("detente.report.summary")
+    fake.bottom_line = lambda s, rs: seen.append(len(rs)) or {i.id: {"verdict": f"v {i.id}"} for i in s.issues}
+    fake.war_headline = lambda s, rs: None
+    monkeypatch.setitem(sys.modules, "detente.report.summary", fake)
+    import detente.report as report
+
+    monkeypatch.setattr(report, "summary", fake, raising=False)
+    r = client.post("/api/run", json={"scenario": TOY, "models": ["mean", "median"], "draws": 5})
+    body = r.json()
+    assert body["summary"] == {"x": {"verdict": "v x"}, "y": {"verdict": "v y"}} and body["war"] is None
+    assert seen == [2]

@@ -512,7 +512,7 @@ function renderActors() {
     body.append(el("tr", { "data-actor": a.id },
       el("td", {}, idInput(a, k, "actors", renameActor)),
       el("td", {}, bound(a, "name", { field: `actors[${k}].name`, place, what: "name", size: 16, rerender: true })),
-      el("td", {}, el("div", { class: "cell-inputs" }, bound(a, "capability", { kind: "uncertain", field: `actors[${k}].capability`, place, what: "capability", size: 9, cls: "cap" }),
+      el("td", {}, el("div", { class: "cell-inputs" }, bound(a, "capability", { kind: "uncertain", required: true, field: `actors[${k}].capability`, place, what: "capability", size: 9, cls: "cap" }),
         evidenceButton(a, `capability of ${place}`, `actors[${k}]`))),
       el("td", {}, bound(a, "group", { field: `actors[${k}].group`, place, what: "group", size: 10 })),
       el("td", {}, bound(a, "description", { field: `actors[${k}].description`, place, what: "description", size: 28 })),
