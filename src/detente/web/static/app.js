@@ -891,6 +891,15 @@ function schemaField(key, prop0, root, obj, ctx) {
     return el("fieldset", { class: "schema-group", "data-key": key }, el("legend", { title: help }, title),
       schemaFields(inner, root, obj[key], { ...ctx, path, skip: new Set(["evidence"]) }));
   }
+  if (inner.type === "string" && ctx.ids && (key === "actor" || key === "issue")) { // one of the scenario's ids
+    const pool = key === "actor" ? ctx.ids.actors : ctx.ids.issues;
+    const sel = el("select", { id, "data-field": path },
+      el("option", { value: "" }, optional ? "(none)" : "(choose)"),
+      pool.map(([pid, plabel]) => el("option", { value: pid, selected: obj[key] === pid }, plabel)),
+      obj[key] && !pool.some(([pid]) => pid === obj[key]) ? el("option", { value: obj[key], selected: true }, `${obj[key]} (unknown id)`) : null);
+    sel.addEventListener("change", () => { if (sel.value) obj[key] = sel.value; else delete obj[key]; changed(false); });
+    return wrap(sel);
+  }
   const input = bound(obj, key, { field: path, place: ctx.place, what: words(key), size: 24, placeholder: def ?? "" });
   input.id = id;
   return wrap(input);
