@@ -391,3 +391,38 @@ def test_compare_two_views_in_the_page(page) -> None:  # type: ignore[no-untyped
     cap.fill("")
     page.locator("#actors-table .cell-error").first.wait_for()
     assert "capability is empty" in page.locator("#error-box").inner_text()
+
+
+def test_sections_render_when_the_library_adds_them(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Results with the keys other parts of detente add (calibrated interval next to the draws band,
+    a bottom line, explanations, levers) get their sections; without them the sections are absent."""
+    f = tmp_path / "small.yaml"
+    f.write_text(SMALL)
+    _upload(page, f)
+    page.wait_for_selector("#stance-table tbody tr")
+    _run(page, ["mean", "median"])
+    assert page.locator(".calibrated").count() == 0 and page.locator(".generic-card").count() == 0
+    assert page.locator(".bottom-line").count() == 0
+    page.evaluate("""() => {
+        const r = state.results[0];
+        r.input_band = r.interval;  // the band over draws ...
+        r.interval = {tax: [5, 30], aid: [20, 70]};  // ... and the calibrated forecast interval
+        r.calibration = {level: 0.8, coverage_oos: 0.79, data: "DEU III"};
+        r.explain = {model: "mean", utility: {winners: [{actor: "A", gain: 0.3}], losers: [{actor: "B", gain: -0.2}]},
+                     pivotal: {ranking: [{actor: "A", shift: 4.5}]}};
+        r.levers = [{actor: "C", issue: "tax", change: "salience 0.8", forecast: 25}];
+        state.summary = {tax: {lead: "mean", forecast: 17.2, label: null, verdict: "The models agree.",
+                               interval: {low: 5, high: 30, kind: "forecast_interval", text: "calibrated on DEU III"}}};
+        renderResults();
+    }""")
+    card = page.locator(".issue-card[data-issue='tax']")
+    heads = card.locator(".forecast-table thead").inner_text()
+    assert "Forecast interval (calibrated)" in heads and "Input uncertainty" in heads
+    assert card.locator("tr[data-model='mean'] .calibrated").inner_text() == "5.00 – 30.0"
+    assert card.locator("tr[data-model='median'] .calibrated").inner_text() == "–"
+    line = card.locator(".bottom-line").inner_text()
+    assert "forecast interval (calibrated) 5.00–30.0" in line and "The models agree." in line
+    explain = page.locator(".explain-card").inner_text()
+    assert "Alpha" in explain and "Beta" in explain  # actor ids shown by name
+    assert "Gamma" in page.locator(".levers-card").inner_text()
+    assert page.locator(".calibration-card").count() == 1

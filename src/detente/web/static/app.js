@@ -1102,6 +1102,8 @@ function renderResults() {
     el("a", { class: "button", id: "download-outputs", href: `/api/runs/${state.runId}/outputs.zip`, download: "" },
       "Download results (zip: result.json, positions.csv, charts, report.html, scenario.yaml)")));
   out.append(legend(results.map((r) => [r.model + (r.variant ? ` (${r.variant})` : ""), modelColor(r.model), modelDash(r.model)]), "Models"));
+  const notes = results.flatMap((r) => (r.notes || []).map((n) => [r.model, n]));
+  if (notes.length) out.append(el("ul", { class: "notes" }, notes.map(([m, n]) => el("li", {}, el("strong", {}, `${m}: `), n))));
   sc.issues.forEach((iss) => out.append(issueCard(sc, iss, results)));
   for (const r of results) {
     if (r.extras && r.extras.settlement_by_month) out.append(warCard(sc, r));
