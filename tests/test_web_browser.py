@@ -294,6 +294,13 @@ def test_war_form_edit_changes_the_war_chart(page, tmp_path: Path) -> None:  # t
     text = card.inner_text()
     assert "Russia" in text and "victory of" in text  # sides by name
     assert pg.locator("svg.belief-chart").count() == 1
+    # one colour per model everywhere: table swatch, issue chart line, round/war chart line, legend
+    for model in ("war", "mean"):
+        swatch = pg.evaluate(f"""() => getComputedStyle(document.querySelector(
+            ".forecast-table tr[data-model='{model}'] .swatch")).backgroundColor""")
+        strokes = pg.evaluate(f"""() => [...document.querySelectorAll("svg [data-model='{model}']")]
+            .map(n => getComputedStyle(n).stroke)""")
+        assert strokes and set(strokes) == {swatch}, (model, swatch, strokes)
     before = _war_points(pg)
     # the war block's form is generated from its schema; make side A's fighting far costlier
     pg.click("#war-block summary")

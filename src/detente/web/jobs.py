@@ -165,17 +165,21 @@ def _context() -> Any:
     global _CTX
     with _CTX_LOCK:
         if _CTX is None:
-            ctx = mp.get_context("forkserver")
-            ctx.set_forkserver_preload(["detente.web.jobs", "detente.runner", "detente.models"])
+            try:
+                ctx = mp.get_context("forkserver")
+                ctx.set_forkserver_preload(["detente.web.jobs", "detente.runner", "detente.models"])
+            except ValueError:  # no forkserver on this platform (Windows): a fresh interpreter per run
+                ctx = mp.get_context("spawn")
             _CTX = ctx
         return _CTX
 
 
 class RunPool:
     """At most ``workers`` jobs compute at once (one process each), ``queue`` more may wait;
-    the last ``keep`` finished jobs are kept for their results and exports."""
+    the last ``keep`` finished jobs are kept for their results and exports (a result with many
+    draws holds every draw's trajectory, so few are kept)."""
 
-    def __init__(self, workers: int = 2, queue: int = 16, keep: int = 32) -> None:
+    def __init__(self, workers: int = 2, queue: int = 16, keep: int = 8) -> None:
         self.workers = max(1, int(workers))
         self.queue = max(0, int(queue))
         self.keep = max(1, int(keep))

@@ -5,7 +5,7 @@
 
 const SVGNS = "http://www.w3.org/2000/svg";
 // one colour per model everywhere (tables, issue charts, round charts, legends): the report's palette
-const PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#8c564b", "#7f7f7f", "#bcbd22"];
+const PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#8C564B", "#000000", "#7F7F7F", "#BCBD22"];
 // one colour per actor in per-actor charts (distinct from nothing in particular; repeated with dashes)
 const ACTOR_PALETTE = ["#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB", "#332288", "#117733", "#882255", "#44AA99", "#999933"];
 const DASHES = ["", "6 3", "2 3", "8 3 2 3"];
@@ -371,7 +371,7 @@ function iconButton(text, title, onclick, cls = "") {
 async function loadModels() {
   const r = await api("GET", "/api/models");
   if (!r.ok) return showErrors(r.data, "Cannot list the models");
-  state.models = r.data;
+  state.models = r.data.slice().sort((a, b) => modelIndex(a.name) - modelIndex(b.name));
   renderModels();
 }
 
@@ -946,14 +946,24 @@ function renderWar() {
 // ------------------------------------------------------------------------------------------
 // models, their options and variants
 
+// A model's place in the palette: fixed for the known models (so a model keeps its colour whatever
+// the registry's order), then the others alphabetically.
+const MODEL_ORDER = ["mean", "median", "nbs", "bdm", "smp", "exchange", "war"];
+
+function modelIndex(name) {
+  const k = MODEL_ORDER.indexOf(name);
+  if (k >= 0) return k;
+  const others = state.models.map((m) => m.name).filter((n) => !MODEL_ORDER.includes(n)).sort();
+  const j = others.indexOf(name);
+  return MODEL_ORDER.length + (j < 0 ? others.length : j);
+}
+
 function modelColor(name) {
-  const k = state.models.findIndex((m) => m.name === name);
-  return PALETTE[(k < 0 ? 0 : k) % PALETTE.length];
+  return PALETTE[modelIndex(name) % PALETTE.length];
 }
 
 function modelDash(name) {
-  const k = state.models.findIndex((m) => m.name === name);
-  return DASHES[Math.floor((k < 0 ? 0 : k) / PALETTE.length) % DASHES.length];
+  return DASHES[Math.floor(modelIndex(name) / PALETTE.length) % DASHES.length];
 }
 
 function renderModels() {
@@ -1236,7 +1246,7 @@ function scaleChart(sc, iss, results) {
     if (!Number.isFinite(f)) return;
     const c = modelColor(r.model);
     const ly = 12 + 16 * k;
-    root.append(svg("line", { x1: x(f), x2: x(f), y1: ly + 2, y2: plotBottom + 4, stroke: c, "stroke-width": Math.max(3 - 0.4 * k, 1.3), "stroke-dasharray": DASHES[k % DASHES.length] || null }));
+    root.append(svg("line", { x1: x(f), x2: x(f), y1: ly + 2, y2: plotBottom + 4, stroke: c, "data-model": r.model, "stroke-width": Math.max(3 - 0.4 * k, 1.3), "stroke-dasharray": DASHES[k % DASHES.length] || null }));
     const anchorEnd = x(f) > W - 160;
     root.append(svg("text", { x: x(f) + (anchorEnd ? -5 : 5), y: ly, fill: c, "text-anchor": anchorEnd ? "end" : "start", class: "model-label" }, `${r.model} ${fmt(f)}`));
   });
@@ -1302,7 +1312,7 @@ function lineChart({ title, series, yLo, yHi, xLabel, yLabel, cls, aria, xMax, t
   for (const s of series) {
     const med = pts(s.median);
     if (s.halo) root.append(svg("polyline", { points: med.map((p) => p.join(",")).join(" "), fill: "none", stroke: "#fff", "stroke-width": (s.width || 2) + 3, opacity: 0.9 }));
-    root.append(svg("polyline", { points: med.map((p) => p.join(",")).join(" "), fill: "none", stroke: s.color, "stroke-width": s.width || 2, "stroke-dasharray": s.dash || null, "data-series": s.name },
+    root.append(svg("polyline", { points: med.map((p) => p.join(",")).join(" "), fill: "none", stroke: s.color, "stroke-width": s.width || 2, "stroke-dasharray": s.dash || null, "data-series": s.name, "data-model": s.model || null },
       svg("title", {}, s.name)));
   }
   return el("figure", { class: "chart-wrap" }, root, legend(series.map((s) => [s.name, s.color, s.dash])));
@@ -1324,7 +1334,7 @@ function trajectoryChart(sc, iss, r) {
   // the model's read-outs by round, in the MODEL's colour (dash tells them apart)
   Object.entries(r.trajectory).forEach(([name, per], k) => {
     const s = per[iss.id];
-    if (s) series.push({ name: `${r.model}: ${READOUT_WORDS[name] || words(name)}${r.draws > 1 ? " (median, p10–p90)" : ""}`, color: c, dash: DASHES[k % DASHES.length], median: s.median, p10: r.draws > 1 ? s.p10 : null, p90: r.draws > 1 ? s.p90 : null, width: 2.8, halo: true });
+    if (s) series.push({ name: `${r.model}: ${READOUT_WORDS[name] || words(name)}${r.draws > 1 ? " (median, p10–p90)" : ""}`, color: c, dash: DASHES[k % DASHES.length], median: s.median, p10: r.draws > 1 ? s.p10 : null, p90: r.draws > 1 ? s.p90 : null, width: 2.8, halo: true, model: r.model });
   });
   return lineChart({ title: `${r.model}: ${label(iss)} by round`, series, yLo: iss.scale.min, yHi: iss.scale.max, xLabel: "round", cls: "trajectory-chart",
     aria: `${r.model}: ${label(iss)} by round` });
@@ -1362,7 +1372,7 @@ function warCard(sc, r) {
       share.p50 !== undefined ? el("tr", {}, el("th", { scope: "row" }, `${A}'s share of the stakes given a deal (median, p10–p90)`), el("td", { class: "num" }, `${fmt(share.p50)} (${fmt(share.p10)}–${fmt(share.p90)})`)) : null));
   const charts = el("div", { class: "trajectories" });
   charts.append(lineChart({ title: "Probability of a settlement by month", cls: "war-chart settlement-chart",
-    series: [{ name: `${r.model}: P(settled by month)`, color: modelColor(r.model), median: ex.settlement_by_month, width: 2.6 }],
+    series: [{ name: `${r.model}: P(settled by month)`, color: modelColor(r.model), median: ex.settlement_by_month, width: 2.6, model: r.model }],
     yLo: 0, yHi: 1, xLabel: "month", yLabel: "probability", aria: "Probability of a settlement by month, 0 to 1" }));
   const tr = r.trajectory || {};
   const first = (k) => (tr[k] ? Object.values(tr[k])[0] : null);
@@ -1370,7 +1380,7 @@ function warCard(sc, r) {
   if (p && bA && bB) {
     charts.append(lineChart({ title: "Battle odds and each side's belief", cls: "war-chart belief-chart", yLo: 0, yHi: 1, xLabel: "month", yLabel: "probability",
       series: [
-        { name: `p: chance that ${A} wins a battle (true odds)`, color: "#000000", ...p, width: 2.2 },
+        { name: `p: chance that ${A} wins a battle (true odds)`, color: "#555555", ...p, width: 2.2 },
         { name: `${A}'s estimate of p`, color: PALETTE[1], dash: "6 3", ...bA },
         { name: `${B}'s estimate of p`, color: PALETTE[2], dash: "2 3", ...bB }],
       aria: "Battle odds and beliefs by month, 0 to 1" }));
