@@ -618,7 +618,7 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
             if spec is not None and v not in spec.variants:
                 known = ", ".join(spec.variants) or "none"
                 return [{"field": f"variants.{m}", "line": None, "value": v,
-                         "message": f"unknown variant of {m}; known: {known}"}]
+                         "message": f"unknown; known: {known}"}]
         return []
 
     def save_runs(scenario: Scenario, results: list[Any]) -> tuple[list[int] | None, str | None]:

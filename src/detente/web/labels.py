@@ -11,6 +11,8 @@ analyst can act on.
 'Russia / Territorial line: salience must be between 0 and 1 (got 1.7)'
 >>> where("war.sides.A.prior_win", {"war": {"sides": {"A": {"name": "Russia"}}}})
 ('War, side A (Russia)', 'prior win')
+>>> where("options.bdm.Q", None)
+('model bdm', 'Q')
 """
 
 from __future__ import annotations
@@ -85,6 +87,9 @@ def where(path: str | None, data: Any) -> tuple[str | None, str | None]:
         elif rest and rest[0] in ("battlefield", "bargaining", "terms"):
             place = f"War, {rest[0]}"
             rest = rest[1:]
+    elif s[0] in ("options", "variants") and len(s) > 1:
+        place = f"model {s[1]}"
+        rest = s[2:] if s[0] == "options" else ["variant"]
     else:
         rest = s
     if rest and rest[0] == "evidence" and len(rest) > 1 and isinstance(rest[1], int):
@@ -113,6 +118,8 @@ def sentence(item: dict[str, Any], data: Any) -> tuple[str | None, str]:
     field = str(item.get("field") or "")
     if msg.startswith("List should have at least 1 item") and field in _SINGULAR:
         return None, f"add at least one {_SINGULAR[field]}"
+    if msg.startswith("Input should"):  # pydantic's wording, read after the field's name
+        msg = msg[len("Input "):]
     value = item.get("value")
     if value is not None and "(got " not in msg:
         msg += f" (got {_shown(value)})"
