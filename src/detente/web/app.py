@@ -756,16 +756,21 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
              responses={404: {"model": ErrorResponse}, 409: {"model": ErrorResponse}},
              summary="The run's files, as `detente run --out` writes them (result.json, positions.csv, "
                      "PNGs, report.html) and the scenario, in one zip")
-    def run_outputs(run_id: str) -> Response:
-        from detente.web.exports import outputs_zip
+    async def run_outputs(run_id: str) -> Response:
+        import asyncio
 
         job = pool.get(run_id)
         if job is None or job.kind != "run":
             raise HTTPException(404, f"no run with id {run_id!r} (finished runs are kept for a while only)")
         if job.status != "done":
             raise HTTPException(409, f"the run is {job.status}, it has no outputs")
-        scenario = job.meta["_scenario"]
-        name, data = outputs_zip(scenario, job.result)
+        if "_zip" not in job.meta:
+            try:  # the charts are drawn in a worker process, not on the server's event loop
+                export = pool.submit("outputs", (job.meta["_scenario"], job.result), meta={"models": []})
+            except Busy as e:
+                raise HTTPException(503, str(e)) from None
+            job.meta["_zip"] = await asyncio.wrap_future(export.future)
+        name, data = job.meta["_zip"]
         return Response(data, media_type="application/zip",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

@@ -77,6 +77,14 @@ def _task_sensitivity(scenario: Any, model: str, method: str | None, n: int | No
     return sensitivity(scenario, model, method=method, n=n, seed=seed, options=options)
 
 
+def _task_outputs(scenario: Any, results: list[Any]) -> tuple[str, bytes]:
+    """The zip of a run's files (:func:`detente.web.exports.outputs_zip`: charts are drawn here,
+    not in the server)."""
+    from detente.web.exports import outputs_zip
+
+    return outputs_zip(scenario, results)
+
+
 def _task_echo(x: Any) -> Any:
     return x
 
@@ -91,7 +99,7 @@ def _task_sleep(seconds: float) -> float:
 
 
 TASKS: dict[str, Callable[..., Any]] = {
-    "run": _task_run, "compare": _task_compare, "sensitivity": _task_sensitivity,
+    "run": _task_run, "compare": _task_compare, "sensitivity": _task_sensitivity, "outputs": _task_outputs,
     "echo": _task_echo, "sleep": _task_sleep,
 }
 
