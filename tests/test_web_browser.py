@@ -433,3 +433,22 @@ def test_sections_render_when_the_library_adds_them(page, tmp_path: Path) -> Non
     assert "Alpha" in explain and "Beta" in explain  # actor ids shown by name
     assert "Gamma" in page.locator(".levers-card").inner_text()
     assert page.locator(".calibration-card").count() == 1
+
+
+def test_levers_are_asked_of_the_library(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import importlib.util
+
+    f = tmp_path / "small.yaml"
+    f.write_text(SMALL)
+    _upload(page, f)
+    page.wait_for_selector("#stance-table tbody tr")
+    _run(page, ["mean"])
+    page.click("#levers-button")  # neither a target nor an actor: said so, nothing sent
+    assert "Give a target forecast or choose an actor" in page.locator("#levers-out").inner_text()
+    page.fill("#levers-target", "20")
+    page.click("#levers-button")
+    if importlib.util.find_spec("detente.explain") is None:
+        page.wait_for_function("() => document.querySelector('#levers-out').textContent.includes('not available')")
+    else:
+        page.wait_for_selector("#levers-out .levers-card table", timeout=120_000)
+        assert "Alpha" in page.locator("#levers-out").inner_text()

@@ -317,3 +317,16 @@ def test_bottom_line_comes_from_the_library_when_it_has_one(client: TestClient,
     body = r.json()
     assert body["summary"] == {"x": {"verdict": "v x"}, "y": {"verdict": "v y"}} and body["war"] is None
     assert seen == [2]
+
+
+def test_levers_endpoint(client: TestClient) -> None:
+    import importlib.util
+
+    r = client.post("/api/levers", json={"scenario": TOY, "model": "mean", "issue": "x", "target": 3})
+    if importlib.util.find_spec("detente.explain") is None:
+        assert r.status_code == 503 and "not available" in r.json()["detail"]
+    else:  # detente levers' answer, as it is
+        assert r.status_code == 200, r.text
+        assert r.json()["levers"] and r.json()["target"] == 3
+    assert client.post("/api/levers", json={"scenario": TOY, "model": "nope", "issue": "x"}).status_code == 422 \
+        or importlib.util.find_spec("detente.explain") is None

@@ -142,6 +142,17 @@ class SensitivityRequest(ScenarioSource):
     options: dict[str, Any] = Field(default_factory=dict, description="the model's options")
 
 
+class LeversRequest(ScenarioSource):
+    model: str = Field("bdm", description="the model whose forecast is to be moved")
+    issue: str = Field(description="the issue id")
+    target: float | None = Field(None, description="the forecast to reach: each actor's smallest change that gets there")
+    actor: str | None = Field(None, description="or: the actor whose best announcement is sought")
+    draws: int | None = Field(None, ge=1, le=HARD_MAX_DRAWS, description="draws per candidate (default: the library's)")
+    seed: int = Field(20261125, ge=0, le=2**63 - 1)
+    options: dict[str, Any] = Field(default_factory=dict)
+    variant: str | None = None
+
+
 class Influence(BaseModel):
     name: str = Field(description="field path of the uncertain input, e.g. 'stances[3].salience'")
     label: str = Field(description="the input in words, e.g. 'salience of Russia on Territorial line'")
@@ -817,6 +828,38 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
         return {"names": [s.name for s in scenarios], "rows": _clean(comparison_rows(scenarios, results)),
                 "differences": input_differences(scenarios),
                 "results": [[_clean(r.to_dict()) for r in rs] for rs in results]}
+
+    @app.post("/api/levers", responses={**err_responses, 503: {"model": ErrorResponse, "description": "not available"}},
+              summary="What would move a forecast: each actor's smallest change to reach a target, or an "
+                      "actor's best announcement (what `detente levers` answers)")
+    async def levers(req: LeversRequest) -> Any:
+        import asyncio
+        import importlib.util
+
+        from detente.models import registry
+
+        if importlib.util.find_spec("detente.explain") is None:
+            raise HTTPException(503, "levers are not available in this build (detente.explain)")
+        scenario, _ = scenario_of(req)
+        registry.get(req.model)
+        bad = check_limits(scenario, req.draws or 0)
+        if bad:
+            return _error(422, (bad[0]["field"] or "") + ": " + bad[0]["message"], bad)
+        try:
+            job = pool.submit("levers", (scenario, req.model, req.issue, req.target, req.actor, req.draws, req.seed,
+                                         req.options, req.variant), meta={"models": [req.model], "_data": req.scenario})
+        except Busy as e:
+            return _error(503, str(e), [{"field": None, "line": None, "message": str(e), "value": None}])
+        try:
+            res = await asyncio.wrap_future(job.future)
+        except BaseException:  # noqa: BLE001
+            if job.status not in ("failed", "cancelled"):
+                pool.cancel(job.id)
+                raise
+            return job_failure(job)
+        from detente.report.outputs import _clean
+
+        return _clean(res)
 
     @app.post("/api/sensitivity", response_model=SensitivityResponse,
               responses={**err_responses, 503: {"model": ErrorResponse, "description": "not available"}},

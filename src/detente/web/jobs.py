@@ -77,6 +77,16 @@ def _task_sensitivity(scenario: Any, model: str, method: str | None, n: int | No
     return sensitivity(scenario, model, method=method, n=n, seed=seed, options=options)
 
 
+def _task_levers(scenario: Any, model: str, issue: str, target: float | None, actor: str | None,
+                 draws: int | None, seed: int, options: dict[str, Any], variant: str | None) -> Any:
+    """What would move the forecast (:func:`detente.explain.levers.levers`, when this build has it)."""
+    from detente.explain.levers import check_request, levers  # type: ignore[import-not-found]
+
+    check_request(scenario, issue, target, actor)
+    return levers(scenario, model, issue, target=target, actor=actor, draws=draws, seed=seed, options=options,
+                  variant=variant)
+
+
 def _task_outputs(scenario: Any, results: list[Any]) -> tuple[str, bytes]:
     """The zip of a run's files (:func:`detente.web.exports.outputs_zip`: charts are drawn here,
     not in the server)."""
@@ -100,6 +110,7 @@ def _task_sleep(seconds: float) -> float:
 
 TASKS: dict[str, Callable[..., Any]] = {
     "run": _task_run, "compare": _task_compare, "sensitivity": _task_sensitivity, "outputs": _task_outputs,
+    "levers": _task_levers,
     "echo": _task_echo, "sleep": _task_sleep,
 }
 

@@ -1125,6 +1125,10 @@ function renderResults() {
   }
   const sel = $("sensitivity-model");
   sel.replaceChildren(...results.map((r) => el("option", { value: r.model }, r.model)));
+  $("levers-model").replaceChildren(...results.filter((r) => r.model !== "war").map((r) => el("option", { value: r.model }, r.model)));
+  $("levers-issue").replaceChildren(...sc.issues.map((i) => el("option", { value: i.id }, label(i))));
+  $("levers-actor").replaceChildren(el("option", { value: "" }, "(none)"), ...sc.actors.map((a) => el("option", { value: a.id }, label(a))));
+  $("levers-out").replaceChildren();
   $("results-section").hidden = false;
   $("results-section").scrollIntoView({ block: "start" });
 }
@@ -1411,7 +1415,7 @@ function nameOf(sc, k) {
 
 function valueView(v, sc, depth) {
   if (v === null || v === undefined) return el("span", { class: "sub" }, "–");
-  if (typeof v === "number") return el("span", { class: "num" }, fmt(v));
+  if (typeof v === "number") return el("span", { class: "num" }, Number.isInteger(v) ? String(v) : fmt(v));
   if (typeof v !== "object") return el("span", {}, String(v));
   if (depth > 4) return el("code", {}, shorten(JSON.stringify(v), 200));
   if (Array.isArray(v)) {
@@ -1472,6 +1476,35 @@ async function compareViews() {
   else out.append(el("table", { class: "forecast-table diff-table" },
     el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Where"), el("th", { scope: "col" }, "Input"), d.names.map((n) => el("th", { scope: "col" }, n)))),
     el("tbody", {}, d.differences.map((x) => el("tr", {}, el("td", {}, x.where), el("td", {}, x.what), x.values.map((v) => el("td", { class: "num" }, typeof v === "object" && v !== null ? formatU(v) : String(v ?? "–"))))))));
+}
+
+// ------------------------------------------------------------------------------------------
+// levers (detente levers): computed by the library, shown as it answers
+
+async function runLevers() {
+  const out = $("levers-out");
+  out.replaceChildren();
+  const model = $("levers-model").value;
+  const issue = $("levers-issue").value;
+  const t = parseNum($("levers-target").value);
+  const actor = $("levers-actor").value || null;
+  if (!t.ok) { out.append(el("p", { class: "notice" }, `Target ${t.message}.`)); return; }
+  if ((t.value === null) === (actor === null)) { out.append(el("p", { class: "notice" }, "Give a target forecast or choose an actor (one of the two).")); return; }
+  $("levers-status").textContent = "searching…";
+  $("levers-button").disabled = true;
+  const req = runRequest([model]);
+  const r = await api("POST", "/api/levers", { scenario: state.scenario, model, issue, target: t.value, actor, seed: req.seed,
+    options: req.options[model] || {}, variant: req.variants[model] || null });
+  $("levers-button").disabled = false;
+  $("levers-status").textContent = "";
+  if (!r.ok) { out.append(el("p", { class: "notice", role: "status" }, r.data.detail || "the search failed")); return; }
+  const sc = state.scenario;
+  const card = el("article", { class: "issue-card generic-card levers-card", "data-section": "levers" },
+    el("h4", {}, `${model}: ${nameOf(sc, issue)}${r.data.target !== undefined && r.data.target !== null ? ` to ${fmt(r.data.target)}` : ""}${actor ? ` — best announcement of ${nameOf(sc, actor)}` : ""}`));
+  const { levers: rows, ...rest } = r.data;
+  if (rows) card.append(valueView(rows, sc, 0));
+  card.append(el("details", {}, el("summary", {}, "details"), valueView(rest, sc, 0)));
+  out.append(card);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -1559,6 +1592,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("cancel-button").addEventListener("click", cancelRun);
   $("compare-button").addEventListener("click", compareViews);
   $("sensitivity-button").addEventListener("click", runSensitivity);
+  $("levers-button").addEventListener("click", runLevers);
   loadModels();
   loadExamples();
   loadLimits();
