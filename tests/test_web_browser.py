@@ -305,9 +305,12 @@ def test_war_form_edit_changes_the_war_chart(page, tmp_path: Path) -> None:  # t
     # the war block's form is generated from its schema; make side A's fighting far costlier
     pg.click("#war-block summary")
     cost = pg.locator("#war-form input[data-field='war.sides.A.cost']")
+    assert pg.locator("#stale-note").is_hidden()
     cost.fill("0.2")
     pg.wait_for_function("() => document.querySelector('#validity').textContent === 'The scenario is valid.'")
+    assert pg.locator("#stale-note").is_visible()  # the forecast shown is of the scenario as it was
     _run(pg, ["war", "mean"])
+    assert pg.locator("#stale-note").is_hidden()
     after = _war_points(pg)
     assert after != before
     _shot(pg, tmp_path, "5-war")

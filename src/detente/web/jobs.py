@@ -99,19 +99,10 @@ def _task_echo(x: Any) -> Any:
     return x
 
 
-def _task_sleep(seconds: float) -> float:
-    """Busy for ``seconds`` of CPU (tests of responsiveness and cancellation)."""
-    end = time.monotonic() + seconds
-    k = 0
-    while time.monotonic() < end:
-        k += 1
-    return seconds
-
-
 TASKS: dict[str, Callable[..., Any]] = {
     "run": _task_run, "compare": _task_compare, "sensitivity": _task_sensitivity, "outputs": _task_outputs,
     "levers": _task_levers,
-    "echo": _task_echo, "sleep": _task_sleep,
+    "echo": _task_echo,
 }
 
 

@@ -310,6 +310,7 @@ let validateSeq = 0;
 
 function changed(structure) {
   if (structure) renderScenario();
+  if (state.results) $("stale-note").hidden = false; // the forecast below is of the scenario as it was
   clearTimeout(validateTimer);
   validateTimer = setTimeout(validateNow, 250);
 }
@@ -1056,6 +1057,7 @@ async function runModels() {
   state.war = data.war || null;          // the war model's headline (named sides, endings)
   state.runId = data.id;
   state.resultScenario = JSON.parse(JSON.stringify(state.scenario));
+  $("stale-note").hidden = true;
   renderResults();
 }
 
