@@ -101,6 +101,18 @@ def _shot(pg, tmp_path: Path, name: str) -> Path:  # type: ignore[no-untyped-def
     return path
 
 
+_UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
+  .filter(n => n.offsetParent !== null)
+  .filter(n => !(n.getAttribute('aria-label') || (n.id && document.querySelector(`label[for="${CSS.escape(n.id)}"]`))
+                 || n.closest('label')))
+  .map(n => n.outerHTML.slice(0, 160))"""
+
+
+def _unlabelled(pg) -> list[str]:  # type: ignore[no-untyped-def]
+    """Visible form controls without an accessible name (a label or an aria-label)."""
+    return pg.evaluate(_UNLABELLED)
+
+
 def _upload(pg, path: Path) -> None:  # type: ignore[no-untyped-def]
     pg.set_input_files("#file-input", str(path))
 
@@ -187,6 +199,7 @@ def test_build_from_nothing_run_download_reupload(page, tmp_path: Path) -> None:
     pg.wait_for_function("() => document.querySelector('#validity').textContent === 'The scenario is valid.'")
     assert pg.locator("#error-box").is_hidden()
     assert "1" in pg.locator("#stance-table td[data-cell='A1|I1'] button.ev").inner_text()
+    assert _unlabelled(pg) == []
     _shot(pg, tmp_path, "2-built")
 
     _run(pg, ["mean", "median"])
@@ -304,6 +317,9 @@ def test_war_form_edit_changes_the_war_chart(page, tmp_path: Path) -> None:  # t
     before = _war_points(pg)
     # the war block's form is generated from its schema; make side A's fighting far costlier
     pg.click("#war-block summary")
+    for s in pg.locator(".model-options summary").all():
+        s.click()
+    assert _unlabelled(pg) == []
     cost = pg.locator("#war-form input[data-field='war.sides.A.cost']")
     assert pg.locator("#stale-note").is_hidden()
     cost.fill("0.2")
