@@ -1462,17 +1462,27 @@ async function compareViews() {
   if (!r.ok) return showErrors(r.data, "Cannot compare");
   const d = r.data;
   out.append(el("h3", {}, `${d.names[0]} vs ${d.names[1]}`));
-  const issues = [...new Set(d.rows.map((x) => x.issue))];
+  // side by side: one row per issue and model, one column per view (the library's rows, pivoted)
   const sc = state.scenario;
+  const order = (i) => sc.issues.findIndex((x) => x.id === i);
+  const keys = [...new Map(d.rows.map((x) => [`${x.issue}\u0000${x.model}`, [x.issue, x.model]])).values()]
+    .map((k, j) => [k, j]).sort((a, b) => order(a[0][0]) - order(b[0][0]) || a[1] - b[1]).map(([k]) => k);
+  const cellOf = (x) => x ? [el("strong", {}, fmt(x.forecast)), x.p10 !== null && x.p10 !== undefined ? el("span", { class: "sub" }, ` (${fmt(x.p10)}–${fmt(x.p90)})`) : null] : "–";
   const table = el("table", { class: "forecast-table compare-table" },
-    el("thead", {}, el("tr", {}, ["Issue", "Model", "View", "Forecast", "Input uncertainty (p10–p90)", "vs first view"].map((h) => el("th", { scope: "col" }, h)))),
-    el("tbody", {}, issues.flatMap((i) => d.rows.filter((x) => x.issue === i).map((x, k) => el("tr", {},
-      el("td", {}, k === 0 ? nameOf(sc, i) : ""),
-      el("td", {}, el("span", { class: "swatch", style: `background:${modelColor(x.model.split(" ")[0])}` }), x.model),
-      el("td", {}, x.scenario), el("td", { class: "num" }, fmt(x.forecast)),
-      el("td", { class: "num" }, x.p10 !== null ? `${fmt(x.p10)} – ${fmt(x.p90)}` : "–"),
-      el("td", { class: "num" }, x.difference === null || x.scenario === d.names[0] ? "" : (x.difference >= 0 ? "+" : "") + fmt(x.difference)))))));
+    el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Issue"), el("th", { scope: "col" }, "Model"),
+      d.names.map((n, k) => el("th", { scope: "col" }, k === 0 ? `${n} (first view)` : n)),
+      d.names.slice(1).map((n) => el("th", { scope: "col" }, `${shorten(n, 30)} vs first`)))),
+    el("tbody", {}, keys.map(([i, m], j) => {
+      const per = d.names.map((n) => d.rows.find((x) => x.issue === i && x.model === m && x.scenario === n));
+      const first = j === 0 || keys[j - 1][0] !== i;
+      return el("tr", { "data-issue": i, "data-model": m },
+        el("th", { scope: "row" }, first ? nameOf(sc, i) : ""),
+        el("td", { class: "nowrap" }, el("span", { class: "swatch", style: `background:${modelColor(m.split(" ")[0])}` }), m),
+        per.map((x) => el("td", { class: "num" }, cellOf(x))),
+        per.slice(1).map((x) => el("td", { class: "num diff" }, x && x.difference !== null && x.difference !== undefined ? (x.difference >= 0 ? "+" : "") + fmt(x.difference) : "–")));
+    })));
   out.append(table);
+  out.append(el("p", { class: "help" }, "In brackets: the input uncertainty (p10–p90 over the draws) of each view."));
   out.append(el("h4", {}, `Inputs that differ (${d.differences.length})`));
   if (!d.differences.length) out.append(el("p", { class: "help" }, "None: the two views have the same inputs."));
   else out.append(el("table", { class: "forecast-table diff-table" },
