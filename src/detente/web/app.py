@@ -4,8 +4,15 @@
 ``/static/``) and a JSON API under ``/api/`` documented at ``/docs`` and ``/openapi.json``.
 Scenarios sent to the API are validated by the same pydantic models and readers as files on
 disk, so a bad request gets the same message as a bad file: a 422 whose body lists every
-problem as ``{"field", "line", "message", "value"}``. Bodies over :data:`MAX_BODY_BYTES` get a
+problem as ``{"field", "line", "message", "value", "where", "text"}`` (``where``/``text`` name the
+actor and issue in words, :mod:`detente.web.labels`). Bodies over :data:`MAX_BODY_BYTES` get a
 413, malformed JSON a 422; the API never answers a malformed request with a 500.
+
+Model runs compute off the event loop in a bounded pool of worker processes
+(:mod:`detente.web.jobs`): ``POST /api/runs`` starts one, ``GET /api/runs/{id}`` follows it,
+``DELETE /api/runs/{id}`` cancels it; ``POST /api/run`` waits for the results. Limits on draws,
+actors and issues per request are set by :func:`create_app` (``detente serve --max-...``). Exports
+(:mod:`detente.web.exports`): the scenario as YAML/JSON, a run's files as one zip.
 
 >>> from fastapi.testclient import TestClient
 >>> client = TestClient(create_app())

@@ -414,7 +414,6 @@ function newScenario() {
 }
 
 function setScenario(scenario, source) {
-  delete scenario.meta;
   scenario.sources = scenario.sources || [];
   state.scenario = scenario;
   state.source = source;
