@@ -25,7 +25,8 @@ FLAGSHIP = REPO / "examples" / "ukraine-settlement.yaml"
 CHROMIUM = os.environ.get("DETENTE_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-TIMEOUT_MS = 15_000
+TIMEOUT_MS = 30_000
+SHOTS = os.environ.get("DETENTE_SCREENSHOTS")  # keep the screenshots here (default: the test's tmp dir)
 
 SMALL = """\
 name: Small test scenario
@@ -80,7 +81,7 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def page(browser, server):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     pg = context.new_page()
     pg.set_default_timeout(TIMEOUT_MS)
     errors: list[str] = []
@@ -92,71 +93,184 @@ def page(browser, server):  # type: ignore[no-untyped-def]
     assert not errors, f"JavaScript errors on the page: {errors}"
 
 
+def _shot(pg, tmp_path: Path, name: str) -> Path:  # type: ignore[no-untyped-def]
+    folder = Path(SHOTS) if SHOTS else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    pg.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 10_000, "the screenshot is empty"
+    return path
+
+
+_UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
+  .filter(n => n.offsetParent !== null)
+  .filter(n => !(n.getAttribute('aria-label') || (n.id && document.querySelector(`label[for="${CSS.escape(n.id)}"]`))
+                 || n.closest('label')))
+  .map(n => n.outerHTML.slice(0, 160))"""
+
+
+def _unlabelled(pg) -> list[str]:  # type: ignore[no-untyped-def]
+    """Visible form controls without an accessible name (a label or an aria-label)."""
+    return pg.evaluate(_UNLABELLED)
+
+
 def _upload(pg, path: Path) -> None:  # type: ignore[no-untyped-def]
     pg.set_input_files("#file-input", str(path))
 
 
-def _load_scenario(pg, tmp_path: Path) -> list[str]:  # type: ignore[no-untyped-def]
-    """Load the flagship example when it exists (else upload a small scenario); the issue ids."""
-    if FLAGSHIP.exists():
-        pg.wait_for_selector(f"#example-select option[value='{FLAGSHIP.name}']", state="attached")
-        pg.select_option("#example-select", FLAGSHIP.name)
-        from detente.scenario.io import load
+def _load_example(pg, name: str) -> None:  # type: ignore[no-untyped-def]
+    pg.wait_for_selector(f"#example-select option[value='{name}']", state="attached")
+    pg.select_option("#example-select", name)
+    pg.wait_for_selector("#scenario:not([hidden])")
+    pg.wait_for_selector("#stance-table tbody tr")
 
-        expected = load(FLAGSHIP)
-        pg.wait_for_function("n => document.querySelector('#scenario-name').textContent === n", arg=expected.name)
-        return expected.issue_ids
-    # Until examples/ukraine-settlement.yaml exists: the same path through an uploaded file.
+
+def _run(pg, models: list[str], draws: int = 200) -> None:  # type: ignore[no-untyped-def]
+    for box in pg.locator("#model-list input[name=model]").all():
+        if box.get_attribute("value") in models:
+            box.check()
+        else:
+            box.uncheck()
+    pg.fill("#draws", str(draws))
+    pg.evaluate("() => { window.__runs = (window.__runs || 0); }")
+    before = pg.locator("#run-status").inner_text()
+    pg.click("#run-button")
+    pg.wait_for_function("b => { const t = document.querySelector('#run-status').textContent;"
+                         " return t.startsWith('done') && t !== b; }", arg=before, timeout=120_000)
+    pg.wait_for_selector(".issue-card")
+
+
+def _forecasts(pg) -> dict[tuple[str, str], float]:  # type: ignore[no-untyped-def]
+    out = {}
+    for cell in pg.locator(".forecast-value").all():
+        out[(cell.get_attribute("data-issue"), cell.get_attribute("data-model"))] = float(cell.inner_text())
+    return out
+
+
+def _type(pg, selector: str, text: str) -> None:  # type: ignore[no-untyped-def]
+    loc = pg.locator(selector)
+    loc.fill(text)
+    loc.dispatch_event("change")
+
+
+def test_build_from_nothing_run_download_reupload(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pg = page
+    pg.click("#new-scenario")
+    pg.wait_for_selector("#scenario:not([hidden])")
+    # empty: the page says what is missing, at once
+    pg.wait_for_function("() => document.querySelector('#validity').textContent.includes('problem')")
+    assert "Add at least one actor" in pg.locator("#stance-table").inner_text()
+    assert pg.locator("#actors-table tbody tr").count() == 0
+    _shot(pg, tmp_path, "1-empty")
+
+    _type(pg, "#scenario-name", "Budget talks")
+    for name in ("Alpha", "Beta", "Gamma"):
+        pg.fill("#new-actor-name", name)
+        pg.click("#add-actor")
+    for name in ("Tax rate", "Aid level"):
+        pg.fill("#new-issue-name", name)
+        pg.click("#add-issue")
+    assert pg.locator("#actors-table tbody tr").count() == 3
+    assert pg.locator("#issues-table tbody tr").count() == 2
+    # capabilities: a point and a range; issue scales, status quo and anchors
+    pg.locator("#actors-table input[data-field='actors[0].capability']").fill("3")
+    pg.locator("#actors-table input[data-field='actors[2].capability']").fill("1..3")
+    pg.locator("input[data-field='issues[0].scale.max']").fill("50")
+    pg.locator("input[data-field='issues[1].status_quo']").fill("30")
+    pg.locator("input[data-field='issues[0].anchors']").fill("0 = none; 50 = half")
+    pg.locator("input[data-field='issues[0].name']").dispatch_event("change")  # re-draw the grid's headings
+    cells = {("A1", "I1"): ("10", "1"), ("A2", "I1"): ("30..40", "0.5"), ("A3", "I1"): ("25", "0.8"),
+             ("A1", "I2"): ("80", "1"), ("A2", "I2"): ("20", "0.7"), ("A3", "I2"): ("50±5", "0.4")}
+    for (a, i), (pos, sal) in cells.items():
+        cell = f"#stance-table td[data-cell='{a}|{i}']"
+        _type(pg, f"{cell} input.pos", pos)
+        # a new stance's salience is empty and reported, never silently 1
+        sal_input = pg.locator(f"{cell} input.sal")
+        assert sal_input.input_value() == ""
+        assert "salience is empty" in pg.locator(f"{cell}").inner_text()
+        sal_input.fill(sal)
+    # evidence behind one number, citing a source from the scenario's list
+    pg.click("#sources-block summary")
+    pg.click("#add-source")
+    pg.locator("input[data-field='sources[0].title']").fill("Finance minister's speech")
+    pg.locator("#stance-table td[data-cell='A1|I1'] button.ev").click()
+    pg.click("#add-evidence")
+    pg.locator("#evidence-panel textarea[data-field$='.evidence[0].quote']").fill("Taxes must stay low")
+    pg.locator("#evidence-panel select").select_option("S1")
+    pg.wait_for_function("() => document.querySelector('#validity').textContent === 'The scenario is valid.'")
+    assert pg.locator("#error-box").is_hidden()
+    assert "1" in pg.locator("#stance-table td[data-cell='A1|I1'] button.ev").inner_text()
+    assert _unlabelled(pg) == []
+    _shot(pg, tmp_path, "2-built")
+
+    _run(pg, ["mean", "median"])
+    first = _forecasts(pg)
+    assert set(first) == {(i, m) for i in ("I1", "I2") for m in ("mean", "median")}
+    # the library gives the same numbers for the same scenario, draws and seed
+    from detente.runner import run
+    from detente.scenario.model import Scenario
+
+    scenario_json = pg.evaluate("() => state.scenario")
+    lib = run(Scenario.model_validate(scenario_json), "mean", draws=200, seed=20261125)
+    assert first[("I1", "mean")] == pytest.approx(lib.forecast["I1"], abs=0.051)
+    # one colour per model: the table's swatch, the chart's forecast line and the legend agree
+    colours = pg.evaluate("""() => ['mean', 'median'].map(m => [
+        getComputedStyle(document.querySelector(`.forecast-table tr[data-model='${m}'] .swatch`)).backgroundColor,
+        m])""")
+    assert colours[0][0] != colours[1][0]
+    assert "Input uncertainty" in pg.locator(".forecast-table").first.inner_text()
+    assert "interval" not in pg.locator(".forecast-table thead").first.inner_text().replace("calibrated", "")
+    assert pg.locator("svg.scale-chart circle").count() >= 6
+    assert pg.locator("#download-outputs").get_attribute("href").endswith("/outputs.zip")
+    _shot(pg, tmp_path, "3-results")
+
+    # download the YAML: it validates, and re-uploading it gives the same forecast
+    with pg.expect_download() as dl:
+        pg.click("#export-yaml")
+    yaml_path = tmp_path / "budget.yaml"
+    dl.value.save_as(str(yaml_path))
+    from detente.scenario.io import load
+
+    back = load(yaml_path)
+    assert [a.label for a in back.actors] == ["Alpha", "Beta", "Gamma"]
+    assert back.stances[0].evidence[0].quote == "Taxes must stay low" and back.stances[0].evidence[0].source == "S1"
+    assert back.issue("I1").scale.max == 50 and back.issue("I2").status_quo == 30
+    _upload(pg, yaml_path)
+    pg.wait_for_function("() => document.querySelector('#results-section').hidden")
+    _run(pg, ["mean", "median"])
+    assert _forecasts(pg) == first
+
+
+def test_malformed_edit_shows_the_inline_error(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     f = tmp_path / "small.yaml"
     f.write_text(SMALL)
-    _upload(pg, f)
-    pg.wait_for_selector("#scenario:not([hidden])")
-    return ["tax", "aid"]
-
-
-def test_load_example_run_and_see_the_forecast(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    issues = _load_scenario(page, tmp_path)
-    # the actors x issues table, with evidence
-    rows = page.locator("#stance-table tbody tr")
-    assert rows.count() >= 3
-    page.locator("#stance-table td button.ev").first.click()
-    assert page.locator("#evidence-panel").is_visible()
-    assert page.locator("#evidence-panel li").count() >= 1
-
-    for name in ("mean", "median"):
-        page.check(f"#model-{name}")
-    page.fill("#draws", "200")
+    _upload(page, f)
+    page.wait_for_selector("#stance-table tbody tr")
+    sal = page.locator("#stance-table td[data-cell='B|tax'] input.sal")
+    sal.fill("1.7")
+    err = page.locator("#stance-table td[data-cell='B|tax'] .cell-error")
+    err.wait_for()
+    expected = "Beta / Tax rate: salience must be between 0 and 1 (got 1.7)"
+    assert expected in err.inner_text()
+    assert expected in page.locator("#error-box").inner_text()
+    assert "stances[" not in page.locator("#error-box").inner_text()  # no internal paths
+    assert sal.get_attribute("aria-invalid") == "true"
+    # text that is no number is reported where it was typed, before any run
+    pos = page.locator("#stance-table td[data-cell='C|tax'] input.pos")
+    pos.fill("abc")
+    page.locator("#stance-table td[data-cell='C|tax'] .cell-error").wait_for()
+    assert "Gamma / Tax rate: position must be" in page.locator("#error-box").inner_text()
     page.click("#run-button")
-    page.wait_for_selector(".issue-card")
-    for issue in issues:
-        for model in ("mean", "median"):
-            cell = page.locator(f".forecast-value[data-issue='{issue}'][data-model='{model}']")
-            text = cell.inner_text().strip()
-            assert text and float(text) == float(text), (issue, model, text)
-    cards = page.locator(".issue-card")
-    assert cards.count() == len(issues)
-    # one scale chart per issue, actors as circles and one forecast line per model
-    first = cards.first
-    assert first.locator("svg.scale-chart circle").count() >= 2
-    assert "mean" in first.locator("svg.scale-chart").inner_html()
-    assert "saved as run" in page.locator("#run-status").inner_text()
-    page.screenshot(path=str(tmp_path / "forecast.png"), full_page=True)
+    assert "fix the problems" in page.locator("#run-status").inner_text()
+    _shot(page, tmp_path, "4-error")
+    # fixing both clears the errors
+    sal.fill("0.5")
+    pos.fill("25")
+    page.wait_for_function("() => document.querySelector('#validity').textContent === 'The scenario is valid.'")
+    assert page.locator(".cell-error").count() == 0
 
 
-def test_edit_a_cell_to_an_invalid_value_shows_the_field(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    _load_scenario(page, tmp_path)
-    pos = page.locator("#stance-table td input.pos[data-field]").first
-    pos.fill("1000")
-    pos.dispatch_event("change")
-    page.click("#run-button")
-    box = page.locator("#error-box")
-    box.wait_for(state="visible")
-    text = box.inner_text()
-    assert "stances[" in text and ".position" in text and "off the scale" in text
-    assert page.locator("#stance-table input.invalid").count() == 1
-
-
-def test_malformed_upload_shows_field_line_and_message(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_upload_shows_line_and_message(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     bad = tmp_path / "bad.yaml"
     bad.write_text(SMALL.replace("position: 25", "position: 75"))  # issue tax's scale is 0-50
     _upload(page, bad)
@@ -164,13 +278,197 @@ def test_malformed_upload_shows_field_line_and_message(page, tmp_path: Path) -> 
     box.wait_for(state="visible")
     text = box.inner_text()
     assert "bad.yaml" in text
-    assert "stances[2].position" in text
-    assert "off the scale [0, 50]" in text
+    assert "Gamma / Tax rate: position off the scale [0, 50]" in text
     assert "line 13" in text
-    page.screenshot(path=str(tmp_path / "error.png"), full_page=True)
-
     broken = tmp_path / "broken.yaml"
     broken.write_text("name: [unclosed\nactors: {")
     _upload(page, broken)
     page.wait_for_function("() => document.querySelector('#error-box').textContent.includes('broken.yaml')")
     assert "YAML" in box.inner_text()
+
+
+def test_examples_offer_scenarios_only(page) -> None:  # type: ignore[no-untyped-def]
+    page.wait_for_selector("#example-select option[value='ukraine-settlement.yaml']", state="attached")
+    values = page.eval_on_selector_all("#example-select option", "os => os.map(o => o.value)")
+    assert not [v for v in values if "LICENSE" in v or v.endswith(".md")]
+
+
+def _war_points(pg) -> str:  # type: ignore[no-untyped-def]
+    return pg.locator("svg.settlement-chart polyline").first.get_attribute("points")
+
+
+@pytest.mark.skipif(not FLAGSHIP.exists(), reason="needs examples/ukraine-settlement.yaml")
+def test_war_form_edit_changes_the_war_chart(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pg = page
+    _load_example(pg, FLAGSHIP.name)
+    _run(pg, ["war", "mean"])
+    chart = pg.locator("svg.settlement-chart")
+    assert chart.get_attribute("data-ymin") == "0" and chart.get_attribute("data-ymax") == "1"  # probabilities
+    card = pg.locator(".war-card")
+    text = card.inner_text()
+    assert "Russia" in text and "victory of" in text  # sides by name
+    assert pg.locator("svg.belief-chart").count() == 1
+    # one colour per model everywhere: table swatch, issue chart line, round/war chart line, legend
+    for model in ("war", "mean"):
+        swatch = pg.evaluate(f"""() => getComputedStyle(document.querySelector(
+            ".forecast-table tr[data-model='{model}'] .swatch")).backgroundColor""")
+        strokes = pg.evaluate(f"""() => [...document.querySelectorAll("svg [data-model='{model}']")]
+            .map(n => getComputedStyle(n).stroke)""")
+        assert strokes and set(strokes) == {swatch}, (model, swatch, strokes)
+    before = _war_points(pg)
+    # the war block's form is generated from its schema; make side A's fighting far costlier
+    pg.click("#war-block summary")
+    for s in pg.locator(".model-options summary").all():
+        s.click()
+    assert _unlabelled(pg) == []
+    cost = pg.locator("#war-form input[data-field='war.sides.A.cost']")
+    assert pg.locator("#stale-note").is_hidden()
+    cost.fill("0.2")
+    pg.wait_for_function("() => document.querySelector('#validity').textContent === 'The scenario is valid.'")
+    assert pg.locator("#stale-note").is_visible()  # the forecast shown is of the scenario as it was
+    _run(pg, ["war", "mean"])
+    assert pg.locator("#stale-note").is_hidden()
+    after = _war_points(pg)
+    assert after != before
+    _shot(pg, tmp_path, "5-war")
+    # an impossible value is named in words at the field
+    cost.fill("-1")
+    pg.locator("#war-form .cell-error, #war-form .invalid").first.wait_for()
+    assert "War, side A" in pg.locator("#error-box").inner_text()
+
+
+def test_api_docs_work_offline(browser, server) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context()
+    outside: list[str] = []
+
+    def block(route) -> None:  # type: ignore[no-untyped-def]
+        if route.request.url.startswith(server):
+            route.continue_()
+        else:
+            if route.request.resource_type != "image":  # ReDoc's "by Redocly" footer logo is decoration
+                outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", block)
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT_MS)
+    pg.goto(server + "/docs")
+    pg.wait_for_selector(".opblock-summary-path")
+    paths = pg.eval_on_selector_all(".opblock-summary-path", "ns => ns.map(n => n.textContent)")
+    assert any("/api/run" in p for p in paths) and any("/api/runs/{run_id}" in p for p in paths)
+    pg.goto(server + "/redoc")
+    pg.wait_for_function("() => document.body.innerText.includes('Validate a scenario')")
+    assert not outside, f"the docs fetched from outside: {outside}"
+    context.close()
+
+
+def test_model_options_and_variants_reach_the_run(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    f = tmp_path / "small.yaml"
+    f.write_text(SMALL)
+    _upload(page, f)
+    page.wait_for_selector("#stance-table tbody tr")
+    # the variant menu and the options form come from the model's own schema
+    box = page.locator("#model-list .model", has=page.locator("#model-bdm"))
+    box.locator("summary").click()
+    page.select_option("#variant-bdm", "jmckib")
+    rounds = box.locator("input[data-field='options.bdm.rounds']")
+    rounds.fill("4")
+    _run(page, ["bdm", "mean"], draws=1)
+    row = page.locator(".forecast-table tr[data-model='bdm']").first
+    assert "jmckib" in row.inner_text()
+    assert row.locator("td").last.inner_text().strip() == "4"  # rounds
+    rounds.fill("many")
+    page.locator("#model-list .cell-error, #model-list .invalid").first.wait_for()
+    assert "model bdm: rounds must be a whole number" in page.locator("#error-box").inner_text()
+
+
+@pytest.mark.skipif(not FLAGSHIP.exists(), reason="needs examples/ukraine-settlement.yaml")
+def test_a_long_run_can_be_cancelled(page) -> None:  # type: ignore[no-untyped-def]
+    _load_example(page, FLAGSHIP.name)
+    box = page.locator("#model-list .model", has=page.locator("#model-bdm"))
+    box.locator("summary").click()
+    box.locator("input[data-field='options.bdm.rounds']").fill("60")
+    for b in page.locator("#model-list input[name=model]").all():
+        (b.check if b.get_attribute("value") == "bdm" else b.uncheck)()
+    page.fill("#draws", "20000")
+    page.click("#run-button")
+    page.locator("#cancel-button").wait_for(state="visible")
+    page.click("#cancel-button")
+    page.wait_for_function("() => document.querySelector('#run-status').textContent === 'cancelled'")
+    assert page.locator("#run-button").is_enabled() and page.locator("#cancel-button").is_hidden()
+
+
+@pytest.mark.skipif(not (REPO / "examples" / "ukraine-settlement-contrast.yaml").exists(), reason="needs both views")
+def test_compare_two_views_in_the_page(page) -> None:  # type: ignore[no-untyped-def]
+    _load_example(page, FLAGSHIP.name)
+    _run(page, ["mean"])
+    page.select_option("#compare-example", "ukraine-settlement-contrast.yaml")
+    page.click("#compare-button")
+    page.wait_for_selector("#compare-out .diff-table")
+    from detente.scenario.io import load
+
+    table = page.locator("#compare-out .compare-table").inner_text()
+    for view in (FLAGSHIP, REPO / "examples" / "ukraine-settlement-contrast.yaml"):
+        assert load(view).name in table
+    diffs = page.locator("#compare-out .diff-table tbody tr")
+    assert diffs.count() > 3
+    assert " / " in page.locator("#compare-out .diff-table").inner_text()  # stances named actor / issue
+    # clearing an actor's capability is reported, not replaced by a default
+    cap = page.locator("#actors-table input[data-field='actors[0].capability']")
+    cap.fill("")
+    page.locator("#actors-table .cell-error").first.wait_for()
+    assert "capability is empty" in page.locator("#error-box").inner_text()
+
+
+def test_sections_render_when_the_library_adds_them(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Results with the keys other parts of detente add (calibrated interval next to the draws band,
+    a bottom line, explanations, levers) get their sections; without them the sections are absent."""
+    f = tmp_path / "small.yaml"
+    f.write_text(SMALL)
+    _upload(page, f)
+    page.wait_for_selector("#stance-table tbody tr")
+    _run(page, ["mean", "median"])
+    assert page.locator(".calibrated").count() == 0 and page.locator(".generic-card").count() == 0
+    assert page.locator(".bottom-line").count() == 0
+    page.evaluate("""() => {
+        const r = state.results[0];
+        r.input_band = r.interval;  // the band over draws ...
+        r.interval = {tax: [5, 30], aid: [20, 70]};  // ... and the calibrated forecast interval
+        r.calibration = {level: 0.8, coverage_oos: 0.79, data: "DEU III"};
+        r.explain = {model: "mean", utility: {winners: [{actor: "A", gain: 0.3}], losers: [{actor: "B", gain: -0.2}]},
+                     pivotal: {ranking: [{actor: "A", shift: 4.5}]}};
+        r.levers = [{actor: "C", issue: "tax", change: "salience 0.8", forecast: 25}];
+        state.summary = {tax: {lead: "mean", forecast: 17.2, label: null, verdict: "The models agree.",
+                               interval: {low: 5, high: 30, kind: "forecast_interval", text: "calibrated on DEU III"}}};
+        renderResults();
+    }""")
+    card = page.locator(".issue-card[data-issue='tax']")
+    heads = card.locator(".forecast-table thead").inner_text()
+    assert "Forecast interval (calibrated)" in heads and "Input uncertainty" in heads
+    assert card.locator("tr[data-model='mean'] .calibrated").inner_text() == "5.00 – 30.0"
+    assert card.locator("tr[data-model='median'] .calibrated").inner_text() == "–"
+    line = card.locator(".bottom-line").inner_text()
+    assert "forecast interval (calibrated) 5.00–30.0" in line and "The models agree." in line
+    explain = page.locator(".explain-card").inner_text()
+    assert "Alpha" in explain and "Beta" in explain  # actor ids shown by name
+    assert "Gamma" in page.locator(".levers-card").inner_text()
+    assert page.locator(".calibration-card").count() == 1
+
+
+def test_levers_are_asked_of_the_library(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import importlib.util
+
+    f = tmp_path / "small.yaml"
+    f.write_text(SMALL)
+    _upload(page, f)
+    page.wait_for_selector("#stance-table tbody tr")
+    _run(page, ["mean"])
+    page.click("#levers-button")  # neither a target nor an actor: said so, nothing sent
+    assert "Give a target forecast or choose an actor" in page.locator("#levers-out").inner_text()
+    page.fill("#levers-target", "20")
+    page.click("#levers-button")
+    if importlib.util.find_spec("detente.explain") is None:
+        page.wait_for_function("() => document.querySelector('#levers-out').textContent.includes('not available')")
+    else:
+        page.wait_for_selector("#levers-out .levers-card table", timeout=120_000)
+        assert "Alpha" in page.locator("#levers-out").inner_text()

@@ -4,8 +4,15 @@
 ``/static/``) and a JSON API under ``/api/`` documented at ``/docs`` and ``/openapi.json``.
 Scenarios sent to the API are validated by the same pydantic models and readers as files on
 disk, so a bad request gets the same message as a bad file: a 422 whose body lists every
-problem as ``{"field", "line", "message", "value"}``. Bodies over :data:`MAX_BODY_BYTES` get a
+problem as ``{"field", "line", "message", "value", "where", "text"}`` (``where``/``text`` name the
+actor and issue in words, :mod:`detente.web.labels`). Bodies over :data:`MAX_BODY_BYTES` get a
 413, malformed JSON a 422; the API never answers a malformed request with a 500.
+
+Model runs compute off the event loop in a bounded pool of worker processes
+(:mod:`detente.web.jobs`): ``POST /api/runs`` starts one, ``GET /api/runs/{id}`` follows it,
+``DELETE /api/runs/{id}`` cancels it; ``POST /api/run`` waits for the results. Limits on draws,
+actors and issues per request are set by :func:`create_app` (``detente serve --max-...``). Exports
+(:mod:`detente.web.exports`): the scenario as YAML/JSON, a run's files as one zip.
 
 >>> from fastapi.testclient import TestClient
 >>> client = TestClient(create_app())
@@ -31,7 +38,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Body, FastAPI, HTTPException, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field, ValidationError, WithJsonSchema
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -48,6 +55,12 @@ MAX_BODY_BYTES = 2 * 1024 * 1024
 """Requests with a larger body are refused with 413 before they are parsed."""
 
 MAX_DRAWS = 20_000
+"""Default limit on Monte Carlo draws per request (``detente serve --max-draws``)."""
+MAX_ACTORS = 200
+"""Default limit on actors per scenario (``--max-actors``)."""
+MAX_ISSUES = 50
+"""Default limit on issues per scenario (``--max-issues``)."""
+HARD_MAX_DRAWS = 1_000_000
 STATIC = Path(__file__).parent / "static"
 _SCENARIO_REF = {"$ref": "#/components/schemas/Scenario"}
 _UPLOAD_REF = {"$ref": "#/components/schemas/Upload"}
@@ -70,6 +83,9 @@ class ErrorItem(BaseModel):
     line: int | None = Field(None, description="line in the uploaded file, when known")
     message: str
     value: Any = Field(None, description="the offending value, when there is one")
+    where: str | None = Field(None, description="what the field belongs to, by name, e.g. 'Russia / Territorial line'")
+    text: str | None = Field(None, description="the problem in one sentence, e.g. 'Russia / Territorial line: "
+                                                "salience must be between 0 and 1 (got 1.7)'")
 
 
 class ErrorResponse(BaseModel):
@@ -105,16 +121,23 @@ class ScenarioSource(BaseModel):
 
 class RunRequest(ScenarioSource):
     models: list[str] = Field(["mean"], min_length=1, max_length=20, description="registered model names")
-    draws: int = Field(1000, ge=1, le=MAX_DRAWS, description="Monte Carlo draws of the uncertain inputs")
+    draws: int = Field(1000, ge=1, le=HARD_MAX_DRAWS,
+                       description="Monte Carlo draws of the uncertain inputs (the server's limit: GET /api/limits)")
     seed: int = Field(20261125, ge=0, le=2**63 - 1, description="random seed: same seed, same result")
     options: dict[str, dict[str, Any]] = Field(default_factory=dict, description="options per model name")
     variants: dict[str, str] = Field(default_factory=dict, description="named option preset per model name")
+    explain: bool = Field(False, description="also explain each forecast: winners and losers, pivotal actors, "
+                                             "why actors moved (slower)")
 
 
 class RunResponse(BaseModel):
+    run_id: str | None = Field(None, description="the run's id: GET /api/runs/{run_id}/outputs.zip downloads its files")
     results: list[dict[str, Any]] = Field(description="one Result.to_dict(full=True) per model, in order")
     saved: list[int] | None = Field(None, description="ids of the runs in the store, when one is configured")
     store_note: str | None = Field(None, description="why the runs were not saved, when they were not")
+    summary: dict[str, Any] | None = Field(None, description="the bottom line per issue (what detente run prints "
+                                                             "first), when this build has detente.report.summary")
+    war: dict[str, Any] | None = Field(None, description="the war model's headline: named sides, endings, terms")
 
 
 class SensitivityRequest(ScenarioSource):
@@ -124,6 +147,17 @@ class SensitivityRequest(ScenarioSource):
     n: int | None = Field(None, ge=2, le=4096, description="base sample size of the design (default: the method's)")
     seed: int = Field(20261125, ge=0, le=2**63 - 1)
     options: dict[str, Any] = Field(default_factory=dict, description="the model's options")
+
+
+class LeversRequest(ScenarioSource):
+    model: str = Field("bdm", description="the model whose forecast is to be moved")
+    issue: str = Field(description="the issue id")
+    target: float | None = Field(None, description="the forecast to reach: each actor's smallest change that gets there")
+    actor: str | None = Field(None, description="or: the actor whose best announcement is sought")
+    draws: int | None = Field(None, ge=1, le=HARD_MAX_DRAWS, description="draws per candidate (default: the library's)")
+    seed: int = Field(20261125, ge=0, le=2**63 - 1)
+    options: dict[str, Any] = Field(default_factory=dict)
+    variant: str | None = None
 
 
 class Influence(BaseModel):
@@ -184,19 +218,22 @@ def _item(p: Problem) -> dict[str, Any]:
     return {"field": p.field, "line": p.line, "message": p.message, "value": _safe_value(value)}
 
 
-def _error(status: int, detail: str, problems: list[dict[str, Any]], file: str | None = None) -> JSONResponse:
-    problems = [{**p, "value": _safe_value(p.get("value"))} for p in problems]
+def _error(status: int, detail: str, problems: list[dict[str, Any]], file: str | None = None,
+           data: Any = None) -> JSONResponse:
+    from detente.web.labels import humanise
+
+    problems = humanise([{**p, "value": _safe_value(p.get("value"))} for p in problems], data)
     body = {"detail": detail, "file": file, "errors": problems}
     return JSONResponse(jsonable_encoder(body), status_code=status)
 
 
-def _input_error(e: InputError, file: str | None = None) -> JSONResponse:
+def _input_error(e: InputError, file: str | None = None, data: Any = None) -> JSONResponse:
     items = [_item(p) for p in e.problems] or [{"field": None, "line": None, "message": str(e), "value": None}]
     first = items[0]
     summary = (f"{first['field']}: " if first["field"] else "") + first["message"]
     if len(items) > 1:
         summary += f" (and {len(items) - 1} more)"
-    return _error(422, summary, items, file or e.file)
+    return _error(422, summary, items, file or e.file, data=data if data is not None else getattr(e, "data", None))
 
 
 def _pydantic_items(errors: list[dict[str, Any]], prefix: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
@@ -305,6 +342,7 @@ def scenario_from_upload(text: str, filename: str | None) -> Scenario:
             for p in e.problems:
                 p.message = p.message.replace(str(path), shown).replace(tmp, "")
             e.file = shown
+            e.data = _parsed_upload(text, filename)  # type: ignore[attr-defined]
             raise
         except (ValueError, KeyError, IndexError, TypeError, UnicodeError) as e:
             # a reader tripped over input it did not expect: still the input's fault, say so
@@ -313,7 +351,23 @@ def scenario_from_upload(text: str, filename: str | None) -> Scenario:
 
 
 def scenario_from_json(data: Any) -> Scenario:
-    return validate(data, None)
+    try:
+        return validate(data, None)
+    except InputError as e:
+        e.data = data  # type: ignore[attr-defined]  # the names that turn field paths into words
+        raise
+
+
+def _parsed_upload(text: str, filename: str | None) -> Any:
+    """The raw data of a native (YAML/JSON) upload, for naming its problems; None otherwise."""
+    if not (filename or "").lower().endswith((".yaml", ".yml", ".json")):
+        return None
+    try:
+        import yaml
+
+        return yaml.safe_load(text)
+    except Exception:  # noqa: BLE001 - only used to name things; the reader reports the real problem
+        return None
 
 
 def scenario_of(src: ScenarioSource) -> tuple[Scenario, str | None]:
@@ -328,27 +382,96 @@ def scenario_of(src: ScenarioSource) -> tuple[Scenario, str | None]:
 
 
 # ---------------------------------------------------------------------------------------------
+# more request and response bodies
+
+
+class Limits(BaseModel):
+    """What one request may ask of this server (set by ``detente serve --max-...``)."""
+
+    max_draws: int
+    max_actors: int
+    max_issues: int
+    workers: int = Field(description="model runs computed at the same time; more wait in a queue")
+
+
+class RunStatus(BaseModel):
+    id: str
+    kind: str
+    status: Literal["queued", "running", "done", "failed", "cancelled"]
+    queued_s: float | None = None
+    elapsed_s: float | None = None
+    models: list[str] | None = None
+    draws: int | None = None
+    results: list[dict[str, Any]] | None = Field(None, description="when done: one Result.to_dict(full=True) per model")
+    saved: list[int] | None = None
+    store_note: str | None = None
+    summary: dict[str, Any] | None = None
+    war: dict[str, Any] | None = None
+    error: ErrorResponse | None = Field(None, description="when failed: the problems, as a 4xx answer would list them")
+
+
+class ExportRequest(BaseModel):
+    scenario: ScenarioField = Field(None, description="the scenario to write")
+    format: Literal["yaml", "json"] = "yaml"
+
+
+class CompareRequest(BaseModel):
+    scenarios: list[ScenarioSource] = Field(min_length=2, max_length=6,
+                                            description="the views to compare; the first is the reference")
+    models: list[str] = Field(["mean"], min_length=1, max_length=20)
+    draws: int = Field(1000, ge=1, le=HARD_MAX_DRAWS)
+    seed: int = Field(20261125, ge=0, le=2**63 - 1)
+    options: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    variants: dict[str, str] = Field(default_factory=dict)
+
+
+class CompareResponse(BaseModel):
+    names: list[str] = Field(description="the views' scenario names, in order")
+    rows: list[dict[str, Any]] = Field(description="report.compare.comparison_rows: issue, model, scenario, "
+                                                   "forecast, p10, p90, difference from the first view")
+    differences: list[dict[str, Any]] = Field(description="the inputs that differ between the views")
+    results: list[list[dict[str, Any]]] = Field(description="per view, one Result.to_dict() per model")
+
+
+# ---------------------------------------------------------------------------------------------
 # the application
 
 
-def create_app(store_url: str | None = None, examples_dir: Path | None = None) -> FastAPI:
+def create_app(store_url: str | None = None, examples_dir: Path | None = None, *, max_draws: int = MAX_DRAWS,
+               max_actors: int = MAX_ACTORS, max_issues: int = MAX_ISSUES, workers: int = 2,
+               queue: int = 16) -> FastAPI:
     """The FastAPI application. ``store_url`` (SQLAlchemy URL): where runs are saved, if anywhere.
-    ``examples_dir``: the scenarios offered by ``/api/examples`` (default: the checkout's examples/)."""
+    ``examples_dir``: the scenarios offered by ``/api/examples`` (default: the checkout's examples/).
+    ``max_draws``, ``max_actors``, ``max_issues``: the most one request may ask for (a 422 names
+    the limit). ``workers``: model runs computed at once, each in its own process; ``queue``: how
+    many more may wait."""
+    from fastapi_offline import FastAPIOffline
+
+    from detente.web.jobs import Busy, Cancelled, RunPool
+
     examples = Path(examples_dir) if examples_dir is not None else default_examples_dir()
-    app = FastAPI(
+    limits = {"max_draws": int(max_draws), "max_actors": int(max_actors), "max_issues": int(max_issues),
+              "workers": int(workers)}
+    app = FastAPIOffline(
         title="detente",
         version=__version__,
         description=(
             "Forecast how multi-actor negotiations end. Load or edit a scenario (actors x issues, "
             "with the evidence behind every number), run one or several models and compare their "
-            "forecasts with 80 % intervals. Every 4xx answer lists its problems as "
-            "`{field, line, message, value}`."
+            "forecasts with their intervals. Every 4xx answer lists its problems as "
+            "`{field, line, message, value, where, text}`. Runs compute in a bounded pool of worker "
+            "processes: `POST /api/runs` starts one, `GET /api/runs/{id}` follows it, "
+            "`DELETE /api/runs/{id}` cancels it."
         ),
         separate_input_output_schemas=False,
     )
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.state.store_url = store_url
     app.state.examples_dir = examples
+    app.state.limits = limits
+    pool = RunPool(workers=workers, queue=queue)
+    app.state.pool = pool
+    app.router.on_shutdown.append(pool.shutdown)
     store_lock = threading.Lock()
     store_cache: dict[str, Any] = {}
     err_responses: dict[int | str, dict[str, Any]] = {422: {"model": ErrorResponse, "description": "invalid input"},
@@ -392,7 +515,7 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None) -
     def page() -> FileResponse:
         return FileResponse(STATIC / "index.html", media_type="text/html")
 
-    # -- models and examples ---------------------------------------------------------------------
+    # -- models, schemas, limits and examples ------------------------------------------------------
     @app.get("/api/models", response_model=list[ModelInfo], summary="The registered models and their options")
     def list_models() -> list[dict[str, Any]]:
         from detente.models import registry
@@ -403,6 +526,20 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None) -
             for s in registry.specs()
         ]
 
+    @app.get("/api/limits", response_model=Limits, summary="What one request may ask of this server")
+    def get_limits() -> dict[str, Any]:
+        return limits
+
+    @app.get("/api/schema/scenario", summary="JSON schema of a scenario (what `detente schema` prints)")
+    def scenario_schema() -> dict[str, Any]:
+        return Scenario.model_json_schema()
+
+    @app.get("/api/schema/war", summary="JSON schema of a scenario's war block (inputs of the war model)")
+    def war_schema() -> dict[str, Any]:
+        from detente.models.war.inputs import WarInputs
+
+        return WarInputs.model_json_schema()
+
     def example_files() -> dict[str, Path]:
         if examples is None or not examples.is_dir():
             return {}
@@ -410,7 +547,9 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None) -
 
         _load_plugins()
         suffixes = {s for f in FORMATS.values() for s in f.suffixes}
-        return {p.name: p for p in sorted(examples.iterdir()) if p.is_file() and p.suffix.lower() in suffixes}
+        skip = re.compile(r"^(license|licence|readme|copying|notice|changelog)", re.I)
+        return {p.name: p for p in sorted(examples.iterdir())
+                if p.is_file() and p.suffix.lower() in suffixes and not skip.match(p.name)}
 
     @app.get("/api/examples", response_model=list[ExampleInfo], summary="Example scenarios that can be loaded")
     def list_examples() -> list[dict[str, Any]]:
@@ -438,12 +577,12 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None) -
             raise HTTPException(404, f"no example named {name!r}")
         return load(path)
 
-    # -- scenarios and runs ----------------------------------------------------------------------
+    # -- scenarios ---------------------------------------------------------------------------------
     @app.post("/api/scenarios/validate", response_model=Scenario, responses=err_responses,
               summary="Validate a scenario (JSON, or an uploaded file of any supported format)")
     def validate_scenario(body: Annotated[ScenarioBody, Body()]) -> Scenario:
         """Answers the validated scenario (with defaults filled in), or 422 listing every problem
-        with its field path and, for uploads, its line."""
+        with its field path, the actor / issue it concerns by name, and, for uploads, its line."""
         if "text" in body and not ({"actors", "issues", "stances"} & body.keys()):
             try:
                 up = Upload.model_validate(body)
@@ -451,6 +590,54 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None) -
                 return _error(422, "bad upload", _pydantic_items(e.errors()))  # type: ignore[return-value]
             return scenario_from_upload(up.text, up.filename)
         return scenario_from_json(body)
+
+    @app.post("/api/scenarios/export", responses=err_responses,
+              response_class=Response, summary="The scenario as a YAML or JSON file (what `detente convert` writes)")
+    def export_scenario(req: ExportRequest) -> Response:
+        from detente.web.exports import scenario_file
+
+        scenario, _ = scenario_of(ScenarioSource(scenario=req.scenario))
+        name, media, text = scenario_file(scenario, req.format)
+        return Response(text, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    # -- runs ---------------------------------------------------------------------------------------
+    def check_limits(scenario: Scenario, draws: int, field_prefix: str = "") -> list[dict[str, Any]]:
+        bad = []
+        if draws > limits["max_draws"]:
+            bad.append({"field": "draws", "line": None, "value": draws,
+                        "message": f"at most {limits['max_draws']} draws per request on this server "
+                                   f"(the limit is set by detente serve --max-draws)"})
+        for kind, n, key in (("actors", len(scenario.actors), "max_actors"),
+                             ("issues", len(scenario.issues), "max_issues")):
+            if n > limits[key]:
+                bad.append({"field": f"{field_prefix}scenario.{kind}", "line": None, "value": n,
+                            "message": f"at most {limits[key]} {kind} per scenario on this server "
+                                       f"(the limit is set by detente serve --{key.replace('_', '-')})"})
+        return bad
+
+    def check_models(models: list[str], options: dict[str, dict[str, Any]],
+                     variants: dict[str, str]) -> list[dict[str, Any]] | JSONResponse:
+        from detente.models import registry
+
+        bad = [{"field": f"models[{k}]", "line": None, "value": m,
+                "message": f"unknown model; available: {', '.join(registry.names())}"}
+               for k, m in enumerate(models) if m not in registry.names()]
+        bad += [{"field": f"options.{m}", "line": None, "value": None, "message": "options for a model that is not run"}
+                for m in options if m not in models]
+        if bad:
+            return bad
+        for m, given in options.items():
+            try:  # the request's own options, checked first so that errors name their field
+                registry.get(m).options.model_validate(given)
+            except ValidationError as e:
+                return _pydantic_items(e.errors(), prefix=("options", m))
+        for m, v in variants.items():
+            spec = registry.get(m) if m in registry.names() else None
+            if spec is not None and v not in spec.variants:
+                known = ", ".join(spec.variants) or "none"
+                return [{"field": f"variants.{m}", "line": None, "value": v,
+                         "message": f"unknown; known: {known}"}]
+        return []
 
     def save_runs(scenario: Scenario, results: list[Any]) -> tuple[list[int] | None, str | None]:
         if not store_url:
@@ -472,60 +659,247 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None) -
                 log.exception("saving runs to %s failed", store_url)
                 return None, f"runs were not saved: {type(e).__name__}: {e}"
 
-    @app.post("/api/run", response_model=RunResponse, responses=err_responses,
-              summary="Run one or several models on a scenario")
-    def run_models(req: RunRequest) -> dict[str, Any]:
+    def start_run(req: RunRequest) -> Any:
+        """Validate a run request and queue it; a JSONResponse (4xx) when it is refused."""
+        scenario, _ = scenario_of(req)
+        bad = check_limits(scenario, req.draws) or check_models(req.models, req.options, req.variants)
+        if isinstance(bad, list) and bad:
+            return _error(422, (bad[0]["field"] or "") + ": " + bad[0]["message"], bad)
+        try:
+            job = pool.submit("run", (scenario, list(req.models), req.draws, req.seed, req.options, req.variants,
+                                      req.explain),
+                              meta={"models": list(dict.fromkeys(req.models)), "draws": req.draws,
+                                    "_scenario": scenario, "_data": req.scenario})
+        except Busy as e:
+            return _error(503, str(e), [{"field": None, "line": None, "message": str(e), "value": None}])
+        return job
+
+    def job_failure(job: Any) -> JSONResponse:
+        e = job.error
+        data = job.meta.get("_data")
+        if isinstance(e, InputError):
+            return _input_error(e, data=data)
+        if isinstance(e, ModelError):
+            m = str(e)
+            field = next((f"variants.{k}" for k in job.meta.get("models", []) if "variant" in m and k in m), "options")
+            return _error(422, m, [{"field": field, "line": None, "message": m, "value": None}])
+        if isinstance(e, Cancelled):
+            return _error(409, f"the run was {str(e)}", [{"field": None, "line": None, "value": None,
+                                                          "message": f"the run was {e}"}])
+        log.error("run %s failed: %s", job.id, e)
+        msg = f"the run failed: {e}"
+        return _error(500, msg, [{"field": None, "line": None, "message": msg, "value": None}])
+
+    def finished_payload(job: Any) -> dict[str, Any]:
+        if "_payload" not in job.meta:
+            results = job.result
+            saved, note = save_runs(job.meta["_scenario"], results)
+            job.meta["_payload"] = {"results": [r.to_dict(full=True) for r in results], "saved": saved,
+                                    "store_note": note, **headlines(job.meta["_scenario"], results)}
+        return job.meta["_payload"]
+
+    def headlines(scenario: Scenario, results: list[Any]) -> dict[str, Any]:
+        """The bottom line per issue and the war headline, as ``detente run`` reports them (when this
+        build has :mod:`detente.report.summary`)."""
+        try:
+            from detente.report import summary as sm  # type: ignore[attr-defined]
+        except ImportError:
+            return {}
+        from detente.report.outputs import _clean
+
+        out: dict[str, Any] = {}
+        if hasattr(sm, "bottom_line"):
+            out["summary"] = _clean(sm.bottom_line(scenario, results))
+        if hasattr(sm, "war_headline"):
+            out["war"] = _clean(sm.war_headline(scenario, results))
+        return out
+
+    @app.post("/api/run", response_model=RunResponse,
+              responses={**err_responses, 409: {"model": ErrorResponse, "description": "cancelled"}},
+              summary="Run one or several models on a scenario and wait for the results")
+    async def run_models(req: RunRequest) -> Any:
         """Runs each model with the same draws and seed; answers one full result per model (forecast,
         80 % interval, per-round trajectory summaries for models with rounds) and saves the runs to
-        the store when the server has one."""
-        from detente.models import registry
-        from detente.runner import run
+        the store when the server has one. The run computes in a worker process; the server keeps
+        answering other requests meanwhile."""
+        import asyncio
 
-        scenario, _ = scenario_of(req)
-        bad = [{"field": f"models[{k}]", "line": None, "value": m,
-                "message": f"unknown model; available: {', '.join(registry.names())}"}
-               for k, m in enumerate(req.models) if m not in registry.names()]
-        bad += [{"field": f"options.{m}", "line": None, "value": None, "message": "options for a model that is not run"}
-                for m in req.options if m not in req.models]
-        if bad:
-            return _error(422, bad[0]["field"] + ": " + bad[0]["message"], bad)  # type: ignore[return-value]
-        for m, given in req.options.items():
-            try:  # the request's own options, checked first so that errors name their field
-                registry.get(m).options.model_validate(given)
-            except ValidationError as e:
-                items = _pydantic_items(e.errors(), prefix=("options", m))
-                return _error(422, f"{items[0]['field']}: {items[0]['message']}", items)  # type: ignore[return-value]
-        results = []
-        for m in dict.fromkeys(req.models):
+        job = start_run(req)
+        if isinstance(job, JSONResponse):
+            return job
+        try:
+            await asyncio.wrap_future(job.future)
+        except BaseException:  # noqa: BLE001 - the job records its error
+            if job.status not in ("failed", "cancelled"):
+                pool.cancel(job.id)  # the client went away: free the worker
+                raise
+            return job_failure(job)
+        return {"run_id": job.id, **finished_payload(job)}
+
+    @app.post("/api/runs", response_model=RunStatus, status_code=202, responses=err_responses,
+              summary="Start a run; follow it with GET /api/runs/{id}, cancel it with DELETE")
+    def start_run_job(req: RunRequest) -> Any:
+        job = start_run(req)
+        if isinstance(job, JSONResponse):
+            return job
+        return job.info()
+
+    @app.get("/api/runs/{run_id}", response_model=RunStatus, responses={404: {"model": ErrorResponse}},
+             summary="A run's status, and its results when done")
+    def run_status(run_id: str) -> Any:
+        job = pool.get(run_id)
+        if job is None:
+            raise HTTPException(404, f"no run with id {run_id!r} (finished runs are kept for a while only)")
+        out = job.info()
+        if job.status == "done" and job.kind == "run":
+            out.update(finished_payload(job))
+        elif job.status in ("failed", "cancelled"):
+            resp = job_failure(job)
+            out["error"] = json.loads(resp.body)
+        return out
+
+    @app.delete("/api/runs/{run_id}", response_model=RunStatus, responses={404: {"model": ErrorResponse}},
+                summary="Cancel a queued or running run (its worker process is stopped)")
+    def cancel_run(run_id: str) -> Any:
+        job = pool.cancel(run_id)
+        if job is None:
+            raise HTTPException(404, f"no run with id {run_id!r}")
+        try:
+            job.future.exception(timeout=15)
+        except Exception:  # noqa: BLE001 - a timeout leaves the status as it is
+            pass
+        return job.info()
+
+    @app.get("/api/runs/{run_id}/outputs.zip", response_class=Response,
+             responses={404: {"model": ErrorResponse}, 409: {"model": ErrorResponse}},
+             summary="The run's files, as `detente run --out` writes them (result.json, positions.csv, "
+                     "PNGs, report.html) and the scenario, in one zip")
+    async def run_outputs(run_id: str) -> Response:
+        import asyncio
+
+        job = pool.get(run_id)
+        if job is None or job.kind != "run":
+            raise HTTPException(404, f"no run with id {run_id!r} (finished runs are kept for a while only)")
+        if job.status != "done":
+            raise HTTPException(409, f"the run is {job.status}, it has no outputs")
+        if "_zip" not in job.meta:
+            try:  # the charts are drawn in a worker process, not on the server's event loop
+                export = pool.submit("outputs", (job.meta["_scenario"], job.result), meta={"models": []})
+            except Busy as e:
+                raise HTTPException(503, str(e)) from None
+            job.meta["_zip"] = await asyncio.wrap_future(export.future)
+        name, data = job.meta["_zip"]
+        return Response(data, media_type="application/zip",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    @app.post("/api/compare", response_model=CompareResponse,
+              responses={**err_responses, 409: {"model": ErrorResponse}},
+              summary="The same models on several views of a negotiation (what `detente compare` does)")
+    async def compare(req: CompareRequest) -> Any:
+        """Runs the models on each view (same draws and seed) and answers, issue by issue, each view's
+        forecast and interval with its difference from the first view, and which inputs differ."""
+        import asyncio
+
+        from detente.report.compare import check_comparable, comparison_rows
+        from detente.web.exports import input_differences
+
+        scenarios = []
+        for k, src in enumerate(req.scenarios):
             try:
-                results.append(run(scenario, m, draws=req.draws, seed=req.seed, options=req.options.get(m),
-                                   variant=req.variants.get(m)))
-            except ModelError as e:
-                where = f"variants.{m}" if m in req.variants and "variant" in str(e) else f"options.{m}"
-                return _error(422, str(e), [{"field": where, "line": None, "message": str(e),  # type: ignore[return-value]
-                                             "value": None}])
-        saved, note = save_runs(scenario, results)
-        return {"results": [r.to_dict(full=True) for r in results], "saved": saved, "store_note": note}
+                scenarios.append(scenario_of(src)[0])
+            except InputError as e:
+                for p in e.problems:
+                    p.field = f"scenarios[{k}]." + (p.field or "scenario")
+                raise
+        check_comparable(scenarios)
+        bad: list[dict[str, Any]] = []
+        for k, s in enumerate(scenarios):
+            bad += check_limits(s, req.draws if k == 0 else 0, field_prefix=f"scenarios[{k}].")
+        bad = bad or check_models(req.models, req.options, req.variants)  # type: ignore[assignment]
+        if isinstance(bad, list) and bad:
+            return _error(422, (bad[0]["field"] or "") + ": " + bad[0]["message"], bad)
+        try:
+            job = pool.submit("compare", (scenarios, list(req.models), req.draws, req.seed, req.options,
+                                          req.variants), meta={"models": list(req.models), "draws": req.draws})
+        except Busy as e:
+            return _error(503, str(e), [{"field": None, "line": None, "message": str(e), "value": None}])
+        try:
+            results = await asyncio.wrap_future(job.future)
+        except BaseException:  # noqa: BLE001
+            if job.status not in ("failed", "cancelled"):
+                pool.cancel(job.id)
+                raise
+            return job_failure(job)
+        from detente.report.outputs import _clean
+
+        return {"names": [s.name for s in scenarios], "rows": _clean(comparison_rows(scenarios, results)),
+                "differences": input_differences(scenarios),
+                "results": [[_clean(r.to_dict()) for r in rs] for rs in results]}
+
+    @app.post("/api/levers", responses={**err_responses, 503: {"model": ErrorResponse, "description": "not available"}},
+              summary="What would move a forecast: each actor's smallest change to reach a target, or an "
+                      "actor's best announcement (what `detente levers` answers)")
+    async def levers(req: LeversRequest) -> Any:
+        import asyncio
+        import importlib.util
+
+        from detente.models import registry
+
+        if importlib.util.find_spec("detente.explain") is None:
+            raise HTTPException(503, "levers are not available in this build (detente.explain)")
+        scenario, _ = scenario_of(req)
+        registry.get(req.model)
+        bad = check_limits(scenario, req.draws or 0)
+        if bad:
+            return _error(422, (bad[0]["field"] or "") + ": " + bad[0]["message"], bad)
+        try:
+            job = pool.submit("levers", (scenario, req.model, req.issue, req.target, req.actor, req.draws, req.seed,
+                                         req.options, req.variant), meta={"models": [req.model], "_data": req.scenario})
+        except Busy as e:
+            return _error(503, str(e), [{"field": None, "line": None, "message": str(e), "value": None}])
+        try:
+            res = await asyncio.wrap_future(job.future)
+        except BaseException:  # noqa: BLE001
+            if job.status not in ("failed", "cancelled"):
+                pool.cancel(job.id)
+                raise
+            return job_failure(job)
+        from detente.report.outputs import _clean
+
+        return _clean(res)
 
     @app.post("/api/sensitivity", response_model=SensitivityResponse,
               responses={**err_responses, 503: {"model": ErrorResponse, "description": "not available"}},
               summary="Which uncertain estimates matter most for a model's forecast")
-    def sensitivity(req: SensitivityRequest) -> dict[str, Any]:
+    async def sensitivity(req: SensitivityRequest) -> Any:
         """Global sensitivity of the forecast to the scenario's uncertain inputs (those given as ranges),
-        ranked, by :func:`detente.uncertainty.sensitivity.sensitivity`."""
+        ranked, by :func:`detente.uncertainty.sensitivity.sensitivity` (in a worker process)."""
+        import asyncio
+        import importlib.util
+
         from detente.models import registry
 
-        try:
-            from detente.uncertainty.sensitivity import sensitivity as analyse
-        except ImportError as e:
-            raise HTTPException(503, f"sensitivity analysis is not available in this build ({e})") from None
+        if importlib.util.find_spec("SALib") is None:
+            raise HTTPException(503, "sensitivity analysis needs SALib: pip install 'detente[sensitivity]'")
         scenario, _ = scenario_of(req)
         registry.get(req.model)
+        bad = check_limits(scenario, 0)
+        if bad:
+            return _error(422, (bad[0]["field"] or "") + ": " + bad[0]["message"], bad)
         try:
-            res = analyse(scenario, req.model, method=req.method, n=req.n, seed=req.seed, options=req.options)
-        except ImportError as e:  # SALib missing
-            raise HTTPException(503, f"sensitivity analysis needs SALib: pip install 'detente[sensitivity]' ({e})") \
-                from None
+            job = pool.submit("sensitivity", (scenario, req.model, req.method, req.n, req.seed, req.options),
+                              meta={"models": [req.model], "_data": req.scenario})
+        except Busy as e:
+            return _error(503, str(e), [{"field": None, "line": None, "message": str(e), "value": None}])
+        try:
+            res = await asyncio.wrap_future(job.future)
+        except ImportError as e:
+            raise HTTPException(503, f"sensitivity analysis is not available in this build ({e})") from None
+        except BaseException:  # noqa: BLE001
+            if job.status not in ("failed", "cancelled"):
+                pool.cancel(job.id)
+                raise
+            return job_failure(job)
         return sensitivity_payload(res)
 
     return app

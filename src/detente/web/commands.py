@@ -2,7 +2,7 @@
 
 >>> import inspect
 >>> list(inspect.signature(serve).parameters)
-['host', 'port', 'store', 'reload']
+['host', 'port', 'store', 'reload', 'max_draws', 'max_actors', 'max_issues', 'workers']
 """
 
 from __future__ import annotations
@@ -20,6 +20,10 @@ def serve(
         None, "--store", help="Save every run in this store (SQLAlchemy URL); default: $DETENTE_STORE, else none."
     ),
     reload: bool = typer.Option(False, "--reload", help="Restart when the code changes (development)."),
+    max_draws: int = typer.Option(20_000, "--max-draws", min=1, help="Most Monte Carlo draws one request may ask for."),
+    max_actors: int = typer.Option(200, "--max-actors", min=1, help="Most actors a scenario sent to the server may have."),
+    max_issues: int = typer.Option(50, "--max-issues", min=1, help="Most issues a scenario sent to the server may have."),
+    workers: int = typer.Option(2, "--workers", min=1, help="Model runs computed at the same time (one process each)."),
 ) -> None:
     """Serve the web page: load or edit a scenario, run models, see forecasts and charts."""
     from detente.errors import require
@@ -30,19 +34,25 @@ def serve(
     store_url = store or os.environ.get("DETENTE_STORE") or None
     typer.echo(f"detente: serving on http://{host}:{port}/ (API docs at /docs)"
                + (f", saving runs to {store_url}" if store_url else ""), err=True)
+    settings = {"max_draws": max_draws, "max_actors": max_actors, "max_issues": max_issues, "workers": workers}
     if reload:
         # uvicorn's reloader imports the app by name: pass the settings through the environment
         if store_url:
             os.environ["DETENTE_STORE"] = store_url
+        for k, v in settings.items():
+            os.environ[f"DETENTE_{k.upper()}"] = str(v)
         uvicorn.run("detente.web.commands:app_from_env", factory=True, host=host, port=port, reload=True)
     else:
         from detente.web.app import create_app
 
-        uvicorn.run(create_app(store_url=store_url), host=host, port=port)
+        uvicorn.run(create_app(store_url=store_url, **settings), host=host, port=port)
 
 
 def app_from_env():  # type: ignore[no-untyped-def]
-    """The app with settings from the environment (``DETENTE_STORE``), for ``--reload``."""
+    """The app with settings from the environment (``DETENTE_STORE``, ``DETENTE_MAX_DRAWS``...),
+    for ``--reload``."""
     from detente.web.app import create_app
 
-    return create_app(store_url=os.environ.get("DETENTE_STORE") or None)
+    settings = {k: int(os.environ[f"DETENTE_{k.upper()}"]) for k in ("max_draws", "max_actors", "max_issues", "workers")
+                if os.environ.get(f"DETENTE_{k.upper()}")}
+    return create_app(store_url=os.environ.get("DETENTE_STORE") or None, **settings)

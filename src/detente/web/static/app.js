@@ -1,17 +1,32 @@
-// detente's page: load or edit a scenario, run models, draw the forecasts as inline SVG.
-// Vanilla JavaScript, no libraries, no build step: it works offline.
+// detente's page: build or load a scenario, check it while typing, run models, read the results,
+// export everything. Vanilla JavaScript, no libraries, no build step: it works offline.
+// The page computes no forecast: it edits JSON, asks the API and draws what the API answers.
 "use strict";
 
 const SVGNS = "http://www.w3.org/2000/svg";
-const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"];
+// one colour per model everywhere (tables, issue charts, round charts, legends): the report's palette
+const PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#8C564B", "#000000", "#7F7F7F", "#BCBD22"];
+// one colour per actor in per-actor charts (distinct from nothing in particular; repeated with dashes)
+const ACTOR_PALETTE = ["#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB", "#332288", "#117733", "#882255", "#44AA99", "#999933"];
+const DASHES = ["", "6 3", "2 3", "8 3 2 3"];
 const DEFAULT_MODELS = ["mean", "median"];
 
 const state = {
-  scenario: null,   // the scenario as JSON (edited in place)
-  source: "",       // where it came from (example name or file name)
-  models: [],       // /api/models
-  results: null,    // last /api/run answer
+  scenario: null,      // the scenario as JSON (edited in place)
+  source: "",          // where it came from (example name, file name, "new")
+  models: [],          // /api/models
+  limits: null,        // /api/limits
+  warSchema: null,     // /api/schema/war
+  options: {},         // per model: the options the user changed
+  variants: {},        // per model: the chosen variant
+  results: null,       // last run's results
+  runId: null,         // its id (for the outputs zip)
+  job: null,           // the run in progress
+  serverProblems: [],  // last /api/scenarios/validate problems
+  evidenceTarget: null,
 };
+// text the user typed that is not (yet) a valid value: object -> Map(prop -> {raw, message, place, what})
+const bad = new WeakMap();
 
 // ------------------------------------------------------------------------------------------
 // small helpers
@@ -44,17 +59,21 @@ function setAttrs(node, attrs) {
     if (k === "class") node.setAttribute("class", v);
     else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
     else if (k === "text") node.textContent = v;
+    else if (k === "value" && "value" in node) node.value = v;
     else node.setAttribute(k, v === true ? "" : String(v));
   }
 }
 
-function fmt(v) {
+function fmt(v, digits) {
   if (v === null || v === undefined || Number.isNaN(v)) return "–";
+  if (digits !== undefined) return v.toFixed(digits);
   const a = Math.abs(v);
   if (a >= 1000) return v.toFixed(0);
   if (a >= 10) return v.toFixed(1);
   return v.toFixed(2);
 }
+
+const pct = (v) => (v === null || v === undefined ? "–" : `${Math.round(v * 100)} %`);
 
 function trimNum(v) {
   return String(Math.round(v * 1e6) / 1e6);
@@ -73,19 +92,33 @@ function formatU(v) {
 }
 
 const NUM = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
+const U_HELP = "a number, a range 40..80, a triangle 40..50..80 or 50±10";
 
+// -> {ok: true, value} | {ok: false, message}; an empty text gives value null
 function parseU(text) {
-  const t = text.trim().replace(/\s+/g, "");
-  if (t === "") return null;
-  if (NUM.test(t)) return Number(t);
+  const t = String(text).trim().replace(/\s+/g, "");
+  if (t === "") return { ok: true, value: null };
+  if (NUM.test(t)) return { ok: true, value: Number(t) };
   const parts = t.split("..");
-  if (parts.every((p) => NUM.test(p))) {
-    if (parts.length === 2) return { low: Number(parts[0]), high: Number(parts[1]) };
-    if (parts.length === 3) return { low: Number(parts[0]), mode: Number(parts[1]), high: Number(parts[2]) };
+  if (parts.length > 1 && parts.every((p) => NUM.test(p))) {
+    const n = parts.map(Number);
+    if (parts.length === 2) return n[0] <= n[1] ? { ok: true, value: { low: n[0], high: n[1] } }
+      : { ok: false, message: `a range must go from low to high` };
+    if (parts.length === 3) return n[0] <= n[1] && n[1] <= n[2] ? { ok: true, value: { low: n[0], mode: n[1], high: n[2] } }
+      : { ok: false, message: `a triangle must read low..mode..high` };
   }
   const pm = t.split(/±|\+\/-|\+-/);
-  if (pm.length === 2 && pm.every((p) => NUM.test(p))) return { mean: Number(pm[0]), sd: Number(pm[1]) };
-  return text; // not understood: the server explains what it expects
+  if (pm.length === 2 && pm.every((p) => NUM.test(p))) return { ok: true, value: { mean: Number(pm[0]), sd: Number(pm[1]) } };
+  return { ok: false, message: `must be ${U_HELP}` };
+}
+
+function parseNum(text, integer) {
+  const t = String(text).trim();
+  if (t === "") return { ok: true, value: null };
+  if (!NUM.test(t)) return { ok: false, message: integer ? "must be a whole number" : "must be a number" };
+  const v = Number(t);
+  if (integer && !Number.isInteger(v)) return { ok: false, message: "must be a whole number" };
+  return { ok: true, value: v };
 }
 
 function pointOf(v) {
@@ -107,10 +140,12 @@ function boundsOf(v) {
 }
 
 function shorten(text, n) {
+  text = String(text);
   return text.length > n ? text.slice(0, n - 1) + "…" : text;
 }
 
 const label = (x) => (x && (x.name || x.id)) || "";
+const words = (k) => String(k).replace(/_/g, " ");
 
 async function api(method, url, body) {
   const opts = { method, headers: {} };
@@ -133,8 +168,73 @@ async function api(method, url, body) {
   return { ok: resp.ok, status: resp.status, data };
 }
 
+async function download(method, url, body, fallbackName) {
+  const opts = { method, headers: {} };
+  if (body !== undefined) {
+    opts.headers["Content-Type"] = "application/json";
+    opts.body = JSON.stringify(body);
+  }
+  const resp = await fetch(url, opts);
+  if (!resp.ok) {
+    let data;
+    try { data = await resp.json(); } catch (e) { data = { detail: `the server answered ${resp.status}` }; }
+    showErrors(data, "Cannot export");
+    return;
+  }
+  const disp = resp.headers.get("Content-Disposition") || "";
+  const m = /filename="([^"]+)"/.exec(disp);
+  const blob = await resp.blob();
+  const a = el("a", { href: URL.createObjectURL(blob), download: m ? m[1] : fallbackName });
+  document.body.append(a);
+  a.click();
+  setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+}
+
+function moveItem(arr, k, d) {
+  const j = k + d;
+  if (j < 0 || j >= arr.length) return;
+  [arr[k], arr[j]] = [arr[j], arr[k]];
+}
+
 // ------------------------------------------------------------------------------------------
-// the error box
+// problems: what the user typed that is not valid (client side) + what the server says
+
+function setBad(obj, prop, info) {
+  if (!bad.has(obj)) bad.set(obj, new Map());
+  bad.get(obj).set(prop, info);
+}
+
+function clearBad(obj, prop) {
+  if (bad.has(obj)) bad.get(obj).delete(prop);
+}
+
+function badOf(obj, prop) {
+  return bad.has(obj) ? bad.get(obj).get(prop) : undefined;
+}
+
+// Every client-side problem, by walking the scenario (so removed rows take their problems along).
+function clientProblems() {
+  const out = [];
+  const sc = state.scenario;
+  const visit = (obj, path) => {
+    if (!obj || typeof obj !== "object") return;
+    if (bad.has(obj)) {
+      for (const [prop, info] of bad.get(obj)) out.push({ field: `${path}${path ? "." : ""}${prop}`, ...info });
+    }
+    if (Array.isArray(obj)) obj.forEach((x, k) => visit(x, `${path}[${k}]`));
+    else for (const [k, v] of Object.entries(obj)) if (v && typeof v === "object") visit(v, path ? `${path}.${k}` : k);
+  };
+  visit(sc, "");
+  visit(state.options, "options");
+  return out;
+}
+
+function problemText(p) {
+  if (p.text) return p.text;
+  const body = p.what ? `${p.what} ${p.message}` : p.message;
+  const got = p.raw !== undefined && p.raw !== "" ? ` (got ${JSON.stringify(p.raw)})` : "";
+  return p.place ? `${p.place}: ${body}${got}` : `${p.field ? p.field + ": " : ""}${body}${got}`;
+}
 
 function showErrors(data, title) {
   const box = $("error-box");
@@ -145,67 +245,146 @@ function showErrors(data, title) {
   box.append(el("h3", {}, title || `${errors.length === 1 ? "A problem" : errors.length + " problems"}${file ? " in " + file : ""}`));
   const list = el("ul");
   for (const e of errors) {
-    const li = el("li", { class: "error-item" });
+    const li = el("li", { class: "error-item", "data-problem": e.field || null });
     if (e.line !== null && e.line !== undefined) li.append(el("span", { class: "err-line" }, `line ${e.line}`), " ");
-    if (e.field) li.append(el("code", { class: "err-field" }, e.field), " ");
-    li.append(el("span", { class: "err-message" }, e.message));
-    if (e.value !== null && e.value !== undefined) li.append(" ", el("span", { class: "err-value" }, `(got ${JSON.stringify(e.value)})`));
+    li.append(el("span", { class: "err-message" }, problemText(e)));
     list.append(li);
   }
   box.append(list);
   box.hidden = false;
   markFields(errors);
-  box.scrollIntoView({ block: "nearest" });
 }
 
 function clearErrors() {
   const box = $("error-box");
   box.hidden = true;
   box.replaceChildren();
+  unmark();
+}
+
+function unmark() {
   document.querySelectorAll(".invalid").forEach((n) => {
     n.classList.remove("invalid");
     n.removeAttribute("aria-invalid");
+    n.removeAttribute("title");
   });
+  document.querySelectorAll(".cell-error").forEach((n) => n.remove());
 }
 
 function markFields(errors) {
   for (const e of errors) {
     if (!e.field) continue;
-    const input = document.querySelector(`[data-field="${CSS.escape(e.field)}"]`);
-    if (input) {
-      input.classList.add("invalid");
-      input.setAttribute("aria-invalid", "true");
-      input.title = e.message;
+    // the field itself, or the nearest input of a parent path (e.g. "stances[3]" -> its position)
+    let input = document.querySelector(`[data-field="${CSS.escape(e.field)}"]`);
+    if (!input) input = document.querySelector(`[data-field^="${CSS.escape(e.field)}."]`);
+    if (!input) continue;
+    input.classList.add("invalid");
+    input.setAttribute("aria-invalid", "true");
+    input.title = problemText(e);
+    const holder = input.closest(".cell-inputs, .field, td");
+    if (holder && !holder.querySelector(`.cell-error[data-for="${CSS.escape(e.field)}"]`)) {
+      holder.append(el("div", { class: "cell-error", role: "alert", "data-for": e.field }, problemText(e)));
     }
   }
 }
 
+// Client problems and the server's answer together, at the cells and in the box.
+function showProblems() {
+  unmark();
+  const problems = [...clientProblems(), ...state.serverProblems];
+  const status = $("validity");
+  if (!problems.length) {
+    $("error-box").hidden = true;
+    status.textContent = state.scenario ? "The scenario is valid." : "";
+    status.className = "status ok";
+    return problems;
+  }
+  showErrors({ errors: problems }, `${problems.length === 1 ? "A problem" : problems.length + " problems"} in the scenario`);
+  status.textContent = `${problems.length} problem${problems.length > 1 ? "s" : ""} to fix before Run.`;
+  status.className = "status bad";
+  return problems;
+}
+
+let validateTimer = null;
+let validateSeq = 0;
+
+function changed(structure) {
+  if (structure) renderScenario();
+  if (state.results) $("stale-note").hidden = false; // the forecast below is of the scenario as it was
+  clearTimeout(validateTimer);
+  validateTimer = setTimeout(validateNow, 250);
+}
+
+async function validateNow() {
+  if (!state.scenario) return [];
+  const seq = ++validateSeq;
+  const r = await api("POST", "/api/scenarios/validate", state.scenario);
+  if (seq !== validateSeq) return state.serverProblems;
+  state.serverProblems = r.ok ? [] : (r.data.errors || [{ message: r.data.detail }]);
+  showProblems();
+  return state.serverProblems;
+}
+
 // ------------------------------------------------------------------------------------------
-// loading scenarios
+// inputs bound to the scenario
+
+// kind: text | uncertain | number | int ; required: an empty text is a problem, not a default
+function bound(obj, prop, { kind = "text", required = false, place = "", what = words(prop), field = null,
+  cls = "", size = 10, aria = null, placeholder = "", after = null, multiline = false, rerender = false } = {}) {
+  const b = badOf(obj, prop);
+  const shown = b ? b.raw : (kind === "uncertain" ? formatU(obj[prop]) : (obj[prop] ?? ""));
+  const attrs = {
+    type: "text", class: `${kind === "text" ? "txt" : "num"} ${cls}`.trim(), value: String(shown),
+    "data-field": field, size, placeholder, "aria-label": aria || `${what}${place ? " of " + place : ""}`,
+  };
+  const input = multiline ? el("textarea", { ...attrs, rows: 2 }) : el("input", attrs);
+  if (multiline) input.value = String(shown);
+  input.addEventListener("input", () => {
+    const raw = input.value;
+    let res;
+    if (kind === "uncertain") res = parseU(raw);
+    else if (kind === "number" || kind === "int") res = parseNum(raw, kind === "int");
+    else res = { ok: true, value: raw.trim() === "" ? null : raw };
+    if (res.ok && res.value === null && required) res = { ok: false, message: "is empty: give a value" };
+    if (!res.ok) {
+      setBad(obj, prop, { raw, message: res.message, place, what });
+    } else {
+      clearBad(obj, prop);
+      if (res.value === null) delete obj[prop];
+      else obj[prop] = res.value;
+      if (after) after(res.value);
+    }
+    state.serverProblems = state.serverProblems.filter((p) => p.field !== field);
+    showProblems();
+    changed(false);
+  });
+  if (rerender) input.addEventListener("change", () => changed(true));
+  return input;
+}
+
+function iconButton(text, title, onclick, cls = "") {
+  return el("button", { type: "button", class: `icon ${cls}`.trim(), title, "aria-label": title, onclick }, text);
+}
+
+// ------------------------------------------------------------------------------------------
+// loading and starting scenarios
 
 async function loadModels() {
   const r = await api("GET", "/api/models");
   if (!r.ok) return showErrors(r.data, "Cannot list the models");
-  state.models = r.data;
-  const box = $("model-list");
-  box.querySelectorAll(".model").forEach((n) => n.remove());
-  for (const m of r.data) {
-    const id = `model-${m.name}`;
-    const checked = DEFAULT_MODELS.includes(m.name);
-    box.append(el("div", { class: "model" },
-      el("input", { type: "checkbox", id, value: m.name, name: "model", checked }),
-      el("label", { for: id }, el("strong", {}, m.name), m.has_rounds ? el("span", { class: "badge" }, "rounds") : null),
-      el("span", { class: "summary" }, m.summary)));
-  }
+  state.models = r.data.slice().sort((a, b) => modelIndex(a.name) - modelIndex(b.name));
+  renderModels();
 }
 
 async function loadExamples() {
   const r = await api("GET", "/api/examples");
   if (!r.ok) return;
-  const sel = $("example-select");
-  for (const ex of r.data) {
-    sel.append(el("option", { value: ex.name, disabled: !!ex.error },
-      ex.error ? `${ex.name} (does not load)` : `${ex.title} — ${ex.name}`));
+  for (const id of ["example-select", "compare-example"]) {
+    const sel = $(id);
+    for (const ex of r.data) {
+      if (ex.error) continue; // a file that does not load is no example
+      sel.append(el("option", { value: ex.name }, `${ex.title} (${ex.actors} actors × ${ex.issues} issues)`));
+    }
   }
 }
 
@@ -229,191 +408,678 @@ async function uploadFile() {
   setScenario(r.data, file.name);
 }
 
+function newScenario() {
+  clearErrors();
+  setScenario({ name: "New scenario", description: "", sources: [], actors: [], issues: [], stances: [] }, "new");
+}
+
 function setScenario(scenario, source) {
+  scenario.sources = scenario.sources || [];
   state.scenario = scenario;
   state.source = source;
   state.results = null;
+  state.runId = null;
+  state.serverProblems = [];
+  state.evidenceTarget = null;
   $("results-section").hidden = true;
   $("results").replaceChildren();
   $("sensitivity").replaceChildren();
-  $("scenario-name").textContent = scenario.name;
-  $("scenario-description").textContent = scenario.description || "";
+  $("compare-out").replaceChildren();
   $("scenario").hidden = false;
   $("evidence-panel").hidden = true;
   $("run-button").disabled = false;
+  renderScenario();
+  validateNow();
+}
+
+function renderScenario() {
+  const sc = state.scenario;
+  const head = $("scenario-head");
+  head.replaceChildren(
+    el("div", { class: "field wide" }, el("label", { for: "scenario-name" }, "Name"),
+      bound(sc, "name", { field: "name", required: true, what: "name", place: "the scenario", size: 50, aria: "Scenario name" })),
+    el("div", { class: "field wide" }, el("label", { for: "scenario-description" }, "Description"),
+      bound(sc, "description", { field: "description", what: "description", multiline: true, aria: "Scenario description" })));
+  head.querySelector("input").id = "scenario-name";
+  head.querySelector("textarea").id = "scenario-description";
+  renderActors();
+  renderIssues();
   renderTable();
+  renderSources();
+  renderWar();
+  $("counts").textContent = `${sc.actors.length} actor${sc.actors.length === 1 ? "" : "s"}, ${sc.issues.length} issue${sc.issues.length === 1 ? "" : "s"}, ${sc.stances.length} stance${sc.stances.length === 1 ? "" : "s"}, ${sc.sources.length} source${sc.sources.length === 1 ? "" : "s"}`;
+  if (state.evidenceTarget) renderEvidence();
+  showProblems();
 }
 
 // ------------------------------------------------------------------------------------------
-// the actors x issues table
+// actors and issues
 
-function stanceIndex() {
-  const idx = new Map();
-  state.scenario.stances.forEach((s, k) => idx.set(`${s.actor}\u0000${s.issue}`, k));
-  return idx;
+function uniqueId(prefix, taken) {
+  let k = taken.length + 1;
+  while (taken.includes(`${prefix}${k}`)) k++;
+  return `${prefix}${k}`;
 }
 
-function evidenceButton(items, what) {
-  if (!items || !items.length) return null;
-  const tip = items.map((e) => `“${e.quote || e.paraphrase}”${e.source ? " — " + e.source : ""}`).join("\n\n");
+function renameActor(oldId, newId) {
+  const sc = state.scenario;
+  for (const s of sc.stances) if (s.actor === oldId) s.actor = newId;
+  if (sc.war && sc.war.sides) {
+    for (const side of Object.values(sc.war.sides)) {
+      if (side && Array.isArray(side.actors)) side.actors = side.actors.map((a) => (a === oldId ? newId : a));
+    }
+  }
+}
+
+function renameIssue(oldId, newId) {
+  const sc = state.scenario;
+  for (const s of sc.stances) if (s.issue === oldId) s.issue = newId;
+  if (sc.war && sc.war.terms && Array.isArray(sc.war.terms.issues)) {
+    sc.war.terms.issues = sc.war.terms.issues.map((i) => (i === oldId ? newId : i));
+  }
+}
+
+function idInput(obj, k, kind, rename) {
+  const field = `${kind}[${k}].id`;
+  const input = el("input", { type: "text", class: "txt id", value: obj.id, size: 8, "data-field": field, "aria-label": `Id of ${kind === "actors" ? "actor" : "issue"} ${k + 1}` });
+  input.addEventListener("change", () => {
+    const v = input.value.trim();
+    const others = state.scenario[kind].filter((x) => x !== obj).map((x) => x.id);
+    if (!v || others.includes(v)) {
+      setBad(obj, "id", { raw: input.value, message: v ? "is taken by another row: ids must be unique" : "is empty: give a short id", place: label(obj), what: "id" });
+      showProblems();
+      return;
+    }
+    clearBad(obj, "id");
+    if (v !== obj.id) { rename(obj.id, v); obj.id = v; }
+    changed(true);
+  });
+  return input;
+}
+
+function rowControls(arr, k, what, onRemove) {
+  return el("td", { class: "row-controls" },
+    iconButton("↑", `Move ${what} up`, () => { moveItem(arr, k, -1); changed(true); }),
+    iconButton("↓", `Move ${what} down`, () => { moveItem(arr, k, 1); changed(true); }),
+    iconButton("✕", `Remove ${what}`, () => { onRemove(); changed(true); }, "danger"));
+}
+
+function renderActors() {
+  const sc = state.scenario;
+  const body = el("tbody");
+  sc.actors.forEach((a, k) => {
+    const place = label(a);
+    body.append(el("tr", { "data-actor": a.id },
+      el("td", {}, idInput(a, k, "actors", renameActor)),
+      el("td", {}, bound(a, "name", { field: `actors[${k}].name`, place, what: "name", size: 16, rerender: true })),
+      el("td", {}, el("div", { class: "cell-inputs" }, bound(a, "capability", { kind: "uncertain", required: true, field: `actors[${k}].capability`, place, what: "capability", size: 9, cls: "cap" }),
+        evidenceButton(a, `capability of ${place}`, `actors[${k}]`))),
+      el("td", {}, bound(a, "group", { field: `actors[${k}].group`, place, what: "group", size: 10 })),
+      el("td", {}, bound(a, "description", { field: `actors[${k}].description`, place, what: "description", size: 28 })),
+      rowControls(sc.actors, k, `actor ${place}`, () => {
+        sc.stances = sc.stances.filter((s) => s.actor !== a.id);
+        sc.actors.splice(k, 1);
+      })));
+  });
+  $("actors-table").replaceChildren(
+    el("thead", {}, el("tr", {}, ["Id", "Name", "Capability", "Group", "Description", ""].map((h) => el("th", { scope: "col" }, h)))),
+    body);
+}
+
+function addActor() {
+  const sc = state.scenario;
+  const name = $("new-actor-name").value.trim();
+  const id = uniqueId("A", sc.actors.map((a) => a.id));
+  sc.actors.push({ id, name: name || `Actor ${sc.actors.length + 1}`, capability: 1, evidence: [] });
+  $("new-actor-name").value = "";
+  changed(true);
+}
+
+function anchorsText(anchors) {
+  return Object.entries(anchors || {}).sort((a, b) => Number(a[0]) - Number(b[0]))
+    .map(([k, v]) => `${trimNum(Number(k))} = ${v}`).join("; ");
+}
+
+function anchorsInput(iss, k) {
+  const field = `issues[${k}].anchors`;
+  const b = badOf(iss, "anchors");
+  const input = el("input", { type: "text", class: "txt", size: 20, value: b ? b.raw : anchorsText(iss.anchors), "data-field": field,
+    placeholder: "0 = none; 100 = all", "aria-label": `Anchors of ${label(iss)}` });
+  input.addEventListener("input", () => {
+    const out = {};
+    const parts = input.value.split(";").map((p) => p.trim()).filter(Boolean);
+    for (const p of parts) {
+      const m = /^([-+]?\d*\.?\d+(?:e[-+]?\d+)?)\s*[=:]\s*(.+)$/i.exec(p);
+      if (!m) {
+        setBad(iss, "anchors", { raw: input.value, message: "must read point = label; point = label", place: label(iss), what: "anchors" });
+        showProblems();
+        return;
+      }
+      out[trimNum(Number(m[1]))] = m[2].trim();
+    }
+    clearBad(iss, "anchors");
+    iss.anchors = out;
+    showProblems();
+    changed(false);
+  });
+  return input;
+}
+
+function renderIssues() {
+  const sc = state.scenario;
+  const body = el("tbody");
+  sc.issues.forEach((iss, k) => {
+    iss.scale = iss.scale || { min: 0, max: 100 };
+    const place = label(iss);
+    body.append(el("tr", { "data-issue": iss.id },
+      el("td", {}, idInput(iss, k, "issues", renameIssue)),
+      el("td", {}, bound(iss, "name", { field: `issues[${k}].name`, place, what: "name", size: 16, rerender: true }),
+        evidenceButton(iss, `issue ${place}`, `issues[${k}]`)),
+      el("td", {}, bound(iss, "description", { field: `issues[${k}].description`, place, what: "description", size: 16 })),
+      el("td", { class: "scale" }, bound(iss.scale, "min", { kind: "number", required: true, field: `issues[${k}].scale.min`, place, what: "scale min", size: 5 }),
+        " – ", bound(iss.scale, "max", { kind: "number", required: true, field: `issues[${k}].scale.max`, place, what: "scale max", size: 5 })),
+      el("td", {}, bound(iss, "status_quo", { kind: "number", field: `issues[${k}].status_quo`, place, what: "status quo", size: 5 })),
+      el("td", {}, bound(iss, "outcome", { kind: "number", field: `issues[${k}].outcome`, place, what: "outcome", size: 5 })),
+      el("td", {}, anchorsInput(iss, k)),
+      rowControls(sc.issues, k, `issue ${place}`, () => {
+        sc.stances = sc.stances.filter((s) => s.issue !== iss.id);
+        sc.issues.splice(k, 1);
+      })));
+  });
+  $("issues-table").replaceChildren(
+    el("thead", {}, el("tr", {}, ["Id", "Name", "Description", "Scale min – max", "Status quo", "Outcome (if known)", "Anchors (point = label; …)", ""]
+      .map((h) => el("th", { scope: "col" }, h)))),
+    body);
+}
+
+function addIssue() {
+  const sc = state.scenario;
+  const name = $("new-issue-name").value.trim();
+  const id = uniqueId("I", sc.issues.map((i) => i.id));
+  sc.issues.push({ id, name: name || `Issue ${sc.issues.length + 1}`, scale: { min: 0, max: 100 }, anchors: {}, evidence: [] });
+  $("new-issue-name").value = "";
+  changed(true);
+}
+
+// ------------------------------------------------------------------------------------------
+// the actors x issues grid of stances
+
+function evidenceButton(target, what, path) {
+  target.evidence = target.evidence || [];
+  const n = target.evidence.length;
+  const tip = n ? target.evidence.map((e) => `“${e.quote || e.paraphrase || ""}”${e.source ? " — " + e.source : ""}`).join("\n\n") : `Add evidence for ${what}`;
   return el("button", {
-    type: "button", class: "ev", title: tip,
-    "aria-label": `Evidence for ${what} (${items.length})`,
-    onclick: () => showEvidence(items, what),
-  }, "i", el("span", { class: "ev-n" }, items.length));
+    type: "button", class: `ev${n ? "" : " ev-empty"}`, title: tip,
+    "aria-label": `Evidence for ${what} (${n})`, "data-evidence": path,
+    onclick: () => { state.evidenceTarget = { target, what, path }; renderEvidence(); $("evidence-panel").scrollIntoView({ block: "nearest" }); },
+  }, "i", el("span", { class: "ev-n" }, n));
 }
 
 function renderTable() {
   const sc = state.scenario;
   const table = $("stance-table");
   table.replaceChildren();
-  const idx = stanceIndex();
+  if (!sc.actors.length || !sc.issues.length) {
+    table.append(el("tbody", {}, el("tr", {}, el("td", { class: "empty-note" }, "Add at least one actor and one issue; then each cell takes an actor's position and salience on an issue."))));
+    return;
+  }
   const head = el("tr", {}, el("th", { scope: "col", class: "corner" }, "Actor ", el("span", { class: "sub" }, "capability")));
   sc.issues.forEach((iss) => {
     const sq = iss.status_quo !== null && iss.status_quo !== undefined ? ` · status quo ${trimNum(iss.status_quo)}` : "";
     head.append(el("th", { scope: "col", title: iss.description || "" },
       el("span", { class: "issue-name" }, label(iss)),
-      el("span", { class: "sub" }, ` ${trimNum(iss.scale.min)}–${trimNum(iss.scale.max)}${sq}`),
-      evidenceButton(iss.evidence, `issue ${label(iss)}`)));
+      el("span", { class: "sub" }, ` ${trimNum(iss.scale.min)}–${trimNum(iss.scale.max)}${sq}`)));
   });
   table.append(el("thead", {}, head));
   const body = el("tbody");
-  sc.actors.forEach((act, a) => {
+  sc.actors.forEach((act) => {
     const row = el("tr");
-    const cap = el("input", {
-      type: "text", class: "num cap", value: formatU(act.capability), "data-field": `actors[${a}].capability`,
-      "aria-label": `Capability of ${label(act)}`, size: 9,
-    });
-    cap.addEventListener("change", () => { act.capability = parseU(cap.value) ?? 1; cap.value = formatU(act.capability); });
     row.append(el("th", { scope: "row", title: act.description || "" },
-      el("span", { class: "actor-name" }, label(act)), el("div", { class: "cap-line" }, cap, evidenceButton(act.evidence, label(act)))));
-    sc.issues.forEach((iss) => {
-      const k = idx.get(`${act.id}\u0000${iss.id}`);
-      const st = k === undefined ? null : sc.stances[k];
-      row.append(stanceCell(act, iss, st, k));
-    });
+      el("span", { class: "actor-name" }, label(act)), el("span", { class: "sub" }, ` ${formatU(act.capability)}`)));
+    sc.issues.forEach((iss) => row.append(stanceCell(act, iss)));
     body.append(row);
   });
   table.append(body);
 }
 
-function stanceCell(act, iss, st, k) {
-  const what = `${label(act)} on ${label(iss)}`;
-  const pos = el("input", {
-    type: "text", class: "num pos", value: st ? formatU(st.position) : "", placeholder: "–",
-    "aria-label": `Position of ${what}`, "data-field": k === undefined ? null : `stances[${k}].position`, size: 9,
-  });
-  const sal = el("input", {
-    type: "text", class: "num sal", value: st ? formatU(st.salience) : "", placeholder: "–",
-    "aria-label": `Salience of ${what}`, "data-field": k === undefined ? null : `stances[${k}].salience`, size: 7,
-    disabled: !st,
-  });
-  pos.addEventListener("change", () => {
-    const v = parseU(pos.value);
-    const sc = state.scenario;
-    if (v === null) {
-      if (st) { sc.stances.splice(k, 1); renderTable(); }
-      return;
-    }
-    if (st) { st.position = v; return; }
-    sc.stances.push({ actor: act.id, issue: iss.id, position: v, salience: 1 });
-    renderTable();
-  });
-  sal.addEventListener("change", () => {
-    if (!st) return;
-    const v = parseU(sal.value);
-    st.salience = v === null ? 1 : v;
-    sal.value = formatU(st.salience);
-  });
-  const cell = el("td", { class: st ? "stance" : "stance empty" },
-    el("div", { class: "cell-inputs" },
-      el("span", { class: "cell-label", "aria-hidden": "true" }, "pos"), pos,
-      el("span", { class: "cell-label", "aria-hidden": "true" }, "sal"), sal,
-      st ? evidenceButton(st.evidence, what) : null));
-  if (st && st.note) cell.title = st.note;
-  return cell;
-}
-
-function showEvidence(items, what) {
-  const panel = $("evidence-panel");
-  const sources = new Map((state.scenario.sources || []).map((s) => [s.id, s]));
-  panel.replaceChildren(
-    el("div", { class: "ev-head" },
-      el("h4", {}, `Evidence: ${what}`),
-      el("button", { type: "button", class: "close", "aria-label": "Close the evidence", onclick: () => { panel.hidden = true; } }, "×")));
-  const list = el("ul", { class: "ev-list" });
-  for (const e of items) {
-    const src = e.source ? sources.get(e.source) : null;
-    const cite = [];
-    if (src) {
-      const title = src.title || src.id;
-      cite.push(src.url ? el("a", { href: src.url, rel: "noopener noreferrer", target: "_blank" }, title) : title);
-      const by = [src.author, src.publisher, src.date].filter(Boolean).join(", ");
-      if (by) cite.push(` — ${by}`);
-    } else if (e.source) {
-      cite.push(e.source);
-    }
-    if (e.date) cite.push(` (${e.date})`);
-    if (e.url) cite.push(" ", el("a", { href: e.url, rel: "noopener noreferrer", target: "_blank" }, "link"));
-    list.append(el("li", {},
-      e.quote ? el("blockquote", {}, `“${e.quote}”`) : el("p", { class: "paraphrase" }, e.paraphrase),
-      cite.length ? el("p", { class: "cite" }, ...cite) : null));
+function stanceCell(act, iss) {
+  const sc = state.scenario;
+  const place = `${label(act)} / ${label(iss)}`;
+  const k = sc.stances.findIndex((s) => s.actor === act.id && s.issue === iss.id);
+  const td = el("td", { class: k < 0 ? "empty" : "", "data-cell": `${act.id}|${iss.id}` });
+  if (k < 0) {
+    // no stance yet: typing a position creates one whose salience is EMPTY (and reported), never 1
+    const pos = el("input", { type: "text", class: "num pos", placeholder: "–", size: 9, "aria-label": `Position of ${place}` });
+    pos.addEventListener("change", () => {
+      const res = parseU(pos.value);
+      if (res.ok && res.value === null) return;
+      if (sc.stances.some((s) => s.actor === act.id && s.issue === iss.id)) return; // already created
+      const st = { actor: act.id, issue: iss.id, evidence: [] };
+      if (res.ok) st.position = res.value;
+      else setBad(st, "position", { raw: pos.value, message: res.message, place, what: "position" });
+      setBad(st, "salience", { raw: "", message: "is empty: give how much the actor cares, between 0 and 1", place, what: "salience" });
+      sc.stances.push(st);
+      changed(true);
+      const cell = document.querySelector(`[data-cell="${CSS.escape(act.id + "|" + iss.id)}"] input.sal`);
+      if (cell) cell.focus();
+    });
+    td.append(el("div", { class: "cell-inputs" }, el("span", { class: "cell-label" }, "pos"), pos));
+    return td;
   }
-  panel.append(list);
-  panel.hidden = false;
-  panel.scrollIntoView({ block: "nearest" });
+  const st = sc.stances[k];
+  const pos = bound(st, "position", { kind: "uncertain", required: false, field: `stances[${k}].position`, place, what: "position", cls: "pos", size: 9 });
+  pos.addEventListener("change", () => {
+    if (pos.value.trim() === "") { // clearing the position removes the stance
+      sc.stances.splice(sc.stances.indexOf(st), 1);
+      changed(true);
+    }
+  });
+  const sal = bound(st, "salience", { kind: "uncertain", required: true, field: `stances[${k}].salience`, place, what: "salience", cls: "sal", size: 6 });
+  const cap = bound(st, "capability", { kind: "uncertain", field: `stances[${k}].capability`, place, what: "capability on this issue", cls: "capi", size: 6, placeholder: "actor's" });
+  td.append(el("div", { class: "cell-inputs" },
+    el("span", { class: "cell-label" }, "pos"), pos,
+    el("span", { class: "cell-label" }, "sal"), sal,
+    el("span", { class: "cell-label" }, "cap"), cap,
+    el("span", { class: "cell-label" }, ""), evidenceButton(st, place, `stances[${k}]`)));
+  return td;
 }
 
 // ------------------------------------------------------------------------------------------
-// running
+// evidence and sources
+
+function renderEvidence() {
+  const panel = $("evidence-panel");
+  const t = state.evidenceTarget;
+  if (!t) { panel.hidden = true; return; }
+  const list = t.target.evidence = t.target.evidence || [];
+  const sources = state.scenario.sources || [];
+  panel.replaceChildren(el("div", { class: "ev-head" },
+    el("h4", {}, `Evidence for ${t.what}`),
+    el("button", { type: "button", class: "close", "aria-label": "Close the evidence", onclick: () => { state.evidenceTarget = null; panel.hidden = true; } }, "×")));
+  const ol = el("ol", { class: "ev-list" });
+  list.forEach((e, j) => {
+    const base = `${t.path}.evidence[${j}]`;
+    const place = `${t.what}, evidence ${j + 1}`;
+    const srcSel = el("select", { "data-field": `${base}.source`, "aria-label": `Source of evidence ${j + 1}` },
+      el("option", { value: "" }, "(no source)"),
+      sources.map((s) => el("option", { value: s.id, selected: s.id === e.source }, `${s.id}${s.title ? " — " + shorten(s.title, 50) : ""}`)),
+      e.source && !sources.some((s) => s.id === e.source) ? el("option", { value: e.source, selected: true }, `${e.source} (not in the source list)`) : null);
+    srcSel.addEventListener("change", () => { if (srcSel.value) e.source = srcSel.value; else delete e.source; changed(false); });
+    ol.append(el("li", { class: "ev-item" },
+      el("div", { class: "field" }, el("label", {}, "Quote (verbatim)"), bound(e, "quote", { field: `${base}.quote`, place, what: "quote", multiline: true })),
+      el("div", { class: "field" }, el("label", {}, "or paraphrase"), bound(e, "paraphrase", { field: `${base}.paraphrase`, place, what: "paraphrase", multiline: true })),
+      el("div", { class: "ev-meta" },
+        el("label", {}, "Source ", srcSel),
+        el("label", {}, "Date ", bound(e, "date", { field: `${base}.date`, place, what: "date", size: 10, placeholder: "2024-12-01" })),
+        el("label", {}, "URL ", bound(e, "url", { field: `${base}.url`, place, what: "url", size: 30 })),
+        iconButton("✕", `Remove evidence ${j + 1}`, () => { list.splice(j, 1); changed(true); }, "danger"))));
+  });
+  panel.append(ol.children.length ? ol : el("p", { class: "help" }, "No evidence yet for this number."));
+  panel.append(el("button", { type: "button", id: "add-evidence", onclick: () => { list.push({ quote: "" }); changed(true); } }, "Add evidence"));
+  panel.hidden = false;
+  markFields([...clientProblems(), ...state.serverProblems]);
+}
+
+function renderSources() {
+  const sc = state.scenario;
+  const body = el("tbody");
+  sc.sources.forEach((s, k) => {
+    const place = `source ${s.id}`;
+    body.append(el("tr", {},
+      el("td", {}, bound(s, "id", { field: `sources[${k}].id`, required: true, place, what: "id", size: 8 })),
+      ["title", "author", "publisher", "date", "url"].map((f) =>
+        el("td", {}, bound(s, f, { field: `sources[${k}].${f}`, place, what: f, size: f === "title" || f === "url" ? 24 : 10 }))),
+      rowControls(sc.sources, k, `source ${s.id}`, () => sc.sources.splice(k, 1))));
+  });
+  $("sources-table").replaceChildren(
+    el("thead", {}, el("tr", {}, ["Id", "Title", "Author", "Publisher", "Date", "URL", ""].map((h) => el("th", { scope: "col" }, h)))),
+    body);
+}
+
+function addSource() {
+  const sc = state.scenario;
+  sc.sources.push({ id: uniqueId("S", sc.sources.map((s) => s.id)) });
+  changed(true);
+}
+
+// ------------------------------------------------------------------------------------------
+// forms generated from JSON schemas (the war block; each model's options): one source of truth
+
+function deref(node, root) {
+  let guard = 0;
+  while (node && node.$ref && guard++ < 20) {
+    const name = node.$ref.split("/").pop();
+    node = { ...((root.$defs || {})[name] || {}), ...Object.fromEntries(Object.entries(node).filter(([k]) => k !== "$ref")) };
+  }
+  return node || {};
+}
+
+function isUncertain(node, root) {
+  const alts = node.anyOf || [];
+  return alts.some((a) => a.type === "number") && alts.some((a) => {
+    const d = deref(a, root);
+    return d.properties && ("low" in d.properties || "mean" in d.properties);
+  });
+}
+
+function nonNull(node) {
+  const alts = (node.anyOf || []).filter((a) => a.type !== "null");
+  const optional = (node.anyOf || []).some((a) => a.type === "null");
+  return { inner: alts.length === 1 ? { ...node, ...alts[0], anyOf: undefined } : node, optional };
+}
+
+function limitsText(node) {
+  const lo = node.minimum ?? node.exclusiveMinimum;
+  const hi = node.maximum ?? node.exclusiveMaximum;
+  if (lo !== undefined && hi !== undefined) return `${lo}–${hi}`;
+  if (lo !== undefined) return `≥ ${lo}`;
+  if (hi !== undefined) return `≤ ${hi}`;
+  return "";
+}
+
+// ctx: {root, place, path, ids: {actors, issues}, skip: Set of keys}
+function schemaFields(node, root, obj, ctx) {
+  node = deref(node, root);
+  const box = el("div", { class: "schema-fields" });
+  for (const [key, prop0] of Object.entries(node.properties || {})) {
+    if (ctx.skip && ctx.skip.has(key)) continue;
+    box.append(schemaField(key, prop0, root, obj, ctx));
+  }
+  return box;
+}
+
+function schemaField(key, prop0, root, obj, ctx) {
+  const prop = deref(prop0, root);
+  const path = ctx.path ? `${ctx.path}.${key}` : key;
+  const title = prop.title || words(key);
+  const help = prop.description || "";
+  const def = prop.default;
+  const id = `f-${path.replace(/[^A-Za-z0-9]+/g, "-")}`;
+  const lab = (extra) => el("label", { for: id, title: help }, title, extra ? el("span", { class: "sub" }, ` ${extra}`) : null);
+  const wrap = (control, extra) => el("div", { class: "field", "data-key": key }, lab(extra), control,
+    help ? el("span", { class: "field-help" }, shorten(help, 140)) : null);
+  const { inner, optional } = nonNull(prop);
+
+  if (prop.discriminator && prop.oneOf) { // a tagged union (the battlefield): pick the kind, then its fields
+    const pname = prop.discriminator.propertyName;
+    const kinds = Object.keys(prop.discriminator.mapping);
+    obj[key] = obj[key] || {};
+    const cur = obj[key][pname] || kinds[0];
+    const sel = el("select", { id, "data-field": `${path}.${pname}` }, kinds.map((k) => el("option", { value: k, selected: k === cur }, words(k))));
+    sel.addEventListener("change", () => { obj[key] = { [pname]: sel.value }; changed(true); });
+    const sub = prop.oneOf.map((o) => deref(o, root)).find((d) => d.properties && d.properties[pname] && (d.properties[pname].const === cur || (d.properties[pname].enum || []).includes(cur) || d.properties[pname].default === cur));
+    return el("fieldset", { class: "schema-group", "data-key": key }, el("legend", {}, title),
+      el("div", { class: "field" }, el("label", { for: id }, "kind"), sel),
+      sub ? schemaFields(sub, root, obj[key], { ...ctx, path, skip: new Set([pname, "evidence", "note"]) }) : null);
+  }
+  if (isUncertain(prop, root)) {
+    return wrap(bound(obj, key, { kind: "uncertain", field: path, place: ctx.place, what: words(key), size: 10, placeholder: def !== undefined && def !== null ? formatU(def) : "", aria: `${title}${ctx.place ? " of " + ctx.place : ""}` }), limitsText(prop));
+  }
+  if (inner.enum || inner.const !== undefined) {
+    const opts = inner.enum || [inner.const];
+    const sel = el("select", { id, "data-field": path },
+      el("option", { value: "" }, def !== undefined && def !== null ? `default (${def})` : "(not set)"),
+      opts.map((o) => el("option", { value: String(o), selected: obj[key] === o }, String(o))));
+    sel.addEventListener("change", () => { if (sel.value === "") delete obj[key]; else obj[key] = opts.find((o) => String(o) === sel.value); changed(false); });
+    return wrap(sel);
+  }
+  if (inner.type === "boolean") {
+    const cb = el("input", { type: "checkbox", id, "data-field": path, checked: obj[key] ?? def ?? false });
+    cb.addEventListener("change", () => { obj[key] = cb.checked; changed(false); });
+    return wrap(cb);
+  }
+  if (inner.type === "integer" || inner.type === "number") {
+    const input = bound(obj, key, { kind: inner.type === "integer" ? "int" : "number", field: path, place: ctx.place, what: words(key), size: 8, placeholder: def !== undefined && def !== null ? String(def) : "" });
+    input.id = id;
+    return wrap(input, limitsText(inner));
+  }
+  if (inner.type === "array") {
+    const items = deref(inner.items || {}, root);
+    if (items.type === "string" && ctx.ids && (key === "actors" || key === "issues")) { // pick from the scenario's ids
+      const chosen = obj[key] || [];
+      const pool = key === "actors" ? ctx.ids.actors : ctx.ids.issues;
+      const group = el("div", { class: "checks", "data-field": path, role: "group", "aria-label": `${title}${ctx.place ? " of " + ctx.place : ""}` });
+      for (const [pid, plabel] of pool) {
+        const cid = `${id}-${pid}`;
+        const cb = el("input", { type: "checkbox", id: cid, checked: chosen.includes(pid) });
+        cb.addEventListener("change", () => {
+          const now = new Set(obj[key] || []);
+          if (cb.checked) now.add(pid); else now.delete(pid);
+          const list = pool.map(([i]) => i).filter((i) => now.has(i));
+          if (list.length || key === "actors") obj[key] = list; else delete obj[key];
+          changed(false);
+        });
+        group.append(el("span", { class: "check" }, cb, el("label", { for: cid }, plabel)));
+      }
+      return el("div", { class: "field", "data-key": key }, el("span", { class: "field-label", title: help }, title), group);
+    }
+    if (items.properties) { // a list of objects: add and remove
+      const list = obj[key] = obj[key] || [];
+      const box = el("fieldset", { class: "schema-group list", "data-key": key }, el("legend", {}, `${title} (${list.length})`));
+      list.forEach((item, j) => {
+        box.append(el("div", { class: "list-item" },
+          el("div", { class: "list-head" }, el("strong", {}, `${words(key).replace(/s$/, "")} ${j + 1}`),
+            iconButton("✕", `Remove ${words(key).replace(/s$/, "")} ${j + 1}`, () => { list.splice(j, 1); changed(true); }, "danger")),
+          schemaFields(items, root, item, { ...ctx, path: `${path}[${j}]`, skip: new Set(["evidence"]) })));
+      });
+      box.append(el("button", { type: "button", onclick: () => { list.push(seed(items, root)); changed(true); } }, `Add ${words(key).replace(/s$/, "")}`));
+      return box;
+    }
+    return wrap(el("span", { class: "sub" }, "(list: edit the file)"));
+  }
+  if (inner.type === "object" && inner.additionalProperties && inner.additionalProperties !== true) {
+    const valNode = deref(inner.additionalProperties, root);
+    const keys = (inner.propertyNames && inner.propertyNames.enum) || null;
+    obj[key] = obj[key] || {};
+    if (keys) { // fixed keys (the two sides): one group each
+      return el("div", { class: "schema-keys", "data-key": key }, keys.map((k) => {
+        obj[key][k] = obj[key][k] || seed(valNode, root);
+        const place = key === "sides" ? `side ${k}` : `${title} ${k}`;
+        return el("fieldset", { class: "schema-group", "data-key": `${key}.${k}` }, el("legend", {}, `${title.replace(/s$/, "")} ${k}${obj[key][k].name ? " — " + obj[key][k].name : ""}`),
+          schemaFields(valNode, root, obj[key][k], { ...ctx, path: `${path}.${k}`, place, skip: new Set(["evidence"]) }));
+      }));
+    }
+    if (isUncertain(valNode, root) && ctx.ids) { // per issue values (ratifier limits)
+      return el("fieldset", { class: "schema-group", "data-key": key }, el("legend", { title: help }, title),
+        ctx.ids.issues.map(([iid, ilabel]) => el("div", { class: "field" }, el("label", {}, ilabel),
+          bound(obj[key], iid, { kind: "uncertain", field: `${path}.${iid}`, place: ctx.place, what: `${words(key)} on ${ilabel}`, size: 8 }))));
+    }
+    return wrap(el("span", { class: "sub" }, "(edit the file)"));
+  }
+  if (inner.type === "object" && inner.properties) {
+    obj[key] = obj[key] || {};
+    return el("fieldset", { class: "schema-group", "data-key": key }, el("legend", { title: help }, title),
+      schemaFields(inner, root, obj[key], { ...ctx, path, skip: new Set(["evidence"]) }));
+  }
+  if (inner.type === "string" && ctx.ids && (key === "actor" || key === "issue")) { // one of the scenario's ids
+    const pool = key === "actor" ? ctx.ids.actors : ctx.ids.issues;
+    const sel = el("select", { id, "data-field": path },
+      el("option", { value: "" }, optional ? "(none)" : "(choose)"),
+      pool.map(([pid, plabel]) => el("option", { value: pid, selected: obj[key] === pid }, plabel)),
+      obj[key] && !pool.some(([pid]) => pid === obj[key]) ? el("option", { value: obj[key], selected: true }, `${obj[key]} (unknown id)`) : null);
+    sel.addEventListener("change", () => { if (sel.value) obj[key] = sel.value; else delete obj[key]; changed(false); });
+    return wrap(sel);
+  }
+  const input = bound(obj, key, { field: path, place: ctx.place, what: words(key), size: 24, placeholder: def ?? "" });
+  input.id = id;
+  return wrap(input);
+}
+
+// a new object for a list: its required fields filled with their defaults
+function seed(node, root) {
+  node = deref(node, root);
+  const out = {};
+  for (const r of node.required || []) {
+    const p = deref((node.properties || {})[r] || {}, root);
+    if (p.default !== undefined) out[r] = p.default;
+    else if (p.type === "array") out[r] = [];
+    else if (p.enum) out[r] = p.enum[0];
+    else if (p.type === "integer" || p.type === "number") out[r] = p.minimum ?? 0;
+    else if (p.type === "string") out[r] = "";
+  }
+  return out;
+}
+
+function scenarioIds() {
+  const sc = state.scenario;
+  return { actors: sc.actors.map((a) => [a.id, label(a)]), issues: sc.issues.map((i) => [i.id, label(i)]) };
+}
+
+function renderWar() {
+  const sc = state.scenario;
+  const box = $("war-form");
+  box.replaceChildren();
+  if (!state.warSchema) return;
+  if (!sc.war) {
+    box.append(el("p", { class: "help" }, "No war block: the war-termination model needs two sides (coalitions of actors), the battlefield and each side's beliefs and costs."),
+      el("button", { type: "button", id: "add-war", onclick: () => {
+        const ids = sc.actors.map((a) => a.id);
+        sc.war = { sides: { A: { actors: ids.slice(0, 1) }, B: { actors: ids.slice(1, 2) } } };
+        changed(true);
+      } }, "Add a war block"));
+    return;
+  }
+  box.append(schemaFields(state.warSchema, state.warSchema, sc.war, { path: "war", place: "War", ids: scenarioIds(), skip: new Set(["evidence"]) }),
+    el("button", { type: "button", class: "danger", onclick: () => { delete sc.war; changed(true); } }, "Remove the war block"));
+}
+
+// ------------------------------------------------------------------------------------------
+// models, their options and variants
+
+// A model's place in the palette: fixed for the known models (so a model keeps its colour whatever
+// the registry's order), then the others alphabetically.
+const MODEL_ORDER = ["mean", "median", "nbs", "bdm", "smp", "exchange", "war"];
+
+function modelIndex(name) {
+  const k = MODEL_ORDER.indexOf(name);
+  if (k >= 0) return k;
+  const others = state.models.map((m) => m.name).filter((n) => !MODEL_ORDER.includes(n)).sort();
+  const j = others.indexOf(name);
+  return MODEL_ORDER.length + (j < 0 ? others.length : j);
+}
+
+function modelColor(name) {
+  return PALETTE[modelIndex(name) % PALETTE.length];
+}
+
+function modelDash(name) {
+  return DASHES[Math.floor(modelIndex(name) / PALETTE.length) % DASHES.length];
+}
+
+function renderModels() {
+  const box = $("model-list");
+  box.querySelectorAll(".model").forEach((n) => n.remove());
+  for (const m of state.models) {
+    const id = `model-${m.name}`;
+    const opts = state.options[m.name] = state.options[m.name] || {};
+    const variants = Object.keys(m.variants || {});
+    const details = el("details", { class: "model-options" }, el("summary", {}, "options"));
+    if (variants.length) {
+      const sel = el("select", { id: `variant-${m.name}`, "aria-label": `Variant of ${m.name}` },
+        el("option", { value: "" }, "(default)"), variants.map((v) => el("option", { value: v, selected: state.variants[m.name] === v }, v)));
+      sel.addEventListener("change", () => { if (sel.value) state.variants[m.name] = sel.value; else delete state.variants[m.name]; });
+      details.append(el("div", { class: "field" }, el("label", { for: `variant-${m.name}` }, "Variant"), sel));
+    }
+    const schema = m.options_schema || {};
+    if (Object.keys(schema.properties || {}).length) {
+      details.append(schemaFields(schema, schema, opts, { path: `options.${m.name}`, place: `model ${m.name}` }));
+    } else details.append(el("p", { class: "help" }, "This model has no options."));
+    box.append(el("div", { class: "model", style: `border-left-color:${modelColor(m.name)}` },
+      el("input", { type: "checkbox", id, value: m.name, name: "model", checked: DEFAULT_MODELS.includes(m.name) }),
+      el("label", { for: id }, el("span", { class: "swatch", style: `background:${modelColor(m.name)}` }), el("strong", {}, m.name),
+        m.has_rounds ? el("span", { class: "badge" }, "rounds") : null, m.stochastic ? el("span", { class: "badge" }, "stochastic") : null),
+      el("span", { class: "summary" }, m.summary), details));
+  }
+}
 
 function selectedModels() {
   return [...document.querySelectorAll("#model-list input[name=model]:checked")].map((n) => n.value);
 }
 
+function runRequest(models) {
+  const options = {};
+  for (const m of models) if (state.options[m] && Object.keys(state.options[m]).length) options[m] = state.options[m];
+  const variants = {};
+  for (const m of models) if (state.variants[m]) variants[m] = state.variants[m];
+  return { scenario: state.scenario, models, draws: Number($("draws").value), seed: Number($("seed").value), options, variants,
+    explain: $("explain").checked };
+}
+
+// ------------------------------------------------------------------------------------------
+// running (off the server's event loop; cancellable)
+
+const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
+
 async function runModels() {
   if (!state.scenario) return;
-  clearErrors();
   const models = selectedModels();
   if (!models.length) return showErrors({ errors: [{ field: "models", message: "choose at least one model" }] });
-  const draws = Number($("draws").value);
-  const seed = Number($("seed").value);
+  const local = clientProblems();
+  if (local.length) { showProblems(); $("run-status").textContent = "fix the problems first"; return; }
+  const body = runRequest(models);
   $("run-button").disabled = true;
-  $("run-status").textContent = `running ${models.join(", ")}…`;
+  $("run-status").textContent = `starting ${models.join(", ")}…`;
   const t0 = performance.now();
-  const r = await api("POST", "/api/run", { scenario: state.scenario, models, draws, seed });
-  $("run-button").disabled = false;
+  const r = await api("POST", "/api/runs", body);
   if (!r.ok) {
+    $("run-button").disabled = false;
     $("run-status").textContent = "";
+    state.serverProblems = r.data.errors || [];
     return showErrors(r.data);
+  }
+  const job = state.job = r.data.id;
+  $("cancel-button").hidden = false;
+  let data = r.data;
+  while (data.status === "queued" || data.status === "running") {
+    $("run-status").textContent = `${data.status} ${models.join(", ")}… ${((performance.now() - t0) / 1000).toFixed(0)} s`;
+    await sleep(250);
+    if (state.job !== job) return; // cancelled meanwhile
+    const s = await api("GET", `/api/runs/${job}`);
+    if (!s.ok) { data = { status: "failed", error: s.data }; break; }
+    data = s.data;
+  }
+  state.job = null;
+  $("cancel-button").hidden = true;
+  $("run-button").disabled = false;
+  if (data.status !== "done") {
+    $("run-status").textContent = data.status === "cancelled" ? "cancelled" : "the run failed";
+    if (data.status !== "cancelled") showErrors(data.error || { detail: "the run failed" });
+    return;
   }
   const secs = ((performance.now() - t0) / 1000).toFixed(1);
   let note = `done in ${secs} s`;
-  if (r.data.saved) note += ` · saved as run ${r.data.saved.join(", ")}`;
-  if (r.data.store_note) note += ` · ${r.data.store_note}`;
+  if (data.saved) note += ` · saved as run ${data.saved.join(", ")}`;
+  if (data.store_note) note += ` · ${data.store_note}`;
   $("run-status").textContent = note;
-  state.results = r.data.results;
+  state.results = data.results;
+  state.summary = data.summary || null;  // the bottom line per issue, when the library gives one
+  state.war = data.war || null;          // the war model's headline (named sides, endings)
+  state.runId = data.id;
+  state.resultScenario = JSON.parse(JSON.stringify(state.scenario));
+  $("stale-note").hidden = true;
   renderResults();
 }
 
-function modelColor(name) {
-  const k = state.models.findIndex((m) => m.name === name);
-  return PALETTE[(k < 0 ? 0 : k) % PALETTE.length];
+async function cancelRun() {
+  const job = state.job;
+  if (!job) return;
+  state.job = null;
+  $("run-status").textContent = "cancelling…";
+  await api("DELETE", `/api/runs/${job}`);
+  $("cancel-button").hidden = true;
+  $("run-button").disabled = false;
+  $("run-status").textContent = "cancelled";
 }
 
-function renderResults() {
-  const sc = state.scenario;
-  const results = state.results;
-  const out = $("results");
-  out.replaceChildren();
-  const meta = results[0];
-  out.append(el("p", { class: "help" },
-    `${results.length} model${results.length > 1 ? "s" : ""}, ${meta.draws} draw${meta.draws > 1 ? "s" : ""}, seed ${meta.seed}, input SHA-256 ${meta.input_sha256.slice(0, 12)}…, detente ${meta.version}.`));
-  sc.issues.forEach((iss) => out.append(issueCard(iss, results)));
-  const sel = $("sensitivity-model");
-  sel.replaceChildren(...results.map((r) => el("option", { value: r.model }, r.model)));
-  $("results-section").hidden = false;
-  $("results-section").scrollIntoView({ block: "start" });
+// ------------------------------------------------------------------------------------------
+// results
+
+function sideName(sc, s) {
+  const side = sc.war && sc.war.sides && sc.war.sides[s];
+  if (!side) return `side ${s}`;
+  if (side.name) return side.name;
+  const names = (side.actors || []).map((a) => label(sc.actors.find((x) => x.id === a) || { id: a }));
+  return names.length ? names.join(" + ") : `side ${s}`;
 }
 
 function anchorText(iss, v) {
@@ -421,42 +1087,141 @@ function anchorText(iss, v) {
   if (!keys.length || !Number.isFinite(v)) return "";
   let best = keys[0];
   for (const k of keys) if (Math.abs(Number(k) - v) < Math.abs(Number(best) - v)) best = k;
+  // only near a labelled point (a tenth of the scale), as the report does
+  if (Math.abs(Number(best) - v) > 0.1 * (iss.scale.max - iss.scale.min) + 1e-12) return "";
   return iss.anchors[best];
 }
 
-function issueCard(iss, results) {
-  const card = el("article", { class: "issue-card", "aria-label": `Forecast for ${label(iss)}` });
+// the draws band ("input uncertainty") and, when a calibration exists, the calibrated interval
+function bandOf(r, id) {
+  if (r.input_band) return r.input_band[id] || null;
+  return r.interval ? r.interval[id] || null : null;
+}
+function calibratedOf(r, id) {
+  return r.input_band && r.interval ? r.interval[id] || null : null;
+}
+
+function renderResults() {
+  const sc = state.resultScenario || state.scenario;
+  const results = state.results;
+  const out = $("results");
+  out.replaceChildren();
+  const meta = results[0];
+  out.append(el("div", { class: "controls" },
+    el("p", { class: "help" },
+      `${results.length} model${results.length > 1 ? "s" : ""}, ${meta.draws} draw${meta.draws > 1 ? "s" : ""}, seed ${meta.seed}, input SHA-256 ${meta.input_sha256.slice(0, 12)}…, detente ${meta.version}.`),
+    el("a", { class: "button", id: "download-outputs", href: `/api/runs/${state.runId}/outputs.zip`, download: "" },
+      "Download results (zip: result.json, positions.csv, charts, report.html, scenario.yaml)")));
+  out.append(legend(results.map((r) => [r.model + (r.variant ? ` (${r.variant})` : ""), modelColor(r.model), modelDash(r.model)]), "Models"));
+  const notes = results.flatMap((r) => (r.notes || []).map((n) => [r.model, n]));
+  if (notes.length) out.append(el("ul", { class: "notes" }, notes.map(([m, n]) => el("li", {}, el("strong", {}, `${m}: `), n))));
+  sc.issues.forEach((iss) => out.append(issueCard(sc, iss, results)));
+  for (const r of results) {
+    if (r.extras && r.extras.settlement_by_month) out.append(warCard(sc, r));
+  }
+  for (const r of results) {
+    for (const key of ["explain", "events", "levers", "calibration"]) {
+      if (r[key] !== undefined && r[key] !== null) out.append(genericCard(sc, r, key));
+    }
+  }
+  const sel = $("sensitivity-model");
+  sel.replaceChildren(...results.map((r) => el("option", { value: r.model }, r.model)));
+  $("levers-model").replaceChildren(...results.filter((r) => r.model !== "war").map((r) => el("option", { value: r.model }, r.model)));
+  $("levers-issue").replaceChildren(...sc.issues.map((i) => el("option", { value: i.id }, label(i))));
+  $("levers-actor").replaceChildren(el("option", { value: "" }, "(none)"), ...sc.actors.map((a) => el("option", { value: a.id }, label(a))));
+  $("levers-out").replaceChildren();
+  $("results-section").hidden = false;
+  $("results-section").scrollIntoView({ block: "start" });
+}
+
+function legend(items, title) {
+  return el("ul", { class: "legend", "aria-label": title || "Legend" }, items.map(([name, color, dash]) =>
+    el("li", {}, el("svg", { width: 28, height: 10, "aria-hidden": "true" }), name)).map((li, k) => {
+    const [, color, dash] = items[k];
+    const s = li.querySelector("svg");
+    const line = svg("line", { x1: 1, x2: 27, y1: 5, y2: 5, stroke: color, "stroke-width": 3, "stroke-dasharray": dash || null });
+    s.replaceWith(svg("svg", { width: 28, height: 10, "aria-hidden": "true", class: "legend-key" }, line));
+    return li;
+  }));
+}
+
+const INTERVAL_KIND = { forecast_interval: "forecast interval (calibrated)", input_uncertainty: "input uncertainty" };
+
+// The bottom line of an issue as the library states it (detente.report.summary.bottom_line).
+function bottomLine(iss) {
+  const b = state.summary && state.summary[iss.id];
+  if (!b) return null;
+  const box = el("div", { class: "bottom-line", "data-issue": iss.id });
+  const head = [el("strong", {}, "Bottom line: ")];
+  if (b.forecast !== null && b.forecast !== undefined) {
+    head.push(`${b.lead ? b.lead + " " : ""}forecast ${fmt(b.forecast)}`, b.label ? ` (“${b.label}”)` : "");
+  }
+  const iv = b.interval;
+  if (iv && iv.low !== null && iv.low !== undefined) {
+    head.push(`, ${INTERVAL_KIND[iv.kind] || words(iv.kind || "interval")} ${fmt(iv.low)}–${fmt(iv.high)}`);
+  }
+  box.append(el("p", {}, head));
+  if (b.verdict) box.append(el("p", { class: "verdict" }, b.verdict));
+  if (iv && iv.text) box.append(el("p", { class: "help" }, iv.text));
+  if (b.lead_reason) box.append(el("p", { class: "help" }, b.lead_reason));
+  return box;
+}
+
+function issueCard(sc, iss, results) {
+  const card = el("article", { class: "issue-card", "aria-label": `Forecast for ${label(iss)}`, "data-issue": iss.id });
   card.append(el("h3", {}, label(iss), el("span", { class: "sub" }, ` (scale ${trimNum(iss.scale.min)}–${trimNum(iss.scale.max)})`)));
   if (iss.description) card.append(el("p", { class: "description" }, iss.description));
+  const bottom = bottomLine(iss);
+  if (bottom) card.append(bottom);
+  const anyCal = results.some((r) => calibratedOf(r, iss.id));
+  const anyBand = results.some((r) => bandOf(r, iss.id));
+  const anyRounds = results.some((r) => r.rounds);
+  const heads = ["Model", "Forecast", "Anchor"];
+  if (anyCal) heads.push("Forecast interval (calibrated)");
+  if (anyBand) heads.push("Input uncertainty (p10–p90 over draws)");
+  if (anyRounds) heads.push("Rounds");
   const table = el("table", { class: "forecast-table" },
-    el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Model"), el("th", { scope: "col" }, "Forecast"),
-      el("th", { scope: "col" }, "80 % interval"), el("th", { scope: "col" }, "Nearest anchor"))));
+    el("thead", {}, el("tr", {}, heads.map((h) => el("th", { scope: "col" }, h)))));
   const body = el("tbody");
   for (const r of results) {
     const f = r.forecast[iss.id];
-    const iv = r.interval ? r.interval[iss.id] : null;
-    body.append(el("tr", {},
-      el("th", { scope: "row" }, el("span", { class: "swatch", style: `background:${modelColor(r.model)}` }), r.model),
+    const band = bandOf(r, iss.id);
+    const cal = calibratedOf(r, iss.id);
+    const row = el("tr", { "data-model": r.model },
+      el("th", { scope: "row" }, el("span", { class: "swatch", style: `background:${modelColor(r.model)}` }), r.model,
+        r.variant ? el("span", { class: "sub" }, ` ${r.variant}`) : null),
       el("td", { class: "forecast-value num", "data-issue": iss.id, "data-model": r.model }, fmt(f)),
-      el("td", { class: "num" }, iv ? `${fmt(iv[0])} – ${fmt(iv[1])}` : "–"),
-      el("td", { class: "anchor" }, anchorText(iss, f))));
+      el("td", { class: "anchor" }, anchorText(iss, f)));
+    if (anyCal) row.append(el("td", { class: "num calibrated" }, cal ? `${fmt(cal[0])} – ${fmt(cal[1])}` : "–"));
+    if (anyBand) row.append(el("td", { class: "num band" }, band ? `${fmt(band[0])} – ${fmt(band[1])}` : "–"));
+    if (anyRounds) row.append(el("td", { class: "num" }, r.rounds ? roundsText(r) : "–"));
+    body.append(row);
   }
   table.append(body);
-  card.append(el("div", { class: "card-body" }, table, scaleChart(iss, results)));
-  const withRounds = results.filter((r) => r.trajectory);
+  card.append(el("div", { class: "card-body" }, table, scaleChart(sc, iss, results)));
+  const withRounds = results.filter((r) => r.trajectory && !(r.extras && r.extras.settlement_by_month));
   if (withRounds.length) {
     const charts = el("div", { class: "trajectories" });
-    for (const r of withRounds) charts.append(trajectoryChart(iss, r));
+    for (const r of withRounds) charts.append(trajectoryChart(sc, iss, r));
     card.append(charts);
   }
   return card;
 }
 
+function roundsText(r) {
+  const entries = Object.entries(r.rounds).map(([k, n]) => [Number(k), n]).sort((a, b) => a[0] - b[0]);
+  if (entries.length === 1) return String(entries[0][0]);
+  return `${entries[0][0]}–${entries[entries.length - 1][0]}`;
+}
+
 // ------------------------------------------------------------------------------------------
 // SVG charts
 
-function scaleChart(iss, results) {
-  const sc = state.scenario;
+function axisTicks(lo, hi, n = 4) {
+  return Array.from({ length: n + 1 }, (_, k) => lo + (k * (hi - lo)) / n);
+}
+
+function scaleChart(sc, iss, results) {
   const actors = sc.actors.map((a) => {
     const st = sc.stances.find((s) => s.actor === a.id && s.issue === iss.id);
     if (!st) return null;
@@ -464,58 +1229,56 @@ function scaleChart(iss, results) {
     const sal = pointOf(st.salience);
     return { label: label(a), pos: pointOf(st.position), range: boundsOf(st.position), weight: Math.max(0, cap * sal) };
   }).filter(Boolean);
-  const W = 780, left = 250, right = 24, rowH = 26;
-  const top = 18 + 15 * results.length;
-  const H = top + rowH * actors.length + 46;
+  const W = 780, left = 210, right = 24, rowH = 24;
+  const top = 14 + 16 * results.length;
+  const H = top + rowH * actors.length + 48;
   const lo = iss.scale.min, hi = iss.scale.max;
   const x = (v) => left + ((v - lo) / (hi - lo)) * (W - left - right);
   const maxW = Math.max(...actors.map((a) => a.weight), 1e-12);
   const root = svg("svg", {
     viewBox: `0 0 ${W} ${H}`, class: "chart scale-chart", role: "img",
-    "aria-label": `Actors' positions on ${label(iss)} (circle area: capability × salience) and each model's forecast with its 80 % interval`,
+    "aria-label": `Actors' positions on ${label(iss)} (circle area: capability × salience) and each model's forecast`,
   });
   root.append(svg("title", {}, `${label(iss)}: actors and forecasts`));
   const plotBottom = top + rowH * actors.length;
-  // interval bands and forecast lines
+  results.forEach((r) => {
+    const band = bandOf(r, iss.id);
+    if (band) root.append(svg("rect", { x: x(band[0]), y: top - 4, width: Math.max(1, x(band[1]) - x(band[0])), height: plotBottom - top + 8, fill: modelColor(r.model), opacity: 0.12 }));
+  });
+  // forecast lines; their labels one per row above the plot, so they never collide
   results.forEach((r, k) => {
     const f = r.forecast[iss.id];
-    const iv = r.interval ? r.interval[iss.id] : null;
+    if (!Number.isFinite(f)) return;
     const c = modelColor(r.model);
-    if (iv) root.append(svg("rect", { x: x(iv[0]), y: top - 4, width: Math.max(1, x(iv[1]) - x(iv[0])), height: plotBottom - top + 8, fill: c, opacity: 0.13 }));
-    if (Number.isFinite(f)) {
-      root.append(svg("line", { x1: x(f), x2: x(f), y1: 14 + 15 * k, y2: plotBottom + 4, stroke: c, "stroke-width": 2.5 }));
-      const anchorEnd = x(f) > W - 140;
-      root.append(svg("text", { x: x(f) + (anchorEnd ? -5 : 5), y: 12 + 15 * k + 4, fill: c, "text-anchor": anchorEnd ? "end" : "start", class: "model-label" },
-        `${r.model} ${fmt(f)}`));
-    }
+    const ly = 12 + 16 * k;
+    root.append(svg("line", { x1: x(f), x2: x(f), y1: ly + 2, y2: plotBottom + 4, stroke: c, "data-model": r.model, "stroke-width": Math.max(3 - 0.4 * k, 1.3), "stroke-dasharray": DASHES[k % DASHES.length] || null }));
+    const anchorEnd = x(f) > W - 160;
+    root.append(svg("text", { x: x(f) + (anchorEnd ? -5 : 5), y: ly, fill: c, "text-anchor": anchorEnd ? "end" : "start", class: "model-label" }, `${r.model} ${fmt(f)}`));
   });
-  // status quo
   if (iss.status_quo !== null && iss.status_quo !== undefined) {
     const sx = x(iss.status_quo);
-    root.append(svg("line", { x1: sx, x2: sx, y1: top - 4, y2: plotBottom + 4, stroke: "#555", "stroke-dasharray": "4 3" }));
-    root.append(svg("text", { x: sx, y: plotBottom + 16, "text-anchor": "middle", class: "sq-label" }, "status quo"));
+    root.append(svg("line", { x1: sx, x2: sx, y1: top - 4, y2: plotBottom + 4, stroke: "#222", "stroke-dasharray": "2 3" }));
+    root.append(svg("text", { x: sx, y: plotBottom + 42, "text-anchor": "middle", class: "sq-label" }, "status quo"));
   }
-  // actor rows
   actors.forEach((a, k) => {
     const y = top + rowH * k + rowH / 2;
     root.append(svg("line", { x1: left, x2: W - right, y1: y, y2: y, class: "row-line" }));
-    root.append(svg("text", { x: left - 8, y: y + 4, "text-anchor": "end", class: "actor-label" }, shorten(a.label, 32),
-      svg("title", {}, a.label)));
-    if (a.range[1] > a.range[0]) {
-      root.append(svg("line", { x1: x(a.range[0]), x2: x(a.range[1]), y1: y, y2: y, class: "range-line" }));
-    }
-    const r = 3 + 9 * Math.sqrt(a.weight / maxW);
-    root.append(svg("circle", { cx: x(a.pos), cy: y, r, class: "actor-dot" },
+    root.append(svg("text", { x: left - 8, y: y + 4, "text-anchor": "end", class: "actor-label" }, shorten(a.label, 28), svg("title", {}, a.label)));
+    if (a.range[1] > a.range[0]) root.append(svg("line", { x1: x(a.range[0]), x2: x(a.range[1]), y1: y, y2: y, class: "range-line" }));
+    const rad = 3 + 8 * Math.sqrt(a.weight / maxW);
+    root.append(svg("circle", { cx: x(a.pos), cy: y, r: rad, class: "actor-dot" },
       svg("title", {}, `${a.label}: position ${fmt(a.pos)}${a.range[1] > a.range[0] ? ` (range ${fmt(a.range[0])}–${fmt(a.range[1])})` : ""}, capability × salience ${fmt(a.weight)}`)));
   });
-  // axis
-  const ay = plotBottom + 22;
+  const ay = plotBottom + 12;
   root.append(svg("line", { x1: left, x2: W - right, y1: ay, y2: ay, class: "axis" }));
   const ticks = new Set([lo, hi, ...Object.keys(iss.anchors || {}).map(Number)]);
-  if (ticks.size <= 2) for (let k = 1; k < 4; k++) ticks.add(lo + (k * (hi - lo)) / 4);
+  if (ticks.size <= 2) axisTicks(lo, hi).forEach((t) => ticks.add(t));
+  let lastX = -1e9;
   for (const t of [...ticks].sort((a, b) => a - b)) {
     root.append(svg("line", { x1: x(t), x2: x(t), y1: ay, y2: ay + 5, class: "axis" }));
-    const txt = svg("text", { x: x(t), y: ay + 18, "text-anchor": "middle", class: "tick" }, trimNum(t));
+    if (x(t) - lastX < 28) continue; // labels that would collide are left out (the anchors list has them)
+    lastX = x(t);
+    const txt = svg("text", { x: x(t), y: ay + 17, "text-anchor": "middle", class: "tick" }, trimNum(t));
     const an = (iss.anchors || {})[Object.keys(iss.anchors || {}).find((k) => Number(k) === t)];
     if (an) txt.append(svg("title", {}, an));
     root.append(txt);
@@ -523,54 +1286,236 @@ function scaleChart(iss, results) {
   const wrap = el("figure", { class: "chart-wrap" }, root);
   const anchors = Object.entries(iss.anchors || {}).sort((a, b) => Number(a[0]) - Number(b[0]));
   if (anchors.length) {
-    wrap.append(el("figcaption", {}, el("dl", { class: "anchors" },
-      anchors.map(([k, v]) => [el("dt", {}, trimNum(Number(k))), el("dd", {}, v)]))));
+    wrap.append(el("figcaption", {}, el("dl", { class: "anchors" }, anchors.map(([k, v]) => [el("dt", {}, trimNum(Number(k))), el("dd", {}, v)]))));
   }
   return wrap;
 }
 
-function trajectoryChart(iss, r) {
-  const W = 520, H = 230, left = 46, right = 110, top = 26, bottom = 36;
-  const series = Object.entries(r.trajectory).map(([name, per]) => [name, per[iss.id]]).filter(([, s]) => s);
-  const rounds = Math.max(1, ...series.map(([, s]) => s.median.length - 1));
-  const lo = iss.scale.min, hi = iss.scale.max;
-  const x = (t) => left + (t / rounds) * (W - left - right);
-  const y = (v) => top + (1 - (v - lo) / (hi - lo)) * (H - top - bottom);
-  const root = svg("svg", {
-    viewBox: `0 0 ${W} ${H}`, class: "chart trajectory-chart", role: "img",
-    "aria-label": `${r.model}: ${label(iss)} by round (lines: median over draws; bands: 10th to 90th percentile)`,
-  });
-  root.append(svg("text", { x: left, y: 16, class: "chart-title" }, `${r.model}: ${label(iss)} by round`));
-  // axes
+// A line chart on a fixed y range. series: [{name, color, dash, median, p10, p90, width}]
+function lineChart({ title, series, yLo, yHi, xLabel, yLabel, cls, aria, xMax, ticksY }) {
+  const W = 560, H = 250, left = 52, right = 16, top = 26, bottom = 38;
+  const n = Math.max(1, xMax ?? Math.max(1, ...series.map((s) => (s.median || []).length - 1)));
+  const x = (t) => left + (t / n) * (W - left - right);
+  const y = (v) => top + (1 - (v - yLo) / (yHi - yLo)) * (H - top - bottom);
+  const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: `chart ${cls || ""}`, role: "img", "aria-label": aria || title, "data-ymin": yLo, "data-ymax": yHi });
+  root.append(svg("text", { x: left, y: 16, class: "chart-title" }, title));
   root.append(svg("line", { x1: left, x2: left, y1: top, y2: H - bottom, class: "axis" }));
   root.append(svg("line", { x1: left, x2: W - right, y1: H - bottom, y2: H - bottom, class: "axis" }));
-  for (let k = 0; k <= 4; k++) {
-    const v = lo + (k * (hi - lo)) / 4;
+  for (const v of ticksY || axisTicks(yLo, yHi)) {
     root.append(svg("text", { x: left - 6, y: y(v) + 4, "text-anchor": "end", class: "tick" }, trimNum(v)));
     root.append(svg("line", { x1: left, x2: W - right, y1: y(v), y2: y(v), class: "grid" }));
   }
-  const step = Math.max(1, Math.ceil(rounds / 10));
-  for (let t = 0; t <= rounds; t += step) {
-    root.append(svg("text", { x: x(t), y: H - bottom + 16, "text-anchor": "middle", class: "tick" }, t));
-  }
-  root.append(svg("text", { x: (left + W - right) / 2, y: H - 4, "text-anchor": "middle", class: "axis-label" }, "round"));
-  const colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"];
-  const labels = [];
-  series.forEach(([name, s], k) => {
-    const c = colors[k % colors.length];
-    const pts = (arr) => arr.map((v, t) => (v === null ? null : [x(t), y(v)])).filter(Boolean);
+  const step = Math.max(1, Math.ceil(n / 10));
+  for (let t = 0; t <= n; t += step) root.append(svg("text", { x: x(t), y: H - bottom + 15, "text-anchor": "middle", class: "tick" }, t));
+  root.append(svg("text", { x: (left + W - right) / 2, y: H - 5, "text-anchor": "middle", class: "axis-label" }, xLabel));
+  if (yLabel) root.append(svg("text", { x: 12, y: (top + H - bottom) / 2, "text-anchor": "middle", class: "axis-label", transform: `rotate(-90 12 ${(top + H - bottom) / 2})` }, yLabel));
+  const pts = (arr) => (arr || []).map((v, t) => (v === null || v === undefined ? null : [x(t), y(v)])).filter(Boolean);
+  for (const s of series) {
     const up = pts(s.p90), down = pts(s.p10).reverse();
-    if (up.length && down.length) {
-      root.append(svg("polygon", { points: [...up, ...down].map((p) => p.join(",")).join(" "), fill: c, opacity: 0.15 }));
-    }
+    if (up.length && down.length) root.append(svg("polygon", { points: [...up, ...down].map((p) => p.join(",")).join(" "), fill: s.color, opacity: 0.13 }));
+  }
+  for (const s of series) {
     const med = pts(s.median);
-    root.append(svg("polyline", { points: med.map((p) => p.join(",")).join(" "), fill: "none", stroke: c, "stroke-width": 2 }));
-    if (med.length) labels.push({ x: med[med.length - 1][0] + 6, y: med[med.length - 1][1] + 4, c, name });
+    if (s.halo) root.append(svg("polyline", { points: med.map((p) => p.join(",")).join(" "), fill: "none", stroke: "#fff", "stroke-width": (s.width || 2) + 3, opacity: 0.9 }));
+    root.append(svg("polyline", { points: med.map((p) => p.join(",")).join(" "), fill: "none", stroke: s.color, "stroke-width": s.width || 2, "stroke-dasharray": s.dash || null, "data-series": s.name, "data-model": s.model || null },
+      svg("title", {}, s.name)));
+  }
+  return el("figure", { class: "chart-wrap" }, root, legend(series.map((s) => [s.name, s.color, s.dash])));
+}
+
+const READOUT_WORDS = { mean: "weighted mean of positions", median: "weighted median of positions", mode: "most likely position",
+  mds: "mean of positions (MDS)", voting: "voting position" };
+
+function trajectoryChart(sc, iss, r) {
+  const c = modelColor(r.model);
+  const series = [];
+  // each actor's position by round (one colour per actor), when the run kept them (one draw)
+  if (r.positions && r.positions[iss.id]) {
+    sc.actors.forEach((a, j) => {
+      const p = r.positions[iss.id][a.id];
+      if (p && p.some((v) => v !== null)) series.push({ name: label(a), color: ACTOR_PALETTE[j % ACTOR_PALETTE.length], dash: DASHES[Math.floor(j / ACTOR_PALETTE.length) % DASHES.length], median: p, width: 1.1 });
+    });
+  }
+  // the model's read-outs by round, in the MODEL's colour (dash tells them apart)
+  Object.entries(r.trajectory).forEach(([name, per], k) => {
+    const s = per[iss.id];
+    if (s) series.push({ name: `${r.model}: ${READOUT_WORDS[name] || words(name)}${r.draws > 1 ? " (median, p10–p90)" : ""}`, color: c, dash: DASHES[k % DASHES.length], median: s.median, p10: r.draws > 1 ? s.p10 : null, p90: r.draws > 1 ? s.p90 : null, width: 2.8, halo: true, model: r.model });
   });
-  labels.sort((a, b) => a.y - b.y);  // keep the series' names apart
-  for (let k = 1; k < labels.length; k++) labels[k].y = Math.max(labels[k].y, labels[k - 1].y + 12);
-  for (const l of labels) root.append(svg("text", { x: l.x, y: l.y, fill: l.c, class: "series-label" }, l.name));
-  return el("figure", { class: "chart-wrap" }, root);
+  return lineChart({ title: `${r.model}: ${label(iss)} by round`, series, yLo: iss.scale.min, yHi: iss.scale.max, xLabel: "round", cls: "trajectory-chart",
+    aria: `${r.model}: ${label(iss)} by round` });
+}
+
+// ------------------------------------------------------------------------------------------
+// the war model: probabilities on a 0-1 axis, sides by name
+
+function warCard(sc, r) {
+  const ex = r.extras;
+  const named = state.war && state.war.model === r.model && state.war.sides ? state.war.sides : null;
+  const A = (named && named.A && named.A.name) || sideName(sc, "A");
+  const B = (named && named.B && named.B.name) || sideName(sc, "B");
+  const card = el("article", { class: "issue-card war-card", "aria-label": `War termination: ${A} vs ${B}` });
+  card.append(el("h3", {}, `War termination: ${A} (side A) vs ${B} (side B)`, el("span", { class: "sub" }, ` — ${r.model}, ${r.draws} draws`)));
+  const op = ex.outcome_probability || {};
+  const names = { settlement: "a negotiated settlement", victory_A: `victory of ${A}`, victory_B: `victory of ${B}`,
+    collapse_A: `collapse of ${A}`, collapse_B: `collapse of ${B}`, horizon: "still fighting at the horizon" };
+  const head = state.war && state.war.model === r.model ? state.war : null;
+  const rows = head && Array.isArray(head.endings) && head.endings.length
+    ? head.endings.map((e) => el("tr", { "data-outcome": e.code || "" }, el("th", { scope: "row" }, e.label || words(e.code || "")),
+      el("td", { class: "num" }, pct(e.probability ?? e.p ?? null))))
+    : Object.entries(op).map(([k, v]) => el("tr", { "data-outcome": k }, el("th", { scope: "row" }, names[k] || words(k)), el("td", { class: "num" }, pct(v))));
+  if (head && head.settlement_by) {
+    for (const [m, v] of Object.entries(head.settlement_by)) {
+      rows.push(el("tr", {}, el("th", { scope: "row" }, `a deal within ${String(m).replace(/\D+/g, "")} months`), el("td", { class: "num" }, pct(v))));
+    }
+  }
+  const tts = ex.time_to_settlement || {};
+  const share = ex.share_given_deal || {};
+  const facts = el("table", { class: "forecast-table war-facts" },
+    el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "How it ends"), el("th", { scope: "col" }, "probability"))),
+    el("tbody", {}, rows,
+      tts.p50 !== undefined ? el("tr", {}, el("th", { scope: "row" }, "months to a settlement, given one (median, p10–p90)"), el("td", { class: "num" }, `${fmt(tts.p50)} (${fmt(tts.p10)}–${fmt(tts.p90)})`)) : null,
+      share.p50 !== undefined ? el("tr", {}, el("th", { scope: "row" }, `${A}'s share of the stakes given a deal (median, p10–p90)`), el("td", { class: "num" }, `${fmt(share.p50)} (${fmt(share.p10)}–${fmt(share.p90)})`)) : null));
+  const charts = el("div", { class: "trajectories" });
+  charts.append(lineChart({ title: "Probability of a settlement by month", cls: "war-chart settlement-chart",
+    series: [{ name: `${r.model}: P(settled by month)`, color: modelColor(r.model), median: ex.settlement_by_month, width: 2.6, model: r.model }],
+    yLo: 0, yHi: 1, xLabel: "month", yLabel: "probability", aria: "Probability of a settlement by month, 0 to 1" }));
+  const tr = r.trajectory || {};
+  const first = (k) => (tr[k] ? Object.values(tr[k])[0] : null);
+  const p = first("p"), bA = first("belief_A"), bB = first("belief_B");
+  if (p && bA && bB) {
+    charts.append(lineChart({ title: "Battle odds and each side's belief", cls: "war-chart belief-chart", yLo: 0, yHi: 1, xLabel: "month", yLabel: "probability",
+      series: [
+        { name: `p: chance that ${A} wins a battle (true odds)`, color: "#555555", ...p, width: 2.2 },
+        { name: `${A}'s estimate of p`, color: PALETTE[1], dash: "6 3", ...bA },
+        { name: `${B}'s estimate of p`, color: PALETTE[2], dash: "2 3", ...bB }],
+      aria: "Battle odds and beliefs by month, 0 to 1" }));
+  }
+  card.append(facts, charts);
+  return card;
+}
+
+// ------------------------------------------------------------------------------------------
+// explanations, levers, calibration (shapes set by the library; shown whatever they hold)
+
+const CARD_TITLES = { explain: "Why this forecast: winners, losers, pivotal actors", events: "What happened, round by round",
+  levers: "Levers: what would move the forecast", calibration: "Calibration of the forecast interval" };
+
+function genericCard(sc, r, key) {
+  const card = el("article", { class: `issue-card generic-card ${key}-card`, "data-section": key });
+  card.append(el("h3", {}, el("span", { class: "swatch", style: `background:${modelColor(r.model)}` }), `${r.model}: ${CARD_TITLES[key] || words(key)}`));
+  card.append(valueView(r[key], sc, 0));
+  return card;
+}
+
+function nameOf(sc, k) {
+  const a = sc.actors.find((x) => x.id === k);
+  if (a) return label(a);
+  const i = sc.issues.find((x) => x.id === k);
+  return i ? label(i) : words(k);
+}
+
+function valueView(v, sc, depth) {
+  if (v === null || v === undefined) return el("span", { class: "sub" }, "–");
+  if (typeof v === "number") return el("span", { class: "num" }, Number.isInteger(v) ? String(v) : fmt(v));
+  if (typeof v !== "object") return el("span", {}, String(v));
+  if (depth > 4) return el("code", {}, shorten(JSON.stringify(v), 200));
+  if (Array.isArray(v)) {
+    if (!v.length) return el("span", { class: "sub" }, "none");
+    if (v.every((x) => x && typeof x === "object" && !Array.isArray(x))) { // rows of records: a table
+      const cols = [...new Set(v.flatMap((x) => Object.keys(x)))];
+      return el("table", { class: "forecast-table generic" }, el("thead", {}, el("tr", {}, cols.map((c) => el("th", { scope: "col" }, words(c))))),
+        el("tbody", {}, v.slice(0, 200).map((x) => el("tr", {}, cols.map((c) => el("td", {}, typeof x[c] === "string" ? nameOf(sc, x[c]) : valueView(x[c], sc, depth + 1)))))));
+    }
+    if (v.every((x) => typeof x === "number" || x === null)) return el("span", { class: "num" }, v.slice(0, 30).map((x) => fmt(x)).join(", ") + (v.length > 30 ? " …" : ""));
+    return el("ul", {}, v.slice(0, 100).map((x) => el("li", {}, valueView(x, sc, depth + 1))));
+  }
+  return el("dl", { class: "kv" }, Object.entries(v).map(([k, x]) => [el("dt", {}, nameOf(sc, k)), el("dd", {}, valueView(x, sc, depth + 1))]));
+}
+
+// ------------------------------------------------------------------------------------------
+// export and compare
+
+async function exportScenario(format) {
+  if (!state.scenario) return;
+  await download("POST", "/api/scenarios/export", { scenario: state.scenario, format }, `scenario.${format}`);
+}
+
+async function compareViews() {
+  const out = $("compare-out");
+  out.replaceChildren();
+  if (!state.scenario) return;
+  let other = null;
+  const file = $("compare-file").files[0];
+  if (file) other = { text: await file.text(), filename: file.name };
+  else if ($("compare-example").value) {
+    const r = await api("GET", `/api/examples/${encodeURIComponent($("compare-example").value)}`);
+    if (!r.ok) return showErrors(r.data);
+    other = { scenario: r.data };
+  }
+  if (!other) { out.append(el("p", { class: "notice" }, "Choose an example or a file to compare with.")); return; }
+  const models = selectedModels();
+  const req = runRequest(models);
+  $("compare-status").textContent = "comparing…";
+  const r = await api("POST", "/api/compare", { scenarios: [{ scenario: state.scenario }, other], models, draws: req.draws, seed: req.seed, options: req.options, variants: req.variants });
+  $("compare-status").textContent = "";
+  if (!r.ok) return showErrors(r.data, "Cannot compare");
+  const d = r.data;
+  out.append(el("h3", {}, `${d.names[0]} vs ${d.names[1]}`));
+  // side by side: one row per issue and model, one column per view (the library's rows, pivoted)
+  const sc = state.scenario;
+  const order = (i) => sc.issues.findIndex((x) => x.id === i);
+  const keys = [...new Map(d.rows.map((x) => [`${x.issue}\u0000${x.model}`, [x.issue, x.model]])).values()]
+    .map((k, j) => [k, j]).sort((a, b) => order(a[0][0]) - order(b[0][0]) || a[1] - b[1]).map(([k]) => k);
+  const cellOf = (x) => x ? [el("strong", {}, fmt(x.forecast)), x.p10 !== null && x.p10 !== undefined ? el("span", { class: "sub" }, ` (${fmt(x.p10)}–${fmt(x.p90)})`) : null] : "–";
+  const table = el("table", { class: "forecast-table compare-table" },
+    el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Issue"), el("th", { scope: "col" }, "Model"),
+      d.names.map((n, k) => el("th", { scope: "col" }, k === 0 ? `${n} (first view)` : n)),
+      d.names.slice(1).map((n) => el("th", { scope: "col" }, `${shorten(n, 30)} vs first`)))),
+    el("tbody", {}, keys.map(([i, m], j) => {
+      const per = d.names.map((n) => d.rows.find((x) => x.issue === i && x.model === m && x.scenario === n));
+      const first = j === 0 || keys[j - 1][0] !== i;
+      return el("tr", { "data-issue": i, "data-model": m },
+        el("th", { scope: "row" }, first ? nameOf(sc, i) : ""),
+        el("td", { class: "nowrap" }, el("span", { class: "swatch", style: `background:${modelColor(m.split(" ")[0])}` }), m),
+        per.map((x) => el("td", { class: "num" }, cellOf(x))),
+        per.slice(1).map((x) => el("td", { class: "num diff" }, x && x.difference !== null && x.difference !== undefined ? (x.difference >= 0 ? "+" : "") + fmt(x.difference) : "–")));
+    })));
+  out.append(table);
+  out.append(el("p", { class: "help" }, "In brackets: the input uncertainty (p10–p90 over the draws) of each view."));
+  out.append(el("h4", {}, `Inputs that differ (${d.differences.length})`));
+  if (!d.differences.length) out.append(el("p", { class: "help" }, "None: the two views have the same inputs."));
+  else out.append(el("table", { class: "forecast-table diff-table" },
+    el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Where"), el("th", { scope: "col" }, "Input"), d.names.map((n) => el("th", { scope: "col" }, n)))),
+    el("tbody", {}, d.differences.map((x) => el("tr", {}, el("td", {}, x.where), el("td", {}, x.what), x.values.map((v) => el("td", { class: "num" }, typeof v === "object" && v !== null ? formatU(v) : String(v ?? "–"))))))));
+}
+
+// ------------------------------------------------------------------------------------------
+// levers (detente levers): computed by the library, shown as it answers
+
+async function runLevers() {
+  const out = $("levers-out");
+  out.replaceChildren();
+  const model = $("levers-model").value;
+  const issue = $("levers-issue").value;
+  const t = parseNum($("levers-target").value);
+  const actor = $("levers-actor").value || null;
+  if (!t.ok) { out.append(el("p", { class: "notice" }, `Target ${t.message}.`)); return; }
+  if ((t.value === null) === (actor === null)) { out.append(el("p", { class: "notice" }, "Give a target forecast or choose an actor (one of the two).")); return; }
+  $("levers-status").textContent = "searching…";
+  $("levers-button").disabled = true;
+  const req = runRequest([model]);
+  const r = await api("POST", "/api/levers", { scenario: state.scenario, model, issue, target: t.value, actor, seed: req.seed,
+    options: req.options[model] || {}, variant: req.variants[model] || null });
+  $("levers-button").disabled = false;
+  $("levers-status").textContent = "";
+  if (!r.ok) { out.append(el("p", { class: "notice", role: "status" }, r.data.detail || "the search failed")); return; }
+  const sc = state.scenario;
+  const card = el("article", { class: "issue-card generic-card levers-card", "data-section": "levers" },
+    el("h4", {}, `${model}: ${nameOf(sc, issue)}${r.data.target !== undefined && r.data.target !== null ? ` to ${fmt(r.data.target)}` : ""}${actor ? ` — best announcement of ${nameOf(sc, actor)}` : ""}`));
+  const { levers: rows, ...rest } = r.data;
+  if (rows) card.append(valueView(rows, sc, 0));
+  card.append(el("details", {}, el("summary", {}, "details"), valueView(rest, sc, 0)));
+  out.append(card);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -611,18 +1556,15 @@ function sensitivityChart(data, issueId) {
   const H = top + rowH * rows.length + 10;
   const maxV = Math.max(...rows.map((r) => Math.abs(r.value)), 1e-12);
   const what = issueId ? label(state.scenario.issues.find((i) => i.id === issueId)) : "all issues";
-  const root = svg("svg", {
-    viewBox: `0 0 ${W} ${H}`, class: "chart sensitivity-chart", role: "img",
-    "aria-label": `Which estimates matter most for the ${data.model} forecast (${what}), most influential first`,
-  });
+  const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart sensitivity-chart", role: "img",
+    "aria-label": `Which estimates matter most for the ${data.model} forecast (${what}), most influential first` });
   root.append(svg("text", { x: 4, y: 16, class: "chart-title" },
     `Which estimates matter most: ${data.model}, ${what} (${data.method}, ${issueId ? data.key : data.method === "sobol" ? "max ST" : "max mu*/sd"})`));
   rows.forEach((r, k) => {
     const y = top + rowH * k;
     const w = (Math.abs(r.value) / maxV) * (W - left - right);
-    root.append(svg("text", { x: left - 8, y: y + 15, "text-anchor": "end", class: "actor-label" }, shorten(r.label || r.name, 46),
-      svg("title", {}, `${r.label} (${r.name})`)));
-    root.append(svg("rect", { x: left, y: y + 3, width: Math.max(1, w), height: rowH - 6, fill: "#1f77b4", class: "bar" },
+    root.append(svg("text", { x: left - 8, y: y + 15, "text-anchor": "end", class: "actor-label" }, shorten(r.label || r.name, 46), svg("title", {}, `${r.label} (${r.name})`)));
+    root.append(svg("rect", { x: left, y: y + 3, width: Math.max(1, w), height: rowH - 6, fill: modelColor(data.model), class: "bar" },
       svg("title", {}, `${r.label}: ${fmt(r.value)}${r.conf !== null && r.conf !== undefined ? " ± " + fmt(r.conf) : ""}`)));
     root.append(svg("text", { x: left + w + 6, y: y + 15, class: "tick" }, fmt(r.value)));
   });
@@ -631,12 +1573,39 @@ function sensitivityChart(data, issueId) {
 
 // ------------------------------------------------------------------------------------------
 
+async function loadLimits() {
+  const r = await api("GET", "/api/limits");
+  if (!r.ok) return;
+  state.limits = r.data;
+  $("draws").max = r.data.max_draws;
+  $("limits-help").textContent = `This server allows up to ${r.data.max_draws} draws, ${r.data.max_actors} actors and ${r.data.max_issues} issues per request, and computes ${r.data.workers} run${r.data.workers > 1 ? "s" : ""} at a time.`;
+}
+
+async function loadWarSchema() {
+  const r = await api("GET", "/api/schema/war");
+  if (r.ok) state.warSchema = r.data;
+  if (state.scenario) renderWar();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  $("new-scenario").addEventListener("click", newScenario);
   $("example-select").addEventListener("change", loadExample);
   $("load-example").addEventListener("click", loadExample);
   $("file-input").addEventListener("change", uploadFile);
+  $("add-actor").addEventListener("click", addActor);
+  $("add-issue").addEventListener("click", addIssue);
+  $("add-source").addEventListener("click", addSource);
+  $("new-actor-name").addEventListener("keydown", (e) => { if (e.key === "Enter") addActor(); });
+  $("new-issue-name").addEventListener("keydown", (e) => { if (e.key === "Enter") addIssue(); });
+  $("export-yaml").addEventListener("click", () => exportScenario("yaml"));
+  $("export-json").addEventListener("click", () => exportScenario("json"));
   $("run-button").addEventListener("click", runModels);
+  $("cancel-button").addEventListener("click", cancelRun);
+  $("compare-button").addEventListener("click", compareViews);
   $("sensitivity-button").addEventListener("click", runSensitivity);
+  $("levers-button").addEventListener("click", runLevers);
   loadModels();
   loadExamples();
+  loadLimits();
+  loadWarSchema();
 });

@@ -1,0 +1,126 @@
+"""Files the page hands out: the scenario as YAML/JSON, a run's outputs as one zip, and which
+inputs two views of a negotiation differ in.
+
+Nothing here computes a forecast: the files are written by :func:`detente.scenario.io.dumps`
+and :func:`detente.report.outputs.write_outputs` (the same as ``detente convert`` and
+``detente run --out``).
+
+>>> from detente.scenario.model import Scenario
+>>> a = Scenario.model_validate({"name": "a", "actors": [{"id": "A", "name": "Alpha"}, {"id": "B"}],
+...     "issues": [{"id": "x", "name": "Tax"}], "stances": [{"actor": "A", "issue": "x", "position": 20},
+...     {"actor": "B", "issue": "x", "position": 80}]})
+>>> b = a.model_copy(update={"name": "b", "stances": [a.stances[0],
+...     a.stances[1].model_copy(update={"salience": 0.5})]})
+>>> [(d["where"], d["what"], d["values"]) for d in input_differences([a, b])]
+[('B / Tax', 'salience', [1.0, 0.5])]
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from detente.scenario.model import Scenario
+
+_MEDIA = {"yaml": "application/x-yaml", "json": "application/json"}
+
+
+def file_stem(scenario: Scenario) -> str:
+    """A file name from the scenario's name: ``'Ukraine settlement (2024)'`` -> ``ukraine-settlement-2024``."""
+    stem = re.sub(r"[^a-z0-9]+", "-", scenario.name.lower()).strip("-")[:60]
+    return stem or "scenario"
+
+
+def scenario_file(scenario: Scenario, fmt: str) -> tuple[str, str, str]:
+    """``(file name, media type, text)`` of the scenario in ``fmt`` (yaml or json)."""
+    from detente.scenario.io import dumps
+
+    return f"{file_stem(scenario)}.{fmt}", _MEDIA[fmt], dumps(scenario, fmt)
+
+
+def outputs_zip(scenario: Scenario, results: list[Any]) -> tuple[str, bytes]:
+    """``(file name, bytes)``: a zip of what ``detente run --out`` writes, plus ``scenario.yaml``."""
+    from detente.report.outputs import write_outputs
+    from detente.scenario.io import dumps
+
+    stem = file_stem(scenario)
+    buf = io.BytesIO()
+    with tempfile.TemporaryDirectory(prefix="detente-export-") as tmp:
+        written = write_outputs(Path(tmp) / "out", scenario, results)
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr(f"{stem}/scenario.yaml", dumps(scenario, "yaml"))
+            for name, path in sorted(written.items()):
+                z.write(path, f"{stem}/{name}")
+    return f"{stem}-outputs.zip", buf.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# which inputs differ
+
+
+def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
+    """Leaves of nested data as ``{"a.b[0].c": value}`` (evidence and notes left out: not inputs)."""
+    out: dict[str, Any] = {}
+    if isinstance(value, dict):
+        if set(value) <= {"low", "high", "mode", "mean", "sd"} and value:  # an uncertain number: one leaf
+            out[prefix] = value
+            return out
+        for k, v in value.items():
+            if k in ("evidence", "note", "description"):
+                continue
+            out.update(_flat(v, f"{prefix}.{k}" if prefix else str(k)))
+    elif isinstance(value, list) and value and isinstance(value[0], dict):
+        for k, v in enumerate(value):
+            out.update(_flat(v, f"{prefix}[{k}]"))
+    else:
+        out[prefix] = value
+    return out
+
+
+def input_differences(scenarios: list[Scenario]) -> list[dict[str, Any]]:
+    """The inputs in which the views differ: ``{"where", "what", "values": [one per view]}``
+    (``None`` where a view lacks the input). Actors and stances are matched by id, not by order."""
+    views = [s.model_dump(mode="json") for s in scenarios]
+    names: dict[str, str] = {}
+    issues: dict[str, str] = {}
+    for v in views:
+        for a in v["actors"]:
+            names.setdefault(a["id"], a.get("name") or a["id"])
+        for i in v["issues"]:
+            issues.setdefault(i["id"], i.get("name") or i["id"])
+    rows: list[dict[str, Any]] = []
+
+    def compare(where: str, per_view: list[dict[str, Any] | None], fields: list[str] | None = None) -> None:
+        flats = [_flat(x) if x is not None else None for x in per_view]
+        keys = list(dict.fromkeys(k for f in flats if f for k in f))
+        if fields is not None:
+            keys = [k for k in keys if k.split(".")[0].split("[")[0] in fields]
+        if any(f is None for f in flats) and any(f is not None for f in flats):
+            rows.append({"where": where, "what": "present", "values": [f is not None for f in flats]})
+            return
+        for k in keys:
+            vals = [f.get(k) if f else None for f in flats]
+            if any(v != vals[0] for v in vals[1:]):
+                rows.append({"where": where, "what": k.replace("_", " "), "values": vals})
+
+    for aid, label in names.items():
+        per = [next((a for a in v["actors"] if a["id"] == aid), None) for v in views]
+        compare(label, per, ["name", "capability", "group"])
+    for iid, label in issues.items():
+        per = [next((i for i in v["issues"] if i["id"] == iid), None) for v in views]
+        compare(f"issue {label}", per, ["name", "scale", "anchors", "status_quo", "outcome"])
+    pairs = list(dict.fromkeys((s["actor"], s["issue"]) for v in views for s in v["stances"]))
+    for a, i in pairs:
+        per = [next((s for s in v["stances"] if s["actor"] == a and s["issue"] == i), None) for v in views]
+        compare(f"{names.get(a, a)} / {issues.get(i, i)}", per, ["position", "salience", "capability"])
+    wars = [v.get("war") for v in views]
+    if any(w is not None for w in wars):
+        compare("war", wars)
+    opts = [v.get("model_options") or {} for v in views]
+    if any(o != opts[0] for o in opts[1:]):
+        compare("model options", opts)
+    return rows

@@ -1,0 +1,136 @@
+"""Problems in the user's words: ``stances[0].salience`` becomes "Russia / Territorial line".
+
+The API keeps each problem's machine ``field`` path (the page marks the cell with it) and adds
+``where`` (the actor / issue / war side the path points at, by name) and ``text``, one sentence an
+analyst can act on.
+
+>>> data = {"actors": [{"id": "RU", "name": "Russia"}], "issues": [{"id": "t", "name": "Territorial line"}],
+...         "stances": [{"actor": "RU", "issue": "t", "position": 10, "salience": 1.7}]}
+>>> item = {"field": "stances[0].salience", "message": "must be between 0 and 1 (got 1.7)", "value": None}
+>>> humanise([item], data)[0]["text"]
+'Russia / Territorial line: salience must be between 0 and 1 (got 1.7)'
+>>> where("war.sides.A.prior_win", {"war": {"sides": {"A": {"name": "Russia"}}}})
+('War, side A (Russia)', 'prior win')
+>>> where("options.bdm.Q", None)
+('model bdm', 'Q')
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+_STEP = re.compile(r"\.?([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
+
+
+def _steps(path: str) -> list[str | int]:
+    return [m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _STEP.finditer(path)]
+
+
+def _get(data: Any, *loc: str | int) -> Any:
+    for part in loc:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _name(entity: Any) -> str | None:
+    if not isinstance(entity, dict):
+        return None
+    v = entity.get("name") or entity.get("id")
+    return str(v) if v not in (None, "") else None
+
+
+def _by_id(data: Any, kind: str, ident: Any) -> str | None:
+    for e in _get(data, kind) or []:
+        if isinstance(e, dict) and e.get("id") == ident:
+            return _name(e) or str(ident)
+    return None if ident in (None, "") else str(ident)
+
+
+def _words(name: str | int) -> str:
+    return str(name).replace("_", " ")
+
+
+def where(path: str | None, data: Any) -> tuple[str | None, str | None]:
+    """``(place, what)``: the named thing a field path points at, and the field in words."""
+    if not path:
+        return None, None
+    s = _steps(path)
+    if not s:
+        return None, None
+    rest: list[str | int] = []
+    place: str | None = None
+    if s[0] == "stances" and len(s) > 1 and isinstance(s[1], int):
+        st = _get(data, "stances", s[1])
+        actor = _by_id(data, "actors", _get(st, "actor")) or f"stance {s[1] + 1}"
+        issue = _by_id(data, "issues", _get(st, "issue"))
+        place = f"{actor} / {issue}" if issue else actor
+        rest = s[2:]
+    elif s[0] in ("actors", "issues", "sources") and len(s) > 1 and isinstance(s[1], int):
+        kind = {"actors": "actor", "issues": "issue", "sources": "source"}[s[0]]
+        place = _name(_get(data, s[0], s[1])) or f"{kind} {s[1] + 1}"
+        if s[0] == "sources":
+            place = f"source {place}"
+        rest = s[2:]
+    elif s[0] == "war":
+        place = "War"
+        rest = s[1:]
+        if len(rest) >= 2 and rest[0] == "sides":
+            side = _get(data, "war", "sides", rest[1])
+            nm = _name(side) or ", ".join(map(str, _get(side, "actors") or [])) or None
+            place = f"War, side {rest[1]}" + (f" ({nm})" if nm else "")
+            rest = rest[2:]
+        elif rest and rest[0] in ("battlefield", "bargaining", "terms"):
+            place = f"War, {rest[0]}"
+            rest = rest[1:]
+    elif s[0] in ("options", "variants") and len(s) > 1:
+        place = f"model {s[1]}"
+        rest = s[2:] if s[0] == "options" else ["variant"]
+    else:
+        rest = s
+    if rest and rest[0] == "evidence" and len(rest) > 1 and isinstance(rest[1], int):
+        place = f"{place}, evidence {rest[1] + 1}" if place else f"evidence {rest[1] + 1}"
+        rest = rest[2:]
+    parts = [_words(p) if isinstance(p, str) else f"#{p + 1}" for p in rest]
+    return place, " ".join(parts) or None
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value:g}"
+    try:
+        return json.dumps(value, ensure_ascii=False)[:80]
+    except (TypeError, ValueError):
+        return repr(value)[:80]
+
+
+_SINGULAR = {"actors": "actor", "issues": "issue", "stances": "position (a stance in the grid)",
+             "sources": "source"}
+
+
+def sentence(item: dict[str, Any], data: Any) -> tuple[str | None, str]:
+    place, what = where(item.get("field"), data)
+    msg = str(item.get("message") or "invalid")
+    field = str(item.get("field") or "")
+    if msg.startswith("List should have at least 1 item") and field in _SINGULAR:
+        return None, f"add at least one {_SINGULAR[field]}"
+    if msg.startswith("List should have at least 1 item"):
+        msg = "needs at least one (none given)"
+    if msg.startswith("Input should"):  # pydantic's wording, read after the field's name
+        msg = msg[len("Input "):]
+    value = item.get("value")
+    if value is not None and "(got " not in msg:
+        msg += f" (got {_shown(value)})"
+    body = f"{what} {msg}" if what and not msg.startswith(what) else msg
+    return place, (f"{place}: {body}" if place else (f"{item['field']}: {msg}" if item.get("field") else msg))
+
+
+def humanise(items: list[dict[str, Any]], data: Any) -> list[dict[str, Any]]:
+    """Add ``where`` and ``text`` to each problem (in place; also returned)."""
+    for it in items:
+        it["where"], it["text"] = sentence(it, data)
+    return items
