@@ -217,7 +217,7 @@ class Scenario(_Strict):
             if s.capability is not None and bounds_of(s.capability)[0] < 0:
                 problems.append(f"{where}.capability: must not be negative (got {_show(s.capability)})")
         if self.war is not None:
-            from detente.models.war.inputs import war_problems  # lazy: avoids an import cycle
+            from detente.scenario.war import war_problems  # lazy: avoids an import cycle
 
             problems.extend(war_problems(self.war, self.actor_ids, self.issue_ids))
         if problems:

@@ -25,8 +25,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from detente.errors import DetenteError, InputError
-from detente.runner import DEFAULT_SEED
-from detente.scenario.io import staged_folder
+from detente.defaults import DEFAULT_SEED
 
 MODEL_HELP = "model name (see `detente models`)"
 
@@ -133,6 +132,7 @@ def _slug(text: str) -> str:
 
 def write_report(res: Any, out: Path) -> None:
     """sensitivity.json, sensitivity-<issue>.png and a self-contained sensitivity.html, atomically."""
+    from detente.scenario.io import staged_folder
     from detente.uncertainty.sensitivity import plot_sensitivity
 
     with staged_folder(Path(out)) as tmp:
