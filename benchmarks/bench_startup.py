@@ -10,22 +10,20 @@ Matplotlib were imported at all.
     .venv/bin/python benchmarks/bench_startup.py [--repeat 5] [--top 8]
 
 The machine is shared: CPU time is much less disturbed by other load than wall time, so the
-targets are checked on CPU time. Exit code 1 when a target is missed.
+targets are checked on CPU time (see ``_whole.py``: children cache bytecode as a user's Python
+does). Exit code 1 when a target is missed.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import re
-import resource
-import statistics
 import subprocess
 import sys
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
+from _whole import ROOT, child_env, detente_cmd, load_average, median_timed  # noqa: E402
+
 FLAGSHIP = "examples/ukraine-settlement.yaml"
 COMMANDS: list[tuple[list[str], float]] = [
     (["--version"], 0.3),
@@ -38,25 +36,9 @@ COMMANDS: list[tuple[list[str], float]] = [
 HEAVY = ("numba", "scipy", "matplotlib", "pandas", "sqlalchemy", "fastapi", "SALib")
 
 
-def detente_cmd() -> list[str]:
-    """The installed entry point of this checkout's venv (what a user runs)."""
-    exe = Path(sys.executable).with_name("detente")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "detente.cli"]
-
-
-def timed(cmd: list[str]) -> tuple[float, float]:
-    """(CPU s, wall s) of one child process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), wall
-
-
 def import_breakdown(args: list[str], top: int) -> tuple[list[tuple[str, int]], set[str]]:
     """Top modules by cumulative import time (us) and which heavy packages were imported."""
-    env = {**os.environ, "PYTHONPROFILEIMPORTTIME": "1"}
+    env = child_env()
     p = subprocess.run([sys.executable, "-X", "importtime", "-c",
                         "import sys; from detente.cli import main; sys.argv[0] = 'detente'; "
                         f"sys.exit(main({args!r}))"],
@@ -78,15 +60,12 @@ def main() -> int:
     ap.add_argument("--top", type=int, default=8, help="modules shown per command in the import breakdown")
     a = ap.parse_args()
     base = detente_cmd()
-    subprocess.run(base + ["--version"], cwd=ROOT, stdout=subprocess.DEVNULL, check=True)  # warm the OS caches
-    py_cpu = statistics.median(timed([sys.executable, "-c", "pass"])[0] for _ in range(a.repeat))
-    print(f"python -c pass: {py_cpu:.3f} s CPU (the interpreter alone)\n")
+    py_cpu = median_timed([sys.executable, "-c", "pass"], a.repeat)[0]
+    print(f"{load_average()}; python -c pass: {py_cpu:.3f} s CPU (the interpreter alone)\n")
     print(f"{'command':52s} {'CPU s':>7s} {'wall s':>7s} {'target':>7s}")
     missed = []
     for args, target in COMMANDS:
-        runs = [timed(base + args) for _ in range(a.repeat)]
-        cpu = statistics.median(r[0] for r in runs)
-        wall = statistics.median(r[1] for r in runs)
+        cpu, wall = median_timed(base + args, a.repeat)
         flag = "ok" if cpu <= target else "MISSED"
         if cpu > target:
             missed.append(" ".join(args))

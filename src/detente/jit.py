@@ -92,9 +92,38 @@ def is_cached(dispatcher: Any) -> bool:
     return bool(index)
 
 
+_registries_loaded = False
+
+
+def load_registries() -> None:
+    """Load Numba's typing and lowering registries now, without importing ``scipy.linalg``.
+
+    Numba does this on the first compile or cache load in a process; on the way
+    ``numba.np.arraymath`` imports ``scipy.linalg`` only to see whether BLAS is there for
+    ``np.dot`` & co. in compiled code (0.2 s of CPU). detente's kernels use no linear algebra, so
+    that import is blocked while the registries load (when ``scipy.linalg`` is not imported yet);
+    ``import scipy.linalg`` works as usual afterwards. The one effect: compiled code in this process
+    cannot use NumPy's linear algebra (Numba then says it needs SciPy)."""
+    global _registries_loaded
+    if _registries_loaded:
+        return
+    _registries_loaded = True
+    from numba.core.registry import cpu_target
+
+    if "scipy.linalg" in sys.modules or "numba.np.arraymath" in sys.modules:
+        cpu_target.target_context.refresh()
+        return
+    sys.modules["scipy.linalg"] = None  # type: ignore[assignment]  # makes that import fail fast
+    try:
+        cpu_target.target_context.refresh()
+    finally:
+        del sys.modules["scipy.linalg"]
+
+
 @contextmanager
 def compiling(dispatchers: Any, what: str, seconds: float) -> Iterator[None]:
     """Print the compile notice when any of ``dispatchers`` must compile, then run the block."""
+    load_registries()
     items = dispatchers if isinstance(dispatchers, (list, tuple)) else [dispatchers]
     if notice is not None and not all(is_cached(d) for d in items):
         notice(f"detente: compiling the {what} once, about {seconds:.0f} s; cached afterwards "

@@ -34,6 +34,7 @@ pass; A3 - the compromise condition follows Scholz's figure (b > 0). A degenerat
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Literal, get_args
 
 import numpy as np
@@ -299,11 +300,15 @@ def eu_model(arr: ScenarioArrays, options: EUOptions, rng: np.random.Generator |
     # the spread of the read-out over rounds 1..T: the model does not converge; show it
     tail = series[:, 1:, :] if T > 0 else series
     lo, hi = np.nanmin(tail, axis=1), np.nanmax(tail, axis=1)
+    with warnings.catch_warnings():  # an issue without present actors is all-NaN: its spread is NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        lo_med, hi_med = np.nanmedian(lo, axis=0), np.nanmedian(hi, axis=0)  # all issues at once (small runs)
+        q = np.nanquantile(hi - lo, [0.1, 0.5, 0.9], axis=0)
     spread = {
         issue: {
-            "min_over_rounds": float(np.nanmedian(lo[:, k])),
-            "max_over_rounds": float(np.nanmedian(hi[:, k])),
-            "range_over_rounds_p10_p50_p90": [float(v) for v in np.nanquantile(hi[:, k] - lo[:, k], [0.1, 0.5, 0.9])],
+            "min_over_rounds": float(lo_med[k]),
+            "max_over_rounds": float(hi_med[k]),
+            "range_over_rounds_p10_p50_p90": [float(v) for v in q[:, k]],
         }
         for k, issue in enumerate(arr.issue_ids)
     }
