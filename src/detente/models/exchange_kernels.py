@@ -582,8 +582,13 @@ def _round_one(x0, s, w, W, I, J, p, q, p_rex, rank_rtol, st, coins, cur, use_co
         f[k, F_SIP], f[k, F_SJP], f[k, F_SIQ], f[k, F_SJQ] = s[p[k], I[k]], s[p[k], J[k]], s[q[k], I[k]], s[q[k], J[k]]
         f[k, F_WIQ], f[k, F_WJP], f[k, F_WP], f[k, F_WQ] = w[q[k], I[k]], w[p[k], J[k]], W[p[k]], W[q[k]]
     buf = np.empty(n_a)
-    U = np.full((K, 2, n_a), np.nan)
-    B = np.full((K, 2), np.nan)  # cached weighted sums of issue q (0) / p (1) with k's updates
+    U = np.empty((K, 2, n_a))
+    B = np.empty((K, 2))  # cached weighted sums of issue q (0) / p (1) with k's updates
+    for k in range(K):  # all NaN (loops: they compile in a fraction of np.full's time)
+        for side in range(2):
+            B[k, side] = np.nan
+            for a in range(n_a):
+                U[k, side, a] = np.nan
     base0 = np.empty(x0.shape[0])
     for r in range(x0.shape[0]):
         for a in range(n_a):
@@ -601,7 +606,9 @@ def _round_one(x0, s, w, W, I, J, p, q, p_rex, rank_rtol, st, coins, cur, use_co
     redo = np.empty(K, np.int64)
     idx = np.empty(K, np.int64)
     cnt = np.zeros(K, np.int64)
-    order = np.arange(K)  # Decide's list, including its duplicates after ties
+    order = np.empty(K, np.int64)  # Decide's list, including its duplicates after ties
+    for k in range(K):
+        order[k] = k
     _calculate(f, U, B, hI, hJ, valid, order, K, x0, w, W, I, J, p, q, p_rex, st, coins, cur, use_coins, buf, live)
     if rank_rtol > 0:
         _sort_by_gain(order, K, f, rank_rtol)
@@ -655,7 +662,9 @@ def _round_one(x0, s, w, W, I, J, p, q, p_rex, rank_rtol, st, coins, cur, use_co
                 m2 += 1
             cnt[k] = 0
         if m2:
-            twice = live[:m2].copy()
+            twice = np.empty(m2, np.int64)
+            for t in range(m2):
+                twice[t] = live[t]
             _recalculate(f, U, B, hI, hJ, valid, twice, m2, best, x0, w, W, I, J, p, q, p_rex, st, coins, cur,
                          use_coins, buf, live, redo)
         n2 = 0
@@ -711,7 +720,12 @@ def _realise_all(x, s, w, W, I, J, p, q, offsets, p_rex, rank_rtol, states, coin
             for c in range(11):
                 out_f[m + t, c] = cf[t, c]
         m += n
-    return out_k[:m].copy(), out_f[:m].copy()
+    rk, rf = np.empty(m, np.int64), np.empty((m, 11))
+    for t in range(m):
+        rk[t] = out_k[t]
+        for c in range(11):
+            rf[t, c] = out_f[t, c]
+    return rk, rf
 
 
 def realise_round(x: np.ndarray, s: np.ndarray, cand: dict[str, np.ndarray], p_rex: float,
