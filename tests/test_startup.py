@@ -143,6 +143,17 @@ def test_bdm_small_and_large_batches_agree() -> None:
     o = bdm.EUOptions()
     assert bdm._threads_for(B, n, o.rounds) >= 1 and bdm._threads_for(2, n, o.rounds) == 1
     big = bdm.simulate(x, c, s, pres, np.full(B, 100.0), o)
+    import numba
+
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)  # the same batch on one thread
+        assert bdm._threads_for(B, n, o.rounds) == 1
+        serial = bdm.simulate(x, c, s, pres, np.full(B, 100.0), o)
+    finally:
+        numba.set_num_threads(before)
+    for key in ("positions", "median", "mean", "rounds", "converged"):
+        assert np.array_equal(serial[key], big[key]), key
     for b in (0, 1234, B - 1):
         one = bdm.simulate(x[b:b + 1], c[b:b + 1], s[b:b + 1], pres[b:b + 1], np.array([100.0]), o)
         for key in ("positions", "median", "mean", "rounds"):
