@@ -1,6 +1,7 @@
 """Speed of the compiled BDM expected-utility model (``bdm``) against the per-pair reference.
 
-Prints, for one run (1 draw, 1 issue) at 10, 50 and 200 actors, the reference / vectorised time
+Prints the whole-process CPU of a new user's first run (empty Numba cache: compiles) and of the
+next one; then, for one run (1 draw, 1 issue) at 10, 50 and 200 actors, the reference / vectorised time
 ratio, and the wall time (cold = first call in a fresh process, including Numba's JIT or its
 on-disk cache load; warm = a second identical call) and peak RSS of 10,000 draws x 20 actors x 5
 issues x 10 rounds through :func:`detente.runner.run` (sampling included). Targets (issue #3):
@@ -68,10 +69,32 @@ def big_scenario(n_actors: int = 20, n_issues: int = 5) -> Scenario:
         "issues": [{"id": f"i{i}"} for i in range(n_issues)], "stances": stances})
 
 
+def first_run() -> None:
+    """Whole process, as a new user's first run: ``detente run FLAGSHIP --model bdm`` with an empty
+    Numba cache (compiles; target <= 10 s CPU, issue #12), then again with the cache filled."""
+    import tempfile
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _whole import child_env, detente_cmd, load_average, timed
+
+    cmd = detente_cmd() + ["run", "examples/ukraine-settlement.yaml", "--model", "bdm"]
+    with tempfile.TemporaryDirectory() as tmp:
+        env = child_env(NUMBA_CACHE_DIR=tmp)
+        cold = timed(cmd, env)
+        warm = timed(cmd, env)
+    print(f"{load_average()}\nwhole process, detente run examples/ukraine-settlement.yaml --model bdm:\n"
+          f"  first-ever run (empty Numba cache, compiles): {cold[0]:.2f} s CPU, {cold[1]:.2f} s wall; "
+          f"target <= 10 s CPU: {'met' if cold[0] <= 10 else 'MISSED'}\n"
+          f"  next run (cached): {warm[0]:.2f} s CPU, {warm[1]:.2f} s wall", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="skip the 200-actor reference and use 1,000 draws")
+    ap.add_argument("--skip-first-run", action="store_true", help="skip the whole-process first-ever run")
     args = ap.parse_args()
+    if not args.skip_first_run:
+        first_run()
     draws = 1_000 if args.quick else 10_000
     scen = big_scenario()
     label = "cold"  # the first call of the process compiles (or loads the cache); later ones are warm
@@ -95,7 +118,8 @@ def main() -> None:
             print(f"  {variant:7s} {n:4d} actors, {rounds:2d} round(s): reference {t_ref:9.3f} s  "
                   f"compiled {t_vec * 1e3:9.2f} ms  ratio {t_ref / t_vec:8.0f}x")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS of this process: {peak:.0f} MiB (Numba threads: {numba.get_num_threads()})")
+    print(f"peak RSS of this process: {peak:.0f} MiB (threads for large batches: {numba.get_num_threads()})")
+
 
 if __name__ == "__main__":
     main()

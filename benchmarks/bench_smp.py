@@ -1,9 +1,19 @@
 """Speed of the SMP model on KTAB's nested 40/80/160-actor files, against KTAB's recorded times.
 
-Prints time per round and total at 40/80/160 actors, the fitted exponent of time per round
-against n, the peak RSS, and the ratios to KTAB's C++ smpc (-O2) times from ``ktab.md`` §4.
+1. In the model: time per round and total at 40/80/160 actors, the fitted exponent of time per
+   round against n, the peak RSS, and the ratios to KTAB's times.
+2. Whole process, as a user sees it: ``detente run FILE --model smp`` as a subprocess (median CPU
+   = user + sys and wall of ``--repeat`` runs, see ``_whole.py``) on a040/a080/a160 and
+   dummyData_6Dim, against the targets of issue #12 (a080 <= 0.66 s CPU = 100x KTAB, a160 <= 1.3 s
+   = 500x, 6Dim >= 10x KTAB).
 
-    .venv/bin/python benchmarks/bench_smp.py [--repeat 2]
+Provenance of the KTAB figures (``KTAB``): ``shared/specs/ktab.md`` §4, measured by an earlier
+session on this kind of 2-core machine: KTAB's C++ ``smpc`` built with -O2, wall clock of the
+whole process (``/usr/bin/time -v``), which includes KTAB's own start-up and its SQLite output.
+KTAB is not rebuilt or rerun here. Our CPU time is compared with KTAB's wall time (KTAB's runs
+are single-threaded apart from its bargain queue, so its CPU is about its wall time).
+
+    .venv/bin/python benchmarks/bench_smp.py [--repeat 3] [--skip-model]
 """
 
 from __future__ import annotations
@@ -16,23 +26,49 @@ from pathlib import Path
 
 import numpy as np
 
-import detente.models.smp  # noqa: F401  (registers the model)
-from detente.runner import run
-from detente.scenario.io import load
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _whole import detente_cmd, load_average, median_timed  # noqa: E402
+
+from detente.runner import run  # noqa: E402
+from detente.scenario.io import load  # noqa: E402
 
 DOC = Path(__file__).resolve().parents[1].parent / "shared/peers/ktab-data/examples/smp/doc"
 KTAB = {40: (6.4, 20), 80: (66.0, 17), 160: (652.0, 13)}  # seconds, rounds (smpc -O2)
+# whole process: file, KTAB s (ktab.md §4, -O2 wall), our CPU target in s
+WHOLE = [("dummyData-a040.csv", 6.4, None), ("dummyData-a080.csv", 66.0, 0.66),
+         ("dummyData-a160.csv", 652.0, 1.3), ("dummyData_6Dim.csv", 2.98, 0.298)]
 
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def whole_process(doc: Path, repeat: int) -> bool:
+    """``detente run FILE --model smp`` as a user runs it; True when every target is met."""
+    print("whole process: detente run FILE --model smp (median of %d, CPU = user + sys)" % repeat)
+    ok = True
+    for name, ktab_s, target in WHOLE:
+        cpu, wall = median_timed(detente_cmd() + ["run", str(doc / name), "--model", "smp"], repeat)
+        verdict = ""
+        if target is not None:
+            met = cpu <= target
+            ok &= met
+            verdict = f"  target <= {target:.3g} s CPU ({ktab_s / target:.0f}x KTAB): {'met' if met else 'MISSED'}"
+        print(f"  {name:22s} {cpu:6.2f} s CPU {wall:6.2f} s wall   KTAB {ktab_s:7.2f} s   x{ktab_s / cpu:7.1f}{verdict}",
+              flush=True)
+    return ok
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=2, help="runs per size; the fastest counts")
     ap.add_argument("--doc", type=Path, default=DOC)
+    ap.add_argument("--skip-model", action="store_true", help="only the whole-process figures")
     a = ap.parse_args()
+    print(load_average())
+    ok_whole = whole_process(a.doc, max(a.repeat, 3))
+    if a.skip_model:
+        sys.exit(0 if ok_whole else 1)
     warm = load(a.doc / "dummyData_3Dim.csv")
     run(warm, "smp")  # JIT compile / caches outside the timings
     rows = []

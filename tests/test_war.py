@@ -14,7 +14,7 @@ from detente.errors import ModelError
 from detente.models.war.bargaining import (fearon_range, nash_split, outside_option_share,
                                            rubinstein_share, rubinstein_terms)
 from detente.models.war.battlefield import ruin_probability
-from detente.models.war.inputs import validate_war_block, war_problems
+from detente.scenario.war import validate_war_block, war_problems
 from detente.runner import run
 from detente.scenario.model import Scenario
 

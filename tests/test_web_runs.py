@@ -206,7 +206,7 @@ def test_war_block_problems_name_the_side(client: TestClient) -> None:
 
 
 def test_schemas_for_the_generated_forms(client: TestClient) -> None:
-    from detente.models.war.inputs import WarInputs
+    from detente.scenario.war import WarInputs
     from detente.scenario.model import Scenario
 
     assert client.get("/api/schema/war").json() == WarInputs.model_json_schema()

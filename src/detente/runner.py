@@ -33,6 +33,7 @@ from typing import Any, Callable, Sequence, overload
 import numpy as np
 
 from detente._version import __version__
+from detente.defaults import DEFAULT_SEED
 from detente.models import registry
 from detente.models.base import Trajectory
 from detente.errors import InputError, ModelError
@@ -40,7 +41,7 @@ from detente.result import Result
 from detente.scenario.arrays import ScenarioArrays, scenario_hash
 from detente.scenario.model import Scenario
 
-DEFAULT_SEED = 20261125
+__all__ = ["DEFAULT_SEED", "run"]
 
 
 ProgressFn = Callable[[int, int], None]

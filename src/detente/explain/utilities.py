@@ -138,7 +138,7 @@ def war_shares(arr: ScenarioArrays, trajectory: Any) -> dict[str, Any] | None:
     ex = trajectory.extras
     if war is None or "_share" not in ex:
         return None
-    from detente.models.war.inputs import validate_war_block
+    from detente.scenario.war import validate_war_block
 
     w = validate_war_block(war)
     share, settled = np.asarray(ex["_share"]), np.asarray(ex["_settled"], bool)

@@ -32,7 +32,7 @@ def p_deal(traj: Any, months: int) -> np.ndarray:
 
 
 def _war_inputs(scenario: Scenario) -> list[tuple[str, Any, tuple[float, float]]]:
-    from detente.models.war.inputs import validate_war_block, war_parameters
+    from detente.scenario.war import validate_war_block, war_parameters
 
     if scenario.war is None:
         from detente.errors import InputError
@@ -54,7 +54,7 @@ def _range(value: float, bounds: tuple[float, float]) -> tuple[float, float]:
 
 def _issue_scales(scenario: Scenario) -> dict[str, tuple[float, float]]:
     """Inputs that are positions on an issue (commitment demands, ratifier limits): that issue's scale."""
-    from detente.models.war.inputs import validate_war_block
+    from detente.scenario.war import validate_war_block
 
     w = validate_war_block(scenario.war)
     out = {}

@@ -21,12 +21,14 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from detente.errors import ModelError
+
+if TYPE_CHECKING:  # NumPy only in annotations: listing models and options does not import it
+    import numpy as np
 
 
 class Options(BaseModel):
@@ -62,7 +64,7 @@ class Trajectory:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
-RunFn = Callable[[Any, Any, np.random.Generator], Trajectory]
+RunFn = Callable[[Any, Any, "np.random.Generator"], Trajectory]
 
 
 @dataclass(frozen=True)
@@ -100,11 +102,26 @@ class ModelSpec:
 
 
 class Registry:
-    """Name -> :class:`ModelSpec`. Model modules register themselves on import."""
+    """Name -> :class:`ModelSpec`. Model modules register themselves on import.
+
+    A model may be *declared* first (:meth:`declare`: its name and the module that registers it);
+    the module is imported the first time the model is asked for, so a run of ``mean`` does not
+    import the war model, and listing the models does not import Numba (the kernels are imported
+    by the run functions).
+    """
 
     def __init__(self) -> None:
         self._specs: dict[str, ModelSpec] = {}
+        self._modules: dict[str, str] = {}  # declared name -> module that registers it
         self._aliases: dict[str, str] = {"eu": "bdm"}  # old name -> name (``eu`` read as the European Union)
+
+    def declare(self, name: str, module: str) -> None:
+        """Make ``name`` known; ``module`` registers it when imported."""
+        self._modules.setdefault(name, module)
+
+    def is_registered(self, name: str) -> bool:
+        """True once the model's module has registered it (:meth:`get` imports it on demand)."""
+        return name in self._specs
 
     def register(self, spec: ModelSpec) -> ModelSpec:
         if spec.name in self._specs:
@@ -113,16 +130,22 @@ class Registry:
         return spec
 
     def get(self, name: str) -> ModelSpec:
+        name = self._aliases.get(name, name)
+        if name not in self._specs and name in self._modules:
+            import importlib
+
+            importlib.import_module(self._modules[name])
         try:
-            return self._specs[self._aliases.get(name, name)]
+            return self._specs[name]
         except KeyError:
             raise ModelError(f"unknown model {name!r}; available: {', '.join(self.names())}") from None
 
     def names(self) -> list[str]:
-        return list(self._specs)
+        """Declared models in declaration order, then any others in registration order."""
+        return list(self._modules) + [n for n in self._specs if n not in self._modules]
 
     def specs(self) -> list[ModelSpec]:
-        return list(self._specs.values())
+        return [self.get(n) for n in self.names()]
 
 
 registry = Registry()

@@ -34,13 +34,13 @@ pass; A3 - the compromise condition follows Scholz's figure (b > 0). A degenerat
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Literal, get_args
 
 import numpy as np
 from pydantic import Field
 
 from detente.models.base import ModelSpec, Options, Trajectory, registry
-from detente.models.bdm_kernels import FOPT, IOPT, king_of_the_hill, one_round, simulate_batch
 from detente.models.kernels import weighted_median
 from detente.scenario.arrays import ScenarioArrays
 
@@ -130,6 +130,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
 
 def kernel_options(opts: EUOptions) -> tuple[np.ndarray, np.ndarray]:
     """(iopt, fopt): the options as the integer / float codes of :mod:`detente.models.bdm_kernels`."""
+    from detente.models.bdm_kernels import FOPT, IOPT  # Numba: imported when the model runs, not when listed
+
     codes = {name: list(get_args(EUOptions.model_fields[name].annotation)) for name in IOPT
              if get_args(EUOptions.model_fields[name].annotation)}
     iopt = np.empty(len(IOPT), dtype=np.int64)
@@ -151,6 +153,8 @@ def round_internals(x: np.ndarray, c: np.ndarray, s: np.ndarray, present: np.nda
     >>> round(float(out["P"][0, 0, 1]), 3)
     0.333
     """
+    from detente.models.bdm_kernels import one_round
+
     opts = options or EUOptions()
     iopt, fopt = kernel_options(opts)
     x2, c2, s2 = (np.atleast_2d(np.asarray(a, dtype=float)) for a in (x, c, s))
@@ -192,13 +196,15 @@ def median_position(x: np.ndarray, w: np.ndarray, present: np.ndarray, R: np.nda
     [7.0]
     """
     if how == "king_of_the_hill":
+        from detente.models.bdm_kernels import king_of_the_hill
+
         return king_of_the_hill(np.ascontiguousarray(x, dtype=float), np.ascontiguousarray(w, dtype=float),
                                 np.ascontiguousarray(present), np.ascontiguousarray(R, dtype=float))
     return weighted_median(np.where(present, x, np.inf), np.where(present, w, 0.0))
 
 
 # ---------------------------------------------------------------------------------------------
-# the run over rounds: one compiled call per chunk of the batch, problems in parallel
+# the run over rounds: one compiled call per block of the batch; large batches on several threads
 
 
 def simulate(x: np.ndarray, c: np.ndarray, s: np.ndarray, present: np.ndarray, scale_range: np.ndarray,
@@ -222,12 +228,52 @@ def simulate(x: np.ndarray, c: np.ndarray, s: np.ndarray, present: np.ndarray, s
     present = np.broadcast_to(np.asarray(present, dtype=bool), x.shape)
     scale_range = np.broadcast_to(np.asarray(scale_range, dtype=float), (B,))
     step = max(1, int(opts.chunk_elements) // max(N * (T + 1), 1))
-    for lo in range(0, B, step):
-        hi = min(B, lo + step)
-        simulate_batch(*(np.ascontiguousarray(a[lo:hi]) for a in (x, c, s, present, scale_range)), iopt, fopt,
-                       out["positions"][lo:hi], out["median"][lo:hi], out["mean"][lo:hi],
-                       out["rounds"][lo:hi], out["converged"][lo:hi])
+    blocks = [(lo, min(B, lo + step)) for lo in range(0, B, step)]
+    threads = _threads_for(B, N, T)
+    if threads > 1:  # few large blocks, one per thread (the kernel releases the GIL)
+        size = min(step, -(-B // threads))
+        blocks = [(lo, min(B, lo + size)) for lo in range(0, B, size)]
+    from detente.jit import compiling
+    from detente.models.bdm_kernels import simulate_batch
+
+    with compiling(simulate_batch, "expected-utility kernels", seconds=COMPILE_SECONDS):
+        _run_block(*blocks[0], x, c, s, present, scale_range, iopt, fopt, out)
+    if len(blocks) > 1 and threads > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            list(pool.map(lambda b: _run_block(*b, x, c, s, present, scale_range, iopt, fopt, out), blocks[1:]))
+    else:
+        for lo, hi in blocks[1:]:
+            _run_block(lo, hi, x, c, s, present, scale_range, iopt, fopt, out)
     return out
+
+
+COMPILE_SECONDS = 8
+"""CPU seconds the first compile of :func:`~detente.models.bdm_kernels.simulate_batch` takes (2-core machine)."""
+
+SERIAL_BELOW = 50_000
+"""Batches with fewer problem-actor-rounds (B x N x (T + 1)) than this run in the calling thread: a
+second thread does not pay for its start-up below it (a single problem takes ~0.1 ms)."""
+
+
+def _threads_for(B: int, N: int, T: int) -> int:
+    """How many threads to run a batch on: 1 below :data:`SERIAL_BELOW`, else Numba's thread count."""
+    if B < 2 or B * N * (T + 1) < SERIAL_BELOW:
+        return 1
+    import numba
+
+    return max(1, min(B, numba.get_num_threads()))
+
+
+def _run_block(lo: int, hi: int, x: np.ndarray, c: np.ndarray, s: np.ndarray, present: np.ndarray,
+               scale_range: np.ndarray, iopt: np.ndarray, fopt: np.ndarray, out: dict[str, np.ndarray]) -> None:
+    """Rows lo..hi of the batch in one compiled call (each row is independent of the others)."""
+    from detente.models.bdm_kernels import simulate_batch
+
+    simulate_batch(*(np.ascontiguousarray(a[lo:hi]) for a in (x, c, s, present, scale_range)), iopt, fopt,
+                   out["positions"][lo:hi], out["median"][lo:hi], out["mean"][lo:hi],
+                   out["rounds"][lo:hi], out["converged"][lo:hi])
 
 
 def eu_model(arr: ScenarioArrays, options: EUOptions, rng: np.random.Generator | None) -> Trajectory:
@@ -254,11 +300,15 @@ def eu_model(arr: ScenarioArrays, options: EUOptions, rng: np.random.Generator |
     # the spread of the read-out over rounds 1..T: the model does not converge; show it
     tail = series[:, 1:, :] if T > 0 else series
     lo, hi = np.nanmin(tail, axis=1), np.nanmax(tail, axis=1)
+    with warnings.catch_warnings():  # an issue without present actors is all-NaN: its spread is NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        lo_med, hi_med = np.nanmedian(lo, axis=0), np.nanmedian(hi, axis=0)  # all issues at once (small runs)
+        q = np.nanquantile(hi - lo, [0.1, 0.5, 0.9], axis=0)
     spread = {
         issue: {
-            "min_over_rounds": float(np.nanmedian(lo[:, k])),
-            "max_over_rounds": float(np.nanmedian(hi[:, k])),
-            "range_over_rounds_p10_p50_p90": [float(v) for v in np.nanquantile(hi[:, k] - lo[:, k], [0.1, 0.5, 0.9])],
+            "min_over_rounds": float(lo_med[k]),
+            "max_over_rounds": float(hi_med[k]),
+            "range_over_rounds_p10_p50_p90": [float(v) for v in q[:, k]],
         }
         for k, issue in enumerate(arr.issue_ids)
     }

@@ -69,8 +69,10 @@ import numpy as np
 from pydantic import Field
 
 from detente.models.base import ModelSpec, Options, Trajectory, registry
-from detente.models.exchange_kernels import TIE_RTOL, candidates, outcome, realise_round, seed_states
 from detente.scenario.arrays import ScenarioArrays
+
+# The Numba kernels (detente.models.exchange_kernels) are imported by the functions that run them,
+# so that listing the model or validating its options does not import Numba.
 
 __all__ = ["ExchangeOptions", "exchange_model", "simulate", "replay_round", "TIE_RTOL"]
 
@@ -83,6 +85,18 @@ class ExchangeOptions(Options):
     rank_rtol: float = Field(0.0, ge=0, le=1e-6, description=(
         "gains equal up to this relative difference keep their list order when ranked (0 = exact "
         "float order; 1e-12 mimics Decide's Decimal arithmetic, see module notes)"))
+
+
+COMPILE_SECONDS = 8
+"""CPU seconds the first compile of the exchange kernels takes (2-core machine); cached afterwards."""
+
+
+def __getattr__(name: str) -> Any:  # TIE_RTOL lives with the kernels; import them only when asked
+    if name == "TIE_RTOL":
+        from detente.models.exchange_kernels import TIE_RTOL
+
+        return TIE_RTOL
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _scale(arr: ScenarioArrays) -> tuple[np.ndarray, np.ndarray]:
@@ -108,6 +122,9 @@ def simulate(arr: ScenarioArrays, options: ExchangeOptions, rng: np.random.Gener
     >>> tr.series["mds"][0, 0].round(2).tolist(), tr.series["voting"][0, 1].round(2).tolist()
     ([18.18, 81.82], [0.0, 100.0])
     """
+    from detente.jit import compiling
+    from detente.models.exchange_kernels import _realise_all, candidates, outcome, realise_round, seed_states
+
     D, n_i, n_a = arr.position.shape
     T = options.rounds
     lo, step = _scale(arr)
@@ -131,7 +148,8 @@ def simulate(arr: ScenarioArrays, options: ExchangeOptions, rng: np.random.Gener
         given = None
         if coins is not None:  # each draw continues where its previous round stopped
             given = np.take_along_axis(coins, used[:, None] + np.arange(coins.shape[1] - used.max()), axis=1)
-        res = realise_round(x, s, cand, options.randomize_p, states, given, options.rank_rtol)  # steps 5-8
+        with compiling(_realise_all, "exchange-model kernels", seconds=COMPILE_SECONDS):
+            res = realise_round(x, s, cand, options.randomize_p, states, given, options.rank_rtol)  # steps 5-8
         used += res["coins_used"]
         y = res["y"]
         voting[:, t + 1] = outcome(cand["w"], y)
@@ -171,6 +189,8 @@ def replay_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarra
     >>> r["I"].tolist(), r["J"].tolist(), r["q"].tolist(), r["p"].tolist()
     ([0], [1], [1], [0])
     """
+    from detente.models.exchange_kernels import candidates, realise_round, seed_states
+
     cand = candidates(x[None], s[None], c[None], present)
     states = seed_states(np.array([seed]))
     res = realise_round(x[None], s[None], cand, randomize_p, states,

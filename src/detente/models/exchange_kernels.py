@@ -25,7 +25,11 @@ True
 
 from __future__ import annotations
 
-import numba
+from detente.jit import configure_cache
+
+configure_cache()  # before Numba is imported: kernels cache in the user's cache directory
+
+import numba  # noqa: E402
 import numpy as np
 
 EPS_MOVE = 1e-10  # §1.3 step 6: moves and gains at or below this are no exchange
@@ -115,54 +119,59 @@ def _next_double(st):
     return np.float64(v >> _U11) * (1.0 / 9007199254740992.0)
 
 
-@numba.njit(cache=True, error_model="numpy")
-def _hashmix(value, hc):
+def _hashmix(value: np.ndarray, hc: np.uint64) -> tuple[np.ndarray, np.uint64]:
     value = (value ^ hc) & _M32
     hc = (hc * np.uint64(0x931E8875)) & _M32
     value = (value * hc) & _M32
     return value ^ (value >> _U16), hc
 
 
-@numba.njit(cache=True, error_model="numpy")
-def _seed_states(seeds):
+def _step_np(st: list[np.ndarray]) -> None:
+    """:func:`_step` on arrays of draws (uint64 arithmetic wraps the same way)."""
+    a, b = st[1], _MULT_LO
+    a_lo, a_hi, b_lo, b_hi = a & _M32, a >> _U32, b & _M32, b >> _U32
+    hl = a_hi * b_lo
+    cross = ((a_lo * b_lo) >> _U32) + (hl & _M32) + a_lo * b_hi
+    mulhi = (hl >> _U32) + (cross >> _U32) + a_hi * b_hi
+    lo = st[1] * _MULT_LO
+    hi = mulhi + st[0] * _MULT_LO + st[1] * _MULT_HI
+    lo2 = lo + st[3]
+    st[0], st[1] = hi + st[2] + (lo2 < lo).astype(np.uint64), lo2
+
+
+def _seed_states(seeds: np.ndarray) -> np.ndarray:
     """PCG64 state of ``np.random.default_rng(seed)`` for each seed (0 <= seed < 2**63):
-    NumPy's SeedSequence (pool of 4 uint32) then ``pcg64_set_seed``."""
-    out = np.empty((seeds.size, 4), dtype=np.uint64)
-    for d in range(seeds.size):
-        s = np.uint64(seeds[d])
-        ent = np.array([s & _M32, s >> _U32, np.uint64(0), np.uint64(0)])
-        hc = np.uint64(0x43B0D7E5)
-        pool = np.empty(4, dtype=np.uint64)
-        for i in range(4):
-            pool[i], hc = _hashmix(ent[i], hc)
-        for i_src in range(4):
-            for i_dst in range(4):
-                if i_src != i_dst:
-                    h, hc = _hashmix(pool[i_src], hc)
-                    r = ((np.uint64(0xCA01F9DD) * pool[i_dst]) & _M32) - ((np.uint64(0x4973F715) * h) & _M32)
-                    r &= _M32
-                    pool[i_dst] = r ^ (r >> _U16)
-        hb = np.uint64(0x8B51F9DD)
-        words = np.empty(8, dtype=np.uint64)
-        for i in range(8):
-            v = pool[i % 4] ^ hb
-            hb = (hb * np.uint64(0x58F38DED)) & _M32
-            v = (v * hb) & _M32
-            words[i] = v ^ (v >> _U16)
-        w64 = np.empty(4, dtype=np.uint64)
-        for i in range(4):
-            w64[i] = words[2 * i] | (words[2 * i + 1] << _U32)
-        st = out[d]
-        # pcg64_srandom_r(initstate = (w64[0], w64[1]), initseq = (w64[2], w64[3]))
-        st[0], st[1] = np.uint64(0), np.uint64(0)
-        st[2] = (w64[2] << _ONE) | (w64[3] >> _U63)
-        st[3] = (w64[3] << _ONE) | _ONE
-        _step(st)
-        lo = st[1] + w64[1]
-        st[0] = st[0] + w64[0] + (_ONE if lo < st[1] else np.uint64(0))
-        st[1] = lo
-        _step(st)
-    return out
+    NumPy's SeedSequence (pool of 4 uint32) then ``pcg64_set_seed``. NumPy on all draws at once
+    (the hash constants do not depend on the seed), so nothing needs compiling."""
+    s = np.asarray(seeds, dtype=np.int64).astype(np.uint64).ravel()
+    zero = np.zeros_like(s)
+    ent = [s & _M32, s >> _U32, zero, zero]
+    hc = np.uint64(0x43B0D7E5)
+    pool = [zero] * 4
+    for i in range(4):
+        pool[i], hc = _hashmix(ent[i], hc)
+    for i_src in range(4):
+        for i_dst in range(4):
+            if i_src != i_dst:
+                h, hc = _hashmix(pool[i_src], hc)
+                r = ((np.uint64(0xCA01F9DD) * pool[i_dst]) & _M32) - ((np.uint64(0x4973F715) * h) & _M32)
+                r &= _M32
+                pool[i_dst] = r ^ (r >> _U16)
+    hb = np.uint64(0x8B51F9DD)
+    words = []
+    for i in range(8):
+        v = pool[i % 4] ^ hb
+        hb = (hb * np.uint64(0x58F38DED)) & _M32
+        v = (v * hb) & _M32
+        words.append(v ^ (v >> _U16))
+    w64 = [words[2 * i] | (words[2 * i + 1] << _U32) for i in range(4)]
+    # pcg64_srandom_r(initstate = (w64[0], w64[1]), initseq = (w64[2], w64[3]))
+    st = [zero, zero, (w64[2] << _ONE) | (w64[3] >> _U63), (w64[3] << _ONE) | _ONE]
+    _step_np(st)
+    lo = st[1] + w64[1]
+    st[0], st[1] = st[0] + w64[0] + (lo < st[1]).astype(np.uint64), lo
+    _step_np(st)
+    return np.ascontiguousarray(np.stack(st, axis=1))
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -222,7 +231,7 @@ def _psum(a):
     Blocks of <= 128; above, NumPy halves (to a multiple of 8) recursively: done with a stack."""
     n = a.size
     if n <= 128:
-        return _psum_block(a, 0, n)
+        return _psum_block(a, n - n, n)  # a run-time 0: a constant argument would compile a second copy
     S = np.empty(64, np.int64)
     L = np.empty(64, np.int64)
     phase = np.zeros(64, np.int64)
@@ -453,7 +462,7 @@ def _recalculate(f, U, B, hI, hJ, valid, idx, n, R, x0, w, W, I, J, p, q, p_rex,
     """Update candidates ``idx[:n]`` after candidate R was realised and recompute those affected."""
     RI, RJ, Rp, Rq = I[R], J[R], p[R], q[R]
     yI, yJ = f[R, F_XI] + f[R, F_MI], f[R, F_XJ] + f[R, F_MJ]
-    m = 0
+    m = np.int64(0)  # not a literal 0: a count typed Literal[int](0) compiles _calculate a second time
     for t in range(n):
         k = idx[t]
         supI_a, supI_b = I[k] == RI and q[k] == Rq, I[k] == RJ and q[k] == Rp
@@ -518,6 +527,44 @@ def _sort_by_gain(order, n, f, rank_rtol):
         order[j + 1] = k
 
 
+@numba.njit(cache=True, error_model="numpy")
+def _merge_argsort(keys, order):
+    """``order[:] = np.argsort(keys, kind="mergesort")``: stable, ascending, NaN last. A stable sort's
+    result is unique, so this gives NumPy's order; written out because Numba's own compiles for seconds."""
+    n = keys.size
+    src = np.empty(n, np.int64)
+    dst = np.empty(n, np.int64)
+    for i in range(n):
+        src[i] = i
+    width = 1
+    while width < n:
+        for lo in range(0, n, 2 * width):
+            mid = min(lo + width, n)
+            hi = min(lo + 2 * width, n)
+            i, j, o = lo, mid, lo
+            while i < mid and j < hi:
+                a, b = keys[src[i]], keys[src[j]]
+                if b < a or (a != a and b == b):  # right first only if strictly less (NaN is largest)
+                    dst[o] = src[j]
+                    j += 1
+                else:
+                    dst[o] = src[i]
+                    i += 1
+                o += 1
+            while i < mid:
+                dst[o] = src[i]
+                i += 1
+                o += 1
+            while j < hi:
+                dst[o] = src[j]
+                j += 1
+                o += 1
+        src, dst = dst, src
+        width *= 2
+    for i in range(n):
+        order[i] = src[i]
+
+
 @numba.njit(cache=True, error_model="numpy", inline="always")
 def _round_one(x0, s, w, W, I, J, p, q, p_rex, rank_rtol, st, coins, cur, use_coins, y, rec_k, rec_f):
     """One draw's round: realise exchanges until none is left (step 7), voting positions (step 8).
@@ -535,8 +582,13 @@ def _round_one(x0, s, w, W, I, J, p, q, p_rex, rank_rtol, st, coins, cur, use_co
         f[k, F_SIP], f[k, F_SJP], f[k, F_SIQ], f[k, F_SJQ] = s[p[k], I[k]], s[p[k], J[k]], s[q[k], I[k]], s[q[k], J[k]]
         f[k, F_WIQ], f[k, F_WJP], f[k, F_WP], f[k, F_WQ] = w[q[k], I[k]], w[p[k], J[k]], W[p[k]], W[q[k]]
     buf = np.empty(n_a)
-    U = np.full((K, 2, n_a), np.nan)
-    B = np.full((K, 2), np.nan)  # cached weighted sums of issue q (0) / p (1) with k's updates
+    U = np.empty((K, 2, n_a))
+    B = np.empty((K, 2))  # cached weighted sums of issue q (0) / p (1) with k's updates
+    for k in range(K):  # all NaN (loops: they compile in a fraction of np.full's time)
+        for side in range(2):
+            B[k, side] = np.nan
+            for a in range(n_a):
+                U[k, side, a] = np.nan
     base0 = np.empty(x0.shape[0])
     for r in range(x0.shape[0]):
         for a in range(n_a):
@@ -545,14 +597,18 @@ def _round_one(x0, s, w, W, I, J, p, q, p_rex, rank_rtol, st, coins, cur, use_co
     for k in range(K):
         B[k, 0], B[k, 1] = base0[q[k]], base0[p[k]]
     hI = np.zeros((K, 4))
-    hI[:, 1], hI[:, 2] = np.inf, -np.inf
-    hJ = hI.copy()
+    hJ = np.zeros((K, 4))
+    for k in range(K):
+        hI[k, 1], hI[k, 2] = np.inf, -np.inf
+        hJ[k, 1], hJ[k, 2] = np.inf, -np.inf
     valid = np.zeros(K, np.bool_)
     live = np.empty(K, np.int64)
     redo = np.empty(K, np.int64)
     idx = np.empty(K, np.int64)
     cnt = np.zeros(K, np.int64)
-    order = np.arange(K)  # Decide's list, including its duplicates after ties
+    order = np.empty(K, np.int64)  # Decide's list, including its duplicates after ties
+    for k in range(K):
+        order[k] = k
     _calculate(f, U, B, hI, hJ, valid, order, K, x0, w, W, I, J, p, q, p_rex, st, coins, cur, use_coins, buf, live)
     if rank_rtol > 0:
         _sort_by_gain(order, K, f, rank_rtol)
@@ -560,7 +616,7 @@ def _round_one(x0, s, w, W, I, J, p, q, p_rex, rank_rtol, st, coins, cur, use_co
         keys = np.empty(K)
         for k in range(K):
             keys[k] = -f[k, F_G]
-        order = np.argsort(keys, kind="mergesort")
+        _merge_argsort(keys, order)
     n = K
     n_real = 0
     cap = rec_k.size
@@ -588,7 +644,7 @@ def _round_one(x0, s, w, W, I, J, p, q, p_rex, rank_rtol, st, coins, cur, use_co
             raise ValueError("exchange: more realised exchanges than expected in one round")
         rec_k[n_real] = best
         n_real += 1
-        m = 0
+        m = np.int64(0)  # (not a literal: see _recalculate)
         for t in range(n):  # the valid candidates still listed, once each, first-seen order
             k = order[t]
             if valid[k]:
@@ -598,7 +654,7 @@ def _round_one(x0, s, w, W, I, J, p, q, p_rex, rank_rtol, st, coins, cur, use_co
                 cnt[k] += 1
         _recalculate(f, U, B, hI, hJ, valid, idx, m, best, x0, w, W, I, J, p, q, p_rex, st, coins, cur,
                      use_coins, buf, live, redo)
-        m2 = 0
+        m2 = np.int64(0)
         for t in range(m):  # a candidate listed twice is recomputed twice (as in Decide)
             k = idx[t]
             if cnt[k] > 1 and valid[k]:
@@ -606,7 +662,9 @@ def _round_one(x0, s, w, W, I, J, p, q, p_rex, rank_rtol, st, coins, cur, use_co
                 m2 += 1
             cnt[k] = 0
         if m2:
-            twice = live[:m2].copy()
+            twice = np.empty(m2, np.int64)
+            for t in range(m2):
+                twice[t] = live[t]
             _recalculate(f, U, B, hI, hJ, valid, twice, m2, best, x0, w, W, I, J, p, q, p_rex, st, coins, cur,
                          use_coins, buf, live, redo)
         n2 = 0
@@ -639,7 +697,9 @@ def _realise_all(x, s, w, W, I, J, p, q, offsets, p_rex, rank_rtol, states, coin
     m = 0
     for d in range(D):  # draws are independent: each has its own random stream
         a, b = offsets[d], offsets[d + 1]
-        y[d] = x[d]
+        for r in range(x.shape[1]):  # (loops: Numba compiles array-to-array slice copies slowly)
+            for c in range(x.shape[2]):
+                y[d, r, c] = x[d, r, c]
         cur[0] = 0
         ck = np.empty(2 * (b - a) + 8, np.int64)  # this draw's records
         cf = np.empty((ck.size, 11))
@@ -650,13 +710,22 @@ def _realise_all(x, s, w, W, I, J, p, q, offsets, p_rex, rank_rtol, states, coin
         if m + n > out_k.size:
             size = max(2 * out_k.size, m + n)
             k2, f2 = np.empty(size, np.int64), np.empty((size, 11))
-            k2[:m], f2[:m] = out_k[:m], out_f[:m]
+            for t in range(m):
+                k2[t] = out_k[t]
+                for c in range(11):
+                    f2[t, c] = out_f[t, c]
             out_k, out_f = k2, f2
         for t in range(n):
             out_k[m + t] = ck[t] + a  # local -> global candidate index
-            out_f[m + t] = cf[t]
+            for c in range(11):
+                out_f[m + t, c] = cf[t, c]
         m += n
-    return out_k[:m].copy(), out_f[:m].copy()
+    rk, rf = np.empty(m, np.int64), np.empty((m, 11))
+    for t in range(m):
+        rk[t] = out_k[t]
+        for c in range(11):
+            rf[t, c] = out_f[t, c]
+    return rk, rf
 
 
 def realise_round(x: np.ndarray, s: np.ndarray, cand: dict[str, np.ndarray], p_rex: float,

@@ -118,7 +118,7 @@ def plot_comparison(scenarios: list[Scenario], results: list[list[Result]], issu
     """Forecasts with 80 % intervals per model (rows) and view (colours) on the issue's scale."""
     issue = scenarios[0].issue(issue_id)
     models = list(dict.fromkeys((r.model, r.variant) for rs in results for r in rs))
-    fig = _new_figure(8.5, 1.6 + 0.55 * len(models) * len(scenarios) ** 0.5)
+    fig = _new_figure(8.5, 1.6 + 0.55 * len(models) * len(scenarios) ** 0.5, constrained=True)
     ax = fig.add_subplot()
     h = 0.7 / max(len(scenarios), 1)
     for m, key in enumerate(models):
@@ -156,7 +156,7 @@ def plot_settlement_comparison(scenarios: list[Scenario], results: list[list[Res
     pairs = [(s, r) for s, rs in zip(scenarios, results) for r in rs if r.model == "war"]
     if not pairs:
         return None
-    fig = _new_figure(8.5, 3.6)
+    fig = _new_figure(8.5, 3.6, left=0.75, bottom=0.55, top=0.4)
     ax = fig.add_subplot()
     for k, (s, r) in enumerate(pairs):
         plot_settlement(r.trajectory.extras, ax, label=s.name, color=PALETTE[k % len(PALETTE)])

@@ -143,9 +143,20 @@ def _context(scenario: Scenario) -> dict:
 Target = tuple[str, Any, int]
 
 # Functions that list a scenario's scalar parameters (e.g. the war model's inputs) as
-# (name, value or distribution, (lower, upper)); model modules append to this list on import.
+# (name, value or distribution, (lower, upper)); the war block's is built in, others may be appended.
 ParameterSource = Callable[[Scenario], list[tuple[str, Any, tuple[float, float]]]]
-PARAMETER_SOURCES: list[ParameterSource] = []
+
+
+def _war_parameters(scenario: Scenario) -> list[tuple[str, Any, tuple[float, float]]]:
+    """The war block's numbers (:func:`detente.scenario.war.collect_parameters`), imported only when present."""
+    if scenario.war is None:
+        return []
+    from detente.scenario.war import collect_parameters
+
+    return collect_parameters(scenario)
+
+
+PARAMETER_SOURCES: list[ParameterSource] = [_war_parameters]
 
 
 def input_space(scenario: Scenario) -> tuple[InputSpace, dict[str, np.ndarray], list[Target]]:

@@ -185,7 +185,21 @@ def _yaml_lines(node: yaml.Node, loc: Loc = (), out: dict[Loc, int] | None = Non
     return out
 
 
+_FAST_LOADER = getattr(yaml, "CSafeLoader", None)  # libyaml: ~10x faster than the pure-Python parser
+
+
 def parse_yaml(text: str, file: str) -> tuple[Any, dict[Loc, int]]:
+    if _FAST_LOADER is not None:  # parse once, keep the nodes (line numbers) and build the data from them
+        try:
+            loader = _FAST_LOADER(text)
+            try:
+                node = loader.get_single_node()
+                data = loader.construct_document(node) if node is not None else None
+            finally:
+                loader.dispose()
+            return data, (_yaml_lines(node) if node is not None else {})
+        except yaml.YAMLError:
+            pass  # a broken file: the pure-Python parser below words the error as always
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -274,8 +288,11 @@ def _load_plugins() -> None:
 
 
 def detect_format(path: Path, text: str) -> Format:
-    _load_plugins()
     suffix = path.suffix.lower()
+    for f in list(FORMATS.values()):  # the native formats come first and need no reader plug-in imported
+        if suffix in f.suffixes and f.sniff(text):
+            return f
+    _load_plugins()
     candidates = [f for f in FORMATS.values() if suffix in f.suffixes]
     for f in candidates:
         if f.sniff(text):

@@ -313,7 +313,7 @@ def cross_checks(
         if st.capability is not None and bounds_of(st.capability)[0] < 0:
             problems.append(f"{where}.capability: must not be negative (got {_show(st.capability)})")
     if war is not None:
-        from detente.models.war.inputs import war_problems  # lazy: avoids an import cycle
+        from detente.scenario.war import war_problems  # lazy: avoids an import cycle
 
         problems.extend(war_problems(war, [a for a in actor_ids if isinstance(a, str)],
                                      [i for i in issue_ids if isinstance(i, str)]))

@@ -11,9 +11,9 @@ Every distribution maps a unit-interval number ``u`` to a value through its inve
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Union
 
-import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 
 
@@ -67,7 +67,7 @@ def _coerce(v: Any) -> Any:
         for k, x in v.items():
             if isinstance(x, bool) or not isinstance(x, (int, float)):
                 raise ValueError(f"{k} must be a number (got {x!r})")
-            if not np.isfinite(x):
+            if not math.isfinite(x):
                 raise ValueError(f"{k} must be finite (got {x!r})")
             vals[k] = float(x)
         if cls is Uniform and not vals["low"] <= vals["high"]:
@@ -81,7 +81,7 @@ def _coerce(v: Any) -> Any:
 
 
 def _finite(v: Any) -> Any:
-    if isinstance(v, float) and not np.isfinite(v):
+    if isinstance(v, float) and not math.isfinite(v):
         raise ValueError(f"must be finite (got {v!r})")
     return v
 

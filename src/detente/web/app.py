@@ -536,7 +536,7 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
 
     @app.get("/api/schema/war", summary="JSON schema of a scenario's war block (inputs of the war model)")
     def war_schema() -> dict[str, Any]:
-        from detente.models.war.inputs import WarInputs
+        from detente.scenario.war import WarInputs
 
         return WarInputs.model_json_schema()
 

@@ -20,15 +20,11 @@ from __future__ import annotations
 
 from detente.models.base import ModelSpec, registry
 from detente.models.war.bargaining import fearon_range, nash_split, outside_option_share, rubinstein_share
-from detente.models.war.inputs import WarInputs, collect_parameters, validate_war_block, war_problems
 from detente.models.war.plot import plot_settlement
 from detente.models.war.simulate import WarOptions, war_model
-from detente.scenario import arrays as _arrays
+from detente.scenario.war import WarInputs, validate_war_block, war_problems
 
-if collect_parameters not in _arrays.PARAMETER_SOURCES:
-    _arrays.PARAMETER_SOURCES.append(collect_parameters)
-
-if "war" not in registry.names():
+if not registry.is_registered("war"):
     registry.register(ModelSpec(
         name="war",
         summary="war termination: battlefield random walk / Lanchester, Bayesian learning, Fearon range, "

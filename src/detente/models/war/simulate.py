@@ -50,7 +50,7 @@ from detente.models.war import bargaining as bg
 from detente.models.war.battlefield import lanchester_p, lanchester_step, ruin_probability, step_front
 from detente.models.war.beliefs import belief_mean, beta_prior, update
 from detente.models.war.domestic import audience_bound, ratifier_bound
-from detente.models.war.inputs import Lanchester, WarInputs, validate_war_block, war_parameters, war_problems
+from detente.scenario.war import Lanchester, WarInputs, validate_war_block, war_parameters, war_problems
 from detente.models.war.terms import IssueMap, side_profile
 
 _TOL = 1e-12
@@ -79,7 +79,7 @@ def war_model(arr: Any, options: WarOptions, rng: np.random.Generator) -> Trajec
     """Simulate fighting and bargaining for all draws; see the module docstring for the equations."""
     raw = arr.context.get("war")
     if not raw:
-        raise ModelError("model 'war' needs a war: block in the scenario (see detente.models.war.inputs)")
+        raise ModelError("model 'war' needs a war: block in the scenario (see detente.scenario.war)")
     problems = war_problems(raw, list(arr.actor_ids), list(arr.issue_ids))
     if problems:
         raise InputError(None, [Problem(line.split(": ", 1)[1], field=line.split(": ", 1)[0]) for line in problems])

@@ -1,0 +1,101 @@
+"""CPU of the README's first command, as a whole process, and where it goes (issue #12: <= 5 s CPU
+with a warm Numba cache).
+
+    .venv/bin/python benchmarks/bench_outputs.py [--repeat 3]
+
+1. Runs ``detente run examples/ukraine-settlement.yaml --model mean --model median --model bdm
+   --model war --draws 2000 --seed 1 --out DIR`` ``--repeat`` times as a subprocess (after one
+   warm-up run that fills the Numba cache) and prints the median CPU (user + sys of the child) and
+   wall time.
+2. In-process breakdown of the same work: imports and loading, each model, building the figures,
+   rendering the PNGs, result.json / positions.csv / report.html.
+
+To measure another checkout (e.g. the code before a change) put its ``src`` first on the path:
+``PYTHONPATH=/path/to/other/src python benchmarks/bench_outputs.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ARGS = ["run", "examples/ukraine-settlement.yaml", "--model", "mean", "--model", "median", "--model", "bdm",
+        "--model", "war", "--draws", "2000", "--seed", "1"]
+TARGET_CPU = 5.0
+
+
+def whole_process(out: Path) -> tuple[float, float]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "detente.cli", *ARGS, "--out", str(out)], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy())
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, wall
+
+
+def breakdown() -> list[tuple[str, float]]:
+    """CPU seconds of each step, in this process (imports counted where they first happen)."""
+    cpu = time.process_time
+    steps: list[tuple[str, float]] = []
+    t = cpu()
+
+    def mark(name: str) -> None:
+        nonlocal t
+        now = cpu()
+        steps.append((name, now - t))
+        t = now
+
+    from detente.runner import run
+    from detente.scenario.io import load
+
+    s = load(ROOT / "examples/ukraine-settlement.yaml")
+    mark("imports + load the scenario")
+    results = []
+    for m in ("mean", "median", "bdm", "war"):
+        results.append(run(s, m, draws=2000, seed=1))
+        mark(f"model {m}")
+    from detente.report.html import render_html
+    from detente.report.outputs import positions_csv, result_json
+    from detente.report.plots import figures_for, png_bytes
+
+    mark("import the report (matplotlib)")
+    figs = figures_for(s, results)
+    mark(f"build {len(figs)} figures")
+    pngs = [(stem, title, png_bytes(fig)) for stem, title, fig in figs]
+    mark(f"render {len(pngs)} PNGs ({sum(len(p) for _, _, p in pngs) // 1024} KiB)")
+    result_json(s, results)
+    positions_csv(s, results)
+    render_html(s, results, pngs)
+    mark("result.json + positions.csv + report.html")
+    return steps
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=3)
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory() as d:
+        whole_process(Path(d) / "warm")  # fills the Numba cache if it is empty
+        runs = [whole_process(Path(d) / f"out{k}") for k in range(a.repeat)]
+    cpu = statistics.median(r[0] for r in runs)
+    wall = statistics.median(r[1] for r in runs)
+    print("detente " + " ".join(ARGS) + " --out DIR")
+    print(f"  whole process, warm cache: {cpu:.2f} s CPU, {wall:.2f} s wall (median of {a.repeat}); "
+          f"target <= {TARGET_CPU:g} s CPU: {'met' if cpu <= TARGET_CPU else 'MISSED'}")
+    print("in-process breakdown (CPU s):")
+    for name, sec in breakdown():
+        print(f"  {name:45s} {sec:6.2f}")
+    return 0 if cpu <= TARGET_CPU else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""Start-up cost of the ``detente`` command as a user sees it: whole processes, CPU and wall time.
+
+Runs each command as a fresh subprocess ``--repeat`` times and prints the median CPU time (user +
+sys of the child, from ``resource.getrusage(RUSAGE_CHILDREN)``) and wall time, against the targets
+of issue #12 (<= 0.3 s CPU for ``--version``, ``--help``, ``validate``, ``schema``, ``models``;
+<= 0.5 s for ``run --model mean``). Then, for each command, the modules that cost most to import
+(``python -X importtime``, cumulative microseconds, top ``--top``), and whether Numba, SciPy or
+Matplotlib were imported at all.
+
+    .venv/bin/python benchmarks/bench_startup.py [--repeat 5] [--top 8]
+
+The machine is shared: CPU time is much less disturbed by other load than wall time, so the
+targets are checked on CPU time (see ``_whole.py``: children cache bytecode as a user's Python
+does). Exit code 1 when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
+from _whole import ROOT, child_env, detente_cmd, load_average, median_timed  # noqa: E402
+
+FLAGSHIP = "examples/ukraine-settlement.yaml"
+COMMANDS: list[tuple[list[str], float]] = [
+    (["--version"], 0.3),
+    (["--help"], 0.3),
+    (["validate", FLAGSHIP], 0.3),
+    (["schema"], 0.3),
+    (["models"], 0.3),
+    (["run", FLAGSHIP, "--model", "mean"], 0.5),
+]
+HEAVY = ("numba", "scipy", "matplotlib", "pandas", "sqlalchemy", "fastapi", "SALib")
+
+
+def import_breakdown(args: list[str], top: int) -> tuple[list[tuple[str, int]], set[str]]:
+    """Top modules by cumulative import time (us) and which heavy packages were imported."""
+    env = child_env()
+    p = subprocess.run([sys.executable, "-X", "importtime", "-c",
+                        "import sys; from detente.cli import main; sys.argv[0] = 'detente'; "
+                        f"sys.exit(main({args!r}))"],
+                       cwd=ROOT, env=env, capture_output=True, text=True)
+    rows = []
+    for line in p.stderr.splitlines():
+        m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
+        if m:
+            rows.append((m.group(4), int(m.group(2)), len(m.group(3))))
+    heavy = {name.split(".")[0] for name, _, _ in rows if name.split(".")[0] in HEAVY}
+    # top-level packages only (indent 1): what each command pulls in, not their internals
+    top_level = sorted(((n, us) for n, us, ind in rows if ind <= 1), key=lambda r: -r[1])
+    return top_level[:top], heavy
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=5, help="runs per command (median counts)")
+    ap.add_argument("--top", type=int, default=8, help="modules shown per command in the import breakdown")
+    a = ap.parse_args()
+    base = detente_cmd()
+    py_cpu = median_timed([sys.executable, "-c", "pass"], a.repeat)[0]
+    print(f"{load_average()}; python -c pass: {py_cpu:.3f} s CPU (the interpreter alone)\n")
+    print(f"{'command':52s} {'CPU s':>7s} {'wall s':>7s} {'target':>7s}")
+    missed = []
+    for args, target in COMMANDS:
+        cpu, wall = median_timed(base + args, a.repeat)
+        flag = "ok" if cpu <= target else "MISSED"
+        if cpu > target:
+            missed.append(" ".join(args))
+        print(f"detente {' '.join(args):44s} {cpu:7.3f} {wall:7.3f} {target:7.2f}  {flag}", flush=True)
+    print("\nimport breakdown (python -X importtime; cumulative ms, top-level modules):")
+    for args, _ in COMMANDS:
+        rows, heavy = import_breakdown(args, a.top)
+        shown = ", ".join(f"{n} {us / 1000:.0f}" for n, us in rows)
+        print(f"  detente {' '.join(args)}:\n    {shown}\n    heavy packages imported: "
+              f"{', '.join(sorted(heavy)) or 'none'}")
+    print("\ntargets:", "all met" if not missed else "MISSED: " + "; ".join(missed))
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""Numba set-up: where compiled kernels are cached, and the one-line notice when they compile.
+
+The kernels of ``bdm`` and ``exchange`` are compiled by Numba the first time they run (about 10 s
+of CPU) and cached on disk afterwards. The cache lives in a per-user cache directory, so it also
+works when the package is installed read-only:
+
+* ``$NUMBA_CACHE_DIR`` when the user set it;
+* else ``$XDG_CACHE_HOME/detente/numba`` (``~/.cache/detente/numba``; ``%LOCALAPPDATA%`` on Windows);
+* else, when that cannot be created, a per-user folder under the system's temporary directory.
+
+:func:`configure_cache` must run before Numba compiles (or loads) anything; the kernel modules call
+it before they ``import numba``. :func:`compiling` wraps a kernel's first call: when the kernel is
+neither compiled in this process nor in the on-disk cache it first writes one line to stderr
+(:data:`notice`), e.g. "detente: compiling the expected-utility kernels once, about 8 s; cached
+afterwards (~/.cache/detente/numba)".
+
+>>> import os
+>>> cache_dir({"XDG_CACHE_HOME": "/tmp/xdg"}).as_posix()
+'/tmp/xdg/detente/numba'
+>>> cache_dir({"NUMBA_CACHE_DIR": "/srv/nb"}).as_posix()
+'/srv/nb'
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping
+
+_configured = False
+
+
+def _write_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+notice: Callable[[str], None] | None = _write_stderr
+"""Where the compile notice goes (one line); ``None`` silences it (e.g. in a library or a server)."""
+
+
+def cache_dir(env: Mapping[str, str] | None = None) -> Path:
+    """The directory Numba caches detente's kernels in (see the module notes)."""
+    env = os.environ if env is None else env
+    if env.get("NUMBA_CACHE_DIR"):
+        return Path(env["NUMBA_CACHE_DIR"])
+    if sys.platform == "win32" and env.get("LOCALAPPDATA"):
+        return Path(env["LOCALAPPDATA"]) / "detente" / "numba"
+    base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME") or Path.home()) / ".cache")
+    return Path(base) / "detente" / "numba"
+
+
+def _writable(path: Path) -> bool:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=path, prefix=".probe-", delete=True)
+        probe.close()
+        return True
+    except OSError:
+        return False
+
+
+def configure_cache() -> Path:
+    """Point Numba's cache at :func:`cache_dir` (once per process; before the kernels are defined)."""
+    global _configured
+    path = cache_dir()
+    if not _configured:
+        if not _writable(path):
+            uid = os.getuid() if hasattr(os, "getuid") else os.getpid()
+            path = Path(tempfile.gettempdir()) / f"detente-numba-{uid}"
+            path.mkdir(parents=True, exist_ok=True)
+        os.environ["NUMBA_CACHE_DIR"] = str(path)
+        numba_config = sys.modules.get("numba.core.config")
+        if numba_config is not None:  # numba already imported: its config read the variable then
+            numba_config.CACHE_DIR = str(path)
+        _configured = True
+    return Path(os.environ["NUMBA_CACHE_DIR"])
+
+
+def is_cached(dispatcher: Any) -> bool:
+    """True when ``dispatcher`` (a ``numba.njit(cache=True)`` function) will not compile on its next
+    call: it is compiled in this process, or its on-disk cache index lists a compiled signature for
+    the current source file."""
+    if getattr(dispatcher, "signatures", None):
+        return True
+    try:
+        index = dispatcher._cache._cache_file._load_index()  # {} when missing or stale (source changed)
+    except Exception:  # a Numba without this (private) layout: assume it is cached, print nothing
+        return True
+    return bool(index)
+
+
+_registries_loaded = False
+
+
+def load_registries() -> None:
+    """Load Numba's typing and lowering registries now, without importing ``scipy.linalg``.
+
+    Numba does this on the first compile or cache load in a process; on the way
+    ``numba.np.arraymath`` imports ``scipy.linalg`` only to see whether BLAS is there for
+    ``np.dot`` & co. in compiled code (0.2 s of CPU). detente's kernels use no linear algebra, so
+    that import is blocked while the registries load (when ``scipy.linalg`` is not imported yet);
+    ``import scipy.linalg`` works as usual afterwards. The one effect: compiled code in this process
+    cannot use NumPy's linear algebra (Numba then says it needs SciPy)."""
+    global _registries_loaded
+    if _registries_loaded:
+        return
+    _registries_loaded = True
+    from numba.core.registry import cpu_target
+
+    if "scipy.linalg" in sys.modules or "numba.np.arraymath" in sys.modules:
+        cpu_target.target_context.refresh()
+        return
+    sys.modules["scipy.linalg"] = None  # type: ignore[assignment]  # makes that import fail fast
+    try:
+        cpu_target.target_context.refresh()
+    finally:
+        del sys.modules["scipy.linalg"]
+
+
+@contextmanager
+def compiling(dispatchers: Any, what: str, seconds: float) -> Iterator[None]:
+    """Print the compile notice when any of ``dispatchers`` must compile, then run the block."""
+    load_registries()
+    items = dispatchers if isinstance(dispatchers, (list, tuple)) else [dispatchers]
+    if notice is not None and not all(is_cached(d) for d in items):
+        notice(f"detente: compiling the {what} once, about {seconds:.0f} s; cached afterwards "
+               f"({os.environ.get('NUMBA_CACHE_DIR', 'Numba cache')})")
+    yield

@@ -1,0 +1,38 @@
+"""The names of a scenario's uncertain inputs, without NumPy (for ``detente validate``).
+
+The same list, in the same order, as the names of
+:func:`detente.scenario.arrays.input_space` (which also builds the arrays and needs NumPy):
+stance positions, saliences and per-issue capabilities, actor capabilities, then the numbers of
+the ``war:`` block.
+
+>>> from detente.scenario.model import Scenario
+>>> s = Scenario.model_validate({"name": "t", "actors": [{"id": "A"}, {"id": "B", "capability": {"low": 1, "high": 2}}],
+...     "issues": [{"id": "x"}], "stances": [{"actor": "A", "issue": "x", "position": 20},
+...     {"actor": "B", "issue": "x", "position": {"low": 40, "high": 80}}]})
+>>> uncertain_names(s)
+['stances[1].position', 'actors[1].capability']
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from detente.scenario.model import Scenario
+from detente.scenario.uncertain import is_uncertain
+
+
+def uncertain_names(scenario: Scenario) -> list[str]:
+    """Field paths of every uncertain number of ``scenario``, in :func:`~detente.scenario.arrays.input_space` order."""
+    items: list[tuple[str, Any]] = []
+    for k, st in enumerate(scenario.stances):
+        items.append((f"stances[{k}].position", st.position))
+        items.append((f"stances[{k}].salience", st.salience))
+        if st.capability is not None:
+            items.append((f"stances[{k}].capability", st.capability))
+    for k, actor in enumerate(scenario.actors):
+        items.append((f"actors[{k}].capability", actor.capability))
+    if scenario.war is not None:
+        from detente.scenario.war import collect_parameters
+
+        items += [(name, dist) for name, dist, _ in collect_parameters(scenario)]
+    return [name for name, dist in items if is_uncertain(dist)]

@@ -1,0 +1,160 @@
+"""What keeps start-up and first runs fast, checked by behaviour (speed itself is measured by the
+scripts in ``benchmarks/``, never by timed tests)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+HEAVY = ("numba", "scipy", "matplotlib", "numpy", "sqlalchemy", "fastapi", "SALib")
+
+
+def _imported_after(code: str) -> set[str]:
+    """Top-level packages among HEAVY that a fresh interpreter has imported after ``code``."""
+    probe = f"{code}\nimport sys, json\nprint(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    return set(json.loads(out.stdout.strip().splitlines()[-1])) & set(HEAVY)
+
+
+def test_cli_import_is_light() -> None:
+    assert _imported_after("import detente.cli") == set()
+
+
+def test_validate_imports_no_numpy() -> None:
+    code = ("from detente.cli import main\n"
+            f"rc = main(['validate', {str(ROOT / 'examples/ukraine-settlement.yaml')!r}])\nassert rc == 0")
+    assert _imported_after(code) == set()
+
+
+def test_listing_models_imports_no_numba_nor_scipy() -> None:
+    code = ("from detente.models import registry\n"
+            "specs = registry.specs()\n"
+            "assert [s.name for s in specs] == ['mean', 'median', 'nbs', 'bdm', 'smp', 'exchange', 'war']\n"
+            "assert all(s.options.model_fields for s in specs if s.name != 'median')")
+    assert _imported_after(code) <= {"numpy"}
+
+
+def test_a_mean_run_imports_neither_numba_nor_scipy_nor_other_models() -> None:
+    code = ("import sys\nfrom detente.runner import run\nfrom detente.scenario.io import load\n"
+            f"run(load({str(ROOT / 'examples/ukraine-settlement.yaml')!r}), 'mean', draws=50)\n"
+            "assert 'detente.models.war' not in sys.modules and 'detente.models.bdm' not in sys.modules")
+    assert _imported_after(code) == {"numpy"}
+
+
+def test_bdm_run_does_not_import_scipy_linalg() -> None:
+    code = ("import sys\nfrom detente.runner import run\nfrom detente.scenario.io import load\n"
+            f"run(load({str(ROOT / 'examples/ukraine-settlement.yaml')!r}), 'bdm')\n"
+            "assert 'scipy.linalg' not in sys.modules\n"
+            "import scipy.linalg\nassert scipy.linalg.cython_blas is not None  # still importable afterwards")
+    assert "numba" in _imported_after(code)
+
+
+def test_registry_declares_before_importing_and_keeps_the_alias() -> None:
+    from detente.models import registry
+
+    assert registry.names()[:3] == ["mean", "median", "nbs"]
+    assert registry.get("eu").name == "bdm"
+    assert registry.is_registered("bdm")
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_uncertain_names_match_the_input_space(path: Path) -> None:
+    from detente.scenario.arrays import input_space
+    from detente.scenario.inputs import uncertain_names
+    from detente.scenario.io import load
+
+    s = load(path)
+    assert uncertain_names(s) == list(input_space(s)[0].names)
+
+
+def test_libyaml_and_pure_parser_read_the_same_data() -> None:
+    import yaml
+
+    from detente.scenario.io import parse_yaml
+
+    for path in EXAMPLES:
+        text = path.read_text(encoding="utf-8")
+        data, lines = parse_yaml(text, str(path))
+        assert data == yaml.safe_load(text)
+        assert lines[("actors",)] == next(k for k, ln in enumerate(text.splitlines(), 1) if ln.startswith("actors:"))
+
+
+def test_numba_cache_goes_to_the_user_cache_dir(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env["XDG_CACHE_HOME"] = str(tmp_path)
+    code = "import detente.models.bdm_kernels, numba; print(numba.config.CACHE_DIR)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == str(tmp_path / "detente" / "numba")
+
+
+def test_compile_notice_only_when_compiling(tmp_path: Path) -> None:
+    """One line on stderr on the first-ever run, none once the kernels are cached."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    cmd = [sys.executable, "-m", "detente.cli", "run", "examples/eu-emission-standards.yaml", "--model", "bdm",
+           "--format", "json"]
+    first = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    second = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    notes = [ln for ln in first.stderr.splitlines() if "compiling" in ln]
+    assert len(notes) == 1 and "expected-utility kernels once" in notes[0] and "cached afterwards" in notes[0]
+    assert "compiling" not in second.stderr
+    assert json.loads(first.stdout)["forecast"] == json.loads(second.stdout)["forecast"]
+
+
+def test_seed_states_are_pcg64s() -> None:
+    from detente.models.exchange_kernels import seed_states
+
+    seeds = np.array([0, 1, 7, 2**31, 2**32 - 1, 2**32, 2**62 + 3, 2**63 - 1])
+    got = seed_states(seeds)
+    for k, s in enumerate(seeds):
+        want = np.random.PCG64(int(s)).state["state"]
+        words = [want["state"] >> 64, want["state"] & (2**64 - 1), want["inc"] >> 64, want["inc"] & (2**64 - 1)]
+        assert [int(v) for v in got[k]] == words
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([0.0, -0.0, 1.0, -1.0, 2.5, np.nan, np.inf, -np.inf, 1e-300]), max_size=40))
+def test_merge_argsort_is_numpys_stable_sort(values: list[float]) -> None:
+    from detente.models.exchange_kernels import _merge_argsort
+
+    keys = np.array(values, dtype=float)
+    order = np.empty(keys.size, np.int64)
+    _merge_argsort(keys, order)
+    assert np.array_equal(order, np.argsort(keys, kind="mergesort"))
+
+
+def test_bdm_small_and_large_batches_agree() -> None:
+    """The serial path (small batches) and the threaded one (large) give the same rows."""
+    from detente.models import bdm
+
+    rng = np.random.default_rng(3)
+    B, n = 3000, 9
+    x, c, s = rng.uniform(0, 100, (B, n)), rng.uniform(0.1, 1, (B, n)), rng.uniform(0.1, 1, (B, n))
+    pres = rng.random((B, n)) < 0.9
+    o = bdm.EUOptions()
+    assert bdm._threads_for(B, n, o.rounds) >= 1 and bdm._threads_for(2, n, o.rounds) == 1
+    big = bdm.simulate(x, c, s, pres, np.full(B, 100.0), o)
+    import numba
+
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)  # the same batch on one thread
+        assert bdm._threads_for(B, n, o.rounds) == 1
+        serial = bdm.simulate(x, c, s, pres, np.full(B, 100.0), o)
+    finally:
+        numba.set_num_threads(before)
+    for key in ("positions", "median", "mean", "rounds", "converged"):
+        assert np.array_equal(serial[key], big[key]), key
+    for b in (0, 1234, B - 1):
+        one = bdm.simulate(x[b:b + 1], c[b:b + 1], s[b:b + 1], pres[b:b + 1], np.array([100.0]), o)
+        for key in ("positions", "median", "mean", "rounds"):
+            assert np.array_equal(one[key][0], big[key][b]), key
