@@ -39,8 +39,8 @@ def test_validate_imports_no_numpy() -> None:
 def test_listing_models_imports_no_numba_nor_scipy() -> None:
     code = ("from detente.models import registry\n"
             "specs = registry.specs()\n"
-            "assert [s.name for s in specs] == ['mean', 'median', 'nbs', 'bdm', 'smp', 'exchange', 'war']\n"
-            "assert all(s.options.model_fields for s in specs if s.name != 'median')")
+            "assert [s.name for s in specs] == ['mean', 'median', 'nbs', 'bdm', 'smp', 'exchange', 'war', 'synthesis']\n"
+            "assert all(s.options.model_fields for s in specs if s.name not in ('median', 'synthesis'))")
     assert _imported_after(code) <= {"numpy"}
 
 
@@ -107,7 +107,7 @@ def test_compile_notice_only_when_compiling(tmp_path: Path) -> None:
     notes = [ln for ln in first.stderr.splitlines() if "compiling" in ln]
     assert len(notes) == 1 and "expected-utility kernels once" in notes[0] and "cached afterwards" in notes[0]
     assert "compiling" not in second.stderr
-    assert json.loads(first.stdout)["forecast"] == json.loads(second.stdout)["forecast"]
+    assert json.loads(first.stdout)["results"][0]["forecast"] == json.loads(second.stdout)["results"][0]["forecast"]
 
 
 def test_seed_states_are_pcg64s() -> None:
