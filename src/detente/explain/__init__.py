@@ -21,12 +21,14 @@ if TYPE_CHECKING:  # the CLI imports detente.explain.commands on start-up: keep 
 __all__ = ["explain", "attach"]
 
 
-def explain(scenario: Any, result: Any,
-            progress: Progress | None = None) -> tuple[dict[str, Any], dict[str, Any] | None]:
+def explain(scenario: Any, result: Any, progress: Progress | None = None,
+            war_sensitivity: bool = True) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """(explain, events) of a finished run.
 
     explain = {"utility": {...winners and losers...}, "pivotal": {...}, "war": {...} (war model)};
-    events = per-round reasons at the point values (round-based models), else None."""
+    events = per-round reasons at the point values (round-based models), else None.
+    ``war_sensitivity`` adds, for the war model, the Morris ranking of which war inputs move
+    P(deal within 12 months) most (a few seconds: SALib and many replicated war runs)."""
     import numpy as np
 
     from detente.explain.common import point_run, result_inputs, take_draws
@@ -47,7 +49,9 @@ def explain(scenario: Any, result: Any,
         out["war"] = war_shares(arr, result.trajectory)
         if out["war"] is not None:
             out["war"]["p_deal_within_12_months"] = round(float(p_deal(result.trajectory, 12).mean()), 4)
-            out["war"]["what_moves_p_deal"] = deal_sensitivity(scenario, seed=result.seed, options=dict(result.options))
+            if war_sensitivity:
+                out["war"]["what_moves_p_deal"] = deal_sensitivity(scenario, seed=result.seed,
+                                                                   options=dict(result.options))
     events = None
     if spec.has_rounds and spec.name != "war":
         parr, ptraj = point_run(scenario, result)
@@ -64,7 +68,7 @@ def explain(scenario: Any, result: Any,
     return out, events
 
 
-def attach(scenario: Any, result: Any, progress: Progress | None = None) -> Any:
+def attach(scenario: Any, result: Any, progress: Progress | None = None, war_sensitivity: bool = True) -> Any:
     """Compute :func:`explain` and store it on ``result`` (``result.explain``, ``result.events``)."""
-    result.explain, result.events = explain(scenario, result, progress)
+    result.explain, result.events = explain(scenario, result, progress, war_sensitivity)
     return result

@@ -91,12 +91,20 @@ def _figure(w: float, h: float) -> Any:
     return fig
 
 
-def winners_figure(r: Result) -> Any:
+def _name(scenario: Scenario | None, actor: str) -> str:
+    """The actor's name for a chart (its id when the scenario does not know it)."""
+    try:
+        return scenario.actor(actor).label if scenario is not None else actor
+    except (KeyError, ValueError, StopIteration):
+        return actor
+
+
+def winners_figure(r: Result, scenario: Scenario | None = None) -> Any:
     ex = r.explain["utility"]
     rows = ex["actors"]
     fig = _figure(6.0, 0.35 * len(rows) + 1.2)
     ax = fig.add_subplot()
-    names = [row["actor"] for row in rows][::-1]
+    names = [_name(scenario, row["actor"]) for row in rows][::-1]
     vals = [row["gain"] or 0.0 for row in rows][::-1]
     ax.barh(names, vals, color=["#2ca02c" if v > 0 else "#d62728" for v in vals])
     ax.axvline(0, color="#333333", lw=0.8)
@@ -115,7 +123,8 @@ def trajectory_figure(scenario: Scenario, r: Result, issue_id: str) -> Any | Non
     ax = fig.add_subplot()
     ids = list(scenario.actor_ids)
     for actor, ys in per.items():
-        ax.plot(range(len(ys)), ys, color=actor_colour(ids, actor), lw=1.6, marker="o", ms=2.5, label=actor)
+        ax.plot(range(len(ys)), ys, color=actor_colour(ids, actor), lw=1.6, marker="o", ms=2.5,
+                label=_name(scenario, actor))
     f = (ev.get("forecast") or {}).get(issue_id)
     if f is not None:
         ax.axhline(f, color="#000000", lw=1, ls="--", label="forecast")
@@ -123,7 +132,7 @@ def trajectory_figure(scenario: Scenario, r: Result, issue_id: str) -> Any | Non
     ax.set_ylim(iss.scale.min, iss.scale.max)
     ax.set_xlabel("round")
     ax.set_ylabel("position")
-    ax.set_title(f"{issue_id}: every actor by round ({_label(r)}, point values)", fontsize=9)
+    ax.set_title(f"{iss.label}: every actor by round ({_label(r)}, point values)", fontsize=9)
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     fig.subplots_adjust(left=0.1, right=0.78, bottom=0.15, top=0.9)
     return fig
@@ -144,18 +153,19 @@ def quad_figure(scenario: Scenario, r: Result) -> tuple[str, Any] | None:
     ids = list(scenario.actor_ids)
     for pt in p["points"]:
         ax.scatter([pt["eu_i_j"]], [pt["eu_j_i"]], color=actor_colour(ids, pt["actor"]), s=30)
-        ax.annotate(pt["actor"], (pt["eu_i_j"], pt["eu_j_i"]), fontsize=7, xytext=(3, 3), textcoords="offset points")
+        ax.annotate(_name(scenario, pt["actor"]), (pt["eu_i_j"], pt["eu_j_i"]), fontsize=7, xytext=(3, 3), textcoords="offset points")
     ax.axhline(0, color="#333333", lw=0.8)
     ax.axvline(0, color="#333333", lw=0.8)
-    ax.set_xlabel(f"E({p['actor']} challenges j)")
-    ax.set_ylabel(f"E(j challenges {p['actor']}), as {p['actor']} sees it")
+    who = _name(scenario, p["actor"])
+    ax.set_xlabel(f"E({who} challenges j)")
+    ax.set_ylabel(f"E(j challenges {who}), as {who} sees it")
     xs = [pt["eu_i_j"] for pt in p["points"]] + [0]
     ys = [pt["eu_j_i"] for pt in p["points"]] + [0]
-    for x, y, txt in ((max(xs), max(ys), "conflict"), (max(xs), min(ys), f"{p['actor']} compels"),
-                      (min(xs), max(ys), f"{p['actor']} gives way"), (min(xs), min(ys), "status quo")):
+    for x, y, txt in ((max(xs), max(ys), "conflict"), (max(xs), min(ys), f"{who} compels"),
+                      (min(xs), max(ys), f"{who} gives way"), (min(xs), min(ys), "status quo")):
         ax.text(x, y, txt, fontsize=7, color="#777777", ha="right" if x > 0 else "left",
                 va="top" if y > 0 else "bottom")
-    ax.set_title(f"{p['actor']}, round 1, issue {issue_id}", fontsize=9)
+    ax.set_title(f"{who}, round 1, {scenario.issue(issue_id).label}", fontsize=9)
     fig.subplots_adjust(left=0.17, right=0.96, bottom=0.13, top=0.9)
     return issue_id, fig
 
@@ -169,7 +179,7 @@ def explain_figures(scenario: Scenario, results: list[Result]) -> list[tuple[str
         if not r.explain:
             continue
         lab = _label(r)
-        out.append((f"explain-{lab}-winners", f"Who gains, who loses ({lab})", winners_figure(r)))
+        out.append((f"explain-{lab}-winners", f"Who gains, who loses ({lab})", winners_figure(r, scenario)))
         for iss in scenario.issues:
             fig = trajectory_figure(scenario, r, iss.id)
             if fig is not None:
@@ -178,7 +188,7 @@ def explain_figures(scenario: Scenario, results: list[Result]) -> list[tuple[str
             q = quad_figure(scenario, r)
             if q is not None:
                 quad_done = True
-                who = r.events["perception"][q[0]]["actor"]
+                who = _name(scenario, r.events["perception"][q[0]]["actor"])
                 out.append((f"explain-{lab}-perception", f"Perception plane of {who} ({lab})", q[1]))
     return out
 
