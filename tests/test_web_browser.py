@@ -444,8 +444,6 @@ def test_bottom_line_calibrated_interval_and_explanations(page, tmp_path: Path) 
 
 
 def test_levers_are_asked_of_the_library(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    import importlib.util
-
     f = tmp_path / "small.yaml"
     f.write_text(SMALL)
     _upload(page, f)
@@ -455,8 +453,5 @@ def test_levers_are_asked_of_the_library(page, tmp_path: Path) -> None:  # type:
     assert "Give a target forecast or choose an actor" in page.locator("#levers-out").inner_text()
     page.fill("#levers-target", "20")
     page.click("#levers-button")
-    if importlib.util.find_spec("detente.explain") is None:
-        page.wait_for_function("() => document.querySelector('#levers-out').textContent.includes('not available')")
-    else:
-        page.wait_for_selector("#levers-out .levers-card table", timeout=120_000)
-        assert "Alpha" in page.locator("#levers-out").inner_text()
+    page.wait_for_selector("#levers-out .levers-card table", timeout=120_000)
+    assert "Alpha" in page.locator("#levers-out").inner_text()

@@ -136,7 +136,7 @@ class RunResponse(BaseModel):
     saved: list[int] | None = Field(None, description="ids of the runs in the store, when one is configured")
     store_note: str | None = Field(None, description="why the runs were not saved, when they were not")
     summary: dict[str, Any] | None = Field(None, description="the bottom line per issue (what detente run prints "
-                                                             "first), when this build has detente.report.summary")
+                                                             "first)")
     war: dict[str, Any] | None = Field(None, description="the war model's headline: named sides, endings, terms")
 
 
@@ -699,20 +699,11 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
         return job.meta["_payload"]
 
     def headlines(scenario: Scenario, results: list[Any]) -> dict[str, Any]:
-        """The bottom line per issue and the war headline, as ``detente run`` reports them (when this
-        build has :mod:`detente.report.summary`)."""
-        try:
-            from detente.report import summary as sm  # type: ignore[attr-defined]
-        except ImportError:
-            return {}
+        """The bottom line per issue and the war headline, as ``detente run`` reports them."""
         from detente.report.outputs import _clean
+        from detente.report.summary import bottom_line, war_headline
 
-        out: dict[str, Any] = {}
-        if hasattr(sm, "bottom_line"):
-            out["summary"] = _clean(sm.bottom_line(scenario, results))
-        if hasattr(sm, "war_headline"):
-            out["war"] = _clean(sm.war_headline(scenario, results))
-        return out
+        return {"summary": _clean(bottom_line(scenario, results)), "war": _clean(war_headline(scenario, results))}
 
     @app.post("/api/run", response_model=RunResponse,
               responses={**err_responses, 409: {"model": ErrorResponse, "description": "cancelled"}},
@@ -836,17 +827,14 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
                 "differences": input_differences(scenarios),
                 "results": [[_clean(r.to_dict()) for r in rs] for rs in results]}
 
-    @app.post("/api/levers", responses={**err_responses, 503: {"model": ErrorResponse, "description": "not available"}},
+    @app.post("/api/levers", responses=err_responses,
               summary="What would move a forecast: each actor's smallest change to reach a target, or an "
                       "actor's best announcement (what `detente levers` answers)")
     async def levers(req: LeversRequest) -> Any:
         import asyncio
-        import importlib.util
 
         from detente.models import registry
 
-        if importlib.util.find_spec("detente.explain") is None:
-            raise HTTPException(503, "levers are not available in this build (detente.explain)")
         scenario, _ = scenario_of(req)
         registry.get(req.model)
         bad = check_limits(scenario, req.draws or 0)

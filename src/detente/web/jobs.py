@@ -47,20 +47,15 @@ def _task_run(scenario: Any, models: list[str], draws: int, seed: int, options: 
               variants: dict[str, str], explain: bool = False) -> list[Any]:
     """Each model on the scenario with the same draws and seed (:func:`detente.runner.run`); with
     ``explain``, each result also gets :func:`detente.explain.attach` (winners, losers, pivotal
-    actors, per-round reasons) when this build has it."""
+    actors, per-round reasons)."""
     from detente.runner import run
 
     results = [run(scenario, m, draws=draws, seed=seed, options=options.get(m), variant=variants.get(m))
                for m in dict.fromkeys(models)]
     if explain:
-        try:
-            from detente.explain import attach  # type: ignore[import-not-found]
-        except ImportError:
-            for r in results:
-                r.notes.append("explanations are not available in this build (detente.explain)")
-        else:
-            for r in results:
-                attach(scenario, r)
+        from detente.explain import attach
+
+        results = [attach(scenario, r) for r in results]
     return results
 
 
@@ -79,8 +74,8 @@ def _task_sensitivity(scenario: Any, model: str, method: str | None, n: int | No
 
 def _task_levers(scenario: Any, model: str, issue: str, target: float | None, actor: str | None,
                  draws: int | None, seed: int, options: dict[str, Any], variant: str | None) -> Any:
-    """What would move the forecast (:func:`detente.explain.levers.levers`, when this build has it)."""
-    from detente.explain.levers import check_request, levers  # type: ignore[import-not-found]
+    """What would move the forecast (:func:`detente.explain.levers.levers`)."""
+    from detente.explain.levers import check_request, levers
 
     check_request(scenario, issue, target, actor)
     return levers(scenario, model, issue, target=target, actor=actor, draws=draws, seed=seed, options=options,
