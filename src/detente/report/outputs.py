@@ -32,6 +32,7 @@ import numpy as np
 from detente.report.html import render_html
 from detente.report.plots import figures_for, png_bytes
 from detente.report.summary import input_band, run_record
+from detente.report.summary import json_safe as _clean  # the one JSON-safe conversion
 from detente.report.tables import model_label
 from detente.result import Result
 from detente.scenario.arrays import ScenarioArrays
@@ -40,21 +41,6 @@ from detente.scenario.model import Scenario
 
 CSV_COLUMNS = ["model", "issue", "actor", "round", "quantity", "value"]
 INPUT_MODEL = "input"
-
-
-def _clean(v: Any) -> Any:
-    """JSON-safe: NaN and infinities become null, NumPy scalars plain numbers."""
-    if isinstance(v, dict):
-        return {str(k): _clean(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_clean(x) for x in v]
-    if isinstance(v, np.ndarray):
-        return _clean(v.tolist())
-    if isinstance(v, (np.floating, np.integer, np.bool_)):
-        v = v.item()
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
 
 
 def result_json(scenario: Scenario, results: list[Result], full: bool = True) -> str:

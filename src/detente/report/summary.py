@@ -327,14 +327,14 @@ def forecast_draws(r: Result, issue_id: str) -> np.ndarray:
 # -- the record of a run (JSON) -------------------------------------------------------------------
 
 
-def _clean(v: Any) -> Any:
+def json_safe(v: Any) -> Any:
     """JSON-safe: NaN and infinities become null, NumPy values plain numbers and lists."""
     if isinstance(v, dict):
-        return {str(k): _clean(x) for k, x in v.items()}
+        return {str(k): json_safe(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
-        return [_clean(x) for x in v]
+        return [json_safe(x) for x in v]
     if isinstance(v, np.ndarray):
-        return _clean(v.tolist())
+        return json_safe(v.tolist())
     if isinstance(v, (np.floating, np.integer, np.bool_)):
         v = v.item()
     if isinstance(v, float) and not math.isfinite(v):
@@ -346,7 +346,7 @@ def run_record(scenario: Scenario, results: list[Result], full: bool = False) ->
     """What ``detente run --format json`` prints and ``result.json`` holds, for one model or many:
     ``{"scenario", "input_sha256", "summary": {issue id: bottom line}, "war": headline or null,
     "results": [Result.to_dict(full), ...]}`` (JSON-safe: no NaN)."""
-    return _clean({
+    return json_safe({
         "scenario": scenario.name,
         "input_sha256": results[0].input_sha256 if results else None,
         "summary": bottom_line(scenario, results),
