@@ -9,9 +9,10 @@ byte for byte (the date is an input, recorded in the file). The file holds
 * ``provenance``: data file name and SHA-256, seed, CV protocol, date, detente version, command;
 * ``synthesis``: the candidate components (model, options, capabilities), the shrinkage target and
   lambda chosen by grouped CV on all issues, the weights (S2), in-sample and out-of-sample MAE;
-* ``calibration``: per model (each parameter-free component with default options, and the
-  synthesis) the constant ``c`` of C1, the sorted signed scores of the DEU issues (for the
-  synthesis its out-of-fold residuals), and the out-of-sample coverage and width measured by CV.
+* ``calibration``: per model (each parameter-free component with default options and equal
+  capabilities, and the synthesis) the constant ``c`` and the procedure factors ``procedure_scale``
+  (k_p) of C1, the sorted signed scores of the DEU issues (for the synthesis its out-of-fold
+  residuals), and the out-of-sample coverage and width measured by CV.
 """
 
 from __future__ import annotations
@@ -159,7 +160,10 @@ def fit(path: str | Path, *, date: str, seed: int = DEFAULT_SEED, cv: int = 10, 
             "n_proposals": len(set(groups.tolist())), "seed": seed, "date": date, "detente_version": __version__,
             "cv": {"k": cv, "repeats": repeats, "grouped_by": "proposal (DEU prnr)", "fold_seeds": [seed + r for r in range(repeats)],
                    "inner_k": cv, "lambda_grid": "1.0, 0.9, ..., 0.0", "targets": TARGETS,
-                   "stacking": "non-negative least squares, weights sum to 1"},
+                   "stacking": "non-negative least squares, weights sum to 1",
+                   "capability_rules": "c = P^a R^b (detente.backtest.caprules, K1), P Banzhaf power, "
+                                       "R blksv resources, a, b in {0, 0.5, 1}",
+                   "interval": "split-conformal C1 with procedure factors k_p (>= 30 training issues)"},
             "command": f"python -m detente.backtest.fit --deu {p.name} --out synthesis-weights.json "
                        f"--date {date} --seed {seed} --cv {cv} --repeats {repeats}",
         },
