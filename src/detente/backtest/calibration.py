@@ -11,8 +11,9 @@ positions on the unit scale, ``c`` a constant chosen on training folds (the narr
 at the target coverage) and ``k_p`` a factor per decision procedure ``p`` (COD/CNS x QMV/Unan),
 the ratio of the procedure's 80 % quantile of |(y - f) / (w (d + c))| to the pooled one on the
 training issues (1 for procedures with fewer than ``MIN_PROCEDURE`` training issues and for
-issues without an EU voting rule), so that the pooled scores cover each procedure alike. The predictive distribution of a run is the mixture, over draws ``k``
-and stored score quantiles ``e_j``, of
+issues without an EU voting rule; ``MIN_PROCEDURE`` is in :mod:`detente.backtest.scores`), so
+that the pooled scores cover each procedure alike. The predictive distribution of a run is the
+mixture, over draws ``k`` and stored score quantiles ``e_j``, of
 
     f_k + w * s_k * e_j                                                          (C2)
 
