@@ -149,17 +149,81 @@ def test_synthesis_backtest_out_of_sample():
     assert d["mae"] == pytest.approx(shipped()["synthesis"]["mae_in_sample"], abs=1e-3)
 
 
-def test_synthesis_uses_voting_power_where_an_issue_declares_its_procedure():
+def _eu_scenario(cap_de: float = 1.0) -> Scenario:
     members = ["de", "fr", "it", "uk", "es", "be", "el", "nl", "pt", "at", "se", "dk", "ie", "fi", "lu"]
     pos = {"com": 100.0, "ep": 100.0, **{m: 0.0 for m in members}}
-    s = Scenario.model_validate({
-        "name": "eu", "actors": [{"id": a} for a in pos],
+    pos["de"] = 50.0
+    return Scenario.model_validate({
+        "name": "eu", "actors": [{"id": a, "capability": cap_de if a == "de" else 1.0} for a in pos],
         "issues": [{"id": "cns", "voting": {"procedure": "CNS", "rule": "Unan", "council": "EU-15"}},
                    {"id": "plain"}],
         "stances": [{"actor": a, "issue": i, "position": p} for i in ("cns", "plain") for a, p in pos.items()]})
-    weights = {c["name"]: c["weight"] for c in shipped()["synthesis"]["components"]}
-    assert weights["mean_power_banzhaf"] == 1.0  # what the DEU III fit chose (docs/accuracy.md)
+
+
+def test_component_uses_voting_power_where_an_issue_declares_its_procedure():
+    from detente.models.synthesis import component_forecast
+    from detente.scenario.arrays import ScenarioArrays
+
+    arr = ScenarioArrays.from_scenario(_eu_scenario())
+    comp = {"name": "p", "model": "mean", "capabilities": "power_resources", "index": "banzhaf",
+            "power_exponent": 1.0, "resource_exponent": 0.0}
+    f = component_forecast(comp, arr, np.random.default_rng(1))[0]
+    # under consultation and unanimity the Commission and the Parliament have no say: the member states
+    # decide, each with equal power (1 of 15 at 50, the rest at 0)
+    assert f[0] == pytest.approx(50.0 / 15)
+    assert f[1] == pytest.approx(run(_eu_scenario(), "mean", options={}).forecast["plain"])  # no rule: P = 1
+
+
+def test_capability_rule_k1_powers_of_resources():
+    from detente.backtest.caprules import capability
+    from detente.scenario.arrays import ScenarioArrays
+
+    arr = ScenarioArrays.from_scenario(_eu_scenario(cap_de=4.0))
+    j = arr.actor_ids.index("de")
+    half = capability(arr, {"capabilities": "power_resources", "power_exponent": 0.0, "resource_exponent": 0.5})
+    assert half[0, :, j].tolist() == [2.0, 2.0] and half[0, 0, arr.actor_ids.index("fr")] == 1.0
+    eq = capability(arr, {"capabilities": "equal"})
+    assert eq[0, :, j].tolist() == [1.0, 1.0]
+    both = capability(arr, {"capabilities": "power_resources", "index": "banzhaf", "power_exponent": 1.0,
+                            "resource_exponent": 1.0})
+    assert both[0, 0, arr.actor_ids.index("com")] == 0.0 and both[0, 0, j] == pytest.approx(4.0 / 15)
+    with pytest.raises(ValueError, match="capability rule"):
+        capability(arr, {"capabilities": "gdp"})
+
+
+def test_shipped_synthesis_runs_its_chosen_rule_only():
+    from detente.backtest.caprules import capability
+    from detente.scenario.arrays import ScenarioArrays
+
+    comps = [c for c in shipped()["synthesis"]["components"] if c["weight"] > 0]
+    s = _eu_scenario(cap_de=4.0)
     r = run(s, "synthesis")
-    # under consultation and unanimity the Commission and the Parliament have no say: the member states decide
-    assert r.forecast["cns"] == pytest.approx(0.0)
-    assert r.forecast["plain"] == pytest.approx(run(s, "mean").forecast["plain"])  # no rule: the scenario's weights
+    assert set(r.trajectory.extras["synthesis"]["weights"]) == {c["name"] for c in comps}
+    arr = ScenarioArrays.from_scenario(s)
+    w = arr.salience * arr.present[None]
+    expect = 0.0
+    for c in comps:
+        cw = capability(arr, c) * w
+        expect = expect + c["weight"] * (cw * arr.position).sum(-1) / cw.sum(-1)
+    assert [r.forecast[i] for i in ("cns", "plain")] == pytest.approx(np.ravel(expect).tolist())
+
+
+def test_procedure_factor_scales_the_interval_per_procedure():
+    from detente.backtest.scores import calibrate, interval_scores
+
+    rng = np.random.default_rng(3)
+    n = 400
+    procs = np.array(["COD-QMV"] * 200 + ["CNS-Unan"] * 200, dtype=object)
+    sd = np.where(procs == "COD-QMV", 5.0, 20.0)
+    f = np.full(n, 50.0)
+    y = f + rng.normal(0, sd)
+    disp = np.full(n, 0.1)
+    cal = calibrate(y, f, disp, np.full(n, 100.0), procs=procs)
+    k = cal["procedure_scale"]
+    assert k["CNS-Unan"] / k["COD-QMV"] == pytest.approx(4.0, rel=0.25)
+    y2 = f + rng.normal(0, sd)
+    sc = interval_scores(cal, y2, f, disp, np.full(n, 100.0), procs=procs)
+    for p in ("COD-QMV", "CNS-Unan"):
+        assert 0.72 <= sc["covered"][procs == p].mean() <= 0.88
+    pooled = interval_scores(calibrate(y, f, disp, np.full(n, 100.0)), y2, f, disp, np.full(n, 100.0))
+    assert pooled["covered"][procs == "COD-QMV"].mean() > 0.95  # one scale for both: far too wide for one

@@ -4,12 +4,16 @@ Split-conformal, grouped by proposal (Vovk et al. 2005; Lei et al. 2018 for the 
 The score of a held-out DEU issue is its signed residual in units of the issue's scale width,
 divided by a residual scale that grows with the dispersion of the actors' positions:
 
-    e = (y - f) / (w * s),     s = d + c                                         (C1)
+    e = (y - f) / (w * s),     s = (d + c) * k_p                                 (C1)
 
 with ``w`` the scale width, ``d`` the capability x salience weighted standard deviation of the
-positions on the unit scale and ``c`` a constant chosen on training folds (the narrowest intervals
-at the target coverage). The predictive distribution of a run is the mixture, over draws ``k``
-and stored score quantiles ``e_j``, of
+positions on the unit scale, ``c`` a constant chosen on training folds (the narrowest intervals
+at the target coverage) and ``k_p`` a factor per decision procedure ``p`` (COD/CNS x QMV/Unan),
+the ratio of the procedure's 80 % quantile of |(y - f) / (w (d + c))| to the pooled one on the
+training issues (1 for procedures with fewer than ``MIN_PROCEDURE`` training issues and for
+issues without an EU voting rule; ``MIN_PROCEDURE`` is in :mod:`detente.backtest.scores`), so
+that the pooled scores cover each procedure alike. The predictive distribution of a run is the
+mixture, over draws ``k`` and stored score quantiles ``e_j``, of
 
     f_k + w * s_k * e_j                                                          (C2)
 
@@ -67,7 +71,28 @@ def interval_features(arrays: Any) -> dict[str, np.ndarray]:
     w = np.where(flat, arrays.present[None].astype(float), w)
     return {"dispersion": dispersion(arrays.position, w, arrays.scale_min, arrays.scale_max),
             "scale_min": np.asarray(arrays.scale_min, dtype=float),
-            "scale_max": np.asarray(arrays.scale_max, dtype=float)}
+            "scale_max": np.asarray(arrays.scale_max, dtype=float),
+            "procedure": procedure_labels(arrays.context.get("voting"), len(arrays.scale_min))}
+
+
+def procedure_label(procedure: str | None, rule: str | None) -> str | None:
+    """COD/CNS x QMV/Unan ("QMV(10)" counts as QMV); ``None`` without an EU procedure."""
+    if not procedure or not rule:
+        return None
+    return f"{procedure.upper()}-{'QMV' if rule.upper().startswith('QMV') else 'Unan'}"
+
+
+def procedure_labels(voting: list | None, n: int) -> list[str | None]:
+    """The procedure label of each issue from the scenario's voting rules (``context["voting"]``)."""
+    rules = list(voting or []) + [None] * n
+    return [None if r is None else procedure_label(r.get("procedure"), r.get("rule")) for r in rules[:n]]
+
+
+def procedure_factor(cal: dict[str, Any], procedures: Any, n: int) -> np.ndarray:
+    """k_p of C1 per issue (1 where the calibration or the issue has no procedure factor)."""
+    table = cal.get("procedure_scale") or {}
+    labels = list(procedures) if procedures is not None else [None] * n
+    return np.array([float(table.get(p, 1.0)) if p is not None else 1.0 for p in labels], dtype=float)
 
 
 @lru_cache(maxsize=4)
@@ -118,7 +143,8 @@ def _levels(cal: dict[str, Any]) -> np.ndarray:
 def _scale(cal: dict[str, Any], features: dict[str, np.ndarray]) -> np.ndarray:
     """w * s of C1, (draws, issues)."""
     width = features["scale_max"] - features["scale_min"]
-    return width[None, :] * (features["dispersion"] + float(cal["c"]))
+    k = procedure_factor(cal, features.get("procedure"), len(width))
+    return (width * k)[None, :] * (features["dispersion"] + float(cal["c"]))
 
 
 def predictive_members(cal: dict[str, Any], forecast_draws: np.ndarray,

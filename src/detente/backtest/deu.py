@@ -192,8 +192,13 @@ def backtest(
         opts = (options or {}).get(name, {})
         variant = (variants or {}).get(name)
         t0 = time.perf_counter()
+        # the synthesis reads the actors' resources from the scenario's capabilities (K1 of
+        # detente.backtest.caprules): on DEU those are the blksv weights; its components that want
+        # equal capabilities say so
+        caps: Capabilities = ("blksv" if capabilities == "equal" and registry.get(name).name == "synthesis"
+                              else capabilities)
         try:
-            forecasts = model_forecasts(path, issues, name, capabilities=capabilities, power_index=power_index,
+            forecasts = model_forecasts(path, issues, name, capabilities=caps, power_index=power_index,
                                         options=opts, variant=variant, position_only=position_only, seed=seed)
         except (DetenteError, ValueError, KeyError) as e:
             scores.append(BacktestScore(name, 0, np.nan, np.nan, 0, time.perf_counter() - t0, error=str(e)))

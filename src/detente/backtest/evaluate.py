@@ -39,7 +39,7 @@ def synthesis_oos(path: str | Path, issues: list, y: np.ndarray, groups: np.ndar
 
 
 def oos_intervals(y: np.ndarray, oos: dict[str, Any], f: np.ndarray, disp: np.ndarray,
-                  folds: list[np.ndarray]) -> dict[str, np.ndarray]:
+                  folds: list[np.ndarray], procs: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """covered, width, crps: (repeats, issues), each issue scored only when held out."""
     R, n = len(folds), len(y)
     out = {k: np.full((R, n), np.nan) for k in ("covered", "width", "crps", "lo", "hi")}
@@ -48,8 +48,9 @@ def oos_intervals(y: np.ndarray, oos: dict[str, Any], f: np.ndarray, disp: np.nd
         for j in range(int(fo.max()) + 1):
             tr, te = fo != j, fo == j
             f_tr = f[tr] if oos["train_pred"] is None else oos["train_pred"][r][j]
-            cal = calibrate(y[tr], f_tr, disp[tr], width[tr])
-            sc = interval_scores(cal, y[te], oos["f_oos"][r][te], disp[te], width[te])
+            p_tr, p_te = (None, None) if procs is None else (procs[tr], procs[te])
+            cal = calibrate(y[tr], f_tr, disp[tr], width[tr], procs=p_tr)
+            sc = interval_scores(cal, y[te], oos["f_oos"][r][te], disp[te], width[te], procs=p_te)
             for k in out:
                 out[k][r, te] = sc[k]
     return out
@@ -62,7 +63,7 @@ def summarise(y: np.ndarray, f: np.ndarray, oos: dict[str, Any], reference: np.n
     F = np.array(oos["f_oos"])  # (repeats, issues)
     ae_oos = np.abs(F - y[None]).mean(axis=0)  # per issue, averaged over repeats
     ref_ae = np.abs(reference - y)
-    iv = oos_intervals(y, oos, f, disp, folds)
+    iv = oos_intervals(y, oos, f, disp, folds, procs)
     cov, wid, crps = (iv[k].mean(axis=0) for k in ("covered", "width", "crps"))
 
     def block(mask: np.ndarray) -> dict[str, Any]:

@@ -8,9 +8,11 @@
 ``lambda`` is chosen by grouped cross-validation (folds of whole proposals). Weights, the
 components' options and the provenance of the fit are read from the package data file
 ``detente/data/synthesis-weights.json`` (written by ``python -m detente.backtest.fit``).
-Components with weight 0 are not run. A component may take procedure-aware capabilities
-(``capabilities: power``): on issues that declare a voting rule each actor's capability is its
-voting power (:mod:`detente.backtest.power`); issues without one keep the scenario's capabilities.
+Components with weight 0 are not run. A component declares its capability rule
+(:mod:`detente.backtest.caprules`): the scenario's capabilities (``as_given``), ``equal``, voting
+power (``power``: on issues that declare a voting rule each actor's capability is its voting power,
+:mod:`detente.backtest.power`), or power and resources combined (``power_resources``,
+c = P^a R^b, K1).
 
 Scenarios with a ``war:`` block are coercive bargaining, where weights learned on EU legislation
 do not apply: there the synthesis leads with the war model's terms **given a deal** (draws without
@@ -48,10 +50,10 @@ def component_forecast(comp: dict[str, Any], arrays: Any, rng: np.random.Generat
     """One component's forecast (draws, issues) on ``arrays``."""
     spec = registry.get(comp["model"])
     arr = arrays
-    if comp.get("capabilities", "as_given") == "power":
-        from detente.backtest.power import power_capability
+    if comp.get("capabilities", "as_given") not in ("as_given", "resources"):
+        from detente.backtest.caprules import capability
 
-        arr = replace(arrays, capability=power_capability(arrays, comp.get("index", "shapley_shubik")))
+        arr = replace(arrays, capability=capability(arrays, comp))
     return spec.run(arr, spec.make_options(comp.get("options") or {}), rng).forecast
 
 
