@@ -79,8 +79,9 @@ Capabilities = Literal["equal", "blksv", "power"]
 
 def procedure_label(issue: DEUIssue) -> str:
     """COD/CNS x QMV/Unan ("QMV(10)" counts as QMV)."""
-    rule = "QMV" if issue.voting_rule.upper().startswith("QMV") else "Unan"
-    return f"{issue.procedure}-{rule}"
+    from detente.backtest.calibration import procedure_label as label
+
+    return label(issue.procedure, issue.voting_rule) or "unknown"
 
 
 def with_voting(scenario, issues: list[DEUIssue], capabilities: Capabilities = "equal",

@@ -22,6 +22,7 @@ calibrated interval.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -33,6 +34,24 @@ from detente.models.base import ModelSpec, Options, Trajectory, registry
 
 class SynthesisOptions(Options):
     pass
+
+
+def component_label(name: str) -> str:
+    """A component's name in words, for tables and sentences.
+
+    >>> component_label("mean_power0_resources0.5"), component_label("mean_power1_resources1")
+    ('mean (capability = sqrt of the capability given)', 'mean (capability = voting power x capability given)')
+    >>> component_label("bdm")
+    'bdm'
+    """
+    m = re.fullmatch(r"(\w+?)_power([\d.]+)_resources([\d.]+)", name)
+    if not m:
+        return name
+    words = {"0": None, "0.5": "sqrt of {}", "1": "{}"}
+    terms = [words.get(e, "{} ^ " + e) for e in (m.group(2), m.group(3))]
+    parts = [t.format(what) for t, what in zip(terms, ("voting power", "the capability given" if terms[0] is None
+                                                       else "capability given")) if t]
+    return f"{m.group(1)} (capability = {' x '.join(parts) or 'equal'})"
 
 
 def weights_entry() -> dict[str, Any]:

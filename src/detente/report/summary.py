@@ -142,7 +142,9 @@ def lead_result(scenario: Scenario, results: list[Result]) -> tuple[Result | Non
         why = "synthesis: the models combined with weights learned out of sample on DEU III"
         weights = info.get("weights") or {}
         if weights:
-            why += " (" + ", ".join(f"{k} {v:.2f}" for k, v in weights.items()) + ")"
+            from detente.models.synthesis import component_label
+
+            why += " (" + ", ".join(f"{component_label(k)}: weight {v:.2f}" for k, v in weights.items()) + ")"
         return syn, why
     if scenario.war is not None and WAR in by_model:
         return by_model[WAR], ("war model's terms given a deal: this scenario is coercive bargaining (a war: "
@@ -167,6 +169,9 @@ def component_points(results: list[Result], issue_id: str) -> tuple[dict[str, fl
     for r in results:
         comp = r.trajectory.extras.get("component_forecast") if r.model == SYNTHESIS else None
         for name, per_issue in (comp or {}).items():
+            from detente.models.synthesis import component_label
+
+            name = component_label(name)
             if name in points:
                 continue
             v = float(np.asarray(per_issue, dtype=float)[r.issue_ids.index(issue_id)])
