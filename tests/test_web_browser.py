@@ -441,6 +441,7 @@ def test_bottom_line_calibrated_interval_and_explanations(page, tmp_path: Path) 
     assert "calibrated on DEU III" in line
     explain = page.locator(".explain-card").first.inner_text()
     assert "Alpha" in explain and "Beta" in explain  # actor ids shown by name
+    _shot(page, tmp_path, "6-explain")
 
 
 def test_levers_are_asked_of_the_library(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
