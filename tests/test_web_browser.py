@@ -444,6 +444,47 @@ def test_bottom_line_calibrated_interval_and_explanations(page, tmp_path: Path) 
     _shot(page, tmp_path, "6-explain")
 
 
+def test_explanations_are_sections_not_a_dump(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """With "explain" ticked, each model gets the report's sections: who gains and who loses (table by
+    actor NAME with a gain column, one bar per actor), the pivotal ranking and per-issue contributions,
+    and for a round-based model (bdm) the per-actor round charts and the reasons, round by round."""
+    f = tmp_path / "small.yaml"
+    f.write_text(SMALL)
+    _upload(page, f)
+    page.wait_for_selector("#stance-table tbody tr")
+    page.check("#explain")
+    _run(page, ["bdm", "mean"], draws=40)
+    names = {"Alpha", "Beta", "Gamma"}
+    for model in ("bdm", "mean"):
+        card = page.locator(f".explain-card[data-model='{model}']")
+        assert card.count() == 1
+        heads = card.locator(".winners-table thead").inner_text().lower()
+        assert "gain" in heads and "at status quo" in heads and "verdict" in heads
+        shown = {t.strip() for t in card.locator(".winners-table tbody th").all_inner_texts()}
+        assert shown == names  # by name, never the id
+        assert card.locator(".gains-chart rect.gain-bar").count() == 3  # one bar per actor
+        assert "Utility:" in card.locator(".utility-note").inner_text()
+        ranking = {t.strip() for t in card.locator(".pivotal-ranking tbody th").all_inner_texts()}
+        assert ranking == names
+        assert card.locator(".pivotal-issue[data-issue='tax'] .pivotal-contributions tbody tr").count() == 3
+        assert card.locator(".kv").count() == 0  # no generic key/value dump
+    bdm = page.locator(".explain-card[data-model='bdm']")
+    moves = page.evaluate("() => state.results.find(r => r.model === 'bdm').events.rounds"
+                          ".reduce((n, r) => n + r.moves.length, 0)")
+    rows = bdm.locator(".reasons-table tbody tr")
+    assert moves > 0 and rows.count() == min(moves, 60)
+    assert rows.first.locator("td.why").inner_text().strip()
+    assert bdm.locator(".reasons-table tbody th").first.inner_text().strip() in names
+    assert bdm.locator(".actor-round-chart").count() == 2  # one per issue
+    if moves > 60:
+        bdm.locator(".show-all-reasons").click()
+        assert rows.count() == moves
+    assert page.locator(".explain-card[data-model='mean'] .reasons-table").count() == 0
+    _shot(page, tmp_path, "7-explain-sections")
+    if SHOTS:  # the bdm card alone, readable
+        bdm.screenshot(path=str(Path(SHOTS) / "7-explain-bdm-card.png"))
+
+
 def test_levers_are_asked_of_the_library(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     f = tmp_path / "small.yaml"
     f.write_text(SMALL)

@@ -1120,7 +1120,8 @@ function renderResults() {
     if (r.extras && r.extras.settlement_by_month) out.append(warCard(sc, r));
   }
   for (const r of results) {
-    for (const key of ["explain", "events", "levers", "calibration"]) {
+    if (r.explain || r.events) out.append(explainCard(sc, r)); // explain.js: the report's sections
+    for (const key of ["levers", "calibration"]) {
       if (r[key] !== undefined && r[key] !== null) out.append(genericCard(sc, r, key));
     }
   }
