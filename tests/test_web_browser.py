@@ -485,6 +485,26 @@ def test_explanations_are_sections_not_a_dump(page, tmp_path: Path) -> None:  # 
         bdm.screenshot(path=str(Path(SHOTS) / "7-explain-bdm-card.png"))
 
 
+@pytest.mark.skipif(not FLAGSHIP.exists(), reason="needs examples/ukraine-settlement.yaml")
+def test_war_explanation_shows_the_sides_shares_and_costs(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The war model's explanation: each side's share given a deal vs at the status-quo line, and the
+    expected cost of fighting until a deal, sides and actors by name."""
+    _load_example(page, FLAGSHIP.name)
+    page.check("#explain")
+    _run(page, ["war"], draws=50)
+    card = page.locator(".explain-card[data-model='war']")
+    heads = card.locator(".war-shares thead").inner_text().lower()
+    assert "share given a deal" in heads and "status quo line" in heads and "expected cost" in heads
+    sides = page.evaluate("() => state.results[0].explain.war.sides.length")
+    assert sides >= 2 and card.locator(".war-shares tbody tr").count() == sides
+    assert "Russia" in card.locator(".war-shares tbody").inner_text()  # actors by name
+    assert card.locator(".gains-chart rect.gain-bar").count() == page.evaluate(
+        "() => state.results[0].explain.utility.actors.length")
+    _shot(page, tmp_path, "8-explain-war")
+    if SHOTS:  # the card alone, readable
+        card.screenshot(path=str(Path(SHOTS) / "8-explain-war-card.png"))
+
+
 def test_levers_are_asked_of_the_library(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     f = tmp_path / "small.yaml"
     f.write_text(SMALL)

@@ -44,7 +44,7 @@ function table(cls, heads, rows) {
 // A horizontal bar per actor: its gain (utility at the forecast minus at the status quo), green
 // for gains, red for losses, best first (the order of explain.utility.actors).
 function gainsChart(sc, r, rows) {
-  const W = 560, rowH = 22, top = 26, bottom = 34, left = 150, right = 20;
+  const W = 600, rowH = 22, top = 26, bottom = 34, left = 200, right = 20;
   const H = top + bottom + rowH * rows.length;
   const vals = rows.map((a) => a.gain || 0);
   let lo = Math.min(0, ...vals), hi = Math.max(0, ...vals);
@@ -60,7 +60,7 @@ function gainsChart(sc, r, rows) {
   rows.forEach((a, k) => {
     const g = a.gain || 0, y0 = top + k * rowH;
     const x0 = Math.min(x(0), x(g)), w = Math.max(1, Math.abs(x(g) - x(0)));
-    root.append(svg("text", { x: left - 6, y: y0 + rowH / 2 + 4, "text-anchor": "end", class: "actor-label" }, shorten(actorName(sc, a.actor), 22)));
+    root.append(svg("text", { x: left - 6, y: y0 + rowH / 2 + 4, "text-anchor": "end", class: "actor-label" }, shorten(actorName(sc, a.actor), 28)));
     root.append(svg("rect", { x: x0, y: y0 + 4, width: w, height: rowH - 8, class: "gain-bar", fill: g > 0 ? "#2ca02c" : g < 0 ? "#d62728" : "#999999",
       "data-actor": a.actor }, svg("title", {}, `${actorName(sc, a.actor)}: gain ${fmt(a.gain)} (${a.verdict})`)));
   });
