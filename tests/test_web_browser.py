@@ -476,9 +476,21 @@ def test_explanations_are_sections_not_a_dump(page, tmp_path: Path) -> None:  # 
     assert rows.first.locator("td.why").inner_text().strip()
     assert bdm.locator(".reasons-table tbody th").first.inner_text().strip() in names
     assert bdm.locator(".actor-round-chart").count() == 2  # one per issue
-    if moves > 60:
-        bdm.locator(".show-all-reasons").click()
-        assert rows.count() == moves
+    # more than 60 moves: the first 60 and a "show all" toggle (the bdm events repeated, drawn by the page)
+    page.evaluate("""() => { const r = JSON.parse(JSON.stringify(state.results.find(x => x.model === 'bdm')));
+      r.model = 'bdm-long'; while (r.events.rounds.reduce((n, x) => n + x.moves.length, 0) <= 60)
+        r.events.rounds = r.events.rounds.concat(r.events.rounds.map(x => ({...x, round: x.round + r.events.rounds.length})));
+      document.querySelector('#results').append(explainCard(state.resultScenario || state.scenario, r)); }""")
+    long = page.locator(".explain-card[data-model='bdm-long']")
+    total = page.evaluate("() => [...document.querySelectorAll(\".explain-card[data-model='bdm-long'] .reasons-table\")].length")
+    assert total == 1
+    long_rows = long.locator(".reasons-table tbody tr")
+    assert long_rows.count() == 60
+    long.locator(".show-all-reasons").click()
+    assert long_rows.count() > 60
+    long.locator(".show-all-reasons").click()
+    assert long_rows.count() == 60
+    page.evaluate("() => document.querySelector(\".explain-card[data-model='bdm-long']\").remove()")
     assert page.locator(".explain-card[data-model='mean'] .reasons-table").count() == 0
     _shot(page, tmp_path, "7-explain-sections")
     if SHOTS:  # the bdm card alone, readable
