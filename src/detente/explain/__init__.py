@@ -56,7 +56,8 @@ def explain(scenario: Any, result: Any, progress: Progress | None = None,
     if spec.has_rounds and spec.name != "war":
         parr, ptraj = point_run(scenario, result)
         top = piv["ranking"][0]["actor"] if piv["ranking"] else None
-        events = events_for(spec.name, parr, ptraj, opts, seq, perception_actor=top)
+        events = events_for(spec.name, parr, ptraj, opts, seq, perception_actor=top,
+                            names={a.id: a.label for a in scenario.actors})
         if events is not None and ptraj.positions is not None:
             T = int(np.max(ptraj.rounds)) if ptraj.rounds is not None else ptraj.positions.shape[1] - 1
             events["positions"] = {

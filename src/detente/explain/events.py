@@ -70,8 +70,14 @@ def bdm_offers(x: np.ndarray, Es: np.ndarray, Eo: np.ndarray, opts: Any) -> list
     return out
 
 
+def _namer(names: dict[str, str] | None) -> Any:
+    """id -> the actor's name in the reason sentences (the id when no name is known)."""
+    return lambda a: (names or {}).get(a, a)
+
+
 def bdm_events(arr: ScenarioArrays, positions: np.ndarray, opts: Any, rounds: int | None = None,
-               perception_actor: str | None = None, stop: np.ndarray | None = None) -> dict[str, Any]:
+               perception_actor: str | None = None, stop: np.ndarray | None = None,
+               names: dict[str, str] | None = None) -> dict[str, Any]:
     """Per round and issue, every actor's move with its reason; and the EU perception plane of one actor.
 
     ``positions`` is (rounds + 1, issues, actors) of one draw (draw 0 of ``arr`` holds its inputs);
@@ -80,6 +86,7 @@ def bdm_events(arr: ScenarioArrays, positions: np.ndarray, opts: Any, rounds: in
 
     T = positions.shape[0] - 1 if rounds is None else int(rounds)
     ids = arr.actor_ids
+    nm = _namer(names)
     out_rounds: list[dict[str, Any]] = []
     ok = True
     max_err = 0.0
@@ -108,7 +115,7 @@ def bdm_events(arr: ScenarioArrays, positions: np.ndarray, opts: Any, rounds: in
                     "issue": iid, "actor": ids[idx[i]], "from": r(x[i]), "to": r(p),
                     "type": CATEGORIES[cat], "challenger": ids[idx[j]], "target": ids[idx[i]],
                     "offer": r(p), "eu_target": r(Es[i, j]), "eu_challenger": r(Eo[i, j]),
-                    "why": _why(CATEGORIES[cat], ids[idx[i]], ids[idx[j]], x[j], Es[i, j], Eo[i, j], p),
+                    "why": _why(CATEGORIES[cat], nm(ids[idx[i]]), nm(ids[idx[j]]), x[j], Es[i, j], Eo[i, j], p),
                 })
             if t == 1 and pa is not None and arr.present[k, pa]:
                 i = int(np.flatnonzero(idx == pa)[0])
@@ -135,8 +142,9 @@ def _why(cat: str, who: str, by: str, xj: float, e_ij: float, e_ji: float, p: fl
             f"gain ({e_ji:.3g}) and capitulated to {by}'s {xj:.4g}")
 
 
-def exchange_events(arr: ScenarioArrays, trajectory: Any) -> dict[str, Any]:
+def exchange_events(arr: ScenarioArrays, trajectory: Any, names: dict[str, str] | None = None) -> dict[str, Any]:
     """The realised exchanges of each round (one draw): who gave way on which issue, and both gains."""
+    nm = _namer(names)
     rounds = []
     for n, ex in enumerate(trajectory.extras.get("exchanges", []), 1):
         moves = []
@@ -146,38 +154,40 @@ def exchange_events(arr: ScenarioArrays, trajectory: Any) -> dict[str, Any]:
                 "issue": e["supply_issue_i"], "from": r(e["move_i"][0]), "to": r(e["move_i"][1]),
                 "partner_issue": e["supply_issue_j"], "partner_from": r(e["move_j"][0]),
                 "partner_to": r(e["move_j"][1]), "gain": r(e["gain_i"]), "partner_gain": r(e["gain_j"]),
-                "why": f"{e['actor_i']} gave way on {e['supply_issue_i']} in exchange for {e['actor_j']} giving way "
+                "why": f"{nm(e['actor_i'])} gave way on {e['supply_issue_i']} in exchange for {nm(e['actor_j'])} giving way "
                        f"on {e['supply_issue_j']} (gains {e['gain_i']:.3g} and {e['gain_j']:.3g})",
             })
         rounds.append({"round": n, "moves": moves})
     return {"model": "exchange", "draw": "point values", "rounds": rounds}
 
 
-def smp_events(arr: ScenarioArrays, trajectory: Any, opts: Any, seq: np.random.SeedSequence) -> dict[str, Any]:
+def smp_events(arr: ScenarioArrays, trajectory: Any, opts: Any, seq: np.random.SeedSequence,
+               names: dict[str, str] | None = None) -> dict[str, Any]:
     """The bargain each actor accepted in each round (one draw), recomputed from the positions."""
-    rounds, ok = replay_smp(arr, trajectory, opts, seq)
+    rounds, ok = replay_smp(arr, trajectory, opts, seq, names)
     return {"model": "smp", "draw": "point values", "rounds": rounds, "reproduces_model": ok}
 
 
 def events_for(model: str, arr: ScenarioArrays, trajectory: Any, opts: Any, seq: np.random.SeedSequence,
-               perception_actor: str | None = None) -> dict[str, Any] | None:
+               perception_actor: str | None = None, names: dict[str, str] | None = None) -> dict[str, Any] | None:
     """Per-round reasons of the round-based models (None for the others)."""
     if model == "bdm":
         T = int(np.max(trajectory.rounds)) if trajectory.rounds is not None else None
         stop = trajectory.extras.get("_stop_round")
         return bdm_events(arr, trajectory.positions[0], opts, T, perception_actor,
-                          None if stop is None else np.asarray(stop)[0])
+                          None if stop is None else np.asarray(stop)[0], names)
     if model == "exchange":
-        return exchange_events(arr, trajectory)
+        return exchange_events(arr, trajectory, names)
     if model == "smp":
-        return smp_events(arr, trajectory, opts, seq)
+        return smp_events(arr, trajectory, opts, seq, names)
     return None
 
 
-def replay_smp(arr: ScenarioArrays, trajectory: Any, opts: Any, seq: np.random.SeedSequence
-               ) -> tuple[list[dict[str, Any]], bool]:
+def replay_smp(arr: ScenarioArrays, trajectory: Any, opts: Any, seq: np.random.SeedSequence,
+               names: dict[str, str] | None = None) -> tuple[list[dict[str, Any]], bool]:
     """Replay draw 0 of an SMP run round by round (as :func:`detente.models.smp._run_batch`) and read
     each actor's accepted bargain; check the replayed positions against the trajectory's."""
+    nm = _namer(names)
     from detente.models import smp
     from detente.models import smp_kernels as kn
 
@@ -225,7 +235,7 @@ def replay_smp(arr: ScenarioArrays, trajectory: Any, opts: Any, seq: np.random.S
                 moves.append({
                     "issue": iss[k], "actor": ids[a], "from": r(prev[k]), "to": r(native[k, a]),
                     "type": "bargain", "initiator": ids[i0], "receiver": ids[j0], "partner": ids[partner],
-                    "why": f"{ids[a]} accepted the bargain {ids[i0]} struck with {ids[j0]} after {ids[i0]}'s "
+                    "why": f"{nm(ids[a])} accepted the bargain {nm(ids[i0])} struck with {nm(ids[j0])} after {nm(ids[i0])}'s "
                            f"challenge (the option its PCE rated most likely)",
                 })
         out.append({"round": t, "moves": moves})
