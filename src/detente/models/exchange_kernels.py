@@ -91,6 +91,10 @@ _ONE = np.uint64(1)
 _MULT_HI = np.uint64(0x2360ED051FC65DA4)
 _MULT_LO = np.uint64(0x4385DF649FCCF645)
 
+# Helpers called from one place only are ``inline="always"``: Numba inlines them into their caller
+# instead of compiling (and caching) each on its own, which shortens the first-ever compile; helpers
+# called from several places stay separate functions (inlining would copy them).
+
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
 def _mulhi(a, b):  # high 64 bits of the 128-bit product of two uint64
@@ -288,7 +292,7 @@ F_DI, F_DJ, F_XI, F_XJ, F_SIP, F_SJP, F_SIQ, F_SJQ, F_WIQ, F_WJP, F_WP, F_WQ, F_
 N_F = 17
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _nbs_base(U, k, side, x0, w, r, buf):
     """Weighted position sum of issue ``r`` with candidate k's recorded updates (step 5)."""
     n = x0.shape[1]
