@@ -86,3 +86,15 @@ def test_report_shows_the_sections_in_chromium(report: Path) -> None:
             assert pg.locator("h2#figures ~ figure[id^='fig-explain-']").count() == 0
         finally:
             b.close()
+
+
+def test_one_draw_does_not_repeat_the_trajectory_charts() -> None:
+    # with one draw the report's "<model> by round" charts already draw every actor (issue #12: never
+    # the same figure twice): no per-actor explain charts then, the winners chart stays
+    s = load(FLAGSHIP)
+    r = attach(s, run(s, "bdm", seed=1))
+    stems = [stem for stem, _, _ in explain_figures(s, [r])]
+    assert stems == ["explain-bdm-winners", "explain-bdm-perception"]
+    from detente.report.plots import figures_for
+
+    assert {f"trajectory-bdm-{i}" for i in s.issue_ids} <= {stem for stem, _, _ in figures_for(s, [r])}

@@ -41,7 +41,15 @@ def test_listing_models_imports_no_numba_nor_scipy() -> None:
             "specs = registry.specs()\n"
             "assert [s.name for s in specs] == ['mean', 'median', 'nbs', 'bdm', 'smp', 'exchange', 'war', 'synthesis']\n"
             "assert all(s.options.model_fields for s in specs if s.name not in ('median', 'synthesis'))")
-    assert _imported_after(code) <= {"numpy"}
+    assert _imported_after(code) == set()  # not even NumPy: the model modules bind it lazily (detente.lazy)
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_detente_models_imports_no_numpy_nor_the_war_simulation(fmt: str) -> None:
+    code = ("import sys\nfrom detente.cli import main\n"
+            f"rc = main(['models', '--format', {fmt!r}])\nassert rc == 0\n"
+            "assert 'detente.models.war.simulate' not in sys.modules and 'detente.scenario.arrays' not in sys.modules")
+    assert _imported_after(code) == set()
 
 
 def test_a_mean_run_imports_neither_numba_nor_scipy_nor_other_models() -> None:

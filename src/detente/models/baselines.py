@@ -29,14 +29,20 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, TYPE_CHECKING
 
-import numpy as np
+from detente.lazy import lazy_module
+
+if TYPE_CHECKING:  # NumPy is imported on first use: listing models does not load it
+    import numpy as np
+    from detente.scenario.arrays import ScenarioArrays
+else:
+    np = lazy_module(globals(), "np", "numpy")
+
 from pydantic import Field
 
 from detente.models.base import ModelSpec, Options, Trajectory, registry
 from detente.models.kernels import weighted_mean, weighted_median
-from detente.scenario.arrays import ScenarioArrays
 
 
 class MeanOptions(Options):

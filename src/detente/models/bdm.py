@@ -35,14 +35,20 @@ pass; A3 - the compromise condition follows Scholz's figure (b > 0). A degenerat
 from __future__ import annotations
 
 import warnings
-from typing import Any, Literal, get_args
+from typing import Any, Literal, TYPE_CHECKING, get_args
 
-import numpy as np
+from detente.lazy import lazy_module
+
+if TYPE_CHECKING:  # NumPy is imported on first use: listing models does not load it
+    import numpy as np
+    from detente.scenario.arrays import ScenarioArrays
+else:
+    np = lazy_module(globals(), "np", "numpy")
+
 from pydantic import Field
 
 from detente.models.base import ModelSpec, Options, Trajectory, registry
 from detente.models.kernels import weighted_median
-from detente.scenario.arrays import ScenarioArrays
 
 CHUNK_ELEMENTS = 1 << 22
 """Default bound on batch x (rounds + 1) x actors per compiled call (32 MiB of float64 inputs/outputs)."""

@@ -63,13 +63,19 @@ Documented choices (where Decide's behaviour is kept, §1.3 step 6-7):
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
-import numpy as np
+from detente.lazy import lazy_module
+
+if TYPE_CHECKING:  # NumPy is imported on first use: listing models does not load it
+    import numpy as np
+    from detente.scenario.arrays import ScenarioArrays
+else:
+    np = lazy_module(globals(), "np", "numpy")
+
 from pydantic import Field
 
 from detente.models.base import ModelSpec, Options, Trajectory, registry
-from detente.scenario.arrays import ScenarioArrays
 
 # The Numba kernels (detente.models.exchange_kernels) are imported by the functions that run them,
 # so that listing the model or validating its options does not import Numba.
@@ -113,6 +119,7 @@ def simulate(arr: ScenarioArrays, options: ExchangeOptions, rng: np.random.Gener
     """:func:`exchange_model`, optionally with given random numbers ``coins`` (draws, n) in place
     of the per-draw streams (to replay another program's tie coins across rounds).
 
+    >>> from detente.scenario.arrays import ScenarioArrays
     >>> from detente.scenario.model import Scenario
     >>> st = [{"actor": a, "issue": i, "position": x, "salience": v} for a, i, x, v in [
     ...     ("A", "x", 0, .9), ("A", "y", 0, .2), ("B", "x", 100, .2), ("B", "y", 100, .9)]]

@@ -91,8 +91,12 @@ _ONE = np.uint64(1)
 _MULT_HI = np.uint64(0x2360ED051FC65DA4)
 _MULT_LO = np.uint64(0x4385DF649FCCF645)
 
+# Helpers called from one place only are ``inline="always"``: Numba inlines them into their caller
+# instead of compiling (and caching) each on its own, which shortens the first-ever compile; helpers
+# called from several places stay separate functions (inlining would copy them).
 
-@numba.njit(cache=True, error_model="numpy")
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _mulhi(a, b):  # high 64 bits of the 128-bit product of two uint64
     a_lo, a_hi, b_lo, b_hi = a & _M32, a >> _U32, b & _M32, b >> _U32
     hl = a_hi * b_lo
@@ -100,7 +104,7 @@ def _mulhi(a, b):  # high 64 bits of the 128-bit product of two uint64
     return (hl >> _U32) + (cross >> _U32) + a_hi * b_hi
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _step(st):  # st = [state_hi, state_lo, inc_hi, inc_lo]: state = state * MULT + inc (mod 2^128)
     lo = st[1] * _MULT_LO
     hi = _mulhi(st[1], _MULT_LO) + st[0] * _MULT_LO + st[1] * _MULT_HI
@@ -288,7 +292,7 @@ F_DI, F_DJ, F_XI, F_XJ, F_SIP, F_SJP, F_SIQ, F_SJQ, F_WIQ, F_WJP, F_WP, F_WQ, F_
 N_F = 17
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _nbs_base(U, k, side, x0, w, r, buf):
     """Weighted position sum of issue ``r`` with candidate k's recorded updates (step 5)."""
     n = x0.shape[1]
@@ -318,7 +322,7 @@ def _ok(f, hI, hJ, k):
             and _move_ok(f[k, F_XJ], f[k, F_MJ], hJ[k, 0], hJ[k, 1], hJ[k, 2], hJ[k, 3]))
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _equal_gain(f, k):
     """Equal-gain rates and moves (§1.3 steps 5-6) of candidate k; sets mI, mJ, gain.
     Returns False when a rate is not finite."""
@@ -347,7 +351,7 @@ def _equal_gain(f, k):
     return fine
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _check_nbs(f, U, B, k, side, x0, w, W, I, J, p, q, buf):
     """Truncate a move that pushes the outcome past the demanding partner's position (step 6)."""
     if side == 0:  # I supplies q toward J's position dJ
@@ -385,7 +389,7 @@ def _check_nbs(f, U, B, k, side, x0, w, W, I, J, p, q, buf):
     f[k, F_G], f[k, F_GI], f[k, F_GJ] = gain, gain, gain
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _randomize(f, hI, hJ, valid, k, u, v, z, p_rex):
     """REX (step 10): draw the chosen actor's gain around the equal gain, recompute its move."""
     if u < 0.5:  # A = I (supplies q, demands p), B = J
@@ -527,7 +531,7 @@ def _sort_by_gain(order, n, f, rank_rtol):
         order[j + 1] = k
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _merge_argsort(keys, order):
     """``order[:] = np.argsort(keys, kind="mergesort")``: stable, ascending, NaN last. A stable sort's
     result is unique, so this gives NumPy's order; written out because Numba's own compiles for seconds."""

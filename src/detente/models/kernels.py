@@ -11,7 +11,14 @@ array(4.)
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
+
+from detente.lazy import lazy_module
+
+if TYPE_CHECKING:  # NumPy is imported on first use: listing models does not load it
+    import numpy as np
+else:
+    np = lazy_module(globals(), "np", "numpy")
 
 _HALF_TOL = 1e-12
 

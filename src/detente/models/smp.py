@@ -43,15 +43,22 @@ Differences from KTAB, on purpose:
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, TYPE_CHECKING
 
-import numpy as np
+from detente.lazy import lazy_module
+
+if TYPE_CHECKING:  # NumPy is imported on first use: listing models does not load it
+    import numpy as np
+    from detente.scenario.arrays import ScenarioArrays
+    from detente.models import smp_kernels as kn
+else:
+    np = lazy_module(globals(), "np", "numpy")
+    kn = lazy_module(globals(), "kn", "detente.models.smp_kernels")
+
 from pydantic import Field, field_validator
 
 from detente.errors import ModelError
-from detente.models import smp_kernels as kn
 from detente.models.base import ModelSpec, Options, Trajectory, registry
-from detente.scenario.arrays import ScenarioArrays
 
 _ALIASES = {"Prop": "Proportional", "None": "No"}
 

@@ -24,9 +24,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
-import numpy as np
+from detente.lazy import lazy_module
+
+if TYPE_CHECKING:  # NumPy is imported on first use: listing models does not load it
+    import numpy as np
+else:
+    np = lazy_module(globals(), "np", "numpy")
 
 from detente.errors import ModelError
 from detente.models.base import ModelSpec, Options, Trajectory, registry

@@ -170,9 +170,19 @@ def quad_figure(scenario: Scenario, r: Result) -> tuple[str, Any] | None:
     return issue_id, fig
 
 
+def actors_in_trajectory_plots(r: Result) -> bool:
+    """True when the report's own trajectory charts (:func:`detente.report.plots.plot_trajectory`)
+    already draw every actor by round (one draw of a model with positions): the per-actor charts
+    here would repeat them, so they are not drawn."""
+    from detente.report.plots import _OWN_TRAJECTORY_PLOTS
+
+    return r.draws == 1 and r.trajectory.positions is not None and r.model not in _OWN_TRAJECTORY_PLOTS
+
+
 def explain_figures(scenario: Scenario, results: list[Result]) -> list[tuple[str, str, Any]]:
     """(stem, title, Figure): per run the winners/losers chart, per issue and round-based run one
-    per-actor trajectory chart, and one perception plane (the first BDM run)."""
+    per-actor trajectory chart (unless the report's trajectory charts already show every actor:
+    :func:`actors_in_trajectory_plots`), and one perception plane (the first BDM run)."""
     out: list[tuple[str, str, Any]] = []
     quad_done = False
     for r in results:
@@ -180,7 +190,7 @@ def explain_figures(scenario: Scenario, results: list[Result]) -> list[tuple[str
             continue
         lab = _label(r)
         out.append((f"explain-{lab}-winners", f"Who gains, who loses ({lab})", winners_figure(r, scenario)))
-        for iss in scenario.issues:
+        for iss in scenario.issues if not actors_in_trajectory_plots(r) else ():
             fig = trajectory_figure(scenario, r, iss.id)
             if fig is not None:
                 out.append((f"explain-{lab}-actors-{iss.id}", f"{iss.label}: every actor by round ({lab})", fig))
@@ -271,6 +281,9 @@ def explain_section(scenario: Scenario, results: list[Result], figures: list[tup
             parts.append(f'<h4 id="trajectories-{_e(lab)}">Every actor by round</h4>')
             for stem in [s for s in figs if s.startswith(f"explain-{lab}-actors-")]:
                 parts.append(_img(figs[stem]))
+            if actors_in_trajectory_plots(r):
+                parts.append(f'<p class="muted">The charts "&hellip;: {_e(lab)} by round" under '
+                             '<a href="#figures">Figures</a> show every actor by round.</p>')
             parts.append(_reasons(ev, lab))
             for stem in [s for s in figs if s.startswith(f"explain-{lab}-perception")]:
                 parts.append(f'<h4 id="perception-{_e(lab)}">Perception plane</h4>' + _img(figs[stem]))

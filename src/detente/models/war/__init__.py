@@ -18,11 +18,34 @@ True
 
 from __future__ import annotations
 
+from typing import Any
+
 from detente.models.base import ModelSpec, registry
-from detente.models.war.bargaining import fearon_range, nash_split, outside_option_share, rubinstein_share
-from detente.models.war.plot import plot_settlement
-from detente.models.war.simulate import WarOptions, war_model
-from detente.scenario.war import WarInputs, validate_war_block, war_problems
+from detente.models.war.options import WarOptions
+
+# What the package re-exports, imported on first use (listing models needs only WarOptions).
+_EXPORTS = {
+    "WarInputs": "detente.scenario.war", "validate_war_block": "detente.scenario.war",
+    "war_problems": "detente.scenario.war", "plot_settlement": "detente.models.war.plot",
+    "rubinstein_share": "detente.models.war.bargaining", "outside_option_share": "detente.models.war.bargaining",
+    "fearon_range": "detente.models.war.bargaining", "nash_split": "detente.models.war.bargaining",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def war_model(arr: Any, options: WarOptions, rng: Any) -> Any:
+    """:func:`detente.models.war.simulate.war_model` (imported when the model runs, not when listed)."""
+    from detente.models.war.simulate import war_model as run
+
+    return run(arr, options, rng)
+
 
 if not registry.is_registered("war"):
     registry.register(ModelSpec(

@@ -39,28 +39,22 @@ x = 1. Terms map onto the issues by terms.py (T1-T2).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
-from pydantic import Field
 
 from detente.errors import InputError, ModelError, Problem
-from detente.models.base import Options, Trajectory
+from detente.models.base import Trajectory
 from detente.models.war import bargaining as bg
 from detente.models.war.battlefield import lanchester_p, lanchester_step, ruin_probability, step_front
 from detente.models.war.beliefs import belief_mean, beta_prior, update
 from detente.models.war.domestic import audience_bound, ratifier_bound
+from detente.models.war.options import WarOptions
 from detente.scenario.war import Lanchester, WarInputs, validate_war_block, war_parameters, war_problems
 from detente.models.war.terms import IssueMap, side_profile
 
 _TOL = 1e-12
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
-
-
-class WarOptions(Options):
-    rule: Literal["scenario", "nash", "rubinstein"] = Field(
-        "scenario", description="bargaining rule; 'scenario' uses war.bargaining.rule")
-    months: int | None = Field(None, ge=1, le=600, description="horizon; default war.months")
 
 
 def _params(arr: Any, w: WarInputs) -> dict[str, np.ndarray]:
