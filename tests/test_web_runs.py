@@ -303,7 +303,7 @@ def test_compare_two_views_lists_forecasts_and_differing_inputs(client: TestClie
 def test_bottom_line_is_the_library_s(client: TestClient) -> None:
     """The page's bottom line is what ``detente run`` prints first (detente.report.summary), not a
     computation of the web layer."""
-    from detente.report.outputs import _clean
+    from detente.report.summary import json_safe as _clean
     from detente.report.summary import bottom_line
     from detente.runner import run
     from detente.scenario.model import Scenario

@@ -31,7 +31,7 @@ from rich.markup import escape as escape_markup
 from rich.table import Table
 
 from detente.errors import InputError
-from detente.report.outputs import _clean
+from detente.report.summary import json_safe as _clean
 from detente.report.plots import PALETTE, _new_figure, png_bytes
 from detente.report.summary import model_point
 from detente.report.tables import BAND_HEADER, model_cells, model_label

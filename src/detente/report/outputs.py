@@ -32,7 +32,6 @@ import numpy as np
 from detente.report.html import render_html
 from detente.report.plots import figures_for, png_bytes
 from detente.report.summary import input_band, run_record
-from detente.report.summary import json_safe as _clean  # the one JSON-safe conversion
 from detente.report.tables import model_label
 from detente.result import Result
 from detente.scenario.arrays import ScenarioArrays

@@ -700,7 +700,7 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
 
     def headlines(scenario: Scenario, results: list[Any]) -> dict[str, Any]:
         """The bottom line per issue and the war headline, as ``detente run`` reports them."""
-        from detente.report.outputs import _clean
+        from detente.report.summary import json_safe as _clean
         from detente.report.summary import bottom_line, war_headline
 
         return {"summary": _clean(bottom_line(scenario, results)), "war": _clean(war_headline(scenario, results))}
@@ -821,7 +821,7 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
                 pool.cancel(job.id)
                 raise
             return job_failure(job)
-        from detente.report.outputs import _clean
+        from detente.report.summary import json_safe as _clean
 
         return {"names": [s.name for s in scenarios], "rows": _clean(comparison_rows(scenarios, results)),
                 "differences": input_differences(scenarios),
@@ -852,7 +852,7 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
                 pool.cancel(job.id)
                 raise
             return job_failure(job)
-        from detente.report.outputs import _clean
+        from detente.report.summary import json_safe as _clean
 
         return _clean(res)
 

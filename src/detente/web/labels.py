@@ -18,23 +18,16 @@ analyst can act on.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
-_STEP = re.compile(r"\.?([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
-
+from detente.scenario.io import _lookup, path_to_loc
 
 def _steps(path: str) -> list[str | int]:
-    return [m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _STEP.finditer(path)]
+    return list(path_to_loc(path))
 
 
 def _get(data: Any, *loc: str | int) -> Any:
-    for part in loc:
-        try:
-            data = data[part]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return data
+    return _lookup(data, loc)
 
 
 def _name(entity: Any) -> str | None:
