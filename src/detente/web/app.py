@@ -683,12 +683,32 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
             m = str(e)
             field = next((f"variants.{k}" for k in job.meta.get("models", []) if "variant" in m and k in m), "options")
             return _error(422, m, [{"field": field, "line": None, "message": m, "value": None}])
+        if isinstance(e, ImportError):
+            msg = f"not available in this build ({e})"
+            return _error(503, msg, [{"field": None, "line": None, "message": msg, "value": None}])
         if isinstance(e, Cancelled):
             return _error(409, f"the run was {str(e)}", [{"field": None, "line": None, "value": None,
                                                           "message": f"the run was {e}"}])
         log.error("run %s failed: %s", job.id, e)
         msg = f"the run failed: {e}"
         return _error(500, msg, [{"field": None, "line": None, "message": msg, "value": None}])
+
+    async def submit_and_wait(kind: str, args: tuple, meta: dict[str, Any]) -> tuple[Any, JSONResponse | None]:
+        """Queue one job and wait for it off the event loop: ``(result, None)``, or ``(None, answer)``
+        when the pool is full (503) or the job failed; a client that goes away cancels its job."""
+        import asyncio
+
+        try:
+            job = pool.submit(kind, args, meta=meta)
+        except Busy as e:
+            return None, _error(503, str(e), [{"field": None, "line": None, "message": str(e), "value": None}])
+        try:
+            return await asyncio.wrap_future(job.future), None
+        except BaseException:  # noqa: BLE001 - the job records its error
+            if job.status not in ("failed", "cancelled"):
+                pool.cancel(job.id)  # the client went away: free the worker
+                raise
+            return None, job_failure(job)
 
     def finished_payload(job: Any) -> dict[str, Any]:
         if "_payload" not in job.meta:
@@ -789,7 +809,6 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
     async def compare(req: CompareRequest) -> Any:
         """Runs the models on each view (same draws and seed) and answers, issue by issue, each view's
         forecast and interval with its difference from the first view, and which inputs differ."""
-        import asyncio
 
         from detente.report.compare import check_comparable, comparison_rows
         from detente.web.exports import input_differences
@@ -809,18 +828,11 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
         bad = bad or check_models(req.models, req.options, req.variants)  # type: ignore[assignment]
         if isinstance(bad, list) and bad:
             return _error(422, (bad[0]["field"] or "") + ": " + bad[0]["message"], bad)
-        try:
-            job = pool.submit("compare", (scenarios, list(req.models), req.draws, req.seed, req.options,
-                                          req.variants), meta={"models": list(req.models), "draws": req.draws})
-        except Busy as e:
-            return _error(503, str(e), [{"field": None, "line": None, "message": str(e), "value": None}])
-        try:
-            results = await asyncio.wrap_future(job.future)
-        except BaseException:  # noqa: BLE001
-            if job.status not in ("failed", "cancelled"):
-                pool.cancel(job.id)
-                raise
-            return job_failure(job)
+        results, refused = await submit_and_wait(
+            "compare", (scenarios, list(req.models), req.draws, req.seed, req.options, req.variants),
+            {"models": list(req.models), "draws": req.draws})
+        if refused is not None:
+            return refused
         from detente.report.summary import json_safe as _clean
 
         return {"names": [s.name for s in scenarios], "rows": _clean(comparison_rows(scenarios, results)),
@@ -831,7 +843,6 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
               summary="What would move a forecast: each actor's smallest change to reach a target, or an "
                       "actor's best announcement (what `detente levers` answers)")
     async def levers(req: LeversRequest) -> Any:
-        import asyncio
 
         from detente.models import registry
 
@@ -840,18 +851,11 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
         bad = check_limits(scenario, req.draws or 0)
         if bad:
             return _error(422, (bad[0]["field"] or "") + ": " + bad[0]["message"], bad)
-        try:
-            job = pool.submit("levers", (scenario, req.model, req.issue, req.target, req.actor, req.draws, req.seed,
-                                         req.options, req.variant), meta={"models": [req.model], "_data": req.scenario})
-        except Busy as e:
-            return _error(503, str(e), [{"field": None, "line": None, "message": str(e), "value": None}])
-        try:
-            res = await asyncio.wrap_future(job.future)
-        except BaseException:  # noqa: BLE001
-            if job.status not in ("failed", "cancelled"):
-                pool.cancel(job.id)
-                raise
-            return job_failure(job)
+        res, refused = await submit_and_wait(
+            "levers", (scenario, req.model, req.issue, req.target, req.actor, req.draws, req.seed, req.options,
+                       req.variant), {"models": [req.model], "_data": req.scenario})
+        if refused is not None:
+            return refused
         from detente.report.summary import json_safe as _clean
 
         return _clean(res)
@@ -862,7 +866,6 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
     async def sensitivity(req: SensitivityRequest) -> Any:
         """Global sensitivity of the forecast to the scenario's uncertain inputs (those given as ranges),
         ranked, by :func:`detente.uncertainty.sensitivity.sensitivity` (in a worker process)."""
-        import asyncio
         import importlib.util
 
         from detente.models import registry
@@ -874,20 +877,11 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
         bad = check_limits(scenario, 0)
         if bad:
             return _error(422, (bad[0]["field"] or "") + ": " + bad[0]["message"], bad)
-        try:
-            job = pool.submit("sensitivity", (scenario, req.model, req.method, req.n, req.seed, req.options),
-                              meta={"models": [req.model], "_data": req.scenario})
-        except Busy as e:
-            return _error(503, str(e), [{"field": None, "line": None, "message": str(e), "value": None}])
-        try:
-            res = await asyncio.wrap_future(job.future)
-        except ImportError as e:
-            raise HTTPException(503, f"sensitivity analysis is not available in this build ({e})") from None
-        except BaseException:  # noqa: BLE001
-            if job.status not in ("failed", "cancelled"):
-                pool.cancel(job.id)
-                raise
-            return job_failure(job)
+        res, refused = await submit_and_wait(
+            "sensitivity", (scenario, req.model, req.method, req.n, req.seed, req.options),
+            {"models": [req.model], "_data": req.scenario})
+        if refused is not None:
+            return refused
         return sensitivity_payload(res)
 
     return app
