@@ -32,3 +32,21 @@ def peers() -> Path:
     if not PEERS.exists():
         pytest.skip(f"peer reference data not found at {PEERS}")
     return PEERS
+
+
+# Debian's Chromium for the browser tests (never a downloaded browser); $DETENTE_CHROMIUM overrides.
+CHROMIUM = Path(__import__("os").environ.get("DETENTE_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    """One headless Chromium for the whole session (skipped, visibly, where it is not installed)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set $DETENTE_CHROMIUM)")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()

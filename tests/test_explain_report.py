@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -16,9 +15,6 @@ from detente.scenario.io import load
 from conftest import EXAMPLES
 
 FLAGSHIP = EXAMPLES / "ukraine-settlement.yaml"
-CHROMIUM = os.environ.get("DETENTE_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
@@ -48,44 +44,37 @@ def test_no_explain_figures_without_explain() -> None:
     assert explain_figures(s, [run(s, "mean")]) == []
 
 
-def test_report_shows_the_sections_in_chromium(report: Path) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set $DETENTE_CHROMIUM)")
+def test_report_shows_the_sections_in_chromium(report: Path, browser) -> None:  # type: ignore[no-untyped-def]
     s = load(FLAGSHIP)
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            pg = b.new_page(viewport={"width": 1280, "height": 900})
-            pg.goto((report / "report.html").as_uri())
-            assert pg.locator("h2#explain").inner_text() == "Why it lands there"
-            for lab in ("bdm", "mean"):
-                assert pg.locator(f"#winners-{lab}").is_visible()
-                rows = pg.locator(f"#explain-{lab} table.winners tbody tr")
-                assert rows.count() == len(s.actor_ids)
-                verdicts = set(rows.locator("td:nth-child(6)").all_inner_texts())
-                assert verdicts <= {"gains", "loses", "indifferent"} and verdicts
-                assert pg.locator(f"#pivotal-{lab}").is_visible()
-                ranks = pg.locator(f"#explain-{lab} table.pivotal tbody tr td:first-child").all_inner_texts()
-                assert ranks == [str(n) for n in range(1, len(s.actor_ids) + 1)]
-            # per-actor trajectories: one image per issue, loaded and drawn
-            imgs = pg.locator("#explain-bdm figure[id^='fig-explain-bdm-actors-'] img")
-            assert imgs.count() == len(s.issue_ids)
-            widths = imgs.evaluate_all("els => els.map(e => e.complete ? e.naturalWidth : 0)")
-            assert all(w > 0 for w in widths)
-            # why each actor moved in round r
-            reasons = pg.locator("#explain-bdm table.reasons tbody tr")
-            assert reasons.count() > 0
-            first = reasons.first.inner_text()
-            assert any(t in first for t in ("conflict", "compromise", "capitulation"))
-            assert "reproduces the model's rounds: yes" in pg.locator("#explain-bdm").inner_text()
-            assert pg.locator("#fig-explain-bdm-perception img").evaluate("e => e.naturalWidth") > 0
-            # the static model has no rounds: no trajectories or reasons there
-            assert pg.locator("#explain-mean table.reasons").count() == 0
-            # the generic Figures section does not repeat the explanation figures
-            assert pg.locator("h2#figures ~ figure[id^='fig-explain-']").count() == 0
-        finally:
-            b.close()
+    pg = browser.new_page(viewport={"width": 1280, "height": 900})
+    pg.goto((report / "report.html").as_uri())
+    assert pg.locator("h2#explain").inner_text() == "Why it lands there"
+    for lab in ("bdm", "mean"):
+        assert pg.locator(f"#winners-{lab}").is_visible()
+        rows = pg.locator(f"#explain-{lab} table.winners tbody tr")
+        assert rows.count() == len(s.actor_ids)
+        verdicts = set(rows.locator("td:nth-child(6)").all_inner_texts())
+        assert verdicts <= {"gains", "loses", "indifferent"} and verdicts
+        assert pg.locator(f"#pivotal-{lab}").is_visible()
+        ranks = pg.locator(f"#explain-{lab} table.pivotal tbody tr td:first-child").all_inner_texts()
+        assert ranks == [str(n) for n in range(1, len(s.actor_ids) + 1)]
+    # per-actor trajectories: one image per issue, loaded and drawn
+    imgs = pg.locator("#explain-bdm figure[id^='fig-explain-bdm-actors-'] img")
+    assert imgs.count() == len(s.issue_ids)
+    widths = imgs.evaluate_all("els => els.map(e => e.complete ? e.naturalWidth : 0)")
+    assert all(w > 0 for w in widths)
+    # why each actor moved in round r
+    reasons = pg.locator("#explain-bdm table.reasons tbody tr")
+    assert reasons.count() > 0
+    first = reasons.first.inner_text()
+    assert any(t in first for t in ("conflict", "compromise", "capitulation"))
+    assert "reproduces the model's rounds: yes" in pg.locator("#explain-bdm").inner_text()
+    assert pg.locator("#fig-explain-bdm-perception img").evaluate("e => e.naturalWidth") > 0
+    # the static model has no rounds: no trajectories or reasons there
+    assert pg.locator("#explain-mean table.reasons").count() == 0
+    # the generic Figures section does not repeat the explanation figures
+    assert pg.locator("h2#figures ~ figure[id^='fig-explain-']").count() == 0
+    pg.close()
 
 
 def test_one_draw_does_not_repeat_the_trajectory_charts() -> None:

@@ -7,7 +7,6 @@ Skipped, visibly, when Chromium is not installed (``apt-get install chromium``) 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -20,9 +19,6 @@ from detente.scenario.io import load  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 FLAGSHIP = REPO / "examples" / "ukraine-settlement.yaml"
-CHROMIUM = os.environ.get("DETENTE_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
@@ -35,19 +31,15 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def page(report: Path):  # type: ignore[no-untyped-def]
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set $DETENTE_CHROMIUM)")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        pg = browser.new_page(viewport={"width": 1280, "height": 900})
-        errors: list[str] = []
-        pg.on("pageerror", lambda e: errors.append(str(e)))
-        pg.goto(report.as_uri())
-        pg.wait_for_load_state("load")
-        yield pg
-        browser.close()
-        assert not errors
+def page(report: Path, browser):  # type: ignore[no-untyped-def]
+    pg = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.goto(report.as_uri())
+    pg.wait_for_load_state("load")
+    yield pg
+    pg.close()
+    assert not errors
 
 
 def test_the_report_leads_with_the_bottom_line(page):  # type: ignore[no-untyped-def]
