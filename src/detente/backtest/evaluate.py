@@ -24,19 +24,17 @@ def fixed_oos(f: np.ndarray, folds: list[np.ndarray]) -> dict[str, Any]:
 
 
 def synthesis_oos(path: str | Path, issues: list, y: np.ndarray, groups: np.ndarray, folds: list[np.ndarray], *,
-                  seed: int, position_only: str = "skip", capabilities: str = "equal",
-                  recal: tuple[str, ...] | None = None) -> dict[str, Any]:
-    """Nested grouped CV of the synthesis fit on the candidate components' forecasts (``recal``: the
-    recalibrations the inner CV may choose, default :data:`detente.backtest.stacking.RECAL`)."""
+                  seed: int, position_only: str = "skip", capabilities: str = "equal") -> dict[str, Any]:
+    """Nested grouped CV of the synthesis fit on the candidate components' forecasts."""
     from detente.backtest.fit import CANDIDATES, TARGETS, component_matrix
-    from detente.backtest.stacking import RECAL, nested_cv
+    from detente.backtest.stacking import nested_cv
 
     X = component_matrix(path, issues, CANDIDATES, seed=seed, position_only=position_only, capabilities=capabilities)
     names = [c["name"] for c in CANDIDATES]
     k = int(folds[0].max()) + 1
-    res = nested_cv(X, y, groups, folds, [names.index(t) for t in TARGETS], k, seed, recal=recal or RECAL)
+    res = nested_cv(X, y, groups, folds, [names.index(t) for t in TARGETS], k, seed)
     res["fitted"] = True
-    res["choices"] = [(names[t], lam, kind) for t, lam, kind in res["choices"]]
+    res["choices"] = [(names[t], lam) for t, lam in res["choices"]]
     return res
 
 
@@ -89,8 +87,7 @@ def summarise(y: np.ndarray, f: np.ndarray, oos: dict[str, Any], reference: np.n
         d["mae_oos_note"] = "parameter-free model: nothing is fitted, so mae_oos equals mae"
     else:
         ch = oos.get("choices") or []
-        d["choices"] = {"target": _counts([c[0] for c in ch]), "lambda": _counts([str(c[1]) for c in ch]),
-                        "recalibration": _counts([c[2] for c in ch])}
+        d["choices"] = {"target": _counts([t for t, _ in ch]), "lambda": _counts([str(l) for _, l in ch])}
     return d
 
 

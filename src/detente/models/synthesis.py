@@ -81,49 +81,6 @@ def component_forecast(comp: dict[str, Any], arrays: Any, rng: np.random.Generat
     return spec.run(arr, spec.make_options(comp.get("options") or {}), rng).forecast
 
 
-# Final stage of the synthesis: recalibration of the stacked forecast toward the median of the outcomes
-# (R1, R2 of docs/accuracy.md), on the unit scale u = (f - min) / (max - min):
-#   identity  u' = u
-#   linear    u' = a + b u                          (R1; "extremising" when b > 1)
-#   distance  u' = u + s (c0 + c1 d),  s = sign(u - 1/2),  d = min(u, 1 - u)     (R2)
-# then clipped to the scale. The parameters are fitted by least absolute deviations
-# (:func:`detente.backtest.stacking.fit_recalibration`).
-RECALIBRATIONS = ("identity", "linear", "distance")
-
-
-def recalibration_design(kind: str, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(offset, design) with u' = offset + design @ theta, for forecasts ``u`` on the unit scale.
-
-    >>> off, Z = recalibration_design("linear", np.array([0.2, 0.9]))
-    >>> off.tolist(), Z.tolist()
-    ([0.0, 0.0], [[1.0, 0.2], [1.0, 0.9]])
-    """
-    u = np.asarray(u, dtype=float)
-    if kind == "identity":
-        return u, np.zeros(u.shape + (0,))
-    if kind == "linear":
-        return np.zeros_like(u), np.stack([np.ones_like(u), u], axis=-1)
-    if kind == "distance":
-        s, d = np.sign(u - 0.5), np.minimum(u, 1.0 - u)
-        return u, np.stack([s, s * d], axis=-1)
-    raise ModelError(f"synthesis: unknown recalibration {kind!r} (expected one of {', '.join(RECALIBRATIONS)})")
-
-
-def recalibrate(f: np.ndarray, kind: str, theta: Any, scale_min: Any = 0.0, scale_max: Any = 100.0) -> np.ndarray:
-    """The recalibrated forecast, clipped to the scale (``f``: (..., issues) on the issues' scales).
-
-    >>> recalibrate(np.array([20.0, 50.0, 80.0]), "linear", [-0.25, 1.5]).round(9).tolist()
-    [5.0, 50.0, 95.0]
-    """
-    f = np.asarray(f, dtype=float)
-    if kind == "identity":
-        return f
-    lo, hi = np.asarray(scale_min, dtype=float), np.asarray(scale_max, dtype=float)
-    off, Z = recalibration_design(kind, (f - lo) / (hi - lo))
-    u = np.clip(off + Z @ np.asarray(theta, dtype=float), 0.0, 1.0)
-    return lo + u * (hi - lo)
-
-
 def synthesis_model(arrays: Any, options: SynthesisOptions, rng: np.random.Generator) -> Trajectory:
     if "war" in arrays.context:
         return _war_led(arrays, rng)
