@@ -1,4 +1,4 @@
-"""CSV that a spreadsheet opens as data, never as formulas (the "CSV injection" guard).
+r"""CSV that a spreadsheet opens as data, never as formulas (the "CSV injection" guard).
 
 A spreadsheet treats a cell that begins with ``=``, ``+``, ``-`` or ``@`` (and, in some, a tab
 or a carriage return) as a formula: an actor id such as ``=HYPERLINK("http://x","y")`` or
@@ -10,9 +10,9 @@ column) is written unchanged. JSON, YAML and the scenario formats (KTAB CSV incl
 must read back to the same scenario) are never changed.
 
 >>> safe_cell('=HYPERLINK("http://x","y")'), safe_cell("-2+3"), safe_cell("-3.5"), safe_cell(-3.5)
-('\\'=HYPERLINK("http://x","y")', "'-2+3", '-3.5', -3.5)
->>> csv_text(["actor", "value"], [["@SUM(A1)", "-1e-05"], ["\\tx", 2]])
-"actor,value\\n'@SUM(A1),-1e-05\\n'\\tx,2\\n"
+('\'=HYPERLINK("http://x","y")', "'-2+3", '-3.5', -3.5)
+>>> csv_text(["actor", "value"], [["@SUM(A1)", "-1e-05"], ["\tx", 2], ["a\rb", None]]).splitlines()
+['actor,value', "'@SUM(A1),-1e-05", "'\tx,2", '"a', 'b",']
 """
 
 from __future__ import annotations
@@ -43,9 +43,14 @@ def safe_row(row: Iterable[Any]) -> list[Any]:
 def csv_text(header: Sequence[Any], rows: Iterable[Iterable[Any]]) -> str:
     """CSV text (``\\n`` line ends) of ``header`` and ``rows``, every cell guarded by :func:`safe_cell`."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(safe_row(header))
-    w.writerows(safe_row(r) for r in rows)
+    # "\r\n" as the writer's terminator, so that a cell with a CR is quoted as one with a LF is
+    # (Python's csv quotes only the terminator's characters); each row then ends with "\n"
+    w = csv.writer(buf, lineterminator="\r\n")
+    for row in (header, *rows):
+        w.writerow(safe_row(row))
+        buf.seek(buf.tell() - 2)
+        buf.truncate()
+        buf.write("\n")
     return buf.getvalue()
 
 

@@ -111,6 +111,8 @@ def output_problem(exc: OSError, path: str | os.PathLike[str]) -> str:
             return f"cannot create the folder: {blocker} is a file, not a folder" + why
         return f"{where} is in the way" + why
     if code in (errno.EACCES, errno.EPERM):
+        if where.is_file():
+            return f"no permission to write the file {where}" + why
         folder = where if where.is_dir() else where.parent
         return f"no permission to write in the folder {folder}" + why
     if code == errno.EROFS:
