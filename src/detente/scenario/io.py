@@ -401,7 +401,8 @@ def _publish(tmp: Path, out: Path) -> None:
 
 
 def write_file(path: Path, data: bytes) -> None:
-    """Write ``data`` to a new file at ``path`` and flush it to the disk (no rename: see below)."""
+    """Write ``data`` to the file ``path`` and flush it to the disk (not atomic by itself: a step of
+    :func:`atomic_write_bytes` and of the files written into a :func:`staged_folder`)."""
     with open(path, "wb") as fh:
         fh.write(data)
         fh.flush()
