@@ -179,9 +179,9 @@ def test_unwritable_output_is_an_error_not_a_bug(tmp_path: Path, capsys) -> None
 
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    assert main(["schema", "--out", str(blocker / "sub" / "schema.json")]) == 1
+    assert main(["schema", "--out", str(blocker / "sub" / "schema.json")]) == 2  # bad output path: exit 2
     err = capsys.readouterr().err
-    assert "error:" in err and "internal error" not in err
+    assert "error:" in err and "internal error" not in err and f"{blocker} is a file" in err
 
 
 def test_help_shows_no_internal_types() -> None:

@@ -138,7 +138,7 @@ def test_save_is_atomic(tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(io.os, "fsync", boom)
-    with pytest.raises(OSError):
+    with pytest.raises(InputError, match="out.yaml: cannot be written"):
         save(s, target)
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []

@@ -405,8 +405,9 @@ def _debug_wanted(argv: list[str]) -> bool:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turning errors into one-line messages and exit codes.
 
-    Exit codes: 0 ok; 2 a usage error or bad input (a message, never a traceback); 1 any other
-    failure (a missing optional dependency, a file that cannot be written, or a bug: one line
+    Exit codes: 0 ok; 2 a usage error, bad input or an output path or run store that cannot be
+    written (a message naming the path, never a traceback); 1 any other failure (a missing optional
+    dependency, an unexpected system error, or a bug: one line
     saying so, the traceback only with ``--debug`` or ``DETENTE_DEBUG=1``); 130 interrupted.
     """
     args = list(sys.argv[1:] if argv is None else argv)
@@ -420,9 +421,9 @@ def main(argv: list[str] | None = None) -> int:
     except (InputError, ModelError) as e:
         err.print(f"[bold red]error:[/bold red] {escape(str(e))}", highlight=False, soft_wrap=True)
         return 2
-    except DetenteError as e:
+    except DetenteError as e:  # exit 1, or the error's own code (2 for a run store that cannot be written)
         err.print(f"[bold red]error:[/bold red] {escape(str(e))}", highlight=False, soft_wrap=True)
-        return 1
+        return int(getattr(e, "exit_code", 1))
     except typer.Exit as e:
         return e.exit_code
     except (typer.Abort, KeyboardInterrupt):

@@ -10,8 +10,12 @@ The CLI turns it into exit code 2.
 
 from __future__ import annotations
 
+import errno
+import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Iterator
 
 _MISSING = object()
 
@@ -69,6 +73,74 @@ class InputError(DetenteError):
 
     def __str__(self) -> str:
         return "\n".join(p.render(self.file) for p in self.problems)
+
+
+def _blocking_file(path: Path) -> Path | None:
+    """The first ancestor of ``path`` that exists and is not a folder (a file in the way), if any."""
+    for parent in reversed(path.parents):
+        if parent.exists() and not parent.is_dir():
+            return parent
+    return None
+
+
+def _missing_folder(path: Path) -> Path | None:
+    """The first ancestor of ``path`` that does not exist, if any."""
+    for parent in reversed(path.parents):
+        if not parent.exists():
+            return parent
+    return None
+
+
+def output_problem(exc: OSError, path: str | os.PathLike[str]) -> str:
+    """What is wrong, in plain words, when ``exc`` stopped the writing of ``path``.
+
+    >>> output_problem(OSError(errno.ENOSPC, "No space left on device"), "out/report.html")
+    'the disk is full while writing it; free some space and try again (No space left on device)'
+    >>> output_problem(IsADirectoryError(errno.EISDIR, "Is a directory"), "out")
+    'is a folder; give the name of a file to write (Is a directory)'
+    """
+    p = Path(path)
+    why = f" ({exc.strerror or exc})"
+    where = Path(exc.filename) if getattr(exc, "filename", None) else p
+    code = exc.errno
+    if code == errno.EISDIR:
+        return "is a folder; give the name of a file to write" + why
+    if code in (errno.ENOTDIR, errno.EEXIST):
+        blocker = _blocking_file(p)
+        if blocker is not None:
+            return f"cannot create the folder: {blocker} is a file, not a folder" + why
+        return f"{where} is in the way" + why
+    if code in (errno.EACCES, errno.EPERM):
+        if where.is_file():
+            return f"no permission to write the file {where}" + why
+        folder = where if where.is_dir() else where.parent
+        return f"no permission to write in the folder {folder}" + why
+    if code == errno.EROFS:
+        return "the file system is read-only" + why
+    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return "the disk is full while writing it; free some space and try again" + why
+    if code == errno.ENOENT:
+        missing = _missing_folder(p)
+        if missing is None:  # e.g. /proc: the folder is there but takes no new files
+            return f"cannot create a file in the folder {p.parent}" + why
+        return f"the folder {missing} does not exist and cannot be created" + why
+    if code == errno.ENAMETOOLONG:
+        return "the file name is too long" + why
+    return "cannot be written" + why
+
+
+def output_error(exc: OSError, path: str | os.PathLike[str]) -> InputError:
+    """An :class:`OSError` met while writing ``path`` as one clear :class:`InputError`."""
+    return InputError.one(str(path), output_problem(exc, path))
+
+
+@contextmanager
+def output_errors(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Turn any :class:`OSError` raised inside the block into :func:`output_error` for ``path``."""
+    try:
+        yield
+    except OSError as e:
+        raise output_error(e, path) from None
 
 
 class ModelError(DetenteError):

@@ -205,7 +205,13 @@ def main(argv: list[str] | None = None) -> int:
     except (DetenteError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    Path(a.out).write_text(dumps(data), encoding="utf-8")
+    from detente.scenario.io import atomic_write_text
+
+    try:
+        atomic_write_text(Path(a.out), dumps(data))
+    except DetenteError as e:  # an output path that cannot be written: one clear message
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     s = data["synthesis"]
     print(f"wrote {a.out}: target {s['target']}, lambda {s['lambda']}, "
           f"MAE in sample {s['mae_in_sample']:.3f}, out of sample {s['mae_oos']:.3f}")

@@ -54,7 +54,6 @@ def levers_command(
     if out_dir is not None:
         from detente.scenario.io import atomic_write_text
 
-        out_dir.mkdir(parents=True, exist_ok=True)
         atomic_write_text(out_dir / "levers.json", json.dumps(res, indent=2) + "\n")
         err.print(f"wrote {out_dir / 'levers.json'}")
     if fmt == "json":

@@ -19,23 +19,21 @@ untouched (the temporary folder is removed).
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
-import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from detente.csvsafe import csv_text
 from detente.report.html import render_html
 from detente.report.plots import figures_for, png_bytes
 from detente.report.summary import input_band, run_record
 from detente.report.tables import model_label
 from detente.result import Result
 from detente.scenario.arrays import ScenarioArrays
-from detente.scenario.io import staged_folder
+from detente.scenario.io import staged_folder, write_file
 from detente.scenario.model import Scenario
 
 CSV_COLUMNS = ["model", "issue", "actor", "round", "quantity", "value"]
@@ -116,11 +114,9 @@ def positions_rows(scenario: Scenario, results: list[Result]) -> list[list[str]]
 
 
 def positions_csv(scenario: Scenario, results: list[Result]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(CSV_COLUMNS)
-    w.writerows(positions_rows(scenario, results))
-    return buf.getvalue()
+    """``positions.csv``: :func:`positions_rows` with text cells guarded against spreadsheet formulas
+    (:mod:`detente.csvsafe`)."""
+    return csv_text(CSV_COLUMNS, positions_rows(scenario, results))
 
 
 def write_outputs(out_dir: Path, scenario: Scenario, results: list[Result], *, full: bool = True,
@@ -135,10 +131,7 @@ def write_outputs(out_dir: Path, scenario: Scenario, results: list[Result], *, f
     with staged_folder(out_dir) as tmp:
 
         def put(name: str, data: bytes) -> None:
-            with open(tmp / name, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
+            write_file(tmp / name, data)
             names.append(name)
 
         put("result.json", result_json(scenario, results, full=full).encode("utf-8"))

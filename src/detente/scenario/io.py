@@ -21,6 +21,7 @@ s.yaml:4: stances[0].position: off the scale [0, 100] of issue 'x' (got 140)
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -34,7 +35,7 @@ from typing import Any, Callable, Iterator
 import yaml
 from pydantic import ValidationError
 
-from detente.errors import InputError, Problem
+from detente.errors import InputError, Problem, output_error, output_errors
 from detente.scenario.model import Scenario, partial_cross_checks
 
 Loc = tuple[Any, ...]
@@ -344,6 +345,8 @@ def format_for_suffix(path: Path) -> str:
 def save(scenario: Scenario, path: str | os.PathLike[str], fmt: str | None = None) -> Path:
     """Write ``scenario`` to ``path`` atomically; the format follows the suffix unless given."""
     p = Path(path)
+    if p.is_dir():  # before the suffix: the folder is the problem, not its name
+        raise output_error(IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(p)), p)
     text = dumps(scenario, fmt or format_for_suffix(p))
     atomic_write_text(p, text)
     return p
@@ -355,47 +358,79 @@ def staged_folder(out_dir: str | os.PathLike[str]) -> Iterator[Path]:
 
     On success its files move into ``out_dir``: in one rename when ``out_dir`` does not exist yet,
     else file by file with :func:`os.replace` (other files already in ``out_dir`` stay). On any
-    error the temporary folder is removed and ``out_dir`` is left as it was.
+    error the temporary folder is removed and ``out_dir`` is left as it was. Every problem with
+    the path (a file in the way, no permission, a full disk...) is one
+    :class:`~detente.errors.InputError` naming ``out_dir`` (:func:`~detente.errors.output_error`).
     """
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise InputError.one(str(out), "exists and is not a folder")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    with output_errors(out):
+        if out.exists() and not out.is_dir():
+            raise InputError.one(str(out), "is a file, not a folder; give the name of a folder to write into")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
-        yield tmp
-        if not out.exists():
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o777 & ~umask)
-            try:
-                os.rename(tmp, out)  # one atomic step
-                return
-            except OSError:  # created meanwhile: fall through to per-file moves
-                pass
-        for f in tmp.iterdir():
-            os.replace(f, out / f.name)
+        with output_errors(out):
+            yield tmp
+            _publish(tmp, out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def atomic_write_text(path: Path, text: str) -> None:
+def _publish(tmp: Path, out: Path) -> None:
+    """Move the finished files of ``tmp`` into ``out`` (see :func:`staged_folder`)."""
+    if not out.exists():
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)
+        try:
+            os.rename(tmp, out)  # one atomic step
+            return
+        except OSError:  # created meanwhile: fall through to per-file moves
+            if not out.is_dir():
+                raise
+    # check everything that can be checked before the first move, so that none or all files move
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(out))
+    files = sorted(tmp.iterdir())
+    for f in files:
+        if (out / f.name).is_dir():
+            raise InputError.one(str(out / f.name), f"is a folder in the way of the output file {f.name}; "
+                                                    "move it away or choose another output folder")
+    for f in files:
+        os.replace(f, out / f.name)
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to the file ``path`` and flush it to the disk (not atomic by itself: a step of
+    :func:`atomic_write_bytes` and of the files written into a :func:`staged_folder`)."""
+    with open(path, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, then rename: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write to a temporary file in the same folder, then rename: readers never see half a file.
+
+    Every problem with the path is one :class:`~detente.errors.InputError` naming it; the
+    temporary file is removed and an existing file at ``path`` is left as it was."""
+    path = Path(path)
+    with output_errors(path):
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+            os.close(fd)
+            write_file(Path(tmp), data)
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+            raise

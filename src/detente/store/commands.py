@@ -33,7 +33,7 @@ def _console() -> Console:
 
 def fail(e: Exception) -> None:
     """Print a detente error on stderr and exit with code 2."""
-    Console(stderr=True, highlight=False).print(f"[red]error:[/red] {escape(str(e))}")
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[red]error:[/red] {escape(str(e))}")
     raise typer.Exit(2)
 
 

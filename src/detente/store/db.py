@@ -29,12 +29,11 @@ A run and its scenario are written in one transaction: a run killed half-way lea
 from __future__ import annotations
 
 import contextlib
-import csv
 import datetime as _dt
-import io
 import json
 import math
 import os
+import tempfile
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
@@ -58,14 +57,17 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from detente.errors import DetenteError
+from detente.csvsafe import csv_text
+from detente.errors import DetenteError, output_problem
 from detente.result import Result
 from detente.scenario.arrays import scenario_hash
 from detente.scenario.model import Scenario
 
 
 class StoreError(DetenteError):
-    """The run store cannot be opened, or a run asked for is not in it."""
+    """The run store cannot be opened or written, or a run asked for is not in it (exit code 2)."""
+
+    exit_code = 2
 
 
 # --------------------------------------------------------------------------------------------
@@ -190,7 +192,8 @@ class Store:
                 Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
             self.engine: Engine = create_engine(url, echo=echo)
         except OSError as e:
-            raise StoreError(f"cannot open the run store {self.shown_url!r}: {e.strerror or e}") from None
+            raise StoreError(f"cannot open the run store {self.shown_url!r}: "
+                             f"{output_problem(e, parsed.database or url)}") from None
         except (ArgumentError, NoSuchModuleError, ValueError) as e:
             raise StoreError(f"run store {self.shown_url!r}: not a usable database URL ({e})") from None
         except ImportError as e:
@@ -203,7 +206,7 @@ class Store:
         try:
             Base.metadata.create_all(self.engine)
         except SQLAlchemyError as e:
-            raise StoreError(f"cannot open the run store {self.shown_url!r}: {_reason(e)}") from None
+            raise StoreError(f"cannot open the run store {self.shown_url!r}: {self._why(e)}") from None
 
     def __repr__(self) -> str:
         return f"Store({self.shown_url!r})"
@@ -227,8 +230,16 @@ class Store:
                         Store._after_scenario_hook()
                     ids.append(self._put_run(conn, sha, result, meta))
         except SQLAlchemyError as e:
-            raise StoreError(f"cannot write to the run store {self.shown_url!r}: {_reason(e)}") from None
+            raise StoreError(f"cannot write to the run store {self.shown_url!r}: {self._why(e)}") from None
         return ids
+
+    def _why(self, e: SQLAlchemyError) -> str:
+        """The database's reason, in plain words for a SQLite file that cannot be written."""
+        reason = _reason(e)
+        database = self.engine.url.database if self.engine.dialect.name == "sqlite" else None
+        if not database or database == ":memory:" or database.startswith("file:"):
+            return _plain_reason(reason, None)
+        return _plain_reason(reason, Path(database).expanduser())
 
     def _put_scenario(self, conn: Connection, scenario: Scenario) -> str:
         sha = scenario_hash(scenario)
@@ -354,19 +365,17 @@ class Store:
         records = self._get_many(ids) if ids else []
         if fmt == "json":
             return json.dumps(records, indent=2, ensure_ascii=False, default=str) + "\n"
-        if fmt == "csv":
-            buf = io.StringIO()
+        if fmt == "csv":  # text cells guarded against spreadsheet formulas (detente.csvsafe)
             cols = ["run", "created", "scenario", "input_sha256", "model", "variant", "seed", "draws",
                     "version", "elapsed_s", "issue", "forecast", "p10", "p90"]
-            w = csv.writer(buf, lineterminator="\n")
-            w.writerow(cols)
+            rows = []
             for r in records:
                 for issue, v in r["forecast"].items():
                     lo, hi = (r["interval"] or {}).get(issue, [None, None])
-                    w.writerow([r["id"], r["created"], r["scenario_name"], r["scenario_sha256"], r["model"],
-                                r["variant"] or "", r["seed"], r["draws"], r["version"], r["elapsed_s"],
-                                issue, _num(v), _num(lo), _num(hi)])
-            return buf.getvalue()
+                    rows.append([r["id"], r["created"], r["scenario_name"], r["scenario_sha256"], r["model"],
+                                 r["variant"] or "", r["seed"], r["draws"], r["version"], r["elapsed_s"],
+                                 issue, _num(v), _num(lo), _num(hi)])
+            return csv_text(cols, rows)
         raise StoreError(f"unknown export format {fmt!r}; use json or csv")
 
     @contextlib.contextmanager
@@ -391,6 +400,26 @@ def _reason(e: SQLAlchemyError) -> str:
     orig = getattr(e, "orig", None)
     text = str(orig if orig is not None else e).strip().splitlines()
     return text[0] if text else type(e).__name__
+
+
+def _plain_reason(reason: str, path: Path | None) -> str:
+    """SQLite's terse reasons ("attempt to write a readonly database", "unable to open database
+    file", "database or disk is full") said plainly, naming the file or folder at fault."""
+    low = reason.lower()
+    if "disk is full" in low or "disk i/o error" in low:
+        return f"the disk is full while writing it; free some space and try again ({reason})"
+    if path is not None and ("readonly" in low or "unable to open" in low):
+        try:  # which of the file or its folder refuses: the same probe for any user, root included
+            if path.exists():
+                with open(path, "r+b"):
+                    pass
+            with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".probe-"):
+                pass
+        except OSError as oe:
+            return f"{output_problem(oe, path)}; SQLite reported: {reason}"
+    if "readonly" in low:
+        return f"the database is read-only ({reason})"
+    return reason
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

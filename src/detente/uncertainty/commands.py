@@ -26,6 +26,7 @@ from detente.cli_common import (
     DEFAULT_SEED, ModelOptions, TableOrJson, Variants, model_option, out_option, parse_options,
     parse_variants, print_warnings, scenario_argument, seed_option,
 )
+from detente.csvsafe import csv_text, dict_rows
 from detente.errors import DetenteError
 
 # This module is imported when ``detente`` starts (to list the commands): heavy imports (NumPy,
@@ -35,7 +36,7 @@ MODEL_HELP = "Model to run; repeat for several (see `detente models`)."
 
 
 def _fail(e: Exception) -> None:
-    Console(stderr=True, highlight=False).print(f"[red]error:[/red] {escape(str(e))}")
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[red]error:[/red] {escape(str(e))}")
     raise typer.Exit(2)
 
 
@@ -269,28 +270,18 @@ def sweeps_text(results: list[Any], fmt: str) -> str:
         return sweep_text(results[0], fmt)
     if fmt == "json":
         return json.dumps([r.to_dict() for r in results], indent=2) + "\n"
-    import csv
-
     rows = [{"model": r.model, **row} for r in results for row in r.rows()]
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, list(rows[0]) if rows else ["model"], lineterminator="\n")
-    w.writeheader()
-    w.writerows(rows)
-    return buf.getvalue()
+    cols = list(rows[0]) if rows else ["model"]
+    return csv_text(cols, dict_rows(cols, rows))
 
 
 def sweep_text(res: Any, fmt: str) -> str:
+    """One sweep as JSON, or CSV with text cells guarded against spreadsheet formulas (:mod:`detente.csvsafe`)."""
     if fmt == "json":
         return json.dumps(res.to_dict(), indent=2) + "\n"
-    import csv
-
     rows = res.rows()
-    buf = io.StringIO()
     cols = list(rows[0]) if rows else ["point", *res.fields, "issue", "forecast"]
-    w = csv.DictWriter(buf, cols, lineterminator="\n")
-    w.writeheader()
-    w.writerows(rows)
-    return buf.getvalue()
+    return csv_text(cols, dict_rows(cols, rows))
 
 
 def print_sweep(res: Any) -> None:
