@@ -110,6 +110,21 @@ def test_diff_and_export(store_url: str) -> None:
         store.export(None, "xml")
 
 
+def test_export_keeps_the_input_band_apart_from_the_forecast_interval(store_url: str) -> None:
+    store = Store(store_url)
+    s = make_scenario(60)
+    res = run(s, "mean", draws=200, seed=3)
+    rid = store.save(s, res)
+    rows = {r["issue"]: r for r in csv.DictReader(io.StringIO(store.export([rid], "csv")))}
+    band, interval = res.input_band, res.interval
+    assert band is not None and interval is not None
+    for issue in ("x", "y"):
+        assert [float(rows[issue]["input_p10"]), float(rows[issue]["input_p90"])] == band[issue]
+        assert [float(rows[issue]["interval_lo"]), float(rows[issue]["interval_hi"])] == interval[issue]
+    assert band["y"][1] - band["y"][0] > 0  # B's uncertain position: a real band, not a point
+    assert store.get(rid)["result"]["input_band"] == band
+
+
 def test_unknown_run_names_id_and_store(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'r.db'}"
     store = Store(url)

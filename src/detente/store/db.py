@@ -367,14 +367,17 @@ class Store:
             return json.dumps(records, indent=2, ensure_ascii=False, default=str) + "\n"
         if fmt == "csv":  # text cells guarded against spreadsheet formulas (detente.csvsafe)
             cols = ["run", "created", "scenario", "input_sha256", "model", "variant", "seed", "draws",
-                    "version", "elapsed_s", "issue", "forecast", "p10", "p90"]
+                    "version", "elapsed_s", "issue", "forecast", "interval_lo", "interval_hi",
+                    "input_p10", "input_p90"]
             rows = []
             for r in records:
+                band = (r["result"] or {}).get("input_band") or {}  # the draws band, kept in the full record
                 for issue, v in r["forecast"].items():
-                    lo, hi = (r["interval"] or {}).get(issue, [None, None])
+                    lo, hi = (r["interval"] or {}).get(issue, [None, None])  # calibrated forecast interval
+                    p10, p90 = band.get(issue, [None, None])
                     rows.append([r["id"], r["created"], r["scenario_name"], r["scenario_sha256"], r["model"],
                                  r["variant"] or "", r["seed"], r["draws"], r["version"], r["elapsed_s"],
-                                 issue, _num(v), _num(lo), _num(hi)])
+                                 issue, _num(v), _num(lo), _num(hi), _num(p10), _num(p90)])
             return csv_text(cols, rows)
         raise StoreError(f"unknown export format {fmt!r}; use json or csv")
 
