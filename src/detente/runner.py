@@ -35,7 +35,7 @@ import numpy as np
 from detente._version import __version__
 from detente.defaults import DEFAULT_SEED
 from detente.models import registry
-from detente.models.base import Trajectory
+from detente.models.base import Trajectory, check_degenerate
 from detente.errors import InputError, ModelError
 from detente.result import Result
 from detente.scenario.arrays import ScenarioArrays, scenario_hash
@@ -105,10 +105,17 @@ def run(
     if progress is not None:
         progress(0, int(draws))
     arrays = ScenarioArrays.from_scenario(scenario, draws=draws, rng=np.random.default_rng(input_seq))
-    if progress is not None and _takes_progress(spec.run):
-        traj = spec.run(arrays, opts, np.random.default_rng(model_seq), progress=progress)  # type: ignore[call-arg]
-    else:
-        traj = spec.run(arrays, opts, np.random.default_rng(model_seq))
+    file = scenario.meta.get("file")
+    check_degenerate(spec, arrays, file)  # inputs that leave the model without an answer: refused up front
+    try:
+        if progress is not None and _takes_progress(spec.run):
+            traj = spec.run(arrays, opts, np.random.default_rng(model_seq), progress=progress)  # type: ignore[call-arg]
+        else:
+            traj = spec.run(arrays, opts, np.random.default_rng(model_seq))
+    except InputError as e:  # a model's own refusal names the reason, the runner adds the file
+        if e.file is not None or file is None:
+            raise
+        raise InputError(file, e.problems) from None
     elapsed = time.perf_counter() - t0
     if progress is not None:
         progress(int(draws), int(draws))
