@@ -69,19 +69,21 @@ EXPECTED = {
 }
 
 
-def _bad_floats(v, path: str, out: list[str], allow_none: bool = False) -> None:
-    """Paths of non-finite numbers (and of ``None`` where a number belongs) anywhere in ``v``."""
+def _bad_floats(v, path: str, out: list[str], allow_none: bool = False, skip: frozenset = frozenset()) -> None:
+    """Paths of non-finite numbers (and of ``None`` where a number belongs) anywhere in ``v``;
+    dict keys in ``skip`` (issues without stances: no forecast by design) are left out."""
     if isinstance(v, dict):
         for k, x in v.items():
-            _bad_floats(x, f"{path}.{k}", out, allow_none)
+            if k not in skip:
+                _bad_floats(x, f"{path}.{k}", out, allow_none, skip)
     elif isinstance(v, (list, tuple)):
         for k, x in enumerate(v):
-            _bad_floats(x, f"{path}[{k}]", out, allow_none)
+            _bad_floats(x, f"{path}[{k}]", out, allow_none, skip)
     elif isinstance(v, np.ndarray):
         if v.dtype.kind in "fc" and not np.all(np.isfinite(v)):
             out.append(path)
         elif v.dtype == object:
-            _bad_floats(v.tolist(), path, out, allow_none)
+            _bad_floats(v.tolist(), path, out, allow_none, skip)
     elif isinstance(v, (float, np.floating)):
         if not math.isfinite(v):
             out.append(path)
@@ -90,37 +92,45 @@ def _bad_floats(v, path: str, out: list[str], allow_none: bool = False) -> None:
 
 
 def non_finite(result, sc: Scenario) -> list[str]:
-    """Every forecast, interval, input band, trajectory and summary number that is not finite."""
+    """Every forecast, interval, input band, trajectory and summary number that is not finite, on
+    the issues that have stances (an issue without any has no forecast: NaN / null, and a note)."""
+    has = np.array([any(s.issue == i.id for s in sc.stances) for i in sc.issues])
+    skip = frozenset(i.id for i, h in zip(sc.issues, has) if not h)
     out: list[str] = []
-    _bad_floats(result.forecast, "forecast", out)
+    bad = lambda v, path, none=False: _bad_floats(v, path, out, none, skip)  # noqa: E731
+    bad(result.forecast, "forecast")
     if result.interval is not None:
-        _bad_floats(result.interval, "interval", out)
+        bad(result.interval, "interval")
     if result.input_band is not None:
-        _bad_floats(result.input_band, "input_band", out)
-    _bad_floats(result.series_summary(), "trajectory", out)
+        bad(result.input_band, "input_band")
+    bad(result.series_summary(), "trajectory")
     t = result.trajectory
-    per_draw = t.forecast
+    per_draw = t.forecast[:, has]
     if (t.extras.get("synthesis") or {}).get("basis") == "terms given a deal":
         # documented: a war-led synthesis has no terms in the draws without a deal (NaN there only)
-        per_draw = t.forecast[np.asarray(t.extras["_settled"], dtype=bool)]
-    _bad_floats(per_draw, "per_draw_forecast", out)
+        per_draw = per_draw[np.asarray(t.extras["_settled"], dtype=bool)]
+    bad(per_draw, "per_draw_forecast")
     if t.positions is not None:
-        _bad_floats(t.positions, "positions", out)
-    _bad_floats(t.series, "series", out)
-    _bad_floats(t.extras, "extras", out, allow_none=True)  # None = "not applicable" there (e.g. no deal)
+        bad(t.positions[:, :, has], "positions")
+    bad({k: v[..., has] for k, v in t.series.items()}, "series")
+    extras = dict(t.extras)
+    if "component_forecast" in extras:  # the synthesis's components, per issue
+        extras["component_forecast"] = {k: np.asarray(v)[has] for k, v in extras["component_forecast"].items()}
+    bad(extras, "extras", True)  # None = "not applicable" there (e.g. no deal)
     record = run_record(sc, [result], full=True)
-    _bad_floats(record["results"][0]["forecast"], "record.forecast", out)
-    _bad_floats(record["results"][0].get("trajectory", {}), "record.trajectory", out)
+    bad(record["results"][0]["forecast"], "record.forecast")
+    bad(record["results"][0].get("trajectory", {}), "record.trajectory")
     for issue, e in record["summary"].items():
+        if issue in skip:
+            continue
         no_deal = "no draw ends in a deal" in (e["lead_note"] or "")
         if not (e["forecast"] is None and no_deal):  # the war model says "no deal" in words
-            _bad_floats(e["forecast"], f"summary.{issue}.forecast", out)
+            bad(e["forecast"], f"summary.{issue}.forecast")
         if e["input_band"] is not None:
-            _bad_floats(e["input_band"], f"summary.{issue}.input_band", out)
+            bad(e["input_band"], f"summary.{issue}.input_band")
         if e["interval"] is not None:
-            _bad_floats([e["interval"]["low"], e["interval"]["high"]], f"summary.{issue}.interval", out)
-        _bad_floats({k: v for k, v in e["models"].items() if k not in e["model_notes"]},
-                    f"summary.{issue}.models", out)
+            bad([e["interval"]["low"], e["interval"]["high"]], f"summary.{issue}.interval")
+        bad({k: v for k, v in e["models"].items() if k not in e["model_notes"]}, f"summary.{issue}.models")
     return out
 
 
@@ -156,11 +166,22 @@ def test_degenerate_case(model, variant, case, issues, draws):
                 assert r.forecast[f"i{j}"] == pytest.approx(want, abs=1e-6)
 
 
+@pytest.mark.parametrize("draws", [1, 4])
 @pytest.mark.parametrize("model,variant", MODELS, ids=[m + (f"-{v}" if v else "") for m, v in MODELS])
-def test_issue_without_stances_is_refused_by_every_model(model, variant):
-    sc = scenario([10, 60, 90], [1, 2, 3], [0.5, 0.6, 0.7], stanceless=True)
-    with pytest.raises(InputError, match=r"issues\[1\]: no actor has a stance on issue 'empty'"):
-        run_quiet(sc, model, variant=variant)
+def test_issue_without_stances_has_no_forecast(model, variant, draws):
+    """No model forecasts an issue nobody has a stance on (null and a note, not a model's artefact:
+    median gave inf, nbs 4e-23, smp the midpoint); the other issues run as usual."""
+    sc = scenario([10, 60, 90], [1, 2, 3], [0.5, 0.6, 0.7], uncertain=draws > 1, stanceless=True)
+    r = run_quiet(sc, model, variant=variant, draws=draws, seed=2)
+    assert np.isnan(r.forecast["empty"]) and np.isnan(r.trajectory.forecast[:, 1]).all()
+    assert any("no actor has a stance on issue 'empty'" in n for n in r.notes)
+    assert non_finite(r, sc) == []
+    alone = run_quiet(scenario([10, 60, 90], [1, 2, 3], [0.5, 0.6, 0.7], uncertain=draws > 1), model,
+                      variant=variant, draws=draws, seed=2)
+    if model not in ("smp", "exchange", "synthesis"):  # issues interact there (and in the synthesis's draws)
+        assert r.forecast["i0"] == alone.forecast["i0"]
+    record = run_record(sc, [r])
+    assert record["results"][0]["forecast"]["empty"] is None and record["summary"]["empty"]["forecast"] is None
 
 
 def test_baselines_fall_back_to_equal_weights():
@@ -300,6 +321,18 @@ def test_cli_refusal_exits_2(tmp_path, capsys, model, reason):
     assert not out.exists()  # nothing half-written
 
 
+def test_web_refusal_is_422_with_the_reason():
+    from fastapi.testclient import TestClient
+
+    from detente.web.app import create_app
+
+    sc = scenario([10, 90], [0, 0], [0.5, 0.5]).model_dump(mode="json", exclude={"meta", "war"})
+    r = TestClient(create_app()).post("/api/run", json={"scenario": sc, "models": ["exchange"], "draws": 3})
+    assert r.status_code == 422, r.text
+    e = r.json()["errors"][0]
+    assert e["field"] == "issues[0]" and "all capabilities are zero on issue 'i0'" in e["message"], e
+
+
 # --- no model ever returns a non-finite forecast (hypothesis) -------------------------------------
 
 _CAP = st.sampled_from([0.0, 1e-9, 0.3, 1.0, 7.0, 1e9])
@@ -333,6 +366,6 @@ def test_no_model_returns_a_non_finite_forecast(sc, draws):
         try:
             r = run_quiet(sc, model, draws=draws, variant=variant, seed=11)
         except InputError as e:  # a refusal must give its reason
-            assert "the " + model + " model needs" in str(e) or "has nothing to forecast" in str(e), str(e)
+            assert "the " + model + " model needs" in str(e), str(e)
             continue
         assert non_finite(r, sc) == [], (model, variant)

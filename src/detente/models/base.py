@@ -106,11 +106,12 @@ class ModelSpec:
 def degenerate_problems(spec: ModelSpec, arr: ScenarioArrays) -> list[Problem]:
     """Why ``spec`` cannot run on ``arr``: the conditions that leave a model without a defined answer.
 
-    For every model, an issue on which no actor has a stance (nothing to forecast). For models with
-    ``needs_weight`` (their outcome is a capability x salience weighted mean or median with no
-    fallback), an issue on which no actor present has both positive capability and positive salience,
-    in any draw. Models that define an answer there say so in their docstrings (the baselines fall
-    back to equal weights; smp and war do not divide by these weights). Empty when the model can run.
+    For models with ``needs_weight`` (their outcome is a capability x salience weighted mean or median
+    with no fallback): an issue on which no actor present has both positive capability and positive
+    salience, in any draw. Models that define an answer there say so in their docstrings (the
+    baselines fall back to equal weights; smp and war do not divide by these weights). An issue on
+    which no actor has a stance is not refused: it has no forecast (:func:`stanceless_issues`).
+    Empty when the model can run.
 
     >>> from detente.models import registry
     >>> from detente.scenario.arrays import ScenarioArrays
@@ -130,11 +131,7 @@ def degenerate_problems(spec: ModelSpec, arr: ScenarioArrays) -> list[Problem]:
     present = arr.present  # (issues, actors)
     for k, iid in enumerate(arr.issue_ids):
         where = f"issues[{k}]"
-        if not present[k].any():
-            out.append(Problem(f"no actor has a stance on issue {iid!r}: the {spec.name} model has nothing to "
-                               "forecast (give at least one stance or remove the issue)", field=where))
-            continue
-        if not spec.needs_weight:
+        if not spec.needs_weight or not present[k].any():
             continue
         cap = arr.capability[:, k][:, present[k]]  # (draws, actors present)
         sal = arr.salience[:, k][:, present[k]]
@@ -154,6 +151,13 @@ def degenerate_problems(spec: ModelSpec, arr: ScenarioArrays) -> list[Problem]:
         out.append(Problem(f"{why}: the {spec.name} model needs at least one actor with positive capability "
                            "and salience on every issue", field=where))
     return out
+
+
+def stanceless_issues(arr: ScenarioArrays) -> list[int]:
+    """Indexes of the issues on which no actor has a stance: no model forecasts them (the runner
+    sets their forecast to NaN - null in the JSON - and says so in a note); the other issues run
+    as usual (peer files such as Decide's kopenhagen.csv list issues without stances)."""
+    return [k for k in range(arr.n_issues) if not arr.present[k].any()]
 
 
 def check_degenerate(spec: ModelSpec, arr: ScenarioArrays, file: str | None = None) -> None:

@@ -309,9 +309,9 @@ def eu_model(arr: ScenarioArrays, options: EUOptions, rng: np.random.Generator |
         stopped_by = np.full(D, "fixed_rounds")
     # the spread of the read-out over rounds 1..T: the model does not converge; show it
     tail = series[:, 1:, :] if T > 0 else series
-    lo, hi = np.nanmin(tail, axis=1), np.nanmax(tail, axis=1)
     with warnings.catch_warnings():  # an issue without present actors is all-NaN: its spread is NaN
         warnings.simplefilter("ignore", RuntimeWarning)
+        lo, hi = np.nanmin(tail, axis=1), np.nanmax(tail, axis=1)
         lo_med, hi_med = np.nanmedian(lo, axis=0), np.nanmedian(hi, axis=0)  # all issues at once (small runs)
         q = np.nanquantile(hi - lo, [0.1, 0.5, 0.9], axis=0)
     spread = {

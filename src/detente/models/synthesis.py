@@ -112,9 +112,18 @@ def synthesis_model(arrays: Any, options: SynthesisOptions, rng: np.random.Gener
                                      for c in comps},
                       "shrinkage": data["synthesis"].get("lambda"), "target": data["synthesis"].get("target"),
                       "fitted_on": data.get("provenance", {}).get("data"), "file_version": data.get("version")},
-        "component_forecast": {name: np.nanmedian(f, axis=0) for name, f in parts.items()},
+        "component_forecast": {name: _median(f) for name, f in parts.items()},
     }
     return Trajectory(forecast=total, extras=extras)
+
+
+def _median(f: np.ndarray) -> np.ndarray:
+    """Median over draws; an issue without stances is all-NaN (no forecast), without a warning."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "All-NaN slice encountered", RuntimeWarning)
+        return np.nanmedian(f, axis=0)
 
 
 def _war_led(arrays: Any, rng: np.random.Generator) -> Trajectory:
