@@ -9,8 +9,10 @@ produced it: model, options, seed, draws, detente version, SHA-256 of the valida
 
 from __future__ import annotations
 
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -49,11 +51,13 @@ class Result:
     @property
     def forecast(self) -> dict[str, float]:
         """Median over draws of the per-draw forecast, per issue."""
-        med = np.nanmedian(self.trajectory.forecast, axis=0)
+        with _all_nan_ok():
+            med = np.nanmedian(self.trajectory.forecast, axis=0)
         return {i: float(v) for i, v in zip(self.issue_ids, med)}
 
     def quantiles(self, q: tuple[float, ...] = (0.1, 0.9)) -> dict[str, list[float]]:
-        qs = np.nanquantile(self.trajectory.forecast, q, axis=0)  # (len(q), issues)
+        with _all_nan_ok():
+            qs = np.nanquantile(self.trajectory.forecast, q, axis=0)  # (len(q), issues)
         return {i: [float(v) for v in qs[:, k]] for k, i in enumerate(self.issue_ids)}
 
     @property
@@ -69,7 +73,8 @@ class Result:
 
                 cal = cb.model_calibration(self.model, self.options, self.variant)
                 if cal is not None:
-                    lo, hi = cb.forecast_interval(cal, self.trajectory.forecast, self.features)
+                    with _all_nan_ok():
+                        lo, hi = cb.forecast_interval(cal, self.trajectory.forecast, self.features)
                     iv = {i: [float(a), float(b)] for i, a, b in zip(self.issue_ids, lo, hi)}
                     self._calibrated = (iv, cb.summary(cal))
         return None if self._calibrated[0] is None else self._calibrated
@@ -91,7 +96,8 @@ class Result:
         """Per named series and issue: per-round median, p10 and p90 over draws."""
         out: dict[str, dict[str, dict[str, list[float]]]] = {}
         for name, arr in self.trajectory.series.items():
-            q = np.nanquantile(arr, [0.1, 0.5, 0.9], axis=0)  # (3, rounds+1, issues)
+            with _all_nan_ok():
+                q = np.nanquantile(arr, [0.1, 0.5, 0.9], axis=0)  # (3, rounds+1, issues)
             out[name] = {
                 issue: {"p10": _list(q[0, :, k]), "median": _list(q[1, :, k]), "p90": _list(q[2, :, k])}
                 for k, issue in enumerate(self.issue_ids)
@@ -140,6 +146,14 @@ class Result:
                     for k, issue in enumerate(self.issue_ids)
                 }
         return d
+
+
+@contextmanager
+def _all_nan_ok() -> Iterator[None]:
+    """Silence NumPy's all-NaN warning: an issue without stances has no forecast (NaN) on purpose."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "All-NaN slice encountered", RuntimeWarning)
+        yield
 
 
 def _list(a: np.ndarray) -> list[float | None]:

@@ -35,7 +35,7 @@ import numpy as np
 from detente._version import __version__
 from detente.defaults import DEFAULT_SEED
 from detente.models import registry
-from detente.models.base import Trajectory
+from detente.models.base import Trajectory, check_degenerate, stanceless_issues
 from detente.errors import InputError, ModelError
 from detente.result import Result
 from detente.scenario.arrays import ScenarioArrays, scenario_hash
@@ -82,6 +82,10 @@ def run(
     The scenario is validated again first (about a millisecond), so that one changed in Python
     after loading cannot reach a model with, say, a position off its issue's scale.
 
+    Degenerate inputs (``docs/models.md``): a model without an answer on these inputs is refused up
+    front with an :class:`InputError` naming the reason (:func:`~detente.models.base.check_degenerate`);
+    an issue on which no actor has a stance gets no forecast (NaN) and a note.
+
     ``progress(done_draws, draws)`` is called before and after the model runs (and passed on to
     models whose run function takes a ``progress`` keyword).
     """
@@ -105,14 +109,30 @@ def run(
     if progress is not None:
         progress(0, int(draws))
     arrays = ScenarioArrays.from_scenario(scenario, draws=draws, rng=np.random.default_rng(input_seq))
-    if progress is not None and _takes_progress(spec.run):
-        traj = spec.run(arrays, opts, np.random.default_rng(model_seq), progress=progress)  # type: ignore[call-arg]
-    else:
-        traj = spec.run(arrays, opts, np.random.default_rng(model_seq))
+    file = scenario.meta.get("file")
+    check_degenerate(spec, arrays, file)  # inputs that leave the model without an answer: refused up front
+    try:
+        if progress is not None and _takes_progress(spec.run):
+            traj = spec.run(arrays, opts, np.random.default_rng(model_seq), progress=progress)  # type: ignore[call-arg]
+        else:
+            traj = spec.run(arrays, opts, np.random.default_rng(model_seq))
+    except InputError as e:  # a model's own refusal names the reason, the runner adds the file
+        if e.file is not None or file is None:
+            raise
+        raise InputError(file, e.problems) from None
     elapsed = time.perf_counter() - t0
     if progress is not None:
         progress(int(draws), int(draws))
     _check(traj, arrays, model)
+    notes = list(traj.extras.get("_notes", []))
+    empty = stanceless_issues(arrays)
+    if empty:  # nothing to forecast there: no value rather than a model's artefact (inf, midpoint, 0/0)
+        traj.forecast = traj.forecast.astype(float, copy=True)
+        traj.forecast[:, empty] = np.nan
+        traj.series = {k: _blank(v, empty) for k, v in traj.series.items()}
+        names = ", ".join(repr(arrays.issue_ids[k]) for k in empty)
+        notes.append(f"no actor has a stance on issue{'s' if len(empty) > 1 else ''} {names}: "
+                     "no forecast there (null)")
     from detente.backtest.calibration import interval_features
     return Result(
         model=model,
@@ -127,7 +147,7 @@ def run(
         actor_ids=list(arrays.actor_ids),
         trajectory=traj,
         elapsed_s=elapsed,
-        notes=list(traj.extras.get("_notes", [])),
+        notes=notes,
         features=interval_features(arrays),
     )
 
@@ -165,6 +185,13 @@ def _takes_progress(fn: Callable[..., Any]) -> bool:
         return "progress" in inspect.signature(fn).parameters
     except (TypeError, ValueError):
         return False
+
+
+def _blank(series: np.ndarray, issues: list[int]) -> np.ndarray:
+    """A per-round series (draws, rounds + 1, issues) with the given issues set to NaN."""
+    out = np.array(series, dtype=float, copy=True)
+    out[..., issues] = np.nan
+    return out
 
 
 def _check(traj: Trajectory, arrays: ScenarioArrays, model: str) -> None:

@@ -25,10 +25,11 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from detente.errors import ModelError
+from detente.errors import InputError, ModelError, Problem
 
 if TYPE_CHECKING:  # NumPy only in annotations: listing models and options does not import it
     import numpy as np
+    from detente.scenario.arrays import ScenarioArrays
 
 
 class Options(BaseModel):
@@ -79,6 +80,7 @@ class ModelSpec:
     stochastic: bool = False
     multi_issue: bool = False  # issues interact (exchange, smp, war); else each issue is separate
     noisy: bool = False  # each draw's forecast is one random path (war): average replications to get its mean
+    needs_weight: bool = False  # undefined on an issue where no actor has capability x salience > 0 (refused)
     variants: dict[str, dict[str, Any]] = field(default_factory=dict)  # named option presets
 
     def make_options(self, values: dict[str, Any] | None = None, variant: str | None = None) -> Options:
@@ -99,6 +101,70 @@ class ModelSpec:
                 for x in e.errors(include_url=False)
             )
             raise ModelError(f"bad options for model {self.name!r}: {problems}") from None
+
+
+def degenerate_problems(spec: ModelSpec, arr: ScenarioArrays) -> list[Problem]:
+    """Why ``spec`` cannot run on ``arr``: the conditions that leave a model without a defined answer.
+
+    For models with ``needs_weight`` (their outcome is a capability x salience weighted mean or median
+    with no fallback): an issue on which no actor present has both positive capability and positive
+    salience, in any draw. Models that define an answer there say so in their docstrings (the
+    baselines fall back to equal weights; smp and war do not divide by these weights). An issue on
+    which no actor has a stance is not refused: it has no forecast (:func:`stanceless_issues`).
+    Empty when the model can run.
+
+    >>> from detente.models import registry
+    >>> from detente.scenario.arrays import ScenarioArrays
+    >>> from detente.scenario.model import Scenario
+    >>> s = Scenario.model_validate({"name": "t", "actors": [{"id": "A", "capability": 0}, {"id": "B",
+    ...     "capability": 0}], "issues": [{"id": "x"}], "stances": [{"actor": "A", "issue": "x", "position": 10},
+    ...     {"actor": "B", "issue": "x", "position": 90}]})
+    >>> arr = ScenarioArrays.from_scenario(s)
+    >>> degenerate_problems(registry.get("mean"), arr)
+    []
+    >>> print(degenerate_problems(registry.get("exchange"), arr)[0].render(None))
+    <input>: issues[0]: all capabilities are zero on issue 'x': the exchange model needs at least one actor with positive capability and salience on every issue
+    """
+    import numpy as np
+
+    out: list[Problem] = []
+    present = arr.present  # (issues, actors)
+    for k, iid in enumerate(arr.issue_ids):
+        where = f"issues[{k}]"
+        if not spec.needs_weight or not present[k].any():
+            continue
+        cap = arr.capability[:, k][:, present[k]]  # (draws, actors present)
+        sal = arr.salience[:, k][:, present[k]]
+        dead = ~np.any((cap > 0) & (sal > 0), axis=-1)  # (draws,)
+        if not dead.any():
+            continue
+        d = int(np.flatnonzero(dead)[0])
+        if not np.any(cap[d] > 0):
+            why = "all capabilities are zero"
+        elif not np.any(sal[d] > 0):
+            why = "all saliences are zero"
+        else:
+            why = "no actor has both positive capability and positive salience"
+        why += f" on issue {iid!r}"
+        if not dead.all():
+            why += f" in {int(dead.sum())} of {dead.size} draws (first: draw {d})"
+        out.append(Problem(f"{why}: the {spec.name} model needs at least one actor with positive capability "
+                           "and salience on every issue", field=where))
+    return out
+
+
+def stanceless_issues(arr: ScenarioArrays) -> list[int]:
+    """Indexes of the issues on which no actor has a stance: no model forecasts them (the runner
+    sets their forecast to NaN - null in the JSON - and says so in a note); the other issues run
+    as usual (peer files such as Decide's kopenhagen.csv list issues without stances)."""
+    return [k for k in range(arr.n_issues) if not arr.present[k].any()]
+
+
+def check_degenerate(spec: ModelSpec, arr: ScenarioArrays, file: str | None = None) -> None:
+    """Raise an :class:`InputError` listing :func:`degenerate_problems` (the run is refused up front)."""
+    problems = degenerate_problems(spec, arr)
+    if problems:
+        raise InputError(file, problems)
 
 
 class Registry:

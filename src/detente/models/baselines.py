@@ -16,6 +16,10 @@
   scale farthest from it. When the gains u_i(x) - u_i(d) are about equal the first-order condition
   reduces to sum_i w_i (x - x_i) = 0: the compromise model is the NBS's equal-gains approximation.
 
+Degenerate inputs (``docs/models.md``): on an issue where every weight is zero (zero capability or
+salience everywhere) all three fall back to equal weights of the actors present; one actor or
+identical positions give that position.
+
 >>> import numpy as np
 >>> from detente.scenario.model import Scenario
 >>> from detente.scenario.arrays import ScenarioArrays

@@ -22,6 +22,10 @@ challenge is the target's (every replication); A2 - moot, security is computed i
 pass; A3 - the compromise condition follows Scholz's figure (b > 0). A degenerate security spread
 (max S = min S, where jmckib would divide by zero) gives R_i = 0, r_i = 1.
 
+Degenerate inputs (``docs/models.md``): an issue on which no actor has both positive capability
+and salience is refused up front (``needs_weight``, :func:`detente.models.base.check_degenerate`);
+one actor or identical positions give that position.
+
 >>> import numpy as np
 >>> x = np.array([4., 7., 4., 4., 10., 10., 10., 7., 4., 7.])
 >>> c = np.array([.08, .08, .03, .16, .16, .16, .16, .05, .05, .08])
@@ -305,9 +309,9 @@ def eu_model(arr: ScenarioArrays, options: EUOptions, rng: np.random.Generator |
         stopped_by = np.full(D, "fixed_rounds")
     # the spread of the read-out over rounds 1..T: the model does not converge; show it
     tail = series[:, 1:, :] if T > 0 else series
-    lo, hi = np.nanmin(tail, axis=1), np.nanmax(tail, axis=1)
     with warnings.catch_warnings():  # an issue without present actors is all-NaN: its spread is NaN
         warnings.simplefilter("ignore", RuntimeWarning)
+        lo, hi = np.nanmin(tail, axis=1), np.nanmax(tail, axis=1)
         lo_med, hi_med = np.nanmedian(lo, axis=0), np.nanmedian(hi, axis=0)  # all issues at once (small runs)
         q = np.nanquantile(hi - lo, [0.1, 0.5, 0.9], axis=0)
     spread = {
@@ -334,5 +338,6 @@ registry.register(ModelSpec(
     options=EUOptions,
     run=eu_model,
     has_rounds=True,
+    needs_weight=True,
     variants=VARIANTS,
 ))

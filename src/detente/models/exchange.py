@@ -45,6 +45,10 @@ Documented choices (where Decide's behaviour is kept, §1.3 step 6-7):
   follows the spec's description; Decide's own REX code differs in detail.
 * externalities of an exchange for a third actor with stances on both issues:
   ``s_p (|O_p - x_p| - |O'_p - x_p|) + s_q (|O_q - x_q| - |O'_q - x_q|)`` (positive = it gains).
+* degenerate inputs (``docs/models.md``): an issue on which no actor has both positive capability
+  and salience has no expected outcome (0/0) and is refused up front (``needs_weight``,
+  :func:`detente.models.base.check_degenerate`); one actor or identical positions: no exchange,
+  that position.
 
 >>> from detente.scenario.model import Scenario
 >>> from detente.runner import run
@@ -251,6 +255,7 @@ registry.register(ModelSpec(
     options=ExchangeOptions,
     run=exchange_model,
     has_rounds=True,
+    needs_weight=True,
     stochastic=True,
     multi_issue=True,
     variants={"rex": {"randomize_p": 0.2}},

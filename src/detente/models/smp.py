@@ -28,6 +28,12 @@ Differences from KTAB, on purpose:
 * An actor whose saliences add up to more than 1 (possible in detente scenarios, not in KTAB
   files) has them scaled to add up to 1; such actors are listed in ``extras["salience_rescaled"]``.
 
+Degenerate inputs (``docs/models.md``): one actor - nobody to challenge, the forecast is its
+position; identical positions - nobody moves, that position; zero salience everywhere - all
+utilities are equal, nobody moves, the forecast is the mean of the distinct positions (uniform PCE);
+an actor with capability 0 (or without any stance) is refused with an :class:`InputError`, as KTAB
+refuses a non-positive voting weight.
+
 >>> from detente.scenario.model import Scenario
 >>> from detente.scenario.arrays import ScenarioArrays
 >>> s = Scenario.model_validate({"name": "t", "actors": [{"id": a, "capability": c}
@@ -57,7 +63,7 @@ else:
 
 from pydantic import Field, field_validator
 
-from detente.errors import ModelError
+from detente.errors import InputError, ModelError, Problem
 from detente.models.base import ModelSpec, Options, Trajectory, registry
 
 _ALIASES = {"Prop": "Proportional", "None": "No"}
@@ -255,12 +261,27 @@ def _run_batch(x0: np.ndarray, s: np.ndarray, c: np.ndarray, A: np.ndarray | Non
                 rounds=rounds, stopped=stopped, dist=dist, group=group)
 
 
+def _no_capability(arr: ScenarioArrays, c: np.ndarray) -> list[Problem]:
+    """The refusal of actors without positive capability (KTAB: 'non-positive voting weight')."""
+    out = []
+    for n in np.flatnonzero((c <= 0).any(axis=0)):
+        aid = arr.actor_ids[n]
+        if not arr.present[:, n].any():
+            why = f"actor {aid!r} has no stance on any issue"
+        else:
+            why = f"actor {aid!r} has capability 0"
+            if not (c[:, n] <= 0).all():
+                why += f" in {int((c[:, n] <= 0).sum())} of {c.shape[0]} draws"
+        out.append(Problem(f"{why}: the smp model needs every actor to vote with a positive capability "
+                           "(KTAB refuses a 'non-positive voting weight'; give it a capability or remove it)",
+                           field=f"actors[{n}]"))
+    return out
+
+
 def smp_model(arr: ScenarioArrays, options: SMPOptions, rng: np.random.Generator | None) -> Trajectory:
     """Run KTAB's SMP on every draw; positions are mapped to [0, 1] per issue and back."""
     o = options
     D, I, N = arr.position.shape
-    if N < 2:
-        raise ModelError("smp needs at least two actors")
     x0 = np.moveaxis(arr.normalized_position(), 1, 2).copy()  # (D, N, K) on [0, 1]
     s = np.moveaxis(arr.salience * arr.present[None], 1, 2).copy()
     total = s.sum(axis=-1)
@@ -269,8 +290,7 @@ def smp_model(arr: ScenarioArrays, options: SMPOptions, rng: np.random.Generator
     s = np.where(over[..., None], s / np.where(over, total, 1.0)[..., None], s)
     c = (arr.capability * arr.present[None]).max(axis=1)  # (D, N) one capability per actor
     if np.any(c <= 0):
-        n = int(np.flatnonzero((c <= 0).any(axis=0))[0])
-        raise ModelError(f"smp: actor {arr.actor_ids[n]!r} has no positive capability (KTAB: 'non-positive voting weight')")
+        raise InputError(None, _no_capability(arr, c))
     A = None
     if o.accommodation:
         A = accommodation_matrix(arr.actor_ids, o.accommodation)

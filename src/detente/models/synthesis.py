@@ -16,8 +16,14 @@ c = P^a R^b, K1).
 
 Scenarios with a ``war:`` block are coercive bargaining, where weights learned on EU legislation
 do not apply: there the synthesis leads with the war model's terms **given a deal** (draws without
-a settlement have no forecast), says so in a note and in ``extras["synthesis"]``, and has no
-calibrated interval.
+a settlement have no forecast: NaN in the per-draw forecasts, left out of the median and band),
+says so in a note and in ``extras["synthesis"]``, and has no calibrated interval. When no draw ends
+in a deal there are no terms to forecast: the forecast is then the war model's own outcome
+(victory, collapse or the front line at the horizon; ``basis`` :data:`OUTCOME_BASIS`).
+
+Degenerate inputs (``docs/models.md``): the synthesis inherits its components' answers (today
+the ``mean`` with power-resource capabilities, whose all-zero weights fall back to equal weights);
+a component that refuses (:func:`detente.models.base.check_degenerate`) refuses the synthesis.
 """
 
 from __future__ import annotations
@@ -34,7 +40,11 @@ else:
     np = lazy_module(globals(), "np", "numpy")
 
 from detente.errors import ModelError
-from detente.models.base import ModelSpec, Options, Trajectory, registry
+from detente.models.base import ModelSpec, Options, Trajectory, check_degenerate, registry
+
+
+OUTCOME_BASIS = "outcome (no draw ends in a deal)"
+"""``extras["synthesis"]["basis"]`` of a war-led synthesis in which no draw settles."""
 
 
 class SynthesisOptions(Options):
@@ -78,6 +88,7 @@ def component_forecast(comp: dict[str, Any], arrays: Any, rng: np.random.Generat
         from detente.backtest.caprules import capability
 
         arr = replace(arrays, capability=capability(arrays, comp))
+    check_degenerate(spec, arr)  # a component without an answer refuses the synthesis (the runner's check)
     return spec.run(arr, spec.make_options(comp.get("options") or {}), rng).forecast
 
 
@@ -101,9 +112,18 @@ def synthesis_model(arrays: Any, options: SynthesisOptions, rng: np.random.Gener
                                      for c in comps},
                       "shrinkage": data["synthesis"].get("lambda"), "target": data["synthesis"].get("target"),
                       "fitted_on": data.get("provenance", {}).get("data"), "file_version": data.get("version")},
-        "component_forecast": {name: np.nanmedian(f, axis=0) for name, f in parts.items()},
+        "component_forecast": {name: _median(f) for name, f in parts.items()},
     }
     return Trajectory(forecast=total, extras=extras)
+
+
+def _median(f: np.ndarray) -> np.ndarray:
+    """Median over draws; an issue without stances is all-NaN (no forecast), without a warning."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "All-NaN slice encountered", RuntimeWarning)
+        return np.nanmedian(f, axis=0)
 
 
 def _war_led(arrays: Any, rng: np.random.Generator) -> Trajectory:
@@ -111,12 +131,19 @@ def _war_led(arrays: Any, rng: np.random.Generator) -> Trajectory:
     opts = spec.make_options(arrays.options.get("war", {}))
     t = spec.run(arrays, opts, rng)
     settled = np.asarray(t.extras.get("_settled", np.ones(arrays.draws, bool)), dtype=bool)
-    forecast = np.where(settled[:, None], t.forecast, np.nan)  # terms given a deal
-    note = ("synthesis on a war scenario: the forecast is the war model's terms given a deal "
-            f"(P(deal) = {settled.mean():.2f} over {arrays.draws} draws); the weights learned on EU "
+    if settled.any():
+        forecast = np.where(settled[:, None], t.forecast, np.nan)  # terms given a deal (NaN: no deal)
+        basis = "terms given a deal"
+        what = f"the war model's terms given a deal (P(deal) = {settled.mean():.2f} over {arrays.draws} draws)"
+    else:  # no terms given a deal to forecast: the war's own outcome (victory, collapse, frozen front)
+        forecast = t.forecast
+        basis = OUTCOME_BASIS
+        what = (f"the war model's outcome: no draw ends in a deal (P(deal) = 0 over {arrays.draws} draws), "
+                "so the forecast is where the war leaves each issue (victory, collapse or the front line)")
+    note = (f"synthesis on a war scenario: the forecast is {what}; the weights learned on EU "
             "legislation (DEU III) do not apply to coercive bargaining, so there is no calibrated interval")
     extras = {k: v for k, v in t.extras.items()}
-    extras["synthesis"] = {"led_by": "war", "basis": "terms given a deal", "p_deal": float(settled.mean())}
+    extras["synthesis"] = {"led_by": "war", "basis": basis, "p_deal": float(settled.mean())}
     extras["_notes"] = [note]
     extras["_no_calibration"] = True
     return Trajectory(forecast=forecast, series=t.series, rounds=t.rounds, stopped_by=t.stopped_by, extras=extras)

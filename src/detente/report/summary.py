@@ -45,6 +45,7 @@ WAR = "war"
 AGREE_SHARE = 0.10  # models agree when their forecasts lie within 10 % of the scale
 INPUT_BAND_TEXT = "input uncertainty (p10\u2013p90 over draws)"
 DEAL_BAND_TEXT = "input uncertainty given a deal (p10\u2013p90 over the draws with a deal)"
+NO_DEAL_OUTCOME = "no draw ends in a deal: the war's outcome"
 FORECAST_INTERVAL = "forecast_interval"
 INPUT_UNCERTAINTY = "input_uncertainty"
 
@@ -90,11 +91,16 @@ def model_point(r: Result, issue_id: str) -> tuple[float | None, list[float] | N
     """``(forecast, band, note)`` of one model on one issue, as the bottom line shows it.
 
     For the war model: the median of the terms over the draws that end in a deal and their
-    p10-p90, note ``"given a deal"`` (``None`` when no draw ends in a deal). For every other model:
-    the forecast (median over draws) and its input band, note ``""``."""
+    p10-p90, note ``"given a deal"`` (``None`` when no draw ends in a deal; the synthesis then gives
+    the war's outcome, note :data:`NO_DEAL_OUTCOME`, no band). For every other model: the forecast
+    (median over draws) and its input band, note ``""``."""
     if war_led(r):  # the synthesis on a war scenario: its forecast is already the terms given a deal
         f = r.forecast.get(issue_id)
         band = input_band(r)
+        from detente.models.synthesis import OUTCOME_BASIS
+
+        if r.trajectory.extras["synthesis"].get("basis") == OUTCOME_BASIS:  # no deal in any draw
+            return f, None, NO_DEAL_OUTCOME
         if f is None or not math.isfinite(f):
             return None, None, "given a deal (no draw ends in a deal)"
         return f, (band or {}).get(issue_id), "given a deal"
@@ -234,8 +240,8 @@ def bottom_line(scenario: Scenario, results: list[Result]) -> dict[str, dict[str
         entry: dict[str, Any] = {"issue": issue.id, "issue_label": issue.label,
                                  "lead": model_name(lead) if lead else None, "lead_reason": why}
         f, band, note = model_point(lead, issue.id) if lead else (None, None, "")
-        if f is None and lead is not None and is_war(lead):
-            note = "no draw ends in a deal" + _likeliest_ending(scenario, lead)
+        if lead is not None and is_war(lead) and (f is None or note == NO_DEAL_OUTCOME):
+            note = (note if f is not None else "no draw ends in a deal") + _likeliest_ending(scenario, lead)
         entry["lead_note"] = note
         if lead is not None and (lead.model == WAR or war_led(lead)):
             entry["p_deal"] = _r(lead.trajectory.extras.get("settlement_probability"))

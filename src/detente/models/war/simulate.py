@@ -22,6 +22,11 @@ A draw that never settles ends at the horizon with the front line as terms, x = 
 conflict along the line); a victory gives x = 1 (A) or 0 (B); a collapse of A gives x = 0 and of B
 x = 1. Terms map onto the issues by terms.py (T1-T2).
 
+Degenerate inputs (``docs/models.md``, ``tests/test_degenerate.py``): certain victory, no costs,
+extreme priors and ratios, sides at one position, zero saliences or capabilities (a side then takes
+the plain mean of its members' positions) all give finite forecasts; without any deal the forecast
+is the outcome (victory, collapse, front line).
+
 >>> import numpy as np
 >>> from detente.scenario.model import Scenario
 >>> from detente.scenario.arrays import ScenarioArrays
