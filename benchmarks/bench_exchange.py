@@ -21,6 +21,20 @@ RSS are its own:
 * ``cold, cached``: first call in a new process with the on-disk Numba cache (the usual first run);
 * ``warm``: best of 3 further calls in that process.
 
+Measured (2-core machine shared with other jobs, load average 2-5; CPU +-20 %), 2026-12-02:
+
+* COP21 without ``--out``: 1.30-1.53 s CPU before (22x Decide), 0.90 s after (33x, target met):
+  the ``detente`` entry point freezes the heap before Python's shutdown (``gc.freeze``), whose
+  full garbage collections over Numba's and pydantic's objects took 0.1-0.4 s.
+  What remains (in-process, CPU): NumPy 0.12-0.15 s, typer/rich/pydantic and detente's models
+  0.2-0.25 s, ``import numba`` 0.14 s, Numba's typing/lowering registries (needed to load cached
+  code) 0.15-0.2 s, the 10 rounds with the cache load 0.09-0.11 s, the tables.
+* first-ever run (empty Numba cache), COP21: 13-16 s CPU before under load 3-5, 11.5 s after;
+  the internal helpers are compiled without CPython/cfunc wrappers (about 1.2 s less, A/B median
+  of 3 alternating runs). About 5 s of it is LLVM, the rest Numba's typing and IR passes; more
+  ``inline="always"`` helpers make it slower (Numba deep-copies the callee's IR per call site:
+  +4 s for 6 more), fewer make no measurable difference.
+
 The 1,000-draw cases give every position on Copenhagen a uniform range of +-10 points (clipped to
 the scale). Run: ``.venv/bin/python benchmarks/bench_exchange.py [--whole-only]`` (``BENCH_REPEAT=5``
 for more whole-process runs). Timings are wall-clock; the

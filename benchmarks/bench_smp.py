@@ -7,6 +7,18 @@
    dummyData_6Dim, against the targets of issue #12 (a080 <= 0.66 s CPU = 100x KTAB, a160 <= 1.3 s
    = 500x, 6Dim >= 10x KTAB).
 
+Measured 2026-12-02 (2-core machine shared with other jobs, load average 3.5-3.9, so CPU figures
+are inflated; the previous session measured a080 0.62-0.65 s and a160 1.14-1.23 s at lower load):
+a040 0.64 s, a080 0.83 s, a160 2.81 s, 6Dim 0.77 s CPU. The ``detente`` entry point now freezes
+the heap before Python's shutdown (``gc.freeze``): A/B on a080, alternating, 1.17 -> 0.96 s median.
+dummyData_6Dim (>= 10x KTAB, i.e. <= 0.298 s CPU) is NOT met and cannot be with this stack: SMP
+is pure NumPy (Numba is never imported), and the fixed part of ``detente run`` is the floor. In
+process (CPU, ``time.process_time``): ``import numpy`` 0.12-0.17 s (the interpreter alone is
+0.01 s), pydantic + typer + rich 0.08-0.14 s, detente's scenario/option/result classes and the
+runner 0.09-0.15 s, reading the file 0.01 s, the 29 SMP rounds 0.09-0.12 s, the tables 0.02 s.
+``detente run dummyData_6Dim.csv --model mean`` (no SMP at all) costs 0.62-0.67 s under the same
+load as ``--model smp``'s 0.72-0.80 s: the part without the model alone is above 0.298 s.
+
 Provenance of the KTAB figures (``KTAB``): ``shared/specs/ktab.md`` §4, measured by an earlier
 session on this kind of 2-core machine: KTAB's C++ ``smpc`` built with -O2, wall clock of the
 whole process (``/usr/bin/time -v``), which includes KTAB's own start-up and its SQLite output.

@@ -166,3 +166,23 @@ def test_bdm_small_and_large_batches_agree() -> None:
         one = bdm.simulate(x[b:b + 1], c[b:b + 1], s[b:b + 1], pres[b:b + 1], np.array([100.0]), o)
         for key in ("positions", "median", "mean", "rounds"):
             assert np.array_equal(one[key][0], big[key][b]), key
+
+
+def test_the_program_entry_freezes_the_heap_and_keeps_exit_codes_and_output(tmp_path: Path) -> None:
+    """``python -m detente`` (and the console script, ``detente.cli:entry``) exits with main()'s code
+    after gc.freeze(): output is complete, bad input still exits 2 with a message."""
+    import tomllib
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["detente"] == "detente.cli:entry"
+    out = tmp_path / "o"
+    ok = subprocess.run([sys.executable, "-m", "detente", "run", "examples/ukraine-settlement.yaml", "--model",
+                         "mean", "--format", "json", "--out", str(out)], cwd=ROOT, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["results"][0]["model"] == "mean"
+    assert json.loads((out / "result.json").read_text())  # files written before exit are complete
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nactors: [{id: A}]\nissues: []\n")
+    err = subprocess.run([sys.executable, "-m", "detente", "validate", str(bad)], cwd=ROOT, capture_output=True,
+                         text=True)
+    assert err.returncode == 2 and "Traceback" not in err.stderr and str(bad) in err.stderr

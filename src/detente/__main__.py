@@ -1,7 +1,5 @@
 """``python -m detente``: the ``detente`` command."""
 
-import sys
+from detente.cli import entry
 
-from detente.cli import main
-
-sys.exit(main())
+entry()

@@ -93,7 +93,11 @@ _MULT_LO = np.uint64(0x4385DF649FCCF645)
 
 # Helpers called from one place only are ``inline="always"``: Numba inlines them into their caller
 # instead of compiling (and caching) each on its own, which shortens the first-ever compile; helpers
-# called from several places stay separate functions (inlining would copy them).
+# called from several places stay separate functions (inlining would copy them: Numba deep-copies the
+# callee's IR per call site, about 0.3 s each). The separate helpers that only compiled code calls are
+# ``_helper``s: without a CPython or cfunc wrapper (boxing/unboxing code for up to 22 array arguments,
+# each compiled by LLVM), which cuts about 1 s of the first-ever compile (benchmarks/bench_exchange.py).
+_helper = numba.njit(cache=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
@@ -113,7 +117,7 @@ def _step(st):  # st = [state_hi, state_lo, inc_hi, inc_lo]: state = state * MUL
     st[0], st[1] = hi, lo2
 
 
-@numba.njit(cache=True, error_model="numpy")
+@_helper
 def _next_double(st):
     """NumPy's ``Generator.random()`` for PCG64: step, XSL-RR output, 53-bit double."""
     _step(st)
@@ -202,7 +206,7 @@ def seed_states(seeds: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 # the round (§1.3 steps 5-8) in Numba
 # ---------------------------------------------------------------------------------------------
-@numba.njit(cache=True, error_model="numpy")
+@_helper
 def _psum_block(a, s, n):
     """NumPy's pairwise summation of ``a[s:s + n]`` for n <= 128 (8 accumulators)."""
     if n < 8:
@@ -266,7 +270,7 @@ def _psum(a):
     return vals[0]
 
 
-@numba.njit(cache=True, error_model="numpy")
+@_helper
 def _move_ok(x, move, h_sum, h_min, h_max, h_n):
     """Decide's move checks (§1.3 step 6): 1e-10 < |move| <= 100, stays in [0, 100], the sum of
     this round's moves of the actor on the issue <= 100 and all of them in one direction.
@@ -302,7 +306,7 @@ def _nbs_base(U, k, side, x0, w, r, buf):
     return _psum(buf[:n])
 
 
-@numba.njit(cache=True, error_model="numpy")
+@_helper
 def _nbs_move(base, U, k, side, x0, w, W, r, actor, pos):
     """Outcome of issue ``r`` from ``base`` (see :func:`_nbs_base`) with ``actor`` at ``pos``."""
     u = U[k, side, actor]
@@ -310,13 +314,13 @@ def _nbs_move(base, U, k, side, x0, w, W, r, actor, pos):
     return (base - w[r, actor] * xa + w[r, actor] * pos) / W[r]
 
 
-@numba.njit(cache=True, error_model="numpy")
+@_helper
 def _nbs(f, U, k, side, x0, w, W, r, actor, pos, buf):
     """Outcome of issue ``r`` with candidate k's updates and ``actor`` at ``pos`` (step 5)."""
     return _nbs_move(_nbs_base(U, k, side, x0, w, r, buf), U, k, side, x0, w, W, r, actor, pos)
 
 
-@numba.njit(cache=True, error_model="numpy")
+@_helper
 def _ok(f, hI, hJ, k):
     return (_move_ok(f[k, F_XI], f[k, F_MI], hI[k, 0], hI[k, 1], hI[k, 2], hI[k, 3])
             and _move_ok(f[k, F_XJ], f[k, F_MJ], hJ[k, 0], hJ[k, 1], hJ[k, 2], hJ[k, 3]))
@@ -426,7 +430,7 @@ def _randomize(f, hI, hJ, valid, k, u, v, z, p_rex):
     valid[k] = _ok(f, hI, hJ, k) and gA > -EPS_MOVE and gB > -EPS_MOVE
 
 
-@numba.njit(cache=True, error_model="numpy")
+@_helper
 def _draw(st, coins, cur, use_coins):
     if use_coins:
         if cur[0] >= coins.size:
@@ -436,7 +440,7 @@ def _draw(st, coins, cur, use_coins):
     return _next_double(st)
 
 
-@numba.njit(cache=True, error_model="numpy")
+@_helper
 def _calculate(f, U, B, hI, hJ, valid, idx, n, x0, w, W, I, J, p, q, p_rex, st, coins, cur, use_coins, buf, live):
     """Equal-gain exchange of candidates ``idx[:n]`` from their current state (step 6), then REX."""
     for t in range(n):
@@ -461,7 +465,7 @@ def _calculate(f, U, B, hI, hJ, valid, idx, n, x0, w, W, I, J, p, q, p_rex, st, 
                 _randomize(f, hI, hJ, valid, live[t], r[t], r[m + t], r[2 * m + t], p_rex)
 
 
-@numba.njit(cache=True, error_model="numpy")
+@_helper
 def _recalculate(f, U, B, hI, hJ, valid, idx, n, R, x0, w, W, I, J, p, q, p_rex, st, coins, cur, use_coins, buf, live, redo):
     """Update candidates ``idx[:n]`` after candidate R was realised and recompute those affected."""
     RI, RJ, Rp, Rq = I[R], J[R], p[R], q[R]
@@ -507,7 +511,7 @@ def _recalculate(f, U, B, hI, hJ, valid, idx, n, R, x0, w, W, I, J, p, q, p_rex,
     _calculate(f, U, B, hI, hJ, valid, redo, m, x0, w, W, I, J, p, q, p_rex, st, coins, cur, use_coins, buf, live)
 
 
-@numba.njit(cache=True, error_model="numpy")
+@_helper
 def _sort_by_gain(order, n, f, rank_rtol):
     """Stable sort of ``order[:n]`` by gain, highest first (Decide's ``sort(key=gain, reverse=True)``;
     NaN last). Insertion sort: the list is nearly sorted after each step, only recomputed
