@@ -260,14 +260,28 @@ def plot_issue(scenario: Scenario, issue_id: str, results: list[Result]) -> Figu
     return fig
 
 
+def _actor_lines(scenario: Scenario, issue_id: str, result: Result,
+                 n_rounds: int) -> list[tuple[int, str, np.ndarray]]:
+    """(actor index, actor id, positions by round) of every actor with a stance on the issue: the
+    run itself with one draw, else the point-value run of the explanation (``result.events``)."""
+    t = result.trajectory
+    present = ScenarioArrays.from_scenario(scenario).present[scenario.issue_ids.index(issue_id)]
+    if t.positions is not None and result.draws == 1:
+        k = result.issue_ids.index(issue_id)
+        return [(j, a, t.positions[0, : n_rounds + 1, k, j]) for j, a in enumerate(result.actor_ids)
+                if present[scenario.actor_ids.index(a)]]
+    per = ((result.events or {}).get("positions") or {}).get(issue_id) or {}
+    return [(j, a, np.asarray(per[a], dtype=float)) for j, a in enumerate(result.actor_ids) if a in per]
+
+
 def plot_trajectory(scenario: Scenario, issue_id: str, result: Result) -> Figure | None:
-    """Positions by round on one issue: each actor (one draw) and the named series with p10-p90
-    bands over draws. ``None`` for models without rounds."""
+    """Positions by round on one issue: every actor (the run itself with one draw; with draws the
+    point-value run of the explanation, when :func:`detente.explain.attach` added it) and the named
+    series with p10-p90 bands over draws. ``None`` for models without rounds."""
     t = result.trajectory
     if t.positions is None and not t.series:
         return None
     issue = scenario.issue(issue_id)
-    k = result.issue_ids.index(issue_id)
     n_rounds = (t.positions.shape[1] if t.positions is not None else next(iter(t.series.values())).shape[1]) - 1
     if t.rounds is not None and np.size(t.rounds):
         n_rounds = min(n_rounds, int(np.max(t.rounds)))
@@ -275,17 +289,15 @@ def plot_trajectory(scenario: Scenario, issue_id: str, result: Result) -> Figure
     fig = _new_figure(9.0, 5.0)
     ax = fig.add_subplot()
     handles = 0
-    if t.positions is not None and result.draws == 1:
-        arr = ScenarioArrays.from_scenario(scenario)
-        present = arr.present[scenario.issue_ids.index(issue_id)]
-        for j, a in enumerate(result.actor_ids):
-            if not present[scenario.actor_ids.index(a)]:
-                continue
-            y = t.positions[0, : n_rounds + 1, k, j]
-            c = ACTOR_PALETTE[j % len(ACTOR_PALETTE)]
-            ax.plot(x, y, color=c, lw=1.3, alpha=0.85, ls=LINESTYLES[(j // len(ACTOR_PALETTE)) % len(LINESTYLES)],
-                    marker="o" if n_rounds <= 12 else None, ms=3, label=scenario.actor(a).label)
-            handles += 1
+    point_note = ""
+    for j, a, y in _actor_lines(scenario, issue_id, result, n_rounds):
+        c = ACTOR_PALETTE[j % len(ACTOR_PALETTE)]
+        ax.plot(np.arange(len(y)), y, color=c, lw=1.3 if result.draws == 1 else 1.0, alpha=0.85,
+                ls=LINESTYLES[(j // len(ACTOR_PALETTE)) % len(LINESTYLES)],
+                marker="o" if n_rounds <= 12 else None, ms=3 if result.draws == 1 else 2,
+                label=_wrap(scenario.actor(a).label, 30))
+        handles += 1
+        point_note = "" if result.draws == 1 else "actors: one run at the inputs' point values"
     summary = result.series_summary() if t.series else {}
     for m, (name, by_issue) in enumerate(summary.items()):
         s = by_issue[issue_id]
@@ -303,6 +315,10 @@ def plot_trajectory(scenario: Scenario, issue_id: str, result: Result) -> Figure
     if math.isfinite(f):
         ax.axhline(f, color="#000000", ls=":", lw=1.0, zorder=1, label=f"forecast: {fmt(f, issue)}")
         handles += 1
+    fp = ((result.events or {}).get("forecast") or {}).get(issue_id) if point_note else None
+    if fp is not None:
+        ax.axhline(fp, color="#000000", ls="--", lw=0.8, zorder=1, label=f"forecast at point values: {fmt(fp, issue)}")
+        handles += 1
     _scale_axis(ax, issue, "y")
     ax.set_xlabel("round")
     ax.set_ylabel(f"position ({issue.scale.min:g}\u2013{issue.scale.max:g})")
@@ -314,13 +330,21 @@ def plot_trajectory(scenario: Scenario, issue_id: str, result: Result) -> Figure
         right = ax.secondary_yaxis("right")
         right.set_yticks(list(ticks), [_wrap(lab, 22) for lab in labels], fontsize=7.5)
     ax.set_title(f"{issue.label}: {model_label(result)} by round", loc="left", fontsize=11, fontweight="bold")
-    ncol = min(4, handles) or 1
+    # as many columns as the longest label leaves room for (8.6 in of legend width); the figure grows
+    # with the legend so that the plot keeps its height
+    labels = ax.get_legend_handles_labels()[1]
+    widest = max((text_inches(lab, 8)[0] for lab in labels), default=1.0)
+    ncol = max(1, min(4, handles, int(8.6 // (widest + 0.45))))
+    lines = max((lab.count("\n") + 1 for lab in labels), default=1)
+    rows = math.ceil(handles / ncol) * (1 + 0.6 * (lines - 1)) if handles else 0  # not every row wraps
+    legend_h = (rows + bool(point_note)) * 1.55 * 8 / 72 + 0.08 if handles else 0.0
+    fig.set_size_inches(9.0, 4.2 + legend_h)
     if handles:
-        bottom_legend(fig, ncol=ncol, fontsize=8)
+        bottom_legend(fig, ncol=ncol, fontsize=8, title=point_note.lstrip("; ") or None, title_fontsize=8)
     right = 0.3
     if issue.anchors:
         right = 0.2 + max(text_inches(_wrap(lab, 22), 7.5)[0] for lab in issue.anchors.values())
-    set_margins(fig, left=0.85, right=right, top=0.4, bottom=0.55 + (legend_inches(handles, ncol) if handles else 0.0))
+    set_margins(fig, left=0.85, right=right, top=0.4, bottom=0.55 + legend_h)
     return fig
 
 
