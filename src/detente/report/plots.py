@@ -205,13 +205,18 @@ def plot_issue(scenario: Scenario, issue_id: str, results: list[Result]) -> Figu
     ax = fig.add_subplot()
     wmax = max((r[2] for r in rows), default=0.0) or 1.0
     ys = np.arange(n)[::-1].astype(float)
-    for y, (x, _, w, rng) in zip(ys, rows):
-        if rng is not None:
-            ax.plot([rng[0], rng[1]], [y, y], color=ACTOR_COLOUR, lw=3, alpha=0.35, solid_capstyle="butt", zorder=2)
-            ax.plot([rng[0], rng[1]], [y, y], color=ACTOR_COLOUR, lw=0, marker="|", ms=9, zorder=2)
-        area = max(MAX_MARKER_AREA * w / wmax, MIN_MARKER_AREA)
-        ax.scatter([x], [y], s=area, color=ACTOR_COLOUR, alpha=0.75, edgecolors="white", linewidths=0.8,
-                   zorder=3, facecolors=ACTOR_COLOUR if w > 0 else "none")
+    # one artist per kind, not per actor (each artist costs at build and draw time)
+    ranged = [(y, rng) for y, (_, _, _, rng) in zip(ys, rows) if rng is not None]
+    if ranged:
+        ry = [y for y, _ in ranged]
+        ax.hlines(ry, [r[0] for _, r in ranged], [r[1] for _, r in ranged], color=ACTOR_COLOUR, lw=3,
+                  alpha=0.35, capstyle="butt", zorder=2)
+        ax.plot([v for _, r in ranged for v in r], [y for y in ry for _ in (0, 1)], color=ACTOR_COLOUR, lw=0,
+                marker="|", ms=9, zorder=2)
+    if rows:
+        ax.scatter([r[0] for r in rows], ys, s=[max(MAX_MARKER_AREA * r[2] / wmax, MIN_MARKER_AREA) for r in rows],
+                   alpha=0.75, edgecolors="white", linewidths=0.8, zorder=3,
+                   facecolors=[ACTOR_COLOUR if r[2] > 0 else "none" for r in rows])
     ytick_labels = [f"{_wrap(name, 30)}  (w={w:.3g})" for _, name, w, _ in rows]
     ax.set_yticks(ys, ytick_labels, fontsize=9)
     ax.set_ylim(-0.8, n - 0.2)
