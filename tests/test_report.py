@@ -148,10 +148,10 @@ def test_plot_issue_marker_area_proportional_to_capability_times_salience(result
     assert isinstance(fig, Figure)
     ax = fig.axes[0]
     sizes = {}
-    for coll in ax.collections:
+    for coll in ax.collections:  # one collection for all actors' markers
         if isinstance(coll, PathCollection):
-            (x, y), = coll.get_offsets()
-            sizes[round(float(x), 6)] = float(coll.get_sizes()[0])
+            for (x, _), size in zip(coll.get_offsets(), coll.get_sizes()):
+                sizes[round(float(x), 6)] = float(size)
     w = {80: 4 * 0.9, 25: 2 * 0.5, 55: 1 * 0.3, 20: 3 * 1.0}  # position -> capability x salience
     assert set(sizes) == set(map(float, w))
     wmax = max(w.values())
