@@ -185,7 +185,8 @@ def _scale_axis(ax, issue: Issue, axis: str = "x") -> None:
 
 
 def plot_issue(scenario: Scenario, issue_id: str, results: list[Result]) -> Figure:
-    """Actors on the issue scale (marker area ~ capability x salience), status quo and forecasts."""
+    """Actors on the issue scale (marker area ~ capability x salience), status quo and forecasts; with
+    draws, each forecast's distribution over draws in a strip underneath (:func:`draw_distribution`)."""
     issue = scenario.issue(issue_id)
     arr = ScenarioArrays.from_scenario(scenario)
     k = scenario.issue_ids.index(issue_id)
@@ -201,7 +202,8 @@ def plot_issue(scenario: Scenario, issue_id: str, results: list[Result]) -> Figu
         rows.append((float(arr.position[0, k, j]), actor.label, w, rng))
     rows.sort(key=lambda r: (r[0], r[1]), reverse=True)  # highest position at the top
     n = len(rows)
-    fig = _new_figure(9.0, 2.6 + 0.42 * max(n, 2) + 0.3 * math.ceil((len(results) + 1) / 3))
+    strip = DISTRIBUTION_STRIP if any(r.draws > 1 for r in results) else 0.0
+    fig = _new_figure(9.0, 2.6 + 0.42 * max(n, 2) + 0.3 * math.ceil((len(results) + 1) / 3) + strip)
     ax = fig.add_subplot()
     wmax = max((r[2] for r in rows), default=0.0) or 1.0
     ys = np.arange(n)[::-1].astype(float)
@@ -258,17 +260,33 @@ def plot_issue(scenario: Scenario, issue_id: str, results: list[Result]) -> Figu
         top.set_xticks(ticks, labels, fontsize=7.5)
         top.tick_params(length=3)
         anchor_h = max(text_inches(lab, 7.5)[1] for lab in labels) + 0.1
-    title = f"{issue.label}: actors and forecasts"
-    ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
     handles, _ = ax.get_legend_handles_labels()
     ncol = min(3, len(handles)) or 1
+    legend_title = "forecast [input uncertainty: p10\u2013p90 over draws]; marker area \u221d capability \u00d7 salience (w)"
+    if strip:
+        legend_title += "\nbelow the actors: each forecast's distribution over draws (war: the draws with a deal)"
     if handles:
-        bottom_legend(fig, ncol=ncol, fontsize=8,
-                      title="forecast [input uncertainty: p10\u2013p90 over draws]; marker area \u221d capability \u00d7 salience (w)",
-                      title_fontsize=8)
+        bottom_legend(fig, ncol=ncol, fontsize=8, title=legend_title, title_fontsize=8)
     label_w = max((text_inches(lab, 9)[0] for lab in ytick_labels), default=0.5)
+    # the title starts at the axes' left edge: wrapped to the width right of the actor names
+    room = max(9.0 - min(label_w + 0.25, 0.45 * 9.0) - 0.3, 2.0)
+    title = textwrap.fill(f"{issue.label}: actors and forecasts", max(int(room * 72 / (0.64 * 11)), 20))
+    ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
+    anchor_h += 0.2 * title.count("\n")
+    legend_h = legend_inches(len(handles), ncol, title=True) + (0.17 if strip else 0.0) if handles else 0.0
     set_margins(fig, left=label_w + 0.25, right=0.55 if issue.anchors else 0.3, top=0.4 + anchor_h,
-                bottom=0.55 + (legend_inches(len(handles), ncol, title=True) if handles else 0.0))
+                bottom=0.55 + legend_h)
+    if strip:  # the histograms over draws in a strip under the actors, on the same scale
+        h = fig.get_size_inches()[1]
+        x0, y0, w, hh = ax.get_position().bounds
+        cut = strip / h
+        ax.set_position([x0, y0 + cut, w, hh - cut])
+        dist = fig.add_axes((x0, y0, w, cut - 0.12 / h), sharex=ax)
+        draw_distribution(dist, issue, results, status_quo_label=False)
+        dist.set_ylabel("density", fontsize=8)
+        ax.tick_params(axis="x", labelbottom=False)
+        dist.set_xlabel(ax.get_xlabel())
+        ax.set_xlabel("")
     return fig
 
 
@@ -361,27 +379,23 @@ def plot_trajectory(scenario: Scenario, issue_id: str, result: Result) -> Figure
 
 
 DISTRIBUTION_BINS = 50
+DISTRIBUTION_STRIP = 1.0
+"""Inches of the issue figure given to the histograms over draws under the actors."""
 
 
-def plot_distribution(scenario: Scenario, issue_id: str, results: list[Result]) -> Figure | None:
-    """The forecast's distribution over draws on one issue: a histogram (density) per model, in
-    the model's colour of the issue figure, so a bimodal forecast shows as two peaks. The war
-    model's histogram holds only the draws that end in a deal. ``None`` when no model has draws."""
+def draw_distribution(ax, issue: Issue, results: list[Result], status_quo_label: bool = True) -> bool:
+    """Histograms (density) of each model's forecast over draws on ``ax``, in the model's colour and
+    dash of the issue figure (the war model: only the draws that end in a deal), and the status quo.
+    False (nothing drawn) when no model has draws."""
     from detente.report.summary import forecast_draws, is_war
 
-    issue = scenario.issue(issue_id)
     lo, hi = issue.scale.min, issue.scale.max
     edges = np.linspace(lo, hi, DISTRIBUTION_BINS + 1)
     drawn = [(m, r) for m, r in enumerate(results) if r.draws > 1]
     if not drawn:
-        return None
-    # small and without constrained layout: one such figure per issue
-    fig = Figure(figsize=(8.0, 2.7), dpi=DPI)
-    FigureCanvasAgg(fig)
-    fig.subplots_adjust(left=0.07, right=0.99, top=0.87, bottom=0.36)
-    ax = fig.add_subplot()
+        return False
     for m, r in drawn:
-        x = forecast_draws(r, issue_id)
+        x = forecast_draws(r, issue.id)
         if x.size == 0:
             continue
         counts, _ = np.histogram(np.clip(x, lo, hi), bins=edges)
@@ -393,17 +407,32 @@ def plot_distribution(scenario: Scenario, issue_id: str, results: list[Result]) 
         ax.stairs(density, edges, color=colour, alpha=0.10, fill=True)
     if issue.status_quo is not None:
         ax.axvline(issue.status_quo, color="#000000", ls=(0, (1.5, 1.5)), lw=1.0,
-                   label=f"status quo: {fmt(issue.status_quo, issue)}")
+                   label=f"status quo: {fmt(issue.status_quo, issue)}" if status_quo_label else None)
     _scale_axis(ax, issue)
     ax.set_yticks([])
-    ax.set_ylabel("density")
-    ax.set_xlabel(f"forecast on the {issue.label} scale ({lo:g}\u2013{hi:g})", fontsize=8)
-    ax.tick_params(labelsize=8)
     for side in ("right", "top", "left"):
         ax.spines[side].set_visible(False)
+    return True
+
+
+def plot_distribution(scenario: Scenario, issue_id: str, results: list[Result]) -> Figure | None:
+    """The forecast's distribution over draws on one issue as a figure of its own: a histogram
+    (density) per model (:func:`draw_distribution`), so a bimodal forecast shows as two peaks.
+    ``None`` when no model has draws. The report draws the same histograms under the issue figure
+    (:func:`plot_issue`) instead."""
+    issue = scenario.issue(issue_id)
+    fig = Figure(figsize=(8.0, 2.7), dpi=DPI)
+    FigureCanvasAgg(fig)
+    fig.subplots_adjust(left=0.07, right=0.99, top=0.87, bottom=0.36)
+    ax = fig.add_subplot()
+    if not draw_distribution(ax, issue, results):
+        return None
+    ax.set_ylabel("density")
+    ax.set_xlabel(f"forecast on the {issue.label} scale ({issue.scale.min:g}\u2013{issue.scale.max:g})", fontsize=8)
+    ax.tick_params(labelsize=8)
     ax.set_title(f"{issue.label}: forecast over draws", loc="left", fontsize=10, fontweight="bold")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=min(3, len(drawn) + 1), fontsize=7.5,
-              frameon=False)
+    n = len(ax.get_legend_handles_labels()[0])
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=min(3, n), fontsize=7.5, frameon=False)
     return fig
 
 
@@ -422,10 +451,6 @@ def figures_for(scenario: Scenario, results: list[Result]) -> list[tuple[str, st
 
     for issue in scenario.issues:
         add(f"issue-{issue.id}", f"{issue.label}: actors and forecasts", plot_issue(scenario, issue.id, results))
-    for issue in scenario.issues:
-        dist = plot_distribution(scenario, issue.id, results)
-        if dist is not None:
-            add(f"distribution-{issue.id}", f"{issue.label}: forecast over draws", dist)
     for r in results:
         label = model_label(r)
         if r.model in _OWN_TRAJECTORY_PLOTS:
