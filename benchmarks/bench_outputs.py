@@ -12,6 +12,29 @@ with a warm Numba cache).
 
 To measure another checkout (e.g. the code before a change) put its ``src`` first on the path:
 ``PYTHONPATH=/path/to/other/src python benchmarks/bench_outputs.py``.
+
+Measured on the shared 2-core machine (load average ~3 from other jobs, so +-20 % and more;
+``--repeat 3``; CPU s; before = c306cc1 via PYTHONPATH, after = branch ``figures``):
+
+=============================================  ===================  ===================
+step                                           before (30 files)    after (17 files)
+=============================================  ===================  ===================
+whole process, warm cache (median of 3)        9.96                 6.81
+explanations (leave-one-out, winners, events)  1.36                 0.97
+import the report (matplotlib)                 0.52                 0.36
+build the figures                              1.06 (27 figures)    0.59 (14 figures)
+render the PNGs                                3.94 (1252 KiB)      1.75 (1292 KiB)
+result.json / positions.csv / report.html      0.46 / 0.16 / 0.04   0.46 / 0.02 / 0.05
+=============================================  ===================  ===================
+
+What changed: every actor by round is drawn in the "<model> by round" charts (the explanation's
+point-value run), not in 5 more charts; one "who gains, who loses" chart for all models, not one
+per model; the distributions over draws in a strip of each issue chart, not 5 more figures (their
+medians were already in the issue chart's legend); unhinted text (text is ~80 % of a chart's
+drawing in matplotlib 3.11, which renders glyph by glyph); one marker artist per chart, not one
+per actor; the series summary computed once per result, not once per chart and file. The target of
+5 s CPU is not met: the models and imports alone (``detente run`` without ``--out``) take ~2.7 s,
+the explanations ~1 s, and matplotlib still needs ~150 ms of CPU per chart.
 """
 
 from __future__ import annotations
