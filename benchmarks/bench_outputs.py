@@ -12,6 +12,29 @@ with a warm Numba cache).
 
 To measure another checkout (e.g. the code before a change) put its ``src`` first on the path:
 ``PYTHONPATH=/path/to/other/src python benchmarks/bench_outputs.py``.
+
+Measured on the shared 2-core machine (load average ~3 from other jobs, so +-20 % and more;
+``--repeat 3``; CPU s; before = c306cc1 via PYTHONPATH, after = branch ``figures``):
+
+=============================================  ===================  ===================
+step                                           before (30 files)    after (17 files)
+=============================================  ===================  ===================
+whole process, warm cache (median of 3)        9.96                 6.81
+explanations (leave-one-out, winners, events)  1.36                 0.97
+import the report (matplotlib)                 0.52                 0.36
+build the figures                              1.06 (27 figures)    0.59 (14 figures)
+render the PNGs                                3.94 (1252 KiB)      1.75 (1292 KiB)
+result.json / positions.csv / report.html      0.46 / 0.16 / 0.04   0.46 / 0.02 / 0.05
+=============================================  ===================  ===================
+
+What changed: every actor by round is drawn in the "<model> by round" charts (the explanation's
+point-value run), not in 5 more charts; one "who gains, who loses" chart for all models, not one
+per model; the distributions over draws in a strip of each issue chart, not 5 more figures (their
+medians were already in the issue chart's legend); unhinted text (text is ~80 % of a chart's
+drawing in matplotlib 3.11, which renders glyph by glyph); one marker artist per chart, not one
+per actor; the series summary computed once per result, not once per chart and file. The target of
+5 s CPU is not met: the models and imports alone (``detente run`` without ``--out``) take ~2.7 s,
+the explanations ~1 s, and matplotlib still needs ~150 ms of CPU per chart.
 """
 
 from __future__ import annotations
@@ -43,7 +66,8 @@ def whole_process(out: Path) -> tuple[float, float]:
 
 
 def breakdown() -> list[tuple[str, float]]:
-    """CPU seconds of each step, in this process (imports counted where they first happen)."""
+    """CPU seconds of each step of ``detente run ... --out DIR``, in this process (imports counted
+    where they first happen): models, explanations, figures (build, then render), files."""
     cpu = time.process_time
     steps: list[tuple[str, float]] = []
     t = cpu()
@@ -63,6 +87,11 @@ def breakdown() -> list[tuple[str, float]]:
     for m in ("mean", "median", "bdm", "war"):
         results.append(run(s, m, draws=2000, seed=1))
         mark(f"model {m}")
+    from detente.explain import attach
+
+    for r in results:  # as the CLI does with --out
+        attach(s, r, war_sensitivity=False)
+    mark("explanations (leave-one-out, winners, events)")
     from detente.report.html import render_html
     from detente.report.outputs import positions_csv, result_json
     from detente.report.plots import figures_for, png_bytes
@@ -73,9 +102,11 @@ def breakdown() -> list[tuple[str, float]]:
     pngs = [(stem, title, png_bytes(fig)) for stem, title, fig in figs]
     mark(f"render {len(pngs)} PNGs ({sum(len(p) for _, _, p in pngs) // 1024} KiB)")
     result_json(s, results)
+    mark("result.json")
     positions_csv(s, results)
+    mark("positions.csv")
     render_html(s, results, pngs)
-    mark("result.json + positions.csv + report.html")
+    mark("report.html")
     return steps
 
 
@@ -92,8 +123,10 @@ def main() -> int:
     print(f"  whole process, warm cache: {cpu:.2f} s CPU, {wall:.2f} s wall (median of {a.repeat}); "
           f"target <= {TARGET_CPU:g} s CPU: {'met' if cpu <= TARGET_CPU else 'MISSED'}")
     print("in-process breakdown (CPU s):")
-    for name, sec in breakdown():
-        print(f"  {name:45s} {sec:6.2f}")
+    steps = breakdown()
+    for name, sec in steps:
+        print(f"  {name:50s} {sec:6.2f}")
+    print(f"  {'sum':50s} {sum(sec for _, sec in steps):6.2f}")
     return 0 if cpu <= TARGET_CPU else 1
 
 

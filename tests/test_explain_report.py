@@ -29,14 +29,45 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_figure_budget_and_colours(report: Path) -> None:
     s = load(FLAGSHIP)
     names = sorted(p.name for p in report.glob("explain-*.png"))
-    # per run one winners chart; per issue and round-based run one per-actor chart; one perception plane
-    assert names == sorted(["explain-bdm-winners.png", "explain-mean-winners.png", "explain-bdm-perception.png"]
-                           + [f"explain-bdm-actors-{i}.png" for i in s.issue_ids])
+    # one winners chart for all runs and one perception plane (issue #12: every actor by round is in
+    # the trajectory charts, not in separate explain charts)
+    assert names == ["explain-bdm-perception.png", "explain-winners.png"]
     assert actor_colour(s.actor_ids, "russia") != actor_colour(s.actor_ids, "ukraine")
     from PIL import Image
 
-    with Image.open(report / "explain-bdm-actors-territory.png") as im:  # small: 6 x 3.2 in at 80 dpi
-        assert im.size == (480, 256)
+    with Image.open(report / "explain-bdm-perception.png") as im:  # small: 4.6 x 4 in at 80 dpi
+        assert im.size == (368, 320)
+
+
+def test_one_winners_chart_shows_every_run() -> None:
+    s = load(FLAGSHIP)
+    results = [attach(s, run(s, m, draws=20, seed=1), war_sensitivity=False) for m in ("bdm", "mean")]
+    figs = {stem: fig for stem, _, fig in explain_figures(s, results)}
+    ax = figs["explain-winners"].axes[0]
+    bars = [p for c in ax.containers for p in c]
+    assert len(ax.containers) == 2 and len(bars) == 2 * len(s.actor_ids)
+    for c, r in zip(ax.containers, results):  # each run's gains, actors in the scenario's order
+        gain = {row["actor"]: row["gain"] for row in r.explain["utility"]["actors"]}
+        assert [p.get_width() for p in c] == pytest.approx([gain[a] for a in s.actor_ids])
+    legend = [t.get_text() for t in figs["explain-winners"].legends[0].get_texts()]
+    assert legend[0].startswith("bdm: BDM basic utility") and legend[1].startswith("mean: quadratic loss")
+
+
+def test_trajectory_charts_draw_every_actor_at_point_values_with_draws() -> None:
+    from detente.report.plots import plot_trajectory
+
+    s = load(FLAGSHIP)
+    r = attach(s, run(s, "bdm", draws=20, seed=1), war_sensitivity=False)
+    ax = plot_trajectory(s, "territory", r).axes[0]
+    lines = {ln.get_label(): ln for ln in ax.get_lines()}
+    per = r.events["positions"]["territory"]
+    for a, ys in per.items():
+        name = next(ln for lab, ln in lines.items() if lab.replace("\n", " ") == s.actor(a).label)
+        assert list(name.get_ydata()) == pytest.approx(ys)
+    assert any(lab.startswith("forecast at point values: ") for lab in lines)
+    # without the explanation there is no point-value run: no per-actor lines over draws
+    bare = plot_trajectory(s, "territory", run(s, "bdm", draws=20, seed=1)).axes[0]
+    assert not any(ln.get_label() == s.actor("russia").label for ln in bare.get_lines())
 
 
 def test_no_explain_figures_without_explain() -> None:
@@ -58,11 +89,14 @@ def test_report_shows_the_sections_in_chromium(report: Path, browser) -> None:  
         assert pg.locator(f"#pivotal-{lab}").is_visible()
         ranks = pg.locator(f"#explain-{lab} table.pivotal tbody tr td:first-child").all_inner_texts()
         assert ranks == [str(n) for n in range(1, len(s.actor_ids) + 1)]
-    # per-actor trajectories: one image per issue, loaded and drawn
-    imgs = pg.locator("#explain-bdm figure[id^='fig-explain-bdm-actors-'] img")
+    # one winners chart for all runs, loaded and drawn, before the runs' sections
+    assert pg.locator("#fig-explain-winners img").evaluate("e => e.complete && e.naturalWidth") > 0
+    # per-actor trajectories: in the report's "bdm by round" charts, one per issue, linked from here
+    imgs = pg.locator("h2#figures ~ figure[id^='fig-trajectory-bdm-'] img")
     assert imgs.count() == len(s.issue_ids)
     widths = imgs.evaluate_all("els => els.map(e => e.complete ? e.naturalWidth : 0)")
     assert all(w > 0 for w in widths)
+    assert pg.locator("#explain-bdm a[href='#figures']").count() == 1
     # why each actor moved in round r
     reasons = pg.locator("#explain-bdm table.reasons tbody tr")
     assert reasons.count() > 0
@@ -79,11 +113,11 @@ def test_report_shows_the_sections_in_chromium(report: Path, browser) -> None:  
 
 def test_one_draw_does_not_repeat_the_trajectory_charts() -> None:
     # with one draw the report's "<model> by round" charts already draw every actor (issue #12: never
-    # the same figure twice): no per-actor explain charts then, the winners chart stays
+    # the same figure twice): no per-actor explain charts, the winners chart stays
     s = load(FLAGSHIP)
     r = attach(s, run(s, "bdm", seed=1))
     stems = [stem for stem, _, _ in explain_figures(s, [r])]
-    assert stems == ["explain-bdm-winners", "explain-bdm-perception"]
+    assert stems == ["explain-winners", "explain-bdm-perception"]
     from detente.report.plots import figures_for
 
     assert {f"trajectory-bdm-{i}" for i in s.issue_ids} <= {stem for stem, _, _ in figures_for(s, [r])}

@@ -148,10 +148,10 @@ def test_plot_issue_marker_area_proportional_to_capability_times_salience(result
     assert isinstance(fig, Figure)
     ax = fig.axes[0]
     sizes = {}
-    for coll in ax.collections:
+    for coll in ax.collections:  # one collection for all actors' markers
         if isinstance(coll, PathCollection):
-            (x, y), = coll.get_offsets()
-            sizes[round(float(x), 6)] = float(coll.get_sizes()[0])
+            for (x, _), size in zip(coll.get_offsets(), coll.get_sizes()):
+                sizes[round(float(x), 6)] = float(size)
     w = {80: 4 * 0.9, 25: 2 * 0.5, 55: 1 * 0.3, 20: 3 * 1.0}  # position -> capability x salience
     assert set(sizes) == set(map(float, w))
     wmax = max(w.values())
@@ -278,9 +278,9 @@ def test_write_outputs_creates_every_file(tmp_path, results_by_draws, draws):
     assert len(by_round) == len(STANCE_PAIRS) * 4
 
     pngs = sorted(p for p in written if p.endswith(".png"))
-    # one per issue + one trajectory per issue for the model with rounds (+ one distribution per
-    # issue when there are draws)
-    assert len(pngs) == 3 + 3 + 3 * (draws > 1)
+    # one per issue (with draws, the distributions over draws in a strip of it) + one trajectory per
+    # issue for the model with rounds
+    assert len(pngs) == 3 + 3
     assert all(k in data for k in ("summary", "war")) and list(data["summary"]) == SCENARIO.issue_ids
     html = (out / "report.html").read_text(encoding="utf-8")
     for name in pngs:
@@ -366,3 +366,23 @@ def test_tables_render_via_plain_console():
     # the text renderer works without a terminal and honours the width
     text = render_text(forecast_tables(SCENARIO, [run(SCENARIO, "mean")]), width=60)
     assert max(len(line) for line in io.StringIO(text).read().splitlines()) <= 60
+
+
+def test_issue_figure_shows_the_distribution_over_draws_underneath(results_by_draws):
+    from matplotlib.patches import StepPatch
+
+    from detente.report.summary import forecast_draws
+
+    results = results_by_draws[200]
+    fig = plot_issue(SCENARIO, "ceasefire", results)
+    strips = [a for a in fig.axes if a.get_ylabel() == "density"]
+    assert len(strips) == 1
+    lines = [p for p in strips[0].patches if isinstance(p, StepPatch) and not p.get_fill()]
+    assert len(lines) == sum(r.draws > 1 for r in results)
+    for p, r in zip(lines, results):  # each histogram integrates to 1 over the scale
+        data = p.get_data()
+        values, edges = data.values, data.edges
+        assert float(np.sum(values * np.diff(edges))) == pytest.approx(1.0)
+        assert forecast_draws(r, "ceasefire").size == r.draws
+    assert strips[0].get_shared_x_axes().joined(strips[0], fig.axes[0])
+    assert not [a for a in plot_issue(SCENARIO, "ceasefire", results_by_draws[1]).axes if a.get_ylabel() == "density"]

@@ -66,8 +66,10 @@ def test_the_report_leads_with_the_bottom_line(page):  # type: ignore[no-untyped
 
 def test_the_report_shows_distributions_and_range_over_rounds(page):  # type: ignore[no-untyped-def]
     s = load(FLAGSHIP)
-    figs = page.locator("figure[id^='fig-distribution-']")
+    # the distributions over draws are drawn under the actors in each issue figure (issue #12)
+    figs = page.locator("figure[id^='fig-issue-']")
     assert figs.count() == len(s.issues)
+    assert page.locator("figure[id^='fig-distribution-']").count() == 0
     loaded = page.evaluate("() => [...document.images].every(i => i.complete && i.naturalWidth > 0)")
     assert loaded
     assert page.locator("th", has_text="range over rounds").count() == len(s.issues)

@@ -46,6 +46,7 @@ class Result:
     # inputs of the calibrated interval (dispersion (draws, issues), scale_min, scale_max), set by the runner
     features: dict[str, Any] = field(default_factory=dict, repr=False)
     _calibrated: Any = field(default=None, init=False, repr=False, compare=False)
+    _series_cache: Any = field(default=None, init=False, repr=False, compare=False)
 
     # -- summaries over draws -------------------------------------------------------------
     @property
@@ -93,7 +94,19 @@ class Result:
         return c[1] if c else None
 
     def series_summary(self) -> dict[str, dict[str, dict[str, list[float]]]]:
-        """Per named series and issue: per-round median, p10 and p90 over draws."""
+        """Per named series and issue: per-round median, p10 and p90 over draws.
+
+        Computed once per set of series (the report asks for it in every figure, table and file);
+        each call returns fresh dicts over the same lists."""
+        key = list(self.trajectory.series.items())  # holds the arrays: compared by identity
+        old = self._series_cache
+        if old is None or len(old[0]) != len(key) or any(
+                n != m or a is not b for (n, a), (m, b) in zip(old[0], key)):
+            self._series_cache = old = (key, self._series_quantiles())
+        return {name: {issue: dict(s) for issue, s in by_issue.items()}
+                for name, by_issue in old[1].items()}
+
+    def _series_quantiles(self) -> dict[str, dict[str, dict[str, list[float]]]]:
         out: dict[str, dict[str, dict[str, list[float]]]] = {}
         for name, arr in self.trajectory.series.items():
             with _all_nan_ok():

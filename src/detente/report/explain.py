@@ -1,10 +1,10 @@
 """Report pieces of the explanations (``Result.explain`` / ``Result.events``, :mod:`detente.explain`):
 
-* winners and losers: a table and a bar chart per run ("who gains, who loses");
+* winners and losers: a table per run and one bar chart for all runs ("who gains, who loses");
 * pivotal actors ranked by how much the outcome depends on them (leave-one-out), with the median
   actor per issue;
-* per-actor trajectories: one chart per issue and round-based run, every actor in its own colour,
-  the same colour in every chart;
+* per-actor trajectories: drawn in the report's "<model> by round" charts
+  (:func:`detente.report.plots.plot_trajectory`), every actor in the same colour in every chart;
 * "why X moved in round r": the reasons per round (challenges, bargains, exchanges);
 * BDM's expected-utility perception plane (KTAB's quad map) of the most pivotal actor.
 
@@ -21,14 +21,15 @@ from detente.result import Result
 from detente.scenario.model import Scenario
 
 DPI = 80
-PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
-           "#bcbd22", "#7f7f7f", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd"]
 MAX_EVENT_ROWS = 400  # per run in the page; the JSON has all
 
 
 def actor_colour(actor_ids: list[str] | tuple[str, ...], actor: str) -> str:
-    """The colour of ``actor`` in every chart of a report (by its place in the scenario)."""
-    return PALETTE[list(actor_ids).index(actor) % len(PALETTE)] if actor in actor_ids else "#555555"
+    """The colour of ``actor`` in every chart of a report (by its place in the scenario, as in the
+    trajectory charts of :mod:`detente.report.plots`)."""
+    from detente.report.plots import ACTOR_PALETTE
+
+    return ACTOR_PALETTE[list(actor_ids).index(actor) % len(ACTOR_PALETTE)] if actor in actor_ids else "#555555"
 
 
 def _e(v: object) -> str:
@@ -99,42 +100,47 @@ def _name(scenario: Scenario | None, actor: str) -> str:
         return actor
 
 
-def winners_figure(r: Result, scenario: Scenario | None = None) -> Any:
-    ex = r.explain["utility"]
-    rows = ex["actors"]
-    fig = _figure(6.0, 0.35 * len(rows) + 1.2)
+def winners_figure(results: list[Result], scenario: Scenario | None = None) -> Any:
+    """One "who gains, who loses" chart for every explained run: a bar per actor and run (each run in
+    its colour of the issue figures), the gain in that run's own utility form (0 = the status quo)."""
+    from detente.report.plots import PALETTE as MODEL_PALETTE
+
+    runs = [(m, r) for m, r in enumerate(results) if r.explain]
+    actors: list[str] = []
+    for _, r in runs:
+        actors += [row["actor"] for row in r.explain["utility"]["actors"] if row["actor"] not in actors]
+    if scenario is not None:
+        order = {a: k for k, a in enumerate(scenario.actor_ids)}
+        actors.sort(key=lambda a: order.get(a, len(order)))
+    n, k = len(actors), len(runs)
+    bar = 0.8 / max(k, 1)
+    fig = _figure(6.4, (0.12 + 0.11 * k) * n + 1.25 + 0.17 * k)
     ax = fig.add_subplot()
-    names = [_name(scenario, row["actor"]) for row in rows][::-1]
-    vals = [row["gain"] or 0.0 for row in rows][::-1]
-    ax.barh(names, vals, color=["#2ca02c" if v > 0 else "#d62728" for v in vals])
+    ys = list(range(n))[::-1]  # the first actor at the top
+    for g, (m, r) in enumerate(runs):
+        gain = {row["actor"]: row["gain"] for row in r.explain["utility"]["actors"]}
+        off = 0.4 - bar * (g + 0.5)
+        vals = [gain.get(a) or 0.0 for a in actors]
+        ax.barh([y + off for y in ys], vals, height=bar * 0.92, color=MODEL_PALETTE[m % len(MODEL_PALETTE)],
+                hatch=None if g % 2 == 0 else "//", edgecolor="white", lw=0.3,
+                label=f"{_label(r)}: {r.explain['utility']['utility'].split(' u = ')[0]}")
+    from detente.report.plots import _wrap, text_inches
+
+    names = [_wrap(_name(scenario, a), 24) for a in actors]
+    ax.set_yticks(ys, names, fontsize=8)
+    ax.set_ylim(-0.6, n - 0.4)
     ax.axvline(0, color="#333333", lw=0.8)
-    ax.set_xlabel("gain: salience-weighted utility at forecast - at status quo")
-    ax.set_title(f"Who gains, who loses ({_label(r)})", fontsize=10)
-    fig.subplots_adjust(left=0.22, right=0.97, bottom=0.22 if len(rows) < 5 else 0.12, top=0.9)
-    return fig
-
-
-def trajectory_figure(scenario: Scenario, r: Result, issue_id: str) -> Any | None:
-    ev = r.events or {}
-    per = (ev.get("positions") or {}).get(issue_id)
-    if not per:
-        return None
-    fig = _figure(6.0, 3.2)
-    ax = fig.add_subplot()
-    ids = list(scenario.actor_ids)
-    for actor, ys in per.items():
-        ax.plot(range(len(ys)), ys, color=actor_colour(ids, actor), lw=1.6, marker="o", ms=2.5,
-                label=_name(scenario, actor))
-    f = (ev.get("forecast") or {}).get(issue_id)
-    if f is not None:
-        ax.axhline(f, color="#000000", lw=1, ls="--", label="forecast")
-    iss = scenario.issue(issue_id)
-    ax.set_ylim(iss.scale.min, iss.scale.max)
-    ax.set_xlabel("round")
-    ax.set_ylabel("position")
-    ax.set_title(f"{iss.label}: every actor by round ({_label(r)}, point values)", fontsize=9)
-    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
-    fig.subplots_adjust(left=0.1, right=0.78, bottom=0.15, top=0.9)
+    ax.tick_params(axis="x", labelsize=8)
+    ax.grid(axis="x", color="#e6e6e6", lw=0.6)
+    ax.set_axisbelow(True)
+    ax.set_xlabel("gain: salience-weighted utility at forecast - at status quo\n(each run in its own utility form)",
+                  fontsize=8)
+    ax.set_title("Who gains, who loses (right of 0: gains)", fontsize=10, loc="left")
+    h = fig.get_size_inches()[1]
+    legend_h = 0.17 * k + 0.1
+    fig.legend(loc="lower center", bbox_to_anchor=(0.5, 0.005), ncol=1, fontsize=7.5, frameon=False)
+    left = max((text_inches(x, 8)[0] for x in names), default=0.5) + 0.2
+    fig.subplots_adjust(left=min(left, 0.45 * 6.4) / 6.4, right=0.97, bottom=(legend_h + 0.6) / h, top=1 - 0.32 / h)
     return fig
 
 
@@ -172,34 +178,33 @@ def quad_figure(scenario: Scenario, r: Result) -> tuple[str, Any] | None:
 
 def actors_in_trajectory_plots(r: Result) -> bool:
     """True when the report's own trajectory charts (:func:`detente.report.plots.plot_trajectory`)
-    already draw every actor by round (one draw of a model with positions): the per-actor charts
-    here would repeat them, so they are not drawn."""
+    draw every actor by round: one draw of a model with positions, or the point-value run of the
+    explanation (``r.events["positions"]``) with draws. Per-actor charts here would repeat them."""
     from detente.report.plots import _OWN_TRAJECTORY_PLOTS
 
-    return r.draws == 1 and r.trajectory.positions is not None and r.model not in _OWN_TRAJECTORY_PLOTS
+    if r.model in _OWN_TRAJECTORY_PLOTS:
+        return False
+    return (r.draws == 1 and r.trajectory.positions is not None) or bool((r.events or {}).get("positions"))
 
 
 def explain_figures(scenario: Scenario, results: list[Result]) -> list[tuple[str, str, Any]]:
-    """(stem, title, Figure): per run the winners/losers chart, per issue and round-based run one
-    per-actor trajectory chart (unless the report's trajectory charts already show every actor:
-    :func:`actors_in_trajectory_plots`), and one perception plane (the first BDM run)."""
-    out: list[tuple[str, str, Any]] = []
-    quad_done = False
-    for r in results:
-        if not r.explain:
-            continue
-        lab = _label(r)
-        out.append((f"explain-{lab}-winners", f"Who gains, who loses ({lab})", winners_figure(r, scenario)))
-        for iss in scenario.issues if not actors_in_trajectory_plots(r) else ():
-            fig = trajectory_figure(scenario, r, iss.id)
-            if fig is not None:
-                out.append((f"explain-{lab}-actors-{iss.id}", f"{iss.label}: every actor by round ({lab})", fig))
-        if not quad_done and r.model == "bdm":
+    """(stem, title, Figure): one winners/losers chart for all explained runs and one perception
+    plane (the first BDM run). Every actor by round is drawn in the report's trajectory charts
+    (:func:`actors_in_trajectory_plots`), not here: never the same figure twice."""
+    runs = [r for r in results if r.explain]
+    if not runs:
+        return []
+    labs = ", ".join(_label(r) for r in runs)
+    out: list[tuple[str, str, Any]] = [("explain-winners", f"Who gains, who loses ({labs})",
+                                        winners_figure(results, scenario))]
+    for r in runs:
+        if r.model == "bdm":
             q = quad_figure(scenario, r)
             if q is not None:
-                quad_done = True
+                lab = _label(r)
                 who = _name(scenario, r.events["perception"][q[0]]["actor"])
                 out.append((f"explain-{lab}-perception", f"Perception plane of {who} ({lab})", q[1]))
+                break
     return out
 
 
@@ -222,6 +227,8 @@ def explain_section(scenario: Scenario, results: list[Result], figures: list[tup
         return ""
     figs = {stem: f for f in figures for stem in [f[0]] if stem.startswith("explain-")}
     parts = ['<h2 id="explain">Why it lands there</h2>']
+    if "explain-winners" in figs:  # one chart for every run, before the runs' own tables
+        parts.append(_img(figs["explain-winners"]))
     for r in runs:
         lab = _label(r)
         ex = r.explain
@@ -236,8 +243,6 @@ def explain_section(scenario: Scenario, results: list[Result], figures: list[tup
         parts.append('<table class="winners"><thead><tr><th>actor</th><th class="num">utility at forecast</th>'
                      '<th class="num">at status quo</th><th class="num">gain</th><th class="num">P(gain)</th>'
                      f"<th>verdict</th></tr></thead><tbody>{rows}</tbody></table>")
-        for stem in [s for s in figs if s.startswith(f"explain-{lab}-winners")]:
-            parts.append(_img(figs[stem]))
         if ex.get("war"):
             wrows = "".join(
                 f"<tr><td>{_e(sd['side'])} ({_e(', '.join(sd['actors']))})</td><td class=\"num\">"
@@ -279,8 +284,6 @@ def explain_section(scenario: Scenario, results: list[Result], figures: list[tup
         ev = r.events
         if ev:
             parts.append(f'<h4 id="trajectories-{_e(lab)}">Every actor by round</h4>')
-            for stem in [s for s in figs if s.startswith(f"explain-{lab}-actors-")]:
-                parts.append(_img(figs[stem]))
             if actors_in_trajectory_plots(r):
                 parts.append(f'<p class="muted">The charts "&hellip;: {_e(lab)} by round" under '
                              '<a href="#figures">Figures</a> show every actor by round.</p>')

@@ -38,6 +38,9 @@ DPI = 100
 """Resolution of the PNGs (100 dpi: a 9-inch figure is 900 px wide; 150 dpi cost 2.3x the pixels)."""
 PNG_COMPRESS = 1
 """zlib level of the PNGs: level 1 makes these flat-colour charts ~3 % larger than the default 6, in less CPU."""
+TEXT_HINTING = "no_hinting"
+"""FreeType hinting of the text: text is most of a chart's drawing cost (matplotlib >= 3.11 renders
+each glyph on its own) and unhinted glyphs draw ~35 % faster than the default auto-hinter."""
 # Okabe & Ito (2008) colour-blind-safe palette, yellow last (weak on white).
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
 ACTOR_PALETTE = [c for c in PALETTE if c != "#000000"]
@@ -114,12 +117,16 @@ def bottom_legend(fig: Figure, **kwargs) -> None:
 
 
 def png_bytes(fig: Figure) -> bytes:
-    """The figure as PNG at :data:`DPI` (drawn once: see :func:`_new_figure`)."""
+    """The figure as PNG at :data:`DPI` (drawn once: see :func:`_new_figure`), its text unhinted
+    (:data:`TEXT_HINTING`)."""
+    from matplotlib import rc_context
+
     buf = io.BytesIO()
     if not isinstance(fig.canvas, FigureCanvasAgg):
         FigureCanvasAgg(fig)
-    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None},
-                pil_kwargs={"compress_level": PNG_COMPRESS})
+    with rc_context({"text.hinting": TEXT_HINTING}):
+        fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None},
+                    pil_kwargs={"compress_level": PNG_COMPRESS})
     return buf.getvalue()
 
 
@@ -178,7 +185,8 @@ def _scale_axis(ax, issue: Issue, axis: str = "x") -> None:
 
 
 def plot_issue(scenario: Scenario, issue_id: str, results: list[Result]) -> Figure:
-    """Actors on the issue scale (marker area ~ capability x salience), status quo and forecasts."""
+    """Actors on the issue scale (marker area ~ capability x salience), status quo and forecasts; with
+    draws, each forecast's distribution over draws in a strip underneath (:func:`draw_distribution`)."""
     issue = scenario.issue(issue_id)
     arr = ScenarioArrays.from_scenario(scenario)
     k = scenario.issue_ids.index(issue_id)
@@ -194,17 +202,23 @@ def plot_issue(scenario: Scenario, issue_id: str, results: list[Result]) -> Figu
         rows.append((float(arr.position[0, k, j]), actor.label, w, rng))
     rows.sort(key=lambda r: (r[0], r[1]), reverse=True)  # highest position at the top
     n = len(rows)
-    fig = _new_figure(9.0, 2.6 + 0.42 * max(n, 2) + 0.3 * math.ceil((len(results) + 1) / 3))
+    strip = DISTRIBUTION_STRIP if any(r.draws > 1 for r in results) else 0.0
+    fig = _new_figure(9.0, 2.6 + 0.42 * max(n, 2) + 0.3 * math.ceil((len(results) + 1) / 3) + strip)
     ax = fig.add_subplot()
     wmax = max((r[2] for r in rows), default=0.0) or 1.0
     ys = np.arange(n)[::-1].astype(float)
-    for y, (x, _, w, rng) in zip(ys, rows):
-        if rng is not None:
-            ax.plot([rng[0], rng[1]], [y, y], color=ACTOR_COLOUR, lw=3, alpha=0.35, solid_capstyle="butt", zorder=2)
-            ax.plot([rng[0], rng[1]], [y, y], color=ACTOR_COLOUR, lw=0, marker="|", ms=9, zorder=2)
-        area = max(MAX_MARKER_AREA * w / wmax, MIN_MARKER_AREA)
-        ax.scatter([x], [y], s=area, color=ACTOR_COLOUR, alpha=0.75, edgecolors="white", linewidths=0.8,
-                   zorder=3, facecolors=ACTOR_COLOUR if w > 0 else "none")
+    # one artist per kind, not per actor (each artist costs at build and draw time)
+    ranged = [(y, rng) for y, (_, _, _, rng) in zip(ys, rows) if rng is not None]
+    if ranged:
+        ry = [y for y, _ in ranged]
+        ax.hlines(ry, [r[0] for _, r in ranged], [r[1] for _, r in ranged], color=ACTOR_COLOUR, lw=3,
+                  alpha=0.35, capstyle="butt", zorder=2)
+        ax.plot([v for _, r in ranged for v in r], [y for y in ry for _ in (0, 1)], color=ACTOR_COLOUR, lw=0,
+                marker="|", ms=9, zorder=2)
+    if rows:
+        ax.scatter([r[0] for r in rows], ys, s=[max(MAX_MARKER_AREA * r[2] / wmax, MIN_MARKER_AREA) for r in rows],
+                   alpha=0.75, edgecolors="white", linewidths=0.8, zorder=3,
+                   facecolors=[ACTOR_COLOUR if r[2] > 0 else "none" for r in rows])
     ytick_labels = [f"{_wrap(name, 30)}  (w={w:.3g})" for _, name, w, _ in rows]
     ax.set_yticks(ys, ytick_labels, fontsize=9)
     ax.set_ylim(-0.8, n - 0.2)
@@ -246,28 +260,58 @@ def plot_issue(scenario: Scenario, issue_id: str, results: list[Result]) -> Figu
         top.set_xticks(ticks, labels, fontsize=7.5)
         top.tick_params(length=3)
         anchor_h = max(text_inches(lab, 7.5)[1] for lab in labels) + 0.1
-    title = f"{issue.label}: actors and forecasts"
-    ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
     handles, _ = ax.get_legend_handles_labels()
     ncol = min(3, len(handles)) or 1
+    legend_title = "forecast [input uncertainty: p10\u2013p90 over draws]; marker area \u221d capability \u00d7 salience (w)"
+    if strip:
+        legend_title += "\nbelow the actors: each forecast's distribution over draws (war: the draws with a deal)"
     if handles:
-        bottom_legend(fig, ncol=ncol, fontsize=8,
-                      title="forecast [input uncertainty: p10\u2013p90 over draws]; marker area \u221d capability \u00d7 salience (w)",
-                      title_fontsize=8)
+        bottom_legend(fig, ncol=ncol, fontsize=8, title=legend_title, title_fontsize=8)
     label_w = max((text_inches(lab, 9)[0] for lab in ytick_labels), default=0.5)
+    # the title starts at the axes' left edge: wrapped to the width right of the actor names
+    room = max(9.0 - min(label_w + 0.25, 0.45 * 9.0) - 0.3, 2.0)
+    title = textwrap.fill(f"{issue.label}: actors and forecasts", max(int(room * 72 / (0.64 * 11)), 20))
+    ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
+    anchor_h += 0.2 * title.count("\n")
+    legend_h = legend_inches(len(handles), ncol, title=True) + (0.17 if strip else 0.0) if handles else 0.0
     set_margins(fig, left=label_w + 0.25, right=0.55 if issue.anchors else 0.3, top=0.4 + anchor_h,
-                bottom=0.55 + (legend_inches(len(handles), ncol, title=True) if handles else 0.0))
+                bottom=0.55 + legend_h)
+    if strip:  # the histograms over draws in a strip under the actors, on the same scale
+        h = fig.get_size_inches()[1]
+        x0, y0, w, hh = ax.get_position().bounds
+        cut = strip / h
+        ax.set_position([x0, y0 + cut, w, hh - cut])
+        dist = fig.add_axes((x0, y0, w, cut - 0.12 / h), sharex=ax)
+        draw_distribution(dist, issue, results, status_quo_label=False)
+        dist.set_ylabel("density", fontsize=8)
+        ax.tick_params(axis="x", labelbottom=False)
+        dist.set_xlabel(ax.get_xlabel())
+        ax.set_xlabel("")
     return fig
 
 
+def _actor_lines(scenario: Scenario, issue_id: str, result: Result,
+                 n_rounds: int) -> list[tuple[int, str, np.ndarray]]:
+    """(actor index, actor id, positions by round) of every actor with a stance on the issue: the
+    run itself with one draw, else the point-value run of the explanation (``result.events``)."""
+    t = result.trajectory
+    present = ScenarioArrays.from_scenario(scenario).present[scenario.issue_ids.index(issue_id)]
+    if t.positions is not None and result.draws == 1:
+        k = result.issue_ids.index(issue_id)
+        return [(j, a, t.positions[0, : n_rounds + 1, k, j]) for j, a in enumerate(result.actor_ids)
+                if present[scenario.actor_ids.index(a)]]
+    per = ((result.events or {}).get("positions") or {}).get(issue_id) or {}
+    return [(j, a, np.asarray(per[a], dtype=float)) for j, a in enumerate(result.actor_ids) if a in per]
+
+
 def plot_trajectory(scenario: Scenario, issue_id: str, result: Result) -> Figure | None:
-    """Positions by round on one issue: each actor (one draw) and the named series with p10-p90
-    bands over draws. ``None`` for models without rounds."""
+    """Positions by round on one issue: every actor (the run itself with one draw; with draws the
+    point-value run of the explanation, when :func:`detente.explain.attach` added it) and the named
+    series with p10-p90 bands over draws. ``None`` for models without rounds."""
     t = result.trajectory
     if t.positions is None and not t.series:
         return None
     issue = scenario.issue(issue_id)
-    k = result.issue_ids.index(issue_id)
     n_rounds = (t.positions.shape[1] if t.positions is not None else next(iter(t.series.values())).shape[1]) - 1
     if t.rounds is not None and np.size(t.rounds):
         n_rounds = min(n_rounds, int(np.max(t.rounds)))
@@ -275,17 +319,15 @@ def plot_trajectory(scenario: Scenario, issue_id: str, result: Result) -> Figure
     fig = _new_figure(9.0, 5.0)
     ax = fig.add_subplot()
     handles = 0
-    if t.positions is not None and result.draws == 1:
-        arr = ScenarioArrays.from_scenario(scenario)
-        present = arr.present[scenario.issue_ids.index(issue_id)]
-        for j, a in enumerate(result.actor_ids):
-            if not present[scenario.actor_ids.index(a)]:
-                continue
-            y = t.positions[0, : n_rounds + 1, k, j]
-            c = ACTOR_PALETTE[j % len(ACTOR_PALETTE)]
-            ax.plot(x, y, color=c, lw=1.3, alpha=0.85, ls=LINESTYLES[(j // len(ACTOR_PALETTE)) % len(LINESTYLES)],
-                    marker="o" if n_rounds <= 12 else None, ms=3, label=scenario.actor(a).label)
-            handles += 1
+    point_note = ""
+    for j, a, y in _actor_lines(scenario, issue_id, result, n_rounds):
+        c = ACTOR_PALETTE[j % len(ACTOR_PALETTE)]
+        ax.plot(np.arange(len(y)), y, color=c, lw=1.3 if result.draws == 1 else 1.0, alpha=0.85,
+                ls=LINESTYLES[(j // len(ACTOR_PALETTE)) % len(LINESTYLES)],
+                marker="o" if n_rounds <= 12 else None, ms=3 if result.draws == 1 else 2,
+                label=_wrap(scenario.actor(a).label, 30))
+        handles += 1
+        point_note = "" if result.draws == 1 else "actors: one run at the inputs' point values"
     summary = result.series_summary() if t.series else {}
     for m, (name, by_issue) in enumerate(summary.items()):
         s = by_issue[issue_id]
@@ -303,6 +345,10 @@ def plot_trajectory(scenario: Scenario, issue_id: str, result: Result) -> Figure
     if math.isfinite(f):
         ax.axhline(f, color="#000000", ls=":", lw=1.0, zorder=1, label=f"forecast: {fmt(f, issue)}")
         handles += 1
+    fp = ((result.events or {}).get("forecast") or {}).get(issue_id) if point_note else None
+    if fp is not None:
+        ax.axhline(fp, color="#000000", ls="--", lw=0.8, zorder=1, label=f"forecast at point values: {fmt(fp, issue)}")
+        handles += 1
     _scale_axis(ax, issue, "y")
     ax.set_xlabel("round")
     ax.set_ylabel(f"position ({issue.scale.min:g}\u2013{issue.scale.max:g})")
@@ -314,38 +360,42 @@ def plot_trajectory(scenario: Scenario, issue_id: str, result: Result) -> Figure
         right = ax.secondary_yaxis("right")
         right.set_yticks(list(ticks), [_wrap(lab, 22) for lab in labels], fontsize=7.5)
     ax.set_title(f"{issue.label}: {model_label(result)} by round", loc="left", fontsize=11, fontweight="bold")
-    ncol = min(4, handles) or 1
+    # as many columns as the longest label leaves room for (8.6 in of legend width); the figure grows
+    # with the legend so that the plot keeps its height
+    labels = ax.get_legend_handles_labels()[1]
+    widest = max((text_inches(lab, 8)[0] for lab in labels), default=1.0)
+    ncol = max(1, min(4, handles, int(8.6 // (widest + 0.45))))
+    lines = max((lab.count("\n") + 1 for lab in labels), default=1)
+    rows = math.ceil(handles / ncol) * (1 + 0.6 * (lines - 1)) if handles else 0  # not every row wraps
+    legend_h = (rows + bool(point_note)) * 1.55 * 8 / 72 + 0.08 if handles else 0.0
+    fig.set_size_inches(9.0, 4.2 + legend_h)
     if handles:
-        bottom_legend(fig, ncol=ncol, fontsize=8)
+        bottom_legend(fig, ncol=ncol, fontsize=8, title=point_note.lstrip("; ") or None, title_fontsize=8)
     right = 0.3
     if issue.anchors:
         right = 0.2 + max(text_inches(_wrap(lab, 22), 7.5)[0] for lab in issue.anchors.values())
-    set_margins(fig, left=0.85, right=right, top=0.4, bottom=0.55 + (legend_inches(handles, ncol) if handles else 0.0))
+    set_margins(fig, left=0.85, right=right, top=0.4, bottom=0.55 + legend_h)
     return fig
 
 
 DISTRIBUTION_BINS = 50
+DISTRIBUTION_STRIP = 1.0
+"""Inches of the issue figure given to the histograms over draws under the actors."""
 
 
-def plot_distribution(scenario: Scenario, issue_id: str, results: list[Result]) -> Figure | None:
-    """The forecast's distribution over draws on one issue: a histogram (density) per model, in
-    the model's colour of the issue figure, so a bimodal forecast shows as two peaks. The war
-    model's histogram holds only the draws that end in a deal. ``None`` when no model has draws."""
+def draw_distribution(ax, issue: Issue, results: list[Result], status_quo_label: bool = True) -> bool:
+    """Histograms (density) of each model's forecast over draws on ``ax``, in the model's colour and
+    dash of the issue figure (the war model: only the draws that end in a deal), and the status quo.
+    False (nothing drawn) when no model has draws."""
     from detente.report.summary import forecast_draws, is_war
 
-    issue = scenario.issue(issue_id)
     lo, hi = issue.scale.min, issue.scale.max
     edges = np.linspace(lo, hi, DISTRIBUTION_BINS + 1)
     drawn = [(m, r) for m, r in enumerate(results) if r.draws > 1]
     if not drawn:
-        return None
-    # small and without constrained layout: one such figure per issue
-    fig = Figure(figsize=(8.0, 2.7), dpi=DPI)
-    FigureCanvasAgg(fig)
-    fig.subplots_adjust(left=0.07, right=0.99, top=0.87, bottom=0.36)
-    ax = fig.add_subplot()
+        return False
     for m, r in drawn:
-        x = forecast_draws(r, issue_id)
+        x = forecast_draws(r, issue.id)
         if x.size == 0:
             continue
         counts, _ = np.histogram(np.clip(x, lo, hi), bins=edges)
@@ -357,17 +407,32 @@ def plot_distribution(scenario: Scenario, issue_id: str, results: list[Result]) 
         ax.stairs(density, edges, color=colour, alpha=0.10, fill=True)
     if issue.status_quo is not None:
         ax.axvline(issue.status_quo, color="#000000", ls=(0, (1.5, 1.5)), lw=1.0,
-                   label=f"status quo: {fmt(issue.status_quo, issue)}")
+                   label=f"status quo: {fmt(issue.status_quo, issue)}" if status_quo_label else None)
     _scale_axis(ax, issue)
     ax.set_yticks([])
-    ax.set_ylabel("density")
-    ax.set_xlabel(f"forecast on the {issue.label} scale ({lo:g}\u2013{hi:g})", fontsize=8)
-    ax.tick_params(labelsize=8)
     for side in ("right", "top", "left"):
         ax.spines[side].set_visible(False)
+    return True
+
+
+def plot_distribution(scenario: Scenario, issue_id: str, results: list[Result]) -> Figure | None:
+    """The forecast's distribution over draws on one issue as a figure of its own: a histogram
+    (density) per model (:func:`draw_distribution`), so a bimodal forecast shows as two peaks.
+    ``None`` when no model has draws. The report draws the same histograms under the issue figure
+    (:func:`plot_issue`) instead."""
+    issue = scenario.issue(issue_id)
+    fig = Figure(figsize=(8.0, 2.7), dpi=DPI)
+    FigureCanvasAgg(fig)
+    fig.subplots_adjust(left=0.07, right=0.99, top=0.87, bottom=0.36)
+    ax = fig.add_subplot()
+    if not draw_distribution(ax, issue, results):
+        return None
+    ax.set_ylabel("density")
+    ax.set_xlabel(f"forecast on the {issue.label} scale ({issue.scale.min:g}\u2013{issue.scale.max:g})", fontsize=8)
+    ax.tick_params(labelsize=8)
     ax.set_title(f"{issue.label}: forecast over draws", loc="left", fontsize=10, fontweight="bold")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=min(3, len(drawn) + 1), fontsize=7.5,
-              frameon=False)
+    n = len(ax.get_legend_handles_labels()[0])
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=min(3, n), fontsize=7.5, frameon=False)
     return fig
 
 
@@ -386,10 +451,6 @@ def figures_for(scenario: Scenario, results: list[Result]) -> list[tuple[str, st
 
     for issue in scenario.issues:
         add(f"issue-{issue.id}", f"{issue.label}: actors and forecasts", plot_issue(scenario, issue.id, results))
-    for issue in scenario.issues:
-        dist = plot_distribution(scenario, issue.id, results)
-        if dist is not None:
-            add(f"distribution-{issue.id}", f"{issue.label}: forecast over draws", dist)
     for r in results:
         label = model_label(r)
         if r.model in _OWN_TRAJECTORY_PLOTS:
