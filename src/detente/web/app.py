@@ -210,6 +210,17 @@ class ExampleInfo(BaseModel):
 # errors
 
 
+class SafeJSONResponse(JSONResponse):
+    """JSON that survives text no UTF-8 can hold (lone surrogates from a file's ``\\udcff``
+    escapes): such characters are sent as JSON escapes instead of failing the answer."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
+
+
 def _safe_value(value: Any) -> Any:
     """A value as JSON can carry it (inf, NaN and odd objects become their repr)."""
     try:
@@ -231,7 +242,7 @@ def _error(status: int, detail: str, problems: list[dict[str, Any]], file: str |
 
     problems = humanise([{**p, "value": _safe_value(p.get("value"))} for p in problems], data)
     body = {"detail": detail, "file": file, "errors": problems}
-    return JSONResponse(jsonable_encoder(body), status_code=status)
+    return SafeJSONResponse(jsonable_encoder(body), status_code=status)
 
 
 def _input_error(e: InputError, file: str | None = None, data: Any = None) -> JSONResponse:
@@ -351,10 +362,21 @@ def scenario_from_upload(text: str, filename: str | None) -> Scenario:
             e.file = shown
             e.data = _parsed_upload(text, filename)  # type: ignore[attr-defined]
             raise
-        except (ValueError, KeyError, IndexError, TypeError, UnicodeError) as e:
+        except _READER_TRIPS as e:
             # a reader tripped over input it did not expect: still the input's fault, say so
             log.warning("reader failed on upload %r: %r", shown, e)
-            raise InputError.one(shown, f"cannot read this file: {type(e).__name__}: {e}") from None
+            raise InputError.one(shown, f"cannot read this file: {_trip(e)}") from None
+
+
+_READER_TRIPS = (ValueError, KeyError, IndexError, TypeError, UnicodeError, ArithmeticError, RecursionError)
+"""What a reader or validator may raise on input it did not expect (a number too large for a
+float, nesting deeper than Python's recursion limit...): answered as the input's problem."""
+
+
+def _trip(e: BaseException) -> str:
+    if isinstance(e, RecursionError):
+        return "it is nested too deeply"
+    return f"{type(e).__name__}: {str(e)[:200]}"
 
 
 def scenario_from_json(data: Any) -> Scenario:
@@ -363,6 +385,9 @@ def scenario_from_json(data: Any) -> Scenario:
     except InputError as e:
         e.data = data  # type: ignore[attr-defined]  # the names that turn field paths into words
         raise
+    except _READER_TRIPS as e:
+        log.warning("validation failed on a JSON scenario: %r", e)
+        raise InputError.one(None, f"cannot read this scenario: {_trip(e)}", field="scenario") from None
 
 
 def _parsed_upload(text: str, filename: str | None) -> Any:
@@ -480,6 +505,7 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
             "`DELETE /api/runs/{id}` cancels it."
         ),
         separate_input_output_schemas=False,
+        default_response_class=SafeJSONResponse,
     )
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.state.store_url = store_url
