@@ -197,3 +197,28 @@ def test_a_dropped_client_stops_its_run(live: tuple[str, int, Any], endpoint: st
         assert time.monotonic() - t0 < 5, f"the {endpoint} job still runs {time.monotonic() - t0:.1f} s after"
         time.sleep(0.05)
     assert job.status == "cancelled"
+
+
+def test_serve_passes_the_bounds_from_flags_and_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    import detente.web.app as webapp
+    from detente.cli import app as cli
+    from detente.web.commands import app_from_env
+
+    seen: dict = {}
+    monkeypatch.setattr(webapp, "create_app", lambda **kw: seen.update(kw) or "APP")
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: None)
+    out = CliRunner().invoke(cli, ["serve", "--max-work", "1000", "--max-memory", "0.5", "--max-seconds", "9"])
+    assert out.exit_code == 0, out.output
+    assert (seen["max_work"], seen["max_memory_gb"], seen["max_seconds"]) == (1000, 0.5, 9.0)
+    seen.clear()
+    monkeypatch.setenv("DETENTE_MAX_WORK", "77")
+    monkeypatch.setenv("DETENTE_MAX_SECONDS", "3")
+    assert CliRunner().invoke(cli, ["serve"]).exit_code == 0
+    assert seen["max_work"] == 77 and seen["max_seconds"] == 3.0 and seen["max_memory_gb"] == 4.0
+    seen.clear()
+    monkeypatch.setenv("DETENTE_MAX_MEMORY_GB", "1.5")
+    assert app_from_env() == "APP" and seen["max_memory_gb"] == 1.5 and seen["max_work"] == 77
+    out = CliRunner().invoke(cli, ["serve", "--max-work", "-1"])
+    assert out.exit_code == 2
