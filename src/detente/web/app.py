@@ -11,7 +11,9 @@ actor and issue in words, :mod:`detente.web.labels`). Bodies over :data:`MAX_BOD
 Model runs compute off the event loop in a bounded pool of worker processes
 (:mod:`detente.web.jobs`): ``POST /api/runs`` starts one, ``GET /api/runs/{id}`` follows it,
 ``DELETE /api/runs/{id}`` cancels it; ``POST /api/run`` waits for the results. Limits on draws,
-actors and issues per request are set by :func:`create_app` (``detente serve --max-...``). Exports
+actors and issues per request, the work budget (:mod:`detente.web.budget`, checked before a job is
+queued) and the memory and wall time of one run are set by :func:`create_app` (``detente serve
+--max-...``); a request whose client goes away cancels its job. Exports
 (:mod:`detente.web.exports`): the scenario as YAML/JSON, a run's files as one zip.
 
 >>> from fastapi.testclient import TestClient

@@ -5,7 +5,9 @@ is a :class:`Job`. At most ``workers`` jobs compute at a time, each in its own p
 a clean *forkserver* that has already imported detente (so a job starts in a fraction of a
 second); further jobs wait in a queue of at most ``queue`` entries. Cancelling a queued job
 drops it; cancelling a running one terminates its process, so the core is free at once. The
-event loop only waits on a future, so cheap requests are answered while models run.
+event loop only waits on a future, so cheap requests are answered while models run. Each job's
+process may be bounded in memory (``RLIMIT_AS``: a MemoryError becomes :class:`OutOfMemory`)
+and in wall time (then it is killed: :class:`TooLong`).
 
 The pool does not compute anything itself: a job is one of the library calls in :data:`TASKS`
 (``runner.run``, ``uncertainty.sensitivity``), executed in the child and sent back pickled.
