@@ -136,7 +136,8 @@ def test_a_failing_model_is_a_4xx_not_a_lost_job(client: TestClient) -> None:
 
 def test_limits_are_configurable_and_named() -> None:
     c = TestClient(create_app(max_draws=100, max_actors=2, max_issues=5))
-    assert c.get("/api/limits").json() == {"max_draws": 100, "max_actors": 2, "max_issues": 5, "workers": 2}
+    assert c.get("/api/limits").json() == {"max_draws": 100, "max_actors": 2, "max_issues": 5, "workers": 2,
+                                           "max_work": 100_000_000, "max_memory_gb": 4.0, "max_seconds": 300.0}
     small = {**TOY, "actors": TOY["actors"][:2], "stances": [s for s in TOY["stances"] if s["actor"] != "C"]}
     r = c.post("/api/run", json={"scenario": small, "models": ["mean"], "draws": 101})
     assert r.status_code == 422

@@ -11,7 +11,9 @@ actor and issue in words, :mod:`detente.web.labels`). Bodies over :data:`MAX_BOD
 Model runs compute off the event loop in a bounded pool of worker processes
 (:mod:`detente.web.jobs`): ``POST /api/runs`` starts one, ``GET /api/runs/{id}`` follows it,
 ``DELETE /api/runs/{id}`` cancels it; ``POST /api/run`` waits for the results. Limits on draws,
-actors and issues per request are set by :func:`create_app` (``detente serve --max-...``). Exports
+actors and issues per request, the work budget (:mod:`detente.web.budget`, checked before a job is
+queued) and the memory and wall time of one run are set by :func:`create_app` (``detente serve
+--max-...``); a request whose client goes away cancels its job. Exports
 (:mod:`detente.web.exports`): the scenario as YAML/JSON, a run's files as one zip.
 
 >>> from fastapi.testclient import TestClient
@@ -48,6 +50,7 @@ from detente._version import __version__
 from detente.errors import _MISSING, InputError, ModelError, Problem
 from detente.scenario.io import loc_to_path, validate
 from detente.scenario.model import Scenario
+from detente.web.budget import MAX_WORK
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +63,13 @@ MAX_ACTORS = 200
 """Default limit on actors per scenario (``--max-actors``)."""
 MAX_ISSUES = 50
 """Default limit on issues per scenario (``--max-issues``)."""
+MAX_MEMORY_GB = 4.0
+"""Default bound on the memory one run's worker process may add (``--max-memory``, GB)."""
+MAX_SECONDS = 300.0
+"""Default bound on one run's wall time (``--max-seconds``)."""
 HARD_MAX_DRAWS = 1_000_000
+POLL_S = 0.25
+"""How often a waiting request checks that its client is still there."""
 STATIC = Path(__file__).parent / "static"
 _SCENARIO_REF = {"$ref": "#/components/schemas/Scenario"}
 _UPLOAD_REF = {"$ref": "#/components/schemas/Upload"}
@@ -203,6 +212,17 @@ class ExampleInfo(BaseModel):
 # errors
 
 
+class SafeJSONResponse(JSONResponse):
+    """JSON that survives text no UTF-8 can hold (lone surrogates from a file's ``\\udcff``
+    escapes): such characters are sent as JSON escapes instead of failing the answer."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
+
+
 def _safe_value(value: Any) -> Any:
     """A value as JSON can carry it (inf, NaN and odd objects become their repr)."""
     try:
@@ -224,7 +244,7 @@ def _error(status: int, detail: str, problems: list[dict[str, Any]], file: str |
 
     problems = humanise([{**p, "value": _safe_value(p.get("value"))} for p in problems], data)
     body = {"detail": detail, "file": file, "errors": problems}
-    return JSONResponse(jsonable_encoder(body), status_code=status)
+    return SafeJSONResponse(jsonable_encoder(body), status_code=status)
 
 
 def _input_error(e: InputError, file: str | None = None, data: Any = None) -> JSONResponse:
@@ -344,10 +364,21 @@ def scenario_from_upload(text: str, filename: str | None) -> Scenario:
             e.file = shown
             e.data = _parsed_upload(text, filename)  # type: ignore[attr-defined]
             raise
-        except (ValueError, KeyError, IndexError, TypeError, UnicodeError) as e:
+        except _READER_TRIPS as e:
             # a reader tripped over input it did not expect: still the input's fault, say so
             log.warning("reader failed on upload %r: %r", shown, e)
-            raise InputError.one(shown, f"cannot read this file: {type(e).__name__}: {e}") from None
+            raise InputError.one(shown, f"cannot read this file: {_trip(e)}") from None
+
+
+_READER_TRIPS = (ValueError, KeyError, IndexError, TypeError, UnicodeError, ArithmeticError, RecursionError)
+"""What a reader or validator may raise on input it did not expect (a number too large for a
+float, nesting deeper than Python's recursion limit...): answered as the input's problem."""
+
+
+def _trip(e: BaseException) -> str:
+    if isinstance(e, RecursionError):
+        return "it is nested too deeply"
+    return f"{type(e).__name__}: {str(e)[:200]}"
 
 
 def scenario_from_json(data: Any) -> Scenario:
@@ -356,6 +387,9 @@ def scenario_from_json(data: Any) -> Scenario:
     except InputError as e:
         e.data = data  # type: ignore[attr-defined]  # the names that turn field paths into words
         raise
+    except _READER_TRIPS as e:
+        log.warning("validation failed on a JSON scenario: %r", e)
+        raise InputError.one(None, f"cannot read this scenario: {_trip(e)}", field="scenario") from None
 
 
 def _parsed_upload(text: str, filename: str | None) -> Any:
@@ -392,6 +426,10 @@ class Limits(BaseModel):
     max_actors: int
     max_issues: int
     workers: int = Field(description="model runs computed at the same time; more wait in a queue")
+    max_work: int = Field(description="budget of one request's estimated work (actors x issues x draws x the "
+                                      "model's cost factor; samples for sensitivity and levers); 0: none")
+    max_memory_gb: float = Field(description="memory one run's process may add, in GB; 0: no bound")
+    max_seconds: float = Field(description="wall time one run may take, in seconds; 0: no bound")
 
 
 class RunStatus(BaseModel):
@@ -439,19 +477,24 @@ class CompareResponse(BaseModel):
 
 def create_app(store_url: str | None = None, examples_dir: Path | None = None, *, max_draws: int = MAX_DRAWS,
                max_actors: int = MAX_ACTORS, max_issues: int = MAX_ISSUES, workers: int = 2,
-               queue: int = 16) -> FastAPI:
+               queue: int = 16, max_work: int = MAX_WORK, max_memory_gb: float = MAX_MEMORY_GB,
+               max_seconds: float = MAX_SECONDS) -> FastAPI:
     """The FastAPI application. ``store_url`` (SQLAlchemy URL): where runs are saved, if anywhere.
     ``examples_dir``: the scenarios offered by ``/api/examples`` (default: the checkout's examples/).
     ``max_draws``, ``max_actors``, ``max_issues``: the most one request may ask for (a 422 names
-    the limit). ``workers``: model runs computed at once, each in its own process; ``queue``: how
-    many more may wait."""
+    the limit); ``max_work``: the budget of one request's estimated work
+    (:mod:`detente.web.budget`; refused up front with a 422 naming the product), 0 for none.
+    ``workers``: model runs computed at once, each in its own process; ``queue``: how many more
+    may wait. ``max_memory_gb``, ``max_seconds``: how much memory and wall time one run's process
+    may take (then it is stopped: a 422 and a 504 name the limit), 0 for no bound."""
     from fastapi_offline import FastAPIOffline
 
-    from detente.web.jobs import Busy, Cancelled, RunPool
+    from detente.web.jobs import Busy, Cancelled, OutOfMemory, RunPool, TooLong
 
     examples = Path(examples_dir) if examples_dir is not None else default_examples_dir()
     limits = {"max_draws": int(max_draws), "max_actors": int(max_actors), "max_issues": int(max_issues),
-              "workers": int(workers)}
+              "workers": int(workers), "max_work": int(max_work), "max_memory_gb": float(max_memory_gb),
+              "max_seconds": float(max_seconds)}
     app = FastAPIOffline(
         title="detente",
         version=__version__,
@@ -464,12 +507,14 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
             "`DELETE /api/runs/{id}` cancels it."
         ),
         separate_input_output_schemas=False,
+        default_response_class=SafeJSONResponse,
     )
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.state.store_url = store_url
     app.state.examples_dir = examples
     app.state.limits = limits
-    pool = RunPool(workers=workers, queue=queue)
+    pool = RunPool(workers=workers, queue=queue, max_memory=int(max_memory_gb * 2**30) if max_memory_gb > 0 else None,
+                   max_seconds=max_seconds if max_seconds > 0 else None)
     app.state.pool = pool
     app.router.on_shutdown.append(pool.shutdown)
     store_lock = threading.Lock()
@@ -602,7 +647,7 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
 
     # -- runs ---------------------------------------------------------------------------------------
     def check_limits(scenario: Scenario, draws: int, field_prefix: str = "") -> list[dict[str, Any]]:
-        bad = []
+        bad: list[dict[str, Any]] = []
         if draws > limits["max_draws"]:
             bad.append({"field": "draws", "line": None, "value": draws,
                         "message": f"at most {limits['max_draws']} draws per request on this server "
@@ -614,6 +659,12 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
                             "message": f"at most {limits[key]} {kind} per scenario on this server "
                                        f"(the limit is set by detente serve --{key.replace('_', '-')})"})
         return bad
+
+    def check_budget(estimate: Any, field: str = "draws") -> list[dict[str, Any]]:
+        from detente.web.budget import over_budget
+
+        problem = over_budget(estimate, limits["max_work"], field=field)
+        return [problem] if problem else []
 
     def check_models(models: list[str], options: dict[str, dict[str, Any]],
                      variants: dict[str, str]) -> list[dict[str, Any]] | JSONResponse:
@@ -661,8 +712,11 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
 
     def start_run(req: RunRequest) -> Any:
         """Validate a run request and queue it; a JSONResponse (4xx) when it is refused."""
+        from detente.web.budget import run_work
+
         scenario, _ = scenario_of(req)
         bad = check_limits(scenario, req.draws) or check_models(req.models, req.options, req.variants)
+        bad = bad or check_budget(run_work(scenario, req.models, req.draws))
         if isinstance(bad, list) and bad:
             return _error(422, (bad[0]["field"] or "") + ": " + bad[0]["message"], bad)
         try:
@@ -686,6 +740,10 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
         if isinstance(e, ImportError):
             msg = f"not available in this build ({e})"
             return _error(503, msg, [{"field": None, "line": None, "message": msg, "value": None}])
+        if isinstance(e, OutOfMemory):
+            return _error(422, str(e), [{"field": "draws", "line": None, "message": str(e), "value": None}])
+        if isinstance(e, TooLong):
+            return _error(504, str(e), [{"field": None, "line": None, "message": str(e), "value": None}])
         if isinstance(e, Cancelled):
             return _error(409, f"the run was {str(e)}", [{"field": None, "line": None, "value": None,
                                                           "message": f"the run was {e}"}])
@@ -693,22 +751,38 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
         msg = f"the run failed: {e}"
         return _error(500, msg, [{"field": None, "line": None, "message": msg, "value": None}])
 
-    async def submit_and_wait(kind: str, args: tuple, meta: dict[str, Any]) -> tuple[Any, JSONResponse | None]:
-        """Queue one job and wait for it off the event loop: ``(result, None)``, or ``(None, answer)``
-        when the pool is full (503) or the job failed; a client that goes away cancels its job."""
+    async def wait_for(job: Any, request: Request | None) -> JSONResponse | None:
+        """Wait off the event loop for ``job``: ``None`` when it is done, else the answer (its
+        failure). Every :data:`POLL_S` the client is checked: one that has gone (or a request
+        task that is cancelled) cancels the job, which stops its worker process."""
         import asyncio
 
+        fut = asyncio.wrap_future(job.future)
+        try:
+            while not fut.done():
+                await asyncio.wait({fut}, timeout=POLL_S)
+                if not fut.done() and request is not None and await request.is_disconnected():
+                    pool.cancel(job.id)
+                    log.info("the client of %s job %s went away: cancelled", job.kind, job.id)
+                    msg = "the client went away: the run was cancelled"
+                    return _error(499, msg, [{"field": None, "line": None, "message": msg, "value": None}])
+        except BaseException:  # noqa: BLE001 - the request task itself was cancelled
+            pool.cancel(job.id)
+            raise
+        if fut.exception() is not None:
+            return job_failure(job)
+        return None
+
+    async def submit_and_wait(kind: str, args: tuple, meta: dict[str, Any],
+                              request: Request | None) -> tuple[Any, JSONResponse | None]:
+        """Queue one job and wait for it (:func:`wait_for`): ``(result, None)``, or ``(None, answer)``
+        when the pool is full (503) or the job failed; a client that goes away cancels its job."""
         try:
             job = pool.submit(kind, args, meta=meta)
         except Busy as e:
             return None, _error(503, str(e), [{"field": None, "line": None, "message": str(e), "value": None}])
-        try:
-            return await asyncio.wrap_future(job.future), None
-        except BaseException:  # noqa: BLE001 - the job records its error
-            if job.status not in ("failed", "cancelled"):
-                pool.cancel(job.id)  # the client went away: free the worker
-                raise
-            return None, job_failure(job)
+        failed = await wait_for(job, request)
+        return (None, failed) if failed is not None else (job.result, None)
 
     def finished_payload(job: Any) -> dict[str, Any]:
         if "_payload" not in job.meta:
@@ -728,23 +802,17 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
     @app.post("/api/run", response_model=RunResponse,
               responses={**err_responses, 409: {"model": ErrorResponse, "description": "cancelled"}},
               summary="Run one or several models on a scenario and wait for the results")
-    async def run_models(req: RunRequest) -> Any:
+    async def run_models(req: RunRequest, request: Request) -> Any:
         """Runs each model with the same draws and seed; answers one full result per model (forecast,
         80 % interval, per-round trajectory summaries for models with rounds) and saves the runs to
         the store when the server has one. The run computes in a worker process; the server keeps
-        answering other requests meanwhile."""
-        import asyncio
-
+        answering other requests meanwhile, and stops the run if the client goes away."""
         job = start_run(req)
         if isinstance(job, JSONResponse):
             return job
-        try:
-            await asyncio.wrap_future(job.future)
-        except BaseException:  # noqa: BLE001 - the job records its error
-            if job.status not in ("failed", "cancelled"):
-                pool.cancel(job.id)  # the client went away: free the worker
-                raise
-            return job_failure(job)
+        failed = await wait_for(job, request)
+        if failed is not None:
+            return failed
         return {"run_id": job.id, **finished_payload(job)}
 
     @app.post("/api/runs", response_model=RunStatus, status_code=202, responses=err_responses,
@@ -785,20 +853,19 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
              responses={404: {"model": ErrorResponse}, 409: {"model": ErrorResponse}},
              summary="The run's files, as `detente run --out` writes them (result.json, positions.csv, "
                      "PNGs, report.html) and the scenario, in one zip")
-    async def run_outputs(run_id: str) -> Response:
-        import asyncio
-
+    async def run_outputs(run_id: str, request: Request) -> Response:
         job = pool.get(run_id)
         if job is None or job.kind != "run":
             raise HTTPException(404, f"no run with id {run_id!r} (finished runs are kept for a while only)")
         if job.status != "done":
             raise HTTPException(409, f"the run is {job.status}, it has no outputs")
         if "_zip" not in job.meta:
-            try:  # the charts are drawn in a worker process, not on the server's event loop
-                export = pool.submit("outputs", (job.meta["_scenario"], job.result), meta={"models": []})
-            except Busy as e:
-                raise HTTPException(503, str(e)) from None
-            job.meta["_zip"] = await asyncio.wrap_future(export.future)
+            # the charts are drawn in a worker process, not on the server's event loop
+            zipped, refused = await submit_and_wait("outputs", (job.meta["_scenario"], job.result),
+                                                    {"models": []}, request)
+            if refused is not None:
+                return refused
+            job.meta["_zip"] = zipped
         name, data = job.meta["_zip"]
         return Response(data, media_type="application/zip",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -806,7 +873,7 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
     @app.post("/api/compare", response_model=CompareResponse,
               responses={**err_responses, 409: {"model": ErrorResponse}},
               summary="The same models on several views of a negotiation (what `detente compare` does)")
-    async def compare(req: CompareRequest) -> Any:
+    async def compare(req: CompareRequest, request: Request) -> Any:
         """Runs the models on each view (same draws and seed) and answers, issue by issue, each view's
         forecast and interval with its difference from the first view, and which inputs differ."""
 
@@ -826,11 +893,16 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
         for k, s in enumerate(scenarios):
             bad += check_limits(s, req.draws if k == 0 else 0, field_prefix=f"scenarios[{k}].")
         bad = bad or check_models(req.models, req.options, req.variants)  # type: ignore[assignment]
+        if isinstance(bad, list) and not bad:
+            from detente.web.budget import run_work
+
+            biggest = max(scenarios, key=lambda s: len(s.actors) * len(s.issues))
+            bad = check_budget(run_work(biggest, req.models, req.draws, views=len(scenarios)))
         if isinstance(bad, list) and bad:
             return _error(422, (bad[0]["field"] or "") + ": " + bad[0]["message"], bad)
         results, refused = await submit_and_wait(
             "compare", (scenarios, list(req.models), req.draws, req.seed, req.options, req.variants),
-            {"models": list(req.models), "draws": req.draws})
+            {"models": list(req.models), "draws": req.draws}, request)
         if refused is not None:
             return refused
         from detente.report.summary import json_safe as _clean
@@ -842,18 +914,19 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
     @app.post("/api/levers", responses=err_responses,
               summary="What would move a forecast: each actor's smallest change to reach a target, or an "
                       "actor's best announcement (what `detente levers` answers)")
-    async def levers(req: LeversRequest) -> Any:
+    async def levers(req: LeversRequest, request: Request) -> Any:
 
         from detente.models import registry
+        from detente.web.budget import levers_work
 
         scenario, _ = scenario_of(req)
         registry.get(req.model)
-        bad = check_limits(scenario, req.draws or 0)
+        bad = check_limits(scenario, req.draws or 0) or check_budget(levers_work(scenario, req.model, req.draws))
         if bad:
             return _error(422, (bad[0]["field"] or "") + ": " + bad[0]["message"], bad)
         res, refused = await submit_and_wait(
             "levers", (scenario, req.model, req.issue, req.target, req.actor, req.draws, req.seed, req.options,
-                       req.variant), {"models": [req.model], "_data": req.scenario})
+                       req.variant), {"models": [req.model], "_data": req.scenario}, request)
         if refused is not None:
             return refused
         from detente.report.summary import json_safe as _clean
@@ -863,7 +936,7 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
     @app.post("/api/sensitivity", response_model=SensitivityResponse,
               responses={**err_responses, 503: {"model": ErrorResponse, "description": "not available"}},
               summary="Which uncertain estimates matter most for a model's forecast")
-    async def sensitivity(req: SensitivityRequest) -> Any:
+    async def sensitivity(req: SensitivityRequest, request: Request) -> Any:
         """Global sensitivity of the forecast to the scenario's uncertain inputs (those given as ranges),
         ranked, by :func:`detente.uncertainty.sensitivity.sensitivity` (in a worker process)."""
         import importlib.util
@@ -872,14 +945,17 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
 
         if importlib.util.find_spec("SALib") is None:
             raise HTTPException(503, "sensitivity analysis needs SALib: pip install 'detente[sensitivity]'")
+        from detente.web.budget import sensitivity_work
+
         scenario, _ = scenario_of(req)
         registry.get(req.model)
-        bad = check_limits(scenario, 0)
+        bad = check_limits(scenario, 0) or check_budget(sensitivity_work(scenario, req.model, req.method, req.n),
+                                                        field="n")
         if bad:
             return _error(422, (bad[0]["field"] or "") + ": " + bad[0]["message"], bad)
         res, refused = await submit_and_wait(
             "sensitivity", (scenario, req.model, req.method, req.n, req.seed, req.options),
-            {"models": [req.model], "_data": req.scenario})
+            {"models": [req.model], "_data": req.scenario}, request)
         if refused is not None:
             return refused
         return sensitivity_payload(res)

@@ -2,7 +2,7 @@
 
 >>> import inspect
 >>> list(inspect.signature(serve).parameters)
-['host', 'port', 'store', 'reload', 'max_draws', 'max_actors', 'max_issues', 'workers']
+['host', 'port', 'store', 'reload', 'max_draws', 'max_actors', 'max_issues', 'workers', 'max_work', 'max_memory', 'max_seconds']
 """
 
 from __future__ import annotations
@@ -24,6 +24,16 @@ def serve(
     max_actors: int = typer.Option(200, "--max-actors", min=1, help="Most actors a scenario sent to the server may have."),
     max_issues: int = typer.Option(50, "--max-issues", min=1, help="Most issues a scenario sent to the server may have."),
     workers: int = typer.Option(2, "--workers", min=1, help="Model runs computed at the same time (one process each)."),
+    max_work: int = typer.Option(
+        100_000_000, "--max-work", min=0, envvar="DETENTE_MAX_WORK",
+        help="Budget of one request's estimated work: actors x issues x draws x the model's cost factor "
+             "(sensitivity: design points; levers: candidates); larger requests are refused up front. 0: none."),
+    max_memory: float = typer.Option(
+        4.0, "--max-memory", min=0, envvar="DETENTE_MAX_MEMORY_GB",
+        help="Memory (GB) one run's worker process may add; a run needing more gets a 422. 0: no bound."),
+    max_seconds: float = typer.Option(
+        300.0, "--max-seconds", min=0, envvar="DETENTE_MAX_SECONDS",
+        help="Wall time (s) one run may take; then its process is killed and the request gets a 504. 0: no bound."),
 ) -> None:
     """Serve the web page: load or edit a scenario, run models, see forecasts and charts."""
     from detente.errors import require
@@ -34,7 +44,8 @@ def serve(
     store_url = store or os.environ.get("DETENTE_STORE") or None
     typer.echo(f"detente: serving on http://{host}:{port}/ (API docs at /docs)"
                + (f", saving runs to {store_url}" if store_url else ""), err=True)
-    settings = {"max_draws": max_draws, "max_actors": max_actors, "max_issues": max_issues, "workers": workers}
+    settings = {"max_draws": max_draws, "max_actors": max_actors, "max_issues": max_issues, "workers": workers,
+                "max_work": max_work, "max_memory_gb": max_memory, "max_seconds": max_seconds}
     if reload:
         # uvicorn's reloader imports the app by name: pass the settings through the environment
         if store_url:
@@ -53,6 +64,9 @@ def app_from_env():  # type: ignore[no-untyped-def]
     for ``--reload``."""
     from detente.web.app import create_app
 
-    settings = {k: int(os.environ[f"DETENTE_{k.upper()}"]) for k in ("max_draws", "max_actors", "max_issues", "workers")
-                if os.environ.get(f"DETENTE_{k.upper()}")}
+    settings: dict[str, float] = {
+        k: kind(os.environ[f"DETENTE_{k.upper()}"])
+        for k, kind in (("max_draws", int), ("max_actors", int), ("max_issues", int), ("workers", int),
+                        ("max_work", int), ("max_memory_gb", float), ("max_seconds", float))
+        if os.environ.get(f"DETENTE_{k.upper()}")}
     return create_app(store_url=os.environ.get("DETENTE_STORE") or None, **settings)

@@ -5,7 +5,9 @@ is a :class:`Job`. At most ``workers`` jobs compute at a time, each in its own p
 a clean *forkserver* that has already imported detente (so a job starts in a fraction of a
 second); further jobs wait in a queue of at most ``queue`` entries. Cancelling a queued job
 drops it; cancelling a running one terminates its process, so the core is free at once. The
-event loop only waits on a future, so cheap requests are answered while models run.
+event loop only waits on a future, so cheap requests are answered while models run. Each job's
+process may be bounded in memory (``RLIMIT_AS``: a MemoryError becomes :class:`OutOfMemory`)
+and in wall time (then it is killed: :class:`TooLong`).
 
 The pool does not compute anything itself: a job is one of the library calls in :data:`TASKS`
 (``runner.run``, ``uncertainty.sensitivity``), executed in the child and sent back pickled.
@@ -37,6 +39,14 @@ class Cancelled(Exception):
 
 class Busy(Exception):
     """The queue is full."""
+
+
+class OutOfMemory(Exception):
+    """The job needed more memory than the pool allows one job."""
+
+
+class TooLong(Exception):
+    """The job ran longer than the pool allows one job (its process was killed)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -101,10 +111,47 @@ TASKS: dict[str, Callable[..., Any]] = {
 }
 
 
-def _child(conn: Any, kind: str, args: tuple[Any, ...]) -> None:
-    """Entry point of a worker process: run the task and send ``(status, payload)`` back."""
+def _address_space() -> int | None:
+    """This process's virtual memory size in bytes (Linux), else ``None``."""
+    try:
+        with open("/proc/self/statm") as f:
+            import os
+
+            return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _bound_memory(max_bytes: int | None) -> None:
+    """Let this process grow by at most ``max_bytes`` of address space (RLIMIT_AS), where the
+    platform enforces it: past it, allocations fail with a MemoryError."""
+    if not max_bytes:
+        return
+    try:
+        import resource
+    except ImportError:  # Windows: no rlimits
+        return
+    now = _address_space()
+    if now is None:
+        return
+    limit = now + int(max_bytes)
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ValueError, OSError):  # e.g. macOS does not enforce RLIMIT_AS
+        pass
+
+
+def _child(conn: Any, kind: str, args: tuple[Any, ...], max_memory: int | None = None) -> None:
+    """Entry point of a worker process: bound its memory, run the task and send ``(status,
+    payload)`` back."""
+    _bound_memory(max_memory)
     try:
         out: tuple[str, Any] = ("ok", TASKS[kind](*args))
+    except MemoryError:
+        out = ("memory_error", None)
     except InputError as e:
         out = ("input_error", (e.file, [(p.message, p.field, p.line) for p in e.problems]))
     except ModelError as e:
@@ -114,7 +161,10 @@ def _child(conn: Any, kind: str, args: tuple[Any, ...]) -> None:
     except Exception as e:  # noqa: BLE001 - reported to the requester as a failed run, not lost
         out = ("error", f"{type(e).__name__}: {e}")
     try:
-        conn.send(out)
+        try:
+            conn.send(out)
+        except MemoryError:  # the answer itself did not fit
+            conn.send(("memory_error", None))
     finally:
         conn.close()
 
@@ -149,6 +199,7 @@ class Job:
     error: BaseException | None = None
     future: Future = field(default_factory=Future)
     cancel_event: threading.Event = field(default_factory=threading.Event)
+    pid: int | None = None
 
     @property
     def result(self) -> Any:
@@ -182,9 +233,17 @@ def _context() -> Any:
 class RunPool:
     """At most ``workers`` jobs compute at once (one process each), ``queue`` more may wait;
     the last ``keep`` finished jobs are kept for their results and exports (a result with many
-    draws holds every draw's trajectory, so few are kept)."""
+    draws holds every draw's trajectory, so few are kept).
 
-    def __init__(self, workers: int = 2, queue: int = 16, keep: int = 8) -> None:
+    ``max_memory`` (bytes): how much a job's process may grow (its address space, set with
+    ``RLIMIT_AS`` where the platform enforces it); a job that needs more fails with
+    :class:`OutOfMemory`. ``max_seconds``: how long a job may compute; then its process is killed
+    and the job fails with :class:`TooLong`. ``None`` or 0: no bound."""
+
+    def __init__(self, workers: int = 2, queue: int = 16, keep: int = 8, max_memory: int | None = None,
+                 max_seconds: float | None = None) -> None:
+        self.max_memory = int(max_memory) if max_memory else None
+        self.max_seconds = float(max_seconds) if max_seconds else None
         self.workers = max(1, int(workers))
         self.queue = max(0, int(queue))
         self.keep = max(1, int(keep))
@@ -269,10 +328,13 @@ class RunPool:
     def _in_child(self, job: Job) -> Any:
         ctx = _context()
         receiver, sender = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_child, args=(sender, job.kind, job.args), daemon=True,
+        proc = ctx.Process(target=_child, args=(sender, job.kind, job.args, self.max_memory), daemon=True,
                            name=f"detente-run-{job.id}")
         proc.start()
+        job.pid = proc.pid
         sender.close()
+        deadline = time.monotonic() + self.max_seconds if self.max_seconds else None
+        stop = False  # the process is to be stopped (cancelled or over time), not waited for
         try:
             while True:
                 if receiver.poll(0.05):
@@ -284,17 +346,28 @@ class RunPool:
                                            f"(exit code {proc.exitcode})") from None
                     break
                 if job.cancel_event.is_set():
+                    stop = True
                     raise Cancelled("cancelled while running")
+                if deadline is not None and time.monotonic() > deadline:
+                    stop = True
+                    raise TooLong(f"the run took longer than {self.max_seconds:g} s (the limit is set by "
+                                  f"detente serve --max-seconds)")
                 if not proc.is_alive() and not receiver.poll(0):
-                    raise RuntimeError(f"the run's worker process died (exit code {proc.exitcode})")
+                    raise RuntimeError(f"the run's worker process died (exit code {proc.exitcode})"
+                                       + (f"; it may have needed more than {self.max_memory / 2**30:g} GB"
+                                          if self.max_memory else ""))
         finally:
-            if proc.is_alive() and job.cancel_event.is_set():
+            if proc.is_alive() and stop:
                 proc.terminate()
             proc.join(10)
             if proc.is_alive():
                 proc.kill()
                 proc.join(5)
             receiver.close()
+        if status == "memory_error":
+            limit = f"more than {self.max_memory / 2**30:g} GB" if self.max_memory else "more memory than there is"
+            raise OutOfMemory(f"the run needed {limit} of memory (the limit is set by detente serve --max-memory); "
+                              f"ask for fewer draws or a smaller scenario")
         if status != "ok":
             _raise(status, payload)
         return payload

@@ -94,7 +94,10 @@ def where(path: str | None, data: Any) -> tuple[str | None, str | None]:
 
 def _shown(value: Any) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f"{value:g}"
+        try:
+            return f"{value:g}"
+        except OverflowError:  # an int too large for a float: its size, not its 10**400 digits
+            return f"an integer of {len(str(abs(value))) if value.bit_length() < 13_000 else 'many'} digits"
     try:
         return json.dumps(value, ensure_ascii=False)[:80]
     except (TypeError, ValueError):
