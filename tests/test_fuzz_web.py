@@ -168,15 +168,12 @@ def test_hostile_bodies(client: TestClient, case: str) -> None:
         assert 400 <= r.status_code < 500, (case, url, r.status_code)
 
 
-ACCEPTED = {"unknown_fields"}
-"""Run requests that may be answered 2xx: the request's own unknown keys are ignored (the
-scenario's are refused)."""
 
 
 @pytest.mark.parametrize("case", list(RUNS))
 def test_hostile_runs(client: TestClient, case: str) -> None:
     r = post(client, "/api/run", case, json=RUNS[case])
-    assert 400 <= r.status_code < 500 or case in ACCEPTED, (case, r.status_code)
+    assert 400 <= r.status_code < 500, (case, r.status_code)
 
 
 _CHILD = """

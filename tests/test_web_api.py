@@ -116,6 +116,18 @@ def test_validate_bad_scenario_names_the_field(client: TestClient) -> None:
     assert "14" in errors[0]["message"]
 
 
+@pytest.mark.parametrize("url, body, wrong", [
+    ("/api/run", {"scenario": TOY, "models": ["mean"], "draw": 10}, "draw"),
+    ("/api/compare", {"scenarios": [{"scenario": TOY}, {"scenario": TOY}], "modles": ["mean"]}, "modles"),
+    ("/api/sensitivity", {"scenario": TOY, "model": "mean", "smaples": 10}, "smaples"),
+])
+def test_a_misspelt_request_key_is_refused_by_name(client: TestClient, url: str, body: dict, wrong: str) -> None:
+    r = client.post(url, json=body)
+    assert r.status_code == 422, r.text
+    assert [e["field"] for e in r.json()["errors"]] == [wrong], r.text
+    assert "unknown field" in r.text
+
+
 def test_validate_reports_every_problem(client: TestClient) -> None:
     bad = _bad_toy()
     bad["stances"][0]["salience"] = 1.7

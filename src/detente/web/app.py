@@ -42,7 +42,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, Field, ValidationError, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import detente
@@ -120,7 +120,13 @@ ScenarioBody = Annotated[
 ScenarioField = Annotated[dict[str, Any] | None, WithJsonSchema({"anyOf": [_SCENARIO_REF, {"type": "null"}]})]
 
 
-class ScenarioSource(BaseModel):
+class RequestBody(BaseModel):
+    """A request body: an unknown key is refused (a misspelt ``draw`` must not silently run 1000 draws)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ScenarioSource(RequestBody):
     """Where the scenario comes from: ``scenario`` (JSON) or ``text`` + ``filename`` (an upload)."""
 
     scenario: ScenarioField = Field(None, description="the scenario, as validated JSON")
@@ -448,12 +454,12 @@ class RunStatus(BaseModel):
     error: ErrorResponse | None = Field(None, description="when failed: the problems, as a 4xx answer would list them")
 
 
-class ExportRequest(BaseModel):
+class ExportRequest(RequestBody):
     scenario: ScenarioField = Field(None, description="the scenario to write")
     format: Literal["yaml", "json"] = "yaml"
 
 
-class CompareRequest(BaseModel):
+class CompareRequest(RequestBody):
     scenarios: list[ScenarioSource] = Field(min_length=2, max_length=6,
                                             description="the views to compare; the first is the reference")
     models: list[str] = Field(["mean"], min_length=1, max_length=20)
