@@ -6,19 +6,17 @@ or ``$DETENTE_CHROMIUM`` does not point at one.
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
 pytest.importorskip("fastapi")
-uvicorn = pytest.importorskip("uvicorn")
+pytest.importorskip("uvicorn")
 sync_api = pytest.importorskip("playwright.sync_api")
 
 from detente.web.app import create_app  # noqa: E402
+from live_server import serve  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 FLAGSHIP = REPO / "examples" / "ukraine-settlement.yaml"
@@ -48,22 +46,9 @@ sources: [{id: speech, title: A speech}]
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app on a free loopback port, in a background thread."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     store = tmp_path_factory.mktemp("store") / "runs.db"
-    app = create_app(store_url=f"sqlite:///{store}")
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the web server did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(5)
+    with serve(create_app(store_url=f"sqlite:///{store}")) as (host, port):
+        yield f"http://{host}:{port}"
 
 
 @pytest.fixture

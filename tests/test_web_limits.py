@@ -5,9 +5,7 @@ is stopped (its worker process ends)."""
 from __future__ import annotations
 
 import json
-import os
 import socket
-import threading
 import time
 from pathlib import Path
 from typing import Any, Iterator
@@ -21,6 +19,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from detente.scenario.io import load  # noqa: E402
 from detente.web.app import create_app  # noqa: E402
+from live_server import serve  # noqa: E402
 from detente.web.budget import COST  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -132,20 +131,9 @@ def alive(pid: int) -> bool:
 @pytest.fixture(scope="module")
 def live() -> Iterator[tuple[str, int, Any]]:
     """The app on a free loopback port: (host, port, app)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     app = create_app(examples_dir=EXAMPLES, workers=1)
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not srv.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
-        time.sleep(0.02)
-    yield "127.0.0.1", port, app
-    srv.should_exit = True
-    thread.join(10)
+    with serve(app) as (host, port):
+        yield host, port, app
 
 
 FIXED = {"rounds": 60, "stopping": "fixed"}

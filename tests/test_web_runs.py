@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import socket
-import threading
 import time
 import zipfile
 from pathlib import Path
@@ -20,6 +18,7 @@ uvicorn = pytest.importorskip("uvicorn")
 from fastapi.testclient import TestClient  # noqa: E402
 
 from detente.web.app import create_app  # noqa: E402
+from live_server import serve  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 FLAGSHIP = EXAMPLES / "ukraine-settlement.yaml"
@@ -49,20 +48,8 @@ def client() -> Iterator[TestClient]:
 @pytest.fixture(scope="module")
 def live() -> Iterator[str]:
     """The app on a free loopback port (a real server: requests really run concurrently)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(create_app(examples_dir=EXAMPLES, workers=1), host="127.0.0.1", port=port,
-                                        log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not srv.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
+    with serve(create_app(examples_dir=EXAMPLES, workers=1)) as (host, port):
+        yield f"http://{host}:{port}"
 
 
 # -- the worker pool ------------------------------------------------------------------------------
