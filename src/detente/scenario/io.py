@@ -63,8 +63,8 @@ def read_bytes(path: Path) -> bytes:
     _check_regular(name, st.st_mode)
     limit = max_file_bytes()
     if st.st_size > limit:
-        raise InputError.one(name, f"the file has {st.st_size / 2**20:.1f} MB, more than the limit of "
-                                   f"{limit / 2**20:g} MB (set DETENTE_MAX_FILE_MB to raise it)")
+        raise InputError.one(name, f"the file has {_size(st.st_size)}, more than the limit of {_size(limit)} "
+                                   f"(set DETENTE_MAX_FILE_MB to raise it)")
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as e:
@@ -73,9 +73,13 @@ def read_bytes(path: Path) -> bytes:
         _check_regular(name, os.fstat(fd).st_mode)
         raw = fh.read(limit + 1)
     if len(raw) > limit:
-        raise InputError.one(name, f"the file has more than the limit of {limit / 2**20:g} MB "
+        raise InputError.one(name, f"the file has more than the limit of {_size(limit)} "
                                    f"(set DETENTE_MAX_FILE_MB to raise it)")
     return raw
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{n:,} bytes"
 
 
 def _check_regular(name: str, mode: int) -> None:
