@@ -29,7 +29,7 @@ from _whole import ROOT, child_env, detente_cmd  # noqa: E402
 def yaml_scenario(path: Path, mb: float) -> None:
     """A native scenario of about ``mb`` MB: 1,000 actors, stances with one evidence quote each."""
     n_act = 1000
-    per_stance = 150  # bytes, roughly
+    per_stance = 125  # bytes, roughly
     n_iss = max(1, int(mb * 2**20 / per_stance / n_act))
     with path.open("w") as f:
         f.write("name: big\nactors:\n")
@@ -49,7 +49,7 @@ def yaml_scenario(path: Path, mb: float) -> None:
 def ktab_csv(path: Path, mb: float, dims: int | None) -> None:
     """A KTAB SMP CSV of about ``mb`` MB with ``dims`` dimensions (None: as many as fill the file
     with 50 actors)."""
-    cell = 6  # bytes per position or salience, with its comma
+    cell = 3  # bytes per position or salience, with its comma
     if dims is None:
         n_act = 50
         dims = max(1, int(mb * 2**20 / n_act / (2 * cell)))
