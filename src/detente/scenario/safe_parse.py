@@ -100,13 +100,13 @@ def check_graph(root: yaml.Node) -> None:
     height: dict[int, int] = {}
     on_path: set[int] = set()
     written = 0
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    stack: list[tuple[yaml.Node, list[yaml.Node] | None]] = [(root, None)]
+    scalar = yaml.ScalarNode
     while stack:
-        node, done = stack.pop()
+        node, kids = stack.pop()
         nid = id(node)
-        if done:
+        if kids is not None:  # all children done
             on_path.discard(nid)
-            kids = _children(node)
             size[nid] = 1 + sum(size[id(k)] for k in kids)
             h = 1 + max((height[id(k)] for k in kids), default=0)
             if h > limits.MAX_DEPTH:
@@ -115,14 +115,18 @@ def check_graph(root: yaml.Node) -> None:
             continue
         if nid in size:
             continue
+        written += 1
+        if type(node) is scalar:
+            size[nid] = height[nid] = 1
+            continue
         if nid in on_path:
             raise _Refused("recursive alias (a node that contains itself)", node.start_mark.line + 1)
-        written += 1
         on_path.add(nid)
-        stack.append((node, True))
         if isinstance(node, yaml.MappingNode):
             _duplicate_keys(node)
-        stack.extend((k, False) for k in _children(node) if id(k) not in size)
+        kids = _children(node)
+        stack.append((node, kids))
+        stack.extend((k, None) for k in kids if id(k) not in size)
     budget = limits.MAX_EXPANSION * written + limits.EXPANSION_SLACK
     if size[id(root)] > budget:
         raise _Refused(f"aliases expand the document to {size[id(root)]:,} nodes from {written:,} written "
