@@ -166,7 +166,7 @@ def _check_counts(data: dict[str, Any], file: str | None, lines: dict[Loc, int])
         if isinstance(data.get(key), list):
             msg = count_problem(key, len(data[key]))
             if msg:
-                raise InputError.one(file, msg, field=key, line=lines.get((key,)))
+                raise InputError.one(file, msg, line=lines.get((key,)))
 
 
 def _cross_problems(lines_of_text: list[str], lines: dict[Loc, int]) -> list[Problem]:

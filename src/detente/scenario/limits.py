@@ -7,9 +7,9 @@ each time a file is read (so a test or a server can change it without re-importi
 limit                       default                  environment variable
 ==========================  =======================  ==========================================
 file size                   64 MB                    ``DETENTE_MAX_FILE_MB`` (megabytes, float)
-actors                      100,000                  ``DETENTE_MAX_ACTORS``
+actors                      200,000                  ``DETENTE_MAX_ACTORS``
 issues                      100,000                  ``DETENTE_MAX_ISSUES``
-stances                     2,000,000                ``DETENTE_MAX_STANCES``
+stances                     5,000,000                ``DETENTE_MAX_STANCES``
 ==========================  =======================  ==========================================
 
 Fixed bounds (no scenario comes near them): nesting depth :data:`MAX_DEPTH`; YAML alias expansion
@@ -25,9 +25,9 @@ from __future__ import annotations
 import os
 
 MAX_FILE_MB = 64.0
-MAX_ACTORS = 100_000
+MAX_ACTORS = 200_000
 MAX_ISSUES = 100_000
-MAX_STANCES = 2_000_000
+MAX_STANCES = 5_000_000
 MAX_DEPTH = 100  # the deepest native scenario (war block, evidence) nests < 10 levels
 MAX_EXPANSION = 10  # YAML: nodes after alias expansion <= 10 x nodes written (+ slack)
 EXPANSION_SLACK = 10_000

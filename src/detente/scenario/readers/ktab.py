@@ -40,6 +40,7 @@ from typing import Any
 from detente.errors import InputError, Problem
 from detente.scenario.csvtext import csv_rows
 from detente.scenario.io import Format, register_reader, validate
+from detente.scenario.limits import count_problem
 from detente.scenario.model import Scenario
 from detente.scenario.uncertain import is_uncertain, point
 
@@ -179,6 +180,10 @@ def read_ktab_csv_text(text: str, file: str) -> Scenario:
         raise InputError.one(file, "numbers of actors and dimensions must be positive integers", line=ln1,
                              value=f"{head[2]}, {head[3]}")
     N, K = int(n_act), int(n_dim)
+    for key, n in (("actors", N), ("issues", K), ("stances", N * K)):  # refused before reading the rows
+        msg = count_problem(key, n)
+        if msg:
+            raise InputError.one(file, f"line 1 says {msg}", line=ln1)
     ln2, hdr = numbered[1]
     if len(hdr) != 3 + 2 * K:
         raise InputError.one(file, f"line 1 says {K} dimension(s), so the header needs {3 + 2 * K} columns "
