@@ -71,12 +71,14 @@ def slugify(name: str) -> str:
 
 def _unique_ids(names: list[str]) -> list[str]:
     out: list[str] = []
+    taken: set[str] = set()  # a set: a list made this quadratic in the number of dimensions
     for n in names:
         base = slugify(n)
         sid, k = base, 2
-        while sid in out:
+        while sid in taken:
             sid, k = f"{base}_{k}", k + 1
         out.append(sid)
+        taken.add(sid)
     return out
 
 
