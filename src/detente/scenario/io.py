@@ -45,14 +45,60 @@ Loc = tuple[Any, ...]
 # reading raw text
 
 
-def read_text(path: Path) -> str:
-    """The file's text as UTF-8 (a BOM is dropped); a clear error for missing, empty or binary files."""
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, refusing up front (before opening) what is not a regular file or too big.
+
+    A FIFO, socket, device or directory is refused from its ``stat`` (opening a FIFO would block);
+    the file is then opened non-blocking and checked again (it may have been swapped meanwhile),
+    and at most :func:`~detente.scenario.limits.max_file_bytes` + 1 bytes are read.
+    """
+    from detente.scenario.limits import max_file_bytes
+
     name = str(path)
-    if not path.exists():
-        raise InputError.one(name, "no such file")
-    if path.is_dir():
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise InputError.one(name, "no such file") from None
+    except OSError as e:
+        raise InputError.one(name, f"cannot read the file: {e.strerror or e}") from None
+    _check_regular(name, st.st_mode)
+    limit = max_file_bytes()
+    if st.st_size > limit:
+        raise InputError.one(name, f"the file has {_size(st.st_size)}, more than the limit of {_size(limit)} "
+                                   f"(set DETENTE_MAX_FILE_MB to raise it)")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as e:
+        raise InputError.one(name, f"cannot read the file: {e.strerror or e}") from None
+    with os.fdopen(fd, "rb") as fh:
+        _check_regular(name, os.fstat(fd).st_mode)
+        raw = fh.read(limit + 1)
+    if len(raw) > limit:
+        raise InputError.one(name, f"the file has more than the limit of {_size(limit)} "
+                                   f"(set DETENTE_MAX_FILE_MB to raise it)")
+    return raw
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{n:,} bytes"
+
+
+def _check_regular(name: str, mode: int) -> None:
+    import stat
+
+    if stat.S_ISDIR(mode):
         raise InputError.one(name, "is a directory, expected a scenario file")
-    raw = path.read_bytes()
+    if not stat.S_ISREG(mode):
+        kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else
+                "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
+        raise InputError.one(name, f"is {kind}, expected a regular scenario file")
+
+
+def read_text(path: Path) -> str:
+    """The file's text as UTF-8 (a BOM is dropped); a clear error for missing, empty, binary,
+    non-regular (FIFO, device, directory) or too big files (see :mod:`detente.scenario.limits`)."""
+    name = str(path)
+    raw = read_bytes(path)
     if not raw.strip():
         raise InputError.one(name, "the file is empty")
     if raw[:4] == b"PK\x03\x04" or raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
@@ -101,6 +147,7 @@ def validate(data: Any, file: str | None, lines: dict[Loc, int] | None = None) -
     if not isinstance(data, dict):
         raise InputError.one(file, f"expected a mapping with name, actors, issues and stances at the top "
                                    f"level, found {type(data).__name__}", line=1)
+    _check_counts(data, file, lines or {})
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -110,6 +157,17 @@ def validate(data: Any, file: str | None, lines: dict[Loc, int] | None = None) -
             # run them on what did validate, to report every problem of the file in one pass
             problems += _cross_problems(partial_cross_checks(data), lines or {})
         raise InputError(file, problems) from None
+
+
+def _check_counts(data: dict[str, Any], file: str | None, lines: dict[Loc, int]) -> None:
+    """Refuse more actors, issues or stances than the caps of :mod:`detente.scenario.limits`."""
+    from detente.scenario.limits import count_problem
+
+    for key in ("actors", "issues", "stances"):
+        if isinstance(data.get(key), list):
+            msg = count_problem(key, len(data[key]))
+            if msg:
+                raise InputError.one(file, msg, line=lines.get((key,)))
 
 
 def _cross_problems(lines_of_text: list[str], lines: dict[Loc, int]) -> list[Problem]:
@@ -186,39 +244,19 @@ def _yaml_lines(node: yaml.Node, loc: Loc = (), out: dict[Loc, int] | None = Non
     return out
 
 
-_FAST_LOADER = getattr(yaml, "CSafeLoader", None)  # libyaml: ~10x faster than the pure-Python parser
-
-
 def parse_yaml(text: str, file: str) -> tuple[Any, dict[Loc, int]]:
-    if _FAST_LOADER is not None:  # parse once, keep the nodes (line numbers) and build the data from them
-        try:
-            loader = _FAST_LOADER(text)
-            try:
-                node = loader.get_single_node()
-                data = loader.construct_document(node) if node is not None else None
-            finally:
-                loader.dispose()
-            return data, (_yaml_lines(node) if node is not None else {})
-        except yaml.YAMLError:
-            pass  # a broken file: the pure-Python parser below words the error as always
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        raise InputError.one(file, f"YAML syntax error: {e.problem or e}",
-                             line=mark.line + 1 if mark else None) from None
-    except yaml.YAMLError as e:
-        raise InputError.one(file, f"YAML error: {e}") from None
+    """YAML text -> (data, line of each field path); hardened (see :mod:`detente.scenario.safe_parse`)."""
+    from detente.scenario.safe_parse import parse_yaml_data
+
+    data, node = parse_yaml_data(text, file)
     return data, (_yaml_lines(node) if node is not None else {})
 
 
 def parse_json(text: str, file: str) -> tuple[Any, dict[Loc, int]]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise InputError.one(file, f"JSON syntax error: {e.msg} (column {e.colno})", line=e.lineno) from None
-    return data, {}
+    """JSON text -> (data, {}); hardened (see :mod:`detente.scenario.safe_parse`)."""
+    from detente.scenario.safe_parse import parse_json_data
+
+    return parse_json_data(text, file), {}
 
 
 def read_native(path: Path, text: str) -> Scenario:

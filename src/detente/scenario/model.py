@@ -29,7 +29,8 @@ from detente.scenario.uncertain import Uncertain, bounds_of
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # allow_inf_nan=False: a scale of -inf..inf, an outcome of .nan or a "1e999" are errors
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
 class Source(_Strict):

@@ -18,7 +18,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Uniform(_Dist):
@@ -53,7 +53,10 @@ def _coerce(v: Any) -> Any:
     if isinstance(v, bool):
         raise ValueError(f"expected {_HELP}")
     if isinstance(v, int):
-        return float(v)
+        try:
+            return float(v)
+        except OverflowError:
+            raise ValueError("number too large") from None
     if isinstance(v, str):
         try:
             return float(v)

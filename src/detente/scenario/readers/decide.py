@@ -33,14 +33,13 @@ Choices (documented behaviour):
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 from pathlib import Path
 from typing import Any
 
 from detente.errors import InputError, Problem
+from detente.scenario.csvtext import csv_rows
 from detente.scenario.io import Format, register_reader, validate
 from detente.scenario.model import Scenario
 
@@ -59,11 +58,9 @@ def _delimiter(text: str) -> str:
     return "\t" if first.count("\t") >= first.count(";") else ";"
 
 
-def _rows(text: str) -> list[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text), quotechar="'")
+def _rows(text: str, file: str) -> list[tuple[int, list[str]]]:
     out = []
-    for row in reader:
-        line = reader.line_num
+    for line, row in csv_rows(text, file, delimiter=_delimiter(text), quotechar="'"):
         fields = [f.strip() for f in row]
         while fields and fields[-1] == "":
             fields.pop()
@@ -93,7 +90,7 @@ def parse(text: str, file: str) -> Scenario:
     points: dict[str, dict[float, tuple[str, int]]] = {}
     stances: list[tuple[int, dict[str, Any]]] = []
     seen_d: dict[tuple[str, str], int] = {}
-    rows = _rows(text)
+    rows = _rows(text, file)
     if not rows:
         raise InputError.one(file, "no records found (expected #A, #P, #M and #D lines)")
     for line, f in rows:

@@ -26,13 +26,12 @@ Conventions (those of ``deu3_baselines_computed.csv``, which reproduce the publi
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from detente.errors import InputError
+from detente.scenario.csvtext import csv_rows
 from detente.scenario.io import Format, read_text, register_reader, validate
 
 ACTORS = ["com", "ep", "at", "be", "bu", "cr", "cy", "cz", "dk", "ee", "fi", "fr", "de", "el", "hu", "ie",
@@ -86,8 +85,7 @@ def _num(text: str, file: str, line: int, column: str) -> float | None:
 
 
 def _rows(path: Path, text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    reader = csv.reader(io.StringIO(text), delimiter="\t", quotechar='"')
-    rows = [(k + 1, r) for k, r in enumerate(reader)]
+    rows = csv_rows(text, str(path), delimiter="\t", quotechar='"')
     if not rows:
         raise InputError.one(str(path), "the file is empty")
     header = rows[0][1]
@@ -137,13 +135,23 @@ def read_blksv_weights(path: str | Path) -> dict[str, float]:
     p = Path(path)
     header, rows = _rows(p, read_text(p))
     col = {c: k for k, c in enumerate(header)}
+    if not rows:
+        raise InputError.one(str(p), "no blksv weights row (row 2) for --capabilities blksv: the file has "
+                                     "only a header", line=1)
     line, r = rows[0]
     weights = {}
     for a in ACTORS:
-        v = r[col["p" + a]].strip()
+        v = r[col["p" + a]].strip() if col["p" + a] < len(r) else ""
         if not v:
             raise InputError.one(str(p), "row 2 has no blksv weight for this actor", line=line, field="p" + a)
-        weights[a] = float(v)
+        try:
+            weights[a] = float(v)
+        except ValueError:
+            raise InputError.one(str(p), "the blksv weight must be a number", line=line, field="p" + a,
+                                 value=v) from None
+        if not (weights[a] > 0 and weights[a] < float("inf")):
+            raise InputError.one(str(p), "the blksv weight must be a positive finite number", line=line,
+                                 field="p" + a, value=v)
     return weights
 
 

@@ -33,13 +33,14 @@ import csv
 import io
 import math
 import re
-import xml.parsers.expat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from detente.errors import InputError, Problem
+from detente.scenario.csvtext import csv_rows
 from detente.scenario.io import Format, register_reader, validate
+from detente.scenario.limits import count_problem
 from detente.scenario.model import Scenario
 from detente.scenario.uncertain import is_uncertain, point
 
@@ -70,12 +71,14 @@ def slugify(name: str) -> str:
 
 def _unique_ids(names: list[str]) -> list[str]:
     out: list[str] = []
+    taken: set[str] = set()  # a set: a list made this quadratic in the number of dimensions
     for n in names:
         base = slugify(n)
         sid, k = base, 2
-        while sid in out:
+        while sid in taken:
             sid, k = f"{base}_{k}", k + 1
         out.append(sid)
+        taken.add(sid)
     return out
 
 
@@ -161,8 +164,8 @@ def sniff_csv(text: str) -> bool:
 
 def read_ktab_csv_text(text: str, file: str) -> Scenario:
     """Parse KTAB SMP CSV text (see module docstring)."""
-    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), skipinitialspace=True))
-    numbered = [(k + 1, [f.strip() for f in r]) for k, r in enumerate(rows)]
+    rows = csv_rows(text.lstrip("\ufeff"), file, skipinitialspace=True)
+    numbered = [(n, [f.strip() for f in r]) for n, r in rows]
     numbered = [(n, r) for n, r in numbered if any(r)]  # blank lines (and lines of commas) are skipped
     for _, r in numbered:
         while r and r[-1] == "":  # trailing commas
@@ -179,6 +182,10 @@ def read_ktab_csv_text(text: str, file: str) -> Scenario:
         raise InputError.one(file, "numbers of actors and dimensions must be positive integers", line=ln1,
                              value=f"{head[2]}, {head[3]}")
     N, K = int(n_act), int(n_dim)
+    for key, n in (("actors", N), ("issues", K), ("stances", N * K)):  # refused before reading the rows
+        msg = count_problem(key, n)
+        if msg:
+            raise InputError.one(file, f"line 1 says {msg}", line=ln1)
     ln2, hdr = numbered[1]
     if len(hdr) != 3 + 2 * K:
         raise InputError.one(file, f"line 1 says {K} dimension(s), so the header needs {3 + 2 * K} columns "
@@ -278,31 +285,65 @@ class _El:
 
 
 def _parse_xml(text: str, file: str) -> _El:
-    p = xml.parsers.expat.ParserCreate()
+    """The element tree with line numbers, through defusedxml's hardened expat: a DTD, entity
+    declarations and external references are refused (never resolved), each with a clear error."""
+    import xml.sax
+
+    import xml.sax.xmlreader
+
+    import defusedxml
+    from defusedxml.expatreader import DefusedExpatParser
+
     stack: list[_El] = []
     root: list[_El] = []
 
-    def start(tag: str, attrs: dict) -> None:
-        el = _El(tag.split(":")[-1], p.CurrentLineNumber)
-        if stack:
-            stack[-1].children.append(el)
-        else:
-            root.append(el)
-        stack.append(el)
+    class Handler(xml.sax.ContentHandler):
+        def setDocumentLocator(self, locator: Any) -> None:  # noqa: N802  (SAX's name)
+            self.locator = locator
 
-    def end(tag: str) -> None:
-        stack.pop()
+        def startElement(self, tag: str, attrs: Any) -> None:  # noqa: N802
+            el = _El(tag.split(":")[-1], self.locator.getLineNumber())
+            if stack:
+                stack[-1].children.append(el)
+            else:
+                root.append(el)
+            stack.append(el)
 
-    def chars(data: str) -> None:
-        if stack:
-            stack[-1].text += data
+        def endElement(self, tag: str) -> None:  # noqa: N802
+            stack.pop()
 
-    p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = start, end, chars
+        def characters(self, data: str) -> None:
+            if stack:
+                stack[-1].text += data
+
+    handler = Handler()
     try:
-        p.Parse(text.lstrip("\ufeff"), True)
-    except xml.parsers.expat.ExpatError as e:
-        raise InputError.one(file, f"XML syntax error: {xml.parsers.expat.ErrorString(e.code)}", line=e.lineno) from None
+        parser = DefusedExpatParser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        parser.setContentHandler(handler)
+        source = xml.sax.xmlreader.InputSource(file)
+        source.setCharacterStream(io.StringIO(text.lstrip("\ufeff")))  # text, as decoded by read_text
+        parser.parse(source)
+    except xml.sax.SAXParseException as e:
+        msg = e.getMessage()
+        raise InputError.one(file, f"XML syntax error: {msg}", line=e.getLineNumber()) from None
+    except defusedxml.DTDForbidden:
+        raise InputError.one(file, "refused: the file has a DTD (<!DOCTYPE ...>); KTAB XML needs none, and "
+                                   "detente never reads DTDs, entities or external resources",
+                             line=_line_containing(text, "<!DOCTYPE")) from None
+    except defusedxml.EntitiesForbidden as e:
+        raise InputError.one(file, f"refused: the file declares the entity {e.name!r}; detente never expands "
+                                   "XML entities", line=_line_containing(text, "<!ENTITY")) from None
+    except defusedxml.ExternalReferenceForbidden as e:
+        raise InputError.one(file, "refused: the file refers to an external resource "
+                                   f"{e.sysid or e.pubid!r}; detente never fetches one") from None
+    if not root:
+        raise InputError.one(file, "no XML element found", line=1)
     return root[0]
+
+
+def _line_containing(text: str, needle: str) -> int | None:
+    k = text.find(needle)
+    return text.count("\n", 0, k) + 1 if k >= 0 else None
 
 
 def sniff_xml(text: str) -> bool:

@@ -1,0 +1,106 @@
+"""Validating big scenario files: CPU time and peak memory of ``detente validate`` (issue #14).
+
+Generates (in a temporary folder) a native YAML scenario of about ``--yaml-mb`` MB (actors x
+issues stances, each with a short evidence quote) and KTAB SMP CSVs of about ``--csv-mb`` MB, one
+tall (many actors, 20 dimensions) and one wide (few actors, many dimensions), then validates each
+in a fresh ``detente validate`` process and prints the file size, CPU time (user + sys of the
+child), wall time and peak resident memory (``ru_maxrss`` of the child, from ``os.wait4``). A smaller file of each
+kind is run too, so that the time per MB shows whether reading is linear.
+
+    .venv/bin/python benchmarks/bench_readers.py [--yaml-mb 50] [--csv-mb 20]
+
+Before issue #14: 512 s and 1.6 GB for a 50 MB YAML scenario, 313 s and 2.9 GB for a 20 MB KTAB CSV.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _whole import ROOT, child_env, detente_cmd  # noqa: E402
+
+
+def yaml_scenario(path: Path, mb: float) -> None:
+    """A native scenario of about ``mb`` MB: 1,000 actors, stances with one evidence quote each."""
+    n_act = 1000
+    per_stance = 125  # bytes, roughly
+    n_iss = max(1, int(mb * 2**20 / per_stance / n_act))
+    with path.open("w") as f:
+        f.write("name: big\nactors:\n")
+        for a in range(n_act):
+            f.write(f"  - {{id: a{a}, capability: {1 + a % 7}}}\n")
+        f.write("issues:\n")
+        for i in range(n_iss):
+            f.write(f"  - {{id: i{i}, scale: {{min: 0, max: 100}}}}\n")
+        f.write("stances:\n")
+        for i in range(n_iss):
+            for a in range(n_act):
+                f.write(f"  - {{actor: a{a}, issue: i{i}, position: {(a * 7 + i) % 101}, salience: 0.5,\n"
+                        f"     evidence: [{{quote: \"stance of a{a} on i{i}\", source: s}}]}}\n")
+        f.write("sources: [{id: s, title: generated}]\n")
+
+
+def ktab_csv(path: Path, mb: float, dims: int | None) -> None:
+    """A KTAB SMP CSV of about ``mb`` MB with ``dims`` dimensions (None: as many as fill the file
+    with 50 actors)."""
+    cell = 3  # bytes per position or salience, with its comma
+    if dims is None:
+        n_act = 50
+        dims = max(1, int(mb * 2**20 / n_act / (2 * cell)))
+    else:
+        n_act = max(1, int(mb * 2**20 / (2 * cell * dims + 30)))
+    sal = 100 // dims if dims <= 100 else 0
+    with path.open("w") as f:
+        f.write(f"big,generated,{n_act},{dims}\n")
+        f.write("Actor,Description,Power," + ",".join(f"Dim {k},Sal {k}" for k in range(dims)) + "\n")
+        for a in range(n_act):
+            f.write(f"A{a},actor {a},{1 + a % 9}," + ",".join(f"{(a + k) % 100},{sal}" for k in range(dims)) + "\n")
+
+
+def validate(path: Path) -> tuple[float, float, float, int]:
+    """(CPU s, wall s, peak MB, exit code) of one ``detente validate`` process."""
+    t0 = time.perf_counter()
+    with tempfile.TemporaryFile() as err:
+        p = subprocess.Popen(detente_cmd() + ["validate", str(path)], cwd=ROOT, env=child_env(),
+                             stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(p.pid, 0)  # this child's own CPU time and peak memory
+        p.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - t0
+        if p.returncode != 0:
+            err.seek(0)
+            print(err.read().decode(errors="replace").strip()[:500], file=sys.stderr)
+    return usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss / 1024, p.returncode
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--yaml-mb", type=float, default=50)
+    ap.add_argument("--csv-mb", type=float, default=20)
+    args = ap.parse_args()
+    failed = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        cases = []
+        for mb in (args.yaml_mb / 10, args.yaml_mb):
+            cases.append((f"yaml {mb:g} MB", Path(tmp) / f"big{mb:g}.yaml", lambda p, mb=mb: yaml_scenario(p, mb)))
+        for mb in (args.csv_mb / 10, args.csv_mb):
+            cases.append((f"ktab tall {mb:g} MB", Path(tmp) / f"tall{mb:g}.csv", lambda p, mb=mb: ktab_csv(p, mb, 20)))
+            cases.append((f"ktab wide {mb:g} MB", Path(tmp) / f"wide{mb:g}.csv", lambda p, mb=mb: ktab_csv(p, mb, None)))
+        print(f"{'file':<22}{'size MB':>9}{'CPU s':>9}{'wall s':>9}{'CPU s/MB':>10}{'peak MB':>9}  exit")
+        for label, path, make in cases:
+            make(path)
+            size = path.stat().st_size / 2**20
+            cpu, wall, peak, rc = validate(path)
+            failed += rc != 0
+            print(f"{label:<22}{size:>9.1f}{cpu:>9.2f}{wall:>9.2f}{cpu / size:>10.2f}{peak:>9.0f}  {rc}", flush=True)
+            path.unlink()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

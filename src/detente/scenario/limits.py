@@ -1,0 +1,69 @@
+"""Limits on what a reader accepts: file size, counts of actors/issues/stances, nesting, expansion.
+
+Every limit has a default (the module constant) that an environment variable overrides, read
+each time a file is read (so a test or a server can change it without re-importing):
+
+==========================  =======================  ==========================================
+limit                       default                  environment variable
+==========================  =======================  ==========================================
+file size                   64 MB                    ``DETENTE_MAX_FILE_MB`` (megabytes, float)
+actors                      200,000                  ``DETENTE_MAX_ACTORS``
+issues                      100,000                  ``DETENTE_MAX_ISSUES``
+stances                     5,000,000                ``DETENTE_MAX_STANCES``
+==========================  =======================  ==========================================
+
+Fixed bounds (no scenario comes near them): nesting depth :data:`MAX_DEPTH`; YAML alias expansion
+:data:`MAX_EXPANSION` times the document's own node count (plus :data:`EXPANSION_SLACK`); one CSV
+field :data:`MAX_FIELD` characters; integer literals :data:`MAX_INT_DIGITS` digits.
+
+>>> max_file_bytes() == 64 * 2**20
+True
+"""
+
+from __future__ import annotations
+
+import os
+
+MAX_FILE_MB = 64.0
+MAX_ACTORS = 200_000
+MAX_ISSUES = 100_000
+MAX_STANCES = 5_000_000
+MAX_DEPTH = 100  # the deepest native scenario (war block, evidence) nests < 10 levels
+MAX_EXPANSION = 10  # YAML: nodes after alias expansion <= 10 x nodes written (+ slack)
+EXPANSION_SLACK = 10_000
+MAX_FIELD = 1_000_000  # characters in one CSV field (Python's default limit is 131,072)
+MAX_INT_DIGITS = 309  # an integer literal with more digits does not fit a float (max ~1.8e308)
+
+
+def _env_number(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        v = float(raw)
+    except ValueError:
+        return default
+    return v if v > 0 else default
+
+
+def max_file_bytes() -> int:
+    """The largest scenario file read, in bytes (``DETENTE_MAX_FILE_MB``, default 64 MB)."""
+    return int(_env_number("DETENTE_MAX_FILE_MB", MAX_FILE_MB) * 2**20)
+
+
+def max_counts() -> dict[str, int]:
+    """The caps on the number of actors, issues and stances of one scenario."""
+    return {"actors": int(_env_number("DETENTE_MAX_ACTORS", MAX_ACTORS)),
+            "issues": int(_env_number("DETENTE_MAX_ISSUES", MAX_ISSUES)),
+            "stances": int(_env_number("DETENTE_MAX_STANCES", MAX_STANCES))}
+
+
+_ENV = {"actors": "DETENTE_MAX_ACTORS", "issues": "DETENTE_MAX_ISSUES", "stances": "DETENTE_MAX_STANCES"}
+
+
+def count_problem(key: str, n: int) -> str | None:
+    """A message when ``n`` entries of ``key`` (actors, issues, stances) exceed the cap, else None."""
+    cap = max_counts()[key]
+    if n <= cap:
+        return None
+    return f"{n:,} {key}: more than the limit of {cap:,} (set {_ENV[key]} to raise it)"

@@ -1,0 +1,299 @@
+"""Hostile input to every reader (issue #14): each case is refused with exit 2 and a message that
+names the file (and the line where there is one), never a traceback or a hang."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES, peer_file
+
+MINI_TAIL = "actors: [{id: A}]\nissues: [{id: x}]\nstances: [{actor: A, issue: x, position: 1}]\n"
+
+
+def _cli(args: list[str], capsys) -> tuple[int, str]:
+    from detente.cli import main
+
+    rc = main(args)
+    out, err = capsys.readouterr()
+    return rc, out + err
+
+
+def refused(path: Path, capsys, *words: str, args: list[str] | None = None, seconds: float = 10.0) -> str:
+    """``detente validate path`` (or ``args``) exits 2 quickly, naming the file and each of ``words``."""
+    t0 = time.perf_counter()
+    rc, text = _cli(args or ["validate", str(path)], capsys)
+    elapsed = time.perf_counter() - t0
+    assert rc == 2, text
+    assert str(path) in text and "Traceback" not in text, text
+    for w in words:
+        assert w in text, text
+    assert elapsed < seconds, f"took {elapsed:.1f} s"
+    return text
+
+
+def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
+    p = tmp_path / name
+    p.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return p
+
+
+# --------------------------------------------------------------------------------------------
+# hangs
+
+
+def _bomb(levels: int = 9) -> tuple[str, str]:
+    """Anchors of a billion-laughs bomb and the alias that expands it."""
+    lines = ['l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for k in range(1, levels):
+        lines.append(f"l{k}: &l{k} [" + ",".join([f"*l{k - 1}"] * 9) + "]")
+    return "\n".join(lines), f"*l{levels - 1}"
+
+
+def test_yaml_alias_bomb_at_the_top_level_is_refused_at_once(tmp_path, capsys) -> None:
+    anchors, alias = _bomb()
+    p = write(tmp_path, "bomb.yaml", "name: t\n" + MINI_TAIL + "meta:\n  " + anchors.replace("\n", "\n  ") + "\n")
+    refused(p, capsys, "alias bomb", seconds=2)
+
+
+def test_yaml_alias_bomb_inside_description_is_refused_at_once(tmp_path, capsys) -> None:
+    anchors, alias = _bomb()
+    text = "name: t\nmeta: {}\nx-anchors:\n  " + anchors.replace("\n", "\n  ") + f"\ndescription: {alias}\n" + MINI_TAIL
+    refused(write(tmp_path, "bomb2.yaml", text), capsys, "alias bomb", seconds=2)
+
+
+def test_yaml_recursive_alias_is_refused(tmp_path, capsys) -> None:
+    refused(write(tmp_path, "rec.yaml", "name: t\ndescription: &a [*a]\n" + MINI_TAIL), capsys, "recursive alias")
+
+
+def test_yaml_anchors_within_bounds_still_work(tmp_path, capsys) -> None:
+    text = ("name: t\nactors: [{id: A, capability: &c 2}, {id: B, capability: *c}]\nissues: [{id: x}]\n"
+            "stances: [{actor: A, issue: x, position: 1}, {actor: B, issue: x, position: 2}]\n")
+    rc, out = _cli(["validate", str(write(tmp_path, "ok.yaml", text))], capsys)
+    assert rc == 0, out
+
+
+KTAB_XML = ("<?xml version='1.0'?>\n{dtd}<Scenario><name>{name}</name><desc>d</desc>"
+            "<Dimensions><dName>Tax</dName></Dimensions><Actors><Actor><name>A1</name>"
+            "<description>x</description><capability>10</capability><Position><dCoord>50</dCoord></Position>"
+            "<Salience><dSal>50</dSal></Salience></Actor></Actors></Scenario>\n")
+
+
+def test_xml_entity_bomb_is_refused_at_once(tmp_path, capsys) -> None:
+    ents = '<!ENTITY lol "lol">' + "".join(
+        f'<!ENTITY lol{k} "' + f"&lol{k - 1 if k > 1 else ''};" * 10 + '">' for k in range(1, 10))
+    text = KTAB_XML.format(dtd=f"<!DOCTYPE Scenario [{ents}]>\n", name="&lol9;")
+    refused(write(tmp_path, "lol.xml", text), capsys, "DTD", seconds=2)
+
+
+def test_xml_external_entity_is_refused_not_resolved(tmp_path, capsys) -> None:
+    text = KTAB_XML.format(dtd='<!DOCTYPE Scenario [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n', name="&x;")
+    out = refused(write(tmp_path, "xxe.xml", text), capsys, "DTD", ":2:")
+    assert "root:" not in out
+
+
+def test_a_valid_ktab_xml_still_reads(tmp_path, capsys) -> None:
+    rc, out = _cli(["validate", str(write(tmp_path, "ok.xml", KTAB_XML.format(dtd="", name="Zürich")))], capsys)
+    assert rc == 0 and "ktab-xml" in out, out
+
+
+def _run_cli_subprocess(args: list[str], timeout: float = 30) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "detente.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+@pytest.mark.parametrize("how", ["scenario", "deu"])
+def test_a_fifo_is_refused_without_blocking(tmp_path, how) -> None:
+    fifo = tmp_path / ("pipe.yaml" if how == "scenario" else "pipe.tsv")
+    os.mkfifo(fifo)
+    args = ["validate", str(fifo)] if how == "scenario" else ["backtest", "--deu", str(fifo), "-m", "mean"]
+    p = _run_cli_subprocess(args)  # a blocking open would hang until the timeout
+    assert p.returncode == 2, p.stderr
+    assert "FIFO" in p.stderr and str(fifo) in p.stderr and "Traceback" not in p.stderr
+
+
+def test_a_device_and_a_directory_are_refused(tmp_path, capsys) -> None:
+    if Path("/dev/null").exists():
+        refused(Path("/dev/null"), capsys, "device")
+    refused(tmp_path, capsys, "directory")
+
+
+# --------------------------------------------------------------------------------------------
+# tracebacks
+
+
+@pytest.mark.parametrize("digits", [401, 6000])
+def test_huge_integer_literals_are_refused_yaml(tmp_path, capsys, digits) -> None:
+    p = write(tmp_path, "big.yaml", f"name: t\nactors: [{{id: A, capability: 1{'0' * (digits - 1)}}}]\n"
+                                   "issues: [{id: x}]\nstances: [{actor: A, issue: x, position: 1}]\n")
+    refused(p, capsys, ":2:", "too large")
+
+
+@pytest.mark.parametrize("digits", [401, 6000])
+def test_huge_integer_literals_are_refused_json(tmp_path, capsys, digits) -> None:
+    p = write(tmp_path, "big.json", '{"name": "t",\n "actors": [{"id": "A", "capability": 1' + "0" * (digits - 1)
+              + '}], "issues": [{"id": "x"}], "stances": [{"actor": "A", "issue": "x", "position": 1}]}')
+    refused(p, capsys, ":2:", "too large")
+
+
+@pytest.mark.parametrize("text,where", [
+    ("x: " + "[" * 20000 + "]" * 20000 + "\n", "nested too deep"),
+    ("".join(" " * i + f"k{i}:\n" for i in range(5000)) + " " * 5000 + "v: 1\n", "nested too deep"),
+    ("name: t\ndescription: " + "[" * 150 + "]" * 150 + "\n" + MINI_TAIL, "nested more than 100"),
+])
+def test_deep_yaml_is_refused(tmp_path, capsys, text, where) -> None:
+    refused(write(tmp_path, "deep.yaml", text), capsys, where)
+
+
+@pytest.mark.parametrize("text", ["[" * 100000 + "]" * 100000, '{"a":' * 100000 + "1" + "}" * 100000,
+                                  '{"name": "t", "meta": ' + "[" * 200 + "]" * 200 + "}"])
+def test_deep_json_is_refused(tmp_path, capsys, text) -> None:
+    refused(write(tmp_path, "deep.json", text), capsys, "nested")
+
+
+def _cr_only(src: Path, dst: Path) -> Path:
+    dst.write_bytes(src.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r"))
+    return dst
+
+
+@pytest.mark.parametrize("rel,fmt", [("ktab-data/examples/smp/doc/dummyData_3Dim.csv", "ktab-csv"),
+                                     ("exchange-data/data/input/cop21.csv", "decide"),
+                                     ("deu-data/deu3_blksv.tsv", "deu")])
+def test_cr_only_line_endings_read_like_the_original(tmp_path, capsys, rel, fmt) -> None:
+    from detente.scenario.io import load
+
+    src = peer_file(rel)
+    cr = _cr_only(src, tmp_path / src.name)
+    assert b"\n" not in cr.read_bytes()
+    a, b = load(src), load(cr)
+    assert b.meta["format"] == fmt
+    assert b.model_dump(exclude={"meta"}) == a.model_dump(exclude={"meta"})
+
+
+def test_the_real_cr_only_peer_file_reads(capsys) -> None:
+    p = peer_file("bdm-data/masad-replication/ChinaData.csv")
+    assert b"\r" in p.read_bytes() and b"\n" not in p.read_bytes()
+    rc, out = _cli(["validate", str(p)], capsys)
+    assert rc == 0 and "24 actors" in out, out
+
+
+KTAB_CSV = "toy, a toy, 2, 1,\nActor, Description, Power, Tax, Sal\n{a}, {d}, 10, 20, 50\nB, second, 20, 60, 40\n"
+DECIDE = "#A;{a};Actor A\n#A;b;Actor B\n#P;x;Issue X\n#D;{a};x;20;0.5;0.3\n#D;b;x;80;1;0.7\n"
+
+
+def _deu_with(tmp_path: Path, column: str, value: str) -> Path:
+    src = peer_file("deu-data/deu3_blksv.tsv").read_text().splitlines()
+    head = src[0].split("\t")
+    k = head.index(f'"{column}"') if f'"{column}"' in head else head.index(column)
+    row = src[2].split("\t")
+    row[k] = value
+    return write(tmp_path, "deu.tsv", "\n".join([src[0], src[1], "\t".join(row)]) + "\n")
+
+
+def test_a_field_over_the_csv_limit_is_one_clear_error(tmp_path, capsys) -> None:
+    from detente.scenario.limits import MAX_FIELD
+
+    huge = "x" * (MAX_FIELD + 10)
+    refused(write(tmp_path, "k.csv", KTAB_CSV.format(a="A", d=f'"{huge}"')), capsys, "longer than the limit")
+    refused(write(tmp_path, "d.csv", DECIDE.format(a=huge)), capsys, "longer than the limit", ":1:")
+    refused(_deu_with(tmp_path, "prname", f'"{huge}"'), capsys, "longer than the limit")
+
+
+def test_a_200kb_field_is_no_traceback(tmp_path, capsys) -> None:
+    big = "y" * 200_000  # over Python's default csv limit (131,072), within detente's
+    refused(write(tmp_path, "k.csv", KTAB_CSV.format(a="A", d=big)), capsys, "description longer than 256", ":3:")
+    refused(write(tmp_path, "k2.csv", KTAB_CSV.format(a=big, d="d")), capsys, "actor name must have", ":3:")
+    rc, out = _cli(["validate", str(write(tmp_path, "d.csv", DECIDE.format(a=big)))], capsys)
+    assert rc == 0 and "Traceback" not in out, out[:300]
+    rc, out = _cli(["validate", str(_deu_with(tmp_path, "prname", big))], capsys)
+    assert rc == 0 and "Traceback" not in out, out[:300]
+
+
+def test_deu_header_only_with_blksv_capabilities(tmp_path, capsys) -> None:
+    header = peer_file("deu-data/deu3_blksv.tsv").read_text().splitlines()[0]
+    p = write(tmp_path, "h.tsv", header + "\n")
+    refused(p, capsys, "weights row", args=["backtest", "--deu", str(p), "--capabilities", "blksv", "-m", "mean"])
+
+
+def test_deu_non_numeric_weight_row(tmp_path, capsys) -> None:
+    lines = peer_file("deu-data/deu3_blksv.tsv").read_text().splitlines()
+    head = lines[0].split("\t")
+    row = lines[1].split("\t")
+    row[head.index('"pcom"' if '"pcom"' in head else "pcom")] = '"abc"'
+    p = write(tmp_path, "w.tsv", "\n".join([lines[0], "\t".join(row), *lines[2:]]) + "\n")
+    refused(p, capsys, ":2:", "pcom", "must be a number", "'abc'",
+            args=["backtest", "--deu", str(p), "--capabilities", "blksv", "-m", "mean"])
+
+
+# --------------------------------------------------------------------------------------------
+# accepted when it should not be
+
+
+def test_yaml_duplicate_key_is_refused_with_line_and_key(tmp_path, capsys) -> None:
+    text = ("name: t\nactors: [{id: A}]\nissues: [{id: x}]\nstances:\n  - actor: A\n    issue: x\n"
+            "    position: 10\n    position: 20\n")
+    refused(write(tmp_path, "dup.yaml", text), capsys, ":8:", "duplicate key 'position'", "line 7")
+
+
+def test_json_duplicate_key_is_refused_with_line_and_key(tmp_path, capsys) -> None:
+    text = ('{"name": "t", "actors": [{"id": "A"}], "issues": [{"id": "x"}],\n "stances": [\n'
+            '  {"actor": "A", "issue": "x",\n   "position": 10,\n   "position": 20}]}\n')
+    refused(write(tmp_path, "dup.json", text), capsys, ":5:", "duplicate key 'position'")
+
+
+@pytest.mark.parametrize("name,text", [
+    ("inf.yaml", "name: t\nactors: [{id: A}]\nissues: [{id: x, scale: {min: -.inf, max: .inf}}]\n"
+                 "stances: [{actor: A, issue: x, position: 1}]\n"),
+    ("inf2.yaml", "name: t\nactors: [{id: A}]\nissues: [{id: x, scale: {min: '-inf', max: '1e999'}}]\n"
+                  "stances: [{actor: A, issue: x, position: 1}]\n"),
+    ("inf.json", '{"name": "t", "actors": [{"id": "A"}],\n "issues": [{"id": "x", "scale": {"min": -Infinity, '
+                 '"max": 1e999}}], "stances": [{"actor": "A", "issue": "x", "position": 1}]}'),
+    ("nan.yaml", "name: t\nactors: [{id: A}]\nissues: [{id: x, outcome: .nan}]\n"
+                 "stances: [{actor: A, issue: x, position: 1}]\n"),
+])
+def test_non_finite_numbers_and_infinite_scales_are_refused(tmp_path, capsys, name, text) -> None:
+    refused(write(tmp_path, name, text), capsys, ":" + ("2" if name.endswith("json") else "3") + ":", "finite")
+
+
+def test_the_model_refuses_an_infinite_scale() -> None:
+    from pydantic import ValidationError
+
+    from detente.scenario.model import Scale
+
+    with pytest.raises(ValidationError):
+        Scale(min=float("-inf"), max=float("inf"))
+
+
+# --------------------------------------------------------------------------------------------
+# size limits
+
+
+def test_a_file_over_the_size_limit_is_refused_naming_the_limit(tmp_path, capsys, monkeypatch) -> None:
+    p = write(tmp_path, "s.yaml", "name: t\n" + MINI_TAIL + "description: " + "z" * 3000 + "\n")
+    monkeypatch.setenv("DETENTE_MAX_FILE_MB", "0.001")
+    refused(p, capsys, "more than the limit of 1,048 bytes", "DETENTE_MAX_FILE_MB")
+    monkeypatch.delenv("DETENTE_MAX_FILE_MB")
+    assert _cli(["validate", str(p)], capsys)[0] == 0
+
+
+@pytest.mark.parametrize("key,env", [("actors", "DETENTE_MAX_ACTORS"), ("stances", "DETENTE_MAX_STANCES"),
+                                     ("issues", "DETENTE_MAX_ISSUES")])
+def test_more_entries_than_the_cap_are_refused(tmp_path, capsys, monkeypatch, key, env) -> None:
+    monkeypatch.setenv(env, "1")
+    text = ("name: t\nactors: [{id: A}, {id: B}]\nissues: [{id: x}, {id: y}]\n"
+            "stances: [{actor: A, issue: x, position: 1}, {actor: B, issue: y, position: 2}]\n")
+    refused(write(tmp_path, "s.yaml", text), capsys, f"2 {key}: more than the limit of 1", env)
+    ktab = "toy,t,2,2\nActor,Description,Power,X,Sx,Y,Sy\nA,a,1,1,10,2,10\nB,b,1,1,10,2,10\n"
+    refused(write(tmp_path, "k.csv", ktab), capsys, "more than the limit of 1", env)
+
+
+def test_the_examples_still_validate(capsys) -> None:
+    for p in sorted(EXAMPLES.glob("*.yaml")):
+        rc, out = _cli(["validate", str(p)], capsys)
+        assert rc == 0, out
