@@ -143,8 +143,8 @@ def test_huge_integer_literals_are_refused_json(tmp_path, capsys, digits) -> Non
 
 
 @pytest.mark.parametrize("text,where", [
-    ("x: " + "[" * 20000 + "]" * 20000 + "\n", "nested too deep"),
-    ("".join(" " * i + f"k{i}:\n" for i in range(5000)) + " " * 5000 + "v: 1\n", "nested too deep"),
+    ("x: " + "[" * 20000 + "]" * 20000 + "\n", "nested "),
+    ("".join(" " * i + f"k{i}:\n" for i in range(5000)) + " " * 5000 + "v: 1\n", "nested more than 100"),
     ("name: t\ndescription: " + "[" * 150 + "]" * 150 + "\n" + MINI_TAIL, "nested more than 100"),
 ])
 def test_deep_yaml_is_refused(tmp_path, capsys, text, where) -> None:

@@ -229,27 +229,11 @@ def _problems(exc: ValidationError, lines: dict[Loc, int], data: Any) -> list[Pr
 # native YAML / JSON
 
 
-def _yaml_lines(node: yaml.Node, loc: Loc = (), out: dict[Loc, int] | None = None) -> dict[Loc, int]:
-    out = {} if out is None else out
-    out[loc] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            key = k.value
-            out[loc + (key,)] = k.start_mark.line + 1
-            _yaml_lines(v, loc + (key,), out)
-            out[loc + (key,)] = k.start_mark.line + 1 if not isinstance(v, yaml.ScalarNode) else v.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, v in enumerate(node.value):
-            _yaml_lines(v, loc + (i,), out)
-    return out
-
-
 def parse_yaml(text: str, file: str) -> tuple[Any, dict[Loc, int]]:
     """YAML text -> (data, line of each field path); hardened (see :mod:`detente.scenario.safe_parse`)."""
-    from detente.scenario.safe_parse import parse_yaml_data
+    from detente.scenario.safe_parse import parse_yaml_lines
 
-    data, node = parse_yaml_data(text, file)
-    return data, (_yaml_lines(node) if node is not None else {})
+    return parse_yaml_lines(text, file)
 
 
 def parse_json(text: str, file: str) -> tuple[Any, dict[Loc, int]]:

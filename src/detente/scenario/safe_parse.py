@@ -30,6 +30,8 @@ import re
 import sys
 from typing import Any
 
+Loc = tuple[Any, ...]
+
 import yaml
 from yaml.constructor import SafeConstructor
 
@@ -163,6 +165,180 @@ def _load_nodes(loader_cls: type, text: str) -> tuple[Any, yaml.Node | None]:
         loader.dispose()
 
 
+class _Fallback(Exception):
+    """A construct the one-pass loader leaves to the node-graph loader (tags, merge keys, ...)."""
+
+
+_RESOLVER = yaml.resolver.Resolver()
+_CTOR = SafeConstructor()
+_STR, _NULL, _BOOL = "tag:yaml.org,2002:str", "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool"
+_INT, _FLOAT, _TIME = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp"
+
+
+def _plain_value(value: str, line: int) -> tuple[str, Any]:
+    """(tag, value) of a plain scalar, resolved as the safe loader resolves it (YAML 1.1 rules)."""
+    tag = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))
+    if tag == _STR:
+        return tag, value
+    if tag == _NULL:
+        return tag, None
+    if tag == _BOOL:
+        return tag, SafeConstructor.bool_values[value.lower()]
+    node = yaml.ScalarNode(tag, value, yaml.Mark("", 0, line - 1, 0, None, None), None)
+    if tag == _INT:
+        return tag, _construct_int(_CTOR, node)
+    if tag == _FLOAT:
+        return tag, _construct_float(_CTOR, node)
+    if tag == _TIME:
+        return tag, _CTOR.construct_yaml_timestamp(node)
+    raise _Fallback(tag)  # merge keys ('<<'), '=' values: the node-graph loader knows them
+
+
+def load_yaml_lines(text: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
+    """YAML text -> (data, line of each field path) in ONE pass over libyaml's events.
+
+    The same checks as :func:`check_graph` (expansion, recursion, depth, duplicate keys, counts)
+    and the same numbers rules, without building PyYAML's node graph, walking it, and walking it
+    again for the lines: about five times faster on big scenarios. Explicit tags, merge keys,
+    complex keys, several documents and any syntax error raise :class:`_Fallback` (or PyYAML's
+    error), and the caller uses the node-graph loader, which words the error as always.
+    """
+    if _FAST is None:
+        raise _Fallback("no libyaml")
+    parser = yaml.CSafeLoader(text)
+    get = parser.get_event
+    Scalar, MapStart, SeqStart, Alias = (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent,
+                                         yaml.AliasEvent)
+    MapEnd, SeqEnd, DocStart, DocEnd = yaml.MappingEndEvent, yaml.SequenceEndEvent, yaml.DocumentStartEvent, \
+        yaml.DocumentEndEvent
+    lines: dict[tuple[Any, ...], int] = {}
+    anchors: dict[str, tuple[Any, int, int]] = {}  # anchor -> (value, size after expansion, height)
+    open_anchors: set[str] = set()
+    cache: dict[str, tuple[str, Any]] = {}  # plain scalar text -> (tag, value): scenarios repeat values
+    caps = limits.max_counts()
+    # a frame: [container, loc, is_map, key text, key value, key line, first line of each key,
+    #           size after expansion, height, anchor, cap on its length, line]
+    stack: list[list[Any]] = []
+    written = 0
+    root: Any = None
+    root_size = 0
+    try:
+        ev = get()  # StreamStart
+        ev = get()
+        if type(ev) is not DocStart:  # an empty stream
+            return None, {}
+        while True:
+            ev = get()
+            t = type(ev)
+            if t is Scalar or t is Alias:
+                line = ev.start_mark.line + 1
+                if t is Alias:
+                    if ev.anchor in open_anchors:
+                        raise _Refused("recursive alias (a node that contains itself)", line)
+                    if ev.anchor not in anchors:
+                        raise _Fallback("undefined alias")
+                    value, size, height = anchors[ev.anchor]
+                    is_scalar, tag = not isinstance(value, (dict, list)), None
+                else:
+                    written += 1
+                    size = height = 1
+                    is_scalar = True
+                    if ev.tag is not None and ev.tag != "!":
+                        raise _Fallback("explicit tag")
+                    if ev.implicit[0] and ev.tag is None:
+                        hit = cache.get(ev.value)
+                        if hit is None:
+                            hit = cache[ev.value] = _plain_value(ev.value, line)
+                        tag, value = hit
+                    else:
+                        tag, value = _STR, ev.value
+                    if ev.anchor is not None:
+                        anchors[ev.anchor] = (value, 1, 1)
+            elif t is MapStart or t is SeqStart:
+                written += 1
+                line = ev.start_mark.line + 1
+                if ev.tag is not None and ev.tag != "!" and not ev.implicit:
+                    raise _Fallback("explicit tag")
+                if len(stack) >= limits.MAX_DEPTH:
+                    raise _Refused(f"nested more than {limits.MAX_DEPTH} levels deep", line)
+                parent = stack[-1] if stack else None
+                if parent is None:
+                    loc: tuple[Any, ...] = ()
+                elif parent[2]:
+                    if parent[3] is _NO_KEY:
+                        raise _Fallback("complex key")
+                    loc = parent[1] + (parent[3],)
+                else:
+                    loc = parent[1] + (len(parent[0]),)
+                cap = None
+                if t is SeqStart and len(stack) == 1 and parent[2] and parent[3] in caps:
+                    cap = caps[parent[3]]
+                is_map = t is MapStart
+                if ev.anchor is not None:
+                    open_anchors.add(ev.anchor)
+                if parent is None:
+                    lines[loc] = line
+                stack.append([{} if is_map else [], loc, is_map, _NO_KEY, None, 0, {} if is_map else None,
+                              1, 1, ev.anchor, cap, line])
+                continue
+            elif t is MapEnd or t is SeqEnd:
+                frame = stack.pop()
+                value, size, height = frame[0], frame[7], frame[8] + 1
+                if height > limits.MAX_DEPTH:
+                    raise _Refused(f"nested more than {limits.MAX_DEPTH} levels deep", frame[11])
+                if frame[9] is not None:
+                    open_anchors.discard(frame[9])
+                    anchors[frame[9]] = (value, size, height)
+                is_scalar, tag, line = False, None, frame[11]
+            elif t is DocEnd:
+                break
+            else:
+                raise _Fallback(type(ev).__name__)
+            # attach `value` (of `size`, `height`) to the open container
+            if not stack:
+                root, root_size = value, size
+                continue
+            top = stack[-1]
+            top[7] += size
+            if height > top[8]:
+                top[8] = height
+            if top[2]:  # a mapping: a key, then its value
+                if top[3] is _NO_KEY:
+                    if not is_scalar or t is Alias:
+                        raise _Fallback("complex or aliased key")
+                    key_id = (tag, ev.value)
+                    if tag != _STR and tag not in (_INT, _FLOAT, _BOOL, _NULL):
+                        raise _Fallback("unusual key")
+                    first = top[6]
+                    if key_id in first:
+                        raise _Refused(f"duplicate key {ev.value!r} (first on line {first[key_id]})", line)
+                    first[key_id] = line
+                    top[3], top[4], top[5] = ev.value, value, line
+                else:
+                    top[0][top[4]] = value
+                    # a key holding a scalar: the value's line; holding a container: the key's line
+                    lines[top[1] + (top[3],)] = line if is_scalar else top[5]
+                    top[3] = _NO_KEY
+            else:
+                lines[top[1] + (len(top[0]),)] = line
+                top[0].append(value)
+                if top[10] is not None and len(top[0]) > top[10]:
+                    key = top[1][-1]
+                    raise _Refused(limits.count_problem(key, len(top[0])) or "", stack[0][5] if stack else line)
+        if type(get()) is not yaml.StreamEndEvent:
+            raise _Fallback("several documents")
+    finally:
+        parser.dispose()
+    budget = limits.MAX_EXPANSION * written + limits.EXPANSION_SLACK
+    if root_size > budget:
+        raise _Refused(f"aliases expand the document to {root_size:,} nodes from {written:,} written "
+                       f"(more than {limits.MAX_EXPANSION}x): refused as an alias bomb", 1)
+    return root, lines
+
+
+_NO_KEY = object()
+
+
 def parse_yaml_data(text: str, file: str) -> tuple[Any, yaml.Node | None]:
     """YAML text -> (data, root node); every problem an InputError with the line."""
     try:
@@ -184,6 +360,38 @@ def parse_yaml_data(text: str, file: str) -> tuple[Any, yaml.Node | None]:
         raise InputError.one(file, f"YAML syntax error: {e.problem or e}", line=_line(e)) from None
     except yaml.YAMLError as e:
         raise InputError.one(file, f"YAML error: {e}") from None
+
+
+def node_lines(node: yaml.Node, loc: Loc = (), out: dict[Loc, int] | None = None) -> dict[Loc, int]:
+    """The line of each field path of a composed document (the fallback path's lines)."""
+    out = {} if out is None else out
+    out[loc] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            key = k.value
+            out[loc + (key,)] = k.start_mark.line + 1
+            node_lines(v, loc + (key,), out)
+            out[loc + (key,)] = k.start_mark.line + 1 if not isinstance(v, yaml.ScalarNode) else v.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, v in enumerate(node.value):
+            node_lines(v, loc + (i,), out)
+    return out
+
+
+def parse_yaml_lines(text: str, file: str) -> tuple[Any, dict[Loc, int]]:
+    """YAML text -> (data, line of each field path); every problem an InputError with the line.
+
+    The one-pass loader first (:func:`load_yaml_lines`); what it leaves (explicit tags, merge keys,
+    broken files) goes to the node-graph loader, which words every error as PyYAML does.
+    """
+    try:
+        return load_yaml_lines(text)
+    except _Refused as e:
+        raise InputError.one(file, e.message, line=e.line, **_got(e)) from None
+    except (_Fallback, yaml.YAMLError, RecursionError):
+        pass
+    data, node = parse_yaml_data(text, file)
+    return data, (node_lines(node) if node is not None else {})
 
 
 def _line(e: yaml.MarkedYAMLError) -> int | None:
