@@ -8,8 +8,8 @@ copy outside the repository. Decide needs Python 3.13 and is not installed here,
 rerun: the ratios below use those recorded figures.
 
 Whole process (issue #12: COP21 >= 30x Decide): ``detente run FILE --model exchange -o rounds=10``
-as a user runs it, without and with ``--out DIR`` (result.json, positions.csv, one PNG per issue
-and trajectory, report.html), median CPU (user + sys) and wall of ``--repeat`` runs with a warm
+as a user runs it, without and with ``--out DIR`` (result.json, positions.csv, one PNG per issue,
+one trajectory PNG with a panel per issue, report.html), median CPU (user + sys) and wall of ``--repeat`` runs with a warm
 Numba cache (see ``_whole.py``), and once with an empty Numba cache (the first-ever run, which
 compiles; target <= 10 s CPU).
 

@@ -35,6 +35,46 @@ drawing in matplotlib 3.11, which renders glyph by glyph); one marker artist per
 per actor; the series summary computed once per result, not once per chart and file. The target of
 5 s CPU is not met: the models and imports alone (``detente run`` without ``--out``) take ~2.7 s,
 the explanations ~1 s, and matplotlib still needs ~150 ms of CPU per chart.
+
+Second round (branch ``figures2``; before = 772e489 via PYTHONPATH, after = ``figures2``). The
+machine was loaded (load average 2-4), so the whole process was measured in 5 alternating
+old/new runs and the in-process steps in 2 alternating pairs (CPU s):
+
+=============================================  ===================  ===================
+step                                           before (17 files)    after (13 files)
+=============================================  ===================  ===================
+whole process, warm cache (median of 5)        8.26                 7.01  (-15 %)
+explanations (leave-one-out, winners, events)  1.04 / 1.07          0.99 / 0.77
+build the figures                              0.62 / 0.54 (14)     0.80 / 0.47 (10)
+render the PNGs                                1.65 / 1.65          1.46 / 1.33 (1025 KiB)
+result.json                                    0.29 / 0.28          0.22 / 0.21
+=============================================  ===================  ===================
+
+(The same code measured 6.6-6.9 s for the whole process in quieter minutes: the absolute figures
+move with the load, the ratio is what the alternating runs show.) What changed, results and
+files' content identical (result.json byte for byte but ``elapsed_s``, positions.csv byte for byte):
+
+* result.json: NumPy's ``nanquantile`` along an axis drops NaNs column by column
+  (``apply_along_axis``: 1,365 calls for the war's series); :func:`detente.quantiles.nanquantile`
+  gives the same bits in a few vectorised calls, a series equal on every issue (the war's battlefield
+  and beliefs) is summarised once; ``json_safe`` and ``Result._list`` no longer test every float with
+  NumPy scalars. What is left: the calibrated interval (quantiles of 200,000 mixture members per
+  issue, computed once) and ``json.dumps(indent=2)``, which runs CPython's pure-Python encoder
+  (~60 ms; the C encoder cannot indent in 3.11 and a faster library would not write the same bytes).
+* explanations: the bdm leave-one-out reuses the run's own forecast as the "everyone" copy (one
+  masked run of N copies instead of N + 1); the round-1 risk exponents copy out only ``r``
+  (0.12 -> 0.07 s; a NumPy port of the kernel's pass would have to reproduce its summation order
+  bit for bit, not done). The masked leave-one-out run itself (~0.6 s: 8 x 400 draws x 5 issues of
+  10 rounds) is most of what is left.
+* figures: one "<model> by round" figure per model, a panel per issue and one shared legend
+  (:func:`detente.report.plots.plot_trajectories`), instead of one PNG per (model, issue): 5 bdm
+  trajectory PNGs (~1.06 s to render under load) became one (~0.35 s).
+
+The target of 5 s CPU is still not met: without ``--out`` the command takes ~2.7 s; the five issue
+charts take ~1 s to render (text layout and glyphs are most of it). Exchange on COP21 with ``--out``
+(``benchmarks/bench_exchange.py``'s whole-process case: 13 issue charts + the trajectories): 5.5 s
+-> 4.8 s CPU (medians of 5-6 alternating runs; 27 -> 15 PNGs); ~1.2 s without ``--out``, so ~1 s
+with outputs is out of reach while each issue chart costs ~0.2 s.
 """
 
 from __future__ import annotations

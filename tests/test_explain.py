@@ -48,6 +48,18 @@ def test_leave_one_out_equals_separate_runs_without_the_actor(model: str) -> Non
     assert not np.array_equal(loo[1], loo[0])  # removing Russia moves something
 
 
+def test_bdm_leave_one_out_reuses_the_runs_forecast_exactly() -> None:
+    """With the run's own forecast as the everyone case (what attach passes), the result is the
+    same array as with one more masked run."""
+    s = load(FLAGSHIP)
+    spec, opts, arr, seq = run_inputs(s, "bdm", draws=30, seed=5)
+    base = spec.run(arr, opts, np.random.default_rng(seq)).forecast
+    np.testing.assert_array_equal(leave_one_out(spec, arr, opts, seq, base=base),
+                                  leave_one_out(spec, arr, opts, seq))
+    moved = leave_one_out(spec, arr, opts, seq, base=base + 1.0)  # index 0 really is base
+    np.testing.assert_array_equal(moved[0], base + 1.0)
+
+
 def test_winners_losers_by_hand_mean_model() -> None:
     s = Scenario.model_validate({
         "name": "t", "actors": [{"id": "A", "capability": 1}, {"id": "B", "capability": 3}],

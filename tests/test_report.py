@@ -19,7 +19,8 @@ from detente.models.base import Trajectory
 from detente.report import plots
 from detente.report.html import render_html
 from detente.report.outputs import CSV_COLUMNS, write_outputs
-from detente.report.plots import figures_for, plot_issue, plot_trajectory, register_plot, unregister_plot
+from detente.report.plots import (figures_for, plot_issue, plot_trajectories, plot_trajectory, register_plot,
+                                  unregister_plot)
 from detente.report.tables import fmt, forecast_tables, render_text, summary_table
 from detente.result import Result
 from detente.runner import run
@@ -206,6 +207,24 @@ def test_plot_trajectory_many_draws_shades_p10_p90_of_series():
     np.testing.assert_allclose(med.get_ydata(), r.series_summary()["median"]["sanctions"]["median"])
 
 
+def test_plot_trajectories_one_panel_per_issue_and_one_legend(results_by_draws):
+    r = fake_rounds_result(draws=1, rounds=3)
+    fig = plot_trajectories(SCENARIO, r)
+    panels = [ax for ax in fig.axes if ax.get_title(loc="left")]
+    assert [ax.get_title(loc="left").split("\n")[0] for ax in panels] == [i.label for i in SCENARIO.issues]
+    for issue, ax in zip(SCENARIO.issues, panels):  # each panel is the single-issue chart's drawing
+        one = plot_trajectory(SCENARIO, issue.id, r).axes[0]
+        assert [ln.get_label().split(":")[0] for ln in ax.get_lines()] == \
+            [ln.get_label().split(":")[0] for ln in one.get_lines()]
+        for a, b in zip(ax.get_lines(), one.get_lines()):
+            np.testing.assert_array_equal(a.get_ydata(), b.get_ydata())
+    assert not any(ax.get_legend() for ax in fig.axes) and len(fig.legends) == 1
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend[: len(SCENARIO.actors)] == [a.label for a in SCENARIO.actors]  # every actor once, in order
+    assert len(legend) == len(set(legend))
+    assert plot_trajectories(SCENARIO, results_by_draws[1][0]) is None  # the mean has no rounds
+
+
 def test_figures_for_names_and_hooks(results_by_draws):
     calls = []
 
@@ -224,7 +243,7 @@ def test_figures_for_names_and_hooks(results_by_draws):
     stems = [s for s, _, _ in figs]
     assert calls == [(SCENARIO.name, "median")]
     assert stems[:3] == ["issue-ceasefire", "issue-sanctions", "issue-aid"]
-    assert "trajectory-rounds-fake-ceasefire" in stems and "median-settlement-probability-by-month" in stems
+    assert "trajectory-rounds-fake" in stems and "median-settlement-probability-by-month" in stems
     assert len(set(stems)) == len(stems)
     assert figures_for(SCENARIO, results_by_draws[1])[-1][0] == "issue-aid"  # hook gone
 
@@ -278,9 +297,9 @@ def test_write_outputs_creates_every_file(tmp_path, results_by_draws, draws):
     assert len(by_round) == len(STANCE_PAIRS) * 4
 
     pngs = sorted(p for p in written if p.endswith(".png"))
-    # one per issue (with draws, the distributions over draws in a strip of it) + one trajectory per
-    # issue for the model with rounds
-    assert len(pngs) == 3 + 3
+    # one per issue (with draws, the distributions over draws in a strip of it) + one trajectory
+    # figure (a panel per issue) for the model with rounds
+    assert len(pngs) == 3 + 1
     assert all(k in data for k in ("summary", "war")) and list(data["summary"]) == SCENARIO.issue_ids
     html = (out / "report.html").read_text(encoding="utf-8")
     for name in pngs:
@@ -332,7 +351,7 @@ def test_failure_leaves_existing_out_dir_unchanged(tmp_path, monkeypatch, result
     def boom(*args, **kwargs):
         raise RuntimeError("late failure")
 
-    monkeypatch.setattr(plots, "plot_trajectory", boom)
+    monkeypatch.setattr(plots, "plot_trajectories", boom)
     with pytest.raises(RuntimeError, match="late failure"):
         write_outputs(out, SCENARIO, [*results_by_draws[200], fake_rounds_result()])
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before

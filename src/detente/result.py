@@ -108,9 +108,16 @@ class Result:
 
     def _series_quantiles(self) -> dict[str, dict[str, dict[str, list[float]]]]:
         out: dict[str, dict[str, dict[str, list[float]]]] = {}
+        from detente.quantiles import nanquantile
+
         for name, arr in self.trajectory.series.items():
-            with _all_nan_ok():
-                q = np.nanquantile(arr, [0.1, 0.5, 0.9], axis=0)  # (3, rounds+1, issues)
+            arr = np.asarray(arr, dtype=float)
+            if arr.shape[-1] > 1 and all(np.array_equal(arr[..., 0], arr[..., k], equal_nan=True)
+                                         for k in range(1, arr.shape[-1])):
+                # one series for every issue (the war's battlefield and beliefs): summarise it once
+                q = np.repeat(nanquantile(arr[..., :1], [0.1, 0.5, 0.9], axis=0), arr.shape[-1], axis=-1)
+            else:
+                q = nanquantile(arr, [0.1, 0.5, 0.9], axis=0)  # (3, rounds+1, issues)
             out[name] = {
                 issue: {"p10": _list(q[0, :, k]), "median": _list(q[1, :, k]), "p90": _list(q[2, :, k])}
                 for k, issue in enumerate(self.issue_ids)
@@ -170,7 +177,9 @@ def _all_nan_ok() -> Iterator[None]:
 
 
 def _list(a: np.ndarray) -> list[float | None]:
-    return [None if not np.isfinite(v) else round(float(v), 10) for v in np.asarray(a, dtype=float)]
+    """Plain floats rounded to 10 decimals (Python's correctly rounded ``round``), None for NaN/inf."""
+    a = np.asarray(a, dtype=float)
+    return [round(v, 10) if f else None for v, f in zip(a.tolist(), np.isfinite(a).tolist())]
 
 
 def _counts(a: np.ndarray) -> dict[str, int]:

@@ -179,7 +179,9 @@ def forecast_interval(cal: dict[str, Any], forecast_draws: np.ndarray,
     else:
         m = predictive_members(cal, f, features)
         qlo, qhi = conformal_levels(int(cal["n"]), float(cal.get("level", LEVEL)))
-        lo, hi = np.nanquantile(m, [qlo, qhi], axis=0)
+        from detente.quantiles import nanquantile
+
+        lo, hi = nanquantile(m, [qlo, qhi], axis=0)
     return (np.clip(lo, features["scale_min"], features["scale_max"]),
             np.clip(hi, features["scale_min"], features["scale_max"]))
 

@@ -52,15 +52,18 @@ def bdm_forecast_masked(arr: ScenarioArrays, present: np.ndarray, opts: Any) -> 
     return f.reshape(D, I)
 
 
-def without_each(arr: ScenarioArrays, model: str) -> tuple[ScenarioArrays, np.ndarray | None]:
-    """Arrays of N + 1 stacked copies (copy 0 as is, copy a + 1 without actor a), and for bdm the mask."""
+def without_each(arr: ScenarioArrays, model: str, everyone: bool = True) -> tuple[ScenarioArrays, np.ndarray | None]:
+    """Arrays of N + 1 stacked copies (copy 0 as is, copy a + 1 without actor a), and for bdm the mask.
+
+    bdm with ``everyone=False``: only the N copies without one actor (copy a without actor a)."""
     D, I, N = arr.position.shape
-    big = tile(arr, N + 1)
     if model == "bdm":
-        mask = np.broadcast_to(arr.present[None, None], (N + 1, D, I, N)).copy()
+        e = int(everyone)
+        mask = np.broadcast_to(arr.present[None, None], (N + e, D, I, N)).copy()
         for a in range(N):
-            mask[a + 1, :, :, a] = False
-        return big, mask.reshape((N + 1) * D, I, N)
+            mask[a + e, :, :, a] = False
+        return tile(arr, N + e), mask.reshape((N + e) * D, I, N)
+    big = tile(arr, N + 1)
     sal, cap = big.salience.copy(), big.capability.copy()
     floor = 1e-12 * float(np.max(arr.capability)) if model == "smp" else 0.0
     for a in range(N):
@@ -95,7 +98,8 @@ def leave_one_out(spec: ModelSpec, arr: ScenarioArrays, opts: Options, seq: np.r
     """Forecasts (N + 1, draws, issues): index 0 with everyone, index a + 1 without actor a.
 
     smp and exchange: the N removals are one stacked run with N - 1 actors; index 0 is ``base`` (the
-    run's own forecast on these draws) or one more run."""
+    run's own forecast on these draws) or one more run. bdm: the N removals are one masked run and
+    index 0 is ``base`` when given (the presence mask of everyone is the run itself)."""
     D, I, N = arr.position.shape
     if _drop_columns(spec, arr, opts):
         f0 = base if base is not None else spec.run(arr, opts, np.random.default_rng(seq)).forecast
@@ -103,6 +107,12 @@ def leave_one_out(spec: ModelSpec, arr: ScenarioArrays, opts: Options, seq: np.r
         if progress is not None:
             progress(1, 1)
         return np.concatenate([np.asarray(f0)[None], f.reshape(N, D, I)])
+    if spec.name == "bdm" and base is not None:  # the run's own forecast is the everyone case, exactly
+        big, mask = without_each(arr, spec.name, everyone=False)
+        f = bdm_forecast_masked(big, mask, opts)
+        if progress is not None:
+            progress(1, 1)
+        return np.concatenate([np.asarray(base, dtype=float)[None], f.reshape(N, D, I)])
     big, mask = without_each(arr, spec.name)
     if mask is not None:
         f = bdm_forecast_masked(big, mask, opts)

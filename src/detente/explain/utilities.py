@@ -58,7 +58,7 @@ def bdm_risk_exponents(arr: ScenarioArrays, options: Any) -> tuple[np.ndarray, n
         RR[:, k] = R
         if options.risk == "two_pass":
             out = round_internals(x, arr.capability[:, k], arr.salience[:, k],
-                                  np.broadcast_to(pres, x.shape), R=R, options=options)
+                                  np.broadcast_to(pres, x.shape), R=R, options=options, keys=("r",))
             rr[:, k] = np.where(pres[None], out["r"], 1.0)
     return rr, RR
 

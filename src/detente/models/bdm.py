@@ -153,11 +153,13 @@ def kernel_options(opts: EUOptions) -> tuple[np.ndarray, np.ndarray]:
 
 
 def round_internals(x: np.ndarray, c: np.ndarray, s: np.ndarray, present: np.ndarray | None = None,
-                    R: np.ndarray | float | None = None, options: EUOptions | None = None) -> dict[str, np.ndarray]:
+                    R: np.ndarray | float | None = None, options: EUOptions | None = None,
+                    keys: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
     """One round's internals per batch row: P1, E1, danger, R, r, P (pass 2), E_self, E_other, mu, new.
 
     Inputs may be 1-D (actors) or (batch, actors); ``R`` defaults to max - min of ``x``. Entries of
-    absent actors are 0 (NaN in ``mu``/``new`` stay as computed). A diagnostic, not a hot path.
+    absent actors are 0 (NaN in ``mu``/``new`` stay as computed). A diagnostic, not a hot path;
+    ``keys`` keeps only those outputs (the others are not copied out, e.g. ``("r",)``).
 
     >>> out = round_internals(np.array([0., 1., 3.]), np.ones(3), np.ones(3))
     >>> round(float(out["P"][0, 0, 1]), 3)
@@ -171,7 +173,8 @@ def round_internals(x: np.ndarray, c: np.ndarray, s: np.ndarray, present: np.nda
     B, N = x2.shape
     pres = np.ones_like(x2, dtype=bool) if present is None else np.atleast_2d(np.asarray(present, bool))
     Rv = None if R is None else np.broadcast_to(np.asarray(R, dtype=float), (B,))
-    out = {k: np.zeros((B, N, N)) for k in ("P1", "E1", "P", "E_self", "E_other")}
+    want = None if keys is None else set(keys)
+    out = {k: np.zeros((B, N, N)) for k in ("P1", "E1", "P", "E_self", "E_other") if want is None or k in want}
     out.update({k: np.zeros((B, N)) for k in ("danger", "R", "r", "new")})
     out["mu"] = np.full(B, np.nan)
     for b in range(B):
@@ -184,18 +187,20 @@ def round_internals(x: np.ndarray, c: np.ndarray, s: np.ndarray, present: np.nda
         g, num, P1, E1, P, Es, Eo = mats
         danger, Rr, r, new = (np.zeros(n) for _ in range(4))
         one_round(xb, wb, sb, Rb, iopt, fopt, True, g, num, P1, E1, danger, Rr, r, P, Es, Eo, new)
-        pair = np.ix_(idx, idx)
-        for key, val in (("P1", P1), ("E1", E1), ("P", P), ("E_self", Es), ("E_other", Eo)):
-            out[key][b][pair] = val
+        if want is None or want & {"P1", "E1", "P", "E_self", "E_other"}:
+            pair = np.ix_(idx, idx)
+            for key, val in (("P1", P1), ("E1", E1), ("P", P), ("E_self", Es), ("E_other", Eo)):
+                if key in out:
+                    out[key][b][pair] = val
         for key, val in (("danger", danger), ("R", Rr), ("r", r), ("new", new)):
             out[key][b, idx] = val
-        if opts.Q < 1.0 and opts.t_rule != "ignore":
+        if (want is None or "mu" in want) and opts.Q < 1.0 and opts.t_rule != "ignore":
             w_all = np.where(pres[b], c2[b] * s2[b], 0.0)
             out["mu"][b] = median_position(x2[b:b + 1], w_all[None], pres[b:b + 1], np.array([Rb]), opts.median)[0]
     if opts.risk != "two_pass":
         for key in ("P1", "E1", "danger", "R"):
-            del out[key]
-    return out
+            out.pop(key, None)
+    return out if want is None else {k: v for k, v in out.items() if k in want}
 
 
 def median_position(x: np.ndarray, w: np.ndarray, present: np.ndarray, R: np.ndarray, how: str) -> np.ndarray:

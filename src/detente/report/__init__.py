@@ -18,6 +18,7 @@ _EXPORTS = {
     "render_text": "tables",
     "plot_issue": "plots",
     "plot_trajectory": "plots",
+    "plot_trajectories": "plots",
     "figures_for": "plots",
     "register_plot": "plots",
     "unregister_plot": "plots",

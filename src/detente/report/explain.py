@@ -3,8 +3,8 @@
 * winners and losers: a table per run and one bar chart for all runs ("who gains, who loses");
 * pivotal actors ranked by how much the outcome depends on them (leave-one-out), with the median
   actor per issue;
-* per-actor trajectories: drawn in the report's "<model> by round" charts
-  (:func:`detente.report.plots.plot_trajectory`), every actor in the same colour in every chart;
+* per-actor trajectories: drawn in the report's "<model> by round" chart, a panel per issue
+  (:func:`detente.report.plots.plot_trajectories`), every actor in the same colour in every panel;
 * "why X moved in round r": the reasons per round (challenges, bargains, exchanges);
 * BDM's expected-utility perception plane (KTAB's quad map) of the most pivotal actor.
 
@@ -177,7 +177,7 @@ def quad_figure(scenario: Scenario, r: Result) -> tuple[str, Any] | None:
 
 
 def actors_in_trajectory_plots(r: Result) -> bool:
-    """True when the report's own trajectory charts (:func:`detente.report.plots.plot_trajectory`)
+    """True when the report's own trajectory charts (:func:`detente.report.plots.plot_trajectories`)
     draw every actor by round: one draw of a model with positions, or the point-value run of the
     explanation (``r.events["positions"]``) with draws. Per-actor charts here would repeat them."""
     from detente.report.plots import _OWN_TRAJECTORY_PLOTS
@@ -285,8 +285,8 @@ def explain_section(scenario: Scenario, results: list[Result], figures: list[tup
         if ev:
             parts.append(f'<h4 id="trajectories-{_e(lab)}">Every actor by round</h4>')
             if actors_in_trajectory_plots(r):
-                parts.append(f'<p class="muted">The charts "&hellip;: {_e(lab)} by round" under '
-                             '<a href="#figures">Figures</a> show every actor by round.</p>')
+                parts.append(f'<p class="muted">The chart "{_e(lab)} by round" under '
+                             '<a href="#figures">Figures</a> shows every actor by round, a panel per issue.</p>')
             parts.append(_reasons(ev, lab))
             for stem in [s for s in figs if s.startswith(f"explain-{lab}-perception")]:
                 parts.append(f'<h4 id="perception-{_e(lab)}">Perception plane</h4>' + _img(figs[stem]))

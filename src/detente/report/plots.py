@@ -304,57 +304,73 @@ def _actor_lines(scenario: Scenario, issue_id: str, result: Result,
     return [(j, a, np.asarray(per[a], dtype=float)) for j, a in enumerate(result.actor_ids) if a in per]
 
 
-def plot_trajectory(scenario: Scenario, issue_id: str, result: Result) -> Figure | None:
-    """Positions by round on one issue: every actor (the run itself with one draw; with draws the
-    point-value run of the explanation, when :func:`detente.explain.attach` added it) and the named
-    series with p10-p90 bands over draws. ``None`` for models without rounds."""
+def _rounds_shown(result: Result) -> int | None:
+    """The last round drawn (the longest run's stop round), ``None`` for models without rounds."""
     t = result.trajectory
     if t.positions is None and not t.series:
         return None
-    issue = scenario.issue(issue_id)
     n_rounds = (t.positions.shape[1] if t.positions is not None else next(iter(t.series.values())).shape[1]) - 1
     if t.rounds is not None and np.size(t.rounds):
         n_rounds = min(n_rounds, int(np.max(t.rounds)))
+    return n_rounds
+
+
+def _draw_trajectory(ax, scenario: Scenario, issue: Issue, result: Result, n_rounds: int,
+                     panel: bool = False) -> tuple[str, float, float | None]:
+    """Draw one issue's positions by round on ``ax``: every actor, the named series (p10-p90 bands
+    with draws) and the forecast. ``panel``: legend labels without the issue's values (one legend
+    serves every panel). Returns (note on the actors' lines, forecast, forecast at point values)."""
+    t = result.trajectory
     x = np.arange(n_rounds + 1)
-    fig = _new_figure(9.0, 5.0)
-    ax = fig.add_subplot()
-    handles = 0
     point_note = ""
-    for j, a, y in _actor_lines(scenario, issue_id, result, n_rounds):
+    for j, a, y in _actor_lines(scenario, issue.id, result, n_rounds):
         c = ACTOR_PALETTE[j % len(ACTOR_PALETTE)]
         ax.plot(np.arange(len(y)), y, color=c, lw=1.3 if result.draws == 1 else 1.0, alpha=0.85,
                 ls=LINESTYLES[(j // len(ACTOR_PALETTE)) % len(LINESTYLES)],
                 marker="o" if n_rounds <= 12 else None, ms=3 if result.draws == 1 else 2,
                 label=_wrap(scenario.actor(a).label, 30))
-        handles += 1
         point_note = "" if result.draws == 1 else "actors: one run at the inputs' point values"
     summary = result.series_summary() if t.series else {}
     for m, (name, by_issue) in enumerate(summary.items()):
-        s = by_issue[issue_id]
+        s = by_issue[issue.id]
         c = SERIES_COLOURS[m % len(SERIES_COLOURS)]
         med = np.array(s["median"], dtype=float)[: n_rounds + 1]
         if result.draws > 1:
             lo = np.array(s["p10"], dtype=float)[: n_rounds + 1]
             hi = np.array(s["p90"], dtype=float)[: n_rounds + 1]
             ax.fill_between(x, lo, hi, color=c, alpha=0.15, lw=0, label=f"{name}: p10\u2013p90 over draws")
-            handles += 1
-        ax.plot(x, med, color=c, lw=2.8, ls=LINESTYLES[m % len(LINESTYLES)], zorder=5,
+        ax.plot(x, med, color=c, lw=2.4 if panel else 2.8, ls=LINESTYLES[m % len(LINESTYLES)], zorder=5,
                 label=f"{name}" + (" (median over draws)" if result.draws > 1 else ""))
-        handles += 1
-    f = result.forecast.get(issue_id, float("nan"))
+    f = result.forecast.get(issue.id, float("nan"))
     if math.isfinite(f):
-        ax.axhline(f, color="#000000", ls=":", lw=1.0, zorder=1, label=f"forecast: {fmt(f, issue)}")
-        handles += 1
-    fp = ((result.events or {}).get("forecast") or {}).get(issue_id) if point_note else None
+        ax.axhline(f, color="#000000", ls=":", lw=1.0, zorder=1,
+                   label="forecast" if panel else f"forecast: {fmt(f, issue)}")
+    fp = ((result.events or {}).get("forecast") or {}).get(issue.id) if point_note else None
     if fp is not None:
-        ax.axhline(fp, color="#000000", ls="--", lw=0.8, zorder=1, label=f"forecast at point values: {fmt(fp, issue)}")
-        handles += 1
+        ax.axhline(fp, color="#000000", ls="--", lw=0.8, zorder=1,
+                   label="forecast at point values" if panel else f"forecast at point values: {fmt(fp, issue)}")
     _scale_axis(ax, issue, "y")
-    ax.set_xlabel("round")
-    ax.set_ylabel(f"position ({issue.scale.min:g}\u2013{issue.scale.max:g})")
     if n_rounds <= 20:
         ax.set_xticks(x)
     ax.grid(color="#e6e6e6", lw=0.6)
+    return point_note, f, fp
+
+
+def plot_trajectory(scenario: Scenario, issue_id: str, result: Result) -> Figure | None:
+    """Positions by round on one issue: every actor (the run itself with one draw; with draws the
+    point-value run of the explanation, when :func:`detente.explain.attach` added it) and the named
+    series with p10-p90 bands over draws. ``None`` for models without rounds. The report draws all
+    issues in one figure instead (:func:`plot_trajectories`)."""
+    n_rounds = _rounds_shown(result)
+    if n_rounds is None:
+        return None
+    issue = scenario.issue(issue_id)
+    fig = _new_figure(9.0, 5.0)
+    ax = fig.add_subplot()
+    point_note, _, _ = _draw_trajectory(ax, scenario, issue, result, n_rounds)
+    handles = len(ax.get_legend_handles_labels()[0])
+    ax.set_xlabel("round")
+    ax.set_ylabel(f"position ({issue.scale.min:g}\u2013{issue.scale.max:g})")
     if issue.anchors:
         ticks, labels = zip(*sorted(issue.anchors.items()))
         right = ax.secondary_yaxis("right")
@@ -375,6 +391,77 @@ def plot_trajectory(scenario: Scenario, issue_id: str, result: Result) -> Figure
     if issue.anchors:
         right = 0.2 + max(text_inches(_wrap(lab, 22), 7.5)[0] for lab in issue.anchors.values())
     set_margins(fig, left=0.85, right=right, top=0.4, bottom=0.55 + legend_h)
+    return fig
+
+
+PANEL_COLUMNS = 2
+PANEL_SIZE = (3.6, 2.3)
+"""Inches of one issue's plot area in :func:`plot_trajectories`."""
+ANCHOR_CHARS = 30
+"""An anchor's text on a panel's right axis is cut to this many characters (the issue chart has it whole)."""
+
+
+def _short(text: str, n: int = ANCHOR_CHARS) -> str:
+    return text if len(text) <= n else text[: n - 1].rstrip() + "\u2026"
+
+
+def plot_trajectories(scenario: Scenario, result: Result) -> Figure | None:
+    """Positions by round on every issue, one small panel per issue (:func:`_draw_trajectory`)
+    with one legend for all: the actors keep their colour in every panel. Each panel's title gives
+    the issue's forecast; its right axis the anchors, cut to :data:`ANCHOR_CHARS` characters.
+    ``None`` for models without rounds."""
+    n_rounds = _rounds_shown(result)
+    if n_rounds is None or not scenario.issues:
+        return None
+    issues = list(scenario.issues)
+    cols = min(PANEL_COLUMNS, len(issues))
+    rows = math.ceil((len(issues) + 1) / cols)  # the legend takes the next free cell (a row of its own if none)
+    legend_row = len(issues) % cols == 0
+    anchors = [i for i in issues if i.anchors]
+    right_in = 0.25 + (max(text_inches(_short(lab), 7)[0] for i in anchors for lab in i.anchors.values())
+                       if anchors else 0.0)
+    left_in, gap_h, top_in, bottom_in = 0.7, 0.9, 0.5, 0.2
+    cell_w = left_in + PANEL_SIZE[0] + right_in
+    cell_h = PANEL_SIZE[1] + gap_h
+    width = cols * cell_w
+    height = top_in + rows * cell_h + bottom_in
+    fig = _new_figure(width, height)
+    point_note = ""
+    handles: dict[str, object] = {}
+    for n, issue in enumerate(issues):
+        r, c = divmod(n, cols)
+        x0 = (c * cell_w + left_in) / width
+        y1 = 1 - (top_in + r * cell_h + 0.45) / height
+        ax = fig.add_axes((x0, y1 - PANEL_SIZE[1] / height, PANEL_SIZE[0] / width, PANEL_SIZE[1] / height))
+        note, f, fp = _draw_trajectory(ax, scenario, issue, result, n_rounds, panel=True)
+        point_note = point_note or note
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(lab, h)
+        ax.tick_params(labelsize=7.5)
+        ax.set_ylabel(f"position ({issue.scale.min:g}\u2013{issue.scale.max:g})", fontsize=7.5)
+        ax.set_xlabel("round", fontsize=7.5, labelpad=1)
+        if issue.anchors:
+            ticks, labels = zip(*sorted(issue.anchors.items()))
+            right = ax.secondary_yaxis("right")
+            right.set_yticks(list(ticks), [_short(lab) for lab in labels], fontsize=7)
+        title = _short(issue.label, 64)
+        if math.isfinite(f):
+            title += f"\nforecast {fmt(f, issue)}"
+            if fp is not None:
+                title += f" (point values {fmt(fp, issue)})"
+        ax.set_title(title, loc="left", fontsize=9, fontweight="bold")
+    fig.suptitle(f"{model_label(result)} by round", x=0.7 / width, y=1 - 0.12 / height, ha="left", va="top",
+                 fontsize=11, fontweight="bold")
+    n = len(issues)
+    r, c = divmod(n, cols)
+    x0 = (c * cell_w + left_in) / width
+    y1 = 1 - (top_in + r * cell_h + 0.45) / height
+    actors = {_wrap(a.label, 30) for a in scenario.actors}
+    order = [lab for lab in (_wrap(a.label, 30) for a in scenario.actors) if lab in handles]
+    order += [lab for lab in handles if lab not in actors]  # actors in the scenario's order, then the rest
+    fig.legend([handles[lab] for lab in order], order, loc="upper left", bbox_to_anchor=(x0, y1),
+               ncol=2 if not legend_row else cols * 2, fontsize=8, frameon=False,
+               title=point_note or None, title_fontsize=8, alignment="left")
     return fig
 
 
@@ -455,10 +542,9 @@ def figures_for(scenario: Scenario, results: list[Result]) -> list[tuple[str, st
         label = model_label(r)
         if r.model in _OWN_TRAJECTORY_PLOTS:
             continue
-        for issue in scenario.issues:
-            fig = plot_trajectory(scenario, issue.id, r)
-            if fig is not None:
-                add(f"trajectory-{label}-{issue.id}", f"{issue.label}: {label} by round", fig)
+        fig = plot_trajectories(scenario, r)
+        if fig is not None:
+            add(f"trajectory-{label}", f"{label} by round, every issue", fig)
     for r in results:
         for hook in list(_HOOKS.get(r.model, [])):
             for title, fig in hook(scenario, r):

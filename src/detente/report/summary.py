@@ -340,6 +340,13 @@ def forecast_draws(r: Result, issue_id: str) -> np.ndarray:
 
 def json_safe(v: Any) -> Any:
     """JSON-safe: NaN and infinities become null, NumPy values plain numbers and lists."""
+    t = type(v)
+    if t is float:  # the common leaves first: a record holds ~10^4 of them
+        return v if math.isfinite(v) else None
+    if t is str or t is int or v is None or t is bool:
+        return v
+    if t is list and all(type(x) is float for x in v):
+        return [x if math.isfinite(x) else None for x in v]
     if isinstance(v, dict):
         return {str(k): json_safe(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):

@@ -1,0 +1,33 @@
+"""detente.quantiles.nanquantile equals numpy.nanquantile bit for bit (it replaces it in summaries)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from detente.quantiles import nanquantile
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("axis", [0, 1])
+def test_equals_numpy_nanquantile(seed: int, axis: int) -> None:
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=(int(rng.integers(1, 400)), 9, 4)) * 10.0 ** rng.integers(-3, 4)
+    a[rng.random(a.shape) < rng.random()] = np.nan  # from no NaN to nearly all NaN
+    if seed % 3 == 0:
+        a[rng.random(a.shape) < 0.03] = np.inf
+    a[:, 0, 0] = np.nan  # one all-NaN slice
+    qs = [0.1, 0.5, 0.9] if seed % 2 else [0.04, 0.96]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        want = np.nanquantile(a, qs, axis=axis)
+    got = nanquantile(a, qs, axis=axis)
+    assert got.shape == want.shape
+    assert np.array_equal(got, want, equal_nan=True)
+
+
+def test_no_values() -> None:
+    assert nanquantile(np.empty((0, 3)), [0.5]).shape == (1, 3)
+    assert np.isnan(nanquantile(np.empty((0, 3)), [0.5])).all()
