@@ -116,7 +116,7 @@ def test_numbers_without_evidence_are_a_warning_not_an_error() -> None:
                     {"actor": "B", "issue": "x", "position": 30, "evidence": [{"paraphrase": "p"}]},
                     {"actor": "C", "issue": "x", "position": {"low": 10, "high": 20}}],
     })
-    assert unsupported_numbers(s) == [
+    assert list(unsupported_numbers(s)) == [
         "actors[0].capability (A)", "issues[0].status_quo (x)", "stances[0].position (A on x)",
         "stances[0].salience (A on x)", "stances[2].position (C on x)",
     ]

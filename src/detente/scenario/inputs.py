@@ -15,24 +15,23 @@ the ``war:`` block.
 
 from __future__ import annotations
 
-from typing import Any
-
 from detente.scenario.model import Scenario
 from detente.scenario.uncertain import is_uncertain
 
 
 def uncertain_names(scenario: Scenario) -> list[str]:
     """Field paths of every uncertain number of ``scenario``, in :func:`~detente.scenario.arrays.input_space` order."""
-    items: list[tuple[str, Any]] = []
+    names: list[str] = []  # only the uncertain ones are formatted: most numbers of a big scenario are points
     for k, st in enumerate(scenario.stances):
-        items.append((f"stances[{k}].position", st.position))
-        items.append((f"stances[{k}].salience", st.salience))
-        if st.capability is not None:
-            items.append((f"stances[{k}].capability", st.capability))
-    for k, actor in enumerate(scenario.actors):
-        items.append((f"actors[{k}].capability", actor.capability))
+        if is_uncertain(st.position):
+            names.append(f"stances[{k}].position")
+        if is_uncertain(st.salience):
+            names.append(f"stances[{k}].salience")
+        if st.capability is not None and is_uncertain(st.capability):
+            names.append(f"stances[{k}].capability")
+    names += [f"actors[{k}].capability" for k, actor in enumerate(scenario.actors) if is_uncertain(actor.capability)]
     if scenario.war is not None:
         from detente.scenario.war import collect_parameters
 
-        items += [(name, dist) for name, dist, _ in collect_parameters(scenario)]
-    return [name for name, dist in items if is_uncertain(dist)]
+        names += [name for name, dist, _ in collect_parameters(scenario) if is_uncertain(dist)]
+    return names

@@ -21,7 +21,8 @@ given as ranges (see :mod:`detente.scenario.uncertain`); they are sampled when a
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any
+import itertools
+from typing import Any, Iterator
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
 
@@ -381,26 +382,26 @@ def partial_cross_checks(data: dict[str, Any]) -> list[str]:
 # warnings: numbers without evidence
 
 
-def unsupported_numbers(s: Scenario) -> list[str]:
+def unsupported_numbers(s: Scenario) -> Iterator[str]:
     """Paths of the numbers the analyst wrote down without any evidence (quote or paraphrase).
 
     An actor's capability is covered by the actor's evidence, a stance's position, salience and
     capability by the stance's evidence, an issue's status quo and outcome by the issue's.
-    Defaults that were not written down (capability 1, salience 1) are not counted.
+    Defaults that were not written down (capability 1, salience 1) are not counted. A generator:
+    a big scenario's warning names only the first few, so only those are formatted.
     """
-    out: list[str] = []
     for k, a in enumerate(s.actors):
-        if "capability" in a.model_fields_set and not a.evidence:
-            out.append(f"actors[{k}].capability ({a.id})")
+        if not a.evidence and "capability" in a.model_fields_set:
+            yield f"actors[{k}].capability ({a.id})"
     for k, i in enumerate(s.issues):
         if not i.evidence:
-            out.extend(f"issues[{k}].{n} ({i.id})" for n in ("status_quo", "outcome")
-                       if getattr(i, n) is not None)
+            yield from (f"issues[{k}].{n} ({i.id})" for n in ("status_quo", "outcome") if getattr(i, n) is not None)
     for k, st in enumerate(s.stances):
         if not st.evidence:
-            out.extend(f"stances[{k}].{n} ({st.actor} on {st.issue})" for n in ("position", "salience", "capability")
-                       if n in st.model_fields_set and getattr(st, n) is not None)
-    return out
+            written = st.model_fields_set
+            for n in ("position", "salience", "capability"):
+                if n in written and getattr(st, n) is not None:
+                    yield f"stances[{k}].{n} ({st.actor} on {st.issue})"
 
 
 def scenario_warnings(s: Scenario, shown: int = 5) -> list[str]:
@@ -411,11 +412,12 @@ def scenario_warnings(s: Scenario, shown: int = 5) -> list[str]:
     >>> scenario_warnings(s)
     ['1 number has no evidence (add `evidence:` with a quote or paraphrase and its source): stances[0].position (A on x)']
     """
-    bare = unsupported_numbers(s)
+    found = unsupported_numbers(s)
+    bare = list(itertools.islice(found, shown))
     if not bare:
         return []
-    listed = ", ".join(bare[:shown]) + (f" and {len(bare) - shown} more" if len(bare) > shown else "")
-    n = len(bare)
+    n = len(bare) + sum(1 for _ in found)
+    listed = ", ".join(bare) + (f" and {n - shown} more" if n > shown else "")
     return [f"{n} number{'s have' if n != 1 else ' has'} no evidence (add `evidence:` with a quote or "
             f"paraphrase and its source): {listed}"]
 
