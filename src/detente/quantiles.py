@@ -10,7 +10,7 @@ its multiset of values (partition, then the same interpolation), so the result i
 >>> a = np.array([[1.0, np.nan, np.nan], [2.0, 5.0, np.nan], [4.0, 7.0, np.nan]])
 >>> nanquantile(a, [0.1, 0.5], axis=0).tolist()
 [[1.2, 5.2, nan], [2.0, 6.0, nan]]
->>> bool(np.array_equal(nanquantile(a, [0.1, 0.5]), np.nanquantile(a, [0.1, 0.5], axis=0), equal_nan=True))
+>>> bool(np.array_equal(nanquantile(a[:, :2], [0.1, 0.5]), np.nanquantile(a[:, :2], [0.1, 0.5], axis=0)))
 True
 """
 
