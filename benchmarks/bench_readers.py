@@ -66,11 +66,11 @@ def ktab_csv(path: Path, mb: float, dims: int | None) -> None:
             f.write(f"A{a},actor {a},{1 + a % 9}," + ",".join(f"{(a + k) % 100},{sal}" for k in range(dims)) + "\n")
 
 
-def validate(path: Path) -> tuple[float, float, float, int]:
+def validate(path: Path, **env: str) -> tuple[float, float, float, int]:
     """(CPU s, wall s, peak MB, exit code) of one ``detente validate`` process."""
     t0 = time.perf_counter()
     with tempfile.TemporaryFile() as err:
-        p = subprocess.Popen(detente_cmd() + ["validate", str(path)], cwd=ROOT, env=child_env(),
+        p = subprocess.Popen(detente_cmd() + ["validate", str(path)], cwd=ROOT, env=child_env(**env),
                              stdout=subprocess.DEVNULL, stderr=err)
         _, status, usage = os.wait4(p.pid, 0)  # this child's own CPU time and peak memory
         p.returncode = os.waitstatus_to_exitcode(status)
@@ -81,26 +81,46 @@ def validate(path: Path) -> tuple[float, float, float, int]:
     return usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss / 1024, p.returncode
 
 
+def csv_mb_for(stances: int, dims: int | None) -> float:
+    """The ``mb`` that :func:`ktab_csv` needs for about ``stances`` stances."""
+    if dims is None:  # 50 actors, as many dimensions as fill the file
+        return stances * 6 / 2**20
+    return stances / dims * (6 * dims + 30) / 2**20
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--yaml-mb", type=float, default=50)
     ap.add_argument("--csv-mb", type=float, default=20)
+    ap.add_argument("--uncapped", action="store_true",
+                    help="also validate the big KTAB CSVs with the stance cap raised (needs ~4 GB)")
     args = ap.parse_args()
+    from detente.scenario.limits import MAX_STANCES
+
     failed = 0
+    cases = []  # (label, make, expected exit code, extra environment)
+    for mb in (args.yaml_mb / 10, args.yaml_mb):
+        cases.append((f"yaml {mb:g} MB", lambda p, mb=mb: yaml_scenario(p, mb), 0, {}))
+    for shape, dims in (("tall", 20), ("wide", None)):
+        at_cap = csv_mb_for(int(MAX_STANCES * 0.99), dims)
+        cases.append((f"ktab {shape} {args.csv_mb / 10:g} MB", lambda p, mb=args.csv_mb / 10, d=dims: ktab_csv(p, mb, d), 0, {}))
+        cases.append((f"ktab {shape} at the cap", lambda p, mb=at_cap, d=dims: ktab_csv(p, mb, d), 0, {}))
+        big = lambda p, mb=args.csv_mb, d=dims: ktab_csv(p, mb, d)  # noqa: E731
+        cases.append((f"ktab {shape} {args.csv_mb:g} MB", big, 2, {}))  # over the stance cap: refused at once
+        if args.uncapped:
+            cases.append((f"  same, cap raised", big, 0, {"DETENTE_MAX_STANCES": str(10**8)}))
+    print(f"stance cap {MAX_STANCES:,} (DETENTE_MAX_STANCES)")
+    print(f"{'file':<24}{'size MB':>9}{'CPU s':>9}{'wall s':>9}{'CPU s/MB':>10}{'peak MB':>9}  exit")
     with tempfile.TemporaryDirectory() as tmp:
-        cases = []
-        for mb in (args.yaml_mb / 10, args.yaml_mb):
-            cases.append((f"yaml {mb:g} MB", Path(tmp) / f"big{mb:g}.yaml", lambda p, mb=mb: yaml_scenario(p, mb)))
-        for mb in (args.csv_mb / 10, args.csv_mb):
-            cases.append((f"ktab tall {mb:g} MB", Path(tmp) / f"tall{mb:g}.csv", lambda p, mb=mb: ktab_csv(p, mb, 20)))
-            cases.append((f"ktab wide {mb:g} MB", Path(tmp) / f"wide{mb:g}.csv", lambda p, mb=mb: ktab_csv(p, mb, None)))
-        print(f"{'file':<22}{'size MB':>9}{'CPU s':>9}{'wall s':>9}{'CPU s/MB':>10}{'peak MB':>9}  exit")
-        for label, path, make in cases:
+        for label, make, expected, env in cases:
+            path = Path(tmp) / "case"
             make(path)
             size = path.stat().st_size / 2**20
-            cpu, wall, peak, rc = validate(path)
-            failed += rc != 0
-            print(f"{label:<22}{size:>9.1f}{cpu:>9.2f}{wall:>9.2f}{cpu / size:>10.2f}{peak:>9.0f}  {rc}", flush=True)
+            cpu, wall, peak, rc = validate(path, **env)
+            failed += rc != expected
+            note = "" if rc == expected else f"  (expected {expected})"
+            print(f"{label:<24}{size:>9.1f}{cpu:>9.2f}{wall:>9.2f}{cpu / size:>10.2f}{peak:>9.0f}  {rc}{note}",
+                  flush=True)
             path.unlink()
     return 1 if failed else 0
 

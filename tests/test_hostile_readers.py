@@ -297,3 +297,57 @@ def test_the_examples_still_validate(capsys) -> None:
     for p in sorted(EXAMPLES.glob("*.yaml")):
         rc, out = _cli(["validate", str(p)], capsys)
         assert rc == 0, out
+
+
+def test_a_ktab_csv_over_the_stance_cap_is_refused_from_line_1_before_its_rows_are_parsed(
+        tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("DETENTE_MAX_STANCES", "10")
+    # the rows hold a field over the CSV limit: parsing them would report that instead
+    text = "big,t,6,2\nActor,Description,Power,X,Sx,Y,Sy\nA,\"" + "z" * 1_000_001 + "\",1,1,10,2,10\n"
+    out = refused(write(tmp_path, "k.csv", text), capsys, "line 1 says 12 stances: more than the limit of 10")
+    assert "k.csv:1:" in out and "field" not in out
+
+
+def test_the_stance_cap_is_generous_but_bounded() -> None:
+    from detente.scenario.limits import max_counts
+
+    assert 100_000 <= max_counts()["stances"] <= 2_000_000  # ~1.3 KB of memory per stance while reading
+
+
+def test_reading_leaves_the_garbage_collector_as_it_was(tmp_path, capsys) -> None:
+    import gc
+
+    good, bad = write(tmp_path, "g.yaml", "name: t\n" + MINI_TAIL), write(tmp_path, "b.yaml", "name: [\n")
+    from detente.scenario.io import load, paused_gc
+
+    for was_on in (True, False):
+        (gc.enable if was_on else gc.disable)()
+        try:
+            load(good)
+            with pytest.raises(Exception):
+                load(bad)
+            with paused_gc():
+                with paused_gc():
+                    pass
+                assert not gc.isenabled()
+            assert gc.isenabled() is was_on
+        finally:
+            gc.enable()
+
+
+def test_unsupported_numbers_are_counted_as_listed() -> None:
+    from detente.scenario.io import load
+    from detente.scenario.model import Scenario, count_unsupported, unsupported_numbers
+
+    scenarios = [load(p) for p in sorted(EXAMPLES.glob("*.yaml"))]
+    scenarios.append(Scenario.model_validate({
+        "name": "t", "sources": [{"id": "s"}],
+        "actors": [{"id": "A", "capability": 2}, {"id": "B"}, {"id": "C", "capability": 1,
+                                                                "evidence": [{"quote": "q", "source": "s"}]}],
+        "issues": [{"id": "x", "status_quo": 5, "outcome": 7}, {"id": "y", "outcome": 1}],
+        "stances": [{"actor": "A", "issue": "x", "position": 20, "capability": None},
+                    {"actor": "B", "issue": "x", "position": {"low": 1, "high": 2}, "salience": 0.5, "capability": 3},
+                    {"actor": "C", "issue": "y", "position": 3, "evidence": [{"paraphrase": "p"}]}]}))
+    for s in scenarios:
+        assert count_unsupported(s) == len(list(unsupported_numbers(s)))
+    assert count_unsupported(scenarios[-1]) == 1 + 3 + 1 + 3

@@ -58,10 +58,14 @@ def _root(
 
 def _load(path: Path, fmt: str | None = None, warn: bool = True):
     """Read and validate a scenario; print its warnings (e.g. numbers without evidence) on stderr."""
-    from detente.scenario.io import load
+    import gc
+
+    from detente.scenario.io import load, paused_gc
     from detente.scenario.model import scenario_warnings
 
-    s = load(path, fmt)
+    with paused_gc():
+        s = load(path, fmt)
+        gc.freeze()  # the scenario lives as long as the command: the collector need never rescan it
     if warn:
         print_warnings([f"{path}: {w}" for w in scenario_warnings(s)])
     return s

@@ -23,6 +23,8 @@ def uncertain_names(scenario: Scenario) -> list[str]:
     """Field paths of every uncertain number of ``scenario``, in :func:`~detente.scenario.arrays.input_space` order."""
     names: list[str] = []  # only the uncertain ones are formatted: most numbers of a big scenario are points
     for k, st in enumerate(scenario.stances):
+        if type(st.position) is float and type(st.salience) is float and st.capability is None:
+            continue  # the common case: plain numbers
         if is_uncertain(st.position):
             names.append(f"stances[{k}].position")
         if is_uncertain(st.salience):

@@ -9,8 +9,13 @@ limit                       default                  environment variable
 file size                   64 MB                    ``DETENTE_MAX_FILE_MB`` (megabytes, float)
 actors                      200,000                  ``DETENTE_MAX_ACTORS``
 issues                      100,000                  ``DETENTE_MAX_ISSUES``
-stances                     5,000,000                ``DETENTE_MAX_STANCES``
+stances                     1,000,000                ``DETENTE_MAX_STANCES``
 ==========================  =======================  ==========================================
+
+The stance cap is set by what a validated stance costs (``benchmarks/bench_readers.py``): about
+1.3 KB of memory at the peak of reading and 5-7 us of CPU, so a million stances (thousands of times
+the largest peer scenario, which has a few hundred) take about 1.3 GB and 6-8 s; the former cap of
+five million would have needed about 6.5 GB.
 
 Fixed bounds (no scenario comes near them): nesting depth :data:`MAX_DEPTH`; YAML alias expansion
 :data:`MAX_EXPANSION` times the document's own node count (plus :data:`EXPANSION_SLACK`); one CSV
@@ -27,7 +32,7 @@ import os
 MAX_FILE_MB = 64.0
 MAX_ACTORS = 200_000
 MAX_ISSUES = 100_000
-MAX_STANCES = 5_000_000
+MAX_STANCES = 1_000_000  # ~1.3 KB and ~6 us each when validated: 1.3 GB, 6-8 s of CPU
 MAX_DEPTH = 100  # the deepest native scenario (war block, evidence) nests < 10 levels
 MAX_EXPANSION = 10  # YAML: nodes after alias expansion <= 10 x nodes written (+ slack)
 EXPANSION_SLACK = 10_000

@@ -284,36 +284,21 @@ def cross_checks(
                 problems.append(f"issues[{k}].anchors: point {pt:g} is off the scale [{lo:g}, {hi:g}]")
         evidence(f"issues[{k}]", i.evidence)
 
-    pairs: set[tuple[str, str]] = set()
-    for k, (actor, issue) in enumerate(stance_refs):
-        where = f"stances[{k}]"
-        if isinstance(actor, str) and actor not in known_actors:
-            problems.append(f"{where}.actor: unknown actor id (got {actor!r})")
-        if isinstance(issue, str) and issue not in known_issues:
-            problems.append(f"{where}.issue: unknown issue id (got {issue!r})")
+    problems += _reference_problems(stance_refs, known_actors, known_issues)
+    scales = {i: (v.scale.min, v.scale.max) for i, v in by_id.items()}
+    for k, st in enumerate(stances):
+        if st is None or (isinstance(st.issue, str) and st.issue not in known_issues):
             continue
-        if isinstance(actor, str) and isinstance(issue, str):
-            if (actor, issue) in pairs:
-                problems.append(f"{where}: second stance of actor {actor!r} on issue {issue!r}")
-            pairs.add((actor, issue))
-        st = stances[k] if k < len(stances) else None
-        if st is None:
+        if st.evidence:
+            evidence(f"stances[{k}]", st.evidence)
+        scale = scales.get(st.issue)
+        if scale is None:  # the issue itself did not validate
             continue
-        evidence(where, st.evidence)
-        if st.issue not in by_id:  # the issue itself did not validate
-            continue
-        sc = by_id[st.issue].scale
-        lo, hi = bounds_of(st.position)
-        if lo < sc.min or hi > sc.max:
-            problems.append(
-                f"{where}.position: off the scale [{sc.min:g}, {sc.max:g}] of issue {st.issue!r} "
-                f"(got {_show(st.position)})"
-            )
-        lo, hi = bounds_of(st.salience)
-        if lo < 0 or hi > 1:
-            problems.append(f"{where}.salience: must be between 0 and 1 (got {_show(st.salience)})")
-        if st.capability is not None and bounds_of(st.capability)[0] < 0:
-            problems.append(f"{where}.capability: must not be negative (got {_show(st.capability)})")
+        p, s = st.position, st.salience
+        if type(p) is float and type(s) is float and st.capability is None:  # plain numbers: most
+            if scale[0] <= p <= scale[1] and 0 <= s <= 1:
+                continue
+        _check_stance_numbers(problems, k, st, *scale)
     if war is not None:
         from detente.scenario.war import war_problems  # lazy: avoids an import cycle
 
@@ -323,6 +308,42 @@ def cross_checks(
         if isinstance(raw_war, dict):
             problems.extend(_war_evidence_sources(raw_war, listed))
     return problems
+
+
+def _reference_problems(stance_refs: list[tuple[Any, Any]], known_actors: set[str],
+                        known_issues: set[str]) -> list[str]:
+    """Stances naming an unknown actor or issue, and second stances of an actor on an issue."""
+    if (len(set(stance_refs)) == len(stance_refs) and {a for a, _ in stance_refs} <= known_actors
+            and {i for _, i in stance_refs} <= known_issues):
+        return []  # the usual case, checked at C speed
+    problems: list[str] = []
+    pairs: set[tuple[str, str]] = set()
+    for k, (actor, issue) in enumerate(stance_refs):
+        if isinstance(actor, str) and actor not in known_actors:
+            problems.append(f"stances[{k}].actor: unknown actor id (got {actor!r})")
+        if isinstance(issue, str) and issue not in known_issues:
+            problems.append(f"stances[{k}].issue: unknown issue id (got {issue!r})")
+            continue
+        if isinstance(actor, str) and isinstance(issue, str):
+            if (actor, issue) in pairs:
+                problems.append(f"stances[{k}]: second stance of actor {actor!r} on issue {issue!r}")
+            pairs.add((actor, issue))
+    return problems
+
+
+def _check_stance_numbers(problems: list[str], k: int, st: Stance, smin: float, smax: float) -> None:
+    """Position on its issue's scale, salience in [0, 1], capability not negative (plain numbers,
+    the common case, are compared directly: a big file has millions)."""
+    p, s = st.position, st.salience
+    lo, hi = (p, p) if type(p) is float else bounds_of(p)
+    if lo < smin or hi > smax:
+        problems.append(f"stances[{k}].position: off the scale [{smin:g}, {smax:g}] of issue {st.issue!r} "
+                        f"(got {_show(p)})")
+    lo, hi = (s, s) if type(s) is float else bounds_of(s)
+    if lo < 0 or hi > 1:
+        problems.append(f"stances[{k}].salience: must be between 0 and 1 (got {_show(s)})")
+    if st.capability is not None and bounds_of(st.capability)[0] < 0:
+        problems.append(f"stances[{k}].capability: must not be negative (got {_show(st.capability)})")
 
 
 def _war_evidence_sources(war: dict[str, Any], listed: set[str]) -> list[str]:
@@ -404,6 +425,26 @@ def unsupported_numbers(s: Scenario) -> Iterator[str]:
                     yield f"stances[{k}].{n} ({st.actor} on {st.issue})"
 
 
+_STANCE_NUMBERS = frozenset({"position", "salience", "capability"})
+
+
+def count_unsupported(s: Scenario) -> int:
+    """``len(list(unsupported_numbers(s)))`` without formatting a path per number.
+
+    >>> s = Scenario.model_validate({"name": "t", "actors": [{"id": "A", "capability": 2}],
+    ...     "issues": [{"id": "x"}], "stances": [{"actor": "A", "issue": "x", "position": 20}]})
+    >>> count_unsupported(s), list(unsupported_numbers(s))
+    (2, ['actors[0].capability (A)', 'stances[0].position (A on x)'])
+    """
+    n = sum(1 for a in s.actors if not a.evidence and "capability" in a.model_fields_set)
+    n += sum((i.status_quo is not None) + (i.outcome is not None) for i in s.issues if not i.evidence)
+    for st in s.stances:
+        if not st.evidence:
+            written = st.model_fields_set & _STANCE_NUMBERS
+            n += len(written) - ("capability" in written and st.capability is None)
+    return n
+
+
 def scenario_warnings(s: Scenario, shown: int = 5) -> list[str]:
     """Warnings (not errors) about a valid scenario, one line each: numbers without evidence.
 
@@ -412,11 +453,10 @@ def scenario_warnings(s: Scenario, shown: int = 5) -> list[str]:
     >>> scenario_warnings(s)
     ['1 number has no evidence (add `evidence:` with a quote or paraphrase and its source): stances[0].position (A on x)']
     """
-    found = unsupported_numbers(s)
-    bare = list(itertools.islice(found, shown))
+    bare = list(itertools.islice(unsupported_numbers(s), shown))
     if not bare:
         return []
-    n = len(bare) + sum(1 for _ in found)
+    n = count_unsupported(s)
     listed = ", ".join(bare) + (f" and {n - shown} more" if n > shown else "")
     return [f"{n} number{'s have' if n != 1 else ' has'} no evidence (add `evidence:` with a quote or "
             f"paraphrase and its source): {listed}"]

@@ -48,7 +48,11 @@ _HELP = "a number, {low, high}, {mode, low, high} or {mean, sd}"
 
 
 def _coerce(v: Any) -> Any:
-    if isinstance(v, (_Dist, float)):
+    if type(v) is float:  # the common case first: a big file holds millions of plain numbers
+        if v - v == 0:  # finite (inf - inf and nan - nan are nan)
+            return v
+        raise ValueError(f"must be finite (got {v!r})")
+    if isinstance(v, _Dist):
         return v
     if isinstance(v, bool):
         raise ValueError(f"expected {_HELP}")
@@ -57,11 +61,14 @@ def _coerce(v: Any) -> Any:
             return float(v)
         except OverflowError:
             raise ValueError("number too large") from None
-    if isinstance(v, str):
+    if isinstance(v, (float, str)):  # a float subclass, or text such as "12.5"
         try:
-            return float(v)
+            x = float(v)
         except ValueError:
             raise ValueError(f"expected {_HELP}") from None
+        if not math.isfinite(x):
+            raise ValueError(f"must be finite (got {x!r})")
+        return x
     if isinstance(v, dict):
         cls = _SHAPES.get(frozenset(v))
         if cls is None:
@@ -83,19 +90,12 @@ def _coerce(v: Any) -> Any:
     raise ValueError(f"expected {_HELP}")
 
 
-def _finite(v: Any) -> Any:
-    if isinstance(v, float) and not math.isfinite(v):
-        raise ValueError(f"must be finite (got {v!r})")
-    return v
-
-
 def _serialise(v: Any) -> Any:
     return v.model_dump() if isinstance(v, _Dist) else v
 
 
 Uncertain = Annotated[
     Union[float, Uniform, Triangular, Normal],
-    BeforeValidator(_finite),
     BeforeValidator(_coerce),
     PlainSerializer(_serialise),
 ]

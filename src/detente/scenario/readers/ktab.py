@@ -92,6 +92,19 @@ def _number(text: str, file: str, line: int, col: str, what: str = "a number") -
     return v
 
 
+def _numbers(row: list[str], start: int, file: str, line: int, header: list[str]) -> list[float]:
+    """Every other cell of ``row`` from ``start`` as finite numbers (all at once; cell by cell, to
+    name the bad one, only when one is bad)."""
+    cells = row[start::2]
+    try:
+        values = list(map(float, cells))
+        if all(map(math.isfinite, values)):
+            return values
+    except ValueError:
+        pass
+    return [_number(c, file, line, header[start + 2 * k]) for k, c in enumerate(cells)]
+
+
 @dataclass
 class _Actor:
     name: str
@@ -162,17 +175,36 @@ def sniff_csv(text: str) -> bool:
     return bool(re.match(r"^\s*\"?\s*actor\s*\"?\s*[,;]\s*\"?\s*description", lines[1], re.I))
 
 
-def read_ktab_csv_text(text: str, file: str) -> Scenario:
-    """Parse KTAB SMP CSV text (see module docstring)."""
-    rows = csv_rows(text.lstrip("\ufeff"), file, skipinitialspace=True)
-    numbered = [(n, [f.strip() for f in r]) for n, r in rows]
+def _records(text: str, file: str) -> list[tuple[int, list[str]]]:
+    """Non-blank CSV records as (line, stripped fields), trailing empty fields dropped."""
+    numbered = [(n, [f.strip() for f in r]) for n, r in csv_rows(text, file, skipinitialspace=True)]
     numbered = [(n, r) for n, r in numbered if any(r)]  # blank lines (and lines of commas) are skipped
     for _, r in numbered:
         while r and r[-1] == "":  # trailing commas
             r.pop()
-    if len(numbered) < 2:
-        raise InputError.one(file, "a KTAB CSV needs a scenario line, a header line and actor lines", line=1)
-    ln1, head = numbered[0]
+    return numbered
+
+
+def _refuse_over_caps(text: str, file: str) -> None:
+    """Check line 1's counts before the rest of the file is parsed, so that a file over a cap of
+    :mod:`~detente.scenario.limits` is refused at once. Any other problem of line 1 is left to the
+    full parse, which reports it the same way."""
+    for n, line in enumerate(io.StringIO(text, newline=None), start=1):
+        if line.replace(",", "").strip():
+            break
+    else:
+        return
+    try:
+        head = _records(line, file)
+        if head:
+            _declared_counts(n, head[0][1], file)
+    except InputError as e:
+        if "more than the limit" in str(e):
+            raise
+
+
+def _declared_counts(ln1: int, head: list[str], file: str) -> tuple[int, int]:
+    """Line 1's numbers of actors and dimensions, checked against the caps of :mod:`~detente.scenario.limits`."""
     if len(head) < 4:
         raise InputError.one(file, "line 1 must be: scenario name, description, number of actors, "
                                    "number of dimensions", line=ln1, value=",".join(head))
@@ -182,10 +214,22 @@ def read_ktab_csv_text(text: str, file: str) -> Scenario:
         raise InputError.one(file, "numbers of actors and dimensions must be positive integers", line=ln1,
                              value=f"{head[2]}, {head[3]}")
     N, K = int(n_act), int(n_dim)
-    for key, n in (("actors", N), ("issues", K), ("stances", N * K)):  # refused before reading the rows
+    for key, n in (("actors", N), ("issues", K), ("stances", N * K)):
         msg = count_problem(key, n)
         if msg:
             raise InputError.one(file, f"line 1 says {msg}", line=ln1)
+    return N, K
+
+
+def read_ktab_csv_text(text: str, file: str) -> Scenario:
+    """Parse KTAB SMP CSV text (see module docstring)."""
+    text = text.lstrip("\ufeff")
+    _refuse_over_caps(text, file)
+    numbered = _records(text, file)
+    if len(numbered) < 2:
+        raise InputError.one(file, "a KTAB CSV needs a scenario line, a header line and actor lines", line=1)
+    ln1, head = numbered[0]
+    N, K = _declared_counts(ln1, head, file)
     ln2, hdr = numbered[1]
     if len(hdr) != 3 + 2 * K:
         raise InputError.one(file, f"line 1 says {K} dimension(s), so the header needs {3 + 2 * K} columns "
@@ -199,8 +243,7 @@ def read_ktab_csv_text(text: str, file: str) -> Scenario:
     for ln, r in body:
         if len(r) != 3 + 2 * K:
             raise InputError.one(file, f"expected {3 + 2 * K} columns, found {len(r)}", line=ln, value=",".join(r))
-        pos = [_number(r[3 + 2 * k], file, ln, hdr[3 + 2 * k]) for k in range(K)]
-        sal = [_number(r[4 + 2 * k], file, ln, hdr[4 + 2 * k]) for k in range(K)]
+        pos, sal = _numbers(r, 3, file, ln, hdr), _numbers(r, 4, file, ln, hdr)
         a = _Actor(r[0], r[1], _number(r[2], file, ln, hdr[2]), pos, sal, ln)
         _check_actor(a, file, hdr)
         actors.append(a)
