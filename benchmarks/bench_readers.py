@@ -10,9 +10,28 @@ kind is run too, so that the time per MB shows whether reading is linear.
     .venv/bin/python benchmarks/bench_readers.py [--yaml-mb 50] [--csv-mb 20]
 
 Before issue #14: 512 s and 1.6 GB for a 50 MB YAML scenario, 313 s and 2.9 GB for a 20 MB KTAB CSV.
-After (2-core machine, load ~2, CPU of the whole process): YAML 4.7 MB 2.89 s, 48.9 MB 32.3 s and 1.8 GB
-(0.61-0.66 s/MB: linear); KTAB CSV tall 1.6 MB 4.7 s, wide 1.8 MB 7.6 s (3-4 s/MB; the 20 MB files took
-45-66 s, 3.7-4.4 GB, in the readers' own measurement).
+After the first round (one-pass YAML events): YAML 48.9 MB 32.3 s and 1.8 GB; KTAB CSV 3-4 s/MB (the
+20 MB files 45-66 s, 3.7-4.4 GB). Second round (garbage collector paused while reading, plain
+numbers on fast paths in the validators and cross-checks, the no-evidence warning counted without
+formatting a path per number; stance cap 1,000,000), 2-core machine shared with 3 other jobs, CPU:
+
+=========================  =======  ======  =======  ==========================================
+file                       MB       CPU s   peak MB  note
+=========================  =======  ======  =======  ==========================================
+yaml                       4.7      2.36    220
+yaml                       48.9     19.7    1804     0.40 s/MB (was 0.61-0.66)
+ktab tall (20 dims)        1.6      1.80    383
+ktab tall at the cap       5.6      5.81    1276     990,000 stances
+ktab tall                  15.9     1.67    387      2.8 M stances: refused (line 1); now 0.45 s
+ktab tall, cap raised      15.9     21.0    3556     was 45-66 s
+ktab wide (50 actors)      1.8      1.69    464
+ktab wide at the cap       5.0      4.13    1222
+ktab wide, cap raised      17.6     29.5    4207
+=========================  =======  ======  =======  ==========================================
+
+The refusal of the big KTAB files took 1.0-1.7 s in that run because the whole file was parsed
+before line 1 was checked; line 1 is now checked first (0.45 s for the 16 MB file, most of it
+reading and decoding the text).
 """
 
 from __future__ import annotations

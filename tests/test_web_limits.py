@@ -210,3 +210,32 @@ def test_serve_passes_the_bounds_from_flags_and_environment(monkeypatch: pytest.
     assert app_from_env() == "APP" and seen["max_memory_gb"] == 1.5 and seen["max_work"] == 77
     out = CliRunner().invoke(cli, ["serve", "--max-work", "-1"])
     assert out.exit_code == 2
+
+
+# -- uploads are read with the server's own caps ---------------------------------------------------------
+
+
+def test_an_upload_the_server_could_never_run_is_refused_from_its_first_line() -> None:
+    c = TestClient(create_app(max_actors=200, max_issues=50))
+    rows = "".join(f"A{a},d,1," + ",".join(["50,2"] * 20) + "\n" for a in range(15_000))
+    ktab = "big,generated,15000,20\nActor,Description,Power," + ",".join(f"D{k},S{k}" for k in range(20)) + "\n" + rows
+    assert 1.5e6 < len(ktab) < 1.9 * 2**20  # under the body limit: only the caps stop it
+    t0 = time.process_time()
+    r = c.post("/api/scenarios/validate", json={"text": ktab, "filename": "big.csv"})
+    assert r.status_code == 422 and time.process_time() - t0 < 1.0
+    assert "15,000 actors: at most 200 actors per scenario on this server" in r.text and "--max-actors" in r.text
+    yaml = "name: t\nactors:\n" + "".join(f"  - {{id: a{i}}}\n" for i in range(201)) + \
+        "issues: [{id: x}]\nstances: [{actor: a0, issue: x, position: 1}]\n"
+    r = c.post("/api/runs", json={"text": yaml, "filename": "t.yaml", "models": ["mean"]})
+    assert r.status_code == 422 and "at most 200 actors" in r.text, r.text
+
+
+def test_the_server_caps_hold_for_its_request_only() -> None:
+    from detente.scenario.limits import max_counts
+
+    before = max_counts()
+    c = TestClient(create_app(max_actors=2, max_issues=1))
+    assert c.post("/api/scenarios/validate", json={"text": "name: t\nactors: [{id: A}, {id: B}, {id: C}]\n"
+                                                   "issues: [{id: x}]\nstances: [{actor: A, issue: x, position: 1}]\n",
+                                                   "filename": "t.yaml"}).status_code == 422
+    assert max_counts() == before

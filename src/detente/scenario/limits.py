@@ -28,6 +28,10 @@ True
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Iterator
 
 MAX_FILE_MB = 64.0
 MAX_ACTORS = 200_000
@@ -56,11 +60,48 @@ def max_file_bytes() -> int:
     return int(_env_number("DETENTE_MAX_FILE_MB", MAX_FILE_MB) * 2**20)
 
 
-def max_counts() -> dict[str, int]:
-    """The caps on the number of actors, issues and stances of one scenario."""
+@dataclass(frozen=True)
+class _Caps:
+    counts: dict[str, int]
+    where: str
+    set_by: dict[str, str]
+
+
+_LOWERED: ContextVar[_Caps | None] = ContextVar("detente_reading_caps", default=None)
+
+
+@contextmanager
+def lowered(where: str, set_by: dict[str, str], **counts: int) -> Iterator[None]:
+    """Lower the caps on actors, issues or stances while reading in this block (and this thread
+    or task only): a server reads uploads with its own, smaller limits, so that a file it could
+    never run is refused from its first lines instead of after it is parsed. ``where`` and
+    ``set_by`` (per cap) word the message.
+
+    >>> with lowered("this server", {"actors": "detente serve --max-actors"}, actors=2):
+    ...     count_problem("actors", 3)
+    '3 actors: at most 2 actors per scenario on this server (the limit is set by detente serve --max-actors)'
+    >>> count_problem("actors", 3) is None
+    True
+    """
+    token = _LOWERED.set(_Caps(dict(counts), where, dict(set_by)))
+    try:
+        yield
+    finally:
+        _LOWERED.reset(token)
+
+
+def _env_counts() -> dict[str, int]:
     return {"actors": int(_env_number("DETENTE_MAX_ACTORS", MAX_ACTORS)),
             "issues": int(_env_number("DETENTE_MAX_ISSUES", MAX_ISSUES)),
             "stances": int(_env_number("DETENTE_MAX_STANCES", MAX_STANCES))}
+
+
+def max_counts() -> dict[str, int]:
+    """The caps on the number of actors, issues and stances of one scenario."""
+    caps, low = _env_counts(), _LOWERED.get()
+    if low is not None:
+        caps = {k: min(v, low.counts.get(k, v)) for k, v in caps.items()}
+    return caps
 
 
 _ENV = {"actors": "DETENTE_MAX_ACTORS", "issues": "DETENTE_MAX_ISSUES", "stances": "DETENTE_MAX_STANCES"}
@@ -71,4 +112,8 @@ def count_problem(key: str, n: int) -> str | None:
     cap = max_counts()[key]
     if n <= cap:
         return None
+    low = _LOWERED.get()
+    if low is not None and low.counts.get(key) == cap and cap < _env_counts()[key]:
+        return (f"{n:,} {key}: at most {cap:,} {key} per scenario on {low.where} "
+                f"(the limit is set by {low.set_by.get(key, 'its settings')})")
     return f"{n:,} {key}: more than the limit of {cap:,} (set {_ENV[key]} to raise it)"

@@ -629,6 +629,20 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
         return load(path)
 
     # -- scenarios ---------------------------------------------------------------------------------
+    def reading_caps() -> Any:
+        """The readers' caps lowered to this server's limits: an upload it could never run is
+        refused from its first lines (a KTAB CSV from line 1), not after it is parsed."""
+        from detente.scenario.limits import lowered
+
+        return lowered("this server", {"actors": "detente serve --max-actors", "issues": "detente serve --max-issues",
+                                       "stances": "detente serve --max-actors x --max-issues"},
+                       actors=limits["max_actors"], issues=limits["max_issues"],
+                       stances=limits["max_actors"] * limits["max_issues"])
+
+    def read_scenario(src: ScenarioSource) -> tuple[Scenario, str | None]:
+        with reading_caps():
+            return scenario_of(src)
+
     @app.post("/api/scenarios/validate", response_model=Scenario, responses=err_responses,
               summary="Validate a scenario (JSON, or an uploaded file of any supported format)")
     def validate_scenario(body: Annotated[ScenarioBody, Body()]) -> Scenario:
@@ -639,15 +653,17 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
                 up = Upload.model_validate(body)
             except ValidationError as e:
                 return _error(422, "bad upload", _pydantic_items(e.errors()))  # type: ignore[return-value]
-            return scenario_from_upload(up.text, up.filename)
-        return scenario_from_json(body)
+            with reading_caps():
+                return scenario_from_upload(up.text, up.filename)
+        with reading_caps():
+            return scenario_from_json(body)
 
     @app.post("/api/scenarios/export", responses=err_responses,
               response_class=Response, summary="The scenario as a YAML or JSON file (what `detente convert` writes)")
     def export_scenario(req: ExportRequest) -> Response:
         from detente.web.exports import scenario_file
 
-        scenario, _ = scenario_of(ScenarioSource(scenario=req.scenario))
+        scenario, _ = read_scenario(ScenarioSource(scenario=req.scenario))
         name, media, text = scenario_file(scenario, req.format)
         return Response(text, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
@@ -720,7 +736,7 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
         """Validate a run request and queue it; a JSONResponse (4xx) when it is refused."""
         from detente.web.budget import run_work
 
-        scenario, _ = scenario_of(req)
+        scenario, _ = read_scenario(req)
         bad = check_limits(scenario, req.draws) or check_models(req.models, req.options, req.variants)
         bad = bad or check_budget(run_work(scenario, req.models, req.draws))
         if isinstance(bad, list) and bad:
@@ -889,7 +905,7 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
         scenarios = []
         for k, src in enumerate(req.scenarios):
             try:
-                scenarios.append(scenario_of(src)[0])
+                scenarios.append(read_scenario(src)[0])
             except InputError as e:
                 for p in e.problems:
                     p.field = f"scenarios[{k}]." + (p.field or "scenario")
@@ -925,7 +941,7 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
         from detente.models import registry
         from detente.web.budget import levers_work
 
-        scenario, _ = scenario_of(req)
+        scenario, _ = read_scenario(req)
         registry.get(req.model)
         bad = check_limits(scenario, req.draws or 0) or check_budget(levers_work(scenario, req.model, req.draws))
         if bad:
@@ -953,7 +969,7 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
             raise HTTPException(503, "sensitivity analysis needs SALib: pip install 'detente[sensitivity]'")
         from detente.web.budget import sensitivity_work
 
-        scenario, _ = scenario_of(req)
+        scenario, _ = read_scenario(req)
         registry.get(req.model)
         bad = check_limits(scenario, 0) or check_budget(sensitivity_work(scenario, req.model, req.method, req.n),
                                                         field="n")
