@@ -108,6 +108,11 @@ def whole_process(out: Path) -> tuple[float, float]:
 def breakdown() -> list[tuple[str, float]]:
     """CPU seconds of each step of ``detente run ... --out DIR``, in this process (imports counted
     where they first happen): models, explanations, figures (build, then render), files."""
+    import gc
+
+    from detente.cli import GC_THRESHOLDS
+
+    gc.set_threshold(*GC_THRESHOLDS)  # as the program runs (detente.cli.entry)
     cpu = time.process_time
     steps: list[tuple[str, float]] = []
     t = cpu()
