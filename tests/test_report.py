@@ -442,3 +442,26 @@ def test_text_drawn_a_string_at_a_time_lands_where_matplotlib_draws_it(rotation:
         assert abs(a[0] - b[0]) <= 1 and abs(a[-1] - b[-1]) <= 1
     assert ours.sum() == pytest.approx(theirs.sum(), rel=0.15)
     assert ours.sum() > 100
+
+
+def test_strings_laid_out_once_measure_and_draw_as_laid_out_afresh() -> None:
+    """The cached layout of a string (plots._string_bitmap) gives matplotlib's Agg measurements,
+    and a chart drawn from a warm cache is the same PNG as from a cold one."""
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.font_manager import FontProperties
+
+    ours, theirs = plots.StringTextRenderer(200, 100, plots.DPI), RendererAgg(200, 100, plots.DPI)
+    for text, size in [("Russia (w=55.2)", 9), ("0", 7.5), ("", 8), ("\u221d capability \u00d7 salience", 11)]:
+        prop = FontProperties(size=size)
+        for _ in range(2):  # cold, then warm
+            assert ours.get_text_width_height_descent(text, prop, False) == \
+                theirs.get_text_width_height_descent(text, prop, False)
+    assert ours.get_text_width_height_descent(r"$x^2$", FontProperties(size=9), True) == \
+        theirs.get_text_width_height_descent(r"$x^2$", FontProperties(size=9), True)
+
+    scenario = make_scenario()
+    result = run(scenario, "mean", draws=20, seed=1)
+    plots._STRINGS.clear()
+    cold = plots.png_bytes(plot_issue(scenario, scenario.issues[0].id, [result]))
+    assert plots._STRINGS
+    assert plots.png_bytes(plot_issue(scenario, scenario.issues[0].id, [result])) == cold

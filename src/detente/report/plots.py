@@ -121,22 +121,58 @@ class StringTextRenderer(RendererAgg):
     string's bitmap and Agg blends that once (matplotlib's own Agg text up to 3.10). Matplotlib 3.11
     renders and blends every glyph on its own, at sub-pixel positions, which costs ~60 us per glyph:
     ~0.5 s of the ~1.4 s that the README command's 10 charts take to draw. The glyphs, fonts and text
-    are the same; a string starts on a whole pixel instead of a fraction of one. Math text and text
-    with OpenType features or a language set are drawn by matplotlib's own method."""
+    are the same; a string starts on a whole pixel instead of a fraction of one.
+
+    FreeType lays a string out once for its size and its bitmap (:func:`_string_bitmap`): matplotlib
+    measures every string before drawing it, and a report draws the same tick labels and legend
+    entries in many charts. Math text and text with OpenType features or a language set are measured
+    and drawn by matplotlib's own methods."""
+
+    def get_text_width_height_descent(self, s, prop, ismath):  # noqa: D102 (RendererAgg's)
+        if ismath is not False:
+            return super().get_text_width_height_descent(s, prop, ismath)
+        w, h, d, *_ = _string_bitmap(self._prepare_font(prop), s, prop.get_size_in_points(), self.dpi)
+        return w / 64.0, h / 64.0, d / 64.0
 
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):  # noqa: D102 (RendererAgg's)
         if ismath or (mtext is not None and (_text_option(mtext, "get_fontfeatures")
                                              or _text_option(mtext, "get_language"))):
             return super().draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
         font = self._prepare_font(prop)
-        font.set_text(s, 0, flags=get_hinting_flag())  # angle 0: draw_text_image rotates the bitmap
-        font.draw_glyphs_to_bitmap(antialiased=gc.get_antialiased())
-        d = font.get_descent() / 64.0
-        xo, yo = font.get_bitmap_offset()
+        if gc.get_antialiased():
+            _, _, d, image, xo, yo = _string_bitmap(font, s, prop.get_size_in_points(), self.dpi)
+        else:
+            font.set_text(s, 0, flags=get_hinting_flag())
+            font.draw_glyphs_to_bitmap(antialiased=False)
+            d, (xo, yo), image = font.get_descent(), font.get_bitmap_offset(), font.get_image()
         a = math.radians(angle)
-        x = round(x + xo / 64.0 + d * math.sin(a))  # the descent turns with the text
-        y = round(y + yo / 64.0 + d * math.cos(a))
-        self._renderer.draw_text_image(font.get_image(), x, y + 1, angle, gc)
+        x = round(x + xo / 64.0 + d / 64.0 * math.sin(a))  # the descent turns with the text
+        y = round(y + yo / 64.0 + d / 64.0 * math.cos(a))
+        self._renderer.draw_text_image(image, x, y + 1, angle, gc)
+
+
+TEXT_CACHE_SIZE = 4096
+"""At most this many strings' layouts and bitmaps are kept by :func:`_string_bitmap` (a report has a
+few hundred; the cache starts again when it is full)."""
+_STRINGS: dict[tuple, tuple] = {}
+
+
+def _string_bitmap(font, s: str, size: float, dpi: float) -> tuple:
+    """(width, height, descent, antialiased bitmap, bitmap x and y offset) of ``s`` laid out at angle
+    0 by ``font`` (a prepared :class:`~matplotlib.ft2font.FT2Font`: ``RendererAgg._prepare_font``), in
+    64ths of a pixel but the bitmap; the same numbers as matplotlib's Agg measures, computed once."""
+    flags = get_hinting_flag()
+    key = (font, s, size, dpi, flags)
+    hit = _STRINGS.get(key)
+    if hit is None:
+        font.set_text(s, 0, flags=flags)
+        w, h = font.get_width_height()
+        d = font.get_descent()
+        font.draw_glyphs_to_bitmap(antialiased=True)
+        if len(_STRINGS) >= TEXT_CACHE_SIZE:
+            _STRINGS.clear()
+        hit = _STRINGS[key] = (w, h, d, np.array(font.get_image()), *font.get_bitmap_offset())
+    return hit
 
 
 def _text_option(mtext, getter: str) -> object:
