@@ -465,3 +465,27 @@ def test_strings_laid_out_once_measure_and_draw_as_laid_out_afresh() -> None:
     cold = plots.png_bytes(plot_issue(scenario, scenario.issues[0].id, [result]))
     assert plots._STRINGS
     assert plots.png_bytes(plot_issue(scenario, scenario.issues[0].id, [result])) == cold
+
+
+def test_histogram_steps_with_given_limits_draw_as_matplotlibs_stairs() -> None:
+    """plots._stairs (limits given, not measured) draws the same PNG, and the same view, as
+    ``Axes.stairs`` for the strip's line and fill."""
+    rng = np.random.default_rng(7)
+    edges = np.linspace(-10.0, 90.0, plots.DISTRIBUTION_BINS + 1)
+    density = rng.gamma(2.0, 0.01, plots.DISTRIBUTION_BINS)
+    pngs, limits = [], []
+    for ours in (True, False):
+        fig = Figure(figsize=(4.0, 2.0), dpi=plots.DPI)
+        ax = fig.add_subplot()
+        if ours:
+            plots._stairs(ax, density, edges, edgecolor="#0072B2", lw=1.6, ls="--", label="x")
+            plots._stairs(ax, density, edges, facecolor="#0072B2", alpha=0.1, fill=True, lw=0)
+            ax.autoscale_view()
+        else:
+            ax.stairs(density, edges, color="#0072B2", lw=1.6, ls="--", label="x")
+            ax.stairs(density, edges, color="#0072B2", alpha=0.1, fill=True)
+        ax.axvline(30.0)
+        ax.legend()
+        pngs.append(plots.png_bytes(fig))
+        limits.append((ax.get_xlim(), ax.get_ylim()))
+    assert pngs[0] == pngs[1] and limits[0] == limits[1]

@@ -572,9 +572,11 @@ def draw_distribution(ax, issue: Issue, results: list[Result], status_quo_label:
         density = counts / (x.size * np.diff(edges))
         colour = PALETTE[m % len(PALETTE)]
         label = model_label(r) + (" (draws with a deal)" if is_war(r) else "")
-        ax.stairs(density, edges, color=colour, lw=1.6, ls=FORECAST_STYLES[m % len(FORECAST_STYLES)],
-                  label=f"{label}: median {fmt(float(np.median(x)), issue)}")
-        ax.stairs(density, edges, color=colour, alpha=0.10, fill=True)
+        _stairs(ax, density, edges, edgecolor=colour, lw=1.6, ls=FORECAST_STYLES[m % len(FORECAST_STYLES)],
+                label=f"{label}: median {fmt(float(np.median(x)), issue)}")
+        _stairs(ax, density, edges, facecolor=colour, alpha=0.10, fill=True, lw=0)
+    if drawn:
+        ax.autoscale_view()
     if issue.status_quo is not None:
         ax.axvline(issue.status_quo, color="#000000", ls=(0, (1.5, 1.5)), lw=1.0,
                    label=f"status quo: {fmt(issue.status_quo, issue)}" if status_quo_label else None)
@@ -583,6 +585,18 @@ def draw_distribution(ax, issue: Issue, results: list[Result], status_quo_label:
     for side in ("right", "top", "left"):
         ax.spines[side].set_visible(False)
     return True
+
+
+def _stairs(ax, values: np.ndarray, edges: np.ndarray, **kwargs) -> None:
+    """``ax.stairs(values, edges, baseline=0, **kwargs)`` with the data limits given, not measured:
+    ``Axes.stairs`` measures the step path segment by segment in Python (~2 ms for 50 bins; a report
+    draws 40). The view follows the limits once :meth:`~matplotlib.axes.Axes.autoscale_view` runs."""
+    from matplotlib.patches import StepPatch
+
+    patch = StepPatch(values, edges, baseline=0.0, **{"fill": False, **kwargs})
+    ax.add_artist(patch)
+    patch.sticky_edges.y.append(0.0)
+    ax.update_datalim([(edges[0], min(0.0, float(np.min(values)))), (edges[-1], max(0.0, float(np.max(values))))])
 
 
 def plot_distribution(scenario: Scenario, issue_id: str, results: list[Result]) -> Figure | None:
