@@ -119,9 +119,10 @@ def bottom_legend(fig: Figure, **kwargs) -> None:
 class StringTextRenderer(RendererAgg):
     """Agg that draws each string of plain text as one bitmap: FreeType renders its glyphs into the
     string's bitmap and Agg blends that once (matplotlib's own Agg text up to 3.10). Matplotlib 3.11
-    renders and blends every glyph on its own, at sub-pixel positions, which costs ~60 us per glyph:
-    ~0.5 s of the ~1.4 s that the README command's 10 charts take to draw. The glyphs, fonts and text
-    are the same; a string starts on a whole pixel instead of a fraction of one.
+    renders and blends every glyph on its own, at sub-pixel positions, ~60 us per glyph: text was
+    ~1 s of the ~1.3 s that the README command's 10 charts took to draw, ~0.6 s less now
+    (``benchmarks/bench_outputs.py``). The glyphs, fonts and text are the same; a string starts on a
+    whole pixel instead of a fraction of one.
 
     FreeType lays a string out once for its size and its bitmap (:func:`_string_bitmap`): matplotlib
     measures every string before drawing it, and a report draws the same tick labels and legend
@@ -151,9 +152,10 @@ class StringTextRenderer(RendererAgg):
         self._renderer.draw_text_image(image, x, y + 1, angle, gc)
 
 
-TEXT_CACHE_SIZE = 4096
-"""At most this many strings' layouts and bitmaps are kept by :func:`_string_bitmap` (a report has a
-few hundred; the cache starts again when it is full)."""
+TEXT_CACHE_SIZE = 1024
+"""At most this many strings' layouts and bitmaps are kept by :func:`_string_bitmap` (the README
+command's report has 318, 445 KiB in all, 9 KiB at most); the cache starts again when it is full,
+so that a long-running server keeps a few MiB at most."""
 _STRINGS: dict[tuple, tuple] = {}
 
 
@@ -596,7 +598,8 @@ def _stairs(ax, values: np.ndarray, edges: np.ndarray, **kwargs) -> None:
     patch = StepPatch(values, edges, baseline=0.0, **{"fill": False, **kwargs})
     ax.add_artist(patch)
     patch.sticky_edges.y.append(0.0)
-    ax.update_datalim([(edges[0], min(0.0, float(np.min(values)))), (edges[-1], max(0.0, float(np.max(values))))])
+    ax.update_datalim([(edges[0], min(0.0, float(np.min(values)))),
+                       (edges[-1], max(0.0, float(np.max(values))))])
 
 
 def plot_distribution(scenario: Scenario, issue_id: str, results: list[Result]) -> Figure | None:
