@@ -75,6 +75,51 @@ charts take ~1 s to render (text layout and glyphs are most of it). Exchange on 
 (``benchmarks/bench_exchange.py``'s whole-process case: 13 issue charts + the trajectories): 5.5 s
 -> 4.8 s CPU (medians of 5-6 alternating runs; 27 -> 15 PNGs); ~1.2 s without ``--out``, so ~1 s
 with outputs is out of reach while each issue chart costs ~0.2 s.
+
+Third round (branch ``outputs``; before = dab56ea via ``PYTHONPATH=/work/main/src``, after =
+``outputs``; load average 1.8-2.8). Whole process: 6 alternating old/new runs of the command above
+(``/usr/bin/time``, user + sys); in-process steps: medians of 4 alternating runs of :func:`breakdown`
+(which now runs the collector as the program does). CPU s:
+
+=============================================  ===================  ===================
+step                                           before               after
+=============================================  ===================  ===================
+whole process, warm cache (median of 6)        5.35 (5.07-5.79)     4.20 (3.77-4.83)
+model war                                      0.30                 0.27
+explanations (leave-one-out, winners, events)  0.78                 0.73
+import the report (matplotlib)                 0.45                 0.37
+build the figures (10)                         0.68                 0.54
+render the PNGs (10, 1025 -> 999 KiB)          1.95                 1.12
+result.json                                    0.24                 0.19
+=============================================  ===================  ===================
+
+The target of 5 s CPU is met (``--repeat 3`` in a quieter minute: 3.65 s, before 5.40 s).
+result.json is the same byte for byte but ``elapsed_s``, positions.csv byte for byte; the PNGs show
+the same charts (text placed on whole pixels, see below). What changed:
+
+* the garbage collector (:data:`detente.cli.GC_THRESHOLDS`): with CPython's default thresholds the
+  few full collections of the growing heap traverse every object of NumPy, pydantic, Numba and
+  matplotlib again, ~0.4-0.6 s of CPU (measured with ``gc.callbacks``: 571 collections, 0.60 s);
+  the program now collects the youngest generation every 50,000 allocations (7 collections,
+  0.19 s; the peak RSS is 264 MB either way). Every step above gains a little from it.
+* text (:class:`detente.report.plots.StringTextRenderer`): matplotlib 3.11's Agg renders and blends
+  each glyph on its own (~60 us a glyph, ~8,000 glyphs in these charts, about 1 s of the 1.3 s of
+  drawing); each string is now drawn as one FreeType bitmap, as matplotlib did up to 3.10, and its
+  layout and bitmap are computed once per size: matplotlib measures each string before drawing it
+  and the charts repeat tick labels and legend entries (931 -> 318 layouts). The pixels differ
+  from 3.11's only in where a string starts (a whole pixel, not a fraction of one).
+* the histogram strips under the issue charts: ``Axes.stairs`` measures each step path segment by
+  segment in Python (2 ms each, 40 per report); the steps are added with their limits given (the
+  same PNG byte for byte).
+* the war model's audience-cost bisection (42 evaluations a month and side) evaluates only the
+  pledged issues, stacked as columns, instead of every issue's share then one pledge at a time
+  (the same bits; ``tests/test_war_properties.py``).
+
+What is left: the models and imports without ``--out`` take ~1.8 s (Numba's registries ~0.3 s, the
+bdm kernel ~0.25 s, the war model ~0.25 s); the explanations ~0.7 s (the bdm masked leave-one-out
+run ~0.35 s: 8 x 400 draws x 5 issues in the kernel; the war leave-one-out ~0.15 s); matplotlib
+~2 s (import 0.35, axes and ticks 0.5, drawing 0.9 of which the title placement and the axes'
+ticks are half, PNG encoding 0.16).
 """
 
 from __future__ import annotations
@@ -108,6 +153,12 @@ def whole_process(out: Path) -> tuple[float, float]:
 def breakdown() -> list[tuple[str, float]]:
     """CPU seconds of each step of ``detente run ... --out DIR``, in this process (imports counted
     where they first happen): models, explanations, figures (build, then render), files."""
+    import gc
+
+    from detente import cli
+
+    # the collector as the program runs it (detente.cli.entry; code before GC_THRESHOLDS: the default)
+    gc.set_threshold(*getattr(cli, "GC_THRESHOLDS", gc.get_threshold()))
     cpu = time.process_time
     steps: list[tuple[str, float]] = []
     t = cpu()

@@ -405,3 +405,87 @@ def test_issue_figure_shows_the_distribution_over_draws_underneath(results_by_dr
         assert forecast_draws(r, "ceasefire").size == r.draws
     assert strips[0].get_shared_x_axes().joined(strips[0], fig.axes[0])
     assert not [a for a in plot_issue(SCENARIO, "ceasefire", results_by_draws[1]).axes if a.get_ylabel() == "density"]
+
+
+def _ink(png: bytes) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("L"), dtype=float) < 128
+
+
+@pytest.mark.parametrize("rotation", [0, 90])
+def test_text_drawn_a_string_at_a_time_lands_where_matplotlib_draws_it(rotation: int) -> None:
+    """png_bytes's renderer (one bitmap per string) puts the same text within a pixel of matplotlib's
+    own Agg text, with about as much ink, horizontal and turned; math text is drawn by matplotlib."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    def figure() -> Figure:
+        fig = Figure(figsize=(3.0, 3.0), dpi=plots.DPI)
+        fig.text(0.2, 0.5, "Russia (w=55.2) \u2013 \u221d g", fontsize=11, rotation=rotation)
+        fig.text(0.6, 0.1, r"$\alpha^2$", fontsize=11)
+        return fig
+
+    ours = _ink(plots.png_bytes(figure()))
+    if plots.PER_GLYPH_TEXT:
+        theirs_fig = figure()
+        FigureCanvasAgg(theirs_fig)
+        buf = io.BytesIO()
+        from matplotlib import rc_context
+
+        with rc_context({"text.hinting": plots.TEXT_HINTING}):
+            theirs_fig.canvas.print_png(buf)
+        theirs = _ink(buf.getvalue())
+    else:  # matplotlib draws a string at a time itself
+        theirs = ours
+    for axis in (0, 1):
+        a, b = np.flatnonzero(ours.any(axis=axis)), np.flatnonzero(theirs.any(axis=axis))
+        assert abs(a[0] - b[0]) <= 1 and abs(a[-1] - b[-1]) <= 1
+    assert ours.sum() == pytest.approx(theirs.sum(), rel=0.15)
+    assert ours.sum() > 100
+
+
+def test_strings_laid_out_once_measure_and_draw_as_laid_out_afresh() -> None:
+    """The cached layout of a string (plots._string_bitmap) gives matplotlib's Agg measurements,
+    and a chart drawn from a warm cache is the same PNG as from a cold one."""
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.font_manager import FontProperties
+
+    ours, theirs = plots.StringTextRenderer(200, 100, plots.DPI), RendererAgg(200, 100, plots.DPI)
+    for text, size in [("Russia (w=55.2)", 9), ("0", 7.5), ("", 8), ("\u221d capability \u00d7 salience", 11)]:
+        prop = FontProperties(size=size)
+        for _ in range(2):  # cold, then warm
+            assert ours.get_text_width_height_descent(text, prop, False) == \
+                theirs.get_text_width_height_descent(text, prop, False)
+    assert ours.get_text_width_height_descent(r"$x^2$", FontProperties(size=9), True) == \
+        theirs.get_text_width_height_descent(r"$x^2$", FontProperties(size=9), True)
+
+    scenario = make_scenario()
+    result = run(scenario, "mean", draws=20, seed=1)
+    plots._STRINGS.clear()
+    cold = plots.png_bytes(plot_issue(scenario, scenario.issues[0].id, [result]))
+    assert plots._STRINGS
+    assert plots.png_bytes(plot_issue(scenario, scenario.issues[0].id, [result])) == cold
+
+
+def test_histogram_steps_with_given_limits_draw_as_matplotlibs_stairs() -> None:
+    """plots._stairs (limits given, not measured) draws the same PNG, and the same view, as
+    ``Axes.stairs`` for the strip's line and fill."""
+    rng = np.random.default_rng(7)
+    edges = np.linspace(-10.0, 90.0, plots.DISTRIBUTION_BINS + 1)
+    density = rng.gamma(2.0, 0.01, plots.DISTRIBUTION_BINS)
+    pngs, limits = [], []
+    for ours in (True, False):
+        fig = Figure(figsize=(4.0, 2.0), dpi=plots.DPI)
+        ax = fig.add_subplot()
+        if ours:
+            plots._stairs(ax, density, edges, edgecolor="#0072B2", lw=1.6, ls="--", label="x")
+            plots._stairs(ax, density, edges, facecolor="#0072B2", alpha=0.1, fill=True, lw=0)
+            ax.autoscale_view()
+        else:
+            ax.stairs(density, edges, color="#0072B2", lw=1.6, ls="--", label="x")
+            ax.stairs(density, edges, color="#0072B2", alpha=0.1, fill=True)
+        ax.axvline(30.0)
+        ax.legend()
+        pngs.append(plots.png_bytes(fig))
+        limits.append((ax.get_xlim(), ax.get_ylim()))
+    assert pngs[0] == pngs[1] and limits[0] == limits[1]

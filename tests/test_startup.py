@@ -186,3 +186,15 @@ def test_the_program_entry_freezes_the_heap_and_keeps_exit_codes_and_output(tmp_
     err = subprocess.run([sys.executable, "-m", "detente", "validate", str(bad)], cwd=ROOT, capture_output=True,
                          text=True)
     assert err.returncode == 2 and "Traceback" not in err.stderr and str(bad) in err.stderr
+
+
+def test_only_the_program_raises_the_collector_thresholds() -> None:
+    """``detente.cli:entry`` runs main() with :data:`detente.cli.GC_THRESHOLDS`; importing the CLI (as
+    the library's users and the tests do) leaves the process's collector alone."""
+    from detente.cli import GC_THRESHOLDS
+
+    code = ("import gc\nbefore = gc.get_threshold()\nimport detente.cli as cli\nassert gc.get_threshold() == before\n"
+            "cli.main = lambda: print(list(gc.get_threshold())) or 0\ntry:\n    cli.entry()\n"
+            "except SystemExit as e:\n    assert e.code == 0\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == list(GC_THRESHOLDS) != [700, 10, 10]

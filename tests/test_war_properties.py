@@ -111,3 +111,38 @@ def test_narrower_win_set_never_lowers_share_given_deal_nor_chance_of_no_deal(b,
         assert xn >= xw - 1e-12
     else:
         assert 1 - xn >= 1 - xw - 1e-12
+
+
+def _penalty_issue_by_issue(x, pledges, imap, side):
+    """(D3) as it reads: every issue's share, then the pledges one by one."""
+    t = imap.shares(x)
+    pen = np.zeros(np.shape(x))
+    for i, tau, cost in pledges:
+        short = (tau - t[:, i]) if side == "A" else (t[:, i] - tau)
+        pen = pen + np.where(np.isnan(tau), 0.0, cost * np.maximum(short, 0.0))
+    return pen
+
+
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1), mapping=st.sampled_from(["linear", "salience"]),
+       side=st.sampled_from(["A", "B"]), n_pledges=st.integers(0, 4))
+def test_stacked_audience_costs_are_the_issue_by_issue_numbers(seed, mapping, side, n_pledges) -> None:
+    """The bisection's stacked pledges (and the shares of a few issues) give the same bits as the
+    issue-by-issue formula, with absent constraints (NaN tau) and issues of zero salience."""
+    from detente.models.war.domestic import audience_penalty
+    from detente.models.war.terms import IssueMap
+
+    rng = np.random.default_rng(seed)
+    D, I = 50, 4
+    alpha = rng.uniform(0, 1, (D, I)) * (rng.uniform(size=(D, I)) > 0.2)
+    imap = IssueMap(a=rng.uniform(50, 100, (D, I)), b=rng.uniform(0, 50, (D, I)), alpha=alpha,
+                    beta=rng.uniform(0, 1, (D, I)), mapping=mapping)
+    issues = [int(i) for i in rng.integers(0, I, n_pledges)]
+    pledges = []
+    for i in issues:
+        tau = imap.tau(rng.uniform(0, 100, D), i)
+        tau[rng.uniform(size=D) < 0.2] = np.nan
+        pledges.append((i, tau, rng.uniform(0, 2, D)))
+    x = np.concatenate([rng.uniform(0, 1, D - 2), [0.0, 1.0]])
+    assert np.array_equal(imap.shares(x, issues), imap.shares(x)[:, issues])
+    assert np.array_equal(audience_penalty(x, pledges, imap, side), _penalty_issue_by_issue(x, pledges, imap, side))

@@ -24,7 +24,7 @@ import textwrap
 from typing import Callable
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.figure import Figure
 
 from detente.report.summary import model_point
@@ -116,13 +116,98 @@ def bottom_legend(fig: Figure, **kwargs) -> None:
     fig.legend(loc="lower center", bbox_to_anchor=(0.5, 0.01), frameon=False, **kwargs)
 
 
+class StringTextRenderer(RendererAgg):
+    """Agg that draws each string of plain text as one bitmap: FreeType renders its glyphs into the
+    string's bitmap and Agg blends that once (matplotlib's own Agg text up to 3.10). Matplotlib 3.11
+    renders and blends every glyph on its own, at sub-pixel positions, ~60 us per glyph: text was
+    ~1 s of the ~1.3 s that the README command's 10 charts took to draw, ~0.6 s less now
+    (``benchmarks/bench_outputs.py``). The glyphs, fonts and text are the same; a string starts on a
+    whole pixel instead of a fraction of one.
+
+    FreeType lays a string out once for its size and its bitmap (:func:`_string_bitmap`): matplotlib
+    measures every string before drawing it, and a report draws the same tick labels and legend
+    entries in many charts. Math text and text with OpenType features or a language set are measured
+    and drawn by matplotlib's own methods."""
+
+    def get_text_width_height_descent(self, s, prop, ismath):  # noqa: D102 (RendererAgg's)
+        if ismath is not False:
+            return super().get_text_width_height_descent(s, prop, ismath)
+        w, h, d, *_ = _string_bitmap(self._prepare_font(prop), s, prop.get_size_in_points(), self.dpi)
+        return w / 64.0, h / 64.0, d / 64.0
+
+    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):  # noqa: D102 (RendererAgg's)
+        if ismath or (mtext is not None and (_text_option(mtext, "get_fontfeatures")
+                                             or _text_option(mtext, "get_language"))):
+            return super().draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
+        font = self._prepare_font(prop)
+        if gc.get_antialiased():
+            _, _, d, image, xo, yo = _string_bitmap(font, s, prop.get_size_in_points(), self.dpi)
+        else:
+            font.set_text(s, 0, flags=get_hinting_flag())
+            font.draw_glyphs_to_bitmap(antialiased=False)
+            d, (xo, yo), image = font.get_descent(), font.get_bitmap_offset(), font.get_image()
+        a = math.radians(angle)
+        x = round(x + xo / 64.0 + d / 64.0 * math.sin(a))  # the descent turns with the text
+        y = round(y + yo / 64.0 + d / 64.0 * math.cos(a))
+        self._renderer.draw_text_image(image, x, y + 1, angle, gc)
+
+
+TEXT_CACHE_SIZE = 1024
+"""At most this many strings' layouts and bitmaps are kept by :func:`_string_bitmap` (the README
+command's report has 318, 445 KiB in all, 9 KiB at most); the cache starts again when it is full,
+so that a long-running server keeps a few MiB at most."""
+_STRINGS: dict[tuple, tuple] = {}
+
+
+def _string_bitmap(font, s: str, size: float, dpi: float) -> tuple:
+    """(width, height, descent, antialiased bitmap, bitmap x and y offset) of ``s`` laid out at angle
+    0 by ``font`` (a prepared :class:`~matplotlib.ft2font.FT2Font`: ``RendererAgg._prepare_font``), in
+    64ths of a pixel but the bitmap; the same numbers as matplotlib's Agg measures, computed once."""
+    flags = get_hinting_flag()
+    key = (font, s, size, dpi, flags)
+    hit = _STRINGS.get(key)
+    if hit is None:
+        font.set_text(s, 0, flags=flags)
+        w, h = font.get_width_height()
+        d = font.get_descent()
+        font.draw_glyphs_to_bitmap(antialiased=True)
+        if len(_STRINGS) >= TEXT_CACHE_SIZE:
+            _STRINGS.clear()
+        hit = _STRINGS[key] = (w, h, d, np.array(font.get_image()), *font.get_bitmap_offset())
+    return hit
+
+
+def _text_option(mtext, getter: str) -> object:
+    return getattr(mtext, getter, lambda: None)()
+
+
+class StringTextCanvas(FigureCanvasAgg):
+    """An Agg canvas drawing with :class:`StringTextRenderer` (see :data:`PER_GLYPH_TEXT`)."""
+
+    def get_renderer(self):  # noqa: D102 (FigureCanvasAgg's, with the renderer above)
+        w, h = self.get_width_height(physical=True)
+        key = w, h, self.figure.dpi
+        if self._lastKey != key:
+            self.renderer = StringTextRenderer(w, h, self.figure.dpi)
+            self._lastKey = key
+        return self.renderer
+
+
+PER_GLYPH_TEXT = hasattr(RendererAgg, "_draw_text_glyphs_and_boxes")
+"""Whether this matplotlib's Agg draws text glyph by glyph (3.11 and later): then :func:`png_bytes`
+draws on a :class:`StringTextCanvas`; earlier versions draw each string as one bitmap themselves."""
+
+
 def png_bytes(fig: Figure) -> bytes:
     """The figure as PNG at :data:`DPI` (drawn once: see :func:`_new_figure`), its text unhinted
-    (:data:`TEXT_HINTING`)."""
+    (:data:`TEXT_HINTING`) and drawn a string at a time (:class:`StringTextRenderer`)."""
     from matplotlib import rc_context
 
     buf = io.BytesIO()
-    if not isinstance(fig.canvas, FigureCanvasAgg):
+    if PER_GLYPH_TEXT:
+        if not isinstance(fig.canvas, StringTextCanvas):
+            StringTextCanvas(fig)
+    elif not isinstance(fig.canvas, FigureCanvasAgg):
         FigureCanvasAgg(fig)
     with rc_context({"text.hinting": TEXT_HINTING}):
         fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None},
@@ -489,9 +574,11 @@ def draw_distribution(ax, issue: Issue, results: list[Result], status_quo_label:
         density = counts / (x.size * np.diff(edges))
         colour = PALETTE[m % len(PALETTE)]
         label = model_label(r) + (" (draws with a deal)" if is_war(r) else "")
-        ax.stairs(density, edges, color=colour, lw=1.6, ls=FORECAST_STYLES[m % len(FORECAST_STYLES)],
-                  label=f"{label}: median {fmt(float(np.median(x)), issue)}")
-        ax.stairs(density, edges, color=colour, alpha=0.10, fill=True)
+        _stairs(ax, density, edges, edgecolor=colour, lw=1.6, ls=FORECAST_STYLES[m % len(FORECAST_STYLES)],
+                label=f"{label}: median {fmt(float(np.median(x)), issue)}")
+        _stairs(ax, density, edges, facecolor=colour, alpha=0.10, fill=True, lw=0)
+    if drawn:
+        ax.autoscale_view()
     if issue.status_quo is not None:
         ax.axvline(issue.status_quo, color="#000000", ls=(0, (1.5, 1.5)), lw=1.0,
                    label=f"status quo: {fmt(issue.status_quo, issue)}" if status_quo_label else None)
@@ -500,6 +587,19 @@ def draw_distribution(ax, issue: Issue, results: list[Result], status_quo_label:
     for side in ("right", "top", "left"):
         ax.spines[side].set_visible(False)
     return True
+
+
+def _stairs(ax, values: np.ndarray, edges: np.ndarray, **kwargs) -> None:
+    """``ax.stairs(values, edges, baseline=0, **kwargs)`` with the data limits given, not measured:
+    ``Axes.stairs`` measures the step path segment by segment in Python (~2 ms for 50 bins; a report
+    draws 40). The view follows the limits once :meth:`~matplotlib.axes.Axes.autoscale_view` runs."""
+    from matplotlib.patches import StepPatch
+
+    patch = StepPatch(values, edges, baseline=0.0, **{"fill": False, **kwargs})
+    ax.add_artist(patch)
+    patch.sticky_edges.y.append(0.0)
+    ax.update_datalim([(edges[0], min(0.0, float(np.min(values)))),
+                       (edges[-1], max(0.0, float(np.max(values))))])
 
 
 def plot_distribution(scenario: Scenario, issue_id: str, results: list[Result]) -> Figure | None:

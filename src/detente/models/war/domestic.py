@@ -41,12 +41,31 @@ Pledge = tuple[int, np.ndarray, np.ndarray]  # (issue index, tau (D,), audience 
 
 def audience_penalty(x: np.ndarray, pledges: list[Pledge], imap: IssueMap, side: str) -> np.ndarray:
     """(D3): the leader's audience cost of settling at x."""
-    t = imap.shares(x)
-    pen = np.zeros(np.shape(x))
-    for i, tau, cost in pledges:
-        short = (tau - t[:, i]) if side == "A" else (t[:, i] - tau)
-        pen = pen + np.where(np.isnan(tau), 0.0, cost * np.maximum(short, 0.0))
-    return pen
+    return _penalty(pledges, imap, side)(x)
+
+
+def _penalty(pledges: list[Pledge], imap: IssueMap, side: str):
+    """:func:`audience_penalty` as a function of x: the pledges stacked as columns (D, pledges) once,
+    so that each evaluation is a few array operations whatever the number of pledges. The columns
+    are added one by one, in the pledges' order: the same sums as pledge by pledge."""
+    issues = [i for i, _, _ in pledges]
+    D = np.shape(pledges[0][1])[0] if pledges else 0
+    tau = np.stack([np.broadcast_to(t, (D,)) for _, t, _ in pledges], axis=1) if pledges else None
+    cost = np.stack([np.broadcast_to(c, (D,)) for _, _, c in pledges], axis=1) if pledges else None
+    free = np.isnan(tau) if pledges else None  # no constraint where the sides hold the same position
+
+    def pen_at(x: np.ndarray) -> np.ndarray:
+        pen = np.zeros(np.shape(x))
+        if not pledges:
+            return pen
+        t = imap.shares(x, issues)
+        short = (tau - t) if side == "A" else (t - tau)
+        terms = np.where(free, 0.0, cost * np.maximum(short, 0.0))
+        for k in range(len(issues)):
+            pen = pen + terms[:, k]
+        return pen
+
+    return pen_at
 
 
 def audience_bound(w: np.ndarray, pledges: list[Pledge], imap: IssueMap, side: str,
@@ -56,7 +75,8 @@ def audience_bound(w: np.ndarray, pledges: list[Pledge], imap: IssueMap, side: s
     if side == "A":
         if not pledges:
             return w.astype(float)
-        f = lambda x: x - audience_penalty(x, pledges, imap, "A") - w  # noqa: E731  increasing
+        pen = _penalty(pledges, imap, "A")
+        f = lambda x: x - pen(x) - w  # noqa: E731  increasing
         lo, hi = np.zeros_like(w), np.ones_like(w)
         ok_hi = f(hi) >= 0
         ok_lo = f(lo) >= 0
@@ -68,7 +88,8 @@ def audience_bound(w: np.ndarray, pledges: list[Pledge], imap: IssueMap, side: s
         return np.where(ok_lo, np.minimum(w, 0.0), np.where(ok_hi, hi, np.inf))
     if not pledges:
         return 1.0 - w
-    g = lambda x: 1.0 - x - audience_penalty(x, pledges, imap, "B") - w  # noqa: E731  decreasing
+    pen = _penalty(pledges, imap, "B")
+    g = lambda x: 1.0 - x - pen(x) - w  # noqa: E731  decreasing
     lo, hi = np.zeros_like(w), np.ones_like(w)
     ok_lo = g(lo) >= 0
     ok_hi = g(hi) >= 0
