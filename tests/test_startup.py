@@ -186,3 +186,19 @@ def test_the_program_entry_freezes_the_heap_and_keeps_exit_codes_and_output(tmp_
     err = subprocess.run([sys.executable, "-m", "detente", "validate", str(bad)], cwd=ROOT, capture_output=True,
                          text=True)
     assert err.returncode == 2 and "Traceback" not in err.stderr and str(bad) in err.stderr
+
+
+@pytest.mark.parametrize("preset, expected", [(None, "4"), ("12", "12")])
+def test_the_program_entry_shortens_openblas_spin_before_numpy_loads(preset: str | None, expected: str) -> None:
+    """``detente.cli:entry`` sets ``OPENBLAS_THREAD_TIMEOUT`` (read once, when OpenBLAS loads) while
+    NumPy is not imported yet; a value the user set is kept."""
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_THREAD_TIMEOUT"}
+    if preset is not None:
+        env["OPENBLAS_THREAD_TIMEOUT"] = preset
+    code = ("import atexit, os, sys\nfrom detente import cli\n"
+            "seen = []\n"
+            "cli.main = lambda: seen.append((os.environ.get('OPENBLAS_THREAD_TIMEOUT'), 'numpy' in sys.modules)) or 0\n"
+            "atexit.register(lambda: print(seen))\ncli.entry()")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == repr([(expected, False)])
