@@ -21,8 +21,9 @@ import numpy as np
 POS_TOL = 1e-3  # §2.4 equivalence of positions on the [0, 1] scale
 MIN_COALITION = 1e-8  # §2.2
 MIN_CHALLENGE = 1e-10  # §2.5
-_BLOCK = 1 << 15  # elements per temporary in the blocked N^3 kernels: 256 KiB of float64 stay in the L2
-# cache (2 MiB blocks ran 1.2-1.8x slower); results do not depend on it (elementwise, sums over whole rows)
+_BLOCK = 1 << 17  # elements per buffer in the blocked N^3 kernels (1 MiB of float64; the four buffers of
+# best_targets are reused from block to block): 2^15 ran as fast at 80 actors and 15 % slower at 160, 2^14
+# 1.4x slower at 80; results do not depend on it (elementwise, sums over whole rows)
 
 VOTING_RULES = ("Binary", "PropBin", "Proportional", "PropCbc", "Cubic", "ASymProsp")
 VICTORY_MODELS = ("Linear", "Square", "Quartic", "Octic", "Binary")
