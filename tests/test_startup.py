@@ -65,7 +65,8 @@ def test_a_plain_run_loads_no_masked_arrays_progress_bars_or_emoji(ktab: bool) -
     progress machinery (stderr is not a terminal), no emoji table; a KTAB file needs no YAML library."""
     from conftest import peer_file
 
-    path = peer_file("ktab-data/examples/smp/doc/dummyData-a040.csv") if ktab else ROOT / "examples/ukraine-settlement.yaml"
+    path = (peer_file("ktab-data/examples/smp/doc/dummyData-a040.csv") if ktab
+            else ROOT / "examples/ukraine-settlement.yaml")
     code = ("import sys\nfrom detente.cli import main\n"
             f"assert main(['run', {str(path)!r}, '--model', {'smp' if ktab else 'mean'!r}]) == 0\n"
             "print('LOADED', sorted(m for m in ('numpy.ma', 'rich.progress', 'rich._emoji_codes', 'yaml') "

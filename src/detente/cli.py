@@ -463,13 +463,14 @@ def main(argv: list[str] | None = None) -> int:
 def _short_blas_spin() -> None:
     """Let OpenBLAS's idle worker threads sleep after 2**4 cycles instead of its default 2**28.
 
-    NumPy's OpenBLAS starts one worker thread per core when NumPy is imported; an idle worker
-    busy-waits about 0.1 s (2**28 cycles) for work before it sleeps, on start-up and after every
-    threaded call. A short command pays that spin in CPU time for nothing: ``import numpy`` costs
-    0.17 s of CPU by default and 0.12 s with the short spin (2-core machine). Only how long idle
-    threads wait changes; the number of threads and how work is split, hence every result, do
-    not. ``OPENBLAS_THREAD_TIMEOUT`` is read once, when OpenBLAS loads, so this must run before
-    NumPy is imported (``import detente.cli`` does not import it); an explicit setting wins."""
+    NumPy's OpenBLAS starts its worker threads (one per core besides the caller's) when NumPy is
+    imported; an idle worker busy-waits about 0.1 s (2**28 cycles) for work before it sleeps, on
+    start-up and after every threaded call. A short command pays that spin in CPU time for
+    nothing: ``import numpy`` costs 0.17 s of CPU by default and 0.12 s with the short spin
+    (2-core machine). Only how long idle threads wait changes; the number of threads and how work
+    is split, hence every result, do not. ``OPENBLAS_THREAD_TIMEOUT`` is read once, when OpenBLAS
+    loads, so this must run before NumPy is imported (``import detente.cli`` does not import it);
+    an explicit setting wins."""
     os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 
 
