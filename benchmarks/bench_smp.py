@@ -7,17 +7,28 @@
    dummyData_6Dim, against the targets of issue #12 (a080 <= 0.66 s CPU = 100x KTAB, a160 <= 1.3 s
    = 500x, 6Dim >= 10x KTAB).
 
-Measured 2026-12-02 (2-core machine shared with other jobs, load average 3.5-3.9, so CPU figures
-are inflated; the previous session measured a080 0.62-0.65 s and a160 1.14-1.23 s at lower load):
-a040 0.64 s, a080 0.83 s, a160 2.81 s, 6Dim 0.77 s CPU. The ``detente`` entry point now freezes
-the heap before Python's shutdown (``gc.freeze``): A/B on a080, alternating, 1.17 -> 0.96 s median.
-dummyData_6Dim (>= 10x KTAB, i.e. <= 0.298 s CPU) is NOT met and cannot be with this stack: SMP
-is pure NumPy (Numba is never imported), and the fixed part of ``detente run`` is the floor. In
-process (CPU, ``time.process_time``): ``import numpy`` 0.12-0.17 s (the interpreter alone is
-0.01 s), pydantic + typer + rich 0.08-0.14 s, detente's scenario/option/result classes and the
-runner 0.09-0.15 s, reading the file 0.01 s, the 29 SMP rounds 0.09-0.12 s, the tables 0.02 s.
-``detente run dummyData_6Dim.csv --model mean`` (no SMP at all) costs 0.62-0.67 s under the same
-load as ``--model smp``'s 0.72-0.80 s: the part without the model alone is above 0.298 s.
+Measured 2026-12-02, after the in-place kernels and the start-up work (issue #12 items 2 and 5),
+alternating before (``PYTHONPATH=/work/main/src``, same venv) and after, median CPU s of 7-9 pairs,
+two series (2-core machine shared with other jobs, load average 1.5-3.1, CPU +-20 %):
+
+    a080   0.73 -> 0.61,  0.69 -> 0.56   (target 0.66: met)
+    a160   1.67 -> 1.31,  1.62 -> 1.30   (target 1.3: at the target, 1.20-1.43 over the runs)
+    6Dim   0.64 -> 0.48,  0.62 -> 0.47   (target 0.298: NOT met)
+
+In process (``run(scenario, "smp")``, best of 3, CPU): a080 0.21-0.27 -> 0.13-0.17 s (17 rounds),
+a160 1.16-1.20 -> 0.80-0.88 s (13 rounds). Per round at 80 actors the challenge kernel
+(``best_targets``) went 9.3 -> 4-6 ms and a coalition matrix 1.1 -> 0.8 ms: the N^3 blocks now
+reuse four buffers in place instead of ~14 temporaries per block, in 1 MiB blocks (2^15 elements
+before). The numbers are bit for bit the same: every operation keeps its order, the buffers keep
+the memory layout the votes always had, so the sums over third parties still run in actor order
+(``tests/test_smp.py::test_blocked_challenges_are_the_unblocked_ones_bit_for_bit``). The whole
+process also lost the fixed costs measured in ``bench_startup.py`` (OpenBLAS's idle spin ~0.05 s,
+numpy.ma, Rich's progress bar and emoji table, and the YAML library, which a KTAB file does not
+need). dummyData_6Dim (>= 10x KTAB, i.e. <= 0.298 s CPU) is still NOT met and cannot be with this
+stack: SMP is pure NumPy (Numba is never imported), and the fixed part of ``detente run`` is the
+floor (``detente run ... --model mean`` on the flagship: 0.35-0.38 s in the same series).
+Numba was not used for SMP: importing it costs ~0.3 s of CPU on top of NumPy, more than the whole
+80-actor run.
 
 Provenance of the KTAB figures (``KTAB``): ``shared/specs/ktab.md`` §4, measured by an earlier
 session on this kind of 2-core machine: KTAB's C++ ``smpc`` built with -O2, wall clock of the

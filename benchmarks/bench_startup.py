@@ -12,6 +12,28 @@ Matplotlib were imported at all.
 The machine is shared: CPU time is much less disturbed by other load than wall time, so the
 targets are checked on CPU time (see ``_whole.py``: children cache bytecode as a user's Python
 does). Exit code 1 when a target is missed.
+
+Measured 2026-12-02 on the shared 2-core machine (load average 1.5-3.1 from other jobs, CPU +-20 %),
+median CPU s of alternating runs, before (``PYTHONPATH=/work/main/src``, same venv) -> after the
+start-up work of issue #12 items 2 and 5 (two series of 9-11 pairs each):
+
+    detente run examples/ukraine-settlement.yaml --model mean   0.49 -> 0.38,  0.45 -> 0.35
+    detente validate examples/ukraine-settlement.yaml           0.28 -> 0.26,  0.25 -> 0.26
+    detente --help                                              0.17 -> 0.15,  0.21 -> 0.21
+    detente --version                                           0.11 -> 0.11,  0.14 -> 0.14
+
+What the run lost: ~0.05-0.08 s of CPU that OpenBLAS's idle worker thread spent busy-waiting after
+``import numpy`` (2**28 cycles; ``detente.cli.entry`` now sets ``OPENBLAS_THREAD_TIMEOUT=4``:
+``import numpy`` alone 0.17 -> 0.12 s), ``numpy.ma`` (~10 ms: ``np.median`` loads it on first use;
+one-draw medians no longer call it), Rich's progress machinery when stderr is not a terminal
+(~7 ms), Rich's emoji table (~3 ms; the consoles print ``:name:`` as written) and, for KTAB, BDM and
+Decide files, the YAML library (~15 ms). What is left is mostly third-party imports: importing
+NumPy, pydantic, Typer (its parameter coercion builds a pydantic TypeAdapter per option) and Rich
+alone costs ~0.30-0.39 s of the ~0.35-0.45 s; pydantic's plugin loader imports
+``importlib.metadata`` (~18 ms, needed by pydantic itself, not avoidable from detente);
+detente's scenario classes (pydantic schema building, ~35 ms: ``defer_build`` made it slower,
+the nested classes are then built again inside their parents), the war block's classes among
+them; the tables ~11 ms (Rich rendering).
 """
 
 from __future__ import annotations

@@ -192,6 +192,73 @@ def test_first_round_moves_are_queued_options():
     assert t.rounds[0] == 1 and t.stopped_by[0] == "max_rounds"
 
 
+def _unblocked_best_targets(d, r, wS, S, vr, tpc):
+    """§2.6 step 1 for all (i, j, n) at once, in the kernel's order of operations, with the sums over
+    third parties n written out: term by term n = 0, 1, ... (pairwise for FullCommit)."""
+    from functools import reduce
+
+    B, N = S.shape
+    dT = np.swapaxes(d, 1, 2)
+    U_nj = (1.0 - dT)[:, None] * (1.0 + dT[:, None] * r[:, :, None, :])  # [b, i, j, n]
+    U_ni = kn.utility(dT, r)  # [b, i, n]
+    U_nn = kn.utility(np.diagonal(d, axis1=1, axis2=2)[:, None, :], r)
+    U_ii = np.diagonal(U_ni, axis1=1, axis2=2)
+    U_ij = kn.utility(d, np.diagonal(r, axis1=1, axis2=2)[..., None])
+    e_i = kn.vote(vr, wS[:, :, None], U_ii[..., None], U_ij)
+    e_j = kn.vote(vr, wS[:, None, :], U_ni, U_nn)
+    chi_ij = kn.MIN_CHALLENGE + np.maximum(e_i, 0) + np.maximum(e_j, 0)
+    chi_ji = kn.MIN_CHALLENGE + np.maximum(-e_i, 0) + np.maximum(-e_j, 0)
+    Ui, Un, wn = U_ni[:, :, None, :], U_nn[:, :, None, :], wS[:, None, None, :]
+    if tpc == "SemiCommit":
+        e_n = kn.vote(vr, wn, Ui, U_nj)
+        pos = np.maximum(e_n, 0.0)
+        a = pos + chi_ij[..., None]
+        pi = a / (((pos - e_n) + a) + chi_ji[..., None])
+        E_i = ((2.0 * Ui + Un) - 3.0 * U_nj) * pi + 3.0 * U_nj
+        E_j = (3.0 * Ui - (2.0 * U_nj + Un)) * pi + (2.0 * U_nj + Un)
+    elif tpc == "NoCommit":
+        E_i, E_j = np.broadcast_to(2.0 * Ui + Un, U_nj.shape), 2.0 * U_nj + Un
+    else:
+        E_i, E_j = np.broadcast_to(3.0 * Ui, U_nj.shape), 3.0 * U_nj
+    n = np.arange(N)
+    third = (n != n[:, None, None]) & (n != n[None, :, None])  # [i, j, n]: n is neither i nor j
+    v_n = np.where(third, kn.vote(vr, wn, E_i, E_j), 0.0)
+    if tpc == "FullCommit":
+        total = lambda a: np.ascontiguousarray(a).sum(axis=-1)  # noqa: E731
+    else:
+        total = lambda a: reduce(np.add, (a[..., k] for k in range(N)))  # noqa: E731
+    sum_v, sum_pos = total(v_n), total(np.maximum(v_n, 0.0))
+    chi_ij, chi_ji = chi_ij + sum_pos, chi_ji + (sum_pos - sum_v)
+    p = chi_ij / (chi_ij + chi_ji)
+    S_j = S[:, None, :]
+    e = (1 - S_j) * (2 * U_ii[..., None]) + S_j * (p * 2 * U_ii[..., None] + (1 - p) * 2 * U_ij) \
+        - (U_ii[..., None] + U_ij)
+    return p, e
+
+
+@pytest.mark.parametrize("block", [1 << 17, 3 * 23 * 23])
+@pytest.mark.parametrize("vr", ["Proportional", "PropBin"])
+@pytest.mark.parametrize("tpc", kn.THIRD_PARTY_COMMIT)
+def test_blocked_challenges_are_the_unblocked_ones_bit_for_bit(monkeypatch, tpc, vr, block):
+    """The blocked kernel (buffers reused in place) keeps the order of every operation, including
+    the sums over third parties: results of S2PMax bargains (not rounded) depend on the last bit."""
+    monkeypatch.setattr(kn, "_BLOCK", block)  # 3 x 23 x 23: blocks of one challenger and a last, short one
+    rng = np.random.default_rng(11)
+    B, N = 2, 23
+    x = rng.random((B, N, 2))
+    s = rng.uniform(0.1, 0.5, (B, N, 2))
+    d = kn.distances(x, x, s)
+    r = kn.perceived_r(rng.uniform(-1, 1, (B, N)), "OneThird")
+    S = s.sum(-1)
+    wS = rng.uniform(0.5, 2, (B, N)) * S
+    tgt, p, dEU = kn.best_targets(d, r, wS, S, vr, tpc)
+    p_ref, e_ref = _unblocked_best_targets(d, r, wS, S, vr, tpc)
+    off = ~np.eye(N, dtype=bool)
+    assert np.array_equal(dEU[:, off], e_ref[:, off])
+    assert (tgt >= 0).sum() > N // 2
+    assert np.array_equal(p, np.take_along_axis(p_ref, np.maximum(tgt, 0)[..., None], axis=-1)[..., 0])
+
+
 # ---------------------------------------------------------------------------------------------
 # options, draws, reproducibility
 

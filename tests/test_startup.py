@@ -59,6 +59,24 @@ def test_a_mean_run_imports_neither_numba_nor_scipy_nor_other_models() -> None:
     assert _imported_after(code) == {"numpy"}
 
 
+@pytest.mark.parametrize("ktab", [False, True], ids=["yaml-mean", "ktab-smp"])
+def test_a_plain_run_loads_no_masked_arrays_progress_bars_or_emoji(ktab: bool) -> None:
+    """``detente run`` with one draw, output redirected: no numpy.ma (one-draw medians), no Rich
+    progress machinery (stderr is not a terminal), no emoji table; a KTAB file needs no YAML library."""
+    from conftest import peer_file
+
+    path = (peer_file("ktab-data/examples/smp/doc/dummyData-a040.csv") if ktab
+            else ROOT / "examples/ukraine-settlement.yaml")
+    code = ("import sys\nfrom detente.cli import main\n"
+            f"assert main(['run', {str(path)!r}, '--model', {'smp' if ktab else 'mean'!r}]) == 0\n"
+            "print('LOADED', sorted(m for m in ('numpy.ma', 'rich.progress', 'rich._emoji_codes', 'yaml') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    loaded = next(ln for ln in out.stdout.splitlines() if ln.startswith("LOADED"))
+    assert loaded == "LOADED " + repr([] if ktab else ["yaml"])
+    assert "forecast" in out.stdout.lower()
+
+
 def test_bdm_run_does_not_import_scipy_linalg() -> None:
     code = ("import sys\nfrom detente.runner import run\nfrom detente.scenario.io import load\n"
             f"run(load({str(ROOT / 'examples/ukraine-settlement.yaml')!r}), 'bdm')\n"
@@ -198,3 +216,19 @@ def test_only_the_program_raises_the_collector_thresholds() -> None:
             "except SystemExit as e:\n    assert e.code == 0\n")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == list(GC_THRESHOLDS) != [700, 10, 10]
+
+
+@pytest.mark.parametrize("preset, expected", [(None, "4"), ("12", "12")])
+def test_the_program_entry_shortens_openblas_spin_before_numpy_loads(preset: str | None, expected: str) -> None:
+    """``detente.cli:entry`` sets ``OPENBLAS_THREAD_TIMEOUT`` (read once, when OpenBLAS loads) while
+    NumPy is not imported yet; a value the user set is kept."""
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_THREAD_TIMEOUT"}
+    if preset is not None:
+        env["OPENBLAS_THREAD_TIMEOUT"] = preset
+    code = ("import atexit, os, sys\nfrom detente import cli\n"
+            "seen = []\n"
+            "cli.main = lambda: seen.append((os.environ.get('OPENBLAS_THREAD_TIMEOUT'), 'numpy' in sys.modules)) or 0\n"
+            "atexit.register(lambda: print(seen))\ncli.entry()")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == repr([(expected, False)])

@@ -139,8 +139,6 @@ def scenario_argument(help: str = "Scenario file (YAML/JSON, KTAB CSV/XML, BDM t
 
 def parse_options(items: list[str], models: list[str]) -> dict[str, dict[str, Any]]:
     """``-o MODEL.KEY=VALUE`` or ``-o KEY=VALUE`` (every selected model with that option)."""
-    import yaml
-
     from detente.models import registry
 
     result: dict[str, dict[str, Any]] = {m: {} for m in models}
@@ -148,10 +146,7 @@ def parse_options(items: list[str], models: list[str]) -> dict[str, dict[str, An
         if "=" not in item:
             raise InputError.one(None, "expected MODEL.KEY=VALUE or KEY=VALUE", field="--option", value=item)
         key, raw = item.split("=", 1)
-        try:
-            value = yaml.safe_load(raw) if raw.strip() else ""
-        except yaml.YAMLError:
-            value = raw
+        value = _option_value(raw)
         if "." in key:
             model, key = key.split(".", 1)
             model = getattr(registry, "_aliases", {}).get(model, model)
@@ -172,6 +167,16 @@ def parse_options(items: list[str], models: list[str]) -> dict[str, dict[str, An
             for m in targets:
                 result[m][key] = value
     return result
+
+
+def _option_value(raw: str) -> Any:
+    """The value of ``-o KEY=VALUE`` read as YAML (``0.5``, ``true``, ``[a, b]``), else the text."""
+    import yaml  # only when an option is given: a plain run does not load the YAML library
+
+    try:
+        return yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        return raw
 
 
 def parse_variants(items: list[str], models: list[str]) -> dict[str, str | None]:

@@ -44,18 +44,19 @@ def noop(done: int, total: int) -> None:
 
 
 @contextmanager
-def progress_bar(label: str, *, enabled: Optional[bool] = None, console: "Console | None" = None,
+def progress_bar(label: str, *, enabled: bool = True, console: "Console | None" = None,
                  unit: str = "") -> Iterator[ProgressFn]:
     """Yield a ``progress(done, total)`` callback drawing a bar labelled ``label``.
 
-    ``enabled=None`` draws only when the console is a terminal; ``False`` never draws (the
-    callback is a no-op); ``True`` always draws (on ``console``).
+    The bar is drawn only when ``console`` (default: stderr) is a terminal; with ``enabled=False``
+    (``--format json``) never. Otherwise the callback is a no-op and Rich's progress machinery is
+    not even imported (a redirected command does not pay for it).
     """
-    if enabled is False:
+    if not enabled:
         yield noop
         return
     con = console if console is not None else stderr_console()
-    if enabled is None and not con.is_terminal:
+    if not con.is_terminal:
         yield noop
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \

@@ -16,9 +16,28 @@ True
 
 from __future__ import annotations
 
-from typing import Sequence
+import warnings
+from typing import Any, Sequence
 
 import numpy as np
+
+
+def nanmedian0(a: Any) -> Any:
+    """``np.nanmedian(a, axis=0)`` bit for bit; an all-NaN slice gives NaN (without NumPy's warning).
+
+    One row (a run with one draw) is returned as it is, ``+ 0.0`` turning -0.0 into 0.0 as NumPy
+    does: ``np.median`` and ``np.nanmedian`` import NumPy's masked arrays (``numpy.ma``, ~10 ms of
+    a command's start-up) on their first call, for nothing when there is only one value.
+
+    >>> nanmedian0(np.array([[-0.0, 2.5, np.nan]])).tolist(), float(nanmedian0(np.array([1.0, 3.0])))
+    ([0.0, 2.5, nan], 2.0)
+    """
+    x = np.asarray(a, dtype=float)
+    if x.shape[0] == 1:
+        return x[0] + 0.0
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "All-NaN slice encountered", RuntimeWarning)
+        return np.nanmedian(x, axis=0)
 
 
 def nanquantile(a: np.ndarray, q: Sequence[float] | np.ndarray, axis: int = 0) -> np.ndarray:

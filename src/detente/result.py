@@ -17,6 +17,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from detente.models.base import Trajectory
+from detente.quantiles import nanmedian0
 
 
 @dataclass
@@ -52,8 +53,7 @@ class Result:
     @property
     def forecast(self) -> dict[str, float]:
         """Median over draws of the per-draw forecast, per issue."""
-        with _all_nan_ok():
-            med = np.nanmedian(self.trajectory.forecast, axis=0)
+        med = nanmedian0(self.trajectory.forecast)
         return {i: float(v) for i, v in zip(self.issue_ids, med)}
 
     def quantiles(self, q: tuple[float, ...] = (0.1, 0.9)) -> dict[str, list[float]]:

@@ -21,8 +21,9 @@ import numpy as np
 POS_TOL = 1e-3  # §2.4 equivalence of positions on the [0, 1] scale
 MIN_COALITION = 1e-8  # §2.2
 MIN_CHALLENGE = 1e-10  # §2.5
-_BLOCK = 1 << 15  # elements per temporary in the blocked N^3 kernels: 256 KiB of float64 stay in the L2
-# cache (2 MiB blocks ran 1.2-1.8x slower); results do not depend on it (elementwise, sums over whole rows)
+_BLOCK = 1 << 17  # elements per buffer in the blocked N^3 kernels (1 MiB of float64; the four buffers of
+# best_targets are reused from block to block): 2^15 ran as fast at 80 actors and 15 % slower at 160, 2^14
+# 1.4x slower at 80; results do not depend on it (elementwise, sums over whole rows)
 
 VOTING_RULES = ("Binary", "PropBin", "Proportional", "PropCbc", "Cubic", "ASymProsp")
 VICTORY_MODELS = ("Linear", "Square", "Quartic", "Octic", "Binary")
@@ -82,17 +83,29 @@ def vote(rule: str, w: np.ndarray, ua: np.ndarray, ub: np.ndarray) -> np.ndarray
     raise ValueError(f"unknown voting rule {rule!r}")
 
 
+def vote_into(rule: str, w: np.ndarray, ua: np.ndarray, ub: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """:func:`vote` written into ``out`` (which may be ``ua`` or ``ub``): the same operations, so the
+    same numbers; the proportional rule (KTAB's default) without temporaries."""
+    if rule == "Proportional":
+        np.subtract(ua, ub, out=out)
+        return np.multiply(w, out, out=out)
+    out[...] = vote(rule, w, ua, ub)
+    return out
+
+
 def coalitions(w: np.ndarray, U: np.ndarray, rule: str) -> np.ndarray:
     """C[b, a, o] = 1e-8 + sum_v max(0, vote_v(a, o)) for voters v with weight w (B, V) and
     utilities U (B, V, M) of each option (§2.2, ``kmodel.cpp:516``). Blocked over a."""
     B, V, M = U.shape
+    U = np.ascontiguousarray(U)  # (it always is): the votes are then C-ordered, their sums run v = 0, 1, ...
     C = np.empty((B, M, M))
     step = max(1, _BLOCK // max(1, B * V * M))
     wv = w[:, :, None, None]
+    buf = np.empty((B, V, min(step, M), M))  # the votes of a block, reused from block to block
     for a0 in range(0, M, step):
         a1 = min(M, a0 + step)
-        v = vote(rule, wv, U[:, :, a0:a1, None], U[:, :, None, :])  # (B, V, blk, M)
-        C[:, a0:a1, :] = MIN_COALITION + np.maximum(v, 0.0).sum(axis=1)
+        v = vote_into(rule, wv, U[:, :, a0:a1, None], U[:, :, None, :], out=buf[:, :, : a1 - a0])  # (B, V, blk, M)
+        C[:, a0:a1, :] = MIN_COALITION + np.maximum(v, 0.0, out=v).sum(axis=1)
     return C
 
 
@@ -320,11 +333,20 @@ def best_targets(d: np.ndarray, r: np.ndarray, wS: np.ndarray, S: np.ndarray, vr
     dnn = np.diagonal(d, axis1=1, axis2=2)  # (B, N)
     wn = wS[:, None, None, :]
     ar = np.arange(N)
+    # Four (B, challengers, targets j, third parties n) arrays per block, reused from block to block
+    # and laid out as U_nj always was (it is computed from dT, a transposed view): j varies fastest
+    # in memory. NumPy sums a non-contiguous axis term by term, so the sums over third parties
+    # below run n = 0, 1, 2, ... as they always did (a contiguous axis is summed pairwise: other
+    # last bits).
+    bufs = np.empty((4, B, min(step, N), N, N)).swapaxes(-1, -2)
     for i0 in range(0, N, step):
         i1 = min(N, i0 + step)
         I = ar[i0:i1]
         rb = r[:, i0:i1, :]  # (B, bi, N): r[h=i, n]
-        U_nj = omd[:, None] * (1.0 + dT[:, None] * rb[:, :, None, :])  # (B, bi, Nj, Nn) aUtil[i](n, j)
+        F, G, H, Q = bufs[:, :, : i1 - i0]
+        U_nj = np.multiply(dT[:, None], rb[:, :, None, :], out=F)  # (B, bi, Nj, Nn) aUtil[i](n, j) =
+        U_nj += 1.0  # (1 - d_nj)(1 + d_nj r_in), in place
+        U_nj *= omd[:, None]
         U_ni = utility(np.swapaxes(d[:, :, i0:i1], 1, 2), rb)  # (B, bi, Nn): aUtil[i](n, i)
         U_nn = utility(dnn[:, None, :], rb)  # (B, bi, Nn)
         U_ii = U_ni[:, np.arange(i1 - i0), I]  # (B, bi)
@@ -337,29 +359,32 @@ def best_targets(d: np.ndarray, r: np.ndarray, wS: np.ndarray, S: np.ndarray, vr
         Ui = U_ni[:, :, None, :]
         Un = U_nn[:, :, None, :]
         if tpc == "SemiCommit":
-            e_n = vote(vr, wn, Ui, U_nj)
-            pos = np.maximum(e_n, 0.0)
-            a = pos + chi_ij[..., None]
-            neg = pos - e_n
+            e_n = vote_into(vr, wn, Ui, U_nj, out=G)
+            pos = np.maximum(e_n, 0.0, out=H)
+            a = np.add(pos, chi_ij[..., None], out=Q)
+            neg = np.subtract(pos, e_n, out=H)
             neg += a
             neg += chi_ji[..., None]
             pi = np.divide(a, neg, out=a)  # vProbLittle
-            Y = 3.0 * U_nj
-            E_i = (2.0 * Ui + Un) - Y
+            Y = np.multiply(U_nj, 3.0, out=H)
+            E_i = np.subtract(2.0 * Ui + Un, Y, out=G)
             E_i *= pi
             E_i += Y
-            W = np.multiply(U_nj, 2.0, out=Y)
+            W = np.multiply(U_nj, 2.0, out=H)
             W += Un
-            E_j = (3.0 * Ui) - W
+            E_j = np.subtract(3.0 * Ui, W, out=F)
             E_j *= pi
             E_j += W
-        elif tpc == "FullCommit":
-            E_i, E_j = 3.0 * np.broadcast_to(Ui, U_nj.shape), 3.0 * U_nj
+            v_n = vote_into(vr, wn, E_i, E_j, out=G)
         elif tpc == "NoCommit":
-            E_i, E_j = np.broadcast_to(2.0 * Ui + Un, U_nj.shape), 2.0 * U_nj + Un
+            G[...] = 2.0 * Ui + Un
+            E_j = np.multiply(U_nj, 2.0, out=F)
+            E_j += Un
+            v_n = vote_into(vr, wn, G, E_j, out=G)
+        elif tpc == "FullCommit":  # v_n as before: a new array in C order, summed pairwise over n
+            v_n = vote(vr, wn, 3.0 * np.broadcast_to(Ui, U_nj.shape), 3.0 * U_nj)
         else:
             raise ValueError(f"unknown ThirdPartyCommit {tpc!r}")
-        v_n = vote(vr, wn, E_i, E_j)
         # third parties only: n not in {i, j}
         v_n[:, ar[: i1 - i0], :, I] = 0.0
         v_n[:, :, ar, ar] = 0.0

@@ -30,6 +30,7 @@ from rich.console import Console, RenderableType
 from rich.markup import escape as escape_markup
 from rich.table import Table
 
+from detente.quantiles import nanmedian0
 from detente.report import summary as sm
 from detente.result import Result
 from detente.scenario.model import Issue, Scenario
@@ -176,7 +177,7 @@ def round_range_text(result: Result, issue: Issue) -> str:
     arr = np.asarray(series[key][:, 1:, k], dtype=float)  # (draws, rounds)
     if arr.size == 0 or not np.isfinite(arr).any():
         return ""
-    lo, hi = np.nanmedian(np.nanmin(arr, axis=1)), np.nanmedian(np.nanmax(arr, axis=1))
+    lo, hi = nanmedian0(np.nanmin(arr, axis=1)), nanmedian0(np.nanmax(arr, axis=1))
     return f"{fmt(lo, issue)}{DASH}{fmt(hi, issue)}"
 
 

@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-import yaml
 from pydantic import ValidationError
 
 from detente.errors import InputError, Problem, output_error, output_errors
@@ -308,6 +307,8 @@ def _sniff_native(text: str) -> bool:
 
 
 def _write_yaml(s: Scenario) -> str:
+    import yaml  # reading YAML goes through safe_parse; KTAB, BDM and Decide files need no YAML library
+
     data = s.model_dump(mode="json", exclude_defaults=True, exclude_none=True)
     data.setdefault("name", s.name)
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)

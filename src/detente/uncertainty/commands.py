@@ -8,8 +8,6 @@ Mounted in the main CLI with::
 
 from __future__ import annotations
 
-import base64
-import html
 import io
 import json
 import re
@@ -26,11 +24,11 @@ from detente.cli_common import (
     DEFAULT_SEED, ModelOptions, TableOrJson, Variants, model_option, out_option, parse_options,
     parse_variants, print_warnings, scenario_argument, seed_option,
 )
-from detente.csvsafe import csv_text, dict_rows
 from detente.errors import DetenteError
 
 # This module is imported when ``detente`` starts (to list the commands): heavy imports (NumPy,
-# pydantic, the runner, SALib, Dask) happen inside the commands.
+# pydantic, the runner, SALib, Dask), and those of the writers (html, base64, csv), happen inside the
+# commands.
 
 MODEL_HELP = "Model to run; repeat for several (see `detente models`)."
 
@@ -146,6 +144,9 @@ def _slug(text: str) -> str:
 
 def write_report(res: Any, out: Path) -> None:
     """sensitivity.json, sensitivity-<issue>.png and a self-contained sensitivity.html, atomically."""
+    import base64
+    import html
+
     from detente.scenario.io import staged_folder
     from detente.uncertainty.sensitivity import plot_sensitivity
 
@@ -270,6 +271,8 @@ def sweeps_text(results: list[Any], fmt: str) -> str:
         return sweep_text(results[0], fmt)
     if fmt == "json":
         return json.dumps([r.to_dict() for r in results], indent=2) + "\n"
+    from detente.csvsafe import csv_text, dict_rows
+
     rows = [{"model": r.model, **row} for r in results for row in r.rows()]
     cols = list(rows[0]) if rows else ["model"]
     return csv_text(cols, dict_rows(cols, rows))
@@ -279,6 +282,8 @@ def sweep_text(res: Any, fmt: str) -> str:
     """One sweep as JSON, or CSV with text cells guarded against spreadsheet formulas (:mod:`detente.csvsafe`)."""
     if fmt == "json":
         return json.dumps(res.to_dict(), indent=2) + "\n"
+    from detente.csvsafe import csv_text, dict_rows
+
     rows = res.rows()
     cols = list(rows[0]) if rows else ["point", *res.fields, "issue", "forecast"]
     return csv_text(cols, dict_rows(cols, rows))
