@@ -242,10 +242,10 @@ def _psum(a):
         return _psum_block(a, n - n, n)  # a run-time 0: a constant argument would compile a second copy
     S = np.empty(64, np.int64)
     L = np.empty(64, np.int64)
-    phase = np.zeros(64, np.int64)
+    phase = np.empty(64, np.int64)
     vals = np.empty(64)
     top, vtop = 0, 0
-    S[0], L[0] = 0, n
+    S[0], L[0], phase[0] = 0, n, 0
     while top >= 0:
         s, m = S[top], L[top]
         if m <= 128:
@@ -442,7 +442,8 @@ def _draw(st, coins, cur, use_coins):
 
 @_helper
 def _calculate(f, U, B, hI, hJ, valid, idx, n, x0, w, W, I, J, p, q, p_rex, st, coins, cur, use_coins, buf, live):
-    """Equal-gain exchange of candidates ``idx[:n]`` from their current state (step 6), then REX."""
+    """Equal-gain exchange of candidates ``idx[:n]`` from their current state (step 6), then REX
+    (``p_rex`` > 0; ``None`` when off: Numba then prunes the REX branch and does not compile it)."""
     for t in range(n):
         k = idx[t]
         fine = _equal_gain(f, k)
@@ -451,7 +452,7 @@ def _calculate(f, U, B, hI, hJ, valid, idx, n, x0, w, W, I, J, p, q, p_rex, st, 
             for side in range(2):  # I's move on q, then J's on p
                 _check_nbs(f, U, B, k, side, x0, w, W, I, J, p, q, buf)
             valid[k] = _ok(f, hI, hJ, k)
-    if p_rex > 0:
+    if p_rex is not None:
         m = 0
         for t in range(n):
             if valid[idx[t]]:
@@ -574,13 +575,26 @@ def _merge_argsort(keys, order):
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
-def _round_one(x0, s, w, W, I, J, p, q, p_rex, rank_rtol, st, coins, cur, use_coins, y, rec_k, rec_f):
-    """One draw's round: realise exchanges until none is left (step 7), voting positions (step 8).
+def _record(f, U, x0, w, W, I, J, p, q, y, rec_k, rec_f, n_real, buf):
+    """Voting positions ``y`` (step 8) and the records ``rec_f`` of the realised ``rec_k[:n_real]``
+    (see :func:`_round_one`), from the state at the end of the round."""
+    for t in range(n_real):  # step 8 (later exchanges of an actor on an issue are cumulative)
+        k = rec_k[t]
+        y[q[k], I[k]] = f[k, F_XI] + f[k, F_MI]
+        y[p[k], J[k]] = f[k, F_XJ] + f[k, F_MJ]
+        rec_f[t, 0], rec_f[t, 1], rec_f[t, 2], rec_f[t, 3] = f[k, F_XI], f[k, F_MI], f[k, F_XJ], f[k, F_MJ]
+        rec_f[t, 4], rec_f[t, 5], rec_f[t, 6] = f[k, F_GI], f[k, F_GJ], f[k, F_G]
+        for side in range(2):  # outcome of q before/after I's move, of p before/after J's move
+            r, A, xA = (q[k], I[k], f[k, F_XI]) if side == 0 else (p[k], J[k], f[k, F_XJ])
+            mA = f[k, F_MI] if side == 0 else f[k, F_MJ]
+            rec_f[t, 7 + 2 * side] = _nbs(f, U, k, side, x0, w, W, r, A, xA, buf)
+            rec_f[t, 8 + 2 * side] = _nbs(f, U, k, side, x0, w, W, r, A, xA + mA, buf)
 
-    Writes the voting positions into ``y`` (a copy of ``x0`` on entry) and, per realised exchange
-    in order, its candidate index and (xI, mI, xJ, mJ, gI, gJ, gain, O_q before/after I's move,
-    O_p before/after J's move) taken, like Decide's report, from the state at the end of the round.
-    Returns the number realised."""
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _round_state(x0, s, w, W, I, J, p, q, buf):
+    """The state of one draw's round before any exchange: fields ``f`` (``F_*``), no updates
+    ``U``, sums ``B`` of the start positions, empty move histories ``hI, hJ``."""
     K = I.size
     n_a = x0.shape[1]
     f = np.empty((K, N_F))
@@ -589,12 +603,9 @@ def _round_one(x0, s, w, W, I, J, p, q, p_rex, rank_rtol, st, coins, cur, use_co
         f[k, F_XI], f[k, F_XJ] = x0[q[k], I[k]], x0[p[k], J[k]]  # supply positions: follow moves
         f[k, F_SIP], f[k, F_SJP], f[k, F_SIQ], f[k, F_SJQ] = s[p[k], I[k]], s[p[k], J[k]], s[q[k], I[k]], s[q[k], J[k]]
         f[k, F_WIQ], f[k, F_WJP], f[k, F_WP], f[k, F_WQ] = w[q[k], I[k]], w[p[k], J[k]], W[p[k]], W[q[k]]
-    buf = np.empty(n_a)
     U = np.empty((K, 2, n_a))
-    B = np.empty((K, 2))  # cached weighted sums of issue q (0) / p (1) with k's updates
     for k in range(K):  # all NaN (loops: they compile in a fraction of np.full's time)
         for side in range(2):
-            B[k, side] = np.nan
             for a in range(n_a):
                 U[k, side, a] = np.nan
     base0 = np.empty(x0.shape[0])
@@ -602,21 +613,35 @@ def _round_one(x0, s, w, W, I, J, p, q, p_rex, rank_rtol, st, coins, cur, use_co
         for a in range(n_a):
             buf[a] = w[r, a] * x0[r, a]
         base0[r] = _psum(buf[:n_a])
+    B = np.empty((K, 2))  # cached weighted sums of issue q (0) / p (1) with k's updates
+    hI = np.empty((K, 4))
+    hJ = np.empty((K, 4))
     for k in range(K):
         B[k, 0], B[k, 1] = base0[q[k]], base0[p[k]]
-    hI = np.zeros((K, 4))
-    hJ = np.zeros((K, 4))
-    for k in range(K):
-        hI[k, 1], hI[k, 2] = np.inf, -np.inf
-        hJ[k, 1], hJ[k, 2] = np.inf, -np.inf
-    valid = np.zeros(K, np.bool_)
+        hI[k, 0], hI[k, 1], hI[k, 2], hI[k, 3] = 0.0, np.inf, -np.inf, 0.0
+        hJ[k, 0], hJ[k, 1], hJ[k, 2], hJ[k, 3] = 0.0, np.inf, -np.inf, 0.0
+    return f, U, B, hI, hJ
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _round_one(x0, s, w, W, I, J, p, q, p_rex, rank_rtol, st, coins, cur, use_coins, y, rec_k, rec_f):
+    """One draw's round: realise exchanges until none is left (step 7), voting positions (step 8).
+
+    Writes the voting positions into ``y`` (a copy of ``x0`` on entry) and, per realised exchange
+    in order, its candidate index and (xI, mI, xJ, mJ, gI, gJ, gain, O_q before/after I's move,
+    O_p before/after J's move) taken, like Decide's report, from the state at the end of the round.
+    Returns the number realised."""
+    K = I.size
+    buf = np.empty(x0.shape[1])
+    f, U, B, hI, hJ = _round_state(x0, s, w, W, I, J, p, q, buf)
+    valid = np.empty(K, np.bool_)
     live = np.empty(K, np.int64)
     redo = np.empty(K, np.int64)
     idx = np.empty(K, np.int64)
-    cnt = np.zeros(K, np.int64)
+    cnt = np.empty(K, np.int64)
     order = np.empty(K, np.int64)  # Decide's list, including its duplicates after ties
     for k in range(K):
-        order[k] = k
+        valid[k], cnt[k], order[k] = False, 0, k
     _calculate(f, U, B, hI, hJ, valid, order, K, x0, w, W, I, J, p, q, p_rex, st, coins, cur, use_coins, buf, live)
     if rank_rtol > 0:
         _sort_by_gain(order, K, f, rank_rtol)
@@ -681,17 +706,7 @@ def _round_one(x0, s, w, W, I, J, p, q, p_rex, rank_rtol, st, coins, cur, use_co
                 order[n2] = order[t]
                 n2 += 1
         n = n2
-    for t in range(n_real):  # step 8 (later exchanges of an actor on an issue are cumulative)
-        k = rec_k[t]
-        y[q[k], I[k]] = f[k, F_XI] + f[k, F_MI]
-        y[p[k], J[k]] = f[k, F_XJ] + f[k, F_MJ]
-        rec_f[t, 0], rec_f[t, 1], rec_f[t, 2], rec_f[t, 3] = f[k, F_XI], f[k, F_MI], f[k, F_XJ], f[k, F_MJ]
-        rec_f[t, 4], rec_f[t, 5], rec_f[t, 6] = f[k, F_GI], f[k, F_GJ], f[k, F_G]
-        for side in range(2):  # outcome of q before/after I's move, of p before/after J's move
-            r, A, xA = (q[k], I[k], f[k, F_XI]) if side == 0 else (p[k], J[k], f[k, F_XJ])
-            mA = f[k, F_MI] if side == 0 else f[k, F_MJ]
-            rec_f[t, 7 + 2 * side] = _nbs(f, U, k, side, x0, w, W, r, A, xA, buf)
-            rec_f[t, 8 + 2 * side] = _nbs(f, U, k, side, x0, w, W, r, A, xA + mA, buf)
+    _record(f, U, x0, w, W, I, J, p, q, y, rec_k, rec_f, n_real, buf)
     return n_real
 
 
@@ -699,7 +714,7 @@ def _round_one(x0, s, w, W, I, J, p, q, p_rex, rank_rtol, st, coins, cur, use_co
 def _realise_all(x, s, w, W, I, J, p, q, offsets, p_rex, rank_rtol, states, coins, use_coins, y, n_real, n_coins):
     """All draws' rounds; returns the realised exchanges of all draws, concatenated."""
     D = x.shape[0]
-    cur = np.zeros(1, np.int64)
+    cur = np.empty(1, np.int64)
     out_k = np.empty(max(16, 64 * D), np.int64)  # grows by doubling
     out_f = np.empty((out_k.size, 11))
     m = 0
@@ -753,9 +768,10 @@ def realise_round(x: np.ndarray, s: np.ndarray, cand: dict[str, np.ndarray], p_r
     n_coins = np.zeros(D, np.int64)
     y = np.empty_like(x)
     use = coins is not None
+    rex = float(p_rex) if p_rex > 0 else None  # None: the REX code is not compiled (see _calculate)
     cz = np.ascontiguousarray(coins, dtype=np.float64) if use else np.zeros((D, 1))
     rec_k, rec_f = _realise_all(np.ascontiguousarray(x), np.ascontiguousarray(s), cand["w"], cand["W"], cand["I"],
-                                cand["J"], cand["p"], cand["q"], cand["offsets"], float(p_rex), float(rank_rtol),
+                                cand["J"], cand["p"], cand["q"], cand["offsets"], rex, float(rank_rtol),
                                 states, cz, use, y, n_real, n_coins)
     rec_off = np.concatenate([[0], np.cumsum(n_real)[:-1]]).astype(np.int64)
     return {"y": y, "off": rec_off, "n": n_real, "k": rec_k, "f": rec_f, "coins_used": n_coins}
