@@ -577,7 +577,7 @@ def _merge_argsort(keys, order):
 @numba.njit(cache=True, error_model="numpy", inline="always")
 def _record(f, U, x0, w, W, I, J, p, q, y, rec_k, rec_f, n_real, buf):
     """Voting positions ``y`` (step 8) and the records ``rec_f`` of the realised ``rec_k[:n_real]``
-    (see :func:`_round_one`), from the state at the end of the round."""
+    (see :func:`_realise_all`), from the state at the end of the round."""
     for t in range(n_real):  # step 8 (later exchanges of an actor on an issue are cumulative)
         k = rec_k[t]
         y[q[k], I[k]] = f[k, F_XI] + f[k, F_MI]
@@ -624,131 +624,131 @@ def _round_state(x0, s, w, W, I, J, p, q, buf):
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
-def _round_one(x0, s, w, W, I, J, p, q, p_rex, rank_rtol, st, coins, cur, use_coins, y, rec_k, rec_f):
-    """One draw's round: realise exchanges until none is left (step 7), voting positions (step 8).
-
-    Writes the voting positions into ``y`` (a copy of ``x0`` on entry) and, per realised exchange
-    in order, its candidate index and (xI, mI, xJ, mJ, gI, gJ, gain, O_q before/after I's move,
-    O_p before/after J's move) taken, like Decide's report, from the state at the end of the round.
-    Returns the number realised."""
-    K = I.size
-    buf = np.empty(x0.shape[1])
-    f, U, B, hI, hJ = _round_state(x0, s, w, W, I, J, p, q, buf)
-    valid = np.empty(K, np.bool_)
-    live = np.empty(K, np.int64)
-    redo = np.empty(K, np.int64)
-    idx = np.empty(K, np.int64)
-    cnt = np.empty(K, np.int64)
-    order = np.empty(K, np.int64)  # Decide's list, including its duplicates after ties
-    for k in range(K):
-        valid[k], cnt[k], order[k] = False, 0, k
-    _calculate(f, U, B, hI, hJ, valid, order, K, x0, w, W, I, J, p, q, p_rex, st, coins, cur, use_coins, buf, live)
-    if rank_rtol > 0:
-        _sort_by_gain(order, K, f, rank_rtol)
-    else:  # first sort of the unsorted list: merge sort (stable, NaN last; same order, faster)
-        keys = np.empty(K)
-        for k in range(K):
-            keys[k] = -f[k, F_G]
-        _merge_argsort(keys, order)
-    n = K
-    n_real = 0
-    cap = rec_k.size
-    while n > 0:
-        _sort_by_gain(order, n, f, rank_rtol)
-        best = order[0]
-        for t in range(n - 1):  # pop(0)
-            order[t] = order[t + 1]
-        n -= 1
-        if n > 0:
-            g0, g1 = f[best, F_G], f[order[0], F_G]
-            if abs(g0 - g1) <= TIE_RTOL * max(1.0, abs(g0)):
-                if _draw(st, coins, cur, use_coins) >= 0.5:
-                    nxt = order[0]
-                    for t in range(n - 1):
-                        order[t] = order[t + 1]
-                    order[n - 1] = best
-                    best = nxt
-                else:
-                    order[n] = order[0]
-                    n += 1
-        if not valid[best]:
-            continue
-        if n_real >= cap:
-            raise ValueError("exchange: more realised exchanges than expected in one round")
-        rec_k[n_real] = best
-        n_real += 1
-        m = np.int64(0)  # (not a literal: see _recalculate)
-        for t in range(n):  # the valid candidates still listed, once each, first-seen order
-            k = order[t]
-            if valid[k]:
-                if cnt[k] == 0:
-                    idx[m] = k
-                    m += 1
-                cnt[k] += 1
-        _recalculate(f, U, B, hI, hJ, valid, idx, m, best, x0, w, W, I, J, p, q, p_rex, st, coins, cur,
-                     use_coins, buf, live, redo)
-        m2 = np.int64(0)
-        for t in range(m):  # a candidate listed twice is recomputed twice (as in Decide)
-            k = idx[t]
-            if cnt[k] > 1 and valid[k]:
-                live[m2] = k
-                m2 += 1
-            cnt[k] = 0
-        if m2:
-            twice = np.empty(m2, np.int64)
-            for t in range(m2):
-                twice[t] = live[t]
-            _recalculate(f, U, B, hI, hJ, valid, twice, m2, best, x0, w, W, I, J, p, q, p_rex, st, coins, cur,
-                         use_coins, buf, live, redo)
-        n2 = 0
-        for t in range(n):
-            if valid[order[t]]:
-                order[n2] = order[t]
-                n2 += 1
-        n = n2
-    _record(f, U, x0, w, W, I, J, p, q, y, rec_k, rec_f, n_real, buf)
-    return n_real
+def _append(out_k, out_f, m, rec_k, rec_f, n, first):
+    """``out_k[m:m + n], out_f[m:m + n]`` = ``rec_k[:n] + first, rec_f[:n]``, the buffers grown by
+    doubling when full; returns them. (Loops: Numba compiles array-to-array slice copies slowly.)"""
+    if m + n > out_k.size:
+        size = max(2 * out_k.size, m + n)
+        k2, f2 = np.empty(size, np.int64), np.empty((size, 11))
+        for t in range(m):
+            k2[t] = out_k[t]
+            for c in range(11):
+                f2[t, c] = out_f[t, c]
+        out_k, out_f = k2, f2
+    for t in range(n):
+        out_k[m + t] = rec_k[t] + first
+        for c in range(11):
+            out_f[m + t, c] = rec_f[t, c]
+    return out_k, out_f
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _realise_all(x, s, w, W, I, J, p, q, offsets, p_rex, rank_rtol, states, coins, use_coins, y, n_real, n_coins):
-    """All draws' rounds; returns the realised exchanges of all draws, concatenated."""
-    D = x.shape[0]
+def _realise_all(x_all, s_all, w_all, W_all, I_all, J_all, p_all, q_all, offsets, p_rex, rank_rtol, states, coins_all,
+                 use_coins, y_all, n_real_all, n_coins):
+    """Every draw's round, one draw after the other (each has its own random stream): realise
+    exchanges until none is left (step 7), then the voting positions ``y_all`` (a copy of the
+    start positions first) and the records (step 8, :func:`_record`: per realised exchange in
+    order, (xI, mI, xJ, mJ, gI, gJ, gain, O_q before/after I's move, O_p before/after J's move),
+    like Decide's report from the state at the end of the round). Returns the realised exchanges
+    of all draws, concatenated: global candidate indices and records.
+
+    The round is written out here, not in an inlined helper: Numba's inliner copies the callee's
+    IR at a cost quadratic in its size (1-1.5 s of the first-ever compile for the round)."""
+    D = x_all.shape[0]
     cur = np.empty(1, np.int64)
     out_k = np.empty(max(16, 64 * D), np.int64)  # grows by doubling
     out_f = np.empty((out_k.size, 11))
-    m = 0
-    for d in range(D):  # draws are independent: each has its own random stream
+    m_out = 0
+    for d in range(D):
         a, b = offsets[d], offsets[d + 1]
-        for r in range(x.shape[1]):  # (loops: Numba compiles array-to-array slice copies slowly)
-            for c in range(x.shape[2]):
-                y[d, r, c] = x[d, r, c]
+        x0, s, w, W, y = x_all[d], s_all[d], w_all[d], W_all[d], y_all[d]
+        I, J, p, q, st, coins = I_all[a:b], J_all[a:b], p_all[a:b], q_all[a:b], states[d], coins_all[d]
+        for r in range(x0.shape[0]):
+            for c in range(x0.shape[1]):
+                y[r, c] = x0[r, c]
         cur[0] = 0
-        ck = np.empty(2 * (b - a) + 8, np.int64)  # this draw's records
-        cf = np.empty((ck.size, 11))
-        n = _round_one(x[d], s[d], w[d], W[d], I[a:b], J[a:b], p[a:b], q[a:b], p_rex, rank_rtol, states[d],
-                       coins[d], cur, use_coins, y[d], ck, cf)
-        n_real[d] = n
+        K = I.size
+        rec_k = np.empty(2 * K + 8, np.int64)  # this draw's records
+        rec_f = np.empty((rec_k.size, 11))
+        buf = np.empty(x0.shape[1])
+        f, U, B, hI, hJ = _round_state(x0, s, w, W, I, J, p, q, buf)
+        valid = np.empty(K, np.bool_)
+        live = np.empty(K, np.int64)
+        redo = np.empty(K, np.int64)
+        idx = np.empty(K, np.int64)
+        cnt = np.empty(K, np.int64)
+        order = np.empty(K, np.int64)  # Decide's list, including its duplicates after ties
+        for k in range(K):
+            valid[k], cnt[k], order[k] = False, 0, k
+        _calculate(f, U, B, hI, hJ, valid, order, K, x0, w, W, I, J, p, q, p_rex, st, coins, cur, use_coins, buf, live)
+        if rank_rtol > 0:
+            _sort_by_gain(order, K, f, rank_rtol)
+        else:  # first sort of the unsorted list: merge sort (stable, NaN last; same order, faster)
+            keys = np.empty(K)
+            for k in range(K):
+                keys[k] = -f[k, F_G]
+            _merge_argsort(keys, order)
+        n = K
+        n_real = 0
+        while n > 0:
+            _sort_by_gain(order, n, f, rank_rtol)
+            best = order[0]
+            for t in range(n - 1):  # pop(0)
+                order[t] = order[t + 1]
+            n -= 1
+            if n > 0:
+                g0, g1 = f[best, F_G], f[order[0], F_G]
+                if abs(g0 - g1) <= TIE_RTOL * max(1.0, abs(g0)):
+                    if _draw(st, coins, cur, use_coins) >= 0.5:
+                        nxt = order[0]
+                        for t in range(n - 1):
+                            order[t] = order[t + 1]
+                        order[n - 1] = best
+                        best = nxt
+                    else:
+                        order[n] = order[0]
+                        n += 1
+            if not valid[best]:
+                continue
+            if n_real >= rec_k.size:
+                raise ValueError("exchange: more realised exchanges than expected in one round")
+            rec_k[n_real] = best
+            n_real += 1
+            m = np.int64(0)  # (not a literal: see _recalculate)
+            for t in range(n):  # the valid candidates still listed, once each, first-seen order
+                k = order[t]
+                if valid[k]:
+                    if cnt[k] == 0:
+                        idx[m] = k
+                        m += 1
+                    cnt[k] += 1
+            _recalculate(f, U, B, hI, hJ, valid, idx, m, best, x0, w, W, I, J, p, q, p_rex, st, coins, cur,
+                         use_coins, buf, live, redo)
+            m2 = np.int64(0)
+            for t in range(m):  # a candidate listed twice is recomputed twice (as in Decide)
+                k = idx[t]
+                if cnt[k] > 1 and valid[k]:
+                    live[m2] = k
+                    m2 += 1
+                cnt[k] = 0
+            if m2:
+                twice = np.empty(m2, np.int64)
+                for t in range(m2):
+                    twice[t] = live[t]
+                _recalculate(f, U, B, hI, hJ, valid, twice, m2, best, x0, w, W, I, J, p, q, p_rex, st, coins, cur,
+                             use_coins, buf, live, redo)
+            n2 = 0
+            for t in range(n):
+                if valid[order[t]]:
+                    order[n2] = order[t]
+                    n2 += 1
+            n = n2
+        _record(f, U, x0, w, W, I, J, p, q, y, rec_k, rec_f, n_real, buf)
+        n_real_all[d] = n_real
         n_coins[d] = cur[0]
-        if m + n > out_k.size:
-            size = max(2 * out_k.size, m + n)
-            k2, f2 = np.empty(size, np.int64), np.empty((size, 11))
-            for t in range(m):
-                k2[t] = out_k[t]
-                for c in range(11):
-                    f2[t, c] = out_f[t, c]
-            out_k, out_f = k2, f2
-        for t in range(n):
-            out_k[m + t] = ck[t] + a  # local -> global candidate index
-            for c in range(11):
-                out_f[m + t, c] = cf[t, c]
-        m += n
-    rk, rf = np.empty(m, np.int64), np.empty((m, 11))
-    for t in range(m):
-        rk[t] = out_k[t]
-        for c in range(11):
-            rf[t, c] = out_f[t, c]
-    return rk, rf
+        out_k, out_f = _append(out_k, out_f, m_out, rec_k, rec_f, n_real, a)
+        m_out += n_real
+    return _append(np.empty(m_out, np.int64), np.empty((m_out, 11)), 0, out_k, out_f, m_out, 0)
 
 
 def realise_round(x: np.ndarray, s: np.ndarray, cand: dict[str, np.ndarray], p_rex: float,
@@ -761,7 +761,7 @@ def realise_round(x: np.ndarray, s: np.ndarray, cand: dict[str, np.ndarray], p_r
     tie coins; REX then draws from it too; ``coins_used`` counts them). Returns voting positions
     ``y`` and, per draw ``d``,
     the realised exchanges ``k[off[d]:off[d] + n[d]]`` (global candidate indices, in order) with
-    ``f`` rows as described in :func:`_round_one`.
+    ``f`` rows as described in :func:`_realise_all`.
     """
     D = x.shape[0]
     n_real = np.zeros(D, np.int64)
