@@ -467,11 +467,14 @@ def _calculate(f, U, B, hI, hJ, valid, idx, n, x0, w, W, I, J, p, q, p_rex, st, 
 
 
 @_helper
-def _recalculate(f, U, B, hI, hJ, valid, idx, n, R, x0, w, W, I, J, p, q, p_rex, st, coins, cur, use_coins, buf, live, redo):
-    """Update candidates ``idx[:n]`` after candidate R was realised and recompute those affected."""
+def _update(f, U, B, hI, hJ, idx, n, R, x0, I, J, p, q, redo):
+    """Update candidates ``idx[:n]`` after candidate R was realised; the affected ones, to be
+    recomputed (:func:`_calculate`), go to ``redo``, their number is returned. (Not calling
+    :func:`_calculate` itself keeps its code out of this function's compiled module: Numba links
+    and optimises a callee's code again in every caller's module.)"""
     RI, RJ, Rp, Rq = I[R], J[R], p[R], q[R]
     yI, yJ = f[R, F_XI] + f[R, F_MI], f[R, F_XJ] + f[R, F_MJ]
-    m = np.int64(0)  # not a literal 0: a count typed Literal[int](0) compiles _calculate a second time
+    m = 0
     for t in range(n):
         k = idx[t]
         supI_a, supI_b = I[k] == RI and q[k] == Rq, I[k] == RJ and q[k] == Rp
@@ -509,7 +512,7 @@ def _recalculate(f, U, B, hI, hJ, valid, idx, n, R, x0, w, W, I, J, p, q, p_rex,
         if supI or supJ or dem1 or dem2:
             redo[m] = k
             m += 1
-    _calculate(f, U, B, hI, hJ, valid, redo, m, x0, w, W, I, J, p, q, p_rex, st, coins, cur, use_coins, buf, live)
+    return m
 
 
 @_helper
@@ -714,7 +717,7 @@ def _realise_all(x_all, s_all, w_all, W_all, I_all, J_all, p_all, q_all, offsets
                 raise ValueError("exchange: more realised exchanges than expected in one round")
             rec_k[n_real] = best
             n_real += 1
-            m = np.int64(0)  # (not a literal: see _recalculate)
+            m = np.int64(0)  # not a literal 0: a count typed Literal[int](0) would compile _update twice
             for t in range(n):  # the valid candidates still listed, once each, first-seen order
                 k = order[t]
                 if valid[k]:
@@ -722,8 +725,9 @@ def _realise_all(x_all, s_all, w_all, W_all, I_all, J_all, p_all, q_all, offsets
                         idx[m] = k
                         m += 1
                     cnt[k] += 1
-            _recalculate(f, U, B, hI, hJ, valid, idx, m, best, x0, w, W, I, J, p, q, p_rex, st, coins, cur,
-                         use_coins, buf, live, redo)
+            m_redo = _update(f, U, B, hI, hJ, idx, m, best, x0, I, J, p, q, redo)
+            _calculate(f, U, B, hI, hJ, valid, redo, m_redo, x0, w, W, I, J, p, q, p_rex, st, coins, cur, use_coins, buf,
+                       live)
             m2 = np.int64(0)
             for t in range(m):  # a candidate listed twice is recomputed twice (as in Decide)
                 k = idx[t]
@@ -735,8 +739,9 @@ def _realise_all(x_all, s_all, w_all, W_all, I_all, J_all, p_all, q_all, offsets
                 twice = np.empty(m2, np.int64)
                 for t in range(m2):
                     twice[t] = live[t]
-                _recalculate(f, U, B, hI, hJ, valid, twice, m2, best, x0, w, W, I, J, p, q, p_rex, st, coins, cur,
-                             use_coins, buf, live, redo)
+                m_redo = _update(f, U, B, hI, hJ, twice, m2, best, x0, I, J, p, q, redo)
+                _calculate(f, U, B, hI, hJ, valid, redo, m_redo, x0, w, W, I, J, p, q, p_rex, st, coins, cur, use_coins,
+                           buf, live)
             n2 = 0
             for t in range(n):
                 if valid[order[t]]:
