@@ -1,6 +1,6 @@
 """Numba set-up: where compiled kernels are cached, and the one-line notice when they compile.
 
-The kernels of ``bdm`` and ``exchange`` are compiled by Numba the first time they run (about 10 s
+The kernels of ``bdm`` and ``exchange`` are compiled by Numba the first time they run (about 6-8 s
 of CPU) and cached on disk afterwards. The cache lives in a per-user cache directory, so it also
 works when the package is installed read-only:
 
@@ -15,7 +15,8 @@ neither compiled in this process nor in the on-disk cache it first writes one li
 afterwards (~/.cache/detente/numba)", and runs the compilation with Python's cyclic garbage
 collector paused: Numba's compiler allocates millions of long-lived objects (IR, types, LLVM
 wrappers), which trigger full collections over the whole heap (about 10 in the exchange kernels'
-compile, 1-1.5 s of its CPU); the garbage it leaves (~70 MiB at most) is collected afterwards as usual.
+compile, 1-1.5 s of its CPU); peak memory is then ~70 MiB higher, and the garbage is collected
+afterwards as usual.
 
 >>> import os
 >>> cache_dir({"XDG_CACHE_HOME": "/tmp/xdg"}).as_posix()

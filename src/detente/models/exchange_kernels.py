@@ -91,12 +91,14 @@ _ONE = np.uint64(1)
 _MULT_HI = np.uint64(0x2360ED051FC65DA4)
 _MULT_LO = np.uint64(0x4385DF649FCCF645)
 
-# Helpers called from one place only are ``inline="always"``: Numba inlines them into their caller
-# instead of compiling (and caching) each on its own, which shortens the first-ever compile; helpers
-# called from several places stay separate functions (inlining would copy them: Numba deep-copies the
-# callee's IR per call site, about 0.3 s each). The separate helpers that only compiled code calls are
-# ``_helper``s: without a CPython or cfunc wrapper (boxing/unboxing code for up to 22 array arguments,
-# each compiled by LLVM), which cuts about 1 s of the first-ever compile (benchmarks/bench_exchange.py).
+# Small helpers called from one place only are ``inline="always"``: Numba inlines them into their
+# caller instead of compiling (and caching) each on its own, which shortens the first-ever compile;
+# helpers called from several places stay separate functions (inlining would copy them: Numba
+# deep-copies the callee's IR per call site, at a cost that grows with the square of its size, which
+# is also why the round itself is written out in :func:`_realise_all`). The separate helpers that
+# only compiled code calls are ``_helper``s: without a CPython or cfunc wrapper (boxing/unboxing code
+# for up to 22 array arguments, each compiled by LLVM), which cuts about 1 s of the first-ever
+# compile (benchmarks/bench_exchange.py).
 _helper = numba.njit(cache=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
 
 
@@ -726,8 +728,8 @@ def _realise_all(x_all, s_all, w_all, W_all, I_all, J_all, p_all, q_all, offsets
                         m += 1
                     cnt[k] += 1
             m_redo = _update(f, U, B, hI, hJ, idx, m, best, x0, I, J, p, q, redo)
-            _calculate(f, U, B, hI, hJ, valid, redo, m_redo, x0, w, W, I, J, p, q, p_rex, st, coins, cur, use_coins, buf,
-                       live)
+            _calculate(f, U, B, hI, hJ, valid, redo, m_redo, x0, w, W, I, J, p, q, p_rex, st, coins, cur, use_coins,
+                       buf, live)
             m2 = np.int64(0)
             for t in range(m):  # a candidate listed twice is recomputed twice (as in Decide)
                 k = idx[t]
