@@ -34,6 +34,29 @@ Measured (2-core machine shared with other jobs, load average 2-5; CPU +-20 %), 
   of 3 alternating runs). About 5 s of it is LLVM, the rest Numba's typing and IR passes; more
   ``inline="always"`` helpers make it slower (Numba deep-copies the callee's IR per call site:
   +4 s for 6 more), fewer make no measurable difference.
+* first-ever run, second round (issue #12 item 3): ``--whole-only`` alternating before/after, 2 runs
+  each: 7.2-8.3 s CPU before, 5.7-6.2 s after at load 1.3-2; ``detente run cop21.csv`` alone with an
+  empty ``NUMBA_CACHE_DIR``, 3 alternating runs at load 2-2.6: 10.7-12.6 s before, 8.7-9.6 s after
+  (target met; under heavier load CPU figures inflate and it may not be). REX (``-o
+  randomize_p=0.2``): 7.3-7.6 s before, 6.3 s after; bdm on ``examples/eu-emission-standards.yaml``
+  unchanged (6.0-6.2 s). In-process compile+run A/B (3-7 alternating runs each, +-1 s of noise):
+
+  - compiling with the cyclic garbage collector paused (``detente.jit.compiling``): 1-2 s less
+    (mean 9.5 -> 7.9 s; 10 full collections over Numba's heap; peak RSS +70 MiB during the compile);
+  - ``np.empty`` + loops instead of ``np.zeros`` (each dtype/shape is one more compiled overload):
+    ~1 s less (mean 11.2 -> 10.2 s);
+  - the REX branch pruned when ``randomize_p = 0`` (``p_rex=None``): ``_calculate``'s own compile
+    2.4 -> 1.3 s in Numba's compile events, the total within the noise;
+  - the round written out in ``_realise_all`` instead of an inlined 100-line helper (Numba's
+    inliner copies the callee's IR block by block, each copy with the whole scope: quadratic, 0.55 s
+    plus 0.33 s re-running the callee's untyped passes): ~0.3 s (mean 8.4 -> 8.1 s).
+
+  Tried without a measurable gain (results identical): ``NUMBA_OPT`` 0, 1 or 2 (at most ~1 s less
+  and within the noise; the warm 1,000-draw run is unchanged at ``OPT=1``), loop vectorisation off,
+  the round as a separate helper (its code is then optimised and emitted again in the caller's
+  module), inlining ``_move_ok``/``_next_double`` (-0.14 s, reverted). What remains (in-process,
+  5.5-7.5 s): LLVM ~2.2 s (function passes 0.7, module O3 0.8, machine code 0.8), Numba's typing and
+  lowering of ``_realise_all`` ~3.6 s own, ``_calculate`` 1 s, ten small helpers 0.1-0.5 s each.
 
 The 1,000-draw cases give every position on Copenhagen a uniform range of +-10 points (clipped to
 the scale). Run: ``.venv/bin/python benchmarks/bench_exchange.py [--whole-only]`` (``BENCH_REPEAT=5``

@@ -136,6 +136,37 @@ def test_compile_notice_only_when_compiling(tmp_path: Path) -> None:
     assert json.loads(first.stdout)["results"][0]["forecast"] == json.loads(second.stdout)["results"][0]["forecast"]
 
 
+def test_the_garbage_collector_pauses_only_while_kernels_compile() -> None:
+    """Compiling runs with the cyclic collector off (Numba's compiler is slowed by its full
+    collections); cached kernels leave it alone; it is on again afterwards, also after an error."""
+    import gc
+    from types import SimpleNamespace
+
+    from detente import jit
+
+    fresh = SimpleNamespace(signatures=[], _cache=SimpleNamespace(_cache_file=SimpleNamespace(_load_index=dict)))
+    compiled = SimpleNamespace(signatures=["(float64,)"])
+    seen = []
+    saved, jit.notice = jit.notice, None
+    try:
+        assert gc.isenabled()
+        with jit.compiling(compiled, "test kernels", seconds=1):
+            seen.append(gc.isenabled())
+        with jit.compiling([compiled, fresh], "test kernels", seconds=1):
+            seen.append(gc.isenabled())
+        with pytest.raises(ZeroDivisionError), jit.compiling(fresh, "test kernels", seconds=1):
+            1 / 0
+        seen.append(gc.isenabled())
+        gc.disable()  # a caller that switched it off keeps it off
+        with jit.compiling(fresh, "test kernels", seconds=1):
+            pass
+        seen.append(gc.isenabled())
+    finally:
+        gc.enable()
+        jit.notice = saved
+    assert seen == [True, False, True, False]
+
+
 def test_seed_states_are_pcg64s() -> None:
     from detente.models.exchange_kernels import seed_states
 

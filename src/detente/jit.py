@@ -1,6 +1,6 @@
 """Numba set-up: where compiled kernels are cached, and the one-line notice when they compile.
 
-The kernels of ``bdm`` and ``exchange`` are compiled by Numba the first time they run (about 10 s
+The kernels of ``bdm`` and ``exchange`` are compiled by Numba the first time they run (about 6-8 s
 of CPU) and cached on disk afterwards. The cache lives in a per-user cache directory, so it also
 works when the package is installed read-only:
 
@@ -12,7 +12,11 @@ works when the package is installed read-only:
 it before they ``import numba``. :func:`compiling` wraps a kernel's first call: when the kernel is
 neither compiled in this process nor in the on-disk cache it first writes one line to stderr
 (:data:`notice`), e.g. "detente: compiling the expected-utility kernels once, about 8 s; cached
-afterwards (~/.cache/detente/numba)".
+afterwards (~/.cache/detente/numba)", and runs the compilation with Python's cyclic garbage
+collector paused: Numba's compiler allocates millions of long-lived objects (IR, types, LLVM
+wrappers), which trigger full collections over the whole heap (about 10 in the exchange kernels'
+compile, 1-1.5 s of its CPU); peak memory is then ~70 MiB higher, and the garbage is collected
+afterwards as usual.
 
 >>> import os
 >>> cache_dir({"XDG_CACHE_HOME": "/tmp/xdg"}).as_posix()
@@ -23,6 +27,7 @@ afterwards (~/.cache/detente/numba)".
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import tempfile
@@ -122,10 +127,20 @@ def load_registries() -> None:
 
 @contextmanager
 def compiling(dispatchers: Any, what: str, seconds: float) -> Iterator[None]:
-    """Print the compile notice when any of ``dispatchers`` must compile, then run the block."""
+    """Run the block; when any of ``dispatchers`` must compile, print the compile notice first
+    and pause the cyclic garbage collector while the block runs (see the module notes)."""
     load_registries()
     items = dispatchers if isinstance(dispatchers, (list, tuple)) else [dispatchers]
-    if notice is not None and not all(is_cached(d) for d in items):
+    if all(is_cached(d) for d in items):
+        yield
+        return
+    if notice is not None:
         notice(f"detente: compiling the {what} once, about {seconds:.0f} s; cached afterwards "
                f"({os.environ.get('NUMBA_CACHE_DIR', 'Numba cache')})")
-    yield
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

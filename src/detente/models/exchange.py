@@ -97,7 +97,7 @@ class ExchangeOptions(Options):
         "float order; 1e-12 mimics Decide's Decimal arithmetic, see module notes)"))
 
 
-COMPILE_SECONDS = 8
+COMPILE_SECONDS = 6
 """CPU seconds the first compile of the exchange kernels takes (2-core machine); cached afterwards."""
 
 

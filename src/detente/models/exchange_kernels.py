@@ -91,12 +91,14 @@ _ONE = np.uint64(1)
 _MULT_HI = np.uint64(0x2360ED051FC65DA4)
 _MULT_LO = np.uint64(0x4385DF649FCCF645)
 
-# Helpers called from one place only are ``inline="always"``: Numba inlines them into their caller
-# instead of compiling (and caching) each on its own, which shortens the first-ever compile; helpers
-# called from several places stay separate functions (inlining would copy them: Numba deep-copies the
-# callee's IR per call site, about 0.3 s each). The separate helpers that only compiled code calls are
-# ``_helper``s: without a CPython or cfunc wrapper (boxing/unboxing code for up to 22 array arguments,
-# each compiled by LLVM), which cuts about 1 s of the first-ever compile (benchmarks/bench_exchange.py).
+# Small helpers called from one place only are ``inline="always"``: Numba inlines them into their
+# caller instead of compiling (and caching) each on its own, which shortens the first-ever compile;
+# helpers called from several places stay separate functions (inlining would copy them: Numba
+# deep-copies the callee's IR per call site, at a cost that grows with the square of its size, which
+# is also why the round itself is written out in :func:`_realise_all`). The separate helpers that
+# only compiled code calls are ``_helper``s: without a CPython or cfunc wrapper (boxing/unboxing code
+# for up to 22 array arguments, each compiled by LLVM), which cuts about 1 s of the first-ever
+# compile (benchmarks/bench_exchange.py).
 _helper = numba.njit(cache=True, error_model="numpy", no_cpython_wrapper=True, no_cfunc_wrapper=True)
 
 
@@ -242,10 +244,10 @@ def _psum(a):
         return _psum_block(a, n - n, n)  # a run-time 0: a constant argument would compile a second copy
     S = np.empty(64, np.int64)
     L = np.empty(64, np.int64)
-    phase = np.zeros(64, np.int64)
+    phase = np.empty(64, np.int64)
     vals = np.empty(64)
     top, vtop = 0, 0
-    S[0], L[0] = 0, n
+    S[0], L[0], phase[0] = 0, n, 0
     while top >= 0:
         s, m = S[top], L[top]
         if m <= 128:
@@ -442,7 +444,8 @@ def _draw(st, coins, cur, use_coins):
 
 @_helper
 def _calculate(f, U, B, hI, hJ, valid, idx, n, x0, w, W, I, J, p, q, p_rex, st, coins, cur, use_coins, buf, live):
-    """Equal-gain exchange of candidates ``idx[:n]`` from their current state (step 6), then REX."""
+    """Equal-gain exchange of candidates ``idx[:n]`` from their current state (step 6), then REX
+    (``p_rex`` > 0; ``None`` when off: Numba then prunes the REX branch and does not compile it)."""
     for t in range(n):
         k = idx[t]
         fine = _equal_gain(f, k)
@@ -451,7 +454,7 @@ def _calculate(f, U, B, hI, hJ, valid, idx, n, x0, w, W, I, J, p, q, p_rex, st, 
             for side in range(2):  # I's move on q, then J's on p
                 _check_nbs(f, U, B, k, side, x0, w, W, I, J, p, q, buf)
             valid[k] = _ok(f, hI, hJ, k)
-    if p_rex > 0:
+    if p_rex is not None:
         m = 0
         for t in range(n):
             if valid[idx[t]]:
@@ -466,11 +469,14 @@ def _calculate(f, U, B, hI, hJ, valid, idx, n, x0, w, W, I, J, p, q, p_rex, st, 
 
 
 @_helper
-def _recalculate(f, U, B, hI, hJ, valid, idx, n, R, x0, w, W, I, J, p, q, p_rex, st, coins, cur, use_coins, buf, live, redo):
-    """Update candidates ``idx[:n]`` after candidate R was realised and recompute those affected."""
+def _update(f, U, B, hI, hJ, idx, n, R, x0, I, J, p, q, redo):
+    """Update candidates ``idx[:n]`` after candidate R was realised; the affected ones, to be
+    recomputed (:func:`_calculate`), go to ``redo``, their number is returned. (Not calling
+    :func:`_calculate` itself keeps its code out of this function's compiled module: Numba links
+    and optimises a callee's code again in every caller's module.)"""
     RI, RJ, Rp, Rq = I[R], J[R], p[R], q[R]
     yI, yJ = f[R, F_XI] + f[R, F_MI], f[R, F_XJ] + f[R, F_MJ]
-    m = np.int64(0)  # not a literal 0: a count typed Literal[int](0) compiles _calculate a second time
+    m = 0
     for t in range(n):
         k = idx[t]
         supI_a, supI_b = I[k] == RI and q[k] == Rq, I[k] == RJ and q[k] == Rp
@@ -508,7 +514,7 @@ def _recalculate(f, U, B, hI, hJ, valid, idx, n, R, x0, w, W, I, J, p, q, p_rex,
         if supI or supJ or dem1 or dem2:
             redo[m] = k
             m += 1
-    _calculate(f, U, B, hI, hJ, valid, redo, m, x0, w, W, I, J, p, q, p_rex, st, coins, cur, use_coins, buf, live)
+    return m
 
 
 @_helper
@@ -574,113 +580,9 @@ def _merge_argsort(keys, order):
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
-def _round_one(x0, s, w, W, I, J, p, q, p_rex, rank_rtol, st, coins, cur, use_coins, y, rec_k, rec_f):
-    """One draw's round: realise exchanges until none is left (step 7), voting positions (step 8).
-
-    Writes the voting positions into ``y`` (a copy of ``x0`` on entry) and, per realised exchange
-    in order, its candidate index and (xI, mI, xJ, mJ, gI, gJ, gain, O_q before/after I's move,
-    O_p before/after J's move) taken, like Decide's report, from the state at the end of the round.
-    Returns the number realised."""
-    K = I.size
-    n_a = x0.shape[1]
-    f = np.empty((K, N_F))
-    for k in range(K):
-        f[k, F_DI], f[k, F_DJ] = x0[p[k], I[k]], x0[q[k], J[k]]  # demand positions: fixed
-        f[k, F_XI], f[k, F_XJ] = x0[q[k], I[k]], x0[p[k], J[k]]  # supply positions: follow moves
-        f[k, F_SIP], f[k, F_SJP], f[k, F_SIQ], f[k, F_SJQ] = s[p[k], I[k]], s[p[k], J[k]], s[q[k], I[k]], s[q[k], J[k]]
-        f[k, F_WIQ], f[k, F_WJP], f[k, F_WP], f[k, F_WQ] = w[q[k], I[k]], w[p[k], J[k]], W[p[k]], W[q[k]]
-    buf = np.empty(n_a)
-    U = np.empty((K, 2, n_a))
-    B = np.empty((K, 2))  # cached weighted sums of issue q (0) / p (1) with k's updates
-    for k in range(K):  # all NaN (loops: they compile in a fraction of np.full's time)
-        for side in range(2):
-            B[k, side] = np.nan
-            for a in range(n_a):
-                U[k, side, a] = np.nan
-    base0 = np.empty(x0.shape[0])
-    for r in range(x0.shape[0]):
-        for a in range(n_a):
-            buf[a] = w[r, a] * x0[r, a]
-        base0[r] = _psum(buf[:n_a])
-    for k in range(K):
-        B[k, 0], B[k, 1] = base0[q[k]], base0[p[k]]
-    hI = np.zeros((K, 4))
-    hJ = np.zeros((K, 4))
-    for k in range(K):
-        hI[k, 1], hI[k, 2] = np.inf, -np.inf
-        hJ[k, 1], hJ[k, 2] = np.inf, -np.inf
-    valid = np.zeros(K, np.bool_)
-    live = np.empty(K, np.int64)
-    redo = np.empty(K, np.int64)
-    idx = np.empty(K, np.int64)
-    cnt = np.zeros(K, np.int64)
-    order = np.empty(K, np.int64)  # Decide's list, including its duplicates after ties
-    for k in range(K):
-        order[k] = k
-    _calculate(f, U, B, hI, hJ, valid, order, K, x0, w, W, I, J, p, q, p_rex, st, coins, cur, use_coins, buf, live)
-    if rank_rtol > 0:
-        _sort_by_gain(order, K, f, rank_rtol)
-    else:  # first sort of the unsorted list: merge sort (stable, NaN last; same order, faster)
-        keys = np.empty(K)
-        for k in range(K):
-            keys[k] = -f[k, F_G]
-        _merge_argsort(keys, order)
-    n = K
-    n_real = 0
-    cap = rec_k.size
-    while n > 0:
-        _sort_by_gain(order, n, f, rank_rtol)
-        best = order[0]
-        for t in range(n - 1):  # pop(0)
-            order[t] = order[t + 1]
-        n -= 1
-        if n > 0:
-            g0, g1 = f[best, F_G], f[order[0], F_G]
-            if abs(g0 - g1) <= TIE_RTOL * max(1.0, abs(g0)):
-                if _draw(st, coins, cur, use_coins) >= 0.5:
-                    nxt = order[0]
-                    for t in range(n - 1):
-                        order[t] = order[t + 1]
-                    order[n - 1] = best
-                    best = nxt
-                else:
-                    order[n] = order[0]
-                    n += 1
-        if not valid[best]:
-            continue
-        if n_real >= cap:
-            raise ValueError("exchange: more realised exchanges than expected in one round")
-        rec_k[n_real] = best
-        n_real += 1
-        m = np.int64(0)  # (not a literal: see _recalculate)
-        for t in range(n):  # the valid candidates still listed, once each, first-seen order
-            k = order[t]
-            if valid[k]:
-                if cnt[k] == 0:
-                    idx[m] = k
-                    m += 1
-                cnt[k] += 1
-        _recalculate(f, U, B, hI, hJ, valid, idx, m, best, x0, w, W, I, J, p, q, p_rex, st, coins, cur,
-                     use_coins, buf, live, redo)
-        m2 = np.int64(0)
-        for t in range(m):  # a candidate listed twice is recomputed twice (as in Decide)
-            k = idx[t]
-            if cnt[k] > 1 and valid[k]:
-                live[m2] = k
-                m2 += 1
-            cnt[k] = 0
-        if m2:
-            twice = np.empty(m2, np.int64)
-            for t in range(m2):
-                twice[t] = live[t]
-            _recalculate(f, U, B, hI, hJ, valid, twice, m2, best, x0, w, W, I, J, p, q, p_rex, st, coins, cur,
-                         use_coins, buf, live, redo)
-        n2 = 0
-        for t in range(n):
-            if valid[order[t]]:
-                order[n2] = order[t]
-                n2 += 1
-        n = n2
+def _record(f, U, x0, w, W, I, J, p, q, y, rec_k, rec_f, n_real, buf):
+    """Voting positions ``y`` (step 8) and the records ``rec_f`` of the realised ``rec_k[:n_real]``
+    (see :func:`_realise_all`), from the state at the end of the round."""
     for t in range(n_real):  # step 8 (later exchanges of an actor on an issue are cumulative)
         k = rec_k[t]
         y[q[k], I[k]] = f[k, F_XI] + f[k, F_MI]
@@ -692,48 +594,168 @@ def _round_one(x0, s, w, W, I, J, p, q, p_rex, rank_rtol, st, coins, cur, use_co
             mA = f[k, F_MI] if side == 0 else f[k, F_MJ]
             rec_f[t, 7 + 2 * side] = _nbs(f, U, k, side, x0, w, W, r, A, xA, buf)
             rec_f[t, 8 + 2 * side] = _nbs(f, U, k, side, x0, w, W, r, A, xA + mA, buf)
-    return n_real
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _round_state(x0, s, w, W, I, J, p, q, buf):
+    """The state of one draw's round before any exchange: fields ``f`` (``F_*``), no updates
+    ``U``, sums ``B`` of the start positions, empty move histories ``hI, hJ``."""
+    K = I.size
+    n_a = x0.shape[1]
+    f = np.empty((K, N_F))
+    for k in range(K):
+        f[k, F_DI], f[k, F_DJ] = x0[p[k], I[k]], x0[q[k], J[k]]  # demand positions: fixed
+        f[k, F_XI], f[k, F_XJ] = x0[q[k], I[k]], x0[p[k], J[k]]  # supply positions: follow moves
+        f[k, F_SIP], f[k, F_SJP], f[k, F_SIQ], f[k, F_SJQ] = s[p[k], I[k]], s[p[k], J[k]], s[q[k], I[k]], s[q[k], J[k]]
+        f[k, F_WIQ], f[k, F_WJP], f[k, F_WP], f[k, F_WQ] = w[q[k], I[k]], w[p[k], J[k]], W[p[k]], W[q[k]]
+    U = np.empty((K, 2, n_a))
+    for k in range(K):  # all NaN (loops: they compile in a fraction of np.full's time)
+        for side in range(2):
+            for a in range(n_a):
+                U[k, side, a] = np.nan
+    base0 = np.empty(x0.shape[0])
+    for r in range(x0.shape[0]):
+        for a in range(n_a):
+            buf[a] = w[r, a] * x0[r, a]
+        base0[r] = _psum(buf[:n_a])
+    B = np.empty((K, 2))  # cached weighted sums of issue q (0) / p (1) with k's updates
+    hI = np.empty((K, 4))
+    hJ = np.empty((K, 4))
+    for k in range(K):
+        B[k, 0], B[k, 1] = base0[q[k]], base0[p[k]]
+        hI[k, 0], hI[k, 1], hI[k, 2], hI[k, 3] = 0.0, np.inf, -np.inf, 0.0
+        hJ[k, 0], hJ[k, 1], hJ[k, 2], hJ[k, 3] = 0.0, np.inf, -np.inf, 0.0
+    return f, U, B, hI, hJ
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _append(out_k, out_f, m, rec_k, rec_f, n, first):
+    """``out_k[m:m + n], out_f[m:m + n]`` = ``rec_k[:n] + first, rec_f[:n]``, the buffers grown by
+    doubling when full; returns them. (Loops: Numba compiles array-to-array slice copies slowly.)"""
+    if m + n > out_k.size:
+        size = max(2 * out_k.size, m + n)
+        k2, f2 = np.empty(size, np.int64), np.empty((size, 11))
+        for t in range(m):
+            k2[t] = out_k[t]
+            for c in range(11):
+                f2[t, c] = out_f[t, c]
+        out_k, out_f = k2, f2
+    for t in range(n):
+        out_k[m + t] = rec_k[t] + first
+        for c in range(11):
+            out_f[m + t, c] = rec_f[t, c]
+    return out_k, out_f
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _realise_all(x, s, w, W, I, J, p, q, offsets, p_rex, rank_rtol, states, coins, use_coins, y, n_real, n_coins):
-    """All draws' rounds; returns the realised exchanges of all draws, concatenated."""
-    D = x.shape[0]
-    cur = np.zeros(1, np.int64)
+def _realise_all(x_all, s_all, w_all, W_all, I_all, J_all, p_all, q_all, offsets, p_rex, rank_rtol, states, coins_all,
+                 use_coins, y_all, n_real_all, n_coins):
+    """Every draw's round, one draw after the other (each has its own random stream): realise
+    exchanges until none is left (step 7), then the voting positions ``y_all`` (a copy of the
+    start positions first) and the records (step 8, :func:`_record`: per realised exchange in
+    order, (xI, mI, xJ, mJ, gI, gJ, gain, O_q before/after I's move, O_p before/after J's move),
+    like Decide's report from the state at the end of the round). Returns the realised exchanges
+    of all draws, concatenated: global candidate indices and records.
+
+    The round is written out here, not in an inlined helper: Numba's inliner copies the callee's
+    IR at a cost quadratic in its size (1-1.5 s of the first-ever compile for the round)."""
+    D = x_all.shape[0]
+    cur = np.empty(1, np.int64)
     out_k = np.empty(max(16, 64 * D), np.int64)  # grows by doubling
     out_f = np.empty((out_k.size, 11))
-    m = 0
-    for d in range(D):  # draws are independent: each has its own random stream
+    m_out = 0
+    for d in range(D):
         a, b = offsets[d], offsets[d + 1]
-        for r in range(x.shape[1]):  # (loops: Numba compiles array-to-array slice copies slowly)
-            for c in range(x.shape[2]):
-                y[d, r, c] = x[d, r, c]
+        x0, s, w, W, y = x_all[d], s_all[d], w_all[d], W_all[d], y_all[d]
+        I, J, p, q, st, coins = I_all[a:b], J_all[a:b], p_all[a:b], q_all[a:b], states[d], coins_all[d]
+        for r in range(x0.shape[0]):
+            for c in range(x0.shape[1]):
+                y[r, c] = x0[r, c]
         cur[0] = 0
-        ck = np.empty(2 * (b - a) + 8, np.int64)  # this draw's records
-        cf = np.empty((ck.size, 11))
-        n = _round_one(x[d], s[d], w[d], W[d], I[a:b], J[a:b], p[a:b], q[a:b], p_rex, rank_rtol, states[d],
-                       coins[d], cur, use_coins, y[d], ck, cf)
-        n_real[d] = n
+        K = I.size
+        rec_k = np.empty(2 * K + 8, np.int64)  # this draw's records
+        rec_f = np.empty((rec_k.size, 11))
+        buf = np.empty(x0.shape[1])
+        f, U, B, hI, hJ = _round_state(x0, s, w, W, I, J, p, q, buf)
+        valid = np.empty(K, np.bool_)
+        live = np.empty(K, np.int64)
+        redo = np.empty(K, np.int64)
+        idx = np.empty(K, np.int64)
+        cnt = np.empty(K, np.int64)
+        order = np.empty(K, np.int64)  # Decide's list, including its duplicates after ties
+        for k in range(K):
+            valid[k], cnt[k], order[k] = False, 0, k
+        _calculate(f, U, B, hI, hJ, valid, order, K, x0, w, W, I, J, p, q, p_rex, st, coins, cur, use_coins, buf, live)
+        if rank_rtol > 0:
+            _sort_by_gain(order, K, f, rank_rtol)
+        else:  # first sort of the unsorted list: merge sort (stable, NaN last; same order, faster)
+            keys = np.empty(K)
+            for k in range(K):
+                keys[k] = -f[k, F_G]
+            _merge_argsort(keys, order)
+        n = K
+        n_real = 0
+        while n > 0:
+            _sort_by_gain(order, n, f, rank_rtol)
+            best = order[0]
+            for t in range(n - 1):  # pop(0)
+                order[t] = order[t + 1]
+            n -= 1
+            if n > 0:
+                g0, g1 = f[best, F_G], f[order[0], F_G]
+                if abs(g0 - g1) <= TIE_RTOL * max(1.0, abs(g0)):
+                    if _draw(st, coins, cur, use_coins) >= 0.5:
+                        nxt = order[0]
+                        for t in range(n - 1):
+                            order[t] = order[t + 1]
+                        order[n - 1] = best
+                        best = nxt
+                    else:
+                        order[n] = order[0]
+                        n += 1
+            if not valid[best]:
+                continue
+            if n_real >= rec_k.size:
+                raise ValueError("exchange: more realised exchanges than expected in one round")
+            rec_k[n_real] = best
+            n_real += 1
+            m = np.int64(0)  # not a literal 0: a count typed Literal[int](0) would compile _update twice
+            for t in range(n):  # the valid candidates still listed, once each, first-seen order
+                k = order[t]
+                if valid[k]:
+                    if cnt[k] == 0:
+                        idx[m] = k
+                        m += 1
+                    cnt[k] += 1
+            m_redo = _update(f, U, B, hI, hJ, idx, m, best, x0, I, J, p, q, redo)
+            _calculate(f, U, B, hI, hJ, valid, redo, m_redo, x0, w, W, I, J, p, q, p_rex, st, coins, cur, use_coins,
+                       buf, live)
+            m2 = np.int64(0)
+            for t in range(m):  # a candidate listed twice is recomputed twice (as in Decide)
+                k = idx[t]
+                if cnt[k] > 1 and valid[k]:
+                    live[m2] = k
+                    m2 += 1
+                cnt[k] = 0
+            if m2:
+                twice = np.empty(m2, np.int64)
+                for t in range(m2):
+                    twice[t] = live[t]
+                m_redo = _update(f, U, B, hI, hJ, twice, m2, best, x0, I, J, p, q, redo)
+                _calculate(f, U, B, hI, hJ, valid, redo, m_redo, x0, w, W, I, J, p, q, p_rex, st, coins, cur, use_coins,
+                           buf, live)
+            n2 = 0
+            for t in range(n):
+                if valid[order[t]]:
+                    order[n2] = order[t]
+                    n2 += 1
+            n = n2
+        _record(f, U, x0, w, W, I, J, p, q, y, rec_k, rec_f, n_real, buf)
+        n_real_all[d] = n_real
         n_coins[d] = cur[0]
-        if m + n > out_k.size:
-            size = max(2 * out_k.size, m + n)
-            k2, f2 = np.empty(size, np.int64), np.empty((size, 11))
-            for t in range(m):
-                k2[t] = out_k[t]
-                for c in range(11):
-                    f2[t, c] = out_f[t, c]
-            out_k, out_f = k2, f2
-        for t in range(n):
-            out_k[m + t] = ck[t] + a  # local -> global candidate index
-            for c in range(11):
-                out_f[m + t, c] = cf[t, c]
-        m += n
-    rk, rf = np.empty(m, np.int64), np.empty((m, 11))
-    for t in range(m):
-        rk[t] = out_k[t]
-        for c in range(11):
-            rf[t, c] = out_f[t, c]
-    return rk, rf
+        out_k, out_f = _append(out_k, out_f, m_out, rec_k, rec_f, n_real, a)
+        m_out += n_real
+    return _append(np.empty(m_out, np.int64), np.empty((m_out, 11)), 0, out_k, out_f, m_out, 0)
 
 
 def realise_round(x: np.ndarray, s: np.ndarray, cand: dict[str, np.ndarray], p_rex: float,
@@ -746,16 +768,17 @@ def realise_round(x: np.ndarray, s: np.ndarray, cand: dict[str, np.ndarray], p_r
     tie coins; REX then draws from it too; ``coins_used`` counts them). Returns voting positions
     ``y`` and, per draw ``d``,
     the realised exchanges ``k[off[d]:off[d] + n[d]]`` (global candidate indices, in order) with
-    ``f`` rows as described in :func:`_round_one`.
+    ``f`` rows as described in :func:`_realise_all`.
     """
     D = x.shape[0]
     n_real = np.zeros(D, np.int64)
     n_coins = np.zeros(D, np.int64)
     y = np.empty_like(x)
     use = coins is not None
+    rex = float(p_rex) if p_rex > 0 else None  # None: the REX code is not compiled (see _calculate)
     cz = np.ascontiguousarray(coins, dtype=np.float64) if use else np.zeros((D, 1))
     rec_k, rec_f = _realise_all(np.ascontiguousarray(x), np.ascontiguousarray(s), cand["w"], cand["W"], cand["I"],
-                                cand["J"], cand["p"], cand["q"], cand["offsets"], float(p_rex), float(rank_rtol),
+                                cand["J"], cand["p"], cand["q"], cand["offsets"], rex, float(rank_rtol),
                                 states, cz, use, y, n_real, n_coins)
     rec_off = np.concatenate([[0], np.cumsum(n_real)[:-1]]).astype(np.int64)
     return {"y": y, "off": rec_off, "n": n_real, "k": rec_k, "f": rec_f, "coins_used": n_coins}
