@@ -318,7 +318,8 @@ def test_reading_leaves_the_garbage_collector_as_it_was(tmp_path, capsys) -> Non
     import gc
 
     good, bad = write(tmp_path, "g.yaml", "name: t\n" + MINI_TAIL), write(tmp_path, "b.yaml", "name: [\n")
-    from detente.scenario.io import load, paused_gc
+    from detente.gcpause import paused_gc
+    from detente.scenario.io import load
 
     for was_on in (True, False):
         (gc.enable if was_on else gc.disable)()

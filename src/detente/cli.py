@@ -62,7 +62,8 @@ def _load(path: Path, fmt: str | None = None, warn: bool = True):
     """Read and validate a scenario; print its warnings (e.g. numbers without evidence) on stderr."""
     import gc
 
-    from detente.scenario.io import load, paused_gc
+    from detente.gcpause import paused_gc
+    from detente.scenario.io import load
     from detente.scenario.model import scenario_warnings
 
     with paused_gc():

@@ -27,13 +27,14 @@ afterwards as usual.
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
+
+from detente.gcpause import paused_gc
 
 _configured = False
 
@@ -137,10 +138,5 @@ def compiling(dispatchers: Any, what: str, seconds: float) -> Iterator[None]:
     if notice is not None:
         notice(f"detente: compiling the {what} once, about {seconds:.0f} s; cached afterwards "
                f"({os.environ.get('NUMBA_CACHE_DIR', 'Numba cache')})")
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         yield
-    finally:
-        if was_enabled:
-            gc.enable()

@@ -22,7 +22,6 @@ s.yaml:4: stances[0].position: off the scale [0, 100] of issue 'x' (got 140)
 from __future__ import annotations
 
 import errno
-import gc
 import json
 import os
 import re
@@ -36,6 +35,7 @@ from typing import Any, Callable, Iterator
 from pydantic import ValidationError
 
 from detente.errors import InputError, Problem, output_error, output_errors
+from detente.gcpause import paused_gc
 from detente.scenario.model import Scenario, partial_cross_checks
 
 Loc = tuple[Any, ...]
@@ -140,24 +140,6 @@ _UNION_TAGS = {"float", "Uniform", "Triangular", "Normal", "function-after", "fu
 
 def path_to_loc(path: str) -> Loc:
     return tuple(int(i) if i else n for n, i in _IDX_RE.findall(path))
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a scenario is read and validated.
-
-    Reading builds millions of small objects (dicts, floats, pydantic models) and no reference
-    cycles; the collector, triggered by the allocations, rescans them over and over and took
-    about half of the time of validating a big file. Re-entrant: the collector is turned back on
-    only by the call that turned it off.
-    """
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 def validate(data: Any, file: str | None, lines: dict[Loc, int] | None = None) -> Scenario:
