@@ -481,3 +481,23 @@ def test_flagship_example():
     s = load(p)
     r = run(s, "exchange", options={"rounds": 3})
     assert np.all(np.isfinite(r.trajectory.forecast))
+
+
+def test_one_compiled_round_serves_arrays_of_any_layout():
+    """The explanation's leave-one-out run hands the kernel arrays that are not C-contiguous; the
+    round must not compile a second specialisation for them (~3 s on a first run with --out)."""
+    from detente.models.exchange_kernels import _realise_all
+
+    arr = ScenarioArrays.from_scenario(load(peer_file(CPH)))
+    x = (arr.position - arr.scale_min[:, None]) / ((arr.scale_max - arr.scale_min)[:, None] / 100)
+    def issues_innermost(a: np.ndarray) -> np.ndarray:  # the layout the leave-one-out stack has
+        return np.ascontiguousarray(np.swapaxes(a, 1, 2)).swapaxes(1, 2)
+
+    perm = issues_innermost(x)
+    assert not np.empty_like(perm).flags.c_contiguous and np.array_equal(perm, x)
+    cand = candidates(x, arr.salience, arr.capability, arr.present)
+    st = seed_states(np.arange(1))
+    a = realise_round(x, arr.salience, cand, 0.0, st.copy())
+    b = realise_round(perm, issues_innermost(arr.salience), cand, 0.0, st.copy())
+    assert np.array_equal(a["y"], b["y"]) and b["y"].flags.c_contiguous
+    assert all(len(sig) and all(getattr(t, "layout", "C") == "C" for t in sig) for sig in _realise_all.signatures)

@@ -771,13 +771,14 @@ def realise_round(x: np.ndarray, s: np.ndarray, cand: dict[str, np.ndarray], p_r
     ``f`` rows as described in :func:`_realise_all`.
     """
     D = x.shape[0]
+    x, s = np.ascontiguousarray(x), np.ascontiguousarray(s)
     n_real = np.zeros(D, np.int64)
     n_coins = np.zeros(D, np.int64)
-    y = np.empty_like(x)
+    y = np.empty(x.shape)  # C order whatever the layout of x: one compiled signature serves every call
     use = coins is not None
     rex = float(p_rex) if p_rex > 0 else None  # None: the REX code is not compiled (see _calculate)
     cz = np.ascontiguousarray(coins, dtype=np.float64) if use else np.zeros((D, 1))
-    rec_k, rec_f = _realise_all(np.ascontiguousarray(x), np.ascontiguousarray(s), cand["w"], cand["W"], cand["I"],
+    rec_k, rec_f = _realise_all(x, s, cand["w"], cand["W"], cand["I"],
                                 cand["J"], cand["p"], cand["q"], cand["offsets"], rex, float(rank_rtol),
                                 states, cz, use, y, n_real, n_coins)
     rec_off = np.concatenate([[0], np.cumsum(n_real)[:-1]]).astype(np.int64)
