@@ -340,3 +340,19 @@ def test_deu_jmckib_matches_computed_baselines() -> None:
     want = ref.run(xs, [1.0] * n, ss, [True] * n, 100.0, o.model_dump())
     np.testing.assert_array_equal(out["positions"][b, :, :n], np.array(want["positions"]))
     assert out["median"][b, 10] == want["median"][10] == pytest.approx(38.9092008217, abs=1e-9)
+
+
+def test_one_compiled_kernel_serves_read_only_and_writable_inputs():
+    """Broadcast (read-only) and copied (writable) inputs must share one compiled signature: Numba
+    types read-only arrays apart, and ``levers`` (copies) compiled every kernel a second time."""
+    from detente.models.bdm import EUOptions, simulate
+    from detente.models.bdm_kernels import simulate_batch
+
+    rng = np.random.default_rng(3)
+    x, c, s = rng.random((3, 4, 5)) * 100
+    present = np.ones((4, 5), bool)
+    opts = EUOptions()
+    a = simulate(x, c, s, np.broadcast_to(present[:1], (4, 5)), np.broadcast_to(np.array([100.0]), (4,)), opts)
+    b = simulate(x.copy(), c.copy(), s.copy(), present.copy(), np.full(4, 100.0), opts)
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    assert len(simulate_batch.signatures) == 1, simulate_batch.signatures
