@@ -263,3 +263,19 @@ def test_the_program_entry_shortens_openblas_spin_before_numpy_loads(preset: str
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == repr([(expected, False)])
+
+
+@pytest.mark.parametrize("preset, scanned", [(None, False), ("", True)])
+def test_the_program_entry_skips_pydantic_plugins_unless_asked(preset: str | None, scanned: bool) -> None:
+    """``detente.cli:entry`` sets ``PYDANTIC_DISABLE_PLUGINS``: validating a scenario then scans no
+    distribution's entry points for pydantic plugins; a value the user set (even empty) is kept."""
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    if preset is not None:
+        env["PYDANTIC_DISABLE_PLUGINS"] = preset
+    code = ("import atexit, os, sys\nfrom detente import cli\nfrom pydantic.plugin import _loader\n"
+            "sys.argv = ['detente', 'validate', 'examples/ukraine-settlement.yaml']\n"
+            "atexit.register(lambda: print(repr((os.environ.get('PYDANTIC_DISABLE_PLUGINS'), "
+            "_loader._plugins is not None))))\ncli.entry()")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == repr(("__all__" if preset is None else preset, scanned))
