@@ -4,7 +4,9 @@ The CLI reads files, calls the library and prints; it computes nothing itself. E
 ends with a message naming the file, line/field and value, and exit code 2.
 """
 
-from __future__ import annotations
+# The commands' annotations are objects, not strings (no ``from __future__ import annotations``):
+# Typer reads the annotations of every command at each start, twice; as strings they would be
+# compiled and evaluated each time (~4 ms of CPU of every ``detente`` command).
 
 import json
 import os
