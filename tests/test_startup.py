@@ -62,14 +62,16 @@ def test_a_mean_run_imports_neither_numba_nor_scipy_nor_other_models() -> None:
 @pytest.mark.parametrize("ktab", [False, True], ids=["yaml-mean", "ktab-smp"])
 def test_a_plain_run_loads_no_masked_arrays_progress_bars_or_emoji(ktab: bool) -> None:
     """``detente run`` with one draw, output redirected: no numpy.ma (one-draw medians), no Rich
-    progress machinery (stderr is not a terminal), no emoji table; a KTAB file needs no YAML library."""
+    progress machinery (stderr is not a terminal), no emoji table, not the war model's package (its
+    headline table is empty without a war run); a KTAB file needs no YAML library."""
     from conftest import peer_file
 
     path = (peer_file("ktab-data/examples/smp/doc/dummyData-a040.csv") if ktab
             else ROOT / "examples/ukraine-settlement.yaml")
     code = ("import sys\nfrom detente.cli import main\n"
             f"assert main(['run', {str(path)!r}, '--model', {'smp' if ktab else 'mean'!r}]) == 0\n"
-            "print('LOADED', sorted(m for m in ('numpy.ma', 'rich.progress', 'rich._emoji_codes', 'yaml') "
+            "print('LOADED', sorted(m for m in ('numpy.ma', 'rich.progress', 'rich._emoji_codes', 'yaml', "
+            "'detente.models.war') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     loaded = next(ln for ln in out.stdout.splitlines() if ln.startswith("LOADED"))
