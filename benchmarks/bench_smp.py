@@ -24,11 +24,35 @@ the memory layout the votes always had, so the sums over third parties still run
 (``tests/test_smp.py::test_blocked_challenges_are_the_unblocked_ones_bit_for_bit``). The whole
 process also lost the fixed costs measured in ``bench_startup.py`` (OpenBLAS's idle spin ~0.05 s,
 numpy.ma, Rich's progress bar and emoji table, and the YAML library, which a KTAB file does not
-need). dummyData_6Dim (>= 10x KTAB, i.e. <= 0.298 s CPU) is still NOT met and cannot be with this
-stack: SMP is pure NumPy (Numba is never imported), and the fixed part of ``detente run`` is the
-floor (``detente run ... --model mean`` on the flagship: 0.35-0.38 s in the same series).
-Numba was not used for SMP: importing it costs ~0.3 s of CPU on top of NumPy, more than the whole
-80-actor run.
+need). Numba was not used for SMP: importing it costs ~0.3 s of CPU on top of NumPy, more than the
+whole 80-actor run.
+
+dummyData_6Dim (>= 10x KTAB, i.e. <= 0.298 s CPU; issue #12 item 5), measured 2026-12-02 after
+three more cuts, alternating before (``PYTHONPATH=/work/main/src``, main f70c1bf, same venv) and
+after, median CPU s and the median of the pairwise differences (25 pairs per series):
+
+    load 0.8-0.9:  0.264 -> 0.248 (-13 ms),  0.262 -> 0.249 (-12 ms)   target met
+    load 1.4-1.8:  0.268 -> 0.258 (-12 ms),  0.318 -> 0.305 (-28 ms)   (21 pairs) met, missed
+
+The cuts: the program sets ``PYDANTIC_DISABLE_PLUGINS`` (no scan of 77 distributions' entry points,
+~5 ms); the CLI's command modules keep their annotations as objects (Typer evaluated ~270 string
+annotations at every start: its command tree 10 -> 5 ms); SMP's equivalence groups loop only over
+actors that have an earlier actor within tolerance (3.4 -> 1.5 ms over 30 states); the war model's
+package is no longer imported by a run of another model. The target is met on a quiet machine and
+missed when another job shares the core, because most of the process is a fixed third-party floor:
+``--floor`` times a child that only imports NumPy (with ``numpy.random``), pydantic (and builds one
+model class), Typer with its pydantic adapters, and Rich's console and table: 0.200 and 0.211 s in
+the two quiet series above, against 0.248 for the whole run. In-process CPU of the parts (quiet
+machine, ``time.process_time``): the interpreter 12 ms, NumPy 60, Typer + Rich 39, pydantic up to
+its first model class 58, detente's modules 32 (its pydantic classes: the scenario's 9 ms, SMP's
+options 2), then reading and validating the file 6, Typer's command tree 5, the SMP run 26 (29
+rounds: challenges 7.6, bargains 7.4, states 7.3), the tables 9 (Rich rendering 7). ``python -X
+importtime`` lists no Numba, SciPy, Matplotlib, SQLAlchemy, YAML, nor detente.web/store/explain
+beyond the ``*.commands`` modules that register the subcommands with Typer (~1.5 ms together).
+Typer (0.29, with its vendored Click) imports no Rich; Rich is loaded by ``detente.cli`` for the
+tables. What is left to cut is small or would change the output: a renderer of the tables without
+Rich would save at most ~20 ms (Rich's import and rendering) and would have to reproduce Rich's
+column widths and wrapping byte for byte.
 
 Provenance of the KTAB figures (``KTAB``): ``shared/specs/ktab.md`` §4, measured by an earlier
 session on this kind of 2-core machine: KTAB's C++ ``smpc`` built with -O2, wall clock of the
@@ -36,7 +60,7 @@ whole process (``/usr/bin/time -v``), which includes KTAB's own start-up and its
 KTAB is not rebuilt or rerun here. Our CPU time is compared with KTAB's wall time (KTAB's runs
 are single-threaded apart from its bargain queue, so its CPU is about its wall time).
 
-    .venv/bin/python benchmarks/bench_smp.py [--repeat 3] [--skip-model]
+    .venv/bin/python benchmarks/bench_smp.py [--repeat 3] [--skip-model] [--floor]
 """
 
 from __future__ import annotations
@@ -66,6 +90,30 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+# What ``detente run FILE --model smp`` cannot do without: the third-party imports (and pydantic's
+# first model class), in a child that reads no file and runs no model. The short OpenBLAS spin and
+# the disabled pydantic plugins are what ``detente.cli.entry`` sets.
+FLOOR = """\
+import os
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+import numpy, numpy.random
+from pydantic import BaseModel, Field
+class A(BaseModel):
+    x: int = Field(1, ge=0)
+A(x=2)
+import typer.main, typer._adapters, rich.console, rich.table, rich.markup
+"""
+
+
+def floor(repeat: int) -> None:
+    """Median CPU of the third-party floor (:data:`FLOOR`) and of the interpreter alone."""
+    py = median_timed([sys.executable, "-c", "pass"], repeat)[0]
+    cpu = median_timed([sys.executable, "-c", FLOOR], repeat)[0]
+    print(f"floor: python -c pass {py:.3f} s CPU; NumPy + pydantic (one model class) + Typer + Rich imports "
+          f"{cpu:.3f} s CPU (median of {repeat})")
+
+
 def whole_process(doc: Path, repeat: int) -> bool:
     """``detente run FILE --model smp`` as a user runs it; True when every target is met."""
     print("whole process: detente run FILE --model smp (median of %d, CPU = user + sys)" % repeat)
@@ -87,8 +135,11 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=2, help="runs per size; the fastest counts")
     ap.add_argument("--doc", type=Path, default=DOC)
     ap.add_argument("--skip-model", action="store_true", help="only the whole-process figures")
+    ap.add_argument("--floor", action="store_true", help="also time the third-party imports alone")
     a = ap.parse_args()
     print(load_average())
+    if a.floor:
+        floor(max(a.repeat, 3))
     ok_whole = whole_process(a.doc, max(a.repeat, 3))
     if a.skip_model:
         sys.exit(0 if ok_whole else 1)

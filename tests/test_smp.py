@@ -279,6 +279,37 @@ def test_kernel_primitives():
     assert g.tolist() == [[0, 0, 2, 0]]
 
 
+def _greedy_groups(x: np.ndarray, tol: float) -> np.ndarray:
+    """KTAB's ueIndices written out: per draw, each actor joins the first earlier representative within tol."""
+    B, N, _ = x.shape
+    out = np.zeros((B, N), dtype=np.int64)
+    for b in range(B):
+        reps: list[int] = []
+        for i in range(N):
+            near = [r for r in reps if np.sqrt(((x[b, i] - x[b, r]) ** 2).sum()) < tol]
+            out[b, i] = near[0] if near else i
+            if not near:
+                reps.append(i)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_equivalence_groups_are_the_greedy_representatives(seed):
+    """Chains and clusters (a within tol of b, b of c, a not of c) in some draws, none in others."""
+    rng = np.random.default_rng(seed)
+    B, N, K = 7, 12, 2
+    x = rng.uniform(0, 1, (B, N, K))
+    for b in range(0, B, 2):  # clusters and chains in every other draw
+        x[b, 3] = x[b, 1] + 0.0006
+        x[b, 5] = x[b, 3] + 0.0006  # within tol of 3, not of 1
+        x[b, 9] = x[b, 1]
+        x[b, 11] = x[b, 10] + rng.uniform(-4e-4, 4e-4, K)
+    g = kn.equivalence_groups(x, kn.POS_TOL)
+    assert g.tolist() == _greedy_groups(x, kn.POS_TOL).tolist()
+    assert g[0, 3] == 1 and g[0, 5] == 5 and g[0, 9] == 1  # 5 is near 3, which is not a representative
+    assert g[1].tolist() == list(range(N))
+
+
 def test_all_option_values_run():
     sc = load(peer_file(DOC + "dummyData_3Dim.csv"))
     choices = dict(victory_prob_model=kn.VICTORY_MODELS, pce_model=kn.PCE_MODELS, voting_rule=kn.VOTING_RULES,

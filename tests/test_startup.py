@@ -62,14 +62,16 @@ def test_a_mean_run_imports_neither_numba_nor_scipy_nor_other_models() -> None:
 @pytest.mark.parametrize("ktab", [False, True], ids=["yaml-mean", "ktab-smp"])
 def test_a_plain_run_loads_no_masked_arrays_progress_bars_or_emoji(ktab: bool) -> None:
     """``detente run`` with one draw, output redirected: no numpy.ma (one-draw medians), no Rich
-    progress machinery (stderr is not a terminal), no emoji table; a KTAB file needs no YAML library."""
+    progress machinery (stderr is not a terminal), no emoji table, not the war model's package (its
+    headline table is empty without a war run); a KTAB file needs no YAML library."""
     from conftest import peer_file
 
     path = (peer_file("ktab-data/examples/smp/doc/dummyData-a040.csv") if ktab
             else ROOT / "examples/ukraine-settlement.yaml")
     code = ("import sys\nfrom detente.cli import main\n"
             f"assert main(['run', {str(path)!r}, '--model', {'smp' if ktab else 'mean'!r}]) == 0\n"
-            "print('LOADED', sorted(m for m in ('numpy.ma', 'rich.progress', 'rich._emoji_codes', 'yaml') "
+            "print('LOADED', sorted(m for m in ('numpy.ma', 'rich.progress', 'rich._emoji_codes', 'yaml', "
+            "'detente.models.war') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     loaded = next(ln for ln in out.stdout.splitlines() if ln.startswith("LOADED"))
@@ -263,3 +265,19 @@ def test_the_program_entry_shortens_openblas_spin_before_numpy_loads(preset: str
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == repr([(expected, False)])
+
+
+@pytest.mark.parametrize("preset, scanned", [(None, False), ("", True)])
+def test_the_program_entry_skips_pydantic_plugins_unless_asked(preset: str | None, scanned: bool) -> None:
+    """``detente.cli:entry`` sets ``PYDANTIC_DISABLE_PLUGINS``: validating a scenario then scans no
+    distribution's entry points for pydantic plugins; a value the user set (even empty) is kept."""
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    if preset is not None:
+        env["PYDANTIC_DISABLE_PLUGINS"] = preset
+    code = ("import atexit, os, sys\nfrom detente import cli\nfrom pydantic.plugin import _loader\n"
+            "sys.argv = ['detente', 'validate', 'examples/ukraine-settlement.yaml']\n"
+            "atexit.register(lambda: print(repr((os.environ.get('PYDANTIC_DISABLE_PLUGINS'), "
+            "_loader._plugins is not None))))\ncli.entry()")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == repr(("__all__" if preset is None else preset, scanned))

@@ -234,7 +234,9 @@ def equivalence_groups(x: np.ndarray, tol: float) -> np.ndarray:
     """group[b, i] = the first representative within ``tol`` (L2) of actor i (§2.4).
 
     Greedy in actor order as KTAB's ``ueIndices``: actor i is a representative unless it lies
-    within ``tol`` of an earlier representative. The loop runs over actors, vectorised over draws.
+    within ``tol`` of an earlier representative. An actor with no earlier actor within ``tol`` (in
+    any draw) is a representative everywhere; the loop runs only over the others, in actor order,
+    vectorised over draws.
 
     >>> equivalence_groups(np.array([[[0.0], [0.0005], [0.5], [0.0009]]]), 1e-3).tolist()
     [[0, 0, 2, 0]]
@@ -242,9 +244,9 @@ def equivalence_groups(x: np.ndarray, tol: float) -> np.ndarray:
     B, N, _ = x.shape
     diff = x[:, :, None, :] - x[:, None, :, :]
     close = np.sqrt((diff * diff).sum(axis=-1)) < tol  # (B, N, N)
-    rep = np.zeros((B, N), dtype=bool)
-    for i in range(N):
-        rep[:, i] = ~np.any(close[:, i, :i] & rep[:, :i], axis=-1)
+    rep = np.ones((B, N), dtype=bool)
+    for i in np.flatnonzero(np.tril(close, -1).any(axis=(0, 2))):  # has an earlier actor within tol
+        rep[:, i] = ~(close[:, i, :i] & rep[:, :i]).any(axis=-1)
     return np.argmax(close & rep[:, None, :], axis=-1)
 
 

@@ -289,13 +289,13 @@ def war_headline(scenario: Scenario, results: list[Result]) -> dict[str, Any] | 
     """For the first ``war`` result: the sides named from the scenario's actors, P(deal by 6 / 12 /
     24 / 60 months), each ending's probability, and the terms given a deal per issue (median and
     p10-p90 over the draws that end in a deal). ``None`` without a war run."""
-    from detente.models.war.endings import endings, horizon_months, settlement_by, side_names, terms_given_deal
-
     # the war run, else a synthesis that led with the war model (it carries the war's extras)
     r = next((x for x in results if x.model == WAR and "outcome_probability" in x.trajectory.extras), None)
     r = r or next((x for x in results if war_led(x) and "outcome_probability" in x.trajectory.extras), None)
     if r is None:
         return None
+    from detente.models.war.endings import endings, horizon_months, settlement_by, side_names, terms_given_deal
+
     ex = r.trajectory.extras
     names = side_names(scenario.war, {a.id: a.label for a in scenario.actors})
     terms = {}
