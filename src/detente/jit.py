@@ -11,7 +11,7 @@ works when the package is installed read-only:
 :func:`configure_cache` must run before Numba compiles (or loads) anything; the kernel modules call
 it before they ``import numba``. :func:`compiling` wraps a kernel's first call: when the kernel is
 neither compiled in this process nor in the on-disk cache it first writes one line to stderr
-(:data:`notice`), e.g. "detente: compiling the expected-utility kernels once, about 8 s; cached
+(:data:`notice`), e.g. "detente: compiling the expected-utility kernels once, about 6 s; cached
 afterwards (~/.cache/detente/numba)", and runs the compilation with Python's cyclic garbage
 collector paused: Numba's compiler allocates millions of long-lived objects (IR, types, LLVM
 wrappers), which trigger full collections over the whole heap (about 10 in the exchange kernels'

@@ -264,7 +264,7 @@ def simulate(x: np.ndarray, c: np.ndarray, s: np.ndarray, present: np.ndarray, s
     return out
 
 
-COMPILE_SECONDS = 8
+COMPILE_SECONDS = 6
 """CPU seconds the first compile of :func:`~detente.models.bdm_kernels.simulate_batch` takes (2-core machine)."""
 
 SERIAL_BELOW = 50_000
