@@ -251,33 +251,35 @@ def test_only_the_program_raises_the_collector_thresholds() -> None:
     assert json.loads(out.stdout) == list(GC_THRESHOLDS) != [700, 10, 10]
 
 
+def _entry_in_child(var: str, preset: str | None, code: str) -> str:
+    """The output of ``code`` (which calls ``cli.entry()``) in a child process whose environment
+    has ``var`` set to ``preset`` (None: not set)."""
+    env = {k: v for k, v in os.environ.items() if k != var}
+    if preset is not None:
+        env[var] = preset
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
 @pytest.mark.parametrize("preset, expected", [(None, "4"), ("12", "12")])
 def test_the_program_entry_shortens_openblas_spin_before_numpy_loads(preset: str | None, expected: str) -> None:
     """``detente.cli:entry`` sets ``OPENBLAS_THREAD_TIMEOUT`` (read once, when OpenBLAS loads) while
     NumPy is not imported yet; a value the user set is kept."""
-    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_THREAD_TIMEOUT"}
-    if preset is not None:
-        env["OPENBLAS_THREAD_TIMEOUT"] = preset
     code = ("import atexit, os, sys\nfrom detente import cli\n"
             "seen = []\n"
             "cli.main = lambda: seen.append((os.environ.get('OPENBLAS_THREAD_TIMEOUT'), 'numpy' in sys.modules)) or 0\n"
             "atexit.register(lambda: print(seen))\ncli.entry()")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == repr([(expected, False)])
+    assert _entry_in_child("OPENBLAS_THREAD_TIMEOUT", preset, code) == repr([(expected, False)])
 
 
 @pytest.mark.parametrize("preset, scanned", [(None, False), ("", True)])
 def test_the_program_entry_skips_pydantic_plugins_unless_asked(preset: str | None, scanned: bool) -> None:
     """``detente.cli:entry`` sets ``PYDANTIC_DISABLE_PLUGINS``: validating a scenario then scans no
     distribution's entry points for pydantic plugins; a value the user set (even empty) is kept."""
-    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
-    if preset is not None:
-        env["PYDANTIC_DISABLE_PLUGINS"] = preset
     code = ("import atexit, os, sys\nfrom detente import cli\nfrom pydantic.plugin import _loader\n"
             "sys.argv = ['detente', 'validate', 'examples/ukraine-settlement.yaml']\n"
             "atexit.register(lambda: print(repr((os.environ.get('PYDANTIC_DISABLE_PLUGINS'), "
             "_loader._plugins is not None))))\ncli.entry()")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip().splitlines()[-1] == repr(("__all__" if preset is None else preset, scanned))
+    out = _entry_in_child("PYDANTIC_DISABLE_PLUGINS", preset, code)
+    assert out.splitlines()[-1] == repr(("__all__" if preset is None else preset, scanned))
