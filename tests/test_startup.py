@@ -283,3 +283,15 @@ def test_the_program_entry_skips_pydantic_plugins_unless_asked(preset: str | Non
             "_loader._plugins is not None))))\ncli.entry()")
     out = _entry_in_child("PYDANTIC_DISABLE_PLUGINS", preset, code)
     assert out.splitlines()[-1] == repr(("__all__" if preset is None else preset, scanned))
+
+
+def test_main_called_from_other_code_leaves_the_collector_alone(capsys) -> None:
+    """Only the program freezes the loaded scenario out of the collector; ``main()`` called from a
+    notebook or a test does not touch the caller's collector."""
+    import gc
+
+    from detente.cli import main
+
+    before = gc.get_freeze_count(), gc.get_threshold(), gc.isenabled()
+    assert main(["validate", str(ROOT / "examples" / "ukraine-settlement.yaml")]) == 0
+    assert (gc.get_freeze_count(), gc.get_threshold(), gc.isenabled()) == before

@@ -70,7 +70,8 @@ def _load(path: Path, fmt: str | None = None, warn: bool = True):
 
     with paused_gc():
         s = load(path, fmt)
-        gc.freeze()  # the scenario lives as long as the command: the collector need never rescan it
+        if _program:  # the scenario lives as long as the command: the collector need never rescan it
+            gc.freeze()
     if warn:
         print_warnings([f"{path}: {w}" for w in scenario_warnings(s)])
     return s
@@ -467,6 +468,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+_program = False
+"""True in the ``detente`` program (:func:`entry`), False when :func:`main` is called from other code
+(a notebook, the tests): only the program tunes the process's garbage collector."""
+
 GC_THRESHOLDS = (50_000, 10, 10)
 """The cyclic garbage collector's thresholds in the ``detente`` program (CPython's default: 700, 10,
 10). A command allocates hundreds of thousands of objects that live to the end (the modules of NumPy,
@@ -507,7 +512,8 @@ def _no_pydantic_plugins() -> None:
 def entry() -> None:
     """The ``detente`` program (console script, ``python -m detente``): :func:`main`, then exit.
 
-    The collector runs with :data:`GC_THRESHOLDS`. Before Python shuts down, the objects alive at the
+    The collector runs with :data:`GC_THRESHOLDS`, and a loaded scenario is frozen out of it (it
+    lives as long as the command). Before Python shuts down, the objects alive at the
     end are frozen out of the cyclic garbage collector (:func:`gc.freeze`): the full collections of
     the shutdown then skip the large object graphs of NumPy, pydantic and Numba, which saves 0.1-0.2 s
     of CPU per command once Numba is loaded (``benchmarks/bench_exchange.py``). Output streams are
@@ -518,6 +524,8 @@ def entry() -> None:
     (:func:`_short_blas_spin`), and pydantic not to scan for plugins (:func:`_no_pydantic_plugins`)."""
     import gc
 
+    global _program
+    _program = True
     _short_blas_spin()
     _no_pydantic_plugins()
     gc.set_threshold(*GC_THRESHOLDS)
