@@ -239,3 +239,11 @@ def test_the_server_caps_hold_for_its_request_only() -> None:
                                                    "issues: [{id: x}]\nstances: [{actor: A, issue: x, position: 1}]\n",
                                                    "filename": "t.yaml"}).status_code == 422
     assert max_counts() == before
+
+
+def test_the_server_refuses_a_ktab_upload_before_parsing_its_rows() -> None:
+    # the rows hold a field over the CSV limit: parsing them would report that instead
+    c = TestClient(create_app(max_actors=5, max_issues=2))
+    ktab = "big,t,6,1\nActor,Description,Power,X,Sx\nA,\"" + "z" * 1_000_001 + "\",1,1,10\n"
+    r = c.post("/api/scenarios/validate", json={"text": ktab, "filename": "k.csv"})
+    assert r.status_code == 422 and "line 1 says 6 actors: at most 5 actors per scenario on this server" in r.text

@@ -332,16 +332,14 @@ def _reference_problems(stance_refs: list[tuple[Any, Any]], known_actors: set[st
 
 
 def _check_stance_numbers(problems: list[str], k: int, st: Stance, smin: float, smax: float) -> None:
-    """Position on its issue's scale, salience in [0, 1], capability not negative (plain numbers,
-    the common case, are compared directly: a big file has millions)."""
-    p, s = st.position, st.salience
-    lo, hi = (p, p) if type(p) is float else bounds_of(p)
+    """Position on its issue's scale, salience in [0, 1], capability not negative."""
+    lo, hi = bounds_of(st.position)
     if lo < smin or hi > smax:
         problems.append(f"stances[{k}].position: off the scale [{smin:g}, {smax:g}] of issue {st.issue!r} "
-                        f"(got {_show(p)})")
-    lo, hi = (s, s) if type(s) is float else bounds_of(s)
+                        f"(got {_show(st.position)})")
+    lo, hi = bounds_of(st.salience)
     if lo < 0 or hi > 1:
-        problems.append(f"stances[{k}].salience: must be between 0 and 1 (got {_show(s)})")
+        problems.append(f"stances[{k}].salience: must be between 0 and 1 (got {_show(st.salience)})")
     if st.capability is not None and bounds_of(st.capability)[0] < 0:
         problems.append(f"stances[{k}].capability: must not be negative (got {_show(st.capability)})")
 

@@ -186,9 +186,9 @@ def _records(text: str, file: str) -> list[tuple[int, list[str]]]:
 
 
 def _refuse_over_caps(text: str, file: str) -> None:
-    """Check line 1's counts before the rest of the file is parsed, so that a file over a cap of
-    :mod:`~detente.scenario.limits` is refused at once. Any other problem of line 1 is left to the
-    full parse, which reports it the same way."""
+    """Check line 1's counts against the caps before the rest of the file is parsed, so that a file
+    over a cap of :mod:`~detente.scenario.limits` is refused at once. A malformed line 1 is left to
+    the full parse, which reports it."""
     for n, line in enumerate(io.StringIO(text, newline=None), start=1):
         if line.replace(",", "").strip():
             break
@@ -196,15 +196,16 @@ def _refuse_over_caps(text: str, file: str) -> None:
         return
     try:
         head = _records(line, file)
-        if head:
-            _declared_counts(n, head[0][1], file)
-    except InputError as e:
-        if "more than the limit" in str(e):
-            raise
+        if not head:
+            return
+        N, K = _declared_counts(n, head[0][1], file)
+    except InputError:
+        return
+    _check_caps(n, N, K, file)
 
 
 def _declared_counts(ln1: int, head: list[str], file: str) -> tuple[int, int]:
-    """Line 1's numbers of actors and dimensions, checked against the caps of :mod:`~detente.scenario.limits`."""
+    """Line 1's numbers of actors and dimensions."""
     if len(head) < 4:
         raise InputError.one(file, "line 1 must be: scenario name, description, number of actors, "
                                    "number of dimensions", line=ln1, value=",".join(head))
@@ -213,12 +214,15 @@ def _declared_counts(ln1: int, head: list[str], file: str) -> tuple[int, int]:
     if n_act != int(n_act) or n_act < 1 or n_dim != int(n_dim) or n_dim < 1:
         raise InputError.one(file, "numbers of actors and dimensions must be positive integers", line=ln1,
                              value=f"{head[2]}, {head[3]}")
-    N, K = int(n_act), int(n_dim)
+    return int(n_act), int(n_dim)
+
+
+def _check_caps(ln1: int, N: int, K: int, file: str) -> None:
+    """Refuse more actors, dimensions or stances than the caps of :mod:`~detente.scenario.limits`."""
     for key, n in (("actors", N), ("issues", K), ("stances", N * K)):
         msg = count_problem(key, n)
         if msg:
             raise InputError.one(file, f"line 1 says {msg}", line=ln1)
-    return N, K
 
 
 def read_ktab_csv_text(text: str, file: str) -> Scenario:
@@ -230,6 +234,7 @@ def read_ktab_csv_text(text: str, file: str) -> Scenario:
         raise InputError.one(file, "a KTAB CSV needs a scenario line, a header line and actor lines", line=1)
     ln1, head = numbered[0]
     N, K = _declared_counts(ln1, head, file)
+    _check_caps(ln1, N, K, file)
     ln2, hdr = numbered[1]
     if len(hdr) != 3 + 2 * K:
         raise InputError.one(file, f"line 1 says {K} dimension(s), so the header needs {3 + 2 * K} columns "
