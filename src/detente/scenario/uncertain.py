@@ -49,7 +49,7 @@ _HELP = "a number, {low, high}, {mode, low, high} or {mean, sd}"
 
 def _coerce(v: Any) -> Any:
     if type(v) is float:  # the common case first: a big file holds millions of plain numbers
-        if v - v == 0:  # finite (inf - inf and nan - nan are nan)
+        if math.isfinite(v):
             return v
         raise ValueError(f"must be finite (got {v!r})")
     if isinstance(v, _Dist):
