@@ -118,6 +118,10 @@ def run(
 
         # the war model's input ranking (Morris, a few seconds) only when the explanation is asked for
         results = [attach(s, r, war_sensitivity=explain) for r in results]
+    if s.analysts:  # a pooled scenario: the variance split and where the analysts disagree
+        from detente.pool.variance import attach as attach_pooling
+
+        results = [attach_pooling(s, r) for r in results]
     if store is not None:
         require("sqlalchemy", "store")
         from detente.store.db import Store
@@ -156,6 +160,11 @@ def run(
         for t in forecast_tables(s, results):
             out.print(t)
         out.print(summary_table(results))
+        if s.analysts:
+            from detente.report.tables import pooling_tables
+
+            for t in pooling_tables(s, results):
+                out.print(t)
         if explain:
             from detente.report.explain import explain_tables
 
@@ -399,6 +408,9 @@ def _mount_optional() -> None:
     from detente.explain.commands import levers_command
 
     app.command("levers")(levers_command)
+    from detente.pool.commands import pool_command
+
+    app.command("pool")(pool_command)
 
 
 _mount_optional()

@@ -37,6 +37,7 @@ class Result:
     notes: list[str] = field(default_factory=list)
     explain: dict[str, Any] | None = None  # detente.explain.attach: winners/losers, pivotal actors
     events: dict[str, Any] | None = None  # detente.explain.attach: why each actor moved, per round
+    pooling: dict[str, Any] | None = None  # detente.pool.attach: variance split, analysts' disagreement
 
     def __repr__(self) -> str:
         """One line: model, scenario, draws and the forecast per issue (rounded)."""
@@ -158,6 +159,8 @@ class Result:
             d["explain"] = self.explain
         if self.events is not None:
             d["events"] = self.events
+        if self.pooling is not None:
+            d["pooling"] = self.pooling
         if full:
             d["forecast_draws"] = {i: _list(t.forecast[:, k]) for k, i in enumerate(self.issue_ids)}
             if t.positions is not None and self.draws == 1:

@@ -40,6 +40,7 @@ from detente.errors import InputError, ModelError
 from detente.result import Result
 from detente.scenario.arrays import ScenarioArrays, scenario_hash
 from detente.scenario.model import Scenario
+from detente.uncertainty.sampling import SELECTOR
 
 __all__ = ["DEFAULT_SEED", "run"]
 
@@ -124,6 +125,8 @@ def run(
     if progress is not None:
         progress(int(draws), int(draws))
     _check(traj, arrays, model)
+    if SELECTOR in arrays.params:  # a pooled scenario: which analyst's view each draw took (not in JSON)
+        traj.extras["_analyst"] = arrays.params[SELECTOR].astype(np.int64)
     notes = list(traj.extras.get("_notes", []))
     empty = stanceless_issues(arrays)
     if empty:  # nothing to forecast there: no value rather than a model's artefact (inf, midpoint, 0/0)

@@ -266,6 +266,10 @@ def bottom_line(scenario: Scenario, results: list[Result]) -> dict[str, dict[str
         code, spread, sentence = agreement(issue, {(f"{k} (deal)" if k in notes else k): v
                                                    for k, v in points.items()})
         entry["spread"], entry["agreement"], entry["verdict"] = spread, code, sentence
+        pooled = ((lead.pooling or {}).get("issues") or {}).get(issue.id) if lead is not None else None
+        if pooled is not None:  # a pooled scenario (detente.pool.attach): who disagrees, and on what
+            for key in ("variance", "variance_share", "by_analyst", "disagreement"):
+                entry[key] = pooled.get(key)
         out[issue.id] = entry
     return out
 

@@ -34,7 +34,7 @@ from detente.quantiles import nanmedian0
 from detente.report import summary as sm
 from detente.result import Result
 from detente.scenario.model import Issue, Scenario
-from detente.scenario.uncertain import Normal, Triangular, Uniform
+from detente.scenario.uncertain import Mixture, Normal, Triangular, Uniform
 
 DASH = "\u2013"  # en dash for ranges
 
@@ -70,9 +70,19 @@ def fmt(value: float | None, issue: Issue | None = None, digits: int | None = No
 def fmt_uncertain(v: Any, issue: Issue | None = None) -> str:
     """An input number as written: a point, ``low-high``, ``mode (low-high)`` or ``mean +- sd``.
 
+    A mixture lists its components, each with its analyst (or its weight when unlabelled):
+
     >>> fmt_uncertain(Uniform(low=40, high=80))
     '40\u201380'
+    >>> from detente.scenario.uncertain import _coerce
+    >>> fmt_uncertain(_coerce({"mixture": [{"weight": 1, "value": 80, "analyst": "A"},
+    ...                                    {"weight": 1, "value": {"low": 60, "high": 70}, "analyst": "B"}]}))
+    'A 80 \u00b7 B 60\u201370'
     """
+    if isinstance(v, Mixture):
+        total = sum(c.weight for c in v.mixture)
+        return " \u00b7 ".join((c.analyst if c.analyst is not None else f"{c.weight / total:.0%}") + " "
+                                + fmt_uncertain(c.value) for c in v.mixture)
     if isinstance(v, Uniform):
         return f"{v.low:g}{DASH}{v.high:g}"
     if isinstance(v, Triangular):
@@ -324,6 +334,38 @@ def summary_table(results: list[Result]) -> Table:
         t.add_row(r.model, r.variant or "", str(r.seed), str(r.draws), r.version, r.input_sha256[:12],
                   f"{r.elapsed_s:.3f} s")
     return t
+
+
+def pooling_tables(scenario: Scenario, results: list[Result]) -> list[Table]:
+    """For a pooled scenario (results with ``pooling``, :func:`detente.pool.attach`): per issue the
+    share of the forecast's variance between and within analysts, each analyst's mean, and the
+    inputs the analysts disagree on most (one at a time)."""
+    tables = []
+    for r in results:
+        p = r.pooling
+        if not p:
+            continue
+        ids = [a["id"] for a in p["analysts"]]
+        t = Table(title=f"Where the analysts disagree ({model_label(r)}): variance split over the analysts")
+        t.add_column("issue")
+        t.add_column("variance", justify="right")
+        t.add_column("between analysts", justify="right")
+        t.add_column("within analysts", justify="right")
+        for a in ids:
+            t.add_column(f"mean, {escape_markup(a)}", justify="right")
+        t.add_column("inputs they disagree on most (share, one at a time)")
+        for issue in scenario.issues:
+            e = p["issues"].get(issue.id) or {}
+            share = e.get("variance_share") or {}
+            by = e.get("by_analyst") or {}
+            dis = "; ".join(f"{d['label']} ({100 * d['share']:.0f} %)" for d in (e.get("disagreement") or [])[:3])
+            t.add_row(escape_markup(issue.label), fmt(e.get("variance"), digits=1),
+                      pct(share.get("between_analysts")), pct(share.get("within_analysts")),
+                      *[fmt((by.get(a) or {}).get("mean"), issue) for a in ids], escape_markup(dis or "-"))
+        t.caption = ("between + within = the forecast's variance over draws (each draw takes one analyst's view); "
+                     "the inputs' shares are one at a time, from the pooled point values")
+        tables.append(t)
+    return tables
 
 
 def render_text(renderables: Iterable[RenderableType], width: int = 100) -> str:

@@ -25,7 +25,7 @@ import numpy as np
 
 from detente.scenario.model import Scenario
 from detente.scenario.uncertain import is_uncertain, point
-from detente.uncertainty.sampling import InputSpace
+from detente.uncertainty.sampling import SELECTOR, InputSpace
 
 
 @dataclass(frozen=True)
@@ -206,7 +206,10 @@ def input_space(scenario: Scenario) -> tuple[InputSpace, dict[str, np.ndarray], 
             targets.append(("param", name, -1))
 
     keep = [t for (name, dist, _), t in zip(items, targets) if is_uncertain(dist)]
-    space = InputSpace.from_items(items)
+    analysts = [(a.id, a.weight) for a in scenario.analysts]
+    space = InputSpace.from_items(items, analysts=analysts or None)
+    if space.selector is not None:  # the analyst picked per draw (pooled scenarios): params["analyst"]
+        keep.append(("param", SELECTOR, -1))
     base = dict(position=pos, salience=sal, capability=cap, present=present, scale_min=smin,
                 scale_max=smax, status_quo=sq, params=params)
     return space, base, keep

@@ -36,4 +36,6 @@ def uncertain_names(scenario: Scenario) -> list[str]:
         from detente.scenario.war import collect_parameters
 
         names += [name for name, dist, _ in collect_parameters(scenario) if is_uncertain(dist)]
+    if len(scenario.analysts) >= 2:
+        names.append("analyst")  # the analyst selector of a pooled scenario
     return names

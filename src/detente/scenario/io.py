@@ -135,7 +135,7 @@ def loc_to_path(loc: Loc) -> str:
 
 _PATH_RE = re.compile(r"^([A-Za-z_][\w]*(?:\[\d+\])?(?:\.[A-Za-z_][\w]*(?:\[\d+\])?)*)(?::\s*)(.*)$")
 _IDX_RE = re.compile(r"([A-Za-z_]\w*)|\[(\d+)\]")
-_UNION_TAGS = {"float", "Uniform", "Triangular", "Normal", "function-after", "function-before", "str", "int"}
+_UNION_TAGS = {"float", "Uniform", "Triangular", "Normal", "Mixture", "function-after", "function-before", "str", "int"}
 
 
 def path_to_loc(path: str) -> Loc:

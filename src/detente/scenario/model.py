@@ -54,6 +54,15 @@ class Evidence(_Strict):
     source: str | None = None
     date: str | None = None
     url: str | None = None
+    analyst: str | None = Field(None, description="The analyst whose evidence this is (in a pooled scenario).")
+
+    @model_serializer(mode="wrap")
+    def _without_unset_analyst(self, handler: Any) -> Any:
+        # evidence without an analyst serialises (and hashes) as before the field existed
+        d = handler(self)
+        if isinstance(d, dict) and d.get("analyst", 0) is None:
+            d.pop("analyst")
+        return d
 
     @field_validator("date", mode="before")
     @classmethod
@@ -171,11 +180,24 @@ class Stance(_Strict):
     note: str | None = None
 
 
+class Analyst(_Strict):
+    """One analyst of a pooled scenario: id, weight in the linear pool, and where their view came from."""
+
+    id: str = Field(min_length=1)
+    weight: float = Field(gt=0)
+    name: str | None = None
+    file: str | None = None
+
+
 class Scenario(_Strict):
     """A negotiation: who takes part, what is at stake, where each actor stands and why."""
 
     name: str = Field(min_length=1)
     description: str | None = None
+    analyst: str | None = Field(None, description="Who coded this view (an id, e.g. for the forecast ledger).")
+    analysts: list[Analyst] = Field(
+        default_factory=list,
+        description="The analysts pooled in this scenario (detente pool): mixture components name them.")
     sources: list[Source] = Field(default_factory=list)
     actors: list[Actor] = Field(min_length=1)
     issues: list[Issue] = Field(min_length=1)
@@ -200,6 +222,21 @@ class Scenario(_Strict):
     def actor(self, actor_id: str) -> Actor:
         return next(a for a in self.actors if a.id == actor_id)
 
+    @property
+    def analyst_ids(self) -> list[str]:
+        return [a.id for a in self.analysts]
+
+    @model_serializer(mode="wrap")
+    def _without_unset_analysts(self, handler: Any) -> Any:
+        # a scenario without analysts serialises (and hashes) as before the fields existed
+        d = handler(self)
+        if isinstance(d, dict):
+            if d.get("analyst", 0) is None:
+                d.pop("analyst")
+            if d.get("analysts", 0) == []:
+                d.pop("analysts")
+        return d
+
     def issue(self, issue_id: str) -> Issue:
         return next(i for i in self.issues if i.id == issue_id)
 
@@ -210,9 +247,85 @@ class Scenario(_Strict):
             source_ids=[s.id for s in self.sources], stances=list(self.stances),
             stance_refs=[(s.actor, s.issue) for s in self.stances], war=self.war,
         )
+        if self.analysts or self.analyst is not None or _has_mixture(self):
+            problems += analyst_problems(self)
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+
+def _has_mixture(s: "Scenario") -> bool:
+    from detente.scenario.uncertain import Mixture
+
+    if any(type(a.capability) is Mixture for a in s.actors):
+        return True
+    return any(type(st.position) is Mixture or type(st.salience) is Mixture or type(st.capability) is Mixture
+               for st in s.stances if not (type(st.position) is float and type(st.salience) is float
+                                           and st.capability is None))
+
+
+def uncertain_fields(s: "Scenario") -> Iterator[tuple[str, Any]]:
+    """(field path, value) of every number that may be uncertain: actor and stance numbers, then
+    the war block's (raw, as written)."""
+    for k, a in enumerate(s.actors):
+        yield f"actors[{k}].capability", a.capability
+    for k, st in enumerate(s.stances):
+        yield f"stances[{k}].position", st.position
+        yield f"stances[{k}].salience", st.salience
+        if st.capability is not None:
+            yield f"stances[{k}].capability", st.capability
+
+
+def analyst_problems(s: "Scenario") -> list[str]:
+    """Checks of a pooled scenario: analyst ids unique, every mixture component's ``analyst`` names a
+    declared analyst and carries that analyst's weight, at most one component per analyst."""
+    from detente.scenario.uncertain import Mixture, _coerce
+
+    problems: list[str] = []
+    weights: dict[str, float] = {}
+    for k, a in enumerate(s.analysts):
+        if a.id in weights:
+            problems.append(f"analysts[{k}].id: duplicate id (got {a.id!r})")
+        weights[a.id] = a.weight
+
+    def check(where: str, v: Any) -> None:
+        if type(v) is not Mixture:
+            return
+        seen: set[str] = set()
+        for j, c in enumerate(v.mixture):
+            if c.analyst is None:
+                continue
+            path = f"{where}.mixture[{j}]"
+            if c.analyst not in weights:
+                known = ", ".join(weights) if weights else "none (add `analysts: [{id, weight}]`)"
+                problems.append(f"{path}.analyst: names no analyst in `analysts` (got {c.analyst!r}); "
+                                f"declared: {known}")
+            elif c.weight != weights[c.analyst]:
+                problems.append(f"{path}.weight: must equal analyst {c.analyst!r}'s weight "
+                                f"{weights[c.analyst]:g} (got {c.weight:g})")
+            if c.analyst in seen:
+                problems.append(f"{path}.analyst: second component of analyst {c.analyst!r}")
+            seen.add(c.analyst)
+
+    for where, v in uncertain_fields(s):
+        check(where, v)
+    if isinstance(s.war, dict):
+        def walk(node: Any, path: str) -> None:
+            if isinstance(node, dict):
+                if "mixture" in node:
+                    try:
+                        check(path, _coerce(node))
+                    except ValueError:
+                        pass  # reported by the war block's own validation
+                    return
+                for key, x in node.items():
+                    walk(x, f"{path}.{key}")
+            elif isinstance(node, list):
+                for j, x in enumerate(node):
+                    walk(x, f"{path}[{j}]")
+
+        walk(s.war, "war")
+    return problems
 
 
 # ---------------------------------------------------------------------------------------------

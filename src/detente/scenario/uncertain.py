@@ -1,5 +1,7 @@
-"""Uncertain numbers: a point, ``{low, high}`` (uniform), ``{mode, low, high}`` (triangular) or
-``{mean, sd}`` (normal, truncated to the legal range of the field).
+"""Uncertain numbers: a point, ``{low, high}`` (uniform), ``{mode, low, high}`` (triangular),
+``{mean, sd}`` (normal, truncated to the legal range of the field) or ``{mixture: [...]}`` (a
+weighted mixture of those, the linear pool of several analysts' views; each component may name the
+``analyst`` whose view it is).
 
 Every distribution maps a unit-interval number ``u`` to a value through its inverse CDF
 (:func:`ppf`), so one seeded stream of uniforms (or a Sobol design) drives all of them.
@@ -7,6 +9,9 @@ Every distribution maps a unit-interval number ``u`` to a value through its inve
 >>> from detente.scenario.uncertain import Uniform, Triangular, point
 >>> point(Uniform(low=2, high=4)), point(Triangular(mode=3, low=0, high=10))
 (3.0, 3.0)
+>>> m = _coerce({"mixture": [{"weight": 2, "value": 30}, {"weight": 1, "value": {"low": 60, "high": 80}}]})
+>>> round(point(m), 4), bounds_of(m), is_uncertain(m)
+(43.3333, (30.0, 80.0), True)
 """
 
 from __future__ import annotations
@@ -37,14 +42,34 @@ class Normal(_Dist):
     sd: float
 
 
-Dist = Union[Uniform, Triangular, Normal]
+class Component(_Dist):
+    """One part of a :class:`Mixture`: its weight, its value (a number or a distribution) and
+    optionally the analyst whose view it is."""
+
+    weight: float
+    value: Union[float, Uniform, Triangular, Normal]
+    analyst: Union[str, None] = None
+
+
+class Mixture(_Dist):
+    """A weighted mixture (linear pool): ``{mixture: [{weight, value, analyst?}, ...]}``."""
+
+    mixture: tuple[Component, ...]
+
+    @property
+    def weights(self) -> list[float]:
+        return [c.weight for c in self.mixture]
+
+
+Dist = Union[Uniform, Triangular, Normal, Mixture]
 
 _SHAPES = {
     frozenset({"low", "high"}): Uniform,
     frozenset({"mode", "low", "high"}): Triangular,
     frozenset({"mean", "sd"}): Normal,
 }
-_HELP = "a number, {low, high}, {mode, low, high} or {mean, sd}"
+_HELP = "a number, {low, high}, {mode, low, high}, {mean, sd} or {mixture: [{weight, value}, ...]}"
+_COMPONENT_KEYS = frozenset({"weight", "value", "analyst"})
 
 
 def _coerce(v: Any) -> Any:
@@ -70,6 +95,8 @@ def _coerce(v: Any) -> Any:
             raise ValueError(f"must be finite (got {x!r})")
         return x
     if isinstance(v, dict):
+        if "mixture" in v:
+            return _mixture(v)
         cls = _SHAPES.get(frozenset(v))
         if cls is None:
             raise ValueError(f"expected {_HELP}; keys {sorted(v)} match none of them")
@@ -90,18 +117,63 @@ def _coerce(v: Any) -> Any:
     raise ValueError(f"expected {_HELP}")
 
 
+def _mixture(v: dict) -> Mixture:
+    """Validate ``{mixture: [{weight, value, analyst?}, ...]}``; messages name the component."""
+    if len(v) != 1:
+        raise ValueError(f"a mixture has only the key mixture (got keys {sorted(v)})")
+    items = v["mixture"]
+    if isinstance(items, Mixture):
+        return items
+    if not isinstance(items, (list, tuple)) or not items:
+        raise ValueError("mixture must be a list of at least one {weight, value} component "
+                         f"(got {items!r})")
+    comps = []
+    for j, c in enumerate(items):
+        where = f"mixture[{j}]"
+        if isinstance(c, Component):
+            comps.append(c)
+            continue
+        if not isinstance(c, dict) or not {"weight", "value"} <= set(c) or not set(c) <= _COMPONENT_KEYS:
+            keys = sorted(c) if isinstance(c, dict) else type(c).__name__
+            raise ValueError(f"{where}: expected {{weight, value}} and optionally analyst (got {keys})")
+        w = c["weight"]
+        if isinstance(w, bool) or not isinstance(w, (int, float)):
+            raise ValueError(f"{where}.weight: must be a number (got {w!r})")
+        if not math.isfinite(w) or not w > 0:
+            raise ValueError(f"{where}.weight: must be a finite number greater than 0 (got {w!r})")
+        val = c["value"]
+        if isinstance(val, Mixture) or (isinstance(val, dict) and "mixture" in val):
+            raise ValueError(f"{where}.value: a mixture cannot hold another mixture (list its components "
+                             "in the outer mixture)")
+        try:
+            val = _coerce(val)
+        except ValueError as e:
+            raise ValueError(f"{where}.value: {e}") from None
+        a = c.get("analyst")
+        if a is not None and (not isinstance(a, str) or not a):
+            raise ValueError(f"{where}.analyst: must be a non-empty text (got {a!r})")
+        comps.append(Component(weight=float(w), value=val, analyst=a))
+    return Mixture(mixture=tuple(comps))
+
+
 def _serialise(v: Any) -> Any:
+    if isinstance(v, Mixture):
+        return {"mixture": [{"weight": c.weight, "value": _serialise(c.value),
+                             **({"analyst": c.analyst} if c.analyst is not None else {})} for c in v.mixture]}
     return v.model_dump() if isinstance(v, _Dist) else v
 
 
 Uncertain = Annotated[
-    Union[float, Uniform, Triangular, Normal],
+    Union[float, Uniform, Triangular, Normal, Mixture],
     BeforeValidator(_coerce),
     PlainSerializer(_serialise),
 ]
 
 
 def is_uncertain(v: Any) -> bool:
+    """Whether ``v`` can take more than one value (a mixture: unless all its components are one point)."""
+    if isinstance(v, Mixture):
+        return any(is_uncertain(c.value) for c in v.mixture) or len({point(c.value) for c in v.mixture}) > 1
     return isinstance(v, _Dist) and not (
         (isinstance(v, Uniform) and v.low == v.high)
         or (isinstance(v, Triangular) and v.low == v.high)
@@ -117,6 +189,9 @@ def point(v: Any) -> float:
         return v.mode
     if isinstance(v, Normal):
         return v.mean
+    if isinstance(v, Mixture):  # the weighted mean of the components' points
+        total = sum(c.weight for c in v.mixture)
+        return sum(c.weight * point(c.value) for c in v.mixture) / total
     return float(v)
 
 
@@ -126,4 +201,7 @@ def bounds_of(v: Any) -> tuple[float, float]:
         return v.low, v.high
     if isinstance(v, Normal):
         return v.mean, v.mean
+    if isinstance(v, Mixture):  # the hull of the components' intervals
+        parts = [bounds_of(c.value) for c in v.mixture]
+        return min(p[0] for p in parts), max(p[1] for p in parts)
     return float(v), float(v)

@@ -279,7 +279,7 @@ def _loc(loc: tuple) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif str(part) in {"float", "Uniform", "Triangular", "Normal", "function-after",
+        elif str(part) in {"float", "Uniform", "Triangular", "Normal", "Mixture", "function-after",
                            "function-before", "random_walk", "lanchester"}:
             continue
         else:

@@ -13,17 +13,30 @@ code serves both.
 >>> v = space.transform(np.array([[0.5, 0.5], [0.0, 1.0]]))
 >>> v.round(6).tolist()
 [[5.0, 0.5], [0.0, 1.0]]
+
+A mixture spends its one uniform twice: ``u`` picks the component by the cumulative weights and,
+rescaled into that component's share, goes through the component's inverse CDF (exact sampling).
+
+>>> from detente.scenario.uncertain import _coerce
+>>> m = _coerce({"mixture": [{"weight": 1, "value": 10}, {"weight": 3, "value": {"low": 20, "high": 40}}]})
+>>> InputSpace.from_items([("m", m, (0, 100))]).transform(np.array([[0.1], [0.25], [0.625], [1.0]])).ravel().tolist()
+[10.0, 20.0, 30.0, 40.0]
+
+In a pooled scenario (``analysts`` given) one more column, ``analyst``, picks one analyst per draw
+by their weights; every input labelled with that analyst then takes that analyst's component,
+through its own uniform, so each draw is one analyst's coherent view.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from detente.scenario.uncertain import Normal, Triangular, Uniform, is_uncertain
+from detente.scenario.uncertain import Mixture, Normal, Triangular, Uniform, is_uncertain, point
 
-_KINDS = {Uniform: 0, Triangular: 1, Normal: 2}
+_KINDS = {Uniform: 0, Triangular: 1, Normal: 2, Mixture: 3}
+SELECTOR = "analyst"  # the name of the analyst selector column of a pooled scenario
 
 
 @dataclass(frozen=True)
@@ -31,30 +44,57 @@ class InputSpace:
     """The uncertain inputs: names (field paths), distribution kind and parameters, legal bounds."""
 
     names: tuple[str, ...]
-    kind: np.ndarray  # (k,) 0 uniform, 1 triangular, 2 truncated normal
-    a: np.ndarray  # low | low | mean
-    b: np.ndarray  # high | high | sd
-    c: np.ndarray  # - | mode | -
+    kind: np.ndarray  # (k,) 0 uniform, 1 triangular, 2 truncated normal, 3 mixture, 4 analyst selector
+    a: np.ndarray  # low | low | mean | hull low | 0
+    b: np.ndarray  # high | high | sd | hull high | analysts - 1
+    c: np.ndarray  # - | mode | - | - | -
     lower: np.ndarray  # legal range, used to truncate normals
     upper: np.ndarray
+    # column -> (cumulative weights (K,), component analyst index (K,), -1 unlabelled; components)
+    mixtures: dict = field(default_factory=dict)
+    selector: tuple | None = None  # (column, cumulative weights of the analysts)
+    points: np.ndarray | None = None  # (k,) the point value of each column
 
     @classmethod
-    def from_items(cls, items: list[tuple[str, object, tuple[float, float]]]) -> "InputSpace":
-        names, kind, a, b, c, lo, hi = [], [], [], [], [], [], []
+    def from_items(cls, items: list[tuple[str, object, tuple[float, float]]],
+                   analysts: list[tuple[str, float]] | None = None) -> "InputSpace":
+        """The uncertain ones of ``items`` (name, value, legal bounds); with two or more
+        ``analysts`` (id, weight) one more column, :data:`SELECTOR`, picks an analyst per draw."""
+        names, kind, a, b, c, lo, hi, pts = [], [], [], [], [], [], [], []
+        mixtures: dict[int, tuple] = {}
+        index = {aid: j for j, (aid, _) in enumerate(analysts or [])}
         for name, dist, (lower, upper) in items:
             if not is_uncertain(dist):
                 continue
             names.append(name)
             kind.append(_KINDS[type(dist)])
+            pts.append(point(dist))
             if isinstance(dist, Uniform):
                 a.append(dist.low), b.append(dist.high), c.append(np.nan)
             elif isinstance(dist, Triangular):
                 a.append(dist.low), b.append(dist.high), c.append(dist.mode)
+            elif isinstance(dist, Mixture):
+                parts = [_support(comp.value, lower, upper) for comp in dist.mixture]
+                a.append(min(p[0] for p in parts)), b.append(max(p[1] for p in parts)), c.append(np.nan)
+                w = np.asarray(dist.weights, dtype=float)
+                who = np.asarray([index.get(comp.analyst, -1) if comp.analyst is not None else -1
+                                  for comp in dist.mixture], dtype=np.int64)
+                mixtures[len(names) - 1] = (np.cumsum(w) / w.sum(), who, tuple(comp.value for comp in dist.mixture))
             else:
                 a.append(dist.mean), b.append(dist.sd), c.append(np.nan)
             lo.append(lower), hi.append(upper)
+        selector = None
+        if analysts is not None and len(analysts) >= 2:
+            w = np.asarray([x for _, x in analysts], dtype=float)
+            names.append(SELECTOR)
+            kind.append(4)
+            a.append(0.0), b.append(len(analysts) - 1.0), c.append(np.nan)
+            lo.append(0.0), hi.append(len(analysts) - 1.0)
+            pts.append(np.nan)
+            selector = (len(names) - 1, np.cumsum(w) / w.sum())
         f = lambda x: np.asarray(x, dtype=float)  # noqa: E731
-        return cls(tuple(names), np.asarray(kind, dtype=np.int8), f(a), f(b), f(c), f(lo), f(hi))
+        return cls(tuple(names), np.asarray(kind, dtype=np.int8), f(a), f(b), f(c), f(lo), f(hi),
+                   mixtures, selector, f(pts))
 
     def __len__(self) -> int:
         return len(self.names)
@@ -64,6 +104,13 @@ class InputSpace:
         lo = np.where(self.kind == 2, np.maximum(self.lower, self.a - 4 * self.b), self.a)
         hi = np.where(self.kind == 2, np.minimum(self.upper, self.a + 4 * self.b), self.b)
         return np.stack([lo, hi], axis=1)
+
+    def analyst_index(self, u: np.ndarray) -> np.ndarray | None:
+        """The analyst picked in each row of ``u`` (draws, k) by the selector column; None without one."""
+        if self.selector is None:
+            return None
+        col, cum = self.selector
+        return _pick(cum, np.clip(np.asarray(u, dtype=float)[:, col], 0.0, 1.0))
 
     def transform(self, u: np.ndarray) -> np.ndarray:
         """Values for unit-interval points ``u`` of shape (draws, k) by the inverse CDFs."""
@@ -89,8 +136,57 @@ class InputSpace:
             fb = ndtr((self.upper[nor] - mu) / sd_safe)
             x = mu + sd_safe * ndtri(fa + u[:, nor] * (fb - fa))
             out[:, nor] = np.clip(x, self.lower[nor], self.upper[nor])
+        who = self.analyst_index(u)
+        if who is not None:
+            out[:, self.selector[0]] = who
+        for col, (cum, labels, comps) in self.mixtures.items():
+            out[:, col] = self._mixture_column(u[:, col], cum, labels, comps, who, col)
+        return out
+
+    def _mixture_column(self, u: np.ndarray, cum: np.ndarray, labels: np.ndarray, comps: tuple,
+                        who: np.ndarray | None, col: int) -> np.ndarray:
+        """One mixture input: the chosen analyst's component through ``u`` itself; where no analyst
+        was chosen or that analyst is silent here, ``u`` picks a component by the weights and is
+        rescaled into it."""
+        j = _pick(cum, u)
+        lo_c = np.concatenate([[0.0], cum[:-1]])
+        width = np.where(cum > lo_c, cum - lo_c, 1.0)
+        uu = np.clip((u - lo_c[j]) / width[j], 0.0, 1.0)
+        if who is not None:
+            for k, a in enumerate(labels.tolist()):
+                if a < 0:
+                    continue
+                rows = who == a
+                j[rows], uu[rows] = k, u[rows]
+        out = np.empty_like(u)
+        for k, comp in enumerate(comps):
+            rows = j == k
+            if rows.any():
+                out[rows] = _ppf(comp, uu[rows], self.lower[col], self.upper[col])
         return out
 
     def sample(self, draws: int, rng: np.random.Generator) -> np.ndarray:
         """``draws`` Monte Carlo draws of every input, shape (draws, k)."""
         return self.transform(rng.random((draws, len(self))))
+
+
+def _pick(cum: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Index of the part of [0, 1] (cut at the cumulative weights ``cum``) holding each ``u``."""
+    return np.minimum(np.searchsorted(cum, u, side="right"), len(cum) - 1)
+
+
+def _support(v: object, lower: float, upper: float) -> tuple[float, float]:
+    """Where a mixture component's values lie (a normal: its legal range clipped to mean +- 4 sd)."""
+    if isinstance(v, (Uniform, Triangular)):
+        return v.low, v.high
+    if isinstance(v, Normal):
+        return max(lower, v.mean - 4 * v.sd), min(upper, v.mean + 4 * v.sd)
+    return float(v), float(v)  # type: ignore[arg-type]
+
+
+def _ppf(v: object, u: np.ndarray, lower: float, upper: float) -> np.ndarray:
+    """Inverse CDF of one mixture component at ``u`` (the same formulas as :meth:`InputSpace.transform`)."""
+    if isinstance(v, (Uniform, Triangular, Normal)) and is_uncertain(v):
+        one = InputSpace.from_items([("c", v, (lower, upper))])
+        return one.transform(u[:, None])[:, 0]
+    return np.full(u.shape, point(v))

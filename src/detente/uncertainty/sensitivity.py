@@ -122,6 +122,8 @@ def label_of(scenario: Scenario, name: str) -> str:
         return f"{m.group(2)} of {scenario.actors[int(m.group(1))].label}"
     if name.startswith("war.") and scenario.war is not None:
         return "war: " + _war_label(scenario, name[4:])
+    if name == "analyst" and scenario.analysts:
+        return "analyst (whose view a draw takes)"
     return name
 
 

@@ -66,6 +66,10 @@ def _task_run(scenario: Any, models: list[str], draws: int, seed: int, options: 
         from detente.explain import attach
 
         results = [attach(scenario, r) for r in results]
+    if getattr(scenario, "analysts", None):  # a pooled scenario: variance split, where analysts disagree
+        from detente.pool.variance import attach as attach_pooling
+
+        results = [attach_pooling(scenario, r) for r in results]
     return results
 
 
