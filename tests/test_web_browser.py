@@ -501,3 +501,38 @@ def test_levers_are_asked_of_the_library(page, tmp_path: Path) -> None:  # type:
     page.click("#levers-button")
     page.wait_for_selector("#levers-out .levers-card table", timeout=120_000)
     assert "Alpha" in page.locator("#levers-out").inner_text()
+
+
+def test_pooled_scenario_shows_its_mixture_cells(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A pooled scenario's mixture reads 'A 20 · B 30..40' in the grid, survives unedited, and a
+    plain value typed over it replaces it."""
+    from detente.pool.merge import pool_scenarios
+    from detente.scenario.io import read_native, save
+
+    a = read_native(Path("a.yaml"), SMALL)
+    b = read_native(Path("b.yaml"), SMALL.replace("position: 10,", "position: 20,")
+                    .replace("position: {low: 30, high: 40}", "position: 45"))
+    pooled, _ = pool_scenarios([a, b], analysts=["A", "B"], weights=[2, 1])
+    f = tmp_path / "pooled.yaml"
+    save(pooled, f)
+    _upload(page, f)
+    page.wait_for_selector("#stance-table tbody tr")
+    cell = page.locator("#stance-table td[data-cell='B|tax'] input.pos")
+    assert cell.input_value() == "A 30..40 · B 45"
+    assert "mixture" in (cell.get_attribute("class") or "")
+    assert page.locator("#stance-table td[data-cell='A|tax'] input.pos").input_value() == "A 10 · B 20"
+    assert page.locator("#stance-table td[data-cell='C|tax'] input.pos").input_value() == "25"  # both said 25
+    page.wait_for_function("() => document.querySelector('#validity').textContent === 'The scenario is valid.'")
+    # unedited, the mixture goes back to the server as it came
+    sent = page.evaluate("() => state.scenario.stances.find(s => s.actor === 'B' && s.issue === 'tax').position")
+    assert sent == {"mixture": [{"weight": 2.0, "value": {"low": 30.0, "high": 40.0}, "analyst": "A"},
+                                {"weight": 1.0, "value": 45.0, "analyst": "B"}]}
+    # typed back in the same form it parses to the same mixture (the analysts' weights from the scenario)
+    cell.fill("A 30..40 · B 45")
+    assert page.evaluate("() => state.scenario.stances.find(s => s.actor === 'B' && s.issue === 'tax').position") == sent
+    # a plain value replaces the mixture
+    cell.fill("33")
+    assert page.evaluate("() => state.scenario.stances.find(s => s.actor === 'B' && s.issue === 'tax').position") == 33
+    page.wait_for_function("() => document.querySelector('#validity').textContent === 'The scenario is valid.'")
+    _run(page, ["mean"])
+    assert ("tax", "mean") in _forecasts(page)

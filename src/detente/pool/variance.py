@@ -14,7 +14,8 @@ from each analyst's own uncertainty.
 analysts' point values differ, the input is set to each analyst's point value in turn, every other
 input at its pooled point; all those rows run as the draws of one model call. The input's
 contribution is ``sum_c w_c (y_ic - ybar_i)^2`` (analysts' weights normalised over those who gave it;
-``ybar_i`` their weighted mean). One at a time: it ignores interactions between inputs.
+``ybar_i`` their weighted mean). One at a time: it ignores interactions between inputs. For the war
+model, whose every draw is one random path, each row is the mean of :data:`NOISY_REPS` paths.
 
 >>> import numpy as np
 >>> y = np.array([1.0, 3.0, 10.0, 12.0]); g = np.array([0, 0, 1, 1])
@@ -32,6 +33,7 @@ import numpy as np
 from detente.scenario.model import Scenario
 
 TOP = 5  # inputs listed per issue
+NOISY_REPS = 20  # replicated paths per row for a model whose draws are random paths (war)
 METHOD = ("variance split over the analyst picked in each draw (law of total variance, exact on the sample); "
           "disagreement by input: one at a time from the pooled point values (interactions ignored)")
 
@@ -91,11 +93,18 @@ def disagreement(scenario: Scenario, result: Any, top: int = TOP) -> dict[str, l
     values = np.tile(np.nan_to_num(space.points, nan=0.0), (len(rows), 1))
     for r, (col, _, v) in enumerate(rows):
         values[r, col] = v
-    arr = ScenarioArrays._build(scenario, base, targets, len(rows), values)
     spec = registry.get(result.model)
+    reps = NOISY_REPS if spec.noisy else 1  # a noisy model (war): the mean over replicated paths
+    arr = ScenarioArrays._build(scenario, base, targets, len(rows) * reps, np.repeat(values, reps, axis=0))
     opts = spec.make_options(dict(result.options))
     model_seq = np.random.SeedSequence(result.seed).spawn(2)[1]
     y = np.asarray(spec.run(arr, opts, np.random.default_rng(model_seq)).forecast, dtype=float)
+    if reps > 1:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Mean of empty slice", RuntimeWarning)
+            y = np.nanmean(y.reshape(len(rows), reps, -1), axis=1)
     cols = list(dict.fromkeys(col for col, _, _ in rows))
     for k, iid in enumerate(scenario.issue_ids):
         found = []

@@ -108,6 +108,8 @@ def _evidence(ev: Evidence, sources: dict[str, Source]) -> str:
     date = ev.date or (src.date if src else None)
     if date:
         cite.append(_e(date))
+    if ev.analyst:
+        body = f'<span class="muted">[{_e(ev.analyst)}]</span> ' + body
     return body + (f' <span class="muted">({", ".join(cite)})</span>' if cite else "")
 
 
@@ -290,6 +292,41 @@ def _inputs_section(scenario: Scenario) -> str:
     return "\n".join(parts)
 
 
+def _pooling_section(scenario: Scenario, results: list[Result]) -> str:
+    """For a pooled scenario: per issue the variance split between and within analysts, each
+    analyst's mean, and the inputs the analysts disagree on most (rendered from ``result.pooling``,
+    computed by :func:`detente.pool.attach`)."""
+    r = next((x for x in results if x.pooling), None)
+    if r is None:
+        return ""
+    p = r.pooling
+    ids = [a["id"] for a in p["analysts"]]
+    total = sum(a["weight"] for a in p["analysts"]) or 1.0
+    who = ", ".join(f"{_e(a['id'])} (weight {a['weight'] / total:.2f})" for a in p["analysts"])
+    parts = ['<section id="analysts"><h2>Where the analysts disagree</h2>',
+             f'<p>This scenario pools {len(ids)} analysts\u2019 views: {who}. Each draw takes one analyst\u2019s '
+             f"view, so the forecast\u2019s variance over the draws ({_e(model_label(r))}) splits into the analysts\u2019 "
+             "disagreement (between) and each analyst\u2019s own uncertainty (within).</p>"]
+    heads = "".join(f'<th class="num">mean, {_e(a)}</th>' for a in ids)
+    rows = []
+    for issue in scenario.issues:
+        e = p["issues"].get(issue.id) or {}
+        share = e.get("variance_share") or {}
+        by = e.get("by_analyst") or {}
+        means = "".join(f'<td class="num">{_e(with_label((by.get(a) or {}).get("mean"), issue))}</td>' for a in ids)
+        dis = "; ".join(f"{_e(d['label'])} ({100 * d['share']:.0f} %)" for d in (e.get("disagreement") or [])[:5])
+        dis = dis or "\u2014"
+        rows.append(f"<tr><td>{_e(issue.label)}</td><td class=\"num\">{_e(pct(share.get('between_analysts')))}</td>"
+                    f"<td class=\"num\">{_e(pct(share.get('within_analysts')))}</td>{means}<td>{dis}</td></tr>")
+    parts.append("<table><thead><tr><th>issue</th><th class=\"num\">between analysts</th>"
+                 f"<th class=\"num\">within analysts</th>{heads}<th>inputs they disagree on most</th></tr></thead>"
+                 f"<tbody>{''.join(rows)}</tbody><caption>Shares of the forecast\u2019s variance over draws (law of "
+                 "total variance, exact on the draws). The inputs\u2019 shares are a one-at-a-time measure: each input "
+                 "set to each analyst\u2019s value in turn, every other input at its pooled point; interactions "
+                 "between inputs are not counted.</caption></table></section>")
+    return "\n".join(parts)
+
+
 def _provenance_section(results: list[Result]) -> str:
     rows = []
     for r in results:
@@ -313,10 +350,12 @@ def render_html(scenario: Scenario, results: list[Result], figures: list[tuple[s
         f'<p class="lead">{_e(scenario.description)}</p>' if scenario.description else "",
         f'<p class="muted">Models: {_e(models)}. Input SHA-256 <code>{_e(input_hash)}</code>.</p>',
         '<nav class="muted"><a href="#bottom-line">Bottom line</a><a href="#forecasts">Forecasts by model</a>'
+        + ('<a href="#analysts">Analysts</a>' if any(r.pooling for r in results) else "")
         + ('<a href="#explain">Why</a>' if any(r.explain for r in results) else "") + '<a href="#figures">Figures</a>'
         '<a href="#inputs">Inputs</a><a href="#provenance">Provenance</a></nav>',
         _bottom_line_section(scenario, results),
         _forecast_section(scenario, results),
+        _pooling_section(scenario, results),
         explain_section(scenario, results, figures),
         _figures_section([f for f in figures if not f[0].startswith("explain-")]),
         _inputs_section(scenario),

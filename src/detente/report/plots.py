@@ -32,7 +32,7 @@ from detente.report.tables import fmt, model_label
 from detente.result import Result
 from detente.scenario.arrays import ScenarioArrays
 from detente.scenario.model import Issue, Scenario
-from detente.scenario.uncertain import Normal, Triangular, Uniform
+from detente.scenario.uncertain import Mixture, Normal, Triangular, Uniform, bounds_of, is_uncertain
 
 DPI = 100
 """Resolution of the PNGs (100 dpi: a 9-inch figure is 900 px wide; 150 dpi cost 2.3x the pixels)."""
@@ -260,6 +260,8 @@ def _position_range(v: object) -> tuple[float, float] | None:
         return v.low, v.high
     if isinstance(v, Normal) and v.sd > 0:
         return v.mean - 1.2816 * v.sd, v.mean + 1.2816 * v.sd
+    if isinstance(v, Mixture) and is_uncertain(v):  # the hull of the analysts' values
+        return bounds_of(v)
     return None
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
 
 class _Dist(BaseModel):
@@ -46,15 +46,15 @@ class Component(_Dist):
     """One part of a :class:`Mixture`: its weight, its value (a number or a distribution) and
     optionally the analyst whose view it is."""
 
-    weight: float
+    weight: float = Field(gt=0)
     value: Union[float, Uniform, Triangular, Normal]
-    analyst: Union[str, None] = None
+    analyst: Union[str, None] = Field(None, min_length=1)
 
 
 class Mixture(_Dist):
     """A weighted mixture (linear pool): ``{mixture: [{weight, value, analyst?}, ...]}``."""
 
-    mixture: tuple[Component, ...]
+    mixture: tuple[Component, ...] = Field(min_length=1)
 
     @property
     def weights(self) -> list[float]:

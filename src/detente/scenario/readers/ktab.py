@@ -266,7 +266,7 @@ def write_ktab_csv(s: Scenario) -> str:
 
     def num(v: Any, where: str) -> float:
         if is_uncertain(v):
-            problems.append(f"{where}: KTAB CSV holds point values only; fix this range to a number first "
+            problems.append(f"{where}: KTAB CSV holds point values only; fix this range (or mixture) to a number first "
                             f"(got {v.model_dump() if hasattr(v, 'model_dump') else v})")
         return point(v)
 

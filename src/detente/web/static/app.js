@@ -79,11 +79,16 @@ function trimNum(v) {
   return String(Math.round(v * 1e6) / 1e6);
 }
 
-// Uncertain numbers <-> text: 40 | 40..80 | 40..50..80 | 50±10
+// Uncertain numbers <-> text: 40 | 40..80 | 40..50..80 | 50±10 | a mixture: A 80 · B 60..70 (each
+// component named by its analyst, or 2×80 by its weight when it names none)
+const MIX_SEP = " · ";
 function formatU(v) {
   if (v === null || v === undefined) return "";
   if (typeof v === "number") return trimNum(v);
   if (typeof v === "object") {
+    if (Array.isArray(v.mixture)) {
+      return v.mixture.map((c) => (c.analyst ? `${c.analyst} ` : `${trimNum(c.weight)}×`) + formatU(c.value)).join(MIX_SEP);
+    }
     if ("mode" in v) return `${trimNum(v.low)}..${trimNum(v.mode)}..${trimNum(v.high)}`;
     if ("low" in v) return `${trimNum(v.low)}..${trimNum(v.high)}`;
     if ("mean" in v) return `${trimNum(v.mean)}±${trimNum(v.sd)}`;
@@ -92,10 +97,35 @@ function formatU(v) {
 }
 
 const NUM = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
-const U_HELP = "a number, a range 40..80, a triangle 40..50..80 or 50±10";
+const U_HELP = "a number, a range 40..80, a triangle 40..50..80, 50±10 or a mixture A 40 · B 50..60";
+
+// A mixture typed as formatU shows it; an analyst's weight is the one the scenario declares
+function parseMixture(text) {
+  const declared = new Map(((state.scenario && state.scenario.analysts) || []).map((a) => [a.id, a.weight]));
+  const comps = [];
+  for (const part0 of String(text).split("·")) {
+    const part = part0.trim();
+    const m = part.match(/^(\S+)×(.+)$/) || part.match(/^(\S+)\s+(.+)$/);
+    if (!m) return { ok: false, message: `a mixture component reads ANALYST VALUE or WEIGHT×VALUE (got "${part}")` };
+    const val = parseU(m[2]);
+    if (!val.ok || val.value === null || (typeof val.value === "object" && "mixture" in val.value)) {
+      return { ok: false, message: `mixture component "${part}": ${val.ok ? "give a value" : val.message}` };
+    }
+    if (part.includes("×") && NUM.test(m[1])) {
+      if (!(Number(m[1]) > 0)) return { ok: false, message: `mixture weights must be greater than 0 (got ${m[1]})` };
+      comps.push({ weight: Number(m[1]), value: val.value });
+    } else if (declared.has(m[1])) {
+      comps.push({ weight: declared.get(m[1]), value: val.value, analyst: m[1] });
+    } else {
+      return { ok: false, message: `mixture component "${part}": ${m[1]} is not a declared analyst` };
+    }
+  }
+  return { ok: true, value: { mixture: comps } };
+}
 
 // -> {ok: true, value} | {ok: false, message}; an empty text gives value null
 function parseU(text) {
+  if (String(text).includes("·")) return parseMixture(text);
   const t = String(text).trim().replace(/\s+/g, "");
   if (t === "") return { ok: true, value: null };
   if (NUM.test(t)) return { ok: true, value: Number(t) };
@@ -123,6 +153,10 @@ function parseNum(text, integer) {
 
 function pointOf(v) {
   if (typeof v === "number") return v;
+  if (v && typeof v === "object" && Array.isArray(v.mixture)) { // the weighted mean of the components
+    const total = v.mixture.reduce((s, c) => s + c.weight, 0);
+    return v.mixture.reduce((s, c) => s + c.weight * pointOf(c.value), 0) / total;
+  }
   if (v && typeof v === "object") {
     if ("mode" in v) return v.mode;
     if ("low" in v) return (v.low + v.high) / 2;
@@ -133,6 +167,10 @@ function pointOf(v) {
 }
 
 function boundsOf(v) {
+  if (v && typeof v === "object" && Array.isArray(v.mixture)) { // the hull of the components
+    const parts = v.mixture.map((c) => boundsOf(c.value));
+    return [Math.min(...parts.map((p) => p[0])), Math.max(...parts.map((p) => p[1]))];
+  }
   if (v && typeof v === "object" && "low" in v) return [v.low, v.high];
   if (v && typeof v === "object" && "mean" in v) return [v.mean - v.sd, v.mean + v.sd];
   const p = pointOf(v);
@@ -337,6 +375,10 @@ function bound(obj, prop, { kind = "text", required = false, place = "", what = 
     type: "text", class: `${kind === "text" ? "txt" : "num"} ${cls}`.trim(), value: String(shown),
     "data-field": field, size, placeholder, "aria-label": aria || `${what}${place ? " of " + place : ""}`,
   };
+  if (kind === "uncertain" && obj[prop] && Array.isArray(obj[prop].mixture)) { // shown whole on hover
+    attrs.title = String(shown);
+    attrs.class += " mixture";
+  }
   const input = multiline ? el("textarea", { ...attrs, rows: 2 }) : el("input", attrs);
   if (multiline) input.value = String(shown);
   input.addEventListener("input", () => {
