@@ -1,0 +1,378 @@
+"""Pooling analysts' views: the mixture kind, analyst-coherent sampling, ``detente pool`` and the
+variance split (issue #15, part 1)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.special import ndtr
+
+from detente.cli import main
+from detente.errors import InputError
+from detente.pool.merge import pool_scenarios
+from detente.pool.variance import variance_split
+from detente.runner import run
+from detente.scenario.arrays import ScenarioArrays, input_space, scenario_hash
+from detente.scenario.io import load, read_native, save
+from detente.scenario.model import Scenario
+from detente.scenario.uncertain import Mixture, _coerce, bounds_of, is_uncertain, point
+from detente.uncertainty.sampling import InputSpace
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def view(r_pos, u_pos=20.0, r_cap=1.0, analyst=None, extra=None) -> Scenario:
+    """Two actors R and U on one issue x (0-100); the mean model's forecast is their weighted mean."""
+    d = {"name": "v", "actors": [{"id": "R", "capability": r_cap}, {"id": "U"}], "issues": [{"id": "x"}],
+         "stances": [{"actor": "R", "issue": "x", "position": r_pos}, {"actor": "U", "issue": "x", "position": u_pos}]}
+    if analyst:
+        d["analyst"] = analyst
+    d.update(extra or {})
+    return Scenario.model_validate(d)
+
+
+def mixture_cdf(x: np.ndarray, parts: list[tuple[float, object]], lo: float, hi: float) -> np.ndarray:
+    """The CDF of a mixture of uniform, triangular and (truncated) normal parts, by hand."""
+    total = sum(w for w, _ in parts)
+    out = np.zeros_like(x)
+    for w, d in parts:
+        if "mode" in d:
+            a, c, b = d["low"], d["mode"], d["high"]
+            f = np.where(x <= c, (x - a) ** 2 / ((b - a) * (c - a)), 1 - (b - x) ** 2 / ((b - a) * (b - c)))
+            f = np.where(x < a, 0.0, np.where(x > b, 1.0, f))
+        elif "low" in d:
+            f = np.clip((x - d["low"]) / (d["high"] - d["low"]), 0, 1)
+        else:
+            fa, fb = ndtr((lo - d["mean"]) / d["sd"]), ndtr((hi - d["mean"]) / d["sd"])
+            f = np.clip((ndtr((x - d["mean"]) / d["sd"]) - fa) / (fb - fa), 0, 1)
+        out += w / total * f
+    return out
+
+
+def ks(sample: np.ndarray, cdf) -> float:  # type: ignore[no-untyped-def]
+    """Kolmogorov-Smirnov distance of a sample from a continuous CDF."""
+    x = np.sort(sample)
+    n = len(x)
+    f = cdf(x)
+    return float(max(np.max(np.arange(1, n + 1) / n - f), np.max(f - np.arange(n) / n)))
+
+
+PARTS = [(1.0, {"low": 0.0, "high": 10.0}), (3.0, {"mode": 30.0, "low": 20.0, "high": 60.0}),
+         (2.0, {"mean": 70.0, "sd": 15.0})]
+MIX = {"mixture": [{"weight": w, "value": d} for w, d in PARTS]}
+
+
+# -- the mixture kind ------------------------------------------------------------------------------
+
+
+def test_mixture_point_bounds_and_serialisation() -> None:
+    m = _coerce({"mixture": [{"weight": 2, "value": 30}, {"weight": 1, "value": {"low": 60, "high": 80},
+                                                         "analyst": "B"}]})
+    assert isinstance(m, Mixture)
+    assert point(m) == pytest.approx((2 * 30 + 70) / 3)
+    assert bounds_of(m) == (30.0, 80.0) and is_uncertain(m)
+    same = _coerce({"mixture": [{"weight": 1, "value": 5}, {"weight": 3, "value": {"low": 5, "high": 5}}]})
+    assert not is_uncertain(same) and point(same) == 5.0
+    s = view({"mixture": [{"weight": 2, "value": 30}, {"weight": 1, "value": {"low": 60, "high": 80}}]})
+    dumped = s.model_dump(mode="json")["stances"][0]["position"]
+    assert dumped == {"mixture": [{"weight": 2.0, "value": 30.0}, {"weight": 1.0, "value": {"low": 60.0, "high": 80.0}}]}
+    assert Scenario.model_validate(s.model_dump(mode="json")) == s
+
+
+def test_unpooled_scenarios_serialise_and_hash_as_before() -> None:
+    s = load(EXAMPLES / "ukraine-settlement.yaml")
+    data = s.model_dump(mode="json")
+    assert "analyst" not in data and "analysts" not in data
+    assert all("analyst" not in e for st in data["stances"] for e in st["evidence"])
+    # the sampled space of a scenario without mixtures has no analyst column
+    space, _, _ = input_space(s)
+    assert "analyst" not in space.names and not space.mixtures and space.selector is None
+
+
+@pytest.mark.parametrize("value, path, message", [
+    ({"mixture": [{"weight": 0, "value": 30}]}, "stances[0].position", "mixture[0].weight: must be a finite number greater than 0 (got 0)"),
+    ({"mixture": [{"weight": 1, "value": 3}, {"weight": -2, "value": 30}]}, "stances[0].position", "mixture[1].weight: must be a finite number greater than 0 (got -2)"),
+    ({"mixture": [{"weight": "x", "value": 30}]}, "stances[0].position", "mixture[0].weight: must be a number (got 'x')"),
+    ({"mixture": []}, "stances[0].position", "mixture must be a list of at least one"),
+    ({"mixture": [{"weight": 1, "value": {"mixture": [{"weight": 1, "value": 3}]}}]}, "stances[0].position",
+     "mixture[0].value: a mixture cannot hold another mixture"),
+    ({"mixture": [{"weight": 1, "value": 30, "who": "A"}]}, "stances[0].position", "mixture[0]: expected {weight, value}"),
+])
+def test_bad_mixtures_name_the_field(tmp_path: Path, value, path: str, message: str) -> None:
+    f = tmp_path / "bad.json"
+    d = view(30).model_dump(mode="json")
+    d["stances"][0]["position"] = value
+    f.write_text(json.dumps(d))
+    with pytest.raises(InputError) as e:
+        load(f)
+    text = str(e.value)
+    assert f"{path}: " in text and message in text, text
+
+
+def test_analyst_labels_are_checked_against_the_declared_analysts() -> None:
+    base = view(30).model_dump(mode="json")
+    base["analysts"] = [{"id": "A", "weight": 2}, {"id": "B", "weight": 1}]
+    unknown = json.loads(json.dumps(base))
+    unknown["stances"][0]["position"] = {"mixture": [{"weight": 2, "value": 30, "analyst": "A"},
+                                                     {"weight": 1, "value": 40, "analyst": "C"}]}
+    with pytest.raises(Exception) as e:
+        Scenario.model_validate(unknown)
+    assert "stances[0].position.mixture[1].analyst: names no analyst in `analysts` (got 'C')" in str(e.value)
+    mismatch = json.loads(json.dumps(base))
+    mismatch["actors"][0]["capability"] = {"mixture": [{"weight": 1, "value": 3, "analyst": "A"}]}
+    with pytest.raises(Exception) as e:
+        Scenario.model_validate(mismatch)
+    assert "actors[0].capability.mixture[0].weight: must equal analyst 'A''s weight 2 (got 1)" in str(e.value)
+    dup = json.loads(json.dumps(base))
+    dup["analysts"].append({"id": "A", "weight": 1})
+    with pytest.raises(Exception) as e:
+        Scenario.model_validate(dup)
+    assert "analysts[2].id: duplicate id (got 'A')" in str(e.value)
+    bad_weight = json.loads(json.dumps(base))
+    bad_weight["analysts"][1]["weight"] = 0
+    with pytest.raises(Exception) as e:
+        Scenario.model_validate(bad_weight)
+    assert "analysts.1.weight" in str(e.value) and "greater than 0" in str(e.value)
+
+
+# -- sampling -----------------------------------------------------------------------------------
+
+
+def test_mixture_draws_follow_the_mixture_cdf() -> None:
+    n = 20_000
+    space = InputSpace.from_items([("m", _coerce(MIX), (0.0, 100.0))])
+    x = space.sample(n, np.random.default_rng(3))[:, 0]
+    d = ks(x, lambda v: mixture_cdf(v, PARTS, 0.0, 100.0))
+    assert d < 1.63 / np.sqrt(n), d  # the 1 % critical value of the KS test
+    # the same check fails for a mixture with other weights: the test can tell them apart
+    wrong = [(3.0, PARTS[0][1]), (1.0, PARTS[1][1]), (2.0, PARTS[2][1])]
+    assert ks(x, lambda v: mixture_cdf(v, wrong, 0.0, 100.0)) > 5 / np.sqrt(n)
+
+
+def test_unlabelled_mixture_through_sobol_points() -> None:
+    from scipy.stats import qmc
+
+    u = qmc.Sobol(d=1, scramble=True, seed=1).random_base2(m=12)
+    space = InputSpace.from_items([("m", _coerce(MIX), (0.0, 100.0))])
+    x = space.transform(u)[:, 0]
+    # a low-discrepancy design: much closer to the CDF than random draws of the same size
+    assert ks(x, lambda v: mixture_cdf(v, PARTS, 0.0, 100.0)) < 0.2 / np.sqrt(len(u))
+
+
+def pooled3() -> Scenario:
+    """Analysts A (weight 2), B and C (1 each); C is silent on R's stance."""
+    a = view({"low": 70, "high": 90}, r_cap={"low": 1, "high": 2})
+    b = view({"mode": 40, "low": 30, "high": 60}, r_cap=3)
+    c = Scenario.model_validate({"name": "c", "actors": [{"id": "R"}, {"id": "U", "capability": 2}],
+                                 "issues": [{"id": "x"}], "stances": [{"actor": "U", "issue": "x", "position": 50}]})
+    pooled, _ = pool_scenarios([a, b, c], analysts=["A", "B", "C"], weights=[2, 1, 1])
+    return pooled
+
+
+def test_each_draw_is_one_analysts_view_and_the_marginal_is_the_pool() -> None:
+    s = pooled3()
+    n = 30_000
+    arr = ScenarioArrays.from_scenario(s, draws=n, rng=np.random.default_rng(11))
+    g = arr.params["analyst"].astype(int)
+    assert np.bincount(g, minlength=3) / n == pytest.approx([0.5, 0.25, 0.25], abs=0.01)
+    r_pos, r_cap = arr.position[:, 0, 0], arr.capability[:, 0, 0]
+    u_pos = arr.position[:, 0, 1]
+    # coherent: analyst A's draws hold A's numbers on every input, B's hold B's
+    assert np.all((r_pos[g == 0] >= 70) & (r_pos[g == 0] <= 90)) and np.all(r_cap[g == 1] == 3)
+    assert np.all((r_cap[g == 0] >= 1) & (r_cap[g == 0] <= 2)) and np.all(u_pos[g == 2] == 50)
+    assert np.all(u_pos[g < 2] == 20)
+    # C is silent on R's position: C's draws take the pool of A's and B's (weights 2 : 1)
+    pool_ab = [(2.0, {"low": 70.0, "high": 90.0}), (1.0, {"mode": 40.0, "low": 30.0, "high": 60.0})]
+    crit = 1.63 / np.sqrt((g == 2).sum())
+    assert ks(r_pos[g == 2], lambda v: mixture_cdf(v, pool_ab, 0, 100)) < crit
+    # and the marginal of R's position over all draws is the linear pool of the analysts who gave it
+    assert ks(r_pos, lambda v: mixture_cdf(v, pool_ab, 0, 100)) < 1.63 / np.sqrt(n)
+
+
+def test_pooled_runs_are_bit_identical_and_point_runs_use_the_weighted_means() -> None:
+    s = pooled3()
+    r1, r2 = run(s, "mean", draws=500, seed=9), run(s, "mean", draws=500, seed=9)
+    assert np.array_equal(r1.trajectory.forecast, r2.trajectory.forecast)
+    assert np.array_equal(r1.trajectory.extras["_analyst"], r2.trajectory.extras["_analyst"])
+    assert "_analyst" not in json.dumps(r1.to_dict())  # kept out of the JSON record
+    one = ScenarioArrays.from_scenario(s)
+    assert one.position[0, 0, 0] == pytest.approx((2 * 80 + 1 * 40) / 3)  # A's centre 80 (weight 2), B's mode 40
+    assert "analyst" not in one.params
+
+
+# -- the variance split -----------------------------------------------------------------------------
+
+
+def test_point_inputs_all_variance_is_between_analysts() -> None:
+    """Two analysts, point inputs, mean model, equal weights: A's forecast is 50, B's 40."""
+    pooled, _ = pool_scenarios([view(80), view(60)], analysts=["A", "B"])
+    r = run(pooled, "mean", draws=4000, seed=2)
+    from detente.pool.variance import attach
+
+    e = attach(pooled, r).pooling["issues"]["x"]
+    g = r.trajectory.extras["_analyst"]
+    wa, wb = np.mean(g == 0), np.mean(g == 1)
+    assert e["by_analyst"]["A"]["mean"] == pytest.approx(50) and e["by_analyst"]["B"]["mean"] == pytest.approx(40)
+    assert e["within"] == pytest.approx(0, abs=1e-9)
+    assert e["variance_share"] == {"between_analysts": 1.0, "within_analysts": 0.0}
+    assert e["between"] == pytest.approx(wa * wb * (50 - 40) ** 2, abs=1e-6)  # exact with the empirical weights (6 decimals)
+    assert e["between"] == pytest.approx(0.25 * 100, abs=1.0)  # and w1 w2 (yA - yB)^2 within sampling error
+    # the inputs they disagree on: only R's position, all of the disagreement
+    (top,) = e["disagreement"]
+    assert top["name"] == "stances[0].position" and top["share"] == 1.0
+    assert top["forecast"] == {"A": 50.0, "B": 40.0} and top["contribution"] == pytest.approx(0.25 * 100)
+
+
+def test_within_analyst_ranges_split_as_computed_directly() -> None:
+    pooled, _ = pool_scenarios([view({"low": 70, "high": 90}), view({"low": 50, "high": 70})],
+                               analysts=["A", "B"], weights=[2, 1])
+    r = run(pooled, "mean", draws=6000, seed=4)
+    from detente.pool.variance import attach
+
+    e = attach(pooled, r).pooling["issues"]["x"]
+    y, g = r.trajectory.forecast[:, 0], r.trajectory.extras["_analyst"]
+    groups = [y[g == c] for c in (0, 1)]
+    w = np.array([len(x) for x in groups]) / len(y)
+    between = sum(wc * (x.mean() - y.mean()) ** 2 for wc, x in zip(w, groups))
+    within = sum(wc * x.var() for wc, x in zip(w, groups))
+    assert e["variance"] == pytest.approx(np.var(y), rel=1e-6)  # law of total variance, exact
+    assert e["between"] == pytest.approx(between, rel=1e-6) and e["within"] == pytest.approx(within, rel=1e-6)
+    share = e["variance_share"]
+    assert share["between_analysts"] + share["within_analysts"] == pytest.approx(1, abs=1e-5)
+    # theory: y = (R + 20) / 2, means 50 and 40, each var 100/12 / ... = 8.33; between = 2/9 * 100
+    assert share["between_analysts"] == pytest.approx((200 / 9) / (200 / 9 + 400 / 12 / 4), abs=0.02)
+    assert e["by_analyst"]["A"]["share_of_draws"] == pytest.approx(2 / 3, abs=0.02)
+
+
+def test_variance_split_of_a_constant_forecast_has_no_shares() -> None:
+    d = variance_split(np.full(10, 3.0), np.array([0, 1] * 5), ["A", "B"])
+    assert d["variance"] == 0 and d["variance_share"] is None
+
+
+# -- pooling --------------------------------------------------------------------------------------
+
+
+def test_pool_keeps_evidence_renames_clashing_sources_and_reports_coverage() -> None:
+    ev = {"sources": [{"id": "s", "title": "A's source"}]}
+    a = Scenario.model_validate({**view(80).model_dump(mode="json"), **ev,
+                                 "stances": [{"actor": "R", "issue": "x", "position": 80,
+                                              "evidence": [{"quote": "q", "source": "s"}]},
+                                             {"actor": "U", "issue": "x", "position": 20}]})
+    b = Scenario.model_validate({"name": "b", "sources": [{"id": "s", "title": "B's other source"}],
+                                 "actors": [{"id": "R", "name": "Russia"}, {"id": "E"}], "issues": [{"id": "x"}],
+                                 "stances": [{"actor": "R", "issue": "x", "position": 60,
+                                              "evidence": [{"paraphrase": "p", "source": "s"}]},
+                                             {"actor": "E", "issue": "x", "position": 10}]})
+    pooled, rep = pool_scenarios([a, b], analysts=["A", "B"])
+    assert [s.id for s in pooled.sources] == ["s", "B:s"]
+    evs = pooled.stances[0].evidence
+    assert [(e.analyst, e.source) for e in evs] == [("A", "s"), ("B", "B:s")]
+    assert pooled.actor_ids == ["R", "U", "E"]
+    assert rep.silent["A"] == {"actors": ["E"], "issues": [], "stances": ["E on x"]}
+    assert rep.silent["B"] == {"actors": ["U"], "issues": [], "stances": ["U on x"]}
+    assert any(d.startswith("actors[R].name") for d in rep.differences)
+    assert pooled.stances[1].position == 20.0  # one analyst's plain number stays plain
+
+
+def test_pool_pools_war_blocks_of_the_same_structure() -> None:
+    def war(p):  # type: ignore[no-untyped-def]
+        return {"war": {"sides": {"A": {"actors": ["R"], "prior_win": p}, "B": {"actors": ["U"]}},
+                        "battlefield": {"forts": 10, "p_battle": 0.55}}}
+
+    pooled, rep = pool_scenarios([view(80, extra=war(0.6)), view(60, extra=war({"low": 0.4, "high": 0.5}))],
+                                 analysts=["A", "B"])
+    prior = pooled.war["sides"]["A"]["prior_win"]
+    assert [c["analyst"] for c in prior["mixture"]] == ["A", "B"]
+    assert pooled.war["battlefield"]["p_battle"] == 0.55  # the same plain number stays plain
+    space, _, _ = input_space(pooled)
+    assert "war.sides.A.prior_win" in space.names
+    arr = ScenarioArrays.from_scenario(pooled, draws=400, rng=np.random.default_rng(1))
+    g = arr.params["analyst"].astype(int)
+    assert np.all(arr.params["war.sides.A.prior_win"][g == 0] == 0.6)
+    assert not any(d.startswith("war:") for d in rep.differences)
+
+
+def test_pool_refuses_views_that_cannot_be_pooled() -> None:
+    with pytest.raises(InputError, match="give one weight per scenario: 2 scenarios but 3 weights"):
+        pool_scenarios([view(80), view(60)], analysts=["A", "B"], weights=[1, 2, 3])
+    with pytest.raises(InputError, match="two views have the analyst id 'A'"):
+        pool_scenarios([view(80, analyst="A"), view(60, analyst="A")])
+    pooled, _ = pool_scenarios([view(80), view(60)], analysts=["A", "B"])
+    with pytest.raises(InputError, match="is a pooled scenario already"):
+        pool_scenarios([pooled, view(60)], analysts=["A", "B"])
+
+
+def write(tmp_path: Path, name: str, s: Scenario) -> Path:
+    p = tmp_path / name
+    save(s, p)
+    return p
+
+
+def test_pool_command_writes_a_scenario_that_validates_and_runs(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    fa = write(tmp_path, "alice.yaml", view(80, analyst="alice"))
+    fb = write(tmp_path, "bob.yaml", Scenario.model_validate({"name": "b", "actors": [{"id": "R"}, {"id": "U"}],
+                                                               "issues": [{"id": "x"}],
+                                                               "stances": [{"actor": "R", "issue": "x", "position": 60}]}))
+    out = tmp_path / "pooled.yaml"
+    assert main(["pool", str(fa), str(fb), "--weights", "3,1", "--out", str(out), "--format", "json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert [(a["id"], a["weight"]) for a in rep["analysts"]] == [("alice", 3.0), ("bob", 1.0)]
+    assert rep["silent"]["bob"]["stances"] == ["U on x"] and rep["silent"]["alice"]["stances"] == []
+    back = load(out)
+    assert back.analyst_ids == ["alice", "bob"] and scenario_hash(back) == scenario_hash(read_native(out, out.read_text()))
+    assert main(["validate", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["run", str(out), "--model", "mean", "--draws", "800", "--format", "json"]) == 0
+    summary = json.loads(capsys.readouterr().out)["summary"]["x"]
+    assert summary["variance_share"]["between_analysts"] > 0.5 and summary["disagreement"]
+    # the table: who is silent on what
+    assert main(["pool", str(fa), str(fb), "--analysts", "A,B"]) == 0
+    text = capsys.readouterr().out
+    assert "who covered what" in text and "U on x" in text
+
+
+def test_pool_command_errors_exit_2_and_write_nothing(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    fa = write(tmp_path, "a.yaml", view(80))
+    other = view(8).model_dump(mode="json")
+    other["issues"][0]["scale"] = {"min": 0, "max": 10}
+    other["stances"][1]["position"] = 2
+    fb = write(tmp_path, "b.yaml", Scenario.model_validate(other))
+    out = tmp_path / "pooled.yaml"
+    assert main(["pool", str(fa), str(fb), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "issue 'x' has the scale [0, 10] in" in err and "b.yaml" in err and "a.yaml" in err
+    assert not out.exists()
+    fc = write(tmp_path, "c.yaml", view(60))
+    assert main(["pool", str(fa), str(fc), "--weights", "1,2,3", "--out", str(out)]) == 2
+    assert "give one weight per scenario: 2 scenarios but 3 weights" in capsys.readouterr().err
+    assert main(["pool", str(fa), str(fc), "--weights", "1,-1", "--out", str(out)]) == 2
+    assert "greater than 0" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_pool_the_two_ukraine_views(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "p.yaml"
+    assert main(["pool", str(EXAMPLES / "ukraine-settlement.yaml"), str(EXAMPLES / "ukraine-settlement-contrast.yaml"),
+                 "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["run", str(out), "--model", "mean", "--draws", "4000", "--format", "json"]) == 0
+    summary = json.loads(capsys.readouterr().out)["summary"]
+    for e in summary.values():
+        assert e["forecast"] is not None
+        share = e["variance_share"]
+        assert 0 < share["between_analysts"] < 1 and share["between_analysts"] + share["within_analysts"] == pytest.approx(1, abs=1e-4)
+        assert e["disagreement"][0]["share"] > 0
+
+
+def test_sensitivity_treats_the_analyst_as_an_input() -> None:
+    pytest.importorskip("SALib")
+    from detente.uncertainty.sensitivity import sensitivity
+
+    pooled, _ = pool_scenarios([view(80), view({"low": 40, "high": 50})], analysts=["A", "B"])
+    res = sensitivity(pooled, "mean", method="morris", n=8, seed=1)
+    assert "analyst" in res.names
+    ranked = res.indices["x"]
+    assert ranked[0]["name"] == "analyst"
