@@ -107,7 +107,7 @@ def resolve_field(scenario: Scenario, path: str, spec: str | None = None) -> Loc
 
 
 def _is_dist(v: Any) -> bool:
-    return isinstance(v, dict) and set(v) in ({"low", "high"}, {"mode", "low", "high"}, {"mean", "sd"})
+    return isinstance(v, dict) and set(v) in ({"low", "high"}, {"mode", "low", "high"}, {"mean", "sd"}, {"mixture"})
 
 
 def _select(items: list, name: str, sel: str, spec: str) -> int:

@@ -66,7 +66,8 @@ def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
     """Leaves of nested data as ``{"a.b[0].c": value}`` (evidence and notes left out: not inputs)."""
     out: dict[str, Any] = {}
     if isinstance(value, dict):
-        if set(value) <= {"low", "high", "mode", "mean", "sd"} and value:  # an uncertain number: one leaf
+        if (set(value) <= {"low", "high", "mode", "mean", "sd"} and value) or set(value) == {"mixture"}:
+            # an uncertain number (a mixture too): one leaf
             out[prefix] = value
             return out
         for k, v in value.items():
