@@ -49,6 +49,13 @@ BAD = [
     (["compare", EX, EX2, "--draws", "0"], "Invalid value for '--draws'"),
     (["compare", EX, EX2, "--modle", "mean"], "--model"),
     (["compare", EX, EX2, "-f", "csv"], "'csv' is not one of"),
+    # pool
+    (["pool"], "Missing argument 'SCENARIO...'"),
+    (["pool", EX], "at least two scenario files to pool"),
+    (["pool", EX, EX2, "--weights", "1,x"], "weights must be numbers separated by commas"),
+    (["pool", EX, EX2, "--weights", "1,2,3"], "give one weight per scenario: 2 scenarios but 3 weights"),
+    (["pool", EX, EX2, "--analysts", "a,a"], "two views have the analyst id 'a'"),
+    (["pool", EX, EX2, "-f", "csv"], "'csv' is not one of"),
     # validate
     (["validate"], "Missing argument 'SCENARIO'"),
     (["validate", EX, "--strict"], "No such option: --strict"),

@@ -536,3 +536,6 @@ def test_pooled_scenario_shows_its_mixture_cells(page, tmp_path: Path) -> None: 
     page.wait_for_function("() => document.querySelector('#validity').textContent === 'The scenario is valid.'")
     _run(page, ["mean"])
     assert ("tax", "mean") in _forecasts(page)
+    # the bottom line states the library's variance split (R's position on aid: 80 for both, so only tax splits)
+    text = page.locator(".analysts[data-issue='tax']").inner_text()
+    assert "of the variance between analysts" in text and "position of Alpha on Tax rate" in text

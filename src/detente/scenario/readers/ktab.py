@@ -42,7 +42,7 @@ from detente.scenario.csvtext import csv_rows
 from detente.scenario.io import Format, register_reader, validate
 from detente.scenario.limits import count_problem
 from detente.scenario.model import Scenario
-from detente.scenario.uncertain import is_uncertain, point
+from detente.scenario.uncertain import _serialise, is_uncertain, point
 
 PARAMETERS = {  # KTAB XML element -> (SMPOptions field, allowed values)
     "VictoryProbModel": ("victory_prob_model", ("Linear", "Square", "Quartic", "Octic", "Binary")),
@@ -267,7 +267,7 @@ def write_ktab_csv(s: Scenario) -> str:
     def num(v: Any, where: str) -> float:
         if is_uncertain(v):
             problems.append(f"{where}: KTAB CSV holds point values only; fix this range (or mixture) to a number first "
-                            f"(got {v.model_dump() if hasattr(v, 'model_dump') else v})")
+                            f"(got {_serialise(v)})")
         return point(v)
 
     for a in s.actors:

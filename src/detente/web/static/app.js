@@ -1207,6 +1207,13 @@ function bottomLine(iss) {
   if (b.verdict) box.append(el("p", { class: "verdict" }, b.verdict));
   if (iv && iv.text) box.append(el("p", { class: "help" }, iv.text));
   if (b.lead_reason) box.append(el("p", { class: "help" }, b.lead_reason));
+  const vs = b.variance_share; // a pooled scenario (detente.pool): the library's variance split
+  if (vs) {
+    const top = (b.disagreement || []).slice(0, 3).map((d) => `${d.label} (${pct(d.share)})`).join("; ");
+    box.append(el("p", { class: "analysts", "data-issue": iss.id },
+      `Where the analysts disagree: ${pct(vs.between_analysts)} of the variance between analysts, ${pct(vs.within_analysts)} within`
+      + (top ? `; most on ${top} (one at a time)` : "") + "."));
+  }
   return box;
 }
 
