@@ -396,7 +396,7 @@ def _pool_war(views: list[Scenario], ids: list[str], w: list[float], rename: lis
     except ValidationError:
         diffs.append(f"war: a war block does not validate; kept {ids[first]}'s as written")
         return _label_evidence(copy.deepcopy(views[first].war), ids[first], rename[first])
-    dumps = [b.model_dump(mode="json") for b in blocks]
+    dumps = [b.model_dump(mode="json", exclude_none=True) for b in blocks]
     params = [{n: v for n, v, _ in war_parameters(b)} for b in blocks]
     skeletons = []
     for d, p in zip(dumps, params):
