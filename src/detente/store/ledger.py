@@ -490,13 +490,14 @@ class Ledger:
         target = None if named is None else (named.payload.get("record") if named.kind == "grade" else named.seq)
         checks: list[Check] = []
         chain: list[str] = []
-        prev_hash, by_seq = GENESIS, {}
-        for k, e in enumerate(entries, start=1):
+        prev_hash, prev_seq, by_seq = GENESIS, 0, {}
+        for e in entries:
             c = Check(e.seq, e.kind)
             checks.append(c)
-            if e.seq != k:
-                c.problems.append(f"the chain jumps from entry {k - 1} to entry {e.seq}: "
-                                  f"entr{'y' if e.seq - k == 1 else 'ies'} {_span(k, e.seq - 1)} removed")
+            if e.seq != prev_seq + 1:
+                c.problems.append(f"the chain jumps from entry {prev_seq} to entry {e.seq}: entr"
+                                  f"{'y' if e.seq - prev_seq == 2 else 'ies'} {_span(prev_seq + 1, e.seq - 1)} removed")
+            prev_seq = e.seq
             c.problems += _entry_problems(e, prev_hash, by_seq)
             by_seq[e.seq] = e
             prev_hash = e.hash

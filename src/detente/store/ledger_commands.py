@@ -127,7 +127,7 @@ def seal_command(
 
 def grade_command(
     record: str = typer.Argument(..., metavar="RECORD", help="Record number (see `detente ledger`) or hash prefix."),
-    outcome: float = typer.Option(..., "--outcome", metavar="VALUE", help="The real outcome on the issue's scale."),
+    outcome: str = typer.Option(..., "--outcome", metavar="VALUE", help="The real outcome on the issue's scale."),
     source: str = typer.Option(..., "--source", metavar="TEXT", help="Where the outcome is documented."),
     store: Optional[str] = typer.Option(None, "--store", metavar="URL", help=STORE_HELP),
     format: TableOrJson = "table",
@@ -156,7 +156,7 @@ def grade_command(
 
 
 def verify_command(
-    record: Optional[str] = typer.Argument(None, metavar="[RECORD]", help="Re-run only this record's model "
+    record: Optional[str] = typer.Argument(None, metavar="RECORD", help="Re-run only this record's model "
                                            "(the whole chain is checked all the same)."),
     head: Optional[str] = typer.Option(None, "--head", metavar="HASH", help="A published head hash (or "
                                        "prefix) that must be in the chain."),
@@ -243,8 +243,10 @@ def ledger_command(
         return
     c = _out()
     rows = data["records"][-limit:] if limit else data["records"]
-    t = Table(title=f"forecast ledger ({data['store']}): {len(data['records'])} records"
-              + (f", last {len(rows)} shown" if len(rows) < len(data["records"]) else ""))
+    c.print(f"forecast ledger in {data['store']}: {len(data['records'])} records"
+            + (f", last {len(rows)} shown (--limit 0: all)" if len(rows) < len(data["records"]) else ""),
+            soft_wrap=True)
+    t = Table()
     for col in ("record", "question", "issue", "model", "analyst", "forecast", "80 % interval", "resolves by",
                 "outcome", "abs error", "held", "CRPS"):
         t.add_column(col, justify="right" if col in ("record", "forecast", "outcome", "abs error", "CRPS") else "left")
@@ -270,7 +272,9 @@ def ledger_command(
         c.print(f"calibration table: from {MIN_CALIBRATION} graded records "
                 f"({data['overall']['n']} graded so far)", soft_wrap=True)
     else:
-        tc = Table(title="calibration of the sealed distributions (central intervals of the quantiles)")
+        c.print(f"calibration of the sealed distributions: central intervals of the stored quantiles, "
+                f"{data['overall']['n']} graded records", soft_wrap=True)
+        tc = Table()
         for col in ("nominal", "observed", "n"):
             tc.add_column(col, justify="right")
         for row in cal:
