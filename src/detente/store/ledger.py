@@ -515,6 +515,14 @@ class Ledger:
         return Verification(len(entries), entries[-1].hash if entries else None, checks, reruns, chain)
 
 
+def analyst_scores(store: Any) -> dict[str, dict[str, Any]]:
+    """Per named analyst: ``{n, mae, crps, coverage_80}`` over the graded records
+    (:func:`detente.store.ledger_scores.analyst_scores`; imports the scoring library)."""
+    from detente.store.ledger_scores import analyst_scores as scores
+
+    return scores(store)
+
+
 # --------------------------------------------------------------------------------------------
 # helpers
 

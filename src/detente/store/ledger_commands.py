@@ -101,7 +101,11 @@ def seal_command(
     s = load(scenario, input_format)
     print_warnings([f"{scenario}: {w}" for w in scenario_warnings(s)])
     issue = pick_issue(s, issue)  # refused before the model runs
-    parse_date(resolves_by)
+    import datetime as dt
+
+    if parse_date(resolves_by) < dt.datetime.now(dt.timezone.utc).date().isoformat():
+        print_warnings([f"--resolves-by {resolves_by} is in the past: a record sealed after its resolution date "
+                        "is not a forecast made in advance (its sealed-at time says so)"])
     opts = parse_options(option, [model])[model]
     var = parse_variants(variant, [model])[model]
     result = run(s, model, draws=draws, seed=seed, options=opts, variant=var)
@@ -249,10 +253,13 @@ def ledger_command(
     t = Table()
     for col in ("record", "question", "issue", "model", "analyst", "forecast", "80 % interval", "resolves by",
                 "outcome", "abs error", "held", "CRPS"):
-        t.add_column(col, justify="right" if col in ("record", "forecast", "outcome", "abs error", "CRPS") else "left")
+        if col == "question":  # one line each; --format json has the whole text
+            t.add_column(col, max_width=28, no_wrap=True, overflow="ellipsis")
+        else:
+            t.add_column(col, no_wrap=col in ("80 % interval", "issue"),
+                         justify="right" if col in ("record", "forecast", "outcome", "abs error", "CRPS") else "left")
     for r in rows:
-        q = r["question"] or ""
-        t.add_row(str(r["record"]), escape(q if len(q) <= 60 else q[:57] + "..."), escape(str(r["issue"])),
+        t.add_row(str(r["record"]), escape(r["question"] or ""), escape(str(r["issue"])),
                   escape(r["model"] + (f" ({r['variant']})" if r["variant"] else "")),
                   escape(r["analyst"] or "-"), _f(r["forecast"]), _interval(r["interval"]),
                   r["resolves_by"] or ("replay" if r["replay"] else "-"), _f(r["outcome"]), _f(r["abs_error"]),

@@ -59,8 +59,7 @@ def replay_deu(path: str | Path, ledger: Ledger, model: str = "mean", *, capabil
                                 f"DEU III recorded outcome ({path.name}, line {i.line})"))
             seals.append(seal_payload(
                 s, res, issue=i.issue_id, forecast=fcs[i.issue_id], resolves_by=None, analyst=None,
-                question=f"DEU III, {i.dossier_name} ({i.dossier}), issue {i.issue_id}: where on the 0-100 "
-                         "scale does the adopted act land?",
+                question=f"DEU III {i.issue_id} ({i.dossier_name}): where on 0-100 does the adopted act land?",
                 criterion="the outcome coded in DEU III (Arregui & Perarnaud 2022, blksv derived copy) on the "
                           "issue's 0-100 scale",
                 meta={"replay": REPLAY, "file": path.name, "capabilities": capabilities,
