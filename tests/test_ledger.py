@@ -445,6 +445,9 @@ def test_deu_replay_reproduces_the_backtest_mae(tmp_path: Path) -> None:
     assert data["calibration"] is not None and analyst_scores(ledger) == {}
     v = ledger.verify()
     assert v.ok and v.reruns == 351, v.to_dict()
+    with pytest.raises(LedgerError, match="already holds this DEU III replay"):
+        replay_deu(DEU, ledger, "mean")
+    assert len(ledger.entries()) == 702
 
 
 # --------------------------------------------------------------------------------------------

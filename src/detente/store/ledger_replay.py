@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from detente.store.ledger import Entry, Grade, InBatch, Ledger, seal_payload, sealed_forecasts
+from detente.store.ledger import Entry, Grade, InBatch, Ledger, LedgerError, seal_payload, sealed_forecasts
 
 REPLAY = "DEU III"
 
@@ -40,6 +40,13 @@ def replay_deu(path: str | Path, ledger: Ledger, model: str = "mean", *, capabil
     base_caps = "blksv" if capabilities == "blksv" else "equal"
     weights = read_blksv_weights(path) if capabilities == "blksv" else None
     issues = backtest_issues(read_deu_issues(path))
+    same = {"replay": REPLAY, "capabilities": capabilities, "position_only": position_only}
+    done = [e.seq for e in ledger.entries() if e.kind == "seal" and e.payload.get("model") == name
+            and all((e.payload.get("meta") or {}).get(k) == v for k, v in same.items())]
+    if done:
+        raise LedgerError(f"the ledger in {ledger.shown_url!r} already holds this DEU III replay of {name!r} "
+                          f"(records {done[0]}-{done[-1]}); a second one would count every issue twice: "
+                          "replay into another store")
     dossiers: dict[str, list] = {}
     for i in issues:
         dossiers.setdefault(i.dossier, []).append(i)
