@@ -189,6 +189,10 @@ def test_tampered_outcome_is_detected(url: str) -> None:
     assert records(ledger)[0]["outcome"] == 61.0  # the change is visible...
     v = ledger.verify(rerun=False)
     assert list(failing(v)) == [2] and "changed after it was written" in failing(v)[2][0]  # ...and detected
+    sql(url, "UPDATE ledger_entries SET payload = :p WHERE seq = 2", p=g.text)  # put back
+    assert ledger.verify(rerun=False).ok
+    sql(url, "UPDATE ledger_entries SET record = 3 WHERE seq = 2")  # the grade's column moved to record 3
+    assert "differ from its payload" in failing(ledger.verify(rerun=False))[2][0]
 
 
 def test_deleted_middle_entry_is_detected(url: str) -> None:
@@ -228,6 +232,41 @@ def test_concurrent_writer_conflict_is_retried(url: str) -> None:
     entries = ledger.entries()
     assert fired and [e.payload["question"] for e in entries] == ["other", "mine"]
     assert mine.seq == 2 and mine.prev_hash == entries[0].hash and ledger.verify().ok
+
+
+WRITER = textwrap.dedent("""
+    import sys, time
+    from detente.runner import run
+    from detente.scenario.model import Scenario
+    from detente.store.ledger import Ledger, LedgerError
+    url, name, start, scenario = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
+    s = Scenario.model_validate_json(scenario)
+    ledger, res = Ledger(url), run(s, "mean")
+    time.sleep(max(0.0, start - time.time()))  # both writers start together
+    ok = 0
+    for k in range(4):
+        try:
+            ledger.seal(s, res, issue="x", question=f"{name}{k}", criterion="c", resolves_by="2027-01-01")
+            ok += 1
+        except LedgerError as e:  # two conflicts in a row: refused whole, with a clear message
+            assert "another writer" in str(e), e
+    print(ok)
+""")
+
+
+@pytest.mark.slow
+def test_two_writers_at_once_keep_one_linear_chain(url: str) -> None:
+    Ledger(url)  # the table exists before the writers start
+    start = time.time() + 6
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, url, name, str(start), make_scenario().model_dump_json()],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for name in ("a", "b")]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs
+    written = sum(int(o.strip()) for o, _ in outs)
+    ledger = Ledger(url)
+    entries = ledger.entries()
+    assert written >= 6 and len(entries) == written
+    assert [e.seq for e in entries] == list(range(1, written + 1)) and ledger.verify(rerun=False).ok
 
 
 def test_a_failed_batch_leaves_nothing(url: str) -> None:

@@ -141,6 +141,7 @@ class Entry:
     prev_hash: str
     payload: dict[str, Any]
     text: str = field(repr=False, default="")
+    record: int | None = field(repr=False, default=None)  # the stored column: the seal a grade resolves
 
 
 def sealed_forecasts(result: Result, issues: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
@@ -400,7 +401,7 @@ class Ledger:
             h = sha256(text)
             conn.execute(insert(ENTRIES).values(seq=seq, kind=payload["kind"], record=payload.get("record"),
                                                 prev_hash=prev, hash=h, payload=text))
-            made.append(Entry(seq, payload["kind"], h, prev, payload, text))
+            made.append(Entry(seq, payload["kind"], h, prev, payload, text, payload.get("record")))
             _call_hook("inserted")
             prev = h
         _call_hook("commit")
@@ -539,7 +540,8 @@ def _entry(row: Any) -> Entry:
             payload = {}
     except ValueError:
         payload = {}
-    return Entry(int(row["seq"]), row["kind"], row["hash"], row["prev_hash"], payload, row["payload"])
+    return Entry(int(row["seq"]), row["kind"], row["hash"], row["prev_hash"], payload, row["payload"],
+                 None if row["record"] is None else int(row["record"]))
 
 
 def _entry_problems(e: Entry, prev_hash: str, earlier: dict[int, Entry]) -> list[str]:
@@ -556,9 +558,9 @@ def _entry_problems(e: Entry, prev_hash: str, earlier: dict[int, Entry]) -> list
     if e.prev_hash != prev_hash or p.get("prev_hash") != prev_hash:
         out.append(f"its link to entry {e.seq - 1} is broken (prev_hash {str(p.get('prev_hash'))[:12]}..., "
                    f"entry {e.seq - 1} has {prev_hash[:12]}...): an entry before it was changed or removed")
-    if p.get("seq") != e.seq or p.get("kind") != e.kind:
-        out.append(f"its stored number/kind ({e.seq}, {e.kind}) differ from its payload "
-                   f"({p.get('seq')}, {p.get('kind')})")
+    if p.get("seq") != e.seq or p.get("kind") != e.kind or p.get("record") != e.record:
+        out.append(f"its stored number/kind/record ({e.seq}, {e.kind}, {e.record}) differ from its payload "
+                   f"({p.get('seq')}, {p.get('kind')}, {p.get('record')})")
     if e.kind == "seal":
         if sha256(canonical(p.get("scenario") or {})) != p.get("scenario_sha256"):
             out.append("its scenario does not match the scenario's SHA-256")
