@@ -96,6 +96,16 @@ BAD = [
     (["runs", "list", "--limt", "3"], "--limit"),
     (["runs", "list", "-f", "xml"], "'xml' is not one of"),
     (["runs", "export", "-f", "xlsx"], "'xlsx' is not one of"),
+    # the ledger
+    (["seal", EX, "-m", "mean", "--criterion", "c", "--resolves-by", "2027-01-01"], "Missing option '--question'"),
+    (["seal", EX, "-m", "meen", "--question", "q", "--criterion", "c", "--resolves-by", "2027-01-01"],
+     "Did you mean 'mean'"),
+    (["seal", EX, "--question", "q", "--criterion", "c", "--resolves-by", "2027-01-01"], "Missing option '--model'"),
+    (["grade", "1", "--source", "s"], "Missing option '--outcome'"),
+    (["grade", "--outcome", "1", "--source", "s"], "Missing argument 'RECORD'"),
+    (["verify", "--head"], "requires an argument"),
+    (["ledger", "-f", "xml"], "'xml' is not one of"),
+    (["ledger", "--limit", "-1"], "Invalid value for '--limit'"),
     # levers
     (["levers"], "Missing argument 'SCENARIO'"),
     (["levers", EX, "-m", "mean"], "Missing option '--issue'"),

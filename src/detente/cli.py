@@ -396,6 +396,13 @@ def _mount_optional() -> None:
         from detente.store.commands import runs_app
 
         app.add_typer(runs_app, name="runs", help="List, show, diff and export recorded runs.")
+    if find_spec("detente.store.ledger_commands"):
+        from detente.store.ledger_commands import grade_command, ledger_command, seal_command, verify_command
+
+        app.command("seal")(seal_command)
+        app.command("grade")(grade_command)
+        app.command("verify")(verify_command)
+        app.command("ledger")(ledger_command)
     if find_spec("detente.web.commands"):
         from detente.web.commands import serve
 

@@ -1,0 +1,292 @@
+"""``detente seal|grade|verify|ledger``: the sealed forecast ledger (:mod:`detente.store.ledger`).
+
+Mounted in the main CLI with ``app.command("seal")(seal_command)`` and so on. Every command takes
+``--store URL`` (default: the run store's SQLite file under the user's data directory) and
+``--format table|json``. The commands compute nothing themselves: they call the library.
+"""
+
+# No ``from __future__ import annotations``: Typer reads these annotations at each start (see detente.cli).
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from detente.cli_common import (
+    DEFAULT_SEED, Draws, InputFormat, ModelOptions, Seed, TableOrJson, Variants, model_option, parse_options,
+    parse_variants, print_warnings, scenario_argument,
+)
+from detente.errors import DetenteError, require
+
+if TYPE_CHECKING:
+    from detente.store.ledger import Ledger
+
+STORE_HELP = "SQLAlchemy URL of the run store holding the ledger (default: runs.db under the user's data directory)"
+
+
+def _out() -> Console:
+    return Console(highlight=False, soft_wrap=False, emoji=False, width=None if sys.stdout.isatty() else 140)
+
+
+def _fail(e: Exception) -> None:
+    Console(stderr=True, highlight=False, soft_wrap=True, emoji=False).print(f"[red]error:[/red] {escape(str(e))}")
+    raise typer.Exit(2)
+
+
+def _open(url: Optional[str]) -> "Ledger":
+    try:
+        require("sqlalchemy", "store")
+        from detente.store.ledger import Ledger
+
+        return Ledger(None if url == "default" else url)
+    except DetenteError as e:
+        _fail(e)
+        raise  # unreachable
+
+
+def _dump(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+
+
+def _f(v: Any, digits: int = 2) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return f"{v:.{digits}f}"
+    return str(v)
+
+
+def _interval(iv: Any) -> str:
+    return "-" if not iv else f"[{iv[0]:.1f}, {iv[1]:.1f}]"
+
+
+# --------------------------------------------------------------------------------------------
+# seal
+
+
+def seal_command(
+    scenario: Annotated[Path, scenario_argument()],
+    model: Annotated[str, model_option("Model whose forecast is sealed (see `detente models`).")],
+    question: str = typer.Option(..., "--question", metavar="TEXT", help="The question the record answers."),
+    resolves_by: str = typer.Option(..., "--resolves-by", metavar="YYYY-MM-DD",
+                                    help="Date by which the question resolves."),
+    criterion: str = typer.Option(..., "--criterion", metavar="TEXT", help="How the real outcome maps onto "
+                                  "the issue's scale, and which sources decide."),
+    issue: Optional[str] = typer.Option(None, "--issue", metavar="ID", help="The issue forecast (one record "
+                                        "= one issue; needed when the scenario has several)."),
+    analyst: Optional[str] = typer.Option(None, "--analyst", metavar="NAME",
+                                          help="Who coded the scenario (default: the scenario's analyst)."),
+    draws: Draws = 1,
+    seed: Seed = DEFAULT_SEED,
+    option: ModelOptions = [],
+    variant: Variants = [],
+    input_format: InputFormat = None,
+    store: Optional[str] = typer.Option(None, "--store", metavar="URL", help=STORE_HELP),
+    format: TableOrJson = "table",
+) -> None:
+    """Run a model and append its forecast of one issue to the ledger, sealed by a hash chain."""
+    from detente.runner import run
+    from detente.scenario.io import load
+    from detente.scenario.model import scenario_warnings
+    from detente.store.ledger import parse_date, pick_issue
+
+    ledger = _open(store)
+    s = load(scenario, input_format)
+    print_warnings([f"{scenario}: {w}" for w in scenario_warnings(s)])
+    issue = pick_issue(s, issue)  # refused before the model runs
+    import datetime as dt
+
+    if parse_date(resolves_by) < dt.datetime.now(dt.timezone.utc).date().isoformat():
+        print_warnings([f"--resolves-by {resolves_by} is in the past: a record sealed after its resolution date "
+                        "is not a forecast made in advance (its sealed-at time says so)"])
+    opts = parse_options(option, [model])[model]
+    var = parse_variants(variant, [model])[model]
+    result = run(s, model, draws=draws, seed=seed, options=opts, variant=var)
+    try:
+        e = ledger.seal(s, result, issue=issue, question=question, criterion=criterion,
+                        resolves_by=resolves_by, analyst=analyst)
+    except DetenteError as err:
+        _fail(err)
+    p = e.payload
+    if format == "json":
+        _dump({"record": e.seq, "hash": e.hash, "prev_hash": e.prev_hash, "store": ledger.shown_url,
+               **{k: p[k] for k in ("issue", "model", "forecast", "interval", "interval_source", "question",
+                                    "resolves_by", "analyst", "sealed_at", "scenario_sha256")}})
+        return
+    _out().print(f"sealed record {e.seq} in {ledger.shown_url}: {p['model']} forecasts {p['issue']} = "
+                 f"{p['forecast']:.2f}, 80 % interval {_interval(p['interval'])} ({p['interval_source']})\n"
+                 f"hash {e.hash}\n(publish this hash: it pins the ledger up to this record)", soft_wrap=True)
+
+
+# --------------------------------------------------------------------------------------------
+# grade
+
+
+def grade_command(
+    record: str = typer.Argument(..., metavar="RECORD", help="Record number (see `detente ledger`) or hash prefix."),
+    outcome: str = typer.Option(..., "--outcome", metavar="VALUE", help="The real outcome on the issue's scale."),
+    source: str = typer.Option(..., "--source", metavar="TEXT", help="Where the outcome is documented."),
+    store: Optional[str] = typer.Option(None, "--store", metavar="URL", help=STORE_HELP),
+    format: TableOrJson = "table",
+) -> None:
+    """Append the resolution of a sealed record (the record itself is never edited)."""
+    from detente.store.ledger_scores import records
+
+    ledger = _open(store)
+    try:
+        g = ledger.grade(record, outcome=outcome, source=source)
+        row = next(r for r in records(ledger) if r["record"] == g.payload["record"])
+    except DetenteError as err:
+        _fail(err)
+    if format == "json":
+        _dump({"entry": g.seq, "hash": g.hash, **{k: row[k] for k in (
+            "record", "issue", "forecast", "outcome", "abs_error", "covered_80", "crps", "source")}})
+        return
+    _out().print(f"graded record {row['record']} ({row['issue']}) with outcome {row['outcome']:g}: "
+                 f"forecast {row['forecast']:.2f}, absolute error {row['abs_error']:.2f}, 80 % interval "
+                 f"{'held' if row['covered_80'] else 'missed'}, CRPS {row['crps']:.2f}\n"
+                 f"entry {g.seq}, hash {g.hash}", soft_wrap=True)
+
+
+# --------------------------------------------------------------------------------------------
+# verify
+
+
+def verify_command(
+    record: Optional[str] = typer.Argument(None, metavar="RECORD", help="Re-run only this record's model "
+                                           "(the whole chain is checked all the same)."),
+    head: Optional[str] = typer.Option(None, "--head", metavar="HASH", help="A published head hash (or "
+                                       "prefix) that must be in the chain."),
+    no_rerun: bool = typer.Option(False, "--no-rerun", help="Check the hashes only; do not re-run models."),
+    store: Optional[str] = typer.Option(None, "--store", metavar="URL", help=STORE_HELP),
+    format: TableOrJson = "table",
+) -> None:
+    """Check every hash of the chain and re-run each sealed forecast; exit 1 when anything fails."""
+    ledger = _open(store)
+    try:
+        v = ledger.verify(record, rerun=not no_rerun, expect_head=head)
+    except DetenteError as err:
+        _fail(err)
+    if format == "json":
+        _dump(v.to_dict())
+    else:
+        c = _out()
+        if v.ok:
+            c.print(f"[green]ok[/green] {v.n_entries} entries in {ledger.shown_url}: every hash and link checks; "
+                    f"{v.reruns} sealed forecast{'s' if v.reruns != 1 else ''} re-run and reproduced bit for bit"
+                    f"\nhead {v.head or '-'}", soft_wrap=True)
+        else:
+            t = Table(title=f"ledger verification FAILED ({ledger.shown_url})")
+            t.add_column("entry", justify="right")
+            t.add_column("kind")
+            t.add_column("problem")
+            for p in v.chain_problems:
+                t.add_row("-", "chain", escape(p))
+            for f in v.failures:
+                for p in f.problems:
+                    t.add_row(str(f.seq), f.kind, escape(p))
+            c.print(t)
+            c.print(f"{len(v.failures)} of {v.n_entries} entries fail; head {v.head or '-'}", soft_wrap=True)
+    if not v.ok:
+        raise typer.Exit(1)
+
+
+# --------------------------------------------------------------------------------------------
+# ledger
+
+
+def ledger_command(
+    model: Optional[str] = typer.Option(None, "--model", "-m", metavar="MODEL", help="Only this model's records "
+                                        "(with --replay-deu: the model replayed, default mean)."),
+    analyst: Optional[str] = typer.Option(None, "--analyst", metavar="NAME", help="Only this analyst's records."),
+    replay_deu: Optional[Path] = typer.Option(None, "--replay-deu", metavar="FILE", help="First seal every scored "
+                                              "DEU III issue of this table (deu3_blksv.tsv) and grade it with its "
+                                              "recorded outcome."),
+    capabilities: Literal["equal", "blksv", "power"] = typer.Option(
+        "equal", "--capabilities", help="With --replay-deu: as in `detente backtest`."),
+    position_only: Literal["skip", "zero"] = typer.Option(
+        "skip", "--position-only", help="With --replay-deu: as in `detente backtest`."),
+    seed: Seed = DEFAULT_SEED,
+    limit: int = typer.Option(50, "--limit", "-n", min=0, metavar="N", help="Table: show the last N records "
+                              "(0: all); the scores cover every record."),
+    store: Optional[str] = typer.Option(None, "--store", metavar="URL", help=STORE_HELP),
+    format: TableOrJson = "table",
+) -> None:
+    """List the sealed records with their scores, the track record per model and per analyst, and
+    (from 20 graded records) the calibration of the sealed distributions."""
+    from detente.store.ledger_scores import MIN_CALIBRATION, summary
+
+    ledger = _open(store)
+    try:
+        if replay_deu is not None:
+            from detente.store.ledger_replay import replay_deu as replay
+
+            model = model or "mean"
+            from detente.cli_common import resolve_models
+
+            try:
+                model = resolve_models(model)
+            except typer.BadParameter as e:
+                raise typer.BadParameter(str(e), param_hint="'--model'") from None
+            new = replay(replay_deu, ledger, model, capabilities=capabilities, position_only=position_only,
+                         seed=seed)
+            Console(stderr=True).print(f"replayed DEU III with {model}: {len(new) // 2} records sealed and graded "
+                                       f"(entries {new[0].seq}-{new[-1].seq})")
+        data = summary(ledger, model=model, analyst=analyst)
+    except DetenteError as err:
+        _fail(err)
+    if format == "json":
+        _dump(data)
+        return
+    c = _out()
+    rows = data["records"][-limit:] if limit else data["records"]
+    c.print(f"forecast ledger in {data['store']}: {len(data['records'])} records"
+            + (f", last {len(rows)} shown (--limit 0: all)" if len(rows) < len(data["records"]) else ""),
+            soft_wrap=True)
+    t = Table()
+    for col in ("record", "question", "issue", "model", "analyst", "forecast", "80 % interval", "resolves by",
+                "outcome", "abs error", "held", "CRPS"):
+        if col == "question":  # one line each; --format json has the whole text
+            t.add_column(col, max_width=28, no_wrap=True, overflow="ellipsis")
+        else:
+            t.add_column(col, no_wrap=col in ("80 % interval", "issue"),
+                         justify="right" if col in ("record", "forecast", "outcome", "abs error", "CRPS") else "left")
+    for r in rows:
+        t.add_row(str(r["record"]), escape(r["question"] or ""), escape(str(r["issue"])),
+                  escape(r["model"] + (f" ({r['variant']})" if r["variant"] else "")),
+                  escape(r["analyst"] or "-"), _f(r["forecast"]), _interval(r["interval"]),
+                  r["resolves_by"] or ("replay" if r["replay"] else "-"), _f(r["outcome"]), _f(r["abs_error"]),
+                  _f(r["covered_80"]), _f(r["crps"]))
+    c.print(t)
+    for by, title in (("by_model", "model"), ("by_analyst", "analyst")):
+        tr = Table(title=f"track record per {title}")
+        for col in (title, "sealed", "graded", "MAE", "coverage 80 %", "mean CRPS"):
+            tr.add_column(col, justify="left" if col == title else "right")
+        for k, v in data[by].items():
+            tr.add_row(escape(k), str(v["n_sealed"]), str(v["n"]), _f(v["mae"]),
+                       "-" if v["coverage_80"] is None else f"{v['coverage_80']:.1%}", _f(v["crps"]))
+        if data[by]:
+            c.print(tr)
+    cal = data["calibration"]
+    if cal is None:
+        c.print(f"calibration table: from {MIN_CALIBRATION} graded records "
+                f"({data['overall']['n']} graded so far)", soft_wrap=True)
+    else:
+        c.print(f"calibration of the sealed distributions: central intervals of the stored quantiles, "
+                f"{data['overall']['n']} graded records", soft_wrap=True)
+        tc = Table()
+        for col in ("nominal", "observed", "n"):
+            tc.add_column(col, justify="right")
+        for row in cal:
+            tc.add_row(f"{row['nominal']:.0%}", "-" if row["observed"] is None else f"{row['observed']:.1%}",
+                       str(row["n"]))
+        c.print(tc)
+    c.print(f"head {data['head_hash'] or '-'} ({data['entries']} entries; publish it to pin the ledger)",
+            soft_wrap=True)

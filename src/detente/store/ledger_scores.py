@@ -1,0 +1,175 @@
+"""Scores of the forecast ledger: each graded record, the track record per model and per analyst,
+and the calibration of the stored forecast distributions.
+
+Per graded record: the absolute error of the point forecast, whether the sealed 80 % interval held
+the outcome, and the CRPS of the sealed quantiles (``scoringrules.crps_quantile``: twice the mean
+pinball loss over the stored levels 1..99 %; for a point forecast it is the absolute error).
+
+The calibration table (nominal against observed coverage of the central 50, 80 and 90 % intervals
+of the stored quantiles: 25-75 %, 10-90 %, 5-95 %) is given once at least
+:data:`MIN_CALIBRATION` records are graded: with fewer, an observed coverage is too noisy to read
+(with 20 records, the standard error of an 80 % coverage is about 9 points).
+
+>>> from detente.runner import run
+>>> from detente.scenario.model import Scenario
+>>> from detente.store.ledger import Ledger
+>>> s = Scenario.model_validate({"name": "t", "actors": [{"id": "A"}, {"id": "B"}],
+...     "issues": [{"id": "x"}], "stances": [{"actor": "A", "issue": "x", "position": 20},
+...     {"actor": "B", "issue": "x", "position": 60}]})
+>>> ledger = Ledger("sqlite://")
+>>> _ = ledger.seal(s, run(s, "mean"), question="x?", criterion="c", resolves_by="2027-01-01", analyst="ann")
+>>> _ = ledger.grade(1, outcome=45, source="s")
+>>> sc = analyst_scores(ledger)
+>>> sc["ann"]["n"], sc["ann"]["mae"], sc["ann"]["coverage_80"]
+(1, 5.0, 1.0)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import numpy as np
+
+from detente.store.ledger import Entry, Ledger
+
+MIN_CALIBRATION = 20
+"""Fewest graded records for the calibration table."""
+
+CENTRAL = (0.5, 0.8, 0.9)
+"""Central intervals of the calibration table."""
+
+
+def records(ledger: Ledger | Iterable[Entry]) -> list[dict[str, Any]]:
+    """Every sealed record with its grade and scores (``None`` until graded), in chain order."""
+    entries = ledger.entries() if isinstance(ledger, Ledger) else list(ledger)
+    grades = {e.payload.get("record"): e for e in entries if e.kind == "grade" and e.payload}
+    out = []
+    for e in entries:
+        if e.kind != "seal" or not e.payload:
+            continue
+        p = e.payload
+        row = {"record": e.seq, "hash": e.hash, "question": p.get("question"), "issue": p.get("issue"),
+               "scenario": p.get("scenario_name"), "model": p.get("model"), "variant": p.get("variant"),
+               "analyst": p.get("analyst"), "forecast": p.get("forecast"), "interval": p.get("interval"),
+               "interval_source": p.get("interval_source"), "resolves_by": p.get("resolves_by"),
+               "sealed_at": p.get("sealed_at"), "replay": (p.get("meta") or {}).get("replay"),
+               "outcome": None, "source": None, "graded_at": None,
+               "abs_error": None, "covered_80": None, "crps": None}
+        g = grades.get(e.seq)
+        if g is not None:
+            y = float(g.payload["outcome"])
+            lo, hi = p["interval"]
+            row.update(outcome=y, source=g.payload.get("source"), graded_at=g.payload.get("graded_at"),
+                       abs_error=abs(float(p["forecast"]) - y), covered_80=bool(lo <= y <= hi))
+            row["_quantiles"] = (p["quantile_levels"], p["quantiles"])
+        out.append(row)
+    by_levels: dict[tuple[float, ...], list[dict[str, Any]]] = {}  # one scoringrules call per set of levels
+    for r in out:
+        if r["outcome"] is not None:
+            by_levels.setdefault(tuple(r["_quantiles"][0]), []).append(r)
+    for levels, group in by_levels.items():
+        values = crps_many([r["outcome"] for r in group], [r["_quantiles"][1] for r in group], list(levels))
+        for r, v in zip(group, values):
+            r["crps"] = v
+    return out
+
+
+def crps_many(outcomes: list[float], quantiles: list[list[float]], levels: list[float]) -> list[float]:
+    """:func:`crps` of several records with the same quantile levels, in one call."""
+    import scoringrules as sr
+
+    v = sr.crps_quantile(np.asarray(outcomes, dtype=float), np.asarray(quantiles, dtype=float),
+                         np.asarray(levels, dtype=float), backend="numpy")
+    return [float(x) for x in np.atleast_1d(v)]
+
+
+def crps(outcome: float, quantiles: list[float], levels: list[float]) -> float:
+    """CRPS of the outcome under the stored quantiles (scoringrules' quantile approximation).
+
+    >>> round(crps(45.0, [40.0] * 99, [k / 100 for k in range(1, 100)]), 9)  # a point: the absolute error
+    5.0
+    """
+    import scoringrules as sr
+
+    v = sr.crps_quantile(np.float64(outcome), np.asarray(quantiles, dtype=float),
+                         np.asarray(levels, dtype=float), backend="numpy")
+    return float(v)
+
+
+def track_record(rows: list[dict[str, Any]], by: str) -> dict[str, dict[str, Any]]:
+    """Per value of ``by`` ("model" or "analyst"; no analyst: ``"(none)"``): n graded, MAE, coverage
+    of the 80 % interval, mean CRPS, n sealed."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        key = r.get(by) or "(none)"
+        out.setdefault(key, {"n_sealed": 0, "_g": []})
+        out[key]["n_sealed"] += 1
+        if r["outcome"] is not None:
+            out[key]["_g"].append(r)
+    for v in out.values():
+        g = v.pop("_g")
+        v.update(_summary(g))
+    return out
+
+
+def _summary(g: list[dict[str, Any]]) -> dict[str, Any]:
+    if not g:
+        return {"n": 0, "mae": None, "coverage_80": None, "crps": None}
+    return {"n": len(g), "mae": float(np.mean([r["abs_error"] for r in g])),
+            "coverage_80": float(np.mean([r["covered_80"] for r in g])),
+            "crps": float(np.mean([r["crps"] for r in g]))}
+
+
+def calibration_table(rows: list[dict[str, Any]], min_n: int = MIN_CALIBRATION) -> list[dict[str, Any]] | None:
+    """Nominal against observed coverage of the central intervals of the stored quantiles, or
+    ``None`` with fewer than ``min_n`` graded records."""
+    g = [r for r in rows if r["outcome"] is not None]
+    if len(g) < min_n:
+        return None
+    out = []
+    for p in CENTRAL:
+        lo_level, hi_level = round((1 - p) / 2, 6), round((1 + p) / 2, 6)
+        hits = []
+        for r in g:
+            levels, qs = r["_quantiles"]
+            rounded = [round(x, 6) for x in levels]
+            if lo_level in rounded and hi_level in rounded:
+                lo, hi = qs[rounded.index(lo_level)], qs[rounded.index(hi_level)]
+                hits.append(lo <= r["outcome"] <= hi)
+        out.append({"nominal": p, "observed": float(np.mean(hits)) if hits else None, "n": len(hits)})
+    return out
+
+
+def summary(ledger: Ledger, *, model: str | None = None, analyst: str | None = None) -> dict[str, Any]:
+    """What ``detente ledger`` shows: records (filtered), track records, calibration, head hash."""
+    rows = records(ledger)
+    if model:
+        rows = [r for r in rows if r["model"] == model]
+    if analyst:
+        rows = [r for r in rows if (r["analyst"] or "") == analyst]
+    head = ledger.head()
+    graded = [r for r in rows if r["outcome"] is not None]
+    return {
+        "store": ledger.shown_url,
+        "head_hash": None if head is None else head.hash,
+        "entries": 0 if head is None else head.seq,
+        "records": [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows],
+        "overall": _summary(graded),
+        "by_model": track_record(rows, "model"),
+        "by_analyst": track_record(rows, "analyst"),
+        "calibration": calibration_table(rows),
+        "calibration_rule": f"shown once at least {MIN_CALIBRATION} records are graded",
+    }
+
+
+def analyst_scores(store: Any) -> dict[str, dict[str, Any]]:
+    """Per named analyst with at least one graded record: ``{n, mae, crps, coverage_80}``.
+
+    ``store``: a :class:`~detente.store.ledger.Ledger`, a :class:`~detente.store.db.Store` or a URL.
+    Records without an analyst (e.g. the DEU replay) are left out."""
+    ledger = store if isinstance(store, Ledger) else Ledger(store)
+    out = {}
+    for name, v in track_record(records(ledger), "analyst").items():
+        if name != "(none)" and v["n"]:
+            out[name] = {k: v[k] for k in ("n", "mae", "crps", "coverage_80")}
+    return out
