@@ -56,6 +56,7 @@ BAD = [
     (["pool", EX, EX2, "--weights", "1,2,3"], "give one weight per scenario: 2 scenarios but 3 weights"),
     (["pool", EX, EX2, "--analysts", "a,a"], "two views have the analyst id 'a'"),
     (["pool", EX, EX2, "-f", "csv"], "'csv' is not one of"),
+    (["pool", EX, EX2, "--store", "sqlite://"], "--store is used only with --weights ledger"),
     # validate
     (["validate"], "Missing argument 'SCENARIO'"),
     (["validate", EX, "--strict"], "No such option: --strict"),

@@ -353,6 +353,57 @@ def test_pool_command_errors_exit_2_and_write_nothing(tmp_path: Path, capsys) ->
     assert not out.exists()
 
 
+def test_weights_from_the_ledger_follow_the_scaled_crps(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """--weights ledger: weight ∝ 1 / mean scaled CRPS; too few graded records is a clear error, exit 2."""
+    from detente.store.ledger import Ledger
+    from detente.store.ledger_scores import crps, records
+
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    ledger = Ledger(url)
+    # alice's forecasts (R at 80, U at 20: 50) miss the outcome 52 by 2 on 0-100; bob's (R at 10 on a
+    # 0-10 scale with U at 2: 6) miss 6.5 by 0.5 on 0-10: in scale units alice is the better one
+    small = view(10, u_pos=2.0, analyst="bob").model_dump(mode="json")
+    small["issues"][0]["scale"] = {"min": 0, "max": 10}
+    for who, s, y, n in (("alice", view(80, analyst="alice"), 52.0, 5), ("bob", Scenario.model_validate(small), 6.5, 4)):
+        for _ in range(n):
+            e = ledger.seal(s, run(s, "mean"), question="q?", criterion="c", resolves_by="2027-01-01")
+            ledger.grade(e.seq, outcome=y, source="s")
+    fa, fb = write(tmp_path, "alice.yaml", view(80, analyst="alice")), write(tmp_path, "bob.yaml", view(60, analyst="bob"))
+    out = tmp_path / "pooled.yaml"
+    assert main(["pool", str(fa), str(fb), "--weights", "ledger", "--store", url, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "analyst 'bob' has 4 graded records in the ledger" in err and "at least 5" in err and "analyst 'alice'" not in err
+    assert not out.exists()
+    e = ledger.seal(Scenario.model_validate(small), run(Scenario.model_validate(small), "mean"), question="q?",
+                    criterion="c", resolves_by="2027-01-01")
+    ledger.grade(e.seq, outcome=6.5, source="s")
+    assert main(["pool", str(fa), str(fb), "--weights", "ledger", "--store", url, "--out", str(out),
+                 "--format", "json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert [a["id"] for a in rep["analysts"]] == ["alice", "bob"]
+    # the sealed distributions carry the calibrated interval, so each CRPS is computed here from the
+    # stored quantiles, then scaled by the issue's width by hand
+    rows = [r for r in records(ledger) if r["outcome"] is not None]
+    by = {a: [crps(r["outcome"], r["_quantiles"][1], r["_quantiles"][0]) / width for r in rows if r["analyst"] == a]
+          for a, width in (("alice", 100.0), ("bob", 10.0))}
+    c_a, c_b = float(np.mean(by["alice"])), float(np.mean(by["bob"]))
+    assert c_a < c_b  # alice's scaled miss is smaller: more weight
+    expected = [(1 / c_a) / (1 / c_a + 1 / c_b), (1 / c_b) / (1 / c_a + 1 / c_b)]
+    assert [a["weight"] for a in rep["analysts"]] == pytest.approx(expected, rel=1e-9)
+    used = {u["analyst"]: u for u in rep["weights_from"]["analysts"]}
+    assert used["alice"]["crps_scaled"] == pytest.approx(c_a) and used["bob"]["crps_scaled"] == pytest.approx(c_b)
+    assert used["bob"]["n"] == 5 and "1 / mean scaled CRPS" in rep["weights_from"]["rule"]
+    back = load(out)
+    assert [a.weight for a in back.analysts] == pytest.approx(expected) and "forecast ledger" in back.description
+    assert main(["pool", str(fa), str(fb), "--weights", "ledger", "--store", url]) == 0
+    assert "Weights from the forecast ledger" in capsys.readouterr().out
+    assert main(["pool", str(fa), str(fb), "--store", url]) == 2
+    assert "--store is used only with --weights ledger" in capsys.readouterr().err
+    missing = tmp_path / "nope.db"
+    assert main(["pool", str(fa), str(fb), "--weights", "ledger", "--store", f"sqlite:///{missing}"]) == 2
+    assert f"no forecast ledger at {missing}" in capsys.readouterr().err and not missing.exists()
+
+
 def test_pool_the_two_ukraine_views(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "p.yaml"
     assert main(["pool", str(EXAMPLES / "ukraine-settlement.yaml"), str(EXAMPLES / "ukraine-settlement-contrast.yaml"),

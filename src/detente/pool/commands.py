@@ -19,27 +19,44 @@ from detente.errors import InputError
 def pool_command(
     scenarios: list[Path] = typer.Argument(..., metavar="SCENARIO...", show_default=False,
                                            help="Two or more views (scenario files) of the same actors and issues."),
-    weights: Optional[str] = typer.Option(None, "--weights", "-w", metavar="W1,W2,...",
-                                          help="One positive weight per view (default: equal)."),
+    weights: Optional[str] = typer.Option(None, "--weights", "-w", metavar="W1,W2,...|ledger",
+                                          help="One positive weight per view (default: equal), or `ledger`: "
+                                               "weights from the analysts' scored forecasts in the ledger "
+                                               "(∝ 1 / mean scaled CRPS; at least 5 graded records each)."),
     analysts: Optional[str] = typer.Option(None, "--analysts", "-a", metavar="ID1,ID2,...",
                                            help="Analyst ids, one per view (default: each file's `analyst`, "
                                                 "else its file name without suffix)."),
     out_file: Optional[Path] = typer.Option(None, "--out", metavar="FILE",
                                             help="Write the pooled scenario (YAML) to this file."),
     name: Optional[str] = typer.Option(None, "--name", help="Name of the pooled scenario."),
+    store: Optional[str] = typer.Option(None, "--store", metavar="URL",
+                                        help="With --weights ledger: SQLAlchemy URL of the run store holding the "
+                                             "ledger (default: runs.db under the user's data directory)."),
     fmt: TableOrJson = "table",
 ) -> None:
     """Pool several analysts' views into one scenario: every number becomes the weighted mixture
     (linear pool) of the analysts' values; prints who covered what."""
     from detente.cli import _load, err, out
-    from detente.pool.merge import pool_scenarios
+    from detente.pool.merge import analyst_ids, pool_scenarios
 
     if len(scenarios) < 2:
         raise typer.BadParameter("give at least two scenario files to pool", param_hint="'SCENARIO...'")
-    w = _numbers(weights) if weights is not None else None
+    from_ledger = weights is not None and weights.strip().lower() == "ledger"
+    if store is not None and not from_ledger:
+        raise typer.BadParameter("--store is used only with --weights ledger", param_hint="'--store'")
+    w = _numbers(weights) if weights is not None and not from_ledger else None
     ids = [a.strip() for a in analysts.split(",")] if analysts is not None else None
     views = [_load(p) for p in scenarios]
-    pooled, report = pool_scenarios(views, analysts=ids, weights=w, files=[str(p) for p in scenarios], name=name)
+    files = [str(p) for p in scenarios]
+    scores = None
+    if from_ledger:
+        ids = analyst_ids(views, ids, files)
+        w, scores, shown = _ledger_weights(store, ids)
+    pooled, report = pool_scenarios(views, analysts=ids, weights=w, files=files, name=name)
+    if scores is not None:
+        report.weights_from = {"store": shown, "rule": LEDGER_RULE, "analysts": scores}
+        pooled = pooled.model_copy(update={"description": f"{pooled.description} Weights from the forecast "
+                                                          f"ledger ({shown}): {LEDGER_RULE}."})
     if out_file is not None:
         from detente.scenario.io import save
 
@@ -49,10 +66,61 @@ def pool_command(
         print(json.dumps({"scenario": pooled.name, "out": None if out_file is None else str(out_file),
                           **report.to_dict()}, indent=2, ensure_ascii=False))
         return
+    if scores is not None:
+        out.print(ledger_weights_table(report.weights_from))
     for t in coverage_tables(report):
         out.print(t)
     if out_file is None:
         err.print("note: give --out FILE to write the pooled scenario")
+
+
+LEDGER_RULE = ("weight ∝ 1 / mean scaled CRPS (each graded forecast's CRPS as a share of its issue's scale "
+               "width), normalised to sum to 1; at least 5 graded records per analyst")
+
+
+def _ledger_weights(store: Optional[str], ids: list[str]) -> tuple[list[float], list[dict[str, Any]], str]:
+    from detente.store.ledger_commands import _open
+    from detente.store.ledger_scores import pool_weights
+
+    _refuse_missing_sqlite(store)
+    ledger = _open(store)
+    w, used = pool_weights(ledger, ids)
+    head = ledger.head()
+    return w, used, f"{ledger.shown_url}, head {head.hash[:16]}" if head is not None else ledger.shown_url
+
+
+def _refuse_missing_sqlite(store: Optional[str]) -> None:
+    """Reading weights must not create an empty SQLite store where the user mistyped a path."""
+    from detente.errors import require
+
+    require("sqlalchemy", "store")
+    from sqlalchemy.engine import make_url
+
+    from detente.store.db import default_url
+
+    try:
+        url = make_url(default_url() if store in (None, "default") else store)
+    except Exception:  # a malformed URL: the store's own error names it
+        return
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        if not Path(url.database).exists():
+            raise InputError.one(None, f"no forecast ledger at {url.database}: seal and grade forecasts there first "
+                                       "(`detente seal`, `detente grade`), or give --store URL",
+                                 field="--store", value=store or "default")
+
+
+def ledger_weights_table(info: dict[str, Any]) -> Any:
+    """The analysts' scores behind ``--weights ledger`` and the weights they give."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    t = Table(title=f"Weights from the forecast ledger ({escape(info['store'])})", caption=escape(info["rule"]))
+    for c in ("analyst", "graded", "MAE", "CRPS", "scaled CRPS", "80 % held", "weight"):
+        t.add_column(c, justify="left" if c == "analyst" else "right")
+    for u in info["analysts"]:
+        t.add_row(escape(u["analyst"]), str(u["n"]), f"{u['mae']:.2f}", f"{u['crps']:.2f}", f"{u['crps_scaled']:.4f}",
+                  f"{u['coverage_80']:.0%}", f"{u['weight']:.2f}")
+    return t
 
 
 def _numbers(text: str) -> list[float]:
@@ -61,7 +129,7 @@ def _numbers(text: str) -> list[float]:
         try:
             vals.append(float(part))
         except ValueError:
-            raise InputError.one(None, "weights must be numbers separated by commas, e.g. 2,1,1",
+            raise InputError.one(None, "weights must be numbers separated by commas, e.g. 2,1,1, or `ledger`",
                                  field="--weights", value=text) from None
     return vals
 

@@ -45,9 +45,14 @@ class CoverageReport:
     analysts: list[dict[str, Any]]
     silent: dict[str, dict[str, list[str]]]
     differences: list[str] = field(default_factory=list)
+    weights_from: dict[str, Any] | None = None
+    """Where the weights came from when not given by hand (``--weights ledger``: store, rule, scores)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"analysts": self.analysts, "silent": self.silent, "differences": self.differences}
+        d = {"analysts": self.analysts, "silent": self.silent, "differences": self.differences}
+        if self.weights_from is not None:
+            d["weights_from"] = self.weights_from
+        return d
 
 
 def pool_scenarios(scenarios: Sequence[Scenario], analysts: Sequence[str] | None = None,
@@ -64,7 +69,7 @@ def pool_scenarios(scenarios: Sequence[Scenario], analysts: Sequence[str] | None
         raise InputError.one(None, "give at least two scenarios to pool")
     names = [str(f) for f in files] if files is not None else [
         str(s.meta.get("file") or f"scenario {k + 1}") for k, s in enumerate(views)]
-    ids = _analyst_ids(views, analysts, names)
+    ids = analyst_ids(views, analysts, names)
     w = _weights(weights, len(views))
     _refuse_pooled(views, names)
     _check_scales(views, names)
@@ -97,7 +102,8 @@ def pool_scenarios(scenarios: Sequence[Scenario], analysts: Sequence[str] | None
 # -- analysts and weights --------------------------------------------------------------------------
 
 
-def _analyst_ids(views: list[Scenario], given: Sequence[str] | None, files: list[str]) -> list[str]:
+def analyst_ids(views: list[Scenario], given: Sequence[str] | None, files: list[str]) -> list[str]:
+    """The analyst id of each view: ``given`` (checked), else each view's ``analyst``, else its file's stem."""
     if given is not None:
         ids = [str(a).strip() for a in given]
         if len(ids) != len(views):

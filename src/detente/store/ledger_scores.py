@@ -53,8 +53,8 @@ def records(ledger: Ledger | Iterable[Entry]) -> list[dict[str, Any]]:
                "analyst": p.get("analyst"), "forecast": p.get("forecast"), "interval": p.get("interval"),
                "interval_source": p.get("interval_source"), "resolves_by": p.get("resolves_by"),
                "sealed_at": p.get("sealed_at"), "replay": (p.get("meta") or {}).get("replay"),
-               "outcome": None, "source": None, "graded_at": None,
-               "abs_error": None, "covered_80": None, "crps": None}
+               "scale": p.get("scale"), "outcome": None, "source": None, "graded_at": None,
+               "abs_error": None, "covered_80": None, "crps": None, "crps_scaled": None}
         g = grades.get(e.seq)
         if g is not None:
             y = float(g.payload["outcome"])
@@ -71,7 +71,15 @@ def records(ledger: Ledger | Iterable[Entry]) -> list[dict[str, Any]]:
         values = crps_many([r["outcome"] for r in group], [r["_quantiles"][1] for r in group], list(levels))
         for r, v in zip(group, values):
             r["crps"] = v
+            r["crps_scaled"] = _scaled(v, r["scale"])
     return out
+
+
+def _scaled(value: float, scale: Any) -> float | None:
+    """``value`` as a share of the issue's scale width (``None`` without a scale)."""
+    if not scale or float(scale[1]) <= float(scale[0]):
+        return None
+    return value / (float(scale[1]) - float(scale[0]))
 
 
 def crps_many(outcomes: list[float], quantiles: list[list[float]], levels: list[float]) -> list[float]:
@@ -114,10 +122,12 @@ def track_record(rows: list[dict[str, Any]], by: str) -> dict[str, dict[str, Any
 
 def _summary(g: list[dict[str, Any]]) -> dict[str, Any]:
     if not g:
-        return {"n": 0, "mae": None, "coverage_80": None, "crps": None}
+        return {"n": 0, "mae": None, "coverage_80": None, "crps": None, "crps_scaled": None}
+    scaled = [r["crps_scaled"] for r in g if r.get("crps_scaled") is not None]
     return {"n": len(g), "mae": float(np.mean([r["abs_error"] for r in g])),
             "coverage_80": float(np.mean([r["covered_80"] for r in g])),
-            "crps": float(np.mean([r["crps"] for r in g]))}
+            "crps": float(np.mean([r["crps"] for r in g])),
+            "crps_scaled": float(np.mean(scaled)) if len(scaled) == len(g) else None}
 
 
 def calibration_table(rows: list[dict[str, Any]], min_n: int = MIN_CALIBRATION) -> list[dict[str, Any]] | None:
@@ -163,7 +173,8 @@ def summary(ledger: Ledger, *, model: str | None = None, analyst: str | None = N
 
 
 def analyst_scores(store: Any) -> dict[str, dict[str, Any]]:
-    """Per named analyst with at least one graded record: ``{n, mae, crps, coverage_80}``.
+    """Per named analyst with at least one graded record: ``{n, mae, crps, crps_scaled, coverage_80}``
+    (``crps_scaled``: the mean CRPS as a share of each issue's scale width, comparable across scales).
 
     ``store``: a :class:`~detente.store.ledger.Ledger`, a :class:`~detente.store.db.Store` or a URL.
     Records without an analyst (e.g. the DEU replay) are left out."""
@@ -171,5 +182,64 @@ def analyst_scores(store: Any) -> dict[str, dict[str, Any]]:
     out = {}
     for name, v in track_record(records(ledger), "analyst").items():
         if name != "(none)" and v["n"]:
-            out[name] = {k: v[k] for k in ("n", "mae", "crps", "coverage_80")}
+            out[name] = {k: v[k] for k in ("n", "mae", "crps", "crps_scaled", "coverage_80")}
     return out
+
+
+MIN_POOL_RECORDS = 5
+"""Fewest graded records an analyst needs before the ledger may weight their view in a pool."""
+
+
+def pool_weights(store: Any, analysts: list[str], min_n: int = MIN_POOL_RECORDS) -> tuple[list[float], list[dict[str, Any]]]:
+    """Pooling weights for ``analysts`` from their track records in the ledger, and the scores used.
+
+    The rule: weight ∝ 1 / (mean scaled CRPS), the analyst's mean CRPS over their graded records,
+    each as a share of its issue's scale width (so records on a 0-100 and a 0-10 scale count alike);
+    the weights are normalised to sum to 1. CRPS is a proper score of the whole sealed forecast
+    distribution (point and spread), so an analyst whose past forecasts were sharp and right gets
+    more weight than one who was vague or wrong. Every analyst needs at least ``min_n`` graded
+    records: with fewer the score is noise (one lucky forecast would dominate the pool), and an
+    :class:`~detente.errors.InputError` lists who has how many.
+
+    >>> from detente.runner import run
+    >>> from detente.scenario.model import Scenario
+    >>> from detente.store.ledger import Ledger
+    >>> def view(pos):
+    ...     return Scenario.model_validate({"name": "t", "actors": [{"id": "A"}, {"id": "B"}],
+    ...         "issues": [{"id": "x"}], "stances": [{"actor": "A", "issue": "x", "position": pos},
+    ...         {"actor": "B", "issue": "x", "position": 60}]})
+    >>> ledger = Ledger("sqlite://")
+    >>> for who, pos in (("ann", 30), ("bob", 20)):   # forecasts 45 and 40; the outcome is 46
+    ...     for _ in range(5):
+    ...         e = ledger.seal(view(pos), run(view(pos), "mean"), question="x?", criterion="c",
+    ...                         resolves_by="2027-01-01", analyst=who)
+    ...         _ = ledger.grade(e.seq, outcome=46, source="s")
+    >>> w, used = pool_weights(ledger, ["ann", "bob"])
+    >>> w[0] > w[1], round(sum(w), 12), [u["n"] for u in used]
+    (True, 1.0, [5, 5])
+    """
+    from detente.errors import InputError, Problem
+
+    scores = analyst_scores(store)
+    problems, used = [], []
+    for a in analysts:
+        sc = scores.get(a)
+        n = 0 if sc is None else int(sc["n"])
+        if n < min_n:
+            problems.append(Problem(f"analyst {a!r} has {n} graded record{'s' if n != 1 else ''} in the ledger; "
+                                    f"weights from the ledger need at least {min_n} per analyst (seal and grade "
+                                    "more forecasts, or give --weights W1,W2,...)", field="--weights", value="ledger"))
+        elif sc["crps_scaled"] is None or not sc["crps_scaled"] > 0:
+            problems.append(Problem(f"analyst {a!r} has no usable score in the ledger: a mean CRPS of 0 (every "
+                                    "graded forecast a point exactly on the outcome: an infinite weight) or records "
+                                    "without a scale; give --weights W1,W2,...", field="--weights", value="ledger"))
+        else:
+            used.append({"analyst": a, **sc})
+    if problems:
+        raise InputError(None, problems)
+    inv = [1.0 / u["crps_scaled"] for u in used]
+    total = sum(inv)
+    weights = [x / total for x in inv]
+    for u, x in zip(used, weights):
+        u["weight"] = x
+    return weights, used
