@@ -274,7 +274,9 @@ def test_pool_keeps_evidence_renames_clashing_sources_and_reports_coverage() -> 
     assert rep.silent["A"] == {"actors": ["E"], "issues": [], "stances": ["E on x"]}
     assert rep.silent["B"] == {"actors": ["U"], "issues": [], "stances": ["U on x"]}
     assert any(d.startswith("actors[R].name") for d in rep.differences)
-    assert pooled.stances[1].position == 20.0  # one analyst's plain number stays plain
+    # a number only one analyst gave stays labelled with them (so the file keeps who gave what)
+    assert pooled.stances[1].position == Mixture.model_validate({"mixture": [{"weight": 1, "value": 20, "analyst": "A"}]})
+    assert point(pooled.stances[1].position) == 20.0
 
 
 def test_pool_pools_war_blocks_of_the_same_structure() -> None:
@@ -301,8 +303,52 @@ def test_pool_refuses_views_that_cannot_be_pooled() -> None:
     with pytest.raises(InputError, match="two views have the analyst id 'A'"):
         pool_scenarios([view(80, analyst="A"), view(60, analyst="A")])
     pooled, _ = pool_scenarios([view(80), view(60)], analysts=["A", "B"])
-    with pytest.raises(InputError, match="is a pooled scenario already"):
-        pool_scenarios([pooled, view(60)], analysts=["A", "B"])
+    with pytest.raises(InputError, match="the analyst 'B' is in scenario 1 and in scenario 2"):
+        pool_scenarios([pooled, view(60)], analysts=["P", "B"])
+    own = view(80, extra={"stances": [{"actor": "R", "issue": "x", "position": {"mixture": [
+        {"weight": 1, "value": 70}, {"weight": 1, "value": 90}]}}, {"actor": "U", "issue": "x", "position": 20}]})
+    with pytest.raises(InputError, match="holds a mixture: a pooled input would be a mixture of mixtures"):
+        pool_scenarios([own, view(60)], analysts=["A", "B"])
+
+
+def test_pooling_a_pooled_scenario_flattens_it_into_the_same_pool() -> None:
+    """pool(pool(A, B) weighted 3, C weighted 1) == pool(A, B, C) with A, B's weights split 2:1."""
+    def war(p):  # type: ignore[no-untyped-def]
+        return {"war": {"sides": {"A": {"actors": ["R"], "prior_win": p}, "B": {"actors": ["U"]}},
+                        "battlefield": {"forts": 10, "p_battle": 0.55}}}
+
+    src = {"sources": [{"id": "s", "title": "a source"}]}
+    a = view(80, r_cap=2.0, extra={**war(0.6), **src, "stances": [
+        {"actor": "R", "issue": "x", "position": 80, "evidence": [{"quote": "q", "source": "s"}]},
+        {"actor": "U", "issue": "x", "position": 20}]})
+    b = view(60, extra={**war({"low": 0.4, "high": 0.5}), "stances": [  # silent on U
+        {"actor": "R", "issue": "x", "position": {"low": 55, "high": 65}}]})
+    c = Scenario.model_validate({**view(70, extra=war(0.7)).model_dump(mode="json", exclude_none=True),
+                                 "sources": [{"id": "s", "title": "another source"}],
+                                 "actors": [{"id": "R"}, {"id": "U"}, {"id": "E", "capability": 3}],
+                                 "stances": [{"actor": "R", "issue": "x", "position": 70, "salience": 0.5,
+                                              "evidence": [{"paraphrase": "p", "source": "s"}]},
+                                             {"actor": "U", "issue": "x", "position": 20},
+                                             {"actor": "E", "issue": "x", "position": 40}]})
+    ab, _ = pool_scenarios([a, b], analysts=["A", "B"], weights=[2, 1])
+    nested, rep = pool_scenarios([ab, c], analysts=["AB", "C"], weights=[3, 1])
+    flat, rep_flat = pool_scenarios([a, b, c], analysts=["A", "B", "C"], weights=[2, 1, 1])
+    assert [(x.id, x.weight) for x in nested.analysts] == [("A", 2.0), ("B", 1.0), ("C", 1.0)]
+
+    def body(s: Scenario) -> dict:
+        return s.model_dump(mode="json", exclude={"name", "description", "analysts", "meta"})
+
+    assert body(nested) == body(flat)
+    assert rep.silent == rep_flat.silent and rep.silent["B"]["stances"] == ["U on x", "E on x"]
+    assert [(e.analyst, e.source) for e in nested.stances[0].evidence] == [("A", "s"), ("C", "C:s")]
+    draws = dict(draws=300, seed=5)
+    assert np.array_equal(run(nested, "mean", **draws).trajectory.positions,
+                          run(flat, "mean", **draws).trajectory.positions)
+    # the ledger's per-analyst weights apply to the flattened analysts
+    w, _ = pool_scenarios([ab, c], analysts=["AB", "C"], analyst_weights={"A": 1, "B": 1, "C": 2})
+    assert [(x.id, x.weight) for x in w.analysts] == [("A", 1.0), ("B", 1.0), ("C", 2.0)]
+    with pytest.raises(InputError, match="no weight for the analyst"):
+        pool_scenarios([ab, c], analysts=["AB", "C"], analyst_weights={"A": 1, "C": 2})
 
 
 def write(tmp_path: Path, name: str, s: Scenario) -> Path:

@@ -25,7 +25,8 @@ def pool_command(
                                                "(∝ 1 / mean scaled CRPS; at least 5 graded records each)."),
     analysts: Optional[str] = typer.Option(None, "--analysts", "-a", metavar="ID1,ID2,...",
                                            help="Analyst ids, one per view (default: each file's `analyst`, "
-                                                "else its file name without suffix)."),
+                                                "else its file name without suffix); a pooled view keeps its "
+                                                "own analysts' ids."),
     out_file: Optional[Path] = typer.Option(None, "--out", metavar="FILE",
                                             help="Write the pooled scenario (YAML) to this file."),
     name: Optional[str] = typer.Option(None, "--name", help="Name of the pooled scenario."),
@@ -35,9 +36,10 @@ def pool_command(
     fmt: TableOrJson = "table",
 ) -> None:
     """Pool several analysts' views into one scenario: every number becomes the weighted mixture
-    (linear pool) of the analysts' values; prints who covered what."""
+    (linear pool) of the analysts' values; prints who covered what. A pooled view joins with its
+    own analysts (its weight split among them as in its file)."""
     from detente.cli import _load, err, out
-    from detente.pool.merge import analyst_ids, pool_scenarios
+    from detente.pool.merge import analyst_ids, members, pool_scenarios
 
     if len(scenarios) < 2:
         raise typer.BadParameter("give at least two scenario files to pool", param_hint="'SCENARIO...'")
@@ -48,11 +50,14 @@ def pool_command(
     ids = [a.strip() for a in analysts.split(",")] if analysts is not None else None
     views = [_load(p) for p in scenarios]
     files = [str(p) for p in scenarios]
-    scores = None
-    if from_ledger:
+    scores, per_analyst = None, None
+    if from_ledger:  # a weight per analyst (a pooled view's own analysts each have their record)
         ids = analyst_ids(views, ids, files)
-        w, scores, shown = _ledger_weights(store, ids)
-    pooled, report = pool_scenarios(views, analysts=ids, weights=w, files=files, name=name)
+        who = members(views, ids)
+        lw, scores, shown = _ledger_weights(store, who)
+        per_analyst = dict(zip(who, lw))
+    pooled, report = pool_scenarios(views, analysts=ids, weights=w, files=files, name=name,
+                                    analyst_weights=per_analyst)
     if scores is not None:
         report.weights_from = {"store": shown, "rule": LEDGER_RULE, "analysts": scores}
         pooled = pooled.model_copy(update={"description": f"{pooled.description} Weights from the forecast "

@@ -3,9 +3,10 @@
 Every number of the pooled scenario (an actor's capability, a stance's position, salience and
 capability, the war block's numbers when the analysts' war blocks have the same structure) becomes
 a ``mixture`` with one component per analyst who gave it, labelled with that analyst and weighted
-by the analyst's weight (a number all analysts gave as the same plain value stays a plain value).
-Actors, issues and stances are the union; an analyst silent on one is listed in the
-:class:`CoverageReport`. Texts that differ (labels, descriptions, notes, status quo, a war block of
+by the analyst's weight (a number all analysts gave as the same plain value stays a plain value;
+one only some gave stays a mixture of theirs). Actors, issues and stances are the union; an analyst
+silent on one is listed in the :class:`CoverageReport`. A pooled view is flattened: its analysts
+join with their own components. Texts that differ (labels, descriptions, notes, status quo, a war block of
 another structure) are taken from the first analyst and each difference is listed. Evidence is kept
 and labelled with its analyst; a source id two analysts use for different documents is prefixed with
 the later analyst's id (``B:id``) in that analyst's evidence.
@@ -57,12 +58,19 @@ class CoverageReport:
 
 def pool_scenarios(scenarios: Sequence[Scenario], analysts: Sequence[str] | None = None,
                    weights: Sequence[float] | None = None, files: Sequence[str] | None = None,
-                   name: str | None = None) -> tuple[Scenario, CoverageReport]:
+                   name: str | None = None,
+                   analyst_weights: dict[str, float] | None = None) -> tuple[Scenario, CoverageReport]:
     """The linear pool of ``scenarios`` (two or more views) and its coverage report.
 
     ``analysts``: the analyst ids (default: each scenario's ``analyst``, else its file's stem);
-    ``weights``: one positive weight per analyst (default equal; e.g. from the forecast ledger);
-    ``files``: the views' file names for messages (default: each scenario's ``meta["file"]``).
+    ``weights``: one positive weight per view (default equal);
+    ``files``: the views' file names for messages (default: each scenario's ``meta["file"]``);
+    ``analyst_weights``: a weight per analyst instead (e.g. from the forecast ledger), covering
+    every analyst of :func:`members`.
+
+    A view that is itself a pooled scenario is flattened: its analysts join the pool with their
+    components, weighted by the view's weight split in the proportions of their own weights (or
+    by ``analyst_weights``), so pooling (A + B) with C is the same linear pool as A + B + C.
     Raises :class:`~detente.errors.InputError` naming the files for views that cannot be pooled."""
     views = list(scenarios)
     if len(views) < 2:
@@ -71,32 +79,102 @@ def pool_scenarios(scenarios: Sequence[Scenario], analysts: Sequence[str] | None
         str(s.meta.get("file") or f"scenario {k + 1}") for k, s in enumerate(views)]
     ids = analyst_ids(views, analysts, names)
     w = _weights(weights, len(views))
-    _refuse_pooled(views, names)
+    _refuse_unlabelled(views, names)
     _check_scales(views, names)
+    pool = _Pool(views, ids, w, names, analyst_weights)
     diffs: list[str] = []
     sources, rename = _pool_sources(views, ids)
     data: dict[str, Any] = {
-        "name": name or f"{views[0].name} (pooled: {', '.join(ids)})",
+        "name": name or f"{views[0].name} (pooled: {', '.join(pool.member_ids)})",
         "description": _description(views, ids, w, names),
-        "analysts": [{"id": a, "weight": x, "file": Path(f).name} for a, x, f in zip(ids, w, names)],
+        "analysts": pool.analysts(),
         "sources": sources,
     }
-    data["actors"] = _pool_records(views, ids, w, rename, diffs, "actors", "id", ("name", "group", "description"),
+    data["actors"] = _pool_records(views, pool, rename, diffs, "actors", "id", ("name", "group", "description"),
                                    ("capability",))
     data["issues"] = _pool_issues(views, ids, rename, diffs)
-    data["stances"] = _pool_stances(views, ids, w, rename, diffs)
+    data["stances"] = _pool_stances(views, pool, rename, diffs)
     opts = views[0].model_options
     for k, s in enumerate(views[1:], 1):
         if s.model_options != opts:
             diffs.append(f"model_options: {ids[k]} gives {s.model_options!r}, kept {ids[0]}'s {opts!r}")
     if opts:
         data["model_options"] = opts
-    war = _pool_war(views, ids, w, rename, diffs)
+    war = _pool_war(views, pool, rename, diffs)
     if war is not None:
         data["war"] = war
-    report = CoverageReport(analysts=[dict(a) for a in data["analysts"]], silent=_silent(views, ids),
+    report = CoverageReport(analysts=[dict(a) for a in data["analysts"]], silent=_silent(views, pool),
                             differences=diffs)
     return _validated(data), report
+
+
+def members(views: Sequence[Scenario], ids: Sequence[str]) -> list[str]:
+    """The analysts of the pool of ``views``: each plain view's id, and a pooled view's own analysts."""
+    return [a for s, i in zip(views, ids) for a in (s.analyst_ids or [i])]
+
+
+class _Pool:
+    """Who is in the pool: per view its members (analyst id, weight in the new pool), and each
+    view's numbers as the parts ``(analyst, weight, value)`` that :func:`mix` joins."""
+
+    def __init__(self, views: list[Scenario], ids: list[str], w: list[float], files: list[str],
+                 analyst_weights: dict[str, float] | None) -> None:
+        self.views, self.ids = views, ids
+        self.members: list[list[tuple[str, float]]] = []
+        self.files: dict[str, str] = {}
+        self.names: dict[str, str] = {}
+        for s, i, x, f in zip(views, ids, w, files):
+            if s.analysts:
+                total = sum(a.weight for a in s.analysts)
+                mine = [(a.id, x * a.weight / total) for a in s.analysts]
+                for a in s.analysts:
+                    self.files[a.id] = a.file or Path(f).name
+                    if a.name:
+                        self.names[a.id] = a.name
+            else:
+                mine = [(i, x)]
+                self.files[i] = Path(f).name
+            self.members.append(mine)
+        seen: dict[str, int] = {}
+        for k, mine in enumerate(self.members):
+            for a, _ in mine:
+                if a in seen:
+                    raise InputError.one(None, f"the analyst {a!r} is in {files[seen[a]]} and in {files[k]}; "
+                                               "each analyst may enter the pool once (give unique ids with "
+                                               "--analysts, or leave one view out)", field="analysts", value=a)
+                seen[a] = k
+        if analyst_weights is not None:
+            missing = [a for a in seen if a not in analyst_weights]
+            if missing:
+                raise InputError.one(None, f"no weight for the analyst(s) {', '.join(missing)}", field="--weights")
+            self.members = [[(a, float(analyst_weights[a])) for a, _ in mine] for mine in self.members]
+        self.weight = {a: x for mine in self.members for a, x in mine}
+        self.member_ids = list(self.weight)
+
+    def analysts(self) -> list[dict[str, Any]]:
+        out = []
+        for a, x in self.weight.items():
+            d: dict[str, Any] = {"id": a, "weight": x, "file": self.files[a]}
+            if a in self.names:
+                d["name"] = self.names[a]
+            out.append(d)
+        return out
+
+    def parts(self, k: int, value: Any) -> list[tuple[str, float, Any]]:
+        """View ``k``'s ``value`` as parts of the pool: one per member who gave it (a pooled view's
+        mixture component per analyst; its plain number, which all its analysts gave, once each)."""
+        if not self.views[k].analysts:
+            return [(self.ids[k], self.weight[self.ids[k]], value)]
+        if isinstance(value, Mixture):
+            return [(c.analyst, self.weight[c.analyst], c.value) for c in value.mixture]  # type: ignore[index]
+        return [(a, self.weight[a], value) for a, _ in self.members[k]]
+
+    def gave(self, k: int, value: Any) -> list[str]:
+        """The members of view ``k`` who gave ``value``."""
+        return [a for a, _, _ in self.parts(k, value)]
+
+    def mix(self, parts: list[tuple[str, float, Any]]) -> Any:
+        return mix(parts, everyone=len(parts) == len(self.weight))
 
 
 # -- analysts and weights --------------------------------------------------------------------------
@@ -135,15 +213,18 @@ def _weights(weights: Sequence[float] | None, n: int) -> list[float]:
     return w
 
 
-def _refuse_pooled(views: list[Scenario], files: list[str]) -> None:
+def _refuse_unlabelled(views: list[Scenario], files: list[str]) -> None:
+    """A mixture in one analyst's own view (or without analysts in a pooled one) cannot be pooled."""
     for s, f in zip(views, files):
-        if s.analysts:
-            raise InputError.one(f, "is a pooled scenario already (it declares `analysts`); pool the analysts' "
-                                    "own views instead", field="analysts")
         for where, v in _numbers(s):
-            if isinstance(v, Mixture):
+            if not isinstance(v, Mixture):
+                continue
+            if not s.analysts:
                 raise InputError.one(f, "holds a mixture: a pooled input would be a mixture of mixtures; give "
                                         "this analyst's own distribution (a number or a range) instead", field=where)
+            if any(c.analyst is None for c in v.mixture):
+                raise InputError.one(f, "holds a mixture component without an analyst in a pooled scenario: it "
+                                        "cannot be attributed to one analyst of the new pool", field=where)
 
 
 def _numbers(s: Scenario) -> list[tuple[str, Any]]:
@@ -201,13 +282,14 @@ def _pool_sources(views: list[Scenario], ids: list[str]) -> tuple[list[dict[str,
     return list(out.values()), rename
 
 
-def _evidence(items: list[Any], analyst: str, rename: dict[str, str]) -> list[dict[str, Any]]:
+def _evidence(items: list[Any], analyst: str, rename: dict[str, str], pooled: bool = False) -> list[dict[str, Any]]:
+    """Evidence labelled with its analyst (a pooled view's items keep their own labels)."""
     out = []
     for e in items:
         d = e.model_dump(exclude_none=True) if hasattr(e, "model_dump") else dict(e)
         if d.get("source") is not None:
             d["source"] = rename.get(d["source"], d["source"])
-        d["analyst"] = analyst
+        d["analyst"] = d.get("analyst") if pooled and d.get("analyst") else analyst
         out.append(d)
     return out
 
@@ -215,17 +297,20 @@ def _evidence(items: list[Any], analyst: str, rename: dict[str, str]) -> list[di
 # -- numbers -------------------------------------------------------------------------------------
 
 
-def mix(parts: list[tuple[str, float, Any]]) -> Any:
-    """A labelled mixture of ``(analyst, weight, value)`` parts, or the plain number when every part
-    is the same plain number (the form written to the file).
+def mix(parts: list[tuple[str, float, Any]], everyone: bool = True) -> Any:
+    """A labelled mixture of ``(analyst, weight, value)`` parts, or the plain number when every
+    analyst of the pool (``everyone``) gave the same plain number (the form written to the file).
+    A number only some analysts gave stays a mixture of theirs, so the file keeps who gave it.
 
     >>> mix([("A", 1.0, 5.0), ("B", 1.0, 5.0)])
     5.0
     >>> mix([("A", 2.0, 5.0), ("B", 1.0, 7.0)])
     {'mixture': [{'weight': 2.0, 'value': 5.0, 'analyst': 'A'}, {'weight': 1.0, 'value': 7.0, 'analyst': 'B'}]}
+    >>> mix([("A", 2.0, 5.0)], everyone=False)
+    {'mixture': [{'weight': 2.0, 'value': 5.0, 'analyst': 'A'}]}
     """
     vals = [v for _, _, v in parts]
-    if all(type(v) is float for v in vals) and len(set(vals)) == 1:
+    if everyone and all(type(v) is float for v in vals) and len(set(vals)) == 1:
         return vals[0]
     return {"mixture": [{"weight": x, "value": _serialise(v), "analyst": a} for a, x, v in parts]}
 
@@ -244,7 +329,7 @@ def _short(v: Any, n: int = 60) -> str:
     return text if len(text) <= n else text[: n - 3] + "..."
 
 
-def _pool_records(views: list[Scenario], ids: list[str], w: list[float], rename: list[dict[str, str]],
+def _pool_records(views: list[Scenario], pool: _Pool, rename: list[dict[str, str]],
                   diffs: list[str], key: str, id_field: str, texts: tuple[str, ...],
                   numbers: tuple[str, ...]) -> list[dict[str, Any]]:
     """Actors (or any list of records with an id): union by id, numbers pooled, texts from the first."""
@@ -256,12 +341,12 @@ def _pool_records(views: list[Scenario], ids: list[str], w: list[float], rename:
     for rid, have in order.items():
         d: dict[str, Any] = {id_field: rid}
         for t in texts:
-            v = _differs(diffs, f"{key}[{rid}].{t}", ids, [(k, getattr(r, t)) for k, r in have])
+            v = _differs(diffs, f"{key}[{rid}].{t}", pool.ids, [(k, getattr(r, t)) for k, r in have])
             if v is not None:
                 d[t] = v
         for n in numbers:
-            d[n] = mix([(ids[k], w[k], getattr(r, n)) for k, r in have])
-        d["evidence"] = [e for k, r in have for e in _evidence(r.evidence, ids[k], rename[k])]
+            d[n] = pool.mix([p for k, r in have for p in pool.parts(k, getattr(r, n))])
+        d["evidence"] = [e for k, r in have for e in _evidence(r.evidence, pool.ids[k], rename[k], bool(views[k].analysts))]
         out.append(d)
     return out
 
@@ -278,12 +363,12 @@ def _pool_issues(views: list[Scenario], ids: list[str], rename: list[dict[str, s
         d = first.model_dump(exclude_none=True, exclude={"evidence"})
         for t in ("name", "description", "anchors", "status_quo", "outcome", "voting"):
             _differs(diffs, f"issues[{iid}].{t}", ids, [(k, getattr(i, t)) for k, i in have])
-        d["evidence"] = [e for k, i in have for e in _evidence(i.evidence, ids[k], rename[k])]
+        d["evidence"] = [e for k, i in have for e in _evidence(i.evidence, ids[k], rename[k], bool(views[k].analysts))]
         out.append(d)
     return out
 
 
-def _pool_stances(views: list[Scenario], ids: list[str], w: list[float], rename: list[dict[str, str]],
+def _pool_stances(views: list[Scenario], pool: _Pool, rename: list[dict[str, str]],
                   diffs: list[str]) -> list[dict[str, Any]]:
     order: dict[tuple[str, str], list[tuple[int, Any]]] = {}
     for k, s in enumerate(views):
@@ -293,31 +378,45 @@ def _pool_stances(views: list[Scenario], ids: list[str], w: list[float], rename:
     out = []
     for (actor, issue), have in order.items():
         d: dict[str, Any] = {"actor": actor, "issue": issue,
-                             "position": mix([(ids[k], w[k], st.position) for k, st in have]),
-                             "salience": mix([(ids[k], w[k], st.salience) for k, st in have])}
+                             "position": pool.mix([p for k, st in have for p in pool.parts(k, st.position)]),
+                             "salience": pool.mix([p for k, st in have for p in pool.parts(k, st.salience)])}
         if any(st.capability is not None for _, st in have):
             # an analyst without a per-issue capability uses the actor's: that is their value here
-            d["capability"] = mix([(ids[k], w[k], st.capability if st.capability is not None else caps[k][actor])
-                                   for k, st in have])
-        note = _differs(diffs, f"stances[{actor} on {issue}].note", ids, [(k, st.note) for k, st in have])
+            d["capability"] = pool.mix([p for k, st in have for p in _stance_capability(pool, k, st, caps[k][actor])])
+        note = _differs(diffs, f"stances[{actor} on {issue}].note", pool.ids, [(k, st.note) for k, st in have])
         if note is not None:
             d["note"] = note
-        d["evidence"] = [e for k, st in have for e in _evidence(st.evidence, ids[k], rename[k])]
+        d["evidence"] = [e for k, st in have for e in _evidence(st.evidence, pool.ids[k], rename[k],
+                                                                bool(views[k].analysts))]
         out.append(d)
     return out
 
 
-def _silent(views: list[Scenario], ids: list[str]) -> dict[str, dict[str, list[str]]]:
+def _stance_capability(pool: _Pool, k: int, st: Any, actor_capability: Any) -> list[tuple[str, float, Any]]:
+    """View ``k``'s parts of a stance's capability: the stance's own where given, else the actor's
+    (per analyst of a pooled view: a member who gave no stance capability gives the actor's)."""
+    if st.capability is None:
+        return pool.parts(k, actor_capability)
+    own = pool.parts(k, st.capability)
+    given = {a for a, _, _ in own}
+    return own + [p for p in pool.parts(k, actor_capability) if p[0] not in given]
+
+
+def _silent(views: list[Scenario], pool: _Pool) -> dict[str, dict[str, list[str]]]:
+    """Per analyst: the actors, issues and stances of the pool they gave nothing on (in a pooled
+    view, an analyst without a component in an actor's capability or a stance's position)."""
     actors = list(dict.fromkeys(a for s in views for a in s.actor_ids))
     issues = list(dict.fromkeys(i for s in views for i in s.issue_ids))
     stances = list(dict.fromkeys((st.actor, st.issue) for s in views for st in s.stances))
     out = {}
-    for a, s in zip(ids, views):
-        mine_a, mine_i = set(s.actor_ids), set(s.issue_ids)
-        mine_s = {(st.actor, st.issue) for st in s.stances}
-        out[a] = {"actors": [x for x in actors if x not in mine_a],
-                  "issues": [x for x in issues if x not in mine_i],
-                  "stances": [f"{x} on {y}" for x, y in stances if (x, y) not in mine_s]}
+    for k, s in enumerate(views):
+        for a, _ in pool.members[k]:
+            mine_a = {x.id for x in s.actors if a in pool.gave(k, x.capability)}
+            mine_s = {(st.actor, st.issue) for st in s.stances if a in pool.gave(k, st.position)}
+            mine_i = {i for i in s.issue_ids if not s.analysts or any(y == i for _, y in mine_s)}
+            out[a] = {"actors": [x for x in actors if x not in mine_a],
+                      "issues": [x for x in issues if x not in mine_i],
+                      "stances": [f"{x} on {y}" for x, y in stances if (x, y) not in mine_s]}
     return out
 
 
@@ -354,7 +453,7 @@ def _structure(node: Any) -> Any:
 
 
 def _merge_texts(nodes: list[Any], who: list[int], ids: list[str], rename: list[dict[str, str]],
-                 diffs: list[str], where: str) -> Any:
+                 diffs: list[str], where: str, pooled: list[bool]) -> Any:
     """Blocks of the same structure merged: evidence lists joined (labelled), other texts the first's."""
     first = nodes[0]
     if isinstance(first, dict):
@@ -362,34 +461,41 @@ def _merge_texts(nodes: list[Any], who: list[int], ids: list[str], rename: list[
         for key, v in first.items():
             sub = [n.get(key) for n in nodes]
             if key == "evidence":
-                out[key] = [e for k, items in zip(who, sub) for e in _evidence(items or [], ids[k], rename[k])]
+                out[key] = [e for k, items, pk in zip(who, sub, pooled)
+                            for e in _evidence(items or [], ids[k], rename[k], pk)]
             elif isinstance(v, (dict, list)):
-                out[key] = _merge_texts(sub, who, ids, rename, diffs, f"{where}.{key}")
+                out[key] = _merge_texts(sub, who, ids, rename, diffs, f"{where}.{key}", pooled)
             else:
                 out[key] = _differs(diffs, f"{where}.{key}", ids, list(zip(who, sub)))
         return out
     if isinstance(first, list):
-        return [_merge_texts([n[j] for n in nodes], who, ids, rename, diffs, f"{where}[{j}]")
+        return [_merge_texts([n[j] for n in nodes], who, ids, rename, diffs, f"{where}[{j}]", pooled)
                 for j in range(len(first))]
     return _differs(diffs, where, ids, list(zip(who, nodes)))
 
 
-def _label_evidence(node: Any, analyst: str, rename: dict[str, str]) -> Any:
+def _kept_block(node: Any, analyst: str, rename: dict[str, str], pool: _Pool, pooled: bool) -> Any:
+    """A war block kept as one view wrote it: evidence labelled; a pooled view's mixture components
+    reweighted to their analysts' weights in the new pool."""
     if isinstance(node, dict):
-        return {k: (_evidence(v, analyst, rename) if k == "evidence" and isinstance(v, list)
-                    else _label_evidence(v, analyst, rename)) for k, v in node.items()}
+        if pooled and isinstance(node.get("mixture"), list):
+            return {**node, "mixture": [{**c, "weight": pool.weight[c["analyst"]]} if isinstance(c, dict) and
+                                        c.get("analyst") in pool.weight else c for c in node["mixture"]]}
+        return {k: (_evidence(v, analyst, rename, pooled) if k == "evidence" and isinstance(v, list)
+                    else _kept_block(v, analyst, rename, pool, pooled)) for k, v in node.items()}
     if isinstance(node, list):
-        return [_label_evidence(v, analyst, rename) for v in node]
+        return [_kept_block(v, analyst, rename, pool, pooled) for v in node]
     return node
 
 
-def _pool_war(views: list[Scenario], ids: list[str], w: list[float], rename: list[dict[str, str]],
+def _pool_war(views: list[Scenario], pool: _Pool, rename: list[dict[str, str]],
               diffs: list[str]) -> dict[str, Any] | None:
     """The pooled war block: numbers pooled where every analyst's block has the same structure, else
     the first analyst's block (and a difference line)."""
     have = [k for k, s in enumerate(views) if s.war is not None]
     if not have:
         return None
+    ids = pool.ids
     from pydantic import ValidationError
 
     from detente.scenario.war import validate_war_block, war_parameters
@@ -401,7 +507,7 @@ def _pool_war(views: list[Scenario], ids: list[str], w: list[float], rename: lis
         blocks = [validate_war_block(copy.deepcopy(views[k].war)) for k in have]
     except ValidationError:
         diffs.append(f"war: a war block does not validate; kept {ids[first]}'s as written")
-        return _label_evidence(copy.deepcopy(views[first].war), ids[first], rename[first])
+        return _kept_block(copy.deepcopy(views[first].war), ids[first], rename[first], pool, bool(views[first].analysts))
     dumps = [b.model_dump(mode="json", exclude_none=True) for b in blocks]
     params = [{n: v for n, v, _ in war_parameters(b)} for b in blocks]
     skeletons = []
@@ -415,10 +521,10 @@ def _pool_war(views: list[Scenario], ids: list[str], w: list[float], rename: lis
     if not same:
         diffs.append(f"war: the analysts' war blocks differ in structure (sides, battlefield, ratifiers, "
                      f"commitments or shocks); kept {ids[first]}'s, its numbers not pooled")
-        return _label_evidence(copy.deepcopy(views[first].war), ids[first], rename[first])
-    merged = _merge_texts(skeletons, have, ids, rename, diffs, "war")
+        return _kept_block(copy.deepcopy(views[first].war), ids[first], rename[first], pool, bool(views[first].analysts))
+    merged = _merge_texts(skeletons, have, ids, rename, diffs, "war", [bool(views[k].analysts) for k in have])
     for n in params[0]:
-        _set(merged, _path(n), mix([(ids[k], w[k], p[n]) for k, p in zip(have, params)]))
+        _set(merged, _path(n), pool.mix([x for k, p in zip(have, params) for x in pool.parts(k, p[n])]))
     return merged
 
 
