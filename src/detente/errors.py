@@ -30,10 +30,13 @@ class Problem:
     value: Any = _MISSING
 
     def render(self, file: str | None) -> str:
-        where = file or "<input>"
-        if self.line is not None:
-            where += f":{self.line}"
-        text = f"{where}: "
+        if file is None and self.line is None and (self.field or "").startswith("--"):
+            text = ""  # a command-line option: the option's name says where
+        else:
+            where = file or "<input>"
+            if self.line is not None:
+                where += f":{self.line}"
+            text = f"{where}: "
         if self.field:
             text += f"{self.field}: "
         text += self.message
