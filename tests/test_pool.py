@@ -192,6 +192,29 @@ def test_each_draw_is_one_analysts_view_and_the_marginal_is_the_pool() -> None:
     assert ks(r_pos, lambda v: mixture_cdf(v, pool_ab, 0, 100)) < 1.63 / np.sqrt(n)
 
 
+def test_a_mixture_with_an_unlabelled_component_keeps_its_declared_weights() -> None:
+    """A pooled scenario's mixture may also hold a component of nobody (the web grid's 2×50): each
+    component still gets its declared share of the draws, and the fully labelled inputs stay coherent."""
+    analysts = [{"id": "A", "weight": 1}, {"id": "B", "weight": 1}, {"id": "C", "weight": 2}]
+    mixed = {"mixture": [{"weight": 1, "value": 10, "analyst": "A"}, {"weight": 1, "value": 30, "analyst": "B"},
+                         {"weight": 2, "value": 50}, {"weight": 4, "value": {"low": 80, "high": 90}}]}
+    labelled = {"mixture": [{"weight": 1, "value": 20, "analyst": "A"}, {"weight": 1, "value": 25, "analyst": "B"},
+                            {"weight": 2, "value": 35, "analyst": "C"}]}
+    s = Scenario.model_validate({
+        "name": "m", "analysts": analysts, "actors": [{"id": "R"}, {"id": "U"}], "issues": [{"id": "x"}],
+        "stances": [{"actor": "R", "issue": "x", "position": mixed}, {"actor": "U", "issue": "x", "position": labelled}]})
+    n = 40_000
+    arr = ScenarioArrays.from_scenario(s, draws=n, rng=np.random.default_rng(5))
+    x, g = arr.position[:, 0, 0], arr.params["analyst"].astype(int)
+    shares = [np.mean(x == 10), np.mean(x == 30), np.mean(x == 50), np.mean(x >= 80)]
+    assert shares == pytest.approx([1 / 8, 1 / 8, 2 / 8, 4 / 8], abs=0.01)  # as declared (1 : 1 : 2 : 4)
+    assert not np.any(x[g == 0] == 30) and not np.any(x[g == 1] == 10)  # an analyst never takes another's view
+    assert np.all(arr.position[:, 0, 1][g == 0] == 20) and np.all(arr.position[:, 0, 1][g == 2] == 35)
+    # the uniform part is the uniform: the draws of {low: 80, high: 90} cover it evenly
+    top = x[x >= 80]
+    assert ks(top, lambda v: np.clip((v - 80) / 10, 0, 1)) < 1.63 / np.sqrt(len(top))
+
+
 def test_pooled_runs_are_bit_identical_and_point_runs_use_the_weighted_means() -> None:
     s = pooled3()
     r1, r2 = run(s, "mean", draws=500, seed=9), run(s, "mean", draws=500, seed=9)

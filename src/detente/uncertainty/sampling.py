@@ -147,17 +147,33 @@ class InputSpace:
                         who: np.ndarray | None, col: int) -> np.ndarray:
         """One mixture input: the chosen analyst's component through ``u`` itself; where no analyst
         was chosen or that analyst is silent here, ``u`` picks a component by the weights and is
-        rescaled into it."""
-        j = _pick(cum, u)
-        lo_c = np.concatenate([[0.0], cum[:-1]])
-        width = np.where(cum > lo_c, cum - lo_c, 1.0)
-        uu = np.clip((u - lo_c[j]) / width[j], 0.0, 1.0)
+        rescaled into it.
+
+        A mixture that also has unlabelled components (nobody's view, e.g. typed in the web grid)
+        keeps its declared weights: the chosen analyst's draws take that analyst's component with
+        probability ``s`` (the labelled components' share of the weights) and an unlabelled one
+        otherwise. Then component ``a`` has probability ``W_a/W * s + W_silent/W * w_a = w_a``
+        (``W_a/W``: the analyst's share of all analysts, ``w_a = W_a/W * s``: its share here), and
+        an unlabelled component ``k`` (``v_k``: its share among the unlabelled ones)
+        ``(1 - W_silent/W) (1 - s) v_k + W_silent/W * w_k = w_k``."""
+        j, uu = _pick_within(cum, u)
         if who is not None:
+            labelled = labels >= 0
+            free = np.flatnonzero(~labelled)
+            share = np.diff(np.concatenate([[0.0], cum]))
+            s = float(share[labelled].sum()) if free.size else 1.0
+            free_cum = np.cumsum(share[free]) / share[free].sum() if free.size else None
             for k, a in enumerate(labels.tolist()):
                 if a < 0:
                     continue
                 rows = who == a
-                j[rows], uu[rows] = k, u[rows]
+                if free_cum is None:  # every component is an analyst's: exactly that analyst's view
+                    j[rows], uu[rows] = k, u[rows]
+                    continue
+                mine, other = rows & (u < s), rows & (u >= s)
+                j[mine], uu[mine] = k, u[mine] / s
+                jf, uf = _pick_within(free_cum, np.clip((u[other] - s) / (1.0 - s), 0.0, 1.0))
+                j[other], uu[other] = free[jf], uf
         out = np.empty_like(u)
         for k, comp in enumerate(comps):
             rows = j == k
@@ -173,6 +189,14 @@ class InputSpace:
 def _pick(cum: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Index of the part of [0, 1] (cut at the cumulative weights ``cum``) holding each ``u``."""
     return np.minimum(np.searchsorted(cum, u, side="right"), len(cum) - 1)
+
+
+def _pick_within(cum: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The part of [0, 1] (cut at ``cum``) holding each ``u``, and ``u`` rescaled into that part."""
+    j = _pick(cum, u)
+    lo_c = np.concatenate([[0.0], cum[:-1]])
+    width = np.where(cum > lo_c, cum - lo_c, 1.0)
+    return j, np.clip((u - lo_c[j]) / width[j], 0.0, 1.0)
 
 
 def _support(v: object, lower: float, upper: float) -> tuple[float, float]:
