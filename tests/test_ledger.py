@@ -213,6 +213,38 @@ def test_deleted_middle_entry_is_detected(url: str) -> None:
     assert not Ledger(url).verify(rerun=False, expect_head=ledger.get(1).hash).chain_problems
 
 
+def test_missing_triggers_are_created_again_on_open(url: str) -> None:
+    ledger = Ledger(url)
+    seal(ledger, make_scenario())
+    drop_triggers(url)
+    Ledger(url)  # any later open puts them back
+    with pytest.raises(Exception, match="append-only"):
+        sql(url, "UPDATE ledger_entries SET payload = '{}' WHERE seq = 1")
+    with pytest.raises(Exception, match="append-only"):
+        sql(url, "DELETE FROM ledger_entries")
+    assert Ledger(url).verify(rerun=False).ok
+
+
+KILL_AT_CREATE = textwrap.dedent("""
+    import os, signal, sys
+    from sqlalchemy import event
+    from detente.store import ledger as lg
+    # killed right after CREATE TABLE ledger_entries, before its triggers (not one transaction on SQLite)
+    event.listen(lg.ENTRIES, "after_create", lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL), insert=True)
+    lg.Ledger(sys.argv[1])
+""")
+
+
+def test_sigkill_at_the_first_open_leaves_the_ledger_append_only(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    proc = subprocess.run([sys.executable, "-c", KILL_AT_CREATE, url], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    ledger = Ledger(url)
+    seal(ledger, make_scenario())
+    with pytest.raises(Exception, match="append-only"):
+        sql(url, "UPDATE ledger_entries SET payload = '{}' WHERE seq = 1")
+
+
 def test_concurrent_writer_conflict_is_retried(url: str) -> None:
     ledger, other = Ledger(url), Ledger(url)
     s = make_scenario()

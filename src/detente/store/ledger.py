@@ -98,20 +98,49 @@ ENTRIES = Table(
 )
 
 _REFUSED = "the forecast ledger is append-only"
-for _op in ("UPDATE", "DELETE"):
-    event.listen(ENTRIES, "after_create", DDL(
-        f"CREATE TRIGGER ledger_entries_no_{_op.lower()} BEFORE {_op} ON ledger_entries "
-        f"BEGIN SELECT RAISE(ABORT, '{_REFUSED}: {_op} refused'); END").execute_if(dialect="sqlite"))
-event.listen(ENTRIES, "after_create", DDL(
+_PG_FUNCTION = (
     "CREATE OR REPLACE FUNCTION detente_ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
     f"BEGIN RAISE EXCEPTION USING MESSAGE = '{_REFUSED}: ' || TG_OP || ' refused on ' || TG_TABLE_NAME; "
-    "END $$").execute_if(dialect="postgresql"))
-event.listen(ENTRIES, "after_create", DDL(
-    "CREATE TRIGGER ledger_entries_no_update_delete BEFORE UPDATE OR DELETE ON ledger_entries "
-    "FOR EACH ROW EXECUTE FUNCTION detente_ledger_append_only()").execute_if(dialect="postgresql"))
-event.listen(ENTRIES, "after_create", DDL(
-    "CREATE TRIGGER ledger_entries_no_truncate BEFORE TRUNCATE ON ledger_entries "
-    "FOR EACH STATEMENT EXECUTE FUNCTION detente_ledger_append_only()").execute_if(dialect="postgresql"))
+    "END $$")
+TRIGGERS: dict[str, list[tuple[str, str]]] = {
+    "sqlite": [(f"ledger_entries_no_{op.lower()}",
+                f"CREATE TRIGGER ledger_entries_no_{op.lower()} BEFORE {op} ON ledger_entries "
+                f"BEGIN SELECT RAISE(ABORT, '{_REFUSED}: {op} refused'); END") for op in ("UPDATE", "DELETE")],
+    "postgresql": [
+        ("ledger_entries_no_update_delete", "CREATE TRIGGER ledger_entries_no_update_delete BEFORE UPDATE OR DELETE "
+         "ON ledger_entries FOR EACH ROW EXECUTE FUNCTION detente_ledger_append_only()"),
+        ("ledger_entries_no_truncate", "CREATE TRIGGER ledger_entries_no_truncate BEFORE TRUNCATE ON ledger_entries "
+         "FOR EACH STATEMENT EXECUTE FUNCTION detente_ledger_append_only()"),
+    ],
+}
+"""The append-only triggers per dialect: (name, DDL). Created with the table, and on every open any
+that is missing (e.g. a process killed between SQLite's CREATE TABLE and CREATE TRIGGER, which are
+not one transaction there) is created again: :func:`ensure_triggers`."""
+
+event.listen(ENTRIES, "after_create", DDL(_PG_FUNCTION).execute_if(dialect="postgresql"))
+for _dialect, _triggers in TRIGGERS.items():
+    for _name, _ddl in _triggers:
+        event.listen(ENTRIES, "after_create", DDL(_ddl).execute_if(dialect=_dialect))
+
+
+def ensure_triggers(conn: Connection) -> list[str]:
+    """Create the append-only triggers of ``ledger_entries`` that are missing; returns their names."""
+    triggers = TRIGGERS.get(conn.dialect.name, [])
+    if not triggers:
+        return []
+    if conn.dialect.name == "sqlite":
+        have = set(conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                                        "AND tbl_name = 'ledger_entries'").scalars())
+    else:
+        have = set(conn.exec_driver_sql("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal "
+                                        "AND tgrelid = to_regclass('ledger_entries')").scalars())
+    missing = [(name, ddl) for name, ddl in triggers if name not in have]
+    if missing and conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(_PG_FUNCTION)
+    for _, ddl in missing:  # SQLite: IF NOT EXISTS, as another process may be repairing them at once
+        conn.exec_driver_sql(ddl.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS")
+                             if conn.dialect.name == "sqlite" else ddl)
+    return [name for name, _ in missing]
 
 
 # --------------------------------------------------------------------------------------------
@@ -347,6 +376,8 @@ class Ledger:
         self.shown_url = self.store.shown_url
         try:
             METADATA.create_all(self.store.engine)
+            with self.store.engine.begin() as conn:
+                ensure_triggers(conn)
         except SQLAlchemyError as e:
             raise StoreError(f"cannot open the ledger in {self.shown_url!r}: {self.store._why(e)}") from None
 
