@@ -213,6 +213,42 @@ def test_deleted_middle_entry_is_detected(url: str) -> None:
     assert not Ledger(url).verify(rerun=False, expect_head=ledger.get(1).hash).chain_problems
 
 
+def rewrite(url: str, seq: int, change) -> None:  # type: ignore[no-untyped-def]
+    """Change entry ``seq``'s payload by SQL and store its new hash too (a consistent forgery)."""
+    e = Ledger(url).get(seq)
+    payload = dict(e.payload)
+    change(payload)
+    drop_triggers(url)
+    sql(url, "UPDATE ledger_entries SET payload = :p, hash = :h WHERE seq = :s", p=canonical(payload),
+        h=sha256(canonical(payload)), s=str(seq))
+
+
+@pytest.mark.parametrize("change, problem", [
+    (lambda p: p.update(record=[1]), "it grades record [1], which is not a sealed record before it"),
+    (lambda p: p.update(outcome="abc"), "its outcome is not a number (got 'abc')"),
+    (lambda p: p.update(outcome=250.0), "its outcome 250 is off the scale [0, 100] of record 1"),
+    (lambda p: p.update(source=""), "it names no source"),
+])
+def test_verify_names_a_malformed_grade_at_the_head(url: str, change, problem: str) -> None:  # type: ignore[no-untyped-def]
+    """The last entry rewritten with its hash: no link after it breaks, but its payload must still
+    make sense (and verify must not crash on it)."""
+    ledger = Ledger(url)
+    seal(ledger, make_scenario())
+    ledger.grade(1, outcome=41, source="text")
+    rewrite(url, 2, change)
+    v = Ledger(url).verify(rerun=False)
+    assert list(failing(v)) == [2] and problem in " | ".join(failing(v)[2]), v.to_dict()
+
+
+def test_verify_names_a_malformed_seal(url: str) -> None:
+    ledger = Ledger(url)
+    seal(ledger, make_scenario())
+    rewrite(url, 1, lambda p: p.update(interval=[60.0], quantiles="x"))
+    problems = " | ".join(failing(Ledger(url).verify(rerun=False))[1])
+    assert "its interval is not a pair of numbers low <= high (got [60.0])" in problems
+    assert "its quantiles are not two lists of numbers of one length" in problems
+
+
 def test_missing_triggers_are_created_again_on_open(url: str) -> None:
     ledger = Ledger(url)
     seal(ledger, make_scenario())

@@ -595,16 +595,66 @@ def _entry_problems(e: Entry, prev_hash: str, earlier: dict[int, Entry]) -> list
     if e.kind == "seal":
         if sha256(canonical(p.get("scenario") or {})) != p.get("scenario_sha256"):
             out.append("its scenario does not match the scenario's SHA-256")
+        out += _seal_shape_problems(p)
     elif e.kind == "grade":
-        rec = earlier.get(p.get("record"))  # type: ignore[arg-type]
+        seq = p.get("record")
+        rec = earlier.get(seq) if type(seq) is int else None
         if rec is None or rec.kind != "seal":
-            out.append(f"it grades record {p.get('record')}, which is not a sealed record before it")
+            out.append(f"it grades record {seq!r}, which is not a sealed record before it")
         elif p.get("record_hash") != rec.hash:
             out.append(f"it grades record {rec.seq} with hash {str(p.get('record_hash'))[:12]}..., "
                        f"but record {rec.seq} has {rec.hash[:12]}...")
+        out += _grade_shape_problems(p, rec)
     else:
         out.append(f"unknown kind {e.kind!r}")
     return out
+
+
+def _finite(v: Any) -> bool:
+    """A JSON number: an int of any size, or a finite float (not a bool)."""
+    return type(v) is int or (type(v) is float and math.isfinite(v))
+
+
+def _numbers(v: Any, n: int | None = None) -> bool:
+    """Whether ``v`` is a list of finite numbers (of length ``n`` when given, else at least one)."""
+    return isinstance(v, list) and (len(v) == n if n is not None else len(v) > 0) and all(map(_finite, v))
+
+
+def _seal_shape_problems(p: dict[str, Any]) -> list[str]:
+    """What a seal's payload lacks for scoring: the fields :mod:`.ledger_scores` reads, well formed."""
+    out = []
+    if not isinstance(p.get("issue"), str):
+        out.append(f"its issue is not a text (got {p.get('issue')!r})")
+    for key in ("forecast", "seed", "draws"):
+        if not _finite(p.get(key)):
+            out.append(f"its {key} is not a number (got {_short(p.get(key))})")
+    for key in ("scale", "interval"):
+        v = p.get(key)
+        if not _numbers(v, 2) or v[0] > v[1]:
+            out.append(f"its {key} is not a pair of numbers low <= high (got {_short(v)})")
+    levels, qs = p.get("quantile_levels"), p.get("quantiles")
+    if not _numbers(levels) or not _numbers(qs, len(levels)):
+        out.append(f"its quantiles are not two lists of numbers of one length (levels {_short(levels)}, "
+                   f"quantiles {_short(qs)})")
+    return out
+
+
+def _grade_shape_problems(p: dict[str, Any], rec: Entry | None) -> list[str]:
+    """A grade's outcome must be a number on the graded record's scale, with a source."""
+    y = p.get("outcome")
+    if not _finite(y):
+        return [f"its outcome is not a number (got {_short(y)})"]
+    scale = rec.payload.get("scale") if rec is not None else None
+    if _numbers(scale, 2) and not scale[0] <= y <= scale[1]:
+        return [f"its outcome {_g(y)} is off the scale [{_g(scale[0])}, {_g(scale[1])}] of record {rec.seq}"]
+    if not isinstance(p.get("source"), str) or not p["source"].strip():
+        return [f"it names no source (got {_short(p.get('source'))})"]
+    return []
+
+
+def _short(v: Any, n: int = 40) -> str:
+    text = repr(v)
+    return text if len(text) <= n else text[: n - 3] + "..."
 
 
 def _rerun_problems(p: dict[str, Any], cache: dict[str, dict[str, dict[str, Any]]], installed: str) -> list[str]:
