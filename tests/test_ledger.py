@@ -281,6 +281,17 @@ def test_sigkill_at_the_first_open_leaves_the_ledger_append_only(tmp_path: Path)
         sql(url, "UPDATE ledger_entries SET payload = '{}' WHERE seq = 1")
 
 
+@pytest.mark.parametrize("head", ["", "  ", "zz", "0", "b34de6", "g" * 12])
+def test_verify_head_needs_a_published_hash(url: str, head: str, capsys: pytest.CaptureFixture[str]) -> None:
+    ledger = Ledger(url)
+    seal(ledger, make_scenario())
+    with pytest.raises(InputError, match="--head: expected the published head hash: 12 to 64 hex digits"):
+        ledger.verify(rerun=False, expect_head=head)
+    assert main(["verify", "--no-rerun", "--head", head, "--store", url]) == 2
+    assert "12 to 64 hex digits" in capsys.readouterr().err
+    assert ledger.verify(rerun=False, expect_head=ledger.head().hash[:12].upper()).ok  # type: ignore[union-attr]
+
+
 def test_concurrent_writer_conflict_is_retried(url: str) -> None:
     ledger, other = Ledger(url), Ledger(url)
     s = make_scenario()

@@ -514,9 +514,12 @@ class Ledger:
                expect_head: str | None = None) -> Verification:
         """Check every hash and link of the chain, and re-run the model of every seal (or of the one
         ``record`` names) from its stored scenario: the stored forecast, quantiles and interval must
-        come back bit for bit. ``expect_head``: a published hash that must be in the chain."""
+        come back bit for bit. ``expect_head``: a published hash (at least :data:`MIN_HEAD_DIGITS` hex
+        digits of it) that must be in the chain."""
         from detente._version import __version__
 
+        if expect_head is not None:
+            expect_head = _published_hash(expect_head)
         entries = self.entries()
         named = None if record is None else self.get(record)
         target = None if named is None else (named.payload.get("record") if named.kind == "grade" else named.seq)
@@ -688,6 +691,20 @@ def _rerun_problems(p: dict[str, Any], cache: dict[str, dict[str, dict[str, Any]
                      else "the values differ")
             out.append(f"the re-run does not reproduce the sealed {k}: {shown}{differs}")
     return out
+
+
+MIN_HEAD_DIGITS = 12
+"""Fewest hex digits of a published head hash ``verify --head`` accepts: a shorter prefix is matched
+by a rewritten chain after a few million tries (6 digits: 16^6), 12 digits needs 16^12."""
+
+
+def _published_hash(text: str) -> str:
+    """The published head hash (or prefix) checked by :meth:`Ledger.verify`, lower case."""
+    h = str(text).strip().lower()
+    if not re.fullmatch(rf"[0-9a-f]{{{MIN_HEAD_DIGITS},64}}", h):
+        raise InputError.one(None, f"expected the published head hash: {MIN_HEAD_DIGITS} to 64 hex digits "
+                             "(as `seal` and `ledger` print it)", field="--head", value=text)
+    return h
 
 
 def _span(a: int, b: int) -> str:
