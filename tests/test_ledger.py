@@ -643,3 +643,19 @@ def test_replay_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert "last 3 shown" in out and "calibration of the sealed distributions" in out and "replay" in out
     assert main(["ledger", "--replay-deu", str(tmp_path / "missing.tsv"), "--store", url]) == 2
     assert "missing.tsv" in capsys.readouterr().err
+
+
+def test_ledger_model_filter_knows_old_names_and_refuses_unknown_ones(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    ledger = Ledger(url)
+    s = make_scenario()
+    seal(ledger, s, model="bdm")
+    seal(ledger, s, model="mean")
+    gone = lg.seal_payload(s, run(s, "mean"), issue="x", question="q", criterion="c", resolves_by="2027-01-01")
+    ledger.append([{**gone, "model": "retired"}])  # a model no longer installed
+    for name, expected in (("eu", [1]), ("bdm", [1]), ("retired", [3])):
+        assert main(["ledger", "--model", name, "--store", url, "--format", "json"]) == 0
+        assert [r["record"] for r in json.loads(capsys.readouterr().out)["records"]] == expected, name
+    assert main(["ledger", "--model", "nosuch", "--store", url]) == 2
+    assert "unknown model 'nosuch'" in capsys.readouterr().err

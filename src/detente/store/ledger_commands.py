@@ -202,6 +202,19 @@ def verify_command(
 # ledger
 
 
+def _model_name(name: str, sealed: "set[Any] | None" = None) -> str:
+    """Today's name of a model (an old alias such as ``eu`` is ``bdm``); a name the registry does not
+    know is kept only when records of it are ``sealed`` (a model no longer installed), else refused."""
+    from detente.cli_common import resolve_models
+
+    if sealed is not None and name in sealed:
+        return name
+    try:
+        return resolve_models(name)
+    except typer.BadParameter as e:
+        raise typer.BadParameter(str(e), param_hint="'--model'") from None
+
+
 def ledger_command(
     model: Optional[str] = typer.Option(None, "--model", "-m", metavar="MODEL", help="Only this model's records "
                                         "(with --replay-deu: the model replayed, default mean)."),
@@ -228,17 +241,13 @@ def ledger_command(
         if replay_deu is not None:
             from detente.store.ledger_replay import replay_deu as replay
 
-            model = model or "mean"
-            from detente.cli_common import resolve_models
-
-            try:
-                model = resolve_models(model)
-            except typer.BadParameter as e:
-                raise typer.BadParameter(str(e), param_hint="'--model'") from None
+            model = _model_name(model or "mean")
             new = replay(replay_deu, ledger, model, capabilities=capabilities, position_only=position_only,
                          seed=seed)
             Console(stderr=True).print(f"replayed DEU III with {model}: {len(new) // 2} records sealed and graded "
                                        f"(entries {new[0].seq}-{new[-1].seq})")
+        elif model is not None:
+            model = _model_name(model, sealed={e.payload.get("model") for e in ledger.entries() if e.kind == "seal"})
         data = summary(ledger, model=model, analyst=analyst)
     except DetenteError as err:
         _fail(err)
