@@ -659,3 +659,22 @@ def test_ledger_model_filter_knows_old_names_and_refuses_unknown_ones(tmp_path: 
         assert [r["record"] for r in json.loads(capsys.readouterr().out)["records"]] == expected, name
     assert main(["ledger", "--model", "nosuch", "--store", url]) == 2
     assert "unknown model 'nosuch'" in capsys.readouterr().err
+
+
+def test_a_hash_prefix_of_digits_only_finds_its_record(tmp_path: Path) -> None:
+    """A hash may start with 0-9 only (one in 16 for 6 digits): such a prefix that is no record number
+    is looked up as a hash prefix."""
+    s = make_scenario()
+    res = run(s, "mean")
+    for k in range(2000):  # a question whose first entry's hash starts with 8 decimal digits
+        p = lg.seal_payload(s, res, issue="x", question=f"q{k}", criterion="c", resolves_by="2027-01-01")
+        h = sha256(canonical({**p, "seq": 1, "prev_hash": GENESIS}))
+        if h[:8].isdigit():
+            break
+    else:
+        pytest.fail("no digits-only hash in 2000 tries")
+    ledger = Ledger(f"sqlite:///{tmp_path / 'l.db'}")
+    (e,) = ledger.append([p])
+    assert e.hash == h and ledger.get(h[:8]).seq == 1
+    assert ledger.grade(h[:8], outcome=50, source="s").payload["record"] == 1
+    assert ledger.get("1").seq == 1  # a number that is a record stays that record

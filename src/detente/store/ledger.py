@@ -487,22 +487,23 @@ class Ledger:
 
     def _resolve(self, conn: Connection, record: int | str, batch: Sequence[Entry]) -> int:
         text = str(record).strip().lstrip("#")
-        if re.fullmatch(r"\d{1,12}", text):
+        number, prefix = re.fullmatch(r"\d{1,12}", text), re.fullmatch(r"[0-9a-fA-F]{6,64}", text)
+        if not number and not prefix:
+            raise LedgerError(f"not a record: {record!r} (give its number, e.g. 3, or a hash prefix)")
+        if number:
             seq = int(text)
             if any(e.seq == seq for e in batch) or conn.execute(
                     select(ENTRIES.c.seq).where(ENTRIES.c.seq == seq)).first() is not None:
                 return seq
-        elif re.fullmatch(r"[0-9a-fA-F]{6,64}", text):
-            prefix = text.lower()
-            hits = [e.seq for e in batch if e.hash.startswith(prefix)]
+        if prefix:  # also a prefix of digits only (no entry has that number): 123456 is a hex prefix too
+            low = text.lower()
+            hits = [e.seq for e in batch if e.hash.startswith(low)]
             hits += [int(s) for s in conn.execute(select(ENTRIES.c.seq).where(
-                ENTRIES.c.hash.startswith(prefix, autoescape=True))).scalars()]
+                ENTRIES.c.hash.startswith(low, autoescape=True))).scalars()]
             if len(hits) == 1:
                 return hits[0]
             if len(hits) > 1:
                 raise LedgerError(f"hash prefix {text!r} matches {len(hits)} entries; give more digits")
-        else:
-            raise LedgerError(f"not a record: {record!r} (give its number, e.g. 3, or a hash prefix)")
         raise LedgerError(f"no record {text} in the ledger in {self.shown_url!r} (see `detente ledger`)")
 
     def _load(self, conn: Connection, seqs: Iterable[int]) -> list[Entry]:
