@@ -138,6 +138,18 @@ def test_analyst_labels_are_checked_against_the_declared_analysts() -> None:
     assert "analysts.1.weight" in str(e.value) and "greater than 0" in str(e.value)
 
 
+def test_a_war_block_mixture_names_a_declared_analyst_too() -> None:
+    """As a stance's mixture: an analyst label in the war block must name a declared analyst, even
+    in a scenario that declares none."""
+    war = {"sides": {"A": {"actors": ["R"], "prior_win": {"mixture": [
+        {"weight": 1, "value": 0.6, "analyst": "Z"}, {"weight": 1, "value": 0.4}]}}, "B": {"actors": ["U"]}}}
+    with pytest.raises(Exception) as e:
+        view(30, extra={"war": war})
+    assert "war.sides.A.prior_win.mixture[0].analyst: names no analyst in `analysts` (got 'Z')" in str(e.value)
+    war["sides"]["A"]["prior_win"]["mixture"][0].pop("analyst")
+    assert view(30, extra={"war": war}).war is not None  # unlabelled: a plain mixture
+
+
 # -- sampling -----------------------------------------------------------------------------------
 
 
