@@ -678,3 +678,22 @@ def test_a_hash_prefix_of_digits_only_finds_its_record(tmp_path: Path) -> None:
     assert e.hash == h and ledger.get(h[:8]).seq == 1
     assert ledger.grade(h[:8], outcome=50, source="s").payload["record"] == 1
     assert ledger.get("1").seq == 1  # a number that is a record stays that record
+
+
+def test_a_refused_seal_creates_no_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scen = tmp_path / "s.json"
+    scen.write_text(make_scenario().model_dump_json())
+    db = tmp_path / "new.db"
+
+    def argv(issue: str = "x", question: str = "q", criterion: str = "c", date: str = "2027-02-28") -> list[str]:
+        return ["seal", str(scen), "--model", "mean", "--issue", issue, "--question", question,
+                "--criterion", criterion, "--resolves-by", date, "--store", f"sqlite:///{db}"]
+
+    for args, msg in [(argv(date="2027-02-30"), "--resolves-by: expected a date"),
+                      (argv(question="  "), "--question: give the question"),
+                      (argv(criterion=""), "--criterion: give the criterion"),
+                      (argv(issue="z"), "no such issue")]:
+        assert main(args) == 2, args
+        assert msg in capsys.readouterr().err, args
+        assert not db.exists(), args
+    assert main(argv()) == 0 and db.exists()

@@ -232,11 +232,7 @@ def seal_payload(scenario: Scenario, result: Result, *, issue: str | None, quest
     from detente.scenario.arrays import scenario_hash
 
     issue = pick_issue(scenario, issue)
-    if not question or not question.strip():
-        raise InputError.one(None, "give the question this forecast answers", field="--question", value=question)
-    if not criterion or not criterion.strip():
-        raise InputError.one(None, "give the criterion: how the real outcome maps onto the issue's scale and "
-                             "which sources decide", field="--criterion", value=criterion)
+    check_question(question, criterion)
     sha = scenario_hash(scenario)
     if sha != result.input_sha256:
         raise LedgerError(f"the result was computed on another scenario (input {result.input_sha256[:12]}, "
@@ -265,6 +261,15 @@ def seal_payload(scenario: Scenario, result: Result, *, issue: str | None, quest
         "sealed_at": when.isoformat(timespec="seconds"),
         **({"meta": meta} if meta else {}),
     }
+
+
+def check_question(question: str, criterion: str) -> None:
+    """Refuse an empty question or criterion (:class:`InputError` naming the flag)."""
+    if not question or not question.strip():
+        raise InputError.one(None, "give the question this forecast answers", field="--question", value=question)
+    if not criterion or not criterion.strip():
+        raise InputError.one(None, "give the criterion: how the real outcome maps onto the issue's scale and "
+                             "which sources decide", field="--criterion", value=criterion)
 
 
 def scenario_analyst(scenario: Any) -> str | None:

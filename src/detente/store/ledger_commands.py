@@ -95,12 +95,14 @@ def seal_command(
     from detente.runner import run
     from detente.scenario.io import load
     from detente.scenario.model import scenario_warnings
-    from detente.store.ledger import parse_date, pick_issue
+    from detente.store.ledger import check_question, parse_date, pick_issue
 
-    ledger = _open(store)
+    # every request refused before the store is opened (a new store file is not created for nothing)
+    # and before the model runs
     s = load(scenario, input_format)
     print_warnings([f"{scenario}: {w}" for w in scenario_warnings(s)])
-    issue = pick_issue(s, issue)  # refused before the model runs
+    issue = pick_issue(s, issue)
+    check_question(question, criterion)
     import datetime as dt
 
     if parse_date(resolves_by) < dt.datetime.now(dt.timezone.utc).date().isoformat():
@@ -108,6 +110,7 @@ def seal_command(
                         "is not a forecast made in advance (its sealed-at time says so)"])
     opts = parse_options(option, [model])[model]
     var = parse_variants(variant, [model])[model]
+    ledger = _open(store)
     result = run(s, model, draws=draws, seed=seed, options=opts, variant=var)
     try:
         e = ledger.seal(s, result, issue=issue, question=question, criterion=criterion,
