@@ -17,7 +17,8 @@ database can rewrite every entry from the change to the end. Publish the head ha
 (:meth:`Ledger.head`) to pin the chain up to there.
 
 The store itself refuses edits: there is no update or delete path here, and triggers created with
-the table refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL). A unique ``prev_hash`` keeps the
+the table refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL); every open creates any of them
+that is missing. A unique ``prev_hash`` keeps the
 chain linear when two writers append at once (the second retries once on top of the first).
 
 >>> from detente.runner import run
