@@ -174,6 +174,30 @@ def test_unlabelled_mixture_through_sobol_points() -> None:
     assert ks(x, lambda v: mixture_cdf(v, PARTS, 0.0, 100.0)) < 0.2 / np.sqrt(len(u))
 
 
+def test_a_normal_component_at_the_design_ends_takes_the_ends_of_its_support() -> None:
+    """Morris designs evaluate u = 0 and 1 exactly: a normal component of a capability mixture then
+    took the legal range's end (the largest float: no forecast); now mean +- 4 sd, like a plain normal."""
+    import warnings
+
+    big = float(np.finfo(float).max)
+    cap = _coerce({"mixture": [{"weight": 1, "value": 3}, {"weight": 1, "value": {"mean": 2, "sd": 0.5}}]})
+    pos = _coerce({"mixture": [{"weight": 1, "value": {"mean": 50, "sd": 10}}, {"weight": 1, "value": 70}]})
+    space = InputSpace.from_items([("c", cap, (0.0, big)), ("p", pos, (0.0, 100.0))])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and no overflow warning from the open upper bound
+        x = space.transform(np.array([[0.0, 0.0], [1.0, 1.0], [0.75, 0.25]]))
+        plain = InputSpace.from_items([("n", _coerce({"mean": 2, "sd": 0.5}), (0.0, big))])
+        assert plain.transform(np.array([[0.5]]))[0, 0] == pytest.approx(2.0, abs=1e-4)
+    assert x[:2].tolist() == [[3.0, 10.0], [4.0, 70.0]]
+    assert x[2].tolist() == pytest.approx([2.0, 50.0], abs=1e-4)  # inside (0, 1) the inverse CDF: the medians
+    pytest.importorskip("SALib")
+    from detente.uncertainty.sensitivity import sensitivity
+
+    s = view(pos, r_cap=cap)
+    res = sensitivity(s, "mean", method="morris", n=10, seed=1)
+    assert not res.notes and all(r["mu_star"] is not None and r["mu_star"] > 0 for r in res.indices["x"])
+
+
 def pooled3() -> Scenario:
     """Analysts A (weight 2), B and C (1 each); C is silent on R's stance."""
     a = view({"low": 70, "high": 90}, r_cap={"low": 1, "high": 2})

@@ -132,8 +132,9 @@ class InputSpace:
 
             mu, sd = self.a[nor], self.b[nor]
             sd_safe = np.where(sd > 0, sd, 1.0)
-            fa = ndtr((self.lower[nor] - mu) / sd_safe)
-            fb = ndtr((self.upper[nor] - mu) / sd_safe)
+            with np.errstate(over="ignore"):  # a capability's open upper bound over a small sd: +inf, F = 1
+                fa = ndtr((self.lower[nor] - mu) / sd_safe)
+                fb = ndtr((self.upper[nor] - mu) / sd_safe)
             x = mu + sd_safe * ndtri(fa + u[:, nor] * (fb - fa))
             out[:, nor] = np.clip(x, self.lower[nor], self.upper[nor])
         who = self.analyst_index(u)
@@ -209,8 +210,17 @@ def _support(v: object, lower: float, upper: float) -> tuple[float, float]:
 
 
 def _ppf(v: object, u: np.ndarray, lower: float, upper: float) -> np.ndarray:
-    """Inverse CDF of one mixture component at ``u`` (the same formulas as :meth:`InputSpace.transform`)."""
+    """Inverse CDF of one mixture component at ``u`` (the same formulas as :meth:`InputSpace.transform`).
+
+    A normal component at ``u`` = 0 or 1 exactly (a Morris design's end levels, never a Monte Carlo
+    draw) takes the ends of its support, mean +- 4 sd within the legal range (:func:`_support`), as a
+    plain normal does in the sensitivity designs, rather than the legal range's ends (an open
+    capability's is the largest float)."""
     if isinstance(v, (Uniform, Triangular, Normal)) and is_uncertain(v):
         one = InputSpace.from_items([("c", v, (lower, upper))])
-        return one.transform(u[:, None])[:, 0]
+        x = one.transform(u[:, None])[:, 0]
+        if isinstance(v, Normal):
+            lo, hi = _support(v, lower, upper)
+            x = np.where(u <= 0.0, lo, np.where(u >= 1.0, hi, x))
+        return x
     return np.full(u.shape, point(v))
