@@ -697,3 +697,15 @@ def test_a_refused_seal_creates_no_store(tmp_path: Path, capsys: pytest.CaptureF
         assert msg in capsys.readouterr().err, args
         assert not db.exists(), args
     assert main(argv()) == 0 and db.exists()
+
+
+def test_replaying_a_table_without_scored_issues_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    if not DEU.exists():
+        pytest.skip(f"DEU III data not found at {DEU}")
+    header = tmp_path / "header-only.tsv"
+    header.write_text(DEU.read_text().splitlines()[0] + "\n")
+    url = f"sqlite:///{tmp_path / 'deu.db'}"
+    assert main(["ledger", "--replay-deu", str(header), "--store", url]) == 2
+    err = capsys.readouterr().err
+    assert "header-only.tsv: no scored DEU III issue in the table" in err and "internal error" not in err
+    assert Ledger(url).entries() == []
