@@ -709,3 +709,18 @@ def test_replaying_a_table_without_scored_issues_is_refused(tmp_path: Path, caps
     err = capsys.readouterr().err
     assert "header-only.tsv: no scored DEU III issue in the table" in err and "internal error" not in err
     assert Ledger(url).entries() == []
+
+
+def test_grade_scores_its_record_whatever_the_rest_of_the_ledger_holds(url: str, tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """A malformed entry elsewhere (rewritten by SQL) made `grade` append the grade and then exit 1
+    with an internal error while scoring the whole ledger: the user could not tell the grade was in."""
+    ledger = Ledger(url)
+    s = make_scenario()
+    seal(ledger, s)
+    seal(ledger, s, "y")
+    ledger.grade(1, outcome=41, source="text")
+    rewrite(url, 3, lambda p: p.update(outcome="abc"))
+    assert main(["grade", "2", "--outcome", "5", "--source", "the text", "--store", url, "--format", "json"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["record"] == 2 and row["outcome"] == 5.0 and row["abs_error"] == pytest.approx(abs(5 - row["forecast"]))

@@ -145,7 +145,8 @@ def grade_command(
     ledger = _open(store)
     try:
         g = ledger.grade(record, outcome=outcome, source=source)
-        row = next(r for r in records(ledger) if r["record"] == g.payload["record"])
+        # the scores of this record alone: the rest of the ledger is not read (nor can it fail this grade)
+        (row,) = records([ledger.get(g.payload["record"]), g])
     except DetenteError as err:
         _fail(err)
     if format == "json":
