@@ -261,6 +261,25 @@ def test_missing_triggers_are_created_again_on_open(url: str) -> None:
     assert Ledger(url).verify(rerun=False).ok
 
 
+def test_a_read_only_copy_without_triggers_still_verifies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """Re-creating missing triggers on open must not lock an auditor out of a read-only copy: it
+    opens, verifies, and says the triggers are missing."""
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "l.db"
+    seal(Ledger(f"sqlite:///{db}"), make_scenario())
+    read_only = f"sqlite:///file:{db}?mode=ro&uri=true"
+    v = Ledger(read_only).verify(rerun=False)
+    assert v.ok and not v.warnings
+    drop_triggers(f"sqlite:///{db}")
+    ledger = Ledger(read_only)
+    assert ledger.missing_triggers == ["ledger_entries_no_update", "ledger_entries_no_delete"]
+    v = ledger.verify(rerun=False)
+    assert v.ok and "are missing and could not be created" in v.warnings[0]
+    assert main(["verify", "--no-rerun", "--store", read_only]) == 0
+    assert "warning: the append-only triggers ledger_entries_no_update" in capsys.readouterr().err
+
+
 KILL_AT_CREATE = textwrap.dedent("""
     import os, signal, sys
     from sqlalchemy import event

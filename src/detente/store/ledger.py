@@ -124,8 +124,8 @@ for _dialect, _triggers in TRIGGERS.items():
         event.listen(ENTRIES, "after_create", DDL(_ddl).execute_if(dialect=_dialect))
 
 
-def ensure_triggers(conn: Connection) -> list[str]:
-    """Create the append-only triggers of ``ledger_entries`` that are missing; returns their names."""
+def missing_triggers(conn: Connection) -> list[tuple[str, str]]:
+    """The append-only triggers of ``ledger_entries`` that are not in the database: (name, DDL)."""
     triggers = TRIGGERS.get(conn.dialect.name, [])
     if not triggers:
         return []
@@ -135,7 +135,12 @@ def ensure_triggers(conn: Connection) -> list[str]:
     else:
         have = set(conn.exec_driver_sql("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal "
                                         "AND tgrelid = to_regclass('ledger_entries')").scalars())
-    missing = [(name, ddl) for name, ddl in triggers if name not in have]
+    return [(name, ddl) for name, ddl in triggers if name not in have]
+
+
+def ensure_triggers(conn: Connection) -> list[str]:
+    """Create the append-only triggers of ``ledger_entries`` that are missing; returns their names."""
+    missing = missing_triggers(conn)
     if missing and conn.dialect.name == "postgresql":
         conn.exec_driver_sql(_PG_FUNCTION)
     for _, ddl in missing:  # SQLite: IF NOT EXISTS, as another process may be repairing them at once
@@ -354,6 +359,7 @@ class Verification:
     checks: list[Check]
     reruns: int = 0
     chain_problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # facts that do not fail the check (missing triggers)
 
     @property
     def failures(self) -> list[Check]:
@@ -366,7 +372,7 @@ class Verification:
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "entries": self.n_entries, "head_hash": self.head, "reruns": self.reruns,
                 "reproduced": sum(c.rerun == "reproduced" for c in self.checks),
-                "chain_problems": self.chain_problems,
+                "chain_problems": self.chain_problems, "warnings": self.warnings,
                 "failures": [{"seq": c.seq, "kind": c.kind, "problems": c.problems} for c in self.failures]}
 
 
@@ -382,10 +388,15 @@ class Ledger:
         self.shown_url = self.store.shown_url
         try:
             METADATA.create_all(self.store.engine)
-            with self.store.engine.begin() as conn:
-                ensure_triggers(conn)
         except SQLAlchemyError as e:
             raise StoreError(f"cannot open the ledger in {self.shown_url!r}: {self.store._why(e)}") from None
+        self.missing_triggers: list[str] = []  # append-only triggers absent and not creatable (read-only store)
+        try:
+            with self.store.engine.begin() as conn:
+                ensure_triggers(conn)
+        except SQLAlchemyError:  # a read-only copy (an auditor's) can still be read and verified
+            with self.store.engine.connect() as conn:
+                self.missing_triggers = [name for name, _ in missing_triggers(conn)]
 
     def __repr__(self) -> str:
         return f"Ledger({self.shown_url!r})"
@@ -554,7 +565,10 @@ class Ledger:
             why = _rerun_problems(e.payload, cache, __version__)
             c.rerun = "not reproduced" if why else "reproduced"
             c.problems += why
-        return Verification(len(entries), entries[-1].hash if entries else None, checks, reruns, chain)
+        warnings = [f"the append-only triggers {', '.join(self.missing_triggers)} are missing and could not be "
+                    "created (a read-only store?): this store does not refuse UPDATE and DELETE"
+                    ] if self.missing_triggers else []
+        return Verification(len(entries), entries[-1].hash if entries else None, checks, reruns, chain, warnings)
 
 
 def analyst_scores(store: Any) -> dict[str, dict[str, Any]]:

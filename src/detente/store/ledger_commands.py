@@ -181,6 +181,7 @@ def verify_command(
     if format == "json":
         _dump(v.to_dict())
     else:
+        print_warnings(v.warnings)
         c = _out()
         if v.ok:
             c.print(f"[green]ok[/green] {v.n_entries} entries in {ledger.shown_url}: every hash and link checks; "
