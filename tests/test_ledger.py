@@ -267,6 +267,7 @@ def test_a_read_only_copy_without_triggers_still_verifies(tmp_path: Path, monkey
     opens, verifies, and says the triggers are missing."""
     monkeypatch.chdir(tmp_path)
     db = tmp_path / "l.db"
+    assert Path("file:").exists() is False
     seal(Ledger(f"sqlite:///{db}"), make_scenario())
     read_only = f"sqlite:///file:{db}?mode=ro&uri=true"
     v = Ledger(read_only).verify(rerun=False)
@@ -278,6 +279,7 @@ def test_a_read_only_copy_without_triggers_still_verifies(tmp_path: Path, monkey
     assert v.ok and "are missing and could not be created" in v.warnings[0]
     assert main(["verify", "--no-rerun", "--store", read_only]) == 0
     assert "warning: the append-only triggers ledger_entries_no_update" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == [db]  # a URI file name is no path: no folder 'file:' made for it
 
 
 KILL_AT_CREATE = textwrap.dedent("""
