@@ -24,7 +24,9 @@ rescaled into that component's share, goes through the component's inverse CDF (
 
 In a pooled scenario (``analysts`` given) one more column, ``analyst``, picks one analyst per draw
 by their weights; every input labelled with that analyst then takes that analyst's component,
-through its own uniform, so each draw is one analyst's coherent view.
+through its own uniform, so each draw is one analyst's coherent view. (A mixture that also holds
+unlabelled components takes the analyst's with the labelled components' share of its weights, so
+that every component keeps its declared weight: see :meth:`InputSpace._mixture_column`.)
 """
 
 from __future__ import annotations
