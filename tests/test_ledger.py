@@ -213,6 +213,106 @@ def test_deleted_middle_entry_is_detected(url: str) -> None:
     assert not Ledger(url).verify(rerun=False, expect_head=ledger.get(1).hash).chain_problems
 
 
+def rewrite(url: str, seq: int, change) -> None:  # type: ignore[no-untyped-def]
+    """Change entry ``seq``'s payload by SQL and store its new hash too (a consistent forgery)."""
+    e = Ledger(url).get(seq)
+    payload = dict(e.payload)
+    change(payload)
+    drop_triggers(url)
+    sql(url, "UPDATE ledger_entries SET payload = :p, hash = :h WHERE seq = :s", p=canonical(payload),
+        h=sha256(canonical(payload)), s=str(seq))
+
+
+@pytest.mark.parametrize("change, problem", [
+    (lambda p: p.update(record=[1]), "it grades record [1], which is not a sealed record before it"),
+    (lambda p: p.update(outcome="abc"), "its outcome is not a number (got 'abc')"),
+    (lambda p: p.update(outcome=250.0), "its outcome 250 is off the scale [0, 100] of record 1"),
+    (lambda p: p.update(source=""), "it names no source"),
+])
+def test_verify_names_a_malformed_grade_at_the_head(url: str, change, problem: str) -> None:  # type: ignore[no-untyped-def]
+    """The last entry rewritten with its hash: no link after it breaks, but its payload must still
+    make sense (and verify must not crash on it)."""
+    ledger = Ledger(url)
+    seal(ledger, make_scenario())
+    ledger.grade(1, outcome=41, source="text")
+    rewrite(url, 2, change)
+    v = Ledger(url).verify(rerun=False)
+    assert list(failing(v)) == [2] and problem in " | ".join(failing(v)[2]), v.to_dict()
+
+
+def test_verify_names_a_malformed_seal(url: str) -> None:
+    ledger = Ledger(url)
+    seal(ledger, make_scenario())
+    rewrite(url, 1, lambda p: p.update(interval=[60.0], quantiles="x"))
+    problems = " | ".join(failing(Ledger(url).verify(rerun=False))[1])
+    assert "its interval is not a pair of numbers low <= high (got [60.0])" in problems
+    assert "its quantiles are not two lists of numbers of one length" in problems
+
+
+def test_missing_triggers_are_created_again_on_open(url: str) -> None:
+    ledger = Ledger(url)
+    seal(ledger, make_scenario())
+    drop_triggers(url)
+    Ledger(url)  # any later open puts them back
+    with pytest.raises(Exception, match="append-only"):
+        sql(url, "UPDATE ledger_entries SET payload = '{}' WHERE seq = 1")
+    with pytest.raises(Exception, match="append-only"):
+        sql(url, "DELETE FROM ledger_entries")
+    assert Ledger(url).verify(rerun=False).ok
+
+
+def test_a_read_only_copy_without_triggers_still_verifies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """Re-creating missing triggers on open must not lock an auditor out of a read-only copy: it
+    opens, verifies, and says the triggers are missing."""
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "l.db"
+    assert Path("file:").exists() is False
+    seal(Ledger(f"sqlite:///{db}"), make_scenario())
+    read_only = f"sqlite:///file:{db}?mode=ro&uri=true"
+    v = Ledger(read_only).verify(rerun=False)
+    assert v.ok and not v.warnings
+    drop_triggers(f"sqlite:///{db}")
+    ledger = Ledger(read_only)
+    assert ledger.missing_triggers == ["ledger_entries_no_update", "ledger_entries_no_delete"]
+    v = ledger.verify(rerun=False)
+    assert v.ok and "are missing and could not be created" in v.warnings[0]
+    assert main(["verify", "--no-rerun", "--store", read_only]) == 0
+    assert "warning: the append-only triggers ledger_entries_no_update" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == [db]  # a URI file name is no path: no folder 'file:' made for it
+
+
+KILL_AT_CREATE = textwrap.dedent("""
+    import os, signal, sys
+    from sqlalchemy import event
+    from detente.store import ledger as lg
+    # killed right after CREATE TABLE ledger_entries, before its triggers (not one transaction on SQLite)
+    event.listen(lg.ENTRIES, "after_create", lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL), insert=True)
+    lg.Ledger(sys.argv[1])
+""")
+
+
+def test_sigkill_at_the_first_open_leaves_the_ledger_append_only(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    proc = subprocess.run([sys.executable, "-c", KILL_AT_CREATE, url], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    ledger = Ledger(url)
+    seal(ledger, make_scenario())
+    with pytest.raises(Exception, match="append-only"):
+        sql(url, "UPDATE ledger_entries SET payload = '{}' WHERE seq = 1")
+
+
+@pytest.mark.parametrize("head", ["", "  ", "zz", "0", "b34de6", "g" * 12])
+def test_verify_head_needs_a_published_hash(url: str, head: str, capsys: pytest.CaptureFixture[str]) -> None:
+    ledger = Ledger(url)
+    seal(ledger, make_scenario())
+    with pytest.raises(InputError, match="--head: expected the published head hash: 12 to 64 hex digits"):
+        ledger.verify(rerun=False, expect_head=head)
+    assert main(["verify", "--no-rerun", "--head", head, "--store", url]) == 2
+    assert "12 to 64 hex digits" in capsys.readouterr().err
+    assert ledger.verify(rerun=False, expect_head=ledger.head().hash[:12].upper()).ok  # type: ignore[union-attr]
+
+
 def test_concurrent_writer_conflict_is_retried(url: str) -> None:
     ledger, other = Ledger(url), Ledger(url)
     s = make_scenario()
@@ -564,3 +664,84 @@ def test_replay_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert "last 3 shown" in out and "calibration of the sealed distributions" in out and "replay" in out
     assert main(["ledger", "--replay-deu", str(tmp_path / "missing.tsv"), "--store", url]) == 2
     assert "missing.tsv" in capsys.readouterr().err
+
+
+def test_ledger_model_filter_knows_old_names_and_refuses_unknown_ones(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    ledger = Ledger(url)
+    s = make_scenario()
+    seal(ledger, s, model="bdm")
+    seal(ledger, s, model="mean")
+    gone = lg.seal_payload(s, run(s, "mean"), issue="x", question="q", criterion="c", resolves_by="2027-01-01")
+    ledger.append([{**gone, "model": "retired"}])  # a model no longer installed
+    for name, expected in (("eu", [1]), ("bdm", [1]), ("retired", [3])):
+        assert main(["ledger", "--model", name, "--store", url, "--format", "json"]) == 0
+        assert [r["record"] for r in json.loads(capsys.readouterr().out)["records"]] == expected, name
+    assert main(["ledger", "--model", "nosuch", "--store", url]) == 2
+    assert "unknown model 'nosuch'" in capsys.readouterr().err
+
+
+def test_a_hash_prefix_of_digits_only_finds_its_record(tmp_path: Path) -> None:
+    """A hash may start with 0-9 only (one in 16 for 6 digits): such a prefix that is no record number
+    is looked up as a hash prefix."""
+    s = make_scenario()
+    res = run(s, "mean")
+    for k in range(2000):  # a question whose first entry's hash starts with 8 decimal digits
+        p = lg.seal_payload(s, res, issue="x", question=f"q{k}", criterion="c", resolves_by="2027-01-01")
+        h = sha256(canonical({**p, "seq": 1, "prev_hash": GENESIS}))
+        if h[:8].isdigit():
+            break
+    else:
+        pytest.fail("no digits-only hash in 2000 tries")
+    ledger = Ledger(f"sqlite:///{tmp_path / 'l.db'}")
+    (e,) = ledger.append([p])
+    assert e.hash == h and ledger.get(h[:8]).seq == 1
+    assert ledger.grade(h[:8], outcome=50, source="s").payload["record"] == 1
+    assert ledger.get("1").seq == 1  # a number that is a record stays that record
+
+
+def test_a_refused_seal_creates_no_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scen = tmp_path / "s.json"
+    scen.write_text(make_scenario().model_dump_json())
+    db = tmp_path / "new.db"
+
+    def argv(issue: str = "x", question: str = "q", criterion: str = "c", date: str = "2027-02-28") -> list[str]:
+        return ["seal", str(scen), "--model", "mean", "--issue", issue, "--question", question,
+                "--criterion", criterion, "--resolves-by", date, "--store", f"sqlite:///{db}"]
+
+    for args, msg in [(argv(date="2027-02-30"), "--resolves-by: expected a date"),
+                      (argv(question="  "), "--question: give the question"),
+                      (argv(criterion=""), "--criterion: give the criterion"),
+                      (argv(issue="z"), "no such issue")]:
+        assert main(args) == 2, args
+        assert msg in capsys.readouterr().err, args
+        assert not db.exists(), args
+    assert main(argv()) == 0 and db.exists()
+
+
+def test_replaying_a_table_without_scored_issues_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    if not DEU.exists():
+        pytest.skip(f"DEU III data not found at {DEU}")
+    header = tmp_path / "header-only.tsv"
+    header.write_text(DEU.read_text().splitlines()[0] + "\n")
+    url = f"sqlite:///{tmp_path / 'deu.db'}"
+    assert main(["ledger", "--replay-deu", str(header), "--store", url]) == 2
+    err = capsys.readouterr().err
+    assert "header-only.tsv: no scored DEU III issue in the table" in err and "internal error" not in err
+    assert Ledger(url).entries() == []
+
+
+def test_grade_scores_its_record_whatever_the_rest_of_the_ledger_holds(url: str, tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """A malformed entry elsewhere (rewritten by SQL) made `grade` append the grade and then exit 1
+    with an internal error while scoring the whole ledger: the user could not tell the grade was in."""
+    ledger = Ledger(url)
+    s = make_scenario()
+    seal(ledger, s)
+    seal(ledger, s, "y")
+    ledger.grade(1, outcome=41, source="text")
+    rewrite(url, 3, lambda p: p.update(outcome="abc"))
+    assert main(["grade", "2", "--outcome", "5", "--source", "the text", "--store", url, "--format", "json"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["record"] == 2 and row["outcome"] == 5.0 and row["abs_error"] == pytest.approx(abs(5 - row["forecast"]))

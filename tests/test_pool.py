@@ -138,6 +138,18 @@ def test_analyst_labels_are_checked_against_the_declared_analysts() -> None:
     assert "analysts.1.weight" in str(e.value) and "greater than 0" in str(e.value)
 
 
+def test_a_war_block_mixture_names_a_declared_analyst_too() -> None:
+    """As a stance's mixture: an analyst label in the war block must name a declared analyst, even
+    in a scenario that declares none."""
+    war = {"sides": {"A": {"actors": ["R"], "prior_win": {"mixture": [
+        {"weight": 1, "value": 0.6, "analyst": "Z"}, {"weight": 1, "value": 0.4}]}}, "B": {"actors": ["U"]}}}
+    with pytest.raises(Exception) as e:
+        view(30, extra={"war": war})
+    assert "war.sides.A.prior_win.mixture[0].analyst: names no analyst in `analysts` (got 'Z')" in str(e.value)
+    war["sides"]["A"]["prior_win"]["mixture"][0].pop("analyst")
+    assert view(30, extra={"war": war}).war is not None  # unlabelled: a plain mixture
+
+
 # -- sampling -----------------------------------------------------------------------------------
 
 
@@ -160,6 +172,30 @@ def test_unlabelled_mixture_through_sobol_points() -> None:
     x = space.transform(u)[:, 0]
     # a low-discrepancy design: much closer to the CDF than random draws of the same size
     assert ks(x, lambda v: mixture_cdf(v, PARTS, 0.0, 100.0)) < 0.2 / np.sqrt(len(u))
+
+
+def test_a_normal_component_at_the_design_ends_takes_the_ends_of_its_support() -> None:
+    """Morris designs evaluate u = 0 and 1 exactly: a normal component of a capability mixture then
+    took the legal range's end (the largest float: no forecast); now mean +- 4 sd, like a plain normal."""
+    import warnings
+
+    big = float(np.finfo(float).max)
+    cap = _coerce({"mixture": [{"weight": 1, "value": 3}, {"weight": 1, "value": {"mean": 2, "sd": 0.5}}]})
+    pos = _coerce({"mixture": [{"weight": 1, "value": {"mean": 50, "sd": 10}}, {"weight": 1, "value": 70}]})
+    space = InputSpace.from_items([("c", cap, (0.0, big)), ("p", pos, (0.0, 100.0))])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and no overflow warning from the open upper bound
+        x = space.transform(np.array([[0.0, 0.0], [1.0, 1.0], [0.75, 0.25]]))
+        plain = InputSpace.from_items([("n", _coerce({"mean": 2, "sd": 0.5}), (0.0, big))])
+        assert plain.transform(np.array([[0.5]]))[0, 0] == pytest.approx(2.0, abs=1e-4)
+    assert x[:2].tolist() == [[3.0, 10.0], [4.0, 70.0]]
+    assert x[2].tolist() == pytest.approx([2.0, 50.0], abs=1e-4)  # inside (0, 1) the inverse CDF: the medians
+    pytest.importorskip("SALib")
+    from detente.uncertainty.sensitivity import sensitivity
+
+    s = view(pos, r_cap=cap)
+    res = sensitivity(s, "mean", method="morris", n=10, seed=1)
+    assert not res.notes and all(r["mu_star"] is not None and r["mu_star"] > 0 for r in res.indices["x"])
 
 
 def pooled3() -> Scenario:
@@ -190,6 +226,29 @@ def test_each_draw_is_one_analysts_view_and_the_marginal_is_the_pool() -> None:
     assert ks(r_pos[g == 2], lambda v: mixture_cdf(v, pool_ab, 0, 100)) < crit
     # and the marginal of R's position over all draws is the linear pool of the analysts who gave it
     assert ks(r_pos, lambda v: mixture_cdf(v, pool_ab, 0, 100)) < 1.63 / np.sqrt(n)
+
+
+def test_a_mixture_with_an_unlabelled_component_keeps_its_declared_weights() -> None:
+    """A pooled scenario's mixture may also hold a component of nobody (the web grid's 2×50): each
+    component still gets its declared share of the draws, and the fully labelled inputs stay coherent."""
+    analysts = [{"id": "A", "weight": 1}, {"id": "B", "weight": 1}, {"id": "C", "weight": 2}]
+    mixed = {"mixture": [{"weight": 1, "value": 10, "analyst": "A"}, {"weight": 1, "value": 30, "analyst": "B"},
+                         {"weight": 2, "value": 50}, {"weight": 4, "value": {"low": 80, "high": 90}}]}
+    labelled = {"mixture": [{"weight": 1, "value": 20, "analyst": "A"}, {"weight": 1, "value": 25, "analyst": "B"},
+                            {"weight": 2, "value": 35, "analyst": "C"}]}
+    s = Scenario.model_validate({
+        "name": "m", "analysts": analysts, "actors": [{"id": "R"}, {"id": "U"}], "issues": [{"id": "x"}],
+        "stances": [{"actor": "R", "issue": "x", "position": mixed}, {"actor": "U", "issue": "x", "position": labelled}]})
+    n = 40_000
+    arr = ScenarioArrays.from_scenario(s, draws=n, rng=np.random.default_rng(5))
+    x, g = arr.position[:, 0, 0], arr.params["analyst"].astype(int)
+    shares = [np.mean(x == 10), np.mean(x == 30), np.mean(x == 50), np.mean(x >= 80)]
+    assert shares == pytest.approx([1 / 8, 1 / 8, 2 / 8, 4 / 8], abs=0.01)  # as declared (1 : 1 : 2 : 4)
+    assert not np.any(x[g == 0] == 30) and not np.any(x[g == 1] == 10)  # an analyst never takes another's view
+    assert np.all(arr.position[:, 0, 1][g == 0] == 20) and np.all(arr.position[:, 0, 1][g == 2] == 35)
+    # the uniform part is the uniform: the draws of {low: 80, high: 90} cover it evenly
+    top = x[x >= 80]
+    assert ks(top, lambda v: np.clip((v - 80) / 10, 0, 1)) < 1.63 / np.sqrt(len(top))
 
 
 def test_pooled_runs_are_bit_identical_and_point_runs_use_the_weighted_means() -> None:

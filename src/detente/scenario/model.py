@@ -255,13 +255,25 @@ class Scenario(_Strict):
 
 
 def _has_mixture(s: "Scenario") -> bool:
+    """Whether any number (an actor's, a stance's or the war block's) is a mixture."""
     from detente.scenario.uncertain import Mixture
 
     if any(type(a.capability) is Mixture for a in s.actors):
         return True
-    return any(type(st.position) is Mixture or type(st.salience) is Mixture or type(st.capability) is Mixture
-               for st in s.stances if not (type(st.position) is float and type(st.salience) is float
-                                           and st.capability is None))
+    if any(type(st.position) is Mixture or type(st.salience) is Mixture or type(st.capability) is Mixture
+           for st in s.stances if not (type(st.position) is float and type(st.salience) is float
+                                       and st.capability is None)):
+        return True
+    return s.war is not None and _holds_mixture(s.war)
+
+
+def _holds_mixture(node: Any) -> bool:
+    """Whether a raw block (the war block, as written) holds a ``{mixture: ...}`` anywhere."""
+    if isinstance(node, dict):
+        return "mixture" in node or any(_holds_mixture(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_holds_mixture(v) for v in node)
+    return False
 
 
 def uncertain_fields(s: "Scenario") -> Iterator[tuple[str, Any]]:

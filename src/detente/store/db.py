@@ -188,7 +188,8 @@ class Store:
         self.shown_url = safe_url(url)
         try:
             parsed = make_url(url)
-            if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            uri = str(parsed.query.get("uri", "")).lower() in ("true", "1")  # file:PATH?mode=ro: not a path
+            if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:") and not uri:
                 Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
             self.engine: Engine = create_engine(url, echo=echo)
         except OSError as e:

@@ -17,7 +17,8 @@ database can rewrite every entry from the change to the end. Publish the head ha
 (:meth:`Ledger.head`) to pin the chain up to there.
 
 The store itself refuses edits: there is no update or delete path here, and triggers created with
-the table refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL). A unique ``prev_hash`` keeps the
+the table refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL); every open creates any of them
+that is missing. A unique ``prev_hash`` keeps the
 chain linear when two writers append at once (the second retries once on top of the first).
 
 >>> from detente.runner import run
@@ -98,20 +99,54 @@ ENTRIES = Table(
 )
 
 _REFUSED = "the forecast ledger is append-only"
-for _op in ("UPDATE", "DELETE"):
-    event.listen(ENTRIES, "after_create", DDL(
-        f"CREATE TRIGGER ledger_entries_no_{_op.lower()} BEFORE {_op} ON ledger_entries "
-        f"BEGIN SELECT RAISE(ABORT, '{_REFUSED}: {_op} refused'); END").execute_if(dialect="sqlite"))
-event.listen(ENTRIES, "after_create", DDL(
+_PG_FUNCTION = (
     "CREATE OR REPLACE FUNCTION detente_ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
     f"BEGIN RAISE EXCEPTION USING MESSAGE = '{_REFUSED}: ' || TG_OP || ' refused on ' || TG_TABLE_NAME; "
-    "END $$").execute_if(dialect="postgresql"))
-event.listen(ENTRIES, "after_create", DDL(
-    "CREATE TRIGGER ledger_entries_no_update_delete BEFORE UPDATE OR DELETE ON ledger_entries "
-    "FOR EACH ROW EXECUTE FUNCTION detente_ledger_append_only()").execute_if(dialect="postgresql"))
-event.listen(ENTRIES, "after_create", DDL(
-    "CREATE TRIGGER ledger_entries_no_truncate BEFORE TRUNCATE ON ledger_entries "
-    "FOR EACH STATEMENT EXECUTE FUNCTION detente_ledger_append_only()").execute_if(dialect="postgresql"))
+    "END $$")
+TRIGGERS: dict[str, list[tuple[str, str]]] = {
+    "sqlite": [(f"ledger_entries_no_{op.lower()}",
+                f"CREATE TRIGGER ledger_entries_no_{op.lower()} BEFORE {op} ON ledger_entries "
+                f"BEGIN SELECT RAISE(ABORT, '{_REFUSED}: {op} refused'); END") for op in ("UPDATE", "DELETE")],
+    "postgresql": [
+        ("ledger_entries_no_update_delete", "CREATE TRIGGER ledger_entries_no_update_delete BEFORE UPDATE OR DELETE "
+         "ON ledger_entries FOR EACH ROW EXECUTE FUNCTION detente_ledger_append_only()"),
+        ("ledger_entries_no_truncate", "CREATE TRIGGER ledger_entries_no_truncate BEFORE TRUNCATE ON ledger_entries "
+         "FOR EACH STATEMENT EXECUTE FUNCTION detente_ledger_append_only()"),
+    ],
+}
+"""The append-only triggers per dialect: (name, DDL). Created with the table, and on every open any
+that is missing (e.g. a process killed between SQLite's CREATE TABLE and CREATE TRIGGER, which are
+not one transaction there) is created again: :func:`ensure_triggers`."""
+
+event.listen(ENTRIES, "after_create", DDL(_PG_FUNCTION).execute_if(dialect="postgresql"))
+for _dialect, _triggers in TRIGGERS.items():
+    for _name, _ddl in _triggers:
+        event.listen(ENTRIES, "after_create", DDL(_ddl).execute_if(dialect=_dialect))
+
+
+def missing_triggers(conn: Connection) -> list[tuple[str, str]]:
+    """The append-only triggers of ``ledger_entries`` that are not in the database: (name, DDL)."""
+    triggers = TRIGGERS.get(conn.dialect.name, [])
+    if not triggers:
+        return []
+    if conn.dialect.name == "sqlite":
+        have = set(conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                                        "AND tbl_name = 'ledger_entries'").scalars())
+    else:
+        have = set(conn.exec_driver_sql("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal "
+                                        "AND tgrelid = to_regclass('ledger_entries')").scalars())
+    return [(name, ddl) for name, ddl in triggers if name not in have]
+
+
+def ensure_triggers(conn: Connection) -> list[str]:
+    """Create the append-only triggers of ``ledger_entries`` that are missing; returns their names."""
+    missing = missing_triggers(conn)
+    if missing and conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(_PG_FUNCTION)
+    for _, ddl in missing:  # SQLite: IF NOT EXISTS, as another process may be repairing them at once
+        conn.exec_driver_sql(ddl.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS")
+                             if conn.dialect.name == "sqlite" else ddl)
+    return [name for name, _ in missing]
 
 
 # --------------------------------------------------------------------------------------------
@@ -203,11 +238,7 @@ def seal_payload(scenario: Scenario, result: Result, *, issue: str | None, quest
     from detente.scenario.arrays import scenario_hash
 
     issue = pick_issue(scenario, issue)
-    if not question or not question.strip():
-        raise InputError.one(None, "give the question this forecast answers", field="--question", value=question)
-    if not criterion or not criterion.strip():
-        raise InputError.one(None, "give the criterion: how the real outcome maps onto the issue's scale and "
-                             "which sources decide", field="--criterion", value=criterion)
+    check_question(question, criterion)
     sha = scenario_hash(scenario)
     if sha != result.input_sha256:
         raise LedgerError(f"the result was computed on another scenario (input {result.input_sha256[:12]}, "
@@ -236,6 +267,15 @@ def seal_payload(scenario: Scenario, result: Result, *, issue: str | None, quest
         "sealed_at": when.isoformat(timespec="seconds"),
         **({"meta": meta} if meta else {}),
     }
+
+
+def check_question(question: str, criterion: str) -> None:
+    """Refuse an empty question or criterion (:class:`InputError` naming the flag)."""
+    if not question or not question.strip():
+        raise InputError.one(None, "give the question this forecast answers", field="--question", value=question)
+    if not criterion or not criterion.strip():
+        raise InputError.one(None, "give the criterion: how the real outcome maps onto the issue's scale and "
+                             "which sources decide", field="--criterion", value=criterion)
 
 
 def scenario_analyst(scenario: Any) -> str | None:
@@ -319,6 +359,7 @@ class Verification:
     checks: list[Check]
     reruns: int = 0
     chain_problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # facts that do not fail the check (missing triggers)
 
     @property
     def failures(self) -> list[Check]:
@@ -331,7 +372,7 @@ class Verification:
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "entries": self.n_entries, "head_hash": self.head, "reruns": self.reruns,
                 "reproduced": sum(c.rerun == "reproduced" for c in self.checks),
-                "chain_problems": self.chain_problems,
+                "chain_problems": self.chain_problems, "warnings": self.warnings,
                 "failures": [{"seq": c.seq, "kind": c.kind, "problems": c.problems} for c in self.failures]}
 
 
@@ -349,6 +390,13 @@ class Ledger:
             METADATA.create_all(self.store.engine)
         except SQLAlchemyError as e:
             raise StoreError(f"cannot open the ledger in {self.shown_url!r}: {self.store._why(e)}") from None
+        self.missing_triggers: list[str] = []  # append-only triggers absent and not creatable (read-only store)
+        try:
+            with self.store.engine.begin() as conn:
+                ensure_triggers(conn)
+        except SQLAlchemyError:  # a read-only copy (an auditor's) can still be read and verified
+            with self.store.engine.connect() as conn:
+                self.missing_triggers = [name for name, _ in missing_triggers(conn)]
 
     def __repr__(self) -> str:
         return f"Ledger({self.shown_url!r})"
@@ -456,22 +504,23 @@ class Ledger:
 
     def _resolve(self, conn: Connection, record: int | str, batch: Sequence[Entry]) -> int:
         text = str(record).strip().lstrip("#")
-        if re.fullmatch(r"\d{1,12}", text):
+        number, prefix = re.fullmatch(r"\d{1,12}", text), re.fullmatch(r"[0-9a-fA-F]{6,64}", text)
+        if not number and not prefix:
+            raise LedgerError(f"not a record: {record!r} (give its number, e.g. 3, or a hash prefix)")
+        if number:
             seq = int(text)
             if any(e.seq == seq for e in batch) or conn.execute(
                     select(ENTRIES.c.seq).where(ENTRIES.c.seq == seq)).first() is not None:
                 return seq
-        elif re.fullmatch(r"[0-9a-fA-F]{6,64}", text):
-            prefix = text.lower()
-            hits = [e.seq for e in batch if e.hash.startswith(prefix)]
+        if prefix:  # also a prefix of digits only (no entry has that number): 123456 is a hex prefix too
+            low = text.lower()
+            hits = [e.seq for e in batch if e.hash.startswith(low)]
             hits += [int(s) for s in conn.execute(select(ENTRIES.c.seq).where(
-                ENTRIES.c.hash.startswith(prefix, autoescape=True))).scalars()]
+                ENTRIES.c.hash.startswith(low, autoescape=True))).scalars()]
             if len(hits) == 1:
                 return hits[0]
             if len(hits) > 1:
                 raise LedgerError(f"hash prefix {text!r} matches {len(hits)} entries; give more digits")
-        else:
-            raise LedgerError(f"not a record: {record!r} (give its number, e.g. 3, or a hash prefix)")
         raise LedgerError(f"no record {text} in the ledger in {self.shown_url!r} (see `detente ledger`)")
 
     def _load(self, conn: Connection, seqs: Iterable[int]) -> list[Entry]:
@@ -483,9 +532,12 @@ class Ledger:
                expect_head: str | None = None) -> Verification:
         """Check every hash and link of the chain, and re-run the model of every seal (or of the one
         ``record`` names) from its stored scenario: the stored forecast, quantiles and interval must
-        come back bit for bit. ``expect_head``: a published hash that must be in the chain."""
+        come back bit for bit. ``expect_head``: a published hash (at least :data:`MIN_HEAD_DIGITS` hex
+        digits of it) that must be in the chain."""
         from detente._version import __version__
 
+        if expect_head is not None:
+            expect_head = _published_hash(expect_head)
         entries = self.entries()
         named = None if record is None else self.get(record)
         target = None if named is None else (named.payload.get("record") if named.kind == "grade" else named.seq)
@@ -513,7 +565,10 @@ class Ledger:
             why = _rerun_problems(e.payload, cache, __version__)
             c.rerun = "not reproduced" if why else "reproduced"
             c.problems += why
-        return Verification(len(entries), entries[-1].hash if entries else None, checks, reruns, chain)
+        warnings = [f"the append-only triggers {', '.join(self.missing_triggers)} are missing and could not be "
+                    "created (a read-only store?): this store does not refuse UPDATE and DELETE"
+                    ] if self.missing_triggers else []
+        return Verification(len(entries), entries[-1].hash if entries else None, checks, reruns, chain, warnings)
 
 
 def analyst_scores(store: Any) -> dict[str, dict[str, Any]]:
@@ -564,16 +619,66 @@ def _entry_problems(e: Entry, prev_hash: str, earlier: dict[int, Entry]) -> list
     if e.kind == "seal":
         if sha256(canonical(p.get("scenario") or {})) != p.get("scenario_sha256"):
             out.append("its scenario does not match the scenario's SHA-256")
+        out += _seal_shape_problems(p)
     elif e.kind == "grade":
-        rec = earlier.get(p.get("record"))  # type: ignore[arg-type]
+        seq = p.get("record")
+        rec = earlier.get(seq) if type(seq) is int else None
         if rec is None or rec.kind != "seal":
-            out.append(f"it grades record {p.get('record')}, which is not a sealed record before it")
+            out.append(f"it grades record {seq!r}, which is not a sealed record before it")
         elif p.get("record_hash") != rec.hash:
             out.append(f"it grades record {rec.seq} with hash {str(p.get('record_hash'))[:12]}..., "
                        f"but record {rec.seq} has {rec.hash[:12]}...")
+        out += _grade_shape_problems(p, rec)
     else:
         out.append(f"unknown kind {e.kind!r}")
     return out
+
+
+def _finite(v: Any) -> bool:
+    """A JSON number: an int of any size, or a finite float (not a bool)."""
+    return type(v) is int or (type(v) is float and math.isfinite(v))
+
+
+def _numbers(v: Any, n: int | None = None) -> bool:
+    """Whether ``v`` is a list of finite numbers (of length ``n`` when given, else at least one)."""
+    return isinstance(v, list) and (len(v) == n if n is not None else len(v) > 0) and all(map(_finite, v))
+
+
+def _seal_shape_problems(p: dict[str, Any]) -> list[str]:
+    """What a seal's payload lacks for scoring: the fields :mod:`.ledger_scores` reads, well formed."""
+    out = []
+    if not isinstance(p.get("issue"), str):
+        out.append(f"its issue is not a text (got {p.get('issue')!r})")
+    for key in ("forecast", "seed", "draws"):
+        if not _finite(p.get(key)):
+            out.append(f"its {key} is not a number (got {_short(p.get(key))})")
+    for key in ("scale", "interval"):
+        v = p.get(key)
+        if not _numbers(v, 2) or v[0] > v[1]:
+            out.append(f"its {key} is not a pair of numbers low <= high (got {_short(v)})")
+    levels, qs = p.get("quantile_levels"), p.get("quantiles")
+    if not _numbers(levels) or not _numbers(qs, len(levels)):
+        out.append(f"its quantiles are not two lists of numbers of one length (levels {_short(levels)}, "
+                   f"quantiles {_short(qs)})")
+    return out
+
+
+def _grade_shape_problems(p: dict[str, Any], rec: Entry | None) -> list[str]:
+    """A grade's outcome must be a number on the graded record's scale, with a source."""
+    y = p.get("outcome")
+    if not _finite(y):
+        return [f"its outcome is not a number (got {_short(y)})"]
+    scale = rec.payload.get("scale") if rec is not None else None
+    if _numbers(scale, 2) and not scale[0] <= y <= scale[1]:
+        return [f"its outcome {_g(y)} is off the scale [{_g(scale[0])}, {_g(scale[1])}] of record {rec.seq}"]
+    if not isinstance(p.get("source"), str) or not p["source"].strip():
+        return [f"it names no source (got {_short(p.get('source'))})"]
+    return []
+
+
+def _short(v: Any, n: int = 40) -> str:
+    text = repr(v)
+    return text if len(text) <= n else text[: n - 3] + "..."
 
 
 def _rerun_problems(p: dict[str, Any], cache: dict[str, dict[str, dict[str, Any]]], installed: str) -> list[str]:
@@ -607,6 +712,20 @@ def _rerun_problems(p: dict[str, Any], cache: dict[str, dict[str, dict[str, Any]
                      else "the values differ")
             out.append(f"the re-run does not reproduce the sealed {k}: {shown}{differs}")
     return out
+
+
+MIN_HEAD_DIGITS = 12
+"""Fewest hex digits of a published head hash ``verify --head`` accepts: a shorter prefix is matched
+by a rewritten chain after a few million tries (6 digits: 16^6), 12 digits needs 16^12."""
+
+
+def _published_hash(text: str) -> str:
+    """The published head hash (or prefix) checked by :meth:`Ledger.verify`, lower case."""
+    h = str(text).strip().lower()
+    if not re.fullmatch(rf"[0-9a-f]{{{MIN_HEAD_DIGITS},64}}", h):
+        raise InputError.one(None, f"expected the published head hash: {MIN_HEAD_DIGITS} to 64 hex digits "
+                             "(as `seal` and `ledger` print it)", field="--head", value=text)
+    return h
 
 
 def _span(a: int, b: int) -> str:

@@ -95,12 +95,14 @@ def seal_command(
     from detente.runner import run
     from detente.scenario.io import load
     from detente.scenario.model import scenario_warnings
-    from detente.store.ledger import parse_date, pick_issue
+    from detente.store.ledger import check_question, parse_date, pick_issue
 
-    ledger = _open(store)
+    # every request refused before the store is opened (a new store file is not created for nothing)
+    # and before the model runs
     s = load(scenario, input_format)
     print_warnings([f"{scenario}: {w}" for w in scenario_warnings(s)])
-    issue = pick_issue(s, issue)  # refused before the model runs
+    issue = pick_issue(s, issue)
+    check_question(question, criterion)
     import datetime as dt
 
     if parse_date(resolves_by) < dt.datetime.now(dt.timezone.utc).date().isoformat():
@@ -108,6 +110,7 @@ def seal_command(
                         "is not a forecast made in advance (its sealed-at time says so)"])
     opts = parse_options(option, [model])[model]
     var = parse_variants(variant, [model])[model]
+    ledger = _open(store)
     result = run(s, model, draws=draws, seed=seed, options=opts, variant=var)
     try:
         e = ledger.seal(s, result, issue=issue, question=question, criterion=criterion,
@@ -142,7 +145,8 @@ def grade_command(
     ledger = _open(store)
     try:
         g = ledger.grade(record, outcome=outcome, source=source)
-        row = next(r for r in records(ledger) if r["record"] == g.payload["record"])
+        # the scores of this record alone: the rest of the ledger is not read (nor can it fail this grade)
+        (row,) = records([ledger.get(g.payload["record"]), g])
     except DetenteError as err:
         _fail(err)
     if format == "json":
@@ -177,6 +181,7 @@ def verify_command(
     if format == "json":
         _dump(v.to_dict())
     else:
+        print_warnings(v.warnings)
         c = _out()
         if v.ok:
             c.print(f"[green]ok[/green] {v.n_entries} entries in {ledger.shown_url}: every hash and link checks; "
@@ -200,6 +205,19 @@ def verify_command(
 
 # --------------------------------------------------------------------------------------------
 # ledger
+
+
+def _model_name(name: str, sealed: "set[Any] | None" = None) -> str:
+    """Today's name of a model (an old alias such as ``eu`` is ``bdm``); a name the registry does not
+    know is kept only when records of it are ``sealed`` (a model no longer installed), else refused."""
+    from detente.cli_common import resolve_models
+
+    if sealed is not None and name in sealed:
+        return name
+    try:
+        return resolve_models(name)
+    except typer.BadParameter as e:
+        raise typer.BadParameter(str(e), param_hint="'--model'") from None
 
 
 def ledger_command(
@@ -228,17 +246,13 @@ def ledger_command(
         if replay_deu is not None:
             from detente.store.ledger_replay import replay_deu as replay
 
-            model = model or "mean"
-            from detente.cli_common import resolve_models
-
-            try:
-                model = resolve_models(model)
-            except typer.BadParameter as e:
-                raise typer.BadParameter(str(e), param_hint="'--model'") from None
+            model = _model_name(model or "mean")
             new = replay(replay_deu, ledger, model, capabilities=capabilities, position_only=position_only,
                          seed=seed)
             Console(stderr=True).print(f"replayed DEU III with {model}: {len(new) // 2} records sealed and graded "
                                        f"(entries {new[0].seq}-{new[-1].seq})")
+        elif model is not None:
+            model = _model_name(model, sealed={e.payload.get("model") for e in ledger.entries() if e.kind == "seal"})
         data = summary(ledger, model=model, analyst=analyst)
     except DetenteError as err:
         _fail(err)
@@ -256,7 +270,7 @@ def ledger_command(
         if col == "question":  # one line each; --format json has the whole text
             t.add_column(col, max_width=28, no_wrap=True, overflow="ellipsis")
         else:
-            t.add_column(col, no_wrap=col in ("80 % interval", "issue"),
+            t.add_column(col, no_wrap=col in ("80 % interval", "issue", "resolves by", "forecast"),
                          justify="right" if col in ("record", "forecast", "outcome", "abs error", "CRPS") else "left")
     for r in rows:
         t.add_row(str(r["record"]), escape(r["question"] or ""), escape(str(r["issue"])),

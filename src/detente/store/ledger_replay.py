@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from detente.errors import InputError
 from detente.store.ledger import Entry, Grade, InBatch, Ledger, LedgerError, seal_payload, sealed_forecasts
 
 REPLAY = "DEU III"
@@ -40,6 +41,9 @@ def replay_deu(path: str | Path, ledger: Ledger, model: str = "mean", *, capabil
     base_caps = "blksv" if capabilities == "blksv" else "equal"
     weights = read_blksv_weights(path) if capabilities == "blksv" else None
     issues = backtest_issues(read_deu_issues(path))
+    if not issues:
+        raise InputError.one(str(path), "no scored DEU III issue in the table (an outcome and at least 3 actors "
+                                        "with position and salience): nothing to replay")
     same = {"replay": REPLAY, "capabilities": capabilities, "position_only": position_only}
     done = [e.seq for e in ledger.entries() if e.kind == "seal" and e.payload.get("model") == name
             and all((e.payload.get("meta") or {}).get(k) == v for k, v in same.items())]

@@ -24,7 +24,9 @@ rescaled into that component's share, goes through the component's inverse CDF (
 
 In a pooled scenario (``analysts`` given) one more column, ``analyst``, picks one analyst per draw
 by their weights; every input labelled with that analyst then takes that analyst's component,
-through its own uniform, so each draw is one analyst's coherent view.
+through its own uniform, so each draw is one analyst's coherent view. (A mixture that also holds
+unlabelled components takes the analyst's with the labelled components' share of its weights, so
+that every component keeps its declared weight: see :meth:`InputSpace._mixture_column`.)
 """
 
 from __future__ import annotations
@@ -132,8 +134,9 @@ class InputSpace:
 
             mu, sd = self.a[nor], self.b[nor]
             sd_safe = np.where(sd > 0, sd, 1.0)
-            fa = ndtr((self.lower[nor] - mu) / sd_safe)
-            fb = ndtr((self.upper[nor] - mu) / sd_safe)
+            with np.errstate(over="ignore"):  # a capability's open upper bound over a small sd: +inf, F = 1
+                fa = ndtr((self.lower[nor] - mu) / sd_safe)
+                fb = ndtr((self.upper[nor] - mu) / sd_safe)
             x = mu + sd_safe * ndtri(fa + u[:, nor] * (fb - fa))
             out[:, nor] = np.clip(x, self.lower[nor], self.upper[nor])
         who = self.analyst_index(u)
@@ -147,17 +150,33 @@ class InputSpace:
                         who: np.ndarray | None, col: int) -> np.ndarray:
         """One mixture input: the chosen analyst's component through ``u`` itself; where no analyst
         was chosen or that analyst is silent here, ``u`` picks a component by the weights and is
-        rescaled into it."""
-        j = _pick(cum, u)
-        lo_c = np.concatenate([[0.0], cum[:-1]])
-        width = np.where(cum > lo_c, cum - lo_c, 1.0)
-        uu = np.clip((u - lo_c[j]) / width[j], 0.0, 1.0)
+        rescaled into it.
+
+        A mixture that also has unlabelled components (nobody's view, e.g. typed in the web grid)
+        keeps its declared weights: the chosen analyst's draws take that analyst's component with
+        probability ``s`` (the labelled components' share of the weights) and an unlabelled one
+        otherwise. Then component ``a`` has probability ``W_a/W * s + W_silent/W * w_a = w_a``
+        (``W_a/W``: the analyst's share of all analysts, ``w_a = W_a/W * s``: its share here), and
+        an unlabelled component ``k`` (``v_k``: its share among the unlabelled ones)
+        ``(1 - W_silent/W) (1 - s) v_k + W_silent/W * w_k = w_k``."""
+        j, uu = _pick_within(cum, u)
         if who is not None:
+            labelled = labels >= 0
+            free = np.flatnonzero(~labelled)
+            share = np.diff(np.concatenate([[0.0], cum]))
+            s = float(share[labelled].sum()) if free.size else 1.0
+            free_cum = np.cumsum(share[free]) / share[free].sum() if free.size else None
             for k, a in enumerate(labels.tolist()):
                 if a < 0:
                     continue
                 rows = who == a
-                j[rows], uu[rows] = k, u[rows]
+                if free_cum is None:  # every component is an analyst's: exactly that analyst's view
+                    j[rows], uu[rows] = k, u[rows]
+                    continue
+                mine, other = rows & (u < s), rows & (u >= s)
+                j[mine], uu[mine] = k, u[mine] / s
+                jf, uf = _pick_within(free_cum, np.clip((u[other] - s) / (1.0 - s), 0.0, 1.0))
+                j[other], uu[other] = free[jf], uf
         out = np.empty_like(u)
         for k, comp in enumerate(comps):
             rows = j == k
@@ -175,6 +194,14 @@ def _pick(cum: np.ndarray, u: np.ndarray) -> np.ndarray:
     return np.minimum(np.searchsorted(cum, u, side="right"), len(cum) - 1)
 
 
+def _pick_within(cum: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The part of [0, 1] (cut at ``cum``) holding each ``u``, and ``u`` rescaled into that part."""
+    j = _pick(cum, u)
+    lo_c = np.concatenate([[0.0], cum[:-1]])
+    width = np.where(cum > lo_c, cum - lo_c, 1.0)
+    return j, np.clip((u - lo_c[j]) / width[j], 0.0, 1.0)
+
+
 def _support(v: object, lower: float, upper: float) -> tuple[float, float]:
     """Where a mixture component's values lie (a normal: its legal range clipped to mean +- 4 sd)."""
     if isinstance(v, (Uniform, Triangular)):
@@ -185,8 +212,17 @@ def _support(v: object, lower: float, upper: float) -> tuple[float, float]:
 
 
 def _ppf(v: object, u: np.ndarray, lower: float, upper: float) -> np.ndarray:
-    """Inverse CDF of one mixture component at ``u`` (the same formulas as :meth:`InputSpace.transform`)."""
+    """Inverse CDF of one mixture component at ``u`` (the same formulas as :meth:`InputSpace.transform`).
+
+    A normal component at ``u`` = 0 or 1 exactly (a Morris design's end levels, never a Monte Carlo
+    draw) takes the ends of its support, mean +- 4 sd within the legal range (:func:`_support`), as a
+    plain normal does in the sensitivity designs, rather than the legal range's ends (an open
+    capability's is the largest float)."""
     if isinstance(v, (Uniform, Triangular, Normal)) and is_uncertain(v):
         one = InputSpace.from_items([("c", v, (lower, upper))])
-        return one.transform(u[:, None])[:, 0]
+        x = one.transform(u[:, None])[:, 0]
+        if isinstance(v, Normal):
+            lo, hi = _support(v, lower, upper)
+            x = np.where(u <= 0.0, lo, np.where(u >= 1.0, hi, x))
+        return x
     return np.full(u.shape, point(v))

@@ -154,8 +154,9 @@ def _unit_ranges(space: InputSpace) -> tuple[np.ndarray, np.ndarray]:
     nor = space.kind == 2
     if nor.any():
         mu, sd = space.a[nor], np.where(space.b[nor] > 0, space.b[nor], 1.0)
-        fa = ndtr((space.lower[nor] - mu) / sd)
-        fb = ndtr((space.upper[nor] - mu) / sd)
+        with np.errstate(over="ignore"):  # a capability's open upper bound over a small sd: +inf, F = 1
+            fa = ndtr((space.lower[nor] - mu) / sd)
+            fb = ndtr((space.upper[nor] - mu) / sd)
         b = space.bounds()[nor]
         width = np.where(fb > fa, fb - fa, 1.0)
         lo[nor] = (ndtr((b[:, 0] - mu) / sd) - fa) / width
