@@ -745,3 +745,30 @@ def test_grade_scores_its_record_whatever_the_rest_of_the_ledger_holds(url: str,
     assert main(["grade", "2", "--outcome", "5", "--source", "the text", "--store", url, "--format", "json"]) == 0
     row = json.loads(capsys.readouterr().out)
     assert row["record"] == 2 and row["outcome"] == 5.0 and row["abs_error"] == pytest.approx(abs(5 - row["forecast"]))
+
+
+@pytest.mark.parametrize("seq, change, flagged", [
+    (3, lambda p: p.update(outcome="abc"), True),
+    (3, lambda p: p.update(record=[1]), False),  # a grade of no record: record 1 is ungraded (verify names it)
+    (1, lambda p: p.update(interval=[60.0], quantiles="x"), True),
+    (1, lambda p: p.pop("forecast"), True),
+])
+def test_ledger_lists_a_ledger_with_a_malformed_entry(url: str, capsys: pytest.CaptureFixture[str], seq, change,
+                                                      flagged: bool) -> None:  # type: ignore[no-untyped-def]
+    """An entry rewritten by SQL is listed unscored with a warning pointing to verify, not an internal error."""
+    ledger = Ledger(url)
+    s = make_scenario()
+    seal(ledger, s)
+    seal(ledger, s, "y")
+    ledger.grade(1, outcome=41, source="text")
+    ledger.grade(2, outcome=5, source="text")
+    rewrite(url, seq, change)
+    assert main(["ledger", "--store", url]) == 0
+    err = capsys.readouterr().err
+    assert "internal error" not in err and ("run `detente verify`" in err) == flagged
+    assert main(["ledger", "--store", url, "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    rows = {r["record"]: r for r in data["records"]}
+    assert rows[2]["outcome"] == 5.0 and rows[2]["malformed"] is None  # the sound record is still scored
+    assert rows[1]["outcome"] is None and rows[1]["crps"] is None and data["overall"]["n"] == 1
+    assert bool(rows[1]["malformed"]) == flagged

@@ -389,6 +389,9 @@ def test_pooling_a_pooled_scenario_flattens_it_into_the_same_pool() -> None:
                                               "evidence": [{"paraphrase": "p", "source": "s"}]},
                                              {"actor": "U", "issue": "x", "position": 20},
                                              {"actor": "E", "issue": "x", "position": 40}]})
+    # B lists an actor it says nothing about (no capability, no stance): silent on it, in both pools
+    b = Scenario.model_validate({**b.model_dump(mode="json", exclude_none=True),
+                                 "actors": [{"id": "R"}, {"id": "U"}, {"id": "Q"}]})
     ab, _ = pool_scenarios([a, b], analysts=["A", "B"], weights=[2, 1])
     nested, rep = pool_scenarios([ab, c], analysts=["AB", "C"], weights=[3, 1])
     flat, rep_flat = pool_scenarios([a, b, c], analysts=["A", "B", "C"], weights=[2, 1, 1])
@@ -399,6 +402,8 @@ def test_pooling_a_pooled_scenario_flattens_it_into_the_same_pool() -> None:
 
     assert body(nested) == body(flat)
     assert rep.silent == rep_flat.silent and rep.silent["B"]["stances"] == ["U on x", "E on x"]
+    assert rep.silent["B"]["actors"] == ["U", "Q", "E"] and "Q" in rep.silent["A"]["actors"]
+    assert "capability" not in nested.actors[[x.id for x in nested.actors].index("Q")].model_fields_set
     assert [(e.analyst, e.source) for e in nested.stances[0].evidence] == [("A", "s"), ("C", "C:s")]
     draws = dict(draws=300, seed=5)
     assert np.array_equal(run(nested, "mean", **draws).trajectory.positions,
@@ -532,3 +537,18 @@ def test_sensitivity_treats_the_analyst_as_an_input() -> None:
     assert "analyst" in res.names
     ranked = res.indices["x"]
     assert ranked[0]["name"] == "analyst"
+
+
+def test_an_actor_listed_without_capability_or_stances_gives_no_capability() -> None:
+    """B lists R but says nothing about it: R's capability is A's alone, not a mixture with B's default 1."""
+    a = view(80, r_cap=5.0)
+    b = Scenario.model_validate({"name": "b", "actors": [{"id": "R"}, {"id": "U"}], "issues": [{"id": "x"}],
+                                 "stances": [{"actor": "U", "issue": "x", "position": 30}]})
+    pooled, rep = pool_scenarios([a, b], analysts=["A", "B"])
+    assert pooled.actors[0].capability == Mixture.model_validate({"mixture": [{"weight": 1, "value": 5, "analyst": "A"}]})
+    assert rep.silent["B"]["actors"] == ["R"]
+    # with a stance of R, B's model runs use the default 1: that is B's value
+    b2 = Scenario.model_validate({**b.model_dump(mode="json", exclude_none=True), "stances": [
+        {"actor": "R", "issue": "x", "position": 60}, {"actor": "U", "issue": "x", "position": 30}]})
+    pooled, _ = pool_scenarios([a, b2], analysts=["A", "B"])
+    assert [(c.analyst, c.value) for c in pooled.actors[0].capability.mixture] == [("A", 5.0), ("B", 1.0)]

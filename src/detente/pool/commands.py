@@ -28,7 +28,7 @@ def pool_command(
                                                 "else its file name without suffix); a pooled view keeps its "
                                                 "own analysts' ids."),
     out_file: Optional[Path] = typer.Option(None, "--out", metavar="FILE",
-                                            help="Write the pooled scenario (YAML) to this file."),
+                                            help="Write the pooled scenario to this file (.yaml or .json)."),
     name: Optional[str] = typer.Option(None, "--name", help="Name of the pooled scenario."),
     store: Optional[str] = typer.Option(None, "--store", metavar="URL",
                                         help="With --weights ledger: SQLAlchemy URL of the run store holding the "
@@ -43,6 +43,7 @@ def pool_command(
 
     if len(scenarios) < 2:
         raise typer.BadParameter("give at least two scenario files to pool", param_hint="'SCENARIO...'")
+    out_format = _native_format(out_file)
     from_ledger = weights is not None and weights.strip().lower() == "ledger"
     if store is not None and not from_ledger:
         raise typer.BadParameter("--store is used only with --weights ledger", param_hint="'--store'")
@@ -65,7 +66,7 @@ def pool_command(
     if out_file is not None:
         from detente.scenario.io import save
 
-        save(pooled, out_file, "yaml")
+        save(pooled, out_file, out_format)
         err.print(f"wrote {out_file}")
     if fmt == "json":
         print(json.dumps({"scenario": pooled.name, "out": None if out_file is None else str(out_file),
@@ -92,6 +93,19 @@ def _ledger_weights(store: Optional[str], ids: list[str]) -> tuple[list[float], 
     w, used = pool_weights(ledger, ids)
     head = ledger.head()
     return w, used, f"{ledger.shown_url}, head {head.hash[:16]}" if head is not None else ledger.shown_url
+
+
+def _native_format(out_file: Optional[Path]) -> str:
+    """The native format to write the pooled scenario in, from ``--out``'s suffix (mixtures and
+    analysts exist only in the native format)."""
+    suffix = "" if out_file is None else out_file.suffix.lower()
+    if suffix == ".json":
+        return "json"
+    if suffix in ("", ".yaml", ".yml"):
+        return "yaml"
+    raise InputError.one(str(out_file), f"cannot write a pooled scenario as {suffix!r}: its mixtures and analysts "
+                                        "exist only in the native format; give a .yaml or .json file",
+                         field="--out")
 
 
 def _refuse_missing_sqlite(store: Optional[str]) -> None:

@@ -345,10 +345,23 @@ def _pool_records(views: list[Scenario], pool: _Pool, rename: list[dict[str, str
             if v is not None:
                 d[t] = v
         for n in numbers:
-            d[n] = pool.mix([p for k, r in have for p in pool.parts(k, getattr(r, n))])
+            parts = [p for k, r in have if _gives(views[k], r, n, key) for p in pool.parts(k, getattr(r, n))]
+            if parts:
+                d[n] = pool.mix(parts)
         d["evidence"] = [e for k, r in have for e in _evidence(r.evidence, pool.ids[k], rename[k], bool(views[k].analysts))]
         out.append(d)
     return out
+
+
+def _gives(view: Scenario, rec: Any, field_name: str, key: str) -> bool:
+    """Whether ``view`` gives ``rec``'s number: written in the file, or a default its own model
+    runs use (an actor's default capability counts where the view has a stance of that actor; an
+    actor listed without capability or stances gives no capability to pool)."""
+    if key != "actors" or field_name in rec.model_fields_set:
+        return True
+    if view.analysts:  # a pooled view writes every capability some analyst gave
+        return False
+    return any(st.actor == rec.id for st in view.stances)
 
 
 def _pool_issues(views: list[Scenario], ids: list[str], rename: list[dict[str, str]],
@@ -411,7 +424,7 @@ def _silent(views: list[Scenario], pool: _Pool) -> dict[str, dict[str, list[str]
     out = {}
     for k, s in enumerate(views):
         for a, _ in pool.members[k]:
-            mine_a = {x.id for x in s.actors if a in pool.gave(k, x.capability)}
+            mine_a = {x.id for x in s.actors if _gives(s, x, "capability", "actors") and a in pool.gave(k, x.capability)}
             mine_s = {(st.actor, st.issue) for st in s.stances if a in pool.gave(k, st.position)}
             mine_i = {i for i in s.issue_ids if not s.analysts or any(y == i for _, y in mine_s)}
             out[a] = {"actors": [x for x in actors if x not in mine_a],

@@ -64,7 +64,10 @@ def _f(v: Any, digits: int = 2) -> str:
 
 
 def _interval(iv: Any) -> str:
-    return "-" if not iv else f"[{iv[0]:.1f}, {iv[1]:.1f}]"
+    try:
+        return "-" if not iv else f"[{float(iv[0]):.1f}, {float(iv[1]):.1f}]"
+    except (TypeError, ValueError, IndexError, KeyError):
+        return escape(repr(iv)[:20])
 
 
 # --------------------------------------------------------------------------------------------
@@ -274,11 +277,16 @@ def ledger_command(
                          justify="right" if col in ("record", "forecast", "outcome", "abs error", "CRPS") else "left")
     for r in rows:
         t.add_row(str(r["record"]), escape(r["question"] or ""), escape(str(r["issue"])),
-                  escape(r["model"] + (f" ({r['variant']})" if r["variant"] else "")),
+                  escape(str(r["model"]) + (f" ({r['variant']})" if r["variant"] else "")),
                   escape(r["analyst"] or "-"), _f(r["forecast"]), _interval(r["interval"]),
                   r["resolves_by"] or ("replay" if r["replay"] else "-"), _f(r["outcome"]), _f(r["abs_error"]),
                   _f(r["covered_80"]), _f(r["crps"]))
     c.print(t)
+    bad = [r["malformed"] for r in data["records"] if r.get("malformed")]
+    if bad:
+        warn = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+        for line in bad:
+            warn.print(f"[yellow]warning:[/yellow] {escape(line)}")
     for by, title in (("by_model", "model"), ("by_analyst", "analyst")):
         tr = Table(title=f"track record per {title}")
         for col in (title, "sealed", "graded", "MAE", "coverage 80 %", "mean CRPS"):

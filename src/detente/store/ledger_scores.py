@@ -40,9 +40,19 @@ CENTRAL = (0.5, 0.8, 0.9)
 
 
 def records(ledger: Ledger | Iterable[Entry]) -> list[dict[str, Any]]:
-    """Every sealed record with its grade and scores (``None`` until graded), in chain order."""
+    """Every sealed record with its grade and scores (``None`` until graded), in chain order.
+
+    An entry whose payload lacks what the scores read (only possible when the database was
+    written around the ledger's API) is kept with ``malformed`` saying what is wrong, and not
+    scored; ``detente verify`` names it."""
     entries = ledger.entries() if isinstance(ledger, Ledger) else list(ledger)
-    grades = {e.payload.get("record"): e for e in entries if e.kind == "grade" and e.payload}
+    grades: dict[Any, Entry] = {}
+    for e in entries:
+        if e.kind == "grade" and e.payload:
+            try:
+                grades[int(e.payload.get("record"))] = e
+            except (TypeError, ValueError):
+                pass  # a grade of no record: verify names it
     out = []
     for e in entries:
         if e.kind != "seal" or not e.payload:
@@ -52,16 +62,19 @@ def records(ledger: Ledger | Iterable[Entry]) -> list[dict[str, Any]]:
                "scenario": p.get("scenario_name"), "model": p.get("model"), "variant": p.get("variant"),
                "analyst": p.get("analyst"), "forecast": p.get("forecast"), "interval": p.get("interval"),
                "interval_source": p.get("interval_source"), "resolves_by": p.get("resolves_by"),
-               "sealed_at": p.get("sealed_at"), "replay": (p.get("meta") or {}).get("replay"),
+               "sealed_at": p.get("sealed_at"), "replay": (p.get("meta") or {}).get("replay")
+               if isinstance(p.get("meta"), dict) else None,
                "scale": p.get("scale"), "outcome": None, "source": None, "graded_at": None,
-               "abs_error": None, "covered_80": None, "crps": None, "crps_scaled": None}
+               "abs_error": None, "covered_80": None, "crps": None, "crps_scaled": None, "malformed": None}
         g = grades.get(e.seq)
         if g is not None:
-            y = float(g.payload["outcome"])
-            lo, hi = p["interval"]
-            row.update(outcome=y, source=g.payload.get("source"), graded_at=g.payload.get("graded_at"),
-                       abs_error=abs(float(p["forecast"]) - y), covered_80=bool(lo <= y <= hi))
-            row["_quantiles"] = (p["quantile_levels"], p["quantiles"])
+            try:
+                _grade_row(row, p, g.payload)
+            except (KeyError, TypeError, ValueError) as exc:
+                row.update(outcome=None, abs_error=None, covered_80=None)
+                row.pop("_quantiles", None)
+                row["malformed"] = (f"record {e.seq} or its grade (entry {g.seq}) lacks what the scores read "
+                                    f"({type(exc).__name__}: {exc}); run `detente verify`")
         out.append(row)
     by_levels: dict[tuple[float, ...], list[dict[str, Any]]] = {}  # one scoringrules call per set of levels
     for r in out:
@@ -73,6 +86,20 @@ def records(ledger: Ledger | Iterable[Entry]) -> list[dict[str, Any]]:
             r["crps"] = v
             r["crps_scaled"] = _scaled(v, r["scale"])
     return out
+
+
+def _grade_row(row: dict[str, Any], seal: dict[str, Any], grade: dict[str, Any]) -> None:
+    """The grade's outcome and the record's point and interval scores (raises on a malformed payload)."""
+    y = float(grade["outcome"])
+    lo, hi = (float(x) for x in seal["interval"])
+    forecast = float(seal["forecast"])
+    levels = [float(x) for x in seal["quantile_levels"]]
+    qs = [float(x) for x in seal["quantiles"]]
+    if not levels or len(levels) != len(qs) or not all(map(np.isfinite, [y, lo, hi, forecast, *levels, *qs])):
+        raise ValueError("the quantiles, the interval or the outcome are not finite numbers of matching length")
+    row.update(outcome=y, source=grade.get("source"), graded_at=grade.get("graded_at"),
+               abs_error=abs(forecast - y), covered_80=bool(lo <= y <= hi))
+    row["_quantiles"] = (levels, qs)
 
 
 def _scaled(value: float, scale: Any) -> float | None:
