@@ -26,7 +26,7 @@ from typing import Any, Iterator
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
 
-from detente.scenario.uncertain import Uncertain, bounds_of
+from detente.scenario.uncertain import Mixture, Uncertain, bounds_of
 
 
 class _Strict(BaseModel):
@@ -460,13 +460,25 @@ def _check_stance_numbers(problems: list[str], k: int, st: Stance, smin: float, 
     """Position on its issue's scale, salience in [0, 1], capability not negative."""
     lo, hi = bounds_of(st.position)
     if lo < smin or hi > smax:
-        problems.append(f"stances[{k}].position: off the scale [{smin:g}, {smax:g}] of issue {st.issue!r} "
-                        f"(got {_show(st.position)})")
+        where, v = _culprit(st.position, lambda a, b: a < smin or b > smax)
+        problems.append(f"stances[{k}].position{where}: off the scale [{smin:g}, {smax:g}] of issue {st.issue!r} "
+                        f"(got {_show(v)})")
     lo, hi = bounds_of(st.salience)
     if lo < 0 or hi > 1:
-        problems.append(f"stances[{k}].salience: must be between 0 and 1 (got {_show(st.salience)})")
+        where, v = _culprit(st.salience, lambda a, b: a < 0 or b > 1)
+        problems.append(f"stances[{k}].salience{where}: must be between 0 and 1 (got {_show(v)})")
     if st.capability is not None and bounds_of(st.capability)[0] < 0:
-        problems.append(f"stances[{k}].capability: must not be negative (got {_show(st.capability)})")
+        where, v = _culprit(st.capability, lambda a, b: a < 0)
+        problems.append(f"stances[{k}].capability{where}: must not be negative (got {_show(v)})")
+
+
+def _culprit(v: Any, bad: Any) -> tuple[str, Any]:
+    """Where in ``v`` the problem is: a mixture's first offending component (``.mixture[j].value``)."""
+    if isinstance(v, Mixture):
+        for j, c in enumerate(v.mixture):
+            if bad(*bounds_of(c.value)):
+                return f".mixture[{j}].value", c.value
+    return "", v
 
 
 def _war_evidence_sources(war: dict[str, Any], listed: set[str]) -> list[str]:
