@@ -21,7 +21,8 @@ import io
 import math
 import re
 import textwrap
-from typing import Callable
+from dataclasses import dataclass
+from typing import Callable, TypeVar
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
@@ -51,6 +52,7 @@ ACTOR_COLOUR = "#555555"
 MAX_MARKER_AREA = 700.0  # points^2 for the heaviest actor
 MIN_MARKER_AREA = 12.0
 
+T = TypeVar("T")
 PlotHook = Callable[[Scenario, Result], list[tuple[str, Figure]]]
 _HOOKS: dict[str, list[PlotHook]] = {}
 # models whose series are not positions on the issue scales: their hooks draw them instead
@@ -625,37 +627,72 @@ def plot_distribution(scenario: Scenario, issue_id: str, results: list[Result]) 
     return fig
 
 
-def figures_for(scenario: Scenario, results: list[Result]) -> list[tuple[str, str, Figure]]:
-    """All figures of a report: ``(file-name stem, title, Figure)`` with unique stems."""
-    out: list[tuple[str, str, Figure]] = []
-    seen: set[str] = set()
+@dataclass(frozen=True)
+class FigureJob:
+    """One piece of a report's figures: ``build()`` gives ``(stem, title, Figure)`` with stems not yet
+    made unique (:func:`unique_stems`). ``needs_explain``: it reads the explanations that
+    :func:`detente.explain.attach` puts on the results (the figure workers of
+    :mod:`detente.report.workers` build it only once those are there). ``weight``: its rough cost
+    in issue charts; the workers take the heaviest first, so that they finish together."""
 
-    def add(stem: str, title: str, fig: Figure) -> None:
+    build: Callable[[], list[tuple[str, str, Figure]]]
+    needs_explain: bool = False
+    weight: float = 1.0
+
+
+def figure_jobs(scenario: Scenario, results: list[Result]) -> list[FigureJob]:
+    """The report's figures as jobs, in the report's order: one chart per issue, one "<model> by
+    round" chart per model with rounds, the models' own charts (:func:`register_plot`), then the
+    explanations' charts. A trajectory chart of a run with draws draws its actors from the
+    explanation's point-value run, so it needs the explanations."""
+    jobs = [FigureJob(lambda i=issue: [(f"issue-{i.id}", f"{i.label}: actors and forecasts",
+                                        plot_issue(scenario, i.id, results))]) for issue in scenario.issues]
+    for r in results:
+        if r.model not in _OWN_TRAJECTORY_PLOTS:
+            jobs.append(FigureJob(lambda r=r: _trajectories_figure(scenario, r), needs_explain=r.draws > 1,
+                                  weight=0.5 * len(scenario.issues)))  # a panel costs about half an issue chart
+    for r in results:
+        for hook in list(_HOOKS.get(r.model, [])):
+            jobs.append(FigureJob(lambda r=r, hook=hook: [(f"{model_label(r)}-{title}", title, fig)
+                                                          for title, fig in hook(scenario, r)]))
+    jobs.append(FigureJob(lambda: _explain_figures(scenario, results), needs_explain=True))
+    return jobs
+
+
+def _trajectories_figure(scenario: Scenario, result: Result) -> list[tuple[str, str, Figure]]:
+    fig = plot_trajectories(scenario, result)
+    label = model_label(result)
+    return [] if fig is None else [(f"trajectory-{label}", f"{label} by round, every issue", fig)]
+
+
+def _explain_figures(scenario: Scenario, results: list[Result]) -> list[tuple[str, str, Figure]]:
+    from detente.report.explain import explain_figures  # results with .explain (detente.explain.attach)
+
+    return explain_figures(scenario, results)
+
+
+def unique_stems(figures: list[tuple[str, str, T]]) -> list[tuple[str, str, T]]:
+    """``figures`` with file-name-safe (:func:`slug`), unique stems: a repeated stem gets ``-2``, ``-3``...
+
+    >>> unique_stems([("issue-x", "a", 1), ("issue x", "b", 2), ("Issue-X", "c", 3)])
+    [('issue-x', 'a', 1), ('issue-x-2', 'b', 2), ('issue-x-3', 'c', 3)]
+    """
+    out: list[tuple[str, str, T]] = []
+    seen: set[str] = set()
+    for stem, title, item in figures:
         base, n = slug(stem), 2
         stem = base
         while stem in seen:
             stem, n = f"{base}-{n}", n + 1
         seen.add(stem)
-        out.append((stem, title, fig))
-
-    for issue in scenario.issues:
-        add(f"issue-{issue.id}", f"{issue.label}: actors and forecasts", plot_issue(scenario, issue.id, results))
-    for r in results:
-        label = model_label(r)
-        if r.model in _OWN_TRAJECTORY_PLOTS:
-            continue
-        fig = plot_trajectories(scenario, r)
-        if fig is not None:
-            add(f"trajectory-{label}", f"{label} by round, every issue", fig)
-    for r in results:
-        for hook in list(_HOOKS.get(r.model, [])):
-            for title, fig in hook(scenario, r):
-                add(f"{model_label(r)}-{title}", title, fig)
-    from detente.report.explain import explain_figures  # results with .explain (detente.explain.attach)
-
-    for stem, title, fig in explain_figures(scenario, results):
-        add(stem, title, fig)
+        out.append((stem, title, item))
     return out
+
+
+def figures_for(scenario: Scenario, results: list[Result]) -> list[tuple[str, str, Figure]]:
+    """All figures of a report: ``(file-name stem, title, Figure)`` with unique stems (the jobs of
+    :func:`figure_jobs`, built in order)."""
+    return unique_stems([f for job in figure_jobs(scenario, results) for f in job.build()])
 
 
 # -- the war model's figures ----------------------------------------------------------------------
