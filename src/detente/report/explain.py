@@ -124,7 +124,7 @@ def winners_figure(results: list[Result], scenario: Scenario | None = None) -> A
         ax.barh([y + off for y in ys], vals, height=bar * 0.92, color=MODEL_PALETTE[m % len(MODEL_PALETTE)],
                 hatch=None if g % 2 == 0 else "//", edgecolor="white", lw=0.3,
                 label=f"{_label(r)}: {r.explain['utility']['utility'].split(' u = ')[0]}")
-    from detente.report.plots import _wrap, text_inches
+    from detente.report.plots import TITLE_Y, _wrap, text_inches
 
     names = [_wrap(_name(scenario, a), 24) for a in actors]
     ax.set_yticks(ys, names, fontsize=8)
@@ -135,7 +135,7 @@ def winners_figure(results: list[Result], scenario: Scenario | None = None) -> A
     ax.set_axisbelow(True)
     ax.set_xlabel("gain: salience-weighted utility at forecast - at status quo\n(each run in its own utility form)",
                   fontsize=8)
-    ax.set_title("Who gains, who loses (right of 0: gains)", fontsize=10, loc="left")
+    ax.set_title("Who gains, who loses (right of 0: gains)", fontsize=10, loc="left", y=TITLE_Y)
     h = fig.get_size_inches()[1]
     legend_h = 0.17 * k + 0.1
     fig.legend(loc="lower center", bbox_to_anchor=(0.5, 0.005), ncol=1, fontsize=7.5, frameon=False)

@@ -49,6 +49,11 @@ SERIES_COLOURS = ["#000000", "#555555", "#888888"]
 LINESTYLES = ["-", "--", "-.", ":"]
 FORECAST_STYLES = ["-", (0, (5, 2)), (0, (3, 1.5, 1, 1.5)), (0, (1, 1)), (0, (8, 2, 2, 2))]
 ACTOR_COLOUR = "#555555"
+TITLE_Y = 1.0
+"""An axes title's height (axes fraction) where nothing sits above the axes: where matplotlib's
+automatic placement puts it then, given so that drawing does not measure the axes' tick labels and
+those of its secondary axes again to place it (``Axes._update_title_position``: about a fifth of an
+issue chart's drawing). Titles above an axis of anchors are placed by matplotlib."""
 MAX_MARKER_AREA = 700.0  # points^2 for the heaviest actor
 MIN_MARKER_AREA = 12.0
 
@@ -137,6 +142,18 @@ class StringTextRenderer(RendererAgg):
         w, h, d, *_ = _string_bitmap(self._prepare_font(prop), s, prop.get_size_in_points(), self.dpi)
         return w / 64.0, h / 64.0, d / 64.0
 
+    def _get_font_height_metrics(self, prop):
+        """(minimum ascent, minimum descent, line gap) in pixels of ``prop``'s font at its size: what
+        ``Text._get_layout`` (matplotlib 3.11) otherwise reads from the font's OS/2 or hhea table for
+        every text it lays out, finding the font each time (~0.1 ms a text, ~2,000 texts in a
+        report); the same numbers, computed once per font, size and dpi."""
+        key = (tuple(prop.get_family()), prop.get_slant(), prop.get_variant(), prop.get_weight(),
+               prop.get_stretch(), prop.get_size_in_points(), prop.get_file(), prop.get_math_fontfamily(), self.dpi)
+        hit = _FONT_HEIGHTS.get(key)
+        if hit is None:
+            hit = _FONT_HEIGHTS[key] = _font_height_metrics(prop, self.dpi)
+        return hit
+
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):  # noqa: D102 (RendererAgg's)
         if ismath or (mtext is not None and (_text_option(mtext, "get_fontfeatures")
                                              or _text_option(mtext, "get_language"))):
@@ -177,6 +194,26 @@ def _string_bitmap(font, s: str, size: float, dpi: float) -> tuple:
             _STRINGS.clear()
         hit = _STRINGS[key] = (w, h, d, np.array(font.get_image()), *font.get_bitmap_offset())
     return hit
+
+
+_FONT_HEIGHTS: dict[tuple, tuple] = {}
+
+
+def _font_height_metrics(prop, dpi: float) -> tuple:
+    """``Text._get_layout``'s font metrics (matplotlib 3.11, ``text.py``): the typographic ascender,
+    descender and line gap of the OS/2 table, else the hhea table's, scaled to the size and dpi;
+    ``(None, None, None)`` (matplotlib then measures "lp") when the font has neither."""
+    from matplotlib.font_manager import fontManager, get_font
+
+    font = get_font(fontManager._find_fonts_by_props(prop))
+    for table_name, gap_key, ascent_key, descent_key in (
+            ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"), ("hhea", "lineGap", "ascent", "descent")):
+        table = font.get_sfnt_table(table_name)
+        if table is None:
+            continue
+        scale = 1 / font.get_sfnt_table("head")["unitsPerEm"] * prop.get_size_in_points() * dpi / 72
+        return table[ascent_key] * scale, -table[descent_key] * scale, table[gap_key] * scale
+    return None, None, None
 
 
 def _text_option(mtext, getter: str) -> object:
@@ -360,7 +397,9 @@ def plot_issue(scenario: Scenario, issue_id: str, results: list[Result]) -> Figu
     # the title starts at the axes' left edge: wrapped to the width right of the actor names
     room = max(9.0 - min(label_w + 0.25, 0.45 * 9.0) - 0.3, 2.0)
     title = textwrap.fill(f"{issue.label}: actors and forecasts", max(int(room * 72 / (0.64 * 11)), 20))
-    ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
+    # above the anchors' axis, matplotlib places the title; else it goes where matplotlib would put it,
+    # at the top (y=1), without measuring every tick label of the axes again (~7 ms a chart)
+    ax.set_title(title, loc="left", fontsize=11, fontweight="bold", y=None if issue.anchors else TITLE_Y)
     anchor_h += 0.2 * title.count("\n")
     legend_h = legend_inches(len(handles), ncol, title=True) + (0.17 if strip else 0.0) if handles else 0.0
     set_margins(fig, left=label_w + 0.25, right=0.55 if issue.anchors else 0.3, top=0.4 + anchor_h,
@@ -464,7 +503,8 @@ def plot_trajectory(scenario: Scenario, issue_id: str, result: Result) -> Figure
         ticks, labels = zip(*sorted(issue.anchors.items()))
         right = ax.secondary_yaxis("right")
         right.set_yticks(list(ticks), [_wrap(lab, 22) for lab in labels], fontsize=7.5)
-    ax.set_title(f"{issue.label}: {model_label(result)} by round", loc="left", fontsize=11, fontweight="bold")
+    ax.set_title(f"{issue.label}: {model_label(result)} by round", loc="left", fontsize=11, fontweight="bold",
+                 y=TITLE_Y)
     # as many columns as the longest label leaves room for (8.6 in of legend width); the figure grows
     # with the legend so that the plot keeps its height
     labels = ax.get_legend_handles_labels()[1]
@@ -538,7 +578,7 @@ def plot_trajectories(scenario: Scenario, result: Result) -> Figure | None:
             title += f"\nforecast {fmt(f, issue)}"
             if fp is not None:
                 title += f" (point values {fmt(fp, issue)})"
-        ax.set_title(title, loc="left", fontsize=9, fontweight="bold")
+        ax.set_title(title, loc="left", fontsize=9, fontweight="bold", y=TITLE_Y)
     fig.suptitle(f"{model_label(result)} by round", x=0.7 / width, y=1 - 0.12 / height, ha="left", va="top",
                  fontsize=11, fontweight="bold")
     n = len(issues)
@@ -621,7 +661,7 @@ def plot_distribution(scenario: Scenario, issue_id: str, results: list[Result]) 
     ax.set_ylabel("density")
     ax.set_xlabel(f"forecast on the {issue.label} scale ({issue.scale.min:g}\u2013{issue.scale.max:g})", fontsize=8)
     ax.tick_params(labelsize=8)
-    ax.set_title(f"{issue.label}: forecast over draws", loc="left", fontsize=10, fontweight="bold")
+    ax.set_title(f"{issue.label}: forecast over draws", loc="left", fontsize=10, fontweight="bold", y=TITLE_Y)
     n = len(ax.get_legend_handles_labels()[0])
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=min(3, n), fontsize=7.5, frameon=False)
     return fig
@@ -708,7 +748,7 @@ def war_figures(scenario: Scenario, result: Result) -> list[tuple[str, Figure]]:
     ax = fig.add_subplot()
     plot_settlement(ex, ax, label=f"{model_label(result)} ({result.draws} draws)", color=PALETTE[0])
     ax.set_title("Probability of a settlement by month (dotted: median month given a deal)", loc="left",
-                 fontsize=10, fontweight="bold")
+                 fontsize=10, fontweight="bold", y=TITLE_Y)
     figs.append(("settlement probability by month", fig))
 
     series = result.trajectory.series
@@ -729,7 +769,7 @@ def war_figures(scenario: Scenario, result: Result) -> list[tuple[str, Figure]]:
         ax.set_ylabel("probability")
         ax.grid(color="#e6e6e6", lw=0.6)
         ax.set_title("Battlefield and beliefs by month (medians, p10\u2013p90 bands over draws)", loc="left",
-                     fontsize=10, fontweight="bold")
+                     fontsize=10, fontweight="bold", y=TITLE_Y)
         ax.legend(fontsize=7.5, loc="best", frameon=False)
         figs.append(("battlefield and beliefs by month", fig))
     return figs
