@@ -105,18 +105,18 @@ def run(
     """Run one or more models on a scenario and print the forecast per issue."""
     from contextlib import nullcontext
 
+    from detente.progress import progress_bar, scaled
+    from detente.runner import run as run_model
+
+    s = _load(scenario, input_format)
+    opts = parse_options(option, model)
+    variants = parse_variants(variant, model)
     workers = None
     if out_dir is not None and _program:  # figure workers import matplotlib while the models run here
         from detente.report.workers import start
 
         workers = start()
     with workers or nullcontext():  # stopped however the command ends
-        from detente.progress import progress_bar, scaled
-        from detente.runner import run as run_model
-
-        s = _load(scenario, input_format)
-        opts = parse_options(option, model)
-        variants = parse_variants(variant, model)
         with progress_bar("running", enabled=fmt != "json", unit="draws") as report:
             total = draws * len(model)
             results = [run_model(s, m, draws=draws, seed=seed, options=opts[m], variant=variants[m],

@@ -20,7 +20,9 @@ from __future__ import annotations
 import io
 import math
 import re
+import struct
 import textwrap
+import zlib
 from dataclasses import dataclass
 from typing import Callable, TypeVar
 
@@ -239,19 +241,61 @@ draws on a :class:`StringTextCanvas`; earlier versions draw each string as one b
 
 def png_bytes(fig: Figure) -> bytes:
     """The figure as PNG at :data:`DPI` (drawn once: see :func:`_new_figure`), its text unhinted
-    (:data:`TEXT_HINTING`) and drawn a string at a time (:class:`StringTextRenderer`)."""
+    (:data:`TEXT_HINTING`) and drawn a string at a time (:class:`StringTextRenderer`), encoded by
+    :func:`encode_png` from the canvas's own pixels."""
     from matplotlib import rc_context
 
-    buf = io.BytesIO()
     if PER_GLYPH_TEXT:
         if not isinstance(fig.canvas, StringTextCanvas):
             StringTextCanvas(fig)
     elif not isinstance(fig.canvas, FigureCanvasAgg):
         FigureCanvasAgg(fig)
+    pixels = _Pixels()
     with rc_context({"text.hinting": TEXT_HINTING}):
-        fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None},
-                    pil_kwargs={"compress_level": PNG_COMPRESS})
-    return buf.getvalue()
+        fig.savefig(pixels, format="rgba", dpi=DPI)  # Agg draws; its buffer is handed over, not copied
+    return encode_png(pixels.rgba, fig.canvas.get_renderer().dpi)  # the dpi it was drawn at
+
+
+class _Pixels(io.BytesIO):
+    """A binary "file" that keeps the (height, width, 4) RGBA buffer that Agg's ``print_raw`` writes
+    (a view of the renderer's pixels) instead of copying it."""
+
+    rgba: np.ndarray
+
+    def write(self, data) -> int:  # noqa: ANN001 (a memoryview of the renderer's buffer)
+        self.rgba = np.asarray(data)
+        return self.rgba.nbytes
+
+
+def _png_chunk(tag: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+
+def encode_png(rgba: np.ndarray, dpi: float) -> bytes:
+    """An 8-bit RGBA PNG of ``rgba`` (height, width, 4), its resolution recorded (pHYs), no text chunks.
+
+    Every row is stored with PNG's "up" filter (the difference to the row above: charts are mostly
+    flat colour, so the differences are mostly zero) and deflated at :data:`PNG_COMPRESS`. Pillow,
+    which matplotlib's ``savefig`` uses, tries all five filters on every row: the same pixels in
+    about 1.7x the time, files ~5 % smaller (COP21's 15 charts: 0.22 s -> 0.13 s of CPU).
+
+    >>> import zlib
+    >>> png = encode_png(np.zeros((2, 3, 4), dtype=np.uint8), 100)
+    >>> png[:8] == b"\\x89PNG\\r\\n\\x1a\\n", png[12:16], png[16:24].hex()
+    (True, b'IHDR', '0000000300000002')
+    """
+    h, w, _ = rgba.shape
+    flat = np.ascontiguousarray(rgba, dtype=np.uint8).reshape(h, w * 4)
+    rows = np.empty((h, w * 4 + 1), dtype=np.uint8)
+    rows[:, 0] = 2  # filter type "up"
+    rows[:1, 1:] = flat[:1]
+    np.subtract(flat[1:], flat[:-1], out=rows[1:, 1:])  # modulo 256, as PNG's filters are
+    ppm = int(dpi / 0.0254 + 0.5)
+    return b"".join((b"\x89PNG\r\n\x1a\n",
+                     _png_chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)),
+                     _png_chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1)),
+                     _png_chunk(b"IDAT", zlib.compress(rows.data, PNG_COMPRESS)),
+                     _png_chunk(b"IEND", b"")))
 
 
 def slug(text: str) -> str:
