@@ -128,3 +128,21 @@ def test_the_program_writes_the_same_files_with_and_without_workers(tmp_path):
     elapsed = re.compile(rb"[0-9.]+ s</td>")  # the run's time in the provenance table
     assert elapsed.sub(b"", with_workers["report.html"]) == elapsed.sub(b"", without["report.html"])
     assert not list((tmp_path / "tmp-w").iterdir())  # the workers' folder is gone
+
+
+def test_the_main_process_does_not_import_matplotlib():
+    """Naming and collecting the workers' figures stays light: matplotlib is the workers' import."""
+    code = f"""if True:
+        import sys
+        from detente.report import workers as W
+        from detente.runner import run
+        from detente.scenario.model import Scenario
+        SCENARIO = Scenario.model_validate_json({SCENARIO.model_dump_json()!r})
+        results = [run(SCENARIO, "mean")]
+        w = W.FigureWorkers(1)
+        w.submit(SCENARIO, results)
+        figs = w.collect(SCENARIO, results)
+        assert [s for s, _, _ in figs] == ["issue-x", "issue-y"], figs
+        assert "matplotlib" not in sys.modules
+    """
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)

@@ -24,12 +24,13 @@ import struct
 import textwrap
 import zlib
 from dataclasses import dataclass
-from typing import Callable, TypeVar
+from typing import Callable
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.figure import Figure
 
+from detente.report.stems import slug, unique_stems  # noqa: F401 (re-exported: plots.slug)
 from detente.report.summary import model_point
 from detente.report.tables import fmt, model_label
 from detente.result import Result
@@ -59,7 +60,6 @@ issue chart's drawing). Titles above an axis of anchors are placed by matplotlib
 MAX_MARKER_AREA = 700.0  # points^2 for the heaviest actor
 MIN_MARKER_AREA = 12.0
 
-T = TypeVar("T")
 PlotHook = Callable[[Scenario, Result], list[tuple[str, Figure]]]
 _HOOKS: dict[str, list[PlotHook]] = {}
 # models whose series are not positions on the issue scales: their hooks draw them instead
@@ -296,16 +296,6 @@ def encode_png(rgba: np.ndarray, dpi: float) -> bytes:
                      _png_chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1)),
                      _png_chunk(b"IDAT", zlib.compress(rows.data, PNG_COMPRESS)),
                      _png_chunk(b"IEND", b"")))
-
-
-def slug(text: str) -> str:
-    """A file-name-safe stem.
-
-    >>> slug("Settlement probability / month")
-    'settlement-probability-month'
-    """
-    s = re.sub(r"[^A-Za-z0-9_.]+", "-", text.strip()).strip("-.").lower()
-    return s or "figure"
 
 
 def _wrap(text: str, width: int = 18) -> str:
@@ -753,24 +743,6 @@ def _explain_figures(scenario: Scenario, results: list[Result]) -> list[tuple[st
     from detente.report.explain import explain_figures  # results with .explain (detente.explain.attach)
 
     return explain_figures(scenario, results)
-
-
-def unique_stems(figures: list[tuple[str, str, T]]) -> list[tuple[str, str, T]]:
-    """``figures`` with file-name-safe (:func:`slug`), unique stems: a repeated stem gets ``-2``, ``-3``...
-
-    >>> unique_stems([("issue-x", "a", 1), ("issue x", "b", 2), ("Issue-X", "c", 3)])
-    [('issue-x', 'a', 1), ('issue-x-2', 'b', 2), ('issue-x-3', 'c', 3)]
-    """
-    out: list[tuple[str, str, T]] = []
-    seen: set[str] = set()
-    for stem, title, item in figures:
-        base, n = slug(stem), 2
-        stem = base
-        while stem in seen:
-            stem, n = f"{base}-{n}", n + 1
-        seen.add(stem)
-        out.append((stem, title, item))
-    return out
 
 
 def figures_for(scenario: Scenario, results: list[Result]) -> list[tuple[str, str, Figure]]:

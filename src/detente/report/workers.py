@@ -130,7 +130,7 @@ class FigureWorkers:
             raise WorkerError("the figure workers were stopped before they were asked for the figures")
         self.submit(scenario, results)
         self.explained(results)
-        from detente.report.plots import unique_stems
+        from detente.report.stems import unique_stems  # not plots: no matplotlib in this process
 
         by_job: dict[int, list[tuple[str, str, bytes]]] = {}
         n_jobs = None
