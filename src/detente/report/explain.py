@@ -27,7 +27,7 @@ MAX_EVENT_ROWS = 400  # per run in the page; the JSON has all
 def actor_colour(actor_ids: list[str] | tuple[str, ...], actor: str) -> str:
     """The colour of ``actor`` in every chart of a report (by its place in the scenario, as in the
     trajectory charts of :mod:`detente.report.plots`)."""
-    from detente.report.plots import ACTOR_PALETTE
+    from detente.report.figmeta import ACTOR_PALETTE
 
     return ACTOR_PALETTE[list(actor_ids).index(actor) % len(ACTOR_PALETTE)] if actor in actor_ids else "#555555"
 
@@ -180,9 +180,9 @@ def actors_in_trajectory_plots(r: Result) -> bool:
     """True when the report's own trajectory charts (:func:`detente.report.plots.plot_trajectories`)
     draw every actor by round: one draw of a model with positions, or the point-value run of the
     explanation (``r.events["positions"]``) with draws. Per-actor charts here would repeat them."""
-    from detente.report.plots import _OWN_TRAJECTORY_PLOTS
+    from detente.report.figmeta import OWN_TRAJECTORY_PLOTS
 
-    if r.model in _OWN_TRAJECTORY_PLOTS:
+    if r.model in OWN_TRAJECTORY_PLOTS:
         return False
     return (r.draws == 1 and r.trajectory.positions is not None) or bool((r.events or {}).get("positions"))
 

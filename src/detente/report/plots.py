@@ -30,7 +30,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.figure import Figure
 
-from detente.report.stems import slug, unique_stems  # noqa: F401 (re-exported: plots.slug)
+from detente.report.figmeta import ACTOR_PALETTE, OWN_TRAJECTORY_PLOTS, PALETTE, slug, unique_stems  # noqa: F401
 from detente.report.summary import model_point
 from detente.report.tables import fmt, model_label
 from detente.result import Result
@@ -45,9 +45,6 @@ PNG_COMPRESS = 1
 TEXT_HINTING = "no_hinting"
 """FreeType hinting of the text: text is most of a chart's drawing cost (matplotlib >= 3.11 renders
 each glyph on its own) and unhinted glyphs draw ~35 % faster than the default auto-hinter."""
-# Okabe & Ito (2008) colour-blind-safe palette, yellow last (weak on white).
-PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
-ACTOR_PALETTE = [c for c in PALETTE if c != "#000000"]
 SERIES_COLOURS = ["#000000", "#555555", "#888888"]
 LINESTYLES = ["-", "--", "-.", ":"]
 FORECAST_STYLES = ["-", (0, (5, 2)), (0, (3, 1.5, 1, 1.5)), (0, (1, 1)), (0, (8, 2, 2, 2))]
@@ -62,8 +59,6 @@ MIN_MARKER_AREA = 12.0
 
 PlotHook = Callable[[Scenario, Result], list[tuple[str, Figure]]]
 _HOOKS: dict[str, list[PlotHook]] = {}
-# models whose series are not positions on the issue scales: their hooks draw them instead
-_OWN_TRAJECTORY_PLOTS: set[str] = {"war"}
 
 
 def register_plot(model_name: str, fn: PlotHook) -> PlotHook:
@@ -722,7 +717,7 @@ def figure_jobs(scenario: Scenario, results: list[Result]) -> list[FigureJob]:
     jobs = [FigureJob(lambda i=issue: [(f"issue-{i.id}", f"{i.label}: actors and forecasts",
                                         plot_issue(scenario, i.id, results))]) for issue in scenario.issues]
     for r in results:
-        if r.model not in _OWN_TRAJECTORY_PLOTS:
+        if r.model not in OWN_TRAJECTORY_PLOTS:
             jobs.append(FigureJob(lambda r=r: _trajectories_figure(scenario, r), needs_explain=r.draws > 1,
                                   weight=0.5 * len(scenario.issues)))  # a panel costs about half an issue chart
     for r in results:

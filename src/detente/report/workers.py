@@ -50,7 +50,6 @@ MAX_WORKERS = 2
 """Default number of workers: on two cores, two workers share the drawing with the main process's
 explanations (one worker leaves the drawing as the longest path; more only queue for the same cores)."""
 _INT = struct.Struct("<i")
-_PARENT_CHECK_S = 1.0
 
 
 class WorkerError(RuntimeError):
@@ -83,35 +82,50 @@ def start(n: int | None = None) -> FigureWorkers | None:
 
 
 class FigureWorkers:
-    """Forked processes that render a report's figures (see the module docstring)."""
+    """Forked processes that render a report's figures (see the module docstring).
+
+    The main process forks one worker; once that one has imported matplotlib it forks the others,
+    which so inherit the import instead of paying for it again. They form a process group of their
+    own (stopped together with one signal) and give up when the main process is gone (the
+    "lifeline" pipe, whose writing end only the main process holds, reads end-of-file)."""
 
     def __init__(self, n: int) -> None:
+        self.n = n
         self.folder = Path(tempfile.mkdtemp(prefix="detente-figures-"))
         self.error: str | None = None
-        self._counter = os.pipe()  # the next job's index, 4 bytes: whoever reads it holds the claim
-        self._gate = os.pipe()  # one byte per worker once the explanations are there
-        self._pids: list[int] = []
+        self._pid = 0  # the first worker: the group leader, the others are its children
         self._submitted = self._gated = self._closed = False
-        parent = os.getpid()
+        counter = os.pipe()  # the next job's index, 4 bytes: whoever reads it holds the claim
+        gate = os.pipe()  # one byte per worker once the explanations are there
+        lifeline = os.pipe()  # only the main process can write: end-of-file once it is gone
+        done = os.pipe()  # every worker holds the writing end: end-of-file once they have all ended
+        self._fds = [*counter, gate[1], lifeline[1], done[0]]  # kept here (a dead worker's pipe is no error)
+        sys.stdout.flush()
+        sys.stderr.flush()
         try:
-            for k in range(n):
-                sys.stdout.flush()
-                sys.stderr.flush()
-                pid = os.fork()
-                if pid == 0:  # the worker: never returns
-                    _worker_main(k, self.folder, self._counter, self._gate, parent)
-                self._pids.append(pid)
+            pid = os.fork()
         except OSError:
+            for fd in (gate[0], lifeline[0], done[1]):
+                os.close(fd)
             self.close()
             raise
-        # the main process keeps the read ends open, so that telling workers that have died is no error
+        if pid == 0:  # never returns
+            _first_worker(n, self.folder, counter, gate, lifeline, done)
+        self._pid = pid
+        try:
+            os.setpgid(pid, pid)  # the worker does it too, whichever comes first
+        except OSError:
+            pass
+        for fd in (gate[0], lifeline[0], done[1]):
+            os.close(fd)
+        self._counter_w, self._gate_w, self._done_r = counter[1], gate[1], done[0]
 
     def submit(self, scenario: Any, results: list[Any]) -> None:
         """Hand the workers the scenario and the (finished) results: they start drawing."""
         if self._submitted or self._closed:
             return
         _dump(self.folder / "input.pkl", (scenario, results))
-        os.write(self._counter[1], _INT.pack(0))
+        os.write(self._counter_w, _INT.pack(0))
         self._submitted = True
 
     def explained(self, results: list[Any]) -> None:
@@ -120,7 +134,7 @@ class FigureWorkers:
         if self._gated or self._closed:
             return
         _dump(self.folder / "explain.pkl", [(r.explain, r.events) for r in results])
-        os.write(self._gate[1], b"x" * len(self._pids))
+        os.write(self._gate_w, b"x" * self.n)
         self._gated = True
 
     def collect(self, scenario: Any, results: list[Any]) -> list[tuple[str, str, bytes]]:
@@ -130,17 +144,20 @@ class FigureWorkers:
             raise WorkerError("the figure workers were stopped before they were asked for the figures")
         self.submit(scenario, results)
         self.explained(results)
-        from detente.report.stems import unique_stems  # not plots: no matplotlib in this process
+        from detente.report.figmeta import unique_stems  # not plots: no matplotlib in this process
 
         by_job: dict[int, list[tuple[str, str, bytes]]] = {}
         n_jobs = None
         try:
-            for k, pid in enumerate(self._pids):
-                _, status = os.waitpid(pid, 0)
-                self._pids[k] = 0
+            while os.read(self._done_r, 64):  # end-of-file: every worker has ended
+                pass
+            _, status = os.waitpid(self._pid, 0)
+            self._pid = 0
+            for k in range(self.n):
                 out = self.folder / f"out-{k}.pkl"
                 if not out.exists():
-                    raise WorkerError(f"figure worker {k} ended without its figures (wait status {status})")
+                    raise WorkerError(f"figure worker {k} ended without its figures (first worker's wait "
+                                      f"status {status})")
                 with open(out, "rb") as fh:
                     kind, payload = pickle.load(fh)
                 if kind == "error":
@@ -161,15 +178,17 @@ class FigureWorkers:
         if self._closed:
             return
         self._closed = True
-        for k, pid in enumerate(self._pids):
-            if pid:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                    os.waitpid(pid, 0)
-                except (ProcessLookupError, ChildProcessError):
-                    pass
-                self._pids[k] = 0
-        for fd in (*self._counter, *self._gate):
+        if self._pid:
+            try:
+                os.killpg(self._pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                os.waitpid(self._pid, 0)
+            except ChildProcessError:
+                pass
+            self._pid = 0
+        for fd in self._fds:
             try:
                 os.close(fd)
             except OSError:
@@ -190,29 +209,63 @@ def _dump(path: Path, obj: object) -> None:
     os.replace(tmp, path)  # complete before the workers are told
 
 
-def _wait(fd: int, parent: int) -> None:
-    """Block until ``fd`` is readable; leave when the main process is gone."""
-    while not select.select([fd], [], [], _PARENT_CHECK_S)[0]:
-        if os.getppid() != parent:
-            os._exit(3)
+def _wait(fd: int, lifeline: int) -> None:
+    """Block until ``fd`` is readable; leave when the main process is gone (``lifeline`` readable)."""
+    if lifeline in select.select([fd, lifeline], [], [])[0]:
+        os._exit(3)
 
 
-def _worker_main(k: int, folder: Path, counter: tuple[int, int], gate: tuple[int, int], parent: int) -> None:
-    """The worker's whole life (see the module docstring); ends the process."""
-    code = 1
+def _first_worker(n: int, folder: Path, counter: tuple[int, int], gate: tuple[int, int],
+                  lifeline: tuple[int, int], done: tuple[int, int]) -> None:
+    """The first worker: imports matplotlib, forks the other ``n - 1``, then works as worker 0
+    (:func:`_work`); ends the process, as they do."""
+    k = 0
+    children: list[int] = []
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C and stops us
         gc.freeze()  # the inherited heap is never collected here (nor copied by the collector's writes)
-        os.close(gate[1])
-        from detente.report import plots  # matplotlib: while the main process runs the models
+        for fd in (gate[1], lifeline[1], done[0]):
+            os.close(fd)
+        try:
+            os.setpgid(0, 0)
+        except OSError:
+            pass
+        from detente.report import plots  # noqa: F401 (matplotlib: while the main process runs the models)
 
-        _wait(counter[0], parent)
+        for j in range(1, n):
+            pid = os.fork()
+            if pid == 0:
+                k, children = j, []
+                break
+            children.append(pid)
+    except BaseException:  # noqa: BLE001 (reported to the main process, which renders instead)
+        _report(folder, k)
+        os._exit(1)
+    _work(k, folder, counter, gate[0], lifeline[0], children)
+
+
+def _report(folder: Path, k: int) -> None:
+    try:
+        _dump(folder / f"out-{k}.pkl", ("error", traceback.format_exc(limit=8)))
+    except BaseException:  # noqa: BLE001
+        pass
+
+
+def _work(k: int, folder: Path, counter: tuple[int, int], gate: int, lifeline: int, children: list[int]) -> None:
+    """Worker ``k``: claim jobs one at a time (heaviest first; those that need the explanations
+    after the gate opens), render them, leave the PNGs in ``out-k.pkl``, wait for its ``children``
+    (the first worker's: the others); ends the process."""
+    code = 1
+    try:
+        from detente.report import plots
+
+        _wait(counter[0], lifeline)
         data = os.read(counter[0], _INT.size)  # the first claim waits for submit()
         with open(folder / "input.pkl", "rb") as fh:
             scenario, results = pickle.load(fh)
         jobs = plots.figure_jobs(scenario, results)
         order = sorted(range(len(jobs)), key=lambda j: (jobs[j].needs_explain, -jobs[j].weight, j))
-        done: dict[int, list[tuple[str, str, bytes]]] = {}
+        rendered: dict[int, list[tuple[str, str, bytes]]] = {}
         explained = False
         while True:
             (i,) = _INT.unpack(data)
@@ -221,20 +274,22 @@ def _worker_main(k: int, folder: Path, counter: tuple[int, int], gate: tuple[int
                 break
             job = jobs[order[i]]
             if job.needs_explain and not explained:
-                _wait(gate[0], parent)
-                os.read(gate[0], 1)
+                _wait(gate, lifeline)
+                os.read(gate, 1)
                 with open(folder / "explain.pkl", "rb") as fh:
                     for r, (ex, ev) in zip(results, pickle.load(fh)):
                         r.explain, r.events = ex, ev
                 explained = True
-            done[order[i]] = [(stem, title, plots.png_bytes(fig)) for stem, title, fig in job.build()]
+            rendered[order[i]] = [(stem, title, plots.png_bytes(fig)) for stem, title, fig in job.build()]
             data = os.read(counter[0], _INT.size)
-        _dump(folder / f"out-{k}.pkl", ("ok", (len(jobs), done)))
+        _dump(folder / f"out-{k}.pkl", ("ok", (len(jobs), rendered)))
         code = 0
     except BaseException:  # noqa: BLE001 (reported to the main process, which renders instead)
-        try:
-            _dump(folder / f"out-{k}.pkl", ("error", traceback.format_exc(limit=8)))
-        except BaseException:  # noqa: BLE001
-            pass
+        _report(folder, k)
     finally:
+        for pid in children:
+            try:
+                os.waitpid(pid, 0)
+            except OSError:
+                pass
         os._exit(code)

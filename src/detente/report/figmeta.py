@@ -1,5 +1,6 @@
-"""File-name stems of a report's figures, without matplotlib (the main process of
-``detente run --out`` names the figures that its workers drew, :mod:`detente.report.workers`)."""
+"""What a report's figures are called and coloured, without matplotlib: the main process of
+``detente run --out`` names the figures that its workers drew (:mod:`detente.report.workers`) and
+writes the HTML page (which needs the actors' colours) without importing it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,13 @@ import re
 from typing import TypeVar
 
 T = TypeVar("T")
+
+# Okabe & Ito (2008) colour-blind-safe palette, yellow last (weak on white).
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
+ACTOR_PALETTE = [c for c in PALETTE if c != "#000000"]
+OWN_TRAJECTORY_PLOTS: set[str] = {"war"}
+"""Models whose series are not positions on the issue scales: their own charts
+(:func:`detente.report.plots.register_plot`) draw them instead of the "<model> by round" chart."""
 
 
 def slug(text: str) -> str:
