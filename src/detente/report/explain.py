@@ -187,16 +187,24 @@ def actors_in_trajectory_plots(r: Result) -> bool:
     return (r.draws == 1 and r.trajectory.positions is not None) or bool((r.events or {}).get("positions"))
 
 
+def has_gains(r: Result) -> bool:
+    """Whether the run's winners and losers mean anything: a gain is measured against the status quo,
+    so without a status quo on any issue every gain is 0 (no chart is drawn for that)."""
+    u = (r.explain or {}).get("utility") or {}
+    return len(u.get("issues_without_status_quo", [])) < len(r.issue_ids)
+
+
 def explain_figures(scenario: Scenario, results: list[Result]) -> list[tuple[str, str, Any]]:
-    """(stem, title, Figure): one winners/losers chart for all explained runs and one perception
-    plane (the first BDM run). Every actor by round is drawn in the report's trajectory charts
+    """(stem, title, Figure): one winners/losers chart for all explained runs (none when no issue
+    has a status quo: :func:`has_gains`) and one perception plane (the first BDM run). Every actor by round is drawn in the report's trajectory charts
     (:func:`actors_in_trajectory_plots`), not here: never the same figure twice."""
     runs = [r for r in results if r.explain]
     if not runs:
         return []
-    labs = ", ".join(_label(r) for r in runs)
-    out: list[tuple[str, str, Any]] = [("explain-winners", f"Who gains, who loses ({labs})",
-                                        winners_figure(results, scenario))]
+    out: list[tuple[str, str, Any]] = []
+    if any(has_gains(r) for r in runs):
+        labs = ", ".join(_label(r) for r in runs)
+        out.append(("explain-winners", f"Who gains, who loses ({labs})", winners_figure(results, scenario)))
     for r in runs:
         if r.model == "bdm":
             q = quad_figure(scenario, r)
@@ -236,6 +244,9 @@ def explain_section(scenario: Scenario, results: list[Result], figures: list[tup
         u = ex["utility"]
         parts.append(f'<h4 id="winners-{_e(lab)}">Who gains, who loses</h4>'
                      f'<p class="muted">Utility: {_e(u["utility"])}. {_e(u["total"])}.</p>')
+        if not has_gains(r):
+            parts.append('<p class="muted">No issue has a status quo, so nobody gains or loses against it: '
+                         "every gain below is 0 (and there is no chart of them).</p>")
         rows = "".join(
             f"<tr><td>{_e(a['actor'])}</td><td class=\"num\">{_e(_f(a['at_forecast']))}</td>"
             f"<td class=\"num\">{_e(_f(a['at_status_quo']))}</td><td class=\"num\">{_e(_f(a['gain']))}</td>"
