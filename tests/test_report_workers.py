@@ -163,3 +163,22 @@ def test_the_main_process_does_not_import_matplotlib():
         assert "matplotlib" not in sys.modules
     """
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_workers_of_a_main_process_that_died_leave_nothing_behind():
+    """The main process ends without stopping its workers (killed): they see their lifeline close,
+    end, and the last removes the temporary folder."""
+    code = """if True:
+        import os
+        from detente.report import workers as W
+        w = W.FigureWorkers(2)
+        print(w.folder, flush=True)
+        os._exit(0)
+    """
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=ROOT)
+    folder = Path(out.stdout.strip())
+    for _ in range(250):
+        if not folder.exists():
+            break
+        time.sleep(0.02)
+    assert not folder.exists()

@@ -209,10 +209,18 @@ def _dump(path: Path, obj: object) -> None:
     os.replace(tmp, path)  # complete before the workers are told
 
 
+class _Orphaned(Exception):
+    """The main process is gone (its end of the lifeline pipe closed): nobody wants the figures."""
+
+
 def _wait(fd: int, lifeline: int) -> None:
-    """Block until ``fd`` is readable; leave when the main process is gone (``lifeline`` readable)."""
+    """Block until ``fd`` is readable; :class:`_Orphaned` when the main process is gone first."""
     if lifeline in select.select([fd, lifeline], [], [])[0]:
-        os._exit(3)
+        raise _Orphaned
+
+
+def _orphaned(lifeline: int) -> bool:
+    return bool(select.select([lifeline], [], [], 0)[0])
 
 
 def _first_worker(n: int, folder: Path, counter: tuple[int, int], gate: tuple[int, int],
@@ -284,6 +292,8 @@ def _work(k: int, folder: Path, counter: tuple[int, int], gate: int, lifeline: i
             data = os.read(counter[0], _INT.size)
         _dump(folder / f"out-{k}.pkl", ("ok", (len(jobs), rendered)))
         code = 0
+    except _Orphaned:
+        code = 3
     except BaseException:  # noqa: BLE001 (reported to the main process, which renders instead)
         _report(folder, k)
     finally:
@@ -292,4 +302,6 @@ def _work(k: int, folder: Path, counter: tuple[int, int], gate: int, lifeline: i
                 os.waitpid(pid, 0)
             except OSError:
                 pass
+        if k == 0 and _orphaned(lifeline):  # the last worker of a main process that died: tidy up for it
+            shutil.rmtree(folder, ignore_errors=True)
         os._exit(code)
