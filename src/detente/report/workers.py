@@ -2,9 +2,9 @@
 
 Drawing a report's charts with matplotlib is most of what ``detente run --out`` costs, and it
 needs only the scenario and the results. So the ``detente`` program forks the workers
-(:func:`start`) as soon as it knows that it will write figures, before it loads the scenario: each
-imports matplotlib and detente's figure code while the main process imports NumPy and Numba and runs
-the models. Then:
+(:func:`start`) once it has loaded the scenario of a run that writes figures: the first imports
+matplotlib and detente's figure code while the main process imports Numba and runs the models, then
+forks the others (which so inherit that import). Then:
 
 1. :meth:`FigureWorkers.submit` hands them the scenario and the results (a pickle in a private
    temporary folder). They build and render every figure that does not need the explanations
@@ -20,7 +20,8 @@ the models. Then:
 
 A worker touches no file but its own pickles, prints nothing, ignores Ctrl-C (the main process
 stops it), calls no Numba code, and leaves with :func:`os._exit` (no ``atexit`` handlers, no second
-flush of the main process's buffers). It gives up when the main process is gone. When a worker
+flush of the main process's buffers). It gives up when the main process is gone, and the last one
+removes the temporary folder then. When a worker
 fails, :meth:`~FigureWorkers.collect` raises :class:`WorkerError` and the caller renders the figures
 itself (:func:`detente.report.outputs.write_outputs` does).
 
