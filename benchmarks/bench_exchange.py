@@ -58,9 +58,46 @@ Measured (2-core machine shared with other jobs, load average 2-5; CPU +-20 %), 
   5.5-7.5 s): LLVM ~2.2 s (function passes 0.7, module O3 0.8, machine code 0.8), Numba's typing and
   lowering of ``_realise_all`` ~3.6 s own, ``_calculate`` 1 s, ten small helpers 0.1-0.5 s each.
 
+COP21 with ``--out`` (issue #12 item 5, target <= 1.0 s wall = 30x Decide's 30 s), 2026-12-02,
+``--before SRC`` (the code before, ``PYTHONPATH=SRC``, against this checkout with 0, 1 and 2 figure
+workers; medians of 5 alternating rounds, warm Numba cache, load average 0.3-0.9 from other jobs):
+
+  ============================  =========  ==========  =========
+  variant                       CPU s      wall s      x Decide
+  ============================  =========  ==========  =========
+  before (5160a5e)              2.49       2.51        12.0
+  after, figures in-process     2.12       2.13        14.1
+  after, 1 figure worker        2.18       1.49        20.1
+  after, 2 figure workers       2.31       1.35        22.3  (the default on 2 CPUs)
+  ============================  =========  ==========  =========
+
+  (Under load 1.3-1.9 the same rounds gave 2.56 -> 1.79 s wall.) Target MISSED. Where the time
+  went before (in-process CPU, COP21): start-up, load and the model 0.55 s; the explanations
+  (leave-one-out: 15 stacked exchange runs in the kernel) 0.43; importing matplotlib 0.27; building
+  15 figures 0.40; drawing and encoding them 1.0 (13 issue charts ~50 ms each, the 13-panel
+  trajectory chart 0.34, Pillow's PNG encoding 0.25); result.json 0.07. What changed, every PNG
+  the same pixels (the same bytes but the encoder's):
+
+  - the figures are drawn in forked workers (``detente.report.workers``) while the main process
+    runs the model and the explanations; the first worker imports matplotlib during the model run
+    and forks the second; jobs are claimed heaviest first; the main process never imports matplotlib;
+  - text layout reads cached font metrics; titles with nothing above them are given their height
+    (no measuring of every tick label to place them): drawing 0.94 -> 0.75 s;
+  - PNGs encoded from Agg's buffer with the "up" filter instead of Pillow's five-filter search:
+    0.75 -> 0.58 s (+2.7 % bytes);
+  - no "who gains" chart when no issue has a status quo (COP21: 15 empty bars).
+
+  What remains, and why 1.0 s is not reachable soundly on 2 cores: the main process's own path is
+  ~1.1 s CPU (start-up and model 0.55, the explanations 0.4 - model compute whose results
+  result.json and report.html carry -, result.json 0.07, the page and the files 0.05), and the
+  figures still need ~0.9 s CPU of matplotlib (tick and text artists, ~45 ms an issue chart) plus
+  0.25 s to import it: ~2.3 s of CPU over 2 cores is >= 1.15 s wall even with perfect overlap.
+  Reusing one Figure across the issue charts would save ~10 ms a chart (axes and ticks), not tried.
+
 The 1,000-draw cases give every position on Copenhagen a uniform range of +-10 points (clipped to
-the scale). Run: ``.venv/bin/python benchmarks/bench_exchange.py [--whole-only]`` (``BENCH_REPEAT=5``
-for more whole-process runs). Timings are wall-clock; the
+the scale). Run: ``.venv/bin/python benchmarks/bench_exchange.py [--whole-only | --before SRC]``
+(``BENCH_REPEAT=5`` for more whole-process runs; ``git archive COMMIT src | tar -x -C DIR`` gives a
+``DIR/src`` of the code before). The COP21 rows print PASS or MISSED against 1.0 s wall. Timings are wall-clock; the
 load average is printed because the machine may be shared.
 """
 
