@@ -51,5 +51,20 @@ def median_timed(cmd: list[str], repeat: int, env: dict[str, str] | None = None,
     return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
 
 
+def alternating(variants: dict[str, tuple[list[str], dict[str, str]]],
+                repeat: int) -> dict[str, tuple[float, float]]:
+    """Median (CPU s, wall s) of each variant ``{label: (command, environment)}`` over ``repeat``
+    rounds that run every variant once, in turn, after one untimed warm-up round: a change of the
+    machine's load then hits every variant alike (how before/after figures are taken)."""
+    for cmd, env in variants.values():
+        timed(cmd, env)
+    runs: dict[str, list[tuple[float, float]]] = {label: [] for label in variants}
+    for _ in range(repeat):
+        for label, (cmd, env) in variants.items():
+            runs[label].append(timed(cmd, env))
+    return {label: (statistics.median(r[0] for r in rs), statistics.median(r[1] for r in rs))
+            for label, rs in runs.items()}
+
+
 def load_average() -> str:
     return f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"

@@ -120,6 +120,13 @@ bdm kernel ~0.25 s, the war model ~0.25 s); the explanations ~0.7 s (the bdm mas
 run ~0.35 s: 8 x 400 draws x 5 issues in the kernel; the war leave-one-out ~0.15 s); matplotlib
 ~2 s (import 0.35, axes and ticks 0.5, drawing 0.9 of which the title placement and the axes'
 ticks are half, PNG encoding 0.16).
+
+Fourth round (branch ``figs``, issue #12 item 5; before = 5160a5e via ``PYTHONPATH``; 4 alternating
+runs, ``/usr/bin/time``, load average ~1): whole process 2.89 s wall / 2.87 s CPU before, 2.07 s wall
+/ 2.95 s CPU after (figure workers: the drawing overlaps the models and explanations, see
+``bench_exchange.py``), 2.76 s wall / 2.77 s CPU with ``DETENTE_FIGURE_WORKERS=0``. In-process
+(``--repeat 3`` breakdown): drawing the 10 PNGs 0.66 -> 0.47 s CPU (cached font metrics, fixed
+title heights, PNGs encoded with the "up" filter; the same pixels).
 """
 
 from __future__ import annotations

@@ -121,3 +121,19 @@ def test_one_draw_does_not_repeat_the_trajectory_charts() -> None:
 
     stems = [stem for stem, _, _ in figures_for(s, [r])]
     assert "trajectory-bdm" in stems and not any(stem.startswith("trajectory-bdm-") for stem in stems)
+
+
+def test_no_winners_chart_without_a_status_quo() -> None:
+    """Gains are measured against the status quo: with none on any issue they are all 0, so the chart
+    would show nothing; the page says so instead."""
+    from detente.report.explain import explain_section
+    from detente.scenario.model import Scenario
+
+    s = Scenario.model_validate({"name": "no sq", "actors": [{"id": "A"}, {"id": "B"}, {"id": "C"}],
+                                 "issues": [{"id": "x"}], "stances": [
+                                     {"actor": a, "issue": "x", "position": p} for a, p in (("A", 10), ("B", 50), ("C", 90))]})
+    results = [attach(s, run(s, "mean"), war_sensitivity=False)]
+    assert [stem for stem, _, _ in explain_figures(s, results)] == []
+    assert "No issue has a status quo" in explain_section(s, results, [])
+    with_sq = s.model_copy(update={"issues": [s.issues[0].model_copy(update={"status_quo": 20})]})
+    assert [stem for stem, _, _ in explain_figures(with_sq, [attach(with_sq, run(with_sq, "mean"))])] == ["explain-winners"]

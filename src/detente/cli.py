@@ -103,48 +103,60 @@ def run(
                                  "P(deal within 12 months) most."),
 ) -> None:
     """Run one or more models on a scenario and print the forecast per issue."""
+    from contextlib import nullcontext
+
     from detente.progress import progress_bar, scaled
     from detente.runner import run as run_model
 
     s = _load(scenario, input_format)
     opts = parse_options(option, model)
     variants = parse_variants(variant, model)
-    with progress_bar("running", enabled=fmt != "json", unit="draws") as report:
-        total = draws * len(model)
-        results = [run_model(s, m, draws=draws, seed=seed, options=opts[m], variant=variants[m],
-                             progress=scaled(report, k * draws, total)) for k, m in enumerate(model)]
-    if explain or fmt == "json" or out_dir is not None:
-        from detente.explain import attach
+    workers = None
+    if out_dir is not None and _program:  # figure workers import matplotlib while the models run here
+        from detente.report.workers import start
 
-        # the war model's input ranking (Morris, a few seconds) only when the explanation is asked for
-        results = [attach(s, r, war_sensitivity=explain) for r in results]
-    if s.analysts:  # a pooled scenario: the variance split and where the analysts disagree
-        from detente.pool.variance import attach as attach_pooling
+        workers = start()
+    with workers or nullcontext():  # stopped however the command ends
+        with progress_bar("running", enabled=fmt != "json", unit="draws") as report:
+            total = draws * len(model)
+            results = [run_model(s, m, draws=draws, seed=seed, options=opts[m], variant=variants[m],
+                                 progress=scaled(report, k * draws, total)) for k, m in enumerate(model)]
+        if workers is not None:
+            workers.submit(s, results)  # they draw while the explanations are computed here
+        if explain or fmt == "json" or out_dir is not None:
+            from detente.explain import attach
 
-        results = [attach_pooling(s, r) for r in results]
-    if store is not None:
-        require("sqlalchemy", "store")
-        from detente.store.db import Store
+            # the war model's input ranking (Morris, a few seconds) only when the explanation is asked for
+            results = [attach(s, r, war_sensitivity=explain) for r in results]
+        if s.analysts:  # a pooled scenario: the variance split and where the analysts disagree
+            from detente.pool.variance import attach as attach_pooling
 
-        db = Store(None if store == "default" else store)
-        ids = db.save_many([(s, r, None) for r in results])  # one transaction for all of them
-        err.print(f"recorded run(s) {', '.join(map(str, ids))} in {db.shown_url}")
-    if out_dir is not None:
-        from detente.report.outputs import write_outputs
+            results = [attach_pooling(s, r) for r in results]
+        if store is not None:
+            require("sqlalchemy", "store")
+            from detente.store.db import Store
 
-        extra = []
-        if sensitivity:
-            require("SALib", "sensitivity")
-            from detente.uncertainty.sensitivity import plot_sensitivity
-            from detente.uncertainty.sensitivity import sensitivity as run_sensitivity
+            db = Store(None if store == "default" else store)
+            ids = db.save_many([(s, r, None) for r in results])  # one transaction for all of them
+            err.print(f"recorded run(s) {', '.join(map(str, ids))} in {db.shown_url}")
+        if out_dir is not None:
+            from detente.report.outputs import write_outputs
 
-            with progress_bar("sensitivity", enabled=fmt != "json", unit="points") as report:
-                sens = run_sensitivity(s, model[0], seed=seed, options=opts[model[0]], variant=variants[model[0]],
-                                       progress=report)
-            extra = [(f"sensitivity-{i}", f"Which estimates matter most: {s.issue(i).label} ({sens.method}, "
-                      f"{model[0]})", plot_sensitivity(sens, i)) for i in s.issue_ids]
-        written = write_outputs(out_dir, s, results, extra_figures=extra)
-        err.print(f"wrote {len(written)} files to {out_dir}/ (open {out_dir / 'report.html'})")
+            extra = []
+            if sensitivity:
+                require("SALib", "sensitivity")
+                from detente.uncertainty.sensitivity import plot_sensitivity
+                from detente.uncertainty.sensitivity import sensitivity as run_sensitivity
+
+                with progress_bar("sensitivity", enabled=fmt != "json", unit="points") as report:
+                    sens = run_sensitivity(s, model[0], seed=seed, options=opts[model[0]], variant=variants[model[0]],
+                                           progress=report)
+                extra = [(f"sensitivity-{i}", f"Which estimates matter most: {s.issue(i).label} ({sens.method}, "
+                          f"{model[0]})", plot_sensitivity(sens, i)) for i in s.issue_ids]
+            written = write_outputs(out_dir, s, results, extra_figures=extra, workers=workers)
+            if workers is not None and workers.error:
+                err.print(f"warning: the figures were drawn in this process ({workers.error.splitlines()[0]})")
+            err.print(f"wrote {len(written)} files to {out_dir}/ (open {out_dir / 'report.html'})")
     if fmt == "json":
         from detente.report.summary import run_record
 

@@ -27,7 +27,7 @@ MAX_EVENT_ROWS = 400  # per run in the page; the JSON has all
 def actor_colour(actor_ids: list[str] | tuple[str, ...], actor: str) -> str:
     """The colour of ``actor`` in every chart of a report (by its place in the scenario, as in the
     trajectory charts of :mod:`detente.report.plots`)."""
-    from detente.report.plots import ACTOR_PALETTE
+    from detente.report.figmeta import ACTOR_PALETTE
 
     return ACTOR_PALETTE[list(actor_ids).index(actor) % len(ACTOR_PALETTE)] if actor in actor_ids else "#555555"
 
@@ -124,7 +124,7 @@ def winners_figure(results: list[Result], scenario: Scenario | None = None) -> A
         ax.barh([y + off for y in ys], vals, height=bar * 0.92, color=MODEL_PALETTE[m % len(MODEL_PALETTE)],
                 hatch=None if g % 2 == 0 else "//", edgecolor="white", lw=0.3,
                 label=f"{_label(r)}: {r.explain['utility']['utility'].split(' u = ')[0]}")
-    from detente.report.plots import _wrap, text_inches
+    from detente.report.plots import TITLE_Y, _wrap, text_inches
 
     names = [_wrap(_name(scenario, a), 24) for a in actors]
     ax.set_yticks(ys, names, fontsize=8)
@@ -135,7 +135,7 @@ def winners_figure(results: list[Result], scenario: Scenario | None = None) -> A
     ax.set_axisbelow(True)
     ax.set_xlabel("gain: salience-weighted utility at forecast - at status quo\n(each run in its own utility form)",
                   fontsize=8)
-    ax.set_title("Who gains, who loses (right of 0: gains)", fontsize=10, loc="left")
+    ax.set_title("Who gains, who loses (right of 0: gains)", fontsize=10, loc="left", y=TITLE_Y)
     h = fig.get_size_inches()[1]
     legend_h = 0.17 * k + 0.1
     fig.legend(loc="lower center", bbox_to_anchor=(0.5, 0.005), ncol=1, fontsize=7.5, frameon=False)
@@ -180,23 +180,31 @@ def actors_in_trajectory_plots(r: Result) -> bool:
     """True when the report's own trajectory charts (:func:`detente.report.plots.plot_trajectories`)
     draw every actor by round: one draw of a model with positions, or the point-value run of the
     explanation (``r.events["positions"]``) with draws. Per-actor charts here would repeat them."""
-    from detente.report.plots import _OWN_TRAJECTORY_PLOTS
+    from detente.report.figmeta import OWN_TRAJECTORY_PLOTS
 
-    if r.model in _OWN_TRAJECTORY_PLOTS:
+    if r.model in OWN_TRAJECTORY_PLOTS:
         return False
     return (r.draws == 1 and r.trajectory.positions is not None) or bool((r.events or {}).get("positions"))
 
 
+def has_gains(r: Result) -> bool:
+    """Whether the run's winners and losers mean anything: a gain is measured against the status quo,
+    so without a status quo on any issue every gain is 0 (no chart is drawn for that)."""
+    u = (r.explain or {}).get("utility") or {}
+    return len(u.get("issues_without_status_quo", [])) < len(r.issue_ids)
+
+
 def explain_figures(scenario: Scenario, results: list[Result]) -> list[tuple[str, str, Any]]:
-    """(stem, title, Figure): one winners/losers chart for all explained runs and one perception
-    plane (the first BDM run). Every actor by round is drawn in the report's trajectory charts
+    """(stem, title, Figure): one winners/losers chart for all explained runs (none when no issue
+    has a status quo: :func:`has_gains`) and one perception plane (the first BDM run). Every actor by round is drawn in the report's trajectory charts
     (:func:`actors_in_trajectory_plots`), not here: never the same figure twice."""
     runs = [r for r in results if r.explain]
     if not runs:
         return []
-    labs = ", ".join(_label(r) for r in runs)
-    out: list[tuple[str, str, Any]] = [("explain-winners", f"Who gains, who loses ({labs})",
-                                        winners_figure(results, scenario))]
+    out: list[tuple[str, str, Any]] = []
+    if any(has_gains(r) for r in runs):
+        labs = ", ".join(_label(r) for r in runs)
+        out.append(("explain-winners", f"Who gains, who loses ({labs})", winners_figure(results, scenario)))
     for r in runs:
         if r.model == "bdm":
             q = quad_figure(scenario, r)
@@ -236,6 +244,9 @@ def explain_section(scenario: Scenario, results: list[Result], figures: list[tup
         u = ex["utility"]
         parts.append(f'<h4 id="winners-{_e(lab)}">Who gains, who loses</h4>'
                      f'<p class="muted">Utility: {_e(u["utility"])}. {_e(u["total"])}.</p>')
+        if not has_gains(r):
+            parts.append('<p class="muted">No issue has a status quo, so nobody gains or loses against it: '
+                         "every gain below is 0 (and there is no chart of them).</p>")
         rows = "".join(
             f"<tr><td>{_e(a['actor'])}</td><td class=\"num\">{_e(_f(a['at_forecast']))}</td>"
             f"<td class=\"num\">{_e(_f(a['at_status_quo']))}</td><td class=\"num\">{_e(_f(a['gain']))}</td>"

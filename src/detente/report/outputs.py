@@ -28,9 +28,9 @@ import numpy as np
 
 from detente.csvsafe import csv_text
 from detente.report.html import render_html
-from detente.report.plots import figures_for, png_bytes
 from detente.report.summary import input_band, run_record
 from detente.report.tables import model_label
+from detente.report.workers import FigureWorkers, WorkerError
 from detente.result import Result
 from detente.scenario.arrays import ScenarioArrays
 from detente.scenario.io import staged_folder, write_file
@@ -120,12 +120,16 @@ def positions_csv(scenario: Scenario, results: list[Result]) -> str:
 
 
 def write_outputs(out_dir: Path, scenario: Scenario, results: list[Result], *, full: bool = True,
-                  extra_figures: list[tuple[str, str, Any]] | None = None) -> dict[str, Path]:
+                  extra_figures: list[tuple[str, str, Any]] | None = None,
+                  workers: FigureWorkers | None = None) -> dict[str, Path]:
     """Write ``result.json``, ``positions.csv``, one PNG per figure and ``report.html`` into
     ``out_dir`` atomically; return ``{file name: final path}``.
 
     ``extra_figures`` are (file-name stem, title, Figure) added after the model figures, e.g. the
-    ranked sensitivity charts of ``detente run --sensitivity``."""
+    ranked sensitivity charts of ``detente run --sensitivity``. ``workers``
+    (:func:`detente.report.workers.start`) render the model figures in other processes while this
+    one writes the data files; should they fail, this process renders them (``workers.error`` says
+    why). Each figure is rendered once; report.html embeds the PNG bytes that were written."""
     out_dir = Path(out_dir)
     names: list[str] = []
     with staged_folder(out_dir) as tmp:
@@ -134,12 +138,31 @@ def write_outputs(out_dir: Path, scenario: Scenario, results: list[Result], *, f
             write_file(tmp / name, data)
             names.append(name)
 
+        if workers is not None:
+            workers.submit(scenario, results)
+            workers.explained(results)  # the figures that need the explanations, while we write the data
         put("result.json", result_json(scenario, results, full=full).encode("utf-8"))
         put("positions.csv", positions_csv(scenario, results).encode("utf-8"))
-        pngs: list[tuple[str, str, bytes]] = []
-        for stem, title, fig in [*figures_for(scenario, results), *(extra_figures or [])]:
-            data = png_bytes(fig)
+        pngs = _model_pngs(scenario, results, workers)
+        if extra_figures:
+            from detente.report.plots import png_bytes
+
+            pngs += [(stem, title, png_bytes(fig)) for stem, title, fig in extra_figures]
+        for stem, _, data in pngs:
             put(f"{stem}.png", data)
-            pngs.append((stem, title, data))
         put("report.html", render_html(scenario, results, pngs).encode("utf-8"))
     return {n: out_dir / n for n in names}
+
+
+def _model_pngs(scenario: Scenario, results: list[Result],
+                workers: FigureWorkers | None) -> list[tuple[str, str, bytes]]:
+    """``(stem, title, PNG bytes)`` of :func:`~detente.report.plots.figures_for`: from the workers,
+    else (none, or they failed) rendered here."""
+    if workers is not None:
+        try:
+            return workers.collect(scenario, results)
+        except WorkerError:
+            pass
+    from detente.report.plots import figures_for, png_bytes  # matplotlib, only when drawing here
+
+    return [(stem, title, png_bytes(fig)) for stem, title, fig in figures_for(scenario, results)]
