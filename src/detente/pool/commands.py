@@ -113,19 +113,16 @@ def _refuse_missing_sqlite(store: Optional[str]) -> None:
     from detente.errors import require
 
     require("sqlalchemy", "store")
-    from sqlalchemy.engine import make_url
-
-    from detente.store.db import default_url
+    from detente.store.db import default_url, sqlite_path
 
     try:
-        url = make_url(default_url() if store in (None, "default") else store)
+        path = sqlite_path(default_url() if store in (None, "default") else store)
     except Exception:  # a malformed URL: the store's own error names it
         return
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        if not Path(url.database).exists():
-            raise InputError.one(None, f"no forecast ledger at {url.database}: seal and grade forecasts there first "
-                                       "(`detente seal`, `detente grade`), or give --store URL",
-                                 field="--store", value=store or "default")
+    if path is not None and not path.exists():
+        raise InputError.one(None, f"no forecast ledger at {path}: seal and grade forecasts there first "
+                                   "(`detente seal`, `detente grade`), or give --store URL",
+                             field="--store", value=store or "default")
 
 
 def ledger_weights_table(info: dict[str, Any]) -> Any:

@@ -146,6 +146,20 @@ def safe_url(url: str) -> str:
         return url
 
 
+def sqlite_path(url: Any) -> Path | None:
+    """The file of a SQLite URL (a string or a parsed URL); ``None`` for other databases, an
+    in-memory database or a ``file:PATH?...&uri=true`` URI (not a plain path).
+
+    >>> sqlite_path("sqlite:////tmp/runs.db"), sqlite_path("sqlite://"), sqlite_path("postgresql://h/db")
+    (PosixPath('/tmp/runs.db'), None, None)
+    """
+    parsed = make_url(url) if isinstance(url, str) else url
+    uri = str(parsed.query.get("uri", "")).lower() in ("true", "1")
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:") or uri:
+        return None
+    return Path(parsed.database).expanduser()
+
+
 def _clean(v: Any) -> Any:
     """JSON-able with NaN and infinities as null (PostgreSQL's JSON has no NaN)."""
     if isinstance(v, float):
@@ -188,9 +202,9 @@ class Store:
         self.shown_url = safe_url(url)
         try:
             parsed = make_url(url)
-            uri = str(parsed.query.get("uri", "")).lower() in ("true", "1")  # file:PATH?mode=ro: not a path
-            if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:") and not uri:
-                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            path = sqlite_path(parsed)
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
             self.engine: Engine = create_engine(url, echo=echo)
         except OSError as e:
             raise StoreError(f"cannot open the run store {self.shown_url!r}: "

@@ -62,8 +62,7 @@ def records(ledger: Ledger | Iterable[Entry]) -> list[dict[str, Any]]:
                "scenario": p.get("scenario_name"), "model": p.get("model"), "variant": p.get("variant"),
                "analyst": p.get("analyst"), "forecast": p.get("forecast"), "interval": p.get("interval"),
                "interval_source": p.get("interval_source"), "resolves_by": p.get("resolves_by"),
-               "sealed_at": p.get("sealed_at"), "replay": (p.get("meta") or {}).get("replay")
-               if isinstance(p.get("meta"), dict) else None,
+               "sealed_at": p.get("sealed_at"), "replay": p["meta"].get("replay") if isinstance(p.get("meta"), dict) else None,
                "scale": p.get("scale"), "outcome": None, "source": None, "graded_at": None,
                "abs_error": None, "covered_80": None, "crps": None, "crps_scaled": None, "malformed": None}
         g = grades.get(e.seq)
