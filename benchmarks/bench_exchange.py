@@ -4,8 +4,19 @@ Decide (upstream ``decide-exchange-model`` 2025.3.1, its CLI ``decide-cli --mode
 --iterations 10``) took about 8 s on Copenhagen and 30 s on COP21, wall clock, whole process with
 its outputs (per-issue CSVs, exchange lists, PNG charts and a SQLite database; "mostly I/O"):
 figures recorded in ``shared/specs/neighbours.md`` §1.6 by the session that ran it from a scratch
-copy outside the repository. Decide needs Python 3.13 and is not installed here, so it is not
-rerun: the ratios below use those recorded figures.
+copy outside the repository. Those were taken on an earlier machine; machines here differ by 2x
+or more in speed, so a ratio against a recorded figure says little. Run Decide side by side
+instead: ``--decide PYTHON`` (or ``DECIDE_PYTHON=PYTHON``) names an interpreter with Decide
+installed, outside this repository (it is GPL-3.0 and never a dependency of detente), e.g.::
+
+    python3 -m venv /tmp/decide && /tmp/decide/bin/pip install blinker==1.9.0 matplotlib==3.10.7 \
+        numpy==2.3.4 pandas==2.3.3 peewee==3.14.4 requests structlog==25.5 typer==0.20 typesystem==0.2.5 click
+    /tmp/decide/bin/pip install --no-deps --ignore-requires-python decide-exchange-model==2025.3.1
+
+(2025.3.1 declares Python 3.13 only but runs on 3.11; PyQt6, for its GUI, is left out). The script
+then times ``python -m decide.cli --input-file F --model equal --iterations 10 --output-dir TMP``
+(``BENCH_DECIDE_REPEAT`` runs, default 1: one COP21 run takes a minute) and prints every ratio
+against that measured figure; without it, against the recorded one.
 
 Whole process (issue #12: COP21 >= 30x Decide): ``detente run FILE --model exchange -o rounds=10``
 as a user runs it, without and with ``--out DIR`` (result.json, positions.csv, one PNG per issue,
@@ -168,9 +179,56 @@ TARGET_X = 30
 on COP21 (Decide: 30 s with its outputs)."""
 
 
+DECIDE_ENV = "DECIDE_PYTHON"
+"""Environment variable (or ``--decide PYTHON``): a Python interpreter that has Decide installed, to
+run it side by side instead of using the recorded figures (see the module docstring)."""
+_DECIDE_MEASURED: dict[str, float] = {}
+
+
+def _decide_python() -> str | None:
+    if "--decide" in sys.argv:
+        return sys.argv[sys.argv.index("--decide") + 1]
+    return os.environ.get(DECIDE_ENV) or None
+
+
+def decide_cmd(python: str, file: str, out: Path) -> list[str]:
+    """Decide's CLI as its README runs it: equal gain, 10 rounds, all its outputs into ``out``. (Its
+    2025.3.1 console script calls the wrong function, so the module is run.)"""
+    return [python, "-m", "decide.cli", "--input-file", str(PEERS / file), "--model", "equal",
+            "--iterations", "10", "--output-dir", str(out)]
+
+
+def decide_seconds(file: str) -> tuple[float, str]:
+    """Decide's wall seconds on ``file``: measured here when it was (``_DECIDE_MEASURED``), else the
+    recorded figure; and which it is."""
+    if file in _DECIDE_MEASURED:
+        return _DECIDE_MEASURED[file], "measured here"
+    return DECIDE_S[file], "recorded"
+
+
 def _verdict(file: str, wall: float) -> str:
-    ref = DECIDE_S[file]
-    return f"  target <= {ref / TARGET_X:.2f} s wall (>= {TARGET_X}x): {'PASS' if wall <= ref / TARGET_X else 'MISSED'}"
+    ref, how = decide_seconds(file)
+    return (f"  target <= {ref / TARGET_X:.2f} s wall (>= {TARGET_X}x Decide, {how}): "
+            f"{'PASS' if wall <= ref / TARGET_X else 'MISSED'}")
+
+
+def measure_decide(python: str, repeat: int) -> None:
+    """Run Decide on Copenhagen and COP21 (median wall of ``repeat`` runs, outputs to a temporary
+    folder) and use those figures for the ratios below."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _whole import timed
+
+    print(f"Decide side by side ({python} -m decide.cli --model equal --iterations 10, with its outputs):")
+    for file in DECIDE_S:
+        walls, cpus = [], []
+        for i in range(repeat):
+            with tempfile.TemporaryDirectory() as tmp:
+                cpu, wall = timed(decide_cmd(python, file, Path(tmp) / "out"), dict(os.environ))
+            walls.append(wall)
+            cpus.append(cpu)
+        _DECIDE_MEASURED[file] = sorted(walls)[len(walls) // 2]
+        print(f"  {file:22s} {sorted(cpus)[len(cpus) // 2]:6.2f} s CPU {_DECIDE_MEASURED[file]:6.2f} s wall "
+              f"(median of {repeat}; recorded on an earlier machine: {DECIDE_S[file]:.0f} s)", flush=True)
 
 
 def whole_process(repeat: int) -> None:
@@ -184,9 +242,9 @@ def whole_process(repeat: int) -> None:
             base = detente_cmd() + ["run", str(PEERS / file), "--model", "exchange", "-o", "rounds=10"]
             for label, extra in (("", []), (" --out", ["--out", str(Path(tmp) / file)])):
                 cpu, wall = median_timed(base + extra, repeat)
-                ref = DECIDE_S[file]
+                ref, how = decide_seconds(file)
                 verdict = _verdict(file, wall) if file == "cop21.csv" else ""
-                print(f"  {file + label:22s} {cpu:6.2f} s CPU {wall:6.2f} s wall   Decide ~{ref:3.0f} s (with outputs)"
+                print(f"  {file + label:22s} {cpu:6.2f} s CPU {wall:6.2f} s wall   Decide {ref:5.1f} s ({how}, with outputs)"
                       f"   x{ref / cpu:5.1f} (CPU)  x{ref / wall:5.1f} (wall){verdict}", flush=True)
         cold = timed(detente_cmd() + ["run", str(PEERS / "cop21.csv"), "--model", "exchange", "-o", "rounds=10"],
                      child_env(NUMBA_CACHE_DIR=str(Path(tmp) / "numba")))
@@ -210,7 +268,7 @@ def side_by_side(before_src: str, repeat: int) -> None:
             variants[f"after, {n} figure worker{'s' if n != 1 else ''}"] = (cmd, child_env(**{WORKERS_ENV: str(n)}))
         print(f"side by side, cop21.csv --out, medians of {repeat} alternating rounds ({_load()} before):")
         for label, (cpu, wall) in alternating(variants, repeat).items():
-            print(f"  {label:40s} {cpu:6.2f} s CPU {wall:6.2f} s wall  x{DECIDE_S['cop21.csv'] / wall:5.1f} (wall)"
+            print(f"  {label:40s} {cpu:6.2f} s CPU {wall:6.2f} s wall  x{decide_seconds('cop21.csv')[0] / wall:5.1f} (wall)"
                   f"{_verdict('cop21.csv', wall)}", flush=True)
         print(f"  ({_load()} after)")
 
@@ -222,6 +280,9 @@ def _load() -> str:
 def main() -> None:
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     repeat = int(os.environ.get("BENCH_REPEAT", "3"))
+    decide = _decide_python()
+    if decide:
+        measure_decide(decide, int(os.environ.get("BENCH_DECIDE_REPEAT", "1")))
     if "--before" in sys.argv:
         side_by_side(sys.argv[sys.argv.index("--before") + 1], repeat)
         return
@@ -235,7 +296,7 @@ def main() -> None:
     print(f"{'case':36s} {'cold,cached':>11s} {'warm':>9s}  {'Decide':>6s} {'x cold':>7s} {'x warm':>7s} {'peak RSS':>9s}")
     for name, (file, draws, _) in CASES.items():
         m = _spawn(name)
-        ref = DECIDE_S[file] if draws == 1 else None
+        ref = decide_seconds(file)[0] if draws == 1 else None
         vs = f"~{ref:4.0f} s {ref / m['cold']:6.0f}x {ref / m['warm']:6.0f}x" if ref else " " * 24
         extra = f"  ({m['exchanges']} exchanges)" if draws == 1 else ""
         print(f"{name:36s} {m['cold']:9.3f} s {m['warm']:7.3f} s  {vs} {m['rss_mib']:6.0f} MiB{extra}")
