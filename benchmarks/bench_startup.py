@@ -61,9 +61,8 @@ HEAVY = ("numba", "scipy", "matplotlib", "pandas", "sqlalchemy", "fastapi", "SAL
 def import_breakdown(args: list[str], top: int) -> tuple[list[tuple[str, int]], set[str]]:
     """Top modules by cumulative import time (us) and which heavy packages were imported."""
     env = child_env()
-    p = subprocess.run([sys.executable, "-X", "importtime", "-c",
-                        "import sys; from detente.cli import main; sys.argv[0] = 'detente'; "
-                        f"sys.exit(main({args!r}))"],
+    p = subprocess.run([sys.executable, "-X", "importtime", "-c",  # as the program runs: detente.cli.entry
+                        f"import sys; from detente.cli import entry; sys.argv = ['detente', *{args!r}]; entry()"],
                        cwd=ROOT, env=env, capture_output=True, text=True)
     rows = []
     for line in p.stderr.splitlines():
@@ -82,8 +81,12 @@ def main() -> int:
     ap.add_argument("--top", type=int, default=8, help="modules shown per command in the import breakdown")
     a = ap.parse_args()
     base = detente_cmd()
-    py_cpu = median_timed([sys.executable, "-c", "pass"], a.repeat)[0]
-    print(f"{load_average()}; python -c pass: {py_cpu:.3f} s CPU (the interpreter alone)\n")
+    print(f"{load_average()}\nmachine reference (median CPU and wall s of {a.repeat} runs; compare figures of "
+          "machines of different speed through these):")
+    for code in ("pass", "import numpy"):
+        cpu, wall = median_timed([sys.executable, "-c", code], a.repeat)
+        print(f"  python -c {code!r:44s} {cpu:7.3f} {wall:7.3f}", flush=True)
+    print()
     print(f"{'command':52s} {'CPU s':>7s} {'wall s':>7s} {'target':>7s}")
     missed = []
     for args, target in COMMANDS:

@@ -8,12 +8,9 @@ CPU less on the 2-core machine). The app's names are available from here as befo
 
 import os
 import sys
-from typing import Any
-
-from detente.errors import DetenteError, InputError, ModelError
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     """``detente.cli.app``, ``.out``, ``.err``...: the names of :mod:`detente.cli_app`, loaded on first use."""
     if name.startswith("__"):
         raise AttributeError(name)
@@ -54,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     from rich.markup import escape
 
     from detente.cli_app import app, err
+    from detente.errors import DetenteError, InputError, ModelError
 
     try:
         rv = app(args=args, prog_name="detente", standalone_mode=False)
