@@ -295,3 +295,28 @@ def test_main_called_from_other_code_leaves_the_collector_alone(capsys) -> None:
     before = gc.get_freeze_count(), gc.get_threshold(), gc.isenabled()
     assert main(["validate", str(ROOT / "examples" / "ukraine-settlement.yaml")]) == 0
     assert (gc.get_freeze_count(), gc.get_threshold(), gc.isenabled()) == before
+
+
+@pytest.mark.parametrize("args", [["run", "--help"], ["validate"], ["validate", "examples/ukraine-settlement.yaml"],
+                                  ["run", "examples/ukraine-settlement.yaml", "--draws", "0"], ["schema", "extra"],
+                                  ["models", "--format", "json"]])
+def test_a_command_alone_answers_as_the_whole_app(args: list[str]) -> None:
+    """``detente.cli.main`` builds only the command it runs (:func:`detente.cli_app.app_for`): same
+    output, same exit code as the app of every command."""
+    from typer.testing import CliRunner
+
+    from detente.cli_app import app, app_for
+
+    one = app_for(args)
+    assert one is not app and [c.callback for c in one.registered_commands] == \
+        [c.callback for c in app.registered_commands if c.callback.__name__ == args[0]]
+    runner = CliRunner()
+    whole, alone = runner.invoke(app, args, prog_name="detente"), runner.invoke(one, args, prog_name="detente")
+    assert (alone.exit_code, alone.output) == (whole.exit_code, whole.output)
+
+
+@pytest.mark.parametrize("args", [[], ["--help"], ["--version"], ["runn"], ["runs", "list"], ["--debug", "run"]])
+def test_unknown_names_groups_and_root_options_get_the_whole_app(args: list[str]) -> None:
+    from detente.cli_app import app, app_for
+
+    assert app_for(args) is app

@@ -50,11 +50,11 @@ def main(argv: list[str] | None = None) -> int:
     import typer
     from rich.markup import escape
 
-    from detente.cli_app import app, err
+    from detente.cli_app import app_for, err
     from detente.errors import DetenteError, InputError, ModelError
 
     try:
-        rv = app(args=args, prog_name="detente", standalone_mode=False)
+        rv = app_for(args)(args=args, prog_name="detente", standalone_mode=False)
         if isinstance(rv, int) and rv:  # typer.Exit(code) inside a command, in non-standalone mode
             return rv
     except (InputError, ModelError) as e:
