@@ -333,3 +333,17 @@ def test_short_commands_of_the_program_rescan_no_start_up_heap(args: list[str]) 
             "main = cli.main\ncli.main = lambda: (main(), print('COLLECTIONS', seen))[0]\ncli.entry()")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert next(ln for ln in out.stdout.splitlines() if ln.startswith("COLLECTIONS")) == "COLLECTIONS []"
+
+
+def test_version_answers_as_the_app_without_loading_typer_or_rich() -> None:
+    code = ("import sys\nfrom detente.cli import main\nassert main(['--version']) == 0\n"
+            "print('LOADED', sorted({m.split('.')[0] for m in sys.modules} & {'typer', 'rich', 'pydantic', 'numpy'}))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    fast, loaded = out.stdout.splitlines()
+    assert loaded == "LOADED []"
+    from typer.testing import CliRunner
+
+    from detente.cli_app import app
+
+    whole = CliRunner().invoke(app, ["--version"], prog_name="detente")
+    assert (whole.exit_code, whole.output) == (0, fast + "\n")
