@@ -3,7 +3,7 @@
 Reads files, calls :func:`detente.explain.levers.levers`, prints; computes nothing itself.
 """
 
-# No ``from __future__ import annotations``: Typer reads these annotations at each start (see detente.cli_app).
+# No ``from __future__ import annotations``: Typer reads these annotations at each start (see detente.cli).
 
 import json
 from pathlib import Path

@@ -4,7 +4,7 @@ Reads the files, calls :func:`detente.pool.merge.pool_scenarios`, writes the poo
 (validated YAML, atomically) and prints the coverage report; computes nothing itself.
 """
 
-# No ``from __future__ import annotations``: Typer reads these annotations at each start (see detente.cli_app).
+# No ``from __future__ import annotations``: Typer reads these annotations at each start (see detente.cli).
 
 import json
 from pathlib import Path

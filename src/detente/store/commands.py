@@ -5,7 +5,7 @@ Mounted in the main CLI with ``app.add_typer(runs_app, name="runs")``. Every com
 :func:`detente.store.db.default_url`).
 """
 
-# No ``from __future__ import annotations``: Typer reads these annotations at each start (see detente.cli_app).
+# No ``from __future__ import annotations``: Typer reads these annotations at each start (see detente.cli).
 
 import json
 import sys

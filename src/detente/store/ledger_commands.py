@@ -5,7 +5,7 @@ Mounted in the main CLI with ``app.command("seal")(seal_command)`` and so on. Ev
 ``--format table|json``. The commands compute nothing themselves: they call the library.
 """
 
-# No ``from __future__ import annotations``: Typer reads these annotations at each start (see detente.cli_app).
+# No ``from __future__ import annotations``: Typer reads these annotations at each start (see detente.cli).
 
 import json
 import sys

@@ -6,7 +6,7 @@ Mounted in the main CLI with::
     app.command("sweep")(sweep_command)
 """
 
-# No ``from __future__ import annotations``: Typer reads these annotations at each start (see detente.cli_app).
+# No ``from __future__ import annotations``: Typer reads these annotations at each start (see detente.cli).
 
 import io
 import json

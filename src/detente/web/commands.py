@@ -5,7 +5,7 @@
 ['host', 'port', 'store', 'reload', 'max_draws', 'max_actors', 'max_issues', 'workers', 'max_work', 'max_memory', 'max_seconds']
 """
 
-# No ``from __future__ import annotations``: Typer reads these annotations at each start (see detente.cli_app).
+# No ``from __future__ import annotations``: Typer reads these annotations at each start (see detente.cli).
 
 import os
 from typing import Optional
