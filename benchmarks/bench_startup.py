@@ -1,11 +1,14 @@
 """Start-up cost of the ``detente`` command as a user sees it: whole processes, CPU and wall time.
 
-Runs each command as a fresh subprocess ``--repeat`` times and prints the median CPU time (user +
-sys of the child, from ``resource.getrusage(RUSAGE_CHILDREN)``) and wall time, against the targets
-of issue #12 (<= 0.3 s CPU for ``--version``, ``--help``, ``validate``, ``schema``, ``models``;
-<= 0.5 s for ``run --model mean``). Then, for each command, the modules that cost most to import
-(``python -X importtime``, cumulative microseconds, top ``--top``), and whether Numba, SciPy or
-Matplotlib were imported at all.
+Prints first a plain machine reference, the whole-process CPU and wall time of ``python -c pass``
+and ``python -c "import numpy"`` (median of the same ``--repeat`` runs): figures taken on machines of
+different speed compare through it. Then runs each command as a fresh subprocess ``--repeat`` times
+and prints the median CPU time (user + sys of the child, from ``resource.getrusage(RUSAGE_CHILDREN)``)
+and wall time, against the targets of issue #12 (<= 0.3 s CPU for ``--version``, ``--help``,
+``validate``, ``schema``, ``models``; <= 0.5 s for ``run --model mean``; set on a machine about
+twice as fast as the shared 2-core one). Then, for each command as the program runs it
+(``detente.cli.entry``), the modules that cost most to import (``python -X importtime``, cumulative
+ms, top ``--top``), and whether Numba, SciPy or Matplotlib were imported at all.
 
     .venv/bin/python benchmarks/bench_startup.py [--repeat 5] [--top 8]
 
@@ -13,27 +16,41 @@ The machine is shared: CPU time is much less disturbed by other load than wall t
 targets are checked on CPU time (see ``_whole.py``: children cache bytecode as a user's Python
 does). Exit code 1 when a target is missed.
 
-Measured 2026-12-02 on the shared 2-core machine (load average 1.5-3.1 from other jobs, CPU +-20 %),
-median CPU s of alternating runs, before (``PYTHONPATH=/work/main/src``, same venv) -> after the
-start-up work of issue #12 items 2 and 5 (two series of 9-11 pairs each):
+Measured 2026-12-02 on the shared 2-core machine (load average 0.9-1.6), reference
+``python -c pass`` 0.018-0.027 s, ``python -c "import numpy"`` 0.235-0.245 s. Median CPU s of 11
+alternating runs, before (the tree before this work, ``PYTHONPATH`` to a copy of its ``src``, same
+venv) -> after:
 
-    detente run examples/ukraine-settlement.yaml --model mean   0.49 -> 0.38,  0.45 -> 0.35
-    detente validate examples/ukraine-settlement.yaml           0.28 -> 0.26,  0.25 -> 0.26
-    detente --help                                              0.17 -> 0.15,  0.21 -> 0.21
-    detente --version                                           0.11 -> 0.11,  0.14 -> 0.14
+    detente --version                                           0.21 -> 0.03  (the interpreter alone: 0.02)
+    detente --help                                              0.31 -> 0.30
+    detente validate examples/ukraine-settlement.yaml           0.48 -> 0.45
+    detente schema                                              0.44 -> 0.41
+    detente models                                              0.40 -> 0.37
+    detente run examples/ukraine-settlement.yaml --model mean   0.66 -> 0.62
 
-What the run lost: ~0.05-0.08 s of CPU that OpenBLAS's idle worker thread spent busy-waiting after
-``import numpy`` (2**28 cycles; ``detente.cli.entry`` now sets ``OPENBLAS_THREAD_TIMEOUT=4``:
-``import numpy`` alone 0.17 -> 0.12 s), ``numpy.ma`` (~10 ms: ``np.median`` loads it on first use;
-one-draw medians no longer call it), Rich's progress machinery when stderr is not a terminal
-(~7 ms), Rich's emoji table (~3 ms; the consoles print ``:name:`` as written) and, for KTAB, BDM and
-Decide files, the YAML library (~15 ms). What is left is mostly third-party imports: importing
-NumPy, pydantic, Typer (its parameter coercion builds a pydantic TypeAdapter per option) and Rich
-alone costs ~0.30-0.39 s of the ~0.35-0.45 s; pydantic's plugin loader imports
-``importlib.metadata`` (~18 ms, needed by pydantic itself, not avoidable from detente);
-detente's scenario classes (pydantic schema building, ~35 ms: ``defer_build`` made it slower,
-the nested classes are then built again inside their parents), the war block's classes among
-them; the tables ~11 ms (Rich rendering).
+What changed: ``detente.cli`` is only the entry point; the Typer app is ``detente.cli_app``,
+imported when a command runs, so ``--version`` loads neither Typer nor Rich nor the commands.
+``main()`` builds the Click command of the one top-level command it runs (``cli_app.app_for``; ~20 ms
+for all ~20). Options are coerced without a pydantic ``TypeAdapter`` per option
+(``detente.cli_coercion``: values whose result is certain are converted directly, every other value
+goes to Typer's own coercion, so results and messages are Typer's): Typer's adapter module and one
+adapter per option are not built (alone, below the noise of whole-process medians). The readers' and the models' imports run with the collector paused and,
+in the program, are frozen out of it with the loaded scenario: a short command no longer pays a
+collection of the ~50,000 young objects of its start-up (~20 ms).
+
+What is left is third-party imports, measured alone in a process that has already imported what
+they share: Typer ~0.09 s (its vendored Click, ``inspect``), Rich's console ~0.05 s, and for
+``--help`` Typer's ``rich_utils`` ~0.07 s (it imports ``rich.markdown``, i.e. markdown-it and
+Pygments, ~0.06 s, even when no Markdown is rendered); pydantic ~0.04 s plus ``pydantic.types`` and
+``annotated_types`` ~0.065 s (``from pydantic import BaseModel`` imports them); pydantic's plugin
+loader imports ``importlib.metadata`` (~0.025 s) even with ``PYDANTIC_DISABLE_PLUGINS`` set (the
+program sets it, so no distribution is scanned: ~5 ms more otherwise); PyYAML ~0.025 s (its reader
+compiles a large regex at import); NumPy ~0.16 s for a run. detente's own scenario classes
+(pydantic schema building) ~0.03 s, the war block's ~0.035 s: ``defer_build=True`` was measured
+again and is slower (0.155 vs 0.14 s for import + load; the nested classes are built again inside
+their parents). Not done: replacing ``pydantic.plugin._loader`` or ``rich.markdown`` in
+``sys.modules`` with stand-ins (~0.02 s / ~0.06 s) would change third-party modules for every
+user of the process.
 """
 
 from __future__ import annotations
@@ -61,9 +78,8 @@ HEAVY = ("numba", "scipy", "matplotlib", "pandas", "sqlalchemy", "fastapi", "SAL
 def import_breakdown(args: list[str], top: int) -> tuple[list[tuple[str, int]], set[str]]:
     """Top modules by cumulative import time (us) and which heavy packages were imported."""
     env = child_env()
-    p = subprocess.run([sys.executable, "-X", "importtime", "-c",
-                        "import sys; from detente.cli import main; sys.argv[0] = 'detente'; "
-                        f"sys.exit(main({args!r}))"],
+    p = subprocess.run([sys.executable, "-X", "importtime", "-c",  # as the program runs: detente.cli.entry
+                        f"import sys; from detente.cli import entry; sys.argv = ['detente', *{args!r}]; entry()"],
                        cwd=ROOT, env=env, capture_output=True, text=True)
     rows = []
     for line in p.stderr.splitlines():
@@ -82,8 +98,12 @@ def main() -> int:
     ap.add_argument("--top", type=int, default=8, help="modules shown per command in the import breakdown")
     a = ap.parse_args()
     base = detente_cmd()
-    py_cpu = median_timed([sys.executable, "-c", "pass"], a.repeat)[0]
-    print(f"{load_average()}; python -c pass: {py_cpu:.3f} s CPU (the interpreter alone)\n")
+    print(f"{load_average()}\nmachine reference (median CPU and wall s of {a.repeat} runs; compare figures of "
+          "machines of different speed through these):")
+    for code in ("pass", "import numpy"):
+        cpu, wall = median_timed([sys.executable, "-c", code], a.repeat)
+        print(f"  python -c {code!r:44s} {cpu:7.3f} {wall:7.3f}", flush=True)
+    print()
     print(f"{'command':52s} {'CPU s':>7s} {'wall s':>7s} {'target':>7s}")
     missed = []
     for args, target in COMMANDS:

@@ -295,3 +295,55 @@ def test_main_called_from_other_code_leaves_the_collector_alone(capsys) -> None:
     before = gc.get_freeze_count(), gc.get_threshold(), gc.isenabled()
     assert main(["validate", str(ROOT / "examples" / "ukraine-settlement.yaml")]) == 0
     assert (gc.get_freeze_count(), gc.get_threshold(), gc.isenabled()) == before
+
+
+@pytest.mark.parametrize("args", [["run", "--help"], ["validate"], ["validate", "examples/ukraine-settlement.yaml"],
+                                  ["run", "examples/ukraine-settlement.yaml", "--draws", "0"], ["schema", "extra"],
+                                  ["models", "--format", "json"]])
+def test_a_command_alone_answers_as_the_whole_app(args: list[str]) -> None:
+    """``detente.cli.main`` builds only the command it runs (:func:`detente.cli_app.app_for`): same
+    output, same exit code as the app of every command."""
+    from typer.testing import CliRunner
+
+    from detente.cli_app import app, app_for
+
+    one = app_for(args)
+    assert one is not app and [c.callback for c in one.registered_commands] == \
+        [c.callback for c in app.registered_commands if c.callback.__name__ == args[0]]
+    runner = CliRunner()
+    whole, alone = runner.invoke(app, args, prog_name="detente"), runner.invoke(one, args, prog_name="detente")
+    assert (alone.exit_code, alone.output) == (whole.exit_code, whole.output)
+
+
+@pytest.mark.parametrize("args", [[], ["--help"], ["--version"], ["runn"], ["runs", "list"], ["--debug", "run"]])
+def test_unknown_names_groups_and_root_options_get_the_whole_app(args: list[str]) -> None:
+    from detente.cli_app import app, app_for
+
+    assert app_for(args) is app
+
+
+@pytest.mark.parametrize("args", [["validate", "examples/ukraine-settlement.yaml"], ["schema"], ["models"]])
+def test_short_commands_of_the_program_rescan_no_start_up_heap(args: list[str]) -> None:
+    """The program imports the readers and models with the collector paused and freezes what they
+    leave (``detente.cli_app._lasting``): a short command runs no collection until it exits."""
+    code = ("import gc, sys\nseen = []\n"
+            "gc.callbacks.append(lambda phase, info: phase == 'start' and seen.append(info['generation']))\n"
+            "import atexit\nfrom detente import cli\n"
+            f"sys.argv = ['detente', *{args!r}]\n"
+            "main = cli.main\ncli.main = lambda: (main(), print('COLLECTIONS', seen))[0]\ncli.entry()")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert next(ln for ln in out.stdout.splitlines() if ln.startswith("COLLECTIONS")) == "COLLECTIONS []"
+
+
+def test_version_answers_as_the_app_without_loading_typer_or_rich() -> None:
+    code = ("import sys\nfrom detente.cli import main\nassert main(['--version']) == 0\n"
+            "print('LOADED', sorted({m.split('.')[0] for m in sys.modules} & {'typer', 'rich', 'pydantic', 'numpy'}))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    fast, loaded = out.stdout.splitlines()
+    assert loaded == "LOADED []"
+    from typer.testing import CliRunner
+
+    from detente.cli_app import app
+
+    whole = CliRunner().invoke(app, ["--version"], prog_name="detente")
+    assert (whole.exit_code, whole.output) == (0, fast + "\n")

@@ -1,438 +1,25 @@
-"""The ``detente`` command.
+"""The ``detente`` command: the program's entry point (:func:`entry`) and :func:`main`.
 
-The CLI reads files, calls the library and prints; it computes nothing itself. Every bad input
-ends with a message naming the file, line/field and value, and exit code 2.
+The commands themselves are :mod:`detente.cli_app` (a Typer app), imported by :func:`main` when a
+command runs: ``detente --version`` answers without loading Typer, Rich or the commands (~0.2 s of
+CPU less on the 2-core machine). The app's names are available from here as before
+(``from detente.cli import app, out, err``...).
 """
 
-# The commands' annotations are objects, not strings (no ``from __future__ import annotations``):
-# Typer reads the annotations of every command at each start, twice; as strings they would be
-# compiled and evaluated each time (~4 ms of CPU of every ``detente`` command).
-
-import json
 import os
 import sys
-from pathlib import Path
-from typing import Annotated, Any, Literal, Optional
 
-import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
-from detente._version import __version__
-from detente.cli_common import (  # noqa: F401  (parse_options/parse_variants: re-exported for other commands)
-    DEFAULT_SEED, Draws, InputFormat, ModelOptions, Models, Seed, TableOrJson, Variants,
-    model_option, out_option, parse_options, parse_variants, print_warnings, scenario_argument, use_plain_help_types,
-)
-from detente.errors import DetenteError, InputError, ModelError, require
+def __getattr__(name: str) -> object:
+    """``detente.cli.app``, ``.out``, ``.err``...: the names of :mod:`detente.cli_app`, loaded on first use."""
+    if name.startswith("__"):
+        raise AttributeError(name)
+    from detente import cli_app
 
-app = typer.Typer(
-    name="detente",
-    help="Model multi-actor negotiations and forecast how they end.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-# Tables are wide; when stdout is not a terminal (a pipe, a file, CI) use 140 columns, not 80.
-# No emoji codes: a name such as ":fire:" in a scenario is printed as written (and Rich's table of
-# emoji codes is not loaded).
-out = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 140, emoji=False)
-err = Console(stderr=True, emoji=False)
-use_plain_help_types()
-
-
-def _version(value: bool) -> None:
-    if value:
-        print(f"detente {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
-    debug: bool = typer.Option(False, "--debug", help="Show the full Python traceback of an internal error "
-                               "(also: environment variable DETENTE_DEBUG=1)."),
-) -> None:
-    """Model multi-actor negotiations and forecast how they end."""
-
-
-# ---------------------------------------------------------------------------------------------
-# helpers
-
-
-def _load(path: Path, fmt: str | None = None, warn: bool = True):
-    """Read and validate a scenario; print its warnings (e.g. numbers without evidence) on stderr."""
-    import gc
-
-    from detente.gcpause import paused_gc
-    from detente.scenario.io import load
-    from detente.scenario.model import scenario_warnings
-
-    with paused_gc():
-        s = load(path, fmt)
-        if _program:  # the scenario lives as long as the command: the collector need never rescan it
-            gc.freeze()
-    if warn:
-        print_warnings([f"{path}: {w}" for w in scenario_warnings(s)])
-    return s
-
-
-# ---------------------------------------------------------------------------------------------
-# commands
-
-
-@app.command()
-def run(
-    scenario: Annotated[Path, scenario_argument()],
-    model: Models = ["mean"],
-    variant: Variants = [],
-    option: ModelOptions = [],
-    draws: Draws = 1,
-    seed: Seed = DEFAULT_SEED,
-    fmt: TableOrJson = "table",
-    out_dir: Annotated[Optional[Path], out_option("Write result.json, positions.csv, PNGs and report.html "
-                                                  "to this folder.")] = None,
-    input_format: InputFormat = None,
-    sensitivity: bool = typer.Option(False, "--sensitivity", help="With --out: add ranked Sobol/Morris charts "
-                                     "of which uncertain estimate moves each issue's forecast most (first model)."),
-    store: Optional[str] = typer.Option(
-        None, "--store", metavar="URL", help="Record the runs in this run store: a SQLAlchemy URL, or 'default' "
-        "(a SQLite file under the user's data directory)."),
-    explain: bool = typer.Option(False, "--explain", help="Print who gains and loses and the pivotal actors "
-                                 "(always in --format json and --out), and for the war model which inputs move "
-                                 "P(deal within 12 months) most."),
-) -> None:
-    """Run one or more models on a scenario and print the forecast per issue."""
-    from contextlib import nullcontext
-
-    from detente.progress import progress_bar, scaled
-    from detente.runner import run as run_model
-
-    s = _load(scenario, input_format)
-    opts = parse_options(option, model)
-    variants = parse_variants(variant, model)
-    workers = None
-    if out_dir is not None and _program:  # figure workers import matplotlib while the models run here
-        from detente.report.workers import start
-
-        workers = start()
-    with workers or nullcontext():  # stopped however the command ends
-        with progress_bar("running", enabled=fmt != "json", unit="draws") as report:
-            total = draws * len(model)
-            results = [run_model(s, m, draws=draws, seed=seed, options=opts[m], variant=variants[m],
-                                 progress=scaled(report, k * draws, total)) for k, m in enumerate(model)]
-        if workers is not None:
-            workers.submit(s, results)  # they draw while the explanations are computed here
-        if explain or fmt == "json" or out_dir is not None:
-            from detente.explain import attach
-
-            # the war model's input ranking (Morris, a few seconds) only when the explanation is asked for
-            results = [attach(s, r, war_sensitivity=explain) for r in results]
-        if s.analysts:  # a pooled scenario: the variance split and where the analysts disagree
-            from detente.pool.variance import attach as attach_pooling
-
-            results = [attach_pooling(s, r) for r in results]
-        if store is not None:
-            require("sqlalchemy", "store")
-            from detente.store.db import Store
-
-            db = Store(None if store == "default" else store)
-            ids = db.save_many([(s, r, None) for r in results])  # one transaction for all of them
-            err.print(f"recorded run(s) {', '.join(map(str, ids))} in {db.shown_url}")
-        if out_dir is not None:
-            from detente.report.outputs import write_outputs
-
-            extra = []
-            if sensitivity:
-                require("SALib", "sensitivity")
-                from detente.uncertainty.sensitivity import plot_sensitivity
-                from detente.uncertainty.sensitivity import sensitivity as run_sensitivity
-
-                with progress_bar("sensitivity", enabled=fmt != "json", unit="points") as report:
-                    sens = run_sensitivity(s, model[0], seed=seed, options=opts[model[0]], variant=variants[model[0]],
-                                           progress=report)
-                extra = [(f"sensitivity-{i}", f"Which estimates matter most: {s.issue(i).label} ({sens.method}, "
-                          f"{model[0]})", plot_sensitivity(sens, i)) for i in s.issue_ids]
-            written = write_outputs(out_dir, s, results, extra_figures=extra, workers=workers)
-            if workers is not None and workers.error:
-                err.print(f"warning: the figures were drawn in this process ({workers.error.splitlines()[0]})")
-            err.print(f"wrote {len(written)} files to {out_dir}/ (open {out_dir / 'report.html'})")
-    if fmt == "json":
-        from detente.report.summary import run_record
-
-        # one shape for one model or many: {"scenario", "input_sha256", "summary", "war", "results"}
-        print(json.dumps(run_record(s, results), indent=2, ensure_ascii=False, allow_nan=False))
-    else:
-        from detente.report.tables import bottom_line_table, forecast_tables, summary_table, war_table
-
-        out.print(bottom_line_table(s, results))  # the bottom line first
-        war = war_table(s, results)
-        if war is not None:
-            out.print(war)
-        for t in forecast_tables(s, results):
-            out.print(t)
-        out.print(summary_table(results))
-        if s.analysts:
-            from detente.report.tables import pooling_tables
-
-            for t in pooling_tables(s, results):
-                out.print(t)
-        if explain:
-            from detente.report.explain import explain_tables
-
-            for t in explain_tables(results):
-                out.print(t)
-
-
-@app.command()
-def compare(
-    scenarios: list[Path] = typer.Argument(..., metavar="SCENARIO...", show_default=False,
-                                           help="Two or more scenario files with the same issues (views)."),
-    model: Models = ["mean"],
-    variant: Variants = [],
-    option: ModelOptions = [],
-    draws: Draws = 1,
-    seed: Annotated[int, typer.Option("--seed", "-s", metavar="SEED",
-                                      help="Random seed (the same for every view).")] = DEFAULT_SEED,
-    fmt: TableOrJson = "table",
-    out_dir: Annotated[Optional[Path], out_option("Write compare.json, PNGs and compare.html to this "
-                                                  "folder.")] = None,
-) -> None:
-    """Run the same models on several views of one negotiation and show how the forecast differs."""
-    from detente.progress import progress_bar, scaled
-    from detente.report.compare import check_comparable, comparison_rows, comparison_tables, write_comparison
-    from detente.runner import run as run_model
-
-    if len(scenarios) < 2:
-        raise typer.BadParameter("give at least two scenario files to compare", param_hint="'SCENARIO...'")
-    views = [_load(p) for p in scenarios]
-    check_comparable(views)
-    opts = parse_options(option, model)
-    variants = parse_variants(variant, model)
-    total = len(views) * len(model) * draws
-    with progress_bar("comparing", enabled=fmt != "json", unit="draws") as report:
-        results = [[run_model(s, m, draws=draws, seed=seed, options=opts[m], variant=variants[m],
-                              progress=scaled(report, (v * len(model) + k) * draws, total))
-                    for k, m in enumerate(model)] for v, s in enumerate(views)]
-    if out_dir is not None:
-        written = write_comparison(out_dir, views, results)
-        err.print(f"wrote {len(written)} files to {out_dir}/ (open {out_dir / 'compare.html'})")
-    if fmt == "json":
-        print(json.dumps(comparison_rows(views, results), indent=2))
-    else:
-        for t in comparison_tables(views, results):
-            out.print(t)
-
-
-@app.command()
-def models(fmt: TableOrJson = "table") -> None:
-    """List the models, their variants and every option with its default and meaning."""
-    from detente.models import registry
-
-    if fmt == "json":
-        print(json.dumps([{"name": s.name, "summary": s.summary, "has_rounds": s.has_rounds,
-                           "variants": list(s.variants), "options": s.options.model_json_schema(),
-                           "option_help": {k: {"default": f.get_default(call_default_factory=True),
-                                               "description": f.description or ""}
-                                           for k, f in s.options.model_fields.items()}}
-                          for s in registry.specs()], indent=2, default=str))
-        return
-    t = Table(title="detente models (set an option with -o MODEL.KEY=VALUE)", show_lines=True)
-    t.add_column("model", style="bold")
-    t.add_column("what it does")
-    t.add_column("variants / options (default): meaning")
-    for s in registry.specs():
-        fields = "\n".join(f"[bold]{k}[/bold] ({escape(_default(f))}): {escape(_one_line(f.description))}"
-                           for k, f in s.options.model_fields.items())
-        variants = f"variants: {', '.join(s.variants)}\n" if s.variants else ""
-        t.add_row(s.name, s.summary, variants + fields)
-    out.print(t)
-
-
-def _default(f: Any) -> str:
-    v = f.get_default(call_default_factory=True)
-    return repr(v) if not isinstance(v, str) else v
-
-
-def _one_line(text: str | None) -> str:
-    """A field description as one line of text (the option classes' ``Field(description=...)``)."""
-    return " ".join((text or "(no description)").split())
-
-
-@app.command()
-def validate(
-    path: Annotated[Path, scenario_argument("Scenario file to check.")],
-    input_format: InputFormat = None,
-) -> None:
-    """Check a scenario file; print what it holds, or every problem found (exit code 2)."""
-    from detente.scenario.model import scenario_warnings
-
-    s = _load(path, input_format, warn=False)
-    n_unc = _count_uncertain(s)
-    out.print(f"[green]ok[/green] {path}: {s.meta.get('format', '?')} scenario {s.name!r}: "
-              f"{len(s.actors)} actors, {len(s.issues)} issues, {len(s.stances)} stances, "
-              f"{n_unc} uncertain inputs", soft_wrap=True, highlight=False)
-    out.file.flush()
-    print_warnings([f"{path}: {w}" for w in scenario_warnings(s)])
-
-
-def _count_uncertain(s) -> int:
-    from detente.scenario.inputs import uncertain_names  # no NumPy: validate stays fast
-
-    return len(uncertain_names(s))
-
-
-@app.command()
-def convert(
-    src: Annotated[Path, scenario_argument("Input file (any readable format).")],
-    dst: Path = typer.Argument(..., metavar="OUTPUT", show_default=False,
-                               help="Output file; the format follows the suffix (.yaml, .json, .csv = KTAB)."),
-    input_format: InputFormat = None,
-    to: Optional[Literal["yaml", "json", "ktab-csv"]] = typer.Option(
-        None, "--to", help="Output format (default: from the output file's suffix)."),
-) -> None:
-    """Convert a scenario between formats (validated on the way; written atomically)."""
-    from detente.scenario.io import save
-
-    s = _load(src, input_format)
-    if to is None and dst.suffix.lower() == ".csv":
-        to = "ktab-csv"
-    save(s, dst, to)
-    err.print(f"wrote {dst}")
-
-
-@app.command()
-def schema(out_file: Optional[Path] = typer.Option(None, "--out", metavar="FILE", help="Write to this file.")) -> None:
-    """Print the JSON Schema of the native scenario format."""
-    from detente.scenario.io import atomic_write_text
-    from detente.scenario.model import Scenario
-
-    text = json.dumps(Scenario.model_json_schema(), indent=2) + "\n"
-    if out_file:
-        atomic_write_text(out_file, text)
-    else:
-        print(text, end="")
-
-
-@app.command()
-def backtest(
-    deu: Path = typer.Option(..., "--deu", metavar="FILE", help="DEU III issue table (deu3_blksv.tsv)."),
-    model: Annotated[list[str], model_option("Model to score; repeat for several (default: every model).")] = [],
-    option: ModelOptions = [],
-    variant: Variants = [],
-    capabilities: Literal["equal", "blksv", "power"] = typer.Option(
-        "equal", "--capabilities", help="equal, blksv (GDP-like weights of row 2), or power (voting power in the "
-        "game of each issue's procedure)."),
-    power_index: Literal["shapley_shubik", "banzhaf"] = typer.Option(
-        "shapley_shubik", "--power-index", help="With --capabilities power: shapley_shubik or banzhaf."),
-    position_only: Literal["skip", "zero"] = typer.Option(
-        "skip", "--position-only", help="Actors with a position but no salience: skip (default) or zero "
-        "(salience 0, as the reference BDM column)."),
-    cv: int = typer.Option(10, "--cv", min=2, help="Folds of the out-of-sample evaluation, grouped by proposal."),
-    repeats: int = typer.Option(3, "--repeats", min=1, help="Repetitions of the K-fold split (seeds SEED, SEED+1, ...)."),
-    seed: Seed = DEFAULT_SEED,
-    fmt: TableOrJson = "table",
-    per_issue: bool = typer.Option(False, "--per-issue", help="With json: every issue's forecast."),
-) -> None:
-    """Score models against the real outcomes of EU legislative decisions (DEU III), in and out of sample."""
-    from detente.backtest.deu import backtest as run_backtest
-    from detente.models import registry
-    from detente.progress import progress_bar
-
-    names = model or registry.names()
-    variants = {m: v for m, v in parse_variants(variant, names).items() if v is not None}
-    with progress_bar("backtest", enabled=fmt != "json", unit="models") as report:
-        try:
-            scores = run_backtest(deu, names, capabilities=capabilities,
-                                  options=parse_options(option, names), variants=variants,
-                                  position_only=position_only, seed=seed, cv=cv, repeats=repeats,
-                                  power_index=power_index, progress=report)
-        except ValueError as e:  # e.g. more folds than proposals
-            raise InputError.one(str(deu), str(e), field="--cv", value=cv) from None
-    if fmt == "json":
-        data = [s.to_dict(per_issue) for s in scores]
-        print(json.dumps(data[0] if len(data) == 1 else data, indent=2))
-        return
-    out.print(_backtest_table(deu, capabilities, power_index, cv, repeats, scores))
-    procs = _backtest_procedure_table(scores)
-    if procs is not None:
-        out.print(procs)
-    out.print("MAE out of sample: grouped by proposal; parameter-free models fit nothing, so theirs equals the "
-              "in-sample MAE. diff vs mean: MAE minus the compromise model's (equal capabilities), 95 % "
-              "cluster-bootstrap CI by proposal. Coverage, width and CRPS: calibrated 80 % forecast intervals, "
-              "held-out issues only.", highlight=False)
-
-
-def _backtest_table(deu: Path, capabilities: str, power_index: str, cv: int, repeats: int, scores: list) -> Table:
-    caps = capabilities + (f" ({power_index})" if capabilities == "power" else "")
-    t = Table(title=f"DEU III backtest ({deu.name}, capabilities: {caps}, {cv}-fold CV x {repeats}, by proposal)")
-    for c in ("model", "n", "MAE", "MAE out of sample", "diff vs mean [95 % CI]", "coverage 80 %", "width 80 %",
-              "CRPS", "median AE", "exact hits (|err| <= 0.5)", "time"):
-        t.add_column(c, justify="right" if c != "model" else "left")
-    for s in sorted(scores, key=lambda s: (s.error is not None, s.oos.get("mae_oos") or s.mae)):
-        if s.error:
-            t.add_row(s.model, "-", "-", "-", "-", "-", "-", "-", "-", f"[red]not run: {s.error}[/red]", "-")
-            continue
-        o = s.oos
-        f = (lambda k, fmt="{:.2f}": fmt.format(o[k]) if o.get(k) is not None else "-")
-        ci = o.get("ci") or [None, None]
-        diff = f"{o['mae_diff_vs_mean']:+.2f} [{ci[0]:+.2f}, {ci[1]:+.2f}]" if o.get("mae_diff_vs_mean") is not None else "-"
-        t.add_row(s.model, str(s.n_issues), f"{s.mae:.2f}", f("mae_oos") + ("" if o.get("fitted") else " (= MAE)"),
-                  diff, f("coverage_80", "{:.1%}"), f("mean_width_80", "{:.1f}"), f("crps"), f"{s.median_ae:.2f}",
-                  f"{s.exact_hits} ({100 * s.exact_hits / max(s.n_issues, 1):.1f} %)", f"{s.elapsed_s:.1f} s")
-    return t
-
-
-def _backtest_procedure_table(scores: list) -> Table | None:
-    rows = [s for s in scores if not s.error and s.oos.get("by_procedure")]
-    if not rows:
-        return None
-    procs = sorted({p for s in rows for p in s.oos["by_procedure"]})
-    t = Table(title="By decision procedure: MAE out of sample / coverage of the 80 % interval (n issues)")
-    t.add_column("model")
-    for p in procs:
-        n = rows[0].oos["by_procedure"][p]["n_issues"]
-        t.add_column(f"{p} (n={n})", justify="right")
-    for s in sorted(rows, key=lambda s: s.oos["mae_oos"]):
-        bp = s.oos["by_procedure"]
-        t.add_row(s.model, *[f"{bp[p]['mae_oos']:.2f} / {bp[p]['coverage_80']:.0%}" if p in bp else "-" for p in procs])
-    return t
-
-
-def _mount_optional() -> None:
-    """Commands of optional parts (store, web, sensitivity, sweeps)."""
-    from importlib.util import find_spec
-
-    # These modules import their heavy dependencies (SQLAlchemy, FastAPI, SALib, Dask) lazily.
-    if find_spec("detente.store.commands"):
-        from detente.store.commands import runs_app
-
-        app.add_typer(runs_app, name="runs", help="List, show, diff and export recorded runs.")
-    if find_spec("detente.store.ledger_commands"):
-        from detente.store.ledger_commands import grade_command, ledger_command, seal_command, verify_command
-
-        app.command("seal")(seal_command)
-        app.command("grade")(grade_command)
-        app.command("verify")(verify_command)
-        app.command("ledger")(ledger_command)
-    if find_spec("detente.web.commands"):
-        from detente.web.commands import serve
-
-        app.command()(serve)
-    if find_spec("detente.uncertainty.commands"):
-        from detente.uncertainty.commands import sensitivity_command, sweep_command
-
-        app.command("sensitivity")(sensitivity_command)
-        app.command("sweep")(sweep_command)
-    from detente.explain.commands import levers_command
-
-    app.command("levers")(levers_command)
-    from detente.pool.commands import pool_command
-
-    app.command("pool")(pool_command)
-
-
-_mount_optional()
+    try:
+        return getattr(cli_app, name)
+    except AttributeError:
+        raise AttributeError(f"module 'detente.cli' has no attribute {name!r}") from None
 
 
 REPORT_HINT = ("this is a bug in detente, not in your input: please report it with the command you ran "
@@ -455,8 +42,19 @@ def main(argv: list[str] | None = None) -> int:
     debug = _debug_wanted(args)
     if "--debug" in args:  # a global flag: accepted anywhere on the line
         args = [a for a in args if a != "--debug"]
+    if args == ["--version"]:  # what the app's eager --version prints, without loading the app
+        from detente._version import __version__
+
+        print(f"detente {__version__}")
+        return 0
+    import typer
+    from rich.markup import escape
+
+    from detente.cli_app import app_for, err
+    from detente.errors import DetenteError, InputError, ModelError
+
     try:
-        rv = app(args=args, prog_name="detente", standalone_mode=False)
+        rv = app_for(args)(args=args, prog_name="detente", standalone_mode=False)
         if isinstance(rv, int) and rv:  # typer.Exit(code) inside a command, in non-standalone mode
             return rv
     except (InputError, ModelError) as e:
@@ -557,6 +155,7 @@ def entry() -> None:
 
     global _program
     _program = True
+    sys.modules.setdefault("detente.cli", sys.modules[__name__])  # ``python -m detente.cli``: one module
     _short_blas_spin()
     _no_pydantic_plugins()
     gc.set_threshold(*GC_THRESHOLDS)
