@@ -31,10 +31,7 @@ venv) -> after:
 What changed: ``detente.cli`` is only the entry point; the Typer app is ``detente.cli_app``,
 imported when a command runs, so ``--version`` loads neither Typer nor Rich nor the commands.
 ``main()`` builds the Click command of the one top-level command it runs (``cli_app.app_for``; ~20 ms
-for all ~20). Options are coerced without a pydantic ``TypeAdapter`` per option
-(``detente.cli_coercion``: values whose result is certain are converted directly, every other value
-goes to Typer's own coercion, so results and messages are Typer's): Typer's adapter module and one
-adapter per option are not built (alone, below the noise of whole-process medians). The readers' and the models' imports run with the collector paused and,
+for all ~20). The readers' and the models' imports run with the collector paused and,
 in the program, are frozen out of it with the loaded scenario: a short command no longer pays a
 collection of the ~50,000 young objects of its start-up (~20 ms).
 

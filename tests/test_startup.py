@@ -347,3 +347,21 @@ def test_version_answers_as_the_app_without_loading_typer_or_rich() -> None:
 
     whole = CliRunner().invoke(app, ["--version"], prog_name="detente")
     assert (whole.exit_code, whole.output) == (0, fast + "\n")
+
+
+def test_ctrl_c_while_the_commands_load_exits_130_without_a_traceback() -> None:
+    """A Ctrl-C during the import of the commands (the first few tenths of a second) ends like one
+    during a command: "interrupted" on stderr, exit 130, no KeyboardInterrupt traceback."""
+    code = (
+        "import sys\n"
+        "class Interrupt:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'detente.cli_app':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Interrupt())\n"
+        "from detente.cli import main\n"
+        "sys.exit(main(['validate', 'examples/ukraine-settlement.yaml']))\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert p.returncode == 130, p.stderr
+    assert p.stderr == "interrupted\n"

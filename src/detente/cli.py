@@ -47,12 +47,15 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"detente {__version__}")
         return 0
-    import typer
-    from rich.markup import escape
+    try:  # a few tenths of a second: a Ctrl-C meanwhile ends as one during a command does
+        import typer
+        from rich.markup import escape
 
-    from detente.cli_app import app_for, err
-    from detente.errors import DetenteError, InputError, ModelError
-
+        from detente.cli_app import app_for, err
+        from detente.errors import DetenteError, InputError, ModelError
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
     try:
         rv = app_for(args)(args=args, prog_name="detente", standalone_mode=False)
         if isinstance(rv, int) and rv:  # typer.Exit(code) inside a command, in non-standalone mode

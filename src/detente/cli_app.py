@@ -26,7 +26,6 @@ from detente.cli_common import (  # noqa: F401  (parse_options/parse_variants: r
     DEFAULT_SEED, Draws, InputFormat, ModelOptions, Models, Seed, TableOrJson, Variants,
     model_option, out_option, parse_options, parse_variants, print_warnings, scenario_argument, use_plain_help_types,
 )
-from detente.cli_coercion import use_light_coercion
 from detente.errors import InputError, require
 
 app = typer.Typer(
@@ -42,7 +41,6 @@ app = typer.Typer(
 out = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 140, emoji=False)
 err = Console(stderr=True, emoji=False)
 use_plain_help_types()
-use_light_coercion()  # no pydantic validator per option (same values, same messages)
 
 
 def _version(value: bool) -> None:
