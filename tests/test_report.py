@@ -166,14 +166,19 @@ def test_plot_issue_marker_area_proportional_to_capability_times_salience(result
     # the 80 % intervals are shaded: one span per model
     assert sum(isinstance(p, PolyCollection) or type(p).__name__ == "Rectangle" for p in ax.patches) >= 3
     # actor names with their weights are the y tick labels
-    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    ticks = plots.tick_labels(ax, "y")
     assert {t.split("  ")[0] for t in ticks} == {"Alpha", "Bravo", "Charlie", "Delta"}
+    # with draws the strip of histograms underneath carries the scale's labels
+    strip = fig.axes[1]
+    assert plots.tick_labels(ax, "x") == [] and strip.get_xlabel().startswith("position on the")
 
 
 def test_plot_issue_leaves_out_actors_without_a_stance(results_by_draws):
     fig = plot_issue(SCENARIO, "aid", results_by_draws[1])
-    ticks = [t.get_text().split("  ")[0] for t in fig.axes[0].get_yticklabels()]
+    ticks = [t.split("  ")[0] for t in plots.tick_labels(fig.axes[0], "y")]
     assert sorted(ticks) == ["Alpha", "Bravo", "Charlie"]
+    assert plots.tick_labels(fig.axes[0], "x") == ["\u22124", "\u22122", "0", "2", "4"]  # as matplotlib chose them
+    assert fig.axes[0].get_xlabel().startswith("position on the")
 
 
 def test_plot_trajectory_none_without_rounds(results_by_draws):

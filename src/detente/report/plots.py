@@ -381,7 +381,8 @@ def plain_axis(ax, axis: str, locs: list[float], labels: list[str] | None, *, fo
     if label:
         size = rcParams["axes.labelsize"] if label_size is None else label_size
         if x:
-            depth = out + (max((t.count("\n") + 1 for t in labels), default=0) * 1.17 * fontsize if labels else 0)
+            lines = max((t.count("\n") for t in labels or []), default=-1) + 1  # 0: no labels
+            depth = out + (fontsize * (1.0 + 1.2 * (lines - 1)) if lines else 0.0)  # a line: 1 em, then 1.2 em
             ax.text(0.5, 0.0, label, transform=ax.transAxes + ScaledTranslation(0, -(depth + labelpad) / 72,
                     fig.dpi_scale_trans), fontsize=size, ha="center", va="top", gid=f"{axis}label")
         else:
@@ -445,11 +446,14 @@ def _scale_axis(ax, issue: Issue, axis: str = "x") -> None:
     (ax.set_xlim if axis == "x" else ax.set_ylim)(lo - pad, hi + pad)
 
 
-def plot_issue(scenario: Scenario, issue_id: str, results: list[Result]) -> Figure:
+def plot_issue(scenario: Scenario, issue_id: str, results: list[Result], *,
+               arrays: ScenarioArrays | None = None) -> Figure:
     """Actors on the issue scale (marker area ~ capability x salience), status quo and forecasts; with
-    draws, each forecast's distribution over draws in a strip underneath (:func:`draw_distribution`)."""
+    draws, each forecast's distribution over draws in a strip underneath (:func:`draw_distribution`).
+    ``arrays``: the scenario's point values (``ScenarioArrays.from_scenario``), when the caller has them
+    (:func:`figure_jobs` computes them once for every issue)."""
     issue = scenario.issue(issue_id)
-    arr = ScenarioArrays.from_scenario(scenario)
+    arr = ScenarioArrays.from_scenario(scenario) if arrays is None else arrays
     k = scenario.issue_ids.index(issue_id)
     stances = {s.actor: s for s in scenario.stances if s.issue == issue_id}
     rows = []  # (position, name, weight, range)
@@ -481,13 +485,16 @@ def plot_issue(scenario: Scenario, issue_id: str, results: list[Result]) -> Figu
                    alpha=0.75, edgecolors="white", linewidths=0.8, zorder=3,
                    facecolors=[ACTOR_COLOUR if r[2] > 0 else "none" for r in rows])
     ytick_labels = [f"{_wrap(name, 30)}  (w={w:.3g})" for _, name, w, _ in rows]
-    ax.set_yticks(ys, ytick_labels, fontsize=9)
     ax.set_ylim(-0.8, n - 0.2)
     _scale_axis(ax, issue)
-    ax.set_xlabel(f"position on the {issue.label} scale ({issue.scale.min:g}\u2013{issue.scale.max:g})")
-    ax.grid(axis="x", color="#dddddd", lw=0.6)
-    ax.grid(axis="y", color="#f0f0f0", lw=0.6)
     ax.set_axisbelow(True)
+    xlabel = f"position on the {issue.label} scale ({issue.scale.min:g}\u2013{issue.scale.max:g})"
+    # the axes' ticks, labels and grid lines as plain artists (plain_axis: no Tick objects); with the
+    # strip of histograms, the strip's own x axis carries the labels
+    xlocs, xlabels = scale_ticks(*ax.get_xlim())
+    plain_axis(ax, "x", xlocs, None if strip else xlabels, fontsize=10, label="" if strip else xlabel,
+               grid={"colors": "#dddddd", "linewidths": 0.6})
+    plain_axis(ax, "y", list(ys), ytick_labels, fontsize=9, grid={"colors": "#f0f0f0", "linewidths": 0.6})
     for side in ("right",):
         ax.spines[side].set_visible(False)
 
@@ -547,9 +554,7 @@ def plot_issue(scenario: Scenario, issue_id: str, results: list[Result]) -> Figu
         dist = fig.add_axes((x0, y0, w, cut - 0.12 / h), sharex=ax)
         draw_distribution(dist, issue, results, status_quo_label=False)
         dist.set_ylabel("density", fontsize=8)
-        ax.tick_params(axis="x", labelbottom=False)
-        dist.set_xlabel(ax.get_xlabel())
-        ax.set_xlabel("")
+        dist.set_xlabel(xlabel)
     return fig
 
 
@@ -727,16 +732,17 @@ def _short(text: str, n: int = ANCHOR_CHARS) -> str:
     return text if len(text) <= n else text[: n - 1].rstrip() + "\u2026"
 
 
-def plot_trajectories(scenario: Scenario, result: Result) -> Figure | None:
+def plot_trajectories(scenario: Scenario, result: Result, *, arrays: ScenarioArrays | None = None) -> Figure | None:
     """Positions by round on every issue, one small panel per issue (:func:`_draw_trajectory`)
     with one legend for all: the actors keep their colour in every panel. Each panel's title gives
     the issue's forecast; its right axis the anchors, cut to :data:`ANCHOR_CHARS` characters.
-    ``None`` for models without rounds. The scenario's stance mask is computed once for all panels."""
+    ``None`` for models without rounds. The scenario's stance mask is computed once for all panels
+    (``arrays``: the scenario's point values, when the caller has them)."""
     n_rounds = _rounds_shown(result)
     if n_rounds is None or not scenario.issues:
         return None
     issues = list(scenario.issues)
-    present = ScenarioArrays.from_scenario(scenario).present
+    present = (ScenarioArrays.from_scenario(scenario) if arrays is None else arrays).present
     cols = min(PANEL_COLUMNS, len(issues))
     rows = math.ceil((len(issues) + 1) / cols)  # the legend takes the next free cell (a row of its own if none)
     legend_row = len(issues) % cols == 0
@@ -879,12 +885,21 @@ def figure_jobs(scenario: Scenario, results: list[Result]) -> list[FigureJob]:
     """The report's figures as jobs, in the report's order: one chart per issue, one "<model> by
     round" chart per model with rounds, the models' own charts (:func:`register_plot`), then the
     explanations' charts. A trajectory chart of a run with draws draws its actors from the
-    explanation's point-value run, so it needs the explanations."""
+    explanation's point-value run, so it needs the explanations. The scenario's point values
+    (``ScenarioArrays``) are computed once, by the first job that needs them."""
+    memo: list[ScenarioArrays] = []
+
+    def arrays() -> ScenarioArrays:
+        if not memo:
+            memo.append(ScenarioArrays.from_scenario(scenario))
+        return memo[0]
+
     jobs = [FigureJob(lambda i=issue: [(f"issue-{i.id}", f"{i.label}: actors and forecasts",
-                                        plot_issue(scenario, i.id, results))]) for issue in scenario.issues]
+                                        plot_issue(scenario, i.id, results, arrays=arrays()))])
+            for issue in scenario.issues]
     for r in results:
         if r.model not in OWN_TRAJECTORY_PLOTS:
-            jobs.append(FigureJob(lambda r=r: _trajectories_figure(scenario, r), needs_explain=r.draws > 1,
+            jobs.append(FigureJob(lambda r=r: _trajectories_figure(scenario, r, arrays()), needs_explain=r.draws > 1,
                                   weight=0.5 * len(scenario.issues)))  # a panel costs about half an issue chart
     for r in results:
         for hook in list(_HOOKS.get(r.model, [])):
@@ -894,8 +909,9 @@ def figure_jobs(scenario: Scenario, results: list[Result]) -> list[FigureJob]:
     return jobs
 
 
-def _trajectories_figure(scenario: Scenario, result: Result) -> list[tuple[str, str, Figure]]:
-    fig = plot_trajectories(scenario, result)
+def _trajectories_figure(scenario: Scenario, result: Result,
+                         arrays: ScenarioArrays | None = None) -> list[tuple[str, str, Figure]]:
+    fig = plot_trajectories(scenario, result, arrays=arrays)
     label = model_label(result)
     return [] if fig is None else [(f"trajectory-{label}", f"{label} by round, every issue", fig)]
 
