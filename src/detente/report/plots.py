@@ -350,7 +350,8 @@ def plain_axis(ax, axis: str, locs: list[float], labels: list[str] | None, *, fo
     labels (their width estimated for the y axis: :func:`label_points`)."""
     from matplotlib import rcParams
     from matplotlib.collections import LineCollection
-    from matplotlib.transforms import Affine2D, ScaledTranslation
+    from matplotlib.text import Text
+    from matplotlib.transforms import Affine2D, ScaledTranslation, TransformedPatchPath
 
     x = axis == "x"
     fig = ax.figure
@@ -359,37 +360,46 @@ def plain_axis(ax, axis: str, locs: list[float], labels: list[str] | None, *, fo
     length = rcParams[f"{axis}tick.major.size"] if tick_length is None else tick_length
     width, pad = rcParams[f"{axis}tick.major.width"], rcParams[f"{axis}tick.major.pad"]
     colour = rcParams[f"{axis}tick.color"]
+    text_colour = colour if rcParams[f"{axis}tick.labelcolor"] == "inherit" else rcParams[f"{axis}tick.labelcolor"]
     below = ax.get_axisbelow()
     zorder = 0.5 if below is True else 1.5 if below == "line" else 2.5
     trans = ax.get_xaxis_transform() if x else ax.get_yaxis_transform()
+    # nothing here is clipped (clip_on=False); a clip path given up front spares Axes.add_artist
+    # working out the axes patch's transform for every artist (a third of a text's cost)
+    clip = TransformedPatchPath(ax.patch)
+
+    def add(artist) -> None:
+        artist.set_clip_path(clip)
+        ax.add_artist(artist)
+
     locs = list(locs)
-    if grid is not None and locs:
+    if grid is not None and locs:  # the lines span the axes exactly: nothing to clip
         segs = [[(v, 0.0), (v, 1.0)] if x else [(0.0, v), (1.0, v)] for v in locs]
-        ax.add_artist(LineCollection(segs, transform=trans, zorder=zorder, **grid))
+        add(LineCollection(segs, transform=trans, zorder=zorder, clip_on=False, **grid))
     if locs and length > 0:
         mark = [(0.0, 0.0), (0.0, -length)] if x else [(0.0, 0.0), (-length, 0.0)]
-        ax.add_artist(LineCollection([mark], offsets=[(v, 0.0) if x else (0.0, v) for v in locs],
-                                     offset_transform=trans, transform=Affine2D().scale(1 / 72) + fig.dpi_scale_trans,
-                                     colors=colour, linewidths=width, zorder=zorder, clip_on=False))
+        add(LineCollection([mark], offsets=[(v, 0.0) if x else (0.0, v) for v in locs], offset_transform=trans,
+                           transform=Affine2D().scale(1 / 72) + fig.dpi_scale_trans, colors=colour,
+                           linewidths=width, zorder=zorder, clip_on=False))
     out = max(length, 0.0) + pad
-    shift = ScaledTranslation(0.0, -out / 72, fig.dpi_scale_trans) if x else \
-        ScaledTranslation(-out / 72, 0.0, fig.dpi_scale_trans)
+    shifted = trans + (ScaledTranslation(0.0, -out / 72, fig.dpi_scale_trans) if x else
+                       ScaledTranslation(-out / 72, 0.0, fig.dpi_scale_trans))
     for v, text in zip(locs, labels or []):
-        ax.text(*((v, 0.0) if x else (0.0, v)), text, transform=trans + shift, fontsize=fontsize, color=rcParams[f"{axis}tick.labelcolor"]
-                if rcParams[f"{axis}tick.labelcolor"] != "inherit" else colour, gid=f"{axis}tick",
-                ha="center" if x else "right", va="top" if x else "center_baseline")
+        add(Text(*((v, 0.0) if x else (0.0, v)), text, transform=shifted, fontsize=fontsize, color=text_colour,
+                 gid=f"{axis}tick", ha="center" if x else "right", va="top" if x else "center_baseline",
+                 clip_on=False))
     if label:
         size = rcParams["axes.labelsize"] if label_size is None else label_size
         if x:
             lines = max((t.count("\n") for t in labels or []), default=-1) + 1  # 0: no labels
             depth = out + (fontsize * (1.0 + 1.2 * (lines - 1)) if lines else 0.0)  # a line: 1 em, then 1.2 em
-            ax.text(0.5, 0.0, label, transform=ax.transAxes + ScaledTranslation(0, -(depth + labelpad) / 72,
-                    fig.dpi_scale_trans), fontsize=size, ha="center", va="top", gid=f"{axis}label")
+            add(Text(0.5, 0.0, label, transform=ax.transAxes + ScaledTranslation(0, -(depth + labelpad) / 72,
+                     fig.dpi_scale_trans), fontsize=size, ha="center", va="top", gid=f"{axis}label", clip_on=False))
         else:
             depth = out + max((label_points(t, fontsize) for t in labels or []), default=0.0)
-            ax.text(0.0, 0.5, label, transform=ax.transAxes + ScaledTranslation(-(depth + labelpad) / 72, 0,
-                    fig.dpi_scale_trans), fontsize=size, ha="center", va="bottom", rotation=90,
-                    rotation_mode="anchor", gid=f"{axis}label")
+            add(Text(0.0, 0.5, label, transform=ax.transAxes + ScaledTranslation(-(depth + labelpad) / 72, 0,
+                     fig.dpi_scale_trans), fontsize=size, ha="center", va="bottom", rotation=90,
+                     rotation_mode="anchor", gid=f"{axis}label", clip_on=False))
 
 
 def tick_labels(ax, axis: str) -> list[str]:
