@@ -181,6 +181,21 @@ def test_plot_issue_leaves_out_actors_without_a_stance(results_by_draws):
     assert fig.axes[0].get_xlabel().startswith("position on the")
 
 
+def test_issue_and_trajectory_charts_label_the_anchors_on_the_opposite_edge(results_by_draws):
+    # the issue chart: the anchors above the axes, each with its value, the title above them
+    ax = plot_issue(SCENARIO, "ceasefire", results_by_draws[1]).axes[0]
+    top = plots.tick_labels(ax, "x", opposite=True)
+    assert [t.split("\n")[0] for t in top] == ["no truce", "local truces", "full ceasefire"]
+    assert all(t.rstrip("\n").endswith(f"({v:g})") for t, v in zip(top, (0, 50, 100)))
+    assert ax.title.get_position()[1] == plots.TITLE_Y and not ax.child_axes  # no secondary Axes
+    # the trajectories: the anchors on the right edge of each panel
+    fig = plot_trajectories(SCENARIO, fake_rounds_result(draws=1, rounds=3))
+    panels = [a for a in fig.axes if a.get_title(loc="left")]
+    assert plots.tick_labels(panels[0], "y", opposite=True) == ["no truce", "local truces", "full ceasefire"]
+    assert plots.tick_labels(panels[0], "y") == ["0", "20", "40", "60", "80", "100"]
+    assert plots.tick_labels(panels[1], "y", opposite=True) == ["keep all", "lift all"]
+
+
 def test_plot_trajectory_none_without_rounds(results_by_draws):
     assert plot_trajectory(SCENARIO, "ceasefire", results_by_draws[1][0]) is None
 

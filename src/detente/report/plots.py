@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+from matplotlib import rcParams
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.figure import Figure
 
@@ -337,26 +338,29 @@ def scale_ticks(lo: float, hi: float, nbins: int = TICK_NBINS, integer: bool = F
 
 def plain_axis(ax, axis: str, locs: list[float], labels: list[str] | None, *, fontsize: float,
                label: str = "", label_size: float | None = None, labelpad: float = 4.0,
-               grid: dict | None = None, tick_length: float | None = None) -> None:
+               grid: dict | None = None, tick_length: float | None = None, opposite: bool = False) -> None:
     """Ticks of ``ax``'s bottom x or left y ``axis`` at ``locs`` with ``labels`` (``None``: marks
     only), grid lines (``grid``: LineCollection properties) and the axis ``label``, drawn as one
     collection of tick marks, one of grid lines and a text per label; matplotlib's own axis is
-    hidden (it keeps ``label`` for :meth:`~matplotlib.axes.Axes.get_xlabel`).
+    hidden (it keeps ``label`` for :meth:`~matplotlib.axes.Axes.get_xlabel`). ``opposite``: ticks and
+    labels on the top or right edge instead (an issue's anchors), in place of a secondary axis (an
+    Axes of its own); matplotlib's axis and its label are left alone then.
 
     The same marks, sizes and places as matplotlib's ticks (``rcParams``: length, width, pad), without
     its Tick objects: each is five artists (two marks, a grid line, two labels) copied property by
     property from the axis's first tick, and re-created when drawn; they were about half of what a
     trajectory panel cost to build and draw. The axis label sits ``labelpad`` points beyond the tick
     labels (their width estimated for the y axis: :func:`label_points`)."""
-    from matplotlib import rcParams
     from matplotlib.collections import LineCollection
     from matplotlib.text import Text
     from matplotlib.transforms import Affine2D, ScaledTranslation, TransformedPatchPath
 
     x = axis == "x"
     fig = ax.figure
-    (ax.set_xlabel if x else ax.set_ylabel)(label)
-    (ax.xaxis if x else ax.yaxis).set_visible(False)
+    if not opposite:
+        (ax.set_xlabel if x else ax.set_ylabel)(label)
+        (ax.xaxis if x else ax.yaxis).set_visible(False)
+    edge, sign, gid = (1.0, 1.0, f"{axis}tick2") if opposite else (0.0, -1.0, f"{axis}tick")
     length = rcParams[f"{axis}tick.major.size"] if tick_length is None else tick_length
     width, pad = rcParams[f"{axis}tick.major.width"], rcParams[f"{axis}tick.major.pad"]
     colour = rcParams[f"{axis}tick.color"]
@@ -377,18 +381,18 @@ def plain_axis(ax, axis: str, locs: list[float], labels: list[str] | None, *, fo
         segs = [[(v, 0.0), (v, 1.0)] if x else [(0.0, v), (1.0, v)] for v in locs]
         add(LineCollection(segs, transform=trans, zorder=zorder, clip_on=False, **grid))
     if locs and length > 0:
-        mark = [(0.0, 0.0), (0.0, -length)] if x else [(0.0, 0.0), (-length, 0.0)]
-        add(LineCollection([mark], offsets=[(v, 0.0) if x else (0.0, v) for v in locs], offset_transform=trans,
+        mark = [(0.0, 0.0), (0.0, sign * length)] if x else [(0.0, 0.0), (sign * length, 0.0)]
+        add(LineCollection([mark], offsets=[(v, edge) if x else (edge, v) for v in locs], offset_transform=trans,
                            transform=Affine2D().scale(1 / 72) + fig.dpi_scale_trans, colors=colour,
                            linewidths=width, zorder=zorder, clip_on=False))
     out = max(length, 0.0) + pad
-    shifted = trans + (ScaledTranslation(0.0, -out / 72, fig.dpi_scale_trans) if x else
-                       ScaledTranslation(-out / 72, 0.0, fig.dpi_scale_trans))
+    shifted = trans + (ScaledTranslation(0.0, sign * out / 72, fig.dpi_scale_trans) if x else
+                       ScaledTranslation(sign * out / 72, 0.0, fig.dpi_scale_trans))
     for v, text in zip(locs, labels or []):
-        add(Text(*((v, 0.0) if x else (0.0, v)), text, transform=shifted, fontsize=fontsize, color=text_colour,
-                 gid=f"{axis}tick", ha="center" if x else "right", va="top" if x else "center_baseline",
-                 clip_on=False))
-    if label:
+        add(Text(*((v, edge) if x else (edge, v)), text, transform=shifted, fontsize=fontsize, color=text_colour,
+                 gid=gid, ha="center" if x else "left" if opposite else "right",
+                 va=("bottom" if opposite else "top") if x else "center_baseline", clip_on=False))
+    if label and not opposite:
         size = rcParams["axes.labelsize"] if label_size is None else label_size
         if x:
             lines = max((t.count("\n") for t in labels or []), default=-1) + 1  # 0: no labels
@@ -402,9 +406,12 @@ def plain_axis(ax, axis: str, locs: list[float], labels: list[str] | None, *, fo
                      rotation_mode="anchor", gid=f"{axis}label", clip_on=False))
 
 
-def tick_labels(ax, axis: str) -> list[str]:
-    """The tick labels of ``ax``'s x or y axis: :func:`plain_axis`'s texts, else matplotlib's."""
-    own = [t.get_text() for t in ax.texts if t.get_gid() == f"{axis}tick"]
+def tick_labels(ax, axis: str, opposite: bool = False) -> list[str]:
+    """The tick labels of ``ax``'s x or y axis (``opposite``: of its top or right edge, only
+    :func:`plain_axis`'s): :func:`plain_axis`'s texts, else matplotlib's."""
+    own = [t.get_text() for t in ax.texts if t.get_gid() == f"{axis}tick{'2' if opposite else ''}"]
+    if opposite:
+        return own
     if own or not (ax.xaxis if axis == "x" else ax.yaxis).get_visible():
         return own
     return [t.get_text() for t in (ax.get_xticklabels() if axis == "x" else ax.get_yticklabels())]
@@ -534,10 +541,11 @@ def plot_issue(scenario: Scenario, issue_id: str, results: list[Result], *,
     anchor_h = 0.0
     if issue.anchors:
         ticks, labels = _anchor_ticks(issue)
-        top = ax.secondary_xaxis("top")
-        top.set_xticks(ticks, labels, fontsize=7.5)
-        top.tick_params(length=3)
+        plain_axis(ax, "x", ticks, labels, fontsize=7.5, tick_length=3.0, opposite=True)
         anchor_h = max(text_inches(lab, 7.5)[1] for lab in labels) + 0.1
+        # the title goes above the anchors' labels: tick, pad, then the tallest label (1 em a line,
+        # 1.2 em between lines, as matplotlib lays text out)
+        title_pad = 3.0 + rcParams["xtick.major.pad"] + 7.5 * (1.0 + 1.2 * max(lab.count("\n") for lab in labels))
     handles, _ = ax.get_legend_handles_labels()
     ncol = min(3, len(handles)) or 1
     legend_title = "forecast [input uncertainty: p10\u2013p90 over draws]; marker area \u221d capability \u00d7 salience (w)"
@@ -549,9 +557,10 @@ def plot_issue(scenario: Scenario, issue_id: str, results: list[Result], *,
     # the title starts at the axes' left edge: wrapped to the width right of the actor names
     room = max(9.0 - min(label_w + 0.25, 0.45 * 9.0) - 0.3, 2.0)
     title = textwrap.fill(f"{issue.label}: actors and forecasts", max(int(room * 72 / (0.64 * 11)), 20))
-    # above the anchors' axis, matplotlib places the title; else it goes where matplotlib would put it,
-    # at the top (y=1), without measuring every tick label of the axes again (~7 ms a chart)
-    ax.set_title(title, loc="left", fontsize=11, fontweight="bold", y=None if issue.anchors else TITLE_Y)
+    # where matplotlib would put it (above the anchors' labels when there are), without measuring
+    # every tick label of the axes again (~7 ms a chart)
+    ax.set_title(title, loc="left", fontsize=11, fontweight="bold", y=TITLE_Y,
+                 pad=rcParams["axes.titlepad"] + (title_pad if issue.anchors else 0.0))
     anchor_h += 0.2 * title.count("\n")
     legend_h = legend_inches(len(handles), ncol, title=True) + (0.17 if strip else 0.0) if handles else 0.0
     set_margins(fig, left=label_w + 0.25, right=0.55 if issue.anchors else 0.3, top=0.4 + anchor_h,
@@ -709,8 +718,7 @@ def plot_trajectory(scenario: Scenario, issue_id: str, result: Result) -> Figure
     handles = len(handle_list)
     if issue.anchors:
         ticks, anchor_labels = zip(*sorted(issue.anchors.items()))
-        right = ax.secondary_yaxis("right")
-        right.set_yticks(list(ticks), [_wrap(lab, 22) for lab in anchor_labels], fontsize=7.5)
+        plain_axis(ax, "y", list(ticks), [_wrap(lab, 22) for lab in anchor_labels], fontsize=7.5, opposite=True)
     ax.set_title(f"{issue.label}: {model_label(result)} by round", loc="left", fontsize=11, fontweight="bold",
                  y=TITLE_Y)
     # as many columns as the longest label leaves room for (8.6 in of legend width); the figure grows
@@ -782,8 +790,7 @@ def plot_trajectories(scenario: Scenario, result: Result, *, arrays: ScenarioArr
             handles.setdefault(lab, h)
         if issue.anchors:
             ticks, labels = zip(*sorted(issue.anchors.items()))
-            right = ax.secondary_yaxis("right")
-            right.set_yticks(list(ticks), [_short(lab) for lab in labels], fontsize=7)
+            plain_axis(ax, "y", list(ticks), [_short(lab) for lab in labels], fontsize=7, opposite=True)
         title = _short(issue.label, 64)
         if math.isfinite(f):
             title += f"\nforecast {fmt(f, issue)}"
