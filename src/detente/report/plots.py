@@ -385,7 +385,7 @@ def plain_axis(ax, axis: str, locs: list[float], labels: list[str] | None, *, fo
         add(LineCollection([mark], offsets=[(v, edge) if x else (edge, v) for v in locs], offset_transform=trans,
                            transform=Affine2D().scale(1 / 72) + fig.dpi_scale_trans, colors=colour,
                            linewidths=width, zorder=zorder, clip_on=False))
-    out = max(length, 0.0) + pad
+    out = max(length, 0.0) + pad if locs else 0.0  # no ticks: the label sits by the edge
     shifted = trans + (ScaledTranslation(0.0, sign * out / 72, fig.dpi_scale_trans) if x else
                        ScaledTranslation(sign * out / 72, 0.0, fig.dpi_scale_trans))
     for v, text in zip(locs, labels or []):
@@ -572,8 +572,8 @@ def plot_issue(scenario: Scenario, issue_id: str, results: list[Result], *,
         ax.set_position([x0, y0 + cut, w, hh - cut])
         dist = fig.add_axes((x0, y0, w, cut - 0.12 / h), sharex=ax)
         draw_distribution(dist, issue, results, status_quo_label=False)
-        dist.set_ylabel("density", fontsize=8)
-        dist.set_xlabel(xlabel)
+        plain_axis(dist, "x", xlocs, xlabels, fontsize=10, label=xlabel)  # the same scale, plain ticks
+        plain_axis(dist, "y", [], None, fontsize=8, label="density", label_size=8)
     return fig
 
 
