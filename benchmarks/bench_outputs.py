@@ -127,6 +127,36 @@ runs, ``/usr/bin/time``, load average ~1): whole process 2.89 s wall / 2.87 s CP
 ``bench_exchange.py``), 2.76 s wall / 2.77 s CPU with ``DETENTE_FIGURE_WORKERS=0``. In-process
 (``--repeat 3`` breakdown): drawing the 10 PNGs 0.66 -> 0.47 s CPU (cached font metrics, fixed
 title heights, PNGs encoded with the "up" filter; the same pixels).
+
+Fifth round (branch ``figs``: cheaper figures; before = d004395 via ``PYTHONPATH``, load average
+1.3-1.9). The charts draw their ticks, tick labels, grid lines and anchors as plain collections and
+texts (:func:`detente.report.plots.plain_axis`: a matplotlib Tick is five artists, copied property
+by property, and secondary axes for the anchors are Axes of their own), a trajectory panel's actors
+as one LineCollection and one scatter with one legend built from proxy handles (15 Line2D with
+markers per panel before), the round axis ticked every 2 rounds past 8 rounds, and the scenario's
+point values computed once per figure set. The same data, labels, legends, colours and ranges;
+the issue charts' pixels are the same but for a few antialiased edge pixels. CPU s:
+
+==============================================================  ===========  ===========
+step                                                            before       after
+==============================================================  ===========  ===========
+this command, in-process: build 10 figures (``--repeat 5``)     0.99         0.81
+this command, in-process: render 10 PNGs                        1.54         0.96
+COP21 exchange, 14 figures, build + render, warm                2.65         1.29
+COP21, the same, first set in a fresh process                   2.64         1.59
+COP21 whole command, ``DETENTE_FIGURE_WORKERS=0`` (CPU / wall)  5.81 / 5.88  4.50 / 4.58
+the same with the default 2 figure workers (median of 4)        6.12 / 5.79  4.83 / 3.74
+==============================================================  ===========  ===========
+
+(COP21 whole command: ``detente run ../shared/peers/exchange-data/data/input/cop21.csv --model
+exchange -o rounds=10 --out DIR``, median of 5 alternating runs; warm: median of 3 alternating
+in-process runs of 3 sets each.)
+
+(The COP21 figures: the 13-panel trajectory chart 1.25 -> 0.59 s, the 13 issue charts 1.31 ->
+0.71 s, warm.) What is left per figure set is mostly matplotlib's own per-Axes cost (creating an
+Axes makes four Tick objects for its clip path and grid settings, ~10 ms), the texts (~0.5 ms
+each to create, lay out and draw) and zlib (~0.12 s for the 14 PNGs); importing matplotlib and
+the figure code stays at ~0.65 s.
 """
 
 from __future__ import annotations

@@ -54,20 +54,21 @@ def test_one_winners_chart_shows_every_run() -> None:
 
 
 def test_trajectory_charts_draw_every_actor_at_point_values_with_draws() -> None:
-    from detente.report.plots import plot_trajectory
+    from detente.report.plots import actor_trajectories, plot_trajectory
 
     s = load(FLAGSHIP)
     r = attach(s, run(s, "bdm", draws=20, seed=1), war_sensitivity=False)
     ax = plot_trajectory(s, "territory", r).axes[0]
-    lines = {ln.get_label(): ln for ln in ax.get_lines()}
+    actors = actor_trajectories(ax)
     per = r.events["positions"]["territory"]
+    assert len(actors) == len(per)
     for a, ys in per.items():
-        name = next(ln for lab, ln in lines.items() if lab.replace("\n", " ") == s.actor(a).label)
-        assert list(name.get_ydata()) == pytest.approx(ys)
-    assert any(lab.startswith("forecast at point values: ") for lab in lines)
+        name = next(y for lab, y in actors.items() if lab.replace("\n", " ") == s.actor(a).label)
+        assert list(name) == pytest.approx(ys)
+    assert any(ln.get_label().startswith("forecast at point values: ") for ln in ax.get_lines())
     # without the explanation there is no point-value run: no per-actor lines over draws
     bare = plot_trajectory(s, "territory", run(s, "bdm", draws=20, seed=1)).axes[0]
-    assert not any(ln.get_label() == s.actor("russia").label for ln in bare.get_lines())
+    assert not actor_trajectories(bare)
 
 
 def test_no_explain_figures_without_explain() -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from matplotlib.collections import PathCollection, PolyCollection
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from detente.models.base import Trajectory
@@ -165,14 +166,34 @@ def test_plot_issue_marker_area_proportional_to_capability_times_salience(result
     # the 80 % intervals are shaded: one span per model
     assert sum(isinstance(p, PolyCollection) or type(p).__name__ == "Rectangle" for p in ax.patches) >= 3
     # actor names with their weights are the y tick labels
-    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    ticks = plots.tick_labels(ax, "y")
     assert {t.split("  ")[0] for t in ticks} == {"Alpha", "Bravo", "Charlie", "Delta"}
+    # with draws the strip of histograms underneath carries the scale's labels
+    strip = fig.axes[1]
+    assert plots.tick_labels(ax, "x") == [] and strip.get_xlabel().startswith("position on the")
 
 
 def test_plot_issue_leaves_out_actors_without_a_stance(results_by_draws):
     fig = plot_issue(SCENARIO, "aid", results_by_draws[1])
-    ticks = [t.get_text().split("  ")[0] for t in fig.axes[0].get_yticklabels()]
+    ticks = [t.split("  ")[0] for t in plots.tick_labels(fig.axes[0], "y")]
     assert sorted(ticks) == ["Alpha", "Bravo", "Charlie"]
+    assert plots.tick_labels(fig.axes[0], "x") == ["\u22124", "\u22122", "0", "2", "4"]  # as matplotlib chose them
+    assert fig.axes[0].get_xlabel().startswith("position on the")
+
+
+def test_issue_and_trajectory_charts_label_the_anchors_on_the_opposite_edge(results_by_draws):
+    # the issue chart: the anchors above the axes, each with its value, the title above them
+    ax = plot_issue(SCENARIO, "ceasefire", results_by_draws[1]).axes[0]
+    top = plots.tick_labels(ax, "x", opposite=True)
+    assert [t.split("\n")[0] for t in top] == ["no truce", "local truces", "full ceasefire"]
+    assert all(t.rstrip("\n").endswith(f"({v:g})") for t, v in zip(top, (0, 50, 100)))
+    assert ax.title.get_position()[1] == plots.TITLE_Y and not ax.child_axes  # no secondary Axes
+    # the trajectories: the anchors on the right edge of each panel
+    fig = plot_trajectories(SCENARIO, fake_rounds_result(draws=1, rounds=3))
+    panels = [a for a in fig.axes if a.get_title(loc="left")]
+    assert plots.tick_labels(panels[0], "y", opposite=True) == ["no truce", "local truces", "full ceasefire"]
+    assert plots.tick_labels(panels[0], "y") == ["0", "20", "40", "60", "80", "100"]
+    assert plots.tick_labels(panels[1], "y", opposite=True) == ["keep all", "lift all"]
 
 
 def test_plot_trajectory_none_without_rounds(results_by_draws):
@@ -184,15 +205,26 @@ def test_plot_trajectory_one_draw_has_a_line_per_actor_and_series():
     fig = plot_trajectory(SCENARIO, "ceasefire", r)
     assert isinstance(fig, Figure)
     ax = fig.axes[0]
+    actors = plots.actor_trajectories(ax)  # one LineCollection for the actors, in the scenario's order
+    assert list(actors) == [a.label for a in SCENARIO.actors]
     labels = [ln.get_label() for ln in ax.get_lines()]
-    for a in SCENARIO.actors:
-        assert a.label in labels
     assert "median" in labels and "mean" in labels
-    alpha = next(ln for ln in ax.get_lines() if ln.get_label() == "Alpha")
-    np.testing.assert_allclose(alpha.get_ydata(), r.trajectory.positions[0, :, 0, 0])
-    np.testing.assert_array_equal(alpha.get_xdata(), [0, 1, 2, 3])
+    np.testing.assert_allclose(actors["Alpha"], r.trajectory.positions[0, :, 0, 0])
+    coll = next(c for c in ax.collections if c.get_gid() == "actors")
+    np.testing.assert_array_equal(coll.get_segments()[0][:, 0], [0, 1, 2, 3])
+    # the markers: one scatter of every actor's rounds, each in its actor's colour
+    markers = next(c for c in ax.collections if isinstance(c, PathCollection))
+    assert len(markers.get_offsets()) == 4 * len(SCENARIO.actors)
+    np.testing.assert_allclose(markers.get_facecolors()[0][:3], to_rgba(plots.ACTOR_PALETTE[0])[:3])
+    # the legend: every actor and series once, each actor in its line's colour and dash
+    legend = fig.legends[0]
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert texts[: len(SCENARIO.actors)] == [a.label for a in SCENARIO.actors] and "median" in texts
+    assert [h.get_color() for h in legend.legend_handles[:2]] == plots.ACTOR_PALETTE[:2]
+    # the round axis: a tick per round, labelled
+    assert plots.tick_labels(ax, "x") == ["0", "1", "2", "3"] and ax.get_xlabel() == "round"
     # on 'aid' Delta has no stance and is not drawn
-    labels = [ln.get_label() for ln in plot_trajectory(SCENARIO, "aid", r).axes[0].get_lines()]
+    labels = list(plots.actor_trajectories(plot_trajectory(SCENARIO, "aid", r).axes[0]))
     assert "Delta" not in labels and "Charlie" in labels
 
 
@@ -201,8 +233,7 @@ def test_plot_trajectory_many_draws_shades_p10_p90_of_series():
     ax = plot_trajectory(SCENARIO, "sanctions", r).axes[0]
     bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
     assert len(bands) == 2  # median and mean
-    labels = [ln.get_label() for ln in ax.get_lines()]
-    assert "Alpha" not in labels  # no per-actor lines over draws
+    assert not plots.actor_trajectories(ax)  # no per-actor lines over draws
     med = next(ln for ln in ax.get_lines() if ln.get_label().startswith("median"))
     np.testing.assert_allclose(med.get_ydata(), r.series_summary()["median"]["sanctions"]["median"])
 
@@ -218,6 +249,8 @@ def test_plot_trajectories_one_panel_per_issue_and_one_legend(results_by_draws):
             [ln.get_label().split(":")[0] for ln in one.get_lines()]
         for a, b in zip(ax.get_lines(), one.get_lines()):
             np.testing.assert_array_equal(a.get_ydata(), b.get_ydata())
+        mine, theirs = plots.actor_trajectories(ax), plots.actor_trajectories(one)
+        assert list(mine) == list(theirs) and all(np.array_equal(mine[k], theirs[k]) for k in mine)
     assert not any(ax.get_legend() for ax in fig.axes) and len(fig.legends) == 1
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert legend[: len(SCENARIO.actors)] == [a.label for a in SCENARIO.actors]  # every actor once, in order

@@ -124,17 +124,18 @@ def winners_figure(results: list[Result], scenario: Scenario | None = None) -> A
         ax.barh([y + off for y in ys], vals, height=bar * 0.92, color=MODEL_PALETTE[m % len(MODEL_PALETTE)],
                 hatch=None if g % 2 == 0 else "//", edgecolor="white", lw=0.3,
                 label=f"{_label(r)}: {r.explain['utility']['utility'].split(' u = ')[0]}")
-    from detente.report.plots import TITLE_Y, _wrap, text_inches
+    from detente.report.plots import TITLE_Y, _wrap, plain_axis, scale_ticks, text_inches
 
     names = [_wrap(_name(scenario, a), 24) for a in actors]
-    ax.set_yticks(ys, names, fontsize=8)
     ax.set_ylim(-0.6, n - 0.4)
     ax.axvline(0, color="#333333", lw=0.8)
-    ax.tick_params(axis="x", labelsize=8)
-    ax.grid(axis="x", color="#e6e6e6", lw=0.6)
     ax.set_axisbelow(True)
-    ax.set_xlabel("gain: salience-weighted utility at forecast - at status quo\n(each run in its own utility form)",
-                  fontsize=8)
+    ax.autoscale_view()  # every bar is there: the gains' range is final
+    # ticks, labels and grid as plain artists (no Tick objects: plots.plain_axis)
+    plain_axis(ax, "x", *scale_ticks(*ax.get_xlim()), fontsize=8, label_size=8, grid={"colors": "#e6e6e6",
+               "linewidths": 0.6},
+               label="gain: salience-weighted utility at forecast - at status quo\n(each run in its own utility form)")
+    plain_axis(ax, "y", ys, names, fontsize=8)
     ax.set_title("Who gains, who loses (right of 0: gains)", fontsize=10, loc="left", y=TITLE_Y)
     h = fig.get_size_inches()[1]
     legend_h = 0.17 * k + 0.1
@@ -157,8 +158,9 @@ def quad_figure(scenario: Scenario, r: Result) -> tuple[str, Any] | None:
     fig = _figure(4.6, 4.0)
     ax = fig.add_subplot()
     ids = list(scenario.actor_ids)
+    ax.scatter([pt["eu_i_j"] for pt in p["points"]], [pt["eu_j_i"] for pt in p["points"]], s=30,
+               c=[actor_colour(ids, pt["actor"]) for pt in p["points"]])  # one artist for every actor
     for pt in p["points"]:
-        ax.scatter([pt["eu_i_j"]], [pt["eu_j_i"]], color=actor_colour(ids, pt["actor"]), s=30)
         ax.annotate(_name(scenario, pt["actor"]), (pt["eu_i_j"], pt["eu_j_i"]), fontsize=7, xytext=(3, 3), textcoords="offset points")
     ax.axhline(0, color="#333333", lw=0.8)
     ax.axvline(0, color="#333333", lw=0.8)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+from matplotlib import rcParams
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.figure import Figure
 
@@ -293,6 +294,129 @@ def encode_png(rgba: np.ndarray, dpi: float) -> bytes:
                      _png_chunk(b"IEND", b"")))
 
 
+# -- plain axes: ticks, labels and grid lines without matplotlib's Tick objects --------------------
+
+
+TICK_NBINS = 9
+"""At most this many intervals between the ticks of a scale (what matplotlib's automatic locator
+chooses for these charts' sizes: ``MaxNLocator(nbins="auto")`` caps its tick space at 9)."""
+ROUND_TICKS = 8
+"""At most this many intervals between the round ticks of a trajectory: a tick every 2 rounds from 9 rounds on."""
+_EM = {**dict.fromkeys("0123456789", 0.636), ".": 0.318, ",": 0.318, " ": 0.318, "-": 0.361,
+       "\u2212": 0.838, "(": 0.390, ")": 0.390, "=": 0.838, "%": 0.950}
+"""Advance widths (em) of DejaVu Sans's characters that tick labels are made of; others count 0.62 em."""
+
+
+def label_points(text: str, size: float) -> float:
+    """Rough width in points of a one- or more-line text at ``size`` points (DejaVu Sans widths of
+    digits and signs, 0.62 em for other characters): where an axis label goes beside tick labels."""
+    return max((sum(_EM.get(ch, 0.62) for ch in line) for line in text.split("\n")), default=0.0) * size
+
+
+def scale_ticks(lo: float, hi: float, nbins: int = TICK_NBINS, integer: bool = False) -> tuple[list[float], list[str]]:
+    """The ticks between ``lo`` and ``hi`` (inclusive) and their labels: the positions matplotlib's
+    locator (:class:`~matplotlib.ticker.MaxNLocator`, steps 1, 2, 2.5, 5, 10) chooses and the labels
+    of its :class:`~matplotlib.ticker.ScalarFormatter` (no offset, no scientific notation).
+
+    >>> scale_ticks(-3, 103)
+    ([0.0, 20.0, 40.0, 60.0, 80.0, 100.0], ['0', '20', '40', '60', '80', '100'])
+    >>> scale_ticks(-0.5, 10.5, nbins=ROUND_TICKS, integer=True)[1]
+    ['0', '2', '4', '6', '8', '10']
+    """
+    from matplotlib import ticker
+
+    locator = ticker.MaxNLocator(nbins=nbins, steps=[1, 2, 2.5, 5, 10], integer=integer)
+    eps = 1e-9 * max(abs(hi - lo), 1e-300)
+    locs = [float(v) for v in locator.tick_values(lo, hi) if lo - eps <= v <= hi + eps]
+    formatter = ticker.ScalarFormatter(useOffset=False)
+    formatter.set_scientific(False)
+    formatter.create_dummy_axis()
+    formatter.axis.set_view_interval(lo, hi)
+    formatter.axis.set_data_interval(lo, hi)
+    return locs, list(formatter.format_ticks(locs))
+
+
+def plain_axis(ax, axis: str, locs: list[float], labels: list[str] | None, *, fontsize: float,
+               label: str = "", label_size: float | None = None, labelpad: float = 4.0,
+               grid: dict | None = None, tick_length: float | None = None, opposite: bool = False) -> None:
+    """Ticks of ``ax``'s bottom x or left y ``axis`` at ``locs`` with ``labels`` (``None``: marks
+    only), grid lines (``grid``: LineCollection properties) and the axis ``label``, drawn as one
+    collection of tick marks, one of grid lines and a text per label; matplotlib's own axis is
+    hidden (it keeps ``label`` for :meth:`~matplotlib.axes.Axes.get_xlabel`). ``opposite``: ticks and
+    labels on the top or right edge instead (an issue's anchors), in place of a secondary axis (an
+    Axes of its own); matplotlib's axis and its label are left alone then.
+
+    The same marks, sizes and places as matplotlib's ticks (``rcParams``: length, width, pad), without
+    its Tick objects: each is five artists (two marks, a grid line, two labels) copied property by
+    property from the axis's first tick, and re-created when drawn; they were about half of what a
+    trajectory panel cost to build and draw. The axis label sits ``labelpad`` points beyond the tick
+    labels (their width estimated for the y axis: :func:`label_points`)."""
+    from matplotlib.collections import LineCollection
+    from matplotlib.text import Text
+    from matplotlib.transforms import Affine2D, ScaledTranslation, TransformedPatchPath
+
+    x = axis == "x"
+    fig = ax.figure
+    if not opposite:
+        (ax.set_xlabel if x else ax.set_ylabel)(label)
+        (ax.xaxis if x else ax.yaxis).set_visible(False)
+    edge, sign, gid = (1.0, 1.0, f"{axis}tick2") if opposite else (0.0, -1.0, f"{axis}tick")
+    length = rcParams[f"{axis}tick.major.size"] if tick_length is None else tick_length
+    width, pad = rcParams[f"{axis}tick.major.width"], rcParams[f"{axis}tick.major.pad"]
+    colour = rcParams[f"{axis}tick.color"]
+    text_colour = colour if rcParams[f"{axis}tick.labelcolor"] == "inherit" else rcParams[f"{axis}tick.labelcolor"]
+    below = ax.get_axisbelow()
+    zorder = 0.5 if below is True else 1.5 if below == "line" else 2.5
+    trans = ax.get_xaxis_transform() if x else ax.get_yaxis_transform()
+    # nothing here is clipped (clip_on=False); a clip path given up front spares Axes.add_artist
+    # working out the axes patch's transform for every artist (a third of a text's cost)
+    clip = TransformedPatchPath(ax.patch)
+
+    def add(artist) -> None:
+        artist.set_clip_path(clip)
+        ax.add_artist(artist)
+
+    locs = list(locs)
+    if grid is not None and locs:  # the lines span the axes exactly: nothing to clip
+        segs = [[(v, 0.0), (v, 1.0)] if x else [(0.0, v), (1.0, v)] for v in locs]
+        add(LineCollection(segs, transform=trans, zorder=zorder, clip_on=False, **grid))
+    if locs and length > 0:
+        mark = [(0.0, 0.0), (0.0, sign * length)] if x else [(0.0, 0.0), (sign * length, 0.0)]
+        add(LineCollection([mark], offsets=[(v, edge) if x else (edge, v) for v in locs], offset_transform=trans,
+                           transform=Affine2D().scale(1 / 72) + fig.dpi_scale_trans, colors=colour,
+                           linewidths=width, zorder=zorder, clip_on=False))
+    out = max(length, 0.0) + pad if locs else 0.0  # no ticks: the label sits by the edge
+    shifted = trans + (ScaledTranslation(0.0, sign * out / 72, fig.dpi_scale_trans) if x else
+                       ScaledTranslation(sign * out / 72, 0.0, fig.dpi_scale_trans))
+    for v, text in zip(locs, labels or []):
+        add(Text(*((v, edge) if x else (edge, v)), text, transform=shifted, fontsize=fontsize, color=text_colour,
+                 gid=gid, ha="center" if x else "left" if opposite else "right",
+                 va=("bottom" if opposite else "top") if x else "center_baseline", clip_on=False))
+    if label and not opposite:
+        size = rcParams["axes.labelsize"] if label_size is None else label_size
+        if x:
+            lines = max((t.count("\n") for t in labels or []), default=-1) + 1  # 0: no labels
+            depth = out + (fontsize * (1.0 + 1.2 * (lines - 1)) if lines else 0.0)  # a line: 1 em, then 1.2 em
+            add(Text(0.5, 0.0, label, transform=ax.transAxes + ScaledTranslation(0, -(depth + labelpad) / 72,
+                     fig.dpi_scale_trans), fontsize=size, ha="center", va="top", gid=f"{axis}label", clip_on=False))
+        else:
+            depth = out + max((label_points(t, fontsize) for t in labels or []), default=0.0)
+            add(Text(0.0, 0.5, label, transform=ax.transAxes + ScaledTranslation(-(depth + labelpad) / 72, 0,
+                     fig.dpi_scale_trans), fontsize=size, ha="center", va="bottom", rotation=90,
+                     rotation_mode="anchor", gid=f"{axis}label", clip_on=False))
+
+
+def tick_labels(ax, axis: str, opposite: bool = False) -> list[str]:
+    """The tick labels of ``ax``'s x or y axis (``opposite``: of its top or right edge, only
+    :func:`plain_axis`'s): :func:`plain_axis`'s texts, else matplotlib's."""
+    own = [t.get_text() for t in ax.texts if t.get_gid() == f"{axis}tick{'2' if opposite else ''}"]
+    if opposite:
+        return own
+    if own or not (ax.xaxis if axis == "x" else ax.yaxis).get_visible():
+        return own
+    return [t.get_text() for t in (ax.get_xticklabels() if axis == "x" else ax.get_yticklabels())]
+
+
 def _wrap(text: str, width: int = 18) -> str:
     return "\n".join(textwrap.wrap(text, width)) or text
 
@@ -339,11 +463,14 @@ def _scale_axis(ax, issue: Issue, axis: str = "x") -> None:
     (ax.set_xlim if axis == "x" else ax.set_ylim)(lo - pad, hi + pad)
 
 
-def plot_issue(scenario: Scenario, issue_id: str, results: list[Result]) -> Figure:
+def plot_issue(scenario: Scenario, issue_id: str, results: list[Result], *,
+               arrays: ScenarioArrays | None = None) -> Figure:
     """Actors on the issue scale (marker area ~ capability x salience), status quo and forecasts; with
-    draws, each forecast's distribution over draws in a strip underneath (:func:`draw_distribution`)."""
+    draws, each forecast's distribution over draws in a strip underneath (:func:`draw_distribution`).
+    ``arrays``: the scenario's point values (``ScenarioArrays.from_scenario``), when the caller has them
+    (:func:`figure_jobs` computes them once for every issue)."""
     issue = scenario.issue(issue_id)
-    arr = ScenarioArrays.from_scenario(scenario)
+    arr = ScenarioArrays.from_scenario(scenario) if arrays is None else arrays
     k = scenario.issue_ids.index(issue_id)
     stances = {s.actor: s for s in scenario.stances if s.issue == issue_id}
     rows = []  # (position, name, weight, range)
@@ -375,13 +502,16 @@ def plot_issue(scenario: Scenario, issue_id: str, results: list[Result]) -> Figu
                    alpha=0.75, edgecolors="white", linewidths=0.8, zorder=3,
                    facecolors=[ACTOR_COLOUR if r[2] > 0 else "none" for r in rows])
     ytick_labels = [f"{_wrap(name, 30)}  (w={w:.3g})" for _, name, w, _ in rows]
-    ax.set_yticks(ys, ytick_labels, fontsize=9)
     ax.set_ylim(-0.8, n - 0.2)
     _scale_axis(ax, issue)
-    ax.set_xlabel(f"position on the {issue.label} scale ({issue.scale.min:g}\u2013{issue.scale.max:g})")
-    ax.grid(axis="x", color="#dddddd", lw=0.6)
-    ax.grid(axis="y", color="#f0f0f0", lw=0.6)
     ax.set_axisbelow(True)
+    xlabel = f"position on the {issue.label} scale ({issue.scale.min:g}\u2013{issue.scale.max:g})"
+    # the axes' ticks, labels and grid lines as plain artists (plain_axis: no Tick objects); with the
+    # strip of histograms, the strip's own x axis carries the labels
+    xlocs, xlabels = scale_ticks(*ax.get_xlim())
+    plain_axis(ax, "x", xlocs, None if strip else xlabels, fontsize=10, label="" if strip else xlabel,
+               grid={"colors": "#dddddd", "linewidths": 0.6})
+    plain_axis(ax, "y", list(ys), ytick_labels, fontsize=9, grid={"colors": "#f0f0f0", "linewidths": 0.6})
     for side in ("right",):
         ax.spines[side].set_visible(False)
 
@@ -411,10 +541,11 @@ def plot_issue(scenario: Scenario, issue_id: str, results: list[Result]) -> Figu
     anchor_h = 0.0
     if issue.anchors:
         ticks, labels = _anchor_ticks(issue)
-        top = ax.secondary_xaxis("top")
-        top.set_xticks(ticks, labels, fontsize=7.5)
-        top.tick_params(length=3)
+        plain_axis(ax, "x", ticks, labels, fontsize=7.5, tick_length=3.0, opposite=True)
         anchor_h = max(text_inches(lab, 7.5)[1] for lab in labels) + 0.1
+        # the title goes above the anchors' labels: tick, pad, then the tallest label (1 em a line,
+        # 1.2 em between lines, as matplotlib lays text out)
+        title_pad = 3.0 + rcParams["xtick.major.pad"] + 7.5 * (1.0 + 1.2 * max(lab.count("\n") for lab in labels))
     handles, _ = ax.get_legend_handles_labels()
     ncol = min(3, len(handles)) or 1
     legend_title = "forecast [input uncertainty: p10\u2013p90 over draws]; marker area \u221d capability \u00d7 salience (w)"
@@ -426,9 +557,10 @@ def plot_issue(scenario: Scenario, issue_id: str, results: list[Result]) -> Figu
     # the title starts at the axes' left edge: wrapped to the width right of the actor names
     room = max(9.0 - min(label_w + 0.25, 0.45 * 9.0) - 0.3, 2.0)
     title = textwrap.fill(f"{issue.label}: actors and forecasts", max(int(room * 72 / (0.64 * 11)), 20))
-    # above the anchors' axis, matplotlib places the title; else it goes where matplotlib would put it,
-    # at the top (y=1), without measuring every tick label of the axes again (~7 ms a chart)
-    ax.set_title(title, loc="left", fontsize=11, fontweight="bold", y=None if issue.anchors else TITLE_Y)
+    # where matplotlib would put it (above the anchors' labels when there are), without measuring
+    # every tick label of the axes again (~7 ms a chart)
+    ax.set_title(title, loc="left", fontsize=11, fontweight="bold", y=TITLE_Y,
+                 pad=rcParams["axes.titlepad"] + (title_pad if issue.anchors else 0.0))
     anchor_h += 0.2 * title.count("\n")
     legend_h = legend_inches(len(handles), ncol, title=True) + (0.17 if strip else 0.0) if handles else 0.0
     set_margins(fig, left=label_w + 0.25, right=0.55 if issue.anchors else 0.3, top=0.4 + anchor_h,
@@ -440,23 +572,24 @@ def plot_issue(scenario: Scenario, issue_id: str, results: list[Result]) -> Figu
         ax.set_position([x0, y0 + cut, w, hh - cut])
         dist = fig.add_axes((x0, y0, w, cut - 0.12 / h), sharex=ax)
         draw_distribution(dist, issue, results, status_quo_label=False)
-        dist.set_ylabel("density", fontsize=8)
-        ax.tick_params(axis="x", labelbottom=False)
-        dist.set_xlabel(ax.get_xlabel())
-        ax.set_xlabel("")
+        plain_axis(dist, "x", xlocs, xlabels, fontsize=10, label=xlabel)  # the same scale, plain ticks
+        plain_axis(dist, "y", [], None, fontsize=8, label="density", label_size=8)
     return fig
 
 
-def _actor_lines(scenario: Scenario, issue_id: str, result: Result,
-                 n_rounds: int) -> list[tuple[int, str, np.ndarray]]:
+def _actor_lines(scenario: Scenario, issue_id: str, result: Result, n_rounds: int,
+                 present: np.ndarray | None = None) -> list[tuple[int, str, np.ndarray]]:
     """(actor index, actor id, positions by round) of every actor with a stance on the issue: the
-    run itself with one draw, else the point-value run of the explanation (``result.events``)."""
+    run itself with one draw, else the point-value run of the explanation (``result.events``).
+    ``present``: the scenario's (issues, actors) stance mask, when the caller has it already."""
     t = result.trajectory
-    present = ScenarioArrays.from_scenario(scenario).present[scenario.issue_ids.index(issue_id)]
     if t.positions is not None and result.draws == 1:
+        if present is None:
+            present = ScenarioArrays.from_scenario(scenario).present
+        row = present[scenario.issue_ids.index(issue_id)]
         k = result.issue_ids.index(issue_id)
         return [(j, a, t.positions[0, : n_rounds + 1, k, j]) for j, a in enumerate(result.actor_ids)
-                if present[scenario.actor_ids.index(a)]]
+                if row[scenario.actor_ids.index(a)]]
     per = ((result.events or {}).get("positions") or {}).get(issue_id) or {}
     return [(j, a, np.asarray(per[a], dtype=float)) for j, a in enumerate(result.actor_ids) if a in per]
 
@@ -472,20 +605,61 @@ def _rounds_shown(result: Result) -> int | None:
     return n_rounds
 
 
+def _actor_style(j: int, result: Result, n_rounds: int) -> dict:
+    """Colour, dash, width and marker of the ``j``-th actor's line by round (the same in every chart)."""
+    one = result.draws == 1
+    return {"color": ACTOR_PALETTE[j % len(ACTOR_PALETTE)], "lw": 1.3 if one else 1.0, "alpha": 0.85,
+            "ls": LINESTYLES[(j // len(ACTOR_PALETTE)) % len(LINESTYLES)],
+            "marker": "o" if n_rounds <= 12 else None, "ms": 3 if one else 2}
+
+
+def actor_handle(j: int, result: Result, n_rounds: int):
+    """A legend entry (an undrawn :class:`~matplotlib.lines.Line2D`) for the ``j``-th actor's line by round."""
+    from matplotlib.lines import Line2D
+
+    return Line2D([], [], **_actor_style(j, result, n_rounds))
+
+
+def actor_trajectories(ax) -> dict[str, np.ndarray]:
+    """``{actor's legend label: positions by round}`` as :func:`_draw_trajectory` drew them on ``ax``."""
+    out: dict[str, np.ndarray] = {}
+    for c in ax.collections:
+        if c.get_gid() == "actors":
+            out.update({lab: seg[:, 1] for lab, seg in zip(c.actor_labels, c.get_segments())})
+    return out
+
+
 def _draw_trajectory(ax, scenario: Scenario, issue: Issue, result: Result, n_rounds: int,
-                     panel: bool = False) -> tuple[str, float, float | None]:
+                     panel: bool = False, present: np.ndarray | None = None) -> tuple[str, float, float | None, list]:
     """Draw one issue's positions by round on ``ax``: every actor, the named series (p10-p90 bands
     with draws) and the forecast. ``panel``: legend labels without the issue's values (one legend
-    serves every panel). Returns (note on the actors' lines, forecast, forecast at point values)."""
+    serves every panel). Returns (note on the actors' lines, forecast, forecast at point values,
+    the indexes of the actors drawn).
+
+    The actors' lines are one :class:`~matplotlib.collections.LineCollection` (a colour, dash and
+    width per actor; :func:`actor_trajectories` reads them back) and their round markers one scatter,
+    not a :class:`~matplotlib.lines.Line2D` with markers per actor: each Line2D builds its marker
+    and draws on its own (15 actors x 13 panels in COP21's chart). Legend entries:
+    :func:`actor_handle`. The round axis has a tick every round up to 8 rounds, else every 2 or more
+    (:data:`ROUND_TICKS`)."""
+    from matplotlib.collections import LineCollection
+
     t = result.trajectory
     x = np.arange(n_rounds + 1)
     point_note = ""
-    for j, a, y in _actor_lines(scenario, issue.id, result, n_rounds):
-        c = ACTOR_PALETTE[j % len(ACTOR_PALETTE)]
-        ax.plot(np.arange(len(y)), y, color=c, lw=1.3 if result.draws == 1 else 1.0, alpha=0.85,
-                ls=LINESTYLES[(j // len(ACTOR_PALETTE)) % len(LINESTYLES)],
-                marker="o" if n_rounds <= 12 else None, ms=3 if result.draws == 1 else 2,
-                label=_wrap(scenario.actor(a).label, 30))
+    lines = _actor_lines(scenario, issue.id, result, n_rounds, present)
+    if lines:
+        styles = [_actor_style(j, result, n_rounds) for j, _, _ in lines]
+        segs = [np.column_stack((np.arange(len(y), dtype=float), y)) for _, _, y in lines]
+        coll = LineCollection(segs, colors=[st["color"] for st in styles], linewidths=[st["lw"] for st in styles],
+                              linestyles=[st["ls"] for st in styles], alpha=0.85, gid="actors", zorder=2)
+        coll.actor_labels = [_wrap(scenario.actor(a).label, 30) for _, a, _ in lines]
+        ax.add_collection(coll, autolim=False)  # both axes' limits are set below
+        if styles[0]["marker"]:
+            ax.scatter(np.concatenate([seg[:, 0] for seg in segs]), np.concatenate([seg[:, 1] for seg in segs]),
+                       s=styles[0]["ms"] ** 2, marker="o", linewidths=1.0, alpha=0.85, zorder=2.01,
+                       c=[st["color"] for st, seg in zip(styles, segs) for _ in range(len(seg))],
+                       edgecolors="face", plotnonfinite=False)
         point_note = "" if result.draws == 1 else "actors: one run at the inputs' point values"
     summary = result.series_summary() if t.series else {}
     for m, (name, by_issue) in enumerate(summary.items()):
@@ -507,10 +681,25 @@ def _draw_trajectory(ax, scenario: Scenario, issue: Issue, result: Result, n_rou
         ax.axhline(fp, color="#000000", ls="--", lw=0.8, zorder=1,
                    label="forecast at point values" if panel else f"forecast at point values: {fmt(fp, issue)}")
     _scale_axis(ax, issue, "y")
-    if n_rounds <= 20:
-        ax.set_xticks(x)
-    ax.grid(color="#e6e6e6", lw=0.6)
-    return point_note, f, fp
+    pad = 0.05 * n_rounds if n_rounds > 0 else 0.5  # matplotlib's automatic margins
+    ax.set_xlim(-pad, n_rounds + pad)
+    size = 7.5 if panel else 10.0
+    grid = {"colors": "#e6e6e6", "linewidths": 0.6}
+    plain_axis(ax, "x", *scale_ticks(-pad, n_rounds + pad, nbins=ROUND_TICKS, integer=True), fontsize=size,
+               label="round", label_size=size, labelpad=1.0 if panel else 4.0, grid=grid)
+    lo, hi = ax.get_ylim()
+    plain_axis(ax, "y", *scale_ticks(lo, hi), fontsize=size, grid=grid, label_size=size,
+               label=f"position ({issue.scale.min:g}\u2013{issue.scale.max:g})")
+    return point_note, f, fp, [j for j, _, _ in lines]
+
+
+def _legend_entries(ax, scenario: Scenario, result: Result, n_rounds: int, actors: list[int]) -> tuple[list, list[str]]:
+    """Handles and labels of a trajectory chart's legend: the actors drawn (:func:`actor_handle`),
+    then the series and forecasts of ``ax``."""
+    handles = [actor_handle(j, result, n_rounds) for j in actors]
+    labels = [_wrap(scenario.actor(result.actor_ids[j]).label, 30) for j in actors]
+    h, lab = ax.get_legend_handles_labels()
+    return handles + h, labels + lab
 
 
 def plot_trajectory(scenario: Scenario, issue_id: str, result: Result) -> Figure | None:
@@ -524,19 +713,16 @@ def plot_trajectory(scenario: Scenario, issue_id: str, result: Result) -> Figure
     issue = scenario.issue(issue_id)
     fig = _new_figure(9.0, 5.0)
     ax = fig.add_subplot()
-    point_note, _, _ = _draw_trajectory(ax, scenario, issue, result, n_rounds)
-    handles = len(ax.get_legend_handles_labels()[0])
-    ax.set_xlabel("round")
-    ax.set_ylabel(f"position ({issue.scale.min:g}\u2013{issue.scale.max:g})")
+    point_note, _, _, actors = _draw_trajectory(ax, scenario, issue, result, n_rounds)
+    handle_list, labels = _legend_entries(ax, scenario, result, n_rounds, actors)
+    handles = len(handle_list)
     if issue.anchors:
-        ticks, labels = zip(*sorted(issue.anchors.items()))
-        right = ax.secondary_yaxis("right")
-        right.set_yticks(list(ticks), [_wrap(lab, 22) for lab in labels], fontsize=7.5)
+        ticks, anchor_labels = zip(*sorted(issue.anchors.items()))
+        plain_axis(ax, "y", list(ticks), [_wrap(lab, 22) for lab in anchor_labels], fontsize=7.5, opposite=True)
     ax.set_title(f"{issue.label}: {model_label(result)} by round", loc="left", fontsize=11, fontweight="bold",
                  y=TITLE_Y)
     # as many columns as the longest label leaves room for (8.6 in of legend width); the figure grows
     # with the legend so that the plot keeps its height
-    labels = ax.get_legend_handles_labels()[1]
     widest = max((text_inches(lab, 8)[0] for lab in labels), default=1.0)
     ncol = max(1, min(4, handles, int(8.6 // (widest + 0.45))))
     lines = max((lab.count("\n") + 1 for lab in labels), default=1)
@@ -544,7 +730,8 @@ def plot_trajectory(scenario: Scenario, issue_id: str, result: Result) -> Figure
     legend_h = (rows + bool(point_note)) * 1.55 * 8 / 72 + 0.08 if handles else 0.0
     fig.set_size_inches(9.0, 4.2 + legend_h)
     if handles:
-        bottom_legend(fig, ncol=ncol, fontsize=8, title=point_note.lstrip("; ") or None, title_fontsize=8)
+        bottom_legend(fig, handles=handle_list, labels=labels, ncol=ncol, fontsize=8,
+                      title=point_note.lstrip("; ") or None, title_fontsize=8)
     right = 0.3
     if issue.anchors:
         right = 0.2 + max(text_inches(_wrap(lab, 22), 7.5)[0] for lab in issue.anchors.values())
@@ -563,15 +750,17 @@ def _short(text: str, n: int = ANCHOR_CHARS) -> str:
     return text if len(text) <= n else text[: n - 1].rstrip() + "\u2026"
 
 
-def plot_trajectories(scenario: Scenario, result: Result) -> Figure | None:
+def plot_trajectories(scenario: Scenario, result: Result, *, arrays: ScenarioArrays | None = None) -> Figure | None:
     """Positions by round on every issue, one small panel per issue (:func:`_draw_trajectory`)
     with one legend for all: the actors keep their colour in every panel. Each panel's title gives
     the issue's forecast; its right axis the anchors, cut to :data:`ANCHOR_CHARS` characters.
-    ``None`` for models without rounds."""
+    ``None`` for models without rounds. The scenario's stance mask is computed once for all panels
+    (``arrays``: the scenario's point values, when the caller has them)."""
     n_rounds = _rounds_shown(result)
     if n_rounds is None or not scenario.issues:
         return None
     issues = list(scenario.issues)
+    present = (ScenarioArrays.from_scenario(scenario) if arrays is None else arrays).present
     cols = min(PANEL_COLUMNS, len(issues))
     rows = math.ceil((len(issues) + 1) / cols)  # the legend takes the next free cell (a row of its own if none)
     legend_row = len(issues) % cols == 0
@@ -591,17 +780,17 @@ def plot_trajectories(scenario: Scenario, result: Result) -> Figure | None:
         x0 = (c * cell_w + left_in) / width
         y1 = 1 - (top_in + r * cell_h + 0.45) / height
         ax = fig.add_axes((x0, y1 - PANEL_SIZE[1] / height, PANEL_SIZE[0] / width, PANEL_SIZE[1] / height))
-        note, f, fp = _draw_trajectory(ax, scenario, issue, result, n_rounds, panel=True)
+        note, f, fp, actors = _draw_trajectory(ax, scenario, issue, result, n_rounds, panel=True, present=present)
         point_note = point_note or note
+        for j in actors:
+            lab = _wrap(scenario.actor(result.actor_ids[j]).label, 30)
+            if lab not in handles:
+                handles[lab] = actor_handle(j, result, n_rounds)
         for h, lab in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(lab, h)
-        ax.tick_params(labelsize=7.5)
-        ax.set_ylabel(f"position ({issue.scale.min:g}\u2013{issue.scale.max:g})", fontsize=7.5)
-        ax.set_xlabel("round", fontsize=7.5, labelpad=1)
         if issue.anchors:
             ticks, labels = zip(*sorted(issue.anchors.items()))
-            right = ax.secondary_yaxis("right")
-            right.set_yticks(list(ticks), [_short(lab) for lab in labels], fontsize=7)
+            plain_axis(ax, "y", list(ticks), [_short(lab) for lab in labels], fontsize=7, opposite=True)
         title = _short(issue.label, 64)
         if math.isfinite(f):
             title += f"\nforecast {fmt(f, issue)}"
@@ -713,12 +902,21 @@ def figure_jobs(scenario: Scenario, results: list[Result]) -> list[FigureJob]:
     """The report's figures as jobs, in the report's order: one chart per issue, one "<model> by
     round" chart per model with rounds, the models' own charts (:func:`register_plot`), then the
     explanations' charts. A trajectory chart of a run with draws draws its actors from the
-    explanation's point-value run, so it needs the explanations."""
+    explanation's point-value run, so it needs the explanations. The scenario's point values
+    (``ScenarioArrays``) are computed once, by the first job that needs them."""
+    memo: list[ScenarioArrays] = []
+
+    def arrays() -> ScenarioArrays:
+        if not memo:
+            memo.append(ScenarioArrays.from_scenario(scenario))
+        return memo[0]
+
     jobs = [FigureJob(lambda i=issue: [(f"issue-{i.id}", f"{i.label}: actors and forecasts",
-                                        plot_issue(scenario, i.id, results))]) for issue in scenario.issues]
+                                        plot_issue(scenario, i.id, results, arrays=arrays()))])
+            for issue in scenario.issues]
     for r in results:
         if r.model not in OWN_TRAJECTORY_PLOTS:
-            jobs.append(FigureJob(lambda r=r: _trajectories_figure(scenario, r), needs_explain=r.draws > 1,
+            jobs.append(FigureJob(lambda r=r: _trajectories_figure(scenario, r, arrays()), needs_explain=r.draws > 1,
                                   weight=0.5 * len(scenario.issues)))  # a panel costs about half an issue chart
     for r in results:
         for hook in list(_HOOKS.get(r.model, [])):
@@ -728,8 +926,9 @@ def figure_jobs(scenario: Scenario, results: list[Result]) -> list[FigureJob]:
     return jobs
 
 
-def _trajectories_figure(scenario: Scenario, result: Result) -> list[tuple[str, str, Figure]]:
-    fig = plot_trajectories(scenario, result)
+def _trajectories_figure(scenario: Scenario, result: Result,
+                         arrays: ScenarioArrays | None = None) -> list[tuple[str, str, Figure]]:
+    fig = plot_trajectories(scenario, result, arrays=arrays)
     label = model_label(result)
     return [] if fig is None else [(f"trajectory-{label}", f"{label} by round, every issue", fig)]
 
