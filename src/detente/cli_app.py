@@ -173,10 +173,11 @@ def run(
                 err.print(f"warning: the figures were drawn in this process ({workers.error.splitlines()[0]})")
             err.print(f"wrote {len(written)} files to {out_dir}/ (open {out_dir / 'report.html'})")
     if fmt == "json":
+        from detente import jsontext
         from detente.report.summary import run_record
 
         # one shape for one model or many: {"scenario", "input_sha256", "summary", "war", "results"}
-        print(json.dumps(run_record(s, results), indent=2, ensure_ascii=False, allow_nan=False))
+        print(jsontext.dumps(run_record(s, results)))
     else:
         from detente.report.tables import bottom_line_table, forecast_tables, summary_table, war_table
 

@@ -19,13 +19,13 @@ untouched (the temporary folder is removed).
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from detente import jsontext
 from detente.csvsafe import csv_text
 from detente.report.html import render_html
 from detente.report.summary import input_band, run_record
@@ -43,8 +43,7 @@ INPUT_MODEL = "input"
 def result_json(scenario: Scenario, results: list[Result], full: bool = True) -> str:
     """``{"scenario", "input_sha256", "summary", "war", "results": [Result.to_dict(full), ...]}``
     as JSON text - the shape of ``detente run --format json`` (:func:`~detente.report.summary.run_record`)."""
-    return json.dumps(run_record(scenario, results, full=full), indent=2, ensure_ascii=False,
-                      allow_nan=False) + "\n"
+    return jsontext.dumps(run_record(scenario, results, full=full)) + "\n"
 
 
 def _num(v: float) -> str:
