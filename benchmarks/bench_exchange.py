@@ -105,6 +105,17 @@ workers; medians of 5 alternating rounds, warm Numba cache, load average 0.3-0.9
   0.25 s to import it: ~2.3 s of CPU over 2 cores is >= 1.15 s wall even with perfect overlap.
   Reusing one Figure across the issue charts would save ~10 ms a chart (axes and ticks), not tried.
 
+Side by side with Decide (2026-12-02, a later and ~2.5x slower 2-core machine; load 0.4;
+``BENCH_REPEAT=5 ... --whole-only --decide /tmp/decide/bin/python``): Decide took 20.3 s wall on
+Copenhagen and 60.5 s on COP21 (30 s recorded on the earlier machine). detente on COP21: 1.40 s
+wall without ``--out`` (43x, target met), 2.98 s with it before this round's changes to the figures
+and result.json and 2.7-2.8 s after (20-22x; target 2.0 s MISSED), 4.2-4.8 s CPU. First-ever run with an
+empty Numba cache: 15.5 s CPU there (target 10 s, missed on that machine; 5.2 s on the earlier one).
+Where the wall time goes on that machine (timestamps in the processes): the main process hands
+the results to the workers at 1.46 s, computes the explanations until 2.76 s (0.76 s of CPU,
+sharing the two cores with the workers, whose figures end at 2.75 s), then writes result.json and
+positions.csv (0.24 s; 0.1 s after result.json moved to the C encoder) and the page.
+
 The 1,000-draw cases give every position on Copenhagen a uniform range of +-10 points (clipped to
 the scale). Run: ``.venv/bin/python benchmarks/bench_exchange.py [--whole-only | --before SRC]``
 (``BENCH_REPEAT=5`` for more whole-process runs; ``git archive COMMIT src | tar -x -C DIR`` gives a
