@@ -2,7 +2,8 @@
 each input that probability passes one half.
 
 * :func:`deal_sensitivity` reuses the sensitivity machinery (:mod:`detente.uncertainty.sensitivity`:
-  its unit ranges of the inputs, labels, SALib's Morris design and estimator) on a different output:
+  its unit ranges of the inputs and labels; Morris's design and estimator from
+  :mod:`detente.uncertainty.morris`, in NumPy: importing SALib's cost more than the screening) on a different output:
   the share of draws settled within ``months`` months, over the war block's uncertain inputs (the
   others held at their medians); each design point is replicated, as the war model is noisy.
 * :func:`war_levers` sweeps every war input (uncertain or not) over a grid, all values stacked
@@ -132,17 +133,9 @@ def war_levers(scenario: Scenario, *, draws: int = 100, seed: int = DEFAULT_SEED
 def deal_sensitivity(scenario: Scenario, *, months: int = 12, n: int = 6, replications: int = 12,
                      seed: int = DEFAULT_SEED, options: dict[str, Any] | None = None) -> dict[str, Any] | None:
     """Morris elementary effects (mu*) of the war block's uncertain inputs on P(deal within ``months``)."""
-    from detente.errors import require
-
-    try:
-        require("SALib", "sensitivity")
-    except Exception:  # an optional extra: leave the ranking out rather than fail the explanation
-        return None
-    from SALib.analyze import morris as morris_analyze
-    from SALib.sample import morris as morris_sample
-
     from detente.models import registry
     from detente.scenario.arrays import ScenarioArrays, input_space
+    from detente.uncertainty import morris
     from detente.uncertainty.sensitivity import _unit_ranges, label_of
 
     space, _, _ = input_space(scenario)
@@ -150,8 +143,7 @@ def deal_sensitivity(scenario: Scenario, *, months: int = 12, n: int = 6, replic
     if not cols:
         return None
     names = [space.names[k] for k in cols]
-    problem = {"num_vars": len(cols), "names": names, "bounds": [[0.0, 1.0]] * len(cols)}
-    X = morris_sample.sample(problem, n, num_levels=4, seed=seed)
+    X = morris.sample(len(cols), n, levels=4, seed=seed)
     lo, hi = _unit_ranges(space)
     U = np.full((X.shape[0], len(space)), 0.5)
     U[:, cols] = lo[cols] + X * (hi[cols] - lo[cols])
@@ -162,11 +154,7 @@ def deal_sensitivity(scenario: Scenario, *, months: int = 12, n: int = 6, replic
     rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[1])
     traj = spec.run(ScenarioArrays.from_values(scenario, np.repeat(U, replications, axis=0)), opts, rng)
     y = p_deal(traj, months).reshape(-1, replications).mean(axis=1).astype(float)
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        S = morris_analyze.analyze(problem, X, y, num_resamples=100, num_levels=4, seed=seed, print_to_console=False)
+    S = morris.analyze(X, y, levels=4)
     rows = [{"name": nm, "label": label_of(scenario, nm), "mu_star": r(S["mu_star"][q], 4),
              "mu": r(S["mu"][q], 4), "sigma": r(S["sigma"][q], 4)} for q, nm in enumerate(names)]
     rows.sort(key=lambda x: -(x["mu_star"] or 0.0))

@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
-from scipy.special import ndtr
 
 from detente.errors import InputError
 from detente.models import registry
@@ -153,6 +152,8 @@ def _unit_ranges(space: InputSpace) -> tuple[np.ndarray, np.ndarray]:
     lo, hi = np.zeros(len(space)), np.ones(len(space))
     nor = space.kind == 2
     if nor.any():
+        from scipy.special import ndtr  # only for normals: scipy.special costs 0.3 s to import
+
         mu, sd = space.a[nor], np.where(space.b[nor] > 0, space.b[nor], 1.0)
         with np.errstate(over="ignore"):  # a capability's open upper bound over a small sd: +inf, F = 1
             fa = ndtr((space.lower[nor] - mu) / sd)
