@@ -53,12 +53,13 @@ def _penalty(pledges: list[Pledge], imap: IssueMap, side: str):
     tau = np.stack([np.broadcast_to(t, (D,)) for _, t, _ in pledges], axis=1) if pledges else None
     cost = np.stack([np.broadcast_to(c, (D,)) for _, _, c in pledges], axis=1) if pledges else None
     free = np.isnan(tau) if pledges else None  # no constraint where the sides hold the same position
+    shares = imap.shares_of(issues) if pledges else None
 
     def pen_at(x: np.ndarray) -> np.ndarray:
         pen = np.zeros(np.shape(x))
         if not pledges:
             return pen
-        t = imap.shares(x, issues)
+        t = shares(x)
         short = (tau - t) if side == "A" else (t - tau)
         terms = np.where(free, 0.0, cost * np.maximum(short, 0.0))
         for k in range(len(issues)):
