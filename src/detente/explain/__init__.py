@@ -28,7 +28,7 @@ def explain(scenario: Any, result: Any, progress: Progress | None = None,
     explain = {"utility": {...winners and losers...}, "pivotal": {...}, "war": {...} (war model)};
     events = per-round reasons at the point values (round-based models), else None.
     ``war_sensitivity`` adds, for the war model, the Morris ranking of which war inputs move
-    P(deal within 12 months) most (a few seconds: SALib and many replicated war runs)."""
+    P(deal within 12 months) most (about a second: many replicated war runs)."""
     import numpy as np
 
     from detente.explain.common import point_run, result_inputs, take_draws
