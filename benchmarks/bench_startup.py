@@ -35,6 +35,26 @@ for all ~20). The readers' and the models' imports run with the collector paused
 in the program, are frozen out of it with the loaded scenario: a short command no longer pays a
 collection of the ~50,000 young objects of its start-up (~20 ms).
 
+Second round, 2026-12-02 (the later, ~2x slower machine, load 0.2-0.6; A/B of 9 alternating
+pairs, ``python -c "from detente.cli import entry; entry()" ...``, median CPU s before -> after and
+the median of the pairwise differences):
+
+    detente validate examples/ukraine-settlement.yaml           0.361 -> 0.323  (-34 ms; plain "ok": -60 ms)
+    detente schema                                              0.316 -> 0.248  (-63 ms)
+    detente models                                              0.319 -> 0.293  (-24 ms)
+    detente run examples/ukraine-settlement.yaml --model mean   0.495 -> 0.465  (-34 ms)
+
+and this script, console script, 9 runs: validate 0.30, schema 0.25, models 0.29, run mean 0.47-0.50
+(targets met, validate and run at the edge: +-0.02 s between series). What changed: with every
+pydantic plugin disabled (the program's default) ``pydantic.plugin._loader``, which imports
+``importlib.metadata`` (with ``email``, ``calendar``, ``zipfile``: ~30 ms) only to scan entry points
+it then does not scan, is replaced by a stand-in whose ``get_plugins()`` returns ``()`` as
+pydantic's does then (``detente.cli._pluginless_loader``; tests check pydantic's own loader returns
+``()`` for those values and that pydantic imports no other name from it); Rich is imported when
+something is printed through it (``detente.consoles``), so ``schema``, ``models --format json``,
+``run --format json`` and ``validate`` (one plain line, no markup, which also prints a name such as
+``[red]x`` as written) never load it.
+
 What is left is third-party imports, measured alone in a process that has already imported what
 they share: Typer ~0.09 s (its vendored Click, ``inspect``), Rich's console ~0.05 s, and for
 ``--help`` Typer's ``rich_utils`` ~0.07 s (it imports ``rich.markdown``, i.e. markdown-it and

@@ -86,6 +86,13 @@ def test_validate_good_and_bad(toy, tmp_path, capsys):
     assert "bad.yaml:8" in msg and "stances[2].position" in msg and "19" in msg
 
 
+def test_validate_prints_a_name_with_brackets_as_written(tmp_path, capsys):
+    f = tmp_path / "brackets.yaml"
+    f.write_text(TOY.replace("name: toy", "name: '[red]toy[/red]'", 1), encoding="utf-8")
+    assert main(["validate", str(f)]) == 0
+    assert "scenario '[red]toy[/red]': 3 actors" in capsys.readouterr().out
+
+
 def test_convert_and_schema(toy, tmp_path, capsys):
     assert main(["convert", str(toy), str(tmp_path / "toy.json")]) == 0
     assert json.loads((tmp_path / "toy.json").read_text())["name"] == "toy"

@@ -36,6 +36,16 @@ def test_validate_imports_no_numpy() -> None:
     assert _imported_after(code) == set()
 
 
+@pytest.mark.parametrize("args", [["validate", "examples/ukraine-settlement.yaml"], ["schema"],
+                                  ["models", "--format", "json"],
+                                  ["run", "examples/ukraine-settlement.yaml", "--format", "json"]])
+def test_plain_text_commands_load_no_rich(args: list[str]) -> None:
+    """Commands whose output is one line or JSON print it without Rich (~35 ms of imports)."""
+    code = ("import sys\nfrom detente.cli import main\n"
+            f"rc = main({args!r})\nassert rc == 0, rc\nassert 'rich' not in sys.modules, 'rich loaded'")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+
+
 def test_listing_models_imports_no_numba_nor_scipy() -> None:
     code = ("from detente.models import registry\n"
             "specs = registry.specs()\n"
@@ -134,6 +144,9 @@ def test_compile_notice_only_when_compiling(tmp_path: Path) -> None:
     second = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     notes = [ln for ln in first.stderr.splitlines() if "compiling" in ln]
     assert len(notes) == 1 and "expected-utility kernels once" in notes[0] and "cached afterwards" in notes[0]
+    import re
+
+    assert int(re.search(r"about (\d+) s;", notes[0]).group(1)) >= 1  # scaled to this machine (jit.compile_estimate)
     assert "compiling" not in second.stderr
     assert json.loads(first.stdout)["results"][0]["forecast"] == json.loads(second.stdout)["results"][0]["forecast"]
 
@@ -283,6 +296,59 @@ def test_the_program_entry_skips_pydantic_plugins_unless_asked(preset: str | Non
             "_loader._plugins is not None))))\ncli.entry()")
     out = _entry_in_child("PYDANTIC_DISABLE_PLUGINS", preset, code)
     assert out.splitlines()[-1] == repr(("__all__" if preset is None else preset, scanned))
+
+
+@pytest.mark.parametrize("preset, stand_in", [(None, True), ("__all__", True), ("true", True), ("", False),
+                                              ("logfire", False)])
+def test_the_program_skips_pydantic_plugin_loader_only_when_every_plugin_is_off(preset: str | None,
+                                                                                 stand_in: bool) -> None:
+    """With every plugin disabled the program puts its stand-in for ``pydantic.plugin._loader`` in
+    place, so ``importlib.metadata`` is never imported by a validation; any other value (empty: all
+    plugins, a list of names: some) keeps pydantic's loader. The scenario validates either way."""
+    code = ("import atexit, os, sys\nfrom detente import cli\n"
+            "sys.argv = ['detente', 'validate', 'examples/ukraine-settlement.yaml']\n"
+            "atexit.register(lambda: print(repr((hasattr(sys.modules['pydantic.plugin._loader'], '_plugins'), "
+            "'importlib.metadata' in sys.modules, tuple(sys.modules['pydantic.plugin._loader'].get_plugins())))))\n"
+            "cli.entry()")
+    out = _entry_in_child("PYDANTIC_DISABLE_PLUGINS", preset, code).splitlines()
+    assert out[0].startswith("ok ")
+    real, metadata, plugins = eval(out[-1])  # noqa: S307  (our own repr of three values)
+    assert real is not stand_in
+    assert plugins == ()
+    if stand_in:
+        assert not metadata
+
+
+@pytest.mark.parametrize("value", ["__all__", "1", "true"])
+def test_pydantic_itself_loads_no_plugin_for_the_values_of_the_stand_in(value: str, monkeypatch) -> None:
+    """The stand-in is only used where pydantic's own ``get_plugins`` returns ``()`` without looking."""
+    from pydantic.plugin import _loader
+
+    from detente.cli import PLUGINS_OFF
+
+    assert value in PLUGINS_OFF
+    monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", value)
+    monkeypatch.setattr(_loader, "entry_points", lambda **kw: pytest.fail("scanned entry points"))
+    monkeypatch.setattr(_loader, "_plugins", None)
+    assert tuple(_loader.get_plugins()) == ()
+
+
+def test_the_stand_in_has_every_name_pydantic_takes_from_its_loader() -> None:
+    """A pydantic release that imports another name from ``plugin._loader`` fails here, not in use."""
+    import re
+
+    import pydantic
+
+    from detente.cli import _pluginless_loader
+
+    used = set()
+    for path in Path(pydantic.__file__).parent.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for names in re.findall(r"from (?:\.|pydantic\.plugin\.)_loader import ([\w, ()]+)", text):
+            used |= {n.strip(" ()") for n in names.split(",") if n.strip(" ()")}
+        used |= set(re.findall(r"\b_loader\.(\w+)", text))
+    assert used, "pydantic no longer imports its plugin loader: the stand-in can go"
+    assert used <= set(vars(_pluginless_loader())), used
 
 
 def test_main_called_from_other_code_leaves_the_collector_alone(capsys) -> None:

@@ -1,8 +1,8 @@
 """Numba set-up: where compiled kernels are cached, and the one-line notice when they compile.
 
-The kernels of ``bdm`` and ``exchange`` are compiled by Numba the first time they run (about 6-8 s
-of CPU) and cached on disk afterwards. The cache lives in a per-user cache directory, so it also
-works when the package is installed read-only:
+The kernels of ``bdm`` and ``exchange`` are compiled by Numba the first time they run (about 9 and
+11 s of CPU on the shared 2-core machine, 4-6 s on a faster one) and cached on disk afterwards. The
+cache lives in a per-user cache directory, so it also works when the package is installed read-only:
 
 * ``$NUMBA_CACHE_DIR`` when the user set it;
 * else ``$XDG_CACHE_HOME/detente/numba`` (``~/.cache/detente/numba``; ``%LOCALAPPDATA%`` on Windows);
@@ -11,12 +11,13 @@ works when the package is installed read-only:
 :func:`configure_cache` must run before Numba compiles (or loads) anything; the kernel modules call
 it before they ``import numba``. :func:`compiling` wraps a kernel's first call: when the kernel is
 neither compiled in this process nor in the on-disk cache it first writes one line to stderr
-(:data:`notice`), e.g. "detente: compiling the expected-utility kernels once, about 6 s; cached
-afterwards (~/.cache/detente/numba)", and runs the compilation with Python's cyclic garbage
-collector paused: Numba's compiler allocates millions of long-lived objects (IR, types, LLVM
-wrappers), which trigger full collections over the whole heap (about 10 in the exchange kernels'
-compile, 1-1.5 s of its CPU); peak memory is then ~70 MiB higher, and the garbage is collected
-afterwards as usual.
+(:data:`notice`), e.g. "detente: compiling the expected-utility kernels once, about 9 s; cached
+afterwards (~/.cache/detente/numba)", where the seconds measured on a reference machine are scaled
+by a 3-ms probe of this machine's speed (:func:`compile_estimate`). It runs the compilation with
+Python's cyclic garbage collector paused: Numba's compiler allocates millions of long-lived objects
+(IR, types, LLVM wrappers), which trigger full collections over the whole heap (about 10 in the
+exchange kernels' compile, 1-1.5 s of its CPU); peak memory is then ~70 MiB higher, and the garbage
+is collected afterwards as usual.
 
 >>> import os
 >>> cache_dir({"XDG_CACHE_HOME": "/tmp/xdg"}).as_posix()
@@ -126,6 +127,39 @@ def load_registries() -> None:
         del sys.modules["scipy.linalg"]
 
 
+PROBE_REFERENCE = 0.00105
+"""CPU seconds of :func:`speed_probe` on the machine where the models' ``COMPILE_SECONDS`` were
+measured (the shared 2-core machine, 2026-12-02, quiet)."""
+
+
+def speed_probe() -> float:
+    """CPU seconds of a fixed piece of plain Python (dicts, lists, a sort; the kind of work Numba's
+    compiler does), best of three: ~1 ms each on the 2-core machine."""
+    import time
+
+    best = float("inf")
+    for _ in range(3):
+        t = time.process_time()
+        d = {str(i): (i * 0.5, [i]) for i in range(1500)}
+        sorted(d, key=lambda k: d[k][0], reverse=True)
+        best = min(best, time.process_time() - t)
+    return best
+
+
+def compile_estimate(seconds: float, probe: float | None = None) -> int:
+    """``seconds`` (a compile's CPU time on the reference machine) scaled to this machine's speed
+    now, by :func:`speed_probe` against :data:`PROBE_REFERENCE`, at least 1 s.
+
+    >>> compile_estimate(10, probe=PROBE_REFERENCE / 2)
+    5
+    >>> compile_estimate(10, probe=PROBE_REFERENCE * 2)
+    20
+    """
+    probe = speed_probe() if probe is None else probe
+    factor = min(max(probe / PROBE_REFERENCE, 0.2), 10.0)  # a probe interrupted badly must not say "an hour"
+    return max(1, round(seconds * factor))
+
+
 @contextmanager
 def compiling(dispatchers: Any, what: str, seconds: float) -> Iterator[None]:
     """Run the block; when any of ``dispatchers`` must compile, print the compile notice first
@@ -136,7 +170,7 @@ def compiling(dispatchers: Any, what: str, seconds: float) -> Iterator[None]:
         yield
         return
     if notice is not None:
-        notice(f"detente: compiling the {what} once, about {seconds:.0f} s; cached afterwards "
+        notice(f"detente: compiling the {what} once, about {compile_estimate(seconds)} s; cached afterwards "
                f"({os.environ.get('NUMBA_CACHE_DIR', 'Numba cache')})")
     with paused_gc():
         yield

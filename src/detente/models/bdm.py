@@ -264,8 +264,9 @@ def simulate(x: np.ndarray, c: np.ndarray, s: np.ndarray, present: np.ndarray, s
     return out
 
 
-COMPILE_SECONDS = 6
-"""CPU seconds the first compile of :func:`~detente.models.bdm_kernels.simulate_batch` takes (2-core machine)."""
+COMPILE_SECONDS = 9
+"""CPU seconds the first compile of :func:`~detente.models.bdm_kernels.simulate_batch` takes on the machine of
+:data:`detente.jit.PROBE_REFERENCE` (the notice scales it to the machine it runs on)."""
 
 SERIAL_BELOW = 50_000
 """Batches with fewer problem-actor-rounds (B x N x (T + 1)) than this run in the calling thread: a

@@ -97,8 +97,9 @@ class ExchangeOptions(Options):
         "float order; 1e-12 mimics Decide's Decimal arithmetic, see module notes)"))
 
 
-COMPILE_SECONDS = 6
-"""CPU seconds the first compile of the exchange kernels takes (2-core machine); cached afterwards."""
+COMPILE_SECONDS = 11
+"""CPU seconds the first compile of the exchange kernels takes on the machine of
+:data:`detente.jit.PROBE_REFERENCE` (the notice scales it to the machine it runs on); cached afterwards."""
 
 
 def __getattr__(name: str) -> Any:  # TIE_RTOL lives with the kernels; import them only when asked

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Optional
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
+from detente.consoles import Console, Table, escape
 from detente.errors import DetenteError, require
 
 if TYPE_CHECKING:
+    import rich.console
+
     from detente.store.db import Store
 
 runs_app = typer.Typer(help="Recorded runs: list, show, diff and export them.", no_args_is_help=True)
@@ -27,7 +27,7 @@ runs_app = typer.Typer(help="Recorded runs: list, show, diff and export them.", 
 STORE_HELP = "SQLAlchemy URL of the run store (default: runs.db under the user's data directory)"
 
 
-def _console() -> Console:
+def _console() -> "rich.console.Console":
     return Console(highlight=False, soft_wrap=False)
 
 

@@ -13,23 +13,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from detente.cli_common import (
     DEFAULT_SEED, Draws, InputFormat, ModelOptions, Seed, TableOrJson, Variants, model_option, parse_options,
     parse_variants, print_warnings, scenario_argument,
 )
+from detente.consoles import Console, Table, escape
 from detente.errors import DetenteError, require
 
 if TYPE_CHECKING:
+    import rich.console
+
     from detente.store.ledger import Ledger
 
 STORE_HELP = "SQLAlchemy URL of the run store holding the ledger (default: runs.db under the user's data directory)"
 
 
-def _out() -> Console:
+def _out() -> "rich.console.Console":
     return Console(highlight=False, soft_wrap=False, emoji=False, width=None if sys.stdout.isatty() else 140)
 
 

@@ -16,14 +16,12 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Optional
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from detente.cli_common import (
     DEFAULT_SEED, ModelOptions, TableOrJson, Variants, model_option, out_option, parse_options,
     parse_variants, print_warnings, scenario_argument, seed_option,
 )
+from detente.consoles import Console, Table, escape
 from detente.errors import DetenteError
 
 # This module is imported when ``detente`` starts (to list the commands): heavy imports (NumPy,
