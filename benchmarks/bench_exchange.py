@@ -116,6 +116,10 @@ the results to the workers at 1.46 s, computes the explanations until 2.76 s (0.
 sharing the two cores with the workers, whose figures end at 2.75 s), then writes result.json and
 positions.csv (0.24 s; 0.1 s after result.json moved to the C encoder) and the page.
 
+The same machine in a later, quieter session (load 0.4-1.1, ``BENCH_REPEAT=5``): Decide 18.3 s wall
+on Copenhagen and 56.3 s on COP21; detente on COP21 1.30 s wall without ``--out`` (43x) and 2.38 s
+with it (3.94 s CPU; 23.7x, target 1.88 s MISSED); first-ever run 14.0 s CPU (missed).
+
 The 1,000-draw cases give every position on Copenhagen a uniform range of +-10 points (clipped to
 the scale). Run: ``.venv/bin/python benchmarks/bench_exchange.py [--whole-only | --before SRC]``
 (``BENCH_REPEAT=5`` for more whole-process runs; ``git archive COMMIT src | tar -x -C DIR`` gives a
