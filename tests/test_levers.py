@@ -148,3 +148,20 @@ def test_cli_levers_target_table_and_others_fixed(capsys: pytest.CaptureFixture[
     bad = ["levers", str(FLAGSHIP), "-m", "mean", "--issue", "territory", "--target", "35", "--others-fixed"]
     assert main(bad) == 2
     assert "--others-fixed" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_levers_tables_fit_the_console_and_keep_numbers_whole(width: int) -> None:
+    from detente.explain.commands import levers_tables
+    from detente.report.tables import render_text
+
+    s = load(FLAGSHIP)
+    for res in (levers(s, "mean", "territory", target=30.0, draws=20, seed=3),
+                levers(s, "mean", "territory", actor="russia", draws=20, seed=3)):
+        text = render_text(levers_tables(res, width=width), width=width)
+        assert max(len(line) for line in text.splitlines()) <= width
+        assert "\u2026" not in text  # no header or cell cut short
+        rows = res.get("levers") or [res["best"]]
+        for row in rows:
+            lo, hi = row["interval"]
+            assert f"{lo:.4g}\u2013{hi:.4g}" in text  # a range on one line

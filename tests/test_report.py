@@ -117,7 +117,7 @@ def test_tables_show_forecasts_anchor_labels_and_intervals(results_by_draws, dra
         for value, label in issue.anchors.items():
             assert f"{value:g} = {label}" in flat
         assert "status quo" in text
-    assert ("input uncertainty (p10\u2013p90)" in text) == (draws > 1)
+    assert ("input uncertainty" in text and "(p10\u2013p90)" in text) == (draws > 1)  # a two-line header
     # the band is never called a forecast interval; that column appears only with a calibration
     assert ("forecast interval" in text) == any(r.interval is not None for r in results)
     if draws > 1:
@@ -137,8 +137,32 @@ def test_summary_table_has_provenance(results_by_draws):
 def test_rounds_columns_only_when_a_model_has_rounds(results_by_draws):
     text = render_text(forecast_tables(SCENARIO, results_by_draws[1]), width=120)
     assert "rounds" not in text
-    text = render_text(forecast_tables(SCENARIO, [*results_by_draws[1], fake_rounds_result()]), width=120)
-    assert "rounds" in text and "converged" in text
+    tables = forecast_tables(SCENARIO, [*results_by_draws[1], fake_rounds_result()])
+    assert len(tables) == len(SCENARIO.issues) + 1  # the issues' tables, then one of the rounds
+    text = render_text(tables, width=120)
+    assert "range over" in text and "Rounds run, and what stopped them" in text and "converged" in text
+
+
+@pytest.mark.parametrize("width", [80, 100, 120, 160])
+def test_issue_tables_fit_the_console_with_every_column(results_by_draws, width):
+    # with draws, a calibrated interval and rounds the tables still fit: no line wider than the
+    # console, no number cut ("..."), every forecast with its anchor label, every range whole
+    results = [*results_by_draws[200], fake_rounds_result(draws=200)]
+    assert any(r.interval for r in results)
+    text = render_text(forecast_tables(SCENARIO, results, width=width), width=width)
+    assert max(len(line) for line in text.splitlines()) <= width
+    box = [line.rstrip() for line in text.splitlines() if line[:1] in "\u250f\u2503\u2521\u2502\u251c\u2514"]
+    assert box and all(line[-1] in "\u2513\u2503\u2529\u2502\u2524\u2518" for line in box)  # not cropped
+    assert "\u2026" not in text
+    flat = " ".join(text.replace("\u2502", " ").split())
+    for issue in SCENARIO.issues:
+        for r in results:
+            f = r.forecast[issue.id]
+            label = issue.describe(f)
+            assert (f"{fmt(f, issue)} ({label})" if label else fmt(f, issue)) in flat
+            if r.input_band is not None:
+                lo, hi = r.input_band[issue.id]
+                assert f"{fmt(lo, issue)}\u2013{fmt(hi, issue)}" in text
 
 
 # -- plots --------------------------------------------------------------------------------------

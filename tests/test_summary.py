@@ -249,6 +249,9 @@ def test_report_html_shows_range_over_rounds():
 
     issue = s.issues[0]
     assert "<th class=\"num\">range over rounds</th>" in html and round_range_text(r, issue) in html
+    # rounds and stopping rule are the model's, not the issue's: one table after the issues', in words
+    assert html.count("<th>stopped by</th>") == 1 and html.count('id="rounds"') == 1
+    assert "the set number of rounds" in html and "fixed_rounds" not in html
 
 
 # -- the synthesis leads ----------------------------------------------------------------------------

@@ -189,7 +189,7 @@ def run(
         war = war_table(s, results)
         if war is not None:
             out.print(war)
-        for t in forecast_tables(s, results):
+        for t in forecast_tables(s, results, width=out.width):
             out.print(t)
         out.print(summary_table(results))
         if s.analysts:
@@ -240,7 +240,7 @@ def compare(
     if fmt == "json":
         print(json.dumps(comparison_rows(views, results), indent=2))
     else:
-        for t in comparison_tables(views, results):
+        for t in comparison_tables(views, results, width=out.width):
             out.print(t)
 
 

@@ -59,46 +59,72 @@ def levers_command(
     if fmt == "json":
         print(json.dumps(res, indent=2))
         return
-    for t in levers_tables(res):
+    for t in levers_tables(res, width=out.width):
         out.print(t)
 
 
-def levers_tables(res: dict[str, Any]) -> list[Any]:
-    """Rich tables of a :func:`levers` answer."""
+def levers_tables(res: dict[str, Any], width: int | None = None) -> list[Any]:
+    """Rich tables of a :func:`levers` answer; the numbers and ranges never wrap, the headers take
+    two or three lines (``width`` is the console's, as in :func:`detente.report.tables.forecast_tables`).
+
+    >>> res = {"issue": "x", "target": 30.0, "model": "mean", "forecast_now": 35.1, "interval_now": [32.2, 39.2],
+    ...        "others_respond": True, "size_of_change": "relative change", "levers": [
+    ...        {"rank": 1, "actor": "A", "attribute": "capability", "from": 85.0, "to": 45.18, "size": 0.132,
+    ...         "forecast": 30.5, "interval": [27.77, 34.85], "reaches_target": True}]}
+    >>> from detente.report.tables import render_text
+    >>> text = render_text(levers_tables(res, width=80), width=80)
+    >>> "capability 85 \u2192 45.18" in " ".join(text.replace("\u2502", " ").split()), "27.77\u201334.85" in text
+    (True, True)
+    """
     from rich.table import Table
 
+    from detente.report.tables import BAND_HEADER, DASH, NARROW, stacked
+
+    lines = 3 if width is not None and width < NARROW else 2
+
     def iv(v: Any) -> str:
-        return "" if not v else f"{v[0]:.4g} - {v[1]:.4g}"
+        return "" if not v else f"{v[0]:.4g}{DASH}{v[1]:.4g}"
 
     now = f"now {res['forecast_now']:.4g}" + (f" ({iv(res['interval_now'])})" if res.get("interval_now") else "")
     tables = []
     if res.get("war"):
         w = res["war"]
         t = Table(title=f"War inputs: where P(deal within {w['months']} months) passes {w['threshold']:g} "
-                        f"(now {w['p_deal_now']:.2f}, +- {w['noise']:.2f} Monte Carlo noise)")
-        for c in ("input", "value now", "passes at", "P at lowest", "P at highest", "range searched"):
-            t.add_column(c, justify="left" if c == "input" else "right")
+                        f"(now {w['p_deal_now']:.2f}, \u00b1 {w['noise']:.2f} Monte Carlo noise)", title_justify="left")
+        t.add_column("input")
+        for c in ("value now", "passes at", "P at lowest", "P at highest", "range searched"):
+            t.add_column(stacked(c, lines), justify="right", no_wrap=True)
         for row in w["inputs"]:
             t.add_row(row["label"], f"{row['value']:.4g}",
                       "-" if row["passes_threshold_at"] is None else f"{row['passes_threshold_at']:.4g}",
-                      f"{row['p_deal_at_lowest']:.2f}", f"{row['p_deal_at_highest']:.2f}",
-                      f"{row['range'][0]:.4g} - {row['range'][1]:.4g}")
+                      f"{row['p_deal_at_lowest']:.2f}", f"{row['p_deal_at_highest']:.2f}", iv(row["range"]))
         tables.append(t)
     if "levers" in res:
         how = "others respond through the model" if res["others_respond"] else "OTHERS HELD FIXED"
-        t = Table(title=f"What would move {res['issue']} to {res['target']:g} ({res['model']}, {now}; {how})")
-        for c in ("rank", "actor", "change", "from", "to", "size", "forecast", "input uncertainty (p10-p90)", "reaches"):
-            t.add_column(c, justify="right" if c in ("rank", "from", "to", "size", "forecast") else "left")
+        t = Table(title=f"What would move {res['issue']} to {res['target']:g} ({res['model']}, {now}; {how})",
+                  title_justify="left")
+        t.add_column("#", justify="right", no_wrap=True)  # the rank
+        t.add_column("actor", overflow="fold")  # a long id folds onto the next line, never cut
+        t.add_column("change", overflow="fold")
+        t.add_column("size", justify="right", no_wrap=True)
+        t.add_column(stacked("forecast then", lines), justify="right", no_wrap=True)
+        t.add_column(stacked(BAND_HEADER, lines), no_wrap=True)
+        t.add_column(stacked("reaches the target", lines))
         for row in res["levers"]:
-            t.add_row(str(row["rank"]), row["actor"], row["attribute"], f"{row['from']:.4g}", f"{row['to']:.4g}",
+            t.add_row(str(row["rank"]), row["actor"], f"{row['attribute']} {row['from']:.4g} \u2192 {row['to']:.4g}",
                       f"{row['size']:.3f}", f"{row['forecast']:.4g}", iv(row["interval"]),
                       "yes" if row["reaches_target"] else "no (closest)")
         t.caption = "size: " + res["size_of_change"]
+        t.caption_justify = "left"
         return [t, *tables]
     t = Table(title=f"What {res['actor']} should announce on {res['issue']} ({res['model']}, {now}); "
-                    f"its ideal: {res['ideal']:.4g}")
-    for c in ("announcement", "position", "salience", "forecast", "input uncertainty (p10-p90)", "distance to ideal", "gain"):
-        t.add_column(c, justify="left" if c in ("announcement", "input uncertainty (p10-p90)") else "right")
+                    f"its ideal: {res['ideal']:.4g}", title_justify="left")
+    t.add_column("what it announces", overflow="fold")
+    for c in ("position", "salience", "forecast"):
+        t.add_column(c, justify="right", no_wrap=True)
+    t.add_column(stacked(BAND_HEADER, lines), no_wrap=True)
+    t.add_column(stacked("distance to ideal", lines), justify="right", no_wrap=True)
+    t.add_column("gain", justify="right", no_wrap=True)
     for label, key in (("its ideal (stay put)", "announce_ideal"), ("best position", "best_at_present_salience"),
                        ("best position and salience", "best")):
         row = res[key]

@@ -34,7 +34,7 @@ from detente.errors import InputError
 from detente.report.summary import json_safe as _clean
 from detente.report.plots import PALETTE, _new_figure, png_bytes
 from detente.report.summary import model_point
-from detente.report.tables import BAND_HEADER, model_cells, model_label
+from detente.report.tables import BAND_HEADER, NARROW, model_cells, model_label, stacked
 from detente.result import Result
 from detente.scenario.io import staged_folder
 from detente.scenario.model import Scenario
@@ -81,18 +81,20 @@ def _r(v: Any) -> float | None:
     return None if v is None or not math.isfinite(v) else round(float(v), 6)
 
 
-def comparison_tables(scenarios: list[Scenario], results: list[list[Result]]) -> list[Table]:
-    """One Rich table per issue: a row per model and view, with the difference from the first view."""
+def comparison_tables(scenarios: list[Scenario], results: list[list[Result]], width: int | None = None) -> list[Table]:
+    """One Rich table per issue: a row per model and view, with the difference from the first view.
+    ``width`` is the console's, as in :func:`detente.report.tables.forecast_tables`."""
+    lines = 3 if width is not None and width < NARROW else 2
     tables = []
     any_draws = any(r.draws > 1 for rs in results for r in rs)
     for issue in scenarios[0].issues:
         t = Table(title=escape_markup(f"{issue.label} [{issue.id}]: forecast by view"), title_justify="left")
         t.add_column("model", no_wrap=True)
         t.add_column("view")
-        t.add_column("forecast", min_width=24, ratio=3)
+        t.add_column("forecast")
         if any_draws:
-            t.add_column(BAND_HEADER, no_wrap=True)
-        t.add_column("vs first view", justify="right", no_wrap=True)
+            t.add_column(stacked(BAND_HEADER, lines), no_wrap=True)
+        t.add_column(stacked("vs first view", lines), justify="right", no_wrap=True)
         base = {(r.model, r.variant): r for r in results[0]}
         models = list(dict.fromkeys((r.model, r.variant) for rs in results for r in rs))
         for key in models:

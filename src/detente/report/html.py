@@ -56,7 +56,10 @@ p.lead { color: #444; font-size: 1.05rem; }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; font-size: .9rem; }
 th, td { text-align: left; padding: .35rem .6rem; border-bottom: 1px solid #e5e5e5; vertical-align: top; }
 th { background: #f6f6f7; font-weight: 600; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { white-space: nowrap; }
+table.forecasts td.forecast { min-width: 14em; }
+table.forecasts td:first-child { white-space: nowrap; }
 caption { caption-side: bottom; text-align: left; color: #666; font-size: .82rem; padding-top: .3rem; }
 figure { margin: 1.5rem 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
@@ -177,29 +180,26 @@ def _bottom_line_section(scenario: Scenario, results: list[Result]) -> str:
 
 
 def _forecast_section(scenario: Scenario, results: list[Result]) -> str:
+    """One table per issue (model, forecast, input uncertainty, calibrated interval, range over
+    rounds), then one table of the rounds run and the stopping rules, which every issue shares."""
     any_draws = any(r.draws > 1 for r in results)
     any_fi = any(sm.forecast_interval(r) for r in results)
     any_rounds = any(r.trajectory.rounds is not None for r in results)
-    any_stop = any(r.trajectory.stopped_by is not None for r in results)
     parts = ["<h2 id=\"forecasts\">Forecasts by model</h2>"]
     for issue in scenario.issues:
         head = ["model", "forecast"] + ([BAND_HEADER] if any_draws else [])
         head += [FORECAST_INTERVAL_HEADER] if any_fi else []
-        head += (["rounds", "range over rounds"] if any_rounds else []) + (["stopped by"] if any_stop else [])
+        head += ["range over rounds"] if any_rounds else []
         rows = []
         for r in results:
             forecast, band = model_cells(r, issue)
-            cells = [f"<td>{_e(model_label(r))}</td>", f"<td>{_e(forecast)}</td>"]
+            cells = [f"<td>{_e(model_label(r))}</td>", f'<td class="forecast">{_e(forecast)}</td>']
             if any_draws:
                 cells.append(f'<td class="num">{_e(band)}</td>')
             if any_fi:
                 cells.append(f'<td class="num">{_e(forecast_interval_text(r, issue))}</td>')
             if any_rounds:
-                cells.append(f'<td class="num">{_e(rounds_text(r))}</td>')
                 cells.append(f'<td class="num">{_e(round_range_text(r, issue))}</td>')
-            if any_stop:
-                text = war_endings_text(scenario, r) if sm.is_war(r) else stopped_text(r)
-                cells.append(f"<td>{_e(text)}</td>")
             rows.append("<tr>" + "".join(cells) + "</tr>")
         if issue.status_quo is not None:
             pad = "<td></td>" * (len(head) - 2)
@@ -212,10 +212,19 @@ def _forecast_section(scenario: Scenario, results: list[Result]) -> str:
         parts.append(f"<h3>{_e(issue.label)} <span class=\"muted\">[{_e(issue.id)}]</span></h3>")
         if issue.description:
             parts.append(f"<p>{_e(issue.description)}</p>")
-        numeric = {BAND_HEADER, FORECAST_INTERVAL_HEADER, "rounds", "range over rounds"}
+        numeric = {BAND_HEADER, FORECAST_INTERVAL_HEADER, "range over rounds"}
         ths = "".join(f'<th class="num">{_e(h)}</th>' if h in numeric else f"<th>{_e(h)}</th>" for h in head)
-        parts.append(f"<table><thead><tr>{ths}</tr></thead><tbody>{''.join(rows)}</tbody>"
+        parts.append(f'<table class="forecasts"><thead><tr>{ths}</tr></thead><tbody>{"".join(rows)}</tbody>'
                      f"<caption>{_e(scale_text(issue))}</caption></table>")
+    with_rounds = [r for r in results if r.trajectory.rounds is not None]
+    if with_rounds:
+        trs = "".join(f"<tr><td>{_e(model_label(r))}</td>"
+                      f'<td class="num">{_e(rounds_text(r) + (" months" if sm.is_war(r) else ""))}</td>'
+                      f"<td>{_e(war_endings_text(scenario, r) if sm.is_war(r) else stopped_text(r))}</td></tr>"
+                      for r in with_rounds)
+        parts.append('<h3 id="rounds">Rounds run, and what stopped them</h3>'
+                     '<table class="rounds"><thead><tr><th>model</th><th class="num">rounds</th><th>stopped by</th>'
+                     f"</tr></thead><tbody>{trs}</tbody></table>")
     return "\n".join(parts)
 
 

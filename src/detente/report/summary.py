@@ -156,7 +156,7 @@ def lead_result(scenario: Scenario, results: list[Result]) -> tuple[Result | Non
         return by_model[WAR], ("war model's terms given a deal: this scenario is coercive bargaining (a war: "
                                "block), where weights learned on EU legislation (DEU III) do not apply")
     first = results[0]
-    why = f"{model_name(first)}: the first model given (no synthesis was run; add --model synthesis)"
+    why = f"{model_name(first)}: the first model given (the synthesis model, which combines the others, was not run)"
     return first, why
 
 

@@ -4,9 +4,9 @@ First the bottom line (:func:`bottom_line_table`: one line per issue - the leadi
 interval under its right name, whether the models agree - and the war model's headline), then one
 table per issue: a row per model with its forecast (value and the nearest anchor's label), the
 input uncertainty over draws (p10-p90) when there are draws, the calibrated forecast interval when
-a model has one, the status quo, and the rounds and stopping rule of models with rounds. The
-caption gives the issue's scale and anchors. The war row shows the terms given a deal, never
-deals pooled with victories.
+a model has one, the range over rounds of models with rounds, and the status quo; the caption
+gives the issue's scale and anchors. One more table gives the rounds and stopping rules. The war
+row shows the terms given a deal, never deals pooled with victories.
 
 >>> from detente.runner import run
 >>> from detente.scenario.model import Scenario
@@ -146,6 +146,13 @@ def war_endings_text(scenario: Scenario, result: Result) -> str:
     return ", ".join(f"{e['label']} {pct(e['probability'])}" for e in endings(result.trajectory.extras, names))
 
 
+def war_stop_text(scenario: Scenario, result: Result) -> str:
+    """The war model's "stopped by": the share of draws ending in a deal; the other endings are in
+    the war table (:func:`war_table`), which the program prints above the issues' tables."""
+    share = (result.trajectory.extras.get("outcome_probability") or {}).get("settlement", 0.0)
+    return f"a deal in {pct(float(share))} of draws (the other endings: the war table above)"
+
+
 def pct(p: float | None) -> str:
     """``35 %`` (one decimal under 10 %).
 
@@ -191,16 +198,31 @@ def round_range_text(result: Result, issue: Issue) -> str:
     return f"{fmt(lo, issue)}{DASH}{fmt(hi, issue)}"
 
 
+STOPPING_WORDS = {
+    "fixed_rounds": "the set number of rounds",
+    "max_rounds": "the round limit",
+    "converged": "converged",
+}
+"""The models' stopping codes in words (the JSON keeps the codes)."""
+
+
 def stopped_text(result: Result) -> str:
-    """Which stopping rule ended the run (with counts over draws); '' when the model has none."""
+    """Which stopping rule ended the run, in words (with counts over draws); '' when the model has
+    none.
+
+    >>> from types import SimpleNamespace as N
+    >>> stopped_text(N(trajectory=N(stopped_by=np.array(["converged", "max_rounds", "converged"]))))
+    'converged 2, the round limit 1'
+    """
     s = result.trajectory.stopped_by
     if s is None:
         return ""
     vals, counts = np.unique(np.asarray(s).astype(str), return_counts=True)
+    words = [STOPPING_WORDS.get(str(v), str(v)) for v in vals]
     if len(vals) == 1:
-        return str(vals[0])
+        return words[0]
     order = np.argsort(-counts, kind="stable")
-    return ", ".join(f"{vals[k]} {counts[k]}" for k in order)
+    return ", ".join(f"{words[k]} {counts[k]}" for k in order)
 
 
 def scale_text(issue: Issue) -> str:
@@ -216,6 +238,29 @@ def scale_text(issue: Issue) -> str:
 
 BAND_HEADER = f"input uncertainty (p10{DASH}p90)"
 FORECAST_INTERVAL_HEADER = "forecast interval (calibrated)"
+
+
+NARROW = 110
+"""Below this many columns the issues' tables set their headers on three lines, not two."""
+
+
+def stacked(header: str, lines: int = 2) -> str:
+    """A terminal column header on two (or three) lines, so that a column of short ranges is not
+    as wide as its header; the HTML report keeps one line. Two lines split before the parenthesis
+    (or the last word); three lines split at every space outside the parenthesis.
+
+    >>> stacked("input uncertainty (p10-p90)"), stacked("range over rounds")
+    ('input uncertainty\\n(p10-p90)', 'range over\\nrounds')
+    >>> stacked("input uncertainty (p10-p90)", lines=3), stacked("rounds", lines=3)
+    ('input\\nuncertainty\\n(p10-p90)', 'rounds')
+    """
+    head, sep, tail = header.partition(" (")
+    if lines >= 3:
+        return "\n".join(head.split(" ") + ([f"({tail}"] if sep else []))
+    if sep:
+        return f"{head}\n({tail}"
+    head, sep, tail = header.rpartition(" ")
+    return f"{head}\n{tail}" if sep else header
 
 
 def bottom_line_table(scenario: Scenario, results: list[Result]) -> Table:
@@ -275,30 +320,33 @@ def war_table(scenario: Scenario, results: list[Result]) -> Table | None:
     return t
 
 
-def forecast_tables(scenario: Scenario, results: list[Result]) -> list[Table]:
+def forecast_tables(scenario: Scenario, results: list[Result], width: int | None = None) -> list[Table]:
     """One Rich table per issue: a row per model (forecast with anchor label, input uncertainty
-    when draws > 1, the calibrated forecast interval when a model has one, rounds and stopping rule
+    when draws > 1, the calibrated forecast interval when a model has one, the range over rounds
     for models with rounds), then the status quo (and the recorded outcome, when known) as rows of
-    their own; the caption gives scale and anchors. The war row: terms given a deal, named endings."""
+    their own; the caption gives scale and anchors. The war row: terms given a deal. Then, when a
+    model has rounds, one table of the rounds run and the stopping rules (:func:`rounds_table`),
+    which are the same for every issue.
+
+    ``width`` is the console's: below :data:`NARROW` columns the headers take three lines, so that
+    the forecast keeps room for its anchor label; the numbers never wrap.
+    """
+    lines = 3 if width is not None and width < NARROW else 2
     any_draws = any(r.draws > 1 for r in results)
     any_fi = any(sm.forecast_interval(r) for r in results)
     any_rounds = any(r.trajectory.rounds is not None for r in results)
-    any_stop = any(r.trajectory.stopped_by is not None for r in results)
-    tables = []
+    tables: list[Table] = []
     for issue in scenario.issues:
         title = issue.label if issue.label == issue.id else f"{issue.label} [{issue.id}]"
         t = Table(title=escape_markup(title), caption=scale_text(issue), title_justify="left", caption_justify="left")
         t.add_column("model", no_wrap=True)
-        t.add_column("forecast", min_width=24, ratio=3)
+        t.add_column("forecast")
         if any_draws:
-            t.add_column(BAND_HEADER, no_wrap=True)
+            t.add_column(stacked(BAND_HEADER, lines), no_wrap=True)
         if any_fi:
-            t.add_column(FORECAST_INTERVAL_HEADER, no_wrap=True)
+            t.add_column(stacked(FORECAST_INTERVAL_HEADER, lines), no_wrap=True)
         if any_rounds:
-            t.add_column("rounds", justify="right")
-            t.add_column("range over rounds", no_wrap=True)
-        if any_stop:
-            t.add_column("stopped by")
+            t.add_column(stacked("range over rounds", lines), no_wrap=True)
         for r in results:
             forecast, band = model_cells(r, issue)
             row = [model_label(r), forecast]
@@ -307,10 +355,7 @@ def forecast_tables(scenario: Scenario, results: list[Result]) -> list[Table]:
             if any_fi:
                 row.append(forecast_interval_text(r, issue))
             if any_rounds:
-                row.append(rounds_text(r))
                 row.append(round_range_text(r, issue))
-            if any_stop:
-                row.append(war_endings_text(scenario, r) if sm.is_war(r) else stopped_text(r))
             t.add_row(*row)
         # reference points as dim rows under a rule (same for every model, so not a column)
         first = True
@@ -321,7 +366,27 @@ def forecast_tables(scenario: Scenario, results: list[Result]) -> list[Table]:
                 first = False
                 t.add_row(what, with_label(value, issue), *[""] * (len(t.columns) - 2), style="dim")
         tables.append(t)
+    rounds = rounds_table(scenario, results)
+    if rounds is not None:
+        tables.append(rounds)
     return tables
+
+
+def rounds_table(scenario: Scenario, results: list[Result]) -> Table | None:
+    """The models with rounds: how many rounds they ran (median and range over draws) and which
+    stopping rule ended them; for the war model, months and the share of draws ending in a deal
+    (its other endings are in :func:`war_table`). ``None`` when no model has rounds."""
+    with_rounds = [r for r in results if r.trajectory.rounds is not None]
+    if not with_rounds:
+        return None
+    t = Table(title="Rounds run, and what stopped them", title_justify="left")
+    t.add_column("model", no_wrap=True)
+    t.add_column("rounds", justify="right")
+    t.add_column("stopped by")
+    for r in with_rounds:
+        rounds = rounds_text(r) + (" months" if sm.is_war(r) else "")
+        t.add_row(model_label(r), rounds, war_stop_text(scenario, r) if sm.is_war(r) else stopped_text(r))
+    return t
 
 
 def summary_table(results: list[Result]) -> Table:
