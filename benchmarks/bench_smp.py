@@ -54,6 +54,18 @@ tables. What is left to cut is small or would change the output: a renderer of t
 Rich would save at most ~20 ms (Rich's import and rendering) and would have to reproduce Rich's
 column widths and wrapping byte for byte.
 
+Measured 2026-12-03, after the compiled N^3 steps for large problems (``detente.models.smp_jit``,
+used from 2 million terms a round: a160 yes, a080 and 6Dim no), alternating before
+(``PYTHONPATH`` = the previous commit's ``src``, byte-compiled) and after, ``/usr/bin/time``, 5 pairs,
+CPU s, a machine running about a third slower than the morning's (``jit.speed_probe`` 1.26 ms):
+
+    a160   2.10-2.19 -> 1.59-1.67   (median 2.19 -> 1.63; target 1.3: MISSED on this state)
+    a080   0.75-0.79 -> 0.73-0.80   (the same code path: NumPy)
+
+In the model (``run(scenario, "smp")``, CPU): a160 1.64 -> 0.48 s; the challenges 1.10 -> 0.31 s
+over 13 rounds and the coalition strengths 0.51 -> 0.07 s. Importing Numba (~0.35 s), loading its
+registries (~0.3 s) and the two cached kernels (~0.15 s) come on top, once per process.
+
 Provenance of the KTAB figures (``KTAB``): ``shared/specs/ktab.md`` §4, measured by an earlier
 session on this kind of 2-core machine: KTAB's C++ ``smpc`` built with -O2, wall clock of the
 whole process (``/usr/bin/time -v``), which includes KTAB's own start-up and its SQLite output.

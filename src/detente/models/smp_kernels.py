@@ -16,6 +16,8 @@ references (§2.x) are to ``/work/shared/specs/ktab.md``.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 POS_TOL = 1e-3  # §2.4 equivalence of positions on the [0, 1] scale
@@ -95,8 +97,13 @@ def vote_into(rule: str, w: np.ndarray, ua: np.ndarray, ub: np.ndarray, out: np.
 
 def coalitions(w: np.ndarray, U: np.ndarray, rule: str) -> np.ndarray:
     """C[b, a, o] = 1e-8 + sum_v max(0, vote_v(a, o)) for voters v with weight w (B, V) and
-    utilities U (B, V, M) of each option (§2.2, ``kmodel.cpp:516``). Blocked over a."""
+    utilities U (B, V, M) of each option (§2.2, ``kmodel.cpp:516``). Blocked over a; compiled
+    (:func:`detente.models.smp_jit.coalitions`, the same numbers) from :data:`JIT_MIN_WORK` terms."""
     B, V, M = U.shape
+    if use_jit(B * V * M * M, rule):
+        from detente.models import smp_jit
+
+        return smp_jit.coalitions(w, U, MIN_COALITION)
     U = np.ascontiguousarray(U)  # (it always is): the votes are then C-ordered, their sums run v = 0, 1, ...
     C = np.empty((B, M, M))
     step = max(1, _BLOCK // max(1, B * V * M))
@@ -323,9 +330,47 @@ def best_targets(d: np.ndarray, r: np.ndarray, wS: np.ndarray, S: np.ndarray, vr
     """§2.6 step 1: for each actor i the j maximising ΔEU_i(j) = probEduChlg(i, i, i, j).
 
     Returns target (B, N) (-1: no challenge worth > 1e-5), P_i(i beats target) and the full
-    ΔEU matrix (B, N, N). This is :func:`challenge` for all (i, j) with h = k = i, written with
-    broadcasting over (challengers, targets, third parties) and blocked over challengers.
+    ΔEU matrix (B, N, N). This is :func:`challenge` for all (i, j) with h = k = i: in NumPy
+    (:func:`challenges_numpy`), or compiled (:func:`detente.models.smp_jit.challenges`, the same
+    numbers) when the round's B x N^3 terms reach :data:`JIT_MIN_WORK`.
     """
+    B, N = S.shape
+    if use_jit(B * N**3, vr) and tpc in ("SemiCommit", "NoCommit"):
+        from detente.models import smp_jit
+
+        P, dEU = smp_jit.challenges(d, r, wS, S, tpc, MIN_CHALLENGE)
+    else:
+        P, dEU = challenges_numpy(d, r, wS, S, vr, tpc)
+    masked = np.where(np.eye(N, dtype=bool)[None], -np.inf, dEU)
+    tgt = np.argmax(masked, axis=-1)  # ties -> lowest j
+    best = np.take_along_axis(masked, tgt[..., None], axis=-1)[..., 0]
+    tgt = np.where(best > 1e-5, tgt, -1)
+    p_best = np.take_along_axis(P, np.maximum(tgt, 0)[..., None], axis=-1)[..., 0]
+    return tgt, p_best, dEU
+
+
+JIT_MIN_WORK = 2_000_000
+"""Terms of one N^3 step (B x N^3 challenges, B x V x M^2 coalition votes) from which SMP runs its
+steps compiled (:mod:`detente.models.smp_jit`). Importing Numba, loading its registries and the
+cached kernels costs ~0.8 s of CPU once per process; compiled, a round saves ~25 ns a term (the
+challenges ~15, the round's three coalition steps ~10), so a run of ~15 rounds pays that back from
+~2 million terms a round: 126 actors and more with one draw (160 actors: 4.1 million terms, 80
+actors: 0.5 million, which stay in NumPy)."""
+
+
+def use_jit(work: int, vr: str) -> bool:
+    """Whether an N^3 step of ``work`` terms under voting rule ``vr`` runs compiled: from
+    :data:`JIT_MIN_WORK` terms, or from a few thousand once the kernels are loaded in the process
+    (as draws converge the batch shrinks; the numbers are the same either way)."""
+    if vr != "Proportional":
+        return False
+    return work >= JIT_MIN_WORK or ("detente.models.smp_jit" in sys.modules and work >= 4096)
+
+
+def challenges_numpy(d: np.ndarray, r: np.ndarray, wS: np.ndarray, S: np.ndarray, vr: str,
+                     tpc: str) -> tuple[np.ndarray, np.ndarray]:
+    """(P, dEU) of :func:`best_targets` with broadcasting over (challengers, targets, third
+    parties), blocked over challengers."""
     B, N = S.shape
     P = np.empty((B, N, N))
     dEU = np.empty((B, N, N))
@@ -400,12 +445,7 @@ def best_targets(d: np.ndarray, r: np.ndarray, wS: np.ndarray, S: np.ndarray, vr
             - (U_ii[..., None] + U_ij)
         P[:, i0:i1] = p
         dEU[:, i0:i1] = e
-    masked = np.where(np.eye(N, dtype=bool)[None], -np.inf, dEU)
-    tgt = np.argmax(masked, axis=-1)  # ties -> lowest j
-    best = np.take_along_axis(masked, tgt[..., None], axis=-1)[..., 0]
-    tgt = np.where(best > 1e-5, tgt, -1)
-    p_best = np.take_along_axis(P, np.maximum(tgt, 0)[..., None], axis=-1)[..., 0]
-    return tgt, p_best, dEU
+    return P, dEU
 
 
 # ------------------------------------------------------------------------------------------
