@@ -125,8 +125,8 @@ def test_one_draw_does_not_repeat_the_trajectory_charts() -> None:
 
 
 def test_no_winners_chart_without_a_status_quo() -> None:
-    """Gains are measured against the status quo: with none on any issue they are all 0, so the chart
-    would show nothing; the page says so instead."""
+    """Gains are measured against the status quo: with none on any issue nothing is measured (not
+    "indifferent", not 0), there is no chart, and the page, the terminal and the JSON say so."""
     from detente.report.explain import explain_section
     from detente.scenario.model import Scenario
 
@@ -135,6 +135,15 @@ def test_no_winners_chart_without_a_status_quo() -> None:
                                      {"actor": a, "issue": "x", "position": p} for a, p in (("A", 10), ("B", 50), ("C", 90))]})
     results = [attach(s, run(s, "mean"), war_sensitivity=False)]
     assert [stem for stem, _, _ in explain_figures(s, results)] == []
-    assert "No issue has a status quo" in explain_section(s, results, [])
+    assert "no issue has one: who gains and who loses is not measured" in explain_section(s, results, [])
+    rows = results[0].explain["utility"]["actors"]
+    assert all(a["gain"] is None and a["p_gain"] is None and a["verdict"] == "not measured (no status quo)"
+               for a in rows)
+    from detente.report.explain import explain_tables
+    from detente.report.tables import render_text
+
+    text = " ".join(render_text(explain_tables(results), width=100).split())
+    assert "Pivotal actors (mean)" in text and "Who gains, who loses" not in text and "indifferent" not in text
+    assert "no issue has one" in text
     with_sq = s.model_copy(update={"issues": [s.issues[0].model_copy(update={"status_quo": 20})]})
     assert [stem for stem, _, _ in explain_figures(with_sq, [attach(with_sq, run(with_sq, "mean"))])] == ["explain-winners"]

@@ -78,10 +78,16 @@ def utility(model: str, x: np.ndarray, ideal: np.ndarray, arr: ScenarioArrays,
     return -d
 
 
+NOT_MEASURED = "not measured (no status quo)"
+"""The verdict of every actor when no issue has a status quo (gains are measured against it)."""
+
+
 def winners_losers(model: str, arr: ScenarioArrays, forecast: np.ndarray, options: Any = None) -> dict[str, Any]:
     """Utilities at the forecast and at the status quo, per actor and issue, and the salience-weighted total.
 
-    ``forecast`` is the run's per-draw forecast (draws, issues) on the draws of ``arr``."""
+    ``forecast`` is the run's per-draw forecast (draws, issues) on the draws of ``arr``. When no issue
+    has a status quo nothing is measured: every gain is ``None`` and every verdict
+    :data:`NOT_MEASURED` (not "indifferent", which would say the actor neither gains nor loses)."""
     D, I, N = arr.position.shape
     ideal = arr.position
     bdm = bdm_risk_exponents(arr, options) if model == "bdm" and options is not None else None
@@ -113,6 +119,10 @@ def winners_losers(model: str, arr: ScenarioArrays, forecast: np.ndarray, option
                 "gain": r(g_m[k, a]) if has_sq[k] else None,
                 "gain_p10_p90": [r(g10[k, a]), r(g90[k, a])] if has_sq[k] and D > 1 else None,
             }
+        if not has_sq.any():  # a gain is measured against the status quo: none here, none measured
+            actors.append({"actor": aid, "at_forecast": r(tf_m[a]), "at_status_quo": None, "gain": None,
+                           "gain_p10_p90": None, "p_gain": None, "verdict": NOT_MEASURED, "issues": per_issue})
+            continue
         actors.append({
             "actor": aid,
             "at_forecast": r(tf_m[a]), "at_status_quo": r(tsq_m[a]),

@@ -52,23 +52,38 @@ def _label(r: Result) -> str:
 def explain_tables(results: list[Result]) -> list[Any]:
     """Short Rich tables for ``detente run --explain``: who gains and loses, and the pivotal actors."""
     from rich.table import Table
+    from rich.text import Text
 
     tables = []
     for r in results:
         ex = r.explain
         if not ex:
             continue
-        t = Table(title=f"Who gains, who loses ({_label(r)}): utility at the forecast minus at the status quo")
+        rank = {row["actor"]: row for row in ex["pivotal"]["ranking"]}
+        depends = ("'depends on it': mean |forecast shift| / scale range when the actor is removed")
+        if not has_gains(r):  # no status quo anywhere: only the pivotal actors mean something
+            t = Table(title=f"Pivotal actors ({_label(r)})", title_justify="left", caption_justify="left")
+            for c in ("actor", "depends on it", "rank"):
+                t.add_column(c, justify="left" if c == "actor" else "right")
+            for row in ex["pivotal"]["ranking"]:
+                t.add_row(row["actor"], _f(row.get("dependence")), str(row.get("rank", "")))
+            t.caption = depends
+            tables.append(t)
+            tables.append(Text("Who gains and who loses is measured against the status quo, and no issue has "
+                               "one: give an issue a status_quo to see it.", style="dim"))
+            continue
+        t = Table(title=f"Who gains, who loses ({_label(r)}): utility at the forecast minus at the status quo",
+                  title_justify="left", caption_justify="left")
         for c in ("actor", "gain", "80 % range", "P(gain)", "verdict", "depends on it", "rank"):
             t.add_column(c, justify="left" if c in ("actor", "verdict") else "right")
-        rank = {row["actor"]: row for row in ex["pivotal"]["ranking"]}
         for row in ex["utility"]["actors"]:
             rg = row.get("gain_p10_p90")
             pr = rank.get(row["actor"], {})
             t.add_row(row["actor"], _f(row["gain"]), "" if not rg else f"{_f(rg[0])} to {_f(rg[1])}",
                       _f(row["p_gain"]), row["verdict"], _f(pr.get("dependence")), str(pr.get("rank", "")))
-        t.caption = f"utility: {ex['utility']['utility']}; 'depends on it': mean |forecast shift| / scale range " \
-                    "when the actor is removed"
+        without = ex["utility"].get("issues_without_status_quo") or []
+        t.caption = f"utility: {ex['utility']['utility']}; {depends}" + (
+            f"; left out (no status quo): {', '.join(without)}" if without else "")
         tables.append(t)
     return tables
 
@@ -191,7 +206,7 @@ def actors_in_trajectory_plots(r: Result) -> bool:
 
 def has_gains(r: Result) -> bool:
     """Whether the run's winners and losers mean anything: a gain is measured against the status quo,
-    so without a status quo on any issue every gain is 0 (no chart is drawn for that)."""
+    so without a status quo on any issue no gain is measured (no chart is drawn for that)."""
     u = (r.explain or {}).get("utility") or {}
     return len(u.get("issues_without_status_quo", [])) < len(r.issue_ids)
 
@@ -247,8 +262,8 @@ def explain_section(scenario: Scenario, results: list[Result], figures: list[tup
         parts.append(f'<h4 id="winners-{_e(lab)}">Who gains, who loses</h4>'
                      f'<p class="muted">Utility: {_e(u["utility"])}. {_e(u["total"])}.</p>')
         if not has_gains(r):
-            parts.append('<p class="muted">No issue has a status quo, so nobody gains or loses against it: '
-                         "every gain below is 0 (and there is no chart of them).</p>")
+            parts.append('<p class="muted">Gains are measured against the status quo, and no issue has one: '
+                         "who gains and who loses is not measured here (give an issue a status quo to see it).</p>")
         rows = "".join(
             f"<tr><td>{_e(a['actor'])}</td><td class=\"num\">{_e(_f(a['at_forecast']))}</td>"
             f"<td class=\"num\">{_e(_f(a['at_status_quo']))}</td><td class=\"num\">{_e(_f(a['gain']))}</td>"

@@ -83,7 +83,9 @@ function winnersPart(sc, r, ex) {
       el("th", { scope: "row" }, actorName(sc, a.actor)), numCell(a.at_forecast), numCell(a.at_status_quo), numCell(a.gain),
       el("td", { class: "num" }, a.gain_p10_p90 ? `${fmt(a.gain_p10_p90[0])} to ${fmt(a.gain_p10_p90[1])}` : "–"),
       numCell(a.p_gain, 2), el("td", {}, a.verdict || "")))));
-  if (rows.length) part.append(gainsChart(sc, r, rows));
+  if (rows.some((a) => a.gain !== null && a.gain !== undefined)) part.append(gainsChart(sc, r, rows));
+  else if (rows.length) part.append(el("p", { class: "help no-status-quo" }, "Gains are measured against the status quo, "
+    + "and no issue has one: who gains and who loses is not measured here (give an issue a status quo to see it)."));
   return part;
 }
 
