@@ -97,6 +97,7 @@ def winners_losers(model: str, arr: ScenarioArrays, forecast: np.ndarray, option
     pres = arr.present[None]
     gain = np.where(pres, u_f - u_sq, np.nan)
     has_sq = np.isfinite(arr.status_quo)
+    measured = bool(has_sq.any())
     sal = np.where(pres & has_sq[None, :, None], arr.salience, 0.0)
     total = np.nansum(np.where(np.isfinite(gain), gain, 0.0) * sal, axis=1)  # (D, N)
     total_f = np.nansum(np.where(pres, u_f, 0.0) * sal, axis=1)
@@ -119,7 +120,7 @@ def winners_losers(model: str, arr: ScenarioArrays, forecast: np.ndarray, option
                 "gain": r(g_m[k, a]) if has_sq[k] else None,
                 "gain_p10_p90": [r(g10[k, a]), r(g90[k, a])] if has_sq[k] and D > 1 else None,
             }
-        if not has_sq.any():  # a gain is measured against the status quo: none here, none measured
+        if not measured:  # a gain is measured against the status quo: none here, none measured
             actors.append({"actor": aid, "at_forecast": r(tf_m[a]), "at_status_quo": None, "gain": None,
                            "gain_p10_p90": None, "p_gain": None, "verdict": NOT_MEASURED, "issues": per_issue})
             continue

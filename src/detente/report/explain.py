@@ -69,8 +69,7 @@ def explain_tables(results: list[Result]) -> list[Any]:
                 t.add_row(row["actor"], _f(row.get("dependence")), str(row.get("rank", "")))
             t.caption = depends
             tables.append(t)
-            tables.append(Text("Who gains and who loses is measured against the status quo, and no issue has "
-                               "one: give an issue a status_quo to see it.", style="dim"))
+            tables.append(Text(NO_STATUS_QUO, style="dim"))
             continue
         t = Table(title=f"Who gains, who loses ({_label(r)}): utility at the forecast minus at the status quo",
                   title_justify="left", caption_justify="left")
@@ -204,6 +203,11 @@ def actors_in_trajectory_plots(r: Result) -> bool:
     return (r.draws == 1 and r.trajectory.positions is not None) or bool((r.events or {}).get("positions"))
 
 
+NO_STATUS_QUO = ("Gains are measured against the status quo, and no issue has one: who gains and who loses "
+                 "is not measured here (give an issue a status quo to see it).")
+"""What the terminal and the report say instead of a table of gains (the web page says the same)."""
+
+
 def has_gains(r: Result) -> bool:
     """Whether the run's winners and losers mean anything: a gain is measured against the status quo,
     so without a status quo on any issue no gain is measured (no chart is drawn for that)."""
@@ -262,8 +266,7 @@ def explain_section(scenario: Scenario, results: list[Result], figures: list[tup
         parts.append(f'<h4 id="winners-{_e(lab)}">Who gains, who loses</h4>'
                      f'<p class="muted">Utility: {_e(u["utility"])}. {_e(u["total"])}.</p>')
         if not has_gains(r):
-            parts.append('<p class="muted">Gains are measured against the status quo, and no issue has one: '
-                         "who gains and who loses is not measured here (give an issue a status quo to see it).</p>")
+            parts.append(f'<p class="muted">{_e(NO_STATUS_QUO)}</p>')
         rows = "".join(
             f"<tr><td>{_e(a['actor'])}</td><td class=\"num\">{_e(_f(a['at_forecast']))}</td>"
             f"<td class=\"num\">{_e(_f(a['at_status_quo']))}</td><td class=\"num\">{_e(_f(a['gain']))}</td>"

@@ -219,7 +219,7 @@ def _forecast_section(scenario: Scenario, results: list[Result]) -> str:
     with_rounds = [r for r in results if r.trajectory.rounds is not None]
     if with_rounds:
         trs = "".join(f"<tr><td>{_e(model_label(r))}</td>"
-                      f'<td class="num">{_e(rounds_text(r) + (" months" if sm.is_war(r) else ""))}</td>'
+                      f'<td class="num">{_e(rounds_text(r))}</td>'
                       f"<td>{_e(war_endings_text(scenario, r) if sm.is_war(r) else stopped_text(r))}</td></tr>"
                       for r in with_rounds)
         parts.append('<h3 id="rounds">Rounds run, and what stopped them</h3>'

@@ -166,15 +166,17 @@ def pct(p: float | None) -> str:
 
 
 def rounds_text(result: Result) -> str:
-    """Rounds run: the number (one draw) or ``median (min-max)`` over draws; '' without rounds."""
+    """Rounds run: the number (one draw) or ``median (min-max)`` over draws, in months for the war
+    model; '' without rounds."""
     r = result.trajectory.rounds
     if r is None:
         return ""
     r = np.asarray(r, dtype=float)
+    unit = " months" if sm.is_war(result) else ""
     if r.size == 1:
-        return f"{r[0]:g}"
+        return f"{r[0]:g}{unit}"
     lo, med, hi = np.min(r), np.median(r), np.max(r)
-    return f"{med:g}" if lo == hi else f"{med:g} ({lo:g}{DASH}{hi:g})"
+    return (f"{med:g}" if lo == hi else f"{med:g} ({lo:g}{DASH}{hi:g})") + unit
 
 
 _READOUT_SERIES = ("median", "mean", "mds")
@@ -384,8 +386,7 @@ def rounds_table(scenario: Scenario, results: list[Result]) -> Table | None:
     t.add_column("rounds", justify="right")
     t.add_column("stopped by")
     for r in with_rounds:
-        rounds = rounds_text(r) + (" months" if sm.is_war(r) else "")
-        t.add_row(model_label(r), rounds, war_stop_text(scenario, r) if sm.is_war(r) else stopped_text(r))
+        t.add_row(model_label(r), rounds_text(r), war_stop_text(scenario, r) if sm.is_war(r) else stopped_text(r))
     return t
 
 
