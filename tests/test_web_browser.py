@@ -270,6 +270,36 @@ def _war_points(pg) -> str:  # type: ignore[no-untyped-def]
     return pg.locator("svg.settlement-chart polyline").first.get_attribute("points")
 
 
+_WIDTHS = """() => {
+  const page = document.documentElement, wrap = document.querySelector('#issues-table').parentElement;
+  const inputs = [...document.querySelectorAll('#issues-table input')];
+  return {page: [page.scrollWidth, page.clientWidth], editor: [wrap.scrollWidth, wrap.clientWidth],
+          narrowest: Math.min(...inputs.map(n => n.getBoundingClientRect().width)) / parseFloat(getComputedStyle(inputs[0]).fontSize)};
+}"""
+
+
+@pytest.mark.skipif(not FLAGSHIP.exists(), reason="needs examples/ukraine-settlement.yaml")
+def test_issue_editor_fits_the_width(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """At 1024, 1280 and 1440 px the page never scrolls sideways, and the issue editor fits its own
+    box (no scrollbar of its own) with every input still wide enough to read what it holds."""
+    pg = page
+    _load_example(pg, FLAGSHIP.name)
+    assert pg.locator("#issues-table tbody tr").count() >= 5
+    assert pg.locator("#issues-table").is_visible()
+    problems = []
+    for width in (1024, 1280, 1440):
+        pg.set_viewport_size({"width": width, "height": 800})
+        got = pg.evaluate(_WIDTHS)
+        if got["page"][0] > got["page"][1]:
+            problems.append(f"the page scrolls sideways at {width} px: {got}")
+        if got["editor"][0] > got["editor"][1]:
+            problems.append(f"the issue editor scrolls sideways at {width} px: {got}")
+        if got["narrowest"] < 4:
+            problems.append(f"an issue input is narrower than 4em at {width} px: {got}")
+        _shot(pg, tmp_path, f"issues-{width}")
+    assert not problems, "\n".join(problems)
+
+
 @pytest.mark.skipif(not FLAGSHIP.exists(), reason="needs examples/ukraine-settlement.yaml")
 def test_war_form_edit_changes_the_war_chart(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     pg = page

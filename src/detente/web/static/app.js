@@ -615,8 +615,8 @@ function renderIssues() {
     const place = label(iss);
     body.append(el("tr", { "data-issue": iss.id },
       el("td", {}, idInput(iss, k, "issues", renameIssue)),
-      el("td", {}, bound(iss, "name", { field: `issues[${k}].name`, place, what: "name", size: 16, rerender: true }),
-        evidenceButton(iss, `issue ${place}`, `issues[${k}]`)),
+      el("td", {}, el("div", { class: "with-ev" }, bound(iss, "name", { field: `issues[${k}].name`, place, what: "name", size: 16, rerender: true }),
+        evidenceButton(iss, `issue ${place}`, `issues[${k}]`))),
       el("td", {}, bound(iss, "description", { field: `issues[${k}].description`, place, what: "description", size: 16 })),
       el("td", { class: "scale" }, bound(iss.scale, "min", { kind: "number", required: true, field: `issues[${k}].scale.min`, place, what: "scale min", size: 5 }),
         " – ", bound(iss.scale, "max", { kind: "number", required: true, field: `issues[${k}].scale.max`, place, what: "scale max", size: 5 })),
