@@ -501,3 +501,107 @@ def test_one_compiled_round_serves_arrays_of_any_layout():
     b = realise_round(perm, issues_innermost(arr.salience), cand, 0.0, st.copy())
     assert np.array_equal(a["y"], b["y"]) and b["y"].flags.c_contiguous
     assert all(len(sig) and all(getattr(t, "layout", "C") == "C" for t in sig) for sig in _realise_all.signatures)
+
+
+# --- the NumPy round (detente.models.exchange_numpy) is the compiled round, bit for bit ----------
+
+def _round_inputs(rel: str, draws: int, spread: float):
+    s = load(peer_file(rel))
+    if spread:
+        data = s.model_dump()
+        for st in data["stances"][::3]:
+            st["position"] = {"low": max(0, st["position"] - spread), "high": min(100, st["position"] + spread)}
+        s = Scenario.model_validate(data)
+    arr = ScenarioArrays.from_scenario(s, draws=draws, rng=np.random.default_rng(2))
+    x = (arr.position - arr.scale_min[:, None]) / ((arr.scale_max - arr.scale_min)[:, None] / 100)
+    return x, arr.salience, candidates(x, arr.salience, arr.capability, arr.present)
+
+
+@pytest.mark.parametrize("rel, draws, spread, p_rex", [
+    (CPH, 1, 0, 0.0), (CPH, 1, 0, 0.3), (COP21, 1, 0, 0.0), (COP21, 1, 0, 0.3),
+    (CPH, 5, 15, 0.0), (CPH, 5, 15, 0.4), (COP21, 3, 20, 0.2), ("exchange-data/data/input/sample_data.txt", 2, 10, 0.0)])
+def test_numpy_round_is_the_compiled_round_bit_for_bit(rel, draws, spread, p_rex):
+    from detente.models import exchange_numpy
+
+    x, s, cand = _round_inputs(rel, draws, spread)
+    st = seed_states(np.arange(10, 10 + draws))
+    st_c, st_n = st.copy(), st.copy()
+    want = realise_round(x, s, cand, p_rex, st_c)
+    got = exchange_numpy.realise_round(x, s, cand, p_rex, st_n)
+    assert want["n"].min() > 0
+    for key in want:
+        assert np.array_equal(got[key], want[key], equal_nan=True), key
+    assert np.array_equal(st_n, st_c)  # each draw's stream is left where the kernels leave it
+
+
+def test_numpy_round_replays_given_coins_like_the_kernels():
+    from detente.models import exchange_numpy
+
+    x, s, cand = _round_inputs(CPH, 1, 0)
+    coins = _coins(1)[None]
+    want = realise_round(x, s, cand, 0.0, seed_states(np.arange(1)), coins)
+    got = exchange_numpy.realise_round(x, s, cand, 0.0, seed_states(np.arange(1)), coins)
+    assert got["coins_used"][0] == want["coins_used"][0] == 8  # Decide's 8 ties
+    assert np.array_equal(got["k"], want["k"]) and np.array_equal(got["f"], want["f"])
+    with pytest.raises(ValueError, match="ran out of the given tie-breaking numbers"):
+        exchange_numpy.realise_round(x, s, cand, 0.0, seed_states(np.arange(1)), coins[:, :3])
+    with pytest.raises(ValueError, match="compiled kernels only"):
+        exchange_numpy.realise_round(x, s, cand, 0.0, seed_states(np.arange(1)), rank_rtol=1e-12)
+
+
+def test_psum_rows_is_numpys_sum():
+    from detente.models.exchange_numpy import psum_rows
+
+    rng = np.random.default_rng(0)
+    for n in [0, 1, 7, 8, 9, 15, 16, 17, 127, 128, 129, 300, 1025]:
+        a = rng.random((3, n)) * rng.random((3, n)) * 100
+        assert np.array_equal(psum_rows(a), np.array([_psum(row) for row in a]))
+        assert np.array_equal(psum_rows(np.asfortranarray(a)), a.sum(axis=1))
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_both_implementations_give_the_pinned_forecasts(compiled, monkeypatch):
+    """Whole runs (10 rounds, with REX too) on either implementation: the numbers pinned in
+    ``test_same_results_as_the_numpy_implementation``."""
+    import detente.models.exchange as ex
+
+    monkeypatch.setattr(ex, "use_compiled", lambda work, rank_rtol=0.0: compiled)
+    test_same_results_as_the_numpy_implementation()
+
+
+def test_use_compiled_runs_small_work_in_numpy_and_compiles_for_large(monkeypatch):
+    import detente.jit
+    import detente.models.exchange as ex
+    import detente.models.exchange_kernels as kernels
+
+    class Fresh:  # a dispatcher not compiled in this process
+        signatures: list = []
+
+    monkeypatch.setattr(kernels, "_realise_all", Fresh())
+    monkeypatch.setattr(ex, "_numpy_work", 0)
+    for cached in (True, False):
+        monkeypatch.setattr(detente.jit, "is_cached", lambda d, cached=cached: cached)
+        assert not ex.use_compiled(ex.NUMPY_WORK_CACHED)  # small: NumPy, whether cached or not
+        assert ex.use_compiled(ex.NUMPY_WORK_CACHED + 1) is cached  # mid: the cached kernels, else NumPy
+        assert ex.use_compiled(ex.NUMPY_WORK_UNCOMPILED + 1)  # large: worth compiling
+        assert ex.use_compiled(10, rank_rtol=1e-12)  # Decide's ranking tolerance: kernels only
+    monkeypatch.setattr(ex, "_numpy_work", ex.NUMPY_WORK_UNCOMPILED)  # a long sweep of small runs
+    assert ex.use_compiled(ex.NUMPY_WORK_CACHED)
+    monkeypatch.setattr(kernels, "_realise_all", type("Done", (), {"signatures": [("sig",)]})())
+    assert ex.use_compiled(1)  # compiled in this process already: no reason not to use it
+
+
+@pytest.mark.parametrize("case", ["two_actors", "identical_positions", "one_zero_capability", "capability_ratio",
+                                  "salience_ratio", "scale_ends"])
+@pytest.mark.parametrize("draws", [1, 4])
+def test_both_implementations_agree_on_degenerate_inputs(case, draws, monkeypatch):
+    import detente.models.exchange as ex
+    from test_degenerate import CASES, scenario
+
+    sc = scenario(*CASES[case], issues=3, uncertain=draws > 1)
+    got = {}
+    for compiled in (False, True):
+        monkeypatch.setattr(ex, "use_compiled", lambda work, rank_rtol=0.0, c=compiled: c)
+        tr = run(sc, "exchange", draws=draws, seed=3, options={"rounds": 4, "randomize_p": 0.3}).trajectory
+        got[compiled] = (tr.forecast, tr.positions)
+    assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(got[False], got[True]))

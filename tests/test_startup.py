@@ -14,6 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import peer_file
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 HEAVY = ("numba", "scipy", "matplotlib", "numpy", "sqlalchemy", "fastapi", "SALib")
@@ -149,6 +151,34 @@ def test_compile_notice_only_when_compiling(tmp_path: Path) -> None:
     assert int(re.search(r"about (\d+) s;", notes[0]).group(1)) >= 1  # scaled to this machine (jit.compile_estimate)
     assert "compiling" not in second.stderr
     assert json.loads(first.stdout)["results"][0]["forecast"] == json.loads(second.stdout)["results"][0]["forecast"]
+
+
+def test_a_small_exchange_run_imports_no_numba() -> None:
+    """A single draw of a small problem runs the NumPy round: no Numba import (~0.35 s), no compile."""
+    cph = str(peer_file("exchange-data/data/input/copenhagen.csv"))
+    code = ("from detente.runner import run\nfrom detente.scenario.io import load\n"
+            f"run(load({cph!r}), 'exchange', options={{'rounds': 3}})")
+    assert _imported_after(code) == {"numpy"}
+
+
+def test_a_first_ever_exchange_run_compiles_nothing(tmp_path: Path) -> None:
+    """COP21, 10 rounds, an empty Numba cache: the NumPy round runs (no notice, nothing cached), with
+    the numbers the compiled kernels give once they are cached."""
+    cop21 = str(peer_file("exchange-data/data/input/cop21.csv"))
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
+    code = ("import json, sys\nfrom detente.runner import run\nfrom detente.scenario.io import load\n"
+            "import detente.models.exchange as ex\n"
+            "ex.use_compiled = lambda work, rank_rtol=0.0, f=ex.use_compiled: f(work, rank_rtol) or bool(sys.argv[1])\n"
+            f"r = run(load({cop21!r}), 'exchange', seed=7, options={{'rounds': 10}})\n"
+            "print(json.dumps(r.trajectory.forecast[0].tolist()))")
+    first = subprocess.run([sys.executable, "-c", code, ""], cwd=ROOT, env=env, capture_output=True, text=True,
+                           check=True)
+    assert "compiling" not in first.stderr
+    assert not list((tmp_path / "numba").rglob("*.nbi"))  # nothing compiled, nothing cached
+    forced = subprocess.run([sys.executable, "-c", code, "compile"], cwd=ROOT, env=env, capture_output=True,
+                            text=True, check=True)
+    assert "compiling the exchange-model kernels once" in forced.stderr
+    assert json.loads(first.stdout) == json.loads(forced.stdout)
 
 
 def test_the_garbage_collector_pauses_only_while_kernels_compile() -> None:

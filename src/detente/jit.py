@@ -1,7 +1,9 @@
 """Numba set-up: where compiled kernels are cached, and the one-line notice when they compile.
 
 The kernels of ``bdm`` and ``exchange`` are compiled by Numba the first time they run (about 9 and
-11 s of CPU on the shared 2-core machine, 4-6 s on a faster one) and cached on disk afterwards. The
+11 s of CPU on the shared 2-core machine, 4-6 s on a faster one) and cached on disk afterwards;
+``exchange`` compiles only for work large enough to repay it (smaller runs take its NumPy round,
+see :func:`detente.models.exchange.use_compiled`). The
 cache lives in a per-user cache directory, so it also works when the package is installed read-only:
 
 * ``$NUMBA_CACHE_DIR`` when the user set it;

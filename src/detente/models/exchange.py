@@ -15,9 +15,12 @@ with ``seed_d`` drawn once from the run's generator, consumed (in Numba) by draw
 REX draws only, so results do not depend on chunking or on how many draws run together.
 
 Implementation: per round, the candidates of every draw are built at once in NumPy
-(:func:`~detente.models.exchange_kernels.candidates`); the sequential realise-largest/recompute
-loop runs for all draws in one Numba call (:func:`~detente.models.exchange_kernels.realise_round`);
-outcomes, voting positions and drift (steps 1, 8, 9) are NumPy over all draws. Positions are
+(:func:`~detente.models.exchange_arrays.candidates`); the sequential realise-largest/recompute
+loop runs in one of two implementations with the same numbers bit for bit: compiled (Numba, all
+draws in one call, :func:`~detente.models.exchange_kernels.realise_round`) or in NumPy
+(:mod:`~detente.models.exchange_numpy`, which needs no compilation); :func:`use_compiled` picks
+the faster for the work at hand. Outcomes, voting positions and drift (steps 1, 8, 9) are NumPy
+over all draws. Positions are
 rescaled to 0-100 per issue, like Decide, and mapped back to each issue's scale for output.
 
 Documented choices (where Decide's behaviour is kept, §1.3 step 6-7):
@@ -84,7 +87,7 @@ from detente.models.base import ModelSpec, Options, Trajectory, registry
 # The Numba kernels (detente.models.exchange_kernels) are imported by the functions that run them,
 # so that listing the model or validating its options does not import Numba.
 
-__all__ = ["ExchangeOptions", "exchange_model", "simulate", "replay_round", "TIE_RTOL"]
+__all__ = ["ExchangeOptions", "exchange_model", "simulate", "replay_round", "use_compiled"]
 
 
 class ExchangeOptions(Options):
@@ -102,12 +105,58 @@ COMPILE_SECONDS = 11
 :data:`detente.jit.PROBE_REFERENCE` (the notice scales it to the machine it runs on); cached afterwards."""
 
 
-def __getattr__(name: str) -> Any:  # TIE_RTOL lives with the kernels; import them only when asked
-    if name == "TIE_RTOL":
-        from detente.models.exchange_kernels import TIE_RTOL
+NUMPY_WORK_CACHED = 12_000
+"""Candidate-rounds (candidates x draws x rounds) up to which the NumPy round runs although the
+compiled kernels are cached: about the work the NumPy round does (~65 us per candidate-round on the
+reference machine, COP21 ~0.11 s a round) in the time Numba needs to start in a process (its
+import, registries and cache load, ~0.8 s; the compiled round then takes ~4 us per candidate-round)."""
 
-        return TIE_RTOL
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+NUMPY_WORK_UNCOMPILED = 150_000
+"""Candidate-rounds up to which the NumPy round runs when the kernels would first have to compile
+(``COMPILE_SECONDS``): less work than that takes less time in NumPy than compiling."""
+
+_numpy_work = 0  # candidate-rounds run in NumPy in this process: past the limits, compile once
+
+
+def use_compiled(work: int, rank_rtol: float = 0.0) -> bool:
+    """Whether ``work`` candidate-rounds run in the compiled kernels (else in NumPy; the same
+    numbers either way). Compiled when already compiled in this process, when the NumPy work of the
+    process would pass :data:`NUMPY_WORK_CACHED` and the kernels are cached, or
+    :data:`NUMPY_WORK_UNCOMPILED` when they are not; ``rank_rtol > 0`` runs compiled only.
+
+    >>> use_compiled(1_000)  # a single small run: no compiler needed
+    False
+    """
+    import sys
+
+    if rank_rtol > 0:
+        return True
+    done = _numpy_work + work
+    kernels = sys.modules.get("detente.models.exchange_kernels")
+    if kernels is not None and kernels._realise_all.signatures:
+        return True
+    if done <= NUMPY_WORK_CACHED:  # decided before Numba is imported: that alone costs ~0.35 s
+        return False
+    from detente.jit import is_cached
+    from detente.models.exchange_kernels import _realise_all
+
+    return is_cached(_realise_all) or done > NUMPY_WORK_UNCOMPILED
+
+
+def _realise_round(compiled: bool, x: np.ndarray, s: np.ndarray, cand: dict[str, np.ndarray], p_rex: float,
+                   states: np.ndarray, coins: np.ndarray | None, rank_rtol: float) -> dict[str, np.ndarray]:
+    """One round's realisations (§1.3 steps 5-8) for every draw, compiled or in NumPy."""
+    global _numpy_work
+    if not compiled:
+        from detente.models.exchange_numpy import realise_round
+
+        _numpy_work += int(cand["I"].size)
+        return realise_round(x, s, cand, p_rex, states, coins)
+    from detente.jit import compiling
+    from detente.models.exchange_kernels import _realise_all, realise_round
+
+    with compiling(_realise_all, "exchange-model kernels", seconds=COMPILE_SECONDS):
+        return realise_round(x, s, cand, p_rex, states, coins, rank_rtol)
 
 
 def _scale(arr: ScenarioArrays) -> tuple[np.ndarray, np.ndarray]:
@@ -134,8 +183,7 @@ def simulate(arr: ScenarioArrays, options: ExchangeOptions, rng: np.random.Gener
     >>> tr.series["mds"][0, 0].round(2).tolist(), tr.series["voting"][0, 1].round(2).tolist()
     ([18.18, 81.82], [0.0, 100.0])
     """
-    from detente.jit import compiling
-    from detente.models.exchange_kernels import _realise_all, candidates, outcome, realise_round, seed_states
+    from detente.models.exchange_arrays import candidates, outcome, seed_states
 
     D, n_i, n_a = arr.position.shape
     T = options.rounds
@@ -151,6 +199,7 @@ def simulate(arr: ScenarioArrays, options: ExchangeOptions, rng: np.random.Gener
     all_ext: list[dict[str, Any]] = []
     a = (1 - s) * options.salience_weight + options.fixed_weight  # step 9 drift weight
     used = np.zeros(D, np.int64)
+    compiled = True
     for t in range(T):
         positions[:, t] = x
         cand = candidates(x, s, c, present)  # steps 1-4
@@ -160,8 +209,9 @@ def simulate(arr: ScenarioArrays, options: ExchangeOptions, rng: np.random.Gener
         given = None
         if coins is not None:  # each draw continues where its previous round stopped
             given = np.take_along_axis(coins, used[:, None] + np.arange(coins.shape[1] - used.max()), axis=1)
-        with compiling(_realise_all, "exchange-model kernels", seconds=COMPILE_SECONDS):
-            res = realise_round(x, s, cand, options.randomize_p, states, given, options.rank_rtol)  # steps 5-8
+        if t == 0:  # the first round's candidates tell the work: one implementation for the whole run
+            compiled = use_compiled(int(cand["I"].size) * T, options.rank_rtol)
+        res = _realise_round(compiled, x, s, cand, options.randomize_p, states, given, options.rank_rtol)  # steps 5-8
         used += res["coins_used"]
         y = res["y"]
         voting[:, t + 1] = outcome(cand["w"], y)
@@ -201,12 +251,12 @@ def replay_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarra
     >>> r["I"].tolist(), r["J"].tolist(), r["q"].tolist(), r["p"].tolist()
     ([0], [1], [1], [0])
     """
-    from detente.models.exchange_kernels import candidates, realise_round, seed_states
+    from detente.models.exchange_arrays import candidates, seed_states
 
     cand = candidates(x[None], s[None], c[None], present)
     states = seed_states(np.array([seed]))
-    res = realise_round(x[None], s[None], cand, randomize_p, states,
-                        None if coins is None else np.asarray(coins, dtype=float)[None], rank_rtol)
+    res = _realise_round(use_compiled(int(cand["I"].size), rank_rtol), x[None], s[None], cand, randomize_p, states,
+                         None if coins is None else np.asarray(coins, dtype=float)[None], rank_rtol)
     k = res["k"][: res["n"][0]]
     f = res["f"][: res["n"][0]]
     return {"I": cand["I"][k], "J": cand["J"][k], "p": cand["p"][k], "q": cand["q"][k],
