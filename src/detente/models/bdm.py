@@ -264,7 +264,7 @@ def simulate(x: np.ndarray, c: np.ndarray, s: np.ndarray, present: np.ndarray, s
     return out
 
 
-COMPILE_SECONDS = 9
+COMPILE_SECONDS = 8
 """CPU seconds the first compile of :func:`~detente.models.bdm_kernels.simulate_batch` takes on the machine of
 :data:`detente.jit.PROBE_REFERENCE` (the notice scales it to the machine it runs on)."""
 

@@ -35,6 +35,11 @@ configure_cache()  # before Numba is imported: kernels cache in the user's cache
 import numba  # noqa: E402
 import numpy as np
 
+# The helpers only compiled code calls are compiled without a CPython or cfunc wrapper (the code
+# that boxes and unboxes their arguments for calls from Python, each compiled by LLVM): a shorter
+# first-ever compile, as in ``detente.models.exchange_kernels``.
+_helper = numba.njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+
 # integer option slots (iopt[...]) and their codes, in the order of the EUOptions literals
 IOPT = ("t_rule", "risk", "vote_utility", "p_normalisation", "perspective", "conflict", "capitulate",
         "compromise", "offer_choice", "median", "position_range", "rounds", "stopping", "patience")
@@ -55,7 +60,7 @@ _HALF_TOL = 1e-12
 # medians and means (one problem, compact arrays of the present actors)
 
 
-@numba.njit(cache=True)
+@_helper
 def _weighted_median(x: np.ndarray, w: np.ndarray) -> float:
     """Lower weighted median (stable sort by position; equal weights if all weights are 0)."""
     n = x.shape[0]
@@ -84,7 +89,7 @@ def _weighted_median(x: np.ndarray, w: np.ndarray) -> float:
     return x[order[n - 1]]
 
 
-@numba.njit(cache=True)
+@_helper
 def _koh(x: np.ndarray, w: np.ndarray, R: float) -> float:
     n = x.shape[0]
     if n == 0:
@@ -111,14 +116,14 @@ def king_of_the_hill(x: np.ndarray, w: np.ndarray, present: np.ndarray, R: np.nd
     return out
 
 
-@numba.njit(cache=True)
+@_helper
 def _median(x: np.ndarray, w: np.ndarray, R: float, how: int) -> float:
     if how == 1:
         return _koh(x, w, R)
     return _weighted_median(x, w)
 
 
-@numba.njit(cache=True)
+@_helper
 def _mean(x: np.ndarray, w: np.ndarray) -> float:
     n = x.shape[0]
     if n == 0:
@@ -137,7 +142,7 @@ def _mean(x: np.ndarray, w: np.ndarray) -> float:
     return acc / tot
 
 
-@numba.njit(cache=True)
+@_helper
 def _max_min(x: np.ndarray) -> tuple[float, float]:
     """(max, min) of a non-empty array; NaN, NaN if it holds a NaN (as ``x.max(), x.min()``)."""
     hi = x[0]
@@ -153,7 +158,7 @@ def _max_min(x: np.ndarray) -> tuple[float, float]:
     return hi, lo
 
 
-@numba.njit(cache=True)
+@_helper
 def _range(x: np.ndarray) -> float:
     if x.shape[0] == 0:
         return 1.0
@@ -166,7 +171,7 @@ def _range(x: np.ndarray) -> float:
 # one round (steps 3-11)
 
 
-@numba.njit(cache=True)
+@_helper
 def _first_at_position(x: np.ndarray) -> np.ndarray:
     """first[a] = the lowest index b with x[b] == x[a] (values that depend only on the position
     are computed once per distinct position: the same operations on the same inputs)."""
@@ -181,7 +186,7 @@ def _first_at_position(x: np.ndarray) -> np.ndarray:
     return first
 
 
-@numba.njit(cache=True)
+@_helper
 def _probabilities(x, w, R, r, use_r, how, g, num, P):
     """P[i, j] that i wins against j (eq. 28-31 / A7); vote_k(a over b) = w_k (g_kb - g_ka),
     g_ka = (|x_k - x_a|/R)^rho_k. Sums over voters k run in ascending order."""
@@ -226,12 +231,12 @@ def _probabilities(x, w, R, r, use_r, how, g, num, P):
                 P[i, j] = pos / (pos + neg) if pos + neg > 0 else 0.5
 
 
-@numba.njit(cache=True)
+@_helper
 def _pw(base: float, rho: float) -> float:
     return base if rho == 1.0 else base ** rho
 
 
-@numba.njit(cache=True)
+@_helper
 def _eu(Us, Uf, Usq, sb, Pab, d, dm, rho, Q, t_rule):
     """E(a challenges b) from the basic utilities (eq. 5-7, 22-25); dm = |x_a - mu|/R."""
     e = sb * (Pab * Us + (1 - Pab) * Uf) + (1 - sb) * Us
@@ -250,7 +255,7 @@ def _eu(Us, Uf, Usq, sb, Pab, d, dm, rho, Q, t_rule):
     return e - (Q * Usq + (1 - Q) * (T * Ub + (1 - T) * Uw))  # (7)
 
 
-@numba.njit(cache=True)
+@_helper
 def _eu_matrices(x, s, P, R, r, mu, Q, half, t_rule, own, everything, Es, Eo):
     """Es[i, j] = E(i -> j) with r_i; Eo[i, j] = E(j -> i) with r_i ('mover') or r_j ('own').
     Unless ``everything``, only pairs at different positions (the only ones that make offers)."""
@@ -369,7 +374,7 @@ def one_round(x, w, s, R, iopt, fopt, everything, g, num, P1, E1, danger, Rr, r,
 # the run over rounds, one problem; then a block of problems
 
 
-@numba.njit(cache=True)
+@_helper
 def _simulate_problem(x0, c, s0, present, scale_range, iopt, fopt, pos, med, mean):
     """Rounds of one issue in one draw; writes pos (T+1, N), med, mean (T+1); returns (stop round,
     converged)."""
