@@ -120,6 +120,13 @@ The same machine in a later, quieter session (load 0.4-1.1, ``BENCH_REPEAT=5``):
 on Copenhagen and 56.3 s on COP21; detente on COP21 1.30 s wall without ``--out`` (43x) and 2.38 s
 with it (3.94 s CPU; 23.7x, target 1.88 s MISSED); first-ever run 14.0 s CPU (missed).
 
+2026-12-03, later session (load 0.6, the machine's slower state): small runs take the NumPy round
+(``detente.models.exchange_numpy``, no compiler; ``exchange.use_compiled``), so the first-ever run
+on COP21 compiles nothing: 14.4-14.6 s CPU before, 2.04 s after ("met"). Cached, ``--whole-only``:
+Copenhagen 0.94 s CPU (1.03-1.07 before, alternating A/B: NumPy, Numba not imported), COP21 1.30 s
+(unchanged: compiled, work 17,000 candidate-rounds), COP21 with ``--out`` 4.54 s CPU, 2.72 s wall
+(unchanged; the explanation's 15 leave-one-out runs are 225,000 candidate-rounds: compiled).
+
 The 1,000-draw cases give every position on Copenhagen a uniform range of +-10 points (clipped to
 the scale). Run: ``.venv/bin/python benchmarks/bench_exchange.py [--whole-only | --before SRC]``
 (``BENCH_REPEAT=5`` for more whole-process runs; ``git archive COMMIT src | tar -x -C DIR`` gives a
