@@ -28,9 +28,9 @@ venv) -> after:
     detente models                                              0.40 -> 0.37
     detente run examples/ukraine-settlement.yaml --model mean   0.66 -> 0.62
 
-What changed: ``detente.cli`` is only the entry point; the Typer app is ``detente.cli_app``,
+What changed: ``detente.cli`` is only the entry point; the Typer app is ``detente.cli.commands``,
 imported when a command runs, so ``--version`` loads neither Typer nor Rich nor the commands.
-``main()`` builds the Click command of the one top-level command it runs (``cli_app.app_for``; ~20 ms
+``main()`` builds the Click command of the one top-level command it runs (``detente.cli.commands.app_for``; ~20 ms
 for all ~20). The readers' and the models' imports run with the collector paused and,
 in the program, are frozen out of it with the loaded scenario: a short command no longer pays a
 collection of the ~50,000 young objects of its start-up (~20 ms).

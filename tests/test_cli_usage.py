@@ -215,7 +215,7 @@ def test_help_shows_no_internal_types() -> None:
 
 
 def test_input_format_names_match_the_reader_registry() -> None:
-    from detente.cli_common import INPUT_FORMATS
+    from detente.cli.common import INPUT_FORMATS
     from detente.scenario.io import FORMATS, _load_plugins
 
     _load_plugins()
@@ -223,7 +223,7 @@ def test_input_format_names_match_the_reader_registry() -> None:
 
 
 def test_default_seed_is_the_runners() -> None:
-    from detente.cli_common import DEFAULT_SEED
+    from detente.cli.common import DEFAULT_SEED
     from detente.runner import DEFAULT_SEED as RUNNER_SEED
 
     assert DEFAULT_SEED == RUNNER_SEED

@@ -152,7 +152,7 @@ def test_cli_levers_target_table_and_others_fixed(capsys: pytest.CaptureFixture[
 
 @pytest.mark.parametrize("width", [80, 120])
 def test_levers_tables_fit_the_console_and_keep_numbers_whole(width: int) -> None:
-    from detente.explain.commands import levers_tables
+    from detente.cli.levers import levers_tables
     from detente.report.tables import render_text
 
     s = load(FLAGSHIP)

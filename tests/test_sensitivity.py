@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from detente.errors import InputError
 from detente.scenario.model import Scenario
-from detente.uncertainty.commands import sensitivity_command, sweep_command
+from detente.cli.uncertainty import sensitivity_command, sweep_command
 from detente.uncertainty.sensitivity import plot_sensitivity, sensitivity
 
 

@@ -397,11 +397,11 @@ def test_main_called_from_other_code_leaves_the_collector_alone(capsys) -> None:
                                   ["run", "examples/ukraine-settlement.yaml", "--draws", "0"], ["schema", "extra"],
                                   ["models", "--format", "json"]])
 def test_a_command_alone_answers_as_the_whole_app(args: list[str]) -> None:
-    """``detente.cli.main`` builds only the command it runs (:func:`detente.cli_app.app_for`): same
+    """``detente.cli.main`` builds only the command it runs (:func:`detente.cli.commands.app_for`): same
     output, same exit code as the app of every command."""
     from typer.testing import CliRunner
 
-    from detente.cli_app import app, app_for
+    from detente.cli.commands import app, app_for
 
     one = app_for(args)
     assert one is not app and [c.callback for c in one.registered_commands] == \
@@ -413,7 +413,7 @@ def test_a_command_alone_answers_as_the_whole_app(args: list[str]) -> None:
 
 @pytest.mark.parametrize("args", [[], ["--help"], ["--version"], ["runn"], ["runs", "list"], ["--debug", "run"]])
 def test_unknown_names_groups_and_root_options_get_the_whole_app(args: list[str]) -> None:
-    from detente.cli_app import app, app_for
+    from detente.cli.commands import app, app_for
 
     assert app_for(args) is app
 
@@ -421,7 +421,7 @@ def test_unknown_names_groups_and_root_options_get_the_whole_app(args: list[str]
 @pytest.mark.parametrize("args", [["validate", "examples/ukraine-settlement.yaml"], ["schema"], ["models"]])
 def test_short_commands_of_the_program_rescan_no_start_up_heap(args: list[str]) -> None:
     """The program imports the readers and models with the collector paused and freezes what they
-    leave (``detente.cli_app._lasting``): a short command runs no collection of the older
+    leave (``detente.cli.commands._lasting``): a short command runs no collection of the older
     generations until it exits (young-object collections of the command's own work, e.g. Typer
     building its option validators, scan nothing of the start-up heap)."""
     code = ("import gc, sys\nseen = []\n"
@@ -442,7 +442,7 @@ def test_version_answers_as_the_app_without_loading_typer_or_rich() -> None:
     assert loaded == "LOADED []"
     from typer.testing import CliRunner
 
-    from detente.cli_app import app
+    from detente.cli.commands import app
 
     whole = CliRunner().invoke(app, ["--version"], prog_name="detente")
     assert (whole.exit_code, whole.output) == (0, fast + "\n")
@@ -455,7 +455,7 @@ def test_ctrl_c_while_the_commands_load_exits_130_without_a_traceback() -> None:
         "import sys\n"
         "class Interrupt:\n"
         "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name == 'detente.cli_app':\n"
+        "        if name == 'detente.cli.commands':\n"
         "            raise KeyboardInterrupt\n"
         "sys.meta_path.insert(0, Interrupt())\n"
         "from detente.cli import main\n"

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from detente.runner import run
 from detente.scenario.arrays import scenario_hash
 from detente.scenario.model import Scenario
-from detente.store.commands import runs_app
+from detente.cli.runs import runs_app
 from detente.store.db import RUNS, SCENARIOS, Base, Store, StoreError, default_url
 
 PG_URL = os.environ.get("DETENTE_TEST_POSTGRES_URL")

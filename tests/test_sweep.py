@@ -15,7 +15,7 @@ from detente.errors import InputError
 from detente.runner import run
 from detente.scenario.model import Scenario
 from detente.store.db import Store
-from detente.uncertainty.commands import sensitivity_command, sweep_command
+from detente.cli.uncertainty import sensitivity_command, sweep_command
 from detente.uncertainty.sweep import apply_point, design, parse_vary, resolve_field, sweep
 
 

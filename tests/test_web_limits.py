@@ -192,7 +192,7 @@ def test_serve_passes_the_bounds_from_flags_and_environment(monkeypatch: pytest.
 
     import detente.web.app as webapp
     from detente.cli import app as cli
-    from detente.web.commands import app_from_env
+    from detente.cli.serve import app_from_env
 
     seen: dict = {}
     monkeypatch.setattr(webapp, "create_app", lambda **kw: seen.update(kw) or "APP")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # the CLI imports detente.explain.commands on start-up: keep this package light
+if TYPE_CHECKING:  # importing the package loads nothing else: the modules are imported by what uses them
     from detente.explain.common import Progress
 
 __all__ = ["explain", "attach"]

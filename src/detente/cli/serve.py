@@ -52,7 +52,7 @@ def serve(
             os.environ["DETENTE_STORE"] = store_url
         for k, v in settings.items():
             os.environ[f"DETENTE_{k.upper()}"] = str(v)
-        uvicorn.run("detente.web.commands:app_from_env", factory=True, host=host, port=port, reload=True)
+        uvicorn.run("detente.cli.serve:app_from_env", factory=True, host=host, port=port, reload=True)
     else:
         from detente.web.app import create_app
 

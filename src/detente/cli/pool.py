@@ -12,7 +12,7 @@ from typing import Any, Optional
 
 import typer
 
-from detente.cli_common import TableOrJson
+from detente.cli.common import TableOrJson
 from detente.errors import InputError
 
 
@@ -38,7 +38,7 @@ def pool_command(
     """Pool several analysts' views into one scenario: every number becomes the weighted mixture
     (linear pool) of the analysts' values; prints who covered what. A pooled view joins with its
     own analysts (its weight split among them as in its file)."""
-    from detente.cli import _load, err, out
+    from detente.cli.commands import _load, err, out
     from detente.pool.merge import analyst_ids, members, pool_scenarios
 
     if len(scenarios) < 2:
@@ -85,7 +85,7 @@ LEDGER_RULE = ("weight ∝ 1 / mean scaled CRPS (each graded forecast's CRPS as 
 
 
 def _ledger_weights(store: Optional[str], ids: list[str]) -> tuple[list[float], list[dict[str, Any]], str]:
-    from detente.store.ledger_commands import _open
+    from detente.cli.ledger import _open
     from detente.store.ledger_scores import pool_weights
 
     _refuse_missing_sqlite(store)

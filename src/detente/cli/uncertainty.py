@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal, Optional
 
 import typer
 
-from detente.cli_common import (
+from detente.cli.common import (
     DEFAULT_SEED, ModelOptions, TableOrJson, Variants, model_option, out_option, parse_options,
     parse_variants, print_warnings, scenario_argument, seed_option,
 )

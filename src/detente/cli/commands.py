@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Iterator, Literal, Optional
 import typer
 
 from detente._version import __version__
-from detente.cli_common import (  # noqa: F401  (parse_options/parse_variants: re-exported for other commands)
+from detente.cli.common import (  # noqa: F401  (parse_options/parse_variants: re-exported for other commands)
     DEFAULT_SEED, Draws, InputFormat, ModelOptions, Models, Seed, TableOrJson, Variants,
     model_option, out_option, parse_options, parse_variants, print_warnings, scenario_argument, use_plain_help_types,
 )
@@ -421,40 +421,30 @@ def _backtest_procedure_table(scores: list) -> "rich.table.Table | None":
     return t
 
 
-def _mount_optional() -> None:
-    """Commands of optional parts (store, web, sensitivity, sweeps)."""
-    from importlib.util import find_spec
+def _mount_command_groups() -> None:
+    """The further commands, each group in its own module (:mod:`detente.cli`); those of optional
+    parts (run store, web page, sensitivity, sweeps) import their heavy dependencies (SQLAlchemy,
+    FastAPI, SALib, Dask) only when they run."""
+    from detente.cli.ledger import grade_command, ledger_command, seal_command, verify_command
+    from detente.cli.levers import levers_command
+    from detente.cli.pool import pool_command
+    from detente.cli.runs import runs_app
+    from detente.cli.serve import serve
+    from detente.cli.uncertainty import sensitivity_command, sweep_command
 
-    # These modules import their heavy dependencies (SQLAlchemy, FastAPI, SALib, Dask) lazily.
-    if find_spec("detente.store.commands"):
-        from detente.store.commands import runs_app
-
-        app.add_typer(runs_app, name="runs", help="List, show, diff and export recorded runs.")
-    if find_spec("detente.store.ledger_commands"):
-        from detente.store.ledger_commands import grade_command, ledger_command, seal_command, verify_command
-
-        app.command("seal")(seal_command)
-        app.command("grade")(grade_command)
-        app.command("verify")(verify_command)
-        app.command("ledger")(ledger_command)
-    if find_spec("detente.web.commands"):
-        from detente.web.commands import serve
-
-        app.command()(serve)
-    if find_spec("detente.uncertainty.commands"):
-        from detente.uncertainty.commands import sensitivity_command, sweep_command
-
-        app.command("sensitivity")(sensitivity_command)
-        app.command("sweep")(sweep_command)
-    from detente.explain.commands import levers_command
-
+    app.add_typer(runs_app, name="runs", help="List, show, diff and export recorded runs.")
+    app.command("seal")(seal_command)
+    app.command("grade")(grade_command)
+    app.command("verify")(verify_command)
+    app.command("ledger")(ledger_command)
+    app.command()(serve)
+    app.command("sensitivity")(sensitivity_command)
+    app.command("sweep")(sweep_command)
     app.command("levers")(levers_command)
-    from detente.pool.commands import pool_command
-
     app.command("pool")(pool_command)
 
 
-_mount_optional()
+_mount_command_groups()
 
 
 def _running_as_program() -> bool:

@@ -1,9 +1,18 @@
 """The ``detente`` command: the program's entry point (:func:`entry`) and :func:`main`.
 
-The commands themselves are :mod:`detente.cli_app` (a Typer app), imported by :func:`main` when a
-command runs: ``detente --version`` answers without loading Typer, Rich or the commands (~0.2 s of
-CPU less on the 2-core machine). The app's names are available from here as before
-(``from detente.cli import app, out, err``...).
+The command line is this package, above every other layer (the modules it calls never import it):
+
+* :mod:`detente.cli.commands`: the Typer app, its core commands (``run``, ``validate``, ``compare``,
+  ``backtest``...) and the output consoles;
+* :mod:`detente.cli.common`: the options and arguments the commands share;
+* one module per group of further commands: :mod:`~detente.cli.levers`, :mod:`~detente.cli.pool`,
+  :mod:`~detente.cli.uncertainty` (``sensitivity``, ``sweep``), :mod:`~detente.cli.runs` (the run
+  store), :mod:`~detente.cli.ledger` (``seal``, ``grade``, ``verify``, ``ledger``) and
+  :mod:`~detente.cli.serve` (the web page).
+
+The app is imported by :func:`main` when a command runs: ``detente --version`` answers without
+loading Typer, Rich or the commands (~0.2 s of CPU less on the 2-core machine). The app's names are
+available from here as before (``from detente.cli import app, out, err``...).
 """
 
 import os
@@ -11,13 +20,16 @@ import sys
 
 
 def __getattr__(name: str) -> object:
-    """``detente.cli.app``, ``.out``, ``.err``...: the names of :mod:`detente.cli_app`, loaded on first use."""
+    """``detente.cli.app``, ``.out``, ``.err``...: the names of :mod:`detente.cli.commands`, loaded on first use."""
     if name.startswith("__"):
         raise AttributeError(name)
-    from detente import cli_app
+    from importlib import import_module
 
+    commands = import_module("detente.cli.commands")  # not ``from detente.cli import``: that would ask this function
+    if name == "commands":
+        return commands
     try:
-        return getattr(cli_app, name)
+        return getattr(commands, name)
     except AttributeError:
         raise AttributeError(f"module 'detente.cli' has no attribute {name!r}") from None
 
@@ -50,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     try:  # a few tenths of a second: a Ctrl-C meanwhile ends as one during a command does
         import typer
 
-        from detente.cli_app import app_for, err, escape
+        from detente.cli.commands import app_for, err, escape
         from detente.errors import DetenteError, InputError, ModelError
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
@@ -180,14 +192,9 @@ def entry() -> None:
 
     global _program
     _program = True
-    sys.modules.setdefault("detente.cli", sys.modules[__name__])  # ``python -m detente.cli``: one module
     _short_blas_spin()
     _no_pydantic_plugins()
     gc.set_threshold(*GC_THRESHOLDS)
     code = main()
     gc.freeze()
     sys.exit(code)
-
-
-if __name__ == "__main__":
-    entry()

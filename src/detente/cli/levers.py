@@ -11,7 +11,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from detente.cli_common import DEFAULT_SEED, InputFormat, Seed, TableOrJson, out_option, resolve_models, scenario_argument
+from detente.cli.common import DEFAULT_SEED, InputFormat, Seed, TableOrJson, out_option, resolve_models, scenario_argument
 from detente.progress import progress_bar
 
 
@@ -38,7 +38,7 @@ def levers_command(
 ) -> None:
     """What would it take? The smallest change of one actor that moves the forecast on an issue to a
     target, or the stance an actor should announce - with every other actor responding through the model."""
-    from detente.cli import err, out, parse_options
+    from detente.cli.commands import err, out, parse_options
     from detente.explain.levers import check_request, levers
     from detente.scenario.io import load
 

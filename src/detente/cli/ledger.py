@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional
 
 import typer
 
-from detente.cli_common import (
+from detente.cli.common import (
     DEFAULT_SEED, Draws, InputFormat, ModelOptions, Seed, TableOrJson, Variants, model_option, parse_options,
     parse_variants, print_warnings, scenario_argument,
 )
@@ -213,7 +213,7 @@ def verify_command(
 def _model_name(name: str, sealed: "set[Any] | None" = None) -> str:
     """Today's name of a model (an old alias such as ``eu`` is ``bdm``); a name the registry does not
     know is kept only when records of it are ``sealed`` (a model no longer installed), else refused."""
-    from detente.cli_common import resolve_models
+    from detente.cli.common import resolve_models
 
     if sealed is not None and name in sealed:
         return name
