@@ -248,7 +248,7 @@ def test_runs_cli(tmp_path: Path) -> None:
     r = cli.invoke(runs_app, ["list", "--store", url, "--format", "json", "--model", "median"])
     assert [x["id"] for x in json.loads(r.output)] == [b]
     r = cli.invoke(runs_app, ["show", str(b), "--store", url])
-    assert r.exit_code == 0 and "80% interval" in r.output and "median" in r.output
+    assert r.exit_code == 0 and "forecast interval (calibrated, 80 %)" in r.output and "median" in r.output
     r = cli.invoke(runs_app, ["show", str(a), "--store", url, "--format", "json"])
     assert json.loads(r.output)["forecast"]["x"] == pytest.approx(140 / 3)
     r = cli.invoke(runs_app, ["diff", str(a), str(b), "--store", url])

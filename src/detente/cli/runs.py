@@ -120,7 +120,7 @@ def show_command(
     t.add_column("issue")
     t.add_column("forecast", justify="right")
     if r["interval"]:
-        t.add_column("80% interval", justify="right")
+        t.add_column("forecast interval (calibrated, 80 %)", justify="right")  # Result.interval (never the input band)
     for issue, v in r["forecast"].items():
         row = [issue, _fmt(v)]
         if r["interval"]:
