@@ -323,3 +323,19 @@ def test_models_explains_every_option(capsys) -> None:
     assert main(["models"]) == 0
     table = capsys.readouterr().out
     assert "bisection steps" in table  # nbs.iterations, from its Field(description=...)
+
+
+@pytest.mark.parametrize("path, models, warned", [
+    ("eu-emission-standards.yaml", ["mean", "median"], True),  # every number a point, no chance in the models
+    ("eu-emission-standards.yaml", ["mean", "exchange"], False),  # exchange breaks ties with random numbers
+    ("ukraine-settlement.yaml", ["mean"], False),  # ranges to sample
+])
+def test_draws_that_can_only_repeat_one_answer_are_named(path: str, models: list[str], warned: bool, capsys) -> None:
+    from detente.cli import main
+
+    args = ["run", str(EXAMPLES / path), "--draws", "20", "--format", "json"]
+    assert main(args + [a for m in models for a in ("-m", m)]) == 0
+    err = capsys.readouterr().err
+    assert ("no number is uncertain" in err and "the 20 draws of mean, median are all the same" in err) is warned
+    assert main(["run", str(EXAMPLES / path), "--format", "json", "-m", models[0]]) == 0  # one draw: nothing to say
+    assert "no number is uncertain" not in capsys.readouterr().err

@@ -94,6 +94,18 @@ def _load(path: Path, fmt: str | None = None, warn: bool = True):
     return s
 
 
+def _warn_if_draws_are_copies(path: Path, s: Any, models: list[str], draws: int) -> None:
+    """Say so when ``draws`` > 1 can only repeat one answer: no number of the scenario is uncertain
+    and none of the models draws random numbers of its own (the input band would be a point)."""
+    from detente.models import registry
+    from detente.scenario.inputs import uncertain_names
+
+    if uncertain_names(s) or any(registry.get(m).stochastic for m in models):
+        return
+    print_warnings([f"{path}: no number is uncertain (every estimate is a point), so the {draws} draws of "
+                    f"{', '.join(models)} are all the same; give an estimate a range (low/high) to sample it"])
+
+
 # ---------------------------------------------------------------------------------------------
 # commands
 
@@ -127,6 +139,9 @@ def run(
     s = _load(scenario, input_format)
     from detente.progress import progress_bar, scaled
     from detente.runner import run as run_model
+
+    if draws > 1:
+        _warn_if_draws_are_copies(scenario, s, model, draws)
 
     opts = parse_options(option, model)
     variants = parse_variants(variant, model)
