@@ -30,7 +30,12 @@ RSS are its own:
 * ``cold, compile``: first call with an empty Numba cache (JIT compilation included; once per
   install, measured once, on Copenhagen);
 * ``cold, cached``: first call in a new process with the on-disk Numba cache (the usual first run);
-* ``warm``: best of 3 further calls in that process.
+* ``warm``: best of 3 further calls in that process;
+* ``round``: the implementations of the round the child's four runs took, in order
+  (``detente.models.exchange.use_compiled``: NumPy for small work, compiled for large, and compiled
+  once a process has done enough work in NumPy: "NumPy/compiled"); the single runs are also shown
+  with each implementation forced (``BENCH_EXCHANGE_ROUND=numpy|compiled`` in the child), for the
+  same numbers.
 
 Measured (2-core machine shared with other jobs, load average 2-5; CPU +-20 %), 2026-12-02:
 
@@ -126,6 +131,22 @@ on COP21 compiles nothing: 14.4-14.6 s CPU before, 2.04 s after ("met"). Cached,
 Copenhagen 0.94 s CPU (1.03-1.07 before, alternating A/B: NumPy, Numba not imported), COP21 1.30 s
 (unchanged: compiled, work 17,000 candidate-rounds), COP21 with ``--out`` 4.54 s CPU, 2.72 s wall
 (unchanged; the explanation's 15 leave-one-out runs are 225,000 candidate-rounds: compiled).
+In the model (fresh child per case; the JIT compilation of the kernels, forced, 14.0 s there):
+
+  ============================  ===============  ===========  ======  ========
+  case                          round            cold,cached  warm    peak RSS
+  ============================  ===============  ===========  ======  ========
+  copenhagen 10 rounds          NumPy/compiled   0.415 s      0.406   155 MiB
+  - NumPy only (forced)         NumPy            0.407 s      0.397    50 MiB
+  - compiled only (forced)      compiled         0.672 s      0.042   154 MiB
+  cop21 10 rounds               compiled         0.761 s      0.138   157 MiB
+  - NumPy only (forced)         NumPy            1.211 s      1.198    53 MiB
+  copenhagen 1,000 draws        compiled         7.650 s      7.065   231 MiB
+  ============================  ===============  ===========  ======  ========
+
+(the child's four runs of Copenhagen: three in NumPy, then compiled once the process has done
+12,000 candidate-rounds in NumPy; a run's extras - the exchange lists and externalities of a
+single draw - take ~0.35 s of both implementations' time there).
 
 The 1,000-draw cases give every position on Copenhagen a uniform range of +-10 points (clipped to
 the scale). Run: ``.venv/bin/python benchmarks/bench_exchange.py [--whole-only | --before SRC]``
@@ -168,12 +189,22 @@ def _scenario(file: str, draws: int):
     return Scenario.model_validate(data)
 
 
+FORCE_ENV = "BENCH_EXCHANGE_ROUND"
+"""``numpy`` or ``compiled`` in a child's environment: run that implementation of the round whatever
+:func:`detente.models.exchange.use_compiled` would pick (the numbers are the same)."""
+
+
 def child(name: str) -> None:
-    """Measure one case in this (fresh) process and print a JSON line."""
+    """Measure one case in this (fresh) process and print a JSON line (with the round's implementation)."""
     file, draws, options = CASES[name]
     t0 = time.perf_counter()
-    import detente.models.exchange  # noqa: F401
+    import detente.models.exchange as ex
     from detente.runner import run
+
+    picked: list[bool] = []
+    choose, forced = ex.use_compiled, os.environ.get(FORCE_ENV)
+    ex.use_compiled = lambda work, rank_rtol=0.0: picked.append(  # type: ignore[assignment]
+        forced == "compiled" if forced else choose(work, rank_rtol)) or picked[-1]
 
     s = _scenario(file, draws)
     t_import = time.perf_counter() - t0
@@ -187,7 +218,8 @@ def child(name: str) -> None:
         warm = min(warm, time.perf_counter() - t0)
     n = sum(len(x) for x in r.trajectory.extras.get("exchanges", []))
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB -> MiB (Linux)
-    print(json.dumps({"import": t_import, "cold": cold, "warm": warm, "exchanges": n, "rss_mib": rss}))
+    print(json.dumps({"import": t_import, "cold": cold, "warm": warm, "exchanges": n, "rss_mib": rss,
+                      "round": "/".join(dict.fromkeys("compiled" if c else "NumPy" for c in picked))}))
 
 
 def _spawn(name: str, env: dict[str, str] | None = None) -> dict[str, float]:
@@ -312,16 +344,21 @@ def main() -> None:
     if "--whole-only" in sys.argv:
         return
     with tempfile.TemporaryDirectory() as cache:
-        _spawn("copenhagen 10 rounds")  # make sure the normal on-disk cache is filled
-        comp = _spawn("copenhagen 10 rounds", {"NUMBA_CACHE_DIR": cache})
-    print(f"JIT compilation (empty Numba cache, first call on Copenhagen): {comp['cold']:.2f} s")
-    print(f"{'case':36s} {'cold,cached':>11s} {'warm':>9s}  {'Decide':>6s} {'x cold':>7s} {'x warm':>7s} {'peak RSS':>9s}")
+        _spawn("copenhagen 10 rounds", {FORCE_ENV: "compiled"})  # make sure the normal on-disk cache is filled
+        comp = _spawn("copenhagen 10 rounds", {"NUMBA_CACHE_DIR": cache, FORCE_ENV: "compiled"})
+    print(f"JIT compilation (empty Numba cache, first compiled call on Copenhagen): {comp['cold']:.2f} s")
+    print(f"{'case':36s} {'round':>14s} {'cold,cached':>11s} {'warm':>9s}  {'Decide':>6s} {'x cold':>7s} {'x warm':>7s} "
+          f"{'peak RSS':>9s}")
     for name, (file, draws, _) in CASES.items():
-        m = _spawn(name)
         ref = decide_seconds(file)[0] if draws == 1 else None
-        vs = f"~{ref:4.0f} s {ref / m['cold']:6.0f}x {ref / m['warm']:6.0f}x" if ref else " " * 24
-        extra = f"  ({m['exchanges']} exchanges)" if draws == 1 else ""
-        print(f"{name:36s} {m['cold']:9.3f} s {m['warm']:7.3f} s  {vs} {m['rss_mib']:6.0f} MiB{extra}")
+        m = _spawn(name)
+        rows = [(name, m)]
+        if draws == 1:  # a single run also with each implementation of the round alone
+            rows += [(f"  the same, {how} only (forced)", _spawn(name, {FORCE_ENV: how})) for how in ("numpy", "compiled")]
+        for label, m in rows:
+            vs = f"~{ref:4.0f} s {ref / m['cold']:6.0f}x {ref / m['warm']:6.0f}x" if ref else " " * 24
+            extra = f"  ({m['exchanges']} exchanges)" if draws == 1 else ""
+            print(f"{label:36s} {m['round']:>14s} {m['cold']:9.3f} s {m['warm']:7.3f} s  {vs} {m['rss_mib']:6.0f} MiB{extra}")
 
 
 if __name__ == "__main__":
