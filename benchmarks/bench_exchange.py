@@ -145,8 +145,8 @@ In the model (fresh child per case; the JIT compilation of the kernels, forced, 
   ============================  ===============  ===========  ======  ========
 
 (the child's four runs of Copenhagen: three in NumPy, then compiled once the process has done
-12,000 candidate-rounds in NumPy; a run's extras - the exchange lists and externalities of a
-single draw - take ~0.35 s of both implementations' time there).
+12,000 candidate-rounds in NumPy). Once running, the compiled round is ~10x as fast as the NumPy
+one; what the NumPy round saves a single small run is Numba's start (~0.6 s here) and ~100 MiB.
 
 The 1,000-draw cases give every position on Copenhagen a uniform range of +-10 points (clipped to
 the scale). Run: ``.venv/bin/python benchmarks/bench_exchange.py [--whole-only | --before SRC]``
