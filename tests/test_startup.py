@@ -464,3 +464,40 @@ def test_ctrl_c_while_the_commands_load_exits_130_without_a_traceback() -> None:
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert p.returncode == 130, p.stderr
     assert p.stderr == "interrupted\n"
+
+
+def test_serve_fills_the_bdm_cache_in_the_background(tmp_path: Path) -> None:
+    """``detente serve`` starts a low-priority process that compiles the bdm kernels into the cache
+    (the compile notice on stderr), so the page's first bdm run only loads them; once they are
+    cached it finds them and says nothing."""
+    import subprocess
+
+    from detente.cli.serve import warm_kernels
+
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
+    first = warm_kernels(env=env, stderr=subprocess.PIPE)
+    _, err = first.communicate(timeout=300)
+    assert first.returncode == 0, err
+    assert "compiling the expected-utility kernels once" in err.decode()
+    assert list((tmp_path / "numba").rglob("bdm_kernels.simulate_batch-*.nbi"))
+    again = warm_kernels(env=env, stderr=subprocess.PIPE)
+    _, err = again.communicate(timeout=120)
+    assert again.returncode == 0 and "compiling" not in err.decode()
+    code = ("from detente.runner import run\nfrom detente.scenario.io import load\n"
+            f"run(load({str(ROOT / 'examples/ukraine-settlement.yaml')!r}), 'bdm')")
+    used = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    assert "compiling" not in used.stderr  # a real run uses what the warm-up compiled
+
+
+def test_serve_starts_the_warm_up_before_it_serves(monkeypatch) -> None:
+    pytest.importorskip("uvicorn")
+    import uvicorn
+
+    import detente.cli.serve as serve_module
+    from detente.cli import main
+
+    calls: list[str] = []
+    monkeypatch.setattr(serve_module, "warm_kernels", lambda *a, **k: calls.append("warm"))
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: calls.append("serve"))
+    assert main(["serve", "--port", "8765"]) == 0
+    assert calls == ["warm", "serve"]

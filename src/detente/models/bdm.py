@@ -302,6 +302,25 @@ def _run_block(lo: int, hi: int, x: np.ndarray, c: np.ndarray, s: np.ndarray, pr
                    out["rounds"][lo:hi], out["converged"][lo:hi])
 
 
+def warm_up() -> bool:
+    """Put the compiled kernels in the on-disk cache (compiling them on a three-actor problem when
+    they are not there yet), so that the next process's first run only loads them; returns whether
+    it compiled. Every option set shares the one compiled kernel (the options are run-time codes).
+
+    >>> _ = warm_up()  # compiles once per installation, or finds the kernels cached
+    >>> warm_up()  # now they are: nothing to do
+    False
+    """
+    from detente.jit import is_cached
+    from detente.models.bdm_kernels import simulate_batch
+
+    if is_cached(simulate_batch):
+        return False
+    simulate(np.array([[0.0, 50.0, 100.0]]), np.ones((1, 3)), np.ones((1, 3)), np.ones((1, 3), bool),
+             np.array([100.0]), EUOptions())
+    return True
+
+
 def eu_model(arr: ScenarioArrays, options: EUOptions, rng: np.random.Generator | None) -> Trajectory:
     """The registered run function: (draws, issues, actors) -> Trajectory."""
     D, I, N = arr.position.shape
