@@ -10,9 +10,9 @@ A *candidate* k is an exchange between actor ``I[k]`` (supplies on issue ``q[k]`
   realise the largest gain, recompute the affected candidates, repeat) for every draw in one
   Numba call: a loop over draws around a loop over realisations, on flat candidate arrays.
 
-Randomness (tie coins, REX draws) comes from one PCG64 stream per draw, implemented here in Numba
-and seeded exactly like ``np.random.default_rng(seed_d)`` (SeedSequence hashing included), so
-draw ``d`` consumes the same numbers as ``default_rng(seed_d).random()`` would: results do not
+Randomness (tie coins, REX draws) comes from one PCG64 stream per draw, stepped here in Numba
+and seeded (:mod:`detente.models.exchange_arrays`) exactly like ``np.random.default_rng(seed_d)``
+(SeedSequence hashing included), so draw ``d`` consumes the same numbers as ``default_rng(seed_d).random()`` would: results do not
 depend on how draws are chunked or on how many draws run together.
 
 >>> import numpy as np

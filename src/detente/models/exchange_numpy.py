@@ -315,7 +315,7 @@ class _Round:
         return y, rec
 
 
-def _realise(rd: _Round, draw: Callable[[int], np.ndarray]) -> np.ndarray:
+def _realise(rd: _Round) -> np.ndarray:
     """Realise exchanges until none is left (step 7); returns the realised candidates in order."""
     K = rd.I.size
     g = rd.f[F_G]
@@ -329,7 +329,7 @@ def _realise(rd: _Round, draw: Callable[[int], np.ndarray]) -> np.ndarray:
         if order.size:
             g0, g1 = float(g[best]), float(g[order[0]])
             if abs(g0 - g1) <= TIE_RTOL * max(1.0, abs(g0)):  # a tie: a coin decides
-                if float(draw(1)[0]) >= 0.5:
+                if float(rd.draw(1)[0]) >= 0.5:
                     best, order = int(order[0]), np.append(order[1:], best)
                 else:
                     order = np.append(order, order[0])
@@ -377,7 +377,7 @@ def realise_round(x: np.ndarray, s: np.ndarray, cand: dict[str, np.ndarray], p_r
                 draw = _coin_reader(coins[d], n_coins, d)
             rd = _Round(x[d], s[d], cand["w"][d], cand["W"][d], cand["I"][a:b], cand["J"][a:b],
                         cand["p"][a:b], cand["q"][a:b], rex, draw)
-            rk = _realise(rd, draw)
+            rk = _realise(rd)
             y, rec = rd.record(rk)
             if coins is None:
                 store_state(gen, states[d])
