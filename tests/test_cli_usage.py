@@ -214,6 +214,21 @@ def test_help_shows_no_internal_types() -> None:
     assert "table|json" in p.stdout
 
 
+def test_the_list_of_commands_breaks_no_summary_in_mid_sentence() -> None:
+    """``detente --help`` and ``detente runs --help``: a summary goes on to a second line only when the
+    first is full; Typer kept the docstrings' own line breaks there ("... per analyst, and" / "(from
+    20 graded records) ...")."""
+    for cmd in ([], ["runs"]):
+        p = _invoke([*cmd, "--help"])
+        assert p.returncode == 0, p.stderr
+        panel = p.stdout.split("Commands")[1]
+        rows = [line for line in panel.splitlines() if line.startswith("│")]
+        assert len(rows) >= 4, p.stdout
+        for row, following in zip(rows, rows[1:]):
+            if following.startswith("│" + " " * 6):  # the summary goes on: only because this row is full
+                assert len(row.rstrip(" │")) > len(row) - 30, (row, following)
+
+
 def test_input_format_names_match_the_reader_registry() -> None:
     from detente.cli.common import INPUT_FORMATS
     from detente.scenario.io import FORMATS, _load_plugins

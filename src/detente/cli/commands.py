@@ -462,6 +462,27 @@ def _mount_command_groups() -> None:
 _mount_command_groups()
 
 
+def _one_line_summaries(typer_app: typer.Typer) -> None:
+    """Give every command the first paragraph of its docstring as its one-line summary (``short_help``).
+
+    The list of commands in ``detente --help`` shows that summary. Without one, Typer shows the
+    paragraph with the docstring's own line breaks kept (in Rich markup mode), so a summary longer
+    than the column broke in mid-sentence, e.g. "... per analyst, and" / "(from 20 graded records)
+    ...". A command's own ``--help`` already joins the lines."""
+    import inspect
+
+    for info in typer_app.registered_commands:
+        if info.short_help is None and info.callback is not None and info.callback.__doc__:
+            first = inspect.cleandoc(info.callback.__doc__).split("\n\n")[0]
+            info.short_help = " ".join(first.split())
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _one_line_summaries(group.typer_instance)
+
+
+_one_line_summaries(app)
+
+
 def _running_as_program() -> bool:
     """Whether this is the ``detente`` program (:func:`detente.cli.entry`), not a caller of main()."""
     from detente import cli
