@@ -128,7 +128,7 @@ def detente_command() -> list[str]:
 
 
 def _invoke(args: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    e = dict(os.environ, COLUMNS="200", DETENTE_STORE="", **(env or {}))
+    e = {**os.environ, "COLUMNS": "200", "DETENTE_STORE": "", **(env or {})}
     e.pop("DETENTE_DEBUG", None)
     return subprocess.run([*detente_command(), *args], capture_output=True, text=True, env=e, timeout=300,
                           cwd=REPO)
@@ -227,6 +227,28 @@ def test_the_list_of_commands_breaks_no_summary_in_mid_sentence() -> None:
         for row, following in zip(rows, rows[1:]):
             if following.startswith("│" + " " * 6):  # the summary goes on: only because this row is full
                 assert len(row.rstrip(" │")) > len(row) - 30, (row, following)
+
+
+def test_text_in_square_brackets_is_printed_as_written(tmp_path: Path) -> None:
+    """Names, anchors and sweep columns are printed as written: Rich read "[with derogations]" and
+    "[bold]" as markup and dropped them, "[russia,territory]" vanished from a sweep's column, and
+    ":100:" became an emoji."""
+    text = (EXAMPLES / "eu-emission-standards.yaml").read_text()
+    text = text.replace("name: EU emission standards for medium-sized cars (BDM 1994)", 'name: "[draft] EU standards"')
+    text = text.replace("7: standards introduced in 7 years", '7: "standards in 7 years [with derogations] for [bold] trucks"')
+    f = tmp_path / "brackets.yaml"
+    f.write_text(text)
+    p = _invoke(["run", str(f), "-m", "mean", "-m", "median"])
+    assert p.returncode == 0, p.stderr
+    assert "[with derogations] for [bold] trucks" in " ".join(p.stdout.split()), p.stdout
+    p = _invoke(["sweep", str(EXAMPLES / "ukraine-settlement.yaml"), "-m", "mean",
+                 "-v", "stances[russia,territory].salience=0.2:1:2", "-v", "actors[russia].capability=50:90:2"],
+                env={"COLUMNS": "300"})
+    assert p.returncode == 0, p.stderr
+    assert "stances[russia,territory].salience" in p.stdout and "actors[russia].capability" in p.stdout, p.stdout
+    p = _invoke(["sweep", str(EXAMPLES / "ukraine-settlement.yaml"), "-m", "mean",
+                 "-v", "stances[china,territory].position=0:100:3"])
+    assert p.returncode == 2 and "0:100:3" in p.stderr, p.stderr
 
 
 def test_input_format_names_match_the_reader_registry() -> None:

@@ -7,7 +7,7 @@ modules take these names from here instead of from Rich; each loads Rich on its 
 >>> from detente.consoles import Table, escape
 >>> escape("[bold]")
 '\\\\[bold]'
->>> Table(title="t").title
+>>> Table(title="t").title.plain
 't'
 """
 
@@ -21,17 +21,72 @@ if TYPE_CHECKING:
 
 
 def Console(**options: Any) -> rich.console.Console:  # noqa: N802  (stands for the class)
-    """``rich.console.Console(**options)``."""
+    """``rich.console.Console(**options)``, with no emoji codes unless asked (":100:" in a value is text)."""
     from rich.console import Console as RichConsole
 
+    options.setdefault("emoji", False)
     return RichConsole(**options)
 
 
 def Table(*args: Any, **options: Any) -> rich.table.Table:  # noqa: N802
-    """``rich.table.Table(*args, **options)``."""
-    from rich.table import Table as RichTable
+    """A ``rich.table.Table(*args, **options)`` that prints its strings as written.
 
-    return RichTable(*args, **options)
+    Rich reads a string cell, header, title or caption as markup: a scenario's anchor "standards in
+    7 years [with derogations]" lost "[with derogations]", a sweep's column
+    "stances[russia,territory].salience" its actor and issue, and ":100:" became an emoji. Here a
+    string is plain text (no markup, emoji or highlighting); a styled cell is a ``rich.text.Text``
+    (e.g. :func:`styled`).
+
+    >>> from rich.console import Console
+    >>> t = Table(title="[draft] view")
+    >>> t.caption = "[b]old[/b]"
+    >>> t.add_column("stances[russia,territory].salience")
+    >>> t.add_row("7 years [with derogations] 0:100:3")
+    >>> c = Console(width=60, color_system=None)
+    >>> with c.capture() as cap:
+    ...     c.print(t)
+    >>> all(s in cap.get() for s in ("[draft] view", "[b]old[/b]", "[russia,territory]", "[with derogations] 0:100:3"))
+    True
+    """
+    return _literal_table_class()(*args, **options)
+
+
+def styled(text: str, style: str) -> Any:
+    """A table cell printed as written, in ``style`` (e.g. ``"red"``)."""
+    from rich.text import Text
+
+    return Text(text, style=style)
+
+
+def _literal_table_class() -> type:
+    global _LiteralTable
+    if _LiteralTable is None:
+        from rich.table import Table as RichTable
+        from rich.text import Text
+
+        def literal(value: Any) -> Any:
+            return Text(value) if isinstance(value, str) else value
+
+        class LiteralTable(RichTable):
+            """A Rich table whose string cells, headers, title and caption are plain text."""
+
+            def __init__(self, *headers: Any, **options: Any) -> None:
+                super().__init__(*map(literal, headers), **options)
+
+            def __setattr__(self, name: str, value: Any) -> None:  # also ``t.caption = ...`` later
+                super().__setattr__(name, literal(value) if name in ("title", "caption") else value)
+
+            def add_column(self, header: Any = "", footer: Any = "", **options: Any) -> None:
+                super().add_column(literal(header), literal(footer), **options)
+
+            def add_row(self, *renderables: Any, **options: Any) -> None:
+                super().add_row(*map(literal, renderables), **options)
+
+        _LiteralTable = LiteralTable
+    return _LiteralTable
+
+
+_LiteralTable: type | None = None
 
 
 def escape(text: str) -> str:

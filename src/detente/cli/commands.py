@@ -23,7 +23,7 @@ from detente.cli.common import (  # noqa: F401  (parse_options/parse_variants: r
     DEFAULT_SEED, Draws, InputFormat, ModelOptions, Models, Seed, TableOrJson, Variants,
     model_option, out_option, parse_options, parse_variants, print_warnings, scenario_argument, use_plain_help_types,
 )
-from detente.consoles import LazyConsole, Table, escape
+from detente.consoles import LazyConsole, Table, escape, styled
 from detente.errors import InputError, require
 
 if TYPE_CHECKING:
@@ -172,7 +172,7 @@ def run(
 
             db = Store(None if store == "default" else store)
             ids = db.save_many([(s, r, None) for r in results])  # one transaction for all of them
-            err.print(f"recorded run(s) {', '.join(map(str, ids))} in {db.shown_url}")
+            err.print(f"recorded run(s) {', '.join(map(str, ids))} in {db.shown_url}", markup=False, soft_wrap=True)
         if out_dir is not None:
             from detente.report.outputs import write_outputs
 
@@ -189,8 +189,8 @@ def run(
                           f"{model[0]})", plot_sensitivity(sens, i)) for i in s.issue_ids]
             written = write_outputs(out_dir, s, results, extra_figures=extra, workers=workers)
             if workers is not None and workers.error:
-                err.print(f"warning: the figures were drawn in this process ({workers.error.splitlines()[0]})")
-            err.print(f"wrote {len(written)} files to {out_dir}/ (open {out_dir / 'report.html'})")
+                err.print(f"warning: the figures were drawn in this process ({workers.error.splitlines()[0]})", markup=False, soft_wrap=True)
+            err.print(f"wrote {len(written)} files to {out_dir}/ (open {out_dir / 'report.html'})", markup=False, soft_wrap=True)
     if fmt == "json":
         from detente import jsontext
         from detente.report.summary import run_record
@@ -251,7 +251,7 @@ def compare(
                     for k, m in enumerate(model)] for v, s in enumerate(views)]
     if out_dir is not None:
         written = write_comparison(out_dir, views, results)
-        err.print(f"wrote {len(written)} files to {out_dir}/ (open {out_dir / 'compare.html'})")
+        err.print(f"wrote {len(written)} files to {out_dir}/ (open {out_dir / 'compare.html'})", markup=False, soft_wrap=True)
     if fmt == "json":
         print(json.dumps(comparison_rows(views, results), indent=2))
     else:
@@ -278,11 +278,13 @@ def models(fmt: TableOrJson = "table") -> None:
     t.add_column("model", style="bold")
     t.add_column("what it does")
     t.add_column("variants / options (default): meaning")
+    from rich.text import Text
+
     for s in specs:
-        fields = "\n".join(f"[bold]{k}[/bold] ({escape(_default(f))}): {escape(_one_line(f.description))}"
-                           for k, f in s.options.model_fields.items())
+        fields = Text("\n").join(Text.assemble((k, "bold"), f" ({_default(f)}): {_one_line(f.description)}")
+                                  for k, f in s.options.model_fields.items())
         variants = f"variants: {', '.join(s.variants)}\n" if s.variants else ""
-        t.add_row(s.name, s.summary, variants + fields)
+        t.add_row(s.name, s.summary, Text(variants) + fields)
     out.print(t)
 
 
@@ -334,7 +336,7 @@ def convert(
     if to is None and dst.suffix.lower() == ".csv":
         to = "ktab-csv"
     save(s, dst, to)
-    err.print(f"wrote {dst}")
+    err.print(f"wrote {dst}", markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -408,7 +410,7 @@ def _backtest_table(deu: Path, capabilities: str, power_index: str, cv: int, rep
         t.add_column(c, justify="right" if c != "model" else "left")
     for s in sorted(scores, key=lambda s: (s.error is not None, s.oos.get("mae_oos") or s.mae)):
         if s.error:
-            t.add_row(s.model, "-", "-", "-", "-", "-", "-", "-", "-", f"[red]not run: {s.error}[/red]", "-")
+            t.add_row(s.model, "-", "-", "-", "-", "-", "-", "-", "-", styled(f"not run: {s.error}", "red"), "-")
             continue
         o = s.oos
         f = (lambda k, fmt="{:.2f}": fmt.format(o[k]) if o.get(k) is not None else "-")

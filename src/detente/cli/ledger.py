@@ -67,7 +67,7 @@ def _interval(iv: Any) -> str:
     try:
         return "-" if not iv else f"[{float(iv[0]):.1f}, {float(iv[1]):.1f}]"
     except (TypeError, ValueError, IndexError, KeyError):
-        return escape(repr(iv)[:20])
+        return repr(iv)[:20]
 
 
 # --------------------------------------------------------------------------------------------
@@ -196,10 +196,10 @@ def verify_command(
             t.add_column("kind")
             t.add_column("problem")
             for p in v.chain_problems:
-                t.add_row("-", "chain", escape(p))
+                t.add_row("-", "chain", p)
             for f in v.failures:
                 for p in f.problems:
-                    t.add_row(str(f.seq), f.kind, escape(p))
+                    t.add_row(str(f.seq), f.kind, p)
             c.print(t)
             c.print(f"{len(v.failures)} of {v.n_entries} entries fail; head {v.head or '-'}", soft_wrap=True)
     if not v.ok:
@@ -276,9 +276,9 @@ def ledger_command(
             t.add_column(col, no_wrap=col in ("80 % interval", "issue", "resolves by", "forecast"),
                          justify="right" if col in ("record", "forecast", "outcome", "abs error", "CRPS") else "left")
     for r in rows:
-        t.add_row(str(r["record"]), escape(r["question"] or ""), escape(str(r["issue"])),
-                  escape(str(r["model"]) + (f" ({r['variant']})" if r["variant"] else "")),
-                  escape(r["analyst"] or "-"), _f(r["forecast"]), _interval(r["interval"]),
+        t.add_row(str(r["record"]), r["question"] or "", str(r["issue"]),
+                  str(r["model"]) + (f" ({r['variant']})" if r["variant"] else ""),
+                  r["analyst"] or "-", _f(r["forecast"]), _interval(r["interval"]),
                   r["resolves_by"] or ("replay" if r["replay"] else "-"), _f(r["outcome"]), _f(r["abs_error"]),
                   _f(r["covered_80"]), _f(r["crps"]))
     c.print(t)
@@ -292,7 +292,7 @@ def ledger_command(
         for col in (title, "sealed", "graded", "MAE", "coverage 80 %", "mean CRPS"):
             tr.add_column(col, justify="left" if col == title else "right")
         for k, v in data[by].items():
-            tr.add_row(escape(k), str(v["n_sealed"]), str(v["n"]), _f(v["mae"]),
+            tr.add_row(k, str(v["n_sealed"]), str(v["n"]), _f(v["mae"]),
                        "-" if v["coverage_80"] is None else f"{v['coverage_80']:.1%}", _f(v["crps"]))
         if data[by]:
             c.print(tr)

@@ -67,7 +67,7 @@ def pool_command(
         from detente.scenario.io import save
 
         save(pooled, out_file, out_format)
-        err.print(f"wrote {out_file}")
+        err.print(f"wrote {out_file}", markup=False, soft_wrap=True)
     if fmt == "json":
         print(json.dumps({"scenario": pooled.name, "out": None if out_file is None else str(out_file),
                           **report.to_dict()}, indent=2, ensure_ascii=False))
@@ -127,14 +127,13 @@ def _refuse_missing_sqlite(store: Optional[str]) -> None:
 
 def ledger_weights_table(info: dict[str, Any]) -> Any:
     """The analysts' scores behind ``--weights ledger`` and the weights they give."""
-    from rich.markup import escape
-    from rich.table import Table
+    from detente.consoles import Table
 
-    t = Table(title=f"Weights from the forecast ledger ({escape(info['store'])})", caption=escape(info["rule"]))
+    t = Table(title=f"Weights from the forecast ledger ({info['store']})", caption=info["rule"])
     for c in ("analyst", "graded", "MAE", "CRPS", "scaled CRPS", "80 % held", "weight"):
         t.add_column(c, justify="left" if c == "analyst" else "right")
     for u in info["analysts"]:
-        t.add_row(escape(u["analyst"]), str(u["n"]), f"{u['mae']:.2f}", f"{u['crps']:.2f}", f"{u['crps_scaled']:.4f}",
+        t.add_row(u["analyst"], str(u["n"]), f"{u['mae']:.2f}", f"{u['crps']:.2f}", f"{u['crps_scaled']:.4f}",
                   f"{u['coverage_80']:.0%}", f"{u['weight']:.2f}")
     return t
 
@@ -153,8 +152,7 @@ def _numbers(text: str) -> list[float]:
 def coverage_tables(report: Any) -> list[Any]:
     """Rich tables of a :class:`~detente.pool.merge.CoverageReport`: the analysts and what each is
     silent on, then the differences resolved by taking the first analyst's text."""
-    from rich.markup import escape
-    from rich.table import Table
+    from detente.consoles import Table
 
     total = sum(a["weight"] for a in report.analysts) or 1.0
     t = Table(title="Pooled views: who covered what")
@@ -162,13 +160,13 @@ def coverage_tables(report: Any) -> list[Any]:
         t.add_column(c, justify="right" if c == "weight" else "left")
     for a in report.analysts:
         s = report.silent.get(a["id"], {})
-        t.add_row(escape(a["id"]), escape(a.get("file") or ""), f"{a['weight'] / total:.2f}",
-                  escape(", ".join(s.get("actors", [])) or "-"), escape(", ".join(s.get("stances", [])) or "-"))
+        t.add_row(a["id"], a.get("file") or "", f"{a['weight'] / total:.2f}",
+                  ", ".join(s.get("actors", [])) or "-", ", ".join(s.get("stances", [])) or "-")
     tables = [t]
     if report.differences:
         d = Table(title="Differences in texts and structure (the first analyst's kept)")
         d.add_column("what")
         for line in report.differences:
-            d.add_row(escape(line))
+            d.add_row(line)
         tables.append(d)
     return tables

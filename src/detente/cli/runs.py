@@ -188,4 +188,4 @@ def export_command(
         sys.stdout.write(text)
     else:
         atomic_write_text(out, text)
-        Console(stderr=True).print(f"wrote {out}")
+        Console(stderr=True).print(f"wrote {out}", markup=False, soft_wrap=True)

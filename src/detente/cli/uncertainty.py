@@ -97,7 +97,7 @@ def sensitivity_command(
         for res in results:
             print_sensitivity(res, top)
     if out is not None:
-        Console(stderr=True).print(f"wrote sensitivity.json, .html and charts to {out}/")
+        Console(stderr=True).print(f"wrote sensitivity.json, .html and charts to {out}/", markup=False, soft_wrap=True)
 
 
 def _fraction(report: Any, k: int, n: int) -> Any:
@@ -106,7 +106,7 @@ def _fraction(report: Any, k: int, n: int) -> Any:
 
 
 def print_sensitivity(res: Any, top: int = 10) -> None:
-    c = Console(highlight=False)
+    c = Console(highlight=False, markup=False, emoji=False)
     c.print(f"{res.method} sensitivity of the {res.model} forecast of {res.scenario_name!r}: "
             f"{len(res.names)} uncertain inputs, {res.evaluations} model evaluations, seed {res.seed}")
     for issue in res.issue_ids:
@@ -127,7 +127,7 @@ def print_sensitivity(res: Any, top: int = 10) -> None:
             t.add_row(str(k), r["label"], *vals)
         c.print(t)
     for note in res.notes:
-        c.print(f"note: {note}")
+        c.print(f"note: {note}", markup=False, soft_wrap=True)
 
 
 def _pm(v: float | None, conf: float | None) -> str:
@@ -258,9 +258,9 @@ def sweep_command(
             print_sweep(res)
     if st is not None:
         ids = [i for res in results for i in res.run_ids]
-        Console(stderr=True).print(f"recorded {len(ids)} runs (ids {min(ids)}..{max(ids)}) in {st.shown_url}")
+        Console(stderr=True).print(f"recorded {len(ids)} runs (ids {min(ids)}..{max(ids)}) in {st.shown_url}", markup=False, soft_wrap=True)
     if out is not None:
-        Console(stderr=True).print(f"wrote {out}")
+        Console(stderr=True).print(f"wrote {out}", markup=False, soft_wrap=True)
 
 
 def sweeps_text(results: list[Any], fmt: str) -> str:

@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from matplotlib.figure import Figure
-from rich.markup import escape as escape_markup
-from rich.table import Table
+from rich.table import Table as RichTable
 
+from detente.consoles import Table
 from detente.errors import InputError
 from detente.report.summary import json_safe as _clean
 from detente.report.plots import PALETTE, _new_figure, png_bytes
@@ -81,14 +81,14 @@ def _r(v: Any) -> float | None:
     return None if v is None or not math.isfinite(v) else round(float(v), 6)
 
 
-def comparison_tables(scenarios: list[Scenario], results: list[list[Result]], width: int | None = None) -> list[Table]:
+def comparison_tables(scenarios: list[Scenario], results: list[list[Result]], width: int | None = None) -> list[RichTable]:
     """One Rich table per issue: a row per model and view, with the difference from the first view.
     ``width`` is the console's, as in :func:`detente.report.tables.forecast_tables`."""
     lines = 3 if width is not None and width < NARROW else 2
     tables = []
     any_draws = any(r.draws > 1 for rs in results for r in rs)
     for issue in scenarios[0].issues:
-        t = Table(title=escape_markup(f"{issue.label} [{issue.id}]: forecast by view"), title_justify="left")
+        t = Table(title=f"{issue.label} [{issue.id}]: forecast by view", title_justify="left")
         t.add_column("model", no_wrap=True)
         t.add_column("view")
         t.add_column("forecast")

@@ -51,8 +51,9 @@ def _label(r: Result) -> str:
 
 def explain_tables(results: list[Result]) -> list[Any]:
     """Short Rich tables for ``detente run --explain``: who gains and loses, and the pivotal actors."""
-    from rich.table import Table
     from rich.text import Text
+
+    from detente.consoles import Table
 
     tables = []
     for r in results:

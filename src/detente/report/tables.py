@@ -27,8 +27,9 @@ from typing import Any, Iterable
 
 import numpy as np
 from rich.console import Console, RenderableType
-from rich.markup import escape as escape_markup
-from rich.table import Table
+from rich.table import Table as RichTable
+
+from detente.consoles import Table
 
 from detente.quantiles import nanmedian0
 from detente.report import summary as sm
@@ -265,7 +266,7 @@ def stacked(header: str, lines: int = 2) -> str:
     return f"{head}\n{tail}" if sep else header
 
 
-def bottom_line_table(scenario: Scenario, results: list[Result]) -> Table:
+def bottom_line_table(scenario: Scenario, results: list[Result]) -> RichTable:
     """One line per issue: the leading forecast with its anchor label, its interval (a calibrated
     forecast interval, or the input uncertainty - named as such), and whether the models agree."""
     lines = sm.bottom_line(scenario, results)
@@ -298,7 +299,7 @@ def _lead_caption(e: dict) -> str:
     return text
 
 
-def war_table(scenario: Scenario, results: list[Result]) -> Table | None:
+def war_table(scenario: Scenario, results: list[Result]) -> RichTable | None:
     """The war model's headline: P(deal by 6/12/24/60 months), each ending with the sides named,
     and the terms given a deal per issue; ``None`` without a war run."""
     h = sm.war_headline(scenario, results)
@@ -322,7 +323,7 @@ def war_table(scenario: Scenario, results: list[Result]) -> Table | None:
     return t
 
 
-def forecast_tables(scenario: Scenario, results: list[Result], width: int | None = None) -> list[Table]:
+def forecast_tables(scenario: Scenario, results: list[Result], width: int | None = None) -> list[RichTable]:
     """One Rich table per issue: a row per model (forecast with anchor label, input uncertainty
     when draws > 1, the calibrated forecast interval when a model has one, the range over rounds
     for models with rounds), then the status quo (and the recorded outcome, when known) as rows of
@@ -337,10 +338,10 @@ def forecast_tables(scenario: Scenario, results: list[Result], width: int | None
     any_draws = any(r.draws > 1 for r in results)
     any_fi = any(sm.forecast_interval(r) for r in results)
     any_rounds = any(r.trajectory.rounds is not None for r in results)
-    tables: list[Table] = []
+    tables: list[RichTable] = []
     for issue in scenario.issues:
         title = issue.label if issue.label == issue.id else f"{issue.label} [{issue.id}]"
-        t = Table(title=escape_markup(title), caption=scale_text(issue), title_justify="left", caption_justify="left")
+        t = Table(title=title, caption=scale_text(issue), title_justify="left", caption_justify="left")
         t.add_column("model", no_wrap=True)
         t.add_column("forecast")
         if any_draws:
@@ -374,7 +375,7 @@ def forecast_tables(scenario: Scenario, results: list[Result], width: int | None
     return tables
 
 
-def rounds_table(scenario: Scenario, results: list[Result]) -> Table | None:
+def rounds_table(scenario: Scenario, results: list[Result]) -> RichTable | None:
     """The models with rounds: how many rounds they ran (median and range over draws) and which
     stopping rule ended them; for the war model, months and the share of draws ending in a deal
     (its other endings are in :func:`war_table`). ``None`` when no model has rounds."""
@@ -390,7 +391,7 @@ def rounds_table(scenario: Scenario, results: list[Result]) -> Table | None:
     return t
 
 
-def summary_table(results: list[Result]) -> Table:
+def summary_table(results: list[Result]) -> RichTable:
     """Provenance of each result: model, variant, seed, draws, version, input hash, time."""
     t = Table(title="Provenance", title_justify="left")
     for name, justify in [("model", "left"), ("variant", "left"), ("seed", "right"), ("draws", "right"),
@@ -402,7 +403,7 @@ def summary_table(results: list[Result]) -> Table:
     return t
 
 
-def pooling_tables(scenario: Scenario, results: list[Result]) -> list[Table]:
+def pooling_tables(scenario: Scenario, results: list[Result]) -> list[RichTable]:
     """For a pooled scenario (results with ``pooling``, :func:`detente.pool.attach`): per issue the
     share of the forecast's variance between and within analysts, each analyst's mean, and the
     inputs the analysts disagree on most (one at a time)."""
@@ -418,16 +419,16 @@ def pooling_tables(scenario: Scenario, results: list[Result]) -> list[Table]:
         t.add_column("between analysts", justify="right")
         t.add_column("within analysts", justify="right")
         for a in ids:
-            t.add_column(f"mean, {escape_markup(a)}", justify="right")
+            t.add_column(f"mean, {a}", justify="right")
         t.add_column("inputs they disagree on most (share, one at a time)")
         for issue in scenario.issues:
             e = p["issues"].get(issue.id) or {}
             share = e.get("variance_share") or {}
             by = e.get("by_analyst") or {}
             dis = "; ".join(f"{d['label']} ({100 * d['share']:.0f} %)" for d in (e.get("disagreement") or [])[:3])
-            t.add_row(escape_markup(issue.label), fmt(e.get("variance"), digits=1),
+            t.add_row(issue.label, fmt(e.get("variance"), digits=1),
                       pct(share.get("between_analysts")), pct(share.get("within_analysts")),
-                      *[fmt((by.get(a) or {}).get("mean"), issue) for a in ids], escape_markup(dis or "-"))
+                      *[fmt((by.get(a) or {}).get("mean"), issue) for a in ids], dis or "-")
         t.caption = ("between + within = the forecast's variance over draws (each draw takes one analyst's view); "
                      "the inputs' shares are one at a time, from the pooled point values")
         tables.append(t)
