@@ -34,6 +34,8 @@ BAD = [
     (["run", EX, "--draws", "0"], "Invalid value for '--draws'"),
     (["run", EX, "-n", "-5"], "Invalid value for '--draws'"),
     (["run", EX, "--seed", "x"], "Invalid value for '--seed'"),
+    (["run", EX, "--seed", "-5"], "a seed is a whole number from 0"),
+    (["run", EX, "-s", "99999999999999999999999"], "a seed is a whole number from 0"),
     (["run", EX, "--format", "xml"], "'xml' is not one of 'table', 'json'"),
     (["run", EX, "--model", "meen"], "Did you mean 'mean'"),
     (["run", EX, "--model"], "requires an argument"),
@@ -49,6 +51,7 @@ BAD = [
     (["compare", EX, EX2, "--draws", "0"], "Invalid value for '--draws'"),
     (["compare", EX, EX2, "--modle", "mean"], "--model"),
     (["compare", EX, EX2, "-f", "csv"], "'csv' is not one of"),
+    (["compare", EX, EX2, "-s", "-1"], "a seed is a whole number from 0"),
     # pool
     (["pool"], "Missing argument 'SCENARIO...'"),
     (["pool", EX], "at least two scenario files to pool"),
@@ -72,6 +75,7 @@ BAD = [
     (["backtest", "--deu", DEU, "--capabilities", "gdp"], "'gdp' is not one of"),
     (["backtest", "--deu", DEU, "--position-only", "maybe"], "'maybe' is not one of"),
     (["backtest", "--deu", DEU, "-m", "medain"], "Did you mean 'median'"),
+    (["backtest", "--deu", DEU, "-m", "mean", "-s", "-1"], "a seed is a whole number from 0"),
     (["backtest", "--deu", "no-such.tsv", "-m", "mean"], "no-such.tsv"),
     # models
     (["models", "--format", "yaml"], "'yaml' is not one of"),

@@ -188,3 +188,17 @@ def test_result_repr_is_one_short_line() -> None:
     assert text.startswith("<Result mean on") and "100 draws" in text and "seed 1" in text
     assert f"territory={r.forecast['territory']:.4g}" in text
     assert "1 draw," in repr(run(s, "mean"))
+
+
+@pytest.mark.parametrize("bad", [-5, 2**63, 1.5, "7", True])
+def test_a_seed_outside_what_numpy_and_the_store_take_is_refused_by_name(bad: object) -> None:
+    """``run(..., seed=-5)`` was NumPy's bare "expected non-negative integer"; ``2**64`` passed the
+    run and then overflowed the run store's INTEGER column."""
+    s = load(EXAMPLES / "eu-emission-standards.yaml")
+    with pytest.raises(InputError, match="seed must be a whole number from 0 to 9223372036854775807"):
+        run(s, "mean", seed=bad)  # type: ignore[arg-type]
+
+
+def test_the_largest_seed_runs() -> None:
+    s = load(EXAMPLES / "eu-emission-standards.yaml")
+    assert run(s, "mean", seed=2**63 - 1).seed == 2**63 - 1

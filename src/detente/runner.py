@@ -33,7 +33,7 @@ from typing import Any, Callable, Sequence, overload
 import numpy as np
 
 from detente._version import __version__
-from detente.defaults import DEFAULT_SEED
+from detente.defaults import DEFAULT_SEED, MAX_SEED
 from detente.models import registry
 from detente.models.base import Trajectory, check_degenerate, stanceless_issues
 from detente.errors import InputError, ModelError
@@ -101,6 +101,8 @@ def run(
     if not isinstance(draws, (int, np.integer)) or isinstance(draws, bool) or not 1 <= draws <= 10_000_000:
         raise InputError.one(None, "the number of draws must be a whole number from 1 to 10,000,000",
                              field="draws", value=draws)
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
+        raise InputError.one(None, f"the seed must be a whole number from 0 to {MAX_SEED}", field="seed", value=seed)
     scenario = revalidate(scenario)
     merged = dict(scenario.model_options.get(model, {}))
     merged.update(options or {})

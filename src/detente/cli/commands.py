@@ -21,7 +21,7 @@ import typer
 from detente._version import __version__
 from detente.cli.common import (  # noqa: F401  (parse_options/parse_variants: re-exported for other commands)
     DEFAULT_SEED, Draws, InputFormat, ModelOptions, Models, Seed, TableOrJson, Variants,
-    model_option, out_option, parse_options, parse_variants, print_warnings, scenario_argument, use_plain_help_types,
+    model_option, out_option, seed_option, parse_options, parse_variants, print_warnings, scenario_argument, use_plain_help_types,
 )
 from detente.consoles import LazyConsole, Table, escape, styled
 from detente.errors import InputError, require
@@ -227,8 +227,7 @@ def compare(
     variant: Variants = [],
     option: ModelOptions = [],
     draws: Draws = 1,
-    seed: Annotated[int, typer.Option("--seed", "-s", metavar="SEED",
-                                      help="Random seed (the same for every view).")] = DEFAULT_SEED,
+    seed: Annotated[int, seed_option("Random seed (the same for every view).")] = DEFAULT_SEED,
     fmt: TableOrJson = "table",
     out_dir: Annotated[Optional[Path], out_option("Write compare.json, PNGs and compare.html to this "
                                                   "folder.")] = None,

@@ -30,7 +30,7 @@ import typer
 
 from detente.errors import InputError
 
-DEFAULT_SEED = 20261125  # = detente.runner.DEFAULT_SEED (kept here so the CLI need not import the runner)
+from detente.defaults import DEFAULT_SEED, MAX_SEED  # noqa: F401  (DEFAULT_SEED: imported from here by the commands)
 
 # The names of the readers' formats (detente.scenario.io.FORMATS once the readers are imported;
 # tests/test_cli_usage.py checks that the two agree). Listed here so that help text is cheap.
@@ -93,7 +93,13 @@ def draws_option(help: str = "Monte Carlo draws of the uncertain inputs (1: thei
 
 
 def seed_option(help: str = "Random seed: the same seed gives the same result.") -> Any:
-    return typer.Option("--seed", "-s", metavar="SEED", help=help)
+    return typer.Option("--seed", "-s", metavar="SEED", help=help, callback=_check_seed)
+
+
+def _check_seed(value: int | None) -> int | None:
+    if value is not None and not 0 <= value <= MAX_SEED:
+        raise typer.BadParameter(f"a seed is a whole number from 0 to {MAX_SEED} (got {value})")
+    return value
 
 
 def format_option(help: str = "What to print: table (to read) or json (for programs).") -> Any:
