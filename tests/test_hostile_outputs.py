@@ -181,7 +181,12 @@ def test_no_permission_simulated(scen: Path, tmp_path: Path, capsys: pytest.Capt
     def denied(*_a: object, dir: str | None = None, **_k: object) -> None:
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), dir)
 
-    monkeypatch.setattr(tempfile, "mkstemp", denied)
+    def denied_file(path: Path) -> None:  # what os.open(O_CREAT) raises in such a folder
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path.parent / f".{path.name}.0.tmp"))
+
+    import detente.scenario.io as scenario_io
+
+    monkeypatch.setattr(scenario_io, "_new_temporary_file", denied_file)
     monkeypatch.setattr(tempfile, "mkdtemp", denied)
     fails_cleanly(capsys, ["convert", str(scen), str(tmp_path / "s.yaml")],
                   f"{tmp_path / 's.yaml'}: no permission to write in the folder {tmp_path} (Permission denied)")
@@ -423,3 +428,25 @@ def test_web_export_zip(tmp_path: Path) -> None:
     _no_formula_cell(rows)
     assert {r[2] for r in rows[1:] if r[0] == "input"} == {"'" + a for a in HOSTILE} | {"A"}
     assert "'=HYPERLINK" not in yaml_text  # the native file is unchanged
+
+
+def test_written_files_get_the_permissions_of_a_plain_open(tmp_path: Path) -> None:
+    """``convert``, ``schema --out``, ``pool --out``... wrote 0600 files (``tempfile.mkstemp``'s
+    mode) while ``run --out`` wrote 0644: colleagues or a web server could not read them."""
+    import os
+    import stat
+
+    from detente.scenario.io import atomic_write_text
+
+    old = os.umask(0o022)
+    try:
+        atomic_write_text(tmp_path / "new.yaml", "a: 1\n")
+        assert stat.S_IMODE((tmp_path / "new.yaml").stat().st_mode) == 0o644
+        (tmp_path / "kept.yaml").write_text("a: 0\n")
+        os.chmod(tmp_path / "kept.yaml", 0o640)
+        atomic_write_text(tmp_path / "kept.yaml", "a: 1\n")
+        assert stat.S_IMODE((tmp_path / "kept.yaml").stat().st_mode) == 0o640
+        assert (tmp_path / "kept.yaml").read_text() == "a: 1\n"
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.yaml", "new.yaml"]  # no temporary left
+    finally:
+        os.umask(old)

@@ -26,6 +26,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -443,6 +444,26 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def _new_temporary_file(path: Path) -> str:
+    """An empty, new file beside ``path`` with the permissions a plain ``open(path, "w")`` gives
+    (0666 less the umask; an existing file's own), not :func:`tempfile.mkstemp`'s 0600, which left
+    converted and pooled scenarios readable by their owner only."""
+    import secrets
+
+    mode = stat.S_IMODE(path.stat().st_mode) if path.is_file() else 0o666
+    for _ in range(100):
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)  # the umask applies
+        except FileExistsError:
+            continue
+        os.close(fd)
+        if mode != 0o666:
+            os.chmod(tmp, mode)
+        return str(tmp)
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(path))
+
+
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     """Write to a temporary file in the same folder, then rename: readers never see half a file.
 
@@ -453,9 +474,8 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
         if path.is_dir():
             raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        tmp = _new_temporary_file(path)
         try:
-            os.close(fd)
             write_file(Path(tmp), data)
             os.replace(tmp, path)
         except BaseException:
