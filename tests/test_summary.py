@@ -331,3 +331,26 @@ def test_positions_csv_keeps_the_two_intervals_apart(tmp_path):
     assert got[("alpha", "interval_low")] == pytest.approx(a.interval["x"][0])
     assert got[("alpha", "p10")] == pytest.approx(a.input_band["x"][0])
     assert ("beta", "interval_low") not in got and ("beta", "p10") in got
+
+
+def test_every_war_output_names_which_number_it_is() -> None:
+    """The tables show the war's terms given a deal; result.json and positions.csv gave only the
+    forecast over every ending (55.89 [23.2, 70.3] against the table's 55.8 [42.5, 69.9]) without a
+    word. Now that forecast carries a note and positions.csv has the table's numbers too."""
+    from detente.models.war.simulate import ALL_ENDINGS_NOTE
+    from detente.report.outputs import positions_rows
+    from detente.report.summary import model_point
+
+    s = load(EXAMPLES / "ukraine-settlement.yaml")
+    r = run(s, "war", draws=300, seed=1)
+    assert ALL_ENDINGS_NOTE in r.notes and ALL_ENDINGS_NOTE in r.to_dict()["notes"]
+    rows = {(m, i, q): float(v) for m, i, a, rnd, q, v in positions_rows(s, [r]) if m == "war" and not a}
+    f, band, note = model_point(r, "territory")
+    assert note == "given a deal"
+    assert rows[("war", "territory", "forecast_given_deal")] == pytest.approx(f, abs=1e-8)
+    assert [rows[("war", "territory", "p10_given_deal")], rows[("war", "territory", "p90_given_deal")]] == \
+        pytest.approx(band, abs=1e-8)
+    assert rows[("war", "territory", "forecast")] == pytest.approx(r.forecast["territory"], abs=1e-8)
+    assert rows[("war", "territory", "forecast")] != pytest.approx(f, abs=1e-3)  # two different numbers, both named
+    mean = run(s, "mean", draws=30, seed=1)
+    assert not any(q.endswith("_given_deal") for *_, q, _v in positions_rows(s, [mean]))

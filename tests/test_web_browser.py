@@ -6,6 +6,7 @@ or ``$DETENTE_CHROMIUM`` does not point at one.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Iterator
 
@@ -311,6 +312,16 @@ def test_war_form_edit_changes_the_war_chart(page, tmp_path: Path) -> None:  # t
     text = card.inner_text()
     assert "Russia" in text and "victory of" in text  # sides by name
     assert pg.locator("svg.belief-chart").count() == 1
+    # the war row of each issue's table is the bottom line's number (terms given a deal), and says so;
+    # it showed the forecast over every ending (10.7 under a bottom line of 17.5)
+    cards = pg.locator(".issue-card:has(.bottom-line)").all()
+    assert len(cards) == 5
+    for card in cards:
+        line = card.locator(".bottom-line p").first.inner_text()
+        war_row = card.locator(".forecast-table tr[data-model='war']")
+        assert "given a deal" in war_row.locator("th").inner_text()
+        shown = war_row.locator(".forecast-value").inner_text()
+        assert re.search(rf"war forecast {re.escape(shown)}[ ,]", line), (line, shown)
     # one colour per model everywhere: table swatch, issue chart line, round/war chart line, legend
     for model in ("war", "mean"):
         swatch = pg.evaluate(f"""() => getComputedStyle(document.querySelector(

@@ -126,8 +126,10 @@ def seal_command(
                **{k: p[k] for k in ("issue", "model", "forecast", "interval", "interval_source", "question",
                                     "resolves_by", "analyst", "sealed_at", "scenario_sha256")}})
         return
+    basis = (" (over every ending: a deal's terms, a victory, a collapse or the front line at the horizon; "
+             "`detente run` shows the terms given a deal)") if p["model"] == "war" else ""
     _out().print(f"sealed record {e.seq} in {ledger.shown_url}: {p['model']} forecasts {p['issue']} = "
-                 f"{p['forecast']:.2f}, 80 % interval {_interval(p['interval'])} ({p['interval_source']})\n"
+                 f"{p['forecast']:.2f}, 80 % interval {_interval(p['interval'])} ({p['interval_source']}){basis}\n"
                  f"hash {e.hash}\n(publish this hash: it pins the ledger up to this record)", soft_wrap=True)
 
 

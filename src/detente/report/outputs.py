@@ -28,7 +28,7 @@ import numpy as np
 from detente import jsontext
 from detente.csvsafe import csv_text
 from detente.report.html import render_html
-from detente.report.summary import input_band, run_record
+from detente.report.summary import input_band, model_point, run_record, shows_deal_terms
 from detente.report.tables import model_label
 from detente.report.workers import FigureWorkers, WorkerError
 from detente.result import Result
@@ -57,6 +57,8 @@ def positions_rows(scenario: Scenario, results: list[Result]) -> list[list[str]]
       with a stance), and the status quo (``actor`` empty);
     * per result: ``forecast`` (median over draws), ``p10``/``p90`` with draws (input uncertainty)
       and ``interval_low``/``interval_high`` (the calibrated forecast interval, when there is one), per issue;
+      for the war model these pool every ending (see its note), and ``forecast_given_deal``,
+      ``p10_given_deal``/``p90_given_deal`` are the terms given a deal, the numbers its tables show;
       for models with rounds each round's ``position`` per actor (one draw) and the named series
       per round (``<name>`` with one draw, ``<name>_p10``/``_median``/``_p90`` with draws).
     """
@@ -75,6 +77,7 @@ def positions_rows(scenario: Scenario, results: list[Result]) -> list[list[str]]
         t = r.trajectory
         iv = input_band(r)  # p10/p90: the input uncertainty over draws
         fi = r.interval  # the calibrated forecast interval, when the model has a calibration
+        deal_terms = shows_deal_terms(r)  # the war model: its tables show the terms given a deal
         for issue in r.issue_ids:
             rows.append([name, issue, "", "", "forecast", _num(r.forecast[issue])])
             if iv:
@@ -83,6 +86,13 @@ def positions_rows(scenario: Scenario, results: list[Result]) -> list[list[str]]
             if fi and fi.get(issue):
                 rows.append([name, issue, "", "", "interval_low", _num(fi[issue][0])])
                 rows.append([name, issue, "", "", "interval_high", _num(fi[issue][1])])
+            if deal_terms:
+                f, band, _ = model_point(r, issue)
+                if f is not None:
+                    rows.append([name, issue, "", "", "forecast_given_deal", _num(f)])
+                    if band and r.draws > 1:
+                        rows.append([name, issue, "", "", "p10_given_deal", _num(band[0])])
+                        rows.append([name, issue, "", "", "p90_given_deal", _num(band[1])])
         n_rounds = None
         if t.positions is not None or t.series:
             shape = t.positions.shape if t.positions is not None else next(iter(t.series.values())).shape

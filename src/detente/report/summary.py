@@ -104,7 +104,7 @@ def model_point(r: Result, issue_id: str) -> tuple[float | None, list[float] | N
         if f is None or not math.isfinite(f):
             return None, None, "given a deal (no draw ends in a deal)"
         return f, (band or {}).get(issue_id), "given a deal"
-    if r.model == WAR and "terms" in r.trajectory.extras:
+    if shows_deal_terms(r):
         from detente.models.war.endings import terms_given_deal
 
         t = terms_given_deal(r.trajectory.extras, issue_id)
@@ -114,6 +114,12 @@ def model_point(r: Result, issue_id: str) -> tuple[float | None, list[float] | N
     f = r.forecast.get(issue_id)
     band = input_band(r)
     return (None if f is None or not math.isfinite(f) else f), (band or {}).get(issue_id), ""
+
+
+def shows_deal_terms(r: Result) -> bool:
+    """Whether the tables show ``r`` as the war model's terms given a deal (:func:`model_point`),
+    not as its forecast over every ending."""
+    return r.model == WAR and "terms" in r.trajectory.extras
 
 
 def war_led(r: Result) -> bool:

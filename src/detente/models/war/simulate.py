@@ -74,6 +74,12 @@ def _params(arr: Any, w: WarInputs) -> dict[str, np.ndarray]:
     return out
 
 
+ALL_ENDINGS_NOTE = ("forecast and input_band are over every draw, whatever its ending: a deal's terms, a victory "
+                    "(x = 1 or 0), a collapse, or the front line at the horizon; the terms given a deal, which the "
+                    "tables show, are under war.terms_given_deal (and the *_given_deal rows of positions.csv)")
+"""The note of every war result: its ``forecast`` pools the endings; the bottom line does not."""
+
+
 def war_model(arr: Any, options: WarOptions, rng: np.random.Generator) -> Trajectory:
     """Simulate fighting and bargaining for all draws; see the module docstring for the equations."""
     raw = arr.context.get("war")
@@ -266,6 +272,7 @@ def war_model(arr: Any, options: WarOptions, rng: np.random.Generator) -> Trajec
     })
     extras["_share"] = share
     extras["_settled"] = settled
+    extras["_notes"] = [ALL_ENDINGS_NOTE]
     extras["_lo"] = lo_hist
     extras["_hi"] = hi_hist
     series = {n: np.broadcast_to(v[:, :, None], (D, T + 1, I)) for n, v in ser.items()}

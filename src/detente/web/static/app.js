@@ -1142,6 +1142,16 @@ function bandOf(r, id) {
 function calibratedOf(r, id) {
   return r.input_band && r.interval ? r.interval[id] || null : null;
 }
+// A model's point and band on an issue as the tables show them (detente.report.summary.model_point):
+// for the war model the terms given a deal (its forecast pools deals with victories), else the forecast.
+function modelPoint(r, id) {
+  if (r.model === "war" && r.extras && r.extras.terms) {
+    const t = r.extras.terms[id];
+    if (!t) return { f: NaN, band: null, note: "given a deal (no draw ends in a deal)" };
+    return { f: t.p50, band: r.draws > 1 ? [t.p10, t.p90] : null, note: "given a deal" };
+  }
+  return { f: r.forecast[id], band: bandOf(r, id), note: "" };
+}
 
 function renderResults() {
   const sc = state.resultScenario || state.scenario;
@@ -1224,7 +1234,7 @@ function issueCard(sc, iss, results) {
   const bottom = bottomLine(iss);
   if (bottom) card.append(bottom);
   const anyCal = results.some((r) => calibratedOf(r, iss.id));
-  const anyBand = results.some((r) => bandOf(r, iss.id));
+  const anyBand = results.some((r) => modelPoint(r, iss.id).band);
   const anyRounds = results.some((r) => r.rounds);
   const heads = ["Model", "Forecast", "Anchor"];
   if (anyCal) heads.push("Forecast interval (calibrated)");
@@ -1234,12 +1244,11 @@ function issueCard(sc, iss, results) {
     el("thead", {}, el("tr", {}, heads.map((h) => el("th", { scope: "col" }, h)))));
   const body = el("tbody");
   for (const r of results) {
-    const f = r.forecast[iss.id];
-    const band = bandOf(r, iss.id);
+    const { f, band, note } = modelPoint(r, iss.id);
     const cal = calibratedOf(r, iss.id);
     const row = el("tr", { "data-model": r.model },
       el("th", { scope: "row" }, el("span", { class: "swatch", style: `background:${modelColor(r.model)}` }), r.model,
-        r.variant ? el("span", { class: "sub" }, ` ${r.variant}`) : null),
+        r.variant ? el("span", { class: "sub" }, ` ${r.variant}`) : null, note ? el("span", { class: "sub" }, ` (${note})`) : null),
       el("td", { class: "forecast-value num", "data-issue": iss.id, "data-model": r.model }, fmt(f)),
       el("td", { class: "anchor" }, anchorText(iss, f)));
     if (anyCal) row.append(el("td", { class: "num calibrated" }, cal ? `${fmt(cal[0])} – ${fmt(cal[1])}` : "–"));
@@ -1292,12 +1301,12 @@ function scaleChart(sc, iss, results) {
   root.append(svg("title", {}, `${label(iss)}: actors and forecasts`));
   const plotBottom = top + rowH * actors.length;
   results.forEach((r) => {
-    const band = bandOf(r, iss.id);
+    const band = modelPoint(r, iss.id).band;
     if (band) root.append(svg("rect", { x: x(band[0]), y: top - 4, width: Math.max(1, x(band[1]) - x(band[0])), height: plotBottom - top + 8, fill: modelColor(r.model), opacity: 0.12 }));
   });
   // forecast lines; their labels one per row above the plot, so they never collide
   results.forEach((r, k) => {
-    const f = r.forecast[iss.id];
+    const f = modelPoint(r, iss.id).f;
     if (!Number.isFinite(f)) return;
     const c = modelColor(r.model);
     const ly = 12 + 16 * k;
