@@ -434,6 +434,36 @@ def test_compare_two_views_in_the_page(page) -> None:  # type: ignore[no-untyped
     assert "capability is empty" in page.locator("#error-box").inner_text()
 
 
+def test_what_stops_run_or_compare_is_said_beside_the_button(page) -> None:  # type: ignore[no-untyped-def]
+    """Draws 0, a negative seed, no model, or a view that does not compare: the message went only to
+    the problem box at the top of the page, thousands of pixels out of view; the status stayed empty."""
+    _load_example(page, FLAGSHIP.name)
+    _run(page, ["mean"])
+    page.fill("#draws", "0")
+    page.click("#run-button")
+    status = page.locator("#run-status")
+    page.wait_for_function("() => document.querySelector('#run-status').textContent.startsWith('not started')")
+    assert "draws" in status.inner_text() and status.is_visible()
+    assert "status bad" in (status.get_attribute("class") or "")
+    assert page.locator("#validity").inner_text() == "The scenario is valid."  # the run's setting, not the scenario's
+    page.fill("#draws", "10")
+    page.fill("#seed", "-1")
+    page.click("#run-button")
+    page.wait_for_function("() => document.querySelector('#run-status').textContent.includes('seed')")
+    page.fill("#seed", "1")
+    for box in page.locator("#model-list input[name=model]").all():
+        box.uncheck()
+    page.click("#run-button")
+    page.wait_for_function("() => document.querySelector('#run-status').textContent.includes('choose at least one model')")
+    _run(page, ["mean"])
+    assert "bad" not in (status.get_attribute("class") or "")
+    page.select_option("#compare-example", "eu-emission-standards.yaml")
+    page.click("#compare-button")
+    page.wait_for_function("() => document.querySelector('#compare-status').textContent.startsWith('cannot compare')")
+    assert page.locator("#compare-status").is_visible()
+    assert page.locator("#validity").inner_text() == "The scenario is valid."
+
+
 def test_bottom_line_calibrated_interval_and_explanations(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """A real run shows the library's bottom line, the calibrated forecast interval next to the draws
     band (each under its own name) and, when asked, the explanations."""

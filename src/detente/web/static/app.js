@@ -293,6 +293,23 @@ function showErrors(data, title) {
   markFields(errors);
 }
 
+// A problem that stops Run or Compare, beside the button that was pressed: the problem box is at the
+// top of the page, far out of view when the button is clicked. Fields named in it are marked.
+function failAt(statusId, data, what) {
+  const errors = (data && data.errors && data.errors.length) ? data.errors
+    : [{ message: (data && data.detail) || "unknown error" }];
+  const s = $(statusId);
+  const more = errors.length > 3 ? `; and ${errors.length - 3} more` : "";
+  s.textContent = `${what}: ${errors.slice(0, 3).map(problemText).join("; ")}${more}`;
+  s.classList.add("bad");
+  markFields(errors);
+}
+function setStatus(statusId, text) {
+  const s = $(statusId);
+  s.classList.remove("bad");
+  s.textContent = text;
+}
+
 function clearErrors() {
   const box = $("error-box");
   box.hidden = true;
@@ -1038,6 +1055,9 @@ function selectedModels() {
   return [...document.querySelectorAll("#model-list input[name=model]:checked")].map((n) => n.value);
 }
 
+// the fields of a run request that are the run's own settings, not the scenario's
+const RUN_FIELDS = new Set(["draws", "seed", "models", "options", "variants", "explain"]);
+
 function runRequest(models) {
   const options = {};
   for (const m of models) if (state.options[m] && Object.keys(state.options[m]).length) options[m] = state.options[m];
@@ -1055,19 +1075,24 @@ const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
 async function runModels() {
   if (!state.scenario) return;
   const models = selectedModels();
-  if (!models.length) return showErrors({ errors: [{ field: "models", message: "choose at least one model" }] });
+  if (!models.length) return failAt("run-status", { errors: [{ field: "models", message: "choose at least one model" }] }, "not started");
   const local = clientProblems();
-  if (local.length) { showProblems(); $("run-status").textContent = "fix the problems first"; return; }
+  if (local.length) {
+    showProblems();
+    failAt("run-status", { errors: local }, "not started: fix the problems of the scenario first");
+    return;
+  }
   const body = runRequest(models);
   $("run-button").disabled = true;
-  $("run-status").textContent = `starting ${models.join(", ")}…`;
+  setStatus("run-status", `starting ${models.join(", ")}…`);
   const t0 = performance.now();
   const r = await api("POST", "/api/runs", body);
   if (!r.ok) {
     $("run-button").disabled = false;
-    $("run-status").textContent = "";
-    state.serverProblems = r.data.errors || [];
-    return showErrors(r.data);
+    const scenarioProblems = (r.data.errors || []).filter((e) => !RUN_FIELDS.has((e.field || "").split(/[.[]/)[0]));
+    state.serverProblems = scenarioProblems; // the run's own settings (draws, seed...) are not the scenario's
+    if (scenarioProblems.length) showErrors({ ...r.data, errors: scenarioProblems });
+    return failAt("run-status", r.data, "not started");
   }
   const job = state.job = r.data.id;
   $("cancel-button").hidden = false;
@@ -1084,8 +1109,8 @@ async function runModels() {
   $("cancel-button").hidden = true;
   $("run-button").disabled = false;
   if (data.status !== "done") {
-    $("run-status").textContent = data.status === "cancelled" ? "cancelled" : "the run failed";
-    if (data.status !== "cancelled") showErrors(data.error || { detail: "the run failed" });
+    if (data.status === "cancelled") setStatus("run-status", "cancelled");
+    else failAt("run-status", data.error || { detail: "the run failed" }, "the run failed");
     return;
   }
   const secs = ((performance.now() - t0) / 1000).toFixed(1);
@@ -1514,10 +1539,10 @@ async function compareViews() {
   if (!other) { out.append(el("p", { class: "notice" }, "Choose an example or a file to compare with.")); return; }
   const models = selectedModels();
   const req = runRequest(models);
-  $("compare-status").textContent = "comparing…";
+  setStatus("compare-status", "comparing…");
   const r = await api("POST", "/api/compare", { scenarios: [{ scenario: state.scenario }, other], models, draws: req.draws, seed: req.seed, options: req.options, variants: req.variants });
-  $("compare-status").textContent = "";
-  if (!r.ok) return showErrors(r.data, "Cannot compare");
+  setStatus("compare-status", "");
+  if (!r.ok) return failAt("compare-status", r.data, "cannot compare");
   const d = r.data;
   out.append(el("h3", {}, `${d.names[0]} vs ${d.names[1]}`));
   // side by side: one row per issue and model, one column per view (the library's rows, pivoted)
