@@ -354,3 +354,23 @@ def test_every_war_output_names_which_number_it_is() -> None:
     assert rows[("war", "territory", "forecast")] != pytest.approx(f, abs=1e-3)  # two different numbers, both named
     mean = run(s, "mean", draws=30, seed=1)
     assert not any(q.endswith("_given_deal") for *_, q, _v in positions_rows(s, [mean]))
+
+
+def test_an_issue_without_stances_says_so_in_the_bottom_line() -> None:
+    """Copenhagen's "Technology Fund": no actor has a stance there. The bottom line said "agreement
+    not measured: one model only" with four models run, and the band read "—–—"."""
+    from conftest import PEERS
+    from detente.report.summary import bottom_line
+    from detente.report.tables import range_text
+
+    f = PEERS / "exchange-data" / "history" / "data" / "kopenhagen.csv"
+    if not f.exists():
+        pytest.skip("peer data not found")
+    s = load(f)
+    results = run(s, ["mean", "median"], draws=5, seed=1)
+    b = bottom_line(s, results)
+    assert b["technology"]["agreement"] == "no_forecast"
+    assert b["technology"]["verdict"] == "no forecast: no actor has a stance on this issue"
+    assert b["technology"]["forecast"] is None
+    assert b[s.issues[0].id]["agreement"] in ("agree", "disagree")
+    assert range_text(None, float("nan")) == "\u2014"

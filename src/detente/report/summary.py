@@ -218,8 +218,12 @@ def agreement(issue: Issue, points: Mapping[str, float | None]) -> tuple[str, fl
     ('disagree', 24.1, 'models disagree: mean 45, median 24, bdm 21')
     >>> agreement(Issue(id="x"), {"mean": 45.4})
     ('single_model', None, 'agreement not measured: one model only, mean')
+    >>> agreement(Issue(id="x"), {"mean": None, "median": None})
+    ('no_forecast', None, 'no model gives a forecast here')
     """
     vals = {k: v for k, v in points.items() if v is not None and math.isfinite(v)}
+    if not vals and points:
+        return "no_forecast", None, "no model gives a forecast here"
     if len(vals) < 2:
         only = f", {next(iter(vals))}" if vals else ""
         return "single_model", None, f"agreement not measured: one model only{only}"
@@ -239,7 +243,7 @@ def bottom_line(scenario: Scenario, results: list[Result]) -> dict[str, dict[str
     ``forecast``, ``label``, ``interval`` (``{"low", "high", "kind", "text"}`` plus ``level``,
     ``coverage``, ``calibrated_on`` for a forecast interval; ``None`` without one), ``input_band``,
     ``models`` (model -> forecast; war given a deal), ``model_notes``, ``spread``, ``agreement``
-    (``agree`` / ``disagree`` / ``single_model``), ``verdict`` (the sentence)."""
+    (``agree`` / ``disagree`` / ``single_model`` / ``no_forecast``), ``verdict`` (the sentence)."""
     lead, why = lead_result(scenario, results)
     out: dict[str, dict[str, Any]] = {}
     for issue in scenario.issues:
@@ -271,6 +275,8 @@ def bottom_line(scenario: Scenario, results: list[Result]) -> dict[str, dict[str
         entry["model_notes"] = notes
         code, spread, sentence = agreement(issue, {(f"{k} (deal)" if k in notes else k): v
                                                    for k, v in points.items()})
+        if not any(st.issue == issue.id for st in scenario.stances):
+            code, sentence = "no_forecast", "no forecast: no actor has a stance on this issue"
         entry["spread"], entry["agreement"], entry["verdict"] = spread, code, sentence
         pooled = ((lead.pooling or {}).get("issues") or {}).get(issue.id) if lead is not None else None
         if pooled is not None:  # a pooled scenario (detente.pool.attach): who disagrees, and on what

@@ -108,7 +108,14 @@ def with_label(value: float | None, issue: Issue) -> str:
 
 
 def range_text(lo: float | None, hi: float | None, issue: Issue | None = None) -> str:
-    """``lo-hi`` on the issue's scale."""
+    """``lo-hi`` on the issue's scale; one dash when neither end is a number (an issue without a
+    forecast).
+
+    >>> range_text(40, 80), range_text(None, float("nan"))
+    ('40.0\u201380.0', '\u2014')
+    """
+    if all(v is None or not math.isfinite(v) for v in (lo, hi)):
+        return "\u2014"
     return f"{fmt(lo, issue)}{DASH}{fmt(hi, issue)}"
 
 
