@@ -554,3 +554,16 @@ def test_an_actor_listed_without_capability_or_stances_gives_no_capability() -> 
         {"actor": "R", "issue": "x", "position": 60}, {"actor": "U", "issue": "x", "position": 30}]})
     pooled, _ = pool_scenarios([a, b2], analysts=["A", "B"])
     assert [(c.analyst, c.value) for c in pooled.actors[0].capability.mixture] == [("A", 5.0), ("B", 1.0)]
+
+
+def test_unrelated_scenarios_are_not_pooled(capsys) -> None:
+    """The Ukraine view and the EU emission standards share no actor or issue; they were pooled into
+    one scenario with exit 0 (``compare`` refused the same pair)."""
+    from conftest import EXAMPLES
+    from detente.scenario.io import load
+
+    a, b = (EXAMPLES / "ukraine-settlement.yaml", EXAMPLES / "eu-emission-standards.yaml")
+    with pytest.raises(InputError, match="shares no issue and no actor with"):
+        pool_scenarios([load(a), load(b)])
+    assert main(["pool", str(a), str(b)]) == 2
+    assert "eu-emission-standards.yaml: shares no issue and no actor" in capsys.readouterr().err

@@ -81,6 +81,7 @@ def pool_scenarios(scenarios: Sequence[Scenario], analysts: Sequence[str] | None
     w = _weights(weights, len(views))
     _refuse_unlabelled(views, names)
     _check_scales(views, names)
+    _check_overlap(views, names)
     pool = _Pool(views, ids, w, names, analyst_weights)
     diffs: list[str] = []
     sources, rename = _pool_sources(views, ids)
@@ -236,6 +237,19 @@ def _numbers(s: Scenario) -> list[tuple[str, Any]]:
 
         out += [(n, v) for n, v, _ in collect_parameters(s)]
     return out
+
+
+def _check_overlap(views: list[Scenario], files: list[str]) -> None:
+    """Views of one negotiation: each shares an issue and an actor with the first. An analyst may be
+    silent on some of them, but two unrelated scenarios (no common issue or actor) pooled into one
+    without a word."""
+    issues, actors = set(views[0].issue_ids), set(views[0].actor_ids)
+    for s, f in zip(views[1:], files[1:]):
+        missing = [what for what, mine, theirs in (("issue", s.issue_ids, issues), ("actor", s.actor_ids, actors))
+                   if not set(mine) & theirs]
+        if missing:
+            raise InputError.one(f, f"shares no {' and no '.join(missing)} with {files[0]}: pooled views are views "
+                                    "of one negotiation, with the same ids for its actors and issues")
 
 
 def _check_scales(views: list[Scenario], files: list[str]) -> None:
