@@ -265,3 +265,24 @@ def test_runs_cli(tmp_path: Path) -> None:
     assert r.exit_code == 2 and "no run 99" in r.output
     r = cli.invoke(runs_app, ["list", "--store", "postgresql+psycopg://u:pw@127.0.0.1:1/x?connect_timeout=2"])
     assert r.exit_code == 2 and "cannot open the run store" in r.output and ":pw@" not in r.output
+
+
+@pytest.mark.parametrize("args", [["runs", "list"], ["runs", "show", "1"], ["runs", "export"], ["verify"], ["ledger"],
+                                  ["grade", "1", "--outcome", "3", "--source", "a report"]])
+def test_commands_that_read_a_store_refuse_one_that_is_not_there(tmp_path: Path, capsys, args: list[str]) -> None:
+    """A mistyped ``--store`` made a new empty store and reported "0 entries ... every hash checks"."""
+    from detente.cli import main
+
+    missing = tmp_path / "nowhere" / "runs.db"
+    assert main([*args, "--store", f"sqlite:///{missing}"]) == 2
+    assert f"no run store at {missing}" in capsys.readouterr().err
+    assert not missing.parent.exists()  # nothing made on the way
+
+
+def test_a_plain_path_as_store_gets_the_url_to_write(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match=f"for a SQLite file write sqlite:///{tmp_path}/runs.db"):
+        Store(str(tmp_path / "runs.db"))
+    assert not (tmp_path / "runs.db").exists()
+    Store(f"sqlite:///{tmp_path / 'runs.db'}")  # writing commands still create it
+    assert (tmp_path / "runs.db").exists()
+    assert Store(f"sqlite:///{tmp_path / 'runs.db'}", existing=True).count() == 0

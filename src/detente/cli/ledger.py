@@ -38,12 +38,13 @@ def _fail(e: Exception) -> None:
     raise typer.Exit(2)
 
 
-def _open(url: Optional[str]) -> "Ledger":
+def _open(url: Optional[str], *, existing: bool = True) -> "Ledger":
+    """The ledger at ``url``; ``existing``: it must be there already (every command but ``seal``)."""
     try:
         require("sqlalchemy", "store")
         from detente.store.ledger import Ledger
 
-        return Ledger(None if url == "default" else url)
+        return Ledger(None if url == "default" else url, existing=existing)
     except DetenteError as e:
         _fail(e)
         raise  # unreachable
@@ -113,7 +114,7 @@ def seal_command(
                         "is not a forecast made in advance (its sealed-at time says so)"])
     opts = parse_options(option, [model])[model]
     var = parse_variants(variant, [model])[model]
-    ledger = _open(store)
+    ledger = _open(store, existing=False)  # seal creates the ledger
     result = run(s, model, draws=draws, seed=seed, options=opts, variant=var)
     try:
         e = ledger.seal(s, result, issue=issue, question=question, criterion=criterion,
@@ -246,7 +247,7 @@ def ledger_command(
     (from 20 graded records) the calibration of the sealed distributions."""
     from detente.store.ledger_scores import MIN_CALIBRATION, summary
 
-    ledger = _open(store)
+    ledger = _open(store, existing=replay_deu is None)  # a replay may start a ledger
     try:
         if replay_deu is not None:
             from detente.store.ledger_replay import replay_deu as replay

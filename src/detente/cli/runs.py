@@ -42,7 +42,7 @@ def _open(url: str | None) -> "Store":
         require("sqlalchemy", "store")
         from detente.store.db import Store
 
-        return Store(url)
+        return Store(url, existing=True)  # every ``runs`` command only reads
     except DetenteError as e:
         fail(e)
         raise  # unreachable

@@ -194,15 +194,22 @@ class Store:
     # row; tests set it to kill the process there and check that nothing was left behind.
     _after_scenario_hook: Callable[[], None] | None = None
 
-    def __init__(self, url: str | None = None, *, echo: bool = False) -> None:
+    def __init__(self, url: str | None = None, *, echo: bool = False, existing: bool = False) -> None:
+        """``existing``: the store must be there already (the commands that only read it): a
+        SQLite file that does not exist is an error, not a new empty store, so that a mistyped
+        ``--store`` does not report "0 runs" or "every hash checks" of nothing."""
         if url in (None, "", "default"):
             url = default_url()
             data_dir().mkdir(parents=True, exist_ok=True)
+            existing = False  # the default store is made on first use
         self.url = url
         self.shown_url = safe_url(url)
         try:
             parsed = make_url(url)
             path = sqlite_path(parsed)
+            if path is not None and existing and not path.exists():
+                raise StoreError(f"no run store at {path}: nothing has been recorded there (check the path; "
+                                 "`detente run ... --store URL` or `detente seal` creates one)")
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
             self.engine: Engine = create_engine(url, echo=echo)
@@ -210,7 +217,9 @@ class Store:
             raise StoreError(f"cannot open the run store {self.shown_url!r}: "
                              f"{output_problem(e, parsed.database or url)}") from None
         except (ArgumentError, NoSuchModuleError, ValueError) as e:
-            raise StoreError(f"run store {self.shown_url!r}: not a usable database URL ({e})") from None
+            hint = (f"; for a SQLite file write sqlite:///{Path(url).expanduser().resolve()}"
+                    if "://" not in url else "")
+            raise StoreError(f"run store {self.shown_url!r}: not a usable database URL ({e}){hint}") from None
         except ImportError as e:
             raise StoreError(
                 f"run store {self.shown_url!r}: the database driver is not installed ({e.name or e}); "

@@ -383,8 +383,9 @@ class Ledger:
     # or append from another connection to force a conflict.
     _hook: Callable[[str], None] | None = None
 
-    def __init__(self, store: Store | str | None = None) -> None:
-        self.store = store if isinstance(store, Store) else Store(store)
+    def __init__(self, store: Store | str | None = None, *, existing: bool = False) -> None:
+        """``existing``: as in :class:`~detente.store.db.Store` (the store must be there already)."""
+        self.store = store if isinstance(store, Store) else Store(store, existing=existing)
         self.shown_url = self.store.shown_url
         try:
             METADATA.create_all(self.store.engine)
