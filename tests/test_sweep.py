@@ -146,7 +146,10 @@ def test_local_processes_in_process_and_dask_agree_bit_for_bit(tmp_path: Path) -
     assert rec["meta"]["sweep"]["fields"] == {"actors[RUS].capability": 3.0, "stances[EU,territory].salience": 1.0}
     assert rec["forecast"] == pytest.approx(dist.runs[5].result.forecast) and rec["draws"] == 64
     rows = dist.rows()
-    assert len(rows) == 12 and {"p10", "p90", "run"} <= set(rows[0])
+    assert len(rows) == 12 and {"p10", "p90", "interval_low", "interval_high", "run"} <= set(rows[0])
+    r5 = dist.runs[5].result  # p10/p90: the input band over draws; interval_*: the calibrated interval
+    assert [rows[10]["p10"], rows[10]["p90"]] == r5.input_band[rows[10]["issue"]]
+    assert [rows[10]["interval_low"], rows[10]["interval_high"]] == r5.interval[rows[10]["issue"]]
 
 
 def test_sweep_errors() -> None:
@@ -181,7 +184,7 @@ def test_sweep_cli(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     data = json.loads(r.output[r.output.index("{"):r.output.rindex("}") + 1])
     assert len(data["rows"]) == 8 and "p10" in data["rows"][0]
-    assert out.read_text().splitlines()[0].startswith("point,actors[RUS].capability,issue,forecast,p10,p90")
+    assert out.read_text().splitlines()[0].startswith("point,actors[RUS].capability,issue,forecast,p10,p90,interval_low,interval_high")
     assert Store(url).count() == 4
     r = cli.invoke(app, ["sweep", str(f), "--vary", "actors[XX].capability=1:3:3", "--model", "mean"])
     assert r.exit_code == 2 and "no actor with id 'XX'" in r.output

@@ -288,7 +288,10 @@ def sweep_text(res: Any, fmt: str) -> str:
 
 
 def print_sweep(res: Any) -> None:
-    t = Table(title=f"{res.model} sweep: {len(res.runs)} points, seed {res.seed}, {res.draws} draws each")
+    t = Table(title=f"{res.model} sweep: {len(res.runs)} point{'s' if len(res.runs) != 1 else ''}, seed {res.seed}, "
+                    f"{res.draws} draw{'s' if res.draws != 1 else ''} each")
+    if any(p.result.interval is not None for p in res.runs):
+        t.caption = "forecast [the calibrated 80 % forecast interval]; p10-p90 over the draws: --format json or --out"
     t.add_column("#", justify="right")
     for f in res.fields:
         t.add_column(f, justify="right")

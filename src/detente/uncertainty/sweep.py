@@ -218,7 +218,7 @@ def run_chunk(scenario_json: str, varies: list[Vary], points: list[list[float]],
 
 @dataclass
 class SweepResult:
-    """Point values -> forecast (and 80 % interval with draws) per issue, in design order."""
+    """Point values -> forecast (with draws: its input band and calibrated interval) per issue, in design order."""
 
     fields: list[str]
     points: np.ndarray
@@ -238,15 +238,19 @@ class SweepResult:
         return np.array([[f[i] for i in self.issue_ids] for f in self.forecasts], dtype=float)
 
     def rows(self) -> list[dict[str, Any]]:
-        """Tidy rows: one per point and issue."""
+        """Tidy rows: one per point and issue, with ``p10``/``p90`` over the draws (input
+        uncertainty) and ``interval_low``/``interval_high`` (the calibrated forecast interval),
+        named as in ``positions.csv`` and ``detente runs export``."""
         out = []
         for p in self.runs:
-            iv = p.result.interval
+            band, iv = p.result.input_band, p.result.interval
             for issue, f in p.result.forecast.items():
                 row: dict[str, Any] = {"point": p.index, **dict(zip(self.fields, p.values)), "issue": issue,
                                        "forecast": f}
+                if band is not None:
+                    row["p10"], row["p90"] = band[issue]
                 if iv is not None:
-                    row["p10"], row["p90"] = iv[issue]
+                    row["interval_low"], row["interval_high"] = iv[issue]
                 if self.run_ids is not None:
                     row["run"] = self.run_ids[p.index]
                 out.append(row)
