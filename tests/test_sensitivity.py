@@ -172,3 +172,15 @@ def test_stochastic_war_model_is_ranked_on_its_mean_forecast():
     # without replications path noise ranks it first
     assert noisy.ranked("territory")[0]["label"] == "position of United Kingdom on Form of the settlement"
     assert r.ranked("territory")[0]["label"] == "position of Russia on Territorial line"
+
+
+def test_the_tables_say_what_their_numbers_are(capsys) -> None:
+    """``mu*``, ``sigma``, ``ST`` and ``S1`` had no explanation, and Morris's "forecast sd" (5.13 on
+    the flagship's territory) was the sd over its design points, wider than the forecast's (3.0)."""
+    from conftest import EXAMPLES
+    from detente.cli import main
+
+    assert main(["sensitivity", str(EXAMPLES / "ukraine-settlement.yaml"), "--model", "mean"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "sd over the Morris design, wider than the forecast's" in text and "forecast sd" not in text
+    assert "mu*: mean absolute change of the forecast" in text and "sigma: how much" in text

@@ -105,19 +105,41 @@ def _fraction(report: Any, k: int, n: int) -> Any:
     return lambda done, total: report(k * total + done, n * total)
 
 
+SOBOL_CAPTION = ("ST: share of the forecast's variance due to the input, with its interactions; S1: share due "
+                 "to it alone (0-1; +- a 95 % confidence interval)")
+MORRIS_CAPTION = ("mu*: mean absolute change of the forecast, in the issue's units, per move of the input across "
+                  "its whole range; sigma: how much that change depends on the other inputs (+- a 95 % "
+                  "confidence interval)")
+
+
+HEADS = {"ST": "ST (total)", "ST_conf": "ST ± (95 %)", "S1": "S1 (first order)", "S1_conf": "S1 ± (95 %)",
+         "mu_star": "mu* (effect)", "mu_star_conf": "mu* ± (95 %)", "sigma": "sigma (varies)"}
+
+
+def _spread_and_caption(res: Any) -> tuple[str, str]:
+    """What the issue's sd is, and what the columns mean. Sobol's samples follow the inputs'
+    distributions, so their sd is the forecast's; Morris's trajectories visit the ends of each range
+    as often as its middle, so the sd over them is wider than the forecast's."""
+    if res.method == "sobol":
+        return "forecast sd", SOBOL_CAPTION
+    return "sd over the Morris design, wider than the forecast's", MORRIS_CAPTION
+
+
 def print_sensitivity(res: Any, top: int = 10) -> None:
     c = Console(highlight=False, markup=False, emoji=False)
     c.print(f"{res.method} sensitivity of the {res.model} forecast of {res.scenario_name!r}: "
             f"{len(res.names)} uncertain inputs, {res.evaluations} model evaluations, seed {res.seed}")
+    spread, caption = _spread_and_caption(res)
     for issue in res.issue_ids:
-        t = Table(title=f"{issue} (forecast sd {res.output_sd[issue]:.3g})", title_justify="left")
+        t = Table(title=f"{issue} ({spread} {res.output_sd[issue]:.3g})", title_justify="left",
+                  caption=caption, caption_justify="left")
         t.add_column("#", justify="right")
         t.add_column("input")
         if res.method == "sobol":
             for col in ("ST (total)", "S1 (first order)"):
                 t.add_column(col, justify="right")
         else:
-            for col in ("mu*", "sigma"):
+            for col in ("mu* (effect)", "sigma (varies)"):
                 t.add_column(col, justify="right")
         for k, r in enumerate(res.ranked(issue)[:top], 1):
             if res.method == "sobol":
@@ -148,6 +170,8 @@ def write_report(res: Any, out: Path) -> None:
     from detente.scenario.io import staged_folder
     from detente.uncertainty.sensitivity import plot_sensitivity
 
+    labels = dict(zip(res.issue_ids, getattr(res, "issue_labels", None) or res.issue_ids))
+    spread, caption = _spread_and_caption(res)
     with staged_folder(Path(out)) as tmp:
         (tmp / "sensitivity.json").write_text(json.dumps(res.to_dict(), indent=2) + "\n", encoding="utf-8")
         parts = []
@@ -162,12 +186,15 @@ def write_report(res: Any, out: Path) -> None:
                 + "</tr>"
                 for k, r in enumerate(res.ranked(issue), 1)
             )
-            head = "".join(f"<th>{c}</th>" for c in _cols(res))
+            head = "".join(f"<th>{HEADS.get(c, c)}</th>" for c in _cols(res))
+            title = labels.get(issue, issue)
             parts.append(
-                f"<h2>{html.escape(issue)}</h2>"
+                f"<h2>{html.escape(title)}{f' <small>[{html.escape(issue)}]</small>' if title != issue else ''}</h2>"
+                f"<p>{html.escape(spread)} {res.output_sd[issue]:.3g}</p>"
                 f"<img alt='sensitivity of {html.escape(issue)}' src='data:image/png;base64,"
                 f"{base64.b64encode(png).decode()}'>"
                 f"<table><tr><th>#</th><th>input</th>{head}</tr>{rows}</table>"
+                f"<p class='caption'>{html.escape(caption)}</p>"
             )
         notes = "".join(f"<li>{html.escape(n)}</li>" for n in res.notes)
         page = (
