@@ -195,3 +195,18 @@ def test_emission_baselines_match_the_reference_round_zero():
     round0 = rows[0]
     assert run(s, "mean").forecast["emission_standards"] == pytest.approx(float(round0["weighted_mean"]), abs=1e-9)
     assert run(s, "median").forecast["emission_standards"] == pytest.approx(float(round0["condorcet_median"]))
+
+
+def test_the_baselines_table_of_the_examples_readme_is_what_they_give(flagship, contrast):
+    """examples/README.md quoted numbers that had drifted (28 [25-31] for 27.6 [24.5-30.7]) and
+    called the input band an "80 % interval"."""
+    text = (EXAMPLES / "README.md").read_text()
+    table = text[text.index("| issue | flagship `mean` |"):].split("\n\n")[0]
+    rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:6]]
+            for line in table.splitlines()[2:]}
+    assert set(rows) == set(flagship.issue_ids)
+    for k, (s, m) in enumerate([(flagship, "mean"), (contrast, "mean"), (flagship, "median"), (contrast, "median")]):
+        r = run(s, m, draws=2000, seed=1)
+        for issue, cells in rows.items():
+            lo, hi = r.input_band[issue]
+            assert cells[k] == f"{r.forecast[issue]:.0f} [{lo:.0f}-{hi:.0f}]", (m, s.name, issue)
