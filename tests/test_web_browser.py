@@ -434,6 +434,18 @@ def test_compare_two_views_in_the_page(page) -> None:  # type: ignore[no-untyped
     assert "capability is empty" in page.locator("#error-box").inner_text()
 
 
+def test_removing_an_actor_takes_it_out_of_the_war_block(page) -> None:  # type: ignore[no-untyped-def]
+    """The war block kept a removed actor's id (side A: ['rus'], a ratifier 'us_congress'), which the
+    page then reported as "actors #1 unknown actor id" with no field to fix."""
+    _load_example(page, FLAGSHIP.name)
+    for actor in ("us_congress", "uk"):  # a ratifier of side B; a member of side B
+        with page.expect_response("**/api/scenarios/validate") as checked:
+            page.locator(f"#actors-table tr[data-actor='{actor}'] button[aria-label^='Remove actor']").click()
+        assert checked.value.status == 200, checked.value.text()
+        assert page.locator("#validity").inner_text() == "The scenario is valid."
+        assert page.locator(f"#actors-table tr[data-actor='{actor}']").count() == 0
+
+
 def test_what_stops_run_or_compare_is_said_beside_the_button(page) -> None:  # type: ignore[no-untyped-def]
     """Draws 0, a negative seed, no model, or a view that does not compare: the message went only to
     the problem box at the top of the page, thousands of pixels out of view; the status stayed empty."""

@@ -520,13 +520,28 @@ function uniqueId(prefix, taken) {
   return `${prefix}${k}`;
 }
 
+// the war block's references to an actor: the sides' members and their ratifiers' (optional) actor
+function warSides(sc) {
+  return sc.war && sc.war.sides ? Object.values(sc.war.sides).filter(Boolean) : [];
+}
+
 function renameActor(oldId, newId) {
   const sc = state.scenario;
   for (const s of sc.stances) if (s.actor === oldId) s.actor = newId;
-  if (sc.war && sc.war.sides) {
-    for (const side of Object.values(sc.war.sides)) {
-      if (side && Array.isArray(side.actors)) side.actors = side.actors.map((a) => (a === oldId ? newId : a));
-    }
+  for (const side of warSides(sc)) {
+    if (Array.isArray(side.actors)) side.actors = side.actors.map((a) => (a === oldId ? newId : a));
+    for (const r of side.ratifiers || []) if (r && r.actor === oldId) r.actor = newId;
+  }
+}
+
+// Removing an actor removes its stances and its place in the war block (a ratifier keeps its
+// win-set but no longer names the actor), as renaming follows it there.
+function forgetActor(id) {
+  const sc = state.scenario;
+  sc.stances = sc.stances.filter((s) => s.actor !== id);
+  for (const side of warSides(sc)) {
+    if (Array.isArray(side.actors)) side.actors = side.actors.filter((a) => a !== id);
+    for (const r of side.ratifiers || []) if (r && r.actor === id) delete r.actor;
   }
 }
 
@@ -576,7 +591,7 @@ function renderActors() {
       el("td", {}, bound(a, "group", { field: `actors[${k}].group`, place, what: "group", size: 10 })),
       el("td", {}, bound(a, "description", { field: `actors[${k}].description`, place, what: "description", size: 28 })),
       rowControls(sc.actors, k, `actor ${place}`, () => {
-        sc.stances = sc.stances.filter((s) => s.actor !== a.id);
+        forgetActor(a.id);
         sc.actors.splice(k, 1);
       })));
   });
