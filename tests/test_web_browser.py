@@ -434,6 +434,34 @@ def test_compare_two_views_in_the_page(page) -> None:  # type: ignore[no-untyped
     assert "capability is empty" in page.locator("#error-box").inner_text()
 
 
+def test_edits_are_not_replaced_without_asking(page) -> None:  # type: ignore[no-untyped-def]
+    """Picking another example (also by browsing the menu with the arrow keys), a new empty scenario
+    or an upload replaced an edited scenario at once; a reload lost it without a word."""
+    _load_example(page, FLAGSHIP.name)
+    _load_example(page, "eu-emission-standards.yaml")  # nothing edited: no question
+    name = page.locator("#actors-table input[data-field='actors[0].name']")
+    name.fill("Bonn")
+    name.dispatch_event("change")
+    asked: list[str] = []
+
+    def refuse(d):  # type: ignore[no-untyped-def]
+        asked.append(d.message)
+        d.dismiss()
+
+    page.once("dialog", refuse)
+    page.select_option("#example-select", FLAGSHIP.name)
+    page.wait_for_function("() => document.querySelector('#example-select').value === 'eu-emission-standards.yaml'")
+    assert asked and "Your changes" in asked[0]
+    assert name.input_value() == "Bonn"  # kept
+    page.once("dialog", refuse)
+    page.click("#new-scenario")
+    assert len(asked) == 2 and name.input_value() == "Bonn"
+    page.once("dialog", lambda d: d.accept())
+    page.select_option("#example-select", FLAGSHIP.name)
+    page.wait_for_selector("#actors-table tr[data-actor='russia']")
+    assert page.locator("#actors-table input[data-field='actors[0].name']").input_value() == "Russia"
+
+
 def test_removing_an_actor_takes_it_out_of_the_war_block(page) -> None:  # type: ignore[no-untyped-def]
     """The war block kept a removed actor's id (side A: ['rus'], a ratifier 'us_congress'), which the
     page then reported as "actors #1 unknown actor id" with no field to fix."""

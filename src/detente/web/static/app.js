@@ -226,6 +226,7 @@ async function download(method, url, body, fallbackName) {
   document.body.append(a);
   a.click();
   setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+  return true;
 }
 
 function moveItem(arr, k, d) {
@@ -364,6 +365,7 @@ let validateTimer = null;
 let validateSeq = 0;
 
 function changed(structure) {
+  state.edited = true;
   if (structure) renderScenario();
   if (state.results) $("stale-note").hidden = false; // the forecast below is of the scenario as it was
   clearTimeout(validateTimer);
@@ -447,9 +449,17 @@ async function loadExamples() {
   }
 }
 
+// Replacing a scenario edited since it was loaded or downloaded asks first (the example menu loads
+// on every change, also while browsing it with the arrow keys).
+function mayReplace() {
+  if (!state.scenario || !state.edited) return true;
+  return window.confirm(`Replace “${state.scenario.name}”? Your changes since it was loaded or last downloaded will be lost.`);
+}
+
 async function loadExample() {
   const name = $("example-select").value;
   if (!name) return;
+  if (!mayReplace()) { $("example-select").value = state.exampleShown || ""; return; }
   clearErrors();
   const r = await api("GET", `/api/examples/${encodeURIComponent(name)}`);
   if (!r.ok) return showErrors(r.data);
@@ -459,6 +469,7 @@ async function loadExample() {
 async function uploadFile() {
   const file = $("file-input").files[0];
   if (!file) return;
+  if (!mayReplace()) { $("file-input").value = ""; return; }
   clearErrors();
   const text = await file.text();
   const r = await api("POST", "/api/scenarios/validate", { text, filename: file.name });
@@ -468,6 +479,7 @@ async function uploadFile() {
 }
 
 function newScenario() {
+  if (!mayReplace()) return;
   clearErrors();
   setScenario({ name: "New scenario", description: "", sources: [], actors: [], issues: [], stances: [] }, "new");
 }
@@ -476,6 +488,8 @@ function setScenario(scenario, source) {
   scenario.sources = scenario.sources || [];
   state.scenario = scenario;
   state.source = source;
+  state.edited = false;
+  state.exampleShown = $("example-select").value = [...$("example-select").options].some((o) => o.value === source) ? source : "";
   state.results = null;
   state.runId = null;
   state.serverProblems = [];
@@ -1536,7 +1550,9 @@ function valueView(v, sc, depth) {
 
 async function exportScenario(format) {
   if (!state.scenario) return;
-  await download("POST", "/api/scenarios/export", { scenario: state.scenario, format }, `scenario.${format}`);
+  if (await download("POST", "/api/scenarios/export", { scenario: state.scenario, format }, `scenario.${format}`)) {
+    state.edited = false; // saved: nothing to lose on replacing it
+  }
 }
 
 async function compareViews() {
@@ -1689,6 +1705,9 @@ async function loadWarSchema() {
 document.addEventListener("DOMContentLoaded", () => {
   $("new-scenario").addEventListener("click", newScenario);
   $("example-select").addEventListener("change", loadExample);
+  window.addEventListener("beforeunload", (e) => { // a reload or closed tab would lose the edits
+    if (state.scenario && state.edited) { e.preventDefault(); e.returnValue = ""; }
+  });
   $("load-example").addEventListener("click", loadExample);
   $("file-input").addEventListener("change", uploadFile);
   $("add-actor").addEventListener("click", addActor);
