@@ -26,7 +26,8 @@ def _two() -> Scenario:
 
 def test_mean_two_actors_solved_by_hand() -> None:
     """mean = (c_A s_A x_A + c_B s_B x_B) / (c_A s_A + c_B s_B): 75 needs c_B / c_A = 3, i.e. B x 3 or A / 3;
-    A's position 50 ((50 + 100) / 2); A's salience 1/3; B cannot get there by position (150 is off the scale)."""
+    A's position 50 ((50 + 100) / 2); A's salience 1/3; B cannot get there by position (150 is off the scale)
+    nor by salience (it is at 1 already): every change of those moves the forecast away, so no lever."""
     res = levers(_two(), "mean", "x", target=75.0, draws=1, tolerance=1e-9)
     rows = {(row["actor"], row["attribute"]): row for row in res["levers"]}
     assert res["forecast_now"] == 50.0
@@ -36,11 +37,13 @@ def test_mean_two_actors_solved_by_hand() -> None:
     assert rows[("A", "salience")]["to"] == pytest.approx(1 / 3, abs=1e-6)
     for key in [("B", "capability"), ("A", "capability"), ("A", "position"), ("A", "salience")]:
         assert rows[key]["reaches_target"] and rows[key]["forecast"] == pytest.approx(75.0, abs=1e-6)
-    b_pos = rows[("B", "position")]
-    assert not b_pos["reaches_target"] and b_pos["to"] == 100.0 and b_pos["forecast"] == 50.0
+    # B's position stays at 100 and its salience at 1 as the "closest": no change, so no lever
+    assert ("B", "position") not in rows and ("B", "salience") not in rows
+    assert res["no_lever"] == [{"actor": "B", "attribute": "position"}, {"actor": "B", "attribute": "salience"}]
+    assert res["message"] is None
     # ranked by the size of the change, the ones that reach first
     sizes = [row["size"] for row in res["levers"] if row["reaches_target"]]
-    assert sizes == sorted(sizes) and res["levers"][-1]["reaches_target"] is False
+    assert sizes == sorted(sizes) and all(row["reaches_target"] for row in res["levers"])
 
 
 def test_bdm_others_respond_differs_from_holding_them_fixed() -> None:
@@ -49,12 +52,12 @@ def test_bdm_others_respond_differs_from_holding_them_fixed() -> None:
     fixed = levers(s, "bdm", "territory", target=35.0, draws=1, respond=False)
     assert full["others_respond"] and not fixed["others_respond"]
     a = {(r["actor"], r["attribute"]): (r["to"], r["reaches_target"]) for r in full["levers"]}
-    b = {(r["actor"], r["attribute"]): (r["to"], r["reaches_target"]) for r in fixed["levers"]}
-    assert a.keys() == b.keys() and a != b
     # in the full run some actor's move alone brings the outcome to 35: the others follow it there
     assert any(v[1] for v in a.values())
-    # with the others held where the unchanged run left them (all at ~20), one actor's move changes nothing
-    assert not any(v[1] for v in b.values())
+    # with the others held where the unchanged run left them (all at ~20), one actor's move changes nothing:
+    # said so, with no row of non-changes
+    assert fixed["levers"] == [] and len(fixed["no_lever"]) == len(a) + len(full["no_lever"])
+    assert "held where the unchanged run left them" in fixed["message"] and "toward 35" in fixed["message"]
 
 
 def test_levers_reproducible_and_intervals_with_draws() -> None:
@@ -144,7 +147,8 @@ def test_cli_levers_target_table_and_others_fixed(capsys: pytest.CaptureFixture[
     assert "others respond through the model" in full and "yes" in full
     assert main([*base, "--others-fixed"]) == 0
     fixed = capsys.readouterr().out
-    assert "OTHERS HELD FIXED" in fixed and "yes" not in fixed.split("┡")[1]
+    assert "OTHERS HELD FIXED" in fixed and "no single change" in fixed
+    assert "yes" not in fixed and "closest" not in fixed and "\u2192" not in fixed  # no row of non-changes
     bad = ["levers", str(FLAGSHIP), "-m", "mean", "--issue", "territory", "--target", "35", "--others-fixed"]
     assert main(bad) == 2
     assert "--others-fixed" in capsys.readouterr().err
@@ -165,3 +169,102 @@ def test_levers_tables_fit_the_console_and_keep_numbers_whole(width: int) -> Non
         for row in rows:
             lo, hi = row["interval"]
             assert f"{lo:.4g}\u2013{hi:.4g}" in text  # a range on one line
+
+
+# ---------------------------------------------------------------------------------------------
+# a zero change is the baseline; a lever is a change (reviewer's reproductions)
+
+
+def _present_candidates(s: Scenario, issue: str) -> tuple[list[tuple[int, str, float]], tuple]:
+    """Every actor's three attributes at their present values (capability: factor 1), and the point
+    positions and saliences on ``issue`` (``shift_from``)."""
+    from detente.scenario.arrays import ScenarioArrays
+
+    point = ScenarioArrays.from_scenario(s)
+    k = list(s.issue_ids).index(issue)
+    now = {"position": point.position[0, k], "salience": point.salience[0, k]}
+    cands = [(a, attr, float(now[attr][a]) if attr in now else 1.0)
+             for a in range(point.n_actors) if point.present[k, a] for attr in ("position", "salience", "capability")]
+    return cands, (now["position"], now["salience"])
+
+
+@pytest.mark.parametrize("model, respond", [("bdm", True), ("bdm", False), ("war", True), ("mean", True)])
+def test_a_candidate_at_its_present_value_is_the_baseline_bit_for_bit(model: str, respond: bool) -> None:
+    """With uncertain inputs (several draws) and a noisy model (war: a random path per draw), every
+    candidate evaluated at its present value - stacked with other candidates - gives exactly the
+    forecast of the unchanged run: the same input draws and the same model random numbers."""
+    import numpy as np
+
+    from detente.explain.common import only_issue, run_inputs
+    from detente.explain.levers import evaluate
+    from detente.runner import DEFAULT_SEED
+
+    s = load(FLAGSHIP)
+    spec, opts, arr, seq = run_inputs(s, model, draws=12, seed=DEFAULT_SEED)
+    k = list(s.issue_ids).index("territory")
+    plain = spec.run(arr, opts, np.random.default_rng(seq)).forecast[:, k]  # the run itself, unstacked
+    if not spec.multi_issue:
+        arr, k = only_issue(arr, k), 0
+    cands, shift_from = _present_candidates(s, "territory")
+    mixed = [c for pair in zip(cands, [(c[0], "capability", 2.0) for c in cands]) for c in pair]  # other rows between
+    f = evaluate(spec, arr, opts, seq, k, mixed, respond, shift_from=shift_from)
+    if respond:
+        assert all(np.array_equal(row, plain) for row in f[::2])
+    else:  # the naive read-out of the unchanged run: the same for every candidate at its present value
+        assert all(np.array_equal(row, f[0]) for row in f[::2])
+        assert np.allclose(f[0], plain)
+
+
+@pytest.fixture(scope="module")
+def war_answer() -> dict:
+    """``detente levers examples/ukraine-settlement.yaml --model war --issue territory --target 50``."""
+    return levers(load(FLAGSHIP), "war", "territory", target=50.0)
+
+
+def test_war_levers_are_changes_and_not_monte_carlo_noise(war_answer: dict) -> None:
+    """The reviewer's case: now 60.79, and 'capability 85 -> 85 reaches 50.07' (a change of zero reaching a target
+    10 points away: the candidate had other random paths than the baseline). Now no lever is a zero change,
+    and a lever that reaches the target is a change that moves the forecast there."""
+    from detente.explain.levers import MIN_SIZE
+
+    assert abs(war_answer["forecast_now"] - 50.0) > war_answer["tolerance"]  # the baseline misses the target
+    assert war_answer["levers"]
+    for row in war_answer["levers"]:
+        assert row["size"] >= MIN_SIZE and row["to"] != row["from"], row
+        assert row["distance_to_target"] < abs(war_answer["forecast_now"] - 50.0), row  # closer than now
+    keys = [(row["actor"], row["attribute"]) for row in war_answer["levers"] + war_answer["no_lever"]]
+    assert len(set(keys)) == len(keys) == len(_present_candidates(load(FLAGSHIP), "territory")[0])
+
+
+@pytest.mark.parametrize("model, respond, target", [("mean", True, 75.0), ("bdm", True, 35.0), ("bdm", False, 35.0),
+                                                     ("bdm", False, 15.0), ("median", True, 80.0)])
+def test_a_lever_is_never_a_zero_change_unless_the_baseline_meets_the_target(model: str, respond: bool,
+                                                                              target: float) -> None:
+    from detente.explain.levers import MIN_SIZE
+
+    s = _two() if model == "mean" else load(FLAGSHIP)
+    issue = "x" if model == "mean" else "territory"
+    res = levers(s, model, issue, target=target, draws=8, respond=respond)
+    assert abs(res["forecast_now"] - target) > res["tolerance"]
+    assert all(row["size"] >= MIN_SIZE for row in res["levers"]), res["levers"]
+    assert (res["message"] is None) == bool(res["levers"])
+    met = levers(s, model, issue, target=res["forecast_now"], draws=8, respond=respond)  # already there
+    assert met["levers"] and all(row["size"] == 0 and row["reaches_target"] for row in met["levers"])
+
+
+def test_others_fixed_gives_a_lever_when_one_actor_can_move_the_read_out() -> None:
+    """With the mean read-out of the held positions one actor's move does shift the forecast: real levers,
+    each a change that brings the forecast closer to the target."""
+    res = levers(load(FLAGSHIP), "bdm", "territory", target=35.0, draws=1, respond=False, options={"readout": "mean"})
+    assert res["levers"] and res["message"] is None
+    for row in res["levers"]:
+        assert row["size"] > 0 and row["distance_to_target"] < abs(res["forecast_now"] - 35.0)
+
+
+def test_cli_levers_others_fixed_says_no_lever(capsys: pytest.CaptureFixture[str]) -> None:
+    """The command in docs/explain.md: no table of 'position 62 -> 62 | 0.000 | no (closest)' rows."""
+    assert main(["levers", str(FLAGSHIP), "--model", "bdm", "--issue", "territory", "--target", "35",
+                 "--others-fixed"]) == 0
+    text = " ".join(capsys.readouterr().out.replace("\u2502", " ").split())
+    assert "no single change of one actor's position, salience or capability moves the forecast" in text
+    assert "62 \u2192 62" not in text and "closest" not in text

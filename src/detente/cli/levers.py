@@ -11,7 +11,10 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from detente.cli.common import DEFAULT_SEED, InputFormat, Seed, TableOrJson, out_option, resolve_models, scenario_argument
+from detente.cli.common import (
+    DEFAULT_SEED, InputFormat, ModelOptions, Seed, TableOrJson, Variants, out_option, parse_variants, resolve_models,
+    scenario_argument,
+)
 from detente.progress import progress_bar
 
 
@@ -25,11 +28,11 @@ def levers_command(
                                            "that gets there."),
     actor: Optional[str] = typer.Option(None, "--actor", "-a", help="Actor to advise: the position (and salience) "
                                         "to announce to bring the outcome closest to its own position."),
-    draws: Optional[int] = typer.Option(None, "--draws", "-n", min=1, max=100_000,
+    draws: Optional[int] = typer.Option(None, "--draws", "-n", min=1, max=1_000_000, metavar="N",
                                         help="Monte Carlo draws per candidate (default 100; smp, exchange, war 20)."),
     seed: Seed = DEFAULT_SEED,
-    option: list[str] = typer.Option([], "--option", "-o", help="Model option KEY=VALUE."),
-    variant: Optional[str] = typer.Option(None, "--variant", help="Named option preset of the model (e.g. jmckib)."),
+    option: ModelOptions = [],
+    variant: Variants = [],
     fmt: TableOrJson = "table",
     out_dir: Annotated[Optional[Path], out_option("Write levers.json into this folder.")] = None,
     input_format: InputFormat = None,
@@ -48,14 +51,15 @@ def levers_command(
     name = registry.get(model).name
     check_request(s, issue, target, actor)
     opts = parse_options(option, [name])[name]
+    chosen = parse_variants(variant, [name])[name]  # MODEL=VARIANT or VARIANT, as in `run`
     with progress_bar("searching", enabled=fmt != "json", unit="candidates") as progress:
         res = levers(s, name, issue, target=target, actor=actor, draws=draws, seed=seed, options=opts,
-                     variant=variant, respond=not others_fixed, progress=progress)
+                     variant=chosen, respond=not others_fixed, progress=progress)
     if out_dir is not None:
         from detente.scenario.io import atomic_write_text
 
         atomic_write_text(out_dir / "levers.json", json.dumps(res, indent=2) + "\n")
-        err.print(f"wrote {out_dir / 'levers.json'}")
+        err.print(f"wrote {out_dir / 'levers.json'}", markup=False, soft_wrap=True)
     if fmt == "json":
         print(json.dumps(res, indent=2))
         return
@@ -76,8 +80,7 @@ def levers_tables(res: dict[str, Any], width: int | None = None) -> list[Any]:
     >>> "capability 85 \u2192 45.18" in " ".join(text.replace("\u2502", " ").split()), "27.77\u201334.85" in text
     (True, True)
     """
-    from rich.table import Table
-
+    from detente.consoles import Table
     from detente.report.tables import BAND_HEADER, DASH, NARROW, stacked
 
     lines = 3 if width is not None and width < NARROW else 2
@@ -101,8 +104,13 @@ def levers_tables(res: dict[str, Any], width: int | None = None) -> list[Any]:
         tables.append(t)
     if "levers" in res:
         how = "others respond through the model" if res["others_respond"] else "OTHERS HELD FIXED"
-        t = Table(title=f"What would move {res['issue']} to {res['target']:g} ({res['model']}, {now}; {how})",
-                  title_justify="left")
+        title = f"What would move {res['issue']} to {res['target']:g} ({res['model']}, {now}; {how})"
+        if not res["levers"]:  # no single change moves it toward the target: said so, no table of non-changes
+            t = Table(title=title, title_justify="left", show_header=False)
+            t.add_column("no lever", overflow="fold")
+            t.add_row(res.get("message") or "no single change moves the forecast toward the target")
+            return [t, *tables]
+        t = Table(title=title, title_justify="left")
         t.add_column("#", justify="right", no_wrap=True)  # the rank
         t.add_column("actor", overflow="fold")  # a long id folds onto the next line, never cut
         t.add_column("change", overflow="fold")
@@ -111,10 +119,13 @@ def levers_tables(res: dict[str, Any], width: int | None = None) -> list[Any]:
         t.add_column(stacked(BAND_HEADER, lines), no_wrap=True)
         t.add_column(stacked("reaches the target", lines))
         for row in res["levers"]:
-            t.add_row(str(row["rank"]), row["actor"], f"{row['attribute']} {row['from']:.4g} \u2192 {row['to']:.4g}",
-                      f"{row['size']:.3f}", f"{row['forecast']:.4g}", iv(row["interval"]),
+            t.add_row(str(row["rank"]), row["actor"], f"{row['attribute']} {change_text(row['from'], row['to'])}",
+                      size_text(row["size"]), f"{row['forecast']:.4g}", iv(row["interval"]),
                       "yes" if row["reaches_target"] else "no (closest)")
         t.caption = "size: " + res["size_of_change"]
+        if res.get("no_lever"):
+            t.caption += ("; no change moves the forecast toward the target: "
+                          + ", ".join(f"{x['actor']} {x['attribute']}" for x in res["no_lever"]))
         t.caption_justify = "left"
         return [t, *tables]
     t = Table(title=f"What {res['actor']} should announce on {res['issue']} ({res['model']}, {now}); "
@@ -131,3 +142,25 @@ def levers_tables(res: dict[str, Any], width: int | None = None) -> list[Any]:
         t.add_row(label, f"{row['position']:.4g}", f"{row['salience']:.3g}", f"{row['forecast']:.4g}",
                   iv(row["interval"]), f"{row['distance_to_ideal']:.4g}", f"{row['gain']:+.4g}")
     return [t, *tables]
+
+
+def change_text(old: float, new: float) -> str:
+    """``old \u2192 new`` with 4 significant digits, more when a change would otherwise print as none.
+
+    >>> change_text(85.0, 45.18), change_text(85.0, 85.0012)
+    ('85 \u2192 45.18', '85 \u2192 85.001')
+    """
+    for digits in range(4, 13):
+        a, b = f"{old:.{digits}g}", f"{new:.{digits}g}"
+        if a != b or old == new:
+            break
+    return f"{a} \u2192 {b}"
+
+
+def size_text(size: float) -> str:
+    """The size of a change, 3 decimals; a nonzero size below 0.0005 in 2 significant digits, not 0.000.
+
+    >>> size_text(0.132), size_text(0.0), size_text(0.00039)
+    ('0.132', '0.000', '0.00039')
+    """
+    return f"{size:.3f}" if size == 0 or size >= 0.0005 else f"{size:.2g}"

@@ -12,7 +12,9 @@ Every candidate change is evaluated by the FULL model run, so the other actors r
 round-based models they move in reaction to the changed actor). The search is a grid followed by
 one refinement between the best grid point and its neighbour toward the actor's present value;
 each stage is ONE model call: the candidates are stacked along the draws axis (each candidate gets
-the same input draws - common random numbers - so differences between candidates are not noise).
+the same input draws and, in the stochastic models, the same model random numbers - common random
+numbers, :class:`CommonDraws` - so differences between candidates are not noise, and a candidate at
+its present value gives the baseline forecast bit for bit).
 Sizes of changes, so that different kinds can be ranked together (documented, all on 0-1 scales):
 
 * position: |new - old| / (scale max - scale min);
@@ -20,9 +22,15 @@ Sizes of changes, so that different kinds can be ranked together (documented, al
 * capability (the actor's capability multiplied by a factor on every issue): |new - old| / the sum
   of all actors' capabilities on the issue (the change as a share of all capability).
 
-A change of position or salience replaces the uncertain input by the announced value in every
-draw; a change of capability scales every draw. A forecast "reaches" the target when it is within
-``tolerance`` x scale range of it (default 0.005, i.e. 0.5 on a 0-100 scale).
+In ``target`` a change of position or salience moves the (uncertain) input by the change in every
+draw, clipped to the scale (to 0-1); a change of capability scales every draw; so no change is the
+unchanged input. In ``actor`` the announced position and salience replace the input in every draw
+(an announcement is certain). A forecast "reaches" the target when it is within ``tolerance`` x
+scale range of it (default 0.005, i.e. 0.5 on a 0-100 scale). A lever is a change (of size at least
+:data:`MIN_SIZE`) that reaches the target, or failing that brings the forecast closest to it - and
+closer than it is now; an actor's attribute without one is listed in ``no_lever``, and when no
+attribute has one ``message`` says so (``levers`` is empty). Only when the forecast already meets the
+target is the lever no change (size 0).
 
 >>> from detente.scenario.model import Scenario
 >>> s = Scenario.model_validate({"name": "t", "actors": [{"id": "A", "capability": 1}, {"id": "B", "capability": 1}],
@@ -36,7 +44,7 @@ draw; a change of capability scales every draw. A forecast "reaches" the target 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -58,6 +66,7 @@ DRAWS = 100  # default draws per candidate
 DRAWS_SLOW = 20
 CAP_FACTORS = (1 / 32, 32)  # capability factors searched (geometric grid, includes 1)
 ROWS_PER_CALL = 40_000  # draws x candidates per model call (bounds memory)
+MIN_SIZE = 1e-6  # a change of smaller size is no change (the size is reported to 6 decimals)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -93,37 +102,127 @@ def check_request(scenario: Scenario, issue: str, target: float | None, actor: s
 # candidates stacked along draws
 
 
-def apply(arr: ScenarioArrays, k: int, cands: list[tuple[int, str, float]]) -> ScenarioArrays:
+Present = tuple[np.ndarray, np.ndarray]  # (positions, saliences) of the actors on the issue, point values
+
+
+def apply(arr: ScenarioArrays, k: int, cands: list[tuple[int, str, float]],
+          shift_from: Present | None = None) -> ScenarioArrays:
     """Stack one copy of ``arr``'s draws per candidate (actor, attribute, value) with the change applied.
-    ``value`` is the new position or salience on issue ``k``, or the capability factor."""
+    ``value`` is the new position or salience on issue ``k``, or the capability factor (which scales
+    every draw). With ``shift_from`` (the present point values) a new position or salience moves every
+    draw by ``value - present`` (clipped to the scale, to 0-1), so a candidate at its present value
+    leaves the input as it is; without, the value replaces every draw (an announced, certain value)."""
     D = arr.draws
     big = tile(arr, len(cands))
     pos, sal, cap = big.position.copy(), big.salience.copy(), big.capability.copy()
     for v, (a, attr, val) in enumerate(cands):
         rows = slice(v * D, (v + 1) * D)
         if attr == "position":
-            pos[rows, k, a] = val
+            now = None if shift_from is None else float(shift_from[0][a])
+            pos[rows, k, a] = moved(arr.position[:, k, a], val, now, arr.scale_min[k], arr.scale_max[k])
         elif attr == "salience":
-            sal[rows, k, a] = val
+            now = None if shift_from is None else float(shift_from[1][a])
+            sal[rows, k, a] = moved(arr.salience[:, k, a], val, now, 0.0, 1.0)
         else:
             cap[rows, :, a] = arr.capability[:, :, a] * val
     return replace(big, position=pos, salience=sal, capability=cap)
 
 
+def moved(draws: np.ndarray, val: float, now: float | None, lo: float, hi: float) -> np.ndarray | float:
+    """One input's draws after its change to ``val``: replaced (``now`` None), else shifted by
+    ``val - now`` and clipped to [lo, hi]; at ``val == now`` the draws themselves, unchanged.
+
+    >>> moved(np.array([40.0, 70.0]), 80.0, 60.0, 0.0, 100.0).tolist(), moved(np.array([40.0]), 80.0, None, 0, 100)
+    ([60.0, 90.0], 80.0)
+    """
+    if now is None:
+        return val
+    if val == now:
+        return draws
+    return np.clip(draws + (val - now), lo, hi)
+
+
+class NotCommon(Exception):
+    """The model asked :class:`CommonDraws` for random numbers it cannot repeat per candidate."""
+
+
+class CommonDraws:
+    """The model's generator when ``blocks`` candidates of ``rows`` draws each are stacked along draws.
+
+    A stochastic model draws its random numbers with a draws axis (war: ``random(D)`` every month;
+    smp, exchange: one seed per draw), so in a stacked run candidate v would get rows v*D.. of each
+    request - other numbers than the run of the baseline (common INPUT draws, but not common MODEL
+    draws). Here every request whose draws axis (the last axis of length ``blocks x rows``) spans all
+    candidates draws ``rows`` numbers from ``rng`` and repeats them per candidate, so each candidate
+    sees exactly the random numbers of a run of its own: a candidate at the present value gives the
+    baseline forecast bit for bit. Any other request raises :class:`NotCommon`.
+
+    >>> rng = CommonDraws(np.random.default_rng(1), blocks=2, rows=3)
+    >>> x = rng.random((2, 6))
+    >>> bool((x[:, :3] == x[:, 3:]).all()), bool((x[:, :3] == np.random.default_rng(1).random((2, 3))).all())
+    (True, True)
+    """
+
+    def __init__(self, rng: np.random.Generator, blocks: int, rows: int) -> None:
+        self.rng, self.blocks, self.rows = rng, blocks, rows
+
+    def _draw(self, method: str, size: Any, *args: Any, **kw: Any) -> Any:
+        if size is None or self.blocks == 1:  # one number for every candidate alike, or nothing stacked
+            return getattr(self.rng, method)(*args, size=size, **kw)
+        shape = (int(size),) if np.ndim(size) == 0 else tuple(int(n) for n in size)
+        axes = [n for n, s in enumerate(shape) if s == self.blocks * self.rows]
+        if not axes:
+            raise NotCommon(f"{method}(size={size}) has no draws axis of {self.blocks} x {self.rows}")
+        ax = axes[-1]
+        one = getattr(self.rng, method)(*args, size=shape[:ax] + (self.rows,) + shape[ax + 1:], **kw)
+        return np.tile(one, tuple(self.blocks if n == ax else 1 for n in range(len(shape))))
+
+    def random(self, size: Any = None, dtype: Any = np.float64) -> Any:
+        return self._draw("random", size, dtype=dtype)
+
+    def integers(self, low: Any, high: Any = None, size: Any = None, dtype: Any = np.int64,
+                 endpoint: bool = False) -> Any:
+        return self._draw("integers", size, low, high, dtype=dtype, endpoint=endpoint)
+
+    def spawn(self, n: int) -> list["CommonDraws"]:
+        return [CommonDraws(g, self.blocks, self.rows) for g in self.rng.spawn(n)]
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):  # copy, pickle and the like: not a generator method
+            raise AttributeError(name)
+        raise NotCommon(f"the model uses Generator.{name}, which CommonDraws does not repeat per candidate")
+
+
+def run_stacked(spec: ModelSpec, big: ScenarioArrays, opts: Options, seq: np.random.SeedSequence, k: int,
+                blocks: int) -> np.ndarray:
+    """Forecasts on issue ``k`` (blocks x draws) of ``blocks`` candidates stacked along draws, every
+    candidate with the model random numbers of the baseline run (:class:`CommonDraws`); a model that
+    draws in a way CommonDraws cannot repeat runs one candidate per call instead (same numbers)."""
+    D = big.draws // blocks
+    try:
+        return spec.run(big, opts, CommonDraws(np.random.default_rng(seq), blocks, D)).forecast[:, k]
+    except NotCommon:
+        return np.concatenate([spec.run(big.chunk(v * D, (v + 1) * D), opts, np.random.default_rng(seq)).forecast[:, k]
+                               for v in range(blocks)])
+
+
 def evaluate(spec: ModelSpec, arr: ScenarioArrays, opts: Options, seq: np.random.SeedSequence, k: int,
              cands: list[tuple[int, str, float]], respond: bool = True,
-             progress: Progress | None = None, done: int = 0, total: int = 0) -> np.ndarray:
-    """Forecasts on issue ``k`` (candidates, draws) of every candidate; each chunk is one model call."""
+             progress: Progress | None = None, done: int = 0, total: int = 0,
+             shift_from: Present | None = None) -> np.ndarray:
+    """Forecasts on issue ``k`` (candidates, draws) of every candidate; each chunk is one model call.
+    Every candidate gets the same input and model random numbers, so (with ``shift_from``, see
+    :func:`apply`) a candidate at its present value gives the baseline forecast bit for bit."""
     D = arr.draws
     per = max(1, ROWS_PER_CALL // max(D, 1))
     out = []
     for lo in range(0, len(cands), per):
         part = cands[lo:lo + per]
-        big = apply(arr, k, part)
+        big = apply(arr, k, part, shift_from)
         if respond:
-            f = spec.run(big, opts, np.random.default_rng(seq)).forecast[:, k]
+            f = run_stacked(spec, big, opts, seq, k, len(part))
         else:
-            f = others_fixed(spec, big, opts, seq, k, arr, part)
+            f = others_fixed(spec, big, opts, seq, k, arr, part, shift_from)
         out.append(f.reshape(len(part), D))
         if progress is not None:
             progress(done + lo + len(part), total or len(cands))
@@ -131,10 +230,13 @@ def evaluate(spec: ModelSpec, arr: ScenarioArrays, opts: Options, seq: np.random
 
 
 def others_fixed(spec: ModelSpec, big: ScenarioArrays, opts: Options, seq: np.random.SeedSequence, k: int,
-                 base: ScenarioArrays, cands: list[tuple[int, str, float]]) -> np.ndarray:
-    """The naive answer for comparison (bdm): the other actors stay where the unchanged run left them
-    and the changed actor stays at its (announced) position; the model's read-out (weighted median or
-    mean) of those positions with the changed weights."""
+                 base: ScenarioArrays, cands: list[tuple[int, str, float]],
+                 shift_from: Present | None = None) -> np.ndarray:
+    """The naive answer for comparison (bdm): every actor stays where the unchanged run left it, the
+    changed actor moved by its change of position (to its announced position without ``shift_from``);
+    the model's read-out (weighted median or mean) of those positions with the changed weights. So
+    no change gives the unchanged forecast; and when that run ends with every actor at one position
+    (a consensus), a weighted median moves only for an actor holding more than half the weight."""
     from detente.models.kernels import weighted_mean, weighted_median
 
     if spec.name != "bdm":
@@ -144,7 +246,8 @@ def others_fixed(spec: ModelSpec, big: ScenarioArrays, opts: Options, seq: np.ra
     x = np.tile(final, (len(cands), 1, 1))
     for v, (a, attr, val) in enumerate(cands):
         if attr == "position":
-            x[v * D:(v + 1) * D, k, a] = val
+            now = None if shift_from is None else float(shift_from[0][a])
+            x[v * D:(v + 1) * D, k, a] = moved(final[:, k, a], val, now, base.scale_min[k], base.scale_max[k])
     w = (big.capability * big.salience * big.present[None])[:, k]
     pres = np.broadcast_to(big.present[None, k], w.shape)
     xk = x[:, k]
@@ -197,7 +300,8 @@ def levers(
     or ``actor`` (the announcement that brings the outcome closest to that actor's ideal).
 
     ``respond=False`` (bdm only) evaluates the naive answer instead: the other actors held where the
-    unchanged run left them. ``draws`` defaults to 100 per candidate and ``grid`` to 21 values (smp and
+    unchanged run left them (:func:`others_fixed`). ``levers`` lists only real changes (see the module
+    docstring); ``no_lever`` the attributes without one, ``message`` why ``levers`` is empty. ``draws`` defaults to 100 per candidate and ``grid`` to 21 values (smp and
     exchange, war: 20 and 11).
     Same inputs and seed give the same answer bit for bit."""
     k_full = check_request(scenario, issue, target, actor)
@@ -248,7 +352,8 @@ def levers(
         grids.append(np.unique(np.append(g, now)))  # the present value too: brackets next to it
     cands = [(a, attr, float(v)) for (a, attr), g in zip(keys, grids) for v in g]
     total = len(cands) + len(keys) * refine
-    f1 = evaluate(spec, arr, opts, seq, k, cands, respond, progress, 0, total)
+    shift_from = (point.position[0, k_full], point.salience[0, k_full])  # a change moves every draw
+    f1 = evaluate(spec, arr, opts, seq, k, cands, respond, progress, 0, total, shift_from=shift_from)
     meds = np.array([_summary(f)[0] for f in f1])
     pools: list[list[tuple[float, np.ndarray]]] = []
     brackets: dict[int, dict[str, Any]] = {}  # key -> the refinement still to do
@@ -282,7 +387,7 @@ def levers(
     extra = [(n, b["values"]) for n, b in brackets.items() if b["mode"] == "grid"]
     if extra:
         c2 = [(*keys[n], float(v)) for n, vs in extra for v in vs]
-        f2 = evaluate(spec, arr, opts, seq, k, c2, respond)
+        f2 = evaluate(spec, arr, opts, seq, k, c2, respond, shift_from=shift_from)
         pos_ = 0
         for n, vs in extra:
             for v in vs:
@@ -298,7 +403,8 @@ def levers(
         for n in order:
             b = brackets[n]
             mids.append(float(np.sqrt(b["a"] * b["b"])) if keys[n][1] == "capability" else (b["a"] + b["b"]) / 2)
-        fm = evaluate(spec, arr, opts, seq, k, [(*keys[n], v) for n, v in zip(order, mids)], respond)
+        fm = evaluate(spec, arr, opts, seq, k, [(*keys[n], v) for n, v in zip(order, mids)], respond,
+                      shift_from=shift_from)
         evals += len(order)
         for n, v, f in zip(order, mids, fm):
             b = brackets[n]
@@ -323,26 +429,15 @@ def levers(
                     del brackets[n]
         if progress is not None:
             progress(min(total, len(cands) + (it + 1) * len(keys) * refine // steps), total)
-    rows = []
+    rows, none = [], []
     for n, (a, attr) in enumerate(keys):
         x0, s0, c0 = _base(point, k_full, a)
-        best = None
-        for val, f in pools[n]:
-            med, p10, p90 = _summary(f)
-            size = _size(attr, val, x0, s0, c0, ctot, span)
-            miss = abs(med - target)
-            key = (0, size, miss) if miss <= tol else (1, miss, size)
-            if best is None or key < best[0]:
-                best = (key, val, med, p10, p90, size, miss)
-        key, val, med, p10, p90, size, miss = best  # type: ignore[misc]
-        old = {"position": x0, "salience": s0, "capability": c0}[attr]
-        new = val * c0 if attr == "capability" else val
-        rows.append({
-            "actor": scenario.actor_ids[a], "attribute": attr, "from": r(old), "to": r(new),
-            "change": r(new - old), "factor": r(val) if attr == "capability" else None,
-            "size": r(size), "reaches_target": bool(miss <= tol), "forecast": r(med),
-            "interval": [r(p10), r(p90)] if arr.draws > 1 else None, "distance_to_target": r(miss),
-        })
+        lever = pick(pools[n], lambda v: _size(attr, v, x0, s0, c0, ctot, span), _now(point, k_full, a, attr),
+                     base_f, target, tol)
+        if lever is None:
+            none.append({"actor": scenario.actor_ids[a], "attribute": attr})
+        else:
+            rows.append(_row(scenario.actor_ids[a], attr, (x0, s0, c0), *lever, target, tol, arr.draws))
     rows.sort(key=lambda x: (not x["reaches_target"], x["size"] if x["reaches_target"] else x["distance_to_target"],
                              x["size"]))
     for n, row in enumerate(rows, 1):
@@ -350,7 +445,59 @@ def levers(
     return {**head, "target": float(target), "tolerance": r(tol),
             "size_of_change": "position: |change| / scale range; salience: |change|; capability: |change| / sum of "
                               "all actors' capabilities on the issue",
-            "evaluations": evals, "levers": rows}
+            "evaluations": evals, "levers": rows, "no_lever": none,
+            "message": None if rows else _no_lever_message(issue, target, base[0], respond, spec, arr, opts, seq, k)}
+
+
+def pick(pool: list[tuple[float, np.ndarray]], size_of: Callable[[float], float], now: float, base_f: np.ndarray,
+         target: float, tol: float) -> tuple[float, np.ndarray, float] | None:
+    """The lever among the evaluated ``(value, forecasts)`` of one actor's attribute: (value, forecasts, size).
+
+    If the forecast now already meets the target, no change (``now``, the baseline). Else the smallest
+    change that reaches the target, or failing that the change that brings the forecast closest to it;
+    a change smaller than :data:`MIN_SIZE` is no change, and one that brings the forecast no closer
+    than it is now is no lever: ``None``."""
+    miss_now = abs(_summary(base_f)[0] - target)
+    if miss_now <= tol:
+        return now, base_f, 0.0
+    best: tuple[tuple[int, float, float], float, np.ndarray, float] | None = None
+    for val, f in pool:
+        size, miss = size_of(val), abs(_summary(f)[0] - target)
+        if size < MIN_SIZE or miss >= miss_now - MIN_SIZE * tol:
+            continue
+        key = (0, size, miss) if miss <= tol else (1, miss, size)
+        if best is None or key < best[0]:
+            best = (key, val, f, size)
+    return None if best is None else best[1:]
+
+
+def _row(actor: str, attr: str, base: tuple[float, float, float], val: float, f: np.ndarray, size: float,
+         target: float, tol: float, draws: int) -> dict[str, Any]:
+    """One row of ``levers[]`` (without its rank)."""
+    x0, s0, c0 = base
+    med, p10, p90 = _summary(f)
+    miss = abs(med - target)
+    old = {"position": x0, "salience": s0, "capability": c0}[attr]
+    new = val * c0 if attr == "capability" else val
+    return {"actor": actor, "attribute": attr, "from": r(old), "to": r(new), "change": r(new - old),
+            "factor": r(val) if attr == "capability" else None, "size": r(size), "reaches_target": bool(miss <= tol),
+            "forecast": r(med), "interval": [r(p10), r(p90)] if draws > 1 else None, "distance_to_target": r(miss)}
+
+
+def _no_lever_message(issue: str, target: float, now: float, respond: bool, spec: ModelSpec, arr: ScenarioArrays,
+                      opts: Options, seq: np.random.SeedSequence, k: int) -> str:
+    """Why ``levers[]`` is empty: no single change moves the forecast toward the target."""
+    text = (f"no single change of one actor's position, salience or capability moves the forecast on {issue} "
+            f"toward {target:g} (it stays at {now:.4g})")
+    if respond:
+        return text
+    text += " with the other actors held where the unchanged run left them"
+    final = spec.run(arr, opts, np.random.default_rng(seq)).positions[:, -1, k][:, arr.present[k]]
+    agree = int((np.ptp(final, axis=1) <= 1e-9 * max(1.0, float(np.abs(final).max()))).sum())
+    if agree:
+        text += (f"; {agree} of {arr.draws} draws of that run end with every actor at one position, where a change "
+                 f"of weight moves nothing and one actor's move needs more than half the weight")
+    return text
 
 
 def _base(point: ScenarioArrays, k: int, a: int) -> tuple[float, float, float]:
@@ -421,7 +568,7 @@ def _eval_pairs(spec: ModelSpec, arr: ScenarioArrays, opts: Options, seq: np.ran
             sal[v * D:(v + 1) * D, k, a] = s
         big = replace(big, salience=sal)
         if respond:
-            f = spec.run(big, opts, np.random.default_rng(seq)).forecast[:, k]
+            f = run_stacked(spec, big, opts, seq, k, len(part))
         else:
             f = others_fixed(spec, big, opts, seq, k, arr, [(a, "position", x) for x, _ in part])
         out.append(f.reshape(len(part), D))
