@@ -202,3 +202,85 @@ def test_a_seed_outside_what_numpy_and_the_store_take_is_refused_by_name(bad: ob
 def test_the_largest_seed_runs() -> None:
     s = load(EXAMPLES / "eu-emission-standards.yaml")
     assert run(s, "mean", seed=2**63 - 1).seed == 2**63 - 1
+
+
+def test_numpy_numbers_are_numbers() -> None:
+    """Values from arrays or data frames (np.int64, np.float32) were refused as "not a number"."""
+    import numpy as np
+
+    s = load(EXAMPLES / "eu-emission-standards.yaml")
+    plain = run(s, "mean").forecast
+    s.stances[0].position = np.int64(s.stances[0].position)
+    s.actors[0].capability = np.float32(s.actors[0].capability)
+    s.stances[1].position = {"low": np.int64(5), "high": np.float32(8.0)}
+    assert run(s, "mean", draws=10).forecast.keys() == plain.keys()
+    s.stances[1].position = np.True_
+    with pytest.raises(InputError, match="expected a number"):
+        run(s, "mean")
+
+
+def test_options_and_variant_of_several_models_go_to_the_models_that_have_them() -> None:
+    from detente.errors import ModelError
+
+    s = load(EXAMPLES / "eu-emission-standards.yaml")
+    mean, bdm = run(s, ["mean", "bdm"], options={"rounds": 3}, variant="jmckib")
+    assert bdm.options["rounds"] == 3 and bdm.variant == "jmckib"
+    assert "rounds" not in mean.options and mean.variant is None
+    with pytest.raises(ModelError, match="no selected model .* has the option"):
+        run(s, ["mean", "median"], options={"rounds": 3})
+    with pytest.raises(ModelError, match="unknown option 'roundz' \\(did you mean 'rounds'\\?\\)"):
+        run(s, "bdm", options={"roundz": 3})
+    for bad in (None, 3, ["mean", 3]):
+        with pytest.raises(ModelError, match="give a model name"):
+            run(s, bad)  # type: ignore[arg-type]
+    with pytest.raises(ModelError, match="options: give a dict"):
+        run(s, "mean", options=["rounds", 3])  # type: ignore[arg-type]
+
+
+def test_a_saved_copy_names_its_own_file(tmp_path: Path) -> None:
+    """save() wrote meta.file of the file it was loaded from: errors about the copy named the original."""
+    from detente.scenario.io import save
+
+    s = load(EXAMPLES / "eu-emission-standards.yaml")
+    save(s, tmp_path / "mycopy.yaml")
+    save(s, tmp_path / "mycopy.json")
+    assert "eu-emission-standards" not in (tmp_path / "mycopy.yaml").read_text()
+    c = load(tmp_path / "mycopy.json")
+    assert c.meta["file"] == "mycopy.json" and c.meta["format"] == "json"
+    c.stances[0].salience = 3
+    with pytest.raises(InputError, match="^mycopy.json: stances\\[0\\].salience"):
+        run(c, "mean")
+
+
+def test_an_unknown_id_and_the_repr_of_a_scenario_are_short_and_clear() -> None:
+    s = load(EXAMPLES / "ukraine-settlement.yaml")
+    with pytest.raises(KeyError, match="no actor 'ZZ'; actors: russia, ukraine"):
+        s.actor("ZZ")
+    with pytest.raises(KeyError, match="no issue 'ZZ'; issues: territory"):
+        s.issue("ZZ")
+    assert repr(s) == ("<Scenario \"Ukraine settlement (one analyst's view, December 2024)\": 8 actors, 5 issues, "
+                       "38 stances, a war block>")
+
+
+def test_to_dict_is_json_without_nan() -> None:
+    """An issue without stances has no forecast: to_dict() gave NaN, which json.dumps wrote as NaN."""
+    import json
+
+    s = Scenario.model_validate({"name": "t", "actors": [{"id": "A"}, {"id": "B"}],
+                                 "issues": [{"id": "x"}, {"id": "y"}],
+                                 "stances": [{"actor": "A", "issue": "x", "position": 20},
+                                             {"actor": "B", "issue": "x", "position": {"low": 40, "high": 80}}]})
+    d = run(s, "mean", draws=50, seed=1).to_dict()
+    assert d["forecast"]["y"] is None and d["input_band"]["y"] == [None, None] and d["interval"]["y"] == [None, None]
+    json.dumps(d, allow_nan=False)
+
+
+def test_the_package_offers_its_entry_points_lazily() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, detente; assert 'numpy' not in sys.modules; "
+            "s = detente.load(sys.argv[1]); print(detente.run(s, 'mean'))")
+    out = subprocess.run([sys.executable, "-c", code, str(EXAMPLES / "eu-emission-standards.yaml")],
+                         capture_output=True, text=True, check=True).stdout
+    assert out.startswith("<Result mean on 'EU emission standards")

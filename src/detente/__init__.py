@@ -1,10 +1,43 @@
 """detente: model multi-actor negotiations and forecast how they end.
 
+Start here: :func:`load` a scenario file (YAML, JSON, KTAB, BDM tables, Decide), :func:`run` one
+or more models on it, and read the :class:`Result` (``forecast``, ``input_band``, ``interval``,
+``to_dict()``); :func:`save` writes a scenario built or changed in Python. ``detente models`` (or
+``detente.models.registry.names()``) lists the models. These names are loaded on first use, so
+``import detente`` itself costs nothing.
+
 >>> import detente
 >>> detente.__version__
 '0.1.0'
+>>> s = detente.load("examples/eu-emission-standards.yaml")   # doctest: +SKIP
+>>> detente.run(s, "mean").forecast                             # doctest: +SKIP
+{'emission_standards': 7.39...}
 """
 
 from detente._version import __version__
 
-__all__ = ["__version__"]
+_LAZY = {
+    "load": ("detente.scenario.io", "load"),
+    "save": ("detente.scenario.io", "save"),
+    "run": ("detente.runner", "run"),
+    "Scenario": ("detente.scenario.model", "Scenario"),
+    "Result": ("detente.result", "Result"),
+    "InputError": ("detente.errors", "InputError"),
+    "ModelError": ("detente.errors", "ModelError"),
+}
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> object:
+    """``detente.run``, ``detente.load``...: imported from their modules on first use."""
+    if name in _LAZY:
+        from importlib import import_module
+
+        module, attr = _LAZY[name]
+        return getattr(import_module(module), attr)
+    raise AttributeError(f"module 'detente' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

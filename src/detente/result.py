@@ -9,6 +9,7 @@ produced it: model, options, seed, draws, detente version, SHA-256 of the valida
 
 from __future__ import annotations
 
+import math
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -138,13 +139,13 @@ class Result:
             "input_sha256": self.input_sha256,
             "scenario": self.scenario_name,
             "elapsed_s": round(self.elapsed_s, 4),
-            "forecast": self.forecast,
+            "forecast": _finite(self.forecast),
         }
         if self.interval is not None:
-            d["interval"] = self.interval
+            d["interval"] = _finite(self.interval)
             d["calibration"] = self.calibration
         if self.draws > 1:
-            d["input_band"] = self.input_band
+            d["input_band"] = _finite(self.input_band)
         if t.series:
             d["trajectory"] = self.series_summary()
         if t.rounds is not None:
@@ -177,6 +178,19 @@ def _all_nan_ok() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "All-NaN slice encountered", RuntimeWarning)
         yield
+
+
+def _finite(by_issue: Any) -> Any:
+    """Per issue a number or a pair, with ``None`` for no number (an issue without stances has no
+    forecast: NaN in the arrays, ``null`` in JSON; ``json.dumps`` would write the invalid ``NaN``).
+
+    >>> _finite({"x": 1.5, "y": float("nan"), "z": [float("nan"), 2.0]})
+    {'x': 1.5, 'y': None, 'z': [None, 2.0]}
+    """
+    def one(v: Any) -> Any:
+        return v if v is None or math.isfinite(v) else None
+
+    return {k: [one(x) for x in v] if isinstance(v, list) else one(v) for k, v in by_issue.items()}
 
 
 def _list(a: np.ndarray) -> list[float | None]:

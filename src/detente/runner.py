@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import inspect
 import time
-from typing import Any, Callable, Sequence, overload
+from typing import Any, Callable, Mapping, Sequence, overload
 
 import numpy as np
 
@@ -77,8 +77,8 @@ def run(
     bit for bit.
 
     ``model`` may be a list of model names: the result is then a list of results, one per model,
-    each run with the same seed (``options`` and ``variant`` apply to every model that has them;
-    per-model settings: call once per model).
+    each run with the same seed (``options`` and ``variant`` go to every model that has them; one
+    that no selected model has is an error; per-model settings: call once per model).
 
     The scenario is validated again first (about a millisecond), so that one changed in Python
     after loading cannot reach a model with, say, a position off its issue's scale.
@@ -91,11 +91,19 @@ def run(
     models whose run function takes a ``progress`` keyword).
     """
     if not isinstance(model, str):
+        if not isinstance(model, Sequence) or not all(isinstance(m, str) for m in model):
+            raise ModelError(f"model: give a model name or a list of names, e.g. 'mean' or ['mean', 'bdm'] "
+                             f"(got {model!r})")
         names = list(model)
         if not names:
             raise ModelError("give at least one model name")
-        return [run(scenario, m, draws=draws, seed=seed, options=options, variant=variant,
+        per = _per_model(names, options, variant)
+        return [run(scenario, m, draws=draws, seed=seed, options=per[m][0], variant=per[m][1],
                     progress=_part(progress, k * draws, len(names) * draws)) for k, m in enumerate(names)]
+    if options is not None and not isinstance(options, Mapping):
+        raise ModelError(f"options: give a dict of option names and values, e.g. {{'rounds': 3}} (got {options!r})")
+    if progress is not None and not callable(progress):
+        raise ModelError(f"progress: give a function progress(done, total) (got {progress!r})")
     spec = registry.get(model)
     model = spec.name  # an old alias (``eu``) is recorded under the model's name
     if not isinstance(draws, (int, np.integer)) or isinstance(draws, bool) or not 1 <= draws <= 10_000_000:
@@ -177,6 +185,28 @@ def revalidate(scenario: Scenario) -> Scenario:
     # the war block is checked by the war model when it runs (other models do not read it)
     fresh.war = scenario.war
     return fresh
+
+
+def _per_model(names: list[str], options: Mapping[str, Any] | None, variant: str | None
+               ) -> dict[str, tuple[dict[str, Any] | None, str | None]]:
+    """``options`` and ``variant`` of a run of several models, for each model that has them: an
+    option or a variant no selected model has is an error naming it.
+
+    >>> _per_model(["mean", "bdm"], {"rounds": 3}, "jmckib")["mean"]
+    ({}, None)
+    """
+    if options is not None and not isinstance(options, Mapping):
+        raise ModelError(f"options: give a dict of option names and values, e.g. {{'rounds': 3}} (got {options!r})")
+    specs = {m: registry.get(m) for m in names}
+    opts = dict(options or {})
+    fields = {m: set(spec.options.model_fields) for m, spec in specs.items()}
+    unused = [k for k in opts if not any(k in f for f in fields.values())]
+    if unused:
+        raise ModelError(f"no selected model ({', '.join(names)}) has the option(s) {', '.join(map(repr, unused))}")
+    if variant is not None and not any(variant in spec.variants for spec in specs.values()):
+        raise ModelError(f"no selected model ({', '.join(names)}) has the variant {variant!r}")
+    return {m: ({k: v for k, v in opts.items() if k in fields[m]},
+                variant if variant is not None and variant in specs[m].variants else None) for m in names}
 
 
 def _part(progress: ProgressFn | None, offset: int, total: int) -> ProgressFn | None:

@@ -96,11 +96,20 @@ class ModelSpec:
         try:
             return self.options.model_validate(merged)
         except ValidationError as e:
-            problems = "; ".join(
-                f"{'.'.join(map(str, x['loc'])) or 'options'}: {x['msg']} (got {x.get('input')!r})"
-                for x in e.errors(include_url=False)
-            )
+            problems = "; ".join(self._option_problem(x) for x in e.errors(include_url=False))
             raise ModelError(f"bad options for model {self.name!r}: {problems}") from None
+
+    def _option_problem(self, error: dict[str, Any]) -> str:
+        """One of pydantic's errors in words: an unknown option names the close ones and the list."""
+        where = ".".join(map(str, error["loc"])) or "options"
+        if error["type"] == "extra_forbidden":
+            import difflib
+
+            names = list(self.options.model_fields)
+            close = difflib.get_close_matches(str(error["loc"][0]), names, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            return f"unknown option {where!r}{hint}; the options of {self.name}: {', '.join(names) or 'none'}"
+        return f"{where}: {error['msg']} (got {error.get('input')!r})"
 
 
 def degenerate_problems(spec: ModelSpec, arr: ScenarioArrays) -> list[Problem]:

@@ -292,13 +292,28 @@ def _sniff_native(text: str) -> bool:
 def _write_yaml(s: Scenario) -> str:
     import yaml  # reading YAML goes through safe_parse; KTAB, BDM and Decide files need no YAML library
 
-    data = s.model_dump(mode="json", exclude_defaults=True, exclude_none=True)
+    data = _without_file_provenance(s.model_dump(mode="json", exclude_defaults=True, exclude_none=True))
     data.setdefault("name", s.name)
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
 def _write_json(s: Scenario) -> str:
-    return json.dumps(s.model_dump(mode="json", exclude_none=True), indent=2, ensure_ascii=False) + "\n"
+    data = _without_file_provenance(s.model_dump(mode="json", exclude_none=True))
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+FILE_PROVENANCE = ("file", "format")
+"""The keys of ``meta`` that :func:`load` sets for the file it read: not written into another file
+(a copy saved as ``mycopy.yaml`` named ``eu-emission-standards.yaml`` in its messages)."""
+
+
+def _without_file_provenance(data: dict[str, Any]) -> dict[str, Any]:
+    meta = {k: v for k, v in (data.get("meta") or {}).items() if k not in FILE_PROVENANCE}
+    if meta:
+        data["meta"] = meta
+    else:
+        data.pop("meta", None)
+    return data
 
 
 register_reader(Format("yaml", (".yaml", ".yml"), _sniff_native, read_native, _write_yaml,
@@ -351,7 +366,7 @@ def load(path: str | os.PathLike[str], fmt: str | None = None) -> Scenario:
     with paused_gc():
         scenario = f.read(p, text)
     scenario.meta.setdefault("format", f.name)
-    scenario.meta.setdefault("file", p.name)
+    scenario.meta["file"] = p.name  # the file read, whatever an older copy's meta said
     return scenario
 
 

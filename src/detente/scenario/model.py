@@ -220,7 +220,11 @@ class Scenario(_Strict):
         return [i.id for i in self.issues]
 
     def actor(self, actor_id: str) -> Actor:
-        return next(a for a in self.actors if a.id == actor_id)
+        """The actor with this id; a ``KeyError`` naming the ids there are when there is none."""
+        for a in self.actors:
+            if a.id == actor_id:
+                return a
+        raise KeyError(f"no actor {actor_id!r}; actors: {', '.join(self.actor_ids)}")
 
     @property
     def analyst_ids(self) -> list[str]:
@@ -238,7 +242,18 @@ class Scenario(_Strict):
         return d
 
     def issue(self, issue_id: str) -> Issue:
-        return next(i for i in self.issues if i.id == issue_id)
+        """The issue with this id; a ``KeyError`` naming the ids there are when there is none."""
+        for i in self.issues:
+            if i.id == issue_id:
+                return i
+        raise KeyError(f"no issue {issue_id!r}; issues: {', '.join(self.issue_ids)}")
+
+    def __repr__(self) -> str:
+        """One line, as :class:`~detente.result.Result`'s (the full repr of the flagship ran to 39,000
+        characters in a notebook); ``model_dump()`` gives everything."""
+        war = ", a war block" if self.war else ""
+        return (f"<Scenario {self.name!r}: {len(self.actors)} actors, {len(self.issues)} issues, "
+                f"{len(self.stances)} stances{war}>")
 
     @model_validator(mode="after")
     def _consistent(self) -> "Scenario":

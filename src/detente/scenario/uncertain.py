@@ -17,6 +17,7 @@ Every distribution maps a unit-interval number ``u`` to a value through its inve
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Annotated, Any, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
@@ -86,7 +87,7 @@ def _coerce(v: Any) -> Any:
             return float(v)
         except OverflowError:
             raise ValueError("number too large") from None
-    if isinstance(v, (float, str)):  # a float subclass, or text such as "12.5"
+    if isinstance(v, (float, str, numbers.Real)):  # a float subclass, a NumPy number, or text such as "12.5"
         try:
             x = float(v)
         except ValueError:
@@ -102,7 +103,7 @@ def _coerce(v: Any) -> Any:
             raise ValueError(f"expected {_HELP}; keys {sorted(v)} match none of them")
         vals = {}
         for k, x in v.items():
-            if isinstance(x, bool) or not isinstance(x, (int, float)):
+            if isinstance(x, bool) or not isinstance(x, numbers.Real):
                 raise ValueError(f"{k} must be a number (got {x!r})")
             if not math.isfinite(x):
                 raise ValueError(f"{k} must be finite (got {x!r})")
@@ -137,7 +138,7 @@ def _mixture(v: dict) -> Mixture:
             keys = sorted(c) if isinstance(c, dict) else type(c).__name__
             raise ValueError(f"{where}: expected {{weight, value}} and optionally analyst (got {keys})")
         w = c["weight"]
-        if isinstance(w, bool) or not isinstance(w, (int, float)):
+        if isinstance(w, bool) or not isinstance(w, numbers.Real):
             raise ValueError(f"{where}.weight: must be a number (got {w!r})")
         if not math.isfinite(w) or not w > 0:
             raise ValueError(f"{where}.weight: must be a finite number greater than 0 (got {w!r})")

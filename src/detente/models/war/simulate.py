@@ -76,7 +76,8 @@ def _params(arr: Any, w: WarInputs) -> dict[str, np.ndarray]:
 
 ALL_ENDINGS_NOTE = ("forecast and input_band are over every draw, whatever its ending: a deal's terms, a victory "
                     "(x = 1 or 0), a collapse, or the front line at the horizon; the terms given a deal, which the "
-                    "tables show, are under war.terms_given_deal (and the *_given_deal rows of positions.csv)")
+                    "tables show, are under war.terms_given_deal in the JSON (and the *_given_deal rows of "
+                    "positions.csv; in Python: result.trajectory.extras['terms'])")
 """The note of every war result: its ``forecast`` pools the endings; the bottom line does not."""
 
 
