@@ -380,3 +380,13 @@ def test_draws_that_can_only_repeat_one_answer_are_named(path: str, models: list
     assert ("no number is uncertain" in err and "the 20 draws of mean, median are all the same" in err) is warned
     assert main(["run", str(EXAMPLES / path), "--format", "json", "-m", models[0]]) == 0  # one draw: nothing to say
     assert "no number is uncertain" not in capsys.readouterr().err
+
+
+def test_backtest_leaves_out_war_by_default_and_prints_a_failure_below_the_table() -> None:
+    """By default every model was scored, war too, which cannot run on DEU III; its error was squeezed
+    into the "exact hits" column and cut at "detente.scenari..."; it named a Python module."""
+    p = _invoke(["backtest", "--deu", DEU, "-m", "mean", "-m", "war", "--cv", "2", "--repeats", "1"])
+    assert p.returncode == 0, p.stderr
+    assert "not run: war: model 'war' needs a war: block in the scenario" in " ".join(p.stdout.split())
+    assert "detente.scenario.war" not in p.stdout
+    assert "every model but war" in " ".join(_invoke(["backtest", "--help"]).stdout.replace("│", " ").split())

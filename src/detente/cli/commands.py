@@ -355,7 +355,8 @@ def schema(out_file: Optional[Path] = typer.Option(None, "--out", metavar="FILE"
 @app.command()
 def backtest(
     deu: Path = typer.Option(..., "--deu", metavar="FILE", help="DEU III issue table (deu3_blksv.tsv)."),
-    model: Annotated[list[str], model_option("Model to score; repeat for several (default: every model).")] = [],
+    model: Annotated[list[str], model_option("Model to score; repeat for several (default: every model but war, "
+                                                        "which needs a war: block).")] = [],
     option: ModelOptions = [],
     variant: Variants = [],
     capabilities: Literal["equal", "blksv", "power"] = typer.Option(
@@ -377,7 +378,7 @@ def backtest(
     from detente.models import registry
     from detente.progress import progress_bar
 
-    names = model or registry.names()
+    names = model or [n for n in registry.names() if n != "war"]  # DEU III holds no war: block
     variants = {m: v for m, v in parse_variants(variant, names).items() if v is not None}
     with progress_bar("backtest", enabled=fmt != "json", unit="models") as report:
         try:
@@ -392,6 +393,9 @@ def backtest(
         print(json.dumps(data[0] if len(data) == 1 else data, indent=2))
         return
     out.print(_backtest_table(deu, capabilities, power_index, cv, repeats, scores))
+    for s in scores:
+        if s.error:
+            out.print(f"not run: {s.model}: {s.error}", markup=False, highlight=False, soft_wrap=True)
     procs = _backtest_procedure_table(scores)
     if procs is not None:
         out.print(procs)
@@ -409,7 +413,7 @@ def _backtest_table(deu: Path, capabilities: str, power_index: str, cv: int, rep
         t.add_column(c, justify="right" if c != "model" else "left")
     for s in sorted(scores, key=lambda s: (s.error is not None, s.oos.get("mae_oos") or s.mae)):
         if s.error:
-            t.add_row(s.model, "-", "-", "-", "-", "-", "-", "-", "-", styled(f"not run: {s.error}", "red"), "-")
+            t.add_row(s.model, "-", styled("not run (below)", "red"), "-", "-", "-", "-", "-", "-", "-", "-")
             continue
         o = s.oos
         f = (lambda k, fmt="{:.2f}": fmt.format(o[k]) if o.get(k) is not None else "-")

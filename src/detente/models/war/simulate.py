@@ -85,7 +85,8 @@ def war_model(arr: Any, options: WarOptions, rng: np.random.Generator) -> Trajec
     """Simulate fighting and bargaining for all draws; see the module docstring for the equations."""
     raw = arr.context.get("war")
     if not raw:
-        raise ModelError("model 'war' needs a war: block in the scenario (see detente.scenario.war)")
+        raise ModelError("model 'war' needs a war: block in the scenario: the two sides, the battlefield and the "
+                         "bargaining (docs/models.md, section war; examples/ukraine-settlement.yaml has one)")
     problems = war_problems(raw, list(arr.actor_ids), list(arr.issue_ids))
     if problems:
         raise InputError(None, [Problem(line.split(": ", 1)[1], field=line.split(": ", 1)[0]) for line in problems])
