@@ -284,3 +284,14 @@ def test_the_package_offers_its_entry_points_lazily() -> None:
     out = subprocess.run([sys.executable, "-c", code, str(EXAMPLES / "eu-emission-standards.yaml")],
                          capture_output=True, text=True, check=True).stdout
     assert out.startswith("<Result mean on 'EU emission standards")
+
+
+def test_structural_errors_name_what_is_expected_not_pydantic_classes(tmp_path: Path) -> None:
+    """``scale: [4, 10]`` said "Input should be a valid dictionary or instance of Scale"."""
+    text = (EXAMPLES / "eu-emission-standards.yaml").read_text()
+    f = tmp_path / "s.yaml"
+    f.write_text(text.replace("actors:\n", "actors:\n  - just a name\n", 1))
+    with pytest.raises(InputError) as e:
+        load(f)
+    assert "actors[0]: expected its fields as a mapping, e.g. {id: ..., name: ...}, not text" in str(e.value)
+    assert "instance of" not in str(e.value) and "dictionary" not in str(e.value)

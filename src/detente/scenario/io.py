@@ -37,6 +37,7 @@ from pydantic import ValidationError
 
 from detente.errors import InputError, Problem, output_error, output_errors
 from detente.gcpause import paused_gc
+from detente.scenario.messages import plain_message
 from detente.scenario.model import Scenario, partial_cross_checks
 
 Loc = tuple[Any, ...]
@@ -211,9 +212,7 @@ def _problems(exc: ValidationError, lines: dict[Loc, int], data: Any) -> list[Pr
     seen: set[tuple[Loc, str]] = set()
     for err in exc.errors(include_url=False):
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.split("[")[0] in _UNION_TAGS))
-        msg = err["msg"]
-        if msg.startswith("Value error, "):
-            msg = msg[len("Value error, "):]
+        msg = plain_message(err)
         if err["type"] == "value_error" and not loc:
             # Scenario-level checks come as "path: message" lines
             out.extend(_cross_problems(msg.split("\n"), lines))
@@ -225,8 +224,6 @@ def _problems(exc: ValidationError, lines: dict[Loc, int], data: Any) -> list[Pr
         kw: dict[str, Any] = {}
         if err["type"] not in ("missing",) and not isinstance(value, (dict, list)):
             kw["value"] = value
-        if err["type"] == "extra_forbidden":
-            msg = "unknown field (check the spelling)"
         out.append(Problem(msg, field=loc_to_path(loc) or None, line=_line_for(lines, loc), **kw))
     return out
 

@@ -297,9 +297,9 @@ def war_problems(data: Any, actor_ids: list[str], issue_ids: list[str]) -> list[
     except ValidationError as exc:
         out: list[str] = []
         for err in exc.errors(include_url=False):
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                msg = "unknown field (check the spelling)"
+            from detente.scenario.messages import plain_message
+
+            msg = plain_message(err)
             val = err.get("input")
             if err["type"] != "missing" and not isinstance(val, (dict, list)) and "(got " not in msg:
                 msg += f" (got {val!r})"

@@ -49,6 +49,7 @@ import detente
 from detente._version import __version__
 from detente.errors import _MISSING, InputError, ModelError, Problem
 from detente.scenario.io import loc_to_path, validate
+from detente.scenario.messages import plain_message
 from detente.scenario.model import Scenario
 from detente.web.budget import MAX_WORK
 
@@ -268,15 +269,13 @@ def _pydantic_items(errors: list[dict[str, Any]], prefix: tuple[Any, ...] = ()) 
         loc = tuple(err.get("loc", ()))
         if loc[:1] == ("body",):
             loc = loc[1:]
-        msg = str(err.get("msg", "invalid"))
+        msg = plain_message(err)
         if err.get("type") == "json_invalid":
             reason = (err.get("ctx") or {}).get("error", "")
             pos = f" at character {loc[0]}" if loc and isinstance(loc[0], int) else ""
             out.append({"field": None, "line": None, "value": None,
                         "message": f"malformed JSON{pos}: {reason}".rstrip(": ")})
             continue
-        if err.get("type") == "extra_forbidden":
-            msg = "unknown field (check the spelling)"
         value = err.get("input")
         if err.get("type") == "missing" or isinstance(value, (dict, list)):
             value = None

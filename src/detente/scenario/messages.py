@@ -1,0 +1,71 @@
+"""pydantic's validation errors in the words of a scenario file's author.
+
+pydantic names its own types and the scenario's classes ("Input should be a valid dictionary or
+instance of Actor", "unable to parse string as an integer"); an analyst writing YAML knows neither.
+:func:`plain_message` says what the field expects instead, with the fields a mapping takes.
+
+>>> plain_message({"type": "model_type", "msg": "Input should be a valid dictionary or instance of Scale",
+...                "ctx": {"class_name": "Scale"}, "input": [4, 10]})
+'expected its fields as a mapping, e.g. {min: ..., max: ...}, not a list'
+>>> plain_message({"type": "extra_forbidden", "msg": "Extra inputs are not permitted"})
+'unknown field (check the spelling)'
+>>> plain_message({"type": "int_parsing", "msg": "Input should be a valid integer, unable to parse string as an integer"})
+'must be a whole number'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_SIMPLE = {
+    "extra_forbidden": "unknown field (check the spelling)",
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "string_type": "expected text",
+    "list_type": "expected a list (in YAML: one '- ' item per line)",
+    "missing": "is required",
+}
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if value is None:
+        return "nothing"
+    return "a " + type(value).__name__
+
+
+def _fields(class_name: str | None) -> list[str]:
+    """The fields of a scenario class named ``class_name``, the required ones first."""
+    if not class_name:
+        return []
+    from detente.scenario import model, war
+
+    cls = getattr(model, class_name, None) or getattr(war, class_name, None)
+    fields = getattr(cls, "model_fields", None)
+    if not fields:
+        return []
+    return sorted(fields, key=lambda k: not fields[k].is_required())
+
+
+def plain_message(err: dict[str, Any]) -> str:
+    """One error of ``ValidationError.errors()`` in plain words (without the value, which callers add)."""
+    kind = err.get("type", "")
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        names = _fields((err.get("ctx") or {}).get("class_name"))
+        shown = ", ".join(f"{k}: ..." for k in names[:2]) if names else "name: value"
+        return f"expected its fields as a mapping, e.g. {{{shown}}}, not {_kind(err.get('input'))}"
+    if kind in _SIMPLE:
+        return _SIMPLE[kind]
+    return str(err.get("msg", "invalid")).removeprefix("Value error, ")
