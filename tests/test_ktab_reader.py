@@ -195,3 +195,18 @@ def test_csv_writer_rescales_and_refuses():
     over = {**base, "stances": base["stances"][:2] + [{**base["stances"][2], "salience": 0.9}]}
     with pytest.raises(InputError, match="add up to 110 > 100"):
         dumps(Scenario.model_validate(over), "ktab-csv")
+
+
+def test_a_scenario_of_ranges_to_ktab_csv_is_one_summary_naming_the_file(tmp_path: Path, capsys) -> None:
+    """The flagship to KTAB CSV printed one line per range (91 lines), each starting with "<input>"."""
+    from conftest import EXAMPLES
+    from detente.cli import main
+
+    out = tmp_path / "u.csv"
+    assert main(["convert", str(EXAMPLES / "ukraine-settlement.yaml"), str(out)]) == 2
+    err = capsys.readouterr().err
+    first = err.splitlines()[0]
+    assert first.startswith(f"error: {out}: KTAB CSV holds point values only, and 84 numbers are ranges")
+    assert "and 81 more" in first and "<input>" not in err
+    assert sum("point values only" in line for line in err.splitlines()) == 1
+    assert not out.exists()

@@ -390,7 +390,12 @@ def save(scenario: Scenario, path: str | os.PathLike[str], fmt: str | None = Non
     p = Path(path)
     if p.is_dir():  # before the suffix: the folder is the problem, not its name
         raise output_error(IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(p)), p)
-    text = dumps(scenario, fmt or format_for_suffix(p))
+    try:
+        text = dumps(scenario, fmt or format_for_suffix(p))
+    except InputError as e:  # what the format cannot hold: named with the file it was to be written to
+        if e.file is not None:
+            raise
+        raise InputError(str(p), e.problems) from None
     atomic_write_text(p, text)
     return p
 

@@ -263,11 +263,14 @@ def read_csv(path: Path, text: str) -> Scenario:
 def write_ktab_csv(s: Scenario) -> str:
     """Scenario -> KTAB SMP CSV (positions on 0-100, saliences x 100); refuses what KTAB cannot hold."""
     problems: list[str] = []
+    ranges: list[str] = []  # one summary line for all of them: the flagship has 91
 
     def num(v: Any, where: str) -> float:
         if is_uncertain(v):
-            problems.append(f"{where}: KTAB CSV holds point values only; fix this range (or mixture) to a number first "
-                            f"(got {_serialise(v)})")
+            shown = _serialise(v)
+            text = ", ".join(f"{k} {x:g}" for k, x in shown.items()) if isinstance(shown, dict) and all(
+                isinstance(x, (int, float)) for x in shown.values()) else "a mixture"
+            ranges.append(f"{where} ({text})")
         return point(v)
 
     for a in s.actors:
@@ -305,6 +308,12 @@ def write_ktab_csv(s: Scenario) -> str:
         if total > 100 * (1 + 1e-9):
             problems.append(f"actor {a.id!r}: saliences add up to {total:g} > 100 on KTAB's scale")
         w.writerow(row)
+    if ranges:
+        shown = "; ".join(ranges[:3]) + (f"; and {len(ranges) - 3} more" if len(ranges) > 3 else "")
+        problems.insert(0, f"KTAB CSV holds point values only, and {len(ranges)} number"
+                           f"{'s are ranges or mixtures' if len(ranges) > 1 else ' is a range or mixture'}: "
+                           f"fix {'them' if len(ranges) > 1 else 'it'} to numbers first, or write YAML or JSON "
+                           f"({shown})")
     if problems:
         raise InputError(None, [Problem(p) for p in problems])
     return out.getvalue()
