@@ -99,12 +99,23 @@ def model_label(result: Result) -> str:
 
 
 def with_label(value: float | None, issue: Issue) -> str:
-    """``52.3 (label of the nearest anchor)``."""
+    """``40.0 (its anchor's label)``, or ``35.4 (near 40: the nearest anchor's label)``: a forecast
+    near an anchor is not that anchor (35.4 read "current line of contact frozen", the status quo's
+    label at 40).
+
+    >>> from detente.scenario.model import Issue
+    >>> i = Issue(id="t", anchors={40: "line frozen", 60: "four oblasts"})
+    >>> with_label(40, i), with_label(35.44, i), with_label(85, i)
+    ('40.0 (line frozen)', '35.4 (near 40: line frozen)', '85.0')
+    """
     text = fmt(value, issue)
     if value is None or not math.isfinite(value):
         return text
-    label = issue.describe(value)
-    return f"{text} ({label})" if label else text
+    near = issue.nearest_anchor(value)
+    if near is None:
+        return text
+    anchor, label = near
+    return f"{text} ({label})" if fmt(anchor, issue) == text else f"{text} (near {anchor:g}: {label})"
 
 
 def range_text(lo: float | None, hi: float | None, issue: Issue | None = None) -> str:

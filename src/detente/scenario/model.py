@@ -160,12 +160,17 @@ class Issue(_Strict):
     def describe(self, value: float) -> str:
         """The label of the anchor nearest to ``value`` when it lies within a tenth of the scale,
         else '' (a value far from every labelled point gets no label rather than a wrong one)."""
+        near = self.nearest_anchor(value)
+        return near[1] if near else ""
+
+    def nearest_anchor(self, value: float) -> tuple[float, str] | None:
+        """``(anchor, label)`` nearest to ``value`` within a tenth of the scale, else ``None``."""
         if not self.anchors:
-            return ""
+            return None
         nearest = min(self.anchors, key=lambda a: abs(a - value))
         if abs(nearest - value) > 0.1 * (self.scale.max - self.scale.min) + 1e-12:
-            return ""
-        return self.anchors[nearest]
+            return None
+        return nearest, self.anchors[nearest]
 
 
 class Stance(_Strict):
