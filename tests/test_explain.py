@@ -176,7 +176,7 @@ def test_war_explain_has_side_shares() -> None:
 def test_run_explain_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", str(FLAGSHIP), "--model", "mean", "--explain"]) == 0
     text = capsys.readouterr().out
-    assert "Who gains, who loses (mean)" in text and "russia" in text and "rank" in text
+    assert "Who gains, who loses (mean)" in text and "Russia" in text and "russia" not in text and "rank" in text
 
 
 def test_winners_losers_bdm_form_best_at_own_position() -> None:

@@ -215,7 +215,7 @@ def run(
         if explain:
             from detente.report.explain import explain_tables
 
-            for t in explain_tables(results):
+            for t in explain_tables(results, s):
                 out.print(t)
 
 

@@ -40,6 +40,11 @@ def _f(v: Any, nd: int = 3) -> str:
     return "" if v is None else f"{v:.{nd}g}" if isinstance(v, float) else str(v)
 
 
+def _share(p: Any) -> str:
+    """A probability as a percentage (``1``/``0`` read as counts with one draw)."""
+    return "" if p is None else f"{100 * float(p):.0f} %"
+
+
 def _label(r: Result) -> str:
     from detente.report.tables import model_label
 
@@ -49,8 +54,9 @@ def _label(r: Result) -> str:
 # -- terminal -----------------------------------------------------------------------------------
 
 
-def explain_tables(results: list[Result]) -> list[Any]:
-    """Short Rich tables for ``detente run --explain``: who gains and loses, and the pivotal actors."""
+def explain_tables(results: list[Result], scenario: Scenario | None = None) -> list[Any]:
+    """Short Rich tables for ``detente run --explain``: who gains and loses, and the pivotal actors
+    (named as in the scenario when it is given, as the charts beside them are)."""
     from rich.text import Text
 
     from detente.consoles import Table
@@ -67,7 +73,7 @@ def explain_tables(results: list[Result]) -> list[Any]:
             for c in ("actor", "depends on it", "rank"):
                 t.add_column(c, justify="left" if c == "actor" else "right")
             for row in ex["pivotal"]["ranking"]:
-                t.add_row(row["actor"], _f(row.get("dependence")), str(row.get("rank", "")))
+                t.add_row(_name(scenario, row["actor"]), _f(row.get("dependence")), str(row.get("rank", "")))
             t.caption = depends
             tables.append(t)
             tables.append(Text(NO_STATUS_QUO, style="dim"))
@@ -79,8 +85,8 @@ def explain_tables(results: list[Result]) -> list[Any]:
         for row in ex["utility"]["actors"]:
             rg = row.get("gain_p10_p90")
             pr = rank.get(row["actor"], {})
-            t.add_row(row["actor"], _f(row["gain"]), "" if not rg else f"{_f(rg[0])} to {_f(rg[1])}",
-                      _f(row["p_gain"]), row["verdict"], _f(pr.get("dependence")), str(pr.get("rank", "")))
+            t.add_row(_name(scenario, row["actor"]), _f(row["gain"]), "" if not rg else f"{_f(rg[0])} to {_f(rg[1])}",
+                      _share(row["p_gain"]), row["verdict"], _f(pr.get("dependence")), str(pr.get("rank", "")))
         without = ex["utility"].get("issues_without_status_quo") or []
         t.caption = f"utility: {ex['utility']['utility']}; {depends}" + (
             f"; left out (no status quo): {', '.join(without)}" if without else "")
