@@ -650,3 +650,214 @@ def test_pooled_scenario_shows_its_mixture_cells(page, tmp_path: Path) -> None: 
     # the bottom line states the library's variance split (R's position on aid: 80 for both, so only tax splits)
     text = page.locator(".analysts[data-issue='tax']").inner_text()
     assert "of the variance between analysts" in text and "position of Alpha on Tax rate" in text
+
+
+def _levers(pg, model: str, issue: str, target: str = "", actor: str = "") -> dict:  # type: ignore[no-untyped-def]
+    """Ask the Levers form; the API's JSON answer."""
+    pg.select_option("#levers-model", model)
+    pg.select_option("#levers-issue", issue)
+    pg.fill("#levers-target", target)
+    pg.select_option("#levers-actor", actor)
+    with pg.expect_response("**/api/levers", timeout=180_000) as answer:
+        pg.click("#levers-button")
+    pg.wait_for_selector("#levers-out .levers-card", timeout=30_000)
+    return answer.value.json()
+
+
+def _plain(v: float) -> str:
+    """A number as the page writes it in a sentence (app.js plain(): fmt's rounding, no trailing zeros)."""
+    a = abs(v)
+    s = f"{v:.0f}" if a >= 1000 else f"{v:.1f}" if a >= 10 else f"{v:.2f}"
+    return f"{float(s):g}"
+
+
+@pytest.mark.skipif(not FLAGSHIP.exists(), reason="needs examples/ukraine-settlement.yaml")
+def test_levers_for_an_actor_answer_in_a_sentence(page) -> None:  # type: ignore[no-untyped-def]
+    """Levers with an actor chosen showed only a heading and a closed "details" toggle with a raw
+    key/value dump ("others respond true", "best position 0 salience 1 forecast 32.2 ... gain 2.44")."""
+    _load_example(page, FLAGSHIP.name)
+    _run(page, ["mean", "bdm"], draws=40)
+    for model in ("mean", "bdm"):
+        d = _levers(page, model, "territory", actor="ukraine")
+        card = page.locator("#levers-out .levers-card")
+        sentence = card.locator(".levers-sentence")
+        assert sentence.is_visible()
+        text = sentence.inner_text()
+        best = d["best"]
+        if best["gain"] > 0:
+            assert text.startswith(f"Ukraine's best announcement: position {_plain(best['position'])} "
+                                   f"(salience {_plain(best['salience'])}).")
+            assert (f"moves from {_plain(d['forecast_now'])} to {_plain(best['forecast'])}, {_plain(best['gain'])} "
+                    f"closer to its ideal {_plain(d['ideal'])} than announcing {_plain(d['ideal'])}") in text
+        else:
+            assert text.startswith(f"Ukraine's best announcement is its ideal, {_plain(d['ideal'])}")
+        assert card.locator(".kv").count() == 0  # no key/value dump
+        assert "others respond" not in card.inner_text().lower()
+        assert card.locator(".levers-announce tbody tr").count() == 3
+    assert "bdm: Territorial line — best announcement of Ukraine" in page.locator("#levers-out h4").inner_text()
+
+
+def _answer(body: str):  # type: ignore[no-untyped-def]
+    """A route handler that answers ``body`` (JSON) instead of the server."""
+    def handle(route) -> None:  # type: ignore[no-untyped-def]
+        route.fulfill(status=200, content_type="application/json", body=body)
+    return handle
+
+
+@pytest.mark.skipif(not FLAGSHIP.exists(), reason="needs examples/ukraine-settlement.yaml")
+def test_levers_to_a_target_in_plain_columns_with_no_lever_and_message(page) -> None:  # type: ignore[no-untyped-def]
+    """The target table read "reaches target: true", an unlabelled "interval" and a raw "factor"; an
+    answer with no lever (`levers: []` and a `message`) and the attributes without one were not shown."""
+    _load_example(page, FLAGSHIP.name)
+    _run(page, ["mean"])
+    d = _levers(page, "mean", "territory", target="50")
+    card = page.locator("#levers-out .levers-card")
+    heads = [h.strip() for h in card.locator(".levers-table thead th").all_inner_texts()]
+    assert "reaches the target?" in heads and "input uncertainty (p10–p90)" in heads
+    assert "factor" not in heads and "interval" not in heads
+    reaches = {t.strip() for t in card.locator(".levers-table td.reaches").all_inner_texts()}
+    assert reaches <= {"yes", "no"} and reaches
+    assert card.locator(".levers-table tbody tr").count() == len(d["levers"])
+    assert "true" not in card.locator(".levers-table").inner_text()
+    top = d["levers"][0]
+    assert "Forecast now" in card.locator(".levers-sentence").inner_text() and top["reaches_target"]
+    # the library's other answers, as the page gets them: some attributes without a lever; none at all
+    some = {**d, "no_lever": [{"actor": "china", "attribute": "salience"}, {"actor": "china", "attribute": "position"}]}
+    none = {**d, "levers": [], "no_lever": [{"actor": "china", "attribute": "salience"}],
+            "message": "no single change of one actor's position, salience or capability moves the forecast on territory toward 50"}
+    import json as _json
+
+    for answer in (some, none):
+        page.unroute("**/api/levers")
+        page.route("**/api/levers", _answer(_json.dumps(answer)))
+        page.click("#levers-button")
+        page.wait_for_selector("#levers-out .levers-card")
+        out = page.locator("#levers-out")
+        if answer is some:
+            assert "No lever" in out.locator(".no-lever").inner_text()
+            assert "China (salience, position)" in out.locator(".no-lever").inner_text()
+        else:
+            assert out.locator(".levers-table").count() == 0
+            assert answer["message"] in out.locator(".levers-message").inner_text()
+    page.unroute("**/api/levers")
+
+
+def test_calibration_is_one_line_per_model(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Each model got a "Calibration of the forecast interval" card of bare key/values ("coverage oos
+    0.79", "file synthesis-weights.json"); now one line per model, the details collapsed."""
+    f = tmp_path / "small.yaml"
+    f.write_text(SMALL)
+    _upload(page, f)
+    page.wait_for_selector("#stance-table tbody tr")
+    _run(page, ["mean", "median"])
+    cards = page.locator(".calibration-card")
+    assert cards.count() == 1
+    assert page.locator(".generic-card.calibration-card, .calibration-card .kv").count() == 0
+    for model in ("mean", "median"):
+        cal = page.evaluate(f"() => state.results.find(r => r.model === '{model}').calibration")
+        line = cards.locator(f".calibration-model[data-model='{model}'] .calibration-line").inner_text()
+        assert line.strip() == (f"{model}: {round(cal['level'] * 100)} % forecast interval, covered "
+                                f"{round(cal['coverage_oos'] * 100)} % of {cal['n_issues']} EU legislative issues "
+                                f"out of sample (DEU III)")
+        details = cards.locator(f".calibration-model[data-model='{model}'] details")
+        assert details.get_attribute("open") is None
+        assert not details.locator("table").is_visible()
+        details.locator("summary").click()
+        assert cal["file"] in details.inner_text() and "coverage out of sample" in details.inner_text()
+    assert "oos" not in cards.inner_text()
+
+
+def test_a_retyped_field_drops_the_servers_stale_problem(page) -> None:  # type: ignore[no-untyped-def]
+    """1.7 then 0,5 in one salience cell listed both "must be a number (got "0,5")" and the stale
+    "must be between 0 and 1 (got 1.7)": the check after the second edit sent the last valid value."""
+    _load_example(page, "ktab-dummy-3dim.yaml")
+    page.wait_for_function("() => document.querySelector('#validity').textContent === 'The scenario is valid.'")
+    cell = page.locator("input[data-field='stances[0].salience']")
+    with page.expect_response("**/api/scenarios/validate"):
+        cell.fill("1.7")
+    page.wait_for_function("() => document.querySelector('#error-box').textContent.includes('between 0 and 1')")
+    with page.expect_response("**/api/scenarios/validate"):
+        cell.fill("0,5")
+    page.wait_for_timeout(300)  # the answer handled
+    items = page.locator("#error-box li.error-item").all_inner_texts()
+    assert len(items) == 1, items
+    assert "salience must be a number" in items[0] and '(got "0,5")' in items[0]
+    assert page.locator("#validity").inner_text() == "1 problem to fix before Run."
+    with page.expect_response("**/api/scenarios/validate"):
+        cell.fill("0.5")
+    page.wait_for_function("() => document.querySelector('#validity').textContent === 'The scenario is valid.'")
+    # an answer still on its way when the field changes is dropped too: hold the checks, change the field,
+    # then let the check of the old value answer (within the 250 ms before the next check starts)
+    page.evaluate("""() => { const f = window.fetch; window.__held = [];
+      window.fetch = (u, o) => String(u).includes('/validate')
+        ? new Promise((ok) => window.__held.push(ok)).then(() => f(u, o)) : f(u, o); }""")
+    cell.fill("1.7")
+    page.wait_for_function("() => window.__held.length === 1")  # the check of 1.7 is on its way
+    cell.fill("0.4")
+    page.evaluate("() => window.__held[0]()")
+    page.wait_for_timeout(150)  # its answer has come; the check of 0.4 not yet started
+    assert page.evaluate("() => window.__held.length") == 1
+    assert "between 0 and 1" not in page.locator("#error-box").inner_text()
+    assert page.locator("#validity").inner_text() == "The scenario is valid."
+    page.wait_for_function("() => window.__held.length === 2")
+    page.evaluate("() => window.__held[1]()")
+    page.wait_for_timeout(300)
+    assert page.locator("#validity").inner_text() == "The scenario is valid."
+
+
+@pytest.mark.skipif(not FLAGSHIP.exists(), reason="needs examples/ukraine-settlement.yaml")
+def test_synthesis_with_war_shows_one_war_card_in_the_librarys_words(page) -> None:  # type: ignore[no-untyped-def]
+    """war + synthesis gave two war cards: "deal" vs "a negotiated settlement", "still fighting at the
+    horizon", and the synthesis's card without the "a deal within N months" rows."""
+    _load_example(page, FLAGSHIP.name)
+    _run(page, ["war", "synthesis"], draws=50)
+    labels = page.evaluate("() => state.war.endings.map(e => e.label)")
+    assert page.locator(".war-card").count() == 1
+    note = page.locator(".synthesis-war-note").inner_text()
+    assert "synthesis leads with the war model's terms given a deal (same war run as above)" in note
+    card = page.locator(".war-card")
+    shown = [t.strip() for t in card.locator(".war-facts tr[data-outcome] th").all_inner_texts()]
+    assert shown == labels
+    assert card.locator(".war-facts tr[data-deal-within]").count() == len(page.evaluate("() => Object.keys(state.war.settlement_by)"))
+    text = page.locator("#results").inner_text()
+    assert "a negotiated settlement" not in text and "still fighting" not in text
+    # the synthesis alone: its own card, the same labels and the deal rows
+    _run(page, ["synthesis"], draws=50)
+    assert page.locator(".synthesis-war-note").count() == 0 and page.locator(".war-card").count() == 1
+    shown = [t.strip() for t in page.locator(".war-card .war-facts tr[data-outcome] th").all_inner_texts()]
+    assert shown == labels
+    assert "a deal within 12 months" in page.locator(".war-card").inner_text()
+
+
+@pytest.mark.skipif(not FLAGSHIP.exists(), reason="needs examples/ukraine-settlement.yaml")
+def test_sensitivity_says_what_it_measures_and_labels_stay_distinct(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Headed "Morris mu* (elementary effects)", its bars labelled so that three read "position of US
+    Congress and foreign-policy es…"."""
+    _load_example(page, FLAGSHIP.name)
+    _run(page, ["mean"])
+    page.select_option("#sensitivity-model", "mean")
+    page.click("#sensitivity-button")
+    page.wait_for_selector("#sensitivity svg.sensitivity-chart", timeout=120_000)
+    out = page.locator("#sensitivity")
+    assert out.locator("h3").inner_text() == "What moves the forecast most (Morris screening)"
+    assert "mu*" not in out.locator("h3").inner_text()
+    read = """() => [...document.querySelectorAll('#sensitivity text.sensitivity-label')].map(t =>
+      [[...t.querySelectorAll('tspan')].map(s => s.textContent).join(' '), t.querySelector('title').textContent])"""
+    for issue in ("", "territory"):
+        page.select_option("#sensitivity-issue", issue)
+        rows = page.evaluate(read)
+        shown = [s for s, _ in rows]
+        assert len(shown) == len(set(shown)), shown
+        for s, full in rows:
+            if " on " in full:  # the issue part stays whole
+                iss = full[: full.rfind(" (")].rsplit(" on ", 1)[1]
+                assert s.endswith(iss), (s, full)
+        # a line holds at most 48 characters (the chart's label column), three lines at most
+        lines = page.evaluate("() => [...document.querySelectorAll('#sensitivity text.sensitivity-label tspan')].map(s => s.textContent.length)")
+        assert max(lines) <= 48
+        assert page.evaluate("() => Math.max(...[...document.querySelectorAll('#sensitivity text.sensitivity-label')]"
+                             ".map(t => t.querySelectorAll('tspan').length))") <= 3
+    page.select_option("#sensitivity-issue", "territory")
+    assert ("mean absolute change of the forecast, in the issue's units, per move of the input across its whole range"
+            in out.locator(".sensitivity-explain").inner_text())
+    _shot(page, tmp_path, "9-sensitivity")

@@ -73,6 +73,9 @@ function fmt(v, digits) {
   return v.toFixed(2);
 }
 
+// a number in a sentence: as fmt rounds it, without trailing zeros (0, 1, 15, 32.2, 2.44)
+const plain = (v) => (v === null || v === undefined || Number.isNaN(v) ? "–" : String(Number(fmt(v))));
+
 const pct = (v) => (v === null || v === undefined ? "–" : `${Math.round(v * 100)} %`);
 
 function trimNum(v) {
@@ -366,18 +369,36 @@ let validateSeq = 0;
 
 function changed(structure) {
   state.edited = true;
+  validateSeq++; // an answer still on its way is about the scenario before this edit: dropped
   if (structure) renderScenario();
   if (state.results) $("stale-note").hidden = false; // the forecast below is of the scenario as it was
   clearTimeout(validateTimer);
   validateTimer = setTimeout(validateNow, 250);
 }
 
+// A field path and the paths inside it ("stances[3]" holds "stances[3].salience"; "war.sides.A" "war.sides.A.cost").
+function samePlace(a, b) {
+  if (!a || !b) return false;
+  const inside = (x, y) => x === y || y.startsWith(x + ".") || y.startsWith(x + "[");
+  return inside(a, b) || inside(b, a);
+}
+
+// Drop the server's problems about a field: it changed since they were said (or is being retyped).
+function forgetServerProblems(field) {
+  if (!field) return;
+  state.serverProblems = state.serverProblems.filter((p) => !samePlace(p.field, field));
+}
+
 async function validateNow() {
   if (!state.scenario) return [];
   const seq = ++validateSeq;
   const r = await api("POST", "/api/scenarios/validate", state.scenario);
-  if (seq !== validateSeq) return state.serverProblems;
-  state.serverProblems = r.ok ? [] : (r.data.errors || [{ message: r.data.detail }]);
+  if (seq !== validateSeq) return state.serverProblems; // an edit came after it: a newer check is due
+  const problems = r.ok ? [] : (r.data.errors || [{ message: r.data.detail }]);
+  // a field whose text is not (yet) a valid value was sent with its last valid value: what the server
+  // says about that value is stale, the client's problem is the one that holds
+  const local = clientProblems().map((p) => p.field);
+  state.serverProblems = problems.filter((p) => !local.some((f) => samePlace(p.field, f)));
   showProblems();
   return state.serverProblems;
 }
@@ -415,7 +436,7 @@ function bound(obj, prop, { kind = "text", required = false, place = "", what = 
       else obj[prop] = res.value;
       if (after) after(res.value);
     }
-    state.serverProblems = state.serverProblems.filter((p) => p.field !== field);
+    forgetServerProblems(field);
     showProblems();
     changed(false);
   });
@@ -894,7 +915,7 @@ function schemaField(key, prop0, root, obj, ctx) {
     obj[key] = obj[key] || {};
     const cur = obj[key][pname] || kinds[0];
     const sel = el("select", { id, "data-field": `${path}.${pname}` }, kinds.map((k) => el("option", { value: k, selected: k === cur }, words(k))));
-    sel.addEventListener("change", () => { obj[key] = { [pname]: sel.value }; changed(true); });
+    sel.addEventListener("change", () => { obj[key] = { [pname]: sel.value }; forgetServerProblems(path); changed(true); });
     const sub = prop.oneOf.map((o) => deref(o, root)).find((d) => d.properties && d.properties[pname] && (d.properties[pname].const === cur || (d.properties[pname].enum || []).includes(cur) || d.properties[pname].default === cur));
     return el("fieldset", { class: "schema-group", "data-key": key }, el("legend", {}, title),
       el("div", { class: "field" }, el("label", { for: id }, "kind"), sel),
@@ -908,12 +929,12 @@ function schemaField(key, prop0, root, obj, ctx) {
     const sel = el("select", { id, "data-field": path },
       el("option", { value: "" }, def !== undefined && def !== null ? `default (${def})` : "(not set)"),
       opts.map((o) => el("option", { value: String(o), selected: obj[key] === o }, String(o))));
-    sel.addEventListener("change", () => { if (sel.value === "") delete obj[key]; else obj[key] = opts.find((o) => String(o) === sel.value); changed(false); });
+    sel.addEventListener("change", () => { if (sel.value === "") delete obj[key]; else obj[key] = opts.find((o) => String(o) === sel.value); forgetServerProblems(path); changed(false); });
     return wrap(sel);
   }
   if (inner.type === "boolean") {
     const cb = el("input", { type: "checkbox", id, "data-field": path, checked: obj[key] ?? def ?? false });
-    cb.addEventListener("change", () => { obj[key] = cb.checked; changed(false); });
+    cb.addEventListener("change", () => { obj[key] = cb.checked; forgetServerProblems(path); changed(false); });
     return wrap(cb);
   }
   if (inner.type === "integer" || inner.type === "number") {
@@ -1222,14 +1243,20 @@ function renderResults() {
   const notes = results.flatMap((r) => (r.notes || []).map((n) => [r.model, n]));
   if (notes.length) out.append(el("ul", { class: "notes" }, notes.map(([m, n]) => el("li", {}, el("strong", {}, `${m}: `), n))));
   sc.issues.forEach((iss) => out.append(issueCard(sc, iss, results)));
+  const warRun = results.find((r) => r.model === "war" && r.extras && r.extras.settlement_by_month);
   for (const r of results) {
-    if (r.extras && r.extras.settlement_by_month) out.append(warCard(sc, r));
+    if (!(r.extras && r.extras.settlement_by_month)) continue;
+    if (r !== warRun && warRun && sameWarRun(r, warRun)) { // the synthesis led by the war: one card, not two
+      out.append(el("p", { class: "help synthesis-war-note", "data-model": r.model },
+        el("span", { class: "swatch", style: `background:${modelColor(r.model)}` }),
+        `${r.model} leads with the war model's terms given a deal (same war run as above).`));
+    } else out.append(warCard(sc, r));
   }
+  const calibrated = results.filter((r) => r.calibration);
+  if (calibrated.length) out.append(calibrationCard(calibrated));
   for (const r of results) {
     if (r.explain || r.events) out.append(explainCard(sc, r)); // explain.js: the report's sections
-    for (const key of ["levers", "calibration"]) {
-      if (r[key] !== undefined && r[key] !== null) out.append(genericCard(sc, r, key));
-    }
+    if (r.levers !== undefined && r.levers !== null) out.append(genericCard(sc, r, "levers"));
   }
   const sel = $("sensitivity-model");
   sel.replaceChildren(...results.map((r) => el("option", { value: r.model }, r.model)));
@@ -1461,32 +1488,71 @@ function trajectoryChart(sc, iss, r) {
 // ------------------------------------------------------------------------------------------
 // the war model: probabilities on a 0-1 axis, sides by name
 
+// Whether a synthesis's war extras are the war run's own (same endings, same settlement curve).
+function sameWarRun(a, b) {
+  const key = (r) => JSON.stringify([r.draws, r.seed, r.extras.outcome_probability, r.extras.settlement_by_month]);
+  return key(a) === key(b);
+}
+
+const modelName = (r) => (r.variant ? `${r.model} (${r.variant})` : r.model);
+
+// The calibration of the forecast interval, one line per model (detente.backtest.calibration.summary:
+// level, coverage_oos, n_issues, data, mean_width_oos, method, file, version); the rest on demand.
+const CALIBRATION_DATA = { "DEU III": "EU legislative issues" };
+function calibrationCard(results) {
+  const card = el("article", { class: "issue-card calibration-card", "data-section": "calibration" },
+    el("h3", {}, "Calibration of the forecast interval"));
+  for (const r of results) {
+    const c = r.calibration;
+    const data = String(c.data || "").split(" (")[0];
+    const what = CALIBRATION_DATA[data] || "issues";
+    const cov = typeof c.coverage_oos === "number" ? `covered ${pct(c.coverage_oos)}` : "coverage not measured";
+    const n = c.n_issues ? ` of ${c.n_issues} ${what}` : "";
+    const line = `${modelName(r)}: ${pct(c.level ?? 0.8)} forecast interval, ${cov}${n} out of sample${data ? ` (${data})` : ""}`;
+    const facts = [
+      ["nominal level", pct(c.level)], ["coverage out of sample", pct(c.coverage_oos)],
+      ["mean width out of sample (issue units)", c.mean_width_oos !== undefined && c.mean_width_oos !== null ? fmt(c.mean_width_oos) : null],
+      ["issues it was checked on", c.n_issues], ["data", c.data], ["method", c.method], ["calibration file", c.file], ["version", c.version],
+    ].filter(([, v]) => v !== null && v !== undefined && v !== "–");
+    card.append(el("div", { class: "calibration-model", "data-model": r.model },
+      el("p", { class: "calibration-line" }, el("span", { class: "swatch", style: `background:${modelColor(r.model)}` }), line),
+      el("details", { class: "calibration-details" }, el("summary", {}, "details"),
+        el("table", { class: "forecast-table calibration-facts" }, el("tbody", {}, facts.map(([k, v]) =>
+          el("tr", {}, el("th", { scope: "row" }, k), el("td", {}, String(v)))))))));
+  }
+  return card;
+}
+
 function warCard(sc, r) {
   const ex = r.extras;
-  const named = state.war && state.war.model === r.model && state.war.sides ? state.war.sides : null;
+  const named = state.war && state.war.sides ? state.war.sides : null; // the scenario's sides, named by the library
   const A = (named && named.A && named.A.name) || sideName(sc, "A");
   const B = (named && named.B && named.B.name) || sideName(sc, "B");
   const card = el("article", { class: "issue-card war-card", "aria-label": `War termination: ${A} vs ${B}` });
   card.append(el("h3", {}, `War termination: ${A} (side A) vs ${B} (side B)`, el("span", { class: "sub" }, ` — ${r.model}, ${r.draws} draws`)));
   const op = ex.outcome_probability || {};
-  const names = { settlement: "a negotiated settlement", victory_A: `victory of ${A}`, victory_B: `victory of ${B}`,
-    collapse_A: `collapse of ${A}`, collapse_B: `collapse of ${B}`, horizon: "still fighting at the horizon" };
-  const head = state.war && state.war.model === r.model ? state.war : null;
+  // the library's ending labels (war.endings[].label) for every war card, whichever run it shows
+  const labels = Object.fromEntries(((state.war && state.war.endings) || []).filter((e) => e.code).map((e) => [e.code, e.label]));
+  const names = { settlement: "deal", victory_A: `military victory of ${A}`, victory_B: `military victory of ${B}`,
+    collapse_A: `collapse of ${A}`, collapse_B: `collapse of ${B}`, horizon: "unresolved at the horizon" };
+  const head = state.war && state.war.model === modelName(r) ? state.war : null;
   const rows = head && Array.isArray(head.endings) && head.endings.length
     ? head.endings.map((e) => el("tr", { "data-outcome": e.code || "" }, el("th", { scope: "row" }, e.label || words(e.code || "")),
       el("td", { class: "num" }, pct(e.probability ?? e.p ?? null))))
-    : Object.entries(op).map(([k, v]) => el("tr", { "data-outcome": k }, el("th", { scope: "row" }, names[k] || words(k)), el("td", { class: "num" }, pct(v))));
-  if (head && head.settlement_by) {
-    for (const [m, v] of Object.entries(head.settlement_by)) {
-      rows.push(el("tr", {}, el("th", { scope: "row" }, `a deal within ${String(m).replace(/\D+/g, "")} months`), el("td", { class: "num" }, pct(v))));
-    }
+    : Object.entries(op).map(([k, v]) => el("tr", { "data-outcome": k }, el("th", { scope: "row" }, labels[k] || names[k] || words(k)), el("td", { class: "num" }, pct(v))));
+  // P(a deal by month m): the library's headline months, read off this run's curve when the headline is another run's
+  const by = head ? head.settlement_by : state.war && state.war.settlement_by && ex.settlement_by_month
+    ? Object.fromEntries(Object.keys(state.war.settlement_by).map((m) => [m, Number(m) < ex.settlement_by_month.length ? ex.settlement_by_month[Number(m)] : null]))
+    : null;
+  for (const [m, v] of Object.entries(by || {})) {
+    rows.push(el("tr", { "data-deal-within": String(m).replace(/\D+/g, "") }, el("th", { scope: "row" }, `a deal within ${String(m).replace(/\D+/g, "")} months`), el("td", { class: "num" }, pct(v))));
   }
   const tts = ex.time_to_settlement || {};
   const share = ex.share_given_deal || {};
   const facts = el("table", { class: "forecast-table war-facts" },
     el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "How it ends"), el("th", { scope: "col" }, "probability"))),
     el("tbody", {}, rows,
-      tts.p50 !== undefined ? el("tr", {}, el("th", { scope: "row" }, "months to a settlement, given one (median, p10–p90)"), el("td", { class: "num" }, `${fmt(tts.p50)} (${fmt(tts.p10)}–${fmt(tts.p90)})`)) : null,
+      tts.p50 !== undefined ? el("tr", {}, el("th", { scope: "row" }, "months to a deal, given one (median, p10–p90)"), el("td", { class: "num" }, `${fmt(tts.p50)} (${fmt(tts.p10)}–${fmt(tts.p90)})`)) : null,
       share.p50 !== undefined ? el("tr", {}, el("th", { scope: "row" }, `${A}'s share of the stakes given a deal (median, p10–p90)`), el("td", { class: "num" }, `${fmt(share.p50)} (${fmt(share.p10)}–${fmt(share.p90)})`)) : null));
   const charts = el("div", { class: "trajectories" });
   charts.append(lineChart({ title: "Probability of a settlement by month", cls: "war-chart settlement-chart",
@@ -1511,7 +1577,7 @@ function warCard(sc, r) {
 // explanations, levers, calibration (shapes set by the library; shown whatever they hold)
 
 const CARD_TITLES = { explain: "Why this forecast: winners, losers, pivotal actors", events: "What happened, round by round",
-  levers: "Levers: what would move the forecast", calibration: "Calibration of the forecast interval" };
+  levers: "Levers: what would move the forecast" };
 
 function genericCard(sc, r, key) {
   const card = el("article", { class: `issue-card generic-card ${key}-card`, "data-section": key });
@@ -1624,13 +1690,88 @@ async function runLevers() {
   $("levers-button").disabled = false;
   $("levers-status").textContent = "";
   if (!r.ok) { out.append(el("p", { class: "notice", role: "status" }, r.data.detail || "the search failed")); return; }
-  const sc = state.scenario;
-  const card = el("article", { class: "issue-card generic-card levers-card", "data-section": "levers" },
-    el("h4", {}, `${model}: ${nameOf(sc, issue)}${r.data.target !== undefined && r.data.target !== null ? ` to ${fmt(r.data.target)}` : ""}${actor ? ` — best announcement of ${nameOf(sc, actor)}` : ""}`));
-  const { levers: rows, ...rest } = r.data;
-  if (rows) card.append(valueView(rows, sc, 0));
-  card.append(el("details", {}, el("summary", {}, "details"), valueView(rest, sc, 0)));
-  out.append(card);
+  out.append(leversCard(state.scenario, r.data, model, issue, actor));
+}
+
+const ATTRIBUTE_WORDS = { position: "position", salience: "salience", capability: "capability" };
+
+// The answer of /api/levers in words (detente.explain.levers: `actor` gives `best`, `announce_ideal`,
+// `best_at_present_salience`; `target` gives `levers[]`, `no_lever[]` and `message`). Numbers as the
+// library gives them; nothing is recomputed here.
+function leversCard(sc, d, model, issue, actor) {
+  const card = el("article", { class: "issue-card levers-card", "data-section": "levers", "data-mode": actor ? "actor" : "target" },
+    el("h4", {}, `${model}: ${nameOf(sc, issue)}${d.target !== undefined && d.target !== null ? ` to ${plain(d.target)}` : ""}${actor ? ` — best announcement of ${nameOf(sc, actor)}` : ""}`));
+  card.append(actor ? announcePart(sc, d) : targetPart(sc, d));
+  const how = [`${d.draws} draw${d.draws === 1 ? "" : "s"} per candidate, seed ${d.seed}`,
+    d.evaluations !== undefined ? `${d.evaluations} candidate runs` : null,
+    d.others_respond === false ? "the other actors held where the unchanged run left them"
+      : "every candidate is a full run of the model, so the other actors respond"].filter(Boolean);
+  const facts = [
+    ["forecast now (median over the draws)", fmt(d.forecast_now)],
+    ["input uncertainty now (p10–p90)", d.interval_now ? `${fmt(d.interval_now[0])}–${fmt(d.interval_now[1])}` : "–"],
+    d.tolerance !== undefined ? ["counts as reaching the target within", `± ${fmt(d.tolerance)}`] : null,
+    d.size_of_change ? ["size of a change", d.size_of_change] : null,
+    d.gain && typeof d.gain === "string" ? ["gain", d.gain] : null,
+  ].filter(Boolean);
+  card.append(el("details", { class: "levers-details" }, el("summary", {}, "how this was searched"),
+    el("p", { class: "help" }, how.join("; ") + "."),
+    el("table", { class: "forecast-table levers-facts" }, el("tbody", {}, facts.map(([k, v]) =>
+      el("tr", {}, el("th", { scope: "row" }, k), el("td", {}, v)))))));
+  return card;
+}
+
+function announcePart(sc, d) {
+  const who = nameOf(sc, d.actor);
+  const best = d.best || {}, ideal = d.announce_ideal || {}, same = d.best_at_present_salience || null;
+  const part = el("div", { class: "levers-answer" });
+  const lines = [];
+  if (best.gain !== null && best.gain !== undefined && best.gain > 0) {
+    lines.push(`${who}'s best announcement: position ${plain(best.position)} (salience ${plain(best.salience)}). `
+      + `The forecast moves from ${plain(d.forecast_now)} to ${plain(best.forecast)}, ${plain(best.gain)} closer to its ideal ${plain(d.ideal)} than announcing ${plain(d.ideal)}.`);
+    if (same && (same.position !== best.position || same.salience !== best.salience) && same.gain > 0) {
+      lines.push(`Keeping its salience at ${plain(d.salience_now)}: position ${plain(same.position)}, forecast ${plain(same.forecast)}, ${plain(same.gain)} closer than announcing its ideal.`);
+    }
+  } else {
+    lines.push(`${who}'s best announcement is its ideal, ${plain(d.ideal)} (salience ${plain(d.salience_now)}): no other position or salience brings the forecast `
+      + `(${plain(ideal.forecast ?? d.forecast_now)}) closer to it.`);
+  }
+  part.append(...lines.map((t, k) => el("p", { class: k === 0 ? "levers-sentence" : "help" }, t)));
+  const row = (what, x) => x ? el("tr", {}, el("th", { scope: "row" }, what), numCell(x.position), numCell(x.salience), numCell(x.forecast),
+    el("td", { class: "num" }, x.interval ? `${fmt(x.interval[0])}–${fmt(x.interval[1])}` : "–"), numCell(x.distance_to_ideal), numCell(x.gain)) : null;
+  part.append(table("levers-announce", [["announcement"], ["position", 1], ["salience", 1], ["forecast", 1], ["input uncertainty (p10–p90)", 1],
+    [`distance to its ideal (${fmt(d.ideal)})`, 1], ["closer than announcing its ideal by", 1]],
+  [row(`its ideal, as it stands`, ideal), row("best", best), row(`best at its present salience (${fmt(d.salience_now)})`, same)]));
+  return part;
+}
+
+function targetPart(sc, d) {
+  const part = el("div", { class: "levers-answer" });
+  const rows = d.levers || [];
+  const what = (x) => `${nameOf(sc, x.actor)}'s ${ATTRIBUTE_WORDS[x.attribute] || words(x.attribute)}`;
+  if (!rows.length) {
+    part.append(el("p", { class: "notice levers-message" }, d.message || "No single change of one actor moves the forecast toward the target."));
+  } else {
+    const top = rows[0];
+    part.append(el("p", { class: "levers-sentence" }, top.reaches_target
+      ? `Forecast now ${plain(d.forecast_now)}. The smallest change that reaches ${plain(d.target)}: ${what(top)} from ${plain(top.from)} to ${plain(top.to)} (forecast ${plain(top.forecast)}).`
+      : `Forecast now ${plain(d.forecast_now)}. No single change reaches ${plain(d.target)}; closest: ${what(top)} from ${plain(top.from)} to ${plain(top.to)} (forecast ${plain(top.forecast)}, ${plain(top.distance_to_target)} short).`));
+    const to = (x) => x.attribute === "capability" && x.factor !== null && x.factor !== undefined ? `${fmt(x.to)} (× ${Number(x.factor.toPrecision(3))})` : fmt(x.to);
+    part.append(table("levers-table", [["rank", 1], ["actor"], ["changes its"], ["from", 1], ["to", 1], ["size of the change", 1], ["forecast", 1],
+      ["input uncertainty (p10–p90)", 1], ["reaches the target?"], ["distance to the target", 1]],
+    rows.map((x) => el("tr", { "data-actor": x.actor, "data-attribute": x.attribute },
+      el("td", { class: "num" }, String(x.rank ?? "")), el("th", { scope: "row" }, nameOf(sc, x.actor)), el("td", {}, ATTRIBUTE_WORDS[x.attribute] || words(x.attribute)),
+      numCell(x.from), el("td", { class: "num" }, to(x)), numCell(x.size, 3), numCell(x.forecast),
+      el("td", { class: "num" }, x.interval ? `${fmt(x.interval[0])}–${fmt(x.interval[1])}` : "–"),
+      el("td", { class: "reaches" }, x.reaches_target ? "yes" : "no"), numCell(x.distance_to_target)))));
+  }
+  const none = d.no_lever || [];
+  if (none.length && rows.length) {
+    const by = new Map();
+    for (const x of none) by.set(x.actor, [...(by.get(x.actor) || []), ATTRIBUTE_WORDS[x.attribute] || words(x.attribute)]);
+    part.append(el("p", { class: "help no-lever" }, "No lever (no change moves the forecast toward the target): ",
+      [...by].map(([a, attrs]) => `${nameOf(sc, a)} (${attrs.join(", ")})`).join("; "), "."));
+  }
+  return part;
 }
 
 // ------------------------------------------------------------------------------------------
@@ -1657,17 +1798,62 @@ async function runSensitivity() {
   const holder = el("div");
   const draw = () => holder.replaceChildren(sensitivityChart(data, pick.value));
   pick.addEventListener("change", draw);
-  out.append(el("div", { class: "controls" }, el("label", { for: "sensitivity-issue" }, "Forecast of"), pick,
-    el("span", { class: "help" }, `${data.method === "sobol" ? "Sobol total-order index ST" : "Morris mu* (elementary effects)"}; ${data.evaluations} model evaluations.`)));
+  const sobol = data.method === "sobol";
+  const explain = el("p", { class: "help sensitivity-explain" });
+  const say = () => {
+    explain.textContent = sobol
+      ? (pick.value ? "Sobol total-order index ST: the share of the forecast's variance over the draws that is due to the input, alone or together with others (0 to 1)."
+        : "All issues: each input's largest total-order index ST on any issue (the share of a forecast's variance due to the input, alone or with others).")
+      : (pick.value ? "mu*: mean absolute change of the forecast, in the issue's units, per move of the input across its whole range."
+        : "All issues: each input's largest mu* / sd on any issue, where mu* is the mean absolute change of the forecast per move of the input across its whole range and sd the spread of that forecast over the draws (so issues on different scales compare).");
+    explain.append(` ${data.evaluations} model evaluations.`);
+  };
+  pick.addEventListener("change", say);
+  out.append(el("h3", { class: "sensitivity-head" }, sobol ? "What moves the forecast most (Sobol indices)" : "What moves the forecast most (Morris screening)"));
+  out.append(el("div", { class: "controls" }, el("label", { for: "sensitivity-issue" }, "Forecast of"), pick));
+  out.append(explain);
+  say();
   out.append(holder);
   for (const n of data.notes || []) out.append(el("p", { class: "help" }, n));
   draw();
 }
 
+// An input's label on at most `most` lines of about `n` characters; when longer, the actor's last words
+// are cut (the attribute at the start and the issue after " on " stay whole, so that "position of US
+// Congress … on Territorial line" and "… on Sanctions relief for Russia" stay apart).
+function labelLines(text, n = 48, most = 3) {
+  text = String(text);
+  const wrap = (t) => {
+    const out = [];
+    while (t.length > n) {
+      let br = t.lastIndexOf(" ", n);
+      if (br < n / 3) br = n;
+      out.push(t.slice(0, br));
+      t = t.slice(br).trim();
+    }
+    return [...out, t];
+  };
+  let ls = wrap(text);
+  if (ls.length <= most) return ls;
+  const at = text.lastIndexOf(" on ");
+  let head = at > 0 ? text.slice(0, at) : text;
+  let tail = at > 0 ? text.slice(at) : "";
+  if (tail.length > (most - 1) * n) tail = tail.slice(0, (most - 1) * n - 1) + "…"; // the issue's name alone is too long
+  while (head.length > 12) { // drop the actor's last words until it fits
+    const sp = head.lastIndexOf(" ");
+    head = head.slice(0, sp > 12 ? sp : head.length - 1);
+    ls = wrap(`${head}…${tail}`);
+    if (ls.length <= most) return ls;
+  }
+  return wrap(`${head}…${tail}`).slice(0, most).map((l) => shorten(l, n));
+}
+
 function sensitivityChart(data, issueId) {
   const rows = (issueId ? data.issues[issueId] : data.overall).filter((r) => r.value !== null).slice(0, 20);
   if (!rows.length) return el("p", { class: "notice" }, "No uncertain estimates: give some numbers as ranges to see which matter.");
-  const W = 780, left = 330, right = 70, rowH = 22, top = 28;
+  const lines = rows.map((r) => labelLines(r.label || r.name));
+  const most = Math.max(...lines.map((l) => l.length));
+  const W = 780, left = 330, right = 70, rowH = 8 + 14 * Math.max(1, most) + (most > 1 ? 4 : 0), top = 28;
   const H = top + rowH * rows.length + 10;
   const maxV = Math.max(...rows.map((r) => Math.abs(r.value)), 1e-12);
   const what = issueId ? label(state.scenario.issues.find((i) => i.id === issueId)) : "all issues";
@@ -1678,10 +1864,13 @@ function sensitivityChart(data, issueId) {
   rows.forEach((r, k) => {
     const y = top + rowH * k;
     const w = (Math.abs(r.value) / maxV) * (W - left - right);
-    root.append(svg("text", { x: left - 8, y: y + 15, "text-anchor": "end", class: "actor-label" }, shorten(r.label || r.name, 46), svg("title", {}, `${r.label} (${r.name})`)));
-    root.append(svg("rect", { x: left, y: y + 3, width: Math.max(1, w), height: rowH - 6, fill: modelColor(data.model), class: "bar" },
+    const ls = lines[k];
+    const y0 = y + rowH / 2 + 4 - (ls.length - 1) * 7; // one line centred on the bar, two around it
+    root.append(svg("text", { x: left - 8, y: y0, "text-anchor": "end", class: "actor-label sensitivity-label", "data-input": r.name },
+      ls.map((t, j) => svg("tspan", { x: left - 8, dy: j ? 14 : 0 }, t)), svg("title", {}, `${r.label} (${r.name})`)));
+    root.append(svg("rect", { x: left, y: y + rowH / 2 - 8, width: Math.max(1, w), height: 16, fill: modelColor(data.model), class: "bar" },
       svg("title", {}, `${r.label}: ${fmt(r.value)}${r.conf !== null && r.conf !== undefined ? " ± " + fmt(r.conf) : ""}`)));
-    root.append(svg("text", { x: left + w + 6, y: y + 15, class: "tick" }, fmt(r.value)));
+    root.append(svg("text", { x: left + w + 6, y: y + rowH / 2 + 4, class: "tick" }, fmt(r.value)));
   });
   return el("figure", { class: "chart-wrap" }, root);
 }
