@@ -374,3 +374,12 @@ def test_an_issue_without_stances_says_so_in_the_bottom_line() -> None:
     assert b["technology"]["forecast"] is None
     assert b[s.issues[0].id]["agreement"] in ("agree", "disagree")
     assert range_text(None, float("nan")) == "\u2014"
+
+
+def test_the_bottom_line_names_the_anchor_its_label_belongs_to() -> None:
+    from detente.report.summary import bottom_line
+
+    s = load(EXAMPLES / "ukraine-settlement.yaml")
+    b = bottom_line(s, [run(s, "mean", draws=50, seed=1)])["territory"]
+    assert b["anchor"] == 40.0 and b["label"] == s.issue("territory").anchors[40.0]
+    assert abs(b["forecast"] - 40.0) > 1  # near the anchor, not at it: the page and report say "near 40"

@@ -240,7 +240,7 @@ def bottom_line(scenario: Scenario, results: list[Result]) -> dict[str, dict[str
     interval, the input band, every model's forecast, their spread and the agreement verdict.
 
     Keys of each entry: ``issue``, ``issue_label``, ``lead``, ``lead_reason``, ``lead_note``,
-    ``forecast``, ``label``, ``interval`` (``{"low", "high", "kind", "text"}`` plus ``level``,
+    ``forecast``, ``label`` (of the nearest ``anchor``), ``interval`` (``{"low", "high", "kind", "text"}`` plus ``level``,
     ``coverage``, ``calibrated_on`` for a forecast interval; ``None`` without one), ``input_band``,
     ``models`` (model -> forecast; war given a deal), ``model_notes``, ``spread``, ``agreement``
     (``agree`` / ``disagree`` / ``single_model`` / ``no_forecast``), ``verdict`` (the sentence)."""
@@ -256,7 +256,9 @@ def bottom_line(scenario: Scenario, results: list[Result]) -> dict[str, dict[str
         if lead is not None and (lead.model == WAR or war_led(lead)):
             entry["p_deal"] = _r(lead.trajectory.extras.get("settlement_probability"))
         entry["forecast"] = _r(f)
-        entry["label"] = (issue.describe(f) or None) if f is not None else None
+        near = issue.nearest_anchor(f) if f is not None else None
+        entry["label"] = near[1] if near else None
+        entry["anchor"] = near[0] if near else None  # the labelled point: the forecast is near it, not at it
         interval = None
         fi = forecast_interval(lead) if lead is not None and not note else None
         if fi and fi.get(issue.id) and all(v is not None and math.isfinite(v) for v in fi[issue.id]):

@@ -1288,7 +1288,9 @@ function bottomLine(iss) {
   const box = el("div", { class: "bottom-line", "data-issue": iss.id });
   const head = [el("strong", {}, "Bottom line: ")];
   if (b.forecast !== null && b.forecast !== undefined) {
-    head.push(`${b.lead ? b.lead + " " : ""}forecast ${fmt(b.forecast)}`, b.label ? ` (“${b.label}”)` : "");
+    // near an anchor is not at it: "35.4 (near 40: “line frozen”)", as the report says
+    const near = b.label && b.anchor !== null && b.anchor !== undefined && fmt(b.anchor) !== fmt(b.forecast) ? `near ${trimNum(b.anchor)}: ` : "";
+    head.push(`${b.lead ? b.lead + " " : ""}forecast ${fmt(b.forecast)}`, b.label ? ` (${near}“${b.label}”)` : "");
   }
   const iv = b.interval;
   if (iv && iv.low !== null && iv.low !== undefined) {
