@@ -313,6 +313,17 @@ def test_verify_head_needs_a_published_hash(url: str, head: str, capsys: pytest.
     assert ledger.verify(rerun=False, expect_head=ledger.head().hash[:12].upper()).ok  # type: ignore[union-attr]
 
 
+def test_a_head_not_in_the_chain_may_be_a_typo_and_the_count_says_the_chain_failed(
+        url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--head deadbeef0000`` said "the ledger was rewritten" and then "0 of 3 entries fail"."""
+    ledger = Ledger(url)
+    seal(ledger, make_scenario())
+    assert main(["verify", "--no-rerun", "--head", "deadbeef0000", "--store", url]) == 1
+    out = " ".join(capsys.readouterr().out.replace("\u2502", " ").split())
+    assert "either the ledger was rewritten since it was published, or the hash is mistyped" in out
+    assert "0 of 1 entries fail; the chain as a whole fails 1 check;" in out
+
+
 def test_concurrent_writer_conflict_is_retried(url: str) -> None:
     ledger, other = Ledger(url), Ledger(url)
     s = make_scenario()

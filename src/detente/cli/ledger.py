@@ -204,7 +204,9 @@ def verify_command(
                 for p in f.problems:
                     t.add_row(str(f.seq), f.kind, p)
             c.print(t)
-            c.print(f"{len(v.failures)} of {v.n_entries} entries fail; head {v.head or '-'}", soft_wrap=True)
+            whole = f"; the chain as a whole fails {len(v.chain_problems)} check{'s' if len(v.chain_problems) != 1 else ''}" \
+                if v.chain_problems else ""
+            c.print(f"{len(v.failures)} of {v.n_entries} entries fail{whole}; head {v.head or '-'}", soft_wrap=True)
     if not v.ok:
         raise typer.Exit(1)
 

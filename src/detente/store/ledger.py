@@ -556,7 +556,8 @@ class Ledger:
             by_seq[e.seq] = e
             prev_hash = e.hash
         if expect_head is not None and not any(e.hash.startswith(expect_head.lower()) for e in entries):
-            chain.append(f"the published hash {expect_head} is not in the chain: the ledger was rewritten")
+            chain.append(f"the published hash {expect_head} is not in the chain: either the ledger was rewritten "
+                         "since it was published, or the hash is mistyped (compare it with the one published)")
         reruns = 0
         cache: dict[str, dict[str, dict[str, Any]]] = {}
         for c, e in zip(checks, entries):
