@@ -278,7 +278,7 @@ def ledger_command(
         if col == "question":  # one line each; --format json has the whole text
             t.add_column(col, max_width=28, no_wrap=True, overflow="ellipsis")
         else:
-            t.add_column(col, no_wrap=col in ("80 % interval", "issue", "resolves by", "forecast"),
+            t.add_column(col, no_wrap=col in ("80 % interval", "issue", "resolves by", "forecast"), overflow="fold",
                          justify="right" if col in ("record", "forecast", "outcome", "abs error", "CRPS") else "left")
     for r in rows:
         t.add_row(str(r["record"]), r["question"] or "", str(r["issue"]),

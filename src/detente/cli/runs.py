@@ -79,7 +79,7 @@ def list_command(
         return
     t = Table(title=f"runs in {st.shown_url}")
     for col in ("id", "created", "scenario", "input", "model", "seed", "draws", "forecast"):
-        t.add_column(col, justify="right" if col in ("id", "seed", "draws") else "left")
+        t.add_column(col, justify="right" if col in ("id", "seed", "draws") else "left", overflow="fold")  # never "…"
     for r in rows:
         fc = ", ".join(f"{k}={_fmt(v, 1)}" for k, v in r["forecast"].items())
         model_name = r["model"] + (f" ({r['variant']})" if r["variant"] else "")
