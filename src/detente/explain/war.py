@@ -5,12 +5,17 @@ each input that probability passes one half.
   its unit ranges of the inputs and labels; Morris's design and estimator from
   :mod:`detente.uncertainty.morris`, in NumPy: importing SALib's cost more than the screening) on a different output:
   the share of draws settled within ``months`` months, over the war block's uncertain inputs (the
-  others held at their medians); each design point is replicated, as the war model is noisy.
-* :func:`war_levers` sweeps every war input (uncertain or not) over a grid, all values stacked
-  along the draws axis in one model call, and reports where P(deal within 12 months) crosses the
-  threshold (linear interpolation between the grid values that bracket it, nearest to the present
-  value). The model's own randomness differs between grid values, so P carries Monte Carlo noise
-  of about sqrt(P (1 - P) / draws).
+  others held at their medians); each design point is replicated, as the war model is noisy, and
+  every design point gets the same ``replications`` random paths (common random numbers), so an
+  elementary effect is the input's change, not the difference of two sets of random battles.
+* :func:`war_levers` sweeps every war input (uncertain or not) over a grid and its present value,
+  all values stacked along the draws axis in one model call, and reports where P(deal within 12
+  months) crosses the threshold (linear interpolation between the grid values that bracket it,
+  nearest to the present value). A value moves the input's draws by ``value - present`` (clipped to
+  its bounds), so the present value is the unchanged input; and every value gets the model random
+  numbers of the unchanged run (:class:`~detente.explain.levers.CommonDraws`): P at the present
+  value is ``p_deal_now`` bit for bit, and P differs between values only by the change. P itself
+  (the share of ``draws`` random paths) carries Monte Carlo noise of about sqrt(P (1 - P) / draws).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from detente.explain.common import Progress, r, run_inputs, tile
+from detente.explain.levers import ROWS_PER_CALL, CommonDraws, NotCommon, moved
 from detente.runner import DEFAULT_SEED
 from detente.scenario.model import Scenario
 
@@ -30,6 +36,21 @@ GRID = 13
 def p_deal(traj: Any, months: int) -> np.ndarray:
     """Per draw: settled within ``months`` months (bool)."""
     return np.asarray(traj.extras["_settled"], bool) & (np.asarray(traj.rounds) <= months)
+
+
+def settled_stacked(spec: Any, big: Any, opts: Any, seq: np.random.SeedSequence, blocks: int,
+                    months: int) -> np.ndarray:
+    """Per row of ``big`` (``blocks`` candidates of equal numbers of draws stacked along draws): settled
+    within ``months`` months (bool). Every candidate gets the model random numbers of a run of its own
+    draws with ``seq`` (:class:`~detente.explain.levers.CommonDraws`), so a candidate equal to the
+    unchanged input gives that run's answer bit for bit; a model that draws in a way CommonDraws cannot
+    repeat runs one candidate per call instead (the same numbers, slower)."""
+    D = big.draws // blocks
+    try:
+        return p_deal(spec.run(big, opts, CommonDraws(np.random.default_rng(seq), blocks, D)), months)
+    except NotCommon:
+        return np.concatenate([p_deal(spec.run(big.chunk(v * D, (v + 1) * D), opts, np.random.default_rng(seq)),
+                                      months) for v in range(blocks)])
 
 
 def _war_inputs(scenario: Scenario) -> list[tuple[str, Any, tuple[float, float]]]:
@@ -84,6 +105,7 @@ def war_levers(scenario: Scenario, *, draws: int = 100, seed: int = DEFAULT_SEED
     now = float(p_deal(spec.run(arr, opts, np.random.default_rng(seq)), months).mean())
     cands: list[tuple[str, float]] = []
     grids: dict[str, np.ndarray] = {}
+    clip: dict[str, tuple[float, float, float]] = {}  # name -> (present value, lowest, highest) of its draws
     scales = _issue_scales(scenario)
     for name, dist, bounds in items:
         v0 = float(point(dist))
@@ -92,14 +114,23 @@ def war_levers(scenario: Scenario, *, draws: int = 100, seed: int = DEFAULT_SEED
             g = np.unique(np.round(np.linspace(lo, hi, grid)))
         else:
             g = np.linspace(lo, hi, grid)
+        if g[0] <= v0 <= g[-1]:
+            g = np.unique(np.append(g, v0))  # the present value too: P there is p_deal_now
         grids[name] = g
+        b_lo, b_hi = scales.get(name) or (min(bounds[0], g[0]), max(bounds[1], g[-1]))
+        clip[name] = (v0, b_lo, b_hi)
         cands += [(name, float(v)) for v in g]
-    big = tile(arr, len(cands))
-    params = {k: v.copy() for k, v in big.params.items()}
-    for n, (name, v) in enumerate(cands):
-        params[name][n * D:(n + 1) * D] = v
-    traj = spec.run(replace(big, params=params), opts, np.random.default_rng(seq))
-    P = p_deal(traj, months).reshape(len(cands), D).mean(axis=1)
+    P = np.empty(len(cands))
+    per = max(1, ROWS_PER_CALL // max(D, 1))
+    for at0 in range(0, len(cands), per):  # one model call per chunk of candidates (one for the examples)
+        part = cands[at0:at0 + per]
+        big = tile(arr, len(part))
+        params = {k: v.copy() for k, v in big.params.items()}
+        for n, (name, v) in enumerate(part):
+            v0, b_lo, b_hi = clip[name]
+            params[name][n * D:(n + 1) * D] = moved(arr.params[name], v, v0, b_lo, b_hi)
+        settled = settled_stacked(spec, replace(big, params=params), opts, seq, len(part), months)
+        P[at0:at0 + len(part)] = settled.reshape(len(part), D).mean(axis=1)
     if progress is not None:
         progress(1, 1)
     rows = []
@@ -151,9 +182,9 @@ def deal_sensitivity(scenario: Scenario, *, months: int = 12, n: int = 6, replic
     merged = dict(scenario.model_options.get("war", {}))
     merged.update(options or {})
     opts = spec.make_options(merged)
-    rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[1])
-    traj = spec.run(ScenarioArrays.from_values(scenario, np.repeat(U, replications, axis=0)), opts, rng)
-    y = p_deal(traj, months).reshape(-1, replications).mean(axis=1).astype(float)
+    seq = np.random.SeedSequence(seed).spawn(2)[1]
+    big = ScenarioArrays.from_values(scenario, np.repeat(U, replications, axis=0))  # point p: rows p*reps ..
+    y = settled_stacked(spec, big, opts, seq, X.shape[0], months).reshape(-1, replications).mean(axis=1).astype(float)
     S = morris.analyze(X, y, levels=4)
     rows = [{"name": nm, "label": label_of(scenario, nm), "mu_star": r(S["mu_star"][q], 4),
              "mu": r(S["mu"][q], 4), "sigma": r(S["sigma"][q], 4)} for q, nm in enumerate(names)]
