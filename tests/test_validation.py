@@ -295,3 +295,42 @@ def test_structural_errors_name_what_is_expected_not_pydantic_classes(tmp_path: 
         load(f)
     assert "actors[0]: expected its fields as a mapping, e.g. {id: ..., name: ...}, not text" in str(e.value)
     assert "instance of" not in str(e.value) and "dictionary" not in str(e.value)
+
+
+def test_a_json_file_gets_the_line_of_each_problem_as_yaml_does(tmp_path: Path) -> None:
+    import json
+    import re
+
+    import yaml
+
+    text = json.dumps(yaml.safe_load(BROKEN), indent=2)
+    p = tmp_path / "s.json"
+    p.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load(p)
+    got = str(e.value).replace(str(p), "s.json").splitlines()
+    # the same problems as the YAML file's, each with a line of the JSON text
+    assert [re.sub(r":\d+:", ":", g, count=1) for g in got] == \
+        [re.sub(r":\d+:", ":", g, count=1).replace("s.yaml", "s.json") for g in _problems(tmp_path, BROKEN)]
+    lines = text.splitlines()
+    for g in got:
+        m = re.match(r"s\.json:(\d+): (\S+?):", g)
+        assert m, g
+        field = re.sub(r"\[\d+\]", "", m.group(2)).split(".")[-1]
+        assert f'"{field}"' in lines[int(m.group(1)) - 1], (g, lines[int(m.group(1)) - 1])
+
+
+def test_json_lines_places_every_leaf_of_an_indented_document() -> None:
+    import json
+
+    from detente.scenario.safe_parse import json_lines
+
+    data = {"a": [1, {"b": "x", "c": [True, None, -2.5e3]}], "d": {"e": {"f": "g, h: [i]"}}, "k": []}
+    text = json.dumps(data, indent=2)
+    lines = json_lines(text)
+    rows = text.splitlines()
+    leaves = {("a", 0): "1", ("a", 1, "b"): '"x"', ("a", 1, "c", 0): "true", ("a", 1, "c", 1): "null",
+              ("a", 1, "c", 2): "-2500.0", ("d", "e", "f"): '"g, h: [i]"', ("k",): '"k"', ("d",): '"d"'}
+    for loc, shown in leaves.items():
+        assert shown in rows[lines[loc] - 1], (loc, lines[loc], rows)
+    assert json_lines('{"a": 1') == {(): 1, ("a",): 1}  # what it cannot follow it leaves out, without failing

@@ -31,6 +31,7 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any, Callable, Iterator
 
 from pydantic import ValidationError
@@ -144,29 +145,29 @@ def path_to_loc(path: str) -> Loc:
     return tuple(int(i) if i else n for n, i in _IDX_RE.findall(path))
 
 
-def validate(data: Any, file: str | None, lines: dict[Loc, int] | None = None) -> Scenario:
+def validate(data: Any, file: str | None, lines: Mapping[Loc, int] | None = None) -> Scenario:
     """Validate parsed data into a Scenario, turning pydantic errors into one clear InputError."""
     with paused_gc():
         return _validate(data, file, lines)
 
 
-def _validate(data: Any, file: str | None, lines: dict[Loc, int] | None) -> Scenario:
+def _validate(data: Any, file: str | None, lines: Mapping[Loc, int] | None) -> Scenario:
     if not isinstance(data, dict):
         raise InputError.one(file, f"expected a mapping with name, actors, issues and stances at the top "
                                    f"level, found {type(data).__name__}", line=1)
-    _check_counts(data, file, lines or {})
+    _check_counts(data, file, lines if lines is not None else {})
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        problems = _problems(exc, lines or {}, data)
+        problems = _problems(exc, lines if lines is not None else {}, data)
         if not any(e["type"] == "value_error" and not e["loc"] for e in exc.errors(include_url=False)):
             # some fields failed, so the checks across fields (ids, references, scales) did not run:
             # run them on what did validate, to report every problem of the file in one pass
-            problems += _cross_problems(partial_cross_checks(data), lines or {})
+            problems += _cross_problems(partial_cross_checks(data), lines if lines is not None else {})
         raise InputError(file, problems) from None
 
 
-def _check_counts(data: dict[str, Any], file: str | None, lines: dict[Loc, int]) -> None:
+def _check_counts(data: dict[str, Any], file: str | None, lines: Mapping[Loc, int]) -> None:
     """Refuse more actors, issues or stances than the caps of :mod:`detente.scenario.limits`."""
     from detente.scenario.limits import count_problem
 
@@ -177,7 +178,7 @@ def _check_counts(data: dict[str, Any], file: str | None, lines: dict[Loc, int])
                 raise InputError.one(file, msg, line=lines.get((key,)))
 
 
-def _cross_problems(lines_of_text: list[str], lines: dict[Loc, int]) -> list[Problem]:
+def _cross_problems(lines_of_text: list[str], lines: Mapping[Loc, int]) -> list[Problem]:
     out = []
     for text in lines_of_text:
         m = _PATH_RE.match(text)
@@ -198,7 +199,7 @@ def _lookup(data: Any, loc: Loc) -> Any:
     return cur
 
 
-def _line_for(lines: dict[Loc, int], loc: Loc) -> int | None:
+def _line_for(lines: Mapping[Loc, int], loc: Loc) -> int | None:
     loc = tuple(loc)
     while loc:
         if loc in lines:
@@ -207,7 +208,7 @@ def _line_for(lines: dict[Loc, int], loc: Loc) -> int | None:
     return None
 
 
-def _problems(exc: ValidationError, lines: dict[Loc, int], data: Any) -> list[Problem]:
+def _problems(exc: ValidationError, lines: Mapping[Loc, int], data: Any) -> list[Problem]:
     out: list[Problem] = []
     seen: set[tuple[Loc, str]] = set()
     for err in exc.errors(include_url=False):
@@ -239,11 +240,34 @@ def parse_yaml(text: str, file: str) -> tuple[Any, dict[Loc, int]]:
     return parse_yaml_lines(text, file)
 
 
-def parse_json(text: str, file: str) -> tuple[Any, dict[Loc, int]]:
-    """JSON text -> (data, {}); hardened (see :mod:`detente.scenario.safe_parse`)."""
-    from detente.scenario.safe_parse import parse_json_data
+def parse_json(text: str, file: str) -> tuple[Any, Mapping[Loc, int]]:
+    """JSON text -> (data, line of each field path); hardened (see :mod:`detente.scenario.safe_parse`).
+    The lines are found only when a problem asks for one (the JSON reader itself keeps none)."""
+    from detente.scenario.safe_parse import json_lines, parse_json_data
 
-    return parse_json_data(text, file), {}
+    return parse_json_data(text, file), _LazyLines(lambda: json_lines(text))
+
+
+class _LazyLines(Mapping[Loc, int]):
+    """A line map computed on first use: a valid file never pays for it."""
+
+    def __init__(self, compute: Callable[[], dict[Loc, int]]) -> None:
+        self._compute: Callable[[], dict[Loc, int]] | None = compute
+        self._lines: dict[Loc, int] = {}
+
+    def _get(self) -> dict[Loc, int]:
+        if self._compute is not None:
+            self._lines, self._compute = self._compute(), None
+        return self._lines
+
+    def __getitem__(self, loc: Loc) -> int:
+        return self._get()[loc]
+
+    def __iter__(self) -> Iterator[Loc]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
 
 
 def read_native(path: Path, text: str) -> Scenario:

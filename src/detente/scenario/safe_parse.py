@@ -470,6 +470,76 @@ def parse_json_data(text: str, file: str) -> Any:
     return data
 
 
+_JSON_WS = re.compile(r"[ \t\n\r]*")
+_JSON_SCALAR = re.compile(r"-?(?:\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null")
+
+
+def json_lines(text: str) -> dict[Loc, int]:
+    """The line of each field path of a JSON document already read by :func:`parse_json_data`
+    (keyed as :func:`node_lines` keys a YAML document: a mapping's field at its key's line, a
+    scalar at its own). A pure-Python scan, without recursion, run only once a problem is to be
+    placed; whatever it cannot follow is left out rather than guessed.
+
+    >>> json_lines('{"a": [1,' + chr(10) + ' 2], "b": {"c": true}}')[("a", 1)]
+    2
+    """
+    from bisect import bisect_right
+    from json.decoder import scanstring
+
+    newlines = [m.start() for m in re.finditer("\n", text)]
+
+    def line(pos: int) -> int:
+        return bisect_right(newlines, pos) + 1
+
+    out: dict[Loc, int] = {}
+    # one frame per open container: [kind "{" or "[", its path, current key or index, key's line, expecting a key]
+    stack: list[list[Any]] = []
+    pos, end = 0, len(text)
+    try:
+        while True:
+            pos = _JSON_WS.match(text, pos).end()  # type: ignore[union-attr]
+            if pos >= end:
+                return out
+            c = text[pos]
+            top = stack[-1] if stack else None
+            if c == '"' and top is not None and top[0] == "{" and top[4]:
+                top[2], pos = scanstring(text, pos + 1)
+                top[3], top[4] = line(pos), False
+                continue
+            if c in ",:}]":
+                if c == ",":
+                    if top is not None and top[0] == "[":
+                        top[2] += 1
+                    elif top is not None:
+                        top[4] = True
+                elif c in "}]":
+                    stack.pop()
+                pos += 1
+                continue
+            # a value starts here
+            if top is None:
+                loc: Loc = ()
+            else:
+                loc = top[1] + (top[2],)
+            at = line(pos)
+            out[loc] = top[3] if top is not None and top[0] == "{" and c in "{[" else at
+            if c == "{":
+                stack.append(["{", loc, None, at, True])
+                pos += 1
+            elif c == "[":
+                stack.append(["[", loc, 0, at, False])
+                pos += 1
+            elif c == '"':
+                pos = scanstring(text, pos + 1)[1]
+            else:
+                m = _JSON_SCALAR.match(text, pos)
+                if m is None or not m.group():
+                    return out
+                pos = m.end()
+    except (ValueError, IndexError, TypeError, AttributeError):
+        return out
+
+
 def _duplicate_line(text: str, key: str) -> int | None:
     """The line of the second ``"key":`` of the first object holding it twice (pure-Python scan:
     only runs once a duplicate is known)."""
