@@ -334,3 +334,16 @@ def test_json_lines_places_every_leaf_of_an_indented_document() -> None:
     for loc, shown in leaves.items():
         assert shown in rows[lines[loc] - 1], (loc, lines[loc], rows)
     assert json_lines('{"a": 1') == {(): 1, ("a",): 1}  # what it cannot follow it leaves out, without failing
+
+
+def test_actors_or_issues_tables_cannot_tell_apart_are_a_warning(tmp_path: Path, capsys) -> None:
+    from detente.cli import main
+
+    p = tmp_path / "s.yaml"
+    p.write_text("name: t\nactors: [{id: A, name: Poland}, {id: B, name: ' poland'}, {id: C, name: A}]\n"
+                 "issues: [{id: x, name: Aid}, {id: y, name: Gas}]\n"
+                 "stances: [{actor: A, issue: x, position: 20}, {actor: B, issue: y, position: 60}]\n")
+    assert main(["validate", str(p)]) == 0
+    err = capsys.readouterr().err
+    assert "actors A and B are both shown as 'Poland' in tables" in err
+    assert "actors A and C" not in err and "issues x" not in err  # C's name is A's id, but A prints as Poland

@@ -608,13 +608,36 @@ def scenario_warnings(s: Scenario, shown: int = 5) -> list[str]:
     >>> scenario_warnings(s)
     ['1 number has no evidence (add `evidence:` with a quote or paraphrase and its source): stances[0].position (A on x)']
     """
+    out = _same_labels(s)
     bare = list(itertools.islice(unsupported_numbers(s), shown))
     if not bare:
-        return []
+        return out
     n = count_unsupported(s)
     listed = ", ".join(bare) + (f" and {n - shown} more" if n > shown else "")
-    return [f"{n} number{'s have' if n != 1 else ' has'} no evidence (add `evidence:` with a quote or "
-            f"paraphrase and its source): {listed}"]
+    return out + [f"{n} number{'s have' if n != 1 else ' has'} no evidence (add `evidence:` with a quote or "
+                  f"paraphrase and its source): {listed}"]
+
+
+def _same_labels(s: Scenario) -> list[str]:
+    """Actors (issues) that tables would print under one label: they cannot be told apart there.
+
+    >>> s = Scenario.model_validate({"name": "t", "actors": [{"id": "A", "name": "EU"}, {"id": "B", "name": "EU"}],
+    ...     "issues": [{"id": "x"}], "stances": [{"actor": "A", "issue": "x", "position": 20}]})
+    >>> _same_labels(s)
+    ["actors A and B are both shown as 'EU' in tables: give them different names"]
+    """
+    out = []
+    for kind, items in (("actors", s.actors), ("issues", s.issues)):
+        by_label: dict[str, list[str]] = {}
+        for it in items:
+            by_label.setdefault(it.label.strip().casefold(), []).append(it.id)
+        for ids in by_label.values():
+            if len(ids) > 1:
+                label = next(it.label for it in items if it.id == ids[0])
+                who = ", ".join(ids[:-1]) + " and " + ids[-1]
+                out.append(f"{kind} {who} are {'both' if len(ids) == 2 else 'all'} shown as {label!r} "
+                           "in tables: give them different names")
+    return out
 
 
 def _show(v: Any) -> str:
