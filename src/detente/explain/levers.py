@@ -193,17 +193,23 @@ class CommonDraws:
         raise NotCommon(f"the model uses Generator.{name}, which CommonDraws does not repeat per candidate")
 
 
-def run_stacked(spec: ModelSpec, big: ScenarioArrays, opts: Options, seq: np.random.SeedSequence, k: int,
-                blocks: int) -> np.ndarray:
-    """Forecasts on issue ``k`` (blocks x draws) of ``blocks`` candidates stacked along draws, every
+def read_stacked(spec: ModelSpec, big: ScenarioArrays, opts: Options, seq: np.random.SeedSequence, blocks: int,
+                 read: Callable[[Any], np.ndarray]) -> np.ndarray:
+    """``read(trajectory)`` (one value per draw) of ``blocks`` candidates stacked along draws, every
     candidate with the model random numbers of the baseline run (:class:`CommonDraws`); a model that
     draws in a way CommonDraws cannot repeat runs one candidate per call instead (same numbers)."""
     D = big.draws // blocks
     try:
-        return spec.run(big, opts, CommonDraws(np.random.default_rng(seq), blocks, D)).forecast[:, k]
+        return read(spec.run(big, opts, CommonDraws(np.random.default_rng(seq), blocks, D)))
     except NotCommon:
-        return np.concatenate([spec.run(big.chunk(v * D, (v + 1) * D), opts, np.random.default_rng(seq)).forecast[:, k]
+        return np.concatenate([read(spec.run(big.chunk(v * D, (v + 1) * D), opts, np.random.default_rng(seq)))
                                for v in range(blocks)])
+
+
+def run_stacked(spec: ModelSpec, big: ScenarioArrays, opts: Options, seq: np.random.SeedSequence, k: int,
+                blocks: int) -> np.ndarray:
+    """Forecasts on issue ``k`` (blocks x draws) of ``blocks`` stacked candidates (:func:`read_stacked`)."""
+    return read_stacked(spec, big, opts, seq, blocks, lambda traj: traj.forecast[:, k])
 
 
 def evaluate(spec: ModelSpec, arr: ScenarioArrays, opts: Options, seq: np.random.SeedSequence, k: int,

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from detente.explain.common import Progress, r, run_inputs, tile
-from detente.explain.levers import ROWS_PER_CALL, CommonDraws, NotCommon, moved
+from detente.explain.levers import ROWS_PER_CALL, moved, read_stacked
 from detente.runner import DEFAULT_SEED
 from detente.scenario.model import Scenario
 
@@ -41,16 +41,10 @@ def p_deal(traj: Any, months: int) -> np.ndarray:
 def settled_stacked(spec: Any, big: Any, opts: Any, seq: np.random.SeedSequence, blocks: int,
                     months: int) -> np.ndarray:
     """Per row of ``big`` (``blocks`` candidates of equal numbers of draws stacked along draws): settled
-    within ``months`` months (bool). Every candidate gets the model random numbers of a run of its own
-    draws with ``seq`` (:class:`~detente.explain.levers.CommonDraws`), so a candidate equal to the
-    unchanged input gives that run's answer bit for bit; a model that draws in a way CommonDraws cannot
-    repeat runs one candidate per call instead (the same numbers, slower)."""
-    D = big.draws // blocks
-    try:
-        return p_deal(spec.run(big, opts, CommonDraws(np.random.default_rng(seq), blocks, D)), months)
-    except NotCommon:
-        return np.concatenate([p_deal(spec.run(big.chunk(v * D, (v + 1) * D), opts, np.random.default_rng(seq)),
-                                      months) for v in range(blocks)])
+    within ``months`` months (bool), every candidate with the model random numbers of a run of its own
+    draws with ``seq`` (:func:`~detente.explain.levers.read_stacked`), so a candidate equal to the
+    unchanged input gives that run's answer bit for bit."""
+    return read_stacked(spec, big, opts, seq, blocks, lambda traj: p_deal(traj, months))
 
 
 def _war_inputs(scenario: Scenario) -> list[tuple[str, Any, tuple[float, float]]]:

@@ -28,10 +28,10 @@ import re
 import shutil
 import stat
 import tempfile
+from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Mapping
 from typing import Any, Callable, Iterator
 
 from pydantic import ValidationError
@@ -155,15 +155,16 @@ def _validate(data: Any, file: str | None, lines: Mapping[Loc, int] | None) -> S
     if not isinstance(data, dict):
         raise InputError.one(file, f"expected a mapping with name, actors, issues and stances at the top "
                                    f"level, found {type(data).__name__}", line=1)
-    _check_counts(data, file, lines if lines is not None else {})
+    lines = {} if lines is None else lines  # not `lines or {}`: that would compute a lazy map
+    _check_counts(data, file, lines)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        problems = _problems(exc, lines if lines is not None else {}, data)
+        problems = _problems(exc, lines, data)
         if not any(e["type"] == "value_error" and not e["loc"] for e in exc.errors(include_url=False)):
             # some fields failed, so the checks across fields (ids, references, scales) did not run:
             # run them on what did validate, to report every problem of the file in one pass
-            problems += _cross_problems(partial_cross_checks(data), lines if lines is not None else {})
+            problems += _cross_problems(partial_cross_checks(data), lines)
         raise InputError(file, problems) from None
 
 

@@ -628,14 +628,13 @@ def _same_labels(s: Scenario) -> list[str]:
     """
     out = []
     for kind, items in (("actors", s.actors), ("issues", s.issues)):
-        by_label: dict[str, list[str]] = {}
+        by_label: dict[str, list[Any]] = {}
         for it in items:
-            by_label.setdefault(it.label.strip().casefold(), []).append(it.id)
-        for ids in by_label.values():
-            if len(ids) > 1:
-                label = next(it.label for it in items if it.id == ids[0])
-                who = ", ".join(ids[:-1]) + " and " + ids[-1]
-                out.append(f"{kind} {who} are {'both' if len(ids) == 2 else 'all'} shown as {label!r} "
+            by_label.setdefault(it.label.strip().casefold(), []).append(it)
+        for same in by_label.values():
+            if len(same) > 1:
+                who = ", ".join(it.id for it in same[:-1]) + " and " + same[-1].id
+                out.append(f"{kind} {who} are {'both' if len(same) == 2 else 'all'} shown as {same[0].label!r} "
                            "in tables: give them different names")
     return out
 
