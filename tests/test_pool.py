@@ -19,7 +19,7 @@ from detente.scenario.arrays import ScenarioArrays, input_space, scenario_hash
 from detente.scenario.io import load, read_native, save
 from detente.scenario.model import Scenario
 from detente.scenario.uncertain import Mixture, _coerce, bounds_of, is_uncertain, point
-from detente.uncertainty.sampling import InputSpace
+from detente.scenario.sampling import InputSpace
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from detente.backtest.power import (COUNCIL, council_period, power_capability, power_index, procedure_power,
+from detente.models.power import (COUNCIL, council_period, power_capability, power_index, procedure_power,
                                     weighted_representation)
 from detente.scenario.arrays import ScenarioArrays
 from detente.scenario.model import Scenario

@@ -466,8 +466,6 @@ def test_tables_render_via_plain_console():
 def test_issue_figure_shows_the_distribution_over_draws_underneath(results_by_draws):
     from matplotlib.patches import StepPatch
 
-    from detente.report.summary import forecast_draws
-
     results = results_by_draws[200]
     fig = plot_issue(SCENARIO, "ceasefire", results)
     strips = [a for a in fig.axes if a.get_ylabel() == "density"]
@@ -478,7 +476,7 @@ def test_issue_figure_shows_the_distribution_over_draws_underneath(results_by_dr
         data = p.get_data()
         values, edges = data.values, data.edges
         assert float(np.sum(values * np.diff(edges))) == pytest.approx(1.0)
-        assert forecast_draws(r, "ceasefire").size == r.draws
+        assert r.draws_of("ceasefire").size == r.draws
     assert strips[0].get_shared_x_axes().joined(strips[0], fig.axes[0])
     assert not [a for a in plot_issue(SCENARIO, "ceasefire", results_by_draws[1]).axes if a.get_ylabel() == "density"]
 

@@ -18,7 +18,6 @@ from detente.report.summary import (
     FORECAST_INTERVAL,
     INPUT_UNCERTAINTY,
     bottom_line,
-    forecast_draws,
     run_record,
     war_headline,
 )
@@ -187,7 +186,7 @@ def test_war_headline_names_the_sides_and_does_not_pool_deals(flagship_runs):
     k = war.issue_ids.index("territory")
     assert h["terms_given_deal"]["territory"]["median"] == pytest.approx(
         float(np.median(war.trajectory.forecast[deal, k])), abs=1e-6)
-    assert forecast_draws(war, "territory").size == int(deal.sum())
+    assert war.draws_of("territory").size == int(deal.sum())
     line = bottom_line(s, results)["territory"]
     assert line["lead"] == "war" and line["lead_note"] == "given a deal" and "war: block" in line["lead_reason"]
     assert line["models"]["war"] == pytest.approx(h["terms_given_deal"]["territory"]["median"], abs=1e-6)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from detente.backtest import calibration as cb
+from detente import calibration as cb
 from detente.runner import run
 from detente.scenario.model import Scenario
 
@@ -175,7 +175,7 @@ def test_component_uses_voting_power_where_an_issue_declares_its_procedure():
 
 
 def test_capability_rule_k1_powers_of_resources():
-    from detente.backtest.caprules import capability
+    from detente.models.capability import capability
     from detente.scenario.arrays import ScenarioArrays
 
     arr = ScenarioArrays.from_scenario(_eu_scenario(cap_de=4.0))
@@ -192,7 +192,7 @@ def test_capability_rule_k1_powers_of_resources():
 
 
 def test_shipped_synthesis_runs_its_chosen_rule_only():
-    from detente.backtest.caprules import capability
+    from detente.models.capability import capability
     from detente.scenario.arrays import ScenarioArrays
 
     comps = [c for c in shipped()["synthesis"]["components"] if c["weight"] > 0]

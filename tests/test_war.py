@@ -372,7 +372,7 @@ def test_plot_settlement_draws_the_curve():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from detente.models.war import plot_settlement
+    from detente.report.settlement import plot_settlement
 
     e = run(scenario(optimistic()), "war", draws=300, seed=1).trajectory.extras
     fig, ax = plt.subplots()

@@ -3,7 +3,7 @@
 Like SciPy's ``OptimizeResult``, a :class:`Result` is a plain record: the forecast per issue (the
 median over draws), the band over draws ("input uncertainty", p10-p90) when there are draws, the
 calibrated 80 % forecast interval when the model has a calibration on DEU III
-(:mod:`detente.backtest.calibration`), the per-round trajectory for models with rounds, and what
+(:mod:`detente.calibration`), the per-round trajectory for models with rounds, and what
 produced it: model, options, seed, draws, detente version, SHA-256 of the validated input.
 """
 
@@ -63,6 +63,16 @@ class Result:
             qs = np.nanquantile(self.trajectory.forecast, q, axis=0)  # (len(q), issues)
         return {i: [float(v) for v in qs[:, k]] for k, i in enumerate(self.issue_ids)}
 
+    def draws_of(self, issue_id: str) -> np.ndarray:
+        """The per-draw forecasts behind the distribution on one issue, finite values only; for the
+        war model only the draws that end in a deal, so deals are not pooled with victories."""
+        k = self.issue_ids.index(issue_id)
+        x = np.asarray(self.trajectory.forecast[:, k], dtype=float)
+        settled = self.trajectory.extras.get("_settled") if self.model == "war" else None
+        if settled is not None and np.shape(settled) == x.shape:
+            x = x[np.asarray(settled, dtype=bool)]
+        return x[np.isfinite(x)]
+
     @property
     def input_band(self) -> dict[str, list[float]] | None:
         """Input uncertainty: the band (p10, p90) of the forecast over draws; ``None`` without draws."""
@@ -72,7 +82,7 @@ class Result:
         if self._calibrated is None:
             self._calibrated = (None,)
             if self.features and not self.trajectory.extras.get("_no_calibration"):
-                from detente.backtest import calibration as cb
+                from detente import calibration as cb
 
                 cal = cb.model_calibration(self.model, self.options, self.variant)
                 if cal is not None:

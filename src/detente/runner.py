@@ -40,7 +40,7 @@ from detente.errors import InputError, ModelError
 from detente.result import Result
 from detente.scenario.arrays import ScenarioArrays, scenario_hash
 from detente.scenario.model import Scenario
-from detente.uncertainty.sampling import SELECTOR
+from detente.scenario.sampling import SELECTOR
 
 __all__ = ["DEFAULT_SEED", "run"]
 
@@ -146,7 +146,7 @@ def run(
         names = ", ".join(repr(arrays.issue_ids[k]) for k in empty)
         notes.append(f"no actor has a stance on issue{'s' if len(empty) > 1 else ''} {names}: "
                      "no forecast there (null)")
-    from detente.backtest.calibration import interval_features
+    from detente.calibration import interval_features
     return Result(
         model=model,
         variant=variant,

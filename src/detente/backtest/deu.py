@@ -79,7 +79,7 @@ Capabilities = Literal["equal", "blksv", "power"]
 
 def procedure_label(issue: DEUIssue) -> str:
     """COD/CNS x QMV/Unan ("QMV(10)" counts as QMV)."""
-    from detente.backtest.calibration import procedure_label as label
+    from detente.calibration import procedure_label as label
 
     return label(issue.procedure, issue.voting_rule) or "unknown"
 
@@ -88,7 +88,7 @@ def with_voting(scenario, issues: list[DEUIssue], capabilities: Capabilities = "
                 power_index: str = "shapley_shubik"):
     """The scenario with each issue's voting rule (procedure, rule, Council of its proposal), and with
     ``capabilities == "power"`` each stance's capability set to the actor's voting power."""
-    from detente.backtest.power import council_period, procedure_power
+    from detente.models.power import council_period, procedure_power
 
     members: dict[str, set[str]] = {}  # member states with a position on the proposal -> its Council
     for i in issues:
@@ -144,7 +144,7 @@ def model_forecasts(path: str | Path, issues: list[DEUIssue], name: str, *, capa
 def issue_features(path: str | Path, issues: list[DEUIssue], capabilities: Capabilities = "equal",
                    power_index: str = "shapley_shubik", position_only: PositionOnly = "skip") -> np.ndarray:
     """Dispersion d of C1 (weighted SD of positions on the unit scale) per issue, point inputs."""
-    from detente.backtest.calibration import interval_features
+    from detente.calibration import interval_features
     from detente.scenario.arrays import ScenarioArrays
 
     base_caps = "blksv" if capabilities == "blksv" else "equal"
@@ -194,7 +194,7 @@ def backtest(
         variant = (variants or {}).get(name)
         t0 = time.perf_counter()
         # the synthesis reads the actors' resources from the scenario's capabilities (K1 of
-        # detente.backtest.caprules): on DEU those are the blksv weights; its components that want
+        # detente.models.capability): on DEU those are the blksv weights; its components that want
         # equal capabilities say so
         caps: Capabilities = ("blksv" if capabilities == "equal" and registry.get(name).name == "synthesis"
                               else capabilities)

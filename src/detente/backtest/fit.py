@@ -33,7 +33,7 @@ from detente.runner import DEFAULT_SEED
 FORMAT = "detente-synthesis-weights"
 
 # Candidate components: the compromise model under the capability rules K1 of
-# :mod:`detente.backtest.caprules`, c = P^a R^b with P the Banzhaf voting power of the issue's procedure,
+# :mod:`detente.models.capability`, c = P^a R^b with P the Banzhaf voting power of the issue's procedure,
 # R the actors' resources (DEU: the blksv weights) and a, b in {0, 1/2, 1} (a = b = 0: equal
 # capabilities), and every other model that forecasts from positions alone, with equal capabilities.
 EXPONENTS = (0.0, 0.5, 1.0)
@@ -161,7 +161,7 @@ def fit(path: str | Path, *, date: str, seed: int = DEFAULT_SEED, cv: int = 10, 
             "cv": {"k": cv, "repeats": repeats, "grouped_by": "proposal (DEU prnr)", "fold_seeds": [seed + r for r in range(repeats)],
                    "inner_k": cv, "lambda_grid": "1.0, 0.9, ..., 0.0", "targets": TARGETS,
                    "stacking": "non-negative least squares, weights sum to 1",
-                   "capability_rules": "c = P^a R^b (detente.backtest.caprules, K1), P Banzhaf power, "
+                   "capability_rules": "c = P^a R^b (detente.models.capability, K1), P Banzhaf power, "
                                        "R blksv resources, a, b in {0, 0.5, 1}",
                    "interval": "split-conformal C1 with procedure factors k_p (>= 30 training issues)"},
             "command": f"python -m detente.backtest.fit --deu {p.name} --out synthesis-weights.json "

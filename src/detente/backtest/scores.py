@@ -4,7 +4,7 @@
   cluster bootstrap: resample proposals with replacement (all issues of a drawn proposal enter
   together), ``B`` times with a seeded generator (Field & Welsh 2007).
 * Out-of-sample coverage of the 80 % forecast interval, its mean width, and the CRPS of the
-  calibrated predictive distribution (:mod:`detente.backtest.calibration`, C2), computed by
+  calibrated predictive distribution (:mod:`detente.calibration`, C2), computed by
   ``scoringrules.crps_ensemble`` on held-out issues only.
 
 >>> d = np.array([1.0, 1.0, 3.0, 3.0]); g = np.array(["a", "a", "b", "b"])
@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from detente.backtest import calibration as cb
+from detente import calibration as cb
 
 C_GRID = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 1e6)  # constants c of C1; 1e6 ~ a constant width
 

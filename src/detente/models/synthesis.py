@@ -9,9 +9,9 @@
 components' options and the provenance of the fit are read from the package data file
 ``detente/data/synthesis-weights.json`` (written by ``python -m detente.backtest.fit``).
 Components with weight 0 are not run. A component declares its capability rule
-(:mod:`detente.backtest.caprules`): the scenario's capabilities (``as_given``), ``equal``, voting
+(:mod:`detente.models.capability`): the scenario's capabilities (``as_given``), ``equal``, voting
 power (``power``: on issues that declare a voting rule each actor's capability is its voting power,
-:mod:`detente.backtest.power`), or power and resources combined (``power_resources``,
+:mod:`detente.models.power`), or power and resources combined (``power_resources``,
 c = P^a R^b, K1).
 
 Scenarios with a ``war:`` block are coercive bargaining, where weights learned on EU legislation
@@ -71,7 +71,7 @@ def component_label(name: str) -> str:
 
 def weights_entry() -> dict[str, Any]:
     """The ``synthesis`` block of the package data file."""
-    from detente.backtest.calibration import DATA_FILE, load
+    from detente.calibration import DATA_FILE, load
 
     data = load()
     if not data or "synthesis" not in data:
@@ -85,7 +85,7 @@ def component_forecast(comp: dict[str, Any], arrays: Any, rng: np.random.Generat
     spec = registry.get(comp["model"])
     arr = arrays
     if comp.get("capabilities", "as_given") not in ("as_given", "resources"):
-        from detente.backtest.caprules import capability
+        from detente.models.capability import capability
 
         arr = replace(arrays, capability=capability(arrays, comp))
     check_degenerate(spec, arr)  # a component without an answer refuses the synthesis (the runner's check)

@@ -138,8 +138,6 @@ def pooling(scenario: Scenario, result: Any) -> dict[str, Any] | None:
     :func:`variance_split` of the draws (``None`` with one draw) and the :func:`disagreement` ranking."""
     if len(scenario.analysts) < 2:
         return None
-    from detente.report.summary import forecast_draws
-
     ids = scenario.analyst_ids
     g = result.trajectory.extras.get("_analyst")
     dis = disagreement(scenario, result)
@@ -149,7 +147,7 @@ def pooling(scenario: Scenario, result: Any) -> dict[str, Any] | None:
         if g is not None and result.draws > 1:
             y = np.asarray(result.trajectory.forecast[:, k], dtype=float)
             keep = np.ones(len(y), dtype=bool)
-            if len(forecast_draws(result, iid)) != np.isfinite(y).sum():  # the war model: deals only
+            if len(result.draws_of(iid)) != np.isfinite(y).sum():  # the war model: deals only
                 keep = np.asarray(result.trajectory.extras.get("_settled"), dtype=bool)
             entry.update(variance_split(y[keep], np.asarray(g)[keep], ids))
         entry["disagreement"] = dis.get(iid, [])

@@ -153,7 +153,7 @@ def plot_comparison(scenarios: list[Scenario], results: list[list[Result]], issu
 
 def plot_settlement_comparison(scenarios: list[Scenario], results: list[list[Result]]) -> Figure | None:
     """The war model's settlement probability by month, one curve per view."""
-    from detente.models.war.plot import plot_settlement
+    from detente.report.settlement import plot_settlement
 
     pairs = [(s, r) for s, rs in zip(scenarios, results) for r in rs if r.model == "war"]
     if not pairs:

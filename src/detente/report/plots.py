@@ -821,7 +821,7 @@ def draw_distribution(ax, issue: Issue, results: list[Result], status_quo_label:
     """Histograms (density) of each model's forecast over draws on ``ax``, in the model's colour and
     dash of the issue figure (the war model: only the draws that end in a deal), and the status quo.
     False (nothing drawn) when no model has draws."""
-    from detente.report.summary import forecast_draws, is_war
+    from detente.report.summary import is_war
 
     lo, hi = issue.scale.min, issue.scale.max
     edges = np.linspace(lo, hi, DISTRIBUTION_BINS + 1)
@@ -829,7 +829,7 @@ def draw_distribution(ax, issue: Issue, results: list[Result], status_quo_label:
     if not drawn:
         return False
     for m, r in drawn:
-        x = forecast_draws(r, issue.id)
+        x = r.draws_of(issue.id)
         if x.size == 0:
             continue
         counts, _ = np.histogram(np.clip(x, lo, hi), bins=edges)
@@ -950,7 +950,7 @@ def figures_for(scenario: Scenario, results: list[Result]) -> list[tuple[str, st
 
 def war_figures(scenario: Scenario, result: Result) -> list[tuple[str, Figure]]:
     """Settlement probability by month, and the battlefield balance p with each side's belief."""
-    from detente.models.war.plot import plot_settlement
+    from detente.report.settlement import plot_settlement
 
     ex = result.trajectory.extras
     figs: list[tuple[str, Figure]] = []

@@ -341,18 +341,6 @@ def war_headline(scenario: Scenario, results: list[Result]) -> dict[str, Any] | 
     }
 
 
-def forecast_draws(r: Result, issue_id: str) -> np.ndarray:
-    """The per-draw forecasts behind one model's distribution on one issue (finite values only);
-    for the war model only the draws that end in a deal, so deals are not pooled with victories."""
-    k = r.issue_ids.index(issue_id)
-    x = np.asarray(r.trajectory.forecast[:, k], dtype=float)
-    if r.model == WAR:
-        settled = r.trajectory.extras.get("_settled")
-        if settled is not None and np.shape(settled) == x.shape:
-            x = x[np.asarray(settled, dtype=bool)]
-    return x[np.isfinite(x)]
-
-
 # -- the record of a run (JSON) -------------------------------------------------------------------
 
 

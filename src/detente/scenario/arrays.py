@@ -25,7 +25,7 @@ import numpy as np
 
 from detente.scenario.model import Scenario
 from detente.scenario.uncertain import is_uncertain, point
-from detente.uncertainty.sampling import SELECTOR, InputSpace
+from detente.scenario.sampling import SELECTOR, InputSpace
 
 
 @dataclass(frozen=True)

@@ -103,7 +103,7 @@ class Scale(_Strict):
 
 
 class VotingRule(_Strict):
-    """How an issue is decided, for voting-power capabilities (:mod:`detente.backtest.power`).
+    """How an issue is decided, for voting-power capabilities (:mod:`detente.models.power`).
 
     Either an EU procedure (``procedure`` COD or CNS, ``rule`` QMV or Unan, optional ``council``
     membership EU-15/25/27/28, else read off the actors) with actor ids ``com``, ``ep`` and the

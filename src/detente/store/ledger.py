@@ -183,14 +183,14 @@ def sealed_forecasts(result: Result, issues: Sequence[str] | None = None) -> dic
     """What a seal stores of a result, per issue: point forecast, quantiles at :data:`LEVELS` and the
     80 % interval used for scoring, with where each comes from.
 
-    The distribution is the calibrated predictive distribution of :mod:`detente.backtest.calibration`
+    The distribution is the calibrated predictive distribution of :mod:`detente.calibration`
     (input draws combined with the model's error on DEU III) when the model has a calibration, else
     the spread of the forecast over the draws (a point with one draw). The interval is the result's
     calibrated ``interval``, else the input band (p10-p90 of the draws), else the point itself.
     """
     import numpy as np
 
-    from detente.backtest import calibration as cb
+    from detente import calibration as cb
     from detente.quantiles import nanquantile
 
     wanted = list(result.issue_ids if issues is None else issues)

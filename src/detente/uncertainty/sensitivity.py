@@ -2,7 +2,7 @@
 
 Every uncertain number of a scenario (a range for a capability, a position, a salience...) is an
 input; every issue's forecast is an output. The design is drawn in the unit hypercube, mapped
-through each input's inverse CDF (:meth:`detente.uncertainty.sampling.InputSpace.transform`, via
+through each input's inverse CDF (:meth:`detente.scenario.sampling.InputSpace.transform`, via
 :meth:`ScenarioArrays.from_values`) and the model runs ONCE with the design points as draws
 (models are vectorised over draws).
 
@@ -40,7 +40,7 @@ from detente.models import registry
 from detente.runner import DEFAULT_SEED
 from detente.scenario.arrays import ScenarioArrays, input_space
 from detente.scenario.model import Scenario
-from detente.uncertainty.sampling import InputSpace
+from detente.scenario.sampling import InputSpace
 
 SOBOL_MAX_INPUTS = 20
 DEFAULT_N = {"sobol": 512, "morris": 64}

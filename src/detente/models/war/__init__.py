@@ -26,7 +26,7 @@ from detente.models.war.options import WarOptions
 # What the package re-exports, imported on first use (listing models needs only WarOptions).
 _EXPORTS = {
     "WarInputs": "detente.scenario.war", "validate_war_block": "detente.scenario.war",
-    "war_problems": "detente.scenario.war", "plot_settlement": "detente.models.war.plot",
+    "war_problems": "detente.scenario.war",
     "rubinstein_share": "detente.models.war.bargaining", "outside_option_share": "detente.models.war.bargaining",
     "fearon_range": "detente.models.war.bargaining", "nash_split": "detente.models.war.bargaining",
 }
@@ -61,5 +61,5 @@ if not registry.is_registered("war"):
         variants={"nash": {"rule": "nash"}, "rubinstein": {"rule": "rubinstein"}},
     ))
 
-__all__ = ["WarInputs", "WarOptions", "validate_war_block", "war_problems", "war_model", "plot_settlement",
+__all__ = ["WarInputs", "WarOptions", "validate_war_block", "war_problems", "war_model",
            "rubinstein_share", "outside_option_share", "fearon_range", "nash_split"]

@@ -1498,7 +1498,7 @@ function sameWarRun(a, b) {
 
 const modelName = (r) => (r.variant ? `${r.model} (${r.variant})` : r.model);
 
-// The calibration of the forecast interval, one line per model (detente.backtest.calibration.summary:
+// The calibration of the forecast interval, one line per model (detente.calibration.summary:
 // level, coverage_oos, n_issues, data, mean_width_oos, method, file, version); the rest on demand.
 const CALIBRATION_DATA = { "DEU III": "EU legislative issues" };
 function calibrationCard(results) {

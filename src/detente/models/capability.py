@@ -6,7 +6,7 @@ A component of the synthesis declares one of
   of the file's second row; in a native scenario the analyst's capabilities);
 * ``equal``: every actor present weighs 1;
 * ``power``: the actor's voting power in the game of the issue's procedure
-  (:mod:`detente.backtest.power`; issues without a voting rule keep the scenario's capabilities);
+  (:mod:`detente.models.power`; issues without a voting rule keep the scenario's capabilities);
 * ``power_resources``: voting power and resources combined,
 
       c_i = P_i ** a  *  R_i ** b                                                        (K1)
@@ -40,7 +40,7 @@ def capability(arrays: Any, comp: dict[str, Any]) -> np.ndarray:
         return np.asarray(arrays.capability, dtype=float)
     if rule == "equal":
         return np.array(present)
-    from detente.backtest.power import power_capability
+    from detente.models.power import power_capability
 
     index = comp.get("index", "shapley_shubik")
     if rule == "power":
