@@ -341,7 +341,8 @@ def levers(
     if spec.name == "war" and scenario.war is not None:  # the same question on the war inputs
         from detente.explain.war import war_levers
 
-        head["war"] = war_levers(scenario, draws=max(draws, 100), seed=seed, options=options)  # P(deal): >= 100 draws
+        head["war"] = war_levers(scenario, draws=max(draws, 100), seed=seed, options=options,  # P(deal): >= 100 draws
+                                variant=variant)
     if actor is not None:
         return {**head, "actor": actor,
                 **_announce(spec, arr, opts, seq, k, k_full, point, actor, lo_s, hi_s, span, base, grid, refine,

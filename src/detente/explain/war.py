@@ -86,15 +86,17 @@ def _issue_scales(scenario: Scenario) -> dict[str, tuple[float, float]]:
 
 
 def war_levers(scenario: Scenario, *, draws: int = 100, seed: int = DEFAULT_SEED, months: int = 12,
-               threshold: float = 0.5, options: dict[str, Any] | None = None, grid: int = GRID,
-               progress: Progress | None = None) -> dict[str, Any]:
+               threshold: float = 0.5, options: dict[str, Any] | None = None, variant: str | None = None,
+               grid: int = GRID, progress: Progress | None = None) -> dict[str, Any]:
     """For every war input: P(deal within ``months``) now, over a grid of its values, and the value at
-    which it passes ``threshold`` (nearest to the present value), ranked by the size of that change."""
+    which it passes ``threshold`` (nearest to the present value), ranked by the size of that change.
+    ``options`` and ``variant`` are the war model's, as in :func:`detente.runner.run`."""
     from detente.scenario.uncertain import point
     from detente.uncertainty.sensitivity import label_of
 
     items = _war_inputs(scenario)
-    spec, opts, arr, seq = run_inputs(scenario, "war", draws=draws, seed=seed, options=options)
+    spec, opts, arr, seq = run_inputs(scenario, "war", draws=draws, seed=seed, options=options,
+                                      variant=variant)
     D = arr.draws
     now = float(p_deal(spec.run(arr, opts, np.random.default_rng(seq)), months).mean())
     cands: list[tuple[str, float]] = []
