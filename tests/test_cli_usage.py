@@ -157,6 +157,14 @@ def test_bad_invocation_is_a_usage_message(outcomes, k: int) -> None:
     assert "internal error" not in p.stderr
 
 
+def test_usage_lines_write_arguments_as_the_docs_do(outcomes) -> None:
+    """``SCENARIO``, ``SCENARIO...``: not Typer 0.29's ``{SCENARIO}`` ("one of") nor ``{SCENARIO...}...``."""
+    usage = {line.strip() for p in outcomes.values() for line in (p.stderr + p.stdout).splitlines()
+             if line.strip().startswith("Usage:")}
+    assert "Usage: detente run [OPTIONS] SCENARIO" in usage and "Usage: detente pool [OPTIONS] SCENARIO..." in usage
+    assert [u for u in usage if "{" in u or "...." in u] == []
+
+
 def test_every_command_is_in_the_table() -> None:
     from detente.cli import app
     import typer

@@ -259,3 +259,16 @@ def use_plain_help_types() -> None:
 
         display_type_rich._detente_plain = True  # type: ignore[attr-defined]
         cls.display_type_rich = display_type_rich  # type: ignore[method-assign]
+    usage_name = getattr(TyperArgument, "_usage_display_name", None)
+    if usage_name is not None and not getattr(usage_name, "_detente_plain", False):
+        def _usage_display_name(self: Any) -> str:
+            """An argument in the usage line as the docs write it: ``SCENARIO``, ``SCENARIO...``,
+            ``[RECORD]`` (Typer 0.29 writes ``{SCENARIO}``, which reads as "one of", and
+            ``{SCENARIO...}...``)."""
+            name = self.display_name_raw
+            if self.nargs != 1 and not name.endswith("..."):
+                name += "..."
+            return name if self.required else f"[{name}]"
+
+        _usage_display_name._detente_plain = True  # type: ignore[attr-defined]
+        TyperArgument._usage_display_name = _usage_display_name  # type: ignore[method-assign]
