@@ -1,5 +1,7 @@
 """The package's layers: data flows one way (files -> Scenario -> arrays -> model -> Result ->
-store/report/web), so a module imports only its own part of the package and the parts below it.
+store/report/web), so a module imports only its own part of the package and the parts below it;
+and each heavy library is used by the one part it serves (charts in the report, the web framework
+in the web app...), so the rest of the package never pays for it.
 
 Every import counts, also one inside a function (the lazy imports that keep start-up light) and a
 module named in a string for ``importlib`` (lazy re-exports)."""
@@ -38,6 +40,18 @@ LAYER = {part: k for k, parts in enumerate(LAYERS) for part in parts}
 MODULE_NAME = re.compile(r"detente(\.\w+)+")
 
 
+# the parts that may import each heavy library
+LIBRARIES = {
+    "matplotlib": {"report"},
+    "rich": {"report", "cli", "progress", "consoles"},
+    "typer": {"cli"}, "uvicorn": {"cli"},
+    "fastapi": {"web"}, "starlette": {"web"},
+    "sqlalchemy": {"store"},
+    "dask": {"uncertainty"}, "distributed": {"uncertainty"}, "SALib": {"uncertainty"},
+    "numba": {"models", "jit"},
+}
+
+
 def _modules() -> dict[str, Path]:
     out = {}
     for path in sorted(SRC.rglob("*.py")):
@@ -73,6 +87,17 @@ def imported(path: Path) -> set[str]:
     return names
 
 
+def libraries(path: Path) -> set[str]:
+    """The top-level names of the libraries ``path`` imports (outside type-checking blocks too)."""
+    tops: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            tops |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            tops.add(node.module.split(".")[0])
+    return tops
+
+
 def test_every_part_of_the_package_has_a_layer():
     assert {part(m) for m in MODULES} - set(LAYER) == set()
 
@@ -85,8 +110,17 @@ def test_a_module_imports_only_its_own_part_and_lower_layers(module):
     assert wrong == [], f"{module} ({here}, layer {LAYER[here]}) imports {wrong}, which is not below it"
 
 
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_a_heavy_library_is_imported_only_by_the_part_it_serves(module):
+    here = part(module)
+    wrong = sorted(lib for lib in libraries(MODULES[module]) & set(LIBRARIES) if here not in LIBRARIES[lib])
+    assert wrong == [], f"{module} ({here}) imports {wrong}: only {[LIBRARIES[w] for w in wrong]} may"
+
+
 def test_the_check_sees_imports_inside_functions_and_in_strings(tmp_path):
     f = tmp_path / "m.py"
     f.write_text("def f():\n    from detente.report import plots\n"
                  "LAZY = {'x': 'detente.web.app'}\n\"\"\"detente.cli is named in prose\"\"\"\n")
     assert imported(f) == {"detente.report.plots", "detente.web.app"}
+    f.write_text("def f():\n    from matplotlib.figure import Figure\n    import numba.core\n")
+    assert libraries(f) == {"matplotlib", "numba"}

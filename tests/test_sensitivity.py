@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from detente.errors import InputError
 from detente.scenario.model import Scenario
 from detente.cli.uncertainty import sensitivity_command, sweep_command
-from detente.uncertainty.sensitivity import plot_sensitivity, sensitivity
+from detente.report.sensitivity import plot_sensitivity
+from detente.uncertainty.sensitivity import sensitivity
 
 
 def linear_scenario() -> Scenario:

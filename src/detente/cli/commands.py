@@ -179,7 +179,7 @@ def run(
             extra = []
             if sensitivity:
                 require("SALib", "sensitivity")
-                from detente.uncertainty.sensitivity import plot_sensitivity
+                from detente.report.sensitivity import plot_sensitivity
                 from detente.uncertainty.sensitivity import sensitivity as run_sensitivity
 
                 with progress_bar("sensitivity", enabled=fmt != "json", unit="points") as report:

@@ -168,7 +168,7 @@ def write_report(res: Any, out: Path) -> None:
     import html
 
     from detente.scenario.io import staged_folder
-    from detente.uncertainty.sensitivity import plot_sensitivity
+    from detente.report.sensitivity import plot_sensitivity
 
     labels = dict(zip(res.issue_ids, getattr(res, "issue_labels", None) or res.issue_ids))
     spread, caption = _spread_and_caption(res)
