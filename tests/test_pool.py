@@ -358,6 +358,26 @@ def test_pool_pools_war_blocks_of_the_same_structure() -> None:
     assert not any(d.startswith("war:") for d in rep.differences)
 
 
+def test_pooling_a_war_run_splits_the_variance_of_its_deals_only() -> None:
+    """The war model's forecast per draw is the terms of a deal, or the line where a war ended
+    otherwise: the pooling record must split the variance of the deals only (Result.draws_kept)."""
+    from detente.pool.variance import pooling
+
+    def war(p):  # type: ignore[no-untyped-def]
+        return {"war": {"sides": {"A": {"actors": ["R"], "prior_win": p}, "B": {"actors": ["U"]}},
+                        "battlefield": {"forts": 3, "p_battle": 0.7}}}  # a short war: some end in victory
+
+    pooled, _ = pool_scenarios([view(80, extra=war(0.8)), view(60, extra=war(0.2))], analysts=["A", "B"])
+    res = run(pooled, "war", draws=400, seed=3)
+    kept = res.draws_kept()
+    assert 0 < kept.sum() < kept.size  # some draws end in a deal, some do not
+    y = np.asarray(res.trajectory.forecast[:, 0], dtype=float)
+    g = np.asarray(res.trajectory.extras["_analyst"])
+    expected = variance_split(y[kept], g[kept], pooled.analyst_ids)
+    assert pooling(pooled, res)["issues"]["x"]["variance"] == expected["variance"]
+    assert expected != variance_split(y, g, pooled.analyst_ids)  # the test can tell the difference
+
+
 def test_pool_refuses_views_that_cannot_be_pooled() -> None:
     with pytest.raises(InputError, match="give one weight per scenario: 2 scenarios but 3 weights"):
         pool_scenarios([view(80), view(60)], analysts=["A", "B"], weights=[1, 2, 3])

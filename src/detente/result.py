@@ -63,14 +63,20 @@ class Result:
             qs = np.nanquantile(self.trajectory.forecast, q, axis=0)  # (len(q), issues)
         return {i: [float(v) for v in qs[:, k]] for k, i in enumerate(self.issue_ids)}
 
-    def draws_of(self, issue_id: str) -> np.ndarray:
-        """The per-draw forecasts behind the distribution on one issue, finite values only; for the
-        war model only the draws that end in a deal, so deals are not pooled with victories."""
-        k = self.issue_ids.index(issue_id)
-        x = np.asarray(self.trajectory.forecast[:, k], dtype=float)
+    def draws_kept(self) -> np.ndarray:
+        """Which draws stand behind the forecast distribution, one bool per draw: all of them, but
+        for the war model only those that end in a deal, so deals are not pooled with victories."""
+        n = np.shape(self.trajectory.forecast)[0]
         settled = self.trajectory.extras.get("_settled") if self.model == "war" else None
-        if settled is not None and np.shape(settled) == x.shape:
-            x = x[np.asarray(settled, dtype=bool)]
+        if settled is not None and np.shape(settled) == (n,):
+            return np.asarray(settled, dtype=bool)
+        return np.ones(n, dtype=bool)
+
+    def draws_of(self, issue_id: str) -> np.ndarray:
+        """The per-draw forecasts behind the distribution on one issue (:meth:`draws_kept`), finite
+        values only."""
+        k = self.issue_ids.index(issue_id)
+        x = np.asarray(self.trajectory.forecast[:, k], dtype=float)[self.draws_kept()]
         return x[np.isfinite(x)]
 
     @property

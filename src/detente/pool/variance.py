@@ -146,9 +146,7 @@ def pooling(scenario: Scenario, result: Any) -> dict[str, Any] | None:
         entry: dict[str, Any] = {"variance": None, "variance_share": None, "by_analyst": None}
         if g is not None and result.draws > 1:
             y = np.asarray(result.trajectory.forecast[:, k], dtype=float)
-            keep = np.ones(len(y), dtype=bool)
-            if len(result.draws_of(iid)) != np.isfinite(y).sum():  # the war model: deals only
-                keep = np.asarray(result.trajectory.extras.get("_settled"), dtype=bool)
+            keep = result.draws_kept()  # the war model: deals only
             entry.update(variance_split(y[keep], np.asarray(g)[keep], ids))
         entry["disagreement"] = dis.get(iid, [])
         issues[iid] = entry
