@@ -311,12 +311,25 @@ def _sniff_native(text: str) -> bool:
     return head.startswith("{") or bool(re.search(r"^(name|actors|stances)\s*:", head, re.M))
 
 
+def yaml_data(s: Scenario) -> dict[str, Any]:
+    """The data detente's YAML writer writes: no default values (a capability or salience of 1 is
+    left out, written or not), no ``None`` and no file provenance. ``validate(yaml_data(s), None)``
+    is the scenario as its YAML file reads back, without writing and parsing the text.
+
+    >>> s = validate({"name": "t", "actors": [{"id": "A", "capability": 1}], "issues": [{"id": "x"}],
+    ...               "stances": [{"actor": "A", "issue": "x", "position": 40}]}, None)
+    >>> yaml_data(s)["actors"], yaml_data(s)["stances"]
+    ([{'id': 'A'}], [{'actor': 'A', 'issue': 'x', 'position': 40.0}])
+    """
+    data = _without_file_provenance(s.model_dump(mode="json", exclude_defaults=True, exclude_none=True))
+    data.setdefault("name", s.name)
+    return data
+
+
 def _write_yaml(s: Scenario) -> str:
     import yaml  # reading YAML goes through safe_parse; KTAB, BDM and Decide files need no YAML library
 
-    data = _without_file_provenance(s.model_dump(mode="json", exclude_defaults=True, exclude_none=True))
-    data.setdefault("name", s.name)
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return yaml.safe_dump(yaml_data(s), sort_keys=False, allow_unicode=True, width=100)
 
 
 def _write_json(s: Scenario) -> str:
