@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -187,6 +188,110 @@ def test_upload_oddities_are_4xx(client: TestClient) -> None:
             r = client.post("/api/scenarios/validate", json=body)
         assert 400 <= r.status_code < 500, (body, r.status_code, r.text)
         assert r.json()["errors"], body
+
+
+# -- warnings ---------------------------------------------------------------------------------------
+
+
+def _evidenced_toy() -> dict:
+    """TOY with evidence behind every number it writes down: nothing to warn about."""
+    data = json.loads(json.dumps(TOY))
+    cite = [{"quote": "as stated", "source": "s1"}]
+    for item in data["actors"] + data["stances"]:
+        item["evidence"] = cite
+    return data
+
+
+def _warnings_of_download(client: TestClient, held: dict, tmp_path: Path) -> list[str]:
+    """What ``detente validate`` warns about the YAML file the page's Export writes for ``held``."""
+    from detente.scenario.io import load
+    from detente.scenario.model import scenario_warnings
+
+    r = client.post("/api/scenarios/export", json={"scenario": held, "format": "yaml"})
+    assert r.status_code == 200, r.text
+    path = tmp_path / "downloaded.yaml"
+    path.write_text(r.text, encoding="utf-8")
+    return scenario_warnings(load(path))
+
+
+def test_warnings_name_the_numbers_without_evidence(client: TestClient) -> None:
+    r = client.post("/api/scenarios/warnings", json=TOY)
+    assert r.status_code == 200, r.text
+    (w,) = r.json()["warnings"]
+    # A's capability 1 and salience 1 equal the defaults: the downloaded file leaves them out
+    assert w.startswith("7 numbers have no evidence (add `evidence:` with a quote or paraphrase and its source): "
+                        "actors[1].capability (B), actors[2].capability (C), stances[0].position (A on x),"), w
+    assert w.endswith(" and 2 more")
+    same = json.loads(json.dumps(TOY))
+    same["actors"][0]["name"] = same["actors"][1]["name"] = "EU"
+    warnings = client.post("/api/scenarios/warnings", json=same).json()["warnings"]
+    assert warnings[0] == "actors A and B are both shown as 'EU' in tables: give them different names"
+
+
+def test_no_warnings_for_a_fully_evidenced_scenario(client: TestClient) -> None:
+    evidenced = _evidenced_toy()
+    assert client.post("/api/scenarios/warnings", json=evidenced).json() == {"warnings": []}
+    held = client.post("/api/scenarios/validate", json=evidenced).json()  # defaults filled in, as the page holds it
+    assert client.post("/api/scenarios/warnings", json=held).json() == {"warnings": []}
+    if (EXAMPLES / FLAGSHIP).exists():
+        flagship = client.get(f"/api/examples/{FLAGSHIP}").json()
+        assert client.post("/api/scenarios/warnings", json=flagship).json() == {"warnings": []}
+
+
+def test_the_page_warns_about_what_its_download_holds(client: TestClient, tmp_path: Path) -> None:
+    """For a scenario as the page holds it (the validated JSON, defaults filled in), the warnings are
+    those ``detente validate`` prints for the file the page's Export writes."""
+    helds = [client.post("/api/scenarios/validate", json=TOY).json()]
+    helds += [client.get(f"/api/examples/{e['name']}").json() for e in client.get("/api/examples").json()
+              if not e["error"]]
+    for held in helds:
+        page = client.post("/api/scenarios/warnings", json=held).json()["warnings"]
+        assert page == _warnings_of_download(client, held, tmp_path), held["name"]
+    assert any(client.post("/api/scenarios/warnings", json=h).json()["warnings"] for h in helds)
+
+
+def test_warnings_of_an_upload(client: TestClient, tmp_path: Path) -> None:
+    text = ("name: t\nactors: [{id: A, capability: 2}, {id: B}]\nissues: [{id: x}]\nstances:\n"
+            "  - {actor: A, issue: x, position: 40, salience: 1}\n"
+            "  - {actor: B, issue: x, position: 60, evidence: [{paraphrase: B said so}]}\n")
+    r = client.post("/api/scenarios/warnings", json={"text": text, "filename": "mine.yaml"})
+    assert r.status_code == 200, r.text
+    assert r.json()["warnings"] == [
+        "2 numbers have no evidence (add `evidence:` with a quote or paraphrase and its source): "
+        "actors[0].capability (A), stances[0].position (A on x)"]
+    # the same as for the scenario the page holds after this upload
+    held = client.post("/api/scenarios/validate", json={"text": text, "filename": "mine.yaml"}).json()
+    assert client.post("/api/scenarios/warnings", json=held).json() == r.json()
+    assert r.json()["warnings"] == _warnings_of_download(client, held, tmp_path)
+
+
+@pytest.mark.parametrize("body", [
+    _bad_toy(),
+    {"text": "name: t\nactors: [{id: A}]\nissues: [{id: x}]\nstances:\n  - {actor: A, issue: x, position: 140}\n",
+     "filename": "mine.yaml"},
+    {"text": 5},
+    {"text": "name: [unclosed", "filename": "y.yaml"},
+    b'{"name": "t", "actors": [',
+    {"name": "t"},
+], ids=["field", "upload", "bad-upload", "bad-yaml", "bad-json", "incomplete"])
+def test_warnings_refuse_an_invalid_scenario_as_validate_does(client: TestClient, body: dict | bytes) -> None:
+    def post(url: str) -> Any:
+        if isinstance(body, bytes):
+            return client.post(url, content=body, headers={"content-type": "application/json"})
+        return client.post(url, json=body)
+
+    warned, validated = post("/api/scenarios/warnings"), post("/api/scenarios/validate")
+    assert validated.status_code == 422
+    assert (warned.status_code, warned.json()) == (validated.status_code, validated.json())
+
+
+def test_warnings_read_with_the_servers_caps() -> None:
+    c = TestClient(create_app(max_actors=2, max_issues=1))
+    text = ("name: t\nactors: [{id: A}, {id: B}, {id: C}]\nissues: [{id: x}]\n"
+            "stances: [{actor: A, issue: x, position: 1}]\n")
+    warned = c.post("/api/scenarios/warnings", json={"text": text, "filename": "t.yaml"})
+    assert warned.status_code == 422 and "at most 2 actors per scenario on this server" in warned.text
+    assert warned.json() == c.post("/api/scenarios/validate", json={"text": text, "filename": "t.yaml"}).json()
 
 
 # -- runs -----------------------------------------------------------------------------------------
@@ -378,10 +483,13 @@ def test_sensitivity_without_uncertain_inputs_is_422(client: TestClient) -> None
 
 def test_openapi_documents_the_api(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
-    for path in ("/api/models", "/api/examples", "/api/examples/{name}", "/api/scenarios/validate", "/api/run",
-                 "/api/sensitivity"):
+    for path in ("/api/models", "/api/examples", "/api/examples/{name}", "/api/scenarios/validate",
+                 "/api/scenarios/warnings", "/api/run", "/api/sensitivity"):
         assert path in spec["paths"], path
     schemas = spec["components"]["schemas"]
+    validate, warnings = (spec["paths"][f"/api/scenarios/{p}"]["post"] for p in ("validate", "warnings"))
+    assert "detente validate" in warnings["summary"] and warnings["requestBody"] == validate["requestBody"]
+    assert "Warnings" in schemas and "422" in warnings["responses"]
     assert {"Scenario", "Upload", "RunRequest", "RunResponse", "ErrorResponse"} <= set(schemas)
     run_body = spec["paths"]["/api/run"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert run_body == {"$ref": "#/components/schemas/RunRequest"}

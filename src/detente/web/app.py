@@ -7,6 +7,8 @@ disk, so a bad request gets the same message as a bad file: a 422 whose body lis
 problem as ``{"field", "line", "message", "value", "where", "text"}`` (``where``/``text`` name the
 actor and issue in words, :mod:`detente.web.labels`). Bodies over :data:`MAX_BODY_BYTES` get a
 413, malformed JSON a 422; the API never answers a malformed request with a 500.
+``POST /api/scenarios/warnings`` takes the same body as ``/api/scenarios/validate`` and answers
+what ``detente validate`` warns about (numbers without evidence, actors or issues with one label).
 
 Model runs compute off the event loop in a bounded pool of worker processes
 (:mod:`detente.web.jobs`): ``POST /api/runs`` starts one, ``GET /api/runs/{id}`` follows it,
@@ -204,6 +206,13 @@ class ModelInfo(BaseModel):
     multi_issue: bool
     variants: dict[str, dict[str, Any]]
     options_schema: dict[str, Any] = Field(description="JSON schema of the model's options")
+
+
+class Warnings(BaseModel):
+    """Warnings (not errors) about a valid scenario, in the words ``detente validate`` prints."""
+
+    warnings: list[str] = Field(description="one line each, e.g. '3 numbers have no evidence (add `evidence:` "
+                                            "...): stances[0].position (A on x), ...'; empty when there are none")
 
 
 class ExampleInfo(BaseModel):
@@ -642,20 +651,43 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
         with reading_caps():
             return scenario_of(src)
 
-    @app.post("/api/scenarios/validate", response_model=Scenario, responses=err_responses,
-              summary="Validate a scenario (JSON, or an uploaded file of any supported format)")
-    def validate_scenario(body: Annotated[ScenarioBody, Body()]) -> Scenario:
-        """Answers the validated scenario (with defaults filled in), or 422 listing every problem
-        with its field path, the actor / issue it concerns by name, and, for uploads, its line."""
+    def scenario_of_body(body: dict[str, Any]) -> Scenario | JSONResponse:
+        """The scenario of a ``/api/scenarios/...`` body: a JSON scenario, or an upload ``{text,
+        filename}`` (a body with ``text`` and none of a scenario's lists), read within the server's
+        :func:`reading_caps`. A malformed upload is answered here (a 422 JSONResponse); an invalid
+        scenario raises :class:`InputError` (the same 422 from the handler)."""
         if "text" in body and not ({"actors", "issues", "stances"} & body.keys()):
             try:
                 up = Upload.model_validate(body)
             except ValidationError as e:
-                return _error(422, "bad upload", _pydantic_items(e.errors()))  # type: ignore[return-value]
+                return _error(422, "bad upload", _pydantic_items(e.errors()))
             with reading_caps():
                 return scenario_from_upload(up.text, up.filename)
         with reading_caps():
             return scenario_from_json(body)
+
+    @app.post("/api/scenarios/validate", response_model=Scenario, responses=err_responses,
+              summary="Validate a scenario (JSON, or an uploaded file of any supported format)")
+    def validate_scenario(body: Annotated[ScenarioBody, Body()]) -> Any:
+        """Answers the validated scenario (with defaults filled in), or 422 listing every problem
+        with its field path, the actor / issue it concerns by name, and, for uploads, its line."""
+        return scenario_of_body(body)
+
+    @app.post("/api/scenarios/warnings", response_model=Warnings, responses=err_responses,
+              summary="Warnings about a valid scenario (what `detente validate` prints): numbers "
+                      "without evidence, actors or issues with the same label")
+    def warn_scenario(body: Annotated[ScenarioBody, Body()]) -> Any:
+        """Takes the body of ``/api/scenarios/validate`` and answers its 422 for an invalid scenario.
+        The warnings are those of the scenario as the YAML export writes it (what the page holds and
+        downloads): a value equal to its default (capability or salience 1) is left out of that file,
+        so it is not counted as a number without evidence."""
+        from detente.scenario.model import scenario_warnings
+        from detente.web.exports import as_exported
+
+        scenario = scenario_of_body(body)
+        if isinstance(scenario, JSONResponse):
+            return scenario
+        return {"warnings": scenario_warnings(as_exported(scenario))}
 
     @app.post("/api/scenarios/export", responses=err_responses,
               response_class=Response, summary="The scenario as a YAML or JSON file (what `detente convert` writes)")

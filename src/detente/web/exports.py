@@ -42,6 +42,26 @@ def scenario_file(scenario: Scenario, fmt: str) -> tuple[str, str, str]:
     return f"{file_stem(scenario)}.{fmt}", _MEDIA[fmt], dumps(scenario, fmt)
 
 
+def as_exported(scenario: Scenario) -> Scenario:
+    """The scenario as the page's YAML download reads back (:func:`scenario_file` in ``yaml``, the
+    export's default): what the page holds, whose warnings the page shows. The page holds a scenario
+    as validated, with every default filled in; the file leaves out every value equal to its default
+    (a capability or salience of 1), so such a number is not counted as written down without evidence.
+
+    >>> from detente.scenario.model import unsupported_numbers
+    >>> s = Scenario.model_validate({"name": "t", "actors": [{"id": "A"}], "issues": [{"id": "x"}],
+    ...     "stances": [{"actor": "A", "issue": "x", "position": 20}]})
+    >>> held = Scenario.model_validate(s.model_dump(mode="json"))  # the page's JSON: defaults written
+    >>> list(unsupported_numbers(held))
+    ['actors[0].capability (A)', 'stances[0].position (A on x)', 'stances[0].salience (A on x)']
+    >>> list(unsupported_numbers(as_exported(held)))
+    ['stances[0].position (A on x)']
+    """
+    from detente.scenario.io import validate, yaml_data
+
+    return validate(yaml_data(scenario), None)
+
+
 def outputs_zip(scenario: Scenario, results: list[Any]) -> tuple[str, bytes]:
     """``(file name, bytes)``: a zip of what ``detente run --out`` writes, plus ``scenario.yaml``."""
     from detente.report.outputs import write_outputs
