@@ -256,6 +256,7 @@ def test_malformed_upload_shows_line_and_message(page, tmp_path: Path) -> None: 
     assert "line 13" in text
     broken = tmp_path / "broken.yaml"
     broken.write_text("name: [unclosed\nactors: {")
+    page.once("dialog", lambda d: d.accept())  # replace the edited scenario
     _upload(page, broken)
     page.wait_for_function("() => document.querySelector('#error-box').textContent.includes('broken.yaml')")
     assert "YAML" in box.inner_text()
@@ -861,3 +862,71 @@ def test_sensitivity_says_what_it_measures_and_labels_stay_distinct(page, tmp_pa
     assert ("mean absolute change of the forecast, in the issue's units, per move of the input across its whole range"
             in out.locator(".sensitivity-explain").inner_text())
     _shot(page, tmp_path, "9-sensitivity")
+
+
+_HOLD_FIRST_WARNINGS = """() => { const f = window.api; window.__held = []; window.__handled = 0;
+  window.api = async (m, u, b) => { const r = await f(m, u, b);
+    if (!String(u).endsWith('/warnings') || window.__held.length) return r;
+    await new Promise((ok) => window.__held.push(ok));  // the answer is late...
+    setTimeout(() => { window.__handled++; }, 0);  // ...and has been handled once the page's code ran
+    return r; }; }"""
+
+
+def _clear_position(pg, cell: str) -> None:  # type: ignore[no-untyped-def]
+    """Clear a cell's position as a user does (then Tab): the stance goes."""
+    pos = pg.locator(f"#stance-table td[data-cell='{cell}'] input.pos")
+    pos.fill("")
+    pos.press("Tab")
+
+
+def test_warnings_box_shows_what_detente_validate_says_and_clears(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Numbers without evidence and a shared label are warned about under the problem box (as text,
+    Run still enabled), as ``detente validate`` warns about the page's download; an edit updates
+    them, a late answer about an earlier check is dropped, an invalid scenario or a failed upload
+    clears them."""
+    from detente.scenario.io import load
+    from detente.scenario.model import scenario_warnings
+
+    f = tmp_path / "warned.yaml"
+    f.write_text(SMALL.replace("name: Alpha", "name: '<i>EU</i>'").replace("name: Beta", "name: '<i>EU</i>'"))
+    _upload(page, f)
+    box = page.locator("#warning-box")
+    box.wait_for(state="visible")
+    items = box.locator("li.warning-item")
+    page.wait_for_function("() => document.querySelectorAll('#warning-box li').length === 2")
+    shown = items.all_inner_texts()
+    assert shown[0] == "actors A and B are both shown as '<i>EU</i>' in tables: give them different names"
+    assert box.locator("i").count() == 0  # the server's text is text, not markup
+    assert shown[1].startswith("8 numbers have no evidence") and "stances[1].position (B on tax)" in shown[1]
+    assert page.locator("#error-box").is_hidden() and page.locator("#run-button").is_enabled()
+    with page.expect_download() as dl:
+        page.click("#export-yaml")
+    dl.value.save_as(str(tmp_path / "downloaded.yaml"))
+    assert shown == scenario_warnings(load(tmp_path / "downloaded.yaml"))  # what detente validate prints
+    # an edit: Gamma's stance on the tax rate goes, with its unsupported position
+    _clear_position(page, "C|tax")
+    page.wait_for_function("() => document.querySelector('#warning-box').textContent.includes('7 numbers')")
+    # a late answer about an earlier check does not overwrite the warnings of the newer one
+    page.evaluate(_HOLD_FIRST_WARNINGS)
+    page.locator("#stance-table td[data-cell='A|aid'] input.pos").fill("70")
+    page.wait_for_function("() => window.__held.length === 1")  # its answer would say 7 numbers
+    _clear_position(page, "B|aid")
+    page.wait_for_function("() => document.querySelector('#warning-box').textContent.includes('6 numbers')")
+    page.evaluate("() => window.__held[0]()")
+    page.wait_for_function("() => window.__handled === 1")
+    assert "6 numbers have no evidence" in box.inner_text()
+    # an invalid scenario: no old warnings next to its problem; valid again, they are back
+    sal = page.locator("#stance-table td[data-cell='B|tax'] input.sal")
+    sal.fill("1.7")
+    page.wait_for_function("() => document.querySelector('#error-box').textContent.includes('between 0 and 1')")
+    assert box.is_hidden()
+    sal.fill("0.5")
+    box.wait_for(state="visible")
+    assert "6 numbers have no evidence" in box.inner_text()
+    # a file that does not load takes the warnings of the scenario it was to replace along
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: [unclosed\nactors: {")
+    page.once("dialog", lambda d: d.accept())  # replace the edited scenario
+    _upload(page, broken)
+    page.wait_for_function("() => document.querySelector('#error-box').textContent.includes('broken.yaml')")
+    assert box.is_hidden()

@@ -23,6 +23,7 @@ const state = {
   runId: null,         // its id (for the outputs zip)
   job: null,           // the run in progress
   serverProblems: [],  // last /api/scenarios/validate problems
+  warnings: [],        // last /api/scenarios/warnings answer (what detente validate warns about)
   evidenceTarget: null,
 };
 // text the user typed that is not (yet) a valid value: object -> Map(prop -> {raw, message, place, what})
@@ -347,11 +348,33 @@ function markFields(errors) {
   }
 }
 
-// Client problems and the server's answer together, at the cells and in the box.
+// The warnings about a valid scenario, under the problem box: they do not stop Run. Server text is
+// inserted as text (el() makes text nodes), never as HTML.
+function showWarnings(warnings) {
+  const box = $("warning-box");
+  box.replaceChildren();
+  box.hidden = !warnings.length;
+  if (!warnings.length) return;
+  box.append(el("h3", {}, `${warnings.length === 1 ? "A warning" : warnings.length + " warnings"} about the scenario`,
+    el("span", { class: "sub" }, " (it runs all the same)")));
+  box.append(el("ul", {}, warnings.map((w) => el("li", { class: "warning-item" }, w))));
+}
+
+// No warnings shown, and none from a check still on its way: the scenario is being replaced, or the
+// file that was to replace it did not load (its problems must not stand next to old warnings).
+function clearWarnings() {
+  validateSeq++;
+  state.warnings = [];
+  showWarnings([]);
+}
+
+// Client problems and the server's answer together, at the cells and in the box; the warnings
+// only while there is no problem (they are about a valid scenario).
 function showProblems() {
   unmark();
   const problems = [...clientProblems(), ...state.serverProblems];
   const status = $("validity");
+  showWarnings(problems.length ? [] : state.warnings);
   if (!problems.length) {
     $("error-box").hidden = true;
     status.textContent = state.scenario ? "The scenario is valid." : "";
@@ -399,8 +422,19 @@ async function validateNow() {
   // says about that value is stale, the client's problem is the one that holds
   const local = clientProblems().map((p) => p.field);
   state.serverProblems = problems.filter((p) => !local.some((f) => samePlace(p.field, f)));
+  if (!r.ok) state.warnings = []; // an invalid scenario: the warnings about it as it was are gone
   showProblems();
+  if (r.ok) checkWarnings(seq); // not awaited: the problems are known, the warnings follow
   return state.serverProblems;
+}
+
+// The warnings about the scenario check `seq` found valid, computed by the server on the scenario as
+// Export writes it. Dropped, as validate's answers are, when an edit or a newer check came after it.
+async function checkWarnings(seq) {
+  const r = await api("POST", "/api/scenarios/warnings", state.scenario);
+  if (seq !== validateSeq) return;
+  state.warnings = r.ok ? r.data.warnings : [];
+  showProblems();
 }
 
 // ------------------------------------------------------------------------------------------
@@ -482,6 +516,7 @@ async function loadExample() {
   if (!name) return;
   if (!mayReplace()) { $("example-select").value = state.exampleShown || ""; return; }
   clearErrors();
+  clearWarnings();
   const r = await api("GET", `/api/examples/${encodeURIComponent(name)}`);
   if (!r.ok) return showErrors(r.data);
   setScenario(r.data, name);
@@ -492,6 +527,7 @@ async function uploadFile() {
   if (!file) return;
   if (!mayReplace()) { $("file-input").value = ""; return; }
   clearErrors();
+  clearWarnings();
   const text = await file.text();
   const r = await api("POST", "/api/scenarios/validate", { text, filename: file.name });
   $("file-input").value = "";
@@ -514,6 +550,7 @@ function setScenario(scenario, source) {
   state.results = null;
   state.runId = null;
   state.serverProblems = [];
+  state.warnings = [];
   state.evidenceTarget = null;
   $("results-section").hidden = true;
   $("results").replaceChildren();
