@@ -816,7 +816,9 @@ function stanceCell(act, iss) {
   const pos = bound(st, "position", { kind: "uncertain", required: false, field: `stances[${k}].position`, place, what: "position", cls: "pos", size: 9 });
   pos.addEventListener("change", () => {
     if (pos.value.trim() === "") { // clearing the position removes the stance
-      sc.stances.splice(sc.stances.indexOf(st), 1);
+      const at = sc.stances.indexOf(st);
+      if (at < 0) return; // removed already (a second change event): splice(-1) would drop the last stance
+      sc.stances.splice(at, 1);
       changed(true);
     }
   });
