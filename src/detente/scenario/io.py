@@ -311,14 +311,16 @@ def _sniff_native(text: str) -> bool:
     return head.startswith("{") or bool(re.search(r"^(name|actors|stances)\s*:", head, re.M))
 
 
-def yaml_data(s: Scenario) -> dict[str, Any]:
-    """The data detente's YAML writer writes: no default values (a capability or salience of 1 is
-    left out, written or not), no ``None`` and no file provenance. ``validate(yaml_data(s), None)``
-    is the scenario as its YAML file reads back, without writing and parsing the text.
+def file_data(s: Scenario) -> dict[str, Any]:
+    """The data detente's scenario files hold, YAML and JSON alike: no default values (a capability
+    or salience of 1 is left out, written or not), no ``None`` and no file provenance.
+    ``validate(file_data(s), None)`` is the scenario as its file reads back, without writing and
+    parsing the text; the two formats read back the same, so ``detente validate`` warns about the
+    same numbers in both.
 
     >>> s = validate({"name": "t", "actors": [{"id": "A", "capability": 1}], "issues": [{"id": "x"}],
     ...               "stances": [{"actor": "A", "issue": "x", "position": 40}]}, None)
-    >>> yaml_data(s)["actors"], yaml_data(s)["stances"]
+    >>> file_data(s)["actors"], file_data(s)["stances"]
     ([{'id': 'A'}], [{'actor': 'A', 'issue': 'x', 'position': 40.0}])
     """
     data = _without_file_provenance(s.model_dump(mode="json", exclude_defaults=True, exclude_none=True))
@@ -329,12 +331,11 @@ def yaml_data(s: Scenario) -> dict[str, Any]:
 def _write_yaml(s: Scenario) -> str:
     import yaml  # reading YAML goes through safe_parse; KTAB, BDM and Decide files need no YAML library
 
-    return yaml.safe_dump(yaml_data(s), sort_keys=False, allow_unicode=True, width=100)
+    return yaml.safe_dump(file_data(s), sort_keys=False, allow_unicode=True, width=100)
 
 
 def _write_json(s: Scenario) -> str:
-    data = _without_file_provenance(s.model_dump(mode="json", exclude_none=True))
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(file_data(s), indent=2, ensure_ascii=False) + "\n"
 
 
 FILE_PROVENANCE = ("file", "format")

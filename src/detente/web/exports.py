@@ -43,8 +43,8 @@ def scenario_file(scenario: Scenario, fmt: str) -> tuple[str, str, str]:
 
 
 def as_exported(scenario: Scenario) -> Scenario:
-    """The scenario as the page's YAML download reads back (:func:`scenario_file` in ``yaml``, the
-    export's default): what the page holds, whose warnings the page shows. The page holds a scenario
+    """The scenario as the page's download reads back (:func:`scenario_file`, YAML or JSON: both
+    hold the same data): what the page holds, whose warnings the page shows. The page holds a scenario
     as validated, with every default filled in; the file leaves out every value equal to its default
     (a capability or salience of 1), so such a number is not counted as written down without evidence.
 
@@ -57,9 +57,9 @@ def as_exported(scenario: Scenario) -> Scenario:
     >>> list(unsupported_numbers(as_exported(held)))
     ['stances[0].position (A on x)']
     """
-    from detente.scenario.io import validate, yaml_data
+    from detente.scenario.io import file_data, validate
 
-    return validate(yaml_data(scenario), None)
+    return validate(file_data(scenario), None)
 
 
 def outputs_zip(scenario: Scenario, results: list[Any]) -> tuple[str, bytes]:
