@@ -1,0 +1,70 @@
+"""Cached kernels load without Numba's registries (``detente.jit._loading_cached_code``): the same
+numbers, bit for bit, as Numba's own load, for each model that has compiled kernels; and the
+registries are indeed not loaded (``numba.np.arraymath`` is one of the modules they import)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("numba")
+
+REPO = Path(__file__).resolve().parents[1]
+PEERS = REPO.parent / "shared" / "peers"
+COP21 = PEERS / "exchange-data" / "data" / "input" / "cop21.csv"
+A160 = next(iter(sorted((PEERS / "ktab-data").rglob("dummyData-a160.csv"))), None)
+
+CHILD = r"""
+import hashlib, json, sys
+import numpy as np
+import detente, detente.jit as jit
+if sys.argv[1] == "numba":  # Numba's own load: registries first
+    jit._light_load_fits = lambda: False
+import detente.models.exchange as ex
+ex.NUMPY_WORK_CACHED = ex.NUMPY_WORK_UNCOMPILED = 0  # COP21's 10 rounds compiled
+import detente.models.smp_kernels as sk
+sk.JIT_MIN_WORK = 0  # SMP's N^3 steps compiled
+runs = {"bdm": (sys.argv[2], "bdm", {}), "exchange": (sys.argv[3], "exchange", {"rounds": 10}),
+        "smp": (sys.argv[4], "smp", {})}
+out = {}
+for name in sys.argv[5].split(","):
+    path, model, options = runs[name]
+    r = detente.run(detente.load(path), model, options=options, draws=3 if model == "bdm" else 1, seed=7)
+    out[name] = hashlib.sha256(np.ascontiguousarray(r.trajectory.forecast, dtype=float).tobytes()).hexdigest()
+out["registries"] = "numba.np.arraymath" in sys.modules
+from detente.models import bdm_kernels, exchange_kernels, smp_jit
+out["compiled"] = [bool(k.signatures) for k in (bdm_kernels.simulate_batch, exchange_kernels._realise_all,
+                                                  smp_jit._challenges, smp_jit._coalitions)]
+print(json.dumps(out))
+"""
+
+
+def _child(tmp_path: Path, mode: str, models: str) -> dict:
+    args = [str(REPO / "examples" / "ukraine-settlement.yaml"), str(COP21), str(A160), models]
+    done = subprocess.run([sys.executable, "-c", CHILD, mode, *args], capture_output=True, text=True,
+                          env={**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba")}, cwd=tmp_path, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.skipif(not COP21.exists() or A160 is None, reason="the peers' files are not next to the repository")
+def test_cached_kernels_load_without_registries_with_the_same_numbers(tmp_path: Path) -> None:
+    """Four processes on one cache, each compiling only what is not cached yet: bdm (compiles);
+    bdm loaded without the registries, then SMP compiling in the same process (the compiler loads
+    the registries itself); all three models with Numba's own load (exchange compiles); all three
+    loaded without the registries. The same numbers throughout."""
+    first = _child(tmp_path, "numba", "bdm")
+    mixed = _child(tmp_path, "light", "bdm,smp")
+    own = _child(tmp_path, "numba", "bdm,exchange,smp")
+    light = _child(tmp_path, "light", "bdm,exchange,smp")
+    assert mixed["compiled"] == [True, False, True, True]  # bdm and SMP ran their kernels
+    assert light["compiled"] == own["compiled"] == [True] * 4  # every model ran its kernels
+    assert light["registries"] is False and own["registries"] is True
+    for model in ("bdm", "exchange", "smp"):
+        assert light[model] == own[model], model
+    assert first["bdm"] == mixed["bdm"] == own["bdm"] and mixed["smp"] == own["smp"]
