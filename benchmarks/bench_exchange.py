@@ -108,6 +108,14 @@ workers; medians of 5 alternating rounds, warm Numba cache, load average 0.3-0.9
   result.json and report.html carry -, result.json 0.07, the page and the files 0.05), and the
   figures still need ~0.9 s CPU of matplotlib (tick and text artists, ~45 ms an issue chart) plus
   0.25 s to import it: ~2.3 s of CPU over 2 cores is >= 1.15 s wall even with perfect overlap.
+
+2026-12-06, a machine about twice as fast (``python -c "import numpy"`` 0.12-0.14 s of CPU; load
+1.3-2.6 from other jobs), Decide run side by side (medians of 3: Copenhagen 4.2 s, COP21 20.3 s
+wall; 14.6-21.1 s over the session), 7 runs each: COP21 0.48 s CPU / 0.57 s wall (36x Decide, the
+target met; 22-30x before the cached kernels loaded without Numba's registries,
+``detente.jit._loading_cached_code``: in the model "cold, cached" 0.35 -> 0.25 s), with ``--out``
+1.86 s CPU / 1.08-2.14 s wall (9.5-13.5x: missed, for the reasons above); the first-ever run 0.63-0.70 s
+(NumPy, nothing compiled); the kernels' compile on Copenhagen 5.1 s.
   Reusing one Figure across the issue charts would save ~10 ms a chart (axes and ticks), not tried.
 
 Side by side with Decide (2026-12-02, a later and ~2.5x slower 2-core machine; load 0.4;
