@@ -302,6 +302,53 @@ def test_issue_editor_fits_the_width(page, tmp_path: Path) -> None:  # type: ign
     assert not problems, "\n".join(problems)
 
 
+_TABLES_FIT = """() => {
+  const out = {page: [document.documentElement.scrollWidth, window.innerWidth], tables: {}, clipped: [], small: []};
+  for (const id of ['actors-table', 'stance-table', 'sources-table']) {
+    const t = document.getElementById(id), w = t.parentElement;
+    out.tables[id] = [w.scrollWidth, w.clientWidth];
+    // a number in a table is shown whole (the field is wide enough for what it holds)
+    for (const n of t.querySelectorAll('input.num')) if (n.scrollWidth > n.clientWidth + 1) out.clipped.push(n.getAttribute('data-field') || n.getAttribute('aria-label'));
+    for (const n of t.querySelectorAll('th, td, input, button, span')) {
+      const f = parseFloat(getComputedStyle(n).fontSize);
+      if (f < 12 && n.textContent.trim() + (n.value || '') !== '') out.small.push(`${n.tagName} ${f}px ${n.outerHTML.slice(0, 60)}`);
+    }
+  }
+  return out;
+}"""
+
+
+@pytest.mark.skipif(not FLAGSHIP.exists(), reason="needs examples/ukraine-settlement.yaml")
+def test_actors_positions_and_sources_fit_1024(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """At 1024x768 the flagship's Actors, Positions and Sources tables fit their boxes (no scrollbar of
+    their own) and the page never scrolls sideways, with every number shown whole and no text under
+    12 px; at 800 px a table may scroll inside its box, the page still never does."""
+    pg = page
+    pg.set_viewport_size({"width": 1024, "height": 768})
+    _load_example(pg, FLAGSHIP.name)
+    pg.click("#sources-block summary")  # closed by default
+    pg.wait_for_selector("#sources-table tbody tr")
+    got = pg.evaluate(_TABLES_FIT)
+    problems = [f"{t} scrolls sideways inside its box at 1024 px: {sw} > {cw}"
+                for t, (sw, cw) in got["tables"].items() if sw > cw or cw == 0]
+    if got["page"][0] > got["page"][1]:
+        problems.append(f"the page scrolls sideways at 1024 px: {got['page']}")
+    if got["clipped"]:
+        problems.append(f"numbers cut off in their fields: {got['clipped']}")
+    if got["small"]:
+        problems.append(f"text under 12 px: {got['small'][:5]}")
+    _shot(pg, tmp_path, "tables-1024")
+    for block in ("actors-block", "stances-block", "sources-block"):
+        folder = Path(SHOTS) if SHOTS else tmp_path
+        pg.locator(f"#{block}").screenshot(path=str(folder / f"tables-1024-{block}.png"))
+    pg.set_viewport_size({"width": 800, "height": 768})
+    got = pg.evaluate(_TABLES_FIT)
+    if got["page"][0] > got["page"][1]:
+        problems.append(f"the page scrolls sideways at 800 px: {got['page']}")
+    _shot(pg, tmp_path, "tables-800")
+    assert not problems, "\n".join(problems)
+
+
 @pytest.mark.skipif(not FLAGSHIP.exists(), reason="needs examples/ukraine-settlement.yaml")
 def test_war_form_edit_changes_the_war_chart(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     pg = page

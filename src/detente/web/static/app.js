@@ -657,10 +657,10 @@ function renderActors() {
     const place = label(a);
     body.append(el("tr", { "data-actor": a.id },
       el("td", {}, idInput(a, k, "actors", renameActor)),
-      el("td", {}, bound(a, "name", { field: `actors[${k}].name`, place, what: "name", size: 16, rerender: true })),
+      el("td", {}, bound(a, "name", { field: `actors[${k}].name`, place, what: "name", size: 20, rerender: true })),
       el("td", {}, el("div", { class: "cell-inputs" }, bound(a, "capability", { kind: "uncertain", required: true, field: `actors[${k}].capability`, place, what: "capability", size: 9, cls: "cap" }),
         evidenceButton(a, `capability of ${place}`, `actors[${k}]`))),
-      el("td", {}, bound(a, "group", { field: `actors[${k}].group`, place, what: "group", size: 10 })),
+      el("td", {}, bound(a, "group", { field: `actors[${k}].group`, place, what: "group", size: 7 })),
       el("td", {}, bound(a, "description", { field: `actors[${k}].description`, place, what: "description", size: 28 })),
       rowControls(sc.actors, k, `actor ${place}`, () => {
         forgetActor(a.id);
@@ -769,10 +769,11 @@ function renderTable() {
     table.append(el("tbody", {}, el("tr", {}, el("td", { class: "empty-note" }, "Add at least one actor and one issue; then each cell takes an actor's position and salience on an issue."))));
     return;
   }
-  const head = el("tr", {}, el("th", { scope: "col", class: "corner" }, "Actor ", el("span", { class: "sub" }, "capability")));
+  // the issues share the width evenly whatever the length of their names (a long name wraps)
+  const head = el("tr", {}, el("th", { scope: "col", class: "corner", style: "width: 13%" }, "Actor ", el("span", { class: "sub" }, "capability")));
   sc.issues.forEach((iss) => {
     const sq = iss.status_quo !== null && iss.status_quo !== undefined ? ` · status quo ${trimNum(iss.status_quo)}` : "";
-    head.append(el("th", { scope: "col", title: iss.description || "" },
+    head.append(el("th", { scope: "col", title: iss.description || "", style: `width: ${(87 / sc.issues.length).toFixed(3)}%` },
       el("span", { class: "issue-name" }, label(iss)),
       el("span", { class: "sub" }, ` ${trimNum(iss.scale.min)}–${trimNum(iss.scale.max)}${sq}`)));
   });
@@ -874,9 +875,9 @@ function renderSources() {
   sc.sources.forEach((s, k) => {
     const place = `source ${s.id}`;
     body.append(el("tr", {},
-      el("td", {}, bound(s, "id", { field: `sources[${k}].id`, required: true, place, what: "id", size: 8 })),
+      el("td", {}, bound(s, "id", { field: `sources[${k}].id`, required: true, place, what: "id", size: 13 })),
       ["title", "author", "publisher", "date", "url"].map((f) =>
-        el("td", {}, bound(s, f, { field: `sources[${k}].${f}`, place, what: f, size: f === "title" || f === "url" ? 24 : 10 }))),
+        el("td", {}, bound(s, f, { field: `sources[${k}].${f}`, place, what: f, size: { title: 24, url: 20, date: 8 }[f] || 10 }))),
       rowControls(sc.sources, k, `source ${s.id}`, () => sc.sources.splice(k, 1))));
   });
   $("sources-table").replaceChildren(
