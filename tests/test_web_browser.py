@@ -349,6 +349,85 @@ def test_actors_positions_and_sources_fit_1024(page, tmp_path: Path) -> None:  #
     assert not problems, "\n".join(problems)
 
 
+_EVIDENCE_BOXES = """(sel) => {
+  const box = (n) => { const r = n.getBoundingClientRect(); return {top: r.top, bottom: r.bottom, left: r.left, right: r.right, height: r.height}; };
+  const panel = document.getElementById('evidence-panel'), f = document.activeElement;
+  return {panel: box(panel), button: box(document.querySelector(sel)), vw: window.innerWidth, vh: window.innerHeight,
+          inside: panel.contains(f), tag: f.tagName, field: f.getAttribute('data-field') || f.id || ''};
+}"""
+
+
+def _inside(b: dict, vw: float, vh: float) -> bool:
+    return b["height"] > 0 and b["top"] >= 0 and b["left"] >= 0 and b["bottom"] <= vh and b["right"] <= vw
+
+
+@pytest.mark.skipif(not FLAGSHIP.exists(), reason="needs examples/ukraine-settlement.yaml")
+def test_evidence_panel_opens_where_its_button_is(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """At 1024x768 an evidence button (a stance deep in the Positions table, one at its top with six
+    pieces of evidence, an actor's capability) opens its panel wholly in view beside it, focus in its
+    first field; Escape or Close shuts it and gives focus back to the button; adding and removing
+    evidence keep focus in the panel and the button's count follows."""
+    pg = page
+    pg.set_viewport_size({"width": 1024, "height": 768})
+    _load_example(pg, FLAGSHIP.name)
+    rows = pg.locator("#stance-table tbody tr").count()
+    cases = [f"#stance-table tbody tr:nth-child({rows}) td:last-child", "#stance-table tbody tr:nth-child(1) td:nth-child(3)",
+             "#actors-table tbody tr:last-child"]
+    problems = []
+    for k, where in enumerate(cases):
+        path = pg.locator(f"{where} button.ev").get_attribute("data-evidence")
+        sel = f"button.ev[data-evidence='{path}']"
+        n = int(pg.locator(f"{sel} .ev-n").inner_text())
+        assert n > 0, where
+        pg.locator(sel).click()
+        pg.locator("#evidence-panel").wait_for(state="visible")
+        got = pg.evaluate(_EVIDENCE_BOXES, sel)
+        if not _inside(got["panel"], got["vw"], got["vh"]):
+            problems.append(f"{path}: the panel is not wholly in the 1024x768 window: {got}")
+        if not _inside(got["button"], got["vw"], got["vh"]):
+            problems.append(f"{path}: the button that opened the panel went out of view: {got}")
+        if not (got["inside"] and got["field"] == f"{path}.evidence[0].quote"):
+            problems.append(f"{path}: focus is not in the panel's first field: {got}")
+        assert pg.locator("#evidence-panel .ev-item").count() == n
+        if k < 2:  # what the user sees (a full-page shot would scroll the window)
+            folder = Path(SHOTS) if SHOTS else tmp_path
+            pg.screenshot(path=str(folder / f"evidence-1024-{k}.png"))
+        pg.keyboard.press("Escape")
+        if not pg.locator("#evidence-panel").is_hidden():
+            problems.append(f"{path}: Escape did not close the panel")
+            pg.click("#evidence-panel button.close")
+        back = pg.evaluate("() => [document.activeElement.className, document.activeElement.getAttribute('data-evidence')]")
+        if back[1] != path:
+            problems.append(f"{path}: Escape did not give focus back to the button: {back}")
+    assert not problems, "\n".join(problems)
+
+    # Close (by keyboard) gives focus back too; adding and removing evidence keep focus in the panel
+    path = pg.locator(f"{cases[0]} button.ev").get_attribute("data-evidence")
+    sel = f"button.ev[data-evidence='{path}']"
+    n = int(pg.locator(f"{sel} .ev-n").inner_text())
+    pg.locator(sel).focus()
+    pg.keyboard.press("Enter")
+    pg.locator("#evidence-panel").wait_for(state="visible")
+    pg.click("#add-evidence")
+    assert pg.locator("#evidence-panel .ev-item").count() == n + 1
+    got = pg.evaluate(_EVIDENCE_BOXES, sel)
+    assert got["inside"] and got["field"] == f"{path}.evidence[{n}].quote", got
+    assert _inside(got["panel"], got["vw"], got["vh"]), got
+    pg.keyboard.type("A new quote")
+    pg.locator("#evidence-panel select").last.select_option(index=1)
+    assert pg.locator(f"{sel} .ev-n").inner_text() == str(n + 1)
+    assert pg.evaluate("p => state.scenario.stances[+p.match(/\\d+/)[0]].evidence.at(-1)", path)["quote"] == "A new quote"
+    pg.locator(f"#evidence-panel button[aria-label='Remove evidence {n + 1}']").click()
+    assert pg.locator("#evidence-panel .ev-item").count() == n
+    assert pg.evaluate("() => document.getElementById('evidence-panel').contains(document.activeElement)")
+    assert pg.locator(f"{sel} .ev-n").inner_text() == str(n)
+    pg.locator("#evidence-panel button.close").focus()
+    pg.keyboard.press("Enter")
+    pg.locator("#evidence-panel").wait_for(state="hidden")
+    assert pg.evaluate("() => document.activeElement.getAttribute('data-evidence')") == path
+    assert _unlabelled(pg) == []
+
+
 @pytest.mark.skipif(not FLAGSHIP.exists(), reason="needs examples/ukraine-settlement.yaml")
 def test_war_form_edit_changes_the_war_chart(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     pg = page

@@ -557,7 +557,6 @@ function setScenario(scenario, source) {
   $("sensitivity").replaceChildren();
   $("compare-out").replaceChildren();
   $("scenario").hidden = false;
-  $("evidence-panel").hidden = true;
   $("run-button").disabled = false;
   renderScenario();
   validateNow();
@@ -579,7 +578,7 @@ function renderScenario() {
   renderSources();
   renderWar();
   $("counts").textContent = `${sc.actors.length} actor${sc.actors.length === 1 ? "" : "s"}, ${sc.issues.length} issue${sc.issues.length === 1 ? "" : "s"}, ${sc.stances.length} stance${sc.stances.length === 1 ? "" : "s"}, ${sc.sources.length} source${sc.sources.length === 1 ? "" : "s"}`;
-  if (state.evidenceTarget) renderEvidence();
+  renderEvidence();
   showProblems();
 }
 
@@ -754,11 +753,15 @@ function evidenceButton(target, what, path) {
   target.evidence = target.evidence || [];
   const n = target.evidence.length;
   const tip = n ? target.evidence.map((e) => `“${e.quote || e.paraphrase || ""}”${e.source ? " — " + e.source : ""}`).join("\n\n") : `Add evidence for ${what}`;
-  return el("button", {
+  const open = !!state.evidenceTarget && state.evidenceTarget.target === target;
+  const button = el("button", {
     type: "button", class: `ev${n ? "" : " ev-empty"}`, title: tip,
     "aria-label": `Evidence for ${what} (${n})`, "data-evidence": path,
-    onclick: () => { state.evidenceTarget = { target, what, path }; renderEvidence(); $("evidence-panel").scrollIntoView({ block: "nearest" }); },
+    "aria-expanded": String(open), "aria-controls": "evidence-panel",
+    onclick: () => openEvidence(target, what, path),
   }, "i", el("span", { class: "ev-n" }, n));
+  Object.assign(button, { evTarget: target, evWhat: what }); // the panel finds its button again after the tables are drawn anew
+  return button;
 }
 
 function renderTable() {
@@ -836,15 +839,98 @@ function stanceCell(act, iss) {
 // ------------------------------------------------------------------------------------------
 // evidence and sources
 
-function renderEvidence() {
-  const panel = $("evidence-panel");
+// The evidence panel opens where its button is: in a row of its own under the table row holding the
+// button, wholly in view, focus in its first field. Close or Escape shuts it and gives focus back to
+// the button. The tables are drawn anew on each structural edit: the panel (kept here, as it is out
+// of the document while they are) is put back under its button's new row, or closed if its number
+// went with the edit.
+let evidencePanelNode = null;
+const evidencePanel = () => evidencePanelNode || (evidencePanelNode = $("evidence-panel"));
+
+function evidenceButtonOf(target) {
+  return [...document.querySelectorAll("button.ev")].find((b) => b.evTarget === target) || null;
+}
+
+function openEvidence(target, what, path) {
+  state.evidenceTarget = { target, what, path };
+  renderEvidence();
+  revealEvidence();
+  const panel = evidencePanel();
+  const first = panel.querySelector(".ev-item textarea, .ev-item input, .ev-item select") || $("add-evidence");
+  if (first) first.focus({ preventScroll: true });
+}
+
+function closeEvidence() {
   const t = state.evidenceTarget;
-  if (!t) { panel.hidden = true; return; }
+  state.evidenceTarget = null;
+  renderEvidence();
+  const button = t && evidenceButtonOf(t.target);
+  if (button) button.focus();
+}
+
+// Put the panel in a row after its button's row (or back home, hidden, when closed).
+function placeEvidence() {
+  const panel = evidencePanel();
+  const t = state.evidenceTarget;
+  const button = t && evidenceButtonOf(t.target);
+  for (const b of document.querySelectorAll("button.ev")) b.setAttribute("aria-expanded", String(!!button && b === button));
+  const row = button && button.closest("tr");
+  if (!row) {
+    for (const r of document.querySelectorAll("tr.ev-row")) r.remove();
+    $("stances-block").after(panel);
+    return false;
+  }
+  t.what = button.evWhat; // a renamed actor, a stance now at another index
+  t.path = button.getAttribute("data-evidence");
+  let evRow = panel.closest("tr.ev-row");
+  if (!evRow || evRow.previousElementSibling !== row) {
+    const cols = Math.max(...[...row.closest("table").rows].map((r) => [...r.cells].reduce((n, c) => n + c.colSpan, 0)));
+    evRow = el("tr", { class: "ev-row" }, el("td", { colspan: cols }));
+    row.after(evRow);
+  }
+  evRow.cells[0].append(panel);
+  for (const r of document.querySelectorAll("tr.ev-row")) if (r !== evRow) r.remove();
+  return true;
+}
+
+// Scroll the page (only if needed) so that the whole panel is in view, its button too when both fit.
+function revealEvidence() {
+  const panel = evidencePanel();
+  if (panel.hidden) return;
+  const margin = 8;
+  const p = panel.getBoundingClientRect();
+  let dy = 0;
+  if (p.bottom > window.innerHeight - margin) dy = p.bottom - (window.innerHeight - margin);
+  if (p.top - dy < margin) dy = p.top - margin;
+  const t = state.evidenceTarget, button = t && evidenceButtonOf(t.target);
+  if (button && dy < 0) { // the panel's top is above the window: show the button above it if it fits
+    const b = button.getBoundingClientRect();
+    dy = Math.max(b.top - margin, p.bottom - (window.innerHeight - margin));
+  }
+  if (dy) window.scrollBy(0, dy);
+}
+
+function renderEvidence() {
+  const panel = evidencePanel();
+  const t = state.evidenceTarget;
+  if (!t || !placeEvidence()) {
+    state.evidenceTarget = null;
+    panel.hidden = true;
+    panel.replaceChildren();
+    placeEvidence();
+    return;
+  }
   const list = t.target.evidence = t.target.evidence || [];
   const sources = state.scenario.sources || [];
+  // focus stays in the panel across the re-drawing an addition or a removal brings
+  const focusItem = (j) => {
+    const field = panel.querySelector(`[data-field="${CSS.escape(`${t.path}.evidence[${j}].quote`)}"]`) || $("add-evidence");
+    revealEvidence();
+    if (field) field.focus();
+  };
   panel.replaceChildren(el("div", { class: "ev-head" },
-    el("h4", {}, `Evidence for ${t.what}`),
-    el("button", { type: "button", class: "close", "aria-label": "Close the evidence", onclick: () => { state.evidenceTarget = null; panel.hidden = true; } }, "×")));
+    el("h4", { id: "evidence-heading" }, `Evidence for ${t.what}`),
+    el("button", { type: "button", class: "close", "aria-label": "Close the evidence", title: "Close (Escape)", onclick: closeEvidence }, "×")));
   const ol = el("ol", { class: "ev-list" });
   list.forEach((e, j) => {
     const base = `${t.path}.evidence[${j}]`;
@@ -860,11 +946,11 @@ function renderEvidence() {
       el("div", { class: "ev-meta" },
         el("label", {}, "Source ", srcSel),
         el("label", {}, "Date ", bound(e, "date", { field: `${base}.date`, place, what: "date", size: 10, placeholder: "2024-12-01" })),
-        el("label", {}, "URL ", bound(e, "url", { field: `${base}.url`, place, what: "url", size: 30 })),
-        iconButton("✕", `Remove evidence ${j + 1}`, () => { list.splice(j, 1); changed(true); }, "danger"))));
+        el("label", {}, "URL ", bound(e, "url", { field: `${base}.url`, place, what: "url", size: 22 })),
+        iconButton("✕", `Remove evidence ${j + 1}`, () => { list.splice(j, 1); changed(true); focusItem(Math.min(j, list.length - 1)); }, "danger"))));
   });
   panel.append(ol.children.length ? ol : el("p", { class: "help" }, "No evidence yet for this number."));
-  panel.append(el("button", { type: "button", id: "add-evidence", onclick: () => { list.push({ quote: "" }); changed(true); } }, "Add evidence"));
+  panel.append(el("button", { type: "button", id: "add-evidence", onclick: () => { list.push({ quote: "" }); changed(true); focusItem(list.length - 1); } }, "Add evidence"));
   panel.hidden = false;
   markFields([...clientProblems(), ...state.serverProblems]);
 }
@@ -1946,6 +2032,9 @@ document.addEventListener("DOMContentLoaded", () => {
   $("add-source").addEventListener("click", addSource);
   $("new-actor-name").addEventListener("keydown", (e) => { if (e.key === "Enter") addActor(); });
   $("new-issue-name").addEventListener("keydown", (e) => { if (e.key === "Enter") addIssue(); });
+  evidencePanel().addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && state.evidenceTarget) { e.preventDefault(); e.stopPropagation(); closeEvidence(); }
+  });
   $("export-yaml").addEventListener("click", () => exportScenario("yaml"));
   $("export-json").addEventListener("click", () => exportScenario("json"));
   $("run-button").addEventListener("click", runModels);
