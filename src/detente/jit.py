@@ -178,8 +178,9 @@ def compile_estimate(seconds: float, probe: float | None = None) -> int:
 
 def _light_load_fits() -> bool:
     """Whether this Numba's cache loader has the shape :func:`_loading_cached_code` relies on: it
-    refreshes the target context, then loads (``numba.core.caching.Cache.load_overload`` in Numba
-    0.59-0.68). Any other shape takes Numba's own path."""
+    refreshes the target context, then loads (``numba.core.caching.Cache.load_overload``, as in
+    Numba 0.68, where ``tests/test_jit_cached_load.py`` checks it). Any other shape takes Numba's
+    own path."""
     try:
         from numba.core import caching
         from numba.core.runtime import rtsys  # noqa: F401
