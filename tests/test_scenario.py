@@ -128,6 +128,23 @@ def test_yaml_json_round_trip_keeps_the_hash(tmp_path):
     assert json.loads((tmp_path / "copy.json").read_text())["stances"][1]["position"] == {"mode": 8.0, "low": 6.0, "high": 9.0}
 
 
+def test_json_and_yaml_files_hold_the_same_data_and_the_same_warnings(tmp_path):
+    """The JSON writer wrote every default, so ``detente validate`` counted a JSON copy's default
+    saliences and capabilities as numbers without evidence, and a YAML copy's not."""
+    import yaml
+
+    from detente.scenario.model import count_unsupported
+
+    s = Scenario.model_validate({"name": "t", "actors": [{"id": "A"}, {"id": "B", "capability": 2}],
+                                 "issues": [{"id": "x"}],
+                                 "stances": [{"actor": "A", "issue": "x", "position": 20},
+                                             {"actor": "B", "issue": "x", "position": 80, "salience": 0.5}]})
+    held = Scenario.model_validate(s.model_dump(mode="json"))  # every default written, as the web page holds it
+    as_json, as_yaml = load(save(held, tmp_path / "c.json")), load(save(held, tmp_path / "c.yaml"))
+    assert json.loads((tmp_path / "c.json").read_text()) == yaml.safe_load((tmp_path / "c.yaml").read_text())
+    assert count_unsupported(as_json) == count_unsupported(as_yaml) == 4  # 2 positions, B's salience and capability
+
+
 def test_save_is_atomic(tmp_path, monkeypatch):
     s = load(write(tmp_path, GOOD))
     target = tmp_path / "out.yaml"
