@@ -68,3 +68,29 @@ def test_cached_kernels_load_without_registries_with_the_same_numbers(tmp_path: 
     for model in ("bdm", "exchange", "smp"):
         assert light[model] == own[model], model
     assert first["bdm"] == mixed["bdm"] == own["bdm"] and mixed["smp"] == own["smp"]
+
+
+def test_numbas_loader_comes_back_when_the_last_thread_is_done() -> None:
+    """Threads running models side by side each enter the light load: Numba's own loader must be
+    back once the last one leaves (saving and restoring per block left a thread's stand-in behind)."""
+    import threading
+
+    from numba.core import caching
+
+    from detente import jit
+
+    numba_load = caching.Cache.load_overload
+    inside: list[bool] = []
+
+    def work() -> None:
+        for _ in range(100):
+            with jit._loading_cached_code():
+                inside.append(caching.Cache.load_overload is jit._load_without_refresh)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(inside) and len(inside) == 400
+    assert caching.Cache.load_overload is numba_load and jit._light_loads == 0

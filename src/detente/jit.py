@@ -34,6 +34,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
@@ -200,22 +201,35 @@ def _loading_cached_code() -> Iterator[None]:
     uses them: a cached kernel is machine code that needs the runtime (NRT, initialised here, as
     the refresh would) and nothing else. A kernel that must compile after all (a signature missing
     from the cache) compiles as usual: Numba's compiler refreshes the registries itself."""
+    global _light_loads
     from numba.core import caching
     from numba.core.registry import cpu_target
     from numba.core.runtime import rtsys
 
-    rtsys.initialize(cpu_target.target_context)
-    numba_load = caching.Cache.load_overload
-
-    def load_overload(self: Any, sig: Any, target_context: Any) -> Any:
-        with self._guard_against_spurious_io_errors():
-            return self._load_overload(sig, target_context)
-
-    caching.Cache.load_overload = load_overload  # type: ignore[method-assign]
+    with _light_lock:  # threads may run models side by side: Numba's loader goes back when the last is done
+        rtsys.initialize(cpu_target.target_context)
+        if _light_loads == 0:
+            _numba_loader[:] = [caching.Cache.load_overload]
+            caching.Cache.load_overload = _load_without_refresh  # type: ignore[method-assign]
+        _light_loads += 1
     try:
         yield
     finally:
-        caching.Cache.load_overload = numba_load  # type: ignore[method-assign]
+        with _light_lock:
+            _light_loads -= 1
+            if _light_loads == 0:
+                caching.Cache.load_overload = _numba_loader.pop()  # type: ignore[method-assign]
+
+
+def _load_without_refresh(self: Any, sig: Any, target_context: Any) -> Any:
+    """``numba.core.caching.Cache.load_overload`` without its ``target_context.refresh()``."""
+    with self._guard_against_spurious_io_errors():
+        return self._load_overload(sig, target_context)
+
+
+_light_lock = threading.Lock()
+_light_loads = 0  # blocks in _loading_cached_code now
+_numba_loader: list[Any] = []  # Numba's own loader while they run
 
 
 @contextmanager
