@@ -136,6 +136,18 @@ def test_unknown_run_names_id_and_store(tmp_path: Path) -> None:
         store.diff(a, 7)
 
 
+def test_a_run_id_too_large_for_the_column_is_no_run(store_url: str) -> None:
+    """PostgreSQL refused to compare an id above 2^31 - 1 with the id column: ``detente runs show
+    99999999999`` said "cannot read the run store: integer out of range" instead of "no run"."""
+    store = Store(store_url)
+    s = make_scenario()
+    a = store.save(s, run(s, "mean"))
+    with pytest.raises(StoreError, match="no run 99999999999 in the run store"):
+        store.get(99999999999)
+    with pytest.raises(StoreError, match="no run 2147483648 in the run store"):
+        store.diff(a, 2**31)
+
+
 def test_unreachable_database_hides_password() -> None:
     with pytest.raises(StoreError) as ei:
         Store("postgresql+psycopg://alice:s3cret@127.0.0.1:1/nowhere?connect_timeout=2")

@@ -120,6 +120,10 @@ class RunRow(Base):
 SCENARIOS = ScenarioRow.__table__
 RUNS = RunRow.__table__
 
+INT_MAX = 2**31 - 1
+"""The largest value of an ``Integer`` column (32 bits in PostgreSQL): a larger id or seq is no
+row's, and PostgreSQL refuses to compare one with such a column ("integer out of range")."""
+
 
 # --------------------------------------------------------------------------------------------
 # helpers
@@ -337,7 +341,7 @@ class Store:
         q = (
             select(RUNS, SCENARIOS.c.json.label("scenario"))
             .join(SCENARIOS, SCENARIOS.c.sha256 == RUNS.c.scenario_sha256)
-            .where(RUNS.c.id.in_(ids))
+            .where(RUNS.c.id.in_([i for i in ids if abs(i) <= INT_MAX]))  # a larger one is missing
         )
         with self._read() as conn:
             rows = {r["id"]: dict(r) for r in conn.execute(q).mappings().all()}

@@ -63,7 +63,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from detente.errors import InputError
-from detente.store.db import Store, StoreError
+from detente.store.db import INT_MAX, Store, StoreError
 
 if TYPE_CHECKING:
     from detente.result import Result
@@ -508,7 +508,7 @@ class Ledger:
         number, prefix = re.fullmatch(r"\d{1,12}", text), re.fullmatch(r"[0-9a-fA-F]{6,64}", text)
         if not number and not prefix:
             raise LedgerError(f"not a record: {record!r} (give its number, e.g. 3, or a hash prefix)")
-        if number:
+        if number and int(text) <= INT_MAX:  # a larger number is no seq (PostgreSQL refuses to compare it)
             seq = int(text)
             if any(e.seq == seq for e in batch) or conn.execute(
                     select(ENTRIES.c.seq).where(ENTRIES.c.seq == seq)).first() is not None:
