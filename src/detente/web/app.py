@@ -678,9 +678,9 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
                       "without evidence, actors or issues with the same label")
     def warn_scenario(body: Annotated[ScenarioBody, Body()]) -> Any:
         """Takes the body of ``/api/scenarios/validate`` and answers its 422 for an invalid scenario.
-        The warnings are those of the scenario as the YAML export writes it (what the page holds and
-        downloads): a value equal to its default (capability or salience 1) is left out of that file,
-        so it is not counted as a number without evidence."""
+        The warnings are those of the scenario as its download writes it (YAML and JSON alike: what
+        the page holds and downloads): a value equal to its default (capability or salience 1) is
+        left out of that file, so it is not counted as a number without evidence."""
         from detente.scenario.model import scenario_warnings
         from detente.web.exports import as_exported
 
