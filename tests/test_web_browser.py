@@ -94,7 +94,8 @@ def _upload(pg, path: Path) -> None:  # type: ignore[no-untyped-def]
 def _load_example(pg, name: str) -> None:  # type: ignore[no-untyped-def]
     pg.wait_for_selector(f"#example-select option[value='{name}']", state="attached")
     pg.select_option("#example-select", name)
-    pg.wait_for_selector("#scenario:not([hidden])")
+    # the tables of the example picked, not those of the one shown before it
+    pg.wait_for_selector(f"#scenario[data-source='{name}']:not([hidden])")
     pg.wait_for_selector("#stance-table tbody tr")
 
 

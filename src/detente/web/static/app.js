@@ -559,6 +559,7 @@ function setScenario(scenario, source) {
   $("scenario").hidden = false;
   $("run-button").disabled = false;
   renderScenario();
+  $("scenario").dataset.source = source; // which file is shown, once its tables are drawn
   validateNow();
 }
 
