@@ -152,7 +152,7 @@ def test_build_from_nothing_run_download_reupload(page, tmp_path: Path) -> None:
     pg.locator("input[data-field='issues[0].scale.max']").fill("50")
     pg.locator("input[data-field='issues[1].status_quo']").fill("30")
     pg.locator("input[data-field='issues[0].anchors']").fill("0 = none; 50 = half")
-    pg.locator("input[data-field='issues[0].name']").dispatch_event("change")  # re-draw the grid's headings
+    pg.locator("[data-field='issues[0].name']").dispatch_event("change")  # re-draw the grid's headings
     cells = {("A1", "I1"): ("10", "1"), ("A2", "I1"): ("30..40", "0.5"), ("A3", "I1"): ("25", "0.8"),
              ("A1", "I2"): ("80", "1"), ("A2", "I2"): ("20", "0.7"), ("A3", "I2"): ("50±5", "0.4")}
     for (a, i), (pos, sal) in cells.items():
@@ -166,7 +166,7 @@ def test_build_from_nothing_run_download_reupload(page, tmp_path: Path) -> None:
     # evidence behind one number, citing a source from the scenario's list
     pg.click("#sources-block summary")
     pg.click("#add-source")
-    pg.locator("input[data-field='sources[0].title']").fill("Finance minister's speech")
+    pg.locator("textarea[data-field='sources[0].title']").fill("Finance minister's speech")
     pg.locator("#stance-table td[data-cell='A1|I1'] button.ev").click()
     pg.click("#add-evidence")
     pg.locator("#evidence-panel textarea[data-field$='.evidence[0].quote']").fill("Taxes must stay low")
@@ -562,12 +562,44 @@ def test_compare_two_views_in_the_page(page) -> None:  # type: ignore[no-untyped
     assert "capability is empty" in page.locator("#error-box").inner_text()
 
 
+_TEXT_HIDDEN = """() => [...document.querySelectorAll('#actors-table textarea.wrap, #issues-table textarea.wrap, #sources-table textarea.wrap')]
+  .filter((t) => t.scrollHeight > t.clientHeight + 1 || t.scrollWidth > t.clientWidth + 1)
+  .map((t) => t.getAttribute('data-field'))"""
+
+
+@pytest.mark.skipif(not FLAGSHIP.exists(), reason="needs examples/ukraine-settlement.yaml")
+def test_names_titles_and_descriptions_are_shown_whole(page) -> None:  # type: ignore[no-untyped-def]
+    """At 1024 px actor names ("US administration (Trum"), descriptions and source titles were cut at
+    the edge of their one-line boxes; now they wrap onto as many lines as they need (a very long text
+    scrolls inside its box), and stay one-line values: Enter adds no line break, a pasted one becomes a space."""
+    pg = page
+    pg.set_viewport_size({"width": 1024, "height": 768})
+    _load_example(pg, FLAGSHIP.name)
+    pg.click("#sources-block summary")
+    pg.wait_for_selector("#sources-table tbody tr")
+    fields = pg.eval_on_selector_all("textarea.wrap", "ts => ts.map(t => t.getAttribute('data-field'))")
+    assert {"actors[2].name", "actors[2].description", "issues[0].description", "sources[0].title"} <= set(fields)
+    us = pg.locator("[data-field='actors[2].name']")
+    assert us.input_value() == "US administration (Trump)"
+    short = [f for f in pg.evaluate(_TEXT_HIDDEN) if f.startswith(("actors", "sources"))]
+    assert short == [], f"text cut at the edge of its box: {short}"
+    box = us.bounding_box()
+    assert box and box["height"] > 30  # on two lines at this width, not one cut line
+    us.click()
+    pg.keyboard.press("End")
+    pg.keyboard.press("Enter")
+    assert us.input_value() == "US administration (Trump)"
+    us.fill("US administration\n(Trump)")
+    assert us.input_value() == "US administration (Trump)"
+    assert pg.evaluate("() => state.scenario.actors[2].name") == "US administration (Trump)"
+
+
 def test_edits_are_not_replaced_without_asking(page) -> None:  # type: ignore[no-untyped-def]
     """Picking another example (also by browsing the menu with the arrow keys), a new empty scenario
     or an upload replaced an edited scenario at once; a reload lost it without a word."""
     _load_example(page, FLAGSHIP.name)
     _load_example(page, "eu-emission-standards.yaml")  # nothing edited: no question
-    name = page.locator("#actors-table input[data-field='actors[0].name']")
+    name = page.locator("#actors-table [data-field='actors[0].name']")
     name.fill("Bonn")
     name.dispatch_event("change")
     asked: list[str] = []
@@ -587,7 +619,7 @@ def test_edits_are_not_replaced_without_asking(page) -> None:  # type: ignore[no
     page.once("dialog", lambda d: d.accept())
     page.select_option("#example-select", FLAGSHIP.name)
     page.wait_for_selector("#actors-table tr[data-actor='russia']")
-    assert page.locator("#actors-table input[data-field='actors[0].name']").input_value() == "Russia"
+    assert page.locator("#actors-table [data-field='actors[0].name']").input_value() == "Russia"
 
 
 def test_removing_an_actor_takes_it_out_of_the_war_block(page) -> None:  # type: ignore[no-untyped-def]

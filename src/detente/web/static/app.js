@@ -442,7 +442,8 @@ async function checkWarnings(seq) {
 
 // kind: text | uncertain | number | int ; required: an empty text is a problem, not a default
 function bound(obj, prop, { kind = "text", required = false, place = "", what = words(prop), field = null,
-  cls = "", size = 10, aria = null, placeholder = "", after = null, multiline = false, rerender = false } = {}) {
+  cls = "", size = 10, aria = null, placeholder = "", after = null, multiline = false, wrap = false,
+  rerender = false } = {}) {
   const b = badOf(obj, prop);
   const shown = b ? b.raw : (kind === "uncertain" ? formatU(obj[prop]) : (obj[prop] ?? ""));
   const attrs = {
@@ -453,9 +454,15 @@ function bound(obj, prop, { kind = "text", required = false, place = "", what = 
     attrs.title = String(shown);
     attrs.class += " mixture";
   }
-  const input = multiline ? el("textarea", { ...attrs, rows: 2 }) : el("input", attrs);
-  if (multiline) input.value = String(shown);
+  // wrap: a one-line text shown whole, on as many lines as it needs (a title, a description, a URL
+  // in a table cell would otherwise be cut at the box's edge); Enter adds no line break
+  const input = multiline ? el("textarea", { ...attrs, rows: 2 })
+    : wrap ? el("textarea", { ...attrs, class: `${attrs.class} wrap`, rows: 1, style: `width: ${size}ch` })
+    : el("input", attrs);
+  if (multiline || wrap) input.value = String(shown);
+  if (wrap) input.addEventListener("keydown", (e) => { if (e.key === "Enter") e.preventDefault(); });
   input.addEventListener("input", () => {
+    if (wrap && /[\r\n]/.test(input.value)) input.value = input.value.replace(/\s*[\r\n]+\s*/g, " "); // pasted lines
     const raw = input.value;
     let res;
     if (kind === "uncertain") res = parseU(raw);
@@ -657,11 +664,11 @@ function renderActors() {
     const place = label(a);
     body.append(el("tr", { "data-actor": a.id },
       el("td", {}, idInput(a, k, "actors", renameActor)),
-      el("td", {}, bound(a, "name", { field: `actors[${k}].name`, place, what: "name", size: 20, rerender: true })),
+      el("td", {}, bound(a, "name", { field: `actors[${k}].name`, place, what: "name", size: 20, rerender: true, wrap: true })),
       el("td", {}, el("div", { class: "cell-inputs" }, bound(a, "capability", { kind: "uncertain", required: true, field: `actors[${k}].capability`, place, what: "capability", size: 9, cls: "cap" }),
         evidenceButton(a, `capability of ${place}`, `actors[${k}]`))),
       el("td", {}, bound(a, "group", { field: `actors[${k}].group`, place, what: "group", size: 7 })),
-      el("td", {}, bound(a, "description", { field: `actors[${k}].description`, place, what: "description", size: 28 })),
+      el("td", {}, bound(a, "description", { field: `actors[${k}].description`, place, what: "description", size: 28, wrap: true })),
       rowControls(sc.actors, k, `actor ${place}`, () => {
         forgetActor(a.id);
         sc.actors.splice(k, 1);
@@ -719,9 +726,9 @@ function renderIssues() {
     const place = label(iss);
     body.append(el("tr", { "data-issue": iss.id },
       el("td", {}, idInput(iss, k, "issues", renameIssue)),
-      el("td", {}, el("div", { class: "with-ev" }, bound(iss, "name", { field: `issues[${k}].name`, place, what: "name", size: 16, rerender: true }),
+      el("td", {}, el("div", { class: "with-ev" }, bound(iss, "name", { field: `issues[${k}].name`, place, what: "name", size: 16, rerender: true, wrap: true }),
         evidenceButton(iss, `issue ${place}`, `issues[${k}]`))),
-      el("td", {}, bound(iss, "description", { field: `issues[${k}].description`, place, what: "description", size: 16 })),
+      el("td", {}, bound(iss, "description", { field: `issues[${k}].description`, place, what: "description", size: 15, wrap: true })),
       el("td", { class: "scale" }, bound(iss.scale, "min", { kind: "number", required: true, field: `issues[${k}].scale.min`, place, what: "scale min", size: 5 }),
         " – ", bound(iss.scale, "max", { kind: "number", required: true, field: `issues[${k}].scale.max`, place, what: "scale max", size: 5 })),
       el("td", {}, bound(iss, "status_quo", { kind: "number", field: `issues[${k}].status_quo`, place, what: "status quo", size: 5 })),
@@ -962,9 +969,9 @@ function renderSources() {
   sc.sources.forEach((s, k) => {
     const place = `source ${s.id}`;
     body.append(el("tr", {},
-      el("td", {}, bound(s, "id", { field: `sources[${k}].id`, required: true, place, what: "id", size: 13 })),
+      el("td", {}, bound(s, "id", { field: `sources[${k}].id`, required: true, place, what: "id", size: 13, wrap: true })),
       ["title", "author", "publisher", "date", "url"].map((f) =>
-        el("td", {}, bound(s, f, { field: `sources[${k}].${f}`, place, what: f, size: { title: 24, url: 20, date: 8 }[f] || 10 }))),
+        el("td", {}, bound(s, f, { field: `sources[${k}].${f}`, place, what: f, size: { title: 22, url: 20, date: 10 }[f] || 10, wrap: f !== "date" }))),
       rowControls(sc.sources, k, `source ${s.id}`, () => sc.sources.splice(k, 1))));
   });
   $("sources-table").replaceChildren(
