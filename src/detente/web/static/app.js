@@ -457,7 +457,7 @@ function bound(obj, prop, { kind = "text", required = false, place = "", what = 
   // wrap: a one-line text shown whole, on as many lines as it needs (a title, a description, a URL
   // in a table cell would otherwise be cut at the box's edge); Enter adds no line break
   const input = multiline ? el("textarea", { ...attrs, rows: 2 })
-    : wrap ? el("textarea", { ...attrs, class: `${attrs.class} wrap`, rows: 1, style: `width: ${size}ch` })
+    : wrap ? el("textarea", { ...attrs, class: `${attrs.class} wrap`, rows: 1, style: `--chars: ${size}` })
     : el("input", attrs);
   if (multiline || wrap) input.value = String(shown);
   if (wrap) input.addEventListener("keydown", (e) => { if (e.key === "Enter") e.preventDefault(); });
