@@ -253,6 +253,28 @@ def test_report_html_shows_range_over_rounds():
     assert "the set number of rounds" in html and "fixed_rounds" not in html
 
 
+@pytest.mark.parametrize("model, options, readout", [
+    ("exchange", {"rounds": 10}, "voting"),  # the forecast is the voting outcome, not the expected one ("mds")
+    ("bdm", {"readout": "mean"}, "mean"),
+    ("bdm", {}, "median"),
+    ("smp", {}, "mean"),
+])
+def test_range_over_rounds_reads_the_series_the_forecast_comes_from(model, options, readout):
+    s = load(EXAMPLES / "ktab-dummy-3dim.yaml")
+    r = run(s, model, options=options)
+    from detente.report.tables import round_range_text
+
+    assert r.trajectory.readout == readout
+    for k, issue in enumerate(s.issues):
+        series = r.trajectory.series[readout][0, 1:, k]
+        lo, hi = (float(v) for v in round_range_text(r, issue).replace("\u2013", " ").split())
+        assert (lo, hi) == (pytest.approx(series.min(), abs=0.051), pytest.approx(series.max(), abs=0.051))
+        assert lo - 0.05 <= r.forecast[issue.id] <= hi + 0.05  # the forecast lies in its range
+    if model == "exchange":  # the expected-outcome series would leave the forecast outside on some issue
+        mds = r.trajectory.series["mds"][0, 1:]
+        assert any(not mds[:, k].min() <= r.forecast[i.id] <= mds[:, k].max() for k, i in enumerate(s.issues))
+
+
 # -- the synthesis leads ----------------------------------------------------------------------------
 
 

@@ -55,6 +55,9 @@ class Trajectory:
         (draws,) which stopping rule ended each draw (e.g. ``"max_rounds"``, ``"converged"``).
     extras
         anything model-specific (arrays or JSON-able values), e.g. settlement-time distributions.
+    readout
+        the name of the series whose value at each draw's last round is ``forecast`` (``"median"``
+        for BDM's default, ``"voting"`` for the exchange model); ``None`` when no series is.
     """
 
     forecast: np.ndarray
@@ -63,6 +66,7 @@ class Trajectory:
     rounds: np.ndarray | None = None
     stopped_by: np.ndarray | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    readout: str | None = None
 
 
 RunFn = Callable[[Any, Any, "np.random.Generator"], Trajectory]

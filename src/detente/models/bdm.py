@@ -361,6 +361,7 @@ def eu_model(arr: ScenarioArrays, options: EUOptions, rng: np.random.Generator |
         forecast=forecast,
         positions=positions,
         series={"median": median, "mean": mean},
+        readout=options.readout,
         rounds=rounds,
         stopped_by=stopped_by,
         extras={"round_spread": spread, "_stop_round": stop_round, "_converged": conv},

@@ -231,6 +231,7 @@ def simulate(arr: ScenarioArrays, options: ExchangeOptions, rng: np.random.Gener
         forecast=to_native(voting[:, T]),
         positions=lo + positions * step,
         series={"mds": to_native(mds), "voting": to_native(voting)},
+        readout="voting",  # step 8: the forecast is the outcome of the voting positions
         rounds=np.full(D, T),
         stopped_by=np.array(["max_rounds"] * D),
         extras=extras,

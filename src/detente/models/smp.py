@@ -343,6 +343,7 @@ def smp_model(arr: ScenarioArrays, options: SMPOptions, rng: np.random.Generator
         forecast=mean_series[:, -1],
         positions=positions,
         series={"mode": mode_series, "mean": mean_series},
+        readout="mean",
         rounds=rounds,
         stopped_by=stopped,
         extras=extras,

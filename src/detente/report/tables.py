@@ -198,17 +198,23 @@ def rounds_text(result: Result) -> str:
     return (f"{med:g}" if lo == hi else f"{med:g} ({lo:g}{DASH}{hi:g})") + unit
 
 
-_READOUT_SERIES = ("median", "mean", "mds")
+_READOUT_SERIES = ("median", "mean")
+"""The series read for a model whose trajectory names no read-out (``Trajectory.readout``)."""
 
 
 def round_range_text(result: Result, issue: Issue) -> str:
     """How far the model's read-out moved over the rounds: ``min-max`` over rounds 1..end.
 
-    Models such as BDM's do not converge (``bdm.md`` §0.3); the forecast at the stopping round is
-    one point of an oscillation, and this column makes the oscillation visible. With draws, the
-    median over draws of each draw's min and max."""
-    series = result.trajectory.series
-    key = next((k for k in _READOUT_SERIES if k in series), None)
+    The read-out is the series whose last value is the forecast (``Trajectory.readout``: BDM's
+    median or mean, the exchange model's voting outcome, SMP's mean), so the forecast lies in the
+    range (with draws, each draw's forecast in its own). Models such as BDM's do not converge
+    (``bdm.md`` §0.3); the forecast at the stopping round is one point of an oscillation, and this
+    column makes the oscillation visible. With draws, the median over draws of each draw's min and
+    max."""
+    t = result.trajectory
+    series = t.series
+    readout = getattr(t, "readout", None)
+    key = readout if readout in series else next((k for k in _READOUT_SERIES if k in series), None)
     if key is None:
         return ""
     k = result.issue_ids.index(issue.id)
