@@ -82,8 +82,9 @@ def results_by_draws() -> dict[int, list[Result]]:
     return {d: [run(SCENARIO, m, draws=d, seed=7) for m in ("mean", "median", "nbs")] for d in (1, 200)}
 
 
-def fake_rounds_result(draws: int = 1, rounds: int = 3) -> Result:
-    """A hand-made result of a model with rounds: actors move towards the weighted mean."""
+def fake_rounds_result(draws: int = 1, rounds: int = 3, readout: str | None = "median") -> Result:
+    """A hand-made result of a model with rounds: actors move towards the weighted mean; the
+    forecast is the last round's median."""
     I, N = len(SCENARIO.issues), len(SCENARIO.actors)
     rng = np.random.default_rng(0)
     start = np.array([[80, 25, 55, 20], [2, 9, 5, 1], [3, -4, 1, 0]], dtype=float)
@@ -93,7 +94,7 @@ def fake_rounds_result(draws: int = 1, rounds: int = 3) -> Result:
         pos[:, r] = pos[:, r - 1] + 0.5 * (pos[:, r - 1].mean(axis=-1, keepdims=True) - pos[:, r - 1])
     med = np.median(pos, axis=-1)
     traj = Trajectory(forecast=med[:, -1], positions=pos, series={"median": med, "mean": pos.mean(axis=-1)},
-                      rounds=np.full(draws, rounds), stopped_by=np.array(["converged"] * draws))
+                      rounds=np.full(draws, rounds), stopped_by=np.array(["converged"] * draws), readout=readout)
     return Result(model="rounds-fake", variant=None, options={"x": 1}, seed=1, draws=draws, version="test",
                   input_sha256="0" * 64, scenario_name=SCENARIO.name, issue_ids=SCENARIO.issue_ids,
                   actor_ids=SCENARIO.actor_ids, trajectory=traj)
@@ -251,7 +252,7 @@ def test_plot_trajectory_one_draw_has_a_line_per_actor_and_series():
     actors = plots.actor_trajectories(ax)  # one LineCollection for the actors, in the scenario's order
     assert list(actors) == [a.label for a in SCENARIO.actors]
     labels = [ln.get_label() for ln in ax.get_lines()]
-    assert "median" in labels and "mean" in labels
+    assert labels[:2] == ["weighted median of the positions (the forecast)", "weighted mean of the positions"]
     np.testing.assert_allclose(actors["Alpha"], r.trajectory.positions[0, :, 0, 0])
     coll = next(c for c in ax.collections if c.get_gid() == "actors")
     np.testing.assert_array_equal(coll.get_segments()[0][:, 0], [0, 1, 2, 3])
@@ -262,7 +263,8 @@ def test_plot_trajectory_one_draw_has_a_line_per_actor_and_series():
     # the legend: every actor and series once, each actor in its line's colour and dash
     legend = fig.legends[0]
     texts = [t.get_text() for t in legend.get_texts()]
-    assert texts[: len(SCENARIO.actors)] == [a.label for a in SCENARIO.actors] and "median" in texts
+    assert texts[: len(SCENARIO.actors)] == [a.label for a in SCENARIO.actors]
+    assert "weighted median of the positions (the forecast)" in texts
     assert [h.get_color() for h in legend.legend_handles[:2]] == plots.ACTOR_PALETTE[:2]
     # the round axis: a tick per round, labelled
     assert plots.tick_labels(ax, "x") == ["0", "1", "2", "3"] and ax.get_xlabel() == "round"
@@ -277,8 +279,20 @@ def test_plot_trajectory_many_draws_shades_p10_p90_of_series():
     bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
     assert len(bands) == 2  # median and mean
     assert not plots.actor_trajectories(ax)  # no per-actor lines over draws
-    med = next(ln for ln in ax.get_lines() if ln.get_label().startswith("median"))
+    med = next(ln for ln in ax.get_lines() if ln.get_label().startswith("weighted median"))
     np.testing.assert_allclose(med.get_ydata(), r.series_summary()["median"]["sanctions"]["median"])
+
+
+@pytest.mark.parametrize("readout", ["mean", None])
+def test_plot_trajectory_draws_the_forecasts_series_first_and_says_so(readout):
+    ax = plot_trajectory(SCENARIO, "ceasefire", fake_rounds_result(draws=1, readout=readout)).axes[0]
+    lines = ax.get_lines()[:2]
+    if readout == "mean":  # the series the forecast comes from: first (black, solid), marked in the legend
+        assert [ln.get_label() for ln in lines] == ["weighted mean of the positions (the forecast)",
+                                                    "weighted median of the positions"]
+    else:  # no read-out named: the model's order, no series marked
+        assert [ln.get_label() for ln in lines] == ["weighted median of the positions", "weighted mean of the positions"]
+    assert lines[0].get_color() == plots.SERIES_COLOURS[0] and lines[0].get_linestyle() == "-"
 
 
 def test_plot_trajectories_one_panel_per_issue_and_one_legend(results_by_draws):

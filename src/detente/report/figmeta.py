@@ -16,6 +16,27 @@ OWN_TRAJECTORY_PLOTS: set[str] = {"war"}
 """Models whose series are not positions on the issue scales: their own charts
 (:func:`detente.report.plots.register_plot`) draw them instead of the "<model> by round" chart."""
 
+SERIES_WORDS = {
+    "median": "weighted median of the positions",
+    "mean": "weighted mean of the positions",
+    "mode": "most likely position",
+    "mds": "expected outcome before the exchanges",
+    "voting": "outcome of the voting positions",
+}
+"""The models' per-round series (``Trajectory.series``) in words, for charts' legends (the web
+page's ``READOUT_WORDS`` say the same)."""
+
+
+def series_label(name: str, readout: str | None) -> str:
+    """A series' legend label in words; the read-out series (``Trajectory.readout``) is marked as
+    the one the forecast comes from.
+
+    >>> series_label("voting", "voting"), series_label("mds", "voting"), series_label("gap", None)
+    ('outcome of the voting positions (the forecast)', 'expected outcome before the exchanges', 'gap')
+    """
+    words = SERIES_WORDS.get(name, name.replace("_", " "))
+    return f"{words} (the forecast)" if name == readout else words
+
 
 def slug(text: str) -> str:
     """A file-name-safe stem.

@@ -31,7 +31,7 @@ from matplotlib import rcParams
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.figure import Figure
 
-from detente.report.figmeta import ACTOR_PALETTE, OWN_TRAJECTORY_PLOTS, PALETTE, slug, unique_stems  # noqa: F401
+from detente.report.figmeta import ACTOR_PALETTE, OWN_TRAJECTORY_PLOTS, PALETTE, series_label, slug, unique_stems  # noqa: F401
 from detente.report.summary import model_point
 from detente.report.tables import fmt, model_label
 from detente.result import Result
@@ -662,16 +662,19 @@ def _draw_trajectory(ax, scenario: Scenario, issue: Issue, result: Result, n_rou
                        edgecolors="face", plotnonfinite=False)
         point_note = "" if result.draws == 1 else "actors: one run at the inputs' point values"
     summary = result.series_summary() if t.series else {}
-    for m, (name, by_issue) in enumerate(summary.items()):
-        s = by_issue[issue.id]
+    readout = getattr(t, "readout", None)
+    names = sorted(summary, key=lambda name: name != readout)  # the forecast's series first, in black
+    for m, name in enumerate(names):
+        s = summary[name][issue.id]
         c = SERIES_COLOURS[m % len(SERIES_COLOURS)]
         med = np.array(s["median"], dtype=float)[: n_rounds + 1]
+        words = series_label(name, readout)
         if result.draws > 1:
             lo = np.array(s["p10"], dtype=float)[: n_rounds + 1]
             hi = np.array(s["p90"], dtype=float)[: n_rounds + 1]
-            ax.fill_between(x, lo, hi, color=c, alpha=0.15, lw=0, label=f"{name}: p10\u2013p90 over draws")
+            ax.fill_between(x, lo, hi, color=c, alpha=0.15, lw=0, label=f"{words}: p10\u2013p90 over draws")
         ax.plot(x, med, color=c, lw=2.4 if panel else 2.8, ls=LINESTYLES[m % len(LINESTYLES)], zorder=5,
-                label=f"{name}" + (" (median over draws)" if result.draws > 1 else ""))
+                label=words + (" (median over draws)" if result.draws > 1 else ""))
     f = result.forecast.get(issue.id, float("nan"))
     if math.isfinite(f):
         ax.axhline(f, color="#000000", ls=":", lw=1.0, zorder=1,
@@ -786,8 +789,8 @@ def plot_trajectories(scenario: Scenario, result: Result, *, arrays: ScenarioArr
             lab = _wrap(scenario.actor(result.actor_ids[j]).label, 30)
             if lab not in handles:
                 handles[lab] = actor_handle(j, result, n_rounds)
-        for h, lab in zip(*ax.get_legend_handles_labels()):
-            handles.setdefault(lab, h)
+        for h, lab in zip(*ax.get_legend_handles_labels()):  # series in words: wrapped to fit a legend column
+            handles.setdefault(_wrap(lab, 28), h)
         if issue.anchors:
             ticks, labels = zip(*sorted(issue.anchors.items()))
             plain_axis(ax, "y", list(ticks), [_short(lab) for lab in labels], fontsize=7, opposite=True)

@@ -1599,8 +1599,9 @@ function lineChart({ title, series, yLo, yHi, xLabel, yLabel, cls, aria, xMax, t
   return el("figure", { class: "chart-wrap" }, root, legend(series.map((s) => [s.name, s.color, s.dash])));
 }
 
-const READOUT_WORDS = { mean: "weighted mean of positions", median: "weighted median of positions", mode: "most likely position",
-  mds: "mean of positions (MDS)", voting: "voting position" };
+// the models' per-round series in words (detente.report.figmeta.SERIES_WORDS says the same)
+const READOUT_WORDS = { mean: "weighted mean of the positions", median: "weighted median of the positions", mode: "most likely position",
+  mds: "expected outcome before the exchanges", voting: "outcome of the voting positions" };
 
 function trajectoryChart(sc, iss, r) {
   const c = modelColor(r.model);
@@ -1613,9 +1614,12 @@ function trajectoryChart(sc, iss, r) {
     });
   }
   // the model's read-outs by round, in the MODEL's colour (dash tells them apart)
-  Object.entries(r.trajectory).forEach(([name, per], k) => {
+  // (the series the forecast comes from, r.readout, first and marked)
+  const byRound = Object.entries(r.trajectory).sort(([a], [b]) => (b === r.readout) - (a === r.readout));
+  byRound.forEach(([name, per], k) => {
     const s = per[iss.id];
-    if (s) series.push({ name: `${r.model}: ${READOUT_WORDS[name] || words(name)}${r.draws > 1 ? " (median, p10–p90)" : ""}`, color: c, dash: DASHES[k % DASHES.length], median: s.median, p10: r.draws > 1 ? s.p10 : null, p90: r.draws > 1 ? s.p90 : null, width: 2.8, halo: true, model: r.model });
+    const what = (READOUT_WORDS[name] || words(name)) + (name === r.readout ? " (the forecast)" : "");
+    if (s) series.push({ name: `${r.model}: ${what}${r.draws > 1 ? " (median, p10–p90)" : ""}`, color: c, dash: DASHES[k % DASHES.length], median: s.median, p10: r.draws > 1 ? s.p10 : null, p90: r.draws > 1 ? s.p90 : null, width: 2.8, halo: true, model: r.model });
   });
   return lineChart({ title: `${r.model}: ${label(iss)} by round`, series, yLo: iss.scale.min, yHi: iss.scale.max, xLabel: "round", cls: "trajectory-chart",
     aria: `${r.model}: ${label(iss)} by round` });
