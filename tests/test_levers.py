@@ -104,7 +104,7 @@ def test_cli_levers_json(capsys: pytest.CaptureFixture[str], tmp_path) -> None:
 def test_cli_levers_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["levers", str(FLAGSHIP), "-m", "median", "--issue", "sanctions", "--actor", "russia"]) == 0
     text = capsys.readouterr().out
-    assert "What russia should announce on sanctions" in text and "best position" in text
+    assert "What Russia should announce on Sanctions relief for Russia [sanctions]" in text and "best position" in text
 
 
 @pytest.mark.parametrize("args, words", [
@@ -162,13 +162,19 @@ def test_levers_tables_fit_the_console_and_keep_numbers_whole(width: int) -> Non
     s = load(FLAGSHIP)
     for res in (levers(s, "mean", "territory", target=30.0, draws=20, seed=3),
                 levers(s, "mean", "territory", actor="russia", draws=20, seed=3)):
-        text = render_text(levers_tables(res, width=width), width=width)
+        text = render_text(levers_tables(res, width=width, scenario=s), width=width)
         assert max(len(line) for line in text.splitlines()) <= width
         assert "\u2026" not in text  # no header or cell cut short
         rows = res.get("levers") or [res["best"]]
         for row in rows:
             lo, hi = row["interval"]
-            assert f"{lo:.4g}\u2013{hi:.4g}" in text  # a range on one line
+            assert f"{lo:.1f}\u2013{hi:.1f}" in text  # a range on one line, with the issue's decimals
+        flat = " ".join(text.replace("\u2502", " ").split())
+        assert "Territorial line [territory]" in flat  # named as in `detente run`
+        if "levers" in res:
+            assert "(Trump)" in flat and "us_admin" not in flat
+        else:
+            assert "What Russia should announce" in flat
 
 
 # ---------------------------------------------------------------------------------------------

@@ -63,32 +63,44 @@ def levers_command(
     if fmt == "json":
         print(json.dumps(res, indent=2))
         return
-    for t in levers_tables(res, width=out.width):
+    for t in levers_tables(res, width=out.width, scenario=s):
         out.print(t)
 
 
-def levers_tables(res: dict[str, Any], width: int | None = None) -> list[Any]:
+def levers_tables(res: dict[str, Any], width: int | None = None, scenario: Any = None) -> list[Any]:
     """Rich tables of a :func:`levers` answer; the numbers and ranges never wrap, the headers take
     two or three lines (``width`` is the console's, as in :func:`detente.report.tables.forecast_tables`).
+    With the ``scenario``, actors and the issue are named as in ``detente run``, and forecasts
+    have the issue's decimals (:func:`detente.report.tables.fmt`); the JSON keeps ids and full values.
 
     >>> res = {"issue": "x", "target": 30.0, "model": "mean", "forecast_now": 35.1, "interval_now": [32.2, 39.2],
-    ...        "others_respond": True, "size_of_change": "relative change", "levers": [
+    ...        "others_respond": True, "size_of_change": "relative change", "tolerance": 0.5, "levers": [
     ...        {"rank": 1, "actor": "A", "attribute": "capability", "from": 85.0, "to": 45.18, "size": 0.132,
     ...         "forecast": 30.5, "interval": [27.77, 34.85], "reaches_target": True}]}
     >>> from detente.report.tables import render_text
     >>> text = render_text(levers_tables(res, width=80), width=80)
-    >>> "capability 85 \u2192 45.18" in " ".join(text.replace("\u2502", " ").split()), "27.77\u201334.85" in text
+    >>> "capability 85 \u2192 45.18" in " ".join(text.replace("\u2502", " ").split()), "27.8\u201334.9" in text
     (True, True)
     """
     from detente.consoles import Table
-    from detente.report.tables import BAND_HEADER, DASH, NARROW, stacked
+    from detente.report.tables import BAND_HEADER, DASH, NARROW, fmt, stacked
 
     lines = 3 if width is not None and width < NARROW else 2
+    issue = scenario.issue(res["issue"]) if scenario is not None and res.get("issue") else None
+
+    def name(actor_id: str) -> str:
+        return scenario.actor(actor_id).label if scenario is not None else actor_id
+
+    def num(v: float) -> str:  # a forecast, on the issue's scale
+        return fmt(v, issue)
 
     def iv(v: Any) -> str:
-        return "" if not v else f"{v[0]:.4g}{DASH}{v[1]:.4g}"
+        return "" if not v else f"{num(v[0])}{DASH}{num(v[1])}"
 
-    now = f"now {res['forecast_now']:.4g}" + (f" ({iv(res['interval_now'])})" if res.get("interval_now") else "")
+    where = res.get("issue", "")
+    if issue is not None and issue.label != issue.id:
+        where = f"{issue.label} [{issue.id}]"
+    now = f"now {num(res['forecast_now'])}" + (f" ({iv(res['interval_now'])})" if res.get("interval_now") else "")
     tables = []
     if res.get("war"):
         w = res["war"]
@@ -104,7 +116,7 @@ def levers_tables(res: dict[str, Any], width: int | None = None) -> list[Any]:
         tables.append(t)
     if "levers" in res:
         how = "others respond through the model" if res["others_respond"] else "OTHERS HELD FIXED"
-        title = f"What would move {res['issue']} to {res['target']:g} ({res['model']}, {now}; {how})"
+        title = f"What would move {where} to {res['target']:g} ({res['model']}, {now}; {how})"
         if not res["levers"]:  # no single change moves it toward the target: said so, no table of non-changes
             t = Table(title=title, title_justify="left", show_header=False)
             t.add_column("no lever", overflow="fold")
@@ -119,17 +131,19 @@ def levers_tables(res: dict[str, Any], width: int | None = None) -> list[Any]:
         t.add_column(stacked(BAND_HEADER, lines), no_wrap=True)
         t.add_column(stacked("reaches the target", lines))
         for row in res["levers"]:
-            t.add_row(str(row["rank"]), row["actor"], f"{row['attribute']} {change_text(row['from'], row['to'])}",
-                      size_text(row["size"]), f"{row['forecast']:.4g}", iv(row["interval"]),
+            t.add_row(str(row["rank"]), name(row["actor"]), f"{row['attribute']} {change_text(row['from'], row['to'])}",
+                      size_text(row["size"]), num(row["forecast"]), iv(row["interval"]),
                       "yes" if row["reaches_target"] else "no (closest)")
         t.caption = "size: " + res["size_of_change"]
+        if res.get("tolerance") is not None:
+            t.caption += f"; reaches the target: the forecast is within {res['tolerance']:g} of it"
         if res.get("no_lever"):
             t.caption += ("; no change moves the forecast toward the target: "
-                          + ", ".join(f"{x['actor']} {x['attribute']}" for x in res["no_lever"]))
+                          + ", ".join(f"{name(x['actor'])} {x['attribute']}" for x in res["no_lever"]))
         t.caption_justify = "left"
         return [t, *tables]
-    t = Table(title=f"What {res['actor']} should announce on {res['issue']} ({res['model']}, {now}); "
-                    f"its ideal: {res['ideal']:.4g}", title_justify="left")
+    t = Table(title=f"What {name(res['actor'])} should announce on {where} ({res['model']}, {now}); "
+                    f"its ideal: {num(res['ideal'])}", title_justify="left")
     t.add_column("what it announces", overflow="fold")
     for c in ("position", "salience", "forecast"):
         t.add_column(c, justify="right", no_wrap=True)
@@ -139,8 +153,8 @@ def levers_tables(res: dict[str, Any], width: int | None = None) -> list[Any]:
     for label, key in (("its ideal (stay put)", "announce_ideal"), ("best position", "best_at_present_salience"),
                        ("best position and salience", "best")):
         row = res[key]
-        t.add_row(label, f"{row['position']:.4g}", f"{row['salience']:.3g}", f"{row['forecast']:.4g}",
-                  iv(row["interval"]), f"{row['distance_to_ideal']:.4g}", f"{row['gain']:+.4g}")
+        t.add_row(label, num(row["position"]), f"{row['salience']:.3g}", num(row["forecast"]),
+                  iv(row["interval"]), num(row["distance_to_ideal"]), ("+" if row["gain"] >= 0 else "") + num(row["gain"]))
     return [t, *tables]
 
 
