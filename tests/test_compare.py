@@ -46,3 +46,22 @@ def test_views_with_different_issues_are_refused(tmp_path, capsys):
     assert main(["compare", FLAG, str(other)]) == 2
     assert "issues differ" in capsys.readouterr().err
     assert main(["compare", FLAG]) == 2
+
+
+def test_a_view_without_a_deal_differs_by_a_dash_not_nan(capsys):
+    # one draw of the war model on the flagship ends in a victory, so that view has no terms given a deal
+    assert main(["compare", FLAG, CONTRAST, "-m", "war", "-n", "1"]) == 0
+    captured = capsys.readouterr()
+    assert "nan" not in captured.out and "no draw ends in a deal" in captured.out
+    assert "\u2014" in captured.out  # the difference to a view without a forecast
+    assert "--draws 1: the war forecast is one simulated war" in captured.err  # and the user is told why
+
+
+def test_the_war_model_runs_1000_draws_when_none_are_given(capsys):
+    assert main(["compare", FLAG, CONTRAST, "-m", "mean", "-m", "war", "-f", "json"]) == 0
+    captured = capsys.readouterr()
+    rows = json.loads(captured.out)
+    war = [r for r in rows if r["model"] == "war"]
+    assert war and all(r["forecast"] is not None and r["p10"] < r["p90"] for r in war)  # deals among 1000 paths
+    assert all(r["p10"] is None for r in rows if r["model"] == "mean")  # mean: one run at the central values
+    assert "warning" not in captured.err

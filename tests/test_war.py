@@ -443,3 +443,17 @@ def test_bad_war_block_in_a_file_names_line_field_and_value(tmp_path):
     with pytest.raises(InputError) as e:
         load(bad)
     assert f"bad.yaml:{line}: war.sides.A.prior_win: must lie in (0, 1) (got 1.3)" in str(e.value)
+
+
+def test_draws_default_to_1000_for_the_war_model_and_1_for_the_others():
+    from detente.runner import NOISY_DRAWS, default_draws
+    from detente.scenario.io import load
+
+    s = load(EXAMPLES / "ukraine-settlement.yaml")
+    assert [r.draws for r in run(s, ["mean", "war"])] == [1, NOISY_DRAWS]
+    assert default_draws(s, "synthesis") == NOISY_DRAWS  # led by the war model on a war: scenario
+    assert default_draws(load(EXAMPLES / "eu-emission-standards.yaml"), "synthesis") == 1
+    one, default = run(s, "war", draws=1), run(s, "war")
+    assert one.draws == 1 and default.draws == NOISY_DRAWS
+    p = default.trajectory.extras["outcome_probability"]
+    assert 0 < p["settlement"] < 1  # a share of many paths, not one path's 0 or 1

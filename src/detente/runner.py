@@ -42,19 +42,39 @@ from detente.scenario.arrays import ScenarioArrays, scenario_hash
 from detente.scenario.model import Scenario
 from detente.scenario.sampling import SELECTOR
 
-__all__ = ["DEFAULT_SEED", "run"]
+__all__ = ["DEFAULT_SEED", "NOISY_DRAWS", "default_draws", "run"]
 
 
 ProgressFn = Callable[[int, int], None]
 
+NOISY_DRAWS = 1000
+"""Draws of a run that gives none, for a model whose every draw is one random path (the war model,
+and the synthesis on a scenario with a ``war:`` block): P(deal) and the endings are shares of the
+draws, which one draw would make 0 or 100 %. (1,000 draws of the flagship's war: ~0.06 s.)"""
+
+
+def default_draws(scenario: Scenario, model: str) -> int:
+    """The draws of a run of ``model`` on ``scenario`` when none are given: :data:`NOISY_DRAWS` for
+    a model whose every draw is one random path, else 1 (the inputs' central values).
+
+    >>> s = Scenario.model_validate({"name": "t", "actors": [{"id": "A"}], "issues": [{"id": "x"}],
+    ...     "stances": [{"actor": "A", "issue": "x", "position": 50}]})
+    >>> default_draws(s, "mean"), default_draws(s, "synthesis"), default_draws(s, "war")
+    (1, 1, 1000)
+    """
+    spec = registry.get(model)
+    war = getattr(scenario, "war", None) is not None  # (not a Scenario: the run says so, after this)
+    return NOISY_DRAWS if spec.noisy or (spec.noisy_with_war and war) else 1
+
 
 @overload
-def run(scenario: Scenario, model: str, *, draws: int = ..., seed: int = ..., options: dict[str, Any] | None = ...,
-        variant: str | None = ..., progress: ProgressFn | None = ...) -> Result: ...
+def run(scenario: Scenario, model: str, *, draws: int | None = ..., seed: int = ...,
+        options: dict[str, Any] | None = ..., variant: str | None = ...,
+        progress: ProgressFn | None = ...) -> Result: ...
 
 
 @overload
-def run(scenario: Scenario, model: Sequence[str], *, draws: int = ..., seed: int = ...,
+def run(scenario: Scenario, model: Sequence[str], *, draws: int | None = ..., seed: int = ...,
         options: dict[str, Any] | None = ..., variant: str | None = ...,
         progress: ProgressFn | None = ...) -> list[Result]: ...
 
@@ -63,13 +83,15 @@ def run(
     scenario: Scenario,
     model: str | Sequence[str],
     *,
-    draws: int = 1,
+    draws: int | None = None,
     seed: int = DEFAULT_SEED,
     options: dict[str, Any] | None = None,
     variant: str | None = None,
     progress: ProgressFn | None = None,
 ) -> Result | list[Result]:
-    """Run ``model`` on ``scenario`` with ``draws`` Monte Carlo draws of the uncertain inputs.
+    """Run ``model`` on ``scenario`` with ``draws`` Monte Carlo draws of the uncertain inputs
+    (``None``: :func:`default_draws`, 1 - the inputs' central values - except for the war model's
+    random paths).
 
     Options come from, in increasing priority: the model's defaults, a named ``variant``, the
     scenario's ``model_options[model]``, and ``options``. The input draws and the model's own
@@ -98,14 +120,18 @@ def run(
         if not names:
             raise ModelError("give at least one model name")
         per = _per_model(names, options, variant)
-        return [run(scenario, m, draws=draws, seed=seed, options=per[m][0], variant=per[m][1],
-                    progress=_part(progress, k * draws, len(names) * draws)) for k, m in enumerate(names)]
+        each = [draws if draws is not None else default_draws(scenario, m) for m in names]
+        starts = [sum(each[:k]) for k in range(len(names))]
+        return [run(scenario, m, draws=n, seed=seed, options=per[m][0], variant=per[m][1],
+                    progress=_part(progress, start, sum(each))) for m, n, start in zip(names, each, starts)]
     if options is not None and not isinstance(options, Mapping):
         raise ModelError(f"options: give a dict of option names and values, e.g. {{'rounds': 3}} (got {options!r})")
     if progress is not None and not callable(progress):
         raise ModelError(f"progress: give a function progress(done, total) (got {progress!r})")
     spec = registry.get(model)
     model = spec.name  # an old alias (``eu``) is recorded under the model's name
+    if draws is None:
+        draws = default_draws(scenario, model)
     if not isinstance(draws, (int, np.integer)) or isinstance(draws, bool) or not 1 <= draws <= 10_000_000:
         raise InputError.one(None, "the number of draws must be a whole number from 1 to 10,000,000",
                              field="draws", value=draws)

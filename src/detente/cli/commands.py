@@ -106,6 +106,25 @@ def _warn_if_draws_are_copies(path: Path, s: Any, models: list[str], draws: int)
                     f"{', '.join(models)} are all the same; give an estimate a range (low/high) to sample it"])
 
 
+FEW_PATHS = 100
+"""Fewer draws than this of a model whose every draw is one random path get a warning."""
+
+
+def warn_if_few_paths(path: Path, s: Any, models: list[str], draws: int | None) -> None:
+    """Say so when ``draws`` (given by the user) are too few for a model whose every draw is one
+    random path (the war model; the synthesis on a war scenario): its probabilities are shares of them."""
+    if draws is None or draws >= FEW_PATHS:
+        return
+    from detente.runner import NOISY_DRAWS, default_draws
+
+    noisy = [m for m in models if default_draws(s, m) == NOISY_DRAWS]
+    if noisy:
+        what = "one simulated war" if draws == 1 else f"{draws} simulated wars"
+        print_warnings([f"{path}: --draws {draws}: the {' and '.join(noisy)} forecast is {what}, so P(deal) and "
+                        f"the endings' probabilities are shares of {draws} path{'s' if draws > 1 else ''}; "
+                        f"give --draws {NOISY_DRAWS} or more (the default without --draws)"])
+
+
 # ---------------------------------------------------------------------------------------------
 # commands
 
@@ -116,7 +135,7 @@ def run(
     model: Models = ["mean"],
     variant: Variants = [],
     option: ModelOptions = [],
-    draws: Draws = 1,
+    draws: Draws = None,
     seed: Seed = DEFAULT_SEED,
     fmt: TableOrJson = "table",
     out_dir: Annotated[Optional[Path], out_option("Write result.json, positions.csv, PNGs and report.html "
@@ -140,8 +159,12 @@ def run(
     from detente.progress import progress_bar, scaled
     from detente.runner import run as run_model
 
-    if draws > 1:
+    from detente.runner import default_draws
+
+    if draws is not None and draws > 1:
         _warn_if_draws_are_copies(scenario, s, model, draws)
+    warn_if_few_paths(scenario, s, model, draws)
+    each = [draws if draws is not None else default_draws(s, m) for m in model]  # draws per model
 
     opts = parse_options(option, model)
     variants = parse_variants(variant, model)
@@ -152,9 +175,9 @@ def run(
         workers = start()
     with workers or nullcontext():  # stopped however the command ends
         with progress_bar("running", enabled=fmt != "json", unit="draws") as report:
-            total = draws * len(model)
-            results = [run_model(s, m, draws=draws, seed=seed, options=opts[m], variant=variants[m],
-                                 progress=scaled(report, k * draws, total)) for k, m in enumerate(model)]
+            total = sum(each)
+            results = [run_model(s, m, draws=each[k], seed=seed, options=opts[m], variant=variants[m],
+                                 progress=scaled(report, sum(each[:k]), total)) for k, m in enumerate(model)]
         if workers is not None:
             workers.submit(s, results)  # they draw while the explanations are computed here
         if explain or fmt == "json" or out_dir is not None:
@@ -226,7 +249,7 @@ def compare(
     model: Models = ["mean"],
     variant: Variants = [],
     option: ModelOptions = [],
-    draws: Draws = 1,
+    draws: Draws = None,
     seed: Annotated[int, seed_option("Random seed (the same for every view).")] = DEFAULT_SEED,
     fmt: TableOrJson = "table",
     out_dir: Annotated[Optional[Path], out_option("Write compare.json, PNGs and compare.html to this "
@@ -243,10 +266,15 @@ def compare(
     check_comparable(views)
     opts = parse_options(option, model)
     variants = parse_variants(variant, model)
-    total = len(views) * len(model) * draws
+    from detente.runner import default_draws
+
+    warn_if_few_paths(scenarios[0], views[0], model, draws)
+    each = [[draws if draws is not None else default_draws(s, m) for m in model] for s in views]  # per view, model
+    flat = [n for row in each for n in row]
+    total = sum(flat)
     with progress_bar("comparing", enabled=fmt != "json", unit="draws") as report:
-        results = [[run_model(s, m, draws=draws, seed=seed, options=opts[m], variant=variants[m],
-                              progress=scaled(report, (v * len(model) + k) * draws, total))
+        results = [[run_model(s, m, draws=each[v][k], seed=seed, options=opts[m], variant=variants[m],
+                              progress=scaled(report, sum(flat[:v * len(model) + k]), total))
                     for k, m in enumerate(model)] for v, s in enumerate(views)]
     if out_dir is not None:
         written = write_comparison(out_dir, views, results)

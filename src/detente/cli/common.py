@@ -11,7 +11,7 @@ with the same meaning::
     -f/--format table|json    what to print
     --out DIR                 where to write files
 
-Use them as annotations, e.g. ``draws: Draws = 1``; the option factories (``draws_option`` ...)
+Use them as annotations, e.g. ``draws: Draws = None``; the option factories (``draws_option`` ...)
 make a variant with another help text. This module imports only Typer at import time, so that
 ``detente --help`` starts fast; the model registry is imported when a command validates ``--model``.
 
@@ -88,7 +88,8 @@ def option_option(help: str = "Model option MODEL.KEY=VALUE, or KEY=VALUE for ev
     return typer.Option("--option", "-o", metavar="KEY=VALUE", help=help)
 
 
-def draws_option(help: str = "Monte Carlo draws of the uncertain inputs (1: their central values).") -> Any:
+def draws_option(help: str = "Monte Carlo draws of the uncertain inputs (default 1: their central values; "
+                              "the war model 1000, each draw one simulated war).") -> Any:
     return typer.Option("--draws", "-n", min=1, max=1_000_000, metavar="N", help=help)
 
 
@@ -128,7 +129,7 @@ def _check_input_format(value: str | None) -> str | None:
 Models = Annotated[list[str], model_option()]
 Variants = Annotated[list[str], variant_option()]
 ModelOptions = Annotated[list[str], option_option()]
-Draws = Annotated[int, draws_option()]
+Draws = Annotated[Optional[int], draws_option()]
 Seed = Annotated[int, seed_option()]
 TableOrJson = Annotated[Literal["table", "json"], format_option()]
 InputFormat = Annotated[Optional[str], input_format_option()]

@@ -87,7 +87,7 @@ def seal_command(
                                         "= one issue; needed when the scenario has several)."),
     analyst: Optional[str] = typer.Option(None, "--analyst", metavar="NAME",
                                           help="Who coded the scenario (default: the scenario's analyst)."),
-    draws: Draws = 1,
+    draws: Draws = None,
     seed: Seed = DEFAULT_SEED,
     option: ModelOptions = [],
     variant: Variants = [],
@@ -114,6 +114,9 @@ def seal_command(
                         "is not a forecast made in advance (its sealed-at time says so)"])
     opts = parse_options(option, [model])[model]
     var = parse_variants(variant, [model])[model]
+    from detente.cli.commands import warn_if_few_paths
+
+    warn_if_few_paths(scenario, s, [model], draws)
     ledger = _open(store, existing=False)  # seal creates the ledger
     result = run(s, model, draws=draws, seed=seed, options=opts, variant=var)
     try:

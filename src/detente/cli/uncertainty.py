@@ -230,8 +230,10 @@ def sweep_command(
                                                      "random (uniform, seeded)."),
     samples: Optional[int] = typer.Option(None, "--samples", min=1, metavar="N",
                                           help="Number of points of a random design."),
-    draws: Annotated[int, typer.Option("--draws", "-n", min=1, max=1_000_000, metavar="N",
-                                       help="Monte Carlo draws of the uncertain inputs per point.")] = 1,
+    draws: Annotated[Optional[int], typer.Option("--draws", "-n", min=1, max=1_000_000, metavar="N",
+                                                 help="Monte Carlo draws of the uncertain inputs per point "
+                                                      "(default 1: their central values; the war model 1000, "
+                                                      "each draw one simulated war).")] = None,
     seed: Annotated[int, seed_option("Seed: the same for every point (common random numbers).")] = DEFAULT_SEED,
     option: ModelOptions = [],
     variant: Variants = [],
@@ -267,6 +269,9 @@ def sweep_command(
             st = Store(None if store == "default" else store)
         opts = parse_options(option, model)
         variants = parse_variants(variant, model)
+        from detente.cli.commands import warn_if_few_paths
+
+        warn_if_few_paths(scenario, s, model, draws)
         with progress_bar("sweep", enabled=format == "table", unit="points") as report:
             for k, m in enumerate(model):
                 # the bar starts at the first report: after the worker processes exist

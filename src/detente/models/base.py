@@ -84,6 +84,7 @@ class ModelSpec:
     stochastic: bool = False
     multi_issue: bool = False  # issues interact (exchange, smp, war); else each issue is separate
     noisy: bool = False  # each draw's forecast is one random path (war): average replications to get its mean
+    noisy_with_war: bool = False  # noisy on a scenario with a war: block (the synthesis, led there by the war model)
     needs_weight: bool = False  # undefined on an issue where no actor has capability x salience > 0 (refused)
     variants: dict[str, dict[str, Any]] = field(default_factory=dict)  # named option presets
 

@@ -157,4 +157,5 @@ registry.register(ModelSpec(
     run=synthesis_model,
     multi_issue=True,
     stochastic=True,
+    noisy_with_war=True,
 ))

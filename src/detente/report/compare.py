@@ -7,6 +7,9 @@ ids and scales (actors may differ).
 
 >>> from detente.runner import run
 >>> from detente.scenario.model import Scenario
+
+if TYPE_CHECKING:  # matplotlib is imported by the functions that draw (the tables need none of it)
+    from matplotlib.figure import Figure
 >>> def view(p):
 ...     return Scenario.model_validate({"name": f"view {p}", "actors": [{"id": "A"}, {"id": "B"}],
 ...         "issues": [{"id": "x"}], "stances": [{"actor": "A", "issue": "x", "position": p},
@@ -24,17 +27,16 @@ import json
 import math
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from matplotlib.figure import Figure
 from rich.table import Table as RichTable
 
 from detente.consoles import Table
 from detente.errors import InputError
+from detente.report.figmeta import PALETTE
 from detente.report.summary import json_safe as _clean
-from detente.report.plots import PALETTE, _new_figure, png_bytes
 from detente.report.summary import model_point
-from detente.report.tables import BAND_HEADER, NARROW, model_cells, model_label, stacked
+from detente.report.tables import BAND_HEADER, NARROW, fmt, model_cells, model_label, stacked
 from detente.result import Result
 from detente.scenario.io import staged_folder
 from detente.scenario.model import Scenario
@@ -81,6 +83,19 @@ def _r(v: Any) -> float | None:
     return None if v is None or not math.isfinite(v) else round(float(v), 6)
 
 
+def signed(diff: float, issue: Any) -> str:
+    """A difference on ``issue``'s scale with its sign and the issue's decimals; an em dash when
+    either view has no forecast (the war model without a deal in one of them).
+
+    >>> from types import SimpleNamespace as N
+    >>> issue = N(scale=N(min=0, max=100))
+    >>> signed(-7.23, issue), signed(14.4, issue), signed(float("nan"), issue)
+    ('-7.2', '+14.4', '\u2014')
+    """
+    text = fmt(diff, issue)
+    return text if not math.isfinite(diff) or text.startswith("-") else "+" + text
+
+
 def comparison_tables(scenarios: list[Scenario], results: list[list[Result]], width: int | None = None) -> list[RichTable]:
     """One Rich table per issue: a row per model and view, with the difference from the first view.
     ``width`` is the console's, as in :func:`detente.report.tables.forecast_tables`."""
@@ -110,7 +125,7 @@ def comparison_tables(scenarios: list[Scenario], results: list[list[Result]], wi
                 row = [model_label(r) if k == 0 else "", s.name, text]
                 if any_draws:
                     row.append(band)
-                row.append("" if k == 0 else f"{diff:+.1f}")
+                row.append("" if k == 0 else signed(diff, iss))
                 t.add_row(*row, end_section=(k == len(scenarios) - 1))
         tables.append(t)
     return tables
@@ -118,6 +133,8 @@ def comparison_tables(scenarios: list[Scenario], results: list[list[Result]], wi
 
 def plot_comparison(scenarios: list[Scenario], results: list[list[Result]], issue_id: str) -> Figure:
     """Forecasts with 80 % intervals per model (rows) and view (colours) on the issue's scale."""
+    from detente.report.plots import _new_figure
+
     issue = scenarios[0].issue(issue_id)
     models = list(dict.fromkeys((r.model, r.variant) for rs in results for r in rs))
     fig = _new_figure(8.5, 1.6 + 0.55 * len(models) * len(scenarios) ** 0.5, constrained=True)
@@ -153,6 +170,7 @@ def plot_comparison(scenarios: list[Scenario], results: list[list[Result]], issu
 
 def plot_settlement_comparison(scenarios: list[Scenario], results: list[list[Result]]) -> Figure | None:
     """The war model's settlement probability by month, one curve per view."""
+    from detente.report.plots import _new_figure
     from detente.report.settlement import plot_settlement
 
     pairs = [(s, r) for s, rs in zip(scenarios, results) for r in rs if r.model == "war"]
@@ -169,6 +187,8 @@ def plot_settlement_comparison(scenarios: list[Scenario], results: list[list[Res
 def write_comparison(out_dir: Path, scenarios: list[Scenario], results: list[list[Result]]) -> dict[str, Path]:
     """``compare.json``, one PNG per issue (+ settlement curves) and ``compare.html``, atomically."""
     import base64
+
+    from detente.report.plots import png_bytes
 
     out_dir = Path(out_dir)
     names: list[str] = []

@@ -273,7 +273,7 @@ def sweep(
     *,
     design_kind: str = "grid",
     samples: int | None = None,
-    draws: int = 1,
+    draws: int | None = None,
     seed: int = DEFAULT_SEED,
     options: dict[str, Any] | None = None,
     variant: str | None = None,
@@ -285,7 +285,8 @@ def sweep(
 ) -> SweepResult:
     """Run ``model`` at every point of the design.
 
-    ``workers``: local processes (default: all cores; 1 runs in this process). ``dask``: the
+    ``draws`` per point (``None``: :func:`detente.runner.default_draws`, 1 but for the war model's
+    random paths). ``workers``: local processes (default: all cores; 1 runs in this process). ``dask``: the
     address of a Dask scheduler (or a ``distributed.Client``) to run the chunks on instead.
     ``store``: a :class:`detente.store.db.Store`; each completed chunk is recorded in one
     transaction. ``progress(done_points, total_points)`` is called as chunks complete.
@@ -293,6 +294,10 @@ def sweep(
     from detente.models import registry
 
     registry.get(model)  # unknown model: fail before starting workers
+    if draws is None:
+        from detente.runner import default_draws
+
+        draws = default_draws(scenario, model)
     if not vary:
         raise InputError.one("--vary", "give at least one FIELD=LO:HI:N to vary")
     varies = [parse_vary(scenario, s, need_n=design_kind == "grid") for s in vary]
