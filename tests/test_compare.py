@@ -37,6 +37,22 @@ def test_compare_writes_a_report_with_war_settlement_curves(tmp_path, capsys):
     assert html.count('src="data:image/png;base64,') == 6
     record = json.loads((out / "compare.json").read_text(encoding="utf-8"))
     assert len(record["scenarios"]) == 2 and record["scenarios"][0]["input_sha256"] != record["scenarios"][1]["input_sha256"]
+    # how the war ends in each view: P(deal by) and every ending, the sides named, in the file and the page
+    war = record["war"]
+    assert [w["scenario"] for w in war] == [r["name"] for r in record["scenarios"]]
+    for w, results in zip(war, record["results"]):
+        assert sum(e["probability"] for e in w["endings"]) == pytest.approx(1.0)
+        assert w["settlement_by"]["60"] == pytest.approx(results[0]["extras"]["outcome_probability"]["settlement"])
+        assert any(e["ending"] == "military victory of Russia" for e in w["endings"])
+    assert "War: how it ends, by view" in html and "military victory of Russia" in html
+
+
+def test_compare_prints_how_the_war_ends_in_each_view(capsys):
+    assert main(["compare", FLAG, CONTRAST, "-m", "mean", "-m", "war", "-n", "400"]) == 0
+    text = capsys.readouterr().out
+    head = text[:text.index("Territorial line [territory]")]  # the war table comes first
+    assert head.startswith("War: how it ends, by view")
+    assert head.count("(war, 400 draws)") == 2 and "military victory of Russia" in head and "deal" in head
 
 
 def test_views_with_different_issues_are_refused(tmp_path, capsys):

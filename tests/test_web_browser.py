@@ -543,15 +543,17 @@ def test_a_long_run_can_be_cancelled(page) -> None:  # type: ignore[no-untyped-d
 @pytest.mark.skipif(not (REPO / "examples" / "ukraine-settlement-contrast.yaml").exists(), reason="needs both views")
 def test_compare_two_views_in_the_page(page) -> None:  # type: ignore[no-untyped-def]
     _load_example(page, FLAGSHIP.name)
-    _run(page, ["mean"])
+    _run(page, ["mean", "war"])
     page.select_option("#compare-example", "ukraine-settlement-contrast.yaml")
     page.click("#compare-button")
     page.wait_for_selector("#compare-out .diff-table")
     from detente.scenario.io import load
 
     table = page.locator("#compare-out .compare-table").inner_text()
+    war = page.locator("#compare-out .compare-war-table").inner_text()  # how the war ends, by view
     for view in (FLAGSHIP, REPO / "examples" / "ukraine-settlement-contrast.yaml"):
-        assert load(view).name in table
+        assert load(view).name in table and load(view).name in war
+    assert "P(deal) by 12 months" in war and "military victory of Russia" in war
     diffs = page.locator("#compare-out .diff-table tbody tr")
     assert diffs.count() > 3
     assert " / " in page.locator("#compare-out .diff-table").inner_text()  # stances named actor / issue

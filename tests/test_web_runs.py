@@ -283,6 +283,12 @@ def test_compare_two_views_lists_forecasts_and_differing_inputs(client: TestClie
     diffs = body["differences"]
     assert diffs and all(len(d["values"]) == 2 for d in diffs)
     assert any(" / " in d["where"] for d in diffs)  # stances named actor / issue
+    assert body["war"] == []  # no war model run
+    r = client.post("/api/compare", json={"scenarios": [{"scenario": a}, {"scenario": b}], "models": ["war"],
+                                          "draws": 60, "seed": 2})
+    from detente.report.compare import war_comparison
+
+    assert r.json()["war"] == war_comparison(views, [[run(s, "war", draws=60, seed=2)] for s in views])
     # views with other issues cannot be compared
     r = client.post("/api/compare", json={"scenarios": [{"scenario": a}, {"scenario": TOY}], "models": ["mean"]})
     assert r.status_code == 422 and "issues differ" in r.json()["detail"]

@@ -257,7 +257,9 @@ def compare(
 ) -> None:
     """Run the same models on several views of one negotiation and show how the forecast differs."""
     from detente.progress import progress_bar, scaled
-    from detente.report.compare import check_comparable, comparison_rows, comparison_tables, write_comparison
+    from detente.report.compare import (
+        check_comparable, comparison_rows, comparison_tables, war_comparison_table, write_comparison,
+    )
     from detente.runner import run as run_model
 
     if len(scenarios) < 2:
@@ -282,7 +284,8 @@ def compare(
     if fmt == "json":
         print(json.dumps(comparison_rows(views, results), indent=2))
     else:
-        for t in comparison_tables(views, results, width=out.width):
+        war = war_comparison_table(views, results)
+        for t in ([war] if war is not None else []) + comparison_tables(views, results, width=out.width):
             out.print(t)
 
 

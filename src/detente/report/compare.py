@@ -83,6 +83,59 @@ def _r(v: Any) -> float | None:
     return None if v is None or not math.isfinite(v) else round(float(v), 6)
 
 
+def war_comparison(scenarios: list[Scenario], results: list[list[Result]]) -> list[dict[str, Any]]:
+    """How the war ends in each view that ran the war model: P(deal by 6/12/24/60 months) and each
+    ending's probability, the sides named from that view's actors (views may name them differently).
+
+    >>> from detente.scenario.io import load
+    >>> from detente.runner import run
+    >>> views = [load("examples/ukraine-settlement.yaml"), load("examples/ukraine-settlement-contrast.yaml")]
+    >>> rows = war_comparison(views, [[run(v, "war", draws=200)] for v in views])
+    >>> [len(r["endings"]) > 1 for r in rows], sorted(rows[0]["settlement_by"])
+    ([True, True], ['12', '24', '6', '60'])
+    """
+    from detente.models.war.endings import endings, settlement_by, side_names
+
+    rows = []
+    for s, rs in zip(scenarios, results):
+        for r in rs:
+            if r.model != "war":
+                continue
+            names = side_names(s.war, {a.id: a.label for a in s.actors})
+            rows.append({"scenario": s.name, "model": model_label(r), "draws": r.draws,
+                         "settlement_by": settlement_by(r.trajectory.extras),
+                         "endings": [{"ending": e["label"], "probability": e["probability"]}
+                                     for e in endings(r.trajectory.extras, names)]})
+    return rows
+
+
+def war_comparison_table(scenarios: list[Scenario], results: list[list[Result]]) -> RichTable | None:
+    """:func:`war_comparison` as a table, a row per view; ``None`` when no view ran the war model."""
+    from detente.report.tables import pct
+
+    rows = war_comparison(scenarios, results)
+    if not rows:
+        return None
+    months = list(rows[0]["settlement_by"])
+    t = Table(title="War: how it ends, by view", title_justify="left",
+              caption="P(deal by m months): the share of the draws (simulated wars) that end in a deal by then",
+              caption_justify="left")
+    t.add_column("view")
+    for m in months:
+        t.add_column(f"P(deal)\nby {m}\nmonths", justify="right", no_wrap=True)
+    t.add_column("endings")
+    t.add_column("", justify="right", no_wrap=True)  # each ending's probability
+    for k, row in enumerate(rows):
+        by = [("" if row["settlement_by"][m] is None else pct(row["settlement_by"][m])) for m in months]
+        first = [f"{row['scenario']} ({row['model']}, {row['draws']} draws)", *by]
+        ends = row["endings"] or [{"ending": "", "probability": None}]
+        for n, e in enumerate(ends):  # a line per ending, the view's cells on the first
+            t.add_row(*(first if n == 0 else [""] * len(first)), e["ending"],
+                      "" if e["probability"] is None else pct(e["probability"]),
+                      end_section=n == len(ends) - 1 and k < len(rows) - 1)
+    return t
+
+
 def signed(diff: float, issue: Any) -> str:
     """A difference on ``issue``'s scale with its sign and the issue's decimals; an em dash when
     either view has no forecast (the war model without a deal in one of them).
@@ -205,9 +258,11 @@ def write_comparison(out_dir: Path, scenarios: list[Scenario], results: list[lis
             names.append(f"{stem}.png")
             imgs.append((title, data))
         rows = comparison_rows(scenarios, results)
+        war_rows = war_comparison(scenarios, results)
         record = {"scenarios": [{"name": s.name, "file": s.meta.get("file"), "input_sha256": rs[0].input_sha256}
                                 for s, rs in zip(scenarios, results)],
                   "comparison": rows,
+                  **({"war": war_rows} if war_rows else {}),
                   "results": [[r.to_dict() for r in rs] for rs in results]}
         (tmp / "compare.json").write_text(json.dumps(_clean(record), indent=2, allow_nan=False),
                                           encoding="utf-8")
@@ -217,7 +272,20 @@ def write_comparison(out_dir: Path, scenarios: list[Scenario], results: list[lis
         for s, rs in zip(scenarios, results):
             body.append(f"<h2>{escape(s.name)}</h2><p>{escape(s.description or '')}</p>"
                         f"<p class=muted>input SHA-256 {rs[0].input_sha256}; seed {rs[0].seed}; "
-                        f"draws {rs[0].draws}; detente {rs[0].version}</p>")
+                        f"draws {escape(_draws_text(rs))}; detente {rs[0].version}</p>")
+        if war_rows:
+            from detente.report.tables import pct
+
+            months = list(war_rows[0]["settlement_by"])
+            body.append("<h2>War: how it ends, by view</h2><table><tr><th>view</th>"
+                        + "".join(f"<th>P(deal) by {m} months</th>" for m in months) + "<th>endings</th></tr>")
+            for w in war_rows:
+                by = "".join(f"<td>{'' if w['settlement_by'][m] is None else pct(w['settlement_by'][m])}</td>"
+                             for m in months)
+                ends = ", ".join(f"{e['ending']} {pct(e['probability'])}" for e in w["endings"])
+                body.append(f"<tr><td>{escape(w['scenario'])} ({escape(w['model'])}, {w['draws']} draws)</td>"
+                            f"{by}<td>{escape(ends)}</td></tr>")
+            body.append("</table>")
         body.append("<h2>Forecasts</h2><table><tr><th>issue</th><th>model</th><th>view</th><th>forecast</th>"
                     "<th>p10</th><th>p90</th><th>difference</th></tr>")
         for row in rows:
@@ -237,6 +305,13 @@ def write_comparison(out_dir: Path, scenarios: list[Scenario], results: list[lis
         (tmp / "compare.html").write_text(page, encoding="utf-8")
         names.append("compare.html")
     return {n: out_dir / n for n in names}
+
+
+def _draws_text(rs: list[Result]) -> str:
+    """``1000``, or per model when they differ: ``mean 1, war 1000``."""
+    if len({r.draws for r in rs}) == 1:
+        return str(rs[0].draws)
+    return ", ".join(f"{model_label(r)} {r.draws}" for r in rs)
 
 
 def _cell(v: Any) -> str:

@@ -1801,6 +1801,7 @@ async function compareViews() {
         per.map((x) => el("td", { class: "num" }, cellOf(x))),
         per.slice(1).map((x) => el("td", { class: "num diff" }, x && x.difference !== null && x.difference !== undefined ? (x.difference >= 0 ? "+" : "") + fmt(x.difference) : "–")));
     })));
+  if (d.war && d.war.length) out.append(warComparison(d.war));
   out.append(table);
   out.append(el("p", { class: "help" }, "In brackets: the input uncertainty (p10–p90 over the draws) of each view."));
   out.append(el("h4", {}, `Inputs that differ (${d.differences.length})`));
@@ -1808,6 +1809,19 @@ async function compareViews() {
   else out.append(el("table", { class: "forecast-table diff-table" },
     el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Where"), el("th", { scope: "col" }, "Input"), d.names.map((n) => el("th", { scope: "col" }, n)))),
     el("tbody", {}, d.differences.map((x) => el("tr", {}, el("td", {}, x.where), el("td", {}, x.what), x.values.map((v) => el("td", { class: "num" }, typeof v === "object" && v !== null ? formatU(v) : String(v ?? "–"))))))));
+}
+
+// How the war ends in each view (the library's war_comparison): P(deal by) and the endings, sides named.
+function warComparison(rows) {
+  const months = Object.keys(rows[0].settlement_by).sort((a, b) => a - b);
+  return el("table", { class: "forecast-table compare-war-table" },
+    el("caption", {}, "How the war ends, by view (the share of the draws, each one simulated war)"),
+    el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "View"),
+      months.map((m) => el("th", { scope: "col", class: "num" }, `P(deal) by ${m} months`)), el("th", { scope: "col" }, "Endings"))),
+    el("tbody", {}, rows.map((w) => el("tr", { "data-view": w.scenario },
+      el("th", { scope: "row" }, `${w.scenario} (${w.model}, ${w.draws} draws)`),
+      months.map((m) => el("td", { class: "num" }, pct(w.settlement_by[m]))),
+      el("td", {}, w.endings.map((e) => el("div", {}, `${e.ending} ${pct(e.probability)}`)))))));
 }
 
 // ------------------------------------------------------------------------------------------
