@@ -71,6 +71,17 @@ def test_every_problem_of_a_file_is_reported_at_once(tmp_path: Path) -> None:
     for e in expected:
         assert any(line.startswith(e) for line in got), (e, got)
     assert len(got) == len(expected), got
+    numbers = [int(line.split(":")[1]) for line in got]
+    assert numbers == sorted(numbers)  # in the file's order, whatever check found them
+
+
+def test_a_misspelt_field_names_the_field_it_resembles(tmp_path: Path) -> None:
+    text = BROKEN.replace("    colour: red\n", "    salince: 0.3\n").replace("  - id: B\n", "  - id: B\n    capabilty: 2\n")
+    got = "\n".join(_problems(tmp_path, text))
+    assert "stances[2].salince: unknown field: did you mean 'salience'? (got 0.3)" in got
+    assert "actors[1].capabilty: unknown field: did you mean 'capability'?" in got
+    far = _problems(tmp_path, BROKEN)  # 'colour' resembles no field of a stance
+    assert any("stances[2].colour: unknown field (check the spelling)" in line for line in far)
 
 
 def test_fixing_the_field_errors_reveals_nothing_new(tmp_path: Path) -> None:

@@ -165,6 +165,7 @@ def _validate(data: Any, file: str | None, lines: Mapping[Loc, int] | None) -> S
             # some fields failed, so the checks across fields (ids, references, scales) did not run:
             # run them on what did validate, to report every problem of the file in one pass
             problems += _cross_problems(partial_cross_checks(data), lines)
+        problems.sort(key=lambda p: (p.line is None, p.line or 0))  # in the file's order (stable)
         raise InputError(file, problems) from None
 
 

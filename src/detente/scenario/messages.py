@@ -59,6 +59,48 @@ def _fields(class_name: str | None) -> list[str]:
     return sorted(fields, key=lambda k: not fields[k].is_required())
 
 
+def _model_at(loc: tuple[Any, ...]) -> Any:
+    """The pydantic class that holds the field at ``loc`` in a scenario (list indexes and mapping
+    keys skipped, ``Optional``/``list``/``dict``/unions unwrapped); ``None`` when it cannot be told."""
+    import typing
+
+    from pydantic import BaseModel
+
+    from detente.scenario.model import Scenario
+
+    def models_in(tp: Any) -> list[Any]:
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            return [tp]
+        return [m for arg in typing.get_args(tp) for m in models_in(arg)]
+
+    cls: Any = Scenario
+    for part in loc[:-1]:
+        if not isinstance(part, str) or part not in getattr(cls, "model_fields", {}):
+            continue  # an index, a mapping key or a union tag
+        found = models_in(cls.model_fields[part].annotation)
+        if len(found) != 1:
+            return None
+        cls = found[0]
+    return cls
+
+
+def spelling_hint(loc: tuple[Any, ...]) -> str:
+    """``"did you mean 'salience'?"`` for an unknown field close to one the place takes, else ``""``.
+
+    >>> spelling_hint(("stances", 2, "salince")), spelling_hint(("actors", 0, "capabilty"))
+    ("did you mean 'salience'?", "did you mean 'capability'?")
+    >>> spelling_hint(("actors", 0, "zzz"))
+    ''
+    """
+    import difflib
+
+    if not loc or not isinstance(loc[-1], str):
+        return ""
+    fields = list(getattr(_model_at(loc), "model_fields", {}))
+    close = difflib.get_close_matches(loc[-1], fields, n=1, cutoff=0.75)
+    return f"did you mean {close[0]!r}?" if close else ""
+
+
 def plain_message(err: dict[str, Any]) -> str:
     """One error of ``ValidationError.errors()`` in plain words (without the value, which callers add)."""
     kind = err.get("type", "")
@@ -66,6 +108,9 @@ def plain_message(err: dict[str, Any]) -> str:
         names = _fields((err.get("ctx") or {}).get("class_name"))
         shown = ", ".join(f"{k}: ..." for k in names[:2]) if names else "name: value"
         return f"expected its fields as a mapping, e.g. {{{shown}}}, not {_kind(err.get('input'))}"
+    if kind == "extra_forbidden":
+        hint = spelling_hint(tuple(err.get("loc") or ()))
+        return f"unknown field: {hint}" if hint else _SIMPLE[kind]
     if kind in _SIMPLE:
         return _SIMPLE[kind]
     return str(err.get("msg", "invalid")).removeprefix("Value error, ")
