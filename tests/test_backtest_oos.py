@@ -129,8 +129,12 @@ def test_cli_backtest_json_and_table(capsys):
     assert main(["backtest", "--deu", str(DEU), "-m", "median", "--repeats", "1", "--format", "json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["model"] == "median" and d["mae_diff_vs_mean"] > 0 and d["ci"][0] > 0  # median is worse, significantly
-    assert main(["backtest", "--deu", str(DEU), "-m", "median", "--repeats", "1"]) == 0
+    assert main(["backtest", "--deu", str(DEU), "-m", "median", "-m", "mean", "--repeats", "1"]) == 0
     text = capsys.readouterr().out
     assert "coverage" in text and "CNS-Unan" in text
+    lo, hi = d["ci"]
+    assert f"{d['mae_diff_vs_mean']:+.2f} [{lo:+.2f}, {hi:+.2f}]" in text  # the CI on one line
+    assert "0 (the reference)" in text  # the compromise model against itself: no CI of zeros
+    assert f"{100 * d['coverage_80']:.1f} %" in text
     assert main(["backtest", "--deu", str(DEU), "--cv", "1"]) == 2
     assert main(["backtest", "--deu", str(DEU), "--capabilities", "gdp"]) == 2

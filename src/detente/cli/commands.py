@@ -441,7 +441,7 @@ def _backtest_table(deu: Path, capabilities: str, power_index: str, cv: int, rep
     t = Table(title=f"DEU III backtest ({deu.name}, capabilities: {caps}, {cv}-fold CV x {repeats}, by proposal)")
     for c in ("model", "n", "MAE", "MAE out of sample", "diff vs mean [95 % CI]", "coverage 80 %", "width 80 %",
               "CRPS", "median AE", "exact hits (|err| <= 0.5)", "time"):
-        t.add_column(c, justify="right" if c != "model" else "left")
+        t.add_column(c, justify="right" if c != "model" else "left", no_wrap=c.startswith("diff"))  # a CI whole
     for s in sorted(scores, key=lambda s: (s.error is not None, s.oos.get("mae_oos") or s.mae)):
         if s.error:
             t.add_row(s.model, "-", styled("not run (below)", "red"), "-", "-", "-", "-", "-", "-", "-", "-")
@@ -449,9 +449,13 @@ def _backtest_table(deu: Path, capabilities: str, power_index: str, cv: int, rep
         o = s.oos
         f = (lambda k, fmt="{:.2f}": fmt.format(o[k]) if o.get(k) is not None else "-")
         ci = o.get("ci") or [None, None]
-        diff = f"{o['mae_diff_vs_mean']:+.2f} [{ci[0]:+.2f}, {ci[1]:+.2f}]" if o.get("mae_diff_vs_mean") is not None else "-"
+        d = o.get("mae_diff_vs_mean")
+        diff = "-" if d is None else f"{d:+.2f} [{ci[0]:+.2f}, {ci[1]:+.2f}]"
+        if d == 0 and ci[0] == ci[1] == 0:  # the same forecasts as the compromise model: the reference itself
+            diff = "0 (the reference)"
         t.add_row(s.model, str(s.n_issues), f"{s.mae:.2f}", f("mae_oos") + ("" if o.get("fitted") else " (= MAE)"),
-                  diff, f("coverage_80", "{:.1%}"), f("mean_width_80", "{:.1f}"), f("crps"), f"{s.median_ae:.2f}",
+                  diff, f("coverage_80", "{:.1%}").replace("%", " %"), f("mean_width_80", "{:.1f}"), f("crps"),
+                  f"{s.median_ae:.2f}",
                   f"{s.exact_hits} ({100 * s.exact_hits / max(s.n_issues, 1):.1f} %)", f"{s.elapsed_s:.1f} s")
     return t
 
@@ -468,7 +472,8 @@ def _backtest_procedure_table(scores: list) -> "rich.table.Table | None":
         t.add_column(f"{p} (n={n})", justify="right")
     for s in sorted(rows, key=lambda s: s.oos["mae_oos"]):
         bp = s.oos["by_procedure"]
-        t.add_row(s.model, *[f"{bp[p]['mae_oos']:.2f} / {bp[p]['coverage_80']:.0%}" if p in bp else "-" for p in procs])
+        t.add_row(s.model, *[f"{bp[p]['mae_oos']:.2f} / {100 * bp[p]['coverage_80']:.0f} %" if p in bp else "-"
+                             for p in procs])
     return t
 
 
