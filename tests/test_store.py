@@ -257,6 +257,11 @@ def test_runs_cli(tmp_path: Path) -> None:
     r = cli.invoke(runs_app, ["list", "--store", url])
     assert r.exit_code == 0, r.output
     assert "median" in r.output and "toy" in r.output
+    import re
+
+    when = json.loads(cli.invoke(runs_app, ["list", "--store", url, "--format", "json"]).output)[0]["created"]
+    assert when.endswith("+00:00") and f" {when[:16].replace('T', ' ')} " in r.output  # to the minute, UTC, whole
+    assert re.search(r" [0-9a-f]{8} ", r.output)  # the input's hash: 8 characters on one line
     r = cli.invoke(runs_app, ["list", "--store", url, "--format", "json", "--model", "median"])
     assert [x["id"] for x in json.loads(r.output)] == [b]
     r = cli.invoke(runs_app, ["show", str(b), "--store", url])

@@ -28,7 +28,8 @@ STORE_HELP = "SQLAlchemy URL of the run store (default: runs.db under the user's
 
 
 def _console() -> "rich.console.Console":
-    return Console(highlight=False, soft_wrap=False)
+    """The terminal's width, or 140 columns in a pipe or file (as ``detente run`` prints)."""
+    return Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 140)
 
 
 def fail(e: Exception) -> None:
@@ -78,16 +79,27 @@ def list_command(
         _dump(rows)
         return
     t = Table(title=f"runs in {st.shown_url}")
-    for col in ("id", "created", "scenario", "input", "model", "seed", "draws", "forecast"):
-        t.add_column(col, justify="right" if col in ("id", "seed", "draws") else "left", overflow="fold")  # never "…"
+    for col in ("id", "created (UTC)", "scenario", "input", "model", "seed", "draws", "forecast"):
+        whole = col in ("id", "created (UTC)", "input", "seed", "draws")  # short values, never broken
+        t.add_column(col, justify="right" if col in ("id", "seed", "draws") else "left", overflow="fold",
+                     no_wrap=whole)  # the others fold, never "…"
     for r in rows:
         fc = ", ".join(f"{k}={_fmt(v, 1)}" for k, v in r["forecast"].items())
         model_name = r["model"] + (f" ({r['variant']})" if r["variant"] else "")
-        t.add_row(str(r["id"]), r["created"] or "", r["scenario_name"], r["scenario_sha256"][:10], model_name,
+        t.add_row(str(r["id"]), _minute(r["created"]), r["scenario_name"], r["scenario_sha256"][:8], model_name,
                   str(r["seed"]), str(r["draws"]), fc if len(fc) < 80 else fc[:77] + "...")
     _console().print(t)
     if not rows:
         _console().print("no runs recorded yet (record one with `detente run ... --store URL`)")
+
+
+def _minute(created: str | None) -> str:
+    """``2026-12-07 01:07`` of a recorded ISO time in UTC (``runs show`` gives it to the second).
+
+    >>> _minute("2026-12-07T01:07:04+00:00"), _minute(None)
+    ('2026-12-07 01:07', '')
+    """
+    return (created or "")[:16].replace("T", " ")
 
 
 @runs_app.command("show")

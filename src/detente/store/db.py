@@ -183,7 +183,7 @@ def _iso(t: Any) -> str | None:
     if isinstance(t, _dt.datetime):
         if t.tzinfo is None:
             t = t.replace(tzinfo=_dt.timezone.utc)
-        return t.isoformat(timespec="seconds")
+        return t.astimezone(_dt.timezone.utc).isoformat(timespec="seconds")  # in UTC whatever the server's zone
     return str(t)
 
 
