@@ -201,6 +201,36 @@ def test_result_repr_is_one_short_line() -> None:
     assert "1 draw," in repr(run(s, "mean"))
 
 
+def test_a_notebook_shows_a_result_as_a_table() -> None:
+    from html.parser import HTMLParser
+
+    s = load(EXAMPLES / "ukraine-settlement.yaml")
+    r = run(s, "mean", draws=100, seed=1)
+
+    class Cells(HTMLParser):
+        rows: list[list[str]] = []
+
+        def handle_starttag(self, tag, attrs):  # noqa: ANN001
+            if tag == "tr":
+                self.rows.append([])
+
+        def handle_data(self, data):  # noqa: ANN001
+            if self.rows and self.lasttag in ("td", "th"):
+                self.rows[-1].append(data)
+
+    p = Cells()
+    p.feed(r._repr_html_())
+    head, *body = p.rows
+    assert head[:3] == ["issue", "forecast", "input uncertainty (p10\u2013p90)"] and "coverage" in head[3]
+    lo, hi = r.input_band["territory"]
+    first = body[0]
+    assert first == ["territory", f"{r.forecast['territory']:.1f}", f"{lo:.1f}\u2013{hi:.1f}",  # 0-100: 1 decimal
+                     "\u2013".join(f"{v:.1f}" for v in r.interval["territory"])]
+    assert [row[0] for row in body] == s.issue_ids
+    war = run(s, "war", draws=200, seed=1)._repr_html_()
+    assert "P(deal)" in war and "over every ending" in war
+
+
 @pytest.mark.parametrize("bad", [-5, 2**63, 1.5, "7", True])
 def test_a_seed_outside_what_numpy_and_the_store_take_is_refused_by_name(bad: object) -> None:
     """``run(..., seed=-5)`` was NumPy's bare "expected non-negative integer"; ``2**64`` passed the

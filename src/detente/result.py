@@ -46,6 +46,40 @@ class Result:
         more = f", ... ({len(self.issue_ids)} issues)" if len(self.issue_ids) > 8 else ""
         name = self.model + (f" ({self.variant})" if self.variant else "")
         return f"<Result {name} on {self.scenario_name!r}, {self.draws} draw{'s' if self.draws != 1 else ''}, seed {self.seed}: {shown}{more}>"
+    def _repr_html_(self) -> str:
+        """A notebook's view: the provenance in one line, then a row per issue with the forecast, the
+        input uncertainty (with draws) and the calibrated forecast interval (where one exists)."""
+        from html import escape
+
+        from detente.scenario.model import decimals_for
+
+        band, iv, cal = self.input_band, self.interval, self.calibration
+        lo_s, hi_s = self.features.get("scale_min"), self.features.get("scale_max")
+        heads = ["issue", "forecast"] + (["input uncertainty (p10\u2013p90)"] if band else [])
+        if iv and cal:
+            heads.append(f"forecast interval (calibrated on DEU III, coverage {100 * cal['coverage_oos']:.0f} %)")
+        rows = []
+        for k, (i, f) in enumerate(self.forecast.items()):
+            digits = decimals_for(float(hi_s[k] - lo_s[k])) if lo_s is not None and hi_s is not None else 2
+
+            def num(v: float | None) -> str:
+                return "\u2014" if v is None or not math.isfinite(v) else f"{v:.{digits}f}"
+
+            cells = [escape(i), num(f)] + ([f"{num(band[i][0])}\u2013{num(band[i][1])}"] if band else [])
+            if iv and cal:
+                cells.append(f"{num(iv[i][0])}\u2013{num(iv[i][1])}")
+            rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        name = self.model + (f" ({self.variant})" if self.variant else "")
+        head = (f"<p><b>{escape(name)}</b> on {escape(self.scenario_name)}: {self.draws} "
+                f"draw{'s' if self.draws != 1 else ''}, seed {self.seed}, input SHA-256 {self.input_sha256[:12]}\u2026, "
+                f"detente {escape(self.version)}</p>")
+        probs = self.trajectory.extras.get("outcome_probability") if self.model == "war" else None
+        if probs:
+            head += (f"<p>P(deal) {100 * probs.get('settlement', 0.0):.0f} %; the forecast is over every ending "
+                     "(a deal or not)</p>")
+        return (head + "<table><thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in heads)
+                + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+
     # inputs of the calibrated interval (dispersion (draws, issues), scale_min, scale_max), set by the runner
     features: dict[str, Any] = field(default_factory=dict, repr=False)
     _calibrated: Any = field(default=None, init=False, repr=False, compare=False)
@@ -54,7 +88,8 @@ class Result:
     # -- summaries over draws -------------------------------------------------------------
     @property
     def forecast(self) -> dict[str, float]:
-        """Median over draws of the per-draw forecast, per issue."""
+        """Median over draws of the per-draw forecast, per issue (the war model: over every ending,
+        a deal or not; its terms given a deal are ``trajectory.extras["terms"]``)."""
         med = nanmedian0(self.trajectory.forecast)
         return {i: float(v) for i, v in zip(self.issue_ids, med)}
 

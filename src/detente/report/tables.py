@@ -34,24 +34,13 @@ from detente.consoles import Table
 from detente.quantiles import nanmedian0
 from detente.report import summary as sm
 from detente.result import Result
-from detente.scenario.model import Issue, Scenario
+from detente.scenario.model import Issue, Scenario, decimals_for
 from detente.scenario.uncertain import Mixture, Normal, Triangular, Uniform
 
 DASH = "\u2013"  # en dash for ranges
 
 
 # -- formatting shared by tables, plots and HTML -------------------------------------------------
-
-
-def decimals_for(span: float) -> int:
-    """Decimals that show a value on a scale of width ``span`` to about 1/1000 of it.
-
-    >>> decimals_for(100), decimals_for(10), decimals_for(1)
-    (1, 2, 3)
-    """
-    if not span > 0 or not math.isfinite(span):
-        return 2
-    return int(min(4, max(0, 3 - math.floor(math.log10(span)))))
 
 
 def fmt(value: float | None, issue: Issue | None = None, digits: int | None = None) -> str:

@@ -21,6 +21,7 @@ given as ranges (see :mod:`detente.scenario.uncertain`); they are sampled when a
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import itertools
 from typing import Any, Iterator
 
@@ -89,6 +90,17 @@ class Actor(_Strict):
     @property
     def label(self) -> str:
         return self.name or self.id
+
+
+def decimals_for(span: float) -> int:
+    """Decimals that show a value on a scale of width ``span`` to about 1/1000 of it.
+
+    >>> decimals_for(100), decimals_for(10), decimals_for(1)
+    (1, 2, 3)
+    """
+    if not span > 0 or not math.isfinite(span):
+        return 2
+    return int(min(4, max(0, 3 - math.floor(math.log10(span)))))
 
 
 class Scale(_Strict):
