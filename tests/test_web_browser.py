@@ -151,7 +151,7 @@ def test_build_from_nothing_run_download_reupload(page, tmp_path: Path) -> None:
     pg.locator("#actors-table input[data-field='actors[2].capability']").fill("1..3")
     pg.locator("input[data-field='issues[0].scale.max']").fill("50")
     pg.locator("input[data-field='issues[1].status_quo']").fill("30")
-    pg.locator("input[data-field='issues[0].anchors']").fill("0 = none; 50 = half")
+    pg.locator("[data-field='issues[0].anchors']").fill("0 = none; 50 = half")
     pg.locator("[data-field='issues[0].name']").dispatch_event("change")  # re-draw the grid's headings
     cells = {("A1", "I1"): ("10", "1"), ("A2", "I1"): ("30..40", "0.5"), ("A3", "I1"): ("25", "0.8"),
              ("A1", "I2"): ("80", "1"), ("A2", "I2"): ("20", "0.7"), ("A3", "I2"): ("50±5", "0.4")}
@@ -583,8 +583,9 @@ def test_names_titles_and_descriptions_are_shown_whole(page) -> None:  # type: i
     assert {"actors[2].name", "actors[2].description", "issues[0].description", "sources[0].title"} <= set(fields)
     us = pg.locator("[data-field='actors[2].name']")
     assert us.input_value() == "US administration (Trump)"
-    short = [f for f in pg.evaluate(_TEXT_HIDDEN) if f.startswith(("actors", "sources"))]
-    assert short == [], f"text cut at the edge of its box: {short}"
+    short = [f for f in pg.evaluate(_TEXT_HIDDEN) if f.startswith(("actors", "sources")) or f.endswith(".id")]
+    assert short == [], f"text cut at the edge of its box: {short}"  # ids too ('military_ai', 'settlement')
+    assert pg.locator("[data-field='issues[4].id']").input_value() == "settlement_form"
     box = us.bounding_box()
     assert box and box["height"] > 30  # on two lines at this width, not one cut line
     us.click()
@@ -594,6 +595,34 @@ def test_names_titles_and_descriptions_are_shown_whole(page) -> None:  # type: i
     us.fill("US administration\n(Trump)")
     assert us.input_value() == "US administration (Trump)"
     assert pg.evaluate("() => state.scenario.actors[2].name") == "US administration (Trump)"
+
+
+@pytest.mark.skipif(not FLAGSHIP.exists(), reason="needs examples/ukraine-settlement.yaml")
+def test_anchors_are_edited_one_per_line(page) -> None:  # type: ignore[no-untyped-def]
+    """The anchors were one line of "point = label; point = label" in a 20-character box: the
+    flagship's six long labels could be neither read nor edited there."""
+    from detente.scenario.io import load
+
+    pg = page
+    pg.set_viewport_size({"width": 1024, "height": 768})
+    _load_example(pg, FLAGSHIP.name)
+    box = pg.locator("[data-field='issues[0].anchors']")
+    anchors = load(FLAGSHIP).issues[0].anchors
+    lines = box.input_value().split("\n")
+    assert len(lines) == len(anchors) and lines[0] == f"0 = {anchors[0]}"  # one per line, in order
+    hidden = [f for f in pg.evaluate(_TEXT_HIDDEN) if f == "issues[0].anchors"]
+    assert hidden == [] or box.evaluate("t => t.scrollHeight > t.clientHeight")  # whole, or scrolls when very long
+    box.click()
+    pg.keyboard.press("Control+End")
+    pg.keyboard.press("Enter")  # Enter starts the next anchor
+    pg.keyboard.type("95 = nearly all")
+    got = pg.evaluate("() => state.scenario.issues[0].anchors")
+    assert got["95"] == "nearly all" and len(got) == len(anchors) + 1
+    box.fill("0 = none; 100 = all")  # a semicolon still separates two anchors
+    assert pg.evaluate("() => state.scenario.issues[0].anchors") == {"0": "none", "100": "all"}
+    box.fill("0 = none\nnot an anchor")
+    pg.wait_for_selector("#error-box:not([hidden])")
+    assert "one per line" in pg.locator("#error-box").inner_text()
 
 
 def test_edits_are_not_replaced_without_asking(page) -> None:  # type: ignore[no-untyped-def]

@@ -634,9 +634,13 @@ function renameIssue(oldId, newId) {
 
 function idInput(obj, k, kind, rename) {
   const field = `${kind}[${k}].id`;
-  const input = el("input", { type: "text", class: "txt id", value: obj.id, size: 8, "data-field": field, "aria-label": `Id of ${kind === "actors" ? "actor" : "issue"} ${k + 1}` });
+  // shown whole like the names (a long id such as settlement_form wraps), still one line: Enter adds none
+  const input = el("textarea", { class: "txt id wrap", rows: 1, style: "--chars: 9", "data-field": field,
+    "aria-label": `Id of ${kind === "actors" ? "actor" : "issue"} ${k + 1}` });
+  input.value = obj.id;
+  input.addEventListener("keydown", (e) => { if (e.key === "Enter") e.preventDefault(); });
   input.addEventListener("change", () => {
-    const v = input.value.trim();
+    const v = input.value.replace(/\s*[\r\n]+\s*/g, " ").trim();
     const others = state.scenario[kind].filter((x) => x !== obj).map((x) => x.id);
     if (!v || others.includes(v)) {
       setBad(obj, "id", { raw: input.value, message: v ? "is taken by another row: ids must be unique" : "is empty: give a short id", place: label(obj), what: "id" });
@@ -690,21 +694,24 @@ function addActor() {
 
 function anchorsText(anchors) {
   return Object.entries(anchors || {}).sort((a, b) => Number(a[0]) - Number(b[0]))
-    .map(([k, v]) => `${trimNum(Number(k))} = ${v}`).join("; ");
+    .map(([k, v]) => `${trimNum(Number(k))} = ${v}`).join("\n");
 }
 
+// The issue's anchors, one "point = label" per line (Enter starts the next; "; " separates them too):
+// long labels such as the flagship's are read and edited whole, not in a one-line box.
 function anchorsInput(iss, k) {
   const field = `issues[${k}].anchors`;
   const b = badOf(iss, "anchors");
-  const input = el("input", { type: "text", class: "txt", size: 20, value: b ? b.raw : anchorsText(iss.anchors), "data-field": field,
-    placeholder: "0 = none; 100 = all", "aria-label": `Anchors of ${label(iss)}` });
+  const input = el("textarea", { class: "txt wrap anchors-input", rows: 1, style: "--chars: 22", "data-field": field,
+    placeholder: "0 = none\n100 = all", "aria-label": `Anchors of ${label(iss)}, one "point = label" per line` });
+  input.value = b ? b.raw : anchorsText(iss.anchors);
   input.addEventListener("input", () => {
     const out = {};
-    const parts = input.value.split(";").map((p) => p.trim()).filter(Boolean);
+    const parts = input.value.split(/[;\r\n]/).map((p) => p.trim()).filter(Boolean);
     for (const p of parts) {
       const m = /^([-+]?\d*\.?\d+(?:e[-+]?\d+)?)\s*[=:]\s*(.+)$/i.exec(p);
       if (!m) {
-        setBad(iss, "anchors", { raw: input.value, message: "must read point = label; point = label", place: label(iss), what: "anchors" });
+        setBad(iss, "anchors", { raw: input.value, message: "must read point = label, one per line", place: label(iss), what: "anchors" });
         showProblems();
         return;
       }
@@ -740,7 +747,7 @@ function renderIssues() {
       })));
   });
   $("issues-table").replaceChildren(
-    el("thead", {}, el("tr", {}, ["Id", "Name", "Description", "Scale min – max", "Status quo", "Outcome (if known)", "Anchors (point = label; …)", ""]
+    el("thead", {}, el("tr", {}, ["Id", "Name", "Description", "Scale min – max", "Status quo", "Outcome (if known)", "Anchors (point = label, one per line)", ""]
       .map((h) => el("th", { scope: "col" }, h)))),
     body);
 }
