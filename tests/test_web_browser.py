@@ -595,6 +595,14 @@ def test_names_titles_and_descriptions_are_shown_whole(page) -> None:  # type: i
     us.fill("US administration\n(Trump)")
     assert us.input_value() == "US administration (Trump)"
     assert pg.evaluate("() => state.scenario.actors[2].name") == "US administration (Trump)"
+    # the war block's free text too (a side's name)
+    from detente.scenario.io import load
+
+    pg.click("#war-block summary")
+    side = pg.locator("#war-form [data-field='war.sides.B.name']")
+    assert side.evaluate("t => t.tagName") == "TEXTAREA"
+    assert side.input_value() == load(FLAGSHIP).war["sides"]["B"]["name"]
+    assert side.evaluate("t => t.scrollHeight <= t.clientHeight + 1 && t.scrollWidth <= t.clientWidth + 1")
 
 
 @pytest.mark.skipif(not FLAGSHIP.exists(), reason="needs examples/ukraine-settlement.yaml")

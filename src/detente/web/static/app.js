@@ -1150,7 +1150,9 @@ function schemaField(key, prop0, root, obj, ctx) {
     sel.addEventListener("change", () => { if (sel.value) obj[key] = sel.value; else delete obj[key]; changed(false); });
     return wrap(sel);
   }
-  const input = bound(obj, key, { field: path, place: ctx.place, what: words(key), size: 24, placeholder: def ?? "" });
+  // free text (a side's name, a shock's description) is shown whole, as the names are (wrap)
+  const input = bound(obj, key, { field: path, place: ctx.place, what: words(key), size: 24, placeholder: def ?? "",
+    wrap: inner.type === "string" });
   input.id = id;
   return wrap(input);
 }
