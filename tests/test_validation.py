@@ -82,6 +82,9 @@ def test_a_misspelt_field_names_the_field_it_resembles(tmp_path: Path) -> None:
     assert "actors[1].capabilty: unknown field: did you mean 'capability'?" in got
     far = _problems(tmp_path, BROKEN)  # 'colour' resembles no field of a stance
     assert any("stances[2].colour: unknown field (check the spelling)" in line for line in far)
+    war = (EXAMPLES / "ukraine-settlement.yaml").read_text(encoding="utf-8").replace("    prior_win:", "    prior_wn:", 1)
+    assert any("war.sides.A.prior_wn: unknown field: did you mean 'prior_win'?" in line
+               for line in _problems(tmp_path, war))  # in the war block too
 
 
 def test_fixing_the_field_errors_reveals_nothing_new(tmp_path: Path) -> None:

@@ -46,6 +46,7 @@ class Result:
         more = f", ... ({len(self.issue_ids)} issues)" if len(self.issue_ids) > 8 else ""
         name = self.model + (f" ({self.variant})" if self.variant else "")
         return f"<Result {name} on {self.scenario_name!r}, {self.draws} draw{'s' if self.draws != 1 else ''}, seed {self.seed}: {shown}{more}>"
+
     def _repr_html_(self) -> str:
         """A notebook's view: the provenance in one line, then a row per issue with the forecast, the
         input uncertainty (with draws) and the calibrated forecast interval (where one exists)."""

@@ -157,9 +157,8 @@ def run(
     # the runner's imports (NumPy, the models) then trigger no collection that rescans it (~20 ms)
     s = _load(scenario, input_format)
     from detente.progress import progress_bar, scaled
-    from detente.runner import run as run_model
-
     from detente.runner import default_draws
+    from detente.runner import run as run_model
 
     if draws is not None and draws > 1:
         _warn_if_draws_are_copies(scenario, s, model, draws)
@@ -260,6 +259,7 @@ def compare(
     from detente.report.compare import (
         check_comparable, comparison_rows, comparison_tables, war_comparison_table, write_comparison,
     )
+    from detente.runner import default_draws
     from detente.runner import run as run_model
 
     if len(scenarios) < 2:
@@ -268,8 +268,6 @@ def compare(
     check_comparable(views)
     opts = parse_options(option, model)
     variants = parse_variants(variant, model)
-    from detente.runner import default_draws
-
     warn_if_few_paths(scenarios[0], views[0], model, draws)
     each = [[draws if draws is not None else default_draws(s, m) for m in model] for s in views]  # per view, model
     flat = [n for row in each for n in row]

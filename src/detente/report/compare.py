@@ -7,9 +7,6 @@ ids and scales (actors may differ).
 
 >>> from detente.runner import run
 >>> from detente.scenario.model import Scenario
-
-if TYPE_CHECKING:  # matplotlib is imported by the functions that draw (the tables need none of it)
-    from matplotlib.figure import Figure
 >>> def view(p):
 ...     return Scenario.model_validate({"name": f"view {p}", "actors": [{"id": "A"}, {"id": "B"}],
 ...         "issues": [{"id": "x"}], "stances": [{"actor": "A", "issue": "x", "position": p},
@@ -40,6 +37,9 @@ from detente.report.tables import BAND_HEADER, NARROW, fmt, model_cells, model_l
 from detente.result import Result
 from detente.scenario.io import staged_folder
 from detente.scenario.model import Scenario
+
+if TYPE_CHECKING:  # matplotlib is imported by the functions that draw (the tables need none of it)
+    from matplotlib.figure import Figure
 
 
 def check_comparable(scenarios: list[Scenario]) -> None:

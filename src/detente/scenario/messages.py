@@ -59,9 +59,10 @@ def _fields(class_name: str | None) -> list[str]:
     return sorted(fields, key=lambda k: not fields[k].is_required())
 
 
-def _model_at(loc: tuple[Any, ...]) -> Any:
-    """The pydantic class that holds the field at ``loc`` in a scenario (list indexes and mapping
-    keys skipped, ``Optional``/``list``/``dict``/unions unwrapped); ``None`` when it cannot be told."""
+def _model_at(loc: tuple[Any, ...], root: Any = None) -> Any:
+    """The pydantic class that holds the field at ``loc`` below ``root`` (default: the scenario;
+    list indexes, mapping keys and names it does not have skipped, ``Optional``/``list``/``dict``/
+    unions unwrapped); ``None`` when it cannot be told."""
     import typing
 
     from pydantic import BaseModel
@@ -73,7 +74,7 @@ def _model_at(loc: tuple[Any, ...]) -> Any:
             return [tp]
         return [m for arg in typing.get_args(tp) for m in models_in(arg)]
 
-    cls: Any = Scenario
+    cls: Any = Scenario if root is None else root
     for part in loc[:-1]:
         if not isinstance(part, str) or part not in getattr(cls, "model_fields", {}):
             continue  # an index, a mapping key or a union tag
@@ -84,8 +85,9 @@ def _model_at(loc: tuple[Any, ...]) -> Any:
     return cls
 
 
-def spelling_hint(loc: tuple[Any, ...]) -> str:
-    """``"did you mean 'salience'?"`` for an unknown field close to one the place takes, else ``""``.
+def spelling_hint(loc: tuple[Any, ...], root: Any = None) -> str:
+    """``"did you mean 'salience'?"`` for an unknown field close to one the place takes, else ``""``
+    (``root``: the class ``loc`` starts from, default the scenario).
 
     >>> spelling_hint(("stances", 2, "salince")), spelling_hint(("actors", 0, "capabilty"))
     ("did you mean 'salience'?", "did you mean 'capability'?")
@@ -96,20 +98,22 @@ def spelling_hint(loc: tuple[Any, ...]) -> str:
 
     if not loc or not isinstance(loc[-1], str):
         return ""
-    fields = list(getattr(_model_at(loc), "model_fields", {}))
+    fields = list(getattr(_model_at(loc, root), "model_fields", {}))
     close = difflib.get_close_matches(loc[-1], fields, n=1, cutoff=0.75)
     return f"did you mean {close[0]!r}?" if close else ""
 
 
-def plain_message(err: dict[str, Any]) -> str:
-    """One error of ``ValidationError.errors()`` in plain words (without the value, which callers add)."""
+def plain_message(err: dict[str, Any], root: Any = None) -> str:
+    """One error of ``ValidationError.errors()`` in plain words (without the value, which callers
+    add); ``root``: the class the error's ``loc`` starts from (default: the scenario), for the
+    spelling hint of an unknown field."""
     kind = err.get("type", "")
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         names = _fields((err.get("ctx") or {}).get("class_name"))
         shown = ", ".join(f"{k}: ..." for k in names[:2]) if names else "name: value"
         return f"expected its fields as a mapping, e.g. {{{shown}}}, not {_kind(err.get('input'))}"
     if kind == "extra_forbidden":
-        hint = spelling_hint(tuple(err.get("loc") or ()))
+        hint = spelling_hint(tuple(err.get("loc") or ()), root)
         return f"unknown field: {hint}" if hint else _SIMPLE[kind]
     if kind in _SIMPLE:
         return _SIMPLE[kind]

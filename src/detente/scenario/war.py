@@ -299,7 +299,7 @@ def war_problems(data: Any, actor_ids: list[str], issue_ids: list[str]) -> list[
         for err in exc.errors(include_url=False):
             from detente.scenario.messages import plain_message
 
-            msg = plain_message(err)
+            msg = plain_message(err, root=WarInputs)
             val = err.get("input")
             if err["type"] != "missing" and not isinstance(val, (dict, list)) and "(got " not in msg:
                 msg += f" (got {val!r})"
