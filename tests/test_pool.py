@@ -460,6 +460,12 @@ def test_pool_command_writes_a_scenario_that_validates_and_runs(tmp_path: Path, 
     assert main(["run", str(out), "--model", "mean", "--draws", "800", "--format", "json"]) == 0
     summary = json.loads(capsys.readouterr().out)["summary"]["x"]
     assert summary["variance_share"]["between_analysts"] > 0.5 and summary["disagreement"]
+    # the table names each input on a line of its own, without the row's own issue
+    assert main(["run", str(out), "--model", "mean", "--draws", "800"]) == 0
+    table = capsys.readouterr().out
+    top = summary["disagreement"][0]
+    assert top["label"].endswith(" on x")
+    assert f"{top['label'].removesuffix(' on x')} ({100 * top['share']:.0f}\u00a0%)" in table
     # the table: who is silent on what
     assert main(["pool", str(fa), str(fb), "--analysts", "A,B"]) == 0
     text = capsys.readouterr().out

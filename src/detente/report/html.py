@@ -25,6 +25,7 @@ from detente.report import summary as sm
 from detente.report.tables import (
     BAND_HEADER,
     FORECAST_INTERVAL_HEADER,
+    disagreement_lines,
     forecast_interval_text,
     fmt_uncertain,
     model_cells,
@@ -323,8 +324,7 @@ def _pooling_section(scenario: Scenario, results: list[Result]) -> str:
         share = e.get("variance_share") or {}
         by = e.get("by_analyst") or {}
         means = "".join(f'<td class="num">{_e(with_label((by.get(a) or {}).get("mean"), issue))}</td>' for a in ids)
-        dis = "; ".join(f"{_e(d['label'])} ({100 * d['share']:.0f} %)" for d in (e.get("disagreement") or [])[:5])
-        dis = dis or "\u2014"
+        dis = "<br>".join(_e(line) for line in disagreement_lines(e, issue, 5)) or "\u2014"
         rows.append(f"<tr><td>{_e(issue.label)}</td><td class=\"num\">{_e(pct(share.get('between_analysts')))}</td>"
                     f"<td class=\"num\">{_e(pct(share.get('within_analysts')))}</td>{means}<td>{dis}</td></tr>")
     parts.append("<table><thead><tr><th>issue</th><th class=\"num\">between analysts</th>"

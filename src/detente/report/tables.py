@@ -416,6 +416,20 @@ def summary_table(results: list[Result]) -> RichTable:
     return t
 
 
+def disagreement_lines(entry: dict[str, Any], issue: Issue, n: int) -> list[str]:
+    """The ``n`` inputs the analysts disagree on most on ``issue`` (an entry of ``pooling["issues"]``),
+    each ``label (share %)``, the row's own issue left out of the label.
+
+    >>> from detente.scenario.model import Issue
+    >>> e = {"disagreement": [{"label": "position of Russia on Territorial line", "share": 0.26},
+    ...                       {"label": "capability of Russia", "share": 0.51}]}
+    >>> disagreement_lines(e, Issue(id="t", name="Territorial line"), 3)
+    ['position of Russia (26\xa0%)', 'capability of Russia (51\xa0%)']
+    """
+    here = f" on {issue.label}"  # the row's own issue goes without saying
+    return [f"{d['label'].removesuffix(here)} ({100 * d['share']:.0f}\u00a0%)" for d in (entry.get("disagreement") or [])[:n]]
+
+
 def pooling_tables(scenario: Scenario, results: list[Result]) -> list[RichTable]:
     """For a pooled scenario (results with ``pooling``, :func:`detente.pool.attach`): per issue the
     share of the forecast's variance between and within analysts, each analyst's mean, and the
@@ -428,17 +442,17 @@ def pooling_tables(scenario: Scenario, results: list[Result]) -> list[RichTable]
         ids = [a["id"] for a in p["analysts"]]
         t = Table(title=f"Where the analysts disagree ({model_label(r)}): variance split over the analysts")
         t.add_column("issue")
-        t.add_column("variance", justify="right")
-        t.add_column("between analysts", justify="right")
-        t.add_column("within analysts", justify="right")
-        for a in ids:
-            t.add_column(f"mean, {a}", justify="right")
-        t.add_column("inputs they disagree on most (share, one at a time)")
+        t.add_column("variance", justify="right", no_wrap=True)
+        t.add_column("between\nanalysts", justify="right", no_wrap=True)
+        t.add_column("within\nanalysts", justify="right", no_wrap=True)
+        for a in ids:  # an analyst's id folds onto more lines rather than being cut
+            t.add_column(f"mean of\n{a}", justify="right", overflow="fold", max_width=14)
+        t.add_column("inputs they disagree on most\n(share, one at a time)", ratio=1)
         for issue in scenario.issues:
             e = p["issues"].get(issue.id) or {}
             share = e.get("variance_share") or {}
             by = e.get("by_analyst") or {}
-            dis = "; ".join(f"{d['label']} ({100 * d['share']:.0f} %)" for d in (e.get("disagreement") or [])[:3])
+            dis = "\n".join(disagreement_lines(e, issue, 3))
             t.add_row(issue.label, fmt(e.get("variance"), digits=1),
                       pct(share.get("between_analysts")), pct(share.get("within_analysts")),
                       *[fmt((by.get(a) or {}).get("mean"), issue) for a in ids], dis or "-")
