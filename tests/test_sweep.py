@@ -200,3 +200,18 @@ def test_cli_bad_option_is_a_clear_error(tmp_path: Path) -> None:
                  ["sensitivity", str(f), "--samples", "8"]):
         r = CliRunner().invoke(app, [*args, "-m", "mean", "--option", "weights=bogus"])
         assert r.exit_code == 2 and "weights" in r.output, r.output
+
+
+def test_sweep_table_of_the_war_model_leads_with_p_deal_and_says_when_nothing_moves(capsys) -> None:
+    from detente.cli import main
+
+    flagship = Path(__file__).resolve().parents[1] / "examples" / "ukraine-settlement.yaml"
+    # the war model reads its war: block, not the actors' capabilities
+    assert main(["sweep", str(flagship), "--vary", "actors[russia].capability=40:100:3", "-m", "war", "-m", "mean",
+                 "--draws", "200", "-j", "1"]) == 0
+    text = capsys.readouterr().out
+    war, mean = text[:text.index("mean sweep")], text[text.index("mean sweep"):]
+    assert "P(deal)" in war and "over every ending" in war
+    assert "the forecast is the same at every point: war may not read actors[russia].capability" in war
+    assert "the same at every point" not in mean  # the mean model moves with Russia's capability
+    assert "actors[russia].capability" in mean and "\u2026" not in text  # headers whole, never cut

@@ -287,7 +287,7 @@ def sweep_command(
         sys.stdout.write(sweeps_text(results, format))
     else:
         for res in results:
-            print_sweep(res)
+            print_sweep(res, s)
     if st is not None:
         ids = [i for res in results for i in res.run_ids]
         Console(stderr=True).print(f"recorded {len(ids)} runs (ids {min(ids)}..{max(ids)}) in {st.shown_url}", markup=False, soft_wrap=True)
@@ -319,24 +319,50 @@ def sweep_text(res: Any, fmt: str) -> str:
     return csv_text(cols, dict_rows(cols, rows))
 
 
-def print_sweep(res: Any) -> None:
+def print_sweep(res: Any, scenario: Any = None) -> None:
+    """One sweep as a table: a row per point, the varied values, then each issue's forecast (with
+    the ``scenario``: on the issue's decimals) and its calibrated interval; the war model's rows
+    start with P(deal). A model whose forecast is the same at every point is said to be so (it may
+    not read the fields varied, as the war model reads its ``war:`` block, not the actors)."""
+    from detente.report.tables import fmt, pct
+
     t = Table(title=f"{res.model} sweep: {len(res.runs)} point{'s' if len(res.runs) != 1 else ''}, seed {res.seed}, "
                     f"{res.draws} draw{'s' if res.draws != 1 else ''} each")
+    notes = []
     if any(p.result.interval is not None for p in res.runs):
-        t.caption = "forecast [the calibrated 80 % forecast interval]; p10-p90 over the draws: --format json or --out"
+        notes.append("forecast [the calibrated 80 % forecast interval]; p10-p90 over the draws: --format json or --out")
+    war = res.model == "war"
+    if war:
+        notes.append("the war model's forecast is over every ending (a deal or not); P(deal): within its horizon")
     t.add_column("#", justify="right")
     for f in res.fields:
-        t.add_column(f, justify="right")
+        t.add_column(f, justify="right", overflow="fold")  # a long field path folds, never cut
+    if war:
+        t.add_column("P(deal)", justify="right", no_wrap=True)
     for issue in res.issue_ids:
-        t.add_column(issue, justify="right")
+        t.add_column(issue, justify="right", overflow="fold")
+    issues = {i.id: i for i in scenario.issues} if scenario is not None else {}
     for p in res.runs:
         iv = p.result.interval
         cells = []
         for issue in res.issue_ids:
-            v = p.result.forecast[issue]
-            text = f"{v:.2f}"
+            text = fmt(p.result.forecast[issue], issues.get(issue))
             if iv is not None:
-                text += f" [{iv[issue][0]:.1f}, {iv[issue][1]:.1f}]"
+                text += f" [{fmt(iv[issue][0], issues.get(issue))}, {fmt(iv[issue][1], issues.get(issue))}]"
             cells.append(text)
-        t.add_row(str(p.index), *(f"{x:.4g}" for x in p.values), *cells)
-    Console(highlight=False).print(t)
+        deal = [pct((p.result.trajectory.extras.get("outcome_probability") or {}).get("settlement"))] if war else []
+        t.add_row(str(p.index), *(f"{x:.4g}" for x in p.values), *deal, *cells)
+    import warnings
+
+    import numpy as np
+
+    f = np.array([list(p.result.forecast.values()) for p in res.runs], dtype=float)  # (points, issues)
+    with warnings.catch_warnings():  # an issue without a forecast (all NaN) moves nowhere
+        warnings.simplefilter("ignore", RuntimeWarning)
+        spread = np.nanmax(f, axis=0) - np.nanmin(f, axis=0) if f.size else np.zeros(0)
+        size = np.nanmax(np.abs(f), axis=0) if f.size else np.zeros(0)
+    if len(res.runs) > 1 and not np.any(spread > 1e-9 * (1 + size)):  # the same up to rounding
+        notes.append(f"the forecast is the same at every point: {res.model} may not read "
+                     f"{', '.join(res.fields)}")
+    t.caption = "\n".join(notes) or None
+    Console(highlight=False, width=None if sys.stdout.isatty() else 140).print(t)
