@@ -20,6 +20,18 @@ if TYPE_CHECKING:
     import rich.table
 
 
+PIPE_WIDTH = 140
+"""Columns of the commands' tables when stdout is a pipe or a file (Rich would take 80)."""
+
+
+def stdout_width() -> int | None:
+    """The width for a console on stdout: the terminal's own (``None``), or :data:`PIPE_WIDTH`
+    in a pipe or a file, so that ``detente ... > out.txt`` keeps the tables as readable."""
+    import sys
+
+    return None if sys.stdout.isatty() else PIPE_WIDTH
+
+
 def Console(**options: Any) -> rich.console.Console:  # noqa: N802  (stands for the class)
     """``rich.console.Console(**options)``, with no emoji codes unless asked (":100:" in a value is text)."""
     from rich.console import Console as RichConsole

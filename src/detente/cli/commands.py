@@ -23,7 +23,7 @@ from detente.cli.common import (  # noqa: F401  (parse_options/parse_variants: r
     DEFAULT_SEED, Draws, InputFormat, ModelOptions, Models, Seed, TableOrJson, Variants,
     model_option, out_option, seed_option, parse_options, parse_variants, print_warnings, scenario_argument, use_plain_help_types,
 )
-from detente.consoles import LazyConsole, Table, escape, styled
+from detente.consoles import LazyConsole, Table, escape, stdout_width, styled
 from detente.errors import InputError, require
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ app = typer.Typer(
 # Tables are wide; when stdout is not a terminal (a pipe, a file, CI) use 140 columns, not 80.
 # No emoji codes: a name such as ":fire:" in a scenario is printed as written (and Rich's table of
 # emoji codes is not loaded).
-out: Any = LazyConsole(soft_wrap=False, width=None if sys.stdout.isatty() else 140, emoji=False)
+out: Any = LazyConsole(soft_wrap=False, width=stdout_width(), emoji=False)
 err: Any = LazyConsole(stderr=True, emoji=False)
 
 use_plain_help_types()

@@ -18,7 +18,7 @@ from detente.cli.common import (
     DEFAULT_SEED, Draws, InputFormat, ModelOptions, Seed, TableOrJson, Variants, model_option, parse_options,
     parse_variants, print_warnings, scenario_argument,
 )
-from detente.consoles import Console, Table, escape
+from detente.consoles import Console, Table, escape, stdout_width
 from detente.errors import DetenteError, require
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ STORE_HELP = "SQLAlchemy URL of the run store holding the ledger (default: runs.
 
 
 def _out() -> "rich.console.Console":
-    return Console(highlight=False, soft_wrap=False, emoji=False, width=None if sys.stdout.isatty() else 140)
+    return Console(highlight=False, soft_wrap=False, emoji=False, width=stdout_width())
 
 
 def _fail(e: Exception) -> None:

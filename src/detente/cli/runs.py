@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, Optional
 
 import typer
 
-from detente.consoles import Console, Table, escape
+from detente.consoles import Console, Table, escape, stdout_width
 from detente.errors import DetenteError, require
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ STORE_HELP = "SQLAlchemy URL of the run store (default: runs.db under the user's
 
 def _console() -> "rich.console.Console":
     """The terminal's width, or 140 columns in a pipe or file (as ``detente run`` prints)."""
-    return Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 140)
+    return Console(highlight=False, soft_wrap=False, width=stdout_width())
 
 
 def fail(e: Exception) -> None:

@@ -21,7 +21,7 @@ from detente.cli.common import (
     DEFAULT_SEED, ModelOptions, TableOrJson, Variants, model_option, out_option, parse_options,
     parse_variants, print_warnings, scenario_argument, seed_option,
 )
-from detente.consoles import Console, Table, escape
+from detente.consoles import Console, Table, escape, stdout_width
 from detente.errors import DetenteError
 
 # This module is imported when ``detente`` starts (to list the commands): heavy imports (NumPy,
@@ -126,7 +126,7 @@ def _spread_and_caption(res: Any) -> tuple[str, str]:
 
 
 def print_sensitivity(res: Any, top: int = 10) -> None:
-    c = Console(highlight=False, markup=False, emoji=False)
+    c = Console(highlight=False, markup=False, emoji=False, width=stdout_width())
     c.print(f"{res.method} sensitivity of the {res.model} forecast of {res.scenario_name!r}: "
             f"{len(res.names)} uncertain inputs, {res.evaluations} model evaluations, seed {res.seed}")
     spread, caption = _spread_and_caption(res)
@@ -365,4 +365,4 @@ def print_sweep(res: Any, scenario: Any = None) -> None:
         notes.append(f"the forecast is the same at every point: {res.model} may not read "
                      f"{', '.join(res.fields)}")
     t.caption = "\n".join(notes) or None
-    Console(highlight=False, width=None if sys.stdout.isatty() else 140).print(t)
+    Console(highlight=False, width=stdout_width()).print(t)
