@@ -326,8 +326,8 @@ def print_sweep(res: Any, scenario: Any = None) -> None:
     not read the fields varied, as the war model reads its ``war:`` block, not the actors)."""
     from detente.report.tables import fmt, pct
 
-    t = Table(title=f"{res.model} sweep: {len(res.runs)} point{'s' if len(res.runs) != 1 else ''}, seed {res.seed}, "
-                    f"{res.draws} draw{'s' if res.draws != 1 else ''} each")
+    t = Table(title=f"{res.model} sweep of {', '.join(res.fields)}: {len(res.runs)} point{'s' if len(res.runs) != 1 else ''}, "
+                    f"seed {res.seed}, {res.draws} draw{'s' if res.draws != 1 else ''} each")
     notes = []
     if any(p.result.interval is not None for p in res.runs):
         notes.append("forecast [the calibrated 80 % forecast interval]; p10-p90 over the draws: --format json or --out")
@@ -335,8 +335,9 @@ def print_sweep(res: Any, scenario: Any = None) -> None:
     if war:
         notes.append("the war model's forecast is over every ending (a deal or not); P(deal): within its horizon")
     t.add_column("#", justify="right")
-    for f in res.fields:
-        t.add_column(f, justify="right", overflow="fold")  # a long field path folds, never cut
+    for f in res.fields:  # a long field path on two lines, before its last part (the title has it whole)
+        head, dot, last = f.rpartition(".")
+        t.add_column(f"{head}\n.{last}" if dot and len(f) > 16 else f, justify="right", overflow="fold")
     if war:
         t.add_column("P(deal)", justify="right", no_wrap=True)
     for issue in res.issue_ids:
@@ -347,8 +348,8 @@ def print_sweep(res: Any, scenario: Any = None) -> None:
         cells = []
         for issue in res.issue_ids:
             text = fmt(p.result.forecast[issue], issues.get(issue))
-            if iv is not None:
-                text += f" [{fmt(iv[issue][0], issues.get(issue))}, {fmt(iv[issue][1], issues.get(issue))}]"
+            if iv is not None:  # the interval under the forecast, whole
+                text += f"\n[{fmt(iv[issue][0], issues.get(issue))},\u00a0{fmt(iv[issue][1], issues.get(issue))}]"
             cells.append(text)
         deal = [pct((p.result.trajectory.extras.get("outcome_probability") or {}).get("settlement"))] if war else []
         t.add_row(str(p.index), *(f"{x:.4g}" for x in p.values), *deal, *cells)
