@@ -272,7 +272,8 @@ def ledger_command(
         return
     c = _out()
     rows = data["records"][-limit:] if limit else data["records"]
-    c.print(f"forecast ledger in {data['store']}: {len(data['records'])} records"
+    n = len(data["records"])
+    c.print(f"forecast ledger in {data['store']}: {n} record{'' if n == 1 else 's'}"
             + (f", last {len(rows)} shown (--limit 0: all)" if len(rows) < len(data["records"]) else ""),
             soft_wrap=True)
     t = Table()
