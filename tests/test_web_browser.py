@@ -779,6 +779,22 @@ def test_explanations_are_sections_not_a_dump(page, tmp_path: Path) -> None:  # 
         bdm.screenshot(path=str(Path(SHOTS) / "7-explain-bdm-card.png"))
 
 
+def test_round_charts_name_the_series_the_forecast_comes_from(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The exchange model's chart by round named its series "mds" and "voting"; the forecast is the
+    voting outcome (its "readout"), which now comes first, in words, marked as the forecast."""
+    f = tmp_path / "small.yaml"
+    f.write_text(SMALL)
+    _upload(page, f)
+    page.wait_for_selector("#stance-table tbody tr")
+    _run(page, ["exchange"], draws=1)
+    assert page.evaluate("() => state.results.find(r => r.model === 'exchange').readout") == "voting"
+    fig = page.locator("figure.chart-wrap:has(svg.trajectory-chart)").first
+    items = [t.strip() for t in fig.locator("ul.legend li").all_inner_texts()]
+    mine = [t for t in items if t.startswith("exchange: ")]
+    assert mine == ["exchange: outcome of the voting positions (the forecast)",
+                    "exchange: expected outcome before the exchanges"], items
+
+
 @pytest.mark.skipif(not FLAGSHIP.exists(), reason="needs examples/ukraine-settlement.yaml")
 def test_war_explanation_shows_the_sides_shares_and_costs(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """The war model's explanation: each side's share given a deal vs at the status-quo line, and the
