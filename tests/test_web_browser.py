@@ -779,6 +779,21 @@ def test_explanations_are_sections_not_a_dump(page, tmp_path: Path) -> None:  # 
         bdm.screenshot(path=str(Path(SHOTS) / "7-explain-bdm-card.png"))
 
 
+def test_a_models_summary_stays_at_the_top_of_its_card(page) -> None:  # type: ignore[no-untyped-def]
+    """With bdm's options open, its row's other cards grew as tall, and their text sat in the middle."""
+    page.wait_for_selector("#model-list .model")
+    cards = page.locator("#model-list .model")
+    names = [c.locator("input[name=model]").get_attribute("value") for c in cards.all()]
+    bdm = cards.nth(names.index("bdm"))
+    bdm.locator("details.model-options summary").click()
+    tops = {}
+    for k, name in enumerate(names):
+        card, summary = cards.nth(k).bounding_box(), cards.nth(k).locator(".summary").bounding_box()
+        tops[name] = (summary["y"] - card["y"], card["height"])
+    assert tops["bdm"][1] > 300  # its options open: a tall card, and so a tall row
+    assert all(offset < 60 for offset, _ in tops.values()), tops  # each summary under its model's name
+
+
 def test_round_charts_name_the_series_the_forecast_comes_from(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """The exchange model's chart by round named its series "mds" and "voting"; the forecast is the
     voting outcome (its "readout"), which now comes first, in words, marked as the forecast."""
