@@ -794,6 +794,31 @@ def test_a_models_summary_stays_at_the_top_of_its_card(page) -> None:  # type: i
     assert all(offset < 60 for offset, _ in tops.values()), tops  # each summary under its model's name
 
 
+def test_numbers_have_their_issue_s_decimals_as_in_the_terminal(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A range read "7.92–27.0" (3 significant digits at each end); now both ends have the issue's
+    decimals, the rule of the terminal and the report (detente.scenario.model.decimals_for)."""
+    import re
+
+    from detente.scenario.model import decimals_for
+
+    f = tmp_path / "small.yaml"
+    f.write_text(SMALL)
+    _upload(page, f)
+    page.wait_for_selector("#stance-table tbody tr")
+    _run(page, ["mean", "median"], draws=200)
+    for issue, span in (("tax", 50), ("aid", 100)):
+        d = decimals_for(span)
+        number = rf"-?\d+\.\d{{{d}}}"
+        card = page.locator(f".issue-card:has(td.forecast-value[data-issue='{issue}'])")
+        ranges = card.locator(".forecast-table td.calibrated, .forecast-table td.band").all_inner_texts()
+        values = card.locator(".forecast-table td.forecast-value").all_inner_texts()
+        assert len(ranges) == 4 and len(values) == 2, (issue, ranges, values)  # 2 models x (interval, band)
+        for cell in ranges:
+            assert re.fullmatch(rf"{number} – {number}", cell.strip()), (issue, cell)
+        for cell in values:
+            assert re.fullmatch(number, cell.strip()), (issue, cell)
+
+
 def test_round_charts_name_the_series_the_forecast_comes_from(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """The exchange model's chart by round named its series "mds" and "voting"; the forecast is the
     voting outcome (its "readout"), which now comes first, in words, marked as the forecast."""

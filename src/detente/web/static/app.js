@@ -79,6 +79,17 @@ const plain = (v) => (v === null || v === undefined || Number.isNaN(v) ? "–" :
 
 const pct = (v) => (v === null || v === undefined ? "–" : `${Math.round(v * 100)} %`);
 
+// A number on an issue's scale with the decimals the terminal and the report use for it
+// (detente.scenario.model.decimals_for: about 1/1000 of the scale's width; 0-100: one decimal), so
+// that both ends of a range read alike ("7.92–27.00", not "7.92–27.0").
+function decimalsFor(span) {
+  if (!(span > 0) || !Number.isFinite(span)) return 2;
+  return Math.min(4, Math.max(0, 3 - Math.floor(Math.log10(span))));
+}
+function fmtOn(iss, v) {
+  return iss && iss.scale ? fmt(v, decimalsFor(iss.scale.max - iss.scale.min)) : fmt(v);
+}
+
 function trimNum(v) {
   return String(Math.round(v * 1e6) / 1e6);
 }
@@ -1432,12 +1443,12 @@ function bottomLine(iss) {
   const head = [el("strong", {}, "Bottom line: ")];
   if (b.forecast !== null && b.forecast !== undefined) {
     // near an anchor is not at it: "35.4 (near 40: “line frozen”)", as the report says
-    const near = b.label && b.anchor !== null && b.anchor !== undefined && fmt(b.anchor) !== fmt(b.forecast) ? `near ${trimNum(b.anchor)}: ` : "";
-    head.push(`${b.lead ? b.lead + " " : ""}forecast ${fmt(b.forecast)}`, b.label ? ` (${near}“${b.label}”)` : "");
+    const near = b.label && b.anchor !== null && b.anchor !== undefined && fmtOn(iss, b.anchor) !== fmtOn(iss, b.forecast) ? `near ${trimNum(b.anchor)}: ` : "";
+    head.push(`${b.lead ? b.lead + " " : ""}forecast ${fmtOn(iss, b.forecast)}`, b.label ? ` (${near}“${b.label}”)` : "");
   }
   const iv = b.interval;
   if (iv && iv.low !== null && iv.low !== undefined) {
-    head.push(`, ${INTERVAL_KIND[iv.kind] || words(iv.kind || "interval")} ${fmt(iv.low)}–${fmt(iv.high)}`);
+    head.push(`, ${INTERVAL_KIND[iv.kind] || words(iv.kind || "interval")} ${fmtOn(iss, iv.low)}–${fmtOn(iss, iv.high)}`);
   }
   box.append(el("p", {}, head));
   if (b.verdict) box.append(el("p", { class: "verdict" }, b.verdict));
@@ -1475,10 +1486,10 @@ function issueCard(sc, iss, results) {
     const row = el("tr", { "data-model": r.model },
       el("th", { scope: "row" }, el("span", { class: "swatch", style: `background:${modelColor(r.model)}` }), r.model,
         r.variant ? el("span", { class: "sub" }, ` ${r.variant}`) : null, note ? el("span", { class: "sub" }, ` (${note})`) : null),
-      el("td", { class: "forecast-value num", "data-issue": iss.id, "data-model": r.model }, fmt(f)),
+      el("td", { class: "forecast-value num", "data-issue": iss.id, "data-model": r.model }, fmtOn(iss, f)),
       el("td", { class: "anchor" }, anchorText(iss, f)));
-    if (anyCal) row.append(el("td", { class: "num calibrated" }, cal ? `${fmt(cal[0])} – ${fmt(cal[1])}` : "–"));
-    if (anyBand) row.append(el("td", { class: "num band" }, band ? `${fmt(band[0])} – ${fmt(band[1])}` : "–"));
+    if (anyCal) row.append(el("td", { class: "num calibrated" }, cal ? `${fmtOn(iss, cal[0])} – ${fmtOn(iss, cal[1])}` : "–"));
+    if (anyBand) row.append(el("td", { class: "num band" }, band ? `${fmtOn(iss, band[0])} – ${fmtOn(iss, band[1])}` : "–"));
     if (anyRounds) row.append(el("td", { class: "num" }, r.rounds ? roundsText(r) : "–"));
     body.append(row);
   }
@@ -1538,7 +1549,7 @@ function scaleChart(sc, iss, results) {
     const ly = 12 + 16 * k;
     root.append(svg("line", { x1: x(f), x2: x(f), y1: ly + 2, y2: plotBottom + 4, stroke: c, "data-model": r.model, "stroke-width": Math.max(3 - 0.4 * k, 1.3), "stroke-dasharray": DASHES[k % DASHES.length] || null }));
     const anchorEnd = x(f) > W - 160;
-    root.append(svg("text", { x: x(f) + (anchorEnd ? -5 : 5), y: ly, fill: c, "text-anchor": anchorEnd ? "end" : "start", class: "model-label" }, `${r.model} ${fmt(f)}`));
+    root.append(svg("text", { x: x(f) + (anchorEnd ? -5 : 5), y: ly, fill: c, "text-anchor": anchorEnd ? "end" : "start", class: "model-label" }, `${r.model} ${fmtOn(iss, f)}`));
   });
   if (iss.status_quo !== null && iss.status_quo !== undefined) {
     const sx = x(iss.status_quo);
@@ -1796,7 +1807,12 @@ async function compareViews() {
   const order = (i) => sc.issues.findIndex((x) => x.id === i);
   const keys = [...new Map(d.rows.map((x) => [`${x.issue}\u0000${x.model}`, [x.issue, x.model]])).values()]
     .map((k, j) => [k, j]).sort((a, b) => order(a[0][0]) - order(b[0][0]) || a[1] - b[1]).map(([k]) => k);
-  const cellOf = (x) => x ? [el("strong", {}, fmt(x.forecast)), x.p10 !== null && x.p10 !== undefined ? el("span", { class: "sub" }, ` (${fmt(x.p10)}–${fmt(x.p90)})`) : null] : "–";
+  const issueOf = (i) => sc.issues.find((x) => x.id === i);
+  const cellOf = (x) => {
+    if (!x) return "–";
+    const on = (v) => fmtOn(issueOf(x.issue), v);
+    return [el("strong", {}, on(x.forecast)), x.p10 !== null && x.p10 !== undefined ? el("span", { class: "sub" }, ` (${on(x.p10)}–${on(x.p90)})`) : null];
+  };
   const table = el("table", { class: "forecast-table compare-table" },
     el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Issue"), el("th", { scope: "col" }, "Model"),
       d.names.map((n, k) => el("th", { scope: "col" }, k === 0 ? `${n} (first view)` : n)),
@@ -1808,7 +1824,7 @@ async function compareViews() {
         el("th", { scope: "row" }, first ? nameOf(sc, i) : ""),
         el("td", { class: "nowrap" }, el("span", { class: "swatch", style: `background:${modelColor(m.split(" ")[0])}` }), m),
         per.map((x) => el("td", { class: "num" }, cellOf(x))),
-        per.slice(1).map((x) => el("td", { class: "num diff" }, x && x.difference !== null && x.difference !== undefined ? (x.difference >= 0 ? "+" : "") + fmt(x.difference) : "–")));
+        per.slice(1).map((x) => el("td", { class: "num diff" }, x && x.difference !== null && x.difference !== undefined ? (x.difference >= 0 ? "+" : "") + fmtOn(issueOf(i), x.difference) : "–")));
     })));
   if (d.war && d.war.length) out.append(warComparison(d.war));
   out.append(table);
