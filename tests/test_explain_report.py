@@ -147,3 +147,27 @@ def test_no_winners_chart_without_a_status_quo() -> None:
     assert "no issue has one" in text
     with_sq = s.model_copy(update={"issues": [s.issues[0].model_copy(update={"status_quo": 20})]})
     assert [stem for stem, _, _ in explain_figures(with_sq, [attach(with_sq, run(with_sq, "mean"))])] == ["explain-winners"]
+
+
+def test_explain_prints_the_war_s_shares_and_what_moves_p_deal(capsys) -> None:  # type: ignore[no-untyped-def]
+    """``--explain`` promised, for the war model, which inputs move P(deal within 12 months) most; the
+    terminal printed only who gains and loses (the report and the web page had the rest)."""
+    from detente.cli import main
+
+    assert main(["run", str(FLAGSHIP), "--model", "war", "--draws", "300", "--explain"]) == 0
+    text = " ".join(capsys.readouterr().out.replace("\u2502", " ").split())
+    assert "each side's share of the stakes and its cost of fighting" in text
+    assert "A: Russia" in text and "B: Ukraine and its" in text  # the sides by name (the war block's)
+    assert "What moves P(deal within 12 months) most" in text
+    assert "side B (Ukraine and its Western backers)" in text  # the war block's name, not "+3" actors
+    assert "raises P(deal)" in text or "lowers P(deal)" in text
+
+
+def test_the_report_names_actors_and_sides_in_the_explanations(tmp_path: Path) -> None:
+    s = load(FLAGSHIP)
+    results = [attach(s, run(s, m, draws=1)) for m in ("bdm",)] + [attach(s, run(s, "war", draws=200))]
+    write_outputs(tmp_path / "o", s, results)
+    html = (tmp_path / "o" / "report.html").read_text(encoding="utf-8")
+    why = html[html.index('class="winners"'):]
+    assert "<td>US administration (Trump)</td>" in why and "<td>us_admin</td>" not in why
+    assert "B: Ukraine and its Western backers" in html

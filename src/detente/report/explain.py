@@ -91,7 +91,64 @@ def explain_tables(results: list[Result], scenario: Scenario | None = None) -> l
         t.caption = f"utility: {ex['utility']['utility']}; {depends}" + (
             f"; left out (no status quo): {', '.join(without)}" if without else "")
         tables.append(t)
+        tables += war_explain_tables(r, scenario)
     return tables
+
+
+def direction(mu: float, mu_star: float) -> str:
+    """Which way raising an input moves P(deal): the sign of Morris' mu when its effects mostly go
+    one way (|mu| at least 0.8 mu*), else "either way" (the sign depends on the other inputs).
+
+    >>> direction(-0.43, 0.44), direction(0.12, 0.125), direction(0.02, 0.2)
+    ('lowers P(deal)', 'raises P(deal)', 'either way')
+    """
+    if mu_star <= 0 or abs(mu) < 0.8 * mu_star:
+        return "either way"
+    return "raises P(deal)" if mu > 0 else "lowers P(deal)"
+
+
+def war_explain_tables(r: Result, scenario: Scenario | None = None, top: int = 8) -> list[Any]:
+    """The war model's part of ``--explain``: each side's share of the stakes (given a deal, at the
+    status-quo line) and the cost of fighting until a deal; then the ``top`` war inputs that move
+    P(deal within 12 months) most (Morris mu*, with the direction of the move), the sides named."""
+    from detente.consoles import Table
+
+    war = (r.explain or {}).get("war")
+    if not war:
+        return []
+    names = {}
+    if scenario is not None:
+        from detente.models.war.endings import side_names
+
+        names = side_names(scenario.war, {a.id: a.label for a in scenario.actors})
+    t = Table(title=f"War ({_label(r)}): each side's share of the stakes and its cost of fighting",
+              title_justify="left", caption_justify="left",
+              caption=f"{war['what']}; P(deal within 12 months) {100 * war['p_deal_within_12_months']:.0f} %")
+    for c in ("side", "share given a deal", "at the status quo line", "expected share", "cost a month",
+              "months to a deal", "cost until a deal"):
+        t.add_column(c, justify="left" if c == "side" else "right")
+    for sd in war["sides"]:
+        t.add_row(f"{sd['side']}: {names.get(sd['side']) or ', '.join(_name(scenario, a) for a in sd['actors'])}",
+                  _f(sd["share_given_deal"]), _f(sd["share_at_status_quo_line"]), _f(sd["expected_share"]),
+                  _f(sd["monthly_cost"]), _f(sd["expected_months_to_deal"]), _f(sd["expected_cost_until_deal"]))
+    out: list[Any] = [t]
+    moves = war.get("what_moves_p_deal")
+    if moves and moves.get("inputs"):
+        m = Table(title=f"What moves {moves['output']} most ({_label(r)})", title_justify="left",
+                  caption_justify="left",
+                  caption=f"Morris mu*: the mean absolute change of P(deal) across each input's range "
+                          f"({moves['evaluations']} evaluations, {moves['replications']} replicated wars each; "
+                          f"the other inputs at their medians)")
+        for c in ("war input", "mu*", "raising it"):
+            m.add_column(c, justify="left" if c == "war input" else "right")
+        shown = [x for x in moves["inputs"] if x["mu_star"] > 0][:top]
+        for x in shown:
+            m.add_row(x["label"].removeprefix("war: "), _f(x["mu_star"]), direction(x["mu"], x["mu_star"]))
+        rest = len(moves["inputs"]) - len(shown)
+        if rest:
+            m.caption += f"; {rest} more input{'s' if rest > 1 else ''} move it less or not at all (--format json)"
+        out.append(m)
+    return out
 
 
 # -- figures --------------------------------------------------------------------------------------
@@ -111,6 +168,14 @@ def _figure(w: float, h: float) -> Any:
     fig = LowDpiFigure(figsize=(w, h), dpi=DPI)
     FigureCanvasAgg(fig)
     return fig
+
+
+def _issue_name(scenario: Scenario | None, issue: str) -> str:
+    """The issue's name (its id when the scenario does not know it)."""
+    try:
+        return scenario.issue(issue).label if scenario is not None else issue
+    except KeyError:
+        return issue
 
 
 def _name(scenario: Scenario | None, actor: str) -> str:
@@ -275,15 +340,18 @@ def explain_section(scenario: Scenario, results: list[Result], figures: list[tup
         if not has_gains(r):
             parts.append(f'<p class="muted">{_e(NO_STATUS_QUO)}</p>')
         rows = "".join(
-            f"<tr><td>{_e(a['actor'])}</td><td class=\"num\">{_e(_f(a['at_forecast']))}</td>"
+            f"<tr><td>{_e(_name(scenario, a['actor']))}</td><td class=\"num\">{_e(_f(a['at_forecast']))}</td>"
             f"<td class=\"num\">{_e(_f(a['at_status_quo']))}</td><td class=\"num\">{_e(_f(a['gain']))}</td>"
             f"<td class=\"num\">{_e(_f(a['p_gain']))}</td><td>{_e(a['verdict'])}</td></tr>" for a in u["actors"])
         parts.append('<table class="winners"><thead><tr><th>actor</th><th class="num">utility at forecast</th>'
                      '<th class="num">at status quo</th><th class="num">gain</th><th class="num">P(gain)</th>'
                      f"<th>verdict</th></tr></thead><tbody>{rows}</tbody></table>")
         if ex.get("war"):
+            from detente.models.war.endings import side_names
+
+            sides = side_names(scenario.war, {a.id: a.label for a in scenario.actors})
             wrows = "".join(
-                f"<tr><td>{_e(sd['side'])} ({_e(', '.join(sd['actors']))})</td><td class=\"num\">"
+                f"<tr><td>{_e(sd['side'])}: {_e(sides.get(sd['side']) or ', '.join(_name(scenario, a) for a in sd['actors']))}</td><td class=\"num\">"
                 f"{_e(_f(sd['share_given_deal']))}</td><td class=\"num\">{_e(_f(sd['share_at_status_quo_line']))}</td>"
                 f"<td class=\"num\">{_e(_f(sd['expected_cost_until_deal']))}</td></tr>" for sd in ex["war"]["sides"])
             parts.append('<table class="war-shares"><thead><tr><th>side</th><th class="num">share given a deal</th>'
@@ -291,18 +359,19 @@ def explain_section(scenario: Scenario, results: list[Result], figures: list[tup
                          f"until a deal</th></tr></thead><tbody>{wrows}</tbody></table>")
         moves = (ex.get("war") or {}).get("what_moves_p_deal")
         if moves:
-            mrows = "".join(f"<tr><td>{_e(x['label'])}</td><td class=\"num\">{_e(_f(x['mu_star']))}</td></tr>"
-                            for x in moves["inputs"][:10])
+            mrows = "".join(f"<tr><td>{_e(x['label'])}</td><td class=\"num\">{_e(_f(x['mu_star']))}</td>"
+                            f"<td>{_e(direction(x['mu'], x['mu_star']))}</td></tr>" for x in moves["inputs"][:10])
             parts.append(f'<h4 id="war-inputs-{_e(lab)}">What moves {_e(moves["output"])}</h4>'
                          f'<p class="muted">Now {_e(_f(ex["war"]["p_deal_within_12_months"]))}. Morris mu* '
                          f'({moves["evaluations"]} evaluations; the other inputs at their medians).</p>'
-                         '<table class="war-inputs"><thead><tr><th>war input</th><th class="num">mu*</th></tr>'
+                         '<table class="war-inputs"><thead><tr><th>war input</th><th class="num">mu*</th>'
+                         '<th>raising it</th></tr>'
                          f"</thead><tbody>{mrows}</tbody></table>")
         piv = ex["pivotal"]
         parts.append(f'<h4 id="pivotal-{_e(lab)}">Pivotal actors</h4><p class="muted">Ranked by how much the '
                      "forecast moves when the actor is left out (mean over issues of |shift| / scale range; "
                      f"{piv['draws_used']} draws, {_e(piv['method'])}).</p>")
-        rows = "".join(f"<tr><td class=\"num\">{p['rank']}</td><td>{_e(p['actor'])}</td>"
+        rows = "".join(f"<tr><td class=\"num\">{p['rank']}</td><td>{_e(_name(scenario, p['actor']))}</td>"
                        f"<td class=\"num\">{_e(_f(p['dependence']))}</td><td>{_e(p['most_on'] or '')}</td></tr>"
                        for p in piv["ranking"])
         parts.append('<table class="pivotal"><thead><tr><th class="num">rank</th><th>actor</th>'
@@ -314,7 +383,7 @@ def explain_section(scenario: Scenario, results: list[Result], figures: list[tup
             extra = f"median actor: {', '.join(med.get('actors', []))}" if med else ""
             if top:
                 irows.append(f"<tr><td>{_e(iid)}</td><td class=\"num\">{_e(_f(e['forecast']))}</td>"
-                             f"<td>{_e(top['actor'])}</td><td class=\"num\">{_e(_f(top['forecast_without']))}</td>"
+                             f"<td>{_e(_name(scenario, top['actor']))}</td><td class=\"num\">{_e(_f(top['forecast_without']))}</td>"
                              f"<td>{_e(extra)}</td></tr>")
         parts.append('<table class="pivotal-issues"><thead><tr><th>issue</th><th class="num">forecast</th>'
                      '<th>most pivotal</th><th class="num">forecast without it</th><th></th></tr></thead>'
@@ -325,14 +394,14 @@ def explain_section(scenario: Scenario, results: list[Result], figures: list[tup
             if actors_in_trajectory_plots(r):
                 parts.append(f'<p class="muted">The chart "{_e(lab)} by round" under '
                              '<a href="#figures">Figures</a> shows every actor by round, a panel per issue.</p>')
-            parts.append(_reasons(ev, lab))
+            parts.append(_reasons(ev, lab, scenario))
             for stem in [s for s in figs if s.startswith(f"explain-{lab}-perception")]:
                 parts.append(f'<h4 id="perception-{_e(lab)}">Perception plane</h4>' + _img(figs[stem]))
         parts.append("</section>")
     return "\n".join(parts)
 
 
-def _reasons(ev: dict[str, Any], lab: str) -> str:
+def _reasons(ev: dict[str, Any], lab: str, scenario: Scenario | None = None) -> str:
     rows = []
     for rnd in ev["rounds"]:
         for m in rnd["moves"]:
@@ -340,9 +409,10 @@ def _reasons(ev: dict[str, Any], lab: str) -> str:
                 break
             by = m.get("challenger") or m.get("partner") or ""
             kind = m.get("type", "")
-            rows.append(f"<tr><td class=\"num\">{rnd['round']}</td><td>{_e(m['actor'])}</td><td>{_e(m['issue'])}</td>"
+            rows.append(f"<tr><td class=\"num\">{rnd['round']}</td><td>{_e(_name(scenario, m['actor']))}</td>"
+                        f"<td>{_e(_issue_name(scenario, m['issue']))}</td>"
                         f"<td class=\"num\">{_e(_f(m['from'], 4))} &rarr; {_e(_f(m['to'], 4))}</td><td>{_e(kind)}</td>"
-                        f"<td>{_e(by)}</td><td>{_e(m.get('why', ''))}</td></tr>")
+                        f"<td>{_e(_name(scenario, by) if by else '')}</td><td>{_e(m.get('why', ''))}</td></tr>")
     n = sum(len(x["moves"]) for x in ev["rounds"])
     note = f" (first {MAX_EVENT_ROWS} of {n}; all in result.json)" if n > MAX_EVENT_ROWS else ""
     check = ""

@@ -127,7 +127,8 @@ def label_of(scenario: Scenario, name: str) -> str:
 
 
 def _war_label(scenario: Scenario, path: str) -> str:
-    """'sides.A.ratifiers[0].margin' -> 'side A (Russia) ratifier 1 margin'."""
+    """'sides.A.ratifiers[0].margin' -> 'side A (Russia) ratifier 1 margin': a side by the name the war
+    block gives it, else by its actors (the first two, and how many more)."""
     import re
 
     sides = scenario.war.get("sides", {}) if isinstance(scenario.war, dict) else {}
@@ -141,7 +142,8 @@ def _war_label(scenario: Scenario, path: str) -> str:
         elif part in sides:
             names = [scenario.actor(a).label for a in sides[part].get("actors", []) if a in scenario.actor_ids]
             shown = ", ".join(names[:2]) + (f" +{len(names) - 2}" if len(names) > 2 else "")
-            words.append(f"side {part}" + (f" ({shown})" if names else ""))
+            shown = sides[part].get("name") or shown
+            words.append(f"side {part}" + (f" ({shown})" if shown else ""))
         else:
             words.append(part.replace("_", " "))
     return " ".join(words)
