@@ -170,4 +170,7 @@ def test_the_report_names_actors_and_sides_in_the_explanations(tmp_path: Path) -
     html = (tmp_path / "o" / "report.html").read_text(encoding="utf-8")
     why = html[html.index('class="winners"'):]
     assert "<td>US administration (Trump)</td>" in why and "<td>us_admin</td>" not in why
+    pivotal = why[why.index("Pivotal actors"):]
+    assert "<td>Sanctions relief for Russia</td>" in pivotal or "<td>Territorial line</td>" in pivotal
+    assert not any(f"<td>{i}</td>" in pivotal for i in s.issue_ids)  # issues by name, never the id
     assert "B: Ukraine and its Western backers" in html

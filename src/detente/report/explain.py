@@ -372,7 +372,7 @@ def explain_section(scenario: Scenario, results: list[Result], figures: list[tup
                      "forecast moves when the actor is left out (mean over issues of |shift| / scale range; "
                      f"{piv['draws_used']} draws, {_e(piv['method'])}).</p>")
         rows = "".join(f"<tr><td class=\"num\">{p['rank']}</td><td>{_e(_name(scenario, p['actor']))}</td>"
-                       f"<td class=\"num\">{_e(_f(p['dependence']))}</td><td>{_e(p['most_on'] or '')}</td></tr>"
+                       f"<td class=\"num\">{_e(_f(p['dependence']))}</td><td>{_e(_issue_name(scenario, p['most_on']) if p['most_on'] else '')}</td></tr>"
                        for p in piv["ranking"])
         parts.append('<table class="pivotal"><thead><tr><th class="num">rank</th><th>actor</th>'
                      f'<th class="num">dependence</th><th>most on</th></tr></thead><tbody>{rows}</tbody></table>')
@@ -380,9 +380,9 @@ def explain_section(scenario: Scenario, results: list[Result], figures: list[tup
         for iid, e in piv["issues"].items():
             top = e["actors"][0] if e["actors"] else None
             med = e.get("median_actor") or {}
-            extra = f"median actor: {', '.join(med.get('actors', []))}" if med else ""
+            extra = f"median actor: {', '.join(_name(scenario, a) for a in med.get('actors', []))}" if med else ""
             if top:
-                irows.append(f"<tr><td>{_e(iid)}</td><td class=\"num\">{_e(_f(e['forecast']))}</td>"
+                irows.append(f"<tr><td>{_e(_issue_name(scenario, iid))}</td><td class=\"num\">{_e(_f(e['forecast']))}</td>"
                              f"<td>{_e(_name(scenario, top['actor']))}</td><td class=\"num\">{_e(_f(top['forecast_without']))}</td>"
                              f"<td>{_e(extra)}</td></tr>")
         parts.append('<table class="pivotal-issues"><thead><tr><th>issue</th><th class="num">forecast</th>'
