@@ -554,6 +554,10 @@ def test_compare_two_views_in_the_page(page) -> None:  # type: ignore[no-untyped
     for view in (FLAGSHIP, REPO / "examples" / "ukraine-settlement-contrast.yaml"):
         assert load(view).name in table and load(view).name in war
     assert "P(deal) by 12 months" in war and "military victory of Russia" in war
+    from detente.report.tables import pct  # the page writes shares as the terminal does
+
+    shares = [0.008, 0.041, 0.352, 0.0, 1.0]
+    assert page.evaluate("s => s.map(pct)", shares) == [pct(v) for v in shares]
     diffs = page.locator("#compare-out .diff-table tbody tr")
     assert diffs.count() > 3
     assert " / " in page.locator("#compare-out .diff-table").inner_text()  # stances named actor / issue

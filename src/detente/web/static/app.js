@@ -77,7 +77,12 @@ function fmt(v, digits) {
 // a number in a sentence: as fmt rounds it, without trailing zeros (0, 1, 15, 32.2, 2.44)
 const plain = (v) => (v === null || v === undefined || Number.isNaN(v) ? "–" : String(Number(fmt(v))));
 
-const pct = (v) => (v === null || v === undefined ? "–" : `${Math.round(v * 100)} %`);
+// 35 %, one decimal under 10 % (detente.report.tables.pct): a 0.8 % ending is not "1 %" nor "0 %"
+const pct = (v) => {
+  if (v === null || v === undefined || !Number.isFinite(v)) return "–";
+  const p = 100 * v;
+  return p > 0 && p < 10 ? `${p.toFixed(1)} %` : `${Math.round(p)} %`;
+};
 
 // A number on an issue's scale with the decimals the terminal and the report use for it
 // (detente.scenario.model.decimals_for: about 1/1000 of the scale's width; 0-100: one decimal), so
