@@ -185,3 +185,6 @@ def test_the_tables_say_what_their_numbers_are(capsys) -> None:
     text = " ".join(capsys.readouterr().out.split())
     assert "sd over the Morris design, wider than the forecast's" in text and "forecast sd" not in text
     assert "mu*: mean absolute change of the forecast" in text and "sigma: how much" in text
+    # each table is an issue by name; its rows leave that issue out of the inputs' labels
+    territory = text[text.index("Territorial line [territory]"):text.index("[alliance]")]
+    assert "position of Russia " in territory and "on Territorial line" not in territory

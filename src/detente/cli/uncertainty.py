@@ -88,14 +88,14 @@ def sensitivity_command(
                                   progress=_fraction(report, k, len(model)))
                 results.append(res)
                 if out is not None:
-                    write_report(res, out if len(model) == 1 else out / m)
+                    write_report(res, out if len(model) == 1 else out / m, s)
     except (DetenteError, ValidationError) as e:  # ValidationError: bad model options
         _fail(e)
     if format == "json":
         sys.stdout.write(json.dumps(_one_or_list([r.to_dict() for r in results]), indent=2) + "\n")
     else:
         for res in results:
-            print_sensitivity(res, top)
+            print_sensitivity(res, top, s)
     if out is not None:
         Console(stderr=True).print(f"wrote sensitivity.json, .html and charts to {out}/", markup=False, soft_wrap=True)
 
@@ -125,13 +125,17 @@ def _spread_and_caption(res: Any) -> tuple[str, str]:
     return "sd over the Morris design, wider than the forecast's", MORRIS_CAPTION
 
 
-def print_sensitivity(res: Any, top: int = 10) -> None:
+def print_sensitivity(res: Any, top: int = 10, scenario: Any = None) -> None:
+    """The ranked inputs, a table per issue (named from the ``scenario`` when given; an input's
+    label leaves out the table's own issue)."""
     c = Console(highlight=False, markup=False, emoji=False, width=stdout_width())
     c.print(f"{res.method} sensitivity of the {res.model} forecast of {res.scenario_name!r}: "
             f"{len(res.names)} uncertain inputs, {res.evaluations} model evaluations, seed {res.seed}")
     spread, caption = _spread_and_caption(res)
+    labels = {i: (scenario.issue(i).label if scenario is not None else i) for i in res.issue_ids}
     for issue in res.issue_ids:
-        t = Table(title=f"{issue} ({spread} {res.output_sd[issue]:.3g})", title_justify="left",
+        name = labels[issue] if labels[issue] == issue else f"{labels[issue]} [{issue}]"
+        t = Table(title=f"{name} ({spread} {res.output_sd[issue]:.3g})", title_justify="left",
                   caption=caption, caption_justify="left")
         t.add_column("#", justify="right")
         t.add_column("input")
@@ -146,7 +150,7 @@ def print_sensitivity(res: Any, top: int = 10) -> None:
                 vals = [_pm(r["ST"], r["ST_conf"]), _pm(r["S1"], r["S1_conf"])]
             else:
                 vals = [_pm(r["mu_star"], r["mu_star_conf"]), _pm(r["sigma"], None)]
-            t.add_row(str(k), r["label"], *vals)
+            t.add_row(str(k), r["label"].removesuffix(f" on {labels[issue]}"), *vals)  # the table's own issue unsaid
         c.print(t)
     for note in res.notes:
         c.print(f"note: {note}", markup=False, soft_wrap=True)
@@ -162,15 +166,16 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_") or "issue"
 
 
-def write_report(res: Any, out: Path) -> None:
-    """sensitivity.json, sensitivity-<issue>.png and a self-contained sensitivity.html, atomically."""
+def write_report(res: Any, out: Path, scenario: Any = None) -> None:
+    """sensitivity.json, sensitivity-<issue>.png and a self-contained sensitivity.html, atomically
+    (the issues named from the ``scenario`` when given)."""
     import base64
     import html
 
     from detente.scenario.io import staged_folder
     from detente.report.sensitivity import plot_sensitivity
 
-    labels = dict(zip(res.issue_ids, getattr(res, "issue_labels", None) or res.issue_ids))
+    labels = {i: (scenario.issue(i).label if scenario is not None else i) for i in res.issue_ids}
     spread, caption = _spread_and_caption(res)
     with staged_folder(Path(out)) as tmp:
         (tmp / "sensitivity.json").write_text(json.dumps(res.to_dict(), indent=2) + "\n", encoding="utf-8")
