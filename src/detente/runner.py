@@ -42,7 +42,7 @@ from detente.scenario.arrays import ScenarioArrays, scenario_hash
 from detente.scenario.model import Scenario
 from detente.scenario.sampling import SELECTOR
 
-__all__ = ["DEFAULT_SEED", "NOISY_DRAWS", "default_draws", "run"]
+__all__ = ["DEFAULT_SEED", "NOISY_DRAWS", "default_draws", "draws_are_paths", "run"]
 
 
 ProgressFn = Callable[[int, int], None]
@@ -53,18 +53,24 @@ and the synthesis on a scenario with a ``war:`` block): P(deal) and the endings 
 draws, which one draw would make 0 or 100 %. (1,000 draws of the flagship's war: ~0.06 s.)"""
 
 
+def draws_are_paths(scenario: Scenario, model: str) -> bool:
+    """Whether every draw of ``model`` on ``scenario`` is one random path (the war model; the
+    synthesis on a scenario with a ``war:`` block), so that its probabilities are shares of the draws."""
+    spec = registry.get(model)
+    war = getattr(scenario, "war", None) is not None  # (not a Scenario: the run says so, after this)
+    return spec.noisy or (spec.noisy_with_war and war)
+
+
 def default_draws(scenario: Scenario, model: str) -> int:
-    """The draws of a run of ``model`` on ``scenario`` when none are given: :data:`NOISY_DRAWS` for
-    a model whose every draw is one random path, else 1 (the inputs' central values).
+    """The draws of a run of ``model`` on ``scenario`` when none are given: :data:`NOISY_DRAWS` when
+    its draws are random paths (:func:`draws_are_paths`), else 1 (the inputs' central values).
 
     >>> s = Scenario.model_validate({"name": "t", "actors": [{"id": "A"}], "issues": [{"id": "x"}],
     ...     "stances": [{"actor": "A", "issue": "x", "position": 50}]})
     >>> default_draws(s, "mean"), default_draws(s, "synthesis"), default_draws(s, "war")
     (1, 1, 1000)
     """
-    spec = registry.get(model)
-    war = getattr(scenario, "war", None) is not None  # (not a Scenario: the run says so, after this)
-    return NOISY_DRAWS if spec.noisy or (spec.noisy_with_war and war) else 1
+    return NOISY_DRAWS if draws_are_paths(scenario, model) else 1
 
 
 @overload

@@ -115,9 +115,9 @@ def warn_if_few_paths(path: Path, s: Any, models: list[str], draws: int | None) 
     random path (the war model; the synthesis on a war scenario): its probabilities are shares of them."""
     if draws is None or draws >= FEW_PATHS:
         return
-    from detente.runner import NOISY_DRAWS, default_draws
+    from detente.runner import NOISY_DRAWS, draws_are_paths
 
-    noisy = [m for m in models if default_draws(s, m) == NOISY_DRAWS]
+    noisy = [m for m in models if draws_are_paths(s, m)]
     if noisy:
         what = "one simulated war" if draws == 1 else f"{draws} simulated wars"
         print_warnings([f"{path}: --draws {draws}: the {' and '.join(noisy)} forecast is {what}, so P(deal) and "
