@@ -215,3 +215,16 @@ def test_sweep_table_of_the_war_model_leads_with_p_deal_and_says_when_nothing_mo
     assert "the forecast is the same at every point: war may not read actors[russia].capability" in war
     assert "the same at every point" not in mean  # the mean model moves with Russia's capability
     assert "actors[russia].capability" in mean and "\u2026" not in text  # headers whole, never cut
+
+
+def test_unchanged_tells_a_design_that_moves_nothing() -> None:
+    from detente.uncertainty.sweep import sweep
+
+    flagship = Path(__file__).resolve().parents[1] / "examples" / "ukraine-settlement.yaml"
+    from detente.scenario.io import load
+
+    s = load(flagship)
+    war = sweep(s, "war", ["actors[russia].capability=40:100:3"], draws=50, workers=1)
+    mean = sweep(s, "mean", ["actors[russia].capability=40:100:3"], workers=1)
+    one = sweep(s, "mean", ["actors[russia].capability=40:40:1"], workers=1)
+    assert war.unchanged() and not mean.unchanged() and not one.unchanged()

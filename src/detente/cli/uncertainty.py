@@ -358,16 +358,7 @@ def print_sweep(res: Any, scenario: Any = None) -> None:
             cells.append(text)
         deal = [pct((p.result.trajectory.extras.get("outcome_probability") or {}).get("settlement"))] if war else []
         t.add_row(str(p.index), *(f"{x:.4g}" for x in p.values), *deal, *cells)
-    import warnings
-
-    import numpy as np
-
-    f = np.array([list(p.result.forecast.values()) for p in res.runs], dtype=float)  # (points, issues)
-    with warnings.catch_warnings():  # an issue without a forecast (all NaN) moves nowhere
-        warnings.simplefilter("ignore", RuntimeWarning)
-        spread = np.nanmax(f, axis=0) - np.nanmin(f, axis=0) if f.size else np.zeros(0)
-        size = np.nanmax(np.abs(f), axis=0) if f.size else np.zeros(0)
-    if len(res.runs) > 1 and not np.any(spread > 1e-9 * (1 + size)):  # the same up to rounding
+    if res.unchanged():
         notes.append(f"the forecast is the same at every point: {res.model} may not read "
                      f"{', '.join(res.fields)}")
     t.caption = "\n".join(notes) or None

@@ -237,6 +237,21 @@ class SweepResult:
         """(points, issues) forecasts."""
         return np.array([[f[i] for i in self.issue_ids] for f in self.forecasts], dtype=float)
 
+    def unchanged(self) -> bool:
+        """Whether the forecast is the same at every point of the design, up to rounding (1e-9 of
+        its size): the model may not read the fields varied (the war model reads its ``war:``
+        block, not the actors). ``False`` for fewer than two points."""
+        import warnings
+
+        f = self.forecast_array()
+        if len(self.runs) < 2 or not f.size:
+            return False
+        with warnings.catch_warnings():  # an issue without a forecast (all NaN) moves nowhere
+            warnings.simplefilter("ignore", RuntimeWarning)
+            spread = np.nanmax(f, axis=0) - np.nanmin(f, axis=0)
+            size = np.nanmax(np.abs(f), axis=0)
+        return not np.any(spread > 1e-9 * (1 + size))
+
     def rows(self) -> list[dict[str, Any]]:
         """Tidy rows: one per point and issue, with ``p10``/``p90`` over the draws (input
         uncertainty) and ``interval_low``/``interval_high`` (the calibrated forecast interval),
