@@ -138,6 +138,15 @@ def test_war_levers_p_deal_threshold() -> None:
     assert b["passes_threshold_at"] is not None and b["passes_threshold_at"] < b["value"]
     ranked = [row for row in res["inputs"] if row["size"] is not None]
     assert [row["size"] for row in ranked] == sorted(row["size"] for row in ranked)
+    # the table gives each range on the input's own scale, not the issue's ("0.0-0.0" for a cost)
+    from detente.cli.levers import levers_tables
+    from detente.report.tables import render_text
+
+    answer = {"issue": "territory", "war": res, "forecast_now": 50.0, "target": 40.0, "model": "war",
+              "others_respond": True, "levers": [], "message": "none"}
+    text = render_text(levers_tables(answer, width=160, scenario=s), width=160)
+    cost = rows["war.sides.A.cost"]["range"]
+    assert f"{cost[0]:.4g}\u2013{cost[1]:.4g}" in text and cost[1] < 0.1
 
 
 def test_cli_levers_target_table_and_others_fixed(capsys: pytest.CaptureFixture[str]) -> None:

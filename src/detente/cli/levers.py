@@ -112,7 +112,8 @@ def levers_tables(res: dict[str, Any], width: int | None = None, scenario: Any =
         for row in w["inputs"]:
             t.add_row(row["label"], f"{row['value']:.4g}",
                       "-" if row["passes_threshold_at"] is None else f"{row['passes_threshold_at']:.4g}",
-                      f"{row['p_deal_at_lowest']:.2f}", f"{row['p_deal_at_highest']:.2f}", iv(row["range"]))
+                      f"{row['p_deal_at_lowest']:.2f}", f"{row['p_deal_at_highest']:.2f}",
+                      f"{row['range'][0]:.4g}{DASH}{row['range'][1]:.4g}")  # a war input's own scale, not the issue's
         tables.append(t)
     if "levers" in res:
         how = "others respond through the model" if res["others_respond"] else "OTHERS HELD FIXED"
