@@ -200,7 +200,7 @@ class Result:
             d["input_band"] = _finite(self.input_band)
         if t.series:
             d["trajectory"] = self.series_summary()
-            if getattr(t, "readout", None) in t.series:
+            if t.readout in t.series:
                 d["readout"] = t.readout  # the series of "trajectory" whose last value is the forecast
         if t.rounds is not None:
             d["rounds"] = _counts(t.rounds)

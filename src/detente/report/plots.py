@@ -662,7 +662,7 @@ def _draw_trajectory(ax, scenario: Scenario, issue: Issue, result: Result, n_rou
                        edgecolors="face", plotnonfinite=False)
         point_note = "" if result.draws == 1 else "actors: one run at the inputs' point values"
     summary = result.series_summary() if t.series else {}
-    readout = getattr(t, "readout", None)
+    readout = t.readout
     names = sorted(summary, key=lambda name: name != readout)  # the forecast's series first, in black
     for m, name in enumerate(names):
         s = summary[name][issue.id]

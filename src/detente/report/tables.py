@@ -202,7 +202,7 @@ def round_range_text(result: Result, issue: Issue) -> str:
     max."""
     t = result.trajectory
     series = t.series
-    readout = getattr(t, "readout", None)
+    readout = t.readout
     key = readout if readout in series else next((k for k in _READOUT_SERIES if k in series), None)
     if key is None:
         return ""
