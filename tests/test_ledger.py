@@ -672,6 +672,42 @@ def test_commands(url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert [f["seq"] for f in json.loads(capsys.readouterr().out)["failures"]] == [3]
 
 
+def test_ledger_table_keeps_words_whole_and_each_record_in_its_scale_decimals(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 140-column pipe shows every column with whole headers (it broke "analys|t", "outcom|e");
+    a forecast has its scale's decimals (x on 0-100: one; y on -10..10: two, as `detente run`);
+    an 80-column terminal leaves columns out, says which, and never breaks a header or a number."""
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    scen = tmp_path / "s.json"
+    scen.write_text(make_scenario().model_dump_json())
+    base = ["--model", "mean", "--criterion", "the signed text", "--resolves-by", "2027-06-30", "--store", url]
+    assert main(["seal", str(scen), "--issue", "x", "--question", "Where does x land by the summer?",
+                 "--analyst", "A. Analyst", *base]) == 0
+    assert "mean forecasts x = 46.7, 80 % interval" in capsys.readouterr().out
+    assert main(["seal", str(scen), "--issue", "y", "--question", "And y?", *base]) == 0
+    capsys.readouterr()
+    assert main(["grade", "1", "--outcome", "45", "--source", "the treaty", "--store", url]) == 0
+    assert "forecast 46.7, absolute error 1.7," in capsys.readouterr().out
+    assert main(["ledger", "--store", url]) == 0
+    out = capsys.readouterr().out
+    header = next(line for line in out.splitlines() if "record" in line and "┃" in line)
+    for col in ("question", "issue", "model", "analyst", "forecast", "80 % interval", "resolves by", "outcome",
+                "abs error", "held", "CRPS"):
+        assert f" {col} " in header, (col, out)
+    rows = [line for line in out.splitlines() if line.startswith("│") and " mean " in line]
+    assert " 46.7 " in rows[0] and " 45.0 " in rows[0] and " 1.7 " in rows[0] and "A. Analyst" in rows[0], out
+    assert " 3.00 " in rows[1], out  # y, on a scale of width 20: two decimals
+    assert "left out" not in out
+    monkeypatch.setattr("detente.cli.ledger.stdout_width", lambda: 80)
+    assert main(["ledger", "--store", url]) == 0
+    out = capsys.readouterr().out
+    table = [line for line in out.splitlines() if line[:1] in "┏┃┡│└"]
+    assert table and max(len(line) for line in table) <= 80, out
+    header = next(line for line in table if line.startswith("┃") and "record" in line)
+    assert all(f" {col} " in header for col in ("record", "issue", "forecast", "80 % interval", "outcome", "held"))
+    assert "left out to fit 80 columns:" in out and "CRPS" in out.split("left out")[1], out
+
+
 @pytest.mark.slow
 def test_replay_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     if not DEU.exists():

@@ -64,11 +64,58 @@ def _f(v: Any, digits: int = 2) -> str:
     return str(v)
 
 
-def _interval(iv: Any) -> str:
+def _interval(iv: Any, digits: int = 1) -> str:
     try:
-        return "-" if not iv else f"[{float(iv[0]):.1f}, {float(iv[1]):.1f}]"
+        return "-" if not iv else f"[{float(iv[0]):.{digits}f}, {float(iv[1]):.{digits}f}]"
     except (TypeError, ValueError, IndexError, KeyError):
         return repr(iv)[:20]
+
+
+_WRAPPED = {"question": 40, "analyst": 20}
+"""The ledger table's columns that wrap at words, and their widest."""
+_LEFT_OUT_FIRST = ("abs error", "CRPS", "analyst", "resolves by", "question")
+"""The ledger table's columns left out, in this order, when the table is wider than the terminal."""
+
+
+def _fitting_columns(cells: dict[str, list[str]], width: int) -> list[str]:
+    """The ledger table's columns that fit in ``width`` (each column as wide as its widest cell or
+    header, a wrapped one at least 16 wide), leaving out those of :data:`_LEFT_OUT_FIRST` in order.
+
+    >>> cells = {c: ["x"] for c in ("record", "question", "issue", "abs error", "CRPS")}
+    >>> _fitting_columns(cells, 200) == list(cells)
+    True
+    >>> _fitting_columns(cells, 30)
+    ['record', 'question', 'issue']
+    """
+    def need(cols: list[str]) -> int:
+        widths = [max(len(col), *(len(v) for v in cells[col])) for col in cols]
+        widths = [min(w, 16) if col in _WRAPPED else w for col, w in zip(cols, widths)]
+        return sum(widths) + 3 * len(cols) + 1  # a space either side and a rule between columns
+
+    shown = list(cells)
+    for col in _LEFT_OUT_FIRST:
+        if need(shown) <= width:
+            break
+        shown.remove(col)
+    return shown
+
+
+def _pct(p: Any) -> str:
+    """A share as everywhere in detente (``35 %``, one decimal under 10 %); ``-`` for none."""
+    from detente.report.tables import pct
+
+    return "-" if p is None else pct(float(p))
+
+
+def _digits(scale: Any) -> int:
+    """Decimals of a record's values: its scale's, as ``detente run`` prints them (2 when the
+    payload has no readable scale)."""
+    from detente.scenario.model import decimals_for
+
+    try:
+        return decimals_for(float(scale[1]) - float(scale[0]))
+    except (TypeError, ValueError, IndexError, KeyError):
+        return 2
 
 
 # --------------------------------------------------------------------------------------------
@@ -125,6 +172,7 @@ def seal_command(
     except DetenteError as err:
         _fail(err)
     p = e.payload
+    d = _digits(p.get("scale"))
     if format == "json":
         _dump({"record": e.seq, "hash": e.hash, "prev_hash": e.prev_hash, "store": ledger.shown_url,
                **{k: p[k] for k in ("issue", "model", "forecast", "interval", "interval_source", "question",
@@ -133,7 +181,7 @@ def seal_command(
     basis = (" (over every ending: a deal's terms, a victory, a collapse or the front line at the horizon; "
              "`detente run` shows the terms given a deal)") if p["model"] == "war" else ""
     _out().print(f"sealed record {e.seq} in {ledger.shown_url}: {p['model']} forecasts {p['issue']} = "
-                 f"{p['forecast']:.2f}, 80 % interval {_interval(p['interval'])} ({p['interval_source']}){basis}\n"
+                 f"{p['forecast']:.{d}f}, 80 % interval {_interval(p['interval'], d)} ({p['interval_source']}){basis}\n"
                  f"hash {e.hash}\n(publish this hash: it pins the ledger up to this record)", soft_wrap=True)
 
 
@@ -162,8 +210,9 @@ def grade_command(
         _dump({"entry": g.seq, "hash": g.hash, **{k: row[k] for k in (
             "record", "issue", "forecast", "outcome", "abs_error", "covered_80", "crps", "source")}})
         return
+    d = _digits(row["scale"])
     _out().print(f"graded record {row['record']} ({row['issue']}) with outcome {row['outcome']:g}: "
-                 f"forecast {row['forecast']:.2f}, absolute error {row['abs_error']:.2f}, 80 % interval "
+                 f"forecast {row['forecast']:.{d}f}, absolute error {row['abs_error']:.{d}f}, 80 % interval "
                  f"{'held' if row['covered_80'] else 'missed'}, CRPS {row['crps']:.2f}\n"
                  f"entry {g.seq}, hash {g.hash}", soft_wrap=True)
 
@@ -276,21 +325,29 @@ def ledger_command(
     c.print(f"forecast ledger in {data['store']}: {n} record{'' if n == 1 else 's'}"
             + (f", last {len(rows)} shown (--limit 0: all)" if len(rows) < len(data["records"]) else ""),
             soft_wrap=True)
-    t = Table()
-    for col in ("record", "question", "issue", "model", "analyst", "forecast", "80 % interval", "resolves by",
-                "outcome", "abs error", "held", "CRPS"):
-        if col == "question":  # one line each; --format json has the whole text
-            t.add_column(col, max_width=28, no_wrap=True, overflow="ellipsis")
-        else:
-            t.add_column(col, no_wrap=col in ("80 % interval", "issue", "resolves by", "forecast"), overflow="fold",
-                         justify="right" if col in ("record", "forecast", "outcome", "abs error", "CRPS") else "left")
+    cells = {"record": [], "question": [], "issue": [], "model": [], "analyst": [], "forecast": [],
+             "80 % interval": [], "resolves by": [], "outcome": [], "abs error": [], "held": [], "CRPS": []}
     for r in rows:
-        t.add_row(str(r["record"]), r["question"] or "", str(r["issue"]),
-                  str(r["model"]) + (f" ({r['variant']})" if r["variant"] else ""),
-                  r["analyst"] or "-", _f(r["forecast"]), _interval(r["interval"]),
-                  r["resolves_by"] or ("replay" if r["replay"] else "-"), _f(r["outcome"]), _f(r["abs_error"]),
-                  _f(r["covered_80"]), _f(r["crps"]))
+        d = _digits(r["scale"])
+        for col, v in zip(cells, (
+                str(r["record"]), r["question"] or "", str(r["issue"]),
+                str(r["model"]) + (f" ({r['variant']})" if r["variant"] else ""), r["analyst"] or "-",
+                _f(r["forecast"], d), _interval(r["interval"], d),
+                r["resolves_by"] or ("replay" if r["replay"] else "-"), _f(r["outcome"], d),
+                _f(r["abs_error"], d), _f(r["covered_80"]), _f(r["crps"], d))):
+            cells[col].append(v)
+    shown = _fitting_columns(cells, c.width)
+    t = Table()
+    for col in shown:  # the question and the analyst wrap at words; numbers, dates and headers never break
+        wrap = col in ("question", "analyst")
+        t.add_column(col, no_wrap=not wrap, overflow="fold", max_width=_WRAPPED.get(col),
+                     justify="right" if col in ("record", "forecast", "outcome", "abs error", "CRPS") else "left")
+    for i in range(len(rows)):
+        t.add_row(*(cells[col][i] for col in shown))
     c.print(t)
+    if len(shown) < len(cells):
+        c.print(f"(left out to fit {c.width} columns: {', '.join(col for col in cells if col not in shown)}; "
+                "a wider terminal or --format json shows them)", soft_wrap=True)
     bad = [r["malformed"] for r in data["records"] if r.get("malformed")]
     if bad:
         warn = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
@@ -302,7 +359,7 @@ def ledger_command(
             tr.add_column(col, justify="left" if col == title else "right")
         for k, v in data[by].items():
             tr.add_row(k, str(v["n_sealed"]), str(v["n"]), _f(v["mae"]),
-                       "-" if v["coverage_80"] is None else f"{v['coverage_80']:.1%}", _f(v["crps"]))
+                       _pct(v["coverage_80"]), _f(v["crps"]))
         if data[by]:
             c.print(tr)
     cal = data["calibration"]
@@ -316,7 +373,7 @@ def ledger_command(
         for col in ("nominal", "observed", "n"):
             tc.add_column(col, justify="right")
         for row in cal:
-            tc.add_row(f"{row['nominal']:.0%}", "-" if row["observed"] is None else f"{row['observed']:.1%}",
+            tc.add_row(_pct(row["nominal"]), _pct(row["observed"]),
                        str(row["n"]))
         c.print(tc)
     c.print(f"head {data['head_hash'] or '-'} ({data['entries']} entries; publish it to pin the ledger)",
