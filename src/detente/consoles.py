@@ -47,7 +47,8 @@ def Table(*args: Any, **options: Any) -> rich.table.Table:  # noqa: N802
     7 years [with derogations]" lost "[with derogations]", a sweep's column
     "stances[russia,territory].salience" its actor and issue, and ":100:" became an emoji. Here a
     string is plain text (no markup, emoji or highlighting); a styled cell is a ``rich.text.Text``
-    (e.g. :func:`styled`).
+    (e.g. :func:`styled`). A word too long for its column is folded onto the next line, never cut
+    with "…" (Rich's default: a narrow terminal read "intermediate-ran…" in the bottom line).
 
     >>> from rich.console import Console
     >>> t = Table(title="[draft] view")
@@ -59,6 +60,13 @@ def Table(*args: Any, **options: Any) -> rich.table.Table:  # noqa: N802
     ...     c.print(t)
     >>> all(s in cap.get() for s in ("[draft] view", "[b]old[/b]", "[russia,territory]", "[with derogations] 0:100:3"))
     True
+    >>> t = Table()
+    >>> t.add_column("oblast", max_width=10)
+    >>> t.add_row("Zaporizhzhia")
+    >>> with c.capture() as cap:
+    ...     c.print(t)
+    >>> "".join(line.strip("│ ") for line in cap.get().splitlines() if line.startswith("│"))
+    'Zaporizhzhia'
     """
     return _literal_table_class()(*args, **options)
 
@@ -89,6 +97,7 @@ def _literal_table_class() -> type:
                 super().__setattr__(name, literal(value) if name in ("title", "caption") else value)
 
             def add_column(self, header: Any = "", footer: Any = "", **options: Any) -> None:
+                options.setdefault("overflow", "fold")  # a word too long for its column: folded, not cut with "…"
                 super().add_column(literal(header), literal(footer), **options)
 
             def add_row(self, *renderables: Any, **options: Any) -> None:
