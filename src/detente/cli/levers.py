@@ -78,8 +78,8 @@ def levers_tables(res: dict[str, Any], width: int | None = None, scenario: Any =
     ...        {"rank": 1, "actor": "A", "attribute": "capability", "from": 85.0, "to": 45.18, "size": 0.132,
     ...         "forecast": 30.5, "interval": [27.77, 34.85], "reaches_target": True}]}
     >>> from detente.report.tables import render_text
-    >>> text = render_text(levers_tables(res, width=80), width=80)
-    >>> "capability 85 \u2192 45.18" in " ".join(text.replace("\u2502", " ").split()), "27.8\u201334.9" in text
+    >>> text = render_text(levers_tables(res, width=100), width=100)
+    >>> "capability 85.00 \u2192 45.18" in " ".join(text.replace("\u2502", " ").split()), "27.8\u201334.9" in text
     (True, True)
     """
     from detente.consoles import Table
@@ -131,8 +131,10 @@ def levers_tables(res: dict[str, Any], width: int | None = None, scenario: Any =
         t.add_column(stacked("forecast then", lines), justify="right", no_wrap=True)
         t.add_column(stacked(BAND_HEADER, lines), no_wrap=True)
         t.add_column(stacked("reaches the target", lines))
+        decimals = _change_decimals(res["levers"], issue)
         for row in res["levers"]:
-            t.add_row(str(row["rank"]), name(row["actor"]), f"{row['attribute']} {change_text(row['from'], row['to'])}",
+            t.add_row(str(row["rank"]), name(row["actor"]),
+                      f"{row['attribute']} {change_text(row['from'], row['to'], decimals.get(row['attribute']))}",
                       size_text(row["size"]), num(row["forecast"]), iv(row["interval"]),
                       "yes" if row["reaches_target"] else "no (closest)")
         t.caption = "size: " + res["size_of_change"]
@@ -159,17 +161,42 @@ def levers_tables(res: dict[str, Any], width: int | None = None, scenario: Any =
     return [t, *tables]
 
 
-def change_text(old: float, new: float) -> str:
-    """``old \u2192 new`` with 4 significant digits, more when a change would otherwise print as none.
+def change_text(old: float, new: float, decimals: int | None = None) -> str:
+    """``old → new`` with ``decimals`` decimals (``None``: 4 significant digits), more when the
+    change would otherwise print as none.
 
-    >>> change_text(85.0, 45.18), change_text(85.0, 85.0012)
-    ('85 \u2192 45.18', '85 \u2192 85.001')
+    >>> change_text(85.0, 45.18), change_text(85.0, 85.0012), change_text(20.0, 0.4545, 1)
+    ('85 → 45.18', '85 → 85.001', '20.0 → 0.5')
+    >>> change_text(0.65, 0.6502, 3)
+    '0.6500 → 0.6502'
     """
-    for digits in range(4, 13):
-        a, b = f"{old:.{digits}g}", f"{new:.{digits}g}"
+    for extra in range(9):
+        if decimals is None:
+            a, b = f"{old:.{4 + extra}g}", f"{new:.{4 + extra}g}"
+        else:
+            a, b = f"{old:.{decimals + extra}f}", f"{new:.{decimals + extra}f}"
         if a != b or old == new:
             break
-    return f"{a} \u2192 {b}"
+    return f"{a} → {b}"
+
+
+def _change_decimals(levers: list[dict[str, Any]], issue: Any) -> dict[str, int]:
+    """Decimals of the changes by attribute: a position in its issue's (as ``detente run`` prints
+    it), a salience in 3 (a 0-1 scale), capabilities alike in the whole table (their own scale, read
+    off the largest value shown).
+
+    >>> _change_decimals([{"attribute": "capability", "from": 85.0, "to": 220.4}], None)
+    {'salience': 3, 'capability': 1}
+    """
+    from detente.scenario.model import decimals_for
+
+    out = {"salience": decimals_for(1.0)}
+    caps = [abs(v) for row in levers if row["attribute"] == "capability" for v in (row["from"], row["to"])]
+    if caps:
+        out["capability"] = decimals_for(max(caps))
+    if issue is not None:
+        out["position"] = decimals_for(issue.scale.max - issue.scale.min)
+    return out
 
 
 def size_text(size: float) -> str:
