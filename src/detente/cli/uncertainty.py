@@ -106,9 +106,9 @@ def _fraction(report: Any, k: int, n: int) -> Any:
 
 
 SOBOL_CAPTION = ("ST: share of the forecast's variance due to the input, with its interactions; S1: share due "
-                 "to it alone (0-1; +- a 95 % confidence interval)")
+                 "to it alone (0-1; ± a 95 % confidence interval)")
 MORRIS_CAPTION = ("mu*: mean absolute change of the forecast, in the issue's units, per move of the input across "
-                  "its whole range; sigma: how much that change depends on the other inputs (+- a 95 % "
+                  "its whole range; sigma: how much that change depends on the other inputs (± a 95 % "
                   "confidence interval)")
 
 
