@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -138,3 +139,27 @@ def test_cli_backtest_json_and_table(capsys):
     assert f"{100 * d['coverage_80']:.1f} %" in text
     assert main(["backtest", "--deu", str(DEU), "--cv", "1"]) == 2
     assert main(["backtest", "--deu", str(DEU), "--capabilities", "gdp"]) == 2
+
+
+@needs_deu
+def test_cli_backtest_table_on_an_80_column_terminal_leaves_columns_out_and_breaks_no_number(capsys, monkeypatch):
+    """On 80 columns all eleven columns squeezed to two or three characters ("MA/E", "79./0 %"):
+    the least needed give way, the caption names them, every number and header word stays whole."""
+    from detente.cli import commands, main
+    from detente.consoles import LazyConsole
+
+    monkeypatch.setattr(commands, "out", LazyConsole(soft_wrap=False, width=80, emoji=False))
+    assert main(["backtest", "--deu", str(DEU), "-m", "median", "-m", "mean", "--repeats", "1"]) == 0
+    text = capsys.readouterr().out
+    table = [line for line in text.splitlines() if line[:1] in "┏┃┡│└"]
+    assert table and max(len(line) for line in table) <= 80, text
+    first = table[:next(k for k, line in enumerate(table) if line.startswith("└")) + 1]  # the backtest table
+    rows = {line.split("│")[1].strip(): line for line in first if line.startswith("│")}
+    assert set(rows) >= {"mean", "median"}, text
+    assert "0 (the reference)" in rows["mean"] and "23.64 (= MAE)" in rows["mean"], text
+    assert re.search(r"\+\d+\.\d\d \[\+\d+\.\d\d, \+\d+\.\d\d\]", rows["median"]), text  # the CI whole
+    assert re.search(r"\d\d\.\d %", rows["median"]), text  # the coverage whole
+    headers = " ".join(line for line in first if line.startswith("┃"))
+    assert all(w in headers for w in ("model", "sample", "coverage", "CRPS")), text
+    caption = " ".join(text.split()).split("left out to fit 80 columns: ")[1].split(" (a wider")[0]
+    assert caption.startswith("n, ") and "time" in caption and "CRPS" not in caption, text

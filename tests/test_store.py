@@ -264,6 +264,8 @@ def test_runs_cli(tmp_path: Path) -> None:
     assert re.search(r" [0-9a-f]{8} ", r.output)  # the input's hash: 8 characters on one line
     r = cli.invoke(runs_app, ["list", "--store", url, "--format", "json", "--model", "median"])
     assert [x["id"] for x in json.loads(r.output)] == [b]
+    r = cli.invoke(runs_app, ["list", "--store", url, "--model", "bdm"])  # a sentence, not an empty table
+    assert r.exit_code == 0 and r.output.startswith("no runs of model bdm in ") and "┏" not in r.output, r.output
     r = cli.invoke(runs_app, ["show", str(b), "--store", url])
     assert r.exit_code == 0 and "forecast interval (calibrated, 80 %)" in r.output and "median" in r.output
     r = cli.invoke(runs_app, ["show", str(a), "--store", url, "--format", "json"])

@@ -13,6 +13,7 @@ modules take these names from here instead of from Rich; each loads Rich on its 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -69,6 +70,37 @@ def Table(*args: Any, **options: Any) -> rich.table.Table:  # noqa: N802
     'Zaporizhzhia'
     """
     return _literal_table_class()(*args, **options)
+
+
+def fitting_columns(cells: Mapping[str, Sequence[str]], width: int, *, leave_out: Sequence[str],
+                    wrapped: Mapping[str, int] | None = None) -> list[str]:
+    """The columns of a table that fit in ``width`` terminal columns, leaving out those of
+    ``leave_out``, in that order, until the rest fits (the others are always kept).
+
+    ``cells`` maps each column's header to its cells, in table order. A column is as wide as its
+    widest line (a header may hold line breaks, see :func:`detente.report.tables.stacked`); a
+    column of ``wrapped`` (header -> its widest) wraps at words and counts as 16 wide at most. A
+    table of only such columns never breaks a header or a number inside a word, and says which
+    columns it left out (the ledger, the backtest).
+
+    >>> cells = {c: ["x"] for c in ("record", "question", "issue", "abs error", "CRPS")}
+    >>> fitting_columns(cells, 200, leave_out=["abs error", "CRPS"]) == list(cells)
+    True
+    >>> fitting_columns(cells, 25, leave_out=["abs error", "CRPS", "question"])
+    ['record', 'issue']
+    """
+    wrapped = wrapped or {}
+
+    def width_of(col: str) -> int:
+        w = max(len(line) for text in (col, *cells[col]) for line in str(text).split("\n"))
+        return min(w, 16) if col in wrapped else w
+
+    shown = list(cells)
+    for col in leave_out:
+        if sum(map(width_of, shown)) + 3 * len(shown) + 1 <= width:  # a space either side, a rule between
+            break
+        shown.remove(col)
+    return shown
 
 
 def styled(text: str, style: str) -> Any:

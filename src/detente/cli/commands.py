@@ -23,7 +23,7 @@ from detente.cli.common import (  # noqa: F401  (parse_options/parse_variants: r
     DEFAULT_SEED, Draws, InputFormat, ModelOptions, Models, Seed, TableOrJson, Variants,
     model_option, out_option, seed_option, parse_options, parse_variants, print_warnings, scenario_argument, use_plain_help_types,
 )
-from detente.consoles import LazyConsole, Table, escape, stdout_width, styled
+from detente.consoles import LazyConsole, Table, escape, fitting_columns, stdout_width, styled
 from detente.errors import InputError, require
 
 if TYPE_CHECKING:
@@ -421,7 +421,7 @@ def backtest(
         data = [s.to_dict(per_issue) for s in scores]
         print(json.dumps(data[0] if len(data) == 1 else data, indent=2))
         return
-    out.print(_backtest_table(deu, capabilities, power_index, cv, repeats, scores))
+    out.print(_backtest_table(deu, capabilities, power_index, cv, repeats, scores, width=out.width))
     for s in scores:
         if s.error:
             out.print(f"not run: {s.model}: {s.error}", markup=False, highlight=False, soft_wrap=True)
@@ -434,27 +434,49 @@ def backtest(
               "held-out issues only.", highlight=False)
 
 
-def _backtest_table(deu: Path, capabilities: str, power_index: str, cv: int, repeats: int, scores: list) -> "rich.table.Table":
+_BACKTEST_HEADERS = {"model": "model", "n": "n", "MAE": "MAE", "MAE out of sample": "MAE out\nof sample",
+                     "diff vs mean [95 % CI]": "diff vs mean\n[95 % CI]", "coverage 80 %": "coverage\n80 %",
+                     "width 80 %": "width\n80 %", "CRPS": "CRPS", "median AE": "median\nAE",
+                     "exact hits (|err| <= 0.5)": "exact hits\n(|err| <= 0.5)", "time": "time"}
+_BACKTEST_LEFT_OUT = ("time", "exact hits (|err| <= 0.5)", "median AE", "n", "width 80 %", "MAE")
+"""The backtest table's columns left out, in this order, on a terminal too narrow for all of them."""
+
+
+def _backtest_table(deu: Path, capabilities: str, power_index: str, cv: int, repeats: int, scores: list,
+                    width: int = 140) -> "rich.table.Table":
+    """The backtest's table; on a terminal narrower than the table, the columns of
+    :data:`_BACKTEST_LEFT_OUT` give way, in order (said in the caption), so that no number or header
+    is broken inside a word (an 80-column terminal read "MA/E" and "79./0 %")."""
     caps = capabilities + (f" ({power_index})" if capabilities == "power" else "")
-    t = Table(title=f"DEU III backtest ({deu.name}, capabilities: {caps}, {cv}-fold CV x {repeats}, by proposal)")
-    for c in ("model", "n", "MAE", "MAE out of sample", "diff vs mean [95 % CI]", "coverage 80 %", "width 80 %",
-              "CRPS", "median AE", "exact hits (|err| <= 0.5)", "time"):
-        t.add_column(c, justify="right" if c != "model" else "left", no_wrap=c.startswith("diff"))  # a CI whole
+    cells: dict[str, list[Any]] = {_BACKTEST_HEADERS[c]: [] for c in _BACKTEST_HEADERS}
     for s in sorted(scores, key=lambda s: (s.error is not None, s.oos.get("mae_oos") or s.mae)):
         if s.error:
-            t.add_row(s.model, "-", styled("not run (below)", "red"), "-", "-", "-", "-", "-", "-", "-", "-")
-            continue
-        o = s.oos
-        f = (lambda k, fmt="{:.2f}": fmt.format(o[k]) if o.get(k) is not None else "-")
-        ci = o.get("ci") or [None, None]
-        d = o.get("mae_diff_vs_mean")
-        diff = "-" if d is None else f"{d:+.2f} [{ci[0]:+.2f}, {ci[1]:+.2f}]"
-        if d == 0 and ci[0] == ci[1] == 0:  # the same forecasts as the compromise model: the reference itself
-            diff = "0 (the reference)"
-        t.add_row(s.model, str(s.n_issues), f"{s.mae:.2f}", f("mae_oos") + ("" if o.get("fitted") else " (= MAE)"),
-                  diff, f("coverage_80", "{:.1%}").replace("%", " %"), f("mean_width_80", "{:.1f}"), f("crps"),
-                  f"{s.median_ae:.2f}",
-                  f"{s.exact_hits} ({100 * s.exact_hits / max(s.n_issues, 1):.1f} %)", f"{s.elapsed_s:.1f} s")
+            row = [s.model, "-", styled("not run (below)", "red"), *["-"] * 8]
+        else:
+            o = s.oos
+            f = (lambda k, fmt="{:.2f}": fmt.format(o[k]) if o.get(k) is not None else "-")
+            ci = o.get("ci") or [None, None]
+            d = o.get("mae_diff_vs_mean")
+            diff = "-" if d is None else f"{d:+.2f} [{ci[0]:+.2f}, {ci[1]:+.2f}]"
+            if d == 0 and ci[0] == ci[1] == 0:  # the same forecasts as the compromise model: the reference itself
+                diff = "0 (the reference)"
+            row = [s.model, str(s.n_issues), f"{s.mae:.2f}", f("mae_oos") + ("" if o.get("fitted") else " (= MAE)"),
+                   diff, f("coverage_80", "{:.1%}").replace("%", " %"), f("mean_width_80", "{:.1f}"), f("crps"),
+                   f"{s.median_ae:.2f}",
+                   f"{s.exact_hits} ({100 * s.exact_hits / max(s.n_issues, 1):.1f} %)", f"{s.elapsed_s:.1f} s"]
+        for col, v in zip(cells, row):
+            cells[col].append(v)
+    shown = fitting_columns({c: [str(v) for v in vs] for c, vs in cells.items()}, width,
+                            leave_out=[_BACKTEST_HEADERS[c] for c in _BACKTEST_LEFT_OUT])
+    t = Table(title=f"DEU III backtest ({deu.name}, capabilities: {caps}, {cv}-fold CV x {repeats}, by proposal)")
+    for c in shown:
+        t.add_column(c, justify="right" if c != "model" else "left", no_wrap=True)
+    for i in range(len(cells["model"])):
+        t.add_row(*(cells[c][i] for c in shown))
+    if len(shown) < len(cells):
+        left = ", ".join(c.replace("\n", " ") for c in cells if c not in shown)
+        t.caption = f"left out to fit {width} columns: {left} (a wider terminal or --format json shows them)"
+        t.caption_justify = "left"
     return t
 
 

@@ -18,7 +18,7 @@ from detente.cli.common import (
     DEFAULT_SEED, Draws, InputFormat, ModelOptions, Seed, TableOrJson, Variants, model_option, parse_options,
     parse_variants, print_warnings, scenario_argument,
 )
-from detente.consoles import Console, Table, escape, stdout_width
+from detente.consoles import Console, Table, escape, fitting_columns, stdout_width
 from detente.errors import DetenteError, require
 
 if TYPE_CHECKING:
@@ -75,29 +75,6 @@ _WRAPPED = {"question": 40, "analyst": 20}
 """The ledger table's columns that wrap at words, and their widest."""
 _LEFT_OUT_FIRST = ("abs error", "CRPS", "analyst", "resolves by", "question")
 """The ledger table's columns left out, in this order, when the table is wider than the terminal."""
-
-
-def _fitting_columns(cells: dict[str, list[str]], width: int) -> list[str]:
-    """The ledger table's columns that fit in ``width`` (each column as wide as its widest cell or
-    header, a wrapped one at least 16 wide), leaving out those of :data:`_LEFT_OUT_FIRST` in order.
-
-    >>> cells = {c: ["x"] for c in ("record", "question", "issue", "abs error", "CRPS")}
-    >>> _fitting_columns(cells, 200) == list(cells)
-    True
-    >>> _fitting_columns(cells, 30)
-    ['record', 'question', 'issue']
-    """
-    def need(cols: list[str]) -> int:
-        widths = [max(len(col), *(len(v) for v in cells[col])) for col in cols]
-        widths = [min(w, 16) if col in _WRAPPED else w for col, w in zip(cols, widths)]
-        return sum(widths) + 3 * len(cols) + 1  # a space either side and a rule between columns
-
-    shown = list(cells)
-    for col in _LEFT_OUT_FIRST:
-        if need(shown) <= width:
-            break
-        shown.remove(col)
-    return shown
 
 
 def _pct(p: Any) -> str:
@@ -336,7 +313,7 @@ def ledger_command(
                 r["resolves_by"] or ("replay" if r["replay"] else "-"), _f(r["outcome"], d),
                 _f(r["abs_error"], d), _f(r["covered_80"]), _f(r["crps"], d))):
             cells[col].append(v)
-    shown = _fitting_columns(cells, c.width)
+    shown = fitting_columns(cells, c.width, leave_out=_LEFT_OUT_FIRST, wrapped=_WRAPPED)
     t = Table()
     for col in shown:  # the question and the analyst wrap at words; numbers, dates and headers never break
         wrap = col in ("question", "analyst")

@@ -78,6 +78,13 @@ def list_command(
     if format == "json":
         _dump(rows)
         return
+    if not rows:  # a sentence, not an empty table
+        which = " and ".join(w for w in (f"of model {model}" if model else "",
+                                         f"of scenario {scenario}" if scenario else "") if w)
+        _console().print(f"no runs {which} in {st.shown_url}" if which else
+                         f"no runs recorded yet in {st.shown_url} (record one with `detente run ... --store default`)",
+                         soft_wrap=True)
+        return
     t = Table(title=f"runs in {st.shown_url}")
     for col in ("id", "created (UTC)", "scenario", "input", "model", "seed", "draws", "forecast"):
         whole = col in ("id", "created (UTC)", "input", "seed", "draws")  # short values, never broken
@@ -89,8 +96,6 @@ def list_command(
         t.add_row(str(r["id"]), _minute(r["created"]), r["scenario_name"], r["scenario_sha256"][:8], model_name,
                   str(r["seed"]), str(r["draws"]), fc if len(fc) < 80 else fc[:77] + "...")
     _console().print(t)
-    if not rows:
-        _console().print("no runs recorded yet (record one with `detente run ... --store URL`)")
 
 
 def _minute(created: str | None) -> str:
