@@ -404,3 +404,19 @@ def test_the_bottom_line_names_the_anchor_its_label_belongs_to() -> None:
     b = bottom_line(s, [run(s, "mean", draws=50, seed=1)])["territory"]
     assert b["anchor"] == 40.0 and b["label"] == s.issue("territory").anchors[40.0]
     assert abs(b["forecast"] - 40.0) > 1  # near the anchor, not at it: the page and report say "near 40"
+
+
+def test_one_model_says_once_that_agreement_is_not_measured() -> None:
+    """With one model the bottom line's last column read "agreement not measured: one model only,
+    exchange" on every issue (13 times on COP21): now one sentence under the table, and in the
+    HTML report one paragraph, the column left out; with two models the column is there."""
+    a = hand_made("alpha", 48.0, 5.0, seed=1)
+    text = render_text([bottom_line_table(SCENARIO, [a])], width=160)
+    assert text.count("agreement not measured") == 1 and "do the models agree?" not in text, text
+    assert "run more than one model to see whether they agree" in " ".join(text.split())
+    page = render_html(SCENARIO, [a], [])
+    head = page.split('id="bottom-line"')[1].split("</table>")[0]
+    assert "do the models agree?" not in head and 'class="agreement' not in head
+    assert page.count("agreement not measured: one model only, alpha") == 1
+    two = render_text([bottom_line_table(SCENARIO, [a, hand_made("beta", 60.0, 5.0, seed=2)])], width=160)
+    assert "do the models agree?" in two and "agreement not measured" not in two

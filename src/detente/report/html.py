@@ -35,6 +35,7 @@ from detente.report.tables import (
     round_range_text,
     rounds_text,
     scale_text,
+    single_model_note,
     stopped_text,
     war_endings_text,
     with_label,
@@ -133,6 +134,7 @@ def _bottom_line_section(scenario: Scenario, results: list[Result]) -> str:
         parts.append(f'<p class="muted">Forecast: {_e(first["lead_reason"])}{_e(deal)}.</p>')
     kinds = {e["interval"]["text"] for e in lines.values() if e["interval"]}
     shared = len(kinds) == 1 and all(e["interval"] for e in lines.values())
+    single = bool(lines) and all(e["agreement"] == "single_model" for e in lines.values())
     rows = []
     for issue in scenario.issues:
         e = lines[issue.id]
@@ -145,12 +147,15 @@ def _bottom_line_section(scenario: Scenario, results: list[Result]) -> str:
             ivt += f'<br><span class="muted">{_e(iv["text"])}</span>'
 
         cls = "agree" if e["agreement"] == "agree" else ("disagree" if e["agreement"] == "disagree" else "")
+        agreement = "" if single else f'<td class="agreement {cls}">{_e(e["verdict"])}</td>'
         rows.append(f'<tr data-issue="{_e(issue.id)}"><th scope="row">{_e(issue.label)}</th>'
-                    f'<td class="forecast">{fc}</td><td class="interval">{ivt}</td>'
-                    f'<td class="agreement {cls}">{_e(e["verdict"])}</td></tr>')
+                    f'<td class="forecast">{fc}</td><td class="interval">{ivt}</td>{agreement}</tr>')
     iv_head = _e(next(iter(kinds))) if shared else "interval"
+    agree_head = "" if single else "<th>do the models agree?</th>"
     parts.append(f'<table class="bottom-line"><thead><tr><th>issue</th><th>forecast</th><th>{iv_head}</th>'
-                 f"<th>do the models agree?</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+                 f"{agree_head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    if single:  # said once, not on every line
+        parts.append(f'<p class="muted single-model">{_e(single_model_note(list(lines.values())))}.</p>')
     war = sm.war_headline(scenario, results)
     if war is not None:
         sides = war["sides"]

@@ -287,12 +287,16 @@ def bottom_line_table(scenario: Scenario, results: list[Result]) -> RichTable:
     first = entries[0] if entries else {}
     kinds = {e["interval"]["text"] for e in entries if e["interval"]}
     shared = len(kinds) == 1 and all(e["interval"] for e in entries)
-    t = Table(title="Bottom line", title_justify="left", caption_justify="left",
-              caption=_lead_caption(first))
+    single = bool(entries) and all(e["agreement"] == "single_model" for e in entries)
+    caption = _lead_caption(first)
+    if single:  # said once, not on every line
+        caption += f"\n{single_model_note(entries)}"
+    t = Table(title="Bottom line", title_justify="left", caption_justify="left", caption=caption)
     t.add_column("issue", ratio=2)
     t.add_column("forecast", ratio=3)
     t.add_column(next(iter(kinds)) if shared else "interval", ratio=2)
-    t.add_column("do the models agree?", ratio=3)
+    if not single:
+        t.add_column("do the models agree?", ratio=3)
     for issue, e in zip(scenario.issues, entries):
         fc = with_label(e["forecast"], issue) if e["forecast"] is not None else ""
         if e["lead_note"]:
@@ -301,8 +305,18 @@ def bottom_line_table(scenario: Scenario, results: list[Result]) -> RichTable:
         ivt = range_text(iv["low"], iv["high"], issue) if iv else ""
         if iv and not shared:
             ivt += f"\n{iv['text']}"
-        t.add_row(issue.label, fc, ivt, e["verdict"])
+        t.add_row(issue.label, fc, ivt, *([] if single else [e["verdict"]]))
     return t
+
+
+def single_model_note(entries: list[dict]) -> str:
+    """The bottom line's one sentence for a run of one model, instead of "agreement not measured"
+    on every issue (the terminal and the HTML report).
+
+    >>> single_model_note([{"verdict": "agreement not measured: one model only, exchange"}])
+    'agreement not measured: one model only, exchange (run more than one model to see whether they agree)'
+    """
+    return f"{entries[0]['verdict']} (run more than one model to see whether they agree)"
 
 
 def _lead_caption(e: dict) -> str:
