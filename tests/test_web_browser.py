@@ -1206,3 +1206,31 @@ def test_a_second_change_event_on_a_cleared_position_removes_nothing_more(page, 
     page.wait_for_selector("#stance-table td[data-cell='C|tax'] input.sal", state="detached")
     for cell in ("A|tax", "B|tax", "A|aid", "B|aid"):  # B on aid is the last stance of the file
         assert page.locator(f"#stance-table td[data-cell='{cell}'] input.sal").count() == 1, cell
+
+
+_OVERLAPS = """() => [...document.querySelectorAll('.issue-card .card-body')].map(body => {
+  const t = body.querySelector('.forecast-table').getBoundingClientRect();
+  const c = body.querySelector('.chart-wrap').getBoundingClientRect();
+  const w = Math.min(t.right, c.right) - Math.max(t.left, c.left), h = Math.min(t.bottom, c.bottom) - Math.max(t.top, c.top);
+  return [body.closest('.issue-card').dataset.issue, w > 0 && h > 0 ? Math.round(w * h) : 0,
+          Math.round(t.right - body.getBoundingClientRect().right)];
+})"""
+
+
+def test_forecast_table_never_runs_under_the_chart(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The flagship with mean, bdm and war: the table's six columns were wider than its grid column
+    (at most 32rem) and ran under the positions chart's anchors ("60 Russia obtains..." printed over
+    "42.7 - 69.8  0-60"). Now the chart sits beside the table when both fit, else under it; and a
+    chart by round keeps its whole title ("... European security architecture by" lost "round")."""
+    _load_example(page, "ukraine-settlement.yaml")
+    _run(page, ["mean", "bdm", "war"], draws=100)
+    for width in (1280, 1024, 800):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(100)
+        for issue, overlap, overflow in page.evaluate(_OVERLAPS):
+            assert overlap == 0 and overflow <= 1, (width, issue, overlap, overflow)
+    heading = page.locator(".issue-card[data-issue='alliance'] .trajectories .chart-heading").first
+    assert heading.inner_text() == "bdm: Ukraine's alliance status and European security architecture by round"
+    box, fig = heading.bounding_box(), page.locator(".issue-card[data-issue='alliance'] .trajectories .chart-wrap").first.bounding_box()
+    assert box["x"] + box["width"] <= fig["x"] + fig["width"] + 1  # wrapped inside its figure, not cut
+    _shot(page, tmp_path, "10-cards-800")

@@ -1594,12 +1594,13 @@ function scaleChart(sc, iss, results) {
 
 // A line chart on a fixed y range. series: [{name, color, dash, median, p10, p90, width}]
 function lineChart({ title, series, yLo, yHi, xLabel, yLabel, cls, aria, xMax, ticksY }) {
-  const W = 560, H = 250, left = 52, right = 16, top = 26, bottom = 38;
+  // the title is the figure's own heading (HTML, so that a long issue name wraps instead of running
+  // off the chart: "... European security architecture by" lost "round")
+  const W = 560, H = 234, left = 52, right = 16, top = 10, bottom = 38;
   const n = Math.max(1, xMax ?? Math.max(1, ...series.map((s) => (s.median || []).length - 1)));
   const x = (t) => left + (t / n) * (W - left - right);
   const y = (v) => top + (1 - (v - yLo) / (yHi - yLo)) * (H - top - bottom);
   const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: `chart ${cls || ""}`, role: "img", "aria-label": aria || title, "data-ymin": yLo, "data-ymax": yHi });
-  root.append(svg("text", { x: left, y: 16, class: "chart-title" }, title));
   root.append(svg("line", { x1: left, x2: left, y1: top, y2: H - bottom, class: "axis" }));
   root.append(svg("line", { x1: left, x2: W - right, y1: H - bottom, y2: H - bottom, class: "axis" }));
   for (const v of ticksY || axisTicks(yLo, yHi)) {
@@ -1621,7 +1622,8 @@ function lineChart({ title, series, yLo, yHi, xLabel, yLabel, cls, aria, xMax, t
     root.append(svg("polyline", { points: med.map((p) => p.join(",")).join(" "), fill: "none", stroke: s.color, "stroke-width": s.width || 2, "stroke-dasharray": s.dash || null, "data-series": s.name, "data-model": s.model || null },
       svg("title", {}, s.name)));
   }
-  return el("figure", { class: "chart-wrap" }, root, legend(series.map((s) => [s.name, s.color, s.dash])));
+  return el("figure", { class: "chart-wrap" }, el("p", { class: "chart-heading" }, title), root,
+    legend(series.map((s) => [s.name, s.color, s.dash])));
 }
 
 // the models' per-round series in words (detente.report.figmeta.SERIES_WORDS says the same)
