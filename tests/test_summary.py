@@ -420,3 +420,14 @@ def test_one_model_says_once_that_agreement_is_not_measured() -> None:
     assert page.count("agreement not measured: one model only, alpha") == 1
     two = render_text([bottom_line_table(SCENARIO, [a, hand_made("beta", 60.0, 5.0, seed=2)])], width=160)
     assert "do the models agree?" in two and "agreement not measured" not in two
+
+
+def test_report_war_chart_names_the_sides() -> None:
+    """The report's battlefield chart said "side A's estimate of p" while the page named the sides."""
+    from detente.report.plots import war_figures
+
+    s = load(EXAMPLES / "ukraine-settlement.yaml")
+    figs = dict(war_figures(s, run(s, "war", draws=20, seed=1)))
+    texts = [t.get_text() for t in figs["battlefield and beliefs by month"].axes[0].get_legend().get_texts()]
+    assert texts == ["p: chance that Russia wins the war from the front line (true odds) (median)",
+                     "Russia's estimate of p (median)", "Ukraine and its Western backers' estimate of p (median)"]

@@ -440,6 +440,13 @@ def test_war_form_edit_changes_the_war_chart(page, tmp_path: Path) -> None:  # t
     text = card.inner_text()
     assert "Russia" in text and "victory of" in text  # sides by name
     assert pg.locator("svg.belief-chart").count() == 1
+    # whole months ("7.00 (1.10-35.0)"), a named side's possessive ("backers's"), and p is the chance
+    # of winning the war from the front line (it read "wins a battle")
+    months = card.locator("tr:has(th:text-is('months to a deal, given one (median, p10–p90)')) td").inner_text()
+    assert re.fullmatch(r"\d+ \(\d+–\d+\)", months), months
+    legend = " ".join(pg.locator(".belief-chart + .legend, .chart-wrap:has(svg.belief-chart) .legend").first.all_inner_texts())
+    assert "Ukraine and its Western backers' estimate of p" in legend and "Russia's estimate of p" in legend, legend
+    assert "chance that Russia wins the war from the front line" in legend, legend
     # the war row of each issue's table is the bottom line's number (terms given a deal), and says so;
     # it showed the forecast over every ending (10.7 under a bottom line of 17.5)
     cards = pg.locator(".issue-card:has(.bottom-line)").all()

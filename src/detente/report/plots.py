@@ -968,8 +968,11 @@ def war_figures(scenario: Scenario, result: Result) -> list[tuple[str, Figure]]:
     if all(k in series for k in ("p", "belief_A", "belief_B")):
         fig = _new_figure(8.0, 3.6)
         ax = fig.add_subplot()
-        names = {"p": "p: chance that side A wins the war (true battle odds)",
-                 "belief_A": "side A's estimate of p", "belief_B": "side B's estimate of p"}
+        from detente.models.war.endings import possessive, side_names
+
+        side = side_names(scenario.war, {a.id: a.label for a in scenario.actors})  # named, as on the page
+        names = {"p": f"p: chance that {side['A']} wins the war from the front line (true odds)",
+                 "belief_A": f"{possessive(side['A'])} estimate of p", "belief_B": f"{possessive(side['B'])} estimate of p"}
         for k, (key, text) in enumerate(names.items()):
             arr = np.asarray(series[key][:, :, 0], dtype=float)  # (draws, months+1)
             q = np.nanquantile(arr, [0.1, 0.5, 0.9], axis=0)

@@ -52,6 +52,15 @@ def side_names(war: Mapping[str, Any] | None, actor_labels: Mapping[str, str]) -
     return out
 
 
+def possessive(name: str) -> str:
+    """A side's name in the possessive.
+
+    >>> possessive("Russia"), possessive("Ukraine and its Western backers")
+    ("Russia's", "Ukraine and its Western backers'")
+    """
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
 def horizon_months(extras: Mapping[str, Any]) -> int | None:
     """The horizon T of the run (``settlement_by_month`` has T + 1 entries)."""
     by = extras.get("settlement_by_month")

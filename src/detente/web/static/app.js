@@ -65,6 +65,11 @@ function setAttrs(node, attrs) {
   }
 }
 
+// "Russia's", "Ukraine and its Western backers'" (not "backers's")
+function possessive(name) {
+  return /s$/.test(name) ? `${name}'` : `${name}'s`;
+}
+
 function fmt(v, digits) {
   if (v === null || v === undefined || Number.isNaN(v)) return "–";
   if (digits !== undefined) return v.toFixed(digits);
@@ -1719,8 +1724,9 @@ function warCard(sc, r) {
   const facts = el("table", { class: "forecast-table war-facts" },
     el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "How it ends"), el("th", { scope: "col" }, "probability"))),
     el("tbody", {}, rows,
-      tts.p50 !== undefined ? el("tr", {}, el("th", { scope: "row" }, "months to a deal, given one (median, p10–p90)"), el("td", { class: "num" }, `${fmt(tts.p50)} (${fmt(tts.p10)}–${fmt(tts.p90)})`)) : null,
-      share.p50 !== undefined ? el("tr", {}, el("th", { scope: "row" }, `${A}'s share of the stakes given a deal (median, p10–p90)`), el("td", { class: "num" }, `${fmt(share.p50)} (${fmt(share.p10)}–${fmt(share.p90)})`)) : null));
+      // the war is fought month by month: whole months ("7.00 (1.10–35.0)" read as a precision it has not)
+      tts.p50 !== undefined ? el("tr", {}, el("th", { scope: "row" }, "months to a deal, given one (median, p10–p90)"), el("td", { class: "num" }, `${fmt(tts.p50, 0)} (${fmt(tts.p10, 0)}–${fmt(tts.p90, 0)})`)) : null,
+      share.p50 !== undefined ? el("tr", {}, el("th", { scope: "row" }, `${possessive(A)} share of the stakes given a deal (median, p10–p90)`), el("td", { class: "num" }, `${fmt(share.p50, 2)} (${fmt(share.p10, 2)}–${fmt(share.p90, 2)})`)) : null));
   const charts = el("div", { class: "trajectories" });
   charts.append(lineChart({ title: "Probability of a settlement by month", cls: "war-chart settlement-chart",
     series: [{ name: `${r.model}: P(settled by month)`, color: modelColor(r.model), median: ex.settlement_by_month, width: 2.6, model: r.model }],
@@ -1729,12 +1735,12 @@ function warCard(sc, r) {
   const first = (k) => (tr[k] ? Object.values(tr[k])[0] : null);
   const p = first("p"), bA = first("belief_A"), bB = first("belief_B");
   if (p && bA && bB) {
-    charts.append(lineChart({ title: "Battle odds and each side's belief", cls: "war-chart belief-chart", yLo: 0, yHi: 1, xLabel: "month", yLabel: "probability",
+    charts.append(lineChart({ title: `Chance that ${A} wins the war, and each side's estimate of it`, cls: "war-chart belief-chart", yLo: 0, yHi: 1, xLabel: "month", yLabel: "probability",
       series: [
-        { name: `p: chance that ${A} wins a battle (true odds)`, color: "#555555", ...p, width: 2.2 },
-        { name: `${A}'s estimate of p`, color: PALETTE[1], dash: "6 3", ...bA },
-        { name: `${B}'s estimate of p`, color: PALETTE[2], dash: "2 3", ...bB }],
-      aria: "Battle odds and beliefs by month, 0 to 1" }));
+        { name: `p: chance that ${A} wins the war from the front line (true odds)`, color: "#555555", ...p, width: 2.2 },
+        { name: `${possessive(A)} estimate of p`, color: PALETTE[1], dash: "6 3", ...bA },
+        { name: `${possessive(B)} estimate of p`, color: PALETTE[2], dash: "2 3", ...bB }],
+      aria: `Chance that ${A} wins the war and each side's estimate, by month, 0 to 1` }));
   }
   card.append(facts, charts);
   return card;
