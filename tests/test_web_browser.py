@@ -1241,3 +1241,20 @@ def test_forecast_table_never_runs_under_the_chart(page, tmp_path: Path) -> None
     box, fig = heading.bounding_box(), page.locator(".issue-card[data-issue='alliance'] .trajectories .chart-wrap").first.bounding_box()
     assert box["x"] + box["width"] <= fig["x"] + fig["width"] + 1  # wrapped inside its figure, not cut
     _shot(page, tmp_path, "10-cards-800")
+
+
+_LABEL_ROWS = """() => [...document.querySelectorAll('.controls label[for]')].filter(l => l.offsetParent !== null).map(l => {
+  const c = document.getElementById(l.htmlFor);
+  const a = l.getBoundingClientRect(), b = c.getBoundingClientRect();
+  return [l.htmlFor, a.top < b.bottom && b.top < a.bottom];  // on one line: their heights overlap
+})"""
+
+
+def test_a_label_stays_on_the_line_of_its_control(page) -> None:  # type: ignore[no-untyped-def]
+    """The levers' "actor" label ended one line and its list began the next (at 1280 px, the flagship)."""
+    _load_example(page, "ukraine-settlement.yaml")
+    for width in (1280, 1024, 800):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(100)
+        apart = [k for k, same_row in page.evaluate(_LABEL_ROWS) if not same_row]
+        assert apart == [], (width, apart)
