@@ -35,8 +35,8 @@ def test_figure_budget_and_colours(report: Path) -> None:
     assert actor_colour(s.actor_ids, "russia") != actor_colour(s.actor_ids, "ukraine")
     from PIL import Image
 
-    with Image.open(report / "explain-bdm-perception.png") as im:  # small: 4.6 x 4 in at 80 dpi
-        assert im.size == (368, 320)
+    with Image.open(report / "explain-bdm-perception.png") as im:  # 6 x 4.6 in at 80 dpi
+        assert im.size == (480, 368)
 
 
 def test_one_winners_chart_shows_every_run() -> None:
@@ -174,3 +174,27 @@ def test_the_report_names_actors_and_sides_in_the_explanations(tmp_path: Path) -
     assert "<td>Sanctions relief for Russia</td>" in pivotal or "<td>Territorial line</td>" in pivotal
     assert not any(f"<td>{i}</td>" in pivotal for i in s.issue_ids)  # issues by name, never the id
     assert "B: Ukraine and its Western backers" in html
+
+
+def test_perception_plane_labels_neither_overlap_nor_leave_the_figure() -> None:
+    """The flagship's perception plane printed "United Kingdom" over "European Union ...", "NATO" over
+    "US administration", hid "conflict" under China's label and cut its title and both axis labels."""
+    from detente.report.explain import quad_figure
+
+    s = load(FLAGSHIP)
+    r = attach(s, run(s, "bdm", draws=20, seed=1), war_sensitivity=False)
+    _, fig = quad_figure(s, r)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    texts = [t for t in ax.texts if t.get_text()] + [ax.title, ax.xaxis.label, ax.yaxis.label]
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    page = fig.bbox
+    for t, b in zip(texts, boxes):
+        assert b.x0 >= page.x0 - 1 and b.x1 <= page.x1 + 1 and b.y0 >= page.y0 - 1 and b.y1 <= page.y1 + 1, t.get_text()
+    labels = [(t.get_text(), b) for t, b in zip(texts, boxes) if t in ax.texts]
+    for k, (ta, a) in enumerate(labels):
+        for tb, b in labels[k + 1:]:
+            assert not a.overlaps(b), (ta, tb)
+    joined = " ".join(t for t, _ in labels)
+    assert "United Kingdom" in joined and "conflict" in joined

@@ -232,7 +232,14 @@ def winners_figure(results: list[Result], scenario: Scenario | None = None) -> A
 
 
 def quad_figure(scenario: Scenario, r: Result) -> tuple[str, Any] | None:
-    """BDM's perception plane of the chosen actor on the issue where it has most counterparts."""
+    """BDM's perception plane of the chosen actor on the issue where it has most counterparts.
+
+    Each other actor j is a point: x = the actor's expected utility of challenging j, y = j's of
+    challenging the actor, as the actor sees it; the quadrants (at the figure's corners, never under
+    a point) say what follows. Actors at one point share one label (the flagship's UK and EU sat on
+    each other), and labels near the right edge read leftwards, inside the axes."""
+    import textwrap
+
     ev = r.events or {}
     per = ev.get("perception") or {}
     if not per:
@@ -241,27 +248,74 @@ def quad_figure(scenario: Scenario, r: Result) -> tuple[str, Any] | None:
     p = per[issue_id]
     if not p["points"]:
         return None
-    fig = _figure(4.6, 4.0)
+    fig = _figure(6.0, 4.6)
     ax = fig.add_subplot()
     ids = list(scenario.actor_ids)
-    ax.scatter([pt["eu_i_j"] for pt in p["points"]], [pt["eu_j_i"] for pt in p["points"]], s=30,
+    xs = [pt["eu_i_j"] for pt in p["points"]]
+    ys = [pt["eu_j_i"] for pt in p["points"]]
+    ax.scatter(xs, ys, s=34, zorder=3,
                c=[actor_colour(ids, pt["actor"]) for pt in p["points"]])  # one artist for every actor
-    for pt in p["points"]:
-        ax.annotate(_name(scenario, pt["actor"]), (pt["eu_i_j"], pt["eu_j_i"]), fontsize=7, xytext=(3, 3), textcoords="offset points")
     ax.axhline(0, color="#333333", lw=0.8)
     ax.axvline(0, color="#333333", lw=0.8)
+    ax.update_datalim(list(zip(xs, ys)) + [(0.0, 0.0)])
+    ax.margins(0.12)
+    ax.autoscale_view()
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    labels = []
+    for (x, y), names in _label_groups(p["points"], scenario, (x1 - x0) * 0.03, (y1 - y0) * 0.03).items():
+        right = x > x0 + 0.65 * (x1 - x0)
+        labels.append(ax.annotate(textwrap.fill(", ".join(names), 34), (x, y), fontsize=7.5,
+                                  xytext=(-4 if right else 4, 3), textcoords="offset points",
+                                  ha="right" if right else "left", va="bottom"))
+    _unstack(fig, labels)
     who = _name(scenario, p["actor"])
-    ax.set_xlabel(f"E({who} challenges j)")
-    ax.set_ylabel(f"E(j challenges {who}), as {who} sees it")
-    xs = [pt["eu_i_j"] for pt in p["points"]] + [0]
-    ys = [pt["eu_j_i"] for pt in p["points"]] + [0]
-    for x, y, txt in ((max(xs), max(ys), "conflict"), (max(xs), min(ys), f"{who} compels"),
-                      (min(xs), max(ys), f"{who} gives way"), (min(xs), min(ys), "status quo")):
-        ax.text(x, y, txt, fontsize=7, color="#777777", ha="right" if x > 0 else "left",
-                va="top" if y > 0 else "bottom")
-    ax.set_title(f"{who}, round 1, {scenario.issue(issue_id).label}", fontsize=9)
-    fig.subplots_adjust(left=0.17, right=0.96, bottom=0.13, top=0.9)
+    ax.set_xlabel("its expected utility of challenging each actor", fontsize=8.5)
+    ax.set_ylabel("each actor's expected utility\nof challenging it", fontsize=8.5)
+    ax.tick_params(labelsize=7.5)
+    for x, y, txt in ((0.98, 0.98, "conflict"), (0.98, 0.02, "it compels"), (0.02, 0.98, "it gives way"),
+                      (0.02, 0.02, "status quo")):
+        ax.text(x, y, txt, transform=ax.transAxes, fontsize=7.5, color="#777777", ha="right" if x > 0.5 else "left",
+                va="top" if y > 0.5 else "bottom")
+    ax.set_title(textwrap.fill(f"How {who} sees the others: round 1, {scenario.issue(issue_id).label}", 70),
+                 fontsize=9, loc="left")
+    fig.subplots_adjust(left=0.15, right=0.97, bottom=0.12, top=0.86)
     return issue_id, fig
+
+
+def _unstack(fig: Any, labels: list[Any]) -> None:
+    """Move each label that overlaps one above it down below it (highest point first), so that
+    labels of nearby points read one under the other."""
+    if len(labels) < 2:
+        return
+    renderer = fig.canvas.get_renderer()
+    to_points = 72.0 / fig.dpi
+    placed: list[Any] = []
+    for t in sorted(labels, key=lambda t: -t.xy[1]):
+        for _ in range(len(labels)):
+            box = t.get_window_extent(renderer)
+            hit = next((b for b in placed if box.overlaps(b)), None)
+            if hit is None:
+                break
+            dx, dy = t.get_position()
+            t.set_position((dx, dy - (box.y1 - hit.y0) * to_points - 1.5))
+        placed.append(t.get_window_extent(renderer))
+
+
+def _label_groups(points: list[dict[str, Any]], scenario: Scenario, dx: float, dy: float) -> dict[tuple[float, float], list[str]]:
+    """The perception plane's labels: actors whose points lie within ``dx`` and ``dy`` of a group's
+    first point share its label, in the order given.
+
+    >>> pts = [{"actor": "uk", "eu_i_j": 0.05, "eu_j_i": 0.08}, {"actor": "eu", "eu_i_j": 0.051, "eu_j_i": 0.081},
+    ...        {"actor": "cn", "eu_i_j": 0.9, "eu_j_i": 0.38}]
+    >>> _label_groups(pts, None, 0.03, 0.01)
+    {(0.05, 0.08): ['uk', 'eu'], (0.9, 0.38): ['cn']}
+    """
+    groups: dict[tuple[float, float], list[str]] = {}
+    for pt in points:
+        x, y = pt["eu_i_j"], pt["eu_j_i"]
+        home = next(((gx, gy) for gx, gy in groups if abs(gx - x) <= dx and abs(gy - y) <= dy), (x, y))
+        groups.setdefault(home, []).append(_name(scenario, pt["actor"]))
+    return groups
 
 
 def actors_in_trajectory_plots(r: Result) -> bool:
