@@ -577,3 +577,26 @@ def test_histogram_steps_with_given_limits_draw_as_matplotlibs_stairs() -> None:
         pngs.append(plots.png_bytes(fig))
         limits.append((ax.get_xlim(), ax.get_ylim()))
     assert pngs[0] == pngs[1] and limits[0] == limits[1]
+
+
+@pytest.mark.parametrize("issue", ["territory", "alliance", "sanctions", "military_aid", "settlement_form"])
+def test_issue_chart_keeps_every_text_inside_the_figure(issue: str) -> None:
+    """The anchor at the scale's top end ("neutrality plus a new security architecture per the December
+    2021 draft treaties ...") is centred on it and ran off the chart's right edge."""
+    from detente.runner import run
+    from detente.scenario.io import load
+
+    from conftest import EXAMPLES
+
+    s = load(EXAMPLES / "ukraine-settlement.yaml")
+    fig = plot_issue(s, issue, [run(s, "mean", draws=20, seed=1)])
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    page = fig.bbox
+    hidden = {id(a.label) for ax in fig.axes for a in (ax.xaxis, ax.yaxis) if not a.get_visible()}  # never drawn
+    texts = [t for t in fig.findobj(lambda a: hasattr(a, "get_text") and hasattr(a, "get_window_extent"))
+             if t.get_visible() and t.get_text().strip() and id(t) not in hidden]
+    assert len(texts) > 10
+    for t in texts:
+        b = t.get_window_extent(r)
+        assert b.x0 >= page.x0 - 1 and b.x1 <= page.x1 + 1, (t.get_text()[:40], b.x0, b.x1, page.x1)

@@ -505,7 +505,7 @@ def plot_issue(scenario: Scenario, issue_id: str, results: list[Result], *,
     ax.set_ylim(-0.8, n - 0.2)
     _scale_axis(ax, issue)
     ax.set_axisbelow(True)
-    xlabel = f"position on the {issue.label} scale ({issue.scale.min:g}\u2013{issue.scale.max:g})"
+    xlabel = f"position on the scale of {issue.label} ({issue.scale.min:g}\u2013{issue.scale.max:g})"
     # the axes' ticks, labels and grid lines as plain artists (plain_axis: no Tick objects); with the
     # strip of histograms, the strip's own x axis carries the labels
     xlocs, xlabels = scale_ticks(*ax.get_xlim())
@@ -563,8 +563,14 @@ def plot_issue(scenario: Scenario, issue_id: str, results: list[Result], *,
                  pad=rcParams["axes.titlepad"] + (title_pad if issue.anchors else 0.0))
     anchor_h += 0.2 * title.count("\n")
     legend_h = legend_inches(len(handles), ncol, title=True) + (0.17 if strip else 0.0) if handles else 0.0
-    set_margins(fig, left=label_w + 0.25, right=0.55 if issue.anchors else 0.3, top=0.4 + anchor_h,
-                bottom=0.55 + legend_h)
+    left, right = label_w + 0.25, 0.3
+    if issue.anchors:  # the end anchors' labels are centred on the scale's ends: room for their halves
+        pad = 0.03 * (issue.scale.max - issue.scale.min)
+        ends = [k for k, v in enumerate(ticks) if v <= issue.scale.min + pad], \
+            [k for k, v in enumerate(ticks) if v >= issue.scale.max - pad]
+        half = [max((text_inches(labels[k], 7.5)[0] / 2 for k in ks), default=0.0) for ks in ends]
+        left, right = max(left, half[0] + 0.1), max(0.55, half[1] + 0.1)
+    set_margins(fig, left=left, right=right, top=0.4 + anchor_h, bottom=0.55 + legend_h)
     if strip:  # the histograms over draws in a strip under the actors, on the same scale
         h = fig.get_size_inches()[1]
         x0, y0, w, hh = ax.get_position().bounds
