@@ -428,6 +428,6 @@ def test_report_war_chart_names_the_sides() -> None:
 
     s = load(EXAMPLES / "ukraine-settlement.yaml")
     figs = dict(war_figures(s, run(s, "war", draws=20, seed=1)))
-    texts = [t.get_text() for t in figs["battlefield and beliefs by month"].axes[0].get_legend().get_texts()]
+    texts = [t.get_text() for t in figs["battlefield and beliefs by month"].legends[0].get_texts()]
     assert texts == ["p: chance that Russia wins the war from the front line (true odds) (median)",
                      "Russia's estimate of p (median)", "Ukraine and its Western backers' estimate of p (median)"]

@@ -972,7 +972,9 @@ def war_figures(scenario: Scenario, result: Result) -> list[tuple[str, Figure]]:
 
     series = result.trajectory.series
     if all(k in series for k in ("p", "belief_A", "belief_B")):
-        fig = _new_figure(8.0, 3.6)
+        # the legend under the axes (in the middle it hid the curves), light bands: over many draws
+        # they span most of 0-1 and, drawn darker, turned the chart grey
+        fig = _new_figure(8.0, 4.0, bottom=0.6 + legend_inches(3, 1, size=7.5))
         ax = fig.add_subplot()
         from detente.models.war.endings import possessive, side_names
 
@@ -985,14 +987,14 @@ def war_figures(scenario: Scenario, result: Result) -> list[tuple[str, Figure]]:
             months = np.arange(arr.shape[1])
             ax.plot(months, q[1], color=PALETTE[k], ls=LINESTYLES[k], lw=1.8, label=f"{text} (median)")
             if arr.shape[0] > 1:
-                ax.fill_between(months, q[0], q[2], color=PALETTE[k], alpha=0.12, lw=0)
+                ax.fill_between(months, q[0], q[2], color=PALETTE[k], alpha=0.07, lw=0)
         ax.set_ylim(0, 1)
         ax.set_xlabel("month")
         ax.set_ylabel("probability")
         ax.grid(color="#e6e6e6", lw=0.6)
         ax.set_title("Battlefield and beliefs by month (medians, p10\u2013p90 bands over draws)", loc="left",
                      fontsize=10, fontweight="bold", y=TITLE_Y)
-        ax.legend(fontsize=7.5, loc="best", frameon=False)
+        bottom_legend(fig, fontsize=7.5, ncol=1)
         figs.append(("battlefield and beliefs by month", fig))
     return figs
 
