@@ -198,3 +198,24 @@ def test_perception_plane_labels_neither_overlap_nor_leave_the_figure() -> None:
             assert not a.overlaps(b), (ta, tb)
     joined = " ".join(t for t, _ in labels)
     assert "United Kingdom" in joined and "conflict" in joined
+
+
+def test_explanations_print_numbers_as_the_rest_of_the_report(report: Path) -> None:
+    """The report's explanations gave forecasts in three significant digits ("30", "19.4" on a 0-100
+    scale), P(gain) as "0.96" where the terminal says "96 %", and gains as "1.23" over "0.0258"."""
+    import re
+
+    html = (report / "report.html").read_text()
+    issues = html.split('<table class="pivotal-issues">')[1].split("</table>")[0]
+    cells = re.findall(r'<td class="num">([^<]*)</td>', issues)
+    assert cells and all(re.fullmatch(r"-?\d+\.\d", c) for c in cells), cells  # 0-100: one decimal
+    winners = html.split('<table class="winners">')[1].split("</table>")[0]
+    rows = re.findall(r"<tr><td>[^<]*</td>((?:<td[^>]*>[^<]*</td>)+)</tr>", winners)
+    assert rows
+    for row in rows:
+        at, sq, gain, p_gain = re.findall(r'<td class="num">([^<]*)</td>', row)
+        assert all(re.fullmatch(r"-?\d+\.\d{3}", v) for v in (at, sq, gain)), row
+        assert p_gain.endswith(" %"), row
+    moves = html.split('<table class="reasons')[1].split("</table>")[0] if '<table class="reasons' in html else ""
+    for a, b in re.findall(r'<td class="num">([^<&]*) &rarr; ([^<]*)</td>', moves):
+        assert re.fullmatch(r"-?\d+\.\d", a) and re.fullmatch(r"-?\d+\.\d", b), (a, b)

@@ -37,12 +37,33 @@ def _e(v: object) -> str:
 
 
 def _f(v: Any, nd: int = 3) -> str:
-    return "" if v is None else f"{v:.{nd}g}" if isinstance(v, float) else str(v)
+    """A utility, gain, share, cost or dependence: ``nd`` decimals, the same in a whole column
+    (``1.230`` over ``0.026``; three significant digits read "1.23" over "0.0258").
+
+    >>> _f(1.23), _f(0.02583), _f(-0.157), _f(None), _f(3)
+    ('1.230', '0.026', '-0.157', '', '3')
+    """
+    return "" if v is None else f"{v:.{nd}f}" if isinstance(v, float) else str(v)
+
+
+def _on_scale(v: Any, scenario: Scenario | None, issue: str) -> str:
+    """A forecast or position in its issue's decimals, as ``detente run`` prints it."""
+    from detente.report.tables import fmt
+
+    if v is None:
+        return ""
+    try:
+        return fmt(float(v), scenario.issue(issue)) if scenario is not None else f"{float(v):.4g}"
+    except KeyError:
+        return f"{float(v):.4g}"
 
 
 def _share(p: Any) -> str:
-    """A probability as a percentage (``1``/``0`` read as counts with one draw)."""
-    return "" if p is None else f"{100 * float(p):.0f} %"
+    """A probability as a percentage, as everywhere (:func:`detente.report.tables.pct`: ``96 %``,
+    one decimal under 10 %)."""
+    from detente.report.tables import pct
+
+    return "" if p is None else pct(float(p))
 
 
 def _label(r: Result) -> str:
@@ -396,7 +417,7 @@ def explain_section(scenario: Scenario, results: list[Result], figures: list[tup
         rows = "".join(
             f"<tr><td>{_e(_name(scenario, a['actor']))}</td><td class=\"num\">{_e(_f(a['at_forecast']))}</td>"
             f"<td class=\"num\">{_e(_f(a['at_status_quo']))}</td><td class=\"num\">{_e(_f(a['gain']))}</td>"
-            f"<td class=\"num\">{_e(_f(a['p_gain']))}</td><td>{_e(a['verdict'])}</td></tr>" for a in u["actors"])
+            f"<td class=\"num\">{_e(_share(a['p_gain']))}</td><td>{_e(a['verdict'])}</td></tr>" for a in u["actors"])
         parts.append('<table class="winners"><thead><tr><th>actor</th><th class="num">utility at forecast</th>'
                      '<th class="num">at status quo</th><th class="num">gain</th><th class="num">P(gain)</th>'
                      f"<th>verdict</th></tr></thead><tbody>{rows}</tbody></table>")
@@ -416,7 +437,7 @@ def explain_section(scenario: Scenario, results: list[Result], figures: list[tup
             mrows = "".join(f"<tr><td>{_e(x['label'])}</td><td class=\"num\">{_e(_f(x['mu_star']))}</td>"
                             f"<td>{_e(direction(x['mu'], x['mu_star']))}</td></tr>" for x in moves["inputs"][:10])
             parts.append(f'<h4 id="war-inputs-{_e(lab)}">What moves {_e(moves["output"])}</h4>'
-                         f'<p class="muted">Now {_e(_f(ex["war"]["p_deal_within_12_months"]))}. Morris mu* '
+                         f'<p class="muted">Now {_e(_share(ex["war"]["p_deal_within_12_months"]))}. Morris mu* '
                          f'({moves["evaluations"]} evaluations; the other inputs at their medians).</p>'
                          '<table class="war-inputs"><thead><tr><th>war input</th><th class="num">mu*</th>'
                          '<th>raising it</th></tr>'
@@ -436,8 +457,8 @@ def explain_section(scenario: Scenario, results: list[Result], figures: list[tup
             med = e.get("median_actor") or {}
             extra = f"median actor: {', '.join(_name(scenario, a) for a in med.get('actors', []))}" if med else ""
             if top:
-                irows.append(f"<tr><td>{_e(_issue_name(scenario, iid))}</td><td class=\"num\">{_e(_f(e['forecast']))}</td>"
-                             f"<td>{_e(_name(scenario, top['actor']))}</td><td class=\"num\">{_e(_f(top['forecast_without']))}</td>"
+                irows.append(f"<tr><td>{_e(_issue_name(scenario, iid))}</td><td class=\"num\">{_e(_on_scale(e['forecast'], scenario, iid))}</td>"
+                             f"<td>{_e(_name(scenario, top['actor']))}</td><td class=\"num\">{_e(_on_scale(top['forecast_without'], scenario, iid))}</td>"
                              f"<td>{_e(extra)}</td></tr>")
         parts.append('<table class="pivotal-issues"><thead><tr><th>issue</th><th class="num">forecast</th>'
                      '<th>most pivotal</th><th class="num">forecast without it</th><th></th></tr></thead>'
@@ -465,7 +486,7 @@ def _reasons(ev: dict[str, Any], lab: str, scenario: Scenario | None = None) -> 
             kind = m.get("type", "")
             rows.append(f"<tr><td class=\"num\">{rnd['round']}</td><td>{_e(_name(scenario, m['actor']))}</td>"
                         f"<td>{_e(_issue_name(scenario, m['issue']))}</td>"
-                        f"<td class=\"num\">{_e(_f(m['from'], 4))} &rarr; {_e(_f(m['to'], 4))}</td><td>{_e(kind)}</td>"
+                        f"<td class=\"num\">{_e(_on_scale(m['from'], scenario, m['issue']))} &rarr; {_e(_on_scale(m['to'], scenario, m['issue']))}</td><td>{_e(kind)}</td>"
                         f"<td>{_e(_name(scenario, by) if by else '')}</td><td>{_e(m.get('why', ''))}</td></tr>")
     n = sum(len(x["moves"]) for x in ev["rounds"])
     note = f" (first {MAX_EVENT_ROWS} of {n}; all in result.json)" if n > MAX_EVENT_ROWS else ""
