@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import io
 import json
 import os
@@ -268,6 +269,8 @@ def test_runs_cli(tmp_path: Path) -> None:
     assert r.exit_code == 0 and r.output.startswith("no runs of model bdm in ") and "┏" not in r.output, r.output
     r = cli.invoke(runs_app, ["show", str(b), "--store", url])
     assert r.exit_code == 0 and "forecast interval (calibrated, 80 %)" in r.output and "median" in r.output
+    fx = json.loads(cli.invoke(runs_app, ["show", str(b), "--store", url, "-f", "json"]).output)["forecast"]["x"]
+    assert f" {fx:.1f} " in r.output and f"{fx:.2f}" not in r.output  # a 0-100 scale: one decimal, as `run`
     r = cli.invoke(runs_app, ["show", str(a), "--store", url, "--format", "json"])
     assert json.loads(r.output)["forecast"]["x"] == pytest.approx(140 / 3)
     r = cli.invoke(runs_app, ["diff", str(a), str(b), "--store", url])
@@ -305,3 +308,26 @@ def test_a_plain_path_as_store_gets_the_url_to_write(tmp_path: Path) -> None:
     Store(f"sqlite:///{tmp_path / 'runs.db'}")  # writing commands still create it
     assert (tmp_path / "runs.db").exists()
     assert Store(f"sqlite:///{tmp_path / 'runs.db'}", existing=True).count() == 0
+
+
+def test_runs_show_and_diff_name_the_issues_and_say_what_a_war_forecast_is(tmp_path: Path) -> None:
+    """`runs show`/`diff` printed issue ids with two decimals, and the war model's forecast over every
+    ending without saying so (`detente run` shows the terms given a deal); `runs list` cut the
+    forecast mid-word ("settlement_...")."""
+    from detente.scenario.io import load
+
+    from conftest import EXAMPLES
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    store = Store(url)
+    s = load(EXAMPLES / "ukraine-settlement.yaml")
+    a = store.save(s, run(s, "war", draws=50, seed=1))
+    b = store.save(s, run(s, "mean", draws=50, seed=1))
+    cli = CliRunner()
+    out = cli.invoke(runs_app, ["show", str(a), "--store", url]).output
+    assert "Territorial line [territory]" in out and "over every ending" in out, out
+    out = cli.invoke(runs_app, ["diff", str(a), str(b), "--store", url]).output
+    row = next(line for line in out.splitlines() if "Territorial line [territory]" in line)
+    assert re.search(r" \d+\.\d \S* +\d+\.\d \S* +[+-]\d+\.\d ", row.replace("│", " ") + " "), row
+    out = cli.invoke(runs_app, ["list", "--store", url]).output
+    assert "..." not in out and "settlement_form=" in out, out

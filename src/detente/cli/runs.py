@@ -57,6 +57,31 @@ def _fmt(v: Any, digits: int = 2) -> str:
     return str(v)
 
 
+def _issues_of(scenario: Any) -> dict[str, tuple[str, int]]:
+    """``{issue id: (its name with the id, the decimals of its scale)}`` of a recorded run's scenario
+    (as ``detente run`` names and prints them); empty for a record without one.
+
+    >>> _issues_of({"issues": [{"id": "x", "name": "Tax rate", "scale": {"min": 0, "max": 50}}, {"id": "y"}]})
+    {'x': ('Tax rate [x]', 2), 'y': ('y', 1)}
+    """
+    from detente.scenario.model import decimals_for
+
+    out = {}
+    for i in (scenario or {}).get("issues") or []:
+        sc = i.get("scale") or {}
+        try:
+            d = decimals_for(float(sc.get("max", 100.0)) - float(sc.get("min", 0.0)))
+        except (TypeError, ValueError):
+            d = 2
+        name = i.get("name")
+        out[str(i.get("id"))] = (f"{name} [{i['id']}]" if name and name != i.get("id") else str(i.get("id")), d)
+    return out
+
+
+WAR_FORECAST_NOTE = ("war: the forecast is over every ending (a deal's terms, a victory, a collapse or the front "
+                     "line at the horizon); `detente run` shows the terms given a deal")
+
+
 def _dump(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
 
@@ -91,11 +116,27 @@ def list_command(
         t.add_column(col, justify="right" if col in ("id", "seed", "draws") else "left", overflow="fold",
                      no_wrap=whole)  # the others fold, never "…"
     for r in rows:
-        fc = ", ".join(f"{k}={_fmt(v, 1)}" for k, v in r["forecast"].items())
+        fc = _forecast_text(r["forecast"])
         model_name = r["model"] + (f" ({r['variant']})" if r["variant"] else "")
         t.add_row(str(r["id"]), _minute(r["created"]), r["scenario_name"], r["scenario_sha256"][:8], model_name,
-                  str(r["seed"]), str(r["draws"]), fc if len(fc) < 80 else fc[:77] + "...")
+                  str(r["seed"]), str(r["draws"]), fc)
     _console().print(t)
+
+
+def _forecast_text(forecast: dict[str, Any], room: int = 70) -> str:
+    """A run's forecast in the list: ``issue=value`` while it fits in about ``room`` characters,
+    then how many more (``runs show`` has them all; it cut "settlement_..." mid-word).
+
+    >>> _forecast_text({"a": 1.0, "b": 22.25}), _forecast_text({f"issue_{k}": 50.0 for k in range(9)}, 40)
+    ('a=1.0, b=22.2', 'issue_0=50.0, issue_1=50.0, issue_2=50.0 and 6 more')
+    """
+    parts = [f"{k}={_fmt(v, 1)}" for k, v in forecast.items()]
+    shown: list[str] = []
+    for k, p in enumerate(parts):
+        if shown and len(", ".join(shown + [p])) > room and k < len(parts) - 1:
+            return ", ".join(shown) + f" and {len(parts) - len(shown)} more"
+        shown.append(p)
+    return ", ".join(shown)
 
 
 def _minute(created: str | None) -> str:
@@ -133,16 +174,18 @@ def show_command(
     if r.get("meta"):
         head.add_row("meta", json.dumps(r["meta"], sort_keys=True))
     c.print(head)
-    t = Table(title="forecast")
+    t = Table(title="forecast", caption=WAR_FORECAST_NOTE if r["model"] == "war" else None, caption_justify="left")
     t.add_column("issue")
     t.add_column("forecast", justify="right")
     if r["interval"]:
         t.add_column("forecast interval (calibrated, 80 %)", justify="right")  # Result.interval (never the input band)
+    issues = _issues_of(r.get("scenario"))
     for issue, v in r["forecast"].items():
-        row = [issue, _fmt(v)]
+        name, d = issues.get(issue, (issue, 2))
+        row = [name, _fmt(v, d)]
         if r["interval"]:
             lo, hi = r["interval"].get(issue, [None, None])
-            row.append(f"[{_fmt(lo)}, {_fmt(hi)}]")
+            row.append(f"[{_fmt(lo, d)}, {_fmt(hi, d)}]")
         t.add_row(*row)
     c.print(t)
 
@@ -178,9 +221,14 @@ def diff_command(
     t = Table(title="forecast")
     for col in ("issue", f"run {a}", f"run {b}", "change"):
         t.add_column(col, justify="left" if col == "issue" else "right")
+    try:  # the issues' names and decimals, from the first run's scenario (a second read of the store)
+        issues = _issues_of(st.get(a).get("scenario"))
+    except DetenteError:
+        issues = {}
     for issue, v in d["forecast"].items():
         ch = v["change"]
-        t.add_row(issue, _fmt(v["a"]), _fmt(v["b"]), "-" if ch is None else f"{ch:+.2f}")
+        name, dec = issues.get(issue, (issue, 2))
+        t.add_row(name, _fmt(v["a"], dec), _fmt(v["b"], dec), "-" if ch is None else f"{ch:+.{dec}f}")
     c.print(t)
 
 
