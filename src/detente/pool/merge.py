@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -330,17 +331,50 @@ def mix(parts: list[tuple[str, float, Any]], everyone: bool = True) -> Any:
 
 
 def _differs(diffs: list[str], where: str, ids: list[str], values: list[tuple[int, Any]]) -> Any:
-    """The first analyst's value; a difference line when the others' differ."""
+    """The first analyst's value; a difference line when the others' differ. Texts that open alike
+    are each shown from a little before they part (both read "Where the line between Ukrainian-
+    and Russian-controlled..." when only their last sentences differed).
+
+    >>> diffs = []
+    >>> _differs(diffs, "issues[x].description", ["ann", "bob"],
+    ...          [(0, "The line is fixed by a settlement. Anchors are the modeller's."),
+    ...           (1, "The line is fixed by a settlement. Same anchors as ann's.")])
+    "The line is fixed by a settlement. Anchors are the modeller's."
+    >>> print(diffs[0])
+    issues[x].description: the analysts differ (ann: "…fixed by a settlement. Anchors are the modeller's."; bob: "…fixed by a settlement. Same anchors as ann's."); kept ann's
+    """
     first = values[0][1]
     if any(v != first for _, v in values[1:]):
-        shown = "; ".join(f"{ids[k]}: {_short(v)}" for k, v in values)
+        start = 0
+        if all(isinstance(v, str) for _, v in values):
+            same = len(os.path.commonprefix([v for _, v in values]))
+            if same > 30:  # from the word that starts about 20 characters before they part
+                start = first.rfind(" ", 0, same - 20) + 1
+        shown = "; ".join(f"{ids[k]}: {_short(v[start:] if start else v, lead='…' if start else '')}"
+                          for k, v in values)
         diffs.append(f"{where}: the analysts differ ({shown}); kept {ids[values[0][0]]}'s")
     return first
 
 
-def _short(v: Any, n: int = 60) -> str:
-    text = repr(v)
-    return text if len(text) <= n else text[: n - 3] + "..."
+def _short(v: Any, n: int = 60, lead: str = "") -> str:
+    """A value in a difference line: a text in quotes as written (``repr`` printed "Modeller\\'s"),
+    cut at a word to about ``n`` characters, ``lead`` before it (``…`` when its start is left out);
+    "none" for no value.
+
+    >>> print(_short("Modeller's assumption"), _short(None), _short(3.5))
+    "Modeller's assumption" none 3.5
+    >>> _short("one two three four", 12)
+    '"one two…"'
+    """
+    if v is None:
+        return "none"
+    if not isinstance(v, str):
+        text = repr(v)
+        return text if len(text) <= n else text[: n - 1] + "…"
+    if len(v) <= n:
+        return f'"{lead}{v}"'
+    cut = v[: n - 1].rsplit(" ", 1)[0] if " " in v[: n - 1] else v[: n - 1]
+    return f'"{lead}{cut}…"'
 
 
 def _pool_records(views: list[Scenario], pool: _Pool, rename: list[dict[str, str]],
