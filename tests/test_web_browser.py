@@ -561,6 +561,12 @@ def test_compare_two_views_in_the_page(page) -> None:  # type: ignore[no-untyped
     for view in (FLAGSHIP, REPO / "examples" / "ukraine-settlement-contrast.yaml"):
         assert load(view).name in table and load(view).name in war
     assert "P(deal) by 12 months" in war and "military victory of Russia" in war
+    # one column per view, one row per ending: each share on the line of its ending, in every view
+    heads = page.locator("#compare-out .compare-war-table thead th[data-view]").all_inner_texts()
+    assert len(heads) == 2 and load(FLAGSHIP).name in heads[0]
+    for row in page.locator("#compare-out .compare-war-table tbody tr").all():
+        cells = row.locator("td").all_inner_texts()
+        assert len(cells) == 2 and all(c.endswith(" %") for c in cells), (row.inner_text(), cells)
     from detente.report.tables import pct  # the page writes shares as the terminal does
 
     shares = [0.008, 0.041, 0.352, 0.0, 1.0]

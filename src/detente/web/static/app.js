@@ -1850,16 +1850,21 @@ async function compareViews() {
 }
 
 // How the war ends in each view (the library's war_comparison): P(deal by) and the endings, sides named.
+// One column per view, one row per P(deal by m months) and per ending (the endings of every view,
+// in the order met; 0 % where no draw of a view ended so: the library lists only the endings that
+// happened): a column of wrapped "ending share" lines per view was hard to read side by side.
 function warComparison(rows) {
   const months = Object.keys(rows[0].settlement_by).sort((a, b) => a - b);
+  const endings = [...new Set(rows.flatMap((w) => w.endings.map((e) => e.ending)))];
+  const share = (w, name) => { const e = w.endings.find((x) => x.ending === name); return pct(e ? e.probability : 0); };
+  const line = (head, cells, cls) => el("tr", { class: cls || null }, el("th", { scope: "row" }, head), cells.map((c) => el("td", { class: "num" }, c)));
   return el("table", { class: "forecast-table compare-war-table" },
     el("caption", {}, "How the war ends, by view (the share of the draws, each one simulated war)"),
-    el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "View"),
-      months.map((m) => el("th", { scope: "col", class: "num" }, `P(deal) by ${m} months`)), el("th", { scope: "col" }, "Endings"))),
-    el("tbody", {}, rows.map((w) => el("tr", { "data-view": w.scenario },
-      el("th", { scope: "row" }, `${w.scenario} (${w.model}, ${w.draws} draws)`),
-      months.map((m) => el("td", { class: "num" }, pct(w.settlement_by[m]))),
-      el("td", {}, w.endings.map((e) => el("div", {}, `${e.ending} ${pct(e.probability)}`)))))));
+    el("thead", {}, el("tr", {}, el("th", { scope: "col" }, ""),
+      rows.map((w) => el("th", { scope: "col", class: "num", "data-view": w.scenario }, `${w.scenario} (${w.model}, ${w.draws} draws)`)))),
+    el("tbody", {},
+      months.map((m) => line(`P(deal) by ${m} months`, rows.map((w) => pct(w.settlement_by[m])), "deal-by")),
+      endings.map((name, k) => line(name, rows.map((w) => share(w, name)), k === 0 ? "ending first" : "ending"))));
 }
 
 // ------------------------------------------------------------------------------------------
