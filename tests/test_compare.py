@@ -53,6 +53,12 @@ def test_compare_prints_how_the_war_ends_in_each_view(capsys):
     head = text[:text.index("Territorial line [territory]")]  # the war table comes first
     assert head.startswith("War: how it ends, by view")
     assert head.count("(war, 400 draws)") == 2 and "military victory of Russia" in head and "deal" in head
+    # a column per view: each line holds one share per view (a row per view with its endings under
+    # its name was twice as tall and hard to read side by side)
+    import re
+
+    line = next(x for x in head.splitlines() if "P(deal) by 12 months" in x)
+    assert len(re.findall(r"\d+(?:\.\d)? %", line)) == 2, line
 
 
 def test_views_with_different_issues_are_refused(tmp_path, capsys):

@@ -109,30 +109,51 @@ def war_comparison(scenarios: list[Scenario], results: list[list[Result]]) -> li
     return rows
 
 
-def war_comparison_table(scenarios: list[Scenario], results: list[list[Result]]) -> RichTable | None:
-    """:func:`war_comparison` as a table, a row per view; ``None`` when no view ran the war model."""
+def war_grid(rows: list[dict[str, Any]]) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """:func:`war_comparison` transposed for reading side by side: a column header per view, and a
+    line per P(deal by m months) and per ending (the endings of every view in the order met; 0 % in
+    a view none of whose draws ended so, since the endings list only what happened). The terminal,
+    ``compare.html`` and the web page (``warComparison``) lay the table out so.
+
+    >>> rows = [{"scenario": "A", "model": "war", "draws": 10, "settlement_by": {"6": 0.2, "60": 0.4},
+    ...          "endings": [{"ending": "deal", "probability": 0.4}, {"ending": "victory of X", "probability": 0.6}]},
+    ...         {"scenario": "B", "model": "war", "draws": 10, "settlement_by": {"6": 0.5, "60": None},
+    ...          "endings": [{"ending": "deal", "probability": 1.0}]}]
+    >>> heads, lines = war_grid(rows)
+    >>> heads
+    ['A (war, 10 draws)', 'B (war, 10 draws)']
+    >>> lines
+    [('P(deal) by 6 months', ['20 %', '50 %']), ('P(deal) by 60 months', ['40 %', '']), ('deal', ['40 %', '100 %']), ('victory of X', ['60 %', '0 %'])]
+    """
     from detente.report.tables import pct
 
+    heads = [f"{w['scenario']} ({w['model']}, {w['draws']} draws)" for w in rows]
+    lines = [(f"P(deal) by {m} months", ["" if w["settlement_by"].get(m) is None else pct(w["settlement_by"][m])
+                                         for w in rows]) for m in rows[0]["settlement_by"]]
+    names = list(dict.fromkeys(e["ending"] for w in rows for e in w["endings"]))
+    for name in names:
+        lines.append((name, [pct(next((e["probability"] for e in w["endings"] if e["ending"] == name), 0.0))
+                             for w in rows]))
+    return heads, lines
+
+
+def war_comparison_table(scenarios: list[Scenario], results: list[list[Result]]) -> RichTable | None:
+    """:func:`war_comparison` as a table (:func:`war_grid`: a column per view); ``None`` when no view
+    ran the war model."""
     rows = war_comparison(scenarios, results)
     if not rows:
         return None
-    months = list(rows[0]["settlement_by"])
+    heads, lines = war_grid(rows)
     t = Table(title="War: how it ends, by view", title_justify="left",
-              caption="P(deal by m months): the share of the draws (simulated wars) that end in a deal by then",
+              caption="P(deal by m months): the share of the draws (simulated wars) that end in a deal by then; "
+                      "then the share of each ending",
               caption_justify="left")
-    t.add_column("view")
-    for m in months:
-        t.add_column(f"P(deal)\nby {m}\nmonths", justify="right", no_wrap=True)
-    t.add_column("endings")
-    t.add_column("", justify="right", no_wrap=True)  # each ending's probability
-    for k, row in enumerate(rows):
-        by = [("" if row["settlement_by"][m] is None else pct(row["settlement_by"][m])) for m in months]
-        first = [f"{row['scenario']} ({row['model']}, {row['draws']} draws)", *by]
-        ends = row["endings"] or [{"ending": "", "probability": None}]
-        for n, e in enumerate(ends):  # a line per ending, the view's cells on the first
-            t.add_row(*(first if n == 0 else [""] * len(first)), e["ending"],
-                      "" if e["probability"] is None else pct(e["probability"]),
-                      end_section=n == len(ends) - 1 and k < len(rows) - 1)
+    t.add_column("")
+    for h in heads:
+        t.add_column(h, justify="right")
+    n_by = len(rows[0]["settlement_by"])
+    for k, (what, cells) in enumerate(lines):
+        t.add_row(what, *cells, end_section=k == n_by - 1)
     return t
 
 
@@ -274,17 +295,11 @@ def write_comparison(out_dir: Path, scenarios: list[Scenario], results: list[lis
                         f"<p class=muted>input SHA-256 {rs[0].input_sha256}; seed {rs[0].seed}; "
                         f"draws {escape(_draws_text(rs))}; detente {rs[0].version}</p>")
         if war_rows:
-            from detente.report.tables import pct
-
-            months = list(war_rows[0]["settlement_by"])
-            body.append("<h2>War: how it ends, by view</h2><table><tr><th>view</th>"
-                        + "".join(f"<th>P(deal) by {m} months</th>" for m in months) + "<th>endings</th></tr>")
-            for w in war_rows:
-                by = "".join(f"<td>{'' if w['settlement_by'][m] is None else pct(w['settlement_by'][m])}</td>"
-                             for m in months)
-                ends = ", ".join(f"{e['ending']} {pct(e['probability'])}" for e in w["endings"])
-                body.append(f"<tr><td>{escape(w['scenario'])} ({escape(w['model'])}, {w['draws']} draws)</td>"
-                            f"{by}<td>{escape(ends)}</td></tr>")
+            heads, lines = war_grid(war_rows)
+            body.append("<h2>War: how it ends, by view</h2><table class=war><tr><th></th>"
+                        + "".join(f"<th>{escape(h)}</th>" for h in heads) + "</tr>")
+            for what, cells in lines:
+                body.append(f"<tr><th>{escape(what)}</th>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
             body.append("</table>")
         body.append("<h2>Forecasts</h2><table><tr><th>issue</th><th>model</th><th>view</th><th>forecast</th>"
                     "<th>p10</th><th>p90</th><th>difference</th></tr>")
