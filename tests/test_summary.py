@@ -197,10 +197,32 @@ def test_war_tables_name_the_sides_and_drop_raw_codes(flagship_runs):
     s, results = flagship_runs
     text = render_text([bottom_line_table(s, results), war_table(s, results), *forecast_tables(s, results)],
                        width=200)
-    assert "military victory of Russia" in text and "P(deal by) 6 months" in text
+    assert "military victory of Russia" in text and "P(deal) by 6 months" in text
     assert "victory_A" not in text and "collapse_B" not in text and "horizon 3" not in text
     assert "given a deal" in text
     assert war_table(s, results[:1]) is None
+
+
+def test_the_terms_given_a_deal_are_printed_once(flagship_runs):
+    """The bottom line leads with the war model's terms given a deal; the war table under it printed
+    the same five terms again. Now it gives P(deal) and the endings, and points to the bottom line;
+    a run whose bottom line leads with another model still gets the terms in the war table."""
+    s, results = flagship_runs
+    text = render_text([bottom_line_table(s, results), war_table(s, results)], width=200)
+    label = s.issue("sanctions").label  # short enough to stay on one line
+    assert text.count(label) == 1, text  # once: in the bottom line
+    assert "the terms given a deal: the bottom line above" in text
+    html = render_html(s, results, [])
+    assert 'class="war-terms"' not in html and "bottom line's forecasts above" in html
+    import detente.report.summary as sm
+
+    real = sm.terms_lead
+    try:
+        sm.terms_lead = lambda scenario, results: False  # a bottom line led by another model
+        text = render_text([war_table(s, results)], width=200)
+        assert label in text and "terms given a deal (median)" in text
+    finally:
+        sm.terms_lead = real
 
 
 def test_endings_leave_out_impossible_ones_unless_asked():

@@ -172,15 +172,18 @@ def _bottom_line_section(scenario: Scenario, results: list[Result]) -> str:
         parts.append('<table class="war-endings"><thead><tr><th>ending</th><th class="num">probability</th></tr>'
                      f"</thead><tbody>{ends}</tbody></table>")
         trs = []
-        for issue in scenario.issues:
+        for issue in ([] if sm.terms_lead(scenario, results) else scenario.issues):  # else the bottom line's
             t = war["terms_given_deal"].get(issue.id)
             if t is None:
                 trs.append(f"<tr><td>{_e(issue.label)}</td><td>no draw ends in a deal</td><td></td></tr>")
             else:
                 trs.append(f"<tr><td>{_e(issue.label)}</td><td>{_e(with_label(t['median'], issue))}</td>"
                            f'<td class="num">{_e(range_text(t["low"], t["high"], issue))}</td></tr>')
-        parts.append('<table class="war-terms"><thead><tr><th>issue</th><th>terms given a deal (median)</th>'
-                     f'<th class="num">{_e(sm.DEAL_BAND_TEXT)}</th></tr></thead><tbody>{"".join(trs)}</tbody></table>')
+        if trs:
+            parts.append('<table class="war-terms"><thead><tr><th>issue</th><th>terms given a deal (median)</th>'
+                         f'<th class="num">{_e(sm.DEAL_BAND_TEXT)}</th></tr></thead><tbody>{"".join(trs)}</tbody></table>')
+        else:
+            parts.append('<p class="muted">The terms given a deal are the bottom line\'s forecasts above.</p>')
     parts.append("</section>")
     return "\n".join(parts)
 

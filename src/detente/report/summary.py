@@ -140,6 +140,14 @@ def model_name(r: Result) -> str:
 # -- which forecast leads -------------------------------------------------------------------------
 
 
+def terms_lead(scenario: Scenario, results: list[Result]) -> bool:
+    """Whether the bottom line's forecasts are the war model's terms given a deal (the war model, or
+    a synthesis led by it, leads): then the war tables give P(deal) and the endings and leave the
+    terms to the bottom line instead of printing them twice."""
+    lead, _ = lead_result(scenario, results)
+    return lead is not None and (lead.model == WAR or war_led(lead))
+
+
 def lead_result(scenario: Scenario, results: list[Result]) -> tuple[Result | None, str]:
     """The result whose forecast leads the bottom line, and why (one sentence)."""
     if not results:

@@ -327,17 +327,29 @@ def _lead_caption(e: dict) -> str:
 
 
 def war_table(scenario: Scenario, results: list[Result]) -> RichTable | None:
-    """The war model's headline: P(deal by 6/12/24/60 months), each ending with the sides named,
-    and the terms given a deal per issue; ``None`` without a war run."""
+    """The war model's headline: P(deal by 6/12/24/60 months) and each ending with the sides named,
+    a line each; and the terms given a deal per issue unless the bottom line shows them already
+    (:func:`detente.report.summary.terms_lead`: the flagship printed the same five terms twice, one
+    table under the other). ``None`` without a war run."""
     h = sm.war_headline(scenario, results)
     if h is None:
         return None
-    by = ", ".join(f"{m} months {pct(p)}" for m, p in h["settlement_by"].items() if p is not None)
-    ends = ", ".join(f"{e['label']} {pct(e['probability'])}" for e in h["endings"] if e["probability"] > 0)
     sides = f"side A = {h['sides']['A']['name']}, side B = {h['sides']['B']['name']}"
     draws = f"{h['draws']} draw{'s' if h['draws'] != 1 else ''}"
-    t = Table(title=f"War: how it ends ({h['model']}, {draws}; {sides})", title_justify="left",
-              caption=f"P(deal by) {by}\nendings: {ends}", caption_justify="left")
+    title = f"War: how it ends ({h['model']}, {draws}; {sides})"
+    by = [(f"P(deal) by {m} months", pct(p)) for m, p in h["settlement_by"].items() if p is not None]
+    ends = [(e["label"], pct(e["probability"])) for e in h["endings"] if e["probability"] > 0]
+    if sm.terms_lead(scenario, results):
+        t = Table(title=title, title_justify="left", caption_justify="left",
+                  caption="the terms given a deal: the bottom line above")
+        t.add_column("how it ends")
+        t.add_column("share of the draws", justify="right", no_wrap=True)
+        for k, (what, share) in enumerate([*by, *ends]):
+            t.add_row(what, share, end_section=k == len(by) - 1)
+        return t
+    t = Table(title=title, title_justify="left", caption_justify="left",
+              caption="P(deal by) " + ", ".join(f"{w.removeprefix('P(deal) by ')} {p}" for w, p in by)
+              + "\nendings: " + ", ".join(f"{w} {p}" for w, p in ends))
     t.add_column("issue")
     t.add_column("terms given a deal (median)", ratio=3)
     t.add_column(f"p10{DASH}p90 over deals", no_wrap=True)
