@@ -1242,6 +1242,10 @@ def test_forecast_table_never_runs_under_the_chart(page, tmp_path: Path) -> None
         page.wait_for_timeout(100)
         for issue, overlap, overflow in page.evaluate(_OVERLAPS):
             assert overlap == 0 and overflow <= 1, (width, issue, overlap, overflow)
+        # the positions chart is drawn at its width on the page (a unit a pixel): its labels stay
+        # 12 px (a fixed 780-unit chart shown at 500 px made them 7.7 px)
+        page.wait_for_function("""() => [...document.querySelectorAll('svg.scale-chart')].every(s =>
+            Math.abs(s.viewBox.baseVal.width - Math.max(360, s.getBoundingClientRect().width)) < 9)""", timeout=5000)
     heading = page.locator(".issue-card[data-issue='alliance'] .trajectories .chart-heading").first
     assert heading.inner_text() == "bdm: Ukraine's alliance status and European security architecture by round"
     box, fig = heading.bounding_box(), page.locator(".issue-card[data-issue='alliance'] .trajectories .chart-wrap").first.bounding_box()

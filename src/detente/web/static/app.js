@@ -1527,7 +1527,26 @@ function axisTicks(lo, hi, n = 4) {
   return Array.from({ length: n + 1 }, (_, k) => lo + (k * (hi - lo)) / n);
 }
 
+// The chart is drawn at its width on the page, one SVG unit a CSS pixel (redrawn when that width
+// changes), so its 12 px labels stay 12 px: drawn at a fixed 780 units and shown beside the table
+// at 500 px, they were 7.7 px.
+const chartWidths = new WeakMap();
+const chartResize = typeof ResizeObserver === "undefined" ? null : new ResizeObserver((entries) => {
+  for (const e of entries) {
+    const w = Math.round(e.contentRect.width), redraw = chartWidths.get(e.target);
+    if (redraw && w > 0 && Math.abs(w - redraw.width) >= 8) { redraw.width = w; redraw.draw(w); }
+  }
+});
+
 function scaleChart(sc, iss, results) {
+  const wrap = el("figure", { class: "chart-wrap" });
+  const draw = (W) => wrap.replaceChildren(...scaleChartParts(sc, iss, results, Math.max(360, W)));
+  draw(780);
+  if (chartResize) { chartWidths.set(wrap, { width: 780, draw }); chartResize.observe(wrap); }
+  return wrap;
+}
+
+function scaleChartParts(sc, iss, results, W) {
   const actors = sc.actors.map((a) => {
     const st = sc.stances.find((s) => s.actor === a.id && s.issue === iss.id);
     if (!st) return null;
@@ -1535,7 +1554,7 @@ function scaleChart(sc, iss, results) {
     const sal = pointOf(st.salience);
     return { label: label(a), pos: pointOf(st.position), range: boundsOf(st.position), weight: Math.max(0, cap * sal) };
   }).filter(Boolean);
-  const W = 780, left = 210, right = 24, rowH = 24;
+  const left = Math.min(210, Math.round(0.4 * W)), right = 24, rowH = 24;
   const top = 14 + 16 * results.length;
   const H = top + rowH * actors.length + 48;
   const lo = iss.scale.min, hi = iss.scale.max;
@@ -1558,7 +1577,7 @@ function scaleChart(sc, iss, results) {
     const c = modelColor(r.model);
     const ly = 12 + 16 * k;
     root.append(svg("line", { x1: x(f), x2: x(f), y1: ly + 2, y2: plotBottom + 4, stroke: c, "data-model": r.model, "stroke-width": Math.max(3 - 0.4 * k, 1.3), "stroke-dasharray": DASHES[k % DASHES.length] || null }));
-    const anchorEnd = x(f) > W - 160;
+    const anchorEnd = x(f) > W - 160;  // a label near the right end reads leftwards
     root.append(svg("text", { x: x(f) + (anchorEnd ? -5 : 5), y: ly, fill: c, "text-anchor": anchorEnd ? "end" : "start", class: "model-label" }, `${r.model} ${fmtOn(iss, f)}`));
   });
   if (iss.status_quo !== null && iss.status_quo !== undefined) {
@@ -1569,7 +1588,7 @@ function scaleChart(sc, iss, results) {
   actors.forEach((a, k) => {
     const y = top + rowH * k + rowH / 2;
     root.append(svg("line", { x1: left, x2: W - right, y1: y, y2: y, class: "row-line" }));
-    root.append(svg("text", { x: left - 8, y: y + 4, "text-anchor": "end", class: "actor-label" }, shorten(a.label, 28), svg("title", {}, a.label)));
+    root.append(svg("text", { x: left - 8, y: y + 4, "text-anchor": "end", class: "actor-label" }, shorten(a.label, Math.floor((left - 12) / 7)), svg("title", {}, a.label)));
     if (a.range[1] > a.range[0]) root.append(svg("line", { x1: x(a.range[0]), x2: x(a.range[1]), y1: y, y2: y, class: "range-line" }));
     const rad = 3 + 8 * Math.sqrt(a.weight / maxW);
     root.append(svg("circle", { cx: x(a.pos), cy: y, r: rad, class: "actor-dot" },
@@ -1589,12 +1608,12 @@ function scaleChart(sc, iss, results) {
     if (an) txt.append(svg("title", {}, an));
     root.append(txt);
   }
-  const wrap = el("figure", { class: "chart-wrap" }, root);
+  const parts = [root];
   const anchors = Object.entries(iss.anchors || {}).sort((a, b) => Number(a[0]) - Number(b[0]));
   if (anchors.length) {
-    wrap.append(el("figcaption", {}, el("dl", { class: "anchors" }, anchors.map(([k, v]) => [el("dt", {}, trimNum(Number(k))), el("dd", {}, v)]))));
+    parts.push(el("figcaption", {}, el("dl", { class: "anchors" }, anchors.map(([k, v]) => [el("dt", {}, trimNum(Number(k))), el("dd", {}, v)]))));
   }
-  return wrap;
+  return parts;
 }
 
 // A line chart on a fixed y range. series: [{name, color, dash, median, p10, p90, width}]
