@@ -49,9 +49,7 @@ def Table(*args: Any, **options: Any) -> rich.table.Table:  # noqa: N802
     "stances[russia,territory].salience" its actor and issue, and ":100:" became an emoji. Here a
     string is plain text (no markup, emoji or highlighting); a styled cell is a ``rich.text.Text``
     (e.g. :func:`styled`). A word too long for its column is folded onto the next line, never cut
-    with "…" (Rich's default: a narrow terminal read "intermediate-ran…" in the bottom line). A table
-    is at least as wide as its title, which so wraps only on a narrow terminal ("Rounds run, and
-    what stopped / them" over a narrow table).
+    with "…" (Rich's default: a narrow terminal read "intermediate-ran…" in the bottom line).
 
     >>> from rich.console import Console
     >>> t = Table(title="[draft] view")
@@ -125,9 +123,6 @@ def _literal_table_class() -> type:
             """A Rich table whose string cells, headers, title and caption are plain text."""
 
             def __init__(self, *headers: Any, **options: Any) -> None:
-                title = options.get("title")
-                if isinstance(title, str) and options.get("min_width") is None:  # a title wraps only
-                    options["min_width"] = max(map(len, title.split("\n")))  # on a narrow terminal
                 super().__init__(*map(literal, headers), **options)
 
             def __setattr__(self, name: str, value: Any) -> None:  # also ``t.caption = ...`` later

@@ -421,7 +421,8 @@ def rounds_table(scenario: Scenario, results: list[Result]) -> RichTable | None:
     with_rounds = [r for r in results if r.trajectory.rounds is not None]
     if not with_rounds:
         return None
-    t = Table(title="Rounds run, and what stopped them", title_justify="left")
+    title = "Rounds run, and what stopped them"
+    t = Table(title=title, title_justify="left", min_width=len(title))  # the title on one line
     t.add_column("model", no_wrap=True)
     t.add_column("rounds", justify="right")
     t.add_column("stopped by")
