@@ -166,7 +166,7 @@ def test_stochastic_war_model_is_ranked_on_its_mean_forecast():
     noisy = sensitivity(s, "war", method="morris", n=4, seed=3, replications=1)
     r = sensitivity(s, "war", method="morris", n=4, seed=3, replications=16)
     assert any("run 16 times" in note for note in r.notes)
-    assert label_of(s, "war.sides.A.cost") == "war: side A (Russia) cost"
+    assert label_of(s, "war.sides.A.cost") == "war: side A (Russia): cost of a month's fighting"
     total = lambda res: sum(x["mu_star"] for x in res.indices["territory"])  # noqa: E731
     assert total(r) < 0.5 * total(noisy)  # path noise no longer dominates the elementary effects
     # the UK's position on the form of the settlement cannot move the territorial terms much;
@@ -188,3 +188,23 @@ def test_the_tables_say_what_their_numbers_are(capsys) -> None:
     # each table is an issue by name; its rows leave that issue out of the inputs' labels
     territory = text[text.index("Territorial line [territory]"):text.index("[alliance]")]
     assert "position of Russia " in territory and "on Territorial line" not in territory
+
+
+def test_war_inputs_are_named_in_words() -> None:
+    """Sensitivity, levers and --explain ranked war inputs as "side A (Russia) prior win", "ratifier 1
+    margin", "battlefield p battle": field names, not what an analyst estimated."""
+    from conftest import EXAMPLES
+    from detente.scenario.io import load
+    from detente.uncertainty.sensitivity import label_of
+
+    s = load(EXAMPLES / "ukraine-settlement.yaml")
+    assert label_of(s, "war.sides.A.prior_win") == "war: side A (Russia): belief that it wins a month's battle"
+    assert label_of(s, "war.battlefield.p_battle") == "war: chance that side A wins a month's battle"
+    assert label_of(s, "war.sides.B.ratifiers[0].margin") == (
+        "war: side B (Ukraine and its Western backers), US Congress and foreign-policy establishment: "
+        "margin it demands over its expected war outcome")
+    assert label_of(s, "war.sides.A.commitments[1].audience_cost") == (
+        "war: side A (Russia), commitment 2 on Sanctions relief for Russia: audience cost of settling short")
+    assert label_of(s, "war.sides.B.ratifiers[0].limits.territory") == (
+        "war: side B (Ukraine and its Western backers), US Congress and foreign-policy establishment: "
+        "limit on Territorial line")

@@ -151,7 +151,7 @@ def war_explain_tables(r: Result, scenario: Scenario | None = None, top: int = 8
     for sd in war["sides"]:
         t.add_row(f"{sd['side']}: {names.get(sd['side']) or ', '.join(_name(scenario, a) for a in sd['actors'])}",
                   _f(sd["share_given_deal"]), _f(sd["share_at_status_quo_line"]), _f(sd["expected_share"]),
-                  _f(sd["monthly_cost"]), _f(sd["expected_months_to_deal"]), _f(sd["expected_cost_until_deal"]))
+                  _f(sd["monthly_cost"]), _f(sd["expected_months_to_deal"], 1), _f(sd["expected_cost_until_deal"]))
     out: list[Any] = [t]
     moves = war.get("what_moves_p_deal")
     if moves and moves.get("inputs"):

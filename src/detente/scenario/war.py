@@ -193,6 +193,30 @@ Battlefield = Annotated[Union[RandomWalk, Lanchester], Field(discriminator="kind
 
 SHOCKABLE = ("p_battle", "cost", "collapse_hazard", "discount", "force", "reinforcement", "effectiveness")
 
+INPUT_WORDS = {
+    "prior_win": "belief that it wins a month's battle",
+    "confidence": "confidence in its belief about the battles",
+    "memory": "memory of its beliefs",
+    "cost": "cost of a month's fighting",
+    "cost_horizon": "months of fighting it weighs against a deal",
+    "discount": "monthly discount factor",
+    "collapse_hazard": "monthly chance of collapse",
+    "bargaining_power": "bargaining power",
+    "floor": "least share it ratifies",
+    "margin": "margin it demands over its expected war outcome",
+    "demand": "demand",
+    "audience_cost": "audience cost of settling short",
+    "start": "starting front line",
+    "p_battle": "chance that side A wins a month's battle",
+    "force_A": "side A's force", "force_B": "side B's force",
+    "effectiveness_A": "side A's effectiveness", "effectiveness_B": "side B's effectiveness",
+    "reinforcement_A": "side A's reinforcement a month", "reinforcement_B": "side B's reinforcement a month",
+    "breakpoint_A": "side A's breakpoint", "breakpoint_B": "side B's breakpoint",
+    "delta": "change", "value": "value",
+}
+"""The war block's uncertain inputs in words, for the tables that rank them (sensitivity, levers,
+``--explain``): "belief that it wins a month's battle", not "prior win"."""
+
 
 class Shock(_Strict):
     """A scheduled change from ``month`` on (aid package, sanctions, mobilisation...).

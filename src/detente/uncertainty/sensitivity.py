@@ -127,26 +127,48 @@ def label_of(scenario: Scenario, name: str) -> str:
 
 
 def _war_label(scenario: Scenario, path: str) -> str:
-    """'sides.A.ratifiers[0].margin' -> 'side A (Russia) ratifier 1 margin': a side by the name the war
-    block gives it, else by its actors (the first two, and how many more)."""
+    """A war input in words: 'sides.A.ratifiers[0].margin' -> 'side A (Russia), ratifier 1: margin it
+    demands over its expected war outcome' (:data:`detente.scenario.war.INPUT_WORDS`); a side by the
+    name the war block gives it, else by its actors (the first two, and how many more)."""
     import re
 
-    sides = scenario.war.get("sides", {}) if isinstance(scenario.war, dict) else {}
-    words = []
-    for part in path.split("."):
+    from detente.scenario.war import INPUT_WORDS
+
+    war = scenario.war if isinstance(scenario.war, dict) else {}
+    sides = war.get("sides", {})
+    parts = [p for p in path.split(".") if p != "sides"]
+    where = []
+    node: Any = war
+    for k, part in enumerate(parts[:-1]):
         m = re.fullmatch(r"(\w+)\[(\d+)\]", part)
-        if m:
-            words.append(f"{m.group(1).rstrip('s')} {int(m.group(2)) + 1}")
-        elif part == "sides":
-            continue
+        if m:  # a ratifier by its name, a commitment by its issue, a shock by its month
+            items = (node.get(m.group(1)) if isinstance(node, dict) else None) or []
+            node = items[int(m.group(2))] if int(m.group(2)) < len(items) else {}
+            what = f"{m.group(1).rstrip('s')} {int(m.group(2)) + 1}"
+            if node.get("name") or node.get("actor") in scenario.actor_ids:
+                what = node.get("name") or scenario.actor(node["actor"]).label
+            elif node.get("issue") in scenario.issue_ids:
+                what += f" on {scenario.issue(node['issue']).label}"
+            elif "month" in node:
+                what += f" (month {node['month']}, {str(node.get('what', '')).replace('_', ' ')})"
+            where.append(what)
+        elif part == "limits" and k == len(parts) - 2 and parts[-1] in scenario.issue_ids:
+            return f"{', '.join(where)}: limit on {scenario.issue(parts[-1]).label}"
         elif part in sides:
+            node = sides[part]
             names = [scenario.actor(a).label for a in sides[part].get("actors", []) if a in scenario.actor_ids]
             shown = ", ".join(names[:2]) + (f" +{len(names) - 2}" if len(names) > 2 else "")
             shown = sides[part].get("name") or shown
-            words.append(f"side {part}" + (f" ({shown})" if shown else ""))
+            where.append(f"side {part}" + (f" ({shown})" if shown else ""))
+        elif part == "battlefield":
+            node = war.get("battlefield") or {}
+            continue  # "chance that side A wins a month's battle" says it
         else:
-            words.append(part.replace("_", " "))
-    return " ".join(words)
+            node = node.get(part) if isinstance(node, dict) else {}
+            where.append(part.replace("_", " "))
+    last = parts[-1] if parts else path
+    what = INPUT_WORDS.get(last, last.replace("_", " "))
+    return f"{', '.join(where)}: {what}" if where else what
 
 
 def _unit_ranges(space: InputSpace) -> tuple[np.ndarray, np.ndarray]:
