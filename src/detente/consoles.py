@@ -79,9 +79,9 @@ def fitting_columns(cells: Mapping[str, Sequence[str]], width: int, *, leave_out
 
     ``cells`` maps each column's header to its cells, in table order. A column is as wide as its
     widest line (a header may hold line breaks, see :func:`detente.report.tables.stacked`); a
-    column of ``wrapped`` (header -> its widest) wraps at words and counts as 16 wide at most. A
-    table of only such columns never breaks a header or a number inside a word, and says which
-    columns it left out (the ledger, the backtest).
+    column of ``wrapped`` (header -> its widest) wraps at words and counts as 16 wide at most. The
+    caller makes the other columns ``no_wrap``, so that no header or number is broken inside a
+    word, and says which columns it left out (the ledger, the backtest).
 
     >>> cells = {c: ["x"] for c in ("record", "question", "issue", "abs error", "CRPS")}
     >>> fitting_columns(cells, 200, leave_out=["abs error", "CRPS"]) == list(cells)
