@@ -1533,6 +1533,7 @@ function axisTicks(lo, hi, n = 4) {
 const chartWidths = new WeakMap();
 const chartResize = typeof ResizeObserver === "undefined" ? null : new ResizeObserver((entries) => {
   for (const e of entries) {
+    if (!e.target.isConnected) { chartResize.unobserve(e.target); continue; }  // a chart of an earlier run
     const w = Math.round(e.contentRect.width), redraw = chartWidths.get(e.target);
     if (redraw && w > 0 && Math.abs(w - redraw.width) >= 8) { redraw.width = w; redraw.draw(w); }
   }
@@ -1868,8 +1869,8 @@ async function compareViews() {
     el("tbody", {}, d.differences.map((x) => el("tr", {}, el("td", {}, x.where), el("td", {}, x.what), x.values.map((v) => el("td", { class: "num" }, typeof v === "object" && v !== null ? formatU(v) : String(v ?? "–"))))))));
 }
 
-// How the war ends in each view (the library's war_comparison): P(deal by) and the endings, sides named.
-// One column per view, one row per P(deal by m months) and per ending (the endings of every view,
+// How the war ends in each view (the library's war_comparison), laid out as report.compare.war_grid
+// lays it out for the terminal and compare.html: one column per view, one row per P(deal by m months) and per ending (the endings of every view,
 // in the order met; 0 % where no draw of a view ended so: the library lists only the endings that
 // happened): a column of wrapped "ending share" lines per view was hard to read side by side.
 function warComparison(rows) {
