@@ -208,3 +208,20 @@ def test_war_inputs_are_named_in_words() -> None:
     assert label_of(s, "war.sides.B.ratifiers[0].limits.territory") == (
         "war: side B (Ukraine and its Western backers), US Congress and foreign-policy establishment: "
         "limit on Territorial line")
+
+
+def test_sensitivity_chart_names_its_issue_and_leaves_it_out_of_the_labels() -> None:
+    """The chart's title gave the issue's id ("forecast of alliance") and every label repeated the
+    issue ("position of Russia on Ukraine's alliance status and European security architecture"):
+    three-line labels that ran into each other."""
+    from conftest import EXAMPLES
+    from detente.scenario.io import load
+
+    s = load(EXAMPLES / "ukraine-settlement.yaml")
+    res = sensitivity(s, "mean", method="morris", n=4, seed=1)
+    name = s.issue("alliance").label
+    fig = plot_sensitivity(res, "alliance", issue_label=name)
+    assert name in " ".join(fig.get_suptitle().split())
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels and all(name not in " ".join(lab.split()) for lab in labels), labels
+    assert "position of Russia" in labels

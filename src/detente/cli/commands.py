@@ -208,7 +208,7 @@ def run(
                     sens = run_sensitivity(s, model[0], seed=seed, options=opts[model[0]], variant=variants[model[0]],
                                            progress=report)
                 extra = [(f"sensitivity-{i}", f"Which estimates matter most: {s.issue(i).label} ({sens.method}, "
-                          f"{model[0]})", plot_sensitivity(sens, i)) for i in s.issue_ids]
+                          f"{model[0]})", plot_sensitivity(sens, i, issue_label=s.issue(i).label)) for i in s.issue_ids]
             written = write_outputs(out_dir, s, results, extra_figures=extra, workers=workers)
             if workers is not None and workers.error:
                 err.print(f"warning: the figures were drawn in this process ({workers.error.splitlines()[0]})", markup=False, soft_wrap=True)

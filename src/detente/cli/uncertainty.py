@@ -182,7 +182,8 @@ def write_report(res: Any, out: Path, scenario: Any = None) -> None:
         parts = []
         for issue in res.issue_ids:
             buf = io.BytesIO()
-            plot_sensitivity(res, issue).savefig(buf, format="png", dpi=110)
+            plot_sensitivity(res, issue, issue_label=labels[issue] if scenario is not None else None).savefig(
+                buf, format="png", dpi=110)
             png = buf.getvalue()
             (tmp / f"sensitivity-{_slug(issue)}.png").write_bytes(png)
             rows = "".join(

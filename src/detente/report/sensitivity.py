@@ -15,17 +15,23 @@ if TYPE_CHECKING:
     from detente.uncertainty.sensitivity import SensitivityResult
 
 
-def plot_sensitivity(result: SensitivityResult, issue_id: str, top: int = 15) -> Any:
+def plot_sensitivity(result: SensitivityResult, issue_id: str, top: int = 15, issue_label: str | None = None) -> Any:
     """Ranked horizontal bars for one issue: ST and S1 (Sobol, with 95 % intervals) or mu* (Morris).
 
+    ``issue_label``: the issue's name, in the title; the inputs' labels then leave it out ("position
+    of Russia", not "position of Russia on Ukraine's alliance status and European security
+    architecture": three-line labels ran into each other), as the terminal's table does.
     Returns a :class:`matplotlib.figure.Figure` (no pyplot state is touched).
     """
     from matplotlib.figure import Figure
 
     rows = result.ranked(issue_id)[:top][::-1]  # most important at the top
-    labels = ["\n".join(textwrap.wrap(r["label"], 40)) for r in rows]
+    name = issue_label or issue_id
+    own = f" on {issue_label}" if issue_label else None
+    labels = ["\n".join(textwrap.wrap(r["label"].removesuffix(own) if own else r["label"], 44)) for r in rows]
     y = np.arange(len(rows))
-    fig = Figure(figsize=(9.5, 1.4 + 0.45 * max(len(rows), 1)), layout="constrained")
+    lines = max((lab.count("\n") + 1 for lab in labels), default=1)
+    fig = Figure(figsize=(9.5, 1.4 + max(0.45, 0.16 * lines + 0.12) * max(len(rows), 1)), layout="constrained")
     ax = fig.add_subplot()
 
     def val(r: dict, key: str) -> float:
@@ -45,6 +51,6 @@ def plot_sensitivity(result: SensitivityResult, issue_id: str, top: int = 15) ->
         ax.set_xlabel("mean absolute elementary effect mu*\n(units of the issue scale)")
     ax.set_yticks(y, labels, fontsize=8)
     ax.axvline(0, color="0.3", lw=0.8)
-    fig.suptitle(f"What drives the {result.model} forecast of {issue_id} ({result.method})", fontsize=10,
-                 x=0.01, ha="left")
+    fig.suptitle(textwrap.fill(f"What drives the {result.model} forecast of {name} ({result.method.capitalize()})", 95),
+                 fontsize=10, x=0.01, ha="left")
     return fig
