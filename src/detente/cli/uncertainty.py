@@ -187,7 +187,7 @@ def write_report(res: Any, out: Path, scenario: Any = None) -> None:
             png = buf.getvalue()
             (tmp / f"sensitivity-{_slug(issue)}.png").write_bytes(png)
             rows = "".join(
-                f"<tr><td>{k}</td><td>{html.escape(r['label'])}</td>"
+                f"<tr><td>{k}</td><td>{html.escape(r['label'].removesuffix(f' on {labels[issue]}'))}</td>"
                 + "".join(f"<td>{'' if r[c] is None else f'{r[c]:.3f}'}</td>" for c in _cols(res))
                 + "</tr>"
                 for k, r in enumerate(res.ranked(issue), 1)
