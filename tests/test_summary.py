@@ -289,7 +289,9 @@ def test_range_over_rounds_reads_the_series_the_forecast_comes_from(model, optio
     assert r.trajectory.readout == readout
     for k, issue in enumerate(s.issues):
         series = r.trajectory.series[readout][0, 1:, k]
-        lo, hi = (float(v) for v in round_range_text(r, issue).replace("\u2013", " ").split())
+        text = round_range_text(r, issue)
+        lo, hi = (float(v) for v in (text.replace("\u2013", " ").split() if "(every round)" not in text
+                                     else [text.split()[0]] * 2))  # "7.000 (every round)": it did not move
         assert (lo, hi) == (pytest.approx(series.min(), abs=0.051), pytest.approx(series.max(), abs=0.051))
         assert lo - 0.05 <= r.forecast[issue.id] <= hi + 0.05  # the forecast lies in its range
     if model == "exchange":  # the expected-outcome series would leave the forecast outside on some issue
@@ -453,3 +455,15 @@ def test_report_war_chart_names_the_sides() -> None:
     texts = [t.get_text() for t in figs["battlefield and beliefs by month"].legends[0].get_texts()]
     assert texts == ["p: chance that Russia wins the war from the front line (true odds) (median)",
                      "Russia's estimate of p (median)", "Ukraine and its Western backers' estimate of p (median)"]
+
+
+def test_a_band_or_range_that_does_not_move_is_said_in_words() -> None:
+    """A scenario of point values run with draws read "input uncertainty 7.054-7.054", and a model
+    whose read-out never moved "range over rounds 7.000-7.000"."""
+    s = load(EXAMPLES / "eu-emission-standards.yaml")
+    results = [run(s, "mean", draws=50, seed=1), run(s, "bdm", draws=50, seed=1)]
+    text = " ".join(render_text(forecast_tables(s, results), width=200).replace("\u2502", " ").split())
+    assert text.count("none (every draw the same)") == 2, text
+    assert "7.000 (every round)" in text and "7.000\u20137.000" not in text, text
+    html = render_html(s, results, [])
+    assert "none (every draw the same)" in html and "(every round)" in html

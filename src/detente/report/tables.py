@@ -120,11 +120,21 @@ def range_text(lo: float | None, hi: float | None, issue: Issue | None = None) -
 
 
 def interval_text(result: Result, issue: Issue) -> str:
-    """``p10-p90`` of the forecast over draws (input uncertainty), '' without draws."""
+    """``p10-p90`` of the forecast over draws (input uncertainty), '' without draws; "none (every
+    draw the same)" when the draws do not move it (a scenario of point values read "7.054-7.054").
+
+    >>> from types import SimpleNamespace as N
+    >>> from detente.scenario.model import Issue
+    >>> r = N(draws=200, input_band={"x": [7.054, 7.054]}, trajectory=N(extras={}), model="mean")
+    >>> interval_text(r, Issue(id="x", scale={"min": 4, "max": 10}))
+    'none (every draw the same)'
+    """
     iv = sm.input_band(result)
     if not iv or issue.id not in iv:
         return ""
     lo, hi = iv[issue.id]
+    if lo is not None and lo == hi:
+        return "none (every draw the same)"
     return range_text(lo, hi, issue)
 
 
@@ -211,6 +221,8 @@ def round_range_text(result: Result, issue: Issue) -> str:
     if arr.size == 0 or not np.isfinite(arr).any():
         return ""
     lo, hi = nanmedian0(np.nanmin(arr, axis=1)), nanmedian0(np.nanmax(arr, axis=1))
+    if fmt(lo, issue) == fmt(hi, issue):  # it did not move ("7.000-7.000")
+        return f"{fmt(lo, issue)} (every round)"
     return f"{fmt(lo, issue)}{DASH}{fmt(hi, issue)}"
 
 

@@ -1499,7 +1499,8 @@ function issueCard(sc, iss, results) {
       el("td", { class: "forecast-value num", "data-issue": iss.id, "data-model": r.model }, fmtOn(iss, f)),
       el("td", { class: "anchor" }, anchorText(iss, f)));
     if (anyCal) row.append(el("td", { class: "num calibrated" }, cal ? `${fmtOn(iss, cal[0])} – ${fmtOn(iss, cal[1])}` : "–"));
-    if (anyBand) row.append(el("td", { class: "num band" }, band ? `${fmtOn(iss, band[0])} – ${fmtOn(iss, band[1])}` : "–"));
+    // the draws did not move it: said so, as the terminal does (report.tables.interval_text), not "7.390 – 7.390"
+    if (anyBand) row.append(el("td", { class: "num band" }, !band ? "–" : band[0] === band[1] ? "none (every draw the same)" : `${fmtOn(iss, band[0])} – ${fmtOn(iss, band[1])}`));
     if (anyRounds) row.append(el("td", { class: "num" }, r.rounds ? roundsText(r) : "–"));
     body.append(row);
   }
