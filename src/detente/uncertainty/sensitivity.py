@@ -127,9 +127,18 @@ def label_of(scenario: Scenario, name: str) -> str:
 
 
 def _war_label(scenario: Scenario, path: str) -> str:
-    """A war input in words: 'sides.A.ratifiers[0].margin' -> 'side A (Russia), ratifier 1: margin it
-    demands over its expected war outcome' (:data:`detente.scenario.war.INPUT_WORDS`); a side by the
-    name the war block gives it, else by its actors (the first two, and how many more)."""
+    """A war input in words (:data:`detente.scenario.war.INPUT_WORDS`): a side by the name the war
+    block gives it, else by its actors (the first two, and how many more); a ratifier by its name,
+    a commitment by its issue, a shock by its month.
+
+    >>> from detente.scenario.model import Scenario
+    >>> s = Scenario.model_validate({"name": "s", "actors": [{"id": "R", "name": "Russia"}, {"id": "U"}],
+    ...     "issues": [{"id": "t"}], "stances": [{"actor": "R", "issue": "t", "position": 90},
+    ...     {"actor": "U", "issue": "t", "position": 10}],
+    ...     "war": {"sides": {"A": {"actors": ["R"]}, "B": {"actors": ["U"], "ratifiers": [{"margin": 0.1}]}}}})
+    >>> _war_label(s, "sides.A.prior_win"), _war_label(s, "sides.B.ratifiers[0].margin")
+    ("side A (Russia): belief that it wins a month's battle", 'side B (U), ratifier 1: margin it demands over its expected war outcome')
+    """
     import re
 
     from detente.scenario.war import INPUT_WORDS
@@ -144,6 +153,7 @@ def _war_label(scenario: Scenario, path: str) -> str:
         if m:  # a ratifier by its name, a commitment by its issue, a shock by its month
             items = (node.get(m.group(1)) if isinstance(node, dict) else None) or []
             node = items[int(m.group(2))] if int(m.group(2)) < len(items) else {}
+            node = node if isinstance(node, dict) else {}
             what = f"{m.group(1).rstrip('s')} {int(m.group(2)) + 1}"
             if node.get("name") or node.get("actor") in scenario.actor_ids:
                 what = node.get("name") or scenario.actor(node["actor"]).label
