@@ -15,8 +15,10 @@ CONTRAST = str(EXAMPLES / "ukraine-settlement-contrast.yaml")
 
 def test_compare_flagship_and_contrast_json(capsys):
     assert main(["compare", FLAG, CONTRAST, "-m", "mean", "-m", "median", "-n", "300", "-s", "2", "-f", "json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
+    record = json.loads(capsys.readouterr().out)
+    rows = record["comparison"]
     assert {r["model"] for r in rows} == {"mean", "median"}
+    assert "war" not in record and [len(rs) for rs in record["results"]] == [2, 2]
     first = {(r["issue"], r["model"]): r for r in rows if r["difference"] == 0}
     second = [r for r in rows if r["scenario"].startswith("Ukraine settlement (constructed")]
     assert len(first) == len(second) == 2 * 5
@@ -82,8 +84,12 @@ def test_a_view_without_a_deal_differs_by_a_dash_not_nan(capsys):
 def test_the_war_model_runs_1000_draws_when_none_are_given(capsys):
     assert main(["compare", FLAG, CONTRAST, "-m", "mean", "-m", "war", "-f", "json"]) == 0
     captured = capsys.readouterr()
-    rows = json.loads(captured.out)
+    record = json.loads(captured.out)
+    rows = record["comparison"]
     war = [r for r in rows if r["model"] == "war"]
     assert war and all(r["forecast"] is not None and r["p10"] < r["p90"] for r in war)  # deals among 1000 paths
     assert all(r["p10"] is None for r in rows if r["model"] == "mean")  # mean: one run at the central values
     assert "warning" not in captured.err
+    # how the war ends in each view is in the printed JSON as in compare.json (it printed the rows only)
+    assert [w["scenario"] for w in record["war"]] == [v["name"] for v in record["scenarios"]]
+    assert all(w["draws"] == 1000 and any(e["ending"] == "deal" for e in w["endings"]) for w in record["war"])

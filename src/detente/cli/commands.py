@@ -257,7 +257,8 @@ def compare(
     """Run the same models on several views of one negotiation and show how the forecast differs."""
     from detente.progress import progress_bar, scaled
     from detente.report.compare import (
-        check_comparable, comparison_rows, comparison_tables, war_comparison_table, write_comparison,
+        check_comparable, comparison_json, comparison_record, comparison_tables, war_comparison_table,
+        write_comparison,
     )
     from detente.runner import default_draws
     from detente.runner import run as run_model
@@ -280,7 +281,7 @@ def compare(
         written = write_comparison(out_dir, views, results)
         err.print(f"wrote {len(written)} files to {out_dir}/ (open {out_dir / 'compare.html'})", markup=False, soft_wrap=True)
     if fmt == "json":
-        print(json.dumps(comparison_rows(views, results), indent=2))
+        print(comparison_json(comparison_record(views, results)))  # what compare.json holds
     else:
         war = war_comparison_table(views, results)
         for t in ([war] if war is not None else []) + comparison_tables(views, results, width=out.width):

@@ -258,6 +258,34 @@ def plot_settlement_comparison(scenarios: list[Scenario], results: list[list[Res
     return fig
 
 
+def comparison_record(scenarios: list[Scenario], results: list[list[Result]]) -> dict[str, Any]:
+    """What ``compare.json`` and ``detente compare --format json`` hold: the views (name, file,
+    input hash), the tidy rows of :func:`comparison_rows` under ``comparison``, how the war ends in
+    each view (:func:`war_comparison`) under ``war`` when a view ran the war model, and every
+    view's full results (as ``result.json`` holds them) under ``results``.
+
+    >>> from detente.runner import run
+    >>> from detente.scenario.model import Scenario
+    >>> views = [Scenario.model_validate({"name": f"view {p}", "actors": [{"id": "A"}],
+    ...     "issues": [{"id": "x"}], "stances": [{"actor": "A", "issue": "x", "position": p}]})
+    ...     for p in (20, 40)]
+    >>> record = comparison_record(views, [[run(s, "mean")] for s in views])
+    >>> list(record), [r["difference"] for r in record["comparison"]]
+    (['scenarios', 'comparison', 'results'], [0.0, 20.0])
+    """
+    war_rows = war_comparison(scenarios, results)
+    return {"scenarios": [{"name": s.name, "file": s.meta.get("file"), "input_sha256": rs[0].input_sha256}
+                          for s, rs in zip(scenarios, results)],
+            "comparison": comparison_rows(scenarios, results),
+            **({"war": war_rows} if war_rows else {}),
+            "results": [[r.to_dict() for r in rs] for rs in results]}
+
+
+def comparison_json(record: dict[str, Any]) -> str:
+    """:func:`comparison_record` as strict JSON (no NaN: a missing number is ``null``)."""
+    return json.dumps(_clean(record), indent=2, allow_nan=False)
+
+
 def write_comparison(out_dir: Path, scenarios: list[Scenario], results: list[list[Result]]) -> dict[str, Path]:
     """``compare.json``, one PNG per issue (+ settlement curves) and ``compare.html``, atomically."""
     import base64
@@ -278,15 +306,9 @@ def write_comparison(out_dir: Path, scenarios: list[Scenario], results: list[lis
             (tmp / f"{stem}.png").write_bytes(data)
             names.append(f"{stem}.png")
             imgs.append((title, data))
-        rows = comparison_rows(scenarios, results)
-        war_rows = war_comparison(scenarios, results)
-        record = {"scenarios": [{"name": s.name, "file": s.meta.get("file"), "input_sha256": rs[0].input_sha256}
-                                for s, rs in zip(scenarios, results)],
-                  "comparison": rows,
-                  **({"war": war_rows} if war_rows else {}),
-                  "results": [[r.to_dict() for r in rs] for rs in results]}
-        (tmp / "compare.json").write_text(json.dumps(_clean(record), indent=2, allow_nan=False),
-                                          encoding="utf-8")
+        record = comparison_record(scenarios, results)
+        rows, war_rows = record["comparison"], record.get("war")
+        (tmp / "compare.json").write_text(comparison_json(record), encoding="utf-8")
         names.append("compare.json")
         body = [f"<h1>Comparing views: {escape(' vs '.join(s.name for s in scenarios))}</h1>",
                 "<p>The same models on each view's inputs. Differences are from the first view.</p>"]
