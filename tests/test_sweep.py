@@ -228,3 +228,51 @@ def test_unchanged_tells_a_design_that_moves_nothing() -> None:
     mean = sweep(s, "mean", ["actors[russia].capability=40:100:3"], workers=1)
     one = sweep(s, "mean", ["actors[russia].capability=40:40:1"], workers=1)
     assert war.unchanged() and not mean.unchanged() and not one.unchanged()
+
+
+def _words_whole(text: str, words: list[str]) -> bool:
+    import re
+
+    cells = re.sub(r"[│┃┏┓┗┛┡┩└┘━─┳┻╇┼┬┴├┤]", " ", text)
+    return all(re.search(rf"(?<!\S){re.escape(w)}(?!\S)", cells) for w in words)
+
+
+@pytest.mark.parametrize("width", [80, 100, 140])
+def test_the_sweep_table_names_the_field_and_breaks_no_word_or_number(width, monkeypatch, capsys) -> None:
+    from detente.cli import main
+    import detente.cli.uncertainty as cli_unc
+
+    flagship = Path(__file__).resolve().parents[1] / "examples" / "ukraine-settlement.yaml"
+    monkeypatch.setattr(cli_unc, "stdout_width", lambda: width)
+    assert main(["sweep", str(flagship), "--vary", "actors[russia].capability=50:100:2", "-m", "bdm", "-j", "1"]) == 0
+    text = capsys.readouterr().out
+    assert max(map(len, text.splitlines())) <= width
+    # the field in words, the issues as words (it read "actors[ru/ssia]/.capabili/ty", "military_/aid")
+    assert _words_whole(text, ["capability", "Russia", "military", "aid", "settlement", "form", "territory"])
+    body = text[text.index("┡"):text.index("└")]  # the numbers whole: "[0.0," and "51.9]", not "51." and "9]"
+    numbers = [w for w in body.split() if any(c.isdigit() for c in w)]
+    assert numbers and all(__import__("re").fullmatch(r"\[?\d+(\.\d)?[,\]]?", w) for w in numbers), numbers
+
+
+def test_a_sweep_too_wide_for_the_terminal_has_a_line_per_point_and_issue(monkeypatch, capsys) -> None:
+    from detente.cli import main
+    import detente.cli.uncertainty as cli_unc
+
+    flagship = Path(__file__).resolve().parents[1] / "examples" / "ukraine-settlement.yaml"
+    monkeypatch.setattr(cli_unc, "stdout_width", lambda: 80)
+    assert main(["sweep", str(flagship), "--vary", "war.sides.A.prior_win=0.4:0.6:2",
+                 "--vary", "actors[russia].capability=50:100:2", "-m", "war", "-n", "100", "-j", "1"]) == 0
+    text = capsys.readouterr().out
+    assert max(map(len, text.splitlines())) <= 80
+    lines = [x for x in text.splitlines() if "settlement_form" in x]
+    assert len(lines) == 4  # a line per point for each issue, its forecast whole
+    assert all(__import__("re").search(r"settlement_form\s+│\s+\d+\.\d\s+│", x) for x in lines), lines
+    assert "belief that it" in text and "capability of" in text and "P(deal)" in text
+
+
+def test_a_swept_status_quo_is_named_in_words() -> None:
+    from detente.scenario.io import load
+    from detente.uncertainty.sensitivity import label_of
+
+    s = load(Path(__file__).resolve().parents[1] / "examples" / "ukraine-settlement.yaml")
+    assert label_of(s, "issues[0].status_quo") == "status quo of Territorial line"

@@ -103,6 +103,48 @@ def fitting_columns(cells: Mapping[str, Sequence[str]], width: int, *, leave_out
     return shown
 
 
+def _longest(headers: Sequence[str], rows: Sequence[Sequence[str]], *, lines: bool) -> list[int]:
+    parts = (lambda text: text.split("\n")) if lines else (lambda text: text.split() or [""])
+    return [max(len(w) for text in column for w in parts(str(text))) for column in zip(headers, *rows)]
+
+
+def unbroken_width(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> int:
+    """The narrowest a table of ``headers`` and ``rows`` can be without breaking a word or a
+    number: each column as wide as its longest word (words part at spaces and line breaks), a
+    space either side and a rule between columns, as Rich draws it. A caller that finds it wider
+    than the terminal lays the table out another way (the sweep: a line per point and issue).
+
+    >>> unbroken_width(["#", "military aid"], [["0", "53.8\\n[19.5, 91.0]"]])
+    16
+    """
+    return sum(_longest(headers, rows, lines=False)) + 3 * len(headers) + 1
+
+
+def unbroken_widths(headers: Sequence[str], rows: Sequence[Sequence[str]], width: int) -> list[int | None]:
+    """Column widths for Rich that break no word in ``width`` terminal columns (see
+    :func:`unbroken_width`, which must fit): ``None`` each (Rich's own widths) when nothing need
+    wrap; else each column its longest word, and the room left given to the columns that need the
+    least of it to stop wrapping. (Rich squeezes the widest column most and breaks its words:
+    "capabilit/y of Russia" beside columns with room to spare.)
+
+    >>> unbroken_widths(["#", "military aid"], [["0", "53.8\\n[19.5, 91.0]"]], 40)
+    [None, None]
+    >>> unbroken_widths(["#", "military aid", "settlement form"], [["0", "53.8", "20.0"]], 33)
+    [1, 12, 10]
+    """
+    least, most = _longest(headers, rows, lines=False), _longest(headers, rows, lines=True)
+    most = [max(a, b) for a, b in zip(least, most)]
+    room = width - (sum(most) + 3 * len(headers) + 1)
+    if room >= 0:
+        return [None] * len(headers)
+    widths, room = list(least), width - (sum(least) + 3 * len(headers) + 1)
+    for k in sorted(range(len(widths)), key=lambda k: most[k] - least[k]):
+        if 0 < most[k] - least[k] <= room:  # a column either stops wrapping or keeps its least
+            room -= most[k] - least[k]
+            widths[k] = most[k]
+    return list(widths)
+
+
 def styled(text: str, style: str) -> Any:
     """A table cell printed as written, in ``style`` (e.g. ``"red"``)."""
     from rich.text import Text

@@ -21,7 +21,7 @@ from detente.cli.common import (
     DEFAULT_SEED, ModelOptions, TableOrJson, Variants, model_option, out_option, parse_options,
     parse_variants, print_warnings, scenario_argument, seed_option,
 )
-from detente.consoles import Console, Table, escape, stdout_width
+from detente.consoles import Console, Table, escape, stdout_width, unbroken_width, unbroken_widths
 from detente.errors import DetenteError
 
 # This module is imported when ``detente`` starts (to list the commands): heavy imports (NumPy,
@@ -325,42 +325,80 @@ def sweep_text(res: Any, fmt: str) -> str:
     return csv_text(cols, dict_rows(cols, rows))
 
 
+def _field_words(scenario: Any, path: str) -> str:
+    """A swept field in words ("capability of Russia"), as the sensitivity tables name their inputs;
+    the path as written without the scenario or when it names no list item by index."""
+    if scenario is None:
+        return path
+    from detente.uncertainty.sensitivity import label_of
+    from detente.uncertainty.sweep import resolve_field
+
+    loc = resolve_field(scenario, path)
+    indexed = "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in loc).lstrip(".")
+    return label_of(scenario, indexed).replace("_", " ")
+
+
 def print_sweep(res: Any, scenario: Any = None) -> None:
     """One sweep as a table: a row per point, the varied values, then each issue's forecast (with
     the ``scenario``: on the issue's decimals) and its calibrated interval; the war model's rows
     start with P(deal). A model whose forecast is the same at every point is said to be so (it may
-    not read the fields varied, as the war model reads its ``war:`` block, not the actors)."""
+    not read the fields varied, as the war model reads its ``war:`` block, not the actors).
+
+    When a column per issue does not fit the terminal without breaking a word or a number (many
+    issues, several fields, 80 columns), the table has a line per point and issue instead."""
     from detente.report.tables import fmt, pct
 
-    t = Table(title=f"{res.model} sweep of {', '.join(res.fields)}: {len(res.runs)} point{'s' if len(res.runs) != 1 else ''}, "
-                    f"seed {res.seed}, {res.draws} draw{'s' if res.draws != 1 else ''} each")
-    notes = []
-    if any(p.result.interval is not None for p in res.runs):
-        notes.append("forecast [the calibrated 80 % forecast interval]; p10-p90 over the draws: --format json or --out")
+    title = (f"{res.model} sweep of {', '.join(res.fields)}: {len(res.runs)} point{'s' if len(res.runs) != 1 else ''}, "
+             f"seed {res.seed}, {res.draws} draw{'s' if res.draws != 1 else ''} each")
+    with_interval = any(p.result.interval is not None for p in res.runs)
     war = res.model == "war"
+    notes = []
     if war:
         notes.append("the war model's forecast is over every ending (a deal or not); P(deal): within its horizon")
-    t.add_column("#", justify="right")
-    for f in res.fields:  # a long field path on two lines, before its last part (the title has it whole)
-        head, dot, last = f.rpartition(".")
-        t.add_column(f"{head}\n.{last}" if dot and len(f) > 16 else f, justify="right", overflow="fold")
-    if war:
-        t.add_column("P(deal)", justify="right", no_wrap=True)
-    for issue in res.issue_ids:
-        t.add_column(issue, justify="right", overflow="fold")
-    issues = {i.id: i for i in scenario.issues} if scenario is not None else {}
-    for p in res.runs:
-        iv = p.result.interval
-        cells = []
-        for issue in res.issue_ids:
-            text = fmt(p.result.forecast[issue], issues.get(issue))
-            if iv is not None:  # the interval under the forecast, whole
-                text += f"\n[{fmt(iv[issue][0], issues.get(issue))},\u00a0{fmt(iv[issue][1], issues.get(issue))}]"
-            cells.append(text)
-        deal = [pct((p.result.trajectory.extras.get("outcome_probability") or {}).get("settlement"))] if war else []
-        t.add_row(str(p.index), *(f"{x:.4g}" for x in p.values), *deal, *cells)
     if res.unchanged():
         notes.append(f"the forecast is the same at every point: {res.model} may not read "
                      f"{', '.join(res.fields)}")
+    issues = {i.id: i for i in scenario.issues} if scenario is not None else {}
+
+    def forecast(p: Any, issue: str) -> str:
+        return fmt(p.result.forecast[issue], issues.get(issue))
+
+    def interval(p: Any, issue: str) -> str:
+        iv = p.result.interval
+        return "" if iv is None else f"{fmt(iv[issue][0], issues.get(issue))}, {fmt(iv[issue][1], issues.get(issue))}"
+
+    heads = ["#", *(_field_words(scenario, f) for f in res.fields), *(["P(deal)"] if war else [])]
+    lead = [[str(p.index), *(f"{x:.4g}" for x in p.values),
+             *([pct((p.result.trajectory.extras.get("outcome_probability") or {}).get("settlement"))] if war else [])]
+            for p in res.runs]
+    wide_cells = [[f"{forecast(p, i)}\n[{interval(p, i)}]" if with_interval else forecast(p, i) for i in res.issue_ids]
+                  for p in res.runs]
+    wide_heads = heads + [i.replace("_", " ") for i in res.issue_ids]  # "military aid", not "military_/aid"
+    console = Console(highlight=False, width=stdout_width())
+    wide_rows = [a + b for a, b in zip(lead, wide_cells)]
+    if unbroken_width(wide_heads, wide_rows) <= console.width:
+        t = Table(title=title)
+        for h, w in zip(wide_heads, unbroken_widths(wide_heads, wide_rows, console.width)):
+            t.add_column(h, justify="right", width=w)
+        for row in wide_rows:
+            t.add_row(*row)
+        if with_interval:
+            notes.insert(0, "forecast [the calibrated 80 % forecast interval]; p10-p90 over the draws: "
+                            "--format json or --out")
+    else:  # a line per point and issue: no word or number broken
+        t = Table(title=title)
+        for h in heads:
+            t.add_column(h, justify="right")
+        t.add_column("issue")
+        t.add_column("forecast", justify="right")
+        if with_interval:
+            t.add_column("calibrated 80 % forecast interval", justify="right")
+        for a, p in zip(lead, res.runs):
+            for k, i in enumerate(res.issue_ids):
+                t.add_row(*(a if k == 0 else [""] * len(a)), i, forecast(p, i),
+                          *([interval(p, i).replace(", ", "\u2013")] if with_interval else []),
+                          end_section=k == len(res.issue_ids) - 1)
+        if with_interval:
+            notes.insert(0, "p10-p90 over the draws: --format json or --out")
     t.caption = "\n".join(notes) or None
-    Console(highlight=False, width=stdout_width()).print(t)
+    console.print(t)

@@ -119,6 +119,9 @@ def label_of(scenario: Scenario, name: str) -> str:
     m = re.fullmatch(r"actors\[(\d+)\]\.(\w+)", name)
     if m:
         return f"{m.group(2)} of {scenario.actors[int(m.group(1))].label}"
+    m = re.fullmatch(r"issues\[(\d+)\]\.(\w+)", name)
+    if m:
+        return f"{m.group(2).replace('_', ' ')} of {scenario.issues[int(m.group(1))].label}"
     if name.startswith("war.") and scenario.war is not None:
         return "war: " + _war_label(scenario, name[4:])
     if name == "analyst" and scenario.analysts:
