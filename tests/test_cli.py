@@ -155,3 +155,45 @@ def test_missing_optional_dependency_gives_an_install_hint(toy, capsys, monkeypa
     assert "pip install 'detente[store]'" in capsys.readouterr().err
     assert main(["sensitivity", str(toy), "-m", "mean"]) == 2
     assert "detente[sensitivity]" in capsys.readouterr().err.replace("\n", "")
+
+
+def test_the_examples_ship_inside_the_package_and_can_be_listed_and_copied(tmp_path, capsys):
+    from detente.scenario.examples import EXAMPLES_DIR
+
+    import detente
+
+    # inside the package (so a wheel carries them: pyproject's package-data), the checkout's examples/ links there
+    assert EXAMPLES_DIR.parent == Path(detente.__file__).resolve().parent
+    assert EXAMPLES.resolve() == EXAMPLES_DIR
+    assert detente.example("ukraine-settlement") == detente.example("ukraine-settlement.yaml") == \
+        EXAMPLES_DIR / "ukraine-settlement.yaml"  # the Python API's way to them, from any folder
+    with pytest.raises(detente.InputError, match="no example named 'ukrane'.*ukraine-settlement.yaml"):
+        detente.example("ukrane")
+    assert main(["examples", "-f", "json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [e["name"] for e in listed[:2]] == ["ukraine-settlement.yaml", "ukraine-settlement-contrast.yaml"]
+    assert all(Path(e["path"]).is_file() and e["actors"] > 0 and "error" not in e for e in listed)
+    assert main(["examples"]) == 0
+    assert "Ukraine settlement (one analyst's view, December 2024)" in capsys.readouterr().out
+
+    dest = tmp_path / "mine"
+    assert main(["examples", "--copy", str(dest)]) == 0
+    copied = sorted(p.name for p in dest.iterdir())
+    assert "ukraine-settlement.yaml" in copied and "LICENSE-KTAB.txt" in copied and "README.md" in copied
+    assert "copied 9 files" in capsys.readouterr().err
+    (dest / "ukraine-settlement.yaml").write_text("edited", encoding="utf-8")
+    assert main(["examples", "--copy", str(dest)]) == 2  # nothing overwritten
+    assert "already exists; nothing was copied" in capsys.readouterr().err
+    assert (dest / "ukraine-settlement.yaml").read_text(encoding="utf-8") == "edited"
+    assert main(["run", str(dest / "eu-emission-standards.yaml"), "-f", "json"]) == 0
+
+
+def test_a_missing_file_named_as_a_shipped_example_says_where_it_is(tmp_path, capsys):
+    from detente.scenario.examples import EXAMPLES_DIR
+
+    assert main(["run", str(tmp_path / "examples" / "ukraine-settlement.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert "no such file; an example of that name ships with detente: " in err
+    assert str(EXAMPLES_DIR / "ukraine-settlement.yaml") in err and "detente examples --copy DIR" in err
+    assert main(["run", str(tmp_path / "mine.yaml")]) == 2
+    assert "ships with" not in capsys.readouterr().err

@@ -70,6 +70,11 @@ BAD = [
     # schema
     (["schema", "extra"], "unexpected extra argument"),
     (["schema", "--outt", "x.json"], "--out"),
+    # examples
+    (["examples", "--copy"], "requires an argument"),
+    (["examples", "--copy", EX], "is a file, not a folder to copy the examples into"),
+    (["examples", "-f", "xml"], "'xml' is not one of"),
+    (["examples", "extra"], "unexpected extra argument"),
     # backtest
     (["backtest"], "Missing option '--deu'"),
     (["backtest", "--deu", DEU, "--capabilities", "gdp"], "'gdp' is not one of"),

@@ -2,7 +2,8 @@
 
 Start here: :func:`load` a scenario file (YAML, JSON, KTAB, BDM tables, Decide), :func:`run` one
 or more models on it, and read the :class:`Result` (``forecast``, ``input_band``, ``interval``,
-``to_dict()``); :func:`save` writes a scenario built or changed in Python. ``detente models`` (or
+``to_dict()``); :func:`save` writes a scenario built or changed in Python; :func:`example` gives
+the path of a shipped example (``detente.load(detente.example("ukraine-settlement"))``). ``detente models`` (or
 ``detente.models.registry.names()``) lists the models. These names are loaded on first use, so
 ``import detente`` itself costs nothing.
 
@@ -19,6 +20,7 @@ from detente._version import __version__
 _LAZY = {
     "load": ("detente.scenario.io", "load"),
     "save": ("detente.scenario.io", "save"),
+    "example": ("detente.scenario.examples", "example"),
     "run": ("detente.runner", "run"),
     "Scenario": ("detente.scenario.model", "Scenario"),
     "Result": ("detente.result", "Result"),

@@ -383,6 +383,36 @@ def schema(out_file: Optional[Path] = typer.Option(None, "--out", metavar="FILE"
 
 
 @app.command()
+def examples(
+    copy: Optional[Path] = typer.Option(None, "--copy", metavar="DIR", help="Copy the examples (and their README "
+                                        "and licences) into this folder, to edit them; never overwrites a file."),
+    fmt: TableOrJson = "table",
+) -> None:
+    """List the example scenarios shipped with detente (the flagship first), or copy them out."""
+    from detente.scenario.examples import EXAMPLES_DIR, copy_examples, describe
+
+    if copy is not None:
+        written = copy_examples(copy)
+        err.print(f"copied {len(written)} files to {copy}/ (try: detente run {copy / 'ukraine-settlement.yaml'} "
+                  "--model mean --model war)", markup=False, soft_wrap=True)
+        return
+    pair = ["ukraine-settlement.yaml", "ukraine-settlement-contrast.yaml"]  # the flagship and its contrast first
+    items = sorted(describe(), key=lambda e: (pair.index(e["name"]) if e["name"] in pair else len(pair), e["name"]))
+    if fmt == "json":
+        print(json.dumps([{**e, "path": str(EXAMPLES_DIR / e["name"])} for e in items], indent=2))
+        return
+    t = Table(title="Example scenarios", caption=f"in {EXAMPLES_DIR}; run one with detente run "
+              f"{EXAMPLES_DIR / 'ukraine-settlement.yaml'}, or copy them all to edit: detente examples --copy DIR")
+    t.add_column("file", no_wrap=True)
+    t.add_column("what it is")
+    t.add_column("actors", justify="right")
+    t.add_column("issues", justify="right")
+    for e in items:
+        t.add_row(e["name"], e.get("title") or e.get("error", ""), str(e.get("actors", "")), str(e.get("issues", "")))
+    out.print(t)
+
+
+@app.command()
 def backtest(
     deu: Path = typer.Option(..., "--deu", metavar="FILE", help="DEU III issue table (deu3_blksv.tsv)."),
     model: Annotated[list[str], model_option("Model to score; repeat for several (default: every model but war, "

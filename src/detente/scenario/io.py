@@ -48,6 +48,18 @@ Loc = tuple[Any, ...]
 # reading raw text
 
 
+def _shipped_hint(path: Path) -> str:
+    """When a missing file has the name of a shipped example (``examples/ukraine-settlement.yaml``
+    typed outside the repository), where that example is."""
+    from detente.scenario.examples import EXAMPLES_DIR
+
+    shipped = EXAMPLES_DIR / path.name
+    if path.name and shipped.is_file() and Path(os.path.abspath(path)) != shipped:
+        return (f"; an example of that name ships with detente: {shipped} (detente examples --copy DIR copies "
+                "them all)")
+    return ""
+
+
 def read_bytes(path: Path) -> bytes:
     """The file's bytes, refusing up front (before opening) what is not a regular file or too big.
 
@@ -61,7 +73,7 @@ def read_bytes(path: Path) -> bytes:
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        raise InputError.one(name, "no such file") from None
+        raise InputError.one(name, "no such file" + _shipped_hint(Path(path))) from None
     except OSError as e:
         raise InputError.one(name, f"cannot read the file: {e.strerror or e}") from None
     _check_regular(name, st.st_mode)

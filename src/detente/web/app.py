@@ -47,7 +47,6 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-import detente
 from detente._version import __version__
 from detente.errors import _MISSING, InputError, ModelError, Problem
 from detente.scenario.io import loc_to_path, validate
@@ -79,9 +78,11 @@ _UPLOAD_REF = {"$ref": "#/components/schemas/Upload"}
 
 
 def default_examples_dir() -> Path | None:
-    """The repository's ``examples/`` folder when running from a checkout, else ``None``."""
-    p = Path(detente.__file__).resolve().parents[2] / "examples"
-    return p if p.is_dir() else None
+    """The examples shipped inside the package (:data:`detente.scenario.examples.EXAMPLES_DIR`:
+    there for ``pip install`` users as for a checkout), or ``None`` if that folder is missing."""
+    from detente.scenario.examples import EXAMPLES_DIR
+
+    return EXAMPLES_DIR if EXAMPLES_DIR.is_dir() else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -497,7 +498,7 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
                queue: int = 16, max_work: int = MAX_WORK, max_memory_gb: float = MAX_MEMORY_GB,
                max_seconds: float = MAX_SECONDS) -> FastAPI:
     """The FastAPI application. ``store_url`` (SQLAlchemy URL): where runs are saved, if anywhere.
-    ``examples_dir``: the scenarios offered by ``/api/examples`` (default: the checkout's examples/).
+    ``examples_dir``: the scenarios offered by ``/api/examples`` (default: the shipped examples).
     ``max_draws``, ``max_actors``, ``max_issues``: the most one request may ask for (a 422 names
     the limit); ``max_work``: the budget of one request's estimated work
     (:mod:`detente.web.budget`; refused up front with a 422 naming the product), 0 for none.
@@ -603,31 +604,15 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
         return WarInputs.model_json_schema()
 
     def example_files() -> dict[str, Path]:
-        if examples is None or not examples.is_dir():
-            return {}
-        from detente.scenario.io import FORMATS, _load_plugins
+        from detente.scenario.examples import example_files as files_in
 
-        _load_plugins()
-        suffixes = {s for f in FORMATS.values() for s in f.suffixes}
-        skip = re.compile(r"^(license|licence|readme|copying|notice|changelog)", re.I)
-        return {p.name: p for p in sorted(examples.iterdir())
-                if p.is_file() and p.suffix.lower() in suffixes and not skip.match(p.name)}
+        return files_in(examples) if examples is not None else {}
 
     @app.get("/api/examples", response_model=list[ExampleInfo], summary="Example scenarios that can be loaded")
     def list_examples() -> list[dict[str, Any]]:
-        from detente.scenario.io import load
+        from detente.scenario.examples import describe
 
-        out = []
-        for name, path in example_files().items():
-            try:
-                s = load(path)
-            except InputError as e:
-                e.file = name
-                out.append({"name": name, "error": str(e)})
-                continue
-            out.append({"name": name, "title": s.name, "description": s.description,
-                        "actors": len(s.actors), "issues": len(s.issues)})
-        return out
+        return describe(examples) if examples is not None else []
 
     @app.get("/api/examples/{name}", response_model=Scenario, summary="One example scenario, validated",
              responses={404: {"model": ErrorResponse}, **err_responses})
