@@ -183,7 +183,12 @@ def test_the_tables_say_what_their_numbers_are(capsys) -> None:
 
     assert main(["sensitivity", str(EXAMPLES / "ukraine-settlement.yaml"), "--model", "mean"]) == 0
     text = " ".join(capsys.readouterr().out.split())
-    assert "sd over the Morris design, wider than the forecast's" in text and "forecast sd" not in text
+    # the figure is the design's sd, not the forecast's: "(sd 5.13 over the Morris design, ...)"; it read
+    # "(sd over the Morris design, wider than the forecast's 5.13)", as if 5.13 were the forecast's
+    import re
+
+    assert re.search(r"\(sd \d+(\.\d+)? over the Morris design, wider than the forecast's own\)", text)
+    assert "forecast sd" not in text
     assert "mu*: mean absolute change of the forecast" in text and "sigma: how much" in text
     # each table is an issue by name; its rows leave that issue out of the inputs' labels
     territory = text[text.index("Territorial line [territory]"):text.index("[alliance]")]

@@ -121,8 +121,8 @@ def _spread_and_caption(res: Any) -> tuple[str, str]:
     distributions, so their sd is the forecast's; Morris's trajectories visit the ends of each range
     as often as its middle, so the sd over them is wider than the forecast's."""
     if res.method == "sobol":
-        return "forecast sd", SOBOL_CAPTION
-    return "sd over the Morris design, wider than the forecast's", MORRIS_CAPTION
+        return "forecast sd {sd}", SOBOL_CAPTION
+    return "sd {sd} over the Morris design, wider than the forecast's own", MORRIS_CAPTION
 
 
 def print_sensitivity(res: Any, top: int = 10, scenario: Any = None) -> None:
@@ -135,7 +135,7 @@ def print_sensitivity(res: Any, top: int = 10, scenario: Any = None) -> None:
     labels = {i: (scenario.issue(i).label if scenario is not None else i) for i in res.issue_ids}
     for issue in res.issue_ids:
         name = labels[issue] if labels[issue] == issue else f"{labels[issue]} [{issue}]"
-        t = Table(title=f"{name} ({spread} {res.output_sd[issue]:.3g})", title_justify="left",
+        t = Table(title=f"{name} ({spread.format(sd=f'{res.output_sd[issue]:.3g}')})", title_justify="left",
                   caption=caption, caption_justify="left")
         t.add_column("#", justify="right")
         t.add_column("input")
@@ -196,7 +196,7 @@ def write_report(res: Any, out: Path, scenario: Any = None) -> None:
             title = labels.get(issue, issue)
             parts.append(
                 f"<h2>{html.escape(title)}{f' <small>[{html.escape(issue)}]</small>' if title != issue else ''}</h2>"
-                f"<p>{html.escape(spread)} {res.output_sd[issue]:.3g}</p>"
+                f"<p>{html.escape(spread.format(sd=f'{res.output_sd[issue]:.3g}'))}</p>"
                 f"<img alt='sensitivity of {html.escape(issue)}' src='data:image/png;base64,"
                 f"{base64.b64encode(png).decode()}'>"
                 f"<table><tr><th>#</th><th>input</th>{head}</tr>{rows}</table>"
