@@ -197,3 +197,20 @@ def test_a_missing_file_named_as_a_shipped_example_says_where_it_is(tmp_path, ca
     assert str(EXAMPLES_DIR / "ukraine-settlement.yaml") in err and "detente examples --copy DIR" in err
     assert main(["run", str(tmp_path / "mine.yaml")]) == 2
     assert "ships with" not in capsys.readouterr().err
+
+
+def test_where_the_files_went_is_said_after_the_tables(tmp_path):
+    """"wrote 13 files to out/ (open out/report.html)" came first and scrolled away above the tables."""
+    for cmd, files in ((["run", str(EXAMPLES / "eu-emission-standards.yaml"), "--store", f"sqlite:///{tmp_path / 'r.db'}"],
+                        "report.html"),
+                       (["compare", str(EXAMPLES / "ukraine-settlement.yaml"),
+                         str(EXAMPLES / "ukraine-settlement-contrast.yaml")], "compare.html")):
+        out = tmp_path / files.split(".")[0]
+        p = subprocess.run([sys.executable, "-m", "detente.cli", *cmd, "--out", str(out)],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert p.returncode == 0, p.stdout
+        lines = p.stdout.rstrip().splitlines()
+        assert lines[-1].startswith(f"wrote ") and lines[-1].endswith(f"(open {out / files})"), lines[-3:]
+        assert "┏" not in "\n".join(lines[-2:]) and any("┏" in x for x in lines)
+        if cmd[0] == "run":
+            assert lines[-2].startswith("recorded run(s) 1 in sqlite:")

@@ -148,19 +148,20 @@ def test_rounds_columns_only_when_a_model_has_rounds(results_by_draws):
     assert "range over" in text and "Rounds run, and what stopped them" in text and "converged" in text
 
 
-def _forecast_cells(text: str) -> list[str]:
-    """The forecast column's cells of the rendered tables, each cell's wrapped lines joined."""
+def _forecast_cells(text: str, column: int = 1) -> list[str]:
+    """The forecast column's cells (or another ``column``'s) of the rendered tables, each cell's
+    wrapped lines joined."""
     cells: list[str] = []
     for line in text.splitlines():
         if not line.startswith("\u2502"):
             continue
         parts = line.split("\u2502")[1:-1]
-        if len(parts) < 2:
+        if len(parts) <= column:
             continue
         if parts[0].strip():  # a new row (the model column is blank on a cell's continuation lines)
-            cells.append(parts[1].strip())
+            cells.append(parts[column].strip())
         elif cells:
-            cells[-1] = f"{cells[-1]} {parts[1].strip()}".strip()
+            cells[-1] = f"{cells[-1]} {parts[column].strip()}".strip()
     return cells
 
 
@@ -175,7 +176,7 @@ def test_issue_tables_fit_the_console_with_every_column(results_by_draws, width)
     box = [line.rstrip() for line in text.splitlines() if line[:1] in "\u250f\u2503\u2521\u2502\u251c\u2514"]
     assert box and all(line[-1] in "\u2513\u2503\u2529\u2502\u2524\u2518" for line in box)  # not cropped
     assert "\u2026" not in text
-    cells = _forecast_cells(text)
+    cells, bands = _forecast_cells(text), _forecast_cells(text, 2)
     for issue in SCENARIO.issues:
         for r in results:
             f = r.forecast[issue.id]
@@ -183,7 +184,10 @@ def test_issue_tables_fit_the_console_with_every_column(results_by_draws, width)
             if r.input_band is not None:
                 lo, hi = r.input_band[issue.id]
                 shown = "none (every draw the same)" if lo == hi else f"{fmt(lo, issue)}\u2013{fmt(hi, issue)}"
-                assert shown in " ".join(text.replace("\u2502", " ").split()), shown
+                assert shown in bands, shown  # whole, perhaps over two lines
+    # no word broken: every header word and cell word is whole on some line (it read "foreca/st")
+    words = set(text.replace("\u2502", " ").replace("\u2503", " ").split())
+    assert {"forecast", "uncertainty", "(calibrated)"} <= words and not {"foreca", "st"} & words
 
 
 # -- plots --------------------------------------------------------------------------------------

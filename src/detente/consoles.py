@@ -120,29 +120,39 @@ def unbroken_width(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> int
     return sum(_longest(headers, rows, lines=False)) + 3 * len(headers) + 1
 
 
-def unbroken_widths(headers: Sequence[str], rows: Sequence[Sequence[str]], width: int) -> list[int | None]:
-    """Column widths for Rich that break no word in ``width`` terminal columns (see
-    :func:`unbroken_width`, which must fit): ``None`` each (Rich's own widths) when nothing need
-    wrap; else each column its longest word, and the room left given to the columns that need the
-    least of it to stop wrapping. (Rich squeezes the widest column most and breaks its words:
-    "capabilit/y of Russia" beside columns with room to spare.)
+def unbroken_column_widths(least: Sequence[int], most: Sequence[int], room: int) -> list[int] | None:
+    """Column widths that break no word: each column at least its longest word (``least``), then
+    the ``room`` left (the width available minus the sum of ``least``) given whole to the columns
+    that need the least of it to stop wrapping (up to ``most``, their longest line), and what then
+    remains shared out one column at a time. ``None`` when the longest words alone do not fit.
+    Rich squeezes the widest columns most and breaks their words ("capabilit/y of Russia",
+    "administrat/ion (Trump)") beside columns with room to spare; every detente table uses this
+    rule instead whenever it fits (see :func:`Table`).
 
-    >>> unbroken_widths(["#", "military aid"], [["0", "53.8\\n[19.5, 91.0]"]], 40)
-    [None, None]
-    >>> unbroken_widths(["#", "military aid", "settlement form"], [["0", "53.8", "20.0"]], 33)
+    >>> unbroken_column_widths([1, 8, 10], [1, 12, 15], 4)   # "military aid" whole, the other wraps
     [1, 12, 10]
+    >>> unbroken_column_widths([1, 8, 10], [1, 12, 15], 6)
+    [1, 12, 12]
+    >>> unbroken_column_widths([1, 8, 10], [1, 12, 15], -1) is None
+    True
     """
-    least, most = _longest(headers, rows, lines=False), _longest(headers, rows, lines=True)
-    most = [max(a, b) for a, b in zip(least, most)]
-    room = width - (sum(most) + 3 * len(headers) + 1)
-    if room >= 0:
-        return [None] * len(headers)
-    widths, room = list(least), width - (sum(least) + 3 * len(headers) + 1)
+    if room < 0:
+        return None
+    widths = list(least)
     for k in sorted(range(len(widths)), key=lambda k: most[k] - least[k]):
-        if 0 < most[k] - least[k] <= room:  # a column either stops wrapping or keeps its least
-            room -= most[k] - least[k]
+        if 0 < most[k] - widths[k] <= room:  # a column either stops wrapping or waits for what is left
+            room -= most[k] - widths[k]
             widths[k] = most[k]
-    return list(widths)
+    short = [k for k in range(len(widths)) if widths[k] < most[k]]
+    while room > 0 and short:  # what is left: a column at a time, fewer wrapped lines
+        for k in list(short):
+            if room == 0:
+                break
+            widths[k] += 1
+            room -= 1
+            if widths[k] == most[k]:
+                short.remove(k)
+    return widths
 
 
 def styled(text: str, style: str) -> Any:
@@ -176,6 +186,25 @@ def _literal_table_class() -> type:
 
             def add_row(self, *renderables: Any, **options: Any) -> None:
                 super().add_row(*map(literal, renderables), **options)
+
+            def _calculate_column_widths(self, console: Any, options: Any) -> list[int]:
+                """Rich's widths, unless they break a word that another allocation keeps whole
+                (:func:`unbroken_column_widths`; widths here include the cells' padding)."""
+                widths = super()._calculate_column_widths(console, options)
+                ranges = [self._measure_column(console, options, column) for column in self.columns]
+                least = [r.maximum if column.no_wrap else r.minimum for r, column in zip(ranges, self.columns)]
+                if all(w >= m for w, m in zip(widths, least)) or any(c.width is not None for c in self.columns):
+                    return widths
+                # the cells' longest lines first (a long header wraps at its words), then the headers'
+                body = [max([least[k], *(len(line) + self._get_padding_width(k) for cell in column._cells
+                                         for line in str(cell).split("\n"))])
+                        for k, column in enumerate(self.columns)]
+                better = unbroken_column_widths(least, body, options.max_width - sum(least))
+                if better is None:
+                    return widths
+                more = unbroken_column_widths(better, [max(b, r.maximum) for b, r in zip(better, ranges)],
+                                              options.max_width - sum(better))
+                return more or better
 
         _LiteralTable = LiteralTable
     return _LiteralTable

@@ -172,6 +172,7 @@ def run(
         from detente.report.workers import start
 
         workers = start()
+    done: list[str] = []  # what was recorded and written: said after the tables, where the reader ends
     with workers or nullcontext():  # stopped however the command ends
         with progress_bar("running", enabled=fmt != "json", unit="draws") as report:
             total = sum(each)
@@ -194,7 +195,7 @@ def run(
 
             db = Store(None if store == "default" else store)
             ids = db.save_many([(s, r, None) for r in results])  # one transaction for all of them
-            err.print(f"recorded run(s) {', '.join(map(str, ids))} in {db.shown_url}", markup=False, soft_wrap=True)
+            done.append(f"recorded run(s) {', '.join(map(str, ids))} in {db.shown_url}")
         if out_dir is not None:
             from detente.report.outputs import write_outputs
 
@@ -212,7 +213,7 @@ def run(
             written = write_outputs(out_dir, s, results, extra_figures=extra, workers=workers)
             if workers is not None and workers.error:
                 err.print(f"warning: the figures were drawn in this process ({workers.error.splitlines()[0]})", markup=False, soft_wrap=True)
-            err.print(f"wrote {len(written)} files to {out_dir}/ (open {out_dir / 'report.html'})", markup=False, soft_wrap=True)
+            done.append(f"wrote {len(written)} files to {out_dir}/ (open {out_dir / 'report.html'})")
     if fmt == "json":
         from detente import jsontext
         from detente.report.summary import run_record
@@ -239,6 +240,9 @@ def run(
 
             for t in explain_tables(results, s):
                 out.print(t)
+    sys.stdout.flush()
+    for line in done:
+        err.print(line, markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -277,15 +281,16 @@ def compare(
         results = [[run_model(s, m, draws=each[v][k], seed=seed, options=opts[m], variant=variants[m],
                               progress=scaled(report, sum(flat[:v * len(model) + k]), total))
                     for k, m in enumerate(model)] for v, s in enumerate(views)]
-    if out_dir is not None:
-        written = write_comparison(out_dir, views, results)
-        err.print(f"wrote {len(written)} files to {out_dir}/ (open {out_dir / 'compare.html'})", markup=False, soft_wrap=True)
+    written = write_comparison(out_dir, views, results) if out_dir is not None else None
     if fmt == "json":
         print(comparison_json(comparison_record(views, results)))  # what compare.json holds
     else:
         war = war_comparison_table(views, results)
         for t in ([war] if war is not None else []) + comparison_tables(views, results, width=out.width):
             out.print(t)
+    if written is not None:  # after the tables, where the reader ends
+        sys.stdout.flush()
+        err.print(f"wrote {len(written)} files to {out_dir}/ (open {out_dir / 'compare.html'})", markup=False, soft_wrap=True)
 
 
 @app.command()

@@ -136,10 +136,12 @@ def levers_tables(res: dict[str, Any], width: int | None = None, scenario: Any =
             t.add_row(str(row["rank"]), name(row["actor"]),
                       f"{row['attribute']} {change_text(row['from'], row['to'], decimals.get(row['attribute']))}",
                       size_text(row["size"]), num(row["forecast"]), iv(row["interval"]),
-                      "yes" if row["reaches_target"] else "no (closest)")
+                      "yes" if row["reaches_target"] else "no, nearest")
         t.caption = "size: " + res["size_of_change"]
         if res.get("tolerance") is not None:
             t.caption += f"; reaches the target: the forecast is within {res['tolerance']:g} of it"
+        if not all(row["reaches_target"] for row in res["levers"]):
+            t.caption += "; no, nearest: the change that brings the forecast nearest the target, short of it"
         if res.get("no_lever"):
             t.caption += ("; no change moves the forecast toward the target: "
                           + ", ".join(f"{name(x['actor'])} {x['attribute']}" for x in res["no_lever"]))

@@ -21,7 +21,7 @@ from detente.cli.common import (
     DEFAULT_SEED, ModelOptions, TableOrJson, Variants, model_option, out_option, parse_options,
     parse_variants, print_warnings, scenario_argument, seed_option,
 )
-from detente.consoles import Console, Table, escape, stdout_width, unbroken_width, unbroken_widths
+from detente.consoles import Console, Table, escape, stdout_width, unbroken_width
 from detente.errors import DetenteError
 
 # This module is imported when ``detente`` starts (to list the commands): heavy imports (NumPy,
@@ -378,8 +378,8 @@ def print_sweep(res: Any, scenario: Any = None) -> None:
     wide_rows = [a + b for a, b in zip(lead, wide_cells)]
     if unbroken_width(wide_heads, wide_rows) <= console.width:
         t = Table(title=title)
-        for h, w in zip(wide_heads, unbroken_widths(wide_heads, wide_rows, console.width)):
-            t.add_column(h, justify="right", width=w)
+        for h in wide_heads:  # no word broken (detente's Table sizes the columns so)
+            t.add_column(h, justify="right")
         for row in wide_rows:
             t.add_row(*row)
         if with_interval:

@@ -395,12 +395,14 @@ def forecast_tables(scenario: Scenario, results: list[Result], width: int | None
         t = Table(title=title, caption=scale_text(issue), title_justify="left", caption_justify="left")
         t.add_column("model", no_wrap=True)
         t.add_column("forecast")
+        # a band or range in words ("none (every draw the same)") may wrap between its words; a
+        # number never breaks (it has no space, and the table keeps every word whole when it can)
         if any_draws:
-            t.add_column(stacked(BAND_HEADER, lines), no_wrap=True)
+            t.add_column(stacked(BAND_HEADER, lines))
         if any_fi:
             t.add_column(stacked(FORECAST_INTERVAL_HEADER, lines), no_wrap=True)
         if any_rounds:
-            t.add_column(stacked("range over rounds", lines), no_wrap=True)
+            t.add_column(stacked("range over rounds", lines))
         for r in results:
             forecast, band = model_cells(r, issue)
             row = [model_label(r), forecast]
