@@ -1253,6 +1253,33 @@ def test_forecast_table_never_runs_under_the_chart(page, tmp_path: Path) -> None
     _shot(page, tmp_path, "10-cards-800")
 
 
+_OUTSIDE = """() => { const W = document.documentElement.clientWidth, out = [];
+  for (const n of document.querySelectorAll('body *')) {
+    if (n.offsetParent === null || n.getBoundingClientRect().right <= W + 1) continue;
+    let p = n.parentElement, boxed = false;  // inside a box that scrolls sideways is fine
+    for (; p && !boxed; p = p.parentElement) boxed = ['auto', 'scroll', 'hidden'].includes(getComputedStyle(p).overflowX);
+    if (!boxed) out.push(`${n.tagName}.${n.className} ${Math.round(n.getBoundingClientRect().right)}`);
+  }
+  return {page: [document.documentElement.scrollWidth, W], outside: out.slice(0, 8)};
+}"""
+
+
+def test_the_page_never_scrolls_sideways_on_a_phone(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """At 390 px (a phone) the page scrolled sideways to 713 px: the example list, the models' and the
+    war block's grids (minimum column widths of 15-30rem, fieldsets as wide as their content) and the
+    forecast tables. Now only the wide tables scroll, each in its own box."""
+    for width in (390, 600):
+        page.set_viewport_size({"width": width, "height": 900})
+        _load_example(page, "ukraine-settlement.yaml")
+        page.evaluate("() => { document.getElementById('war-block').open = true; }")  # its form open too
+        got = page.evaluate(_OUTSIDE)
+        assert got["page"][0] <= got["page"][1] and not got["outside"], (width, "loaded", got)
+        _run(page, ["mean", "bdm", "war"], draws=100)
+        got = page.evaluate(_OUTSIDE)
+        assert got["page"][0] <= got["page"][1] and not got["outside"], (width, "after a run", got)
+        _shot(page, tmp_path, f"11-phone-{width}")
+
+
 _LABEL_ROWS = """() => [...document.querySelectorAll('.controls label[for]')].filter(l => l.offsetParent !== null).map(l => {
   const c = document.getElementById(l.htmlFor);
   const a = l.getBoundingClientRect(), b = c.getBoundingClientRect();

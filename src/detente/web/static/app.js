@@ -1505,7 +1505,9 @@ function issueCard(sc, iss, results) {
     body.append(row);
   }
   table.append(body);
-  card.append(el("div", { class: "card-body" }, table, scaleChart(sc, iss, results)));
+  // the table scrolls sideways in its own box when the window is narrower than it (a phone), the page never
+  card.append(el("div", { class: "card-body" }, el("div", { class: "table-box" }, el("div", { class: "table-scroll" }, table)),
+    scaleChart(sc, iss, results)));
   const withRounds = results.filter((r) => r.trajectory && !(r.extras && r.extras.settlement_by_month));
   if (withRounds.length) {
     const charts = el("div", { class: "trajectories" });
