@@ -73,3 +73,20 @@ def test_the_report_shows_distributions_and_range_over_rounds(page):  # type: ig
     loaded = page.evaluate("() => [...document.images].every(i => i.complete && i.naturalWidth > 0)")
     assert loaded
     assert page.locator("th", has_text="range over rounds").count() == len(s.issues)
+
+
+def test_the_report_and_the_comparison_never_scroll_sideways_on_a_phone(report, browser, tmp_path):  # type: ignore[no-untyped-def]
+    """At 390 px report.html scrolled sideways to 1060 px (its tables and the input hash) and
+    compare.html to 619 px; now a wide table scrolls in its own box."""
+    from detente.report.compare import write_comparison
+    from test_web_browser import _OUTSIDE
+
+    views = [load(FLAGSHIP), load(REPO / "examples" / "ukraine-settlement-contrast.yaml")]
+    write_comparison(tmp_path / "cmp", views, [[run(s, m, draws=200, seed=3) for m in ("mean", "war")] for s in views])
+    for f in (report, tmp_path / "cmp" / "compare.html"):
+        pg = browser.new_page(viewport={"width": 390, "height": 900})
+        pg.goto(f.as_uri())
+        pg.wait_for_load_state("load")
+        got = pg.evaluate(_OUTSIDE)
+        pg.close()
+        assert got["page"][0] <= got["page"][1] and not got["outside"], (f.name, got)

@@ -337,7 +337,8 @@ def write_comparison(out_dir: Path, scenarios: list[Scenario], results: list[lis
         page = ("<!doctype html><html lang=en><meta charset=utf-8><title>detente comparison</title>"
                 "<style>body{font-family:system-ui,sans-serif;max-width:980px;margin:2rem auto;padding:0 1rem}"
                 "table{border-collapse:collapse;width:100%;font-size:.9rem}td,th{border-bottom:1px solid #ddd;"
-                "padding:.3rem .5rem;text-align:left}img{max-width:100%}.muted{color:#666;font-size:.85rem}</style>"
+                "padding:.3rem .5rem;text-align:left}img{max-width:100%}.muted{color:#666;font-size:.85rem;"
+                "overflow-wrap:anywhere}@media (max-width:600px){table{display:block;overflow-x:auto}}</style>"
                 + "".join(body) + "</html>\n")
         (tmp / "compare.html").write_text(page, encoding="utf-8")
         names.append("compare.html")

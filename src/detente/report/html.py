@@ -76,6 +76,13 @@ nav a { margin-right: 1rem; }
 table.bottom-line td.forecast { font-weight: 600; }
 td.agreement.agree { color: #1b6e3a; }
 td.agreement.disagree { color: #9a3d00; }
+code, .muted { overflow-wrap: anywhere; }
+/* a phone: a table wider than the window scrolls in its own box, the page never sideways */
+@media (max-width: 600px) {
+  main { padding: 1rem .6rem 3rem; }
+  table { display: block; overflow-x: auto; }
+  table.forecasts td.forecast { min-width: 10em; }
+}
 """
 
 
