@@ -1277,6 +1277,11 @@ def test_the_page_never_scrolls_sideways_on_a_phone(page, tmp_path: Path) -> Non
         _run(page, ["mean", "bdm", "war"], draws=100)
         got = page.evaluate(_OUTSIDE)
         assert got["page"][0] <= got["page"][1] and not got["outside"], (width, "after a run", got)
+        # the charts by round and by month are drawn at their width on the page, a unit a pixel (a
+        # 560-unit chart shown at 340 px had 6.7 px tick labels)
+        page.wait_for_function("""() => { const c = [...document.querySelectorAll('svg.trajectory-chart, svg.war-chart')];
+            return c.length > 0 && c.every(s => Math.abs(s.viewBox.baseVal.width - Math.max(300, s.getBoundingClientRect().width)) < 9); }""",
+                               timeout=5000)
         _shot(page, tmp_path, f"11-phone-{width}")
 
 

@@ -1621,10 +1621,25 @@ function scaleChartParts(sc, iss, results, W) {
 }
 
 // A line chart on a fixed y range. series: [{name, color, dash, median, p10, p90, width}]
-function lineChart({ title, series, yLo, yHi, xLabel, yLabel, cls, aria, xMax, ticksY }) {
+function lineChart(spec) {
   // the title is the figure's own heading (HTML, so that a long issue name wraps instead of running
-  // off the chart: "... European security architecture by" lost "round")
-  const W = 560, H = 234, left = 52, right = 16, top = 10, bottom = 38;
+  // off the chart: "... European security architecture by" lost "round"); the chart is drawn at its
+  // width on the page, a unit a pixel, as the positions chart is (a 560-unit chart shown at 340 px had
+  // 6.7 px tick labels), and drawn again when that width changes
+  const { title, series } = spec;
+  let chart = lineChartSvg(spec, 560);
+  const wrap = el("figure", { class: "chart-wrap" }, el("p", { class: "chart-heading" }, title), chart,
+    legend(series.map((s) => [s.name, s.color, s.dash])));
+  if (chartResize) {
+    const draw = (W) => { const next = lineChartSvg(spec, Math.max(300, W)); chart.replaceWith(next); chart = next; };
+    chartWidths.set(wrap, { width: 560, draw });
+    chartResize.observe(wrap);
+  }
+  return wrap;
+}
+
+function lineChartSvg({ title, series, yLo, yHi, xLabel, yLabel, cls, aria, xMax, ticksY }, W) {
+  const H = 234, left = 52, right = 16, top = 10, bottom = 38;
   const n = Math.max(1, xMax ?? Math.max(1, ...series.map((s) => (s.median || []).length - 1)));
   const x = (t) => left + (t / n) * (W - left - right);
   const y = (v) => top + (1 - (v - yLo) / (yHi - yLo)) * (H - top - bottom);
@@ -1635,7 +1650,7 @@ function lineChart({ title, series, yLo, yHi, xLabel, yLabel, cls, aria, xMax, t
     root.append(svg("text", { x: left - 6, y: y(v) + 4, "text-anchor": "end", class: "tick" }, trimNum(v)));
     root.append(svg("line", { x1: left, x2: W - right, y1: y(v), y2: y(v), class: "grid" }));
   }
-  const step = Math.max(1, Math.ceil(n / 10));
+  const step = Math.max(1, Math.ceil(n / Math.max(2, Math.min(10, Math.floor((W - left - right) / 40)))));  // ticks 40 px apart at least
   for (let t = 0; t <= n; t += step) root.append(svg("text", { x: x(t), y: H - bottom + 15, "text-anchor": "middle", class: "tick" }, t));
   root.append(svg("text", { x: (left + W - right) / 2, y: H - 5, "text-anchor": "middle", class: "axis-label" }, xLabel));
   if (yLabel) root.append(svg("text", { x: 12, y: (top + H - bottom) / 2, "text-anchor": "middle", class: "axis-label", transform: `rotate(-90 12 ${(top + H - bottom) / 2})` }, yLabel));
@@ -1650,8 +1665,7 @@ function lineChart({ title, series, yLo, yHi, xLabel, yLabel, cls, aria, xMax, t
     root.append(svg("polyline", { points: med.map((p) => p.join(",")).join(" "), fill: "none", stroke: s.color, "stroke-width": s.width || 2, "stroke-dasharray": s.dash || null, "data-series": s.name, "data-model": s.model || null },
       svg("title", {}, s.name)));
   }
-  return el("figure", { class: "chart-wrap" }, el("p", { class: "chart-heading" }, title), root,
-    legend(series.map((s) => [s.name, s.color, s.dash])));
+  return root;
 }
 
 // the models' per-round series in words (detente.report.figmeta.SERIES_WORDS says the same)
