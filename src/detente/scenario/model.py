@@ -272,6 +272,12 @@ class Scenario(_Strict):
         return (f"<Scenario {self.name!r}: {len(self.actors)} actors, {len(self.issues)} issues, "
                 f"{len(self.stances)} stances{war}>")
 
+    def _repr_html_(self) -> str:
+        """A notebook's view: the actors by issue, each number as written (:mod:`detente.scenario.display`)."""
+        from detente.scenario.display import scenario_html
+
+        return scenario_html(self)
+
     @model_validator(mode="after")
     def _consistent(self) -> "Scenario":
         problems = cross_checks(

@@ -1,0 +1,67 @@
+"""A scenario as a notebook shows it: what it is, then its actors by issue, every number as written.
+
+``Scenario._repr_html_`` calls :func:`scenario_html`, so ``s`` alone in a Jupyter cell shows the
+table an analyst checks a scenario by (the web page's Positions table, read-only).
+
+>>> from detente.scenario.model import Scenario
+>>> s = Scenario.model_validate({"name": "t", "actors": [{"id": "A", "name": "Russia", "capability": 80}],
+...     "issues": [{"id": "x", "scale": {"min": 0, "max": 10}}],
+...     "stances": [{"actor": "A", "issue": "x", "position": {"low": 2, "high": 5}, "salience": 0.8}]})
+>>> value_text(Triangular(low=2, mode=3, high=5)), value_text(0.8)
+('2..3..5', '0.8')
+>>> "<td>2..5 <small>· 0.8</small></td>" in scenario_html(s)
+True
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from detente.scenario.uncertain import Mixture, Normal, Triangular, Uniform
+
+if TYPE_CHECKING:
+    from detente.scenario.model import Scenario
+
+
+def value_text(v: Any) -> str:
+    """A number or a range as the web page writes it: ``5``, ``2..5``, ``2..3..5``, ``3±1``, and a
+    mixture as its components (``A 80 · B 60..70``)."""
+    if isinstance(v, Uniform):
+        return f"{v.low:g}..{v.high:g}"
+    if isinstance(v, Triangular):
+        return f"{v.low:g}..{v.mode:g}..{v.high:g}"
+    if isinstance(v, Normal):
+        return f"{v.mean:g}\u00b1{v.sd:g}"
+    if isinstance(v, Mixture):
+        return " \u00b7 ".join(f"{c.analyst + ' ' if c.analyst else f'{c.weight:g}×'}{value_text(c.value)}"
+                               for c in v.mixture)
+    return "" if v is None else f"{float(v):g}"
+
+
+def scenario_html(s: "Scenario") -> str:
+    """The scenario's name, description and counts, then a row per actor (its capability) and a
+    column per issue (its scale and status quo), each cell the position and, small, the salience."""
+    e = escape
+    stances = {(st.actor, st.issue): st for st in s.stances}
+    heads = "".join(
+        f"<th>{e(i.label)}<br><small>{i.scale.min:g}\u2013{i.scale.max:g}"
+        + (f", status quo {i.status_quo:g}" if i.status_quo is not None else "") + "</small></th>"
+        for i in s.issues)
+    rows = []
+    for a in s.actors:
+        cells = []
+        for i in s.issues:
+            st = stances.get((a.id, i.id))
+            cells.append("<td>\u2013</td>" if st is None else
+                         f"<td>{e(value_text(st.position))} <small>· {e(value_text(st.salience))}"
+                         + (f" · capability {e(value_text(st.capability))}" if st.capability is not None else "")
+                         + "</small></td>")
+        rows.append(f"<tr><th>{e(a.label)}<br><small>capability {e(value_text(a.capability))}</small></th>"
+                    + "".join(cells) + "</tr>")
+    war = "; a war block (the war model's inputs)" if s.war else ""
+    desc = f"<p>{e(s.description)}</p>" if s.description else ""
+    return (f"<p><b>{e(s.name)}</b>: {len(s.actors)} actors, {len(s.issues)} issues, {len(s.stances)} stances"
+            f"{war}</p>{desc}<table><thead><tr><th>actor</th>{heads}</tr></thead><tbody>{''.join(rows)}</tbody>"
+            "</table><p><small>each cell: position · salience (· the actor's capability on that issue, when it has "
+            "one), as written (a range: low..high or low..mode..high)</small></p>")
