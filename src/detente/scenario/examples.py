@@ -37,8 +37,7 @@ def example(name: str) -> Path:
     for key in (name, *(f"{name}{suffix}" for suffix in (".yaml", ".yml", ".json"))):
         if key in files:
             return files[key]
-    raise InputError.one(None, f"no example named {name!r}; the examples: {', '.join(files)}", field="example",
-                         value=name)
+    raise InputError.one("detente.example()", f"no example named {name!r}; the examples: {', '.join(files)}")
 
 
 def example_files(folder: Path | None = None) -> dict[str, Path]:
