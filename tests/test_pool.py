@@ -593,3 +593,28 @@ def test_unrelated_scenarios_are_not_pooled(capsys) -> None:
         pool_scenarios([load(a), load(b)])
     assert main(["pool", str(a), str(b)]) == 2
     assert "eu-emission-standards.yaml: shares no issue and no actor" in capsys.readouterr().err
+
+
+def test_the_disagreement_table_fits_80_columns_with_every_word_whole(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """On 80 columns the table broke nearly every word ("Sanction/s", "administr/ation",
+    "capabilit/y", "ukraine-s/ettlement"): seven columns, two of them headed by the analysts' file
+    names. A long analyst id now heads its column as "view k", named in the caption."""
+    import re
+
+    from conftest import EXAMPLES
+    from detente.pool.variance import attach
+    from detente.report.tables import pooling_tables, render_text
+    from detente.runner import run
+
+    out = tmp_path / "pooled.yaml"
+    assert main(["pool", str(EXAMPLES / "ukraine-settlement.yaml"), str(EXAMPLES / "ukraine-settlement-contrast.yaml"),
+                 "--out", str(out)]) == 0
+    capsys.readouterr()
+    s = load(out)
+    text = render_text(pooling_tables(s, [attach(s, run(s, "mean", draws=300, seed=1))]), width=80)
+    assert max(map(len, text.splitlines())) <= 80
+    words = set(re.sub(r"[│┃┏┓┗┛┡┩└┘━─┳┻╇┼┬┴├┤]", " ", text).split())
+    for issue in s.issues:
+        assert set(issue.label.split()) <= words, issue.label
+    assert {"capability", "administration", "Russia", "view", "analysts"} <= words
+    assert "view 1 = ukraine-settlement, view 2 = ukraine-settlement-contrast" in " ".join(text.split())

@@ -481,24 +481,28 @@ def pooling_tables(scenario: Scenario, results: list[Result]) -> list[RichTable]
         if not p:
             continue
         ids = [a["id"] for a in p["analysts"]]
+        # a long analyst id (a file's name: "ukraine-settlement-contrast") heads its column as "view k",
+        # named in the caption, so that the table fits 80 columns with no word broken
+        heads = {a: a if len(a) <= 10 else f"view {k + 1}" for k, a in enumerate(ids)}
         t = Table(title=f"Where the analysts disagree ({model_label(r)}): variance split over the analysts")
         t.add_column("issue")
         t.add_column("variance", justify="right", no_wrap=True)
         t.add_column("between\nanalysts", justify="right", no_wrap=True)
-        t.add_column("within\nanalysts", justify="right", no_wrap=True)
-        for a in ids:  # an analyst's id folds onto more lines rather than being cut
-            t.add_column(f"mean of\n{a}", justify="right", overflow="fold", max_width=14)
+        for a in ids:
+            t.add_column(f"mean of\n{heads[a]}", justify="right")
         t.add_column("inputs they disagree on most\n(share, one at a time)", ratio=1)
         for issue in scenario.issues:
             e = p["issues"].get(issue.id) or {}
             share = e.get("variance_share") or {}
             by = e.get("by_analyst") or {}
             dis = "\n".join(disagreement_lines(e, issue, 3))
-            t.add_row(issue.label, fmt(e.get("variance"), digits=1),
-                      pct(share.get("between_analysts")), pct(share.get("within_analysts")),
+            t.add_row(issue.label, fmt(e.get("variance"), digits=1), pct(share.get("between_analysts")),
                       *[fmt((by.get(a) or {}).get("mean"), issue) for a in ids], dis or "-")
-        t.caption = ("between + within = the forecast's variance over draws (each draw takes one analyst's view); "
-                     "the inputs' shares are one at a time, from the pooled point values")
+        named = [f"{h} = {a}" for a, h in heads.items() if h != a]
+        t.caption = ("between analysts: the share of the forecast's variance over draws due to the analysts' "
+                     "differing views (each draw takes one analyst's view); the rest is within each view; "
+                     "the inputs' shares are one at a time, from the pooled point values"
+                     + (f"; {', '.join(named)}" if named else ""))
         tables.append(t)
     return tables
 
