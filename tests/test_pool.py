@@ -618,3 +618,19 @@ def test_the_disagreement_table_fits_80_columns_with_every_word_whole(tmp_path: 
         assert set(issue.label.split()) <= words, issue.label
     assert {"capability", "administration", "Russia", "view", "analysts"} <= words
     assert "view 1 = ukraine-settlement, view 2 = ukraine-settlement-contrast" in " ".join(text.split())
+
+
+def test_who_covered_what_leaves_out_a_file_column_that_repeats_the_ids() -> None:
+    """The analysts' ids are their files' names unless given: the file column said it again, and
+    on 80 columns both broke ("ukraine-settle/ment", "ukraine-settlem/ent.yaml")."""
+    from conftest import EXAMPLES
+    from detente.cli.pool import coverage_tables
+    from detente.report.tables import render_text
+
+    views = [load(EXAMPLES / "ukraine-settlement.yaml"), load(EXAMPLES / "ukraine-settlement-contrast.yaml")]
+    _, report = pool_scenarios(views)
+    text = render_text(coverage_tables(report)[:1], width=80)
+    assert "file" not in text and "ukraine-settlement-contrast " in text and ".yaml" not in text
+    _, report = pool_scenarios(views, analysts=["a", "b"])
+    text = render_text(coverage_tables(report)[:1], width=80)
+    assert "file" in text and "ukraine-settlement-contrast.yaml" in text  # an id given: the file says more
