@@ -331,3 +331,25 @@ def test_runs_show_and_diff_name_the_issues_and_say_what_a_war_forecast_is(tmp_p
     assert re.search(r" \d+\.\d \S* +\d+\.\d \S* +[+-]\d+\.\d ", row.replace("│", " ") + " "), row
     out = cli.invoke(runs_app, ["list", "--store", url]).output
     assert "..." not in out and "settlement_form=" in out, out
+
+
+def test_runs_list_on_80_columns_leaves_out_columns_rather_than_break_words(tmp_path: Path, monkeypatch) -> None:
+    """On 80 columns every cell broke ("Ukrain/e", "settlement_/form=89.5", "terri/tory="); now the
+    least needed columns give way and the caption names them."""
+    import re
+
+    import detente.cli.runs as runs_cli
+    from conftest import EXAMPLES
+    from detente.scenario.io import load
+
+    url = f"sqlite:///{tmp_path / 'narrow.db'}"
+    store = Store(url)
+    s = load(EXAMPLES / "ukraine-settlement.yaml")
+    store.save(s, run(s, "mean"))
+    monkeypatch.setattr(runs_cli, "stdout_width", lambda: 80)
+    r = CliRunner().invoke(runs_app, ["list", "--store", url])
+    assert r.exit_code == 0, r.output
+    assert max(map(len, r.output.splitlines())) <= 80
+    words = set(re.sub(r"[│┃┏┓┗┛┡┩└┘━─┳┻╇┼┬┴├┤]", " ", r.output).split())
+    assert {"Ukraine", "settlement", "settlement_form=47.9", "territory=33.6,"} <= words, sorted(words)
+    assert "left out to fit 80 columns: input, seed" in " ".join(r.output.split())

@@ -110,17 +110,29 @@ def list_command(
                          f"no runs recorded yet in {st.shown_url} (record one with `detente run ... --store default`)",
                          soft_wrap=True)
         return
+    from detente.consoles import unbroken_width
+
+    cols = ["id", "created (UTC)", "scenario", "input", "model", "seed", "draws", "forecast"]
+    cells = [[str(r["id"]), _minute(r["created"]), r["scenario_name"], r["scenario_sha256"][:8],
+              r["model"] + (f" ({r['variant']})" if r["variant"] else ""), str(r["seed"]), str(r["draws"]),
+              _forecast_text(r["forecast"])] for r in rows]
+    console = _console()
+    shown = list(cols)
+    for col in ("seed", "input", "draws", "created (UTC)"):  # on a narrow terminal: no word broken
+        if unbroken_width(shown, [[c[cols.index(x)] for x in shown] for c in cells]) <= console.width:
+            break
+        shown.remove(col)
     t = Table(title=f"runs in {st.shown_url}")
-    for col in ("id", "created (UTC)", "scenario", "input", "model", "seed", "draws", "forecast"):
+    for col in shown:
         whole = col in ("id", "created (UTC)", "input", "seed", "draws")  # short values, never broken
-        t.add_column(col, justify="right" if col in ("id", "seed", "draws") else "left", overflow="fold",
-                     no_wrap=whole)  # the others fold, never "…"
-    for r in rows:
-        fc = _forecast_text(r["forecast"])
-        model_name = r["model"] + (f" ({r['variant']})" if r["variant"] else "")
-        t.add_row(str(r["id"]), _minute(r["created"]), r["scenario_name"], r["scenario_sha256"][:8], model_name,
-                  str(r["seed"]), str(r["draws"]), fc)
-    _console().print(t)
+        t.add_column(col, justify="right" if col in ("id", "seed", "draws") else "left", no_wrap=whole)
+    for c in cells:
+        t.add_row(*(c[cols.index(x)] for x in shown))
+    if len(shown) < len(cols):
+        t.caption = (f"left out to fit {console.width} columns: {', '.join(x for x in cols if x not in shown)} "
+                     "(runs show ID or --format json has them)")
+        t.caption_justify = "left"
+    console.print(t)
 
 
 def _forecast_text(forecast: dict[str, Any], room: int = 70) -> str:
