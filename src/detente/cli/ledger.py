@@ -324,7 +324,7 @@ def ledger_command(
     c.print(t)
     if len(shown) < len(cells):
         c.print(f"(left out to fit {c.width} columns: {', '.join(col for col in cells if col not in shown)}; "
-                "a wider terminal or --format json shows them)", soft_wrap=True)
+                "a wider terminal or --format json shows them)", soft_wrap=False)  # wrapped at the table's width
     bad = [r["malformed"] for r in data["records"] if r.get("malformed")]
     if bad:
         warn = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
@@ -353,5 +353,5 @@ def ledger_command(
             tc.add_row(_pct(row["nominal"]), _pct(row["observed"]),
                        str(row["n"]))
         c.print(tc)
-    c.print(f"head {data['head_hash'] or '-'} ({data['entries']} entries; publish it to pin the ledger)",
+    c.print(f"head {data['head_hash'] or '-'} ({data['entries']} entr{'y' if data['entries'] == 1 else 'ies'}; publish it to pin the ledger)",
             soft_wrap=True)
