@@ -1282,6 +1282,13 @@ def test_the_page_never_scrolls_sideways_on_a_phone(page, tmp_path: Path) -> Non
         page.wait_for_function("""() => { const c = [...document.querySelectorAll('svg.trajectory-chart, svg.war-chart')];
             return c.length > 0 && c.every(s => Math.abs(s.viewBox.baseVal.width - Math.max(300, s.getBoundingClientRect().width)) < 9); }""",
                                timeout=5000)
+        # the comparison with the contrasting view and a levers answer fit too
+        page.select_option("#compare-example", "ukraine-settlement-contrast.yaml")
+        page.click("#compare-button")
+        page.wait_for_selector("#compare-out .diff-table")
+        _levers(page, "mean", "territory", target="50")
+        got = page.evaluate(_OUTSIDE)
+        assert got["page"][0] <= got["page"][1] and not got["outside"], (width, "compare and levers", got)
         _shot(page, tmp_path, f"11-phone-{width}")
 
 
