@@ -182,6 +182,13 @@ def test_levers_tables_fit_the_console_and_keep_numbers_whole(width: int) -> Non
         assert "Territorial line [territory]" in flat  # named as in `detente run`
         if "levers" in res:
             assert "(Trump)" in flat and "us_admin" not in flat
+            # every actor's name whole on 80 columns too (it read "administrat/ion", "foreign-pol/icy"),
+            # and the target column's answer explained ("no, nearest"; it was "no (closest)")
+            import re
+
+            words = set(re.sub(r"[│┃┏┓┗┛┡┩└┘━─┳┻╇┼┬┴├┤]", " ", text).split())
+            assert {w for row in res["levers"] for w in s.actor(row["actor"]).label.split()} <= words
+            assert "no, nearest: the change that brings the forecast nearest the target" in flat
         else:
             assert "What Russia should announce" in flat
 
