@@ -410,10 +410,10 @@ def examples(
               f"{EXAMPLES_DIR / 'ukraine-settlement.yaml'}, or copy them all to edit: detente examples --copy DIR")
     t.add_column("file", no_wrap=True)
     t.add_column("what it is")
-    t.add_column("actors", justify="right")
-    t.add_column("issues", justify="right")
+    t.add_column("actors \u00d7 issues", justify="right")  # one column: the table fits 80 columns
     for e in items:
-        t.add_row(e["name"], e.get("title") or e.get("error", ""), str(e.get("actors", "")), str(e.get("issues", "")))
+        t.add_row(e["name"], e.get("title") or e.get("error", ""),
+                  f"{e['actors']} \u00d7 {e['issues']}" if "actors" in e else "")
     out.print(t)
 
 
