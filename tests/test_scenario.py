@@ -207,7 +207,7 @@ def test_json_schema_is_published():
 
 def test_a_notebook_shows_a_scenario_as_its_actors_by_issue():
     """``s`` alone in a notebook cell printed the one-line repr; now a table of the actors by issue,
-    each number as written (ranges too), as the web page's Positions table shows it."""
+    each number as written (ranges too), as the report's inputs table writes it."""
     from html.parser import HTMLParser
 
     from conftest import EXAMPLES
@@ -229,11 +229,11 @@ def test_a_notebook_shows_a_scenario_as_its_actors_by_issue():
                 cells[-1][-1] += data
 
     Cells().feed(html)
-    assert [c[0] for c in cells[1:]] == [f"{a.label}capability {a.capability.low:g}..{a.capability.mode:g}.."
-                                         f"{a.capability.high:g}" for a in s.actors]
+    assert [c[0] for c in cells[1:]] == [f"{a.label}capability {a.capability.mode:g} ({a.capability.low:g}\u2013"
+                                         f"{a.capability.high:g})" for a in s.actors]
     assert len(cells[0]) == 1 + len(s.issues) and all(i.label in html.replace("&#x27;", "'") for i in s.issues)
     russia = cells[1][1 + s.issue_ids.index("territory")]
     st = next(x for x in s.stances if (x.actor, x.issue) == ("russia", "territory"))
-    assert russia == f"{st.position.low:g}..{st.position.mode:g}..{st.position.high:g} · {st.salience.low:g}..{st.salience.high:g}"
+    assert russia == f"{st.position.mode:g} ({st.position.low:g}\u2013{st.position.high:g}) · {st.salience.low:g}\u2013{st.salience.high:g}"
     assert sum(c.count("\u2013") for row in cells[1:] for c in row[1:] if c == "\u2013") == \
         len(s.actors) * len(s.issues) - len(s.stances)  # a dash where an actor has no stance

@@ -35,9 +35,9 @@ from detente.quantiles import nanmedian0
 from detente.report import summary as sm
 from detente.result import Result
 from detente.scenario.model import Issue, Scenario, decimals_for
-from detente.scenario.uncertain import Mixture, Normal, Triangular, Uniform
+from detente.scenario.display import fmt_uncertain  # noqa: F401  (the report's inputs as written)
 
-DASH = "\u2013"  # en dash for ranges
+DASH = "\u2013"  # en dash for ranges (detente.scenario.display has the same)
 
 
 # -- formatting shared by tables, plots and HTML -------------------------------------------------
@@ -55,31 +55,6 @@ def fmt(value: float | None, issue: Issue | None = None, digits: int | None = No
         span = (issue.scale.max - issue.scale.min) if issue is not None else 100.0
         digits = decimals_for(span)
     return f"{value:.{digits}f}"
-
-
-def fmt_uncertain(v: Any, issue: Issue | None = None) -> str:
-    """An input number as written: a point, ``low-high``, ``mode (low-high)`` or ``mean +- sd``.
-
-    A mixture lists its components, each with its analyst (or its weight when unlabelled):
-
-    >>> fmt_uncertain(Uniform(low=40, high=80))
-    '40\u201380'
-    >>> from detente.scenario.uncertain import _coerce
-    >>> fmt_uncertain(_coerce({"mixture": [{"weight": 1, "value": 80, "analyst": "A"},
-    ...                                    {"weight": 1, "value": {"low": 60, "high": 70}, "analyst": "B"}]}))
-    'A 80 \u00b7 B 60\u201370'
-    """
-    if isinstance(v, Mixture):
-        total = sum(c.weight for c in v.mixture)
-        return " \u00b7 ".join((c.analyst if c.analyst is not None else f"{c.weight / total:.0%}") + " "
-                                + fmt_uncertain(c.value) for c in v.mixture)
-    if isinstance(v, Uniform):
-        return f"{v.low:g}{DASH}{v.high:g}"
-    if isinstance(v, Triangular):
-        return f"{v.mode:g} ({v.low:g}{DASH}{v.high:g})"
-    if isinstance(v, Normal):
-        return f"{v.mean:g} \u00b1 {v.sd:g}"
-    return f"{float(v):g}"
 
 
 def model_label(result: Result) -> str:

@@ -1,15 +1,16 @@
 """A scenario as a notebook shows it: what it is, then its actors by issue, every number as written.
 
 ``Scenario._repr_html_`` calls :func:`scenario_html`, so ``s`` alone in a Jupyter cell shows the
-table an analyst checks a scenario by (the web page's Positions table, read-only).
+table an analyst checks a scenario by (the web page's Positions table, read-only), each number
+written by :func:`fmt_uncertain` as the terminal and the HTML report write the inputs.
 
 >>> from detente.scenario.model import Scenario
 >>> s = Scenario.model_validate({"name": "t", "actors": [{"id": "A", "name": "Russia", "capability": 80}],
 ...     "issues": [{"id": "x", "scale": {"min": 0, "max": 10}}],
 ...     "stances": [{"actor": "A", "issue": "x", "position": {"low": 2, "high": 5}, "salience": 0.8}]})
->>> value_text(Triangular(low=2, mode=3, high=5)), value_text(0.8)
-('2..3..5', '0.8')
->>> "<td>2..5 <small>· 0.8</small></td>" in scenario_html(s)
+>>> fmt_uncertain(Triangular(low=2, mode=3, high=5)), fmt_uncertain(0.8)
+('3 (2\u20135)', '0.8')
+>>> "<td>2\u20135 <small>· 0.8</small></td>" in scenario_html(s)
 True
 """
 
@@ -24,19 +25,29 @@ if TYPE_CHECKING:
     from detente.scenario.model import Scenario
 
 
-def value_text(v: Any) -> str:
-    """A number or a range as the web page writes it: ``5``, ``2..5``, ``2..3..5``, ``3±1``, and a
-    mixture as its components (``A 80 · B 60..70``)."""
-    if isinstance(v, Uniform):
-        return f"{v.low:g}..{v.high:g}"
-    if isinstance(v, Triangular):
-        return f"{v.low:g}..{v.mode:g}..{v.high:g}"
-    if isinstance(v, Normal):
-        return f"{v.mean:g}\u00b1{v.sd:g}"
+def fmt_uncertain(v: Any, issue: Any = None) -> str:
+    """An input number as written: a point, ``low-high``, ``mode (low-high)`` or ``mean +- sd``.
+
+    A mixture lists its components, each with its analyst (or its weight when unlabelled):
+
+    >>> fmt_uncertain(Uniform(low=40, high=80))
+    '40\u201380'
+    >>> from detente.scenario.uncertain import _coerce
+    >>> fmt_uncertain(_coerce({"mixture": [{"weight": 1, "value": 80, "analyst": "A"},
+    ...                                    {"weight": 1, "value": {"low": 60, "high": 70}, "analyst": "B"}]}))
+    'A 80 \u00b7 B 60\u201370'
+    """
     if isinstance(v, Mixture):
-        return " \u00b7 ".join(f"{c.analyst + ' ' if c.analyst else f'{c.weight:g}×'}{value_text(c.value)}"
-                               for c in v.mixture)
-    return "" if v is None else f"{float(v):g}"
+        total = sum(c.weight for c in v.mixture)
+        return " \u00b7 ".join((c.analyst if c.analyst is not None else f"{c.weight / total:.0%}") + " "
+                                + fmt_uncertain(c.value) for c in v.mixture)
+    if isinstance(v, Uniform):
+        return f"{v.low:g}\u2013{v.high:g}"
+    if isinstance(v, Triangular):
+        return f"{v.mode:g} ({v.low:g}\u2013{v.high:g})"
+    if isinstance(v, Normal):
+        return f"{v.mean:g} \u00b1 {v.sd:g}"
+    return f"{float(v):g}"
 
 
 def scenario_html(s: "Scenario") -> str:
@@ -54,14 +65,14 @@ def scenario_html(s: "Scenario") -> str:
         for i in s.issues:
             st = stances.get((a.id, i.id))
             cells.append("<td>\u2013</td>" if st is None else
-                         f"<td>{e(value_text(st.position))} <small>· {e(value_text(st.salience))}"
-                         + (f" · capability {e(value_text(st.capability))}" if st.capability is not None else "")
+                         f"<td>{e(fmt_uncertain(st.position))} <small>· {e(fmt_uncertain(st.salience))}"
+                         + (f" · capability {e(fmt_uncertain(st.capability))}" if st.capability is not None else "")
                          + "</small></td>")
-        rows.append(f"<tr><th>{e(a.label)}<br><small>capability {e(value_text(a.capability))}</small></th>"
+        rows.append(f"<tr><th>{e(a.label)}<br><small>capability {e(fmt_uncertain(a.capability))}</small></th>"
                     + "".join(cells) + "</tr>")
     war = "; a war block (the war model's inputs)" if s.war else ""
     desc = f"<p>{e(s.description)}</p>" if s.description else ""
     return (f"<p><b>{e(s.name)}</b>: {len(s.actors)} actors, {len(s.issues)} issues, {len(s.stances)} stances"
             f"{war}</p>{desc}<table><thead><tr><th>actor</th>{heads}</tr></thead><tbody>{''.join(rows)}</tbody>"
             "</table><p><small>each cell: position · salience (· the actor's capability on that issue, when it has "
-            "one), as written (a range: low..high or low..mode..high)</small></p>")
+            "one), as written (a range: low\u2013high, or mode (low\u2013high))</small></p>")
