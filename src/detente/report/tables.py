@@ -35,9 +35,7 @@ from detente.quantiles import nanmedian0
 from detente.report import summary as sm
 from detente.result import Result
 from detente.scenario.model import Issue, Scenario, decimals_for
-from detente.scenario.display import fmt_uncertain  # noqa: F401  (the report's inputs as written)
-
-DASH = "\u2013"  # en dash for ranges (detente.scenario.display has the same)
+from detente.scenario.display import DASH, fmt_uncertain  # noqa: F401  (fmt_uncertain: the inputs as written)
 
 
 # -- formatting shared by tables, plots and HTML -------------------------------------------------

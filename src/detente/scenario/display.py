@@ -24,6 +24,8 @@ from detente.scenario.uncertain import Mixture, Normal, Triangular, Uniform
 if TYPE_CHECKING:
     from detente.scenario.model import Scenario
 
+DASH = "\u2013"  # en dash for ranges
+
 
 def fmt_uncertain(v: Any, issue: Any = None) -> str:
     """An input number as written: a point, ``low-high``, ``mode (low-high)`` or ``mean +- sd``.
@@ -42,9 +44,9 @@ def fmt_uncertain(v: Any, issue: Any = None) -> str:
         return " \u00b7 ".join((c.analyst if c.analyst is not None else f"{c.weight / total:.0%}") + " "
                                 + fmt_uncertain(c.value) for c in v.mixture)
     if isinstance(v, Uniform):
-        return f"{v.low:g}\u2013{v.high:g}"
+        return f"{v.low:g}{DASH}{v.high:g}"
     if isinstance(v, Triangular):
-        return f"{v.mode:g} ({v.low:g}\u2013{v.high:g})"
+        return f"{v.mode:g} ({v.low:g}{DASH}{v.high:g})"
     if isinstance(v, Normal):
         return f"{v.mean:g} \u00b1 {v.sd:g}"
     return f"{float(v):g}"

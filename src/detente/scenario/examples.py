@@ -74,8 +74,9 @@ def describe(folder: Path | None = None) -> list[dict[str, Any]]:
 
 def copy_examples(dest: Path) -> list[Path]:
     """Copy every shipped file (the scenarios, their README and licences) into ``dest``, which is
-    created if need be. Nothing is overwritten: when a file of that name is already there, nothing
-    is copied and an :class:`~detente.errors.InputError` names it."""
+    created if need be, all at once (:func:`~detente.scenario.io.staged_folder`). Nothing is
+    overwritten: when a file of that name is already there, nothing is copied and an
+    :class:`~detente.errors.InputError` names it."""
     dest = Path(dest)
     if dest.exists() and not dest.is_dir():
         raise InputError.one(str(dest), "is a file, not a folder to copy the examples into")
@@ -84,5 +85,9 @@ def copy_examples(dest: Path) -> list[Path]:
     if there:
         raise InputError.one(str(there[0]), f"already exists; nothing was copied ({len(there)} of the "
                              f"{len(files)} files are there already: copy into another folder or remove them)")
-    dest.mkdir(parents=True, exist_ok=True)
-    return [Path(shutil.copyfile(p, dest / p.name)) for p in files]
+    from detente.scenario.io import staged_folder
+
+    with staged_folder(dest) as tmp:  # all or nothing: a full disk leaves no half-copied folder
+        for p in files:
+            shutil.copyfile(p, tmp / p.name)
+    return [dest / p.name for p in files]
