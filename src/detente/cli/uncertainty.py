@@ -363,9 +363,9 @@ def print_sweep(res: Any, scenario: Any = None) -> None:
     def forecast(p: Any, issue: str) -> str:
         return fmt(p.result.forecast[issue], issues.get(issue))
 
-    def interval(p: Any, issue: str) -> str:
+    def interval(p: Any, issue: str, sep: str = ", ") -> str:
         iv = p.result.interval
-        return "" if iv is None else f"{fmt(iv[issue][0], issues.get(issue))}, {fmt(iv[issue][1], issues.get(issue))}"
+        return "" if iv is None else f"{fmt(iv[issue][0], issues.get(issue))}{sep}{fmt(iv[issue][1], issues.get(issue))}"
 
     heads = ["#", *(_field_words(scenario, f) for f in res.fields), *(["P(deal)"] if war else [])]
     lead = [[str(p.index), *(f"{x:.4g}" for x in p.values),
@@ -396,7 +396,7 @@ def print_sweep(res: Any, scenario: Any = None) -> None:
         for a, p in zip(lead, res.runs):
             for k, i in enumerate(res.issue_ids):
                 t.add_row(*(a if k == 0 else [""] * len(a)), i, forecast(p, i),
-                          *([interval(p, i).replace(", ", "\u2013")] if with_interval else []),
+                          *([interval(p, i, "\u2013")] if with_interval else []),
                           end_section=k == len(res.issue_ids) - 1)
         if with_interval:
             notes.insert(0, "p10-p90 over the draws: --format json or --out")
