@@ -191,6 +191,12 @@ def _literal_table_class() -> type:
                 """Rich's widths, unless they break a word that another allocation keeps whole
                 (:func:`unbroken_column_widths`; widths here include the cells' padding)."""
                 widths = super()._calculate_column_widths(console, options)
+                try:  # Rich's internals (15.0); another Rich without them keeps its own widths
+                    return self._unbroken(console, options, widths)
+                except AttributeError:
+                    return widths
+
+            def _unbroken(self, console: Any, options: Any, widths: list[int]) -> list[int]:
                 ranges = [self._measure_column(console, options, column) for column in self.columns]
                 least = [r.maximum if column.no_wrap else r.minimum for r, column in zip(ranges, self.columns)]
                 if all(w >= m for w, m in zip(widths, least)) or any(c.width is not None for c in self.columns):
