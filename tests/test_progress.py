@@ -76,6 +76,34 @@ def test_runner_passes_progress_to_models_that_take_it(monkeypatch) -> None:
     assert seen == [0, 1, 2, 3, 4, 4]
 
 
+@pytest.mark.parametrize("model, knob", [
+    ("exchange", ("detente.models.exchange", "DRAWS_PER_PASS", 40)),
+    ("smp", ("detente.models.smp", "BATCH_ELEMENTS", 40 * 8 * 8 * 4)),
+    ("bdm", None),  # blocks of rows from the option chunk_elements
+])
+def test_long_models_report_progress_inside_their_run_and_passes_change_nothing(monkeypatch, model, knob) -> None:
+    """A long run of one model moves the bar while it runs (before, the bar sat at 0 until the end),
+    and a draw's numbers do not depend on the pass or batch it ran in."""
+    import importlib
+
+    import numpy as np
+
+    s = load(EXAMPLES / "ukraine-settlement.yaml")
+    whole = run(s, model, draws=100, seed=3)
+    options = None
+    if knob is None:
+        options = {"chunk_elements": 40 * 5 * 11}  # 40 draws x 5 issues of 11 rounds x 8 actors / 8
+    else:
+        monkeypatch.setattr(importlib.import_module(knob[0]), knob[1], knob[2])
+    seen: list[tuple[int, int]] = []
+    parts = run(s, model, draws=100, seed=3, options=options, progress=lambda d, t: seen.append((d, t)))
+    inside = [d for d, t in seen[1:-1]]
+    assert len(inside) >= 3 and 0 < inside[0] < 100 and inside == sorted(inside) and inside[-1] == 100
+    assert {t for _, t in seen} == {100}
+    assert np.array_equal(parts.trajectory.forecast, whole.trajectory.forecast)
+    assert np.array_equal(parts.trajectory.positions, whole.trajectory.positions)
+
+
 def test_sensitivity_reports_design_points() -> None:
     pytest.importorskip("SALib")
     from detente.uncertainty.sensitivity import sensitivity

@@ -39,7 +39,7 @@ one actor or identical positions give that position.
 from __future__ import annotations
 
 import warnings
-from typing import Any, Literal, TYPE_CHECKING, get_args
+from typing import Any, Callable, Literal, TYPE_CHECKING, get_args
 
 from detente.lazy import lazy_module
 
@@ -223,10 +223,11 @@ def median_position(x: np.ndarray, w: np.ndarray, present: np.ndarray, R: np.nda
 
 
 def simulate(x: np.ndarray, c: np.ndarray, s: np.ndarray, present: np.ndarray, scale_range: np.ndarray,
-             opts: EUOptions) -> dict[str, np.ndarray]:
+             opts: EUOptions, progress: Callable[[int, int], None] | None = None) -> dict[str, np.ndarray]:
     """Run the model on a batch (B, N) of independent problems (draw x issue rows). Returns positions
     (B, T+1, N), median and mean (B, T+1), rounds (B,) and converged (B,). Results do not depend on
-    ``opts.chunk_elements`` nor on the number of threads."""
+    ``opts.chunk_elements`` nor on the number of threads. ``progress(done_rows, B)`` is called as
+    blocks of rows finish."""
     x = np.asarray(x, dtype=float)
     B, N = x.shape
     T = opts.rounds
@@ -251,16 +252,30 @@ def simulate(x: np.ndarray, c: np.ndarray, s: np.ndarray, present: np.ndarray, s
     from detente.jit import compiling
     from detente.models.bdm_kernels import simulate_batch
 
+    done = 0
+
+    def finished(lo: int, hi: int) -> None:
+        nonlocal done
+        done += hi - lo
+        if progress is not None:
+            progress(done, B)
+
     with compiling(simulate_batch, "expected-utility kernels", seconds=COMPILE_SECONDS):
         _run_block(*blocks[0], x, c, s, present, scale_range, iopt, fopt, out)
+    finished(*blocks[0])
     if len(blocks) > 1 and threads > 1:
-        from concurrent.futures import ThreadPoolExecutor
+        from concurrent.futures import ThreadPoolExecutor, as_completed
 
         with ThreadPoolExecutor(max_workers=threads) as pool:
-            list(pool.map(lambda b: _run_block(*b, x, c, s, present, scale_range, iopt, fopt, out), blocks[1:]))
+            running = {pool.submit(_run_block, lo, hi, x, c, s, present, scale_range, iopt, fopt, out): (lo, hi)
+                       for lo, hi in blocks[1:]}
+            for f in as_completed(running):  # reported from this thread, as each block ends
+                f.result()
+                finished(*running[f])
     else:
         for lo, hi in blocks[1:]:
             _run_block(lo, hi, x, c, s, present, scale_range, iopt, fopt, out)
+            finished(lo, hi)
     return out
 
 
@@ -321,14 +336,17 @@ def warm_up() -> bool:
     return True
 
 
-def eu_model(arr: ScenarioArrays, options: EUOptions, rng: np.random.Generator | None) -> Trajectory:
-    """The registered run function: (draws, issues, actors) -> Trajectory."""
+def eu_model(arr: ScenarioArrays, options: EUOptions, rng: np.random.Generator | None,
+             progress: Callable[[int, int], None] | None = None) -> Trajectory:
+    """The registered run function: (draws, issues, actors) -> Trajectory; ``progress(done_draws,
+    draws)`` is called as blocks of draws finish."""
     D, I, N = arr.position.shape
     B = D * I
     present = np.broadcast_to(arr.present[None], (D, I, N)).reshape(B, N)
     scale = np.broadcast_to(arr.scale_range[None], (D, I)).reshape(B)
+    rows = None if progress is None else (lambda done, total: progress(done // max(I, 1), D))
     out = simulate(arr.position.reshape(B, N), arr.capability.reshape(B, N), arr.salience.reshape(B, N),
-                   present, scale, options)
+                   present, scale, options, rows)
     T = options.rounds
     positions = out["positions"].reshape(D, I, T + 1, N).transpose(0, 2, 1, 3)
     median = out["median"].reshape(D, I, T + 1).transpose(0, 2, 1)

@@ -70,7 +70,7 @@ Documented choices (where Decide's behaviour is kept, §1.3 step 6-7):
 
 from __future__ import annotations
 
-from typing import Any, TYPE_CHECKING
+from typing import Any, Callable, TYPE_CHECKING
 
 from detente.lazy import lazy_module
 
@@ -163,13 +163,21 @@ def _scale(arr: ScenarioArrays) -> tuple[np.ndarray, np.ndarray]:
     return arr.scale_min[:, None], (arr.scale_max - arr.scale_min)[:, None] / 100.0
 
 
-def exchange_model(arr: ScenarioArrays, options: ExchangeOptions, rng: np.random.Generator) -> Trajectory:
-    """Run ``options.rounds`` rounds of the exchange model for every draw."""
-    return simulate(arr, options, rng)
+DRAWS_PER_PASS = 2_000
+"""Draws a pass of the rounds loop takes at most: a large run goes through its draws in passes
+(each draw's numbers do not depend on which pass it is in), which bounds the round's candidate
+buffers and lets the run report its progress after each pass."""
+
+
+def exchange_model(arr: ScenarioArrays, options: ExchangeOptions, rng: np.random.Generator,
+                   progress: Callable[[int, int], None] | None = None) -> Trajectory:
+    """Run ``options.rounds`` rounds of the exchange model for every draw; ``progress(done_draws,
+    draws)`` is called after each pass of :data:`DRAWS_PER_PASS` draws."""
+    return simulate(arr, options, rng, progress=progress)
 
 
 def simulate(arr: ScenarioArrays, options: ExchangeOptions, rng: np.random.Generator,
-             coins: np.ndarray | None = None) -> Trajectory:
+             coins: np.ndarray | None = None, progress: Callable[[int, int], None] | None = None) -> Trajectory:
     """:func:`exchange_model`, optionally with given random numbers ``coins`` (draws, n) in place
     of the per-draw streams (to replay another program's tie coins across rounds).
 
@@ -183,50 +191,25 @@ def simulate(arr: ScenarioArrays, options: ExchangeOptions, rng: np.random.Gener
     >>> tr.series["mds"][0, 0].round(2).tolist(), tr.series["voting"][0, 1].round(2).tolist()
     ([18.18, 81.82], [0.0, 100.0])
     """
-    from detente.models.exchange_arrays import candidates, outcome, seed_states
-
     D, n_i, n_a = arr.position.shape
     T = options.rounds
     lo, step = _scale(arr)
     seeds = rng.integers(0, 2**63 - 1, size=D)  # one independent stream per draw
-    states = seed_states(seeds)
-    s, c, present = arr.salience, arr.capability, arr.present
-    x = (arr.position - lo) / step
+    x0 = (arr.position - lo) / step
     positions = np.empty((D, T + 1, n_i, n_a))
     mds = np.full((D, T + 1, n_i), np.nan)
     voting = np.full((D, T + 1, n_i), np.nan)
-    all_ex: list[list[dict[str, Any]]] = []
-    all_ext: list[dict[str, Any]] = []
-    a = (1 - s) * options.salience_weight + options.fixed_weight  # step 9 drift weight
-    used = np.zeros(D, np.int64)
-    compiled = True
-    for t in range(T):
-        positions[:, t] = x
-        cand = candidates(x, s, c, present)  # steps 1-4
-        mds[:, t] = cand["O"]
-        if t == 0:
-            voting[:, 0] = cand["O"]
-        given = None
-        if coins is not None:  # each draw continues where its previous round stopped
-            given = np.take_along_axis(coins, used[:, None] + np.arange(coins.shape[1] - used.max()), axis=1)
-        if t == 0:  # the first round's candidates tell the work: one implementation for the whole run
-            compiled = use_compiled(int(cand["I"].size) * T, options.rank_rtol)
-        res = _realise_round(compiled, x, s, cand, options.randomize_p, states, given, options.rank_rtol)  # steps 5-8
-        used += res["coins_used"]
-        y = res["y"]
-        voting[:, t + 1] = outcome(cand["w"], y)
-        if D == 1:
-            all_ex.append(_report(cand, res, t, arr, lo, step))
-            all_ext.append(_externalities(cand, res, t, arr, x[0], s[0]))
-        moved = y != x  # step 9: drift toward the voting position
-        x = np.where(moved, (1 - a) * x + a * y, x)
-        del cand, res, y, moved  # free this round's buffers before the next round's
-    positions[:, T] = x
-    mds[:, T] = outcome(c * s * present, x)
-    to_native = lambda v: lo[:, 0] + v * step[:, 0]  # noqa: E731
     extras: dict[str, Any] = {}
-    if D == 1:
-        extras = {"exchanges": all_ex, "externalities": all_ext}
+    compiled: bool | None = None  # decided on the first pass's candidates, for the whole run
+    for a in range(0, D, DRAWS_PER_PASS):
+        part = slice(a, min(D, a + DRAWS_PER_PASS))
+        compiled = _rounds(x0[part], arr.salience[part], arr.capability[part], arr.present, seeds[part],
+                           None if coins is None else coins[part], options, compiled, D,
+                           positions[part], mds[part], voting[part],
+                           (extras, arr, lo, step) if D == 1 else None)
+        if progress is not None:
+            progress(part.stop, D)
+    to_native = lambda v: lo[:, 0] + v * step[:, 0]  # noqa: E731
     return Trajectory(
         forecast=to_native(voting[:, T]),
         positions=lo + positions * step,
@@ -236,6 +219,51 @@ def simulate(arr: ScenarioArrays, options: ExchangeOptions, rng: np.random.Gener
         stopped_by=np.array(["max_rounds"] * D),
         extras=extras,
     )
+
+
+def _rounds(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, seeds: np.ndarray,
+            coins: np.ndarray | None, options: ExchangeOptions, compiled: bool | None, draws: int,
+            positions: np.ndarray, mds: np.ndarray, voting: np.ndarray,
+            report: tuple[dict[str, Any], ScenarioArrays, np.ndarray, np.ndarray] | None) -> bool:
+    """All rounds for one pass of draws (positions ``x`` on 0-100), written into ``positions``,
+    ``mds`` and ``voting`` (views of the run's arrays). ``compiled``: the implementation chosen on
+    the run's first pass (``None``: choose it here, for ``draws`` draws in all); returns it.
+    ``report``: the one-draw run's exchanges and externalities go into its dict."""
+    from detente.models.exchange_arrays import candidates, outcome, seed_states
+
+    T = options.rounds
+    states = seed_states(seeds)
+    all_ex: list[list[dict[str, Any]]] = []
+    all_ext: list[dict[str, Any]] = []
+    a = (1 - s) * options.salience_weight + options.fixed_weight  # step 9 drift weight
+    used = np.zeros(len(x), np.int64)
+    for t in range(T):
+        positions[:, t] = x
+        cand = candidates(x, s, c, present)  # steps 1-4
+        mds[:, t] = cand["O"]
+        if t == 0:
+            voting[:, 0] = cand["O"]
+        given = None
+        if coins is not None:  # each draw continues where its previous round stopped
+            given = np.take_along_axis(coins, used[:, None] + np.arange(coins.shape[1] - used.max()), axis=1)
+        if compiled is None:  # the first round's candidates tell the work: one implementation for the run
+            compiled = use_compiled(int(cand["I"].size) * T * draws // len(x), options.rank_rtol)
+        res = _realise_round(compiled, x, s, cand, options.randomize_p, states, given, options.rank_rtol)  # steps 5-8
+        used += res["coins_used"]
+        y = res["y"]
+        voting[:, t + 1] = outcome(cand["w"], y)
+        if report is not None:
+            ex, arr, lo, step = report
+            all_ex.append(_report(cand, res, t, arr, lo, step))
+            all_ext.append(_externalities(cand, res, t, arr, x[0], s[0]))
+        moved = y != x  # step 9: drift toward the voting position
+        x = np.where(moved, (1 - a) * x + a * y, x)
+        del cand, res, y, moved  # free this round's buffers before the next round's
+    positions[:, T] = x
+    mds[:, T] = outcome(c * s * present, x)
+    if report is not None:
+        report[0].update(exchanges=all_ex, externalities=all_ext)
+    return bool(compiled)
 
 
 def replay_round(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, *,

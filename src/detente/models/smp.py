@@ -49,7 +49,7 @@ refuses a non-positive voting weight.
 
 from __future__ import annotations
 
-from typing import Any, Literal, TYPE_CHECKING
+from typing import Any, Callable, Literal, TYPE_CHECKING
 
 from detente.lazy import lazy_module
 
@@ -212,6 +212,11 @@ class _State:
         self.mode = np.take_along_axis(x, np.argmax(self.dist, axis=-1)[:, None, None], axis=1)[:, 0]
 
 
+BATCH_ELEMENTS = 1 << 21
+"""A batch of draws runs its rounds in lock step; its (batch, actors, actors) buffers are kept near
+this many elements (a quarter of it per buffer). Results do not depend on it."""
+
+
 def _run_batch(x0: np.ndarray, s: np.ndarray, c: np.ndarray, A: np.ndarray | None, keys: np.ndarray,
                o: SMPOptions) -> dict[str, np.ndarray]:
     """All rounds for a batch of draws, in lock step; stopped draws are frozen."""
@@ -278,8 +283,10 @@ def _no_capability(arr: ScenarioArrays, c: np.ndarray) -> list[Problem]:
     return out
 
 
-def smp_model(arr: ScenarioArrays, options: SMPOptions, rng: np.random.Generator | None) -> Trajectory:
-    """Run KTAB's SMP on every draw; positions are mapped to [0, 1] per issue and back."""
+def smp_model(arr: ScenarioArrays, options: SMPOptions, rng: np.random.Generator | None,
+              progress: Callable[[int, int], None] | None = None) -> Trajectory:
+    """Run KTAB's SMP on every draw; positions are mapped to [0, 1] per issue and back.
+    ``progress(done_draws, draws)`` is called after each batch of draws."""
     o = options
     D, I, N = arr.position.shape
     x0 = np.moveaxis(arr.normalized_position(), 1, 2).copy()  # (D, N, K) on [0, 1]
@@ -302,9 +309,12 @@ def smp_model(arr: ScenarioArrays, options: SMPOptions, rng: np.random.Generator
     else:
         keys = np.zeros(D, dtype=np.uint64)
 
-    per = max(1, min(D, (1 << 21) // (N * N * 4)))
-    parts = [_run_batch(x0[a:a + per], s[a:a + per], c[a:a + per], A, keys[a:a + per], o)
-             for a in range(0, D, per)]
+    per = max(1, min(D, BATCH_ELEMENTS // (N * N * 4)))  # batches of draws: (batch, N, N) buffers stay small
+    parts = []
+    for a in range(0, D, per):  # each draw's rounds do not depend on its batch
+        parts.append(_run_batch(x0[a:a + per], s[a:a + per], c[a:a + per], A, keys[a:a + per], o))
+        if progress is not None:
+            progress(min(D, a + per), D)
     T = max(p["hist"].shape[1] for p in parts)
 
     def pad(a: np.ndarray) -> np.ndarray:  # repeat the final state of batches that stopped early
@@ -320,7 +330,9 @@ def smp_model(arr: ScenarioArrays, options: SMPOptions, rng: np.random.Generator
     rounds = np.concatenate([p["rounds"] for p in parts])
     stopped = np.concatenate([p["stopped"] for p in parts]).astype(str)
 
-    positions = arr.from_unit(np.moveaxis(hist, 3, 2), axis_issue=2)  # (D, T, I, N)
+    hist *= arr.scale_range  # back to each issue's scale in place: the history is the run's
+    hist += arr.scale_min    # largest array (a fresh strided copy of it took half a 20,000-draw run)
+    positions = np.moveaxis(hist, 3, 2)  # (D, T, I, N)
     mode_series = arr.from_unit(modes, axis_issue=2)
     mean_series = arr.from_unit(means, axis_issue=2)
     extras: dict = {
