@@ -224,17 +224,44 @@ def test_a_candidate_at_its_present_value_is_the_baseline_bit_for_bit(model: str
     s = load(FLAGSHIP)
     spec, opts, arr, seq = run_inputs(s, model, draws=12, seed=DEFAULT_SEED)
     k = list(s.issue_ids).index("territory")
-    plain = spec.run(arr, opts, np.random.default_rng(seq)).forecast[:, k]  # the run itself, unstacked
+    from detente.explain.levers import reading
+
+    plain = reading(spec, k)(spec.run(arr, opts, np.random.default_rng(seq)))  # the run itself, unstacked
     if not spec.multi_issue:
         arr, k = only_issue(arr, k), 0
     cands, shift_from = _present_candidates(s, "territory")
     mixed = [c for pair in zip(cands, [(c[0], "capability", 2.0) for c in cands]) for c in pair]  # other rows between
     f = evaluate(spec, arr, opts, seq, k, mixed, respond, shift_from=shift_from)
     if respond:
-        assert all(np.array_equal(row, plain) for row in f[::2])
+        assert all(np.array_equal(row, plain, equal_nan=True) for row in f[::2])
     else:  # the naive read-out of the unchanged run: the same for every candidate at its present value
         assert all(np.array_equal(row, f[0]) for row in f[::2])
         assert np.allclose(f[0], plain)
+
+
+def test_war_levers_read_the_terms_given_a_deal_as_the_bottom_line_does() -> None:
+    """The war model's levers answer for the terms given a deal, the bottom line of ``detente run``:
+    before, they took the median over every draw, deals pooled with military victories and wars
+    unresolved at the horizon (the flagship: "now 60.8" next to a bottom line of 55.8 given a deal)."""
+    import numpy as np
+
+    from detente.runner import run
+
+    s = load(FLAGSHIP)
+    k = list(s.issue_ids).index("territory")
+    res = levers(s, "war", "territory", target=30.0, seed=5, grid=3, refine=2)
+    assert res["given"] == "a deal" and res["draws"] == 100  # the default for war: ~a third of them end in a deal
+    r = run(s, "war", draws=100, seed=5)
+    settled = r.trajectory.extras["_settled"]
+    deal = np.median(r.trajectory.forecast[settled, k])
+    assert res["forecast_now"] == pytest.approx(deal, abs=1e-6)
+    assert abs(np.median(r.trajectory.forecast[:, k]) - deal) > 0.1  # the pooled median differs here
+    assert levers(s, "mean", "territory", target=30.0, grid=3, refine=2)["given"] is None
+    from detente.cli.levers import levers_tables
+    from detente.report.tables import render_text
+
+    text = " ".join(render_text(levers_tables(res, width=120, scenario=s), width=120).split())
+    assert "given a deal" in text and "the median over the draws that end in one" in text
 
 
 @pytest.fixture(scope="module")

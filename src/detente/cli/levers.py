@@ -29,7 +29,7 @@ def levers_command(
     actor: Optional[str] = typer.Option(None, "--actor", "-a", help="Actor to advise: the position (and salience) "
                                         "to announce to bring the outcome closest to its own position."),
     draws: Optional[int] = typer.Option(None, "--draws", "-n", min=1, max=1_000_000, metavar="N",
-                                        help="Monte Carlo draws per candidate (default 100; smp, exchange, war 20)."),
+                                        help="Monte Carlo draws per candidate (default 100; smp, exchange 20)."),
     seed: Seed = DEFAULT_SEED,
     option: ModelOptions = [],
     variant: Variants = [],
@@ -100,7 +100,8 @@ def levers_tables(res: dict[str, Any], width: int | None = None, scenario: Any =
     where = res.get("issue", "")
     if issue is not None and issue.label != issue.id:
         where = f"{issue.label} [{issue.id}]"
-    now = f"now {num(res['forecast_now'])}" + (f" ({iv(res['interval_now'])})" if res.get("interval_now") else "")
+    given = f" given {res['given']}" if res.get("given") else ""  # war: the terms of the draws with a deal
+    now = f"now {num(res['forecast_now'])}{given}" + (f" ({iv(res['interval_now'])})" if res.get("interval_now") else "")
     tables = []
     if res.get("war"):
         w = res["war"]
@@ -137,18 +138,24 @@ def levers_tables(res: dict[str, Any], width: int | None = None, scenario: Any =
                       f"{row['attribute']} {change_text(row['from'], row['to'], decimals.get(row['attribute']))}",
                       size_text(row["size"]), num(row["forecast"]), iv(row["interval"]),
                       "yes" if row["reaches_target"] else "no, nearest")
-        t.caption = "size: " + res["size_of_change"]
+        caption = "size: " + res["size_of_change"]
+        if given:
+            caption = (f"forecast: the terms{given} (the median over the draws that end in one, as in "
+                       "detente run's bottom line); " + caption)
         if res.get("tolerance") is not None:
-            t.caption += f"; reaches the target: the forecast is within {res['tolerance']:g} of it"
+            caption += f"; reaches the target: the forecast is within {res['tolerance']:g} of it"
         if not all(row["reaches_target"] for row in res["levers"]):
-            t.caption += "; no, nearest: the change that brings the forecast nearest the target, short of it"
+            caption += "; no, nearest: the change that brings the forecast nearest the target, short of it"
         if res.get("no_lever"):
-            t.caption += ("; no change moves the forecast toward the target: "
-                          + ", ".join(f"{name(x['actor'])} {x['attribute']}" for x in res["no_lever"]))
+            caption += ("; no change moves the forecast toward the target: "
+                        + ", ".join(f"{name(x['actor'])} {x['attribute']}" for x in res["no_lever"]))
+        t.caption = caption
         t.caption_justify = "left"
         return [t, *tables]
     t = Table(title=f"What {name(res['actor'])} should announce on {where} ({res['model']}, {now}); "
-                    f"its ideal: {num(res['ideal'])}", title_justify="left")
+                    f"its ideal: {num(res['ideal'])}", title_justify="left",
+              caption=f"forecast: the terms{given} (the median over the draws that end in one)" if given else None,
+              caption_justify="left")
     t.add_column("what it announces", overflow="fold")
     for c in ("position", "salience", "forecast"):
         t.add_column(c, justify="right", no_wrap=True)

@@ -64,6 +64,9 @@ GRID_SLOW = 11
 BISECT_SLOW = 8  # 1/256 of a grid step
 DRAWS = 100  # default draws per candidate
 DRAWS_SLOW = 20
+DRAWS_WAR = 100  # the war model is fast, and its terms are read on the draws with a deal only (~a third)
+GIVEN_A_DEAL = "a deal"
+"""``given`` of a war answer: its forecasts are the terms over the draws that end in a deal."""
 CAP_FACTORS = (1 / 32, 32)  # capability factors searched (geometric grid, includes 1)
 ROWS_PER_CALL = 40_000  # draws x candidates per model call (bounds memory)
 MIN_SIZE = 1e-6  # a change of smaller size is no change (the size is reported to 6 decimals)
@@ -208,8 +211,19 @@ def read_stacked(spec: ModelSpec, big: ScenarioArrays, opts: Options, seq: np.ra
 
 def run_stacked(spec: ModelSpec, big: ScenarioArrays, opts: Options, seq: np.random.SeedSequence, k: int,
                 blocks: int) -> np.ndarray:
-    """Forecasts on issue ``k`` (blocks x draws) of ``blocks`` stacked candidates (:func:`read_stacked`)."""
-    return read_stacked(spec, big, opts, seq, blocks, lambda traj: traj.forecast[:, k])
+    """Forecasts on issue ``k`` (blocks x draws) of ``blocks`` stacked candidates (:func:`read_stacked`);
+    for the war model the terms of the draws that end in a deal, NaN in the others (:func:`reading`)."""
+    return read_stacked(spec, big, opts, seq, blocks, reading(spec, k))
+
+
+def reading(spec: ModelSpec, k: int) -> Callable[[Any], np.ndarray]:
+    """What a candidate's forecast on issue ``k`` is, one value per draw: the model's forecast; for the
+    war model the terms *given a deal* (NaN where the war ends otherwise), as ``detente run``'s bottom
+    line reads it. A military victory is not a negotiated outcome, and pooling it with deals moved
+    "the forecast" by changing how often the war is won, not the terms."""
+    if spec.name == "war":
+        return lambda traj: np.where(traj.extras["_settled"], traj.forecast[:, k], np.nan)
+    return lambda traj: traj.forecast[:, k]
 
 
 def evaluate(spec: ModelSpec, arr: ScenarioArrays, opts: Options, seq: np.random.SeedSequence, k: int,
@@ -280,6 +294,19 @@ def _size(attr: str, val: float, x0: float, s0: float, c0: float, ctot: float, s
     return abs(val - 1.0) * c0 / ctot if ctot > 0 else abs(val - 1.0)
 
 
+def default_draws(model: str) -> int:
+    """Draws per candidate when none are given: :data:`DRAWS`; smp and exchange :data:`DRAWS_SLOW`;
+    war :data:`DRAWS_WAR`.
+
+    >>> default_draws("mean"), default_draws("exchange"), default_draws("war")
+    (100, 20, 100)
+    """
+    from detente.models import registry
+
+    name = registry.get(model).name
+    return DRAWS_WAR if name == "war" else DRAWS_SLOW if name in SLOW else DRAWS
+
+
 def _summary(f: np.ndarray) -> tuple[float, float, float]:
     p10, med, p90 = q(f)
     return float(med), float(p10), float(p90)
@@ -307,14 +334,15 @@ def levers(
 
     ``respond=False`` (bdm only) evaluates the naive answer instead: the other actors held where the
     unchanged run left them (:func:`others_fixed`). ``levers`` lists only real changes (see the module
-    docstring); ``no_lever`` the attributes without one, ``message`` why ``levers`` is empty. ``draws`` defaults to 100 per candidate and ``grid`` to 21 values (smp and
-    exchange, war: 20 and 11).
+    docstring); ``no_lever`` the attributes without one, ``message`` why ``levers`` is empty. ``draws`` defaults to 100 per candidate (smp and
+    exchange 20, :func:`default_draws`) and ``grid`` to 21 values (smp, exchange and war 11). For the
+    war model the forecasts are the terms given a deal (``given``; :func:`reading`).
     Same inputs and seed give the same answer bit for bit."""
     k_full = check_request(scenario, issue, target, actor)
     from detente.models import registry
 
     slow = registry.get(model).name in SLOW
-    draws = int(draws) if draws is not None else (DRAWS_SLOW if slow else DRAWS)
+    draws = int(draws) if draws is not None else default_draws(model)
     grid = int(grid) if grid is not None else (GRID_SLOW if slow else GRID)
     steps = BISECT_SLOW if slow else BISECT
     if grid < 3 or refine < 2:
@@ -337,6 +365,7 @@ def levers(
         "scenario": scenario.name, "model": spec.name, "issue": issue, "draws": arr.draws, "seed": int(seed),
         "forecast_now": r(base[0]), "interval_now": [r(base[1]), r(base[2])] if arr.draws > 1 else None,
         "others_respond": respond,
+        "given": GIVEN_A_DEAL if spec.name == "war" else None,
     }
     if spec.name == "war" and scenario.war is not None:  # the same question on the war inputs
         from detente.explain.war import war_levers

@@ -98,11 +98,12 @@ def levers_work(scenario: Any, model: str, draws: int | None) -> Estimate:
     from detente.models import registry
 
     slow = model in lv.SLOW
-    d = int(draws) if draws is not None else (lv.DRAWS_SLOW if slow else lv.DRAWS)
+    known = model in registry.names()
+    d = int(draws) if draws is not None else (lv.default_draws(model) if known else lv.DRAWS)
     grid = lv.GRID_SLOW if slow else lv.GRID
     a = len(scenario.actors)
     cands = a * len(lv.ATTRIBUTES) * (grid + 1 + lv.REFINE)
-    multi = model in registry.names() and registry.get(model).multi_issue
+    multi = known and registry.get(model).multi_issue
     i = len(scenario.issues) if multi else 1
     units = int(round(cands * d * a * i * cost(model)))
     return Estimate(units, f"{_n(cands, 'candidate')} x {_n(d, 'draw')} x {_n(a, 'actor')} x {_n(i, 'issue')} "

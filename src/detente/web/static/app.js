@@ -1941,7 +1941,7 @@ function leversCard(sc, d, model, issue, actor) {
     d.others_respond === false ? "the other actors held where the unchanged run left them"
       : "every candidate is a full run of the model, so the other actors respond"].filter(Boolean);
   const facts = [
-    ["forecast now (median over the draws)", fmt(d.forecast_now)],
+    [d.given ? `forecast now, given ${d.given} (median over the draws that end in one)` : "forecast now (median over the draws)", fmt(d.forecast_now)],
     ["input uncertainty now (p10–p90)", d.interval_now ? `${fmt(d.interval_now[0])}–${fmt(d.interval_now[1])}` : "–"],
     d.tolerance !== undefined ? ["counts as reaching the target within", `± ${fmt(d.tolerance)}`] : null,
     d.size_of_change ? ["size of a change", d.size_of_change] : null,
@@ -1961,7 +1961,7 @@ function announcePart(sc, d) {
   const lines = [];
   if (best.gain !== null && best.gain !== undefined && best.gain > 0) {
     lines.push(`${who}'s best announcement: position ${plain(best.position)} (salience ${plain(best.salience)}). `
-      + `The forecast moves from ${plain(d.forecast_now)} to ${plain(best.forecast)}, ${plain(best.gain)} closer to its ideal ${plain(d.ideal)} than announcing ${plain(d.ideal)}.`);
+      + `The forecast${given(d)} moves from ${plain(d.forecast_now)} to ${plain(best.forecast)}, ${plain(best.gain)} closer to its ideal ${plain(d.ideal)} than announcing ${plain(d.ideal)}.`);
     if (same && (same.position !== best.position || same.salience !== best.salience) && same.gain > 0) {
       lines.push(`Keeping its salience at ${plain(d.salience_now)}: position ${plain(same.position)}, forecast ${plain(same.forecast)}, ${plain(same.gain)} closer than announcing its ideal.`);
     }
@@ -1978,6 +1978,9 @@ function announcePart(sc, d) {
   return part;
 }
 
+// " (given a deal)" after a war answer's forecast: its forecasts are the terms of the draws with a deal
+const given = (d) => d.given ? ` (given ${d.given})` : "";
+
 function targetPart(sc, d) {
   const part = el("div", { class: "levers-answer" });
   const rows = d.levers || [];
@@ -1987,8 +1990,8 @@ function targetPart(sc, d) {
   } else {
     const top = rows[0];
     part.append(el("p", { class: "levers-sentence" }, top.reaches_target
-      ? `Forecast now ${plain(d.forecast_now)}. The smallest change that reaches ${plain(d.target)}: ${what(top)} from ${plain(top.from)} to ${plain(top.to)} (forecast ${plain(top.forecast)}).`
-      : `Forecast now ${plain(d.forecast_now)}. No single change reaches ${plain(d.target)}; closest: ${what(top)} from ${plain(top.from)} to ${plain(top.to)} (forecast ${plain(top.forecast)}, ${plain(top.distance_to_target)} short).`));
+      ? `Forecast now ${plain(d.forecast_now)}${given(d)}. The smallest change that reaches ${plain(d.target)}: ${what(top)} from ${plain(top.from)} to ${plain(top.to)} (forecast ${plain(top.forecast)}).`
+      : `Forecast now ${plain(d.forecast_now)}${given(d)}. No single change reaches ${plain(d.target)}; closest: ${what(top)} from ${plain(top.from)} to ${plain(top.to)} (forecast ${plain(top.forecast)}, ${plain(top.distance_to_target)} short).`));
     const to = (x) => x.attribute === "capability" && x.factor !== null && x.factor !== undefined ? `${fmt(x.to)} (× ${Number(x.factor.toPrecision(3))})` : fmt(x.to);
     part.append(table("levers-table", [["rank", 1], ["actor"], ["changes its"], ["from", 1], ["to", 1], ["size of the change", 1], ["forecast", 1],
       ["input uncertainty (p10–p90)", 1], ["reaches the target?"], ["distance to the target", 1]],
