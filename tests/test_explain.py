@@ -173,6 +173,25 @@ def test_war_explain_has_side_shares() -> None:
     assert [x["mu_star"] for x in ranked] == sorted((x["mu_star"] for x in ranked), reverse=True)
 
 
+def test_war_pivotal_actors_read_the_terms_given_a_deal() -> None:
+    """The war model's leave-one-out compares the terms given a deal (the bottom line's reading),
+    not the median over every ending; the report says so."""
+    from detente.report.explain import explain_section
+
+    s = load(FLAGSHIP)
+    r = attach(s, run(s, "war", draws=100, seed=1), war_sensitivity=False)
+    piv = r.explain["pivotal"]
+    assert piv["given"] == "a deal" and piv["draws_used"] == 100  # all the run's draws
+    settled = r.trajectory.extras["_settled"]
+    k = list(s.issue_ids).index("alliance")
+    deal = np.median(r.trajectory.forecast[settled, k])
+    # everyone's copy is the run itself: the same random battle paths (common random numbers)
+    assert piv["issues"]["alliance"]["forecast"] == pytest.approx(deal, abs=1e-6)
+    assert abs(np.median(r.trajectory.forecast[:, k]) - deal) > 1.0  # pooled would differ (89.2, 91.7)
+    assert attach(s, run(s, "mean", draws=20, seed=1)).explain["pivotal"]["given"] is None
+    assert "forecast given a deal without it" in explain_section(s, [r], [])
+
+
 def test_run_explain_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", str(FLAGSHIP), "--model", "mean", "--explain"]) == 0
     text = capsys.readouterr().out

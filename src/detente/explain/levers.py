@@ -49,7 +49,7 @@ from typing import Any, Callable
 import numpy as np
 
 from detente.errors import InputError
-from detente.explain.common import Progress, only_issue, q, r, run_inputs, tile
+from detente.explain.common import Progress, deal_terms, only_issue, q, r, run_inputs, tile
 from detente.models.base import ModelSpec, Options
 from detente.runner import DEFAULT_SEED
 from detente.scenario.arrays import ScenarioArrays
@@ -222,7 +222,7 @@ def reading(spec: ModelSpec, k: int) -> Callable[[Any], np.ndarray]:
     line reads it. A military victory is not a negotiated outcome, and pooling it with deals moved
     "the forecast" by changing how often the war is won, not the terms."""
     if spec.name == "war":
-        return lambda traj: np.where(traj.extras["_settled"], traj.forecast[:, k], np.nan)
+        return lambda traj: deal_terms(traj)[:, k]
     return lambda traj: traj.forecast[:, k]
 
 

@@ -88,7 +88,9 @@ def explain_tables(results: list[Result], scenario: Scenario | None = None) -> l
         if not ex:
             continue
         rank = {row["actor"]: row for row in ex["pivotal"]["ranking"]}
-        depends = ("'depends on it': mean |forecast shift| / scale range when the actor is removed")
+        given = ex["pivotal"].get("given")
+        depends = ("'depends on it': mean |forecast shift| / scale range when the actor is removed"
+                   + (f" (the terms given {given})" if given else ""))
         if not has_gains(r):  # no status quo anywhere: only the pivotal actors mean something
             t = Table(title=f"Pivotal actors ({_label(r)})", title_justify="left", caption_justify="left")
             for c in ("actor", "depends on it", "rank"):
@@ -443,8 +445,9 @@ def explain_section(scenario: Scenario, results: list[Result], figures: list[tup
                          '<th>raising it</th></tr>'
                          f"</thead><tbody>{mrows}</tbody></table>")
         piv = ex["pivotal"]
+        given = f" given {piv['given']}" if piv.get("given") else ""  # war: the terms of the draws with a deal
         parts.append(f'<h4 id="pivotal-{_e(lab)}">Pivotal actors</h4><p class="muted">Ranked by how much the '
-                     "forecast moves when the actor is left out (mean over issues of |shift| / scale range; "
+                     f"forecast{_e(given)} moves when the actor is left out (mean over issues of |shift| / scale range; "
                      f"{piv['draws_used']} draws, {_e(piv['method'])}).</p>")
         rows = "".join(f"<tr><td class=\"num\">{p['rank']}</td><td>{_e(_name(scenario, p['actor']))}</td>"
                        f"<td class=\"num\">{_e(_f(p['dependence']))}</td><td>{_e(_issue_name(scenario, p['most_on']) if p['most_on'] else '')}</td></tr>"
@@ -460,8 +463,8 @@ def explain_section(scenario: Scenario, results: list[Result], figures: list[tup
                 irows.append(f"<tr><td>{_e(_issue_name(scenario, iid))}</td><td class=\"num\">{_e(_on_scale(e['forecast'], scenario, iid))}</td>"
                              f"<td>{_e(_name(scenario, top['actor']))}</td><td class=\"num\">{_e(_on_scale(top['forecast_without'], scenario, iid))}</td>"
                              f"<td>{_e(extra)}</td></tr>")
-        parts.append('<table class="pivotal-issues"><thead><tr><th>issue</th><th class="num">forecast</th>'
-                     '<th>most pivotal</th><th class="num">forecast without it</th><th></th></tr></thead>'
+        parts.append(f'<table class="pivotal-issues"><thead><tr><th>issue</th><th class="num">forecast{_e(given)}</th>'
+                     f'<th>most pivotal</th><th class="num">forecast{_e(given)} without it</th><th></th></tr></thead>'
                      f"<tbody>{''.join(irows)}</tbody></table>")
         ev = r.events
         if ev:
