@@ -204,7 +204,7 @@ def test_war_inputs_are_named_in_words() -> None:
 
     s = load(EXAMPLES / "ukraine-settlement.yaml")
     assert label_of(s, "war.sides.A.prior_win") == "war: side A (Russia): belief that it wins a month's battle"
-    assert label_of(s, "war.battlefield.p_battle") == "war: chance that side A wins a month's battle"
+    assert label_of(s, "war.battlefield.p_battle") == "war: chance that side A (Russia) wins a month's battle"
     assert label_of(s, "war.sides.B.ratifiers[0].margin") == (
         "war: side B (Ukraine and its Western backers), US Congress and foreign-policy establishment: "
         "margin it demands over its expected war outcome")

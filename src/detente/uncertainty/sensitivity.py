@@ -141,6 +141,8 @@ def _war_label(scenario: Scenario, path: str) -> str:
     ...     "war": {"sides": {"A": {"actors": ["R"]}, "B": {"actors": ["U"], "ratifiers": [{"margin": 0.1}]}}}})
     >>> _war_label(s, "sides.A.prior_win"), _war_label(s, "sides.B.ratifiers[0].margin")
     ("side A (Russia): belief that it wins a month's battle", 'side B (U), ratifier 1: margin it demands over its expected war outcome')
+    >>> _war_label(s, "battlefield.p_battle"), _war_label(s, "battlefield.force_B")
+    ("chance that side A (Russia) wins a month's battle", 'force of side B (U)')
     """
     import re
 
@@ -169,19 +171,27 @@ def _war_label(scenario: Scenario, path: str) -> str:
             return f"{', '.join(where)}: limit on {scenario.issue(parts[-1]).label}"
         elif part in sides:
             node = sides[part]
-            names = [scenario.actor(a).label for a in sides[part].get("actors", []) if a in scenario.actor_ids]
-            shown = ", ".join(names[:2]) + (f" +{len(names) - 2}" if len(names) > 2 else "")
-            shown = sides[part].get("name") or shown
-            where.append(f"side {part}" + (f" ({shown})" if shown else ""))
+            where.append(_side(scenario, sides, part))
         elif part == "battlefield":
             node = war.get("battlefield") or {}
-            continue  # "chance that side A wins a month's battle" says it
+            continue  # "chance that side A (...) wins a month's battle" says it
         else:
             node = node.get(part) if isinstance(node, dict) else {}
             where.append(part.replace("_", " "))
     last = parts[-1] if parts else path
     what = INPUT_WORDS.get(last, last.replace("_", " "))
+    if not where:  # a battlefield input names a side in its words: name it as the sides' inputs do
+        what = re.sub(r"\bside ([AB])\b", lambda m: _side(scenario, sides, m.group(1)), what)
     return f"{', '.join(where)}: {what}" if where else what
+
+
+def _side(scenario: Scenario, sides: dict[str, Any], side: str) -> str:
+    """``side A (Russia)``: by the name the war block gives it, else its actors (the first two, and
+    how many more)."""
+    node = sides.get(side) if isinstance(sides.get(side), dict) else {}
+    names = [scenario.actor(a).label for a in node.get("actors", []) if a in scenario.actor_ids]
+    shown = node.get("name") or ", ".join(names[:2]) + (f" +{len(names) - 2}" if len(names) > 2 else "")
+    return f"side {side}" + (f" ({shown})" if shown else "")
 
 
 def _unit_ranges(space: InputSpace) -> tuple[np.ndarray, np.ndarray]:
