@@ -156,6 +156,14 @@ In the model (fresh child per case; the JIT compilation of the kernels, forced, 
 12,000 candidate-rounds in NumPy). Once running, the compiled round is ~10x as fast as the NumPy
 one; what the NumPy round saves a single small run is Numba's start (~0.6 s here) and ~100 MiB.
 
+2026-12-07: a large round runs parts of its draws in threads (``exchange_kernels.THREADS_FROM``,
+the kernel releases the GIL; the same numbers, tested). The flagship with 5,000 draws, whole
+process, alternating with the code before (``PYTHONPATH``): 4.85-4.88 s wall before, 2.94 s after
+(4.7-4.8 s CPU both); 20,000 draws 16.8 s -> 9.8 s wall. Single runs (COP21, Copenhagen) stay under
+the threshold: unchanged. This run of the script (load 0.7-1.1): COP21 0.43 s wall (69x the
+recorded 30 s), with ``--out`` 1.01 s wall (29.7x: MISSED by 0.01 s against the recorded figure,
+and against Decide measured side by side, 15.7 s last session, by 2x).
+
 The 1,000-draw cases give every position on Copenhagen a uniform range of +-10 points (clipped to
 the scale). Run: ``.venv/bin/python benchmarks/bench_exchange.py [--whole-only | --before SRC]``
 (``BENCH_REPEAT=5`` for more whole-process runs; ``git archive COMMIT src | tar -x -C DIR`` gives a

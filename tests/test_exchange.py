@@ -605,3 +605,28 @@ def test_both_implementations_agree_on_degenerate_inputs(case, draws, monkeypatc
         tr = run(sc, "exchange", draws=draws, seed=3, options={"rounds": 4, "randomize_p": 0.3}).trajectory
         got[compiled] = (tr.forecast, tr.positions)
     assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(got[False], got[True]))
+
+
+@pytest.mark.parametrize("p_rex", [0.0, 0.2])
+def test_a_large_round_split_over_threads_gives_the_serial_numbers(monkeypatch, p_rex):
+    """Above THREADS_FROM candidates the compiled round runs parts of the draws in threads (the
+    kernel releases the GIL); every draw has its own random stream, so the numbers - positions,
+    tie coins, REX draws - are those of the serial round, bit for bit."""
+    import detente.models.exchange as ex
+    import detente.models.exchange_kernels as kn
+
+    monkeypatch.setattr(ex, "use_compiled", lambda *a, **k: True)
+    s = load(EXAMPLES / "ukraine-settlement.yaml")
+    arr = ScenarioArrays.from_scenario(s, draws=40, rng=np.random.default_rng(4))
+    opts = ExchangeOptions(rounds=4, randomize_p=p_rex)
+    monkeypatch.setattr(kn, "THREADS", 1)
+    serial = simulate(arr, opts, np.random.default_rng(9))
+    monkeypatch.setattr(kn, "THREADS", 3)
+    monkeypatch.setattr(kn, "THREADS_FROM", 0)
+    cuts = kn._thread_cuts(np.arange(0, 41) * 90)
+    assert len(cuts) == 4 and cuts[0] == 0 and cuts[-1] == 40  # three parts
+    threaded = simulate(arr, opts, np.random.default_rng(9))
+    assert np.array_equal(threaded.positions, serial.positions)
+    assert np.array_equal(threaded.series["voting"], serial.series["voting"], equal_nan=True)
+    one = ScenarioArrays.from_scenario(s)  # one draw: never split, the exchanges are reported
+    assert simulate(one, opts, np.random.default_rng(9)).extras["exchanges"]

@@ -528,7 +528,7 @@ def _append(out_k, out_f, m, rec_k, rec_f, n, first):
     return out_k, out_f
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", nogil=True)  # nogil: parts of the draws run in threads
 def _realise_all(x_all, s_all, w_all, W_all, I_all, J_all, p_all, q_all, offsets, p_rex, rank_rtol, states, coins_all,
                  use_coins, y_all, n_real_all, n_coins):
     """Every draw's round, one draw after the other (each has its own random stream): realise
@@ -639,6 +639,31 @@ def _realise_all(x_all, s_all, w_all, W_all, I_all, J_all, p_all, q_all, offsets
     return _append(np.empty(m_out, np.int64), np.empty((m_out, 11)), 0, out_k, out_f, m_out, 0)
 
 
+THREADS_FROM = 20_000
+"""Candidates (over all draws) from which a round's realisations run in threads, one contiguous part
+of the draws each (:func:`_realise_all` releases the GIL); below it a second thread does not pay
+for its start (the flagship has 90 candidates a draw, COP21 about 1,300)."""
+
+
+THREADS: int | None = None
+"""Threads for a large round (``None``: Numba's thread count, ``NUMBA_NUM_THREADS``)."""
+
+
+def _thread_cuts(offsets: np.ndarray) -> list[int]:
+    """Where to split the draws (their candidate ``offsets``) into parts of about equal work, one
+    per thread: ``[0, D]`` (no split) below :data:`THREADS_FROM` candidates or with one thread.
+
+    >>> _thread_cuts(np.arange(0, 1_001, 100))  # 10 draws, 1,000 candidates: one part
+    [0, 10]
+    """
+    D, total = offsets.size - 1, int(offsets[-1])
+    threads = (THREADS or numba.get_num_threads()) if total >= THREADS_FROM and D >= 2 else 1
+    if threads < 2:
+        return [0, D]
+    inner = np.searchsorted(offsets, [total * j / threads for j in range(1, threads)])
+    return sorted({0, D, *(int(c) for c in inner if 0 < c < D)})
+
+
 def realise_round(x: np.ndarray, s: np.ndarray, cand: dict[str, np.ndarray], p_rex: float,
                   states: np.ndarray, coins: np.ndarray | None = None, rank_rtol: float = 0.0) -> dict[str, np.ndarray]:
     """Run one round's realisation loop for every draw (§1.3 steps 5-8).
@@ -659,8 +684,22 @@ def realise_round(x: np.ndarray, s: np.ndarray, cand: dict[str, np.ndarray], p_r
     use = coins is not None
     rex = float(p_rex) if p_rex > 0 else None  # None: the REX code is not compiled (see _calculate)
     cz = np.ascontiguousarray(coins, dtype=np.float64) if use else np.zeros((D, 1))
-    rec_k, rec_f = _realise_all(x, s, cand["w"], cand["W"], cand["I"],
-                                cand["J"], cand["p"], cand["q"], cand["offsets"], rex, float(rank_rtol),
-                                states, cz, use, y, n_real, n_coins)
+    off = cand["offsets"]
+
+    def part(a: int, b: int) -> tuple[np.ndarray, np.ndarray]:  # draws a..b; candidate indices stay global
+        return _realise_all(x[a:b], s[a:b], cand["w"][a:b], cand["W"][a:b], cand["I"], cand["J"], cand["p"],
+                            cand["q"], off[a:b + 1], rex, float(rank_rtol), states[a:b], cz[a:b], use, y[a:b],
+                            n_real[a:b], n_coins[a:b])
+
+    cuts = _thread_cuts(off)
+    if len(cuts) == 2:
+        rec_k, rec_f = part(0, D)
+    else:  # each draw has its own random stream: the same numbers however the draws are split
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=len(cuts) - 1) as pool:
+            parts = list(pool.map(part, cuts[:-1], cuts[1:]))
+        rec_k = np.concatenate([k for k, _ in parts])
+        rec_f = np.concatenate([f for _, f in parts])
     rec_off = np.concatenate([[0], np.cumsum(n_real)[:-1]]).astype(np.int64)
     return {"y": y, "off": rec_off, "n": n_real, "k": rec_k, "f": rec_f, "coins_used": n_coins}
