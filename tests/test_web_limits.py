@@ -96,7 +96,12 @@ def test_every_registered_model_has_a_cost_factor() -> None:
 
 def test_a_run_over_the_memory_bound_is_a_clean_4xx() -> None:
     with TestClient(create_app(max_memory_gb=0.15, workers=1)) as c:
+        # refused before it starts: its inputs alone (192 MB) exceed what the worker may take
         r = c.post("/api/run", json={"scenario": big(200, 10), "models": ["mean"], "draws": 4000})
+        assert r.status_code == 422, r.text
+        assert "need at least 192 MB" in r.json()["detail"] and "use at most about" in r.json()["detail"]
+        # its inputs fit (115 MB), the rest of the run does not: the worker's MemoryError, in words
+        r = c.post("/api/run", json={"scenario": big(200, 10), "models": ["mean"], "draws": 2400})
         assert r.status_code == 422, r.text
         assert "needed more than 0.15 GB" in r.json()["detail"] and "--max-memory" in r.json()["detail"]
         # the worker is free again and small runs still fit

@@ -37,6 +37,7 @@ from detente.defaults import DEFAULT_SEED, MAX_SEED
 from detente.models import registry
 from detente.models.base import Trajectory, check_degenerate, stanceless_issues
 from detente.errors import InputError, ModelError
+from detente.memory import check_fits
 from detente.result import Result
 from detente.scenario.arrays import ScenarioArrays, scenario_hash
 from detente.scenario.model import Scenario
@@ -115,6 +116,10 @@ def run(
     front with an :class:`InputError` naming the reason (:func:`~detente.models.base.check_degenerate`);
     an issue on which no actor has a stance gets no forecast (NaN) and a note.
 
+    A run that cannot fit in the memory this process may take (its inputs and, for the models
+    with rounds, every position of every round) is refused up front, naming the draws that would
+    fit (:func:`detente.memory.check_fits`).
+
     ``progress(done_draws, draws)`` is called before and after the model runs (and passed on to
     models whose run function takes a ``progress`` keyword).
     """
@@ -147,6 +152,7 @@ def run(
     merged = dict(scenario.model_options.get(model, {}))
     merged.update(options or {})
     opts = spec.make_options(merged, variant=variant)
+    check_fits(spec, opts, int(draws), len(scenario.issues), len(scenario.actors), scenario.meta.get("file"))
     input_seq, model_seq = np.random.SeedSequence(seed).spawn(2)
     t0 = time.perf_counter()
     if progress is not None:

@@ -102,6 +102,13 @@ def main(argv: list[str] | None = None) -> int:
         err.print(f"[bold red]error:[/bold red] {escape(e.strerror or str(e))}{escape(where)}",
                   highlight=False, soft_wrap=True)
         return 1
+    except MemoryError as e:  # past what the machine gives the process: the remedy is a smaller run
+        if debug:
+            raise
+        why = f" ({e})" if str(e) else ""
+        err.print(f"[bold red]error:[/bold red] out of memory{escape(why)}: the run needs more memory than "
+                  "this machine gives it; use fewer draws (--draws), or fewer rounds", highlight=False, soft_wrap=True)
+        return 2
     except Exception as e:
         if debug:
             raise

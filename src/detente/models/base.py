@@ -87,6 +87,8 @@ class ModelSpec:
     noisy_with_war: bool = False  # noisy on a scenario with a war: block (the synthesis, led there by the war model)
     needs_weight: bool = False  # undefined on an issue where no actor has capability x salience > 0 (refused)
     variants: dict[str, dict[str, Any]] = field(default_factory=dict)  # named option presets
+    rounds_option: str | None = None  # the option that sets how many rounds the run keeps every position of
+    kept_rounds: Callable[[Any], int] | None = None  # at least how many (draws, issues, actors) states it keeps
 
     def make_options(self, values: dict[str, Any] | None = None, variant: str | None = None) -> Options:
         """Validate options, starting from a named variant's preset when given."""

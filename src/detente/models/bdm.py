@@ -392,6 +392,8 @@ registry.register(ModelSpec(
     options=EUOptions,
     run=eu_model,
     has_rounds=True,
+    rounds_option="rounds",
+    kept_rounds=lambda o: o.rounds + 1,
     needs_weight=True,
     variants=VARIANTS,
 ))

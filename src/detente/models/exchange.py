@@ -335,6 +335,8 @@ registry.register(ModelSpec(
     options=ExchangeOptions,
     run=exchange_model,
     has_rounds=True,
+    rounds_option="rounds",
+    kept_rounds=lambda o: o.rounds + 1,
     needs_weight=True,
     stochastic=True,
     multi_issue=True,

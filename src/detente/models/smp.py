@@ -368,6 +368,8 @@ registry.register(ModelSpec(
     options=SMPOptions,
     run=smp_model,
     has_rounds=True,
+    rounds_option="max_rounds",
+    kept_rounds=lambda o: min(o.max_rounds, 2) + 1,  # it stops at convergence: at least rounds 0-2
     stochastic=True,
     multi_issue=True,
 ))
