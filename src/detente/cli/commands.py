@@ -504,7 +504,8 @@ def _backtest_table(deu: Path, capabilities: str, power_index: str, cv: int, rep
             cells[col].append(v)
     shown = fitting_columns({c: [str(v) for v in vs] for c, vs in cells.items()}, width,
                             leave_out=[_BACKTEST_HEADERS[c] for c in _BACKTEST_LEFT_OUT])
-    t = Table(title=f"DEU III backtest ({deu.name}, capabilities: {caps}, {cv}-fold CV x {repeats}, by proposal)")
+    t = Table(title=f"DEU III backtest ({deu.name}, capabilities: {caps}, {cv}-fold CV x {repeats}, by proposal)",
+              title_justify="left")
     for c in shown:
         t.add_column(c, justify="right" if c != "model" else "left", no_wrap=True)
     for i in range(len(cells["model"])):
@@ -521,7 +522,10 @@ def _backtest_procedure_table(scores: list) -> "rich.table.Table | None":
     if not rows:
         return None
     procs = sorted({p for s in rows for p in s.oos["by_procedure"]})
-    t = Table(title="By decision procedure: MAE out of sample / coverage of the 80 % interval (n issues)")
+    t = Table(title="By decision procedure: MAE out of sample / coverage of the 80 % interval",
+              title_justify="left", caption_justify="left",
+              caption="COD: codecision (the Parliament decides with the Council), CNS: consultation (the "
+                      "Council decides); QMV: qualified majority in the Council, Unan: unanimity; n: issues")
     t.add_column("model")
     for p in procs:
         n = rows[0].oos["by_procedure"][p]["n_issues"]
