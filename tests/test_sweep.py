@@ -211,10 +211,35 @@ def test_sweep_table_of_the_war_model_leads_with_p_deal_and_says_when_nothing_mo
                  "--draws", "200", "-j", "1"]) == 0
     text = capsys.readouterr().out
     war, mean = text[:text.index("mean sweep")], text[text.index("mean sweep"):]
-    assert "P(deal)" in war and "over every ending" in war
+    assert "P(deal)" in war and "the terms given a deal" in " ".join(war.split())
     assert "the forecast is the same at every point: war may not read actors[russia].capability" in war
     assert "the same at every point" not in mean  # the mean model moves with Russia's capability
     assert "actors[russia].capability" in mean and "\u2026" not in text  # headers whole, never cut
+
+
+def test_a_war_sweep_reads_the_terms_given_a_deal_and_p_deal_per_point() -> None:
+    """A war sweep shows, per point, the terms of the draws that end in a deal and how likely a deal
+    is, as the bottom line does; before, it took the median over every ending (deals pooled with
+    victories), so raising Russia's cost of fighting moved "the forecast" by ending fewer wars in
+    a Russian victory as much as by changing the terms."""
+    import numpy as np
+
+    from detente.scenario.io import load
+    from detente.uncertainty.sweep import sweep
+
+    flagship = Path(__file__).resolve().parents[1] / "examples" / "ukraine-settlement.yaml"
+    res = sweep(load(flagship), "war", ["war.sides.A.cost=0.002:0.02:3"], draws=200, workers=1)
+    assert res.given == "a deal" and res.to_dict()["given"] == "a deal"
+    k = res.issue_ids.index("territory")
+    for p, f, row in zip(res.runs, res.forecasts, [r for r in res.rows() if r["issue"] == "territory"]):
+        tr = p.result.trajectory
+        deal = tr.forecast[tr.extras["_settled"], k]
+        assert f["territory"] == row["forecast"] == np.quantile(deal, 0.5)
+        assert (row["p10"], row["p90"]) == tuple(np.quantile(deal, [0.1, 0.9]))
+        assert row["p_deal"] == tr.extras["_settled"].mean()
+    p_deal = [r["p_deal"] for r in res.rows() if r["issue"] == "territory"]
+    assert p_deal == sorted(p_deal) and p_deal[-1] > p_deal[0]  # a costlier war for Russia: more deals
+    assert sweep(load(flagship), "mean", ["actors[russia].capability=40:60:2"], workers=1).given is None
 
 
 def test_unchanged_tells_a_design_that_moves_nothing() -> None:

@@ -354,14 +354,17 @@ def print_sweep(res: Any, scenario: Any = None) -> None:
     war = res.model == "war"
     notes = []
     if war:
-        notes.append("the war model's forecast is over every ending (a deal or not); P(deal): within its horizon")
+        notes.append("forecast: the terms given a deal (the median over the draws that end in one, as in "
+                     "detente run's bottom line); P(deal): a deal within the horizon")
     if res.unchanged():
         notes.append(f"the forecast is the same at every point: {res.model} may not read "
                      f"{', '.join(res.fields)}")
     issues = {i.id: i for i in scenario.issues} if scenario is not None else {}
 
+    reading = dict(zip((p.index for p in res.runs), res.forecasts))  # war: the terms given a deal
+
     def forecast(p: Any, issue: str) -> str:
-        return fmt(p.result.forecast[issue], issues.get(issue))
+        return fmt(reading[p.index][issue], issues.get(issue))
 
     def interval(p: Any, issue: str, sep: str = ", ") -> str:
         iv = p.result.interval
@@ -401,4 +404,5 @@ def print_sweep(res: Any, scenario: Any = None) -> None:
         if with_interval:
             notes.insert(0, "p10-p90 over the draws: --format json or --out")
     t.caption = "\n".join(notes) or None
+    t.caption_justify = "left"
     console.print(t)

@@ -230,8 +230,16 @@ class SweepResult:
     run_ids: list[int] | None = None
 
     @property
+    def given(self) -> str | None:
+        """``"a deal"`` for the war model: its forecasts here are the terms given a deal, as the
+        bottom line of ``detente run`` reads it; else ``None``."""
+        return "a deal" if self.model == "war" else None
+
+    @property
     def forecasts(self) -> list[dict[str, float]]:
-        return [p.result.forecast for p in self.runs]
+        """Each point's forecast per issue (war: the median terms over the draws that end in a deal,
+        NaN where none does)."""
+        return [_reading(p.result)[0] for p in self.runs]
 
     def forecast_array(self) -> np.ndarray:
         """(points, issues) forecasts."""
@@ -258,12 +266,16 @@ class SweepResult:
         named as in ``positions.csv`` and ``detente runs export``."""
         out = []
         for p in self.runs:
-            band, iv = p.result.input_band, p.result.interval
-            for issue, f in p.result.forecast.items():
+            forecast, band = _reading(p.result)
+            iv = p.result.interval
+            extras = p.result.trajectory.extras if self.model == "war" else {}
+            for issue, f in forecast.items():
                 row: dict[str, Any] = {"point": p.index, **dict(zip(self.fields, p.values)), "issue": issue,
                                        "forecast": f}
                 if band is not None:
                     row["p10"], row["p90"] = band[issue]
+                if self.model == "war":  # how likely the deal whose terms these are
+                    row["p_deal"] = extras.get("settlement_probability")
                 if iv is not None:
                     row["interval_low"], row["interval_high"] = iv[issue]
                 if self.run_ids is not None:
@@ -273,7 +285,21 @@ class SweepResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"model": self.model, "seed": self.seed, "draws": self.draws, "fields": self.fields,
-                "issues": self.issue_ids, "rows": self.rows()}
+                "issues": self.issue_ids, "given": self.given, "rows": self.rows()}
+
+
+def _reading(r: Result) -> tuple[dict[str, float], dict[str, tuple[float, float]] | None]:
+    """A point's forecast and p10-p90 per issue. For the war model the terms given a deal (the
+    draws that end in one; NaN where none does): pooled with military victories, "the forecast"
+    moved when a field made the war more or less often won, not when it changed the terms."""
+    if r.model != "war":
+        return r.forecast, r.input_band
+    from detente.models.war.endings import terms_given_deal
+
+    nan = float("nan")
+    terms = {i: terms_given_deal(r.trajectory.extras, i) for i in r.issue_ids}
+    return ({i: t["p50"] if t else nan for i, t in terms.items()},
+            {i: (t["p10"], t["p90"]) if t else (nan, nan) for i, t in terms.items()})
 
 
 def _chunks(points: np.ndarray, size: int) -> Iterator[tuple[int, list[list[float]]]]:
