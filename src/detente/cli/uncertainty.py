@@ -129,7 +129,8 @@ def print_sensitivity(res: Any, top: int = 10, scenario: Any = None) -> None:
     """The ranked inputs, a table per issue (named from the ``scenario`` when given; an input's
     label leaves out the table's own issue)."""
     c = Console(highlight=False, markup=False, emoji=False, width=stdout_width())
-    c.print(f"{res.method} sensitivity of the {res.model} forecast of {res.scenario_name!r}: "
+    given = f" (the terms given {res.given})" if getattr(res, "given", None) else ""
+    c.print(f"{res.method} sensitivity of the {res.model} forecast{given} of {res.scenario_name!r}: "
             f"{len(res.names)} uncertain inputs, {res.evaluations} model evaluations, seed {res.seed}")
     spread, caption = _spread_and_caption(res)
     labels = {i: (scenario.issue(i).label if scenario is not None else i) for i in res.issue_ids}

@@ -91,13 +91,6 @@ def point_run(scenario: Scenario, result: Any) -> tuple[ScenarioArrays, Trajecto
     return arr, spec.run(arr, opts, np.random.default_rng(model_seq))
 
 
-def deal_terms(traj: Any) -> np.ndarray:
-    """The war model's forecast (draws, issues) where the draw ends in a deal, NaN where it ends
-    otherwise (a military victory, a collapse, unresolved at the horizon): the terms *given a deal*,
-    as ``detente run``'s bottom line reads the war model."""
-    return np.where(np.asarray(traj.extras["_settled"], bool)[:, None], traj.forecast, np.nan)
-
-
 def q(a: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(p10, median, p90) over ``axis``, NaN-aware."""
     from detente.quantiles import nanquantile

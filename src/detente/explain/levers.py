@@ -49,7 +49,8 @@ from typing import Any, Callable
 import numpy as np
 
 from detente.errors import InputError
-from detente.explain.common import Progress, deal_terms, only_issue, q, r, run_inputs, tile
+from detente.explain.common import Progress, only_issue, q, r, run_inputs, tile
+from detente.models.war.endings import deal_terms
 from detente.models.base import ModelSpec, Options
 from detente.runner import DEFAULT_SEED
 from detente.scenario.arrays import ScenarioArrays

@@ -24,7 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from detente.explain.common import Progress, deal_terms, q, r, take_draws, tile
+from detente.explain.common import Progress, q, r, take_draws, tile
+from detente.models.war.endings import deal_terms
 from detente.models.base import ModelSpec, Options
 from detente.scenario.arrays import ScenarioArrays
 
@@ -96,7 +97,7 @@ def _drop_columns(spec: ModelSpec, arr: ScenarioArrays, opts: Any) -> bool:
 def leave_one_out(spec: ModelSpec, arr: ScenarioArrays, opts: Options, seq: np.random.SeedSequence,
                   progress: Progress | None = None, base: np.ndarray | None = None) -> np.ndarray:
     """Forecasts (N + 1, draws, issues): index 0 with everyone, index a + 1 without actor a (war:
-    the terms given a deal, NaN in the draws that end otherwise, :func:`~detente.explain.common.deal_terms`).
+    the terms given a deal, NaN in the draws that end otherwise, :func:`~detente.models.war.endings.deal_terms`).
 
     smp and exchange: the N removals are one stacked run with N - 1 actors; index 0 is ``base`` (the
     run's own forecast on these draws) or one more run. bdm: the N removals are one masked run and

@@ -51,6 +51,8 @@ def plot_sensitivity(result: SensitivityResult, issue_id: str, top: int = 15, is
         ax.set_xlabel("mean absolute elementary effect mu*\n(units of the issue scale)")
     ax.set_yticks(y, labels, fontsize=8)
     ax.axvline(0, color="0.3", lw=0.8)
-    fig.suptitle(textwrap.fill(f"What drives the {result.model} forecast of {name} ({result.method.capitalize()})", 95),
+    given = f" (given {result.given})" if getattr(result, "given", None) else ""  # war: the terms of a deal
+    fig.suptitle(textwrap.fill(f"What drives the {result.model} forecast{given} of {name} "
+                               f"({result.method.capitalize()})", 95),
                  fontsize=10, x=0.01, ha="left")
     return fig

@@ -71,6 +71,12 @@ class SensitivityResult:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def given(self) -> str | None:
+        """``"a deal"`` for the war model: its indices are those of the terms given a deal (the
+        bottom line's reading of the war model); else ``None``."""
+        return "a deal" if self.model == "war" else None
+
+    @property
     def key(self) -> str:
         """The index inputs are ranked by."""
         return "ST" if self.method == "sobol" else "mu_star"
@@ -95,6 +101,7 @@ class SensitivityResult:
         return {
             "method": self.method,
             "model": self.model,
+            "given": self.given,
             "options": self.options,
             "scenario": self.scenario_name,
             "n": self.n,
@@ -330,8 +337,10 @@ def sensitivity(
         indices[issue] = rows
 
     if reps > 1:
+        of = ("the mean terms given a deal (over the runs that end in one)" if spec.name == "war"
+              else "the mean forecast")
         notes.append(f"the model is stochastic: each of the {U.shape[0]} design points was run {reps} times "
-                     "and the indices are those of the mean forecast")
+                     f"and the indices are those of {of}")
     return SensitivityResult(
         method=method, model=model, scenario_name=scenario.name, n=n, seed=int(seed),
         evaluations=int(U.shape[0]), names=names, labels=labels, issue_ids=list(scenario.issue_ids),
@@ -341,8 +350,16 @@ def sensitivity(
 
 def _mean_forecast(spec: Any, scenario: Scenario, U: np.ndarray, opts: Any, rng: np.random.Generator,
                    reps: int) -> np.ndarray:
-    """The model's forecast at each design point, averaged over ``reps`` consecutive replications."""
-    f = spec.run(ScenarioArrays.from_values(scenario, U), opts, rng).forecast
+    """The model's forecast at each design point, averaged over ``reps`` consecutive replications
+    (the war model: the terms given a deal, averaged over the replications that end in one; NaN
+    where none does)."""
+    traj = spec.run(ScenarioArrays.from_values(scenario, U), opts, rng)
+    if spec.name == "war":
+        from detente.models.war.endings import deal_terms
+
+        f = deal_terms(traj)
+    else:
+        f = traj.forecast
     if reps == 1:
         return f
     with warnings.catch_warnings():

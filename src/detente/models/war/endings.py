@@ -108,6 +108,22 @@ def settlement_by(extras: Mapping[str, Any], months: tuple[int, ...] = HEADLINE_
     return {str(m): (float(by[m]) if m < len(by) else None) for m in months}
 
 
+def deal_terms(traj: Any) -> Any:
+    """A war run's forecast (draws, issues) where the draw ends in a deal, NaN where it ends
+    otherwise (a military victory, a collapse, unresolved at the horizon): the terms *given a deal*
+    draw by draw, as the bottom line of ``detente run`` reads the war model.
+
+    >>> import numpy as np
+    >>> from types import SimpleNamespace
+    >>> tr = SimpleNamespace(forecast=np.array([[40.0], [100.0]]), extras={"_settled": np.array([True, False])})
+    >>> deal_terms(tr).tolist()
+    [[40.0], [nan]]
+    """
+    import numpy as np
+
+    return np.where(np.asarray(traj.extras["_settled"], bool)[:, None], traj.forecast, np.nan)
+
+
 def terms_given_deal(extras: Mapping[str, Any], issue_id: str) -> dict[str, float] | None:
     """The terms on one issue over the draws that end in a deal (mean, p10 ... p90), or ``None``
     when no draw ends in a deal."""

@@ -2046,7 +2046,8 @@ async function runSensitivity() {
     explain.append(` ${data.evaluations} model evaluations.`);
   };
   pick.addEventListener("change", say);
-  out.append(el("h3", { class: "sensitivity-head" }, sobol ? "What moves the forecast most (Sobol indices)" : "What moves the forecast most (Morris screening)"));
+  const given = data.raw && data.raw.given ? `, the terms given ${data.raw.given}` : ""; // war: the terms of a deal
+  out.append(el("h3", { class: "sensitivity-head" }, sobol ? `What moves the forecast most (Sobol indices${given})` : `What moves the forecast most (Morris screening${given})`));
   out.append(el("div", { class: "controls" }, el("label", { for: "sensitivity-issue" }, "Forecast of"), pick));
   out.append(explain);
   say();
