@@ -378,6 +378,34 @@ def test_pooling_a_war_run_splits_the_variance_of_its_deals_only() -> None:
     assert expected != variance_split(y, g, pooled.analyst_ids)  # the test can tell the difference
 
 
+def test_the_war_inputs_the_analysts_disagree_on_are_read_on_the_terms_of_a_deal() -> None:
+    """Input by input, the war model's rows are the terms given a deal (over the replicated paths
+    that end in one), as the variance split reads it. Where the war ends in no deal at the pooled
+    point values (the flagship's deals all come from its inputs' uncertainty) no input is named and
+    the record says why, in the table's caption too."""
+    from conftest import EXAMPLES
+    from detente.pool import attach
+    from detente.report.tables import pooling_tables, render_text
+    from detente.scenario.io import load
+
+    def war(p):  # type: ignore[no-untyped-def]
+        return {"war": {"sides": {"A": {"actors": ["R"], "prior_win": p}, "B": {"actors": ["U"]}},
+                        "battlefield": {"forts": 3, "p_battle": 0.7}}}
+
+    pooled, _ = pool_scenarios([view(80, extra=war(0.8)), view(60, extra=war(0.2))], analysts=["A", "B"])
+    rec = attach(pooled, run(pooled, "war", draws=200, seed=3)).pooling
+    assert rec["disagreement_note"] is None
+    (top, *_) = rec["issues"]["x"]["disagreement"]
+    assert all(np.isfinite(v) for v in top["forecast"].values())
+    flag, _ = pool_scenarios([load(EXAMPLES / "ukraine-settlement.yaml"),
+                              load(EXAMPLES / "ukraine-settlement-contrast.yaml")])
+    r = attach(flag, run(flag, "war", draws=60, seed=1))
+    assert r.pooling["disagreement_note"].startswith("the war ends in no deal at the pooled point values")
+    assert not any(e["disagreement"] for e in r.pooling["issues"].values())
+    assert "no deal at the pooled point values" in " ".join(render_text(pooling_tables(flag, [r]), 200).split())
+    assert attach(flag, run(flag, "mean", draws=20, seed=1)).pooling["disagreement_note"] is None
+
+
 def test_pool_refuses_views_that_cannot_be_pooled() -> None:
     with pytest.raises(InputError, match="give one weight per scenario: 2 scenarios but 3 weights"):
         pool_scenarios([view(80), view(60)], analysts=["A", "B"], weights=[1, 2, 3])

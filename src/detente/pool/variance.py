@@ -15,7 +15,8 @@ analysts' point values differ, the input is set to each analyst's point value in
 input at its pooled point; all those rows run as the draws of one model call. The input's
 contribution is ``sum_c w_c (y_ic - ybar_i)^2`` (analysts' weights normalised over those who gave it;
 ``ybar_i`` their weighted mean). One at a time: it ignores interactions between inputs. For the war
-model, whose every draw is one random path, each row is the mean of :data:`NOISY_REPS` paths.
+model, whose every draw is one random path, each row is the mean of :data:`NOISY_REPS` paths (of
+their terms given a deal, over the paths that end in one).
 
 >>> import numpy as np
 >>> y = np.array([1.0, 3.0, 10.0, 12.0]); g = np.array([0, 0, 1, 1])
@@ -33,6 +34,10 @@ import numpy as np
 from detente.scenario.model import Scenario
 
 TOP = 5  # inputs listed per issue
+NO_DEAL_AT_POINTS = ("the war ends in no deal at the pooled point values (its deals come from the "
+                     "inputs' uncertainty), so the terms given a deal cannot be compared one input at a time")
+"""Why a pooled war run names no input the analysts disagree on."""
+
 NOISY_REPS = 20  # replicated paths per row for a model whose draws are random paths (war)
 METHOD = ("variance split over the analyst picked in each draw (law of total variance, exact on the sample); "
           "disagreement by input: one at a time from the pooled point values (interactions ignored)")
@@ -98,7 +103,13 @@ def disagreement(scenario: Scenario, result: Any, top: int = TOP) -> dict[str, l
     arr = ScenarioArrays._build(scenario, base, targets, len(rows) * reps, np.repeat(values, reps, axis=0))
     opts = spec.make_options(dict(result.options))
     model_seq = np.random.SeedSequence(result.seed).spawn(2)[1]
-    y = np.asarray(spec.run(arr, opts, np.random.default_rng(model_seq)).forecast, dtype=float)
+    traj = spec.run(arr, opts, np.random.default_rng(model_seq))
+    if spec.name == "war":  # the terms given a deal, as the variance split above reads the war model
+        from detente.models.war.endings import deal_terms
+
+        y = deal_terms(traj)
+    else:
+        y = np.asarray(traj.forecast, dtype=float)
     if reps > 1:
         import warnings
 
@@ -141,6 +152,9 @@ def pooling(scenario: Scenario, result: Any) -> dict[str, Any] | None:
     ids = scenario.analyst_ids
     g = result.trajectory.extras.get("_analyst")
     dis = disagreement(scenario, result)
+    note = None
+    if result.model == "war" and dis and not any(dis.values()):
+        note = NO_DEAL_AT_POINTS
     issues: dict[str, Any] = {}
     for k, iid in enumerate(result.issue_ids):
         entry: dict[str, Any] = {"variance": None, "variance_share": None, "by_analyst": None}
@@ -151,7 +165,7 @@ def pooling(scenario: Scenario, result: Any) -> dict[str, Any] | None:
         entry["disagreement"] = dis.get(iid, [])
         issues[iid] = entry
     return {"analysts": [{"id": a.id, "weight": a.weight} for a in scenario.analysts], "method": METHOD,
-            "issues": issues}
+            "issues": issues, "disagreement_note": note}
 
 
 def attach(scenario: Scenario, result: Any) -> Any:

@@ -347,7 +347,9 @@ def _pooling_section(scenario: Scenario, results: list[Result]) -> str:
                  f"<tbody>{''.join(rows)}</tbody><caption>Shares of the forecast\u2019s variance over draws (law of "
                  "total variance, exact on the draws). The inputs\u2019 shares are a one-at-a-time measure: each input "
                  "set to each analyst\u2019s value in turn, every other input at its pooled point; interactions "
-                 "between inputs are not counted.</caption></table></section>")
+                 "between inputs are not counted."
+                 + (f" For the war model {_e(p['disagreement_note'])}." if p.get("disagreement_note") else "")
+                 + "</caption></table></section>")
     return "\n".join(parts)
 
 

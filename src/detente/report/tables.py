@@ -475,6 +475,7 @@ def pooling_tables(scenario: Scenario, results: list[Result]) -> list[RichTable]
         t.caption = ("between analysts: the share of the forecast's variance over draws due to the analysts' "
                      "differing views (each draw takes one analyst's view); the rest is within each view; "
                      "the inputs' shares are one at a time, from the pooled point values"
+                     + (f"; {p['disagreement_note']}" if p.get("disagreement_note") else "")
                      + (f"; {', '.join(named)}" if named else ""))
         tables.append(t)
     return tables
