@@ -173,6 +173,26 @@ def test_war_explain_has_side_shares() -> None:
     assert [x["mu_star"] for x in ranked] == sorted((x["mu_star"] for x in ranked), reverse=True)
 
 
+def test_war_explain_says_the_chance_of_a_deal_at_the_central_estimates() -> None:
+    """The flagship's deals all come from its inputs' uncertainty: with every estimate at its
+    central value no simulated war ends in a deal (the bargaining range is empty there). The
+    explanation says so beside the run's own chance; the contrasting view gets most of its deals
+    at its central values too."""
+    from detente.report.explain import explain_tables
+    from detente.report.tables import render_text
+
+    s = load(FLAGSHIP)
+    r = attach(s, run(s, "war", draws=400, seed=1), war_sensitivity=False)
+    w = r.explain["war"]
+    assert w["p_deal_within_12_months"] > 0.15
+    assert w["at_central_estimates"] == {"p_deal_within_12_months": 0.0, "p_deal": 0.0, "draws": 400}
+    text = " ".join(render_text(explain_tables([r], s), 120).split())
+    assert "(with every estimate at its central value: 0 %)" in text
+    c = load(EXAMPLES / "ukraine-settlement-contrast.yaml")
+    assert attach(c, run(c, "war", draws=400, seed=1), war_sensitivity=False).explain["war"][
+        "at_central_estimates"]["p_deal"] > 0.5
+
+
 def test_war_pivotal_actors_read_the_terms_given_a_deal() -> None:
     """The war model's leave-one-out compares the terms given a deal (the bottom line's reading),
     not the median over every ending; the report says so."""

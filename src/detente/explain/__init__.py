@@ -49,6 +49,7 @@ def explain(scenario: Any, result: Any, progress: Progress | None = None,
         out["war"] = war_shares(arr, result.trajectory)
         if out["war"] is not None:
             out["war"]["p_deal_within_12_months"] = round(float(p_deal(result.trajectory, 12).mean()), 4)
+            out["war"]["at_central_estimates"] = central_deal(scenario, spec, opts, seq, arr.draws)
             if war_sensitivity:
                 out["war"]["what_moves_p_deal"] = deal_sensitivity(scenario, seed=result.seed,
                                                                    options=dict(result.options))
@@ -67,6 +68,23 @@ def explain(scenario: Any, result: Any, progress: Progress | None = None,
             }
             events["forecast"] = {iid: round(float(ptraj.forecast[0, k]), 6) for k, iid in enumerate(parr.issue_ids)}
     return out, events
+
+
+def central_deal(scenario: Any, spec: Any, opts: Any, seq: Any, draws: int) -> dict[str, Any]:
+    """The war with every estimate at its central value, ``draws`` random battle paths (the run's
+    model random numbers): P(deal within 12 months) and within the horizon. Set beside the run's
+    own figures, it says how much of the chance of a deal comes from the inputs' uncertainty - on
+    the flagship all of it: at the central estimates no war ends in a deal."""
+    import numpy as np
+
+    from detente.explain.common import tile
+    from detente.explain.war import p_deal
+    from detente.scenario.arrays import ScenarioArrays
+
+    traj = spec.run(tile(ScenarioArrays.from_scenario(scenario), draws), opts, np.random.default_rng(seq))
+    settled = np.asarray(traj.extras["_settled"], bool)
+    return {"p_deal_within_12_months": round(float(p_deal(traj, 12).mean()), 4),
+            "p_deal": round(float(settled.mean()), 4), "draws": int(draws)}
 
 
 def attach(scenario: Any, result: Any, progress: Progress | None = None, war_sensitivity: bool = True) -> Any:

@@ -130,6 +130,18 @@ def direction(mu: float, mu_star: float) -> str:
     return "raises P(deal)" if mu > 0 else "lowers P(deal)"
 
 
+def at_central(war: dict[str, Any]) -> str:
+    """`` (with every estimate at its central value: 0 %)``: how much of the chance of a deal comes
+    from the inputs' uncertainty; empty when not computed.
+
+    >>> at_central({"at_central_estimates": {"p_deal_within_12_months": 0.0}})
+    ' (with every estimate at its central value: 0 %)'
+    """
+    c = war.get("at_central_estimates") or {}
+    v = c.get("p_deal_within_12_months")
+    return "" if v is None else f" (with every estimate at its central value: {_share(v)})"
+
+
 def war_explain_tables(r: Result, scenario: Scenario | None = None, top: int = 8) -> list[Any]:
     """The war model's part of ``--explain``: each side's share of the stakes (given a deal, at the
     status-quo line) and the cost of fighting until a deal; then the ``top`` war inputs that move
@@ -146,7 +158,8 @@ def war_explain_tables(r: Result, scenario: Scenario | None = None, top: int = 8
         names = side_names(scenario.war, {a.id: a.label for a in scenario.actors})
     t = Table(title=f"War ({_label(r)}): each side's share of the stakes and its cost of fighting",
               title_justify="left", caption_justify="left",
-              caption=f"{war['what']}; P(deal within 12 months) {100 * war['p_deal_within_12_months']:.0f} %")
+              caption=f"{war['what']}; P(deal within 12 months) {_share(war['p_deal_within_12_months'])}"
+                      f"{at_central(war)}")
     for c in ("side", "share given a deal", "at the status quo line", "expected share", "cost a month",
               "months to a deal", "cost until a deal"):
         t.add_column(c, justify="left" if c == "side" else "right")
@@ -439,7 +452,7 @@ def explain_section(scenario: Scenario, results: list[Result], figures: list[tup
             mrows = "".join(f"<tr><td>{_e(x['label'])}</td><td class=\"num\">{_e(_f(x['mu_star']))}</td>"
                             f"<td>{_e(direction(x['mu'], x['mu_star']))}</td></tr>" for x in moves["inputs"][:10])
             parts.append(f'<h4 id="war-inputs-{_e(lab)}">What moves {_e(moves["output"])}</h4>'
-                         f'<p class="muted">Now {_e(_share(ex["war"]["p_deal_within_12_months"]))}. Morris mu* '
+                         f'<p class="muted">Now {_e(_share(ex["war"]["p_deal_within_12_months"]))}{_e(at_central(ex["war"]))}. Morris mu* '
                          f'({moves["evaluations"]} evaluations; the other inputs at their medians).</p>'
                          '<table class="war-inputs"><thead><tr><th>war input</th><th class="num">mu*</th>'
                          '<th>raising it</th></tr>'

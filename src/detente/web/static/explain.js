@@ -101,7 +101,9 @@ function warPart(sc, ex) {
       numCell(s.share_given_deal), numCell(s.share_at_status_quo_line), numCell(s.expected_share), numCell(s.monthly_cost),
       numCell(s.expected_months_to_deal), numCell(s.expected_cost_until_deal)))));
   if (w.p_deal_within_12_months !== undefined && w.p_deal_within_12_months !== null) {
-    part.append(el("p", { class: "help" }, `Chance of a deal within 12 months: ${pct(w.p_deal_within_12_months)}.`));
+    const central = w.at_central_estimates && w.at_central_estimates.p_deal_within_12_months !== null && w.at_central_estimates.p_deal_within_12_months !== undefined
+      ? ` (with every estimate at its central value: ${pct(w.at_central_estimates.p_deal_within_12_months)})` : "";
+    part.append(el("p", { class: "help" }, `Chance of a deal within 12 months: ${pct(w.p_deal_within_12_months)}${central}.`));
   }
   const moves = w.what_moves_p_deal;
   if (moves && moves.inputs && moves.inputs.length) {
