@@ -253,7 +253,7 @@ def _rounds(x: np.ndarray, s: np.ndarray, c: np.ndarray, present: np.ndarray, se
         y = res["y"]
         voting[:, t + 1] = outcome(cand["w"], y)
         if report is not None:
-            ex, arr, lo, step = report
+            _, arr, lo, step = report
             all_ex.append(_report(cand, res, t, arr, lo, step))
             all_ext.append(_externalities(cand, res, t, arr, x[0], s[0]))
         moved = y != x  # step 9: drift toward the voting position
