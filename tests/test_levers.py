@@ -222,11 +222,12 @@ def test_a_candidate_at_its_present_value_is_the_baseline_bit_for_bit(model: str
     from detente.runner import DEFAULT_SEED
 
     s = load(FLAGSHIP)
-    spec, opts, arr, seq = run_inputs(s, model, draws=12, seed=DEFAULT_SEED)
+    spec, opts, arr, seq = run_inputs(s, model, draws=40 if model == "war" else 12, seed=DEFAULT_SEED)
     k = list(s.issue_ids).index("territory")
-    from detente.explain.levers import reading
+    from detente.explain.levers import _enough_deals, reading
 
     plain = reading(spec, k)(spec.run(arr, opts, np.random.default_rng(seq)))  # the run itself, unstacked
+    plain = _enough_deals(spec, plain[None])[0]  # war: no terms from fewer than MIN_DEALS deals
     if not spec.multi_issue:
         arr, k = only_issue(arr, k), 0
     cands, shift_from = _present_candidates(s, "territory")
@@ -234,6 +235,7 @@ def test_a_candidate_at_its_present_value_is_the_baseline_bit_for_bit(model: str
     f = evaluate(spec, arr, opts, seq, k, mixed, respond, shift_from=shift_from)
     if respond:
         assert all(np.array_equal(row, plain, equal_nan=True) for row in f[::2])
+        assert np.isfinite(plain).sum() >= 5  # war: enough deals that the rows compare terms, not NaN
     else:  # the naive read-out of the unchanged run: the same for every candidate at its present value
         assert all(np.array_equal(row, f[0]) for row in f[::2])
         assert np.allclose(f[0], plain)
@@ -262,6 +264,31 @@ def test_war_levers_read_the_terms_given_a_deal_as_the_bottom_line_does() -> Non
 
     text = " ".join(render_text(levers_tables(res, width=120, scenario=s), width=120).split())
     assert "given a deal" in text and "the median over the draws that end in one" in text
+
+
+def test_war_levers_with_too_few_deals_say_so_and_never_rank_a_candidate_without_terms() -> None:
+    """A war candidate after which fewer than MIN_DEALS draws end in a deal has no terms to compare:
+    it is never a lever (before, its NaN broke the ranking: "TypeError: '<' not supported between
+    float and NoneType" on the alliance issue with 30 draws); with too few deals now, the answer says
+    so (target) or refuses in words (actor)."""
+    import numpy as np
+
+    from detente.errors import InputError
+    from detente.explain.levers import MIN_DEALS, _enough_deals
+    from detente.models import registry
+
+    s = load(FLAGSHIP)
+    for issue in ("alliance", "sanctions"):
+        res = levers(s, "war", issue, target=10.0, draws=30, grid=5, refine=2)
+        assert all(row["forecast"] is not None and row["distance_to_target"] is not None for row in res["levers"])
+    few = levers(s, "war", "territory", target=10.0, draws=6, grid=5, refine=2)
+    assert few["forecast_now"] is None and few["levers"] == [] and "fewer than 5 of the 6" in few["message"]
+    with pytest.raises(InputError, match="too few to read the terms"):
+        levers(s, "war", "territory", actor="ukraine", draws=6, grid=5, refine=2)
+    f = np.array([[1.0] * MIN_DEALS + [np.nan], [1.0] * (MIN_DEALS - 1) + [np.nan] * 2])
+    kept = _enough_deals(registry.get("war"), f)
+    assert np.isfinite(kept[0]).sum() == MIN_DEALS and np.isnan(kept[1]).all()
+    assert _enough_deals(registry.get("mean"), f) is f
 
 
 @pytest.fixture(scope="module")

@@ -102,6 +102,8 @@ def levers_tables(res: dict[str, Any], width: int | None = None, scenario: Any =
         where = f"{issue.label} [{issue.id}]"
     given = f" given {res['given']}" if res.get("given") else ""  # war: the terms of the draws with a deal
     now = f"now {num(res['forecast_now'])}{given}" + (f" ({iv(res['interval_now'])})" if res.get("interval_now") else "")
+    if res.get("forecast_now") is None:  # war: too few deals to read their terms from
+        now = f"no forecast now{given}"
     tables = []
     if res.get("war"):
         w = res["war"]
@@ -166,7 +168,8 @@ def levers_tables(res: dict[str, Any], width: int | None = None, scenario: Any =
                        ("best position and salience", "best")):
         row = res[key]
         t.add_row(label, num(row["position"]), f"{row['salience']:.3g}", num(row["forecast"]),
-                  iv(row["interval"]), num(row["distance_to_ideal"]), ("+" if row["gain"] >= 0 else "") + num(row["gain"]))
+                  iv(row["interval"]), num(row["distance_to_ideal"]),
+                  DASH if row["gain"] is None else ("+" if row["gain"] >= 0 else "") + num(row["gain"]))
     return [t, *tables]
 
 

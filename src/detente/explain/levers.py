@@ -66,6 +66,11 @@ BISECT_SLOW = 8  # 1/256 of a grid step
 DRAWS = 100  # default draws per candidate
 DRAWS_SLOW = 20
 DRAWS_WAR = 100  # the war model is fast, and its terms are read on the draws with a deal only (~a third)
+MIN_DEALS = 5
+"""A war candidate's terms are read from at least this many draws that end in a deal; with fewer,
+one or two lucky paths would decide whether it "reaches the target", so it has no forecast."""
+NO_DEAL_NOW = ("fewer than {min} of the {draws} simulated wars end in a deal, too few to read the terms of a "
+               "deal from; more draws (--draws), or the war inputs, which show what would raise P(deal)")
 GIVEN_A_DEAL = "a deal"
 """``given`` of a war answer: its forecasts are the terms over the draws that end in a deal."""
 CAP_FACTORS = (1 / 32, 32)  # capability factors searched (geometric grid, includes 1)
@@ -244,10 +249,18 @@ def evaluate(spec: ModelSpec, arr: ScenarioArrays, opts: Options, seq: np.random
             f = run_stacked(spec, big, opts, seq, k, len(part))
         else:
             f = others_fixed(spec, big, opts, seq, k, arr, part, shift_from)
-        out.append(f.reshape(len(part), D))
+        out.append(_enough_deals(spec, f.reshape(len(part), D)))
         if progress is not None:
             progress(done + lo + len(part), total or len(cands))
     return np.concatenate(out) if out else np.empty((0, D))
+
+
+def _enough_deals(spec: ModelSpec, f: np.ndarray) -> np.ndarray:
+    """War candidates (rows of terms given a deal, NaN elsewhere) with fewer than :data:`MIN_DEALS`
+    deals get no forecast (all NaN); other models' rows as they are."""
+    if spec.name != "war":
+        return f
+    return np.where((np.isfinite(f).sum(axis=1) < MIN_DEALS)[:, None], np.nan, f)
 
 
 def others_fixed(spec: ModelSpec, big: ScenarioArrays, opts: Options, seq: np.random.SeedSequence, k: int,
@@ -373,6 +386,12 @@ def levers(
 
         head["war"] = war_levers(scenario, draws=max(draws, 100), seed=seed, options=options,  # P(deal): >= 100 draws
                                 variant=variant)
+    if spec.name == "war" and not np.isfinite(base[0]):  # no terms to move: no draw ends in a deal now
+        why = NO_DEAL_NOW.format(min=MIN_DEALS, draws=arr.draws)
+        if actor is not None:
+            raise InputError.one(scenario.meta.get("file"), why, field="--actor", value=actor)
+        return {**head, "target": float(target), "tolerance": r(tolerance * span), "levers": [], "no_lever": [],
+                "evaluations": 1, "message": why}
     if actor is not None:
         return {**head, "actor": actor,
                 **_announce(spec, arr, opts, seq, k, k_full, point, actor, lo_s, hi_s, span, base, grid, refine,
@@ -498,10 +517,12 @@ def pick(pool: list[tuple[float, np.ndarray]], size_of: Callable[[float], float]
     if miss_now <= tol:
         return now, base_f, 0.0
     best: tuple[tuple[int, float, float], float, np.ndarray, float] | None = None
+    if not np.isfinite(miss_now):  # no forecast now (war: no draw ends in a deal): nothing to move
+        return None
     for val, f in pool:
         size, miss = size_of(val), abs(_summary(f)[0] - target)
-        if size < MIN_SIZE or miss >= miss_now - MIN_SIZE * tol:
-            continue
+        if not np.isfinite(miss) or size < MIN_SIZE or miss >= miss_now - MIN_SIZE * tol:
+            continue  # (war: a change after which no draw ends in a deal has no terms to compare)
         key = (0, size, miss) if miss <= tol else (1, miss, size)
         if best is None or key < best[0]:
             best = (key, val, f, size)
@@ -561,7 +582,7 @@ def _announce(spec: ModelSpec, arr: ScenarioArrays, opts: Options, seq: np.rando
     total = len(pairs) + refine
     f1 = _eval_pairs(spec, arr, opts, seq, k, a, pairs, respond, progress, 0, total)
     med1 = np.array([_summary(f)[0] for f in f1])
-    cost = np.abs(med1 - ideal)
+    cost = _finite_or_inf(np.abs(med1 - ideal))  # war: an announcement after which no deal is reached
     change = np.array([abs(x - ideal) / span + abs(s - s0) for x, s in pairs])
     g = int(np.lexsort((change, cost))[0])
     xg, sg = pairs[g]
@@ -571,7 +592,7 @@ def _announce(spec: ModelSpec, arr: ScenarioArrays, opts: Options, seq: np.rando
     allp = pairs + fine
     allf = list(f1) + list(f2)
     meds = np.array([_summary(f)[0] for f in allf])
-    cost = np.abs(meds - ideal)
+    cost = _finite_or_inf(np.abs(meds - ideal))
     change = np.array([abs(x - ideal) / span + abs(s - s0) for x, s in allp])
     g = int(np.lexsort((change, cost))[0])
     same = [n for n in range(len(allp)) if allp[n][1] == s0]
@@ -588,6 +609,11 @@ def _announce(spec: ModelSpec, arr: ScenarioArrays, opts: Options, seq: np.rando
             "best": row(g), "best_at_present_salience": row(gs),
             "gain": "reduction of |forecast - ideal| (issue units) against announcing the ideal itself",
             "evaluations": len(allp) + 1}
+
+
+def _finite_or_inf(a: np.ndarray) -> np.ndarray:
+    """``a`` with NaN as +inf: a candidate without a forecast is never the nearest."""
+    return np.where(np.isnan(a), np.inf, a)
 
 
 def _eval_pairs(spec: ModelSpec, arr: ScenarioArrays, opts: Options, seq: np.random.SeedSequence, k: int, a: int,
@@ -608,7 +634,7 @@ def _eval_pairs(spec: ModelSpec, arr: ScenarioArrays, opts: Options, seq: np.ran
             f = run_stacked(spec, big, opts, seq, k, len(part))
         else:
             f = others_fixed(spec, big, opts, seq, k, arr, [(a, "position", x) for x, _ in part])
-        out.append(f.reshape(len(part), D))
+        out.append(_enough_deals(spec, f.reshape(len(part), D)))
         if progress is not None:
             progress(done + lo + len(part), total)
     return np.concatenate(out)
