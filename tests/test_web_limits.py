@@ -252,3 +252,15 @@ def test_the_server_refuses_a_ktab_upload_before_parsing_its_rows() -> None:
     ktab = "big,t,6,1\nActor,Description,Power,X,Sx\nA,\"" + "z" * 1_000_001 + "\",1,1,10\n"
     r = c.post("/api/scenarios/validate", json={"text": ktab, "filename": "k.csv"})
     assert r.status_code == 422 and "line 1 says 6 actors: at most 5 actors per scenario on this server" in r.text
+
+
+def test_the_default_levers_of_every_model_on_the_flagship_fit_the_default_budget() -> None:
+    """The page's "what would move it" with its default draws must not be refused on the flagship:
+    100 draws per war candidate came to 161 million units, over the budget of 100 million."""
+    from detente.models import registry
+    from detente.web.budget import MAX_WORK, levers_work
+
+    s = load(FLAGSHIP)
+    for model in registry.names():
+        est = levers_work(s, model, None)
+        assert est.units <= MAX_WORK, (model, est)

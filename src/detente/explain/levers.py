@@ -65,7 +65,7 @@ GRID_SLOW = 11
 BISECT_SLOW = 8  # 1/256 of a grid step
 DRAWS = 100  # default draws per candidate
 DRAWS_SLOW = 20
-DRAWS_WAR = 100  # the war model is fast, and its terms are read on the draws with a deal only (~a third)
+DRAWS_WAR = 50  # its terms are read on the draws with a deal only (~a third); 100 would pass the web's budget
 MIN_DEALS = 5
 """A war candidate's terms are read from at least this many draws that end in a deal; with fewer,
 one or two lucky paths would decide whether it "reaches the target", so it has no forecast."""
@@ -313,7 +313,7 @@ def default_draws(model: str) -> int:
     war :data:`DRAWS_WAR`.
 
     >>> default_draws("mean"), default_draws("exchange"), default_draws("war")
-    (100, 20, 100)
+    (100, 20, 50)
     """
     from detente.models import registry
 
