@@ -50,7 +50,6 @@ import numpy as np
 
 from detente.errors import InputError
 from detente.explain.common import Progress, only_issue, q, r, run_inputs, tile
-from detente.models.war.endings import deal_terms
 from detente.models.base import ModelSpec, Options
 from detente.runner import DEFAULT_SEED
 from detente.scenario.arrays import ScenarioArrays
@@ -71,8 +70,6 @@ MIN_DEALS = 5
 one or two lucky paths would decide whether it "reaches the target", so it has no forecast."""
 NO_DEAL_NOW = ("fewer than {min} of the {draws} simulated wars end in a deal, too few to read the terms of a "
                "deal from; more draws (--draws), or the war inputs, which show what would raise P(deal)")
-GIVEN_A_DEAL = "a deal"
-"""``given`` of a war answer: its forecasts are the terms over the draws that end in a deal."""
 CAP_FACTORS = (1 / 32, 32)  # capability factors searched (geometric grid, includes 1)
 ROWS_PER_CALL = 40_000  # draws x candidates per model call (bounds memory)
 MIN_SIZE = 1e-6  # a change of smaller size is no change (the size is reported to 6 decimals)
@@ -223,13 +220,11 @@ def run_stacked(spec: ModelSpec, big: ScenarioArrays, opts: Options, seq: np.ran
 
 
 def reading(spec: ModelSpec, k: int) -> Callable[[Any], np.ndarray]:
-    """What a candidate's forecast on issue ``k`` is, one value per draw: the model's forecast; for the
-    war model the terms *given a deal* (NaN where the war ends otherwise), as ``detente run``'s bottom
-    line reads it. A military victory is not a negotiated outcome, and pooling it with deals moved
-    "the forecast" by changing how often the war is won, not the terms."""
-    if spec.name == "war":
-        return lambda traj: deal_terms(traj)[:, k]
-    return lambda traj: traj.forecast[:, k]
+    """What a candidate's forecast on issue ``k`` is, one value per draw (:meth:`ModelSpec.read`): the
+    model's forecast; for the war model the terms *given a deal* (NaN where the war ends otherwise),
+    as ``detente run``'s bottom line reads it. A military victory is not a negotiated outcome, and
+    pooling it with deals moved "the forecast" by changing how often the war is won, not the terms."""
+    return lambda traj: spec.read(traj)[:, k]
 
 
 def evaluate(spec: ModelSpec, arr: ScenarioArrays, opts: Options, seq: np.random.SeedSequence, k: int,
@@ -258,7 +253,7 @@ def evaluate(spec: ModelSpec, arr: ScenarioArrays, opts: Options, seq: np.random
 def _enough_deals(spec: ModelSpec, f: np.ndarray) -> np.ndarray:
     """War candidates (rows of terms given a deal, NaN elsewhere) with fewer than :data:`MIN_DEALS`
     deals get no forecast (all NaN); other models' rows as they are."""
-    if spec.name != "war":
+    if spec.given is None:
         return f
     return np.where((np.isfinite(f).sum(axis=1) < MIN_DEALS)[:, None], np.nan, f)
 
@@ -379,14 +374,14 @@ def levers(
         "scenario": scenario.name, "model": spec.name, "issue": issue, "draws": arr.draws, "seed": int(seed),
         "forecast_now": r(base[0]), "interval_now": [r(base[1]), r(base[2])] if arr.draws > 1 else None,
         "others_respond": respond,
-        "given": GIVEN_A_DEAL if spec.name == "war" else None,
+        "given": spec.given,
     }
     if spec.name == "war" and scenario.war is not None:  # the same question on the war inputs
         from detente.explain.war import war_levers
 
         head["war"] = war_levers(scenario, draws=max(draws, 100), seed=seed, options=options,  # P(deal): >= 100 draws
                                 variant=variant)
-    if spec.name == "war" and not np.isfinite(base[0]):  # no terms to move: no draw ends in a deal now
+    if spec.given is not None and not np.isfinite(base[0]):  # war: too few deals now to read terms from
         why = NO_DEAL_NOW.format(min=MIN_DEALS, draws=arr.draws)
         if actor is not None:
             raise InputError.one(scenario.meta.get("file"), why, field="--actor", value=actor)

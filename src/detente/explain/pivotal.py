@@ -25,7 +25,6 @@ from typing import Any
 import numpy as np
 
 from detente.explain.common import Progress, q, r, take_draws, tile
-from detente.models.war.endings import deal_terms
 from detente.models.base import ModelSpec, Options
 from detente.scenario.arrays import ScenarioArrays
 
@@ -97,7 +96,7 @@ def _drop_columns(spec: ModelSpec, arr: ScenarioArrays, opts: Any) -> bool:
 def leave_one_out(spec: ModelSpec, arr: ScenarioArrays, opts: Options, seq: np.random.SeedSequence,
                   progress: Progress | None = None, base: np.ndarray | None = None) -> np.ndarray:
     """Forecasts (N + 1, draws, issues): index 0 with everyone, index a + 1 without actor a (war:
-    the terms given a deal, NaN in the draws that end otherwise, :func:`~detente.models.war.endings.deal_terms`).
+    the terms given a deal, NaN in the draws that end otherwise: :meth:`ModelSpec.read`).
 
     smp and exchange: the N removals are one stacked run with N - 1 actors; index 0 is ``base`` (the
     run's own forecast on these draws) or one more run. bdm: the N removals are one masked run and
@@ -118,10 +117,10 @@ def leave_one_out(spec: ModelSpec, arr: ScenarioArrays, opts: Options, seq: np.r
     big, mask = without_each(arr, spec.name)
     if mask is not None:
         f = bdm_forecast_masked(big, mask, opts)
-    elif spec.name == "war":  # the terms given a deal; every copy with the run's own random battle paths
+    elif spec.reads is not None:  # war: the terms given a deal; every copy with the run's own battle paths
         from detente.explain.levers import read_stacked
 
-        f = read_stacked(spec, big, opts, seq, N + 1, deal_terms)
+        f = read_stacked(spec, big, opts, seq, N + 1, spec.read)
     else:
         f = spec.run(big, opts, np.random.default_rng(seq)).forecast
     if progress is not None:
@@ -226,7 +225,7 @@ def pivotal(spec: ModelSpec, arr: ScenarioArrays, opts: Options, seq: np.random.
         "exact": spec.name in ("bdm", "mean", "median", "nbs") or _drop_columns(spec, sub, opts),
         "dependence": "|mean forecast - mean forecast without| / scale range (the model is noisy)" if spec.noisy
         else "mean over draws of |forecast - forecast without| / scale range",
-        "given": "a deal" if spec.name == "war" else None,  # war: forecasts are the terms given a deal
+        "given": spec.given,  # war: forecasts are the terms given a deal
         "issues": contrib,
         "ranking": ranking(contrib, sub.actor_ids),
     }

@@ -89,6 +89,14 @@ class ModelSpec:
     variants: dict[str, dict[str, Any]] = field(default_factory=dict)  # named option presets
     rounds_option: str | None = None  # the option that sets how many rounds the run keeps every position of
     kept_rounds: Callable[[Any], int] | None = None  # at least how many (draws, issues, actors) states it keeps
+    reads: Callable[[Trajectory], Any] | None = None  # per-draw values its answers compare (None: the forecast)
+    given: str | None = None  # what ``reads`` is conditional on, in words (war: "a deal")
+
+    def read(self, traj: Trajectory) -> Any:
+        """The per-draw values (draws, issues) that levers, pivotal actors, sweeps, sensitivity and the
+        pooled disagreement compare: the forecast, or for the war model the terms given a deal (NaN
+        where a draw ends otherwise; ``given``), as the bottom line of ``detente run`` reads it."""
+        return traj.forecast if self.reads is None else self.reads(traj)
 
     def make_options(self, values: dict[str, Any] | None = None, variant: str | None = None) -> Options:
         """Validate options, starting from a named variant's preset when given."""

@@ -103,13 +103,8 @@ def disagreement(scenario: Scenario, result: Any, top: int = TOP) -> dict[str, l
     arr = ScenarioArrays._build(scenario, base, targets, len(rows) * reps, np.repeat(values, reps, axis=0))
     opts = spec.make_options(dict(result.options))
     model_seq = np.random.SeedSequence(result.seed).spawn(2)[1]
-    traj = spec.run(arr, opts, np.random.default_rng(model_seq))
-    if spec.name == "war":  # the terms given a deal, as the variance split above reads the war model
-        from detente.models.war.endings import deal_terms
-
-        y = deal_terms(traj)
-    else:
-        y = np.asarray(traj.forecast, dtype=float)
+    # war: the terms given a deal (ModelSpec.read), as the variance split reads the war model
+    y = np.asarray(spec.read(spec.run(arr, opts, np.random.default_rng(model_seq))), dtype=float)
     if reps > 1:
         import warnings
 

@@ -73,8 +73,10 @@ class SensitivityResult:
     @property
     def given(self) -> str | None:
         """``"a deal"`` for the war model: its indices are those of the terms given a deal (the
-        bottom line's reading of the war model); else ``None``."""
-        return "a deal" if self.model == "war" else None
+        bottom line's reading of the war model, :meth:`ModelSpec.read`); else ``None``."""
+        from detente.models import registry
+
+        return registry.get(self.model).given if self.model in registry.names() else None
 
     @property
     def key(self) -> str:
@@ -337,7 +339,7 @@ def sensitivity(
         indices[issue] = rows
 
     if reps > 1:
-        of = ("the mean terms given a deal (over the runs that end in one)" if spec.name == "war"
+        of = (f"the mean terms given {spec.given} (over the runs that end in one)" if spec.given
               else "the mean forecast")
         notes.append(f"the model is stochastic: each of the {U.shape[0]} design points was run {reps} times "
                      f"and the indices are those of {of}")
@@ -353,13 +355,7 @@ def _mean_forecast(spec: Any, scenario: Scenario, U: np.ndarray, opts: Any, rng:
     """The model's forecast at each design point, averaged over ``reps`` consecutive replications
     (the war model: the terms given a deal, averaged over the replications that end in one; NaN
     where none does)."""
-    traj = spec.run(ScenarioArrays.from_values(scenario, U), opts, rng)
-    if spec.name == "war":
-        from detente.models.war.endings import deal_terms
-
-        f = deal_terms(traj)
-    else:
-        f = traj.forecast
+    f = spec.read(spec.run(ScenarioArrays.from_values(scenario, U), opts, rng))
     if reps == 1:
         return f
     with warnings.catch_warnings():

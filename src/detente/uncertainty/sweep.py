@@ -232,8 +232,10 @@ class SweepResult:
     @property
     def given(self) -> str | None:
         """``"a deal"`` for the war model: its forecasts here are the terms given a deal, as the
-        bottom line of ``detente run`` reads it; else ``None``."""
-        return "a deal" if self.model == "war" else None
+        bottom line of ``detente run`` reads it (:meth:`ModelSpec.read`); else ``None``."""
+        from detente.models import registry
+
+        return registry.get(self.model).given
 
     @property
     def forecasts(self) -> list[dict[str, float]]:
@@ -268,13 +270,13 @@ class SweepResult:
         for p in self.runs:
             forecast, band = _reading(p.result)
             iv = p.result.interval
-            extras = p.result.trajectory.extras if self.model == "war" else {}
+            extras = p.result.trajectory.extras
             for issue, f in forecast.items():
                 row: dict[str, Any] = {"point": p.index, **dict(zip(self.fields, p.values)), "issue": issue,
                                        "forecast": f}
                 if band is not None:
                     row["p10"], row["p90"] = band[issue]
-                if self.model == "war":  # how likely the deal whose terms these are
+                if self.given == "a deal":  # how likely the deal whose terms these are
                     row["p_deal"] = extras.get("settlement_probability")
                 if iv is not None:
                     row["interval_low"], row["interval_high"] = iv[issue]
@@ -289,17 +291,22 @@ class SweepResult:
 
 
 def _reading(r: Result) -> tuple[dict[str, float], dict[str, tuple[float, float]] | None]:
-    """A point's forecast and p10-p90 per issue. For the war model the terms given a deal (the
-    draws that end in one; NaN where none does): pooled with military victories, "the forecast"
-    moved when a field made the war more or less often won, not when it changed the terms."""
-    if r.model != "war":
-        return r.forecast, r.input_band
-    from detente.models.war.endings import terms_given_deal
+    """A point's forecast and p10-p90 per issue, of what the model's answers compare
+    (:meth:`ModelSpec.read`): for the war model the terms given a deal (NaN where no draw ends in
+    one). Pooled with military victories, "the forecast" moved when a field made the war more or
+    less often won, not when it changed the terms."""
+    import warnings
 
-    nan = float("nan")
-    terms = {i: terms_given_deal(r.trajectory.extras, i) for i in r.issue_ids}
-    return ({i: t["p50"] if t else nan for i, t in terms.items()},
-            {i: (t["p10"], t["p90"]) if t else (nan, nan) for i, t in terms.items()})
+    from detente.models import registry
+
+    spec = registry.get(r.model)
+    if spec.reads is None:
+        return r.forecast, r.input_band
+    with warnings.catch_warnings():  # an issue on which no draw ends in a deal: NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        p10, p50, p90 = np.nanquantile(np.asarray(spec.read(r.trajectory), dtype=float), [0.1, 0.5, 0.9], axis=0)
+    return ({i: float(p50[k]) for k, i in enumerate(r.issue_ids)},
+            {i: (float(p10[k]), float(p90[k])) for k, i in enumerate(r.issue_ids)})
 
 
 def _chunks(points: np.ndarray, size: int) -> Iterator[tuple[int, list[list[float]]]]:

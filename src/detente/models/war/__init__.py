@@ -22,6 +22,7 @@ from typing import Any
 
 from detente.models.base import ModelSpec, registry
 from detente.models.war.options import WarOptions
+from detente.models.war.endings import deal_terms
 
 # What the package re-exports, imported on first use (listing models needs only WarOptions).
 _EXPORTS = {
@@ -58,6 +59,8 @@ if not registry.is_registered("war"):
         stochastic=True,
         multi_issue=True,
         noisy=True,
+        reads=deal_terms,  # its answers compare the terms given a deal, not victories pooled with deals
+        given="a deal",
         variants={"nash": {"rule": "nash"}, "rubinstein": {"rule": "rubinstein"}},
     ))
 
