@@ -212,6 +212,51 @@ def test_war_pivotal_actors_read_the_terms_given_a_deal() -> None:
     assert "forecast given a deal without it" in explain_section(s, [r], [])
 
 
+def test_war_gains_read_the_terms_given_a_deal() -> None:
+    """Who gains and who loses in a war run is read as its bottom line is: at the terms given a
+    deal, on the first draws that end in one (not at the median over every ending, which mixes in
+    the victors' terms); the table, the report and the JSON say so."""
+    from detente.explain.common import result_inputs
+    from detente.explain.pivotal import LOO_DRAWS_SLOW
+    from detente.models.war.endings import deal_terms
+    from detente.report.explain import explain_section, explain_tables
+    from detente.report.tables import render_text
+
+    s = load(FLAGSHIP)
+    r = attach(s, run(s, "war", draws=600, seed=1), war_sensitivity=False)
+    u = r.explain["utility"]
+    _, opts, arr, _ = result_inputs(s, r)
+    rows = np.flatnonzero(r.trajectory.extras["_settled"])[:LOO_DRAWS_SLOW]
+    assert u["given"] == "a deal" and u["draws_used"] == rows.size == LOO_DRAWS_SLOW
+    expect = winners_losers("war", arr.take(rows), deal_terms(r.trajectory)[rows], opts)
+    assert u["actors"] == expect["actors"]
+    pooled = winners_losers("war", arr.take(np.arange(rows.size)), r.trajectory.forecast[: rows.size], opts)
+    assert [a["gain"] for a in pooled["actors"]] != [a["gain"] for a in u["actors"]]
+    assert u["total"].endswith("median over draws that end in a deal")
+    text = " ".join(render_text(explain_tables([r], s), 140).split())
+    assert "utility at the terms given a deal minus at the status quo" in text
+    assert "Who gains, who loses (given a deal)" in explain_section(s, [r], [])
+
+
+def test_war_with_too_few_deals_measures_no_gain_and_ranks_no_actor() -> None:
+    """At the flagship's central estimates no war ends in a deal: there are no terms to gain or
+    lose by, and no actor is pivotal to them. Every verdict and rank says "not measured" (before,
+    the gains were read on the victors' terms and every actor was ranked at dependence 0)."""
+    from detente.explain.utilities import TOO_FEW_DEALS
+    from detente.report.explain import explain_section, explain_tables
+    from detente.report.tables import render_text
+
+    s = load(FLAGSHIP)
+    r = attach(s, run(s, "war", draws=1, seed=1), war_sensitivity=False)
+    u, piv = r.explain["utility"], r.explain["pivotal"]
+    assert u["draws_used"] == 0 and {a["verdict"] for a in u["actors"]} == {TOO_FEW_DEALS}
+    assert all(a["gain"] is None for a in u["actors"])
+    assert all(p["rank"] is None and p["dependence"] is None for p in piv["ranking"])
+    text = " ".join(render_text(explain_tables([r], s), 140).split())
+    assert "draws ending in a deal: 0 of 1, fewer than the 5 needed" in text and "None" not in text
+    assert "fewer than the 5 needed" in explain_section(s, [r], []) and ">None<" not in explain_section(s, [r], [])
+
+
 def test_run_explain_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", str(FLAGSHIP), "--model", "mean", "--explain"]) == 0
     text = capsys.readouterr().out

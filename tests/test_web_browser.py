@@ -867,9 +867,16 @@ def test_war_explanation_shows_the_sides_shares_and_costs(page, tmp_path: Path) 
     assert "Russia" in card.locator(".war-shares tbody").inner_text()  # actors by name
     assert card.locator(".gains-chart rect.gain-bar").count() == page.evaluate(
         "() => state.results[0].explain.utility.actors.length")
+    assert "Who gains, who loses (given a deal)" in card.locator(".winners-part h4").inner_text()
     _shot(page, tmp_path, "8-explain-war")
     if SHOTS:  # the card alone, readable
         card.screenshot(path=str(Path(SHOTS) / "8-explain-war-card.png"))
+    _run(page, ["war"], draws=1)  # at the central estimates no war ends in a deal: nothing to read
+    card = page.locator(".explain-card[data-model='war']")
+    assert "fewer than the 5 needed" in card.locator(".too-few-deals").inner_text()
+    assert card.locator(".gains-chart").count() == 0
+    ranks = card.locator(".pivotal-ranking tbody td.num:first-child").all_inner_texts()
+    assert ranks and set(ranks) == {"–"}, ranks
 
 
 def test_levers_are_asked_of_the_library(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

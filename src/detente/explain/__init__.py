@@ -31,16 +31,13 @@ def explain(scenario: Any, result: Any, progress: Progress | None = None,
     P(deal within 12 months) most (about a second: many replicated war runs)."""
     import numpy as np
 
-    from detente.explain.common import point_run, result_inputs, take_draws
+    from detente.explain.common import point_run, result_inputs
     from detente.explain.events import events_for
     from detente.explain.pivotal import loo_draws, pivotal
-    from detente.explain.utilities import war_shares, winners_losers
+    from detente.explain.utilities import war_shares
 
     spec, opts, arr, seq = result_inputs(scenario, result)
-    sub = take_draws(arr, loo_draws(spec))
-    f = result.trajectory.forecast[: sub.draws]
-    util = winners_losers(spec.name, sub, f, opts)
-    util["draws_used"] = sub.draws
+    util = gains(spec, opts, arr, result.trajectory, loo_draws(spec))
     piv = pivotal(spec, arr, opts, seq, progress, forecast=result.trajectory.forecast)
     out: dict[str, Any] = {"model": spec.name, "utility": util, "pivotal": piv}
     if spec.name == "war":
@@ -68,6 +65,34 @@ def explain(scenario: Any, result: Any, progress: Progress | None = None,
             }
             events["forecast"] = {iid: round(float(ptraj.forecast[0, k]), 6) for k, iid in enumerate(parr.issue_ids)}
     return out, events
+
+
+def gains(spec: Any, opts: Any, arr: Any, traj: Any, draws: int) -> dict[str, Any]:
+    """Who gains, who loses (:func:`~detente.explain.utilities.winners_losers`) on the first
+    ``draws`` draws of the run, read as its other answers are (``spec.read``): for the war model on
+    the draws that end in a deal, the terms given a deal (``given``), with at least
+    :data:`~detente.explain.common.MIN_DEALS` of them, else every actor "not measured"."""
+    import numpy as np
+
+    from detente.explain.common import MIN_DEALS
+    from detente.explain.utilities import TOO_FEW_DEALS, unmeasured, winners_losers
+
+    f = spec.read(traj)
+    rows = np.arange(min(draws, arr.draws))
+    if spec.given is not None:  # the draws where the reading exists (a war's deals)
+        rows = np.flatnonzero(np.isfinite(f).all(axis=1))[:draws]
+    if spec.given is not None and rows.size < MIN_DEALS:
+        util = unmeasured(spec.name, arr, TOO_FEW_DEALS)
+        util["note"] = (f"draws ending in {spec.given}: {rows.size} of {arr.draws}, fewer than the {MIN_DEALS} "
+                        f"needed to read who gains and who is pivotal at the terms given {spec.given}; "
+                        "use more draws (--draws)")
+    else:
+        util = winners_losers(spec.name, arr.take(rows), f[rows], opts)
+    util["draws_used"] = int(rows.size)
+    if spec.given is not None:
+        util["given"] = spec.given
+        util["total"] += f" that end in {spec.given}"
+    return util
 
 
 def central_deal(scenario: Any, spec: Any, opts: Any, seq: Any, draws: int) -> dict[str, Any]:

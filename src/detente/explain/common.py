@@ -20,6 +20,10 @@ from detente.scenario.model import Scenario
 
 Progress = Callable[[int, int], None]
 
+MIN_DEALS = 5
+"""The terms of a war are read from at least this many draws that end in a deal; with fewer, one or
+two lucky battle paths would decide them (a lever's candidate, who gains and who loses)."""
+
 
 def run_inputs(scenario: Scenario, model: str, *, draws: int, seed: int, options: dict[str, Any] | None = None,
                variant: str | None = None) -> tuple[ModelSpec, Options, ScenarioArrays, np.random.SeedSequence]:

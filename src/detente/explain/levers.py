@@ -49,7 +49,7 @@ from typing import Any, Callable
 import numpy as np
 
 from detente.errors import InputError
-from detente.explain.common import Progress, only_issue, q, r, run_inputs, tile
+from detente.explain.common import MIN_DEALS, Progress, only_issue, q, r, run_inputs, tile
 from detente.models.base import ModelSpec, Options
 from detente.runner import DEFAULT_SEED
 from detente.scenario.arrays import ScenarioArrays
@@ -65,9 +65,6 @@ BISECT_SLOW = 8  # 1/256 of a grid step
 DRAWS = 100  # default draws per candidate
 DRAWS_SLOW = 20
 DRAWS_WAR = 50  # its terms are read on the draws with a deal only (~a third); 100 would pass the web's budget
-MIN_DEALS = 5
-"""A war candidate's terms are read from at least this many draws that end in a deal; with fewer,
-one or two lucky paths would decide whether it "reaches the target", so it has no forecast."""
 NO_DEAL_NOW = ("fewer than {min} of the {draws} simulated wars end in a deal, too few to read the terms of a "
                "deal from; more draws (--draws), or the war inputs, which show what would raise P(deal)")
 CAP_FACTORS = (1 / 32, 32)  # capability factors searched (geometric grid, includes 1)

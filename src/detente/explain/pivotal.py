@@ -19,12 +19,13 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from detente.explain.common import Progress, q, r, take_draws, tile
+from detente.explain.common import MIN_DEALS, Progress, q, r, take_draws, tile
 from detente.models.base import ModelSpec, Options
 from detente.scenario.arrays import ScenarioArrays
 
@@ -128,8 +129,12 @@ def leave_one_out(spec: ModelSpec, arr: ScenarioArrays, opts: Options, seq: np.r
     return f.reshape(N + 1, D, I)
 
 
-def contributions(model: str, arr: ScenarioArrays, loo: np.ndarray, noisy: bool = False) -> dict[str, Any]:
-    """Per issue: each actor's weight share, shift when removed, and the model-specific contribution."""
+def contributions(model: str, arr: ScenarioArrays, loo: np.ndarray, noisy: bool = False,
+                  min_reads: int = 0) -> dict[str, Any]:
+    """Per issue: each actor's weight share, shift when removed, and the model-specific contribution.
+
+    ``loo`` may be NaN where a draw has no reading (a war's draws without a deal); a dependence
+    read from fewer than ``min_reads`` draws, with or without the actor, is not measured (None)."""
     D, I, N = arr.position.shape
     w = arr.weights()
     W = w.sum(axis=-1, keepdims=True)
@@ -141,9 +146,14 @@ def contributions(model: str, arr: ScenarioArrays, loo: np.ndarray, noisy: bool 
     _, base_m, _ = q(base)
     _, without_m, _ = q(loo[1:], axis=1)
     s_m = base_m[None] - without_m  # the forecast minus the forecast without the actor (medians over draws)
-    dep = np.nanmean(np.abs(shift), axis=1)  # mean over draws of |F - F_without_a|
-    if noisy:  # each draw is one random path (war): compare the means, not draw by draw
-        dep = np.abs(np.nanmean(base, axis=0)[None] - np.nanmean(loo[1:], axis=1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a copy without any reading (no deal): NaN
+        dep = np.nanmean(np.abs(shift), axis=1)  # mean over draws of |F - F_without_a|
+        if noisy:  # each draw is one random path (war): compare the means, not draw by draw
+            dep = np.abs(np.nanmean(base, axis=0)[None] - np.nanmean(loo[1:], axis=1))
+    if min_reads:
+        enough = (np.isfinite(base).sum(axis=0)[None] >= min_reads) & (np.isfinite(loo[1:]).sum(axis=1) >= min_reads)
+        dep = np.where(enough, dep, np.nan)
     rng_ = np.where(arr.scale_range > 0, arr.scale_range, 1.0)
     out: dict[str, Any] = {}
     for k, iid in enumerate(arr.issue_ids):
@@ -201,11 +211,11 @@ def ranking(contrib: dict[str, Any], actor_ids: tuple[str, ...]) -> list[dict[st
     for aid in actor_ids:
         per = {iid: row["dependence"] for iid, e in contrib.items() for row in e["actors"] if row["actor"] == aid}
         vals = [v for v in per.values() if v is not None]
-        rows.append({"actor": aid, "dependence": r(np.mean(vals), 4) if vals else 0.0,
-                     "most_on": max(per, key=lambda i: per[i] or 0.0) if per else None})
-    rows.sort(key=lambda x: -(x["dependence"] or 0.0))
-    for n, row in enumerate(rows, 1):
-        row["rank"] = n
+        rows.append({"actor": aid, "dependence": r(np.mean(vals), 4) if vals else None,
+                     "most_on": max(per, key=lambda i: per[i] or 0.0) if vals else None})
+    rows.sort(key=lambda x: -(x["dependence"] if x["dependence"] is not None else -1.0))
+    for n, row in enumerate(rows, 1):  # an actor whose dependence is not measured has no rank
+        row["rank"] = n if row["dependence"] is not None else None
     return rows
 
 
@@ -217,7 +227,7 @@ def pivotal(spec: ModelSpec, arr: ScenarioArrays, opts: Options, seq: np.random.
     sub = take_draws(arr, max_draws or loo_draws(spec))
     base = None if forecast is None else np.asarray(forecast)[: sub.draws]
     loo = leave_one_out(spec, sub, opts, seq, progress, base=base)
-    contrib = contributions(spec.name, sub, loo, noisy=spec.noisy)
+    contrib = contributions(spec.name, sub, loo, noisy=spec.noisy, min_reads=MIN_DEALS if spec.given else 0)
     return {
         "draws_used": sub.draws,
         "method": "presence mask" if spec.name == "bdm" else (

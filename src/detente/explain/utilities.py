@@ -81,6 +81,22 @@ def utility(model: str, x: np.ndarray, ideal: np.ndarray, arr: ScenarioArrays,
 NOT_MEASURED = "not measured (no status quo)"
 """The verdict of every actor when no issue has a status quo (gains are measured against it)."""
 
+TOO_FEW_DEALS = "not measured (too few deals)"
+"""The verdict of every actor of a war run with too few draws that end in a deal to read its terms."""
+
+TOTAL = "sum over issues with a status quo of salience x (u(forecast) - u(status quo)); median over draws"
+
+
+def unmeasured(model: str, arr: ScenarioArrays, verdict: str) -> dict[str, Any]:
+    """The record of :func:`winners_losers` when nothing can be measured: every actor with the
+    ``verdict`` and no utilities (e.g. :data:`TOO_FEW_DEALS`)."""
+    has_sq = np.isfinite(arr.status_quo)
+    actors = [{"actor": aid, "at_forecast": None, "at_status_quo": None, "gain": None, "gain_p10_p90": None,
+               "p_gain": None, "verdict": verdict, "issues": {}} for aid in arr.actor_ids]
+    return {"utility": FORMS.get(model, FORMS["median"]), "total": TOTAL,
+            "issues_without_status_quo": [i for k, i in enumerate(arr.issue_ids) if not has_sq[k]],
+            "actors": actors}
+
 
 def winners_losers(model: str, arr: ScenarioArrays, forecast: np.ndarray, options: Any = None) -> dict[str, Any]:
     """Utilities at the forecast and at the status quo, per actor and issue, and the salience-weighted total.
@@ -135,7 +151,7 @@ def winners_losers(model: str, arr: ScenarioArrays, forecast: np.ndarray, option
     actors.sort(key=lambda row: -(row["gain"] if row["gain"] is not None else -np.inf))
     return {
         "utility": FORMS.get(model, FORMS["median"]),
-        "total": "sum over issues with a status quo of salience x (u(forecast) - u(status quo)); median over draws",
+        "total": TOTAL,
         "issues_without_status_quo": [i for k, i in enumerate(arr.issue_ids) if not has_sq[k]],
         "actors": actors,
     }

@@ -96,12 +96,13 @@ def explain_tables(results: list[Result], scenario: Scenario | None = None) -> l
             for c in ("actor", "depends on it", "rank"):
                 t.add_column(c, justify="left" if c == "actor" else "right")
             for row in ex["pivotal"]["ranking"]:
-                t.add_row(_name(scenario, row["actor"]), _f(row.get("dependence")), str(row.get("rank", "")))
+                t.add_row(_name(scenario, row["actor"]), _f(row.get("dependence")), str(row.get("rank") or ""))
             t.caption = depends
             tables.append(t)
             tables.append(Text(NO_STATUS_QUO, style="dim"))
             continue
-        t = Table(title=f"Who gains, who loses ({_label(r)}): utility at the forecast minus at the status quo",
+        at = f"the terms given {ex['utility']['given']}" if ex["utility"].get("given") else "the forecast"
+        t = Table(title=f"Who gains, who loses ({_label(r)}): utility at {at} minus at the status quo",
                   title_justify="left", caption_justify="left")
         for c in ("actor", "gain", "80 % range", "P(gain)", "verdict", "depends on it", "rank"):
             t.add_column(c, justify="left" if c in ("actor", "verdict") else "right")
@@ -109,11 +110,13 @@ def explain_tables(results: list[Result], scenario: Scenario | None = None) -> l
             rg = row.get("gain_p10_p90")
             pr = rank.get(row["actor"], {})
             t.add_row(_name(scenario, row["actor"]), _f(row["gain"]), "" if not rg else f"{_f(rg[0])} to {_f(rg[1])}",
-                      _share(row["p_gain"]), row["verdict"], _f(pr.get("dependence")), str(pr.get("rank", "")))
+                      _share(row["p_gain"]), row["verdict"], _f(pr.get("dependence")), str(pr.get("rank") or ""))
         without = ex["utility"].get("issues_without_status_quo") or []
         t.caption = f"utility: {ex['utility']['utility']}; {depends}" + (
             f"; left out (no status quo): {', '.join(without)}" if without else "")
         tables.append(t)
+        if ex["utility"].get("note"):
+            tables.append(Text(ex["utility"]["note"], style="dim"))
         tables += war_explain_tables(r, scenario)
     return tables
 
@@ -227,7 +230,8 @@ def winners_figure(results: list[Result], scenario: Scenario | None = None) -> A
     its colour of the issue figures), the gain in that run's own utility form (0 = the status quo)."""
     from detente.report.plots import PALETTE as MODEL_PALETTE
 
-    runs = [(m, r) for m, r in enumerate(results) if r.explain]
+    runs = [(m, r) for m, r in enumerate(results) if r.explain
+            and any(row["gain"] is not None for row in r.explain["utility"]["actors"])]
     actors: list[str] = []
     for _, r in runs:
         actors += [row["actor"] for row in r.explain["utility"]["actors"] if row["actor"] not in actors]
@@ -385,7 +389,7 @@ def explain_figures(scenario: Scenario, results: list[Result]) -> list[tuple[str
     if not runs:
         return []
     out: list[tuple[str, str, Any]] = []
-    if any(has_gains(r) for r in runs):
+    if any(has_gains(r) and any(a["gain"] is not None for a in r.explain["utility"]["actors"]) for r in runs):
         labs = ", ".join(_label(r) for r in runs)
         out.append(("explain-winners", f"Who gains, who loses ({labs})", winners_figure(results, scenario)))
     for r in runs:
@@ -425,10 +429,13 @@ def explain_section(scenario: Scenario, results: list[Result], figures: list[tup
         ex = r.explain
         parts.append(f'<section class="explain" id="explain-{_e(lab)}"><h3>{_e(lab)}</h3>')
         u = ex["utility"]
-        parts.append(f'<h4 id="winners-{_e(lab)}">Who gains, who loses</h4>'
+        given = f" (given {u['given']})" if u.get("given") else ""
+        parts.append(f'<h4 id="winners-{_e(lab)}">Who gains, who loses{_e(given)}</h4>'
                      f'<p class="muted">Utility: {_e(u["utility"])}. {_e(u["total"])}.</p>')
         if not has_gains(r):
             parts.append(f'<p class="muted">{_e(NO_STATUS_QUO)}</p>')
+        if u.get("note"):
+            parts.append(f'<p class="muted utility-note">{_e(u["note"])}</p>')
         rows = "".join(
             f"<tr><td>{_e(_name(scenario, a['actor']))}</td><td class=\"num\">{_e(_f(a['at_forecast']))}</td>"
             f"<td class=\"num\">{_e(_f(a['at_status_quo']))}</td><td class=\"num\">{_e(_f(a['gain']))}</td>"
@@ -462,7 +469,7 @@ def explain_section(scenario: Scenario, results: list[Result], figures: list[tup
         parts.append(f'<h4 id="pivotal-{_e(lab)}">Pivotal actors</h4><p class="muted">Ranked by how much the '
                      f"forecast{_e(given)} moves when the actor is left out (mean over issues of |shift| / scale range; "
                      f"{piv['draws_used']} draws, {_e(piv['method'])}).</p>")
-        rows = "".join(f"<tr><td class=\"num\">{p['rank']}</td><td>{_e(_name(scenario, p['actor']))}</td>"
+        rows = "".join(f"<tr><td class=\"num\">{p['rank'] or ''}</td><td>{_e(_name(scenario, p['actor']))}</td>"
                        f"<td class=\"num\">{_e(_f(p['dependence']))}</td><td>{_e(_issue_name(scenario, p['most_on']) if p['most_on'] else '')}</td></tr>"
                        for p in piv["ranking"])
         parts.append('<table class="pivotal"><thead><tr><th class="num">rank</th><th>actor</th>'

@@ -85,6 +85,16 @@ class ScenarioArrays:
             params={k: v[start:stop] for k, v in self.params.items()},
         )
 
+    def take(self, rows: np.ndarray) -> "ScenarioArrays":
+        """The draws with indices ``rows``, in that order (e.g. the draws of a war that end in a deal)."""
+        return replace(
+            self,
+            position=self.position[rows],
+            salience=self.salience[rows],
+            capability=self.capability[rows],
+            params={k: v[rows] for k, v in self.params.items()},
+        )
+
     @classmethod
     def from_scenario(
         cls, scenario: Scenario, draws: int = 1, rng: np.random.Generator | None = None

@@ -73,7 +73,7 @@ function gainsChart(sc, r, rows) {
 function winnersPart(sc, r, ex) {
   const u = ex.utility || {};
   const rows = u.actors || [];
-  const part = el("section", { class: "explain-part winners-part" }, el("h4", {}, "Who gains, who loses"));
+  const part = el("section", { class: "explain-part winners-part" }, el("h4", {}, `Who gains, who loses${u.given ? ` (given ${u.given})` : ""}`));
   const without = (u.issues_without_status_quo || []).map((i) => issueName(sc, i));
   part.append(el("p", { class: "help utility-note" }, `Utility: ${u.utility || ""}. ${u.total || ""}.`,
     without.length ? ` Left out (no status quo): ${without.join(", ")}.` : "",
@@ -83,8 +83,9 @@ function winnersPart(sc, r, ex) {
       el("th", { scope: "row" }, actorName(sc, a.actor)), numCell(a.at_forecast), numCell(a.at_status_quo), numCell(a.gain),
       el("td", { class: "num" }, a.gain_p10_p90 ? `${fmt(a.gain_p10_p90[0])} to ${fmt(a.gain_p10_p90[1])}` : "–"),
       numCell(a.p_gain, 2), el("td", {}, a.verdict || "")))));
+  if (u.note) part.append(el("p", { class: "help too-few-deals" }, `${u.note}.`));
   if (rows.some((a) => a.gain !== null && a.gain !== undefined)) part.append(gainsChart(sc, r, rows));
-  else if (rows.length) part.append(el("p", { class: "help no-status-quo" }, "Gains are measured against the status quo, "
+  else if (rows.length && !u.note) part.append(el("p", { class: "help no-status-quo" }, "Gains are measured against the status quo, "
     + "and no issue has one: who gains and who loses is not measured here (give an issue a status quo to see it)."));
   return part;
 }
@@ -123,7 +124,7 @@ function pivotalPart(sc, ex) {
     + `${piv.draws_used} draw${piv.draws_used > 1 ? "s" : ""}, ${piv.method}${piv.exact === false ? ", approximate" : ""}).`
     + (piv.dependence ? ` Dependence: ${piv.dependence}.` : "")));
   part.append(table("pivotal-ranking", [["rank", 1], ["actor"], ["dependence", 1], ["matters most on"]],
-    (piv.ranking || []).map((p) => el("tr", { "data-actor": p.actor }, el("td", { class: "num" }, String(p.rank)), el("th", { scope: "row" }, actorName(sc, p.actor)),
+    (piv.ranking || []).map((p) => el("tr", { "data-actor": p.actor }, el("td", { class: "num" }, String(p.rank ?? "–")), el("th", { scope: "row" }, actorName(sc, p.actor)),
       numCell(p.dependence), el("td", {}, p.most_on ? issueName(sc, p.most_on) : "–")))));
   for (const [iid, e] of Object.entries(piv.issues || {})) {
     const hasPull = (e.actors || []).some((a) => a.pull !== undefined && a.pull !== null);
