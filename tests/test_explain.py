@@ -236,6 +236,10 @@ def test_war_gains_read_the_terms_given_a_deal() -> None:
     text = " ".join(render_text(explain_tables([r], s), 140).split())
     assert "utility at the terms given a deal minus at the status quo" in text
     assert "Who gains, who loses (given a deal)" in explain_section(s, [r], [])
+    from detente.report.explain import winners_figure
+
+    labels = winners_figure([r], s).axes[0].get_legend_handles_labels()[1]
+    assert labels == ["war: linear loss, given a deal"]
 
 
 def test_war_with_too_few_deals_measures_no_gain_and_ranks_no_actor() -> None:

@@ -212,6 +212,51 @@ class _State:
         self.mode = np.take_along_axis(x, np.argmax(self.dist, axis=-1)[:, None, None], axis=1)[:, 0]
 
 
+class _History:
+    """A batch's positions by round, (batch, rounds, actors, issues), in blocks of
+    :data:`HISTORY_ROUNDS` rounds: memory for the rounds run (not for every round ``max_rounds``
+    allows, up to 10,000), never a round twice. :meth:`write` moves the rounds into the run's
+    history block by block, releasing each (before: a list of per-round copies, stacked per batch,
+    then all batches concatenated - the history held three times)."""
+
+    def __init__(self, x: np.ndarray) -> None:
+        self.blocks: list[np.ndarray] = []
+        self.t = 0
+        self.append(x)
+
+    @property
+    def draws(self) -> int:
+        return self.blocks[0].shape[0]
+
+    def append(self, x: np.ndarray) -> None:
+        k = self.t % HISTORY_ROUNDS
+        if k == 0:
+            self.blocks.append(np.empty((x.shape[0], HISTORY_ROUNDS) + x.shape[1:], dtype=x.dtype))
+        self.blocks[-1][:, k] = x
+        self.t += 1
+
+    def array(self) -> np.ndarray:
+        """The rounds as one array (batch, t, ...): a copy."""
+        return np.concatenate(self.blocks, axis=1)[:, : self.t]
+
+    def write(self, out: np.ndarray) -> None:
+        """Rounds 0 .. t-1 into ``out`` (batch, T >= t, ...), the final state repeated after them
+        (a batch that stopped early); the blocks are released as they are written."""
+        r = 0
+        while self.blocks:
+            blk = self.blocks.pop(0)
+            n = min(HISTORY_ROUNDS, self.t - r)
+            out[:, r:r + n] = blk[:, :n]
+            r += n
+            del blk
+        out[:, self.t:] = out[:, self.t - 1:self.t]
+
+
+HISTORY_ROUNDS = 16
+"""Rounds per block of a batch's history (room is address space, which the web's worker processes
+have a limit on; a batch of many draws of few actors has large rounds). Results do not depend on it."""
+
+
 BATCH_ELEMENTS = 1 << 21
 """A batch of draws runs its rounds in lock step; its (batch, actors, actors) buffers are kept near
 this many elements (a quarter of it per buffer). Results do not depend on it."""
@@ -226,7 +271,8 @@ def _run_batch(x0: np.ndarray, s: np.ndarray, c: np.ndarray, A: np.ndarray | Non
     x, q = x0.copy(), x0.copy()
     st = _State(x, q, s, c, o)
     d, R, dist, group = st.d, st.R, st.dist, st.group
-    hist, modes, means = [x.copy()], [st.mode], [st.mean]
+    hist = _History(x)
+    modes, means = [st.mode], [st.mean]
     active = np.ones(G, dtype=bool)
     rounds = np.zeros(G, dtype=np.int64)
     stopped = np.full(G, "max_rounds", dtype=object)
@@ -253,7 +299,7 @@ def _run_batch(x0: np.ndarray, s: np.ndarray, c: np.ndarray, A: np.ndarray | Non
         mode[idx], mean[idx] = st.mode, st.mean
         modes.append(mode)
         means.append(mean)
-        hist.append(x.copy())
+        hist.append(x)
         rounds[idx] = t
         if t == 1:
             first[idx] = move
@@ -262,7 +308,7 @@ def _run_batch(x0: np.ndarray, s: np.ndarray, c: np.ndarray, A: np.ndarray | Non
         active[idx[conv]] = False
         if t >= o.max_rounds:
             active[:] = False
-    return dict(hist=np.stack(hist, axis=1), modes=np.stack(modes, axis=1), means=np.stack(means, axis=1),
+    return dict(hist=hist, modes=np.stack(modes, axis=1), means=np.stack(means, axis=1),
                 rounds=rounds, stopped=stopped, dist=dist, group=group)
 
 
@@ -280,6 +326,31 @@ def _no_capability(arr: ScenarioArrays, c: np.ndarray) -> list[Problem]:
         out.append(Problem(f"{why}: the smp model needs every actor to vote with a positive capability "
                            "(KTAB refuses a 'non-positive voting weight'; give it a capability or remove it)",
                            field=f"actors[{n}]"))
+    return out
+
+
+def _gather(parts: list[dict[str, Any]], key: str, T: int) -> np.ndarray:
+    """The batches' ``key`` series (batch, rounds, ...) one after another along draws, each padded to
+    ``T`` rounds with its final state (a batch that stopped early), each batch's part released once
+    copied. For ``"hist"`` (a :class:`_History`, the run's largest array) the run's history is never
+    held twice: 20,000 draws of the flagship peaked at 2.2 GB, 1.3 GB now (whole process)."""
+    first = parts[0][key]
+    tail, dtype = (first.blocks[0].shape[2:], first.blocks[0].dtype) if key == "hist" else (first.shape[2:], first.dtype)
+    del first
+    D = sum(p[key].draws if key == "hist" else p[key].shape[0] for p in parts)
+    out = np.empty((D, T) + tail, dtype=dtype)
+    a = 0
+    for p in parts:
+        x = p.pop(key)
+        if key == "hist":
+            b = a + x.draws
+            x.write(out[a:b])
+        else:
+            b, t = a + x.shape[0], x.shape[1]
+            out[a:b, :t] = x
+            out[a:b, t:] = x[:, -1:]
+        del x
+        a = b
     return out
 
 
@@ -315,16 +386,10 @@ def smp_model(arr: ScenarioArrays, options: SMPOptions, rng: np.random.Generator
         parts.append(_run_batch(x0[a:a + per], s[a:a + per], c[a:a + per], A, keys[a:a + per], o))
         if progress is not None:
             progress(min(D, a + per), D)
-    T = max(p["hist"].shape[1] for p in parts)
-
-    def pad(a: np.ndarray) -> np.ndarray:  # repeat the final state of batches that stopped early
-        if a.shape[1] == T:
-            return a
-        return np.concatenate([a, np.repeat(a[:, -1:], T - a.shape[1], axis=1)], axis=1)
-
-    hist = np.concatenate([pad(p["hist"]) for p in parts])  # (D, T, N, K)
-    modes = np.concatenate([pad(p["modes"]) for p in parts])  # (D, T, K)
-    means = np.concatenate([pad(p["means"]) for p in parts])
+    T = max(p["hist"].t for p in parts)
+    hist = _gather(parts, "hist", T)  # (D, T, N, K)
+    modes = _gather(parts, "modes", T)  # (D, T, K)
+    means = _gather(parts, "means", T)
     dist = np.concatenate([p["dist"] for p in parts])  # (D, N)
     group = np.concatenate([p["group"] for p in parts])
     rounds = np.concatenate([p["rounds"] for p in parts])

@@ -249,7 +249,8 @@ def winners_figure(results: list[Result], scenario: Scenario | None = None) -> A
         vals = [gain.get(a) or 0.0 for a in actors]
         ax.barh([y + off for y in ys], vals, height=bar * 0.92, color=MODEL_PALETTE[m % len(MODEL_PALETTE)],
                 hatch=None if g % 2 == 0 else "//", edgecolor="white", lw=0.3,
-                label=f"{_label(r)}: {r.explain['utility']['utility'].split(' u = ')[0]}")
+                label=f"{_label(r)}: {r.explain['utility']['utility'].split(' u = ')[0]}"
+                + (f", given {r.explain['utility']['given']}" if r.explain["utility"].get("given") else ""))
     from detente.report.plots import TITLE_Y, _wrap, plain_axis, scale_ticks, text_inches
 
     names = [_wrap(_name(scenario, a), 24) for a in actors]

@@ -41,11 +41,11 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def war_model(arr: Any, options: WarOptions, rng: Any) -> Any:
+def war_model(arr: Any, options: WarOptions, rng: Any, progress: Any = None) -> Any:
     """:func:`detente.models.war.simulate.war_model` (imported when the model runs, not when listed)."""
     from detente.models.war.simulate import war_model as run
 
-    return run(arr, options, rng)
+    return run(arr, options, rng, progress=progress)
 
 
 if not registry.is_registered("war"):

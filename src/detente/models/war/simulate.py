@@ -44,7 +44,7 @@ is the outcome (victory, collapse, front line).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -81,8 +81,11 @@ ALL_ENDINGS_NOTE = ("forecast and input_band are over every draw, whatever its e
 """The note of every war result: its ``forecast`` pools the endings; the bottom line does not."""
 
 
-def war_model(arr: Any, options: WarOptions, rng: np.random.Generator) -> Trajectory:
-    """Simulate fighting and bargaining for all draws; see the module docstring for the equations."""
+def war_model(arr: Any, options: WarOptions, rng: np.random.Generator,
+              progress: Callable[[int, int], None] | None = None) -> Trajectory:
+    """Simulate fighting and bargaining for all draws; see the module docstring for the equations.
+    ``progress(done, draws)`` is called each month with the share of the months simulated (every
+    month runs all draws still fighting)."""
     raw = arr.context.get("war")
     if not raw:
         raise ModelError("model 'war' needs a war: block in the scenario: the two sides, the battlefield and the "
@@ -166,6 +169,8 @@ def war_model(arr: Any, options: WarOptions, rng: np.random.Generator) -> Trajec
     hi_hist = np.empty((D, T + 1))
 
     for t in range(T + 1):
+        if progress is not None and t:
+            progress(D * t // (T + 1), D)
         # 1. shocks
         for j, sh in enumerate(w.shocks):
             if sh.month != t:
@@ -278,6 +283,8 @@ def war_model(arr: Any, options: WarOptions, rng: np.random.Generator) -> Trajec
     extras["_lo"] = lo_hist
     extras["_hi"] = hi_hist
     series = {n: np.broadcast_to(v[:, :, None], (D, T + 1, I)) for n, v in ser.items()}
+    if progress is not None:
+        progress(D, D)
     return Trajectory(forecast=forecast, series=series, rounds=end_month, stopped_by=stopped.astype(str),
                       extras=extras)
 
