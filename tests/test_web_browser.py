@@ -1284,6 +1284,10 @@ def test_the_page_never_scrolls_sideways_on_a_phone(page, tmp_path: Path) -> Non
         _run(page, ["mean", "bdm", "war"], draws=100)
         got = page.evaluate(_OUTSIDE)
         assert got["page"][0] <= got["page"][1] and not got["outside"], (width, "after a run", got)
+        # the forecast table's head row: its long heads had a column as narrow as the numbers and
+        # wrapped into five lines (109 px); at most three now
+        head = page.evaluate("() => document.querySelector('table.forecast-table thead tr').getBoundingClientRect().height")
+        assert head <= 75, (width, head)
         # the charts by round and by month are drawn at their width on the page, a unit a pixel (a
         # 560-unit chart shown at 340 px had 6.7 px tick labels)
         page.wait_for_function("""() => { const c = [...document.querySelectorAll('svg.trajectory-chart, svg.war-chart')];
