@@ -868,6 +868,8 @@ def test_war_explanation_shows_the_sides_shares_and_costs(page, tmp_path: Path) 
     assert card.locator(".gains-chart rect.gain-bar").count() == page.evaluate(
         "() => state.results[0].explain.utility.actors.length")
     assert "Who gains, who loses (given a deal)" in card.locator(".winners-part h4").inner_text()
+    assert "(war, given a deal)" in card.locator(".gains-chart .chart-title").text_content()
+    assert "forecast given a deal moves" in card.locator(".pivotal-part").inner_text()
     _shot(page, tmp_path, "8-explain-war")
     if SHOTS:  # the card alone, readable
         card.screenshot(path=str(Path(SHOTS) / "8-explain-war-card.png"))

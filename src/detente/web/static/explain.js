@@ -43,7 +43,7 @@ function table(cls, heads, rows) {
 
 // A horizontal bar per actor: its gain (utility at the forecast minus at the status quo), green
 // for gains, red for losses, best first (the order of explain.utility.actors).
-function gainsChart(sc, r, rows) {
+function gainsChart(sc, r, rows, givenWhat) {
   const W = 600, rowH = 22, top = 26, bottom = 34, left = 200, right = 20;
   const H = top + bottom + rowH * rows.length;
   const vals = rows.map((a) => a.gain || 0);
@@ -52,7 +52,8 @@ function gainsChart(sc, r, rows) {
   const x = (v) => left + ((v - lo) / (hi - lo)) * (W - left - right);
   const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart gains-chart", role: "img",
     "aria-label": `Who gains, who loses (${r.model}): gain per actor` });
-  root.append(svg("text", { x: 8, y: 16, class: "chart-title" }, `Who gains, who loses (${r.model})`));
+  const given = givenWhat ? `, given ${givenWhat}` : "";
+  root.append(svg("text", { x: 8, y: 16, class: "chart-title" }, `Who gains, who loses (${r.model}${given})`));
   for (const v of axisTicks(lo, hi)) {
     root.append(svg("line", { x1: x(v), x2: x(v), y1: top, y2: H - bottom, class: "grid" }));
     root.append(svg("text", { x: x(v), y: H - bottom + 14, "text-anchor": "middle", class: "tick" }, fmt(v)));
@@ -84,7 +85,7 @@ function winnersPart(sc, r, ex) {
       el("td", { class: "num" }, a.gain_p10_p90 ? `${fmt(a.gain_p10_p90[0])} to ${fmt(a.gain_p10_p90[1])}` : "–"),
       numCell(a.p_gain, 2), el("td", {}, a.verdict || "")))));
   if (u.note) part.append(el("p", { class: "help too-few-deals" }, `${u.note}.`));
-  if (rows.some((a) => a.gain !== null && a.gain !== undefined)) part.append(gainsChart(sc, r, rows));
+  if (rows.some((a) => a.gain !== null && a.gain !== undefined)) part.append(gainsChart(sc, r, rows, u.given));
   else if (rows.length && !u.note) part.append(el("p", { class: "help no-status-quo" }, "Gains are measured against the status quo, "
     + "and no issue has one: who gains and who loses is not measured here (give an issue a status quo to see it)."));
   return part;
@@ -120,7 +121,8 @@ function warPart(sc, ex) {
 function pivotalPart(sc, ex) {
   const piv = ex.pivotal || {};
   const part = el("section", { class: "explain-part pivotal-part" }, el("h4", {}, "Pivotal actors"));
-  part.append(el("p", { class: "help" }, "Ranked by how much the forecast moves when the actor is left out (mean over issues of |shift| / scale range; "
+  const given = piv.given ? ` given ${piv.given}` : "";  // war: the terms given a deal
+  part.append(el("p", { class: "help" }, `Ranked by how much the forecast${given} moves when the actor is left out (mean over issues of |shift| / scale range; `
     + `${piv.draws_used} draw${piv.draws_used > 1 ? "s" : ""}, ${piv.method}${piv.exact === false ? ", approximate" : ""}).`
     + (piv.dependence ? ` Dependence: ${piv.dependence}.` : "")));
   part.append(table("pivotal-ranking", [["rank", 1], ["actor"], ["dependence", 1], ["matters most on"]],
@@ -129,8 +131,8 @@ function pivotalPart(sc, ex) {
   for (const [iid, e] of Object.entries(piv.issues || {})) {
     const hasPull = (e.actors || []).some((a) => a.pull !== undefined && a.pull !== null);
     const box = el("div", { class: "pivotal-issue", "data-issue": iid },
-      el("h5", {}, `${issueName(sc, iid)}: forecast ${fmt(e.forecast)}`));
-    box.append(table("pivotal-contributions", [["actor"], ["weight share", 1], ["forecast without it", 1], ["shift", 1], ["80 % range of the shift", 1], ["dependence", 1], ...(hasPull ? [["pull", 1]] : [])],
+      el("h5", {}, `${issueName(sc, iid)}: forecast${given} ${fmt(e.forecast)}`));
+    box.append(table("pivotal-contributions", [["actor"], ["weight share", 1], [`forecast${given} without it`, 1], ["shift", 1], ["80 % range of the shift", 1], ["dependence", 1], ...(hasPull ? [["pull", 1]] : [])],
       (e.actors || []).map((a) => el("tr", { "data-actor": a.actor }, el("th", { scope: "row" }, actorName(sc, a.actor)),
         numCell(a.weight_share, 2), numCell(a.forecast_without), numCell(a.shift),
         el("td", { class: "num" }, a.shift_p10_p90 ? `${fmt(a.shift_p10_p90[0])} to ${fmt(a.shift_p10_p90[1])}` : "–"),
