@@ -11,6 +11,11 @@ included) for
 
 and the peak RSS. Target (issue #6): "in seconds".
 
+2026-12-07, the audience costs' bisection (42 evaluations of the penalty per side and month) with
+the free pledges' zeros folded into the inputs once and no step to pick when every issue moves
+with x, results the same bit for bit: flagship 0.55 -> 0.44 s, contrast 0.36 -> 0.30 s, domestic +
+logroll 0.40 -> 0.34 s (old and new run one after the other, best of 3).
+
     .venv/bin/python benchmarks/bench_war.py [--quick]
 """
 

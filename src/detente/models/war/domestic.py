@@ -52,16 +52,17 @@ def _penalty(pledges: list[Pledge], imap: IssueMap, side: str):
     D = np.shape(pledges[0][1])[0] if pledges else 0
     tau = np.stack([np.broadcast_to(t, (D,)) for _, t, _ in pledges], axis=1) if pledges else None
     cost = np.stack([np.broadcast_to(c, (D,)) for _, _, c in pledges], axis=1) if pledges else None
-    free = np.isnan(tau) if pledges else None  # no constraint where the sides hold the same position
     shares = imap.shares_of(issues) if pledges else None
+    if pledges:  # no constraint where the sides hold the same position (tau NaN): a cost of 0 there
+        free = np.isnan(tau)
+        tau, cost = np.where(free, 0.0, tau), np.where(free, 0.0, cost)
 
     def pen_at(x: np.ndarray) -> np.ndarray:
         pen = np.zeros(np.shape(x))
         if not pledges:
             return pen
         t = shares(x)
-        short = (tau - t) if side == "A" else (t - tau)
-        terms = np.where(free, 0.0, cost * np.maximum(short, 0.0))
+        terms = cost * np.maximum((tau - t) if side == "A" else (t - tau), 0.0)
         for k in range(len(issues)):
             pen = pen + terms[:, k]
         return pen

@@ -92,11 +92,12 @@ class IssueMap:
         before, den, gives = (self._before, self._den, self._gives) if issues is None else (
             self._before[:, issues], self._den[:, issues], self._gives[:, issues])
 
+        every = bool(gives.all())  # every issue moves with x: no step to pick
+
         def t_of(x: np.ndarray) -> np.ndarray:  # (T2)
             x = np.asarray(x, dtype=float)[:, None]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                t = np.clip((x - before) / den, 0.0, 1.0)
-            return np.where(gives, t, (x >= 1.0 - 1e-12).astype(float))
+            t = np.clip((x - before) / den, 0.0, 1.0)  # den > 0 (1 where an issue does not give)
+            return t if every else np.where(gives, t, (x >= 1.0 - 1e-12).astype(float))
 
         return t_of
 
