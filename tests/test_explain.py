@@ -306,3 +306,16 @@ def test_explain_refuses_a_result_of_another_scenario() -> None:
     other = load(EXAMPLES / "ukraine-settlement-contrast.yaml")
     with pytest.raises(InputError, match="not computed from this scenario"):
         attach(other, run(s, "mean"))
+
+
+def test_ranking_tells_not_measured_from_no_effect() -> None:
+    """An actor with no stance anywhere changes nothing when removed: dependence 0, ranked last.
+    An actor whose dependence could not be read (a war without deals) is not ranked at all."""
+    from detente.explain.pivotal import ranking
+
+    contrib = {"i1": {"actors": [{"actor": "A", "dependence": 0.2}, {"actor": "B", "dependence": None}]},
+               "i2": {"actors": [{"actor": "A", "dependence": 0.4}, {"actor": "B", "dependence": None}]}}
+    rows = {row["actor"]: row for row in ranking(contrib, ("A", "B", "C"))}
+    assert rows["A"] == {"actor": "A", "dependence": 0.3, "most_on": "i2", "rank": 1}
+    assert rows["C"] == {"actor": "C", "dependence": 0.0, "most_on": None, "rank": 2}
+    assert rows["B"] == {"actor": "B", "dependence": None, "most_on": None, "rank": None}

@@ -211,7 +211,10 @@ def ranking(contrib: dict[str, Any], actor_ids: tuple[str, ...]) -> list[dict[st
     for aid in actor_ids:
         per = {iid: row["dependence"] for iid, e in contrib.items() for row in e["actors"] if row["actor"] == aid}
         vals = [v for v in per.values() if v is not None]
-        rows.append({"actor": aid, "dependence": r(np.mean(vals), 4) if vals else None,
+        # no stance anywhere: removing it changes nothing (0); stances but no reading (a war
+        # without deals): not measured (None)
+        dep = r(np.mean(vals), 4) if vals else (None if per else 0.0)
+        rows.append({"actor": aid, "dependence": dep,
                      "most_on": max(per, key=lambda i: per[i] or 0.0) if vals else None})
     rows.sort(key=lambda x: -(x["dependence"] if x["dependence"] is not None else -1.0))
     for n, row in enumerate(rows, 1):  # an actor whose dependence is not measured has no rank
