@@ -213,25 +213,22 @@ class _State:
 
 
 class _History:
-    """A batch's positions by round, (batch, rounds, actors, issues), in blocks of
+    """A batch's states by round (positions: batch, rounds, actors, issues), in blocks of
     :data:`HISTORY_ROUNDS` rounds: memory for the rounds run (not for every round ``max_rounds``
     allows, up to 10,000), never a round twice. :meth:`write` moves the rounds into the run's
     history block by block, releasing each (before: a list of per-round copies, stacked per batch,
     then all batches concatenated - the history held three times)."""
 
     def __init__(self, x: np.ndarray) -> None:
+        self.draws, self.shape, self.dtype = x.shape[0], x.shape[1:], x.dtype
         self.blocks: list[np.ndarray] = []
         self.t = 0
         self.append(x)
 
-    @property
-    def draws(self) -> int:
-        return self.blocks[0].shape[0]
-
     def append(self, x: np.ndarray) -> None:
         k = self.t % HISTORY_ROUNDS
         if k == 0:
-            self.blocks.append(np.empty((x.shape[0], HISTORY_ROUNDS) + x.shape[1:], dtype=x.dtype))
+            self.blocks.append(np.empty((self.draws, HISTORY_ROUNDS) + self.shape, dtype=self.dtype))
         self.blocks[-1][:, k] = x
         self.t += 1
 
@@ -271,8 +268,8 @@ def _run_batch(x0: np.ndarray, s: np.ndarray, c: np.ndarray, A: np.ndarray | Non
     x, q = x0.copy(), x0.copy()
     st = _State(x, q, s, c, o)
     d, R, dist, group = st.d, st.R, st.dist, st.group
-    hist = _History(x)
-    modes, means = [st.mode], [st.mean]
+    mode, mean = st.mode.copy(), st.mean.copy()  # the current state's; stopped draws keep theirs
+    hist, modes, means = _History(x), _History(mode), _History(mean)
     active = np.ones(G, dtype=bool)
     rounds = np.zeros(G, dtype=np.int64)
     stopped = np.full(G, "max_rounds", dtype=object)
@@ -295,11 +292,10 @@ def _run_batch(x0: np.ndarray, s: np.ndarray, c: np.ndarray, A: np.ndarray | Non
         x[idx], q[idx] = xn, qn
         st = _State(xn, qn, sa, ca, o)
         d[idx], R[idx], dist[idx], group[idx] = st.d, st.R, st.dist, st.group
-        mode, mean = modes[-1].copy(), means[-1].copy()
         mode[idx], mean[idx] = st.mode, st.mean
+        hist.append(x)
         modes.append(mode)
         means.append(mean)
-        hist.append(x)
         rounds[idx] = t
         if t == 1:
             first[idx] = move
@@ -308,7 +304,7 @@ def _run_batch(x0: np.ndarray, s: np.ndarray, c: np.ndarray, A: np.ndarray | Non
         active[idx[conv]] = False
         if t >= o.max_rounds:
             active[:] = False
-    return dict(hist=hist, modes=np.stack(modes, axis=1), means=np.stack(means, axis=1),
+    return dict(hist=hist, modes=modes, means=means,
                 rounds=rounds, stopped=stopped, dist=dist, group=group)
 
 
@@ -330,27 +326,17 @@ def _no_capability(arr: ScenarioArrays, c: np.ndarray) -> list[Problem]:
 
 
 def _gather(parts: list[dict[str, Any]], key: str, T: int) -> np.ndarray:
-    """The batches' ``key`` series (batch, rounds, ...) one after another along draws, each padded to
-    ``T`` rounds with its final state (a batch that stopped early), each batch's part released once
-    copied. For ``"hist"`` (a :class:`_History`, the run's largest array) the run's history is never
-    held twice: 20,000 draws of the flagship peaked at 2.2 GB, 1.3 GB now (whole process)."""
+    """The batches' ``key`` series (a :class:`_History` each) one after another along draws, each
+    padded to ``T`` rounds with its final state (a batch that stopped early) and released once
+    written: the run's history is never held twice (20,000 draws of the flagship peaked at 2.2 GB
+    when the batches were concatenated, 1.3 GB now, whole process)."""
     first = parts[0][key]
-    tail, dtype = (first.blocks[0].shape[2:], first.blocks[0].dtype) if key == "hist" else (first.shape[2:], first.dtype)
-    del first
-    D = sum(p[key].draws if key == "hist" else p[key].shape[0] for p in parts)
-    out = np.empty((D, T) + tail, dtype=dtype)
+    out = np.empty((sum(p[key].draws for p in parts), T) + first.shape, dtype=first.dtype)
     a = 0
     for p in parts:
-        x = p.pop(key)
-        if key == "hist":
-            b = a + x.draws
-            x.write(out[a:b])
-        else:
-            b, t = a + x.shape[0], x.shape[1]
-            out[a:b, :t] = x
-            out[a:b, t:] = x[:, -1:]
-        del x
-        a = b
+        h = p.pop(key)
+        h.write(out[a:a + h.draws])
+        a += h.draws
     return out
 
 
