@@ -230,8 +230,7 @@ def winners_figure(results: list[Result], scenario: Scenario | None = None) -> A
     its colour of the issue figures), the gain in that run's own utility form (0 = the status quo)."""
     from detente.report.plots import PALETTE as MODEL_PALETTE
 
-    runs = [(m, r) for m, r in enumerate(results) if r.explain
-            and any(row["gain"] is not None for row in r.explain["utility"]["actors"])]
+    runs = [(m, r) for m, r in enumerate(results) if r.explain and gains_measured(r)]
     actors: list[str] = []
     for _, r in runs:
         actors += [row["actor"] for row in r.explain["utility"]["actors"] if row["actor"] not in actors]
@@ -382,6 +381,11 @@ def has_gains(r: Result) -> bool:
     return len(u.get("issues_without_status_quo", [])) < len(r.issue_ids)
 
 
+def gains_measured(r: Result) -> bool:
+    """Whether any actor's gain was measured (a war run with too few deals has none)."""
+    return any(a["gain"] is not None for a in r.explain["utility"]["actors"])
+
+
 def explain_figures(scenario: Scenario, results: list[Result]) -> list[tuple[str, str, Any]]:
     """(stem, title, Figure): one winners/losers chart for all explained runs (none when no issue
     has a status quo: :func:`has_gains`) and one perception plane (the first BDM run). Every actor by round is drawn in the report's trajectory charts
@@ -390,7 +394,7 @@ def explain_figures(scenario: Scenario, results: list[Result]) -> list[tuple[str
     if not runs:
         return []
     out: list[tuple[str, str, Any]] = []
-    if any(has_gains(r) and any(a["gain"] is not None for a in r.explain["utility"]["actors"]) for r in runs):
+    if any(has_gains(r) and gains_measured(r) for r in runs):
         labs = ", ".join(_label(r) for r in runs)
         out.append(("explain-winners", f"Who gains, who loses ({labs})", winners_figure(results, scenario)))
     for r in runs:
