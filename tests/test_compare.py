@@ -93,3 +93,54 @@ def test_the_war_model_runs_1000_draws_when_none_are_given(capsys):
     # how the war ends in each view is in the printed JSON as in compare.json (it printed the rows only)
     assert [w["scenario"] for w in record["war"]] == [v["name"] for v in record["scenarios"]]
     assert all(w["draws"] == 1000 and any(e["ending"] == "deal" for e in w["endings"]) for w in record["war"])
+
+
+def _without_china(tmp_path):
+    """The flagship without China, an actor on neither side of the war, saved under its own name."""
+    import yaml
+
+    data = yaml.safe_load(open(FLAG, encoding="utf-8"))
+    data["actors"] = [a for a in data["actors"] if a["id"] != "china"]
+    data["stances"] = [st for st in data["stances"] if st["actor"] != "china"]
+    path = tmp_path / "no-china.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_views_share_the_draws_of_the_inputs_they_share(tmp_path, capsys):
+    """Common random numbers: dropping an actor the war model never reads (China is on neither side)
+    leaves every other input's draws, so the war comes out the same (to rounding: the sums over
+    actors run over one actor fewer) and the difference's noise is 0. Before, each input drew from its column among the scenario's inputs:
+    dropping China's stances moved every war input to other draws, and the war's terms and P(deal)
+    moved by a few points between two views that differ in nothing the war reads."""
+    from detente.runner import run
+    from detente.scenario.io import load
+
+    path = _without_china(tmp_path)
+    a, b = load(FLAG), load(str(path))
+    ra, rb = run(a, "war", draws=300, seed=3), run(b, "war", draws=300, seed=3)
+    assert (ra.trajectory.extras["_settled"] == rb.trajectory.extras["_settled"]).all()
+    assert abs(ra.trajectory.forecast - rb.trajectory.forecast).max() < 1e-9
+    assert main(["compare", FLAG, str(path), "-m", "war", "-m", "mean", "-n", "300", "-s", "3", "-f", "json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    second = [r for r in record["comparison"] if r["scenario"] != record["comparison"][0]["scenario"]]
+    war = [r for r in second if r["model"] == "war"]
+    assert len(war) == 5 and all(r["difference"] == 0 and r["difference_noise"] == 0 for r in war)
+    mean = {r["issue"]: r for r in second if r["model"] == "mean"}
+    assert any(abs(r["difference"]) > 0.1 for r in mean.values())  # China's stances move the compromise
+    assert all(r["difference_noise"] is not None and r["difference_noise"] >= 0 for r in mean.values())
+    assert record["war"][0]["endings"] == record["war"][1]["endings"]
+
+
+def test_views_that_share_a_name_are_told_apart_by_their_files(tmp_path, capsys):
+    """The web page found each view's rows by its name: two views with one name showed the first
+    view's numbers twice. Views that share a name are named with their files' names everywhere."""
+    path = _without_china(tmp_path)
+    assert main(["compare", FLAG, str(path), "-m", "mean", "-n", "200", "-f", "json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    views = [v["view"] for v in record["scenarios"]]
+    assert views[0].endswith("(ukraine-settlement.yaml)") and views[1].endswith("(no-china.yaml)")
+    assert {r["scenario"] for r in record["comparison"]} == set(views)
+    assert main(["compare", FLAG, str(path), "-m", "mean", "-n", "200"]) == 0
+    text = capsys.readouterr().out
+    assert "(no-china.yaml)" in text and "±" in text

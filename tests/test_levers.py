@@ -251,13 +251,13 @@ def test_war_levers_read_the_terms_given_a_deal_as_the_bottom_line_does() -> Non
 
     s = load(FLAGSHIP)
     k = list(s.issue_ids).index("military_aid")
-    res = levers(s, "war", "military_aid", target=50.0, seed=5, grid=3, refine=2)
+    res = levers(s, "war", "military_aid", target=50.0, seed=1, grid=3, refine=2)
     assert res["given"] == "a deal" and res["draws"] == 50  # the default for war: ~a third of them end in a deal
-    r = run(s, "war", draws=50, seed=5)
+    r = run(s, "war", draws=50, seed=1)
     settled = r.trajectory.extras["_settled"]
     deal = np.median(r.trajectory.forecast[settled, k])
     assert res["forecast_now"] == pytest.approx(deal, abs=1e-6)
-    assert abs(np.median(r.trajectory.forecast[:, k]) - deal) > 5  # the pooled median differs here (19.0, 11.1)
+    assert abs(np.median(r.trajectory.forecast[:, k]) - deal) > 5  # the pooled median differs here (by 10.1)
     assert levers(s, "mean", "territory", target=30.0, grid=3, refine=2)["given"] is None
     from detente.cli.levers import levers_tables
     from detente.report.tables import render_text

@@ -289,6 +289,13 @@ def test_compare_two_views_lists_forecasts_and_differing_inputs(client: TestClie
     from detente.report.compare import war_comparison
 
     assert r.json()["war"] == war_comparison(views, [[run(s, "war", draws=60, seed=2)] for s in views])
+    # one view twice: told apart by their places (the page finds a view's rows by its name), no difference, no noise
+    r = client.post("/api/compare", json={"scenarios": [{"scenario": a}, {"scenario": a}], "models": ["mean"],
+                                          "draws": 50, "seed": 2})
+    body = r.json()
+    assert body["names"] == [f"{views[0].name} (view 1)", f"{views[0].name} (view 2)"]
+    second = [x for x in body["rows"] if x["scenario"] == body["names"][1]]
+    assert len(second) == 5 and all(x["difference"] == 0 and x["difference_noise"] == 0 for x in second)
     # views with other issues cannot be compared
     r = client.post("/api/compare", json={"scenarios": [{"scenario": a}, {"scenario": TOY}], "models": ["mean"]})
     assert r.status_code == 422 and "issues differ" in r.json()["detail"]

@@ -9,7 +9,7 @@ the path of a shipped example (``detente.load(detente.example("ukraine-settlemen
 
 >>> import detente
 >>> detente.__version__
-'0.1.0'
+'0.2.0'
 >>> s = detente.load("examples/eu-emission-standards.yaml")   # doctest: +SKIP
 >>> detente.run(s, "mean").forecast                             # doctest: +SKIP
 {'emission_standards': 7.39...}

@@ -7,7 +7,7 @@
 ...     {"actor": "B", "issue": "x", "position": {"low": 40, "high": 80}}]})
 >>> r = run(s, "mean", draws=1000, seed=1)
 >>> round(r.forecast["x"], 1), r.draws, r.seed
-(39.8, 1000, 1)
+(40.0, 1000, 1)
 
 Several models at once give a list of results, in order:
 

@@ -16,16 +16,23 @@ ids and scales (actors may differ).
 >>> rows = comparison_rows(views, results)
 >>> [(r["scenario"], r["forecast"], r["difference"]) for r in rows]
 [('view 20', 50.0, 0.0), ('view 40', 60.0, 10.0)]
+
+Views run with the same seed share their random numbers: every input two views share takes the same
+draws in both (:meth:`detente.scenario.sampling.InputSpace.sample`), so a difference comes from
+what differs between them, not from a new shuffle of everything else. What noise of the draws is
+left is shown next to each difference (:func:`difference_noise`).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import warnings
 from html import escape
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from rich.table import Table as RichTable
 
 from detente.consoles import Table
@@ -58,21 +65,102 @@ def check_comparable(scenarios: list[Scenario]) -> None:
                                      field=f"issues[{k}].scale")
 
 
+NOISE_RESAMPLES = 200
+"""Bootstrap resamples of the draws behind :func:`difference_noise`."""
+
+
+def view_names(scenarios: list[Scenario]) -> list[str]:
+    """What each view is called in tables, charts and JSON: its name; where two views share a name,
+    the name with its file's; where they share that too, with its place in the list.
+
+    >>> from types import SimpleNamespace as N
+    >>> view_names([N(name="U", meta={"file": "a/u.yaml"}), N(name="U", meta={"file": "b/v.yaml"}),
+    ...             N(name="W", meta={})])
+    ['U (u.yaml)', 'U (v.yaml)', 'W']
+    >>> view_names([N(name="U", meta={"file": "u.yaml"}), N(name="U", meta={"file": "u.yaml"})])
+    ['U (view 1)', 'U (view 2)']
+    """
+    names = [s.name for s in scenarios]
+    files = [PurePath(s.meta["file"]).name if s.meta.get("file") else None for s in scenarios]
+    out = []
+    for k, s in enumerate(scenarios):
+        if names.count(s.name) == 1:
+            out.append(s.name)
+        elif files[k] is not None and list(zip(names, files)).count((s.name, files[k])) == 1:
+            out.append(f"{s.name} ({files[k]})")
+        else:
+            out.append(f"{s.name} (view {k + 1})")
+    return out
+
+
+def difference_noise(r: Result, base: Result, seed: int = 0) -> dict[str, float | None]:
+    """Per issue, the 95 % Monte Carlo half-width of ``r``'s forecast minus ``base``'s: how far
+    the difference could move with other draws of the same inputs. ``None`` for an issue when either
+    run has a single draw (no noise) or the forecast is missing in too many resamples.
+
+    The forecast is a median over draws (the war model's: over the draws that end in a deal). The
+    draws of the two runs are paired, draw ``d`` with draw ``d``, since views run with one seed share
+    their random numbers; the same resampled indices go into both medians (a paired bootstrap,
+    :data:`NOISE_RESAMPLES` resamples, seeded). Runs with different numbers of draws are resampled
+    independently.
+
+    >>> import numpy as np
+    >>> from types import SimpleNamespace as N
+    >>> def res(x):
+    ...     x = np.asarray(x, dtype=float)[:, None]
+    ...     return N(issue_ids=("i",), draws=len(x), trajectory=N(forecast=x), draws_kept=lambda: np.ones(len(x), bool))
+    >>> u = np.random.default_rng(1).random(500)
+    >>> round(difference_noise(res(u + 1), res(u))["i"], 9)  # the same draws shifted: no noise at all
+    0.0
+    >>> round(difference_noise(res(u), res(np.random.default_rng(2).random(500)))["i"], 2)  # unrelated draws
+    0.07
+    """
+    ids = list(r.issue_ids)
+    if r.draws <= 1 or base.draws <= 1:
+        return {i: None for i in ids}
+    xa, xb = _kept_draws(r, ids), _kept_draws(base, ids)
+    rng = np.random.default_rng(seed)
+    diffs = []
+    for _ in range(0, NOISE_RESAMPLES, 20):  # blocks of 20 resamples: (20, draws, issues) at a time
+        ia = rng.integers(0, len(xa), (20, len(xa)))
+        ib = ia if len(xb) == len(xa) else rng.integers(0, len(xb), (20, len(xb)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an issue with no deal in a resample: NaN
+            diffs.append(np.nanmedian(xa[ia], axis=1) - np.nanmedian(xb[ib], axis=1))
+    d = np.concatenate(diffs)  # (resamples, issues)
+    out: dict[str, float | None] = {}
+    for k, i in enumerate(ids):
+        dk = d[:, k][np.isfinite(d[:, k])]
+        out[i] = None if dk.size < 0.9 * len(d) else float((np.percentile(dk, 97.5) - np.percentile(dk, 2.5)) / 2)
+    return out
+
+
+def _kept_draws(r: Result, ids: list[str]) -> np.ndarray:
+    """(draws, issues) per-draw forecasts, NaN where a draw is not behind the forecast (the war
+    model's draws that do not end in a deal)."""
+    x = np.asarray(r.trajectory.forecast, dtype=float)[:, [list(r.issue_ids).index(i) for i in ids]]
+    return np.where(r.draws_kept()[:, None], x, np.nan)
+
+
 def comparison_rows(scenarios: list[Scenario], results: list[list[Result]]) -> list[dict[str, Any]]:
-    """Tidy rows: issue, model, scenario, forecast, p10, p90, difference from the first view."""
+    """Tidy rows: issue, model, scenario (:func:`view_names`), forecast, p10, p90, the difference
+    from the first view and its Monte Carlo noise (``difference_noise``: the 95 % half-width of
+    :func:`difference_noise`; ``null`` for the first view and for runs without draws)."""
     rows = []
     base = {(r.model, r.variant): r for r in results[0]}
-    for s, rs in zip(scenarios, results):
+    for v, (s, name, rs) in enumerate(zip(scenarios, view_names(scenarios), results)):
         for r in rs:
             b = base.get((r.model, r.variant))
+            noise = difference_noise(r, b) if b is not None and v > 0 else {}
             for issue in s.issues:
                 # the war model: terms given a deal (deals are not pooled with victories)
                 f, band, note = model_point(r, issue.id)
                 bf = model_point(b, issue.id)[0] if b is not None else None
                 lo, hi = band if band else (None, None)
-                row = {"issue": issue.id, "model": model_label(r), "scenario": s.name, "forecast": _r(f),
+                row = {"issue": issue.id, "model": model_label(r), "scenario": name, "forecast": _r(f),
                        "p10": _r(lo), "p90": _r(hi),
-                       "difference": _r(f - bf) if f is not None and bf is not None else None}
+                       "difference": _r(f - bf) if f is not None and bf is not None else None,
+                       "difference_noise": _r(noise.get(issue.id))}
                 if note:
                     row["basis"] = note
                 rows.append(row)
@@ -97,12 +185,12 @@ def war_comparison(scenarios: list[Scenario], results: list[list[Result]]) -> li
     from detente.models.war.endings import endings, settlement_by, side_names
 
     rows = []
-    for s, rs in zip(scenarios, results):
+    for s, view, rs in zip(scenarios, view_names(scenarios), results):
         for r in rs:
             if r.model != "war":
                 continue
             names = side_names(s.war, {a.id: a.label for a in s.actors})
-            rows.append({"scenario": s.name, "model": model_label(r), "draws": r.draws,
+            rows.append({"scenario": view, "model": model_label(r), "draws": r.draws,
                          "settlement_by": settlement_by(r.trajectory.extras),
                          "endings": [{"ending": e["label"], "probability": e["probability"]}
                                      for e in endings(r.trajectory.extras, names)]})
@@ -176,15 +264,22 @@ def comparison_tables(scenarios: list[Scenario], results: list[list[Result]], wi
     lines = 3 if width is not None and width < NARROW else 2
     tables = []
     any_draws = any(r.draws > 1 for rs in results for r in rs)
+    names = view_names(scenarios)
+    base = {(r.model, r.variant): r for r in results[0]}
+    noise = {(v, r.model, r.variant): difference_noise(r, base[(r.model, r.variant)])
+             for v, rs in enumerate(results) if v > 0 for r in rs if (r.model, r.variant) in base}
+    caption = (f"±: how far the difference could move with other draws (95 %, bootstrap over the draws, "
+               f"which the views share for every input they share); a difference within it is noise: "
+               f"run more draws (-n)" if any_draws else None)
     for issue in scenarios[0].issues:
-        t = Table(title=f"{issue.label} [{issue.id}]: forecast by view", title_justify="left")
+        t = Table(title=f"{issue.label} [{issue.id}]: forecast by view", title_justify="left",
+                  caption=caption, caption_justify="left")
         t.add_column("model", no_wrap=True)
         t.add_column("view")
         t.add_column("forecast")
         if any_draws:
             t.add_column(stacked(BAND_HEADER, lines), no_wrap=True)
         t.add_column(stacked("vs first view", lines), justify="right", no_wrap=True)
-        base = {(r.model, r.variant): r for r in results[0]}
         models = list(dict.fromkeys((r.model, r.variant) for rs in results for r in rs))
         for key in models:
             for k, (s, rs) in enumerate(zip(scenarios, results)):
@@ -196,10 +291,11 @@ def comparison_tables(scenarios: list[Scenario], results: list[list[Result]], wi
                 bf = model_point(base[key], issue.id)[0] if key in base else None
                 diff = f - bf if f is not None and bf is not None else float("nan")
                 text, band = model_cells(r, iss)
-                row = [model_label(r) if k == 0 else "", s.name, text]
+                row = [model_label(r) if k == 0 else "", names[k], text]
                 if any_draws:
                     row.append(band)
-                row.append("" if k == 0 else signed(diff, iss))
+                mc = noise.get((k, *key), {}).get(issue.id)
+                row.append("" if k == 0 else signed(diff, iss) + (f" ±{fmt(mc, iss)}" if mc is not None and math.isfinite(diff) else ""))
                 t.add_row(*row, end_section=(k == len(scenarios) - 1))
         tables.append(t)
     return tables
@@ -214,8 +310,9 @@ def plot_comparison(scenarios: list[Scenario], results: list[list[Result]], issu
     fig = _new_figure(8.5, 1.6 + 0.55 * len(models) * len(scenarios) ** 0.5, constrained=True)
     ax = fig.add_subplot()
     h = 0.7 / max(len(scenarios), 1)
+    names = view_names(scenarios)
     for m, key in enumerate(models):
-        for k, (s, rs) in enumerate(zip(scenarios, results)):
+        for k, rs in enumerate(results):
             r = next((x for x in rs if (x.model, x.variant) == key), None)
             if r is None:
                 continue
@@ -226,7 +323,7 @@ def plot_comparison(scenarios: list[Scenario], results: list[list[Result]], issu
                 lo, hi = band
                 ax.plot([lo, hi], [y, y], color=PALETTE[k % len(PALETTE)], lw=3, alpha=0.45, solid_capstyle="butt")
             ax.plot([f], [y], "o", color=PALETTE[k % len(PALETTE)], ms=7,
-                    label=s.name if m == 0 else None)
+                    label=names[k] if m == 0 else None)
     ax.set_yticks(range(len(models)), [model_label(next(x for rs in results for x in rs
                                                         if (x.model, x.variant) == key)) for key in models])
     ax.invert_yaxis()
@@ -247,13 +344,13 @@ def plot_settlement_comparison(scenarios: list[Scenario], results: list[list[Res
     from detente.report.plots import _new_figure
     from detente.report.settlement import plot_settlement
 
-    pairs = [(s, r) for s, rs in zip(scenarios, results) for r in rs if r.model == "war"]
+    pairs = [(name, r) for name, rs in zip(view_names(scenarios), results) for r in rs if r.model == "war"]
     if not pairs:
         return None
     fig = _new_figure(8.5, 3.6, left=0.75, bottom=0.55, top=0.4)
     ax = fig.add_subplot()
-    for k, (s, r) in enumerate(pairs):
-        plot_settlement(r.trajectory.extras, ax, label=s.name, color=PALETTE[k % len(PALETTE)])
+    for k, (name, r) in enumerate(pairs):
+        plot_settlement(r.trajectory.extras, ax, label=name, color=PALETTE[k % len(PALETTE)])
     ax.set_title("Probability of a settlement by month, by view", loc="left", fontsize=10, fontweight="bold")
     return fig
 
@@ -274,8 +371,8 @@ def comparison_record(scenarios: list[Scenario], results: list[list[Result]]) ->
     (['scenarios', 'comparison', 'results'], [0.0, 20.0])
     """
     war_rows = war_comparison(scenarios, results)
-    return {"scenarios": [{"name": s.name, "file": s.meta.get("file"), "input_sha256": rs[0].input_sha256}
-                          for s, rs in zip(scenarios, results)],
+    return {"scenarios": [{"name": s.name, "view": name, "file": s.meta.get("file"), "input_sha256": rs[0].input_sha256}
+                          for s, name, rs in zip(scenarios, view_names(scenarios), results)],
             "comparison": comparison_rows(scenarios, results),
             **({"war": war_rows} if war_rows else {}),
             "results": [[r.to_dict() for r in rs] for rs in results]}
@@ -310,10 +407,13 @@ def write_comparison(out_dir: Path, scenarios: list[Scenario], results: list[lis
         rows, war_rows = record["comparison"], record.get("war")
         (tmp / "compare.json").write_text(comparison_json(record), encoding="utf-8")
         names.append("compare.json")
-        body = [f"<h1>Comparing views: {escape(' vs '.join(s.name for s in scenarios))}</h1>",
-                "<p>The same models on each view's inputs. Differences are from the first view.</p>"]
-        for s, rs in zip(scenarios, results):
-            body.append(f"<h2>{escape(s.name)}</h2><p>{escape(s.description or '')}</p>"
+        views = view_names(scenarios)
+        body = [f"<h1>Comparing views: {escape(' vs '.join(views))}</h1>",
+                "<p>The same models on each view's inputs. Differences are from the first view; ± is how far "
+                "a difference could move with other draws (95 %, bootstrap over the draws, which the views "
+                "share for every input they share): a difference within it is noise.</p>"]
+        for s, name, rs in zip(scenarios, views, results):
+            body.append(f"<h2>{escape(name)}</h2><p>{escape(s.description or '')}</p>"
                         f"<p class=muted>input SHA-256 {rs[0].input_sha256}; seed {rs[0].seed}; "
                         f"draws {escape(_draws_text(rs))}; detente {rs[0].version}</p>")
         if war_rows:
@@ -324,10 +424,11 @@ def write_comparison(out_dir: Path, scenarios: list[Scenario], results: list[lis
                 body.append(f"<tr><th>{escape(what)}</th>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
             body.append("</table>")
         body.append("<h2>Forecasts</h2><table><tr><th>issue</th><th>model</th><th>view</th><th>forecast</th>"
-                    "<th>p10</th><th>p90</th><th>difference</th></tr>")
+                    "<th>p10</th><th>p90</th><th>difference</th><th>±</th></tr>")
         for row in rows:
             body.append("<tr>" + "".join(f"<td>{escape(_cell(row[k]))}</td>" for k in
-                                         ("issue", "model", "scenario", "forecast", "p10", "p90", "difference"))
+                                         ("issue", "model", "scenario", "forecast", "p10", "p90", "difference",
+                                          "difference_noise"))
                         + "</tr>")
         body.append("</table>")
         for title, data in imgs:

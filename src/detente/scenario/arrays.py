@@ -182,6 +182,7 @@ def input_space(scenario: Scenario) -> tuple[InputSpace, dict[str, np.ndarray], 
     cap = np.zeros((m, n))
     present = np.zeros((m, n), dtype=bool)
     items: list[tuple[str, object, tuple[float, float]]] = []
+    keys: list[str] = []  # each input's identity (its random stream), by ids, never by list position
     targets: list[Target] = []
     big = float(np.finfo(float).max)
 
@@ -196,9 +197,11 @@ def input_space(scenario: Scenario) -> tuple[InputSpace, dict[str, np.ndarray], 
         targets.append(("position", (i,), a))
         items.append((f"stances[{k}].salience", st.salience, (0.0, 1.0)))
         targets.append(("salience", (i,), a))
+        keys += [f"{st.actor}/{st.issue}.position", f"{st.actor}/{st.issue}.salience"]
         if st.capability is not None:
             cap[i, a] = point(st.capability)
             items.append((f"stances[{k}].capability", st.capability, (0.0, big)))
+            keys.append(f"{st.actor}/{st.issue}.capability")
             targets.append(("capability", (i,), a))
             per_issue_cap.add(f"{i},{a}")
     for k, actor in enumerate(scenario.actors):
@@ -206,6 +209,7 @@ def input_space(scenario: Scenario) -> tuple[InputSpace, dict[str, np.ndarray], 
         rows = [i for i in range(m) if present[i, a] and f"{i},{a}" not in per_issue_cap]
         cap[rows, a] = point(actor_cap[actor.id])
         items.append((f"actors[{k}].capability", actor.capability, (0.0, big)))
+        keys.append(f"{actor.id}.capability")
         targets.append(("capability", tuple(rows), a))
 
     params: dict[str, float] = {}
@@ -213,11 +217,12 @@ def input_space(scenario: Scenario) -> tuple[InputSpace, dict[str, np.ndarray], 
         for name, dist, bnds in source(scenario):
             params[name] = point(dist)
             items.append((name, dist, bnds))
+            keys.append(name)
             targets.append(("param", name, -1))
 
     keep = [t for (name, dist, _), t in zip(items, targets) if is_uncertain(dist)]
     analysts = [(a.id, a.weight) for a in scenario.analysts]
-    space = InputSpace.from_items(items, analysts=analysts or None)
+    space = InputSpace.from_items(items, analysts=analysts or None, keys=keys)
     if space.selector is not None:  # the analyst picked per draw (pooled scenarios): params["analyst"]
         keep.append(("param", SELECTOR, -1))
     base = dict(position=pos, salience=sal, capability=cap, present=present, scale_min=smin,

@@ -31,6 +31,7 @@ that every component keeps its declared weight: see :meth:`InputSpace._mixture_c
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -56,19 +57,23 @@ class InputSpace:
     mixtures: dict = field(default_factory=dict)
     selector: tuple | None = None  # (column, cumulative weights of the analysts)
     points: np.ndarray | None = None  # (k,) the point value of each column
+    keys: tuple[str, ...] | None = None  # (k,) each input's identity, naming its random stream; default: names
 
     @classmethod
     def from_items(cls, items: list[tuple[str, object, tuple[float, float]]],
-                   analysts: list[tuple[str, float]] | None = None) -> "InputSpace":
+                   analysts: list[tuple[str, float]] | None = None,
+                   keys: list[str] | None = None) -> "InputSpace":
         """The uncertain ones of ``items`` (name, value, legal bounds); with two or more
-        ``analysts`` (id, weight) one more column, :data:`SELECTOR`, picks an analyst per draw."""
-        names, kind, a, b, c, lo, hi, pts = [], [], [], [], [], [], [], []
+        ``analysts`` (id, weight) one more column, :data:`SELECTOR`, picks an analyst per draw.
+        ``keys`` (one per item; default: the names) name each input's random stream (:meth:`sample`)."""
+        names, stream, kind, a, b, c, lo, hi, pts = [], [], [], [], [], [], [], [], []
         mixtures: dict[int, tuple] = {}
         index = {aid: j for j, (aid, _) in enumerate(analysts or [])}
-        for name, dist, (lower, upper) in items:
+        for (name, dist, (lower, upper)), key in zip(items, keys or [name for name, _, _ in items], strict=True):
             if not is_uncertain(dist):
                 continue
             names.append(name)
+            stream.append(key)
             kind.append(_KINDS[type(dist)])
             pts.append(point(dist))
             if isinstance(dist, Uniform):
@@ -89,6 +94,7 @@ class InputSpace:
         if analysts is not None and len(analysts) >= 2:
             w = np.asarray([x for _, x in analysts], dtype=float)
             names.append(SELECTOR)
+            stream.append(SELECTOR)
             kind.append(4)
             a.append(0.0), b.append(len(analysts) - 1.0), c.append(np.nan)
             lo.append(0.0), hi.append(len(analysts) - 1.0)
@@ -96,7 +102,7 @@ class InputSpace:
             selector = (len(names) - 1, np.cumsum(w) / w.sum())
         f = lambda x: np.asarray(x, dtype=float)  # noqa: E731
         return cls(tuple(names), np.asarray(kind, dtype=np.int8), f(a), f(b), f(c), f(lo), f(hi),
-                   mixtures, selector, f(pts))
+                   mixtures, selector, f(pts), tuple(stream))
 
     def __len__(self) -> int:
         return len(self.names)
@@ -185,8 +191,30 @@ class InputSpace:
         return out
 
     def sample(self, draws: int, rng: np.random.Generator) -> np.ndarray:
-        """``draws`` Monte Carlo draws of every input, shape (draws, k)."""
-        return self.transform(rng.random((draws, len(self))))
+        """``draws`` Monte Carlo draws of every input, shape (draws, k).
+
+        Each input draws its uniforms from a stream of its own, seeded by ``rng`` and the input's
+        key (its identity, e.g. ``russia/territory.position``), never by its column: two views of
+        one negotiation run with the same seed share the draws of every input they share (common
+        random numbers), whatever inputs one of them adds, drops or reorders.
+
+        >>> from detente.scenario.uncertain import Uniform
+        >>> u = Uniform(low=0, high=1)
+        >>> one = InputSpace.from_items([("x", u, (0, 1))], keys=["a/x"])
+        >>> two = InputSpace.from_items([("y", u, (0, 1)), ("x", u, (0, 1))], keys=["b/y", "a/x"])
+        >>> bool((one.sample(5, np.random.default_rng(1))[:, 0] == two.sample(5, np.random.default_rng(1))[:, 1]).all())
+        True
+        """
+        root = [int(x) for x in rng.integers(0, 2**63, size=2)]
+        u = np.empty((len(self), draws))
+        for j, key in enumerate(self.keys or self.names):
+            u[j] = np.random.default_rng([*root, _stream_id(key)]).random(draws)
+        return self.transform(u.T)
+
+
+def _stream_id(key: str) -> int:
+    """A 128-bit number for ``key``, the same on every platform and run (unlike ``hash``)."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=16).digest(), "little")
 
 
 def _pick(cum: np.ndarray, u: np.ndarray) -> np.ndarray:

@@ -479,9 +479,11 @@ class CompareRequest(RequestBody):
 
 
 class CompareResponse(BaseModel):
-    names: list[str] = Field(description="the views' scenario names, in order")
+    names: list[str] = Field(description="the views' names, in order (report.compare.view_names: a name two "
+                                         "views share gets its file's name)")
     rows: list[dict[str, Any]] = Field(description="report.compare.comparison_rows: issue, model, scenario, "
-                                                   "forecast, p10, p90, difference from the first view")
+                                                   "forecast, p10, p90, difference from the first view and "
+                                                   "its Monte Carlo noise (difference_noise, 95 % half-width)")
     differences: list[dict[str, Any]] = Field(description="the inputs that differ between the views")
     war: list[dict[str, Any]] = Field(default_factory=list, description="report.compare.war_comparison: per "
                                       "view that ran the war model, P(deal by 6/12/24/60 months) and each "
@@ -918,7 +920,7 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
         """Runs the models on each view (same draws and seed) and answers, issue by issue, each view's
         forecast and interval with its difference from the first view, and which inputs differ."""
 
-        from detente.report.compare import check_comparable, comparison_rows, war_comparison
+        from detente.report.compare import check_comparable, comparison_rows, view_names, war_comparison
         from detente.web.exports import input_differences
 
         scenarios = []
@@ -948,7 +950,7 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
             return refused
         from detente.report.summary import json_safe as _clean
 
-        return {"names": [s.name for s in scenarios], "rows": _clean(comparison_rows(scenarios, results)),
+        return {"names": view_names(scenarios), "rows": _clean(comparison_rows(scenarios, results)),
                 "differences": input_differences(scenarios), "war": _clean(war_comparison(scenarios, results)),
                 "results": [[_clean(r.to_dict()) for r in rs] for rs in results]}
 

@@ -1874,11 +1874,15 @@ async function compareViews() {
         el("th", { scope: "row" }, first ? nameOf(sc, i) : ""),
         el("td", { class: "nowrap" }, el("span", { class: "swatch", style: `background:${modelColor(m.split(" ")[0])}` }), m),
         per.map((x) => el("td", { class: "num" }, cellOf(x))),
-        per.slice(1).map((x) => el("td", { class: "num diff" }, x && x.difference !== null && x.difference !== undefined ? (x.difference >= 0 ? "+" : "") + fmtOn(issueOf(i), x.difference) : "–")));
+        per.slice(1).map((x) => el("td", { class: "num diff" }, x && x.difference !== null && x.difference !== undefined
+          ? [(x.difference >= 0 ? "+" : "") + fmtOn(issueOf(i), x.difference),
+             x.difference_noise !== null && x.difference_noise !== undefined ? el("span", { class: "sub" }, ` ±${fmtOn(issueOf(i), x.difference_noise)}`) : null]
+          : "–")));
     })));
   if (d.war && d.war.length) out.append(warComparison(d.war));
   out.append(table);
-  out.append(el("p", { class: "help" }, "In brackets: the input uncertainty (p10–p90 over the draws) of each view."));
+  out.append(el("p", { class: "help" }, "In brackets: the input uncertainty (p10–p90 over the draws) of each view. "
+    + "±: how far a difference could move with other draws (95 %; the views share the draws of every input they share): a difference within it is noise, run more draws."));
   out.append(el("h4", {}, `Inputs that differ (${d.differences.length})`));
   if (!d.differences.length) out.append(el("p", { class: "help" }, "None: the two views have the same inputs."));
   else out.append(el("table", { class: "forecast-table diff-table" },
