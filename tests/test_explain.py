@@ -321,3 +321,20 @@ def test_ranking_tells_not_measured_from_no_effect() -> None:
     assert rows["A"] == {"actor": "A", "dependence": 0.3, "most_on": "i2", "rank": 1}
     assert rows["C"] == {"actor": "C", "dependence": 0.0, "most_on": None, "rank": 2}
     assert rows["B"] == {"actor": "B", "dependence": None, "most_on": None, "rank": None}
+
+
+def test_explaining_copenhagen_warns_nothing() -> None:
+    """Leaving an actor out of COP15 Copenhagen left the median model nobody to pick on some issue
+    and it answered +inf: `detente run kopenhagen.csv -m median` printed NumPy's "invalid value
+    encountered in subtract" twice. With nobody to pick there is no forecast (NaN)."""
+    import warnings
+
+    from conftest import peer_file
+    from detente.scenario.io import load
+
+    s = load(str(peer_file("exchange-data/history/data/kopenhagen.csv")))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        r = attach(s, run(s, "median"))
+    without = [a["forecast_without"] for i in r.explain["pivotal"]["issues"].values() for a in i["actors"]]
+    assert without and all(w is None or np.isfinite(w) for w in without)

@@ -301,3 +301,28 @@ def test_a_swept_status_quo_is_named_in_words() -> None:
 
     s = load(Path(__file__).resolve().parents[1] / "examples" / "ukraine-settlement.yaml")
     assert label_of(s, "issues[0].status_quo") == "status quo of Territorial line"
+
+
+def test_a_war_sweep_reads_no_terms_from_too_few_deals_and_its_csv_keeps_every_column() -> None:
+    """A point where one draw in 300 ended in a deal showed that one deal's terms as the forecast
+    (p10 = p90); and a CSV of war and mean took its columns from the first row (the war's), so the
+    mean rows lost their calibrated interval."""
+    from detente.cli.uncertainty import sweeps_text
+    from detente.explain.common import MIN_DEALS
+    from detente.scenario.io import load
+    from detente.uncertainty.sweep import sweep
+
+    flagship = Path(__file__).resolve().parents[1] / "examples" / "ukraine-settlement.yaml"
+    s = load(flagship)
+    war = sweep(s, "war", ["war.sides.B.ratifiers[0].margin=0:0.08:2"], draws=300, workers=1)
+    deals = [int(p.result.trajectory.extras["_settled"].sum()) for p in war.runs]
+    assert deals[0] >= MIN_DEALS and 0 < deals[1] < MIN_DEALS, deals  # a few deals at the wide margin
+    rows = {(r["point"], r["issue"]): r for r in war.rows()}
+    assert np.isfinite(rows[(0, "territory")]["forecast"])
+    assert all(np.isnan(rows[(1, i)]["forecast"]) and np.isnan(rows[(1, i)]["p10"]) for i in war.issue_ids)
+    mean = sweep(s, "mean", ["war.sides.B.ratifiers[0].margin=0:0.08:2"], workers=1)
+    lines = sweeps_text([war, mean], "csv").splitlines()
+    head = lines[0].split(",")
+    assert {"p_deal", "interval_low", "interval_high"} <= set(head)
+    mean_row = dict(zip(head, next(x for x in lines[1:] if x.startswith("mean,")).split(",")))
+    assert float(mean_row["interval_low"]) < float(mean_row["forecast"]) < float(mean_row["interval_high"])

@@ -103,6 +103,9 @@ def test_result_interval_contract():
     r = run(s, "bdm", draws=20, seed=1, variant="jmckib")
     assert r.interval is None and r.calibration is None and r.input_band is not None
     assert "interval" not in r.to_dict()
+    # naming the default's variant is the default (a variant is a preset of options): same interval
+    named, default = run(s, "bdm", draws=20, seed=1, variant="scholz"), run(s, "bdm", draws=20, seed=1)
+    assert named.interval is not None and named.interval == default.interval
 
 
 def test_calibrated_interval_single_draw_is_conformal():

@@ -107,14 +107,28 @@ def load(name: str = DATA_FILE) -> dict[str, Any] | None:
 
 def model_calibration(model: str, options: dict[str, Any] | None = None,
                       variant: str | None = None) -> dict[str, Any] | None:
-    """The stored calibration of ``model`` run with these options, or ``None``."""
+    """The stored calibration of ``model`` run with these options, or ``None``.
+
+    A variant is a preset of options, so where both sides have their options, the options decide:
+    ``--variant bdm=scholz`` (the default's preset) finds the default's calibration.
+
+    >>> model_calibration("bdm", variant="scholz") is None, model_calibration("bdm", variant="jmckib") is None
+    (True, True)
+    >>> from detente.models import registry
+    >>> spec = registry.get("bdm")
+    >>> [model_calibration("bdm", spec.make_options(variant=v).model_dump(), v) is None for v in ("scholz", "jmckib")]
+    [False, True]
+    """
     data = load()
     if not data:
         return None
     for cal in data.get("calibration", []):
-        if cal["model"] != model or cal.get("variant") != variant:
+        if cal["model"] != model:
             continue
-        if options is not None and cal.get("options") is not None and _canon(options) != _canon(cal["options"]):
+        if options is not None and cal.get("options") is not None:
+            if _canon(options) != _canon(cal["options"]):
+                continue
+        elif cal.get("variant") != variant:
             continue
         return cal
     return None

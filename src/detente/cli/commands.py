@@ -317,7 +317,9 @@ def models(fmt: TableOrJson = "table") -> None:
     for s in specs:
         fields = Text("\n").join(Text.assemble((k, "bold"), f" ({_default(f)}): {_one_line(f.description)}")
                                   for k, f in s.options.model_fields.items())
-        variants = f"variants: {', '.join(s.variants)}\n" if s.variants else ""
+        default = s.make_options().model_dump()
+        named = [f"{v} (the default)" if s.make_options(variant=v).model_dump() == default else v for v in s.variants]
+        variants = f"variants: {', '.join(named)}\n" if s.variants else ""
         t.add_row(s.name, s.summary, Text(variants) + fields)
     out.print(t)
 

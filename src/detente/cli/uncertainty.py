@@ -311,8 +311,18 @@ def sweeps_text(results: list[Any], fmt: str) -> str:
     from detente.csvsafe import csv_text, dict_rows
 
     rows = [{"model": r.model, **row} for r in results for row in r.rows()]
-    cols = list(rows[0]) if rows else ["model"]
+    cols = _columns(rows) or ["model"]
     return csv_text(cols, dict_rows(cols, rows))
+
+
+def _columns(rows: list[dict[str, Any]]) -> list[str]:
+    """Every key of ``rows`` in the order first met: rows of one model may have columns another's
+    lack (the war's ``p_deal``, a calibrated model's ``interval_low``/``interval_high``).
+
+    >>> _columns([{"model": "war", "p_deal": 0.3}, {"model": "mean", "interval_low": 1}])
+    ['model', 'p_deal', 'interval_low']
+    """
+    return list(dict.fromkeys(k for row in rows for k in row))
 
 
 def sweep_text(res: Any, fmt: str) -> str:
@@ -322,7 +332,7 @@ def sweep_text(res: Any, fmt: str) -> str:
     from detente.csvsafe import csv_text, dict_rows
 
     rows = res.rows()
-    cols = list(rows[0]) if rows else ["point", *res.fields, "issue", "forecast"]
+    cols = _columns(rows) or ["point", *res.fields, "issue", "forecast"]
     return csv_text(cols, dict_rows(cols, rows))
 
 
@@ -355,8 +365,11 @@ def print_sweep(res: Any, scenario: Any = None) -> None:
     war = res.model == "war"
     notes = []
     if war:
+        from detente.explain.common import MIN_DEALS
+
         notes.append("forecast: the terms given a deal (the median over the draws that end in one, as in "
-                     "detente run's bottom line); P(deal): a deal within the horizon")
+                     f"detente run's bottom line; — where fewer than {MIN_DEALS} do); P(deal): a deal within "
+                     "the horizon")
     if res.unchanged():
         notes.append(f"the forecast is the same at every point: {res.model} may not read "
                      f"{', '.join(res.fields)}")

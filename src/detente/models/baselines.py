@@ -86,7 +86,8 @@ def weighted_median_model(
     w = _weights(arr, options.weights)
     # absent actors must not be picked: move them out of the way with zero weight at +inf
     x = np.where(arr.present[None], arr.position, np.inf)
-    return Trajectory(forecast=weighted_median(x, w))
+    f = weighted_median(x, w)
+    return Trajectory(forecast=np.where(np.isinf(f), np.nan, f))  # no actor on the issue: no forecast
 
 
 class NBSOptions(Options):

@@ -292,19 +292,24 @@ class SweepResult:
 
 def _reading(r: Result) -> tuple[dict[str, float], dict[str, tuple[float, float]] | None]:
     """A point's forecast and p10-p90 per issue, of what the model's answers compare
-    (:meth:`ModelSpec.read`): for the war model the terms given a deal (NaN where no draw ends in
-    one). Pooled with military victories, "the forecast" moved when a field made the war more or
-    less often won, not when it changed the terms."""
+    (:meth:`ModelSpec.read`): for the war model the terms given a deal (NaN where fewer than
+    :data:`~detente.explain.common.MIN_DEALS` draws end in one: a median of one or two deals is no
+    reading of the terms, as levers and the pivotal actors hold too). Pooled with military
+    victories, "the forecast" moved when a field made the war more or less often won, not when it
+    changed the terms."""
     import warnings
 
+    from detente.explain.common import MIN_DEALS
     from detente.models import registry
 
     spec = registry.get(r.model)
     if spec.reads is None:
         return r.forecast, r.input_band
-    with warnings.catch_warnings():  # an issue on which no draw ends in a deal: NaN
+    read = np.asarray(spec.read(r.trajectory), dtype=float)
+    read = np.where(np.isfinite(read).sum(axis=0) < MIN_DEALS, np.nan, read)
+    with warnings.catch_warnings():  # an issue on which too few draws end in a deal: NaN
         warnings.simplefilter("ignore", RuntimeWarning)
-        p10, p50, p90 = np.nanquantile(np.asarray(spec.read(r.trajectory), dtype=float), [0.1, 0.5, 0.9], axis=0)
+        p10, p50, p90 = np.nanquantile(read, [0.1, 0.5, 0.9], axis=0)
     return ({i: float(p50[k]) for k, i in enumerate(r.issue_ids)},
             {i: (float(p10[k]), float(p90[k])) for k, i in enumerate(r.issue_ids)})
 
