@@ -37,6 +37,7 @@ BAD = [
     (["run", EX, "--seed", "-5"], "a seed is a whole number from 0"),
     (["run", EX, "-s", "99999999999999999999999"], "a seed is a whole number from 0"),
     (["run", EX, "--format", "xml"], "'xml' is not one of 'table', 'json'"),
+    (["run", EX, "--sensitivity"], "give --out DIR too"),
     (["run", EX, "--model", "meen"], "Did you mean 'mean'"),
     (["run", EX, "--model"], "requires an argument"),
     (["run", EX, "--input-format", "yml"], "Did you mean 'yaml'"),

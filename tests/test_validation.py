@@ -391,3 +391,23 @@ def test_actors_or_issues_tables_cannot_tell_apart_are_a_warning(tmp_path: Path,
     err = capsys.readouterr().err
     assert "actors A and B are both shown as 'Poland' in tables" in err
     assert "actors A and C" not in err and "issues x" not in err  # C's name is A's id, but A prints as Poland
+
+
+def test_an_unlisted_source_is_reported_also_on_an_item_with_another_problem(tmp_path: Path) -> None:
+    """All problems at once: a stance whose range was upside down was skipped by the cross-checks,
+    so its evidence's unknown source showed only after the range was fixed."""
+    f = tmp_path / "s.yaml"
+    f.write_text("""name: t
+sources: [{id: s1, title: a source}]
+actors: [{id: A}, {id: B, capability: -1, evidence: [{quote: q, source: gone-actor}]}]
+issues: [{id: x}]
+stances:
+  - {actor: A, issue: x, position: {low: 50, high: 40}, salience: 0.5, evidence: [{quote: q, source: gone}]}
+  - {actor: B, issue: x, position: 30, salience: 0.5, evidence: [{quote: q, source: s1}]}
+""", encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load(str(f))
+    text = str(e.value)
+    assert "low must not exceed high" in text and "stances[0].evidence[0].source" in text and "'gone'" in text
+    assert "actors[1].capability" in text and "actors[1].evidence[0].source" in text
+    assert "stances[1].evidence" not in text  # s1 is listed

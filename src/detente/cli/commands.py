@@ -153,6 +153,9 @@ def run(
     """Run one or more models on a scenario and print the forecast per issue."""
     from contextlib import nullcontext
 
+    if sensitivity and out_dir is None:
+        raise typer.BadParameter("adds its charts to the report: give --out DIR too (or run `detente "
+                                 "sensitivity SCENARIO` for the tables)", param_hint="'--sensitivity'")
     # the scenario first: in the program, _load freezes the heap so far out of the collector, and
     # the runner's imports (NumPy, the models) then trigger no collection that rescans it (~20 ms)
     s = _load(scenario, input_format)

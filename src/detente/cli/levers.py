@@ -29,7 +29,7 @@ def levers_command(
     actor: Optional[str] = typer.Option(None, "--actor", "-a", help="Actor to advise: the position (and salience) "
                                         "to announce to bring the outcome closest to its own position."),
     draws: Optional[int] = typer.Option(None, "--draws", "-n", min=1, max=1_000_000, metavar="N",
-                                        help="Monte Carlo draws per candidate (default 100; smp, exchange 20)."),
+                                        help="Monte Carlo draws per candidate (default 100; smp, exchange 20; war 50)."),
     seed: Seed = DEFAULT_SEED,
     option: ModelOptions = [],
     variant: Variants = [],
@@ -164,7 +164,7 @@ def levers_tables(res: dict[str, Any], width: int | None = None, scenario: Any =
     t.add_column(stacked(BAND_HEADER, lines), no_wrap=True)
     t.add_column(stacked("distance to ideal", lines), justify="right", no_wrap=True)
     t.add_column("gain", justify="right", no_wrap=True)
-    for label, key in (("its ideal (stay put)", "announce_ideal"), ("best position", "best_at_present_salience"),
+    for label, key in (("its ideal, in every draw", "announce_ideal"), ("best position", "best_at_present_salience"),
                        ("best position and salience", "best")):
         row = res[key]
         t.add_row(label, num(row["position"]), f"{row['salience']:.3g}", num(row["forecast"]),

@@ -341,7 +341,7 @@ def levers(
     ``respond=False`` (bdm only) evaluates the naive answer instead: the other actors held where the
     unchanged run left them (:func:`others_fixed`). ``levers`` lists only real changes (see the module
     docstring); ``no_lever`` the attributes without one, ``message`` why ``levers`` is empty. ``draws`` defaults to 100 per candidate (smp and
-    exchange 20, :func:`default_draws`) and ``grid`` to 21 values (smp, exchange and war 11). For the
+    exchange 20, war 50, :func:`default_draws`) and ``grid`` to 21 values (smp, exchange and war 11). For the
     war model the forecasts are the terms given a deal (``given``; :func:`reading`).
     Same inputs and seed give the same answer bit for bit."""
     k_full = check_request(scenario, issue, target, actor)

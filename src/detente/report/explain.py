@@ -175,7 +175,8 @@ def war_explain_tables(r: Result, scenario: Scenario | None = None, top: int = 8
     if moves and moves.get("inputs"):
         m = Table(title=f"What moves {moves['output']} most ({_label(r)})", title_justify="left",
                   caption_justify="left",
-                  caption=f"Morris mu*: the mean absolute change of P(deal) across each input's range "
+                  caption=f"Morris mu*: the mean absolute change of P(deal) per move of the input across its whole range "
+                          f"(Morris's steps of 2/3 of the range, scaled) "
                           f"({moves['evaluations']} evaluations, {moves['replications']} replicated wars each; "
                           f"the other inputs at their medians)")
         for c in ("war input", "mu*", "raising it"):

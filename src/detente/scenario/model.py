@@ -422,10 +422,7 @@ def cross_checks(
     def evidence(where: str, items: list[Evidence]) -> None:
         for j, e in enumerate(items):
             if e.source is not None and e.source not in listed:
-                hint = (f"; listed sources: {', '.join(sorted(listed))}" if listed else
-                        f"; the file lists no sources: add `sources: [{{id: {e.source}, title: ...}}]`")
-                problems.append(f"{where}.evidence[{j}].source: names no source in `sources` "
-                                f"(got {e.source!r}){hint}")
+                problems.append(unknown_source(f"{where}.evidence[{j}]", e.source, listed))
 
     for k, a in enumerate(actors):
         if a is None:
@@ -510,6 +507,13 @@ def _check_stance_numbers(problems: list[str], k: int, st: Stance, smin: float, 
         problems.append(f"stances[{k}].capability{where}: must not be negative (got {_show(v)})")
 
 
+def unknown_source(where: str, source: str, listed: set[str]) -> str:
+    """The problem of an evidence item at ``where`` whose ``source`` names none of ``listed``."""
+    hint = (f"; listed sources: {', '.join(sorted(listed))}" if listed else
+            f"; the file lists no sources: add `sources: [{{id: {source}, title: ...}}]`")
+    return f"{where}.source: names no source in `sources` (got {source!r}){hint}"
+
+
 def _culprit(v: Any, bad: Any) -> tuple[str, Any]:
     """Where in ``v`` the problem is: a mixture's first offending component (``.mixture[j].value``)."""
     if isinstance(v, Mixture):
@@ -566,10 +570,21 @@ def partial_cross_checks(data: dict[str, Any]) -> list[str]:
     raw_stances = data.get("stances") if isinstance(data.get("stances"), list) else []
     refs = [(x.get("actor"), x.get("issue")) if isinstance(x, dict) else (None, None) for x in raw_stances]
     try:
-        return cross_checks(actor_ids=actor_ids, actors=actors, issue_ids=issue_ids, issues=issues,
-                            source_ids=source_ids, stances=stances, stance_refs=refs, war=data.get("war"))
+        found = cross_checks(actor_ids=actor_ids, actors=actors, issue_ids=issue_ids, issues=issues,
+                             source_ids=source_ids, stances=stances, stance_refs=refs, war=data.get("war"))
     except Exception:  # noqa: BLE001  (the field errors are reported either way)
         return []
+    # an item with a field error is skipped above; its evidence's sources are still checked
+    listed = {x for x in source_ids if isinstance(x, str)}
+    for key, objs in (("actors", actors), ("issues", issues), ("stances", stances)):
+        raw = data.get(key) if isinstance(data.get(key), list) else []
+        for k, (obj, item) in enumerate(zip(objs, raw)):
+            ev = item.get("evidence") if obj is None and isinstance(item, dict) else None
+            for j, e in enumerate(ev if isinstance(ev, list) else []):
+                src = e.get("source") if isinstance(e, dict) else None
+                if isinstance(src, str) and src not in listed:
+                    found.append(unknown_source(f"{key}[{k}].evidence[{j}]", src, listed))
+    return found
 
 
 # ---------------------------------------------------------------------------------------------

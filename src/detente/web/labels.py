@@ -9,6 +9,8 @@ analyst can act on.
 >>> item = {"field": "stances[0].salience", "message": "must be between 0 and 1 (got 1.7)", "value": None}
 >>> humanise([item], data)[0]["text"]
 'Russia / Territorial line: salience must be between 0 and 1 (got 1.7)'
+>>> item["value"]  # a problem found across fields comes without its value: read at its path
+1.7
 >>> where("war.sides.A.prior_win", {"war": {"sides": {"A": {"name": "Russia"}}}})
 ('War, side A (Russia)', 'prior win')
 >>> where("options.bdm.Q", None)
@@ -126,7 +128,15 @@ def sentence(item: dict[str, Any], data: Any) -> tuple[str | None, str]:
 
 
 def humanise(items: list[dict[str, Any]], data: Any) -> list[dict[str, Any]]:
-    """Add ``where`` and ``text`` to each problem (in place; also returned)."""
+    """Add ``where`` and ``text`` to each problem (in place; also returned), and its ``value`` where
+    the problem came without one and its ``field`` points at a number or a short text in ``data``."""
     for it in items:
         it["where"], it["text"] = sentence(it, data)
+        if it.get("value") is None and it.get("field") and data is not None:
+            try:
+                v = _get(data, *_steps(it["field"]))
+            except Exception:  # noqa: BLE001 - a path that does not parse names no value
+                v = None
+            if isinstance(v, (int, float, str)) and not isinstance(v, bool) and len(str(v)) <= 200:
+                it["value"] = v
     return items
