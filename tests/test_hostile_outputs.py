@@ -451,3 +451,39 @@ def test_written_files_get_the_permissions_of_a_plain_open(tmp_path: Path) -> No
         assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.yaml", "new.yaml"]  # no temporary left
     finally:
         os.umask(old)
+
+
+# --------------------------------------------------------------------------------------------
+# an output onto an input
+
+
+def test_no_command_writes_over_its_own_input(scen: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`convert a.yaml a.yaml`, `pool A B --out A`, `sweep S ... --out S` and `runs export --store
+    sqlite:///r.db --out r.db` all replaced their input (the last one the whole run store with its
+    ledger), exit 0. Now: one message, exit 2, the input as it was."""
+    other = tmp_path / "in" / "t.json"
+    other.write_text(json.dumps({**SCENARIO, "name": "u"}), encoding="utf-8")
+    before = snapshot(tmp_path / "in")
+    fails_cleanly(capsys, ["convert", str(scen), str(scen)], str(scen), "is an input of this command")
+    fails_cleanly(capsys, ["pool", str(scen), str(other), "--out", str(other)], "is an input of this command")
+    fails_cleanly(capsys, ["sweep", str(scen), "-m", "mean", "-v", "actors[A].capability=1:2:2", "-j", "1",
+                           "--out", str(scen)], "is an input of this command")
+    assert snapshot(tmp_path / "in") == before and no_temp_files(tmp_path / "in")
+    db = tmp_path / "r.db"
+    assert main(["run", str(scen), "-m", "mean", "--store", f"sqlite:///{db}"]) == 0
+    capsys.readouterr()
+    stored = db.read_bytes()
+    fails_cleanly(capsys, ["runs", "export", "--store", f"sqlite:///{db}", "--out", str(db)], "is an input of this command")
+    # nor over a database that is not an input: a JSON or YAML output never replaces a run store
+    fails_cleanly(capsys, ["schema", "--out", str(db)], "is a SQLite database")
+    assert db.read_bytes() == stored and sqlite3.connect(db).execute("select count(*) from runs").fetchone()[0] == 1
+    assert main(["convert", str(scen), str(tmp_path / "s.yaml")]) == 0  # a new path is written as always
+
+
+def test_python_may_save_a_scenario_back_where_it_was_loaded(scen: Path) -> None:
+    """The guard is the command's: in Python, load, change and save back is the usual thing to do."""
+    import detente
+
+    s = detente.load(str(scen))
+    detente.save(s.model_copy(update={"name": "changed"}), str(scen))
+    assert detente.load(str(scen)).name == "changed"

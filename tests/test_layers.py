@@ -21,7 +21,8 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "detente"
 LAYERS: list[set[str]] = [
     {"data", "_version", "errors", "jsontext", "quantiles", "lazy", "defaults", "csvsafe", "gcpause",
      "consoles", "progress"},          # foundations: no detente import but each other's below
-    {"jit", "memory"},                 # Numba's cache and compile notice; whether a run fits in memory
+    {"jit", "memory", "guard"},        # Numba's cache and compile notice; whether a run fits in memory;
+                                       # outputs never written over inputs
     {"scenario"},                      # the data model, readers, arrays and their draws
     {"calibration"},                   # the intervals and weights learned on DEU III, applied
     {"models"},                        # pure functions of arrays -> Trajectory

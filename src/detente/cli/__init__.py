@@ -68,7 +68,10 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write("interrupted\n")
         return 130
     try:
-        rv = app_for(args)(args=args, prog_name="detente", standalone_mode=False)
+        from detente.guard import protected_inputs
+
+        with protected_inputs():  # no output of a command replaces a file it read
+            rv = app_for(args)(args=args, prog_name="detente", standalone_mode=False)
         if isinstance(rv, int) and rv:  # typer.Exit(code) inside a command, in non-standalone mode
             return rv
     except (InputError, ModelError) as e:

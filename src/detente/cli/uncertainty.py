@@ -365,7 +365,7 @@ def print_sweep(res: Any, scenario: Any = None) -> None:
     war = res.model == "war"
     notes = []
     if war:
-        from detente.explain.common import MIN_DEALS
+        from detente.models.war.endings import MIN_DEALS
 
         notes.append("forecast: the terms given a deal (the median over the draws that end in one, as in "
                      f"detente run's bottom line; — where fewer than {MIN_DEALS} do); P(deal): a deal within "

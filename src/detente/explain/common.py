@@ -15,14 +15,11 @@ import numpy as np
 
 from detente.models import registry
 from detente.models.base import ModelSpec, Options, Trajectory
+from detente.models.war.endings import MIN_DEALS  # noqa: F401  (re-exported: the explanations read it here)
 from detente.scenario.arrays import ScenarioArrays
 from detente.scenario.model import Scenario
 
 Progress = Callable[[int, int], None]
-
-MIN_DEALS = 5
-"""The terms of a war are read from at least this many draws that end in a deal; with fewer, one or
-two lucky battle paths would decide them (a lever's candidate, who gains and who loses)."""
 
 
 def run_inputs(scenario: Scenario, model: str, *, draws: int, seed: int, options: dict[str, Any] | None = None,

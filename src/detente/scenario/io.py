@@ -37,6 +37,7 @@ from typing import Any, Callable, Iterator
 from pydantic import ValidationError
 
 from detente.errors import InputError, Problem, output_error, output_errors
+from detente.guard import SQLITE_MAGIC, note_input, refuse_overwriting
 from detente.gcpause import paused_gc
 from detente.scenario.messages import plain_message
 from detente.scenario.model import Scenario, partial_cross_checks
@@ -86,7 +87,9 @@ def read_bytes(path: Path) -> bytes:
     except OSError as e:
         raise InputError.one(name, f"cannot read the file: {e.strerror or e}") from None
     with os.fdopen(fd, "rb") as fh:
-        _check_regular(name, os.fstat(fd).st_mode)
+        st = os.fstat(fd)
+        _check_regular(name, st.st_mode)
+        note_input(st)
         raw = fh.read(limit + 1)
     if len(raw) > limit:
         raise InputError.one(name, f"the file has more than the limit of {_size(limit)} "
@@ -496,6 +499,7 @@ def _publish(tmp: Path, out: Path) -> None:
         if (out / f.name).is_dir():
             raise InputError.one(str(out / f.name), f"is a folder in the way of the output file {f.name}; "
                                                     "move it away or choose another output folder")
+        refuse_overwriting(out / f.name, f.read_bytes()[:len(SQLITE_MAGIC)])
     for f in files:
         os.replace(f, out / f.name)
 
@@ -539,6 +543,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     Every problem with the path is one :class:`~detente.errors.InputError` naming it; the
     temporary file is removed and an existing file at ``path`` is left as it was."""
     path = Path(path)
+    refuse_overwriting(path, data)
     with output_errors(path):
         if path.is_dir():
             raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))

@@ -216,6 +216,10 @@ class Store:
                                  "`detente run ... --store URL` or `detente seal` creates one)")
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
+                if path.exists():
+                    from detente.guard import note_input
+
+                    note_input(path.stat())  # `runs export --out` never writes over it
             self.engine: Engine = create_engine(url, echo=echo)
         except OSError as e:
             raise StoreError(f"cannot open the run store {self.shown_url!r}: "

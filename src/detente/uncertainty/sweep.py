@@ -293,14 +293,14 @@ class SweepResult:
 def _reading(r: Result) -> tuple[dict[str, float], dict[str, tuple[float, float]] | None]:
     """A point's forecast and p10-p90 per issue, of what the model's answers compare
     (:meth:`ModelSpec.read`): for the war model the terms given a deal (NaN where fewer than
-    :data:`~detente.explain.common.MIN_DEALS` draws end in one: a median of one or two deals is no
+    :data:`~detente.models.war.endings.MIN_DEALS` draws end in one: a median of one or two deals is no
     reading of the terms, as levers and the pivotal actors hold too). Pooled with military
     victories, "the forecast" moved when a field made the war more or less often won, not when it
     changed the terms."""
     import warnings
 
-    from detente.explain.common import MIN_DEALS
     from detente.models import registry
+    from detente.models.war.endings import MIN_DEALS
 
     spec = registry.get(r.model)
     if spec.reads is None:

@@ -26,6 +26,11 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+MIN_DEALS = 5
+"""The terms of a war are read from at least this many draws that end in a deal; with fewer, one or
+two lucky battle paths would decide them (a lever's candidate, who gains and who loses, a sweep's
+point)."""
+
 HEADLINE_MONTHS = (6, 12, 24, 60)
 # the model's stop codes -> (kind of ending, side or None), in the order the headline lists them
 ENDINGS: dict[str, tuple[str, str | None]] = {
