@@ -98,6 +98,8 @@ BAD = [
     (["sweep", EX, "-v", VARY, "-m", "mean", "--design", "grd"], "'grd' is not one of"),
     (["sweep", EX, "-v", VARY, "-m", "mean", "--draws", "abc"], "Invalid value for '--draws'"),
     (["sweep", EX, "-v", VARY, "-m", "mean", "-j", "0"], "Invalid value for '--workers'"),
+    (["sweep", EX, "-v", "actors[russia].capability=1:2:2", "-m", "mean", "-j", "1", "--dask", "http://127.0.0.1:8787"],
+     "not a Dask scheduler address"),
     (["sweep", EX, "-v", "actors[XX].capability=1:2:2", "-m", "mean", "-j", "1"], "no actor with id 'XX'"),
     # runs
     (["runs", "lst"], "Did you mean 'list'"),
@@ -128,6 +130,14 @@ BAD = [
     (["serve", "--port", "99999"], "Invalid value for '--port'"),
     (["serve", "--port", "x"], "Invalid value for '--port'"),
     (["serve", "--hots", "0.0.0.0"], "--host"),
+    (["serve", "--host", "no such host!!"], "not an address of this machine"),
+    (["serve", "--max-memory", "inf"], "a finite number, or 0 for no bound"),
+    (["serve", "--store", "banana"], "not a usable database URL"),
+    (["levers", EX, "-m", "mean", "-m", "median", "--issue", "territory", "--target", "30"], "given 2 times (mean, median)"),
+    (["grade", "1", "--outcome", "5", "--outcome", "9"], "Invalid value for '--outcome': given 2 times"),
+    (["run", EX, "-m", "mean", "--out", ""], "is empty (an unset shell variable?)"),
+    (["examples", "--copy", ""], "is empty (an unset shell variable?)"),
+    (["sweep", EX, "-v", VARY, "-m", "mean", "--out", "sweep.txt"], "name it .json or .csv"),
 ]
 
 
@@ -404,3 +414,18 @@ def test_backtest_leaves_out_war_by_default_and_prints_a_failure_below_the_table
     assert "not run: war: model 'war' needs a war: block in the scenario" in " ".join(p.stdout.split())
     assert "detente.scenario.war" not in p.stdout
     assert "every model but war" in " ".join(_invoke(["backtest", "--help"]).stdout.replace("│", " ").split())
+
+
+def test_serve_on_a_port_in_use_is_refused_before_it_says_serving(capsys) -> None:
+    """uvicorn printed "serving on ..." and then its own "address already in use", exit 3."""
+    import socket
+
+    from detente.cli import main
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["serve", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert f"--port: cannot listen on 127.0.0.1:{port}" in err and "serving on" not in err

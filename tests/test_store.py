@@ -353,3 +353,14 @@ def test_runs_list_on_80_columns_leaves_out_columns_rather_than_break_words(tmp_
     words = set(re.sub(r"[│┃┏┓┗┛┡┩└┘━─┳┻╇┼┬┴├┤]", " ", r.output).split())
     assert {"Ukraine", "settlement", "settlement_form=47.9", "territory=33.6,"} <= words, sorted(words)
     assert "left out to fit 80 columns: input, seed" in " ".join(r.output.split())
+
+
+def test_a_default_store_folder_that_cannot_be_made_names_its_setting(monkeypatch, capsys) -> None:
+    """`DETENTE_DATA_DIR=/proc/x detente runs list` said "error: No such file or directory:
+    /proc/x", exit 1, without the setting it came from."""
+    from detente.cli import main
+
+    monkeypatch.setenv("DETENTE_DATA_DIR", "/proc/x")
+    assert main(["runs", "list"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "/proc/x/detente (from DETENTE_DATA_DIR)" in err and "give --store URL" in err

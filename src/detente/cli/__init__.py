@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     try:  # a few tenths of a second: a Ctrl-C meanwhile ends as one during a command does
         import typer
 
-        from detente.cli.commands import app_for, err, escape
+        from detente.cli.commands import app_for, err, escape, option_problem
         from detente.errors import DetenteError, InputError, ModelError
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
@@ -70,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from detente.guard import protected_inputs
 
+        refused = option_problem(args)
+        if refused is not None:
+            raise typer.BadParameter(refused[1], param_hint=f"'{refused[0]}'")
         with protected_inputs():  # no output of a command replaces a file it read
             rv = app_for(args)(args=args, prog_name="detente", standalone_mode=False)
         if isinstance(rv, int) and rv:  # typer.Exit(code) inside a command, in non-standalone mode

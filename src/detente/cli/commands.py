@@ -596,6 +596,54 @@ def _running_as_program() -> bool:
     return cli._program
 
 
+def option_problem(args: list[str]) -> tuple[str, str] | None:
+    """An option of ``args`` that Click would take but detente refuses, and why; ``None`` when there
+    is none:
+
+    * an option that takes one value given more than once: Click keeps the last silently, so
+      ``seal -m mean -m bdm`` sealed bdm alone and ``grade 1 --outcome 5 --outcome 9`` recorded 9,
+      in a ledger that cannot be edited;
+    * an empty value (an unset shell variable): ``--out ''`` wrote into the current folder,
+      ``--store ''`` into the default store.
+
+    >>> option_problem(["grade", "1", "--outcome", "5", "--outcome=9"])
+    ('--outcome', 'given 2 times (5, 9); it takes one value')
+    >>> option_problem(["run", "x.yaml", "-m", "mean", "--model", "bdm"]) is None  # --model repeats
+    True
+    >>> option_problem(["run", "x.yaml", "--out", ""])
+    ('--out', 'is empty (an unset shell variable?): give a value')
+    """
+    from typer.main import get_command
+
+    # duck-typed: Typer may bring its own copy of Click's classes
+    cmd, rest = get_command(app_for(args)), list(args)
+    while hasattr(cmd, "commands") and rest and rest[0] in cmd.commands:
+        cmd = cmd.commands[rest.pop(0)]
+    if hasattr(cmd, "commands"):
+        return None
+    valued = {o: p for p in cmd.params if getattr(p, "param_type_name", "") == "option"
+              and not (p.is_flag or p.count) for o in p.opts}
+    seen: dict[str, list[str]] = {}
+    for k, tok in enumerate(rest):
+        if tok == "--":
+            break
+        name, eq, value = tok.partition("=") if tok.startswith("--") else (tok, "", "")
+        p = valued.get(name)
+        if p is None or p.name is None:
+            continue
+        value = value if eq else (rest[k + 1] if k + 1 < len(rest) else None)
+        if value is None:  # Click says the value is missing
+            continue
+        flag = next((o for o in p.opts if o.startswith("--")), name)
+        if value == "":
+            return flag, "is empty (an unset shell variable?): give a value"
+        seen.setdefault(flag, []).append(value)
+    for flag, values in seen.items():
+        if len(values) > 1 and not valued[flag].multiple:
+            return flag, f"given {len(values)} times ({', '.join(values)}); it takes one value"
+    return None
+
+
 def app_for(args: list[str]) -> typer.Typer:
     """The app that runs ``args``: for one of the top-level commands (``run``, ``validate``...), a copy of
     :data:`app` holding that command alone, else :data:`app` itself.

@@ -7,6 +7,7 @@
 
 # No ``from __future__ import annotations``: Typer reads these annotations at each start (see detente.cli).
 
+import math
 import os
 from typing import Optional
 
@@ -42,8 +43,16 @@ def serve(
         require(module, "web")
     import uvicorn
 
-    warm_kernels()
+    for name, v in (("--max-memory", max_memory), ("--max-seconds", max_seconds)):
+        if not math.isfinite(v):
+            raise typer.BadParameter("a finite number, or 0 for no bound", param_hint=f"'{name}'")
     store_url = store or os.environ.get("DETENTE_STORE") or None
+    if store_url:
+        from detente.store.db import Store
+
+        Store(store_url).engine.dispose()  # a URL that names no usable store: refused now, not at the first run
+    check_address(host, port)
+    warm_kernels()
     typer.echo(f"detente: serving on http://{host}:{port}/ (API docs at /docs)"
                + (f", saving runs to {store_url}" if store_url else ""), err=True)
     settings = {"max_draws": max_draws, "max_actors": max_actors, "max_issues": max_issues, "workers": workers,
@@ -59,6 +68,35 @@ def serve(
         from detente.web.app import create_app
 
         uvicorn.run(create_app(store_url=store_url, **settings), host=host, port=port)
+
+
+def check_address(host: str, port: int) -> None:
+    """Refuse, before saying "serving on", an address the server could not listen on: a host that
+    is no interface of this machine, a port in use or not allowed (an :class:`InputError` naming
+    the flag, exit code 2; uvicorn would print its own error and exit 3).
+
+    >>> check_address("no such host!!", 8000)
+    Traceback (most recent call last):
+    ...
+    detente.errors.InputError: --host: not an address of this machine (got 'no such host!!')
+    """
+    import socket
+
+    from detente.errors import InputError
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError, ValueError):
+        raise InputError.one("--host", "not an address of this machine", value=host) from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            sock.bind(address)
+        except OSError as e:
+            flag = "--port" if e.errno in (98, 48, 10048, 13) else "--host"  # in use (Linux, macOS, Windows), denied
+            raise InputError.one(flag, f"cannot listen on {host}:{port}: {e.strerror or e}",
+                                 value=port if flag == "--port" else host) from None
 
 
 WARM_UP = """\

@@ -263,6 +263,9 @@ def sweep_command(
     from detente.scenario.io import atomic_write_text
     from detente.uncertainty.sweep import sweep
 
+    if out is not None and out.suffix.lower() not in (".csv", ".json"):
+        raise typer.BadParameter(f"writes JSON or CSV, by the file's suffix: name it .json or .csv (got {str(out)!r})",
+                                 param_hint="'--out'")
     results = []
     try:
         s = _load(scenario)

@@ -204,7 +204,14 @@ class Store:
         ``--store`` does not report "0 runs" or "every hash checks" of nothing."""
         if url in (None, "", "default"):
             url = default_url()
-            data_dir().mkdir(parents=True, exist_ok=True)
+            try:
+                data_dir().mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                setting = ("DETENTE_DATA_DIR" if os.environ.get("DETENTE_DATA_DIR") else
+                           "XDG_DATA_HOME" if os.environ.get("XDG_DATA_HOME") else "the home folder")
+                raise StoreError(f"cannot create the folder of the default run store, {data_dir()} (from "
+                                 f"{setting}): {output_problem(e, str(data_dir()))}; set DETENTE_DATA_DIR to a "
+                                 "folder you can write, or give --store URL") from None
             existing = False  # the default store is made on first use
         self.url = url
         self.shown_url = safe_url(url)

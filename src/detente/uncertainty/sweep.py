@@ -439,6 +439,9 @@ def _run_dask(dask: Any, sjson: str, points: np.ndarray, size: int, args: tuple,
         client = Client(dask, timeout="10s") if own else dask
     except (OSError, TimeoutError) as e:
         raise InputError.one("--dask", f"cannot reach the Dask scheduler ({e})", value=dask) from None
+    except (ValueError, TypeError) as e:  # "http://...:8787" (the dashboard's), "banana", ""
+        raise InputError.one("--dask", f"not a Dask scheduler address ({e}); it looks like tcp://HOST:8786",
+                             value=dask) from None
     try:
         varies, *rest = args
         futures = [client.submit(run_chunk, sjson, varies, pts, start, *rest, pure=False)
