@@ -411,3 +411,45 @@ stances:
     assert "low must not exceed high" in text and "stances[0].evidence[0].source" in text and "'gone'" in text
     assert "actors[1].capability" in text and "actors[1].evidence[0].source" in text
     assert "stances[1].evidence" not in text  # s1 is listed
+
+
+def test_an_id_yaml_reads_as_true_false_or_a_date_says_to_quote_it(tmp_path: Path) -> None:
+    """Norway's `NO` is false in YAML, `2024-12-01` a date: "expected text (got False)" left the
+    analyst guessing."""
+    f = tmp_path / "s.yaml"
+    f.write_text("name: t\nactors: [{id: NO}, {id: 2024-12-01}]\nissues: [{id: x}]\n"
+                 "stances: [{actor: 'NO', issue: x, position: 1}]\n", encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load(str(f))
+    text = " ".join(str(e.value).split())
+    assert 'actors[0].id: expected text: YAML reads an unquoted yes, no' in text and 'e.g. "NO"' in text
+    assert 'actors[1].id: expected text: YAML reads an unquoted date as a date; write it in quotes, "2024-12-01"' in text
+
+
+def test_a_war_shock_past_the_horizon_is_a_warning() -> None:
+    """`month: 300` with `months: 60` ran without a word: the shock never happens."""
+    import yaml
+
+    data = yaml.safe_load((EXAMPLES / "ukraine-settlement-contrast.yaml").read_text(encoding="utf-8"))
+    data["war"]["shocks"][0]["month"] = 300
+    s = Scenario.model_validate(data)
+    assert any("war.shocks[0].month: 300 is past the horizon (war.months = 60)" in w for w in scenario_warnings(s))
+    assert not any("past the horizon" in w for w in scenario_warnings(load(str(EXAMPLES / "ukraine-settlement-contrast.yaml"))))
+
+
+def test_model_options_in_the_file_are_checked_by_validate_and_by_a_run(tmp_path: Path, capsys) -> None:
+    """`model_options: {bdm: {Q: banana}}` passed `detente validate`, and a run then failed naming
+    no file; a misspelt model (`bdmm`) was ignored by both."""
+    from detente.cli import main
+
+    f = tmp_path / "s.yaml"
+    f.write_text("name: t\nactors: [{id: A}, {id: B}]\nissues: [{id: x}]\n"
+                 "stances: [{actor: A, issue: x, position: 1, salience: 1}, {actor: B, issue: x, position: 9, salience: 1}]\n"
+                 "model_options: {bdm: {Q: banana}, bdmm: {rounds: 3}}\n", encoding="utf-8")
+    assert main(["validate", str(f)]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"{f}: model_options.bdm: Q:" in err and "model_options.bdmm: names no model (did you mean 'bdm'?)" in err
+    assert main(["run", str(f), "-m", "bdm"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "s.yaml: model_options.bdm: Q:" in err and "bdmm" not in err  # a run names its own model's
+    assert main(["run", str(f), "-m", "mean"]) == 0  # the mean model has nothing set

@@ -149,6 +149,10 @@ def run(
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
         raise InputError.one(None, f"the seed must be a whole number from 0 to {MAX_SEED}", field="seed", value=seed)
     scenario = revalidate(scenario)
+    if scenario.model_options.get(model):
+        bad = model_options_problems(scenario, only=model)
+        if bad:
+            raise InputError(scenario.meta.get("file"), bad)
     merged = dict(scenario.model_options.get(model, {}))
     merged.update(options or {})
     opts = spec.make_options(merged, variant=variant)
@@ -223,6 +227,40 @@ def revalidate(scenario: Scenario) -> Scenario:
     # the war block is checked by the war model when it runs (other models do not read it)
     fresh.war = scenario.war
     return fresh
+
+
+def model_options_problems(scenario: Scenario, only: str | None = None) -> list["Problem"]:
+    """What is wrong with the scenario's ``model_options`` (all of them, or ``only`` that model's):
+    a name that is no model (a typo would be ignored), an unknown option or a bad value.
+    ``detente validate`` reports them with the file's other problems; a run refuses its own.
+
+    >>> s = Scenario.model_validate({"name": "t", "actors": [{"id": "A"}], "issues": [{"id": "x"}],
+    ...     "stances": [{"actor": "A", "issue": "x", "position": 1}], "model_options": {"bdmm": {}, "bdm": {"Q": "x"}}})
+    >>> [p.field for p in model_options_problems(s)]
+    ['model_options.bdmm', 'model_options.bdm']
+    >>> model_options_problems(s)[0].message
+    "names no model (did you mean 'bdm'?); models: mean, median, nbs, bdm, smp, exchange, war, synthesis"
+    """
+    import difflib
+
+    from detente.errors import Problem
+
+    names = registry.names()
+    out = []
+    for name, values in scenario.model_options.items():
+        if only is not None and name != only:
+            continue
+        if name not in names:
+            close = difflib.get_close_matches(name, names, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            out.append(Problem(f"names no model{hint}; models: {', '.join(names)}", field=f"model_options.{name}",
+                               value=name))
+            continue
+        try:
+            registry.get(name).make_options(dict(values))
+        except ModelError as e:
+            out.append(Problem(str(e).replace(f"bad options for model {name!r}: ", ""), field=f"model_options.{name}"))
+    return out
 
 
 def _per_model(names: list[str], options: Mapping[str, Any] | None, variant: str | None

@@ -346,6 +346,14 @@ def validate(
     s = _load(path, input_format, warn=False)  # imports the readers with the collector paused
     from detente.scenario.model import scenario_warnings
 
+    if s.model_options:  # the models' own options: only a file that sets some loads them
+        from detente.errors import InputError
+        from detente.runner import model_options_problems
+
+        bad = model_options_problems(s)
+        if bad:
+            raise InputError(str(path), bad)
+
     n_unc = _count_uncertain(s)
     # one plain line, as written (a "[b]" in a name is no markup): no Rich to load (~30 ms of CPU)
     print(f"ok {path}: {s.meta.get('format', '?')} scenario {s.name!r}: {len(s.actors)} actors, "

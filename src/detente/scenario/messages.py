@@ -115,6 +115,30 @@ def plain_message(err: dict[str, Any], root: Any = None) -> str:
     if kind == "extra_forbidden":
         hint = spelling_hint(tuple(err.get("loc") or ()), root)
         return f"unknown field: {hint}" if hint else _SIMPLE[kind]
+    if kind == "string_type":
+        return _SIMPLE[kind] + _yaml_hint(err.get("input"))
     if kind in _SIMPLE:
         return _SIMPLE[kind]
     return str(err.get("msg", "invalid")).removeprefix("Value error, ")
+
+
+def _yaml_hint(value: Any) -> str:
+    """Why YAML gave something else than the text written: ``NO`` (Norway) is false, ``2024-12-01``
+    a date.
+
+    >>> plain_message({"type": "string_type", "input": False})
+    'expected text: YAML reads an unquoted yes, no, on, off, true or false as true/false; write it in quotes, e.g. "NO"'
+    >>> import datetime
+    >>> plain_message({"type": "string_type", "input": datetime.date(2024, 12, 1)})
+    'expected text: YAML reads an unquoted date as a date; write it in quotes, "2024-12-01"'
+    """
+    import datetime
+
+    if isinstance(value, bool):
+        return (": YAML reads an unquoted yes, no, on, off, true or false as true/false; write it in quotes, "
+                'e.g. "NO"')
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return f': YAML reads an unquoted date as a date; write it in quotes, "{value.isoformat()}"'
+    if isinstance(value, (int, float)):
+        return f': write it in quotes, "{value}", if it is an id'
+    return ""

@@ -641,7 +641,7 @@ def scenario_warnings(s: Scenario, shown: int = 5) -> list[str]:
     >>> scenario_warnings(s)
     ['1 number has no evidence (add `evidence:` with a quote or paraphrase and its source): stances[0].position (A on x)']
     """
-    out = _same_labels(s)
+    out = _same_labels(s) + _war_warnings(s)
     bare = list(itertools.islice(unsupported_numbers(s), shown))
     if not bare:
         return out
@@ -649,6 +649,22 @@ def scenario_warnings(s: Scenario, shown: int = 5) -> list[str]:
     listed = ", ".join(bare) + (f" and {n - shown} more" if n > shown else "")
     return out + [f"{n} number{'s have' if n != 1 else ' has'} no evidence (add `evidence:` with a quote or "
                   f"paraphrase and its source): {listed}"]
+
+
+def _war_warnings(s: Scenario) -> list[str]:
+    """What in a valid war block can never act: a shock scheduled past the horizon."""
+    if not s.war:
+        return []
+    from pydantic import ValidationError
+
+    from detente.scenario.war import validate_war_block
+
+    try:
+        w = validate_war_block(s.war)
+    except ValidationError:  # reported as errors by the validation
+        return []
+    return [f"war.shocks[{k}].month: {sh.month} is past the horizon (war.months = {w.months}): the shock never "
+            "happens" for k, sh in enumerate(w.shocks) if sh.month > w.months]
 
 
 def _same_labels(s: Scenario) -> list[str]:
