@@ -224,6 +224,8 @@ def test_disk_full_leaves_the_old_files(scen: Path, tmp_path: Path, capsys: pyte
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     old = tmp_path / "old.yaml"
     old.write_text("old")
+    old_json = tmp_path / "old.json"  # a sweep writes JSON or CSV
+    old_json.write_text("old")
     out = tmp_path / "out"
     out.mkdir()
     (out / "positions.csv").write_text("old")
@@ -233,7 +235,7 @@ def test_disk_full_leaves_the_old_files(scen: Path, tmp_path: Path, capsys: pyte
     fails_cleanly(capsys, ["run", str(scen), "--out", str(out)], f"{out}: the disk is full")
     fails_cleanly(capsys, ["run", str(scen), "--out", str(tmp_path / "new")], f"{tmp_path / 'new'}: the disk is full")
     fails_cleanly(capsys, ["sweep", str(scen), "-m", "mean", "-v", "actors[A].capability=1:2:2",
-                           "--out", str(old)], f"{old}: the disk is full")
+                           "--out", str(old_json)], f"{old_json}: the disk is full")
     assert snapshot(tmp_path) == before and no_temp_files(tmp_path)
 
 

@@ -604,6 +604,11 @@ def _running_as_program() -> bool:
     return cli._program
 
 
+NOT_EMPTY = frozenset({"out", "out_dir", "store", "copy", "dask"})
+"""Options whose empty value Click would take as the current folder or the default store; the
+others (``--criterion ''``, ``--head ''``) say themselves what they need."""
+
+
 def option_problem(args: list[str]) -> tuple[str, str] | None:
     """An option of ``args`` that Click would take but detente refuses, and why; ``None`` when there
     is none:
@@ -611,8 +616,8 @@ def option_problem(args: list[str]) -> tuple[str, str] | None:
     * an option that takes one value given more than once: Click keeps the last silently, so
       ``seal -m mean -m bdm`` sealed bdm alone and ``grade 1 --outcome 5 --outcome 9`` recorded 9,
       in a ledger that cannot be edited;
-    * an empty value (an unset shell variable): ``--out ''`` wrote into the current folder,
-      ``--store ''`` into the default store.
+    * an empty path or store (an unset shell variable: :data:`NOT_EMPTY`): ``--out ''`` wrote into
+      the current folder, ``--store ''`` into the default store.
 
     >>> option_problem(["grade", "1", "--outcome", "5", "--outcome=9"])
     ('--outcome', 'given 2 times (5, 9); it takes one value')
@@ -643,7 +648,7 @@ def option_problem(args: list[str]) -> tuple[str, str] | None:
         if value is None:  # Click says the value is missing
             continue
         flag = next((o for o in p.opts if o.startswith("--")), name)
-        if value == "":
+        if value == "" and p.name in NOT_EMPTY:
             return flag, "is empty (an unset shell variable?): give a value"
         seen.setdefault(flag, []).append(value)
     for flag, values in seen.items():
