@@ -338,3 +338,26 @@ def test_explaining_copenhagen_warns_nothing() -> None:
         r = attach(s, run(s, "median"))
     without = [a["forecast_without"] for i in r.explain["pivotal"]["issues"].values() for a in i["actors"]]
     assert without and all(w is None or np.isfinite(w) for w in without)
+
+
+def test_the_war_explanation_says_what_set_the_terms() -> None:
+    """The flagship's deals give Russia about 91 on three issues: the terms are the least Russia
+    accepts (its war value) in nearly every deal, a fact no table said. `terms_set_by` counts, over
+    the deals, what fixed the share: the rule's split, or a side's limit at its war value or moved
+    by its domestic constraints."""
+    from detente.report.explain import explain_section, war_explain_tables
+
+    s = load(FLAGSHIP)
+    r = attach(s, run(s, "war", draws=400, seed=1), war_sensitivity=False)
+    war = r.explain["war"]
+    parts = war["terms_set_by"]
+    assert set(parts) == {"split", "A_war_value", "A_domestic", "B_war_value", "B_domestic"}
+    assert sum(parts.values()) == pytest.approx(1.0, abs=1e-3) and parts["A_war_value"] > 0.9
+    binds = r.trajectory.extras["_binds"]
+    assert ((binds >= 0) == r.trajectory.extras["_settled"]).all()  # one reading per deal, none otherwise
+    assert war["terms_text"].startswith("What set the terms: the least Russia accepts, its war value")
+    assert "What set the terms" in explain_section(s, [r], [])
+    assert any("What set the terms" in str(t.caption) for t in war_explain_tables(r, s))
+    contrast = load(str(FLAGSHIP).replace("settlement.yaml", "settlement-contrast.yaml"))
+    c = attach(contrast, run(contrast, "war", draws=400, seed=1), war_sensitivity=False)
+    assert c.explain["war"]["terms_set_by"]["A_domestic"] > 0.05  # its commitments raise Russia's floor there

@@ -20,7 +20,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "detente"
 # or above: the parts of one layer stay independent of each other.
 LAYERS: list[set[str]] = [
     {"data", "_version", "errors", "jsontext", "quantiles", "lazy", "defaults", "csvsafe", "gcpause",
-     "consoles", "progress"},          # foundations: no detente import but each other's below
+     "consoles", "progress", "words"},          # foundations: no detente import but each other's below
     {"jit", "memory", "guard"},        # Numba's cache and compile notice; whether a run fits in memory;
                                        # outputs never written over inputs
     {"scenario"},                      # the data model, readers, arrays and their draws

@@ -45,6 +45,14 @@ def explain(scenario: Any, result: Any, progress: Progress | None = None,
 
         out["war"] = war_shares(arr, result.trajectory)
         if out["war"] is not None:
+            from detente.explain.utilities import terms_sentence
+            from detente.models.war.endings import side_names
+
+            rule = dict(result.options).get("rule")
+            if rule in (None, "scenario"):
+                rule = ((scenario.war or {}).get("bargaining") or {}).get("rule")
+            names = side_names(scenario.war, {a.id: a.label for a in scenario.actors})
+            out["war"]["terms_text"] = terms_sentence(out["war"], names, rule)
             out["war"]["p_deal_within_12_months"] = round(float(p_deal(result.trajectory, 12).mean()), 4)
             out["war"]["at_central_estimates"] = central_deal(scenario, spec, opts, seq, arr.draws)
             if war_sensitivity:

@@ -192,4 +192,45 @@ def war_shares(arr: ScenarioArrays, trajectory: Any) -> dict[str, Any] | None:
             if cost is not None and horizon is not None else None,
         })
     return {"what": "share of the stakes for each side (A's share is x, B's 1 - x); status quo line = the "
-                    "front line at the start", "sides": sides}
+                    "front line at the start", "sides": sides, "terms_set_by": terms_set_by(ex)}
+
+
+def terms_set_by(extras: Any) -> dict[str, float] | None:
+    """The share of the deals whose terms each of :data:`~detente.models.war.simulate.TERMS_SET_BY`
+    set (the rule's split, a side's floor or ceiling at its war value or moved by its domestic
+    constraints); ``None`` without a deal."""
+    from detente.models.war.simulate import TERMS_SET_BY
+
+    binds = extras.get("_binds")
+    if binds is None:
+        return None
+    b = np.asarray(binds)
+    b = b[b >= 0]
+    if not b.size:
+        return None
+    return {name: r(float((b == k).mean()), 4) for k, name in enumerate(TERMS_SET_BY)}
+
+
+def terms_sentence(war: dict[str, Any], names: dict[str, str], rule: str | None = None) -> str | None:
+    """What set the terms of the deals, in words, the largest part first (``war["terms_set_by"]``).
+
+    >>> terms_sentence({"terms_set_by": {"split": 0.0, "A_war_value": 0.99, "A_domestic": 0.01,
+    ...                 "B_war_value": 0.0, "B_domestic": 0.0}}, {"A": "Russia", "B": "Ukraine"})
+    'What set the terms: the least Russia accepts, its war value (what it expects from fighting on, less its costs), in 99 % of the deals; the least Russia accepts, raised above its war value by its own audience costs and ratifiers, in 1.0 %'
+    """
+    from detente.words import pct
+
+    parts = war.get("terms_set_by")
+    if not parts:
+        return None
+    a, b = names.get("A") or "side A", names.get("B") or "side B"
+    words = {
+        "split": f"the bargaining rule's split between the two sides' limits{f' ({rule})' if rule else ''}",
+        "A_war_value": f"the least {a} accepts, its war value (what it expects from fighting on, less its costs)",
+        "A_domestic": f"the least {a} accepts, raised above its war value by its own audience costs and ratifiers",
+        "B_war_value": f"the most {b} concedes, its war value (what it expects from fighting on, less its costs)",
+        "B_domestic": f"the most {b} concedes, lowered below its war value by its own audience costs and ratifiers",
+    }
+    shown = sorted(((v, k) for k, v in parts.items() if v), reverse=True)
+    said = [f"{words[k]}, in {pct(v)}" + (" of the deals" if n == 0 else "") for n, (v, k) in enumerate(shown)]
+    return "What set the terms: " + "; ".join(said) if said else None

@@ -162,7 +162,7 @@ def war_explain_tables(r: Result, scenario: Scenario | None = None, top: int = 8
     t = Table(title=f"War ({_label(r)}): each side's share of the stakes and its cost of fighting",
               title_justify="left", caption_justify="left",
               caption=f"{war['what']}; P(deal within 12 months) {_share(war['p_deal_within_12_months'])}"
-                      f"{at_central(war)}")
+                      f"{at_central(war)}" + (f"\n{war['terms_text']}" if war.get("terms_text") else ""))
     for c in ("side", "share given a deal", "at the status quo line", "expected share", "cost a month",
               "months to a deal", "cost until a deal"):
         t.add_column(c, justify="left" if c == "side" else "right")
@@ -460,6 +460,8 @@ def explain_section(scenario: Scenario, results: list[Result], figures: list[tup
             parts.append('<table class="war-shares"><thead><tr><th>side</th><th class="num">share given a deal</th>'
                          '<th class="num">share at the status quo line</th><th class="num">expected cost of fighting '
                          f"until a deal</th></tr></thead><tbody>{wrows}</tbody></table>")
+            if ex["war"].get("terms_text"):
+                parts.append(f'<p class="muted terms-set-by">{_e(ex["war"]["terms_text"])}.</p>')
         moves = (ex.get("war") or {}).get("what_moves_p_deal")
         if moves:
             mrows = "".join(f"<tr><td>{_e(x['label'])}</td><td class=\"num\">{_e(_f(x['mu_star']))}</td>"

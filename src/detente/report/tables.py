@@ -30,12 +30,12 @@ from rich.console import Console, RenderableType
 from rich.table import Table as RichTable
 
 from detente.consoles import Table
-
 from detente.quantiles import nanmedian0
 from detente.report import summary as sm
 from detente.result import Result
 from detente.scenario.model import Issue, Scenario, decimals_for
 from detente.scenario.display import DASH, fmt_uncertain  # noqa: F401  (fmt_uncertain: the inputs as written)
+from detente.words import pct  # noqa: F401  (the tables' name for it)
 
 
 # -- formatting shared by tables, plots and HTML -------------------------------------------------
@@ -142,18 +142,6 @@ def war_stop_text(scenario: Scenario, result: Result) -> str:
     the war table (:func:`war_table`), which the program prints above the issues' tables."""
     share = (result.trajectory.extras.get("outcome_probability") or {}).get("settlement", 0.0)
     return f"a deal in {pct(float(share))} of draws (the other endings: the war table above)"
-
-
-def pct(p: float | None) -> str:
-    """``35 %`` (one decimal under 10 %).
-
-    >>> pct(0.352), pct(0.041), pct(None)
-    ('35 %', '4.1 %', '—')
-    """
-    if p is None or not math.isfinite(p):
-        return "—"
-    v = 100 * p
-    return f"{v:.1f} %" if 0 < v < 10 else f"{v:.0f} %"
 
 
 def rounds_text(result: Result) -> str:

@@ -164,6 +164,7 @@ def war_model(arr: Any, options: WarOptions, rng: np.random.Generator,
     stopped = np.full(D, "horizon", dtype=object)
     share = np.full(D, np.nan)
     settled = np.zeros(D, dtype=bool)
+    binds = np.full(D, NO_DEAL, dtype=np.int8)  # what set a deal's terms (TERMS_SET_BY)
     ser = {n: np.empty((D, T + 1)) for n in ("p", "belief_A", "belief_B", "front")}
     lo_hist = np.empty((D, T + 1))
     hi_hist = np.empty((D, T + 1))
@@ -226,6 +227,7 @@ def war_model(arr: Any, options: WarOptions, rng: np.random.Generator,
                 xs = bg.rubinstein_terms(disc["A"], disc["B"], wA, wB, w.bargaining.proposer)
             x = np.clip(xs, lo, np.maximum(hi, lo))
             share = np.where(deal, x, share)
+            binds = np.where(deal, set_by(xs, lo, hi, wA, wB), binds)
             settled |= deal
             stopped[deal] = "settlement"
             end_month[deal] = t
@@ -282,11 +284,37 @@ def war_model(arr: Any, options: WarOptions, rng: np.random.Generator,
     extras["_notes"] = [ALL_ENDINGS_NOTE]
     extras["_lo"] = lo_hist
     extras["_hi"] = hi_hist
+    extras["_binds"] = binds
     series = {n: np.broadcast_to(v[:, :, None], (D, T + 1, I)) for n, v in ser.items()}
     if progress is not None:
         progress(D, D)
     return Trajectory(forecast=forecast, series=series, rounds=end_month, stopped_by=stopped.astype(str),
                       extras=extras)
+
+
+NO_DEAL = -1
+TERMS_SET_BY = ("split", "A_war_value", "A_domestic", "B_war_value", "B_domestic")
+"""What set a deal's share x (``extras["_binds"]``, an index into this, NO_DEAL without a deal):
+the bargaining rule's split inside the feasible set (M3); A's floor, at its war value
+``p_A - c_A H_A`` (M1) or raised above it by its audience costs and ratifiers (D1-D5); B's ceiling,
+at 1 - its war value or lowered below it by its own."""
+
+
+def set_by(xs: np.ndarray, lo: np.ndarray, hi: np.ndarray, wA: np.ndarray, wB: np.ndarray) -> np.ndarray:
+    """Per draw, the index into :data:`TERMS_SET_BY` of what fixes ``clip(xs, lo, max(hi, lo))``.
+
+    >>> import numpy as np
+    >>> one = lambda v: np.array([v])
+    >>> [TERMS_SET_BY[int(set_by(one(xs), one(0.4), one(0.7), one(wa), one(0.3))[0])]
+    ...  for xs, wa in ((0.5, 0.3), (0.2, 0.4), (0.2, 0.3), (0.9, 0.3))]
+    ['split', 'A_war_value', 'A_domestic', 'B_war_value']
+    """
+    floor, ceiling = xs < lo, xs > np.maximum(hi, lo)
+    raised = lo > wA + _TOL  # A's floor above its war value: its own constraints raised it
+    lowered = hi < 1.0 - wB - _TOL
+    out = np.zeros(xs.shape, dtype=np.int8)
+    out = np.where(floor, np.where(raised, 2, 1), out)
+    return np.where(ceiling, np.where(lowered, 4, 3), out).astype(np.int8)
 
 
 def summarise(share: np.ndarray, settled: np.ndarray, end_month: np.ndarray, stopped: np.ndarray,

@@ -107,6 +107,7 @@ function warPart(sc, ex) {
       ? ` (with every estimate at its central value: ${pct(w.at_central_estimates.p_deal_within_12_months)})` : "";
     part.append(el("p", { class: "help" }, `Chance of a deal within 12 months: ${pct(w.p_deal_within_12_months)}${central}.`));
   }
+  if (w.terms_text) part.append(el("p", { class: "help terms-set-by" }, `${w.terms_text}.`));
   const moves = w.what_moves_p_deal;
   if (moves && moves.inputs && moves.inputs.length) {
     part.append(el("p", { class: "help" }, `What moves ${moves.output}: Morris mu* (${moves.evaluations} evaluations; the other inputs at their medians).`));

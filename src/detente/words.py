@@ -1,0 +1,17 @@
+"""Numbers as every table, report and explanation writes them.
+
+>>> pct(0.352), pct(0.041), pct(None)
+('35 %', '4.1 %', '—')
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def pct(p: float | None) -> str:
+    """``35 %`` (one decimal under 10 %); an em dash for no number."""
+    if p is None or not math.isfinite(p):
+        return "\u2014"
+    v = 100 * p
+    return f"{v:.1f} %" if 0 < v < 10 else f"{v:.0f} %"
