@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from detente.models.base import Trajectory
 from detente.report import plots
 from detente.report.html import render_html
+from detente.scenario.io import MANIFEST
 from detente.report.outputs import CSV_COLUMNS, write_outputs
 from detente.report.plots import (figures_for, plot_issue, plot_trajectories, plot_trajectory, register_plot,
                                   unregister_plot)
@@ -356,7 +357,7 @@ def test_write_outputs_creates_every_file(tmp_path, results_by_draws, draws):
     results = [*results_by_draws[draws], fake_rounds_result()]
     out = tmp_path / "out"
     written = write_outputs(out, SCENARIO, results)
-    names = sorted(p.name for p in out.iterdir())
+    names = sorted(p.name for p in out.iterdir() if p.name != MANIFEST)  # and the list of what was written
     assert names == sorted(written) and all(p.parent == out for p in written.values())
     assert sorted(os.listdir(tmp_path)) == ["out"]  # no temporary folder left behind
 
@@ -607,3 +608,21 @@ def test_issue_chart_keeps_every_text_inside_the_figure(issue: str) -> None:
     for t in texts:
         b = t.get_window_extent(r)
         assert b.x0 >= page.x0 - 1 and b.x1 <= page.x1 + 1, (t.get_text()[:40], b.x0, b.x1, page.x1)
+
+
+def test_an_output_folder_used_again_drops_the_files_of_the_earlier_run(tmp_path) -> None:
+    """`run ukraine --out mix` then `run eu --out mix` left the Ukraine charts beside the new report.
+    The folder's manifest says what detente wrote; what it wrote before and not now goes; a file
+    of the user's stays."""
+    from conftest import EXAMPLES
+    from detente.cli import main
+
+    out = tmp_path / "mix"
+    assert main(["run", str(EXAMPLES / "ukraine-settlement.yaml"), "-m", "mean", "--out", str(out)]) == 0
+    (out / "notes.txt").write_text("mine")
+    assert (out / "issue-territory.png").exists()
+    assert main(["run", str(EXAMPLES / "eu-emission-standards.yaml"), "-m", "mean", "--out", str(out)]) == 0
+    names = {p.name for p in out.iterdir()}
+    assert "issue-territory.png" not in names and "explain-winners.png" not in names
+    assert {"issue-emission_standards.png", "report.html", "notes.txt", MANIFEST} <= names
+    assert (out / MANIFEST).read_text().split() == sorted(names - {"notes.txt", MANIFEST})

@@ -460,8 +460,10 @@ def staged_folder(out_dir: str | os.PathLike[str]) -> Iterator[Path]:
     """Build a folder of outputs atomically: yield a temporary sibling folder to write into.
 
     On success its files move into ``out_dir``: in one rename when ``out_dir`` does not exist yet,
-    else file by file with :func:`os.replace` (other files already in ``out_dir`` stay). On any
-    error the temporary folder is removed and ``out_dir`` is left as it was. Every problem with
+    else file by file with :func:`os.replace`. The folder's :data:`MANIFEST` lists what was
+    written; the files an earlier write listed there and this one did not write are removed (the
+    charts of another scenario's issues), every other file in ``out_dir`` stays. On any error the
+    temporary folder is removed and ``out_dir`` is left as it was. Every problem with
     the path (a file in the way, no permission, a full disk...) is one
     :class:`~detente.errors.InputError` naming ``out_dir`` (:func:`~detente.errors.output_error`).
     """
@@ -474,9 +476,24 @@ def staged_folder(out_dir: str | os.PathLike[str]) -> Iterator[Path]:
     try:
         with output_errors(out):
             yield tmp
+            names = sorted(f.name for f in tmp.iterdir() if f.name != MANIFEST)
+            write_file(tmp / MANIFEST, ("".join(f"{n}\n" for n in names)).encode("utf-8"))
             _publish(tmp, out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+MANIFEST = ".detente-files"
+"""The file in an output folder that lists, one name a line, the files detente wrote there last."""
+
+
+def _listed(folder: Path) -> set[str]:
+    """The names :data:`MANIFEST` lists in ``folder`` (none when it is missing or unreadable)."""
+    try:
+        text = (folder / MANIFEST).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return set()
+    return {n for n in text.splitlines() if n and "/" not in n and "\\" not in n and n not in (".", "..", MANIFEST)}
 
 
 def _publish(tmp: Path, out: Path) -> None:
@@ -500,8 +517,13 @@ def _publish(tmp: Path, out: Path) -> None:
             raise InputError.one(str(out / f.name), f"is a folder in the way of the output file {f.name}; "
                                                     "move it away or choose another output folder")
         refuse_overwriting(out / f.name, f.read_bytes()[:len(SQLITE_MAGIC)])
+    earlier = _listed(out)
     for f in files:
         os.replace(f, out / f.name)
+    for name in sorted(earlier - {f.name for f in files}):  # written before, not now: another run's
+        stale = out / name
+        if stale.is_file() and not stale.is_symlink():
+            stale.unlink()
 
 
 def write_file(path: Path, data: bytes) -> None:
