@@ -352,3 +352,16 @@ def test_unsupported_numbers_are_counted_as_listed() -> None:
     for s in scenarios:
         assert count_unsupported(s) == len(list(unsupported_numbers(s)))
     assert count_unsupported(scenarios[-1]) == 1 + 3 + 1 + 3
+
+
+def test_a_deu_row_cut_short_is_an_error_not_a_missing_issue(tmp_path, capsys) -> None:
+    """A row cut to 5 of 75 fields was padded with blanks: its issue lost its outcome and the
+    backtest scored 350 issues instead of 351, exit 0."""
+    lines = peer_file("deu-data/deu3_blksv.tsv").read_text().splitlines()
+    cut = "\t".join(lines[5].split("\t")[:5])
+    p = write(tmp_path, "cut.tsv", "\n".join([*lines[:5], cut, *lines[6:]]) + "\n")
+    refused(p, capsys, ":6:", "the row has 5 of the header's 75 fields: cut short?",
+            args=["backtest", "--deu", str(p), "-m", "mean", "--cv", "2", "--repeats", "1"])
+    blank = write(tmp_path, "blank.tsv", "\n".join([*lines[:5], "", *lines[5:]]) + "\n")  # a blank line is no row
+    rc, out = _cli(["backtest", "--deu", str(blank), "-m", "mean", "--cv", "2", "--repeats", "1", "-f", "json"], capsys)
+    assert rc == 0, out[:300]

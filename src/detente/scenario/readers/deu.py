@@ -103,10 +103,14 @@ def read_deu_issues(path: str | Path) -> list[DEUIssue]:
     file = str(p)
     header, rows = _rows(p, read_text(p))
     col = {c: k for k, c in enumerate(header)}
+    read = max(col[c] for c in _META[:5] + ["p" + a for a in ACTORS] + ["s" + a for a in ACTORS] + ["rp", "out"])
     out: list[DEUIssue] = []
     seen: set[str] = set()
     for line, r in rows:
         if len(r) < len(header):
+            if len(r) <= read and any(x.strip() for x in r):  # not a blank line: a row cut short
+                raise InputError.one(file, f"the row has {len(r)} of the header's {len(header)} fields: cut short? "
+                                           f"(its {header[len(r)]!r} and later columns are missing)", line=line)
             r = r + [""] * (len(header) - len(r))
         if not r[col["isnr"]].strip():
             continue  # the blksv weights row (row 2) and blank lines
