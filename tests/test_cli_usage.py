@@ -138,6 +138,7 @@ BAD = [
     (["run", EX, "-m", "mean", "--out", ""], "is empty (an unset shell variable?)"),
     (["examples", "--copy", ""], "is empty (an unset shell variable?)"),
     (["sweep", EX, "-v", VARY, "-m", "mean", "--out", "sweep.txt"], "name it .json or .csv"),
+    (["sweep", EX, "-v", "actors[russia].capability=1:2:100000000", "-m", "mean"], "a grid of 100,000,000 points"),
 ]
 
 

@@ -177,9 +177,28 @@ def apply_point(scenario: Scenario, varies: Sequence[Vary], values: Sequence[flo
     return validate(data, where or "sweep point " + ", ".join(f"{v.field}={x:g}" for v, x in zip(varies, values)))
 
 
+MAX_POINTS = 100_000
+"""The most points a sweep runs: each is a full run, and every point's result is kept."""
+
+
 def design(varies: Sequence[Vary], kind: str = "grid", samples: int | None = None,
            seed: int = DEFAULT_SEED) -> np.ndarray:
-    """Points (P, fields): the product of each field's values, or ``samples`` uniform draws."""
+    """Points (P, fields): the product of each field's values, or ``samples`` uniform draws; at
+    most :data:`MAX_POINTS` (a grid of 10^8 points filled the machine's memory before it started).
+
+    >>> design([Vary("a=0:1:1000", "a", ("a",), 0, 1, 1000)] * 2)
+    Traceback (most recent call last):
+    ...
+    detente.errors.InputError: --vary: a grid of 1,000,000 points (1,000 x 1,000): at most 100,000, each a full run; use fewer values per field, or --design random --samples K (got ['a=0:1:1000', 'a=0:1:1000'])
+    """
+    if kind == "grid":
+        count = math.prod(v.n or 1 for v in varies)
+        if count > MAX_POINTS:
+            raise InputError.one("--vary", f"a grid of {count:,} points ({' x '.join(f'{v.n or 1:,}' for v in varies)}): "
+                                           f"at most {MAX_POINTS:,}, each a full run; use fewer values per field, "
+                                           "or --design random --samples K", value=[v.spec for v in varies])
+    elif kind == "random" and samples is not None and samples > MAX_POINTS:
+        raise InputError.one("--samples", f"at most {MAX_POINTS:,} points, each a full run", value=samples)
     if kind == "grid":
         return np.array(list(itertools.product(*(v.values() for v in varies))), dtype=float).reshape(-1, len(varies))
     if kind == "random":
@@ -314,6 +333,18 @@ def _reading(r: Result) -> tuple[dict[str, float], dict[str, tuple[float, float]
             {i: (float(p10[k]), float(p90[k])) for k, i in enumerate(r.issue_ids)})
 
 
+def _check_memory(points: int, draws: int, issues: int, actors: int) -> None:
+    """Refuse up front a sweep whose kept results could not fit: every point keeps a run's inputs
+    (:func:`detente.memory.need_bytes`, a lower bound)."""
+    from detente.memory import available_bytes, need_bytes, size_text
+
+    need, free = points * need_bytes(draws, issues, actors), available_bytes()
+    if free is not None and need > 0.8 * free:
+        raise InputError.one("--vary", f"{points:,} points of {draws:,} draws need at least {size_text(need)}, more than "
+                                       f"the {size_text(free)} this machine has free: use fewer points or fewer "
+                                       "draws (--draws)", value=points)
+
+
 def _chunks(points: np.ndarray, size: int) -> Iterator[tuple[int, list[list[float]]]]:
     for i in range(0, len(points), size):
         yield i, points[i:i + size].tolist()
@@ -359,6 +390,7 @@ def sweep(
         raise InputError.one("--vary", "the same field is varied twice",
                              value=[v.spec for v in varies if v.loc in dup])
     points = design(varies, design_kind, samples, seed)
+    _check_memory(len(points), int(draws), len(scenario.issues), len(scenario.actors))
     # validate options once, here, rather than in every worker
     spec = registry.get(model)
     spec.make_options({**scenario.model_options.get(model, {}), **(options or {})}, variant=variant)
