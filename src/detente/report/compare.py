@@ -271,9 +271,9 @@ def comparison_tables(scenarios: list[Scenario], results: list[list[Result]], wi
     caption = (f"±: how far the difference could move with other draws (95 %, bootstrap over the draws, "
                f"which the views share for every input they share); a difference within it is noise: "
                f"run more draws (-n)" if any_draws else None)
-    for issue in scenarios[0].issues:
+    for n, issue in enumerate(scenarios[0].issues):
         t = Table(title=f"{issue.label} [{issue.id}]: forecast by view", title_justify="left",
-                  caption=caption, caption_justify="left")
+                  caption=caption if n == len(scenarios[0].issues) - 1 else None, caption_justify="left")  # said once, last
         t.add_column("model", no_wrap=True)
         t.add_column("view")
         t.add_column("forecast")
