@@ -139,6 +139,7 @@ BAD = [
     (["examples", "--copy", ""], "is empty (an unset shell variable?)"),
     (["sweep", EX, "-v", VARY, "-m", "mean", "--out", "sweep.txt"], "name it .json or .csv"),
     (["sweep", EX, "-v", "actors[russia].capability=1:2:100000000", "-m", "mean"], "a grid of 100,000,000 points"),
+    (["sweep", EX, "-v", "actors[russia].capability=1:2:3", "-m", "mean", "--samples", "5"], "is for --design random"),
 ]
 
 

@@ -191,6 +191,9 @@ def design(varies: Sequence[Vary], kind: str = "grid", samples: int | None = Non
     ...
     detente.errors.InputError: --vary: a grid of 1,000,000 points (1,000 x 1,000): at most 100,000, each a full run; use fewer values per field, or --design random --samples K (got ['a=0:1:1000', 'a=0:1:1000'])
     """
+    if kind == "grid" and samples is not None:
+        raise InputError.one("--samples", "is for --design random; a grid takes its points from each --vary "
+                                          "FIELD=LO:HI:N", value=samples)
     if kind == "grid":
         count = math.prod(v.n or 1 for v in varies)
         if count > MAX_POINTS:
