@@ -453,3 +453,18 @@ def test_model_options_in_the_file_are_checked_by_validate_and_by_a_run(tmp_path
     err = " ".join(capsys.readouterr().err.split())
     assert "s.yaml: model_options.bdm: Q:" in err and "bdmm" not in err  # a run names its own model's
     assert main(["run", str(f), "-m", "mean"]) == 0  # the mean model has nothing set
+
+
+@pytest.mark.parametrize("text,said", [
+    ("name: t\nactors: [{id: A, capability: 1e400}]\nissues: [{id: x}]\nstances: [{actor: A, issue: x, position: 1}]\n",
+     "actors[0].capability: must be finite (got '1e400')"),  # said "(got inf) (got '1e400')"
+    ("   \n# only a comment\n", "found nothing (only blank lines or comments)"),  # "found NoneType"
+    ("- a\n- b\n", "found a list"),
+    ("name: t\nactors: []\nissues: [{id: x}]\nstances: []\n", "actors: must have at least one item"),
+])
+def test_messages_in_the_authors_words(tmp_path: Path, text: str, said: str) -> None:
+    f = tmp_path / "s.yaml"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load(str(f))
+    assert said in str(e.value) and "NoneType" not in str(e.value) and "after validation" not in str(e.value)

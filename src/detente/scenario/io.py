@@ -166,10 +166,17 @@ def validate(data: Any, file: str | None, lines: Mapping[Loc, int] | None = None
         return _validate(data, file, lines)
 
 
+def _show_short(v: Any) -> str:
+    shown = repr(v)
+    return shown if len(shown) <= 40 else shown[:37] + "..."
+
+
 def _validate(data: Any, file: str | None, lines: Mapping[Loc, int] | None) -> Scenario:
     if not isinstance(data, dict):
+        found = ("nothing (only blank lines or comments)" if data is None else
+                 "a list" if isinstance(data, list) else f"a single value ({_show_short(data)})")
         raise InputError.one(file, f"expected a mapping with name, actors, issues and stances at the top "
-                                   f"level, found {type(data).__name__}", line=1)
+                                   f"level, found {found}", line=1)
     lines = {} if lines is None else lines  # not `lines or {}`: that would compute a lazy map
     _check_counts(data, file, lines)
     try:
@@ -242,6 +249,7 @@ def _problems(exc: ValidationError, lines: Mapping[Loc, int], data: Any) -> list
         kw: dict[str, Any] = {}
         if err["type"] not in ("missing",) and not isinstance(value, (dict, list)):
             kw["value"] = value
+            msg = re.sub(r" \(got [^()]*\)$", "", msg)  # the value as written follows: not twice
         out.append(Problem(msg, field=loc_to_path(loc) or None, line=_line_for(lines, loc), **kw))
     return out
 

@@ -115,6 +115,9 @@ def plain_message(err: dict[str, Any], root: Any = None) -> str:
     if kind == "extra_forbidden":
         hint = spelling_hint(tuple(err.get("loc") or ()), root)
         return f"unknown field: {hint}" if hint else _SIMPLE[kind]
+    if kind == "too_short":  # pydantic: "List should have at least 1 item after validation, not 0"
+        n = (err.get("ctx") or {}).get("min_length", 1)
+        return f"must have at least {'one item' if n == 1 else f'{n} items'}"
     if kind == "string_type":
         return _SIMPLE[kind] + _yaml_hint(err.get("input"))
     if kind in _SIMPLE:

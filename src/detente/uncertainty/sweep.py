@@ -206,6 +206,8 @@ def design(varies: Sequence[Vary], kind: str = "grid", samples: int | None = Non
         return np.array(list(itertools.product(*(v.values() for v in varies))), dtype=float).reshape(-1, len(varies))
     if kind == "random":
         if not samples or samples < 1:
+            if samples is None:
+                raise InputError.one("--samples", "a random design needs --samples K (K >= 1)")
             raise InputError.one("--samples", "a random design needs --samples K with K >= 1", value=samples)
         u = np.random.default_rng([int(seed), 0x5EEB]).random((int(samples), len(varies)))
         lo = np.array([v.low for v in varies])
