@@ -166,17 +166,13 @@ def validate(data: Any, file: str | None, lines: Mapping[Loc, int] | None = None
         return _validate(data, file, lines)
 
 
-def _show_short(v: Any) -> str:
-    shown = repr(v)
-    return shown if len(shown) <= 40 else shown[:37] + "..."
-
-
 def _validate(data: Any, file: str | None, lines: Mapping[Loc, int] | None) -> Scenario:
     if not isinstance(data, dict):
         found = ("nothing (only blank lines or comments)" if data is None else
-                 "a list" if isinstance(data, list) else f"a single value ({_show_short(data)})")
+                 "a list" if isinstance(data, list) else "a single value")
+        shown = {"value": data} if found == "a single value" else {}  # Problem.render shortens it
         raise InputError.one(file, f"expected a mapping with name, actors, issues and stances at the top "
-                                   f"level, found {found}", line=1)
+                                   f"level, found {found}", line=1, **shown)
     lines = {} if lines is None else lines  # not `lines or {}`: that would compute a lazy map
     _check_counts(data, file, lines)
     try:
