@@ -114,10 +114,8 @@ def sentence(item: dict[str, Any], data: Any) -> tuple[str | None, str]:
     place, what = where(item.get("field"), data)
     msg = str(item.get("message") or "invalid")
     field = str(item.get("field") or "")
-    if msg.startswith("List should have at least 1 item") and field in _SINGULAR:
+    if msg == "must have at least one item" and field in _SINGULAR:  # scenario.messages' words for it
         return None, f"add at least one {_SINGULAR[field]}"
-    if msg.startswith("List should have at least 1 item"):
-        msg = "needs at least one (none given)"
     if msg.startswith("Input should"):  # pydantic's wording, read after the field's name
         msg = msg[len("Input "):]
     value = item.get("value")
