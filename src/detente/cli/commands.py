@@ -284,12 +284,14 @@ def compare(
         results = [[run_model(s, m, draws=each[v][k], seed=seed, options=opts[m], variant=variants[m],
                               progress=scaled(report, sum(flat[:v * len(model) + k]), total))
                     for k, m in enumerate(model)] for v, s in enumerate(views)]
-    written = write_comparison(out_dir, views, results) if out_dir is not None else None
+    record = comparison_record(views, results) if out_dir is not None or fmt == "json" else None  # once
+    written = write_comparison(out_dir, views, results, record) if out_dir is not None else None
     if fmt == "json":
-        print(comparison_json(comparison_record(views, results)))  # what compare.json holds
+        print(comparison_json(record))  # what compare.json holds
     else:
         war = war_comparison_table(views, results)
-        for t in ([war] if war is not None else []) + comparison_tables(views, results, width=out.width):
+        tables = comparison_tables(views, results, width=out.width, rows=record["comparison"] if record else None)
+        for t in ([war] if war is not None else []) + tables:
             out.print(t)
     if written is not None:  # after the tables, where the reader ends
         sys.stdout.flush()

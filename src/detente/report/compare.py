@@ -258,16 +258,24 @@ def signed(diff: float, issue: Any) -> str:
     return text if not math.isfinite(diff) or text.startswith("-") else "+" + text
 
 
-def comparison_tables(scenarios: list[Scenario], results: list[list[Result]], width: int | None = None) -> list[RichTable]:
-    """One Rich table per issue: a row per model and view, with the difference from the first view.
-    ``width`` is the console's, as in :func:`detente.report.tables.forecast_tables`."""
+def comparison_tables(scenarios: list[Scenario], results: list[list[Result]], width: int | None = None,
+                      rows: list[dict[str, Any]] | None = None) -> list[RichTable]:
+    """One Rich table per issue: a row per model and view, with the difference from the first view
+    and its noise (from ``rows`` of :func:`comparison_rows` when they were computed already: the
+    bootstrap is not run twice). ``width`` is the console's, as in
+    :func:`detente.report.tables.forecast_tables`."""
     lines = 3 if width is not None and width < NARROW else 2
     tables = []
     any_draws = any(r.draws > 1 for rs in results for r in rs)
     names = view_names(scenarios)
     base = {(r.model, r.variant): r for r in results[0]}
-    noise = {(v, r.model, r.variant): difference_noise(r, base[(r.model, r.variant)])
-             for v, rs in enumerate(results) if v > 0 for r in rs if (r.model, r.variant) in base}
+    if rows is not None:
+        said = {(x["scenario"], x["model"], x["issue"]): x["difference_noise"] for x in rows}
+        noise = {(v, r.model, r.variant): {i: said.get((names[v], model_label(r), i)) for i in r.issue_ids}
+                 for v, rs in enumerate(results) if v > 0 for r in rs}
+    else:
+        noise = {(v, r.model, r.variant): difference_noise(r, base[(r.model, r.variant)])
+                 for v, rs in enumerate(results) if v > 0 for r in rs if (r.model, r.variant) in base}
     caption = (f"±: how far the difference could move with other draws (95 %, bootstrap over the draws, "
                f"which the views share for every input they share); a difference within it is noise: "
                f"run more draws (-n)" if any_draws else None)
@@ -383,8 +391,10 @@ def comparison_json(record: dict[str, Any]) -> str:
     return json.dumps(_clean(record), indent=2, allow_nan=False)
 
 
-def write_comparison(out_dir: Path, scenarios: list[Scenario], results: list[list[Result]]) -> dict[str, Path]:
-    """``compare.json``, one PNG per issue (+ settlement curves) and ``compare.html``, atomically."""
+def write_comparison(out_dir: Path, scenarios: list[Scenario], results: list[list[Result]],
+                     record: dict[str, Any] | None = None) -> dict[str, Path]:
+    """``compare.json``, one PNG per issue (+ settlement curves) and ``compare.html``, atomically;
+    ``record``: :func:`comparison_record`, when the caller has it already."""
     import base64
 
     from detente.report.plots import png_bytes
@@ -403,7 +413,7 @@ def write_comparison(out_dir: Path, scenarios: list[Scenario], results: list[lis
             (tmp / f"{stem}.png").write_bytes(data)
             names.append(f"{stem}.png")
             imgs.append((title, data))
-        record = comparison_record(scenarios, results)
+        record = record if record is not None else comparison_record(scenarios, results)
         rows, war_rows = record["comparison"], record.get("war")
         (tmp / "compare.json").write_text(comparison_json(record), encoding="utf-8")
         names.append("compare.json")
