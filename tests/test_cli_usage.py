@@ -81,6 +81,8 @@ BAD = [
     (["backtest", "--deu", DEU, "--capabilities", "gdp"], "'gdp' is not one of"),
     (["backtest", "--deu", DEU, "--position-only", "maybe"], "'maybe' is not one of"),
     (["backtest", "--deu", DEU, "-m", "medain"], "Did you mean 'median'"),
+    (["runs", "list", "-n", "-1"], "greater than or equal to 0"),
+    (["backtest", "--deu", DEU, "-m", "war"], "war cannot be scored on DEU III"),
     (["backtest", "--deu", DEU, "-m", "mean", "-s", "-1"], "a seed is a whole number from 0"),
     (["backtest", "--deu", "no-such.tsv", "-m", "mean"], "no-such.tsv"),
     # models
@@ -408,13 +410,13 @@ def test_draws_that_can_only_repeat_one_answer_are_named(path: str, models: list
     assert "no number is uncertain" not in capsys.readouterr().err
 
 
-def test_backtest_leaves_out_war_by_default_and_prints_a_failure_below_the_table() -> None:
+def test_backtest_leaves_out_war_by_default_and_refuses_it_when_asked() -> None:
     """By default every model was scored, war too, which cannot run on DEU III; its error was squeezed
-    into the "exact hits" column and cut at "detente.scenari..."; it named a Python module."""
+    into the "exact hits" column and cut at "detente.scenari..."; it named a Python module. Asked for,
+    it was then marked "not run" below the table, exit 0; now it is a usage error before any work."""
     p = _invoke(["backtest", "--deu", DEU, "-m", "mean", "-m", "war", "--cv", "2", "--repeats", "1"])
-    assert p.returncode == 0, p.stderr
-    assert "not run: war: model 'war' needs a war: block in the scenario" in " ".join(p.stdout.split())
-    assert "detente.scenario.war" not in p.stdout
+    assert p.returncode == 2 and "war cannot be scored on DEU III" in " ".join(p.stderr.split()), p.stderr
+    assert "detente.scenario.war" not in p.stderr and not p.stdout
     assert "every model but war" in " ".join(_invoke(["backtest", "--help"]).stdout.replace("│", " ").split())
 
 

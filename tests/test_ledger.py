@@ -831,3 +831,46 @@ def test_ledger_lists_a_ledger_with_a_malformed_entry(url: str, capsys: pytest.C
     assert rows[2]["outcome"] == 5.0 and rows[2]["malformed"] is None  # the sound record is still scored
     assert rows[1]["outcome"] is None and rows[1]["crps"] is None and data["overall"]["n"] == 1
     assert bool(rows[1]["malformed"]) == flagged
+
+
+def test_an_empty_ledger_says_so_instead_of_ok_or_an_empty_table(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """`verify` said "ok 0 entries: every hash and link checks" of a store whose ledger had been
+    dropped, and `ledger` printed an empty 12-column table."""
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    ledger = Ledger(url)
+    seal(ledger, make_scenario())
+    sql(url, "DROP TABLE ledger_entries")  # what deleting every entry leaves: an empty chain
+    assert main(["verify", "--store", url]) == 0
+    out, err = capsys.readouterr()
+    assert "nothing to verify" in out and "ok" not in out
+    assert "the ledger is empty" in err and "--head" in err
+    assert main(["verify", "--store", url, "--format", "json"]) == 0
+    assert "the ledger is empty" in json.loads(capsys.readouterr().out)["warnings"][0]
+    assert main(["ledger", "--store", url]) == 0
+    out = capsys.readouterr().out
+    assert "nothing sealed yet" in out and "┏" not in out
+    seal(Ledger(url), make_scenario())
+    assert main(["ledger", "--store", url, "--analyst", "nobody"]) == 0
+    out = capsys.readouterr().out
+    assert "no records of analyst 'nobody'" in out and "┏" not in out
+
+
+def test_grading_before_the_resolution_date_warns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A grade cannot be removed; one given before the record's resolves-by date said nothing."""
+    import datetime as dt
+
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    ledger = Ledger(url)
+    s = make_scenario()
+    seal(ledger, s)  # resolves by 2027-06-30
+    past = lg.seal_payload(s, run(s, "mean"), issue="x", question="q", criterion="c", resolves_by="2020-01-01")
+    ledger.append([past])
+    capsys.readouterr()
+    assert main(["grade", "2", "--outcome", "30", "--source", "s", "--store", url]) == 0
+    assert "warning" not in capsys.readouterr().err
+    early = dt.date.today() < dt.date(2027, 6, 30)
+    assert main(["grade", "1", "--outcome", "30", "--source", "s", "--store", url, "--format", "json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["record"] == 1
+    assert ("record 1 resolves by 2027-06-30: graded before that date" in err) is early

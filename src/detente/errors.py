@@ -30,8 +30,8 @@ class Problem:
     value: Any = _MISSING
 
     def render(self, file: str | None) -> str:
-        if file is None and self.line is None and (self.field or "").startswith("--"):
-            text = ""  # a command-line option: the option's name says where
+        if file is None and self.line is None and (self.field or "").startswith(("--", "DETENTE_")):
+            text = ""  # a command-line option or a setting: its name says where
         else:
             where = file or "<input>"
             if self.line is not None:

@@ -459,6 +459,9 @@ def backtest(
     from detente.progress import progress_bar
 
     names = model or [n for n in registry.names() if n != "war"]  # DEU III holds no war: block
+    if "war" in names:
+        raise typer.BadParameter("war cannot be scored on DEU III: its issues are legislative decisions with "
+                                 "no war: block (sides, battlefield, bargaining)", param_hint="'--model'")
     variants = {m: v for m, v in parse_variants(variant, names).items() if v is not None}
     with progress_bar("backtest", enabled=fmt != "json", unit="models") as report:
         try:

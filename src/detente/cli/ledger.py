@@ -180,9 +180,14 @@ def grade_command(
     try:
         g = ledger.grade(record, outcome=outcome, source=source)
         # the scores of this record alone: the rest of the ledger is not read (nor can it fail this grade)
-        (row,) = records([ledger.get(g.payload["record"]), g])
+        sealed = ledger.get(g.payload["record"])
+        (row,) = records([sealed, g])
     except DetenteError as err:
         _fail(err)
+    due = sealed.payload.get("resolves_by")
+    if isinstance(due, str) and g.payload["graded_at"][:10] < due:
+        print_warnings([f"record {row['record']} resolves by {due}: graded before that date, which is right only "
+                        "if the question has already resolved (the grade stays in the ledger either way)"])
     if format == "json":
         _dump({"entry": g.seq, "hash": g.hash, **{k: row[k] for k in (
             "record", "issue", "forecast", "outcome", "abs_error", "covered_80", "crps", "source")}})
@@ -218,7 +223,9 @@ def verify_command(
     else:
         print_warnings(v.warnings)
         c = _out()
-        if v.ok:
+        if v.ok and not v.n_entries:
+            c.print(f"no entries in {ledger.shown_url}: nothing to verify", soft_wrap=True)
+        elif v.ok:
             c.print(f"[green]ok[/green] {v.n_entries} entries in {ledger.shown_url}: every hash and link checks; "
                     f"{v.reruns} sealed forecast{'s' if v.reruns != 1 else ''} re-run and reproduced bit for bit"
                     f"\nhead {v.head or '-'}", soft_wrap=True)
@@ -302,6 +309,13 @@ def ledger_command(
     c.print(f"forecast ledger in {data['store']}: {n} record{'' if n == 1 else 's'}"
             + (f", last {len(rows)} shown (--limit 0: all)" if len(rows) < len(data["records"]) else ""),
             soft_wrap=True)
+    if not rows:  # no empty tables: say what would fill them
+        only = " and ".join(f"{k} {v!r}" for k, v in (("model", model), ("analyst", analyst)) if v)
+        c.print((f"no records of {only} (without --model/--analyst: every record)" if only and data["entries"]
+                 else "nothing sealed yet (`detente seal --help` says how to seal a forecast)")
+                + f"\nhead {data['head_hash'] or '-'} ({data['entries']} entr{'y' if data['entries'] == 1 else 'ies'})",
+                soft_wrap=True)
+        return
     cells = {"record": [], "question": [], "issue": [], "model": [], "analyst": [], "forecast": [],
              "80 % interval": [], "resolves by": [], "outcome": [], "abs error": [], "held": [], "CRPS": []}
     for r in rows:

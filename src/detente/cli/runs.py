@@ -89,7 +89,7 @@ def _dump(data: Any) -> None:
 @runs_app.command("list")
 def list_command(
     store: Optional[str] = typer.Option(None, "--store", help=STORE_HELP),
-    limit: int = typer.Option(50, "--limit", "-n", help="show at most this many runs (0: all)"),
+    limit: int = typer.Option(50, "--limit", "-n", min=0, metavar="N", help="show at most this many runs (0: all)"),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="only runs of this model"),
     scenario: Optional[str] = typer.Option(None, "--scenario", help="scenario name or SHA-256 prefix"),
     format: Literal["table", "json"] = typer.Option("table", "--format", "-f", help="table or json"),

@@ -51,6 +51,9 @@ def serve(
         from detente.store.db import Store
 
         Store(store_url).engine.dispose()  # a URL that names no usable store: refused now, not at the first run
+    from detente.scenario.limits import max_counts, max_file_bytes
+
+    max_file_bytes(), max_counts()  # a bad DETENTE_MAX_* setting: refused now, not at every request
     check_address(host, port)
     warm_kernels()
     typer.echo(f"detente: serving on http://{host}:{port}/ (API docs at /docs)"

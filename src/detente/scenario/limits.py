@@ -45,14 +45,22 @@ MAX_INT_DIGITS = 309  # an integer literal with more digits does not fit a float
 
 
 def _env_number(name: str, default: float) -> float:
+    """The setting ``name`` (unset or empty: ``default``); anything but a positive number is an error
+    naming it, so that a typo does not silently leave the default in force."""
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
     try:
         v = float(raw)
     except ValueError:
-        return default
-    return v if v > 0 else default
+        v = float("nan")
+    if not 0 < v < float("inf"):
+        from detente.errors import InputError
+
+        shown = f"{int(default):,}" if default == int(default) else f"{default:g}"
+        raise InputError.one(None, f"must be a positive number (unset it for the default, {shown})",
+                             field=name, value=raw)
+    return v
 
 
 def max_file_bytes() -> int:

@@ -570,6 +570,9 @@ class Ledger:
         warnings = [f"the append-only triggers {', '.join(self.missing_triggers)} are missing and could not be "
                     "created (a read-only store?): this store does not refuse UPDATE and DELETE"
                     ] if self.missing_triggers else []
+        if not entries:  # an empty chain proves nothing: it is also what deleting the ledger leaves
+            warnings.append("the ledger is empty: nothing to check. If forecasts were sealed in this store, "
+                            "their entries are gone; a head hash published earlier (--head) shows it")
         return Verification(len(entries), entries[-1].hash if entries else None, checks, reruns, chain, warnings)
 
 
