@@ -468,3 +468,18 @@ def test_messages_in_the_authors_words(tmp_path: Path, text: str, said: str) -> 
     with pytest.raises(InputError) as e:
         load(str(f))
     assert said in str(e.value) and "NoneType" not in str(e.value) and "after validation" not in str(e.value)
+
+
+def test_an_issue_where_nobody_has_weight_is_a_warning() -> None:
+    """All-zero capabilities (or saliences) on an issue made mean, median and nbs weigh everybody
+    equally without a word; an issue decided by a voting rule takes its weights from that."""
+    data = {"name": "t", "actors": [{"id": "A", "capability": 0}, {"id": "B", "capability": {"low": 0, "high": 0}}],
+            "issues": [{"id": "x"}, {"id": "y"}],
+            "stances": [{"actor": "A", "issue": "x", "position": 20}, {"actor": "B", "issue": "x", "position": 80},
+                        {"actor": "A", "issue": "y", "position": 20, "capability": 2},
+                        {"actor": "B", "issue": "y", "position": 80, "salience": 0}]}
+    warned = [w for w in scenario_warnings(Scenario.model_validate(data)) if "above zero" in w]
+    assert warned == ["issue 'x': no actor has both capability and salience above zero, so mean, median and nbs "
+                      "weigh every actor there equally (bdm and exchange refuse the issue)"]
+    data["actors"][1]["capability"] = {"low": 0, "high": 1}  # weight in some draws: nothing to say
+    assert not [w for w in scenario_warnings(Scenario.model_validate(data)) if "above zero" in w]

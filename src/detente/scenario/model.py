@@ -641,7 +641,7 @@ def scenario_warnings(s: Scenario, shown: int = 5) -> list[str]:
     >>> scenario_warnings(s)
     ['1 number has no evidence (add `evidence:` with a quote or paraphrase and its source): stances[0].position (A on x)']
     """
-    out = _same_labels(s) + _war_warnings(s)
+    out = _same_labels(s) + _weightless_issues(s) + _war_warnings(s)
     bare = list(itertools.islice(unsupported_numbers(s), shown))
     if not bare:
         return out
@@ -649,6 +649,27 @@ def scenario_warnings(s: Scenario, shown: int = 5) -> list[str]:
     listed = ", ".join(bare) + (f" and {n - shown} more" if n > shown else "")
     return out + [f"{n} number{'s have' if n != 1 else ' has'} no evidence (add `evidence:` with a quote or "
                   f"paraphrase and its source): {listed}"]
+
+
+def _weightless_issues(s: Scenario) -> list[str]:
+    """Issues on which no actor can have both capability and salience above zero: the weighted
+    baselines give every actor there equal weight, which the analyst did not write.
+
+    >>> s = Scenario.model_validate({"name": "t", "actors": [{"id": "A", "capability": 0}, {"id": "B"}],
+    ...     "issues": [{"id": "x"}], "stances": [{"actor": "A", "issue": "x", "position": 20},
+    ...     {"actor": "B", "issue": "x", "position": 80, "salience": 0}]})
+    >>> _weightless_issues(s)[0][:80]
+    "issue 'x': no actor has both capability and salience above zero, so mean, median"
+    """
+    capability = {a.id: a.capability for a in s.actors}
+    weighted: dict[str, bool] = {}
+    for st in s.stances:
+        cap = st.capability if st.capability is not None else capability.get(st.actor, 1.0)
+        weighted[st.issue] = weighted.get(st.issue, False) or (bounds_of(cap)[1] > 0 and bounds_of(st.salience)[1] > 0)
+    voted = {i.id for i in s.issues if i.voting is not None}  # weights come from voting power there
+    return [f"issue {i!r}: no actor has both capability and salience above zero, so mean, median and nbs "
+            "weigh every actor there equally (bdm and exchange refuse the issue)"
+            for i, has in weighted.items() if not has and i not in voted]
 
 
 def _war_warnings(s: Scenario) -> list[str]:
