@@ -489,3 +489,27 @@ def test_python_may_save_a_scenario_back_where_it_was_loaded(scen: Path) -> None
     s = detente.load(str(scen))
     detente.save(s.model_copy(update={"name": "changed"}), str(scen))
     assert detente.load(str(scen)).name == "changed"
+
+
+def test_save_refuses_a_scenario_that_load_would_refuse(scen: Path, tmp_path: Path) -> None:
+    """``detente.save`` wrote a scenario changed in Python to a position off its scale: a file that
+    ``load`` then refused. An actor appended as a plain dict made pydantic warn at every dump."""
+    import warnings
+
+    import detente
+    from detente.errors import InputError
+
+    s = detente.load(str(scen))
+    before = scen.read_bytes()
+    s.stances[0].position = 1e6
+    for target in (scen, tmp_path / "new.yaml"):
+        with pytest.raises(InputError, match=r"not written: the scenario does not validate[\s\S]*"
+                                             r"stances\[0\]\.position: off the scale"):
+            detente.save(s, str(target))
+    assert scen.read_bytes() == before and not (tmp_path / "new.yaml").exists()
+    s = detente.load(str(scen))
+    s.actors.append({"id": "newcomer"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        detente.save(s, str(tmp_path / "more.yaml"))
+    assert detente.load(str(tmp_path / "more.yaml")).actors[-1].id == "newcomer"

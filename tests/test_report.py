@@ -26,6 +26,7 @@ from detente.report.plots import (figures_for, plot_issue, plot_trajectories, pl
 from detente.report.tables import with_label, fmt, forecast_tables, render_text, summary_table
 from detente.result import Result
 from detente.runner import run
+from detente.scenario.arrays import scenario_hash
 from detente.scenario.model import Scenario
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -97,7 +98,7 @@ def fake_rounds_result(draws: int = 1, rounds: int = 3, readout: str | None = "m
     traj = Trajectory(forecast=med[:, -1], positions=pos, series={"median": med, "mean": pos.mean(axis=-1)},
                       rounds=np.full(draws, rounds), stopped_by=np.array(["converged"] * draws), readout=readout)
     return Result(model="rounds-fake", variant=None, options={"x": 1}, seed=1, draws=draws, version="test",
-                  input_sha256="0" * 64, scenario_name=SCENARIO.name, issue_ids=SCENARIO.issue_ids,
+                  input_sha256=scenario_hash(SCENARIO), scenario_name=SCENARIO.name, issue_ids=SCENARIO.issue_ids,
                   actor_ids=SCENARIO.actor_ids, trajectory=traj)
 
 

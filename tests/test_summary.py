@@ -25,6 +25,7 @@ from detente.report.tables import bottom_line_table, forecast_tables, render_tex
 from detente.result import Result
 from detente.runner import run
 from detente.scenario.io import load
+from detente.scenario.arrays import scenario_hash
 from detente.scenario.model import Scenario
 from conftest import EXAMPLES
 
@@ -46,7 +47,7 @@ def hand_made(model: str, centre_x: float, centre_y: float, draws: int = 400, sd
     rng = np.random.default_rng(seed)
     f = np.column_stack([rng.normal(centre_x, sd, draws), rng.normal(centre_y, sd / 10, draws)])
     return Result(model=model, variant=None, options={}, seed=seed, draws=draws, version="test",
-                  input_sha256="0" * 64, scenario_name=SCENARIO.name, issue_ids=["x", "y"], actor_ids=["A", "B"],
+                  input_sha256=scenario_hash(SCENARIO), scenario_name=SCENARIO.name, issue_ids=["x", "y"], actor_ids=["A", "B"],
                   trajectory=Trajectory(forecast=f))
 
 
@@ -467,3 +468,30 @@ def test_a_band_or_range_that_does_not_move_is_said_in_words() -> None:
     assert "7.000 (every round)" in text and "7.000\u20137.000" not in text, text
     html = render_html(s, results, [])
     assert "none (every draw the same)" in html and "(every round)" in html
+
+
+def test_the_report_refuses_results_of_another_scenario(tmp_path) -> None:
+    """bottom_line(changed, [r]) gave the old forecast silently, write_outputs raised a bare
+    ValueError, and comparison_rows labelled one view's numbers with the other's name."""
+    from detente.errors import InputError
+    from detente.report.compare import comparison_rows
+    from detente.report.outputs import write_outputs
+
+    from conftest import EXAMPLES
+
+    s = load(EXAMPLES / "ukraine-settlement.yaml")
+    other = load(EXAMPLES / "eu-emission-standards.yaml")
+    r, r_other = run(s, "mean", draws=20, seed=1), run(other, "mean", draws=20, seed=1)
+    changed = s.model_copy(deep=True)
+    changed.stances[0].position = 90
+    for scen in (changed, other):
+        with pytest.raises(InputError, match="the mean result was not computed from this scenario"):
+            bottom_line(scen, [r])
+    with pytest.raises(InputError, match="not computed from this scenario"):
+        write_outputs(tmp_path / "out", other, [r])
+    assert not (tmp_path / "out").exists()
+    contrast = load(EXAMPLES / "ukraine-settlement-contrast.yaml")
+    r_contrast = run(contrast, "mean", draws=20, seed=1)
+    with pytest.raises(InputError, match="not computed from this scenario"):
+        comparison_rows([s, contrast], [[r_contrast], [r]])
+    assert comparison_rows([s, contrast], [[r], [r_contrast]])

@@ -317,6 +317,10 @@ def test_to_dict_is_json_without_nan() -> None:
     d = run(s, "mean", draws=50, seed=1).to_dict()
     assert d["forecast"]["y"] is None and d["input_band"]["y"] == [None, None] and d["interval"]["y"] == [None, None]
     json.dumps(d, allow_nan=False)
+    # bdm's extras held NaN floats per issue (round_spread), which to_dict() passed on
+    d = run(s, "bdm", draws=30, seed=1).to_dict()
+    assert d["extras"]["round_spread"]["y"]
+    json.dumps(d, allow_nan=False)
 
 
 def test_the_package_offers_its_entry_points_lazily() -> None:

@@ -263,7 +263,9 @@ def _jsonable(v: Any) -> Any:
         if v.dtype.kind in "fc":
             return np.where(np.isfinite(v), np.round(v, 10), None).tolist()
         return v.tolist()
-    if isinstance(v, (np.floating, np.integer, np.bool_)):
+    if isinstance(v, (float, np.floating)):  # NaN and infinities: null (json.dumps would write NaN)
+        return float(v) if math.isfinite(v) else None
+    if isinstance(v, (np.integer, np.bool_)):
         return v.item()
     if isinstance(v, dict):
         return {str(k): _jsonable(x) for k, x in v.items()}

@@ -208,25 +208,10 @@ def run(
 
 
 def revalidate(scenario: Scenario) -> Scenario:
-    """The scenario validated again (a fresh copy): catches changes made in Python after loading.
+    """The scenario validated again (a fresh copy): :func:`detente.scenario.io.checked`."""
+    from detente.scenario.io import checked
 
-    The ``war`` block is carried over as it is: the war model validates it when it runs, so a bad
-    war block does not stop the other models."""
-    from pydantic import ValidationError
-
-    from detente.scenario.io import _problems
-
-    if not isinstance(scenario, Scenario):
-        raise InputError.one(None, f"expected a Scenario (from detente.scenario.io.load), got "
-                                   f"{type(scenario).__name__}")
-    data = scenario.model_dump(exclude={"war"})
-    try:
-        fresh = Scenario.model_validate(data)
-    except ValidationError as exc:
-        raise InputError(scenario.meta.get("file"), _problems(exc, {}, data)) from None
-    # the war block is checked by the war model when it runs (other models do not read it)
-    fresh.war = scenario.war
-    return fresh
+    return checked(scenario)
 
 
 def model_options_problems(scenario: Scenario, only: str | None = None) -> list["Problem"]:

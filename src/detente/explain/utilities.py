@@ -51,9 +51,8 @@ def bdm_risk_exponents(arr: ScenarioArrays, options: Any) -> tuple[np.ndarray, n
         if options.position_range == "scale":
             R = np.full(D, arr.scale_range[k] if arr.scale_range[k] > 0 else 1.0)
         else:
-            xs = np.where(pres[None], x, np.nan)
-            with np.errstate(invalid="ignore"):
-                R = np.nanmax(xs, axis=1) - np.nanmin(xs, axis=1)
+            # no actor present: -inf - inf, not finite, so 1 (nanmax would warn of an all-NaN slice)
+            R = np.where(pres[None], x, -np.inf).max(axis=1) - np.where(pres[None], x, np.inf).min(axis=1)
             R = np.where(np.isfinite(R) & (R > 0), R, 1.0)
         RR[:, k] = R
         if options.risk == "two_pass":

@@ -145,7 +145,14 @@ def _kept_draws(r: Result, ids: list[str]) -> np.ndarray:
 def comparison_rows(scenarios: list[Scenario], results: list[list[Result]]) -> list[dict[str, Any]]:
     """Tidy rows: issue, model, scenario (:func:`view_names`), forecast, p10, p90, the difference
     from the first view and its Monte Carlo noise (``difference_noise``: the 95 % half-width of
-    :func:`difference_noise`; ``null`` for the first view and for runs without draws)."""
+    :func:`difference_noise`; ``null`` for the first view and for runs without draws).
+    Each view's results must be its own (:func:`~detente.report.summary.check_results`)."""
+    from detente.report.summary import check_results
+
+    if len(scenarios) != len(results):
+        raise ValueError(f"{len(scenarios)} scenarios and {len(results)} lists of results: one list per scenario")
+    for s, rs in zip(scenarios, results):
+        check_results(s, rs)
     rows = []
     base = {(r.model, r.variant): r for r in results[0]}
     for v, (s, name, rs) in enumerate(zip(scenarios, view_names(scenarios), results)):

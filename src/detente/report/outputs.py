@@ -138,7 +138,11 @@ def write_outputs(out_dir: Path, scenario: Scenario, results: list[Result], *, f
     ranked sensitivity charts of ``detente run --sensitivity``. ``workers``
     (:func:`detente.report.workers.start`) render the model figures in other processes while this
     one writes the data files; should they fail, this process renders them (``workers.error`` says
-    why). Each figure is rendered once; report.html embeds the PNG bytes that were written."""
+    why). Each figure is rendered once; report.html embeds the PNG bytes that were written.
+    Results of another scenario are refused before anything is written."""
+    from detente.report.summary import check_results
+
+    check_results(scenario, results)
     out_dir = Path(out_dir)
     names: list[str] = []
     with staged_folder(out_dir) as tmp:

@@ -243,6 +243,34 @@ def agreement(issue: Issue, points: Mapping[str, float | None]) -> tuple[str, fl
     return "disagree", round(spread, 6), f"models disagree: {listed}"
 
 
+def check_results(scenario: Scenario, results: list[Result]) -> None:
+    """Refuse results that were not computed from ``scenario`` (their input SHA-256 differs): a
+    report of one scenario with another's numbers would read as an answer.
+
+    >>> from detente.runner import run
+    >>> from detente.scenario.io import load
+    >>> from detente.scenario.examples import example
+    >>> s = load(example("eu-emission-standards"))
+    >>> r = run(s, "mean")
+    >>> check_results(s, [r])
+    >>> changed = s.model_copy(update={"name": "changed"})
+    >>> check_results(changed, [r])
+    Traceback (most recent call last):
+    ...
+    detente.errors.InputError: eu-emission-standards.yaml: the mean result was not computed from this scenario (its input SHA-256 differs): run the model on it again
+    """
+    from detente.errors import InputError
+    from detente.scenario.arrays import scenario_hash
+
+    if not results:
+        return
+    digest = scenario_hash(scenario)
+    for r in results:
+        if r.input_sha256 != digest:
+            raise InputError.one(scenario.meta.get("file"), f"the {r.model} result was not computed from this "
+                                 "scenario (its input SHA-256 differs): run the model on it again")
+
+
 def bottom_line(scenario: Scenario, results: list[Result]) -> dict[str, dict[str, Any]]:
     """Per issue id: the leading forecast with its anchor label, its interval and the kind of that
     interval, the input band, every model's forecast, their spread and the agreement verdict.
@@ -251,7 +279,9 @@ def bottom_line(scenario: Scenario, results: list[Result]) -> dict[str, dict[str
     ``forecast``, ``label`` (of the nearest ``anchor``), ``interval`` (``{"low", "high", "kind", "text"}`` plus ``level``,
     ``coverage``, ``calibrated_on`` for a forecast interval; ``None`` without one), ``input_band``,
     ``models`` (model -> forecast; war given a deal), ``model_notes``, ``spread``, ``agreement``
-    (``agree`` / ``disagree`` / ``single_model`` / ``no_forecast``), ``verdict`` (the sentence)."""
+    (``agree`` / ``disagree`` / ``single_model`` / ``no_forecast``), ``verdict`` (the sentence).
+    Results of another scenario are refused (:func:`check_results`)."""
+    check_results(scenario, results)
     lead, why = lead_result(scenario, results)
     out: dict[str, dict[str, Any]] = {}
     for issue in scenario.issues:

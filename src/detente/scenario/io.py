@@ -444,11 +444,50 @@ def format_for_suffix(path: Path) -> str:
     raise InputError.one(str(path), f"cannot tell which format to write from the suffix {suffix!r}")
 
 
+def checked(scenario: Scenario) -> Scenario:
+    """The scenario validated again (a fresh copy): catches changes made in Python after loading,
+    every problem at once, as :func:`load` reports them.
+
+    The ``war`` block is carried over as it is: the war model validates it when it runs, so a bad
+    war block does not stop the other models.
+
+    >>> from detente.scenario.examples import example
+    >>> s = load(example("eu-emission-standards"))
+    >>> s.stances[0].position = 99
+    >>> checked(s)
+    Traceback (most recent call last):
+    ...
+    detente.errors.InputError: eu-emission-standards.yaml: stances[0].position: off the scale [4, 10] of issue 'emission_standards' (got 99)
+    """
+    import warnings
+
+    if not isinstance(scenario, Scenario):
+        raise InputError.one(None, f"expected a Scenario (from detente.scenario.io.load), got "
+                                   f"{type(scenario).__name__}")
+    with warnings.catch_warnings():  # a plain dict appended in Python (s.actors.append({...})) is dumped
+        warnings.filterwarnings("ignore", message="Pydantic serializer warnings")  # as it is, and validated
+        data = scenario.model_dump(exclude={"war"})
+    try:
+        fresh = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(scenario.meta.get("file"), _problems(exc, {}, data)) from None
+    fresh.war = scenario.war
+    return fresh
+
+
 def save(scenario: Scenario, path: str | os.PathLike[str], fmt: str | None = None) -> Path:
-    """Write ``scenario`` to ``path`` atomically; the format follows the suffix unless given."""
+    """Write ``scenario`` to ``path`` atomically; the format follows the suffix unless given.
+
+    A scenario that does not validate (changed in Python after loading) is refused, naming its
+    problems, and nothing is written: :func:`load` would refuse the file."""
     p = Path(path)
     if p.is_dir():  # before the suffix: the folder is the problem, not its name
         raise output_error(IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(p)), p)
+    try:
+        scenario = checked(scenario)  # also turns what Python appended as a plain dict into its model
+    except InputError as e:
+        raise InputError(str(p), [Problem("not written: the scenario does not validate (below)"),
+                                  *e.problems]) from None
     try:
         text = dumps(scenario, fmt or format_for_suffix(p))
     except InputError as e:  # what the format cannot hold: named with the file it was to be written to
