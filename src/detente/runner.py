@@ -143,11 +143,8 @@ def run(
     model = spec.name  # an old alias (``eu``) is recorded under the model's name
     if draws is None:
         draws = default_draws(scenario, model)
-    if not isinstance(draws, (int, np.integer)) or isinstance(draws, bool) or not 1 <= draws <= 10_000_000:
-        raise InputError.one(None, "the number of draws must be a whole number from 1 to 10,000,000",
-                             field="draws", value=draws)
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
-        raise InputError.one(None, f"the seed must be a whole number from 0 to {MAX_SEED}", field="seed", value=seed)
+    check_count(draws, "draws", most=10_000_000)
+    check_seed(seed)
     scenario = revalidate(scenario)
     if scenario.model_options.get(model):
         bad = model_options_problems(scenario, only=model)
@@ -207,6 +204,51 @@ def run(
     )
 
 
+def check_seed(seed: Any) -> int:
+    """``seed`` when it is a whole number from 0 to :data:`MAX_SEED`, else an :class:`InputError`.
+
+    >>> check_seed(7)
+    7
+    >>> check_seed(-1)
+    Traceback (most recent call last):
+    ...
+    detente.errors.InputError: <input>: seed: the seed must be a whole number from 0 to 9223372036854775807 (got -1)
+    """
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
+        raise InputError.one(None, f"the seed must be a whole number from 0 to {MAX_SEED}", field="seed", value=seed)
+    return int(seed)
+
+
+def check_model_name(model: Any, function: str) -> str:
+    """``model`` when it is one model's name; ``function`` (e.g. "levers") takes one model at a time.
+
+    >>> check_model_name(["mean", "bdm"], "levers")
+    Traceback (most recent call last):
+    ...
+    detente.errors.ModelError: levers takes one model name, e.g. 'mean' (got ['mean', 'bdm']): call it once per model
+    """
+    if not isinstance(model, str):
+        raise ModelError(f"{function} takes one model name, e.g. 'mean' (got {model!r}): call it once per model")
+    return model
+
+
+def check_count(n: Any, name: str, *, least: int = 1, most: int | None = None) -> int:
+    """``n`` when it is a whole number from ``least`` to ``most``, else an :class:`InputError` naming
+    the argument ``name`` (a string, a float or a bool is refused, not rounded).
+
+    >>> check_count(3, "draws")
+    3
+    >>> check_count(2.7, "draws")
+    Traceback (most recent call last):
+    ...
+    detente.errors.InputError: <input>: draws: must be a whole number of at least 1 (got 2.7)
+    """
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < least or (most is not None and n > most):
+        span = f"from {least:,} to {most:,}" if most is not None else f"of at least {least:,}"
+        raise InputError.one(None, f"must be a whole number {span}", field=name, value=n)
+    return int(n)
+
+
 def revalidate(scenario: Scenario) -> Scenario:
     """The scenario validated again (a fresh copy): :func:`detente.scenario.io.checked`."""
     from detente.scenario.io import checked
@@ -263,7 +305,12 @@ def _per_model(names: list[str], options: Mapping[str, Any] | None, variant: str
     fields = {m: set(spec.options.model_fields) for m, spec in specs.items()}
     unused = [k for k in opts if not any(k in f for f in fields.values())]
     if unused:
-        raise ModelError(f"no selected model ({', '.join(names)}) has the option(s) {', '.join(map(repr, unused))}")
+        import difflib
+
+        known = sorted(set().union(*fields.values()))
+        close = {k: difflib.get_close_matches(k, known, n=1) for k in unused}
+        shown = ", ".join(f"{k!r}" + (f" (did you mean {close[k][0]!r}?)" if close[k] else "") for k in unused)
+        raise ModelError(f"no selected model ({', '.join(names)}) has the option(s) {shown}")
     if variant is not None and not any(variant in spec.variants for spec in specs.values()):
         raise ModelError(f"no selected model ({', '.join(names)}) has the variant {variant!r}")
     return {m: ({k: v for k, v in opts.items() if k in fields[m]},

@@ -344,8 +344,20 @@ def levers(
     exchange 20, war 50, :func:`default_draws`) and ``grid`` to 21 values (smp, exchange and war 11). For the
     war model the forecasts are the terms given a deal (``given``; :func:`reading`).
     Same inputs and seed give the same answer bit for bit."""
-    k_full = check_request(scenario, issue, target, actor)
     from detente.models import registry
+    from detente.runner import check_count, check_model_name, check_seed, revalidate
+
+    scenario = revalidate(scenario)  # also refuses anything but a Scenario
+    check_model_name(model, "levers")
+    check_seed(seed)
+    if draws is not None:
+        check_count(draws, "draws", most=1_000_000)
+    if grid is not None:
+        check_count(grid, "grid", least=3)
+    if target is not None and (isinstance(target, bool) or not isinstance(target, (int, float, np.number))
+                               or not np.isfinite(target)):
+        raise InputError.one(None, "the target must be a number on the issue's scale", field="target", value=target)
+    k_full = check_request(scenario, issue, target, actor)
 
     slow = registry.get(model).name in SLOW
     draws = int(draws) if draws is not None else default_draws(model)

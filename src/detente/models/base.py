@@ -228,7 +228,12 @@ class Registry:
         try:
             return self._specs[name]
         except KeyError:
-            raise ModelError(f"unknown model {name!r}; available: {', '.join(self.names())}") from None
+            import difflib
+
+            known = self.names()
+            close = difflib.get_close_matches(str(name).lower(), known, n=1) if isinstance(name, str) else []
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ModelError(f"unknown model {name!r}{hint}; available: {', '.join(known)}") from None
 
     def names(self) -> list[str]:
         """Declared models in declaration order, then any others in registration order."""

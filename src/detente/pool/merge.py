@@ -73,9 +73,16 @@ def pool_scenarios(scenarios: Sequence[Scenario], analysts: Sequence[str] | None
     components, weighted by the view's weight split in the proportions of their own weights (or
     by ``analyst_weights``), so pooling (A + B) with C is the same linear pool as A + B + C.
     Raises :class:`~detente.errors.InputError` naming the files for views that cannot be pooled."""
+    if isinstance(scenarios, (str, bytes, Scenario)):
+        raise InputError.one(None, "give a list of two or more scenarios (each from detente.load)",
+                             field="scenarios", value=type(scenarios).__name__)
     views = list(scenarios)
     if len(views) < 2:
         raise InputError.one(None, "give at least two scenarios to pool")
+    for k, v in enumerate(views):
+        if not isinstance(v, Scenario):
+            raise InputError.one(None, f"expected a Scenario (from detente.load), got {type(v).__name__}",
+                                 field=f"scenarios[{k}]", value=v if isinstance(v, str) else type(v).__name__)
     names = [str(f) for f in files] if files is not None else [
         str(s.meta.get("file") or f"scenario {k + 1}") for k, s in enumerate(views)]
     ids = analyst_ids(views, analysts, names)
@@ -205,6 +212,10 @@ def analyst_ids(views: list[Scenario], given: Sequence[str] | None, files: list[
 def _weights(weights: Sequence[float] | None, n: int) -> list[float]:
     if weights is None:
         return [1.0] * n
+    if isinstance(weights, (str, bytes)) or not all(
+            isinstance(x, (int, float)) and not isinstance(x, bool) for x in weights):
+        raise InputError.one(None, "give the weights as a list of numbers, one per scenario, e.g. [2, 1]",
+                             field="weights", value=weights)
     w = [float(x) for x in weights]
     if len(w) != n:
         raise InputError.one(None, f"give one weight per scenario: {n} scenarios but {len(w)} weights",

@@ -246,6 +246,15 @@ def sensitivity(
     ``progress(done_points, design_points)`` is called as chunks of design points finish.
     """
     from detente.errors import require
+    from detente.runner import check_count, check_model_name, check_seed, revalidate
+
+    scenario = revalidate(scenario)  # changed in Python after loading: checked again, as by run
+    check_model_name(model, "sensitivity")
+    check_seed(seed)
+    if n is not None:
+        check_count(n, "n", least=2)
+    if replications is not None:
+        check_count(replications, "replications")
 
     require("SALib", "sensitivity")
     from SALib.analyze import morris as morris_analyze

@@ -381,8 +381,17 @@ def sweep(
     transaction. ``progress(done_points, total_points)`` is called as chunks complete.
     """
     from detente.models import registry
+    from detente.runner import check_count, check_model_name, check_seed, revalidate
 
+    scenario = revalidate(scenario)  # changed in Python after loading: checked again, as by run
+    check_model_name(model, "sweep")
     registry.get(model)  # unknown model: fail before starting workers
+    check_seed(seed)
+    for name, value in (("draws", draws), ("samples", samples), ("workers", workers), ("chunk_size", chunk_size)):
+        if value is not None:
+            check_count(value, name)
+    if isinstance(vary, str):  # one spec given as a string: not its characters
+        vary = [vary]
     if draws is None:
         from detente.runner import default_draws
 

@@ -1,0 +1,95 @@
+"""The Python functions refuse bad arguments as ``run`` does: one clear InputError or ModelError
+naming the argument and its value, never a bare TypeError/ValueError from NumPy or SALib, and
+never a silent substitute (draws=-5 ran 1 draw, n=0 ran the default sample size)."""
+
+from __future__ import annotations
+
+import pytest
+
+import detente
+from detente.errors import InputError, ModelError
+from detente.explain.levers import levers
+from detente.pool import pool_scenarios
+from detente.uncertainty.sensitivity import sensitivity
+from detente.uncertainty.sweep import sweep
+
+from conftest import EXAMPLES
+
+S = detente.load(EXAMPLES / "ukraine-settlement.yaml")
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"draws": -5}, r"draws: must be a whole number from 1"),
+    ({"draws": 0}, r"draws: must be a whole number from 1"),
+    ({"draws": 2.7}, r"draws: must be a whole number .*\(got 2\.7\)"),
+    ({"draws": "10"}, r"draws: must be a whole number .*\(got '10'\)"),
+    ({"seed": -1}, r"seed: the seed must be a whole number from 0"),
+    ({"seed": 1.5}, r"seed: the seed must be a whole number"),
+    ({"target": "6"}, r"target: the target must be a number"),
+    ({"grid": 2}, r"grid: must be a whole number of at least 3"),
+])
+def test_levers_refuses_bad_arguments(kwargs, match) -> None:
+    args = {"target": 40.0, "draws": 5, **kwargs}
+    with pytest.raises(InputError, match=match):
+        levers(S, "mean", "territory", **args)
+
+
+def test_functions_of_one_model_say_so_and_refuse_a_file_name() -> None:
+    with pytest.raises(ModelError, match=r"levers takes one model name.*call it once per model"):
+        levers(S, ["mean"], "territory", target=40.0)
+    with pytest.raises(ModelError, match=r"sensitivity takes one model name"):
+        sensitivity(S, ["mean", "bdm"])
+    for call in (lambda: levers("examples/ukraine-settlement.yaml", "mean", "territory", target=40.0),
+                 lambda: sensitivity("examples/ukraine-settlement.yaml", "mean"),
+                 lambda: sweep("examples/ukraine-settlement.yaml", "mean", ["actors.us_admin.capability=1:2:2"])):
+        with pytest.raises(InputError, match="expected a Scenario"):
+            call()
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"seed": -1}, r"seed: the seed must be a whole number"),
+    ({"seed": "1"}, r"seed: the seed must be a whole number"),
+    ({"n": 0}, r"n: must be a whole number of at least 2"),
+    ({"n": "16"}, r"n: must be a whole number"),
+    ({"replications": 0}, r"replications: must be a whole number of at least 1"),
+])
+def test_sensitivity_refuses_bad_arguments(kwargs, match) -> None:
+    with pytest.raises(InputError, match=match):
+        sensitivity(S, "mean", method="morris", **kwargs)
+
+
+def test_sweep_refuses_bad_arguments() -> None:
+    vary = ["actors.us_admin.capability=1:2:2"]
+    for kwargs, match in (({"seed": -1}, "seed"), ({"draws": 0}, "draws"), ({"samples": 1.5}, "samples"),
+                          ({"workers": 0}, "workers")):
+        with pytest.raises(InputError, match=match):
+            sweep(S, "mean", vary, **{"workers": 1, **kwargs})
+
+
+def test_a_scenario_changed_in_python_is_checked_again_by_every_function() -> None:
+    bad = S.model_copy(deep=True)
+    bad.stances[0].position = 999
+    for call in (lambda: levers(bad, "mean", "territory", target=40.0),
+                 lambda: sensitivity(bad, "mean"),
+                 lambda: sweep(bad, "mean", ["actors.us_admin.capability=1:2:2"], workers=1)):
+        with pytest.raises(InputError, match=r"stances\[0\]\.position: off the scale"):
+            call()
+
+
+def test_pool_scenarios_refuses_weights_and_views_it_cannot_read() -> None:
+    contrast = detente.load(EXAMPLES / "ukraine-settlement-contrast.yaml")
+    with pytest.raises(InputError, match=r"weights: give the weights as a list of numbers"):
+        pool_scenarios([S, contrast], analysts=["a", "b"], weights="2,1")
+    with pytest.raises(InputError, match=r"scenarios\[1\]: expected a Scenario"):
+        pool_scenarios([S, "examples/ukraine-settlement-contrast.yaml"])
+    with pytest.raises(InputError, match=r"give a list of two or more scenarios"):
+        pool_scenarios(S)
+
+
+def test_a_mistyped_model_or_option_gets_a_suggestion() -> None:
+    with pytest.raises(ModelError, match=r"unknown model 'meen' \(did you mean 'mean'\?\)"):
+        detente.run(S, "meen")
+    with pytest.raises(ModelError, match=r"unknown model 'Mean' \(did you mean 'mean'\?\)"):
+        detente.run(S, "Mean")
+    with pytest.raises(ModelError, match=r"'roundz' \(did you mean 'rounds'\?\)"):
+        detente.run(S, ["mean", "bdm"], options={"roundz": 1})
