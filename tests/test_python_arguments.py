@@ -41,7 +41,7 @@ def test_functions_of_one_model_say_so_and_refuse_a_file_name() -> None:
         sensitivity(S, ["mean", "bdm"])
     for call in (lambda: levers("examples/ukraine-settlement.yaml", "mean", "territory", target=40.0),
                  lambda: sensitivity("examples/ukraine-settlement.yaml", "mean"),
-                 lambda: sweep("examples/ukraine-settlement.yaml", "mean", ["actors.us_admin.capability=1:2:2"])):
+                 lambda: sweep("examples/ukraine-settlement.yaml", "mean", ["actors[us_admin].capability=1:2:2"])):
         with pytest.raises(InputError, match="expected a Scenario"):
             call()
 
@@ -59,7 +59,7 @@ def test_sensitivity_refuses_bad_arguments(kwargs, match) -> None:
 
 
 def test_sweep_refuses_bad_arguments() -> None:
-    vary = ["actors.us_admin.capability=1:2:2"]
+    vary = ["actors[us_admin].capability=1:2:2"]
     for kwargs, match in (({"seed": -1}, "seed"), ({"draws": 0}, "draws"), ({"samples": 1.5}, "samples"),
                           ({"workers": 0}, "workers")):
         with pytest.raises(InputError, match=match):
@@ -71,7 +71,7 @@ def test_a_scenario_changed_in_python_is_checked_again_by_every_function() -> No
     bad.stances[0].position = 999
     for call in (lambda: levers(bad, "mean", "territory", target=40.0),
                  lambda: sensitivity(bad, "mean"),
-                 lambda: sweep(bad, "mean", ["actors.us_admin.capability=1:2:2"], workers=1)):
+                 lambda: sweep(bad, "mean", ["actors[us_admin].capability=1:2:2"], workers=1)):
         with pytest.raises(InputError, match=r"stances\[0\]\.position: off the scale"):
             call()
 
@@ -93,3 +93,20 @@ def test_a_mistyped_model_or_option_gets_a_suggestion() -> None:
         detente.run(S, "Mean")
     with pytest.raises(ModelError, match=r"'roundz' \(did you mean 'rounds'\?\)"):
         detente.run(S, ["mean", "bdm"], options={"roundz": 1})
+
+
+def test_every_result_records_its_provenance_and_prints_in_one_line() -> None:
+    """Only run's results carried the version and the input hash; a sensitivity result printed
+    100,000 characters and str(scenario) 39,000."""
+    from detente.scenario.arrays import scenario_hash
+
+    digest = scenario_hash(S)
+    sens = sensitivity(S, "mean", method="morris", n=4)
+    sw = sweep(S, "mean", ["actors[us_admin].capability=1:2:2"], workers=1)
+    lev = levers(S, "mean", "territory", target=40.0, draws=3)
+    for d in (sens.to_dict(), sw.to_dict(), lev):
+        assert d["version"] == detente.__version__ and d["input_sha256"] == digest
+        assert "options" in d and "variant" in d
+    assert repr(sens).startswith("<SensitivityResult morris of mean on") and len(repr(sens)) < 300
+    assert repr(sw) == "<SweepResult of mean: 2 points over actors[us_admin].capability, 5 issues, 1 draw each>"
+    assert str(S) == repr(S) and len(str(S)) < 200

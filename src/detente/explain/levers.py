@@ -48,11 +48,12 @@ from typing import Any, Callable
 
 import numpy as np
 
+from detente._version import __version__
 from detente.errors import InputError
 from detente.explain.common import MIN_DEALS, Progress, only_issue, q, r, run_inputs, tile
 from detente.models.base import ModelSpec, Options
 from detente.runner import DEFAULT_SEED
-from detente.scenario.arrays import ScenarioArrays
+from detente.scenario.arrays import ScenarioArrays, scenario_hash
 from detente.scenario.model import Scenario
 
 ATTRIBUTES = ("position", "salience", "capability")
@@ -380,7 +381,9 @@ def levers(
     base_f = evaluate(spec, arr, opts, seq, k, [(0, "capability", 1.0)], respond)[0]
     base = _summary(base_f)
     head = {
-        "scenario": scenario.name, "model": spec.name, "issue": issue, "draws": arr.draws, "seed": int(seed),
+        "scenario": scenario.name, "model": spec.name, "variant": variant, "options": opts.model_dump(mode="json"),
+        "version": __version__, "input_sha256": scenario_hash(scenario),
+        "issue": issue, "draws": arr.draws, "seed": int(seed),
         "forecast_now": r(base[0]), "interval_now": [r(base[1]), r(base[2])] if arr.draws > 1 else None,
         "others_respond": respond,
         "given": spec.given,

@@ -272,6 +272,8 @@ class Scenario(_Strict):
         return (f"<Scenario {self.name!r}: {len(self.actors)} actors, {len(self.issues)} issues, "
                 f"{len(self.stances)} stances{war}>")
 
+    __str__ = __repr__  # print(s) too (pydantic's str is every field)
+
     def _repr_html_(self) -> str:
         """A notebook's view: the actors by issue, each number as written (:mod:`detente.scenario.display`)."""
         from detente.scenario.display import scenario_html

@@ -35,10 +35,11 @@ from typing import Any, Callable
 
 import numpy as np
 
+from detente._version import __version__
 from detente.errors import InputError
 from detente.models import registry
 from detente.runner import DEFAULT_SEED
-from detente.scenario.arrays import ScenarioArrays, input_space
+from detente.scenario.arrays import ScenarioArrays, input_space, scenario_hash
 from detente.scenario.model import Scenario
 from detente.scenario.sampling import InputSpace
 
@@ -69,6 +70,15 @@ class SensitivityResult:
     output_sd: dict[str, float]
     options: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    variant: str | None = None
+    version: str = ""
+    input_sha256: str = ""
+
+    def __repr__(self) -> str:
+        top = self.overall()[:1]
+        lead = f"; most important: {top[0]['label']}" if top else ""
+        return (f"<SensitivityResult {self.method} of {self.model} on {self.scenario_name!r}: {len(self.names)} "
+                f"inputs, {len(self.issue_ids)} issues, {self.evaluations:,} evaluations{lead}>")
 
     @property
     def given(self) -> str | None:
@@ -103,8 +113,11 @@ class SensitivityResult:
         return {
             "method": self.method,
             "model": self.model,
+            "variant": self.variant,
             "given": self.given,
             "options": self.options,
+            "version": self.version,
+            "input_sha256": self.input_sha256,
             "scenario": self.scenario_name,
             "n": self.n,
             "seed": self.seed,
@@ -356,6 +369,7 @@ def sensitivity(
         method=method, model=model, scenario_name=scenario.name, n=n, seed=int(seed),
         evaluations=int(U.shape[0]), names=names, labels=labels, issue_ids=list(scenario.issue_ids),
         indices=indices, output_sd=output_sd, options=opts.model_dump(mode="json"), notes=notes,
+        variant=variant, version=__version__, input_sha256=scenario_hash(scenario),
     )
 
 

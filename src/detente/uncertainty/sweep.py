@@ -36,9 +36,11 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
+from detente._version import __version__
 from detente.errors import InputError
 from detente.result import Result
 from detente.runner import DEFAULT_SEED, run
+from detente.scenario.arrays import scenario_hash
 from detente.scenario.io import validate
 from detente.scenario.model import Scenario
 
@@ -252,6 +254,14 @@ class SweepResult:
     draws: int
     runs: list[PointRun] = field(repr=False, default_factory=list)
     run_ids: list[int] | None = None
+    variant: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    version: str = ""
+    input_sha256: str = ""  # of the scenario before any field is varied (each point's run records its own)
+
+    def __repr__(self) -> str:
+        return (f"<SweepResult of {self.model}: {len(self.runs):,} points over {', '.join(self.fields)}, "
+                f"{len(self.issue_ids)} issues, {self.draws:,} draw{'' if self.draws == 1 else 's'} each>")
 
     @property
     def given(self) -> str | None:
@@ -310,8 +320,9 @@ class SweepResult:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        return {"model": self.model, "seed": self.seed, "draws": self.draws, "fields": self.fields,
-                "issues": self.issue_ids, "given": self.given, "rows": self.rows()}
+        return {"model": self.model, "variant": self.variant, "options": self.options, "seed": self.seed,
+                "draws": self.draws, "version": self.version, "input_sha256": self.input_sha256,
+                "fields": self.fields, "issues": self.issue_ids, "given": self.given, "rows": self.rows()}
 
 
 def _reading(r: Result) -> tuple[dict[str, float], dict[str, tuple[float, float]] | None]:
@@ -455,6 +466,8 @@ def sweep(
         fields=[v.field for v in varies], points=points, issue_ids=list(scenario.issue_ids), model=model,
         seed=int(seed), draws=ordered[0].result.draws if ordered else draws, runs=ordered,
         run_ids=[run_ids[i] for i in range(total)] if store is not None else None,
+        variant=variant, options=ordered[0].result.options if ordered else dict(options or {}),
+        version=__version__, input_sha256=scenario_hash(scenario),
     )
 
 
