@@ -4,6 +4,8 @@ never a silent substitute (draws=-5 ran 1 draw, n=0 ran the default sample size)
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 
 import detente
@@ -110,3 +112,20 @@ def test_every_result_records_its_provenance_and_prints_in_one_line() -> None:
     assert repr(sens).startswith("<SensitivityResult morris of mean on") and len(repr(sens)) < 300
     assert repr(sw) == "<SweepResult of mean: 2 points over actors[us_admin].capability, 5 issues, 1 draw each>"
     assert str(S) == repr(S) and len(str(S)) < 200
+
+
+def test_a_python_war_run_with_few_draws_warns_and_notes_it(capsys) -> None:
+    """docs/models.md promised a warning below 100 draws; only the CLI gave one."""
+    from detente.cli import main
+    from detente.errors import FewDrawsWarning
+
+    with pytest.warns(FewDrawsWarning, match=r"draws=5: the war forecast is 5 simulated wars"):
+        r = detente.run(S, "war", draws=5)
+    assert any("5 simulated wars" in n for n in r.notes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert not any("simulated wars" in n for n in detente.run(S, "war", draws=100).notes)
+        assert not any("simulated wars" in n for n in detente.run(S, "mean", draws=5).notes)
+    assert main(["run", str(EXAMPLES / "ukraine-settlement.yaml"), "-m", "war", "-n", "5"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("simulated wars") == 1 and "FewDrawsWarning" not in err  # the CLI's own words, once

@@ -20,6 +20,7 @@ from detente._version import __version__
 _LAZY = {
     "load": ("detente.scenario.io", "load"),
     "save": ("detente.scenario.io", "save"),
+    "validate": ("detente.scenario.io", "validate"),
     "example": ("detente.scenario.examples", "example"),
     "run": ("detente.runner", "run"),
     "Scenario": ("detente.scenario.model", "Scenario"),

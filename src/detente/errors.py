@@ -150,6 +150,11 @@ class ModelError(DetenteError):
     """A model was asked for something it cannot do (unknown model, bad option...)."""
 
 
+class FewDrawsWarning(UserWarning):
+    """A run of a model whose every draw is one random path (the war model) with too few draws for
+    its probabilities to mean much (the CLI says so in its own words, before the run)."""
+
+
 class MissingDependency(DetenteError):
     """An optional part of detente was used without its extra installed."""
 

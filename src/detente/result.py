@@ -23,6 +23,28 @@ from detente.quantiles import nanmedian0
 
 @dataclass
 class Result:
+    """One model's run on one scenario (:func:`detente.run`), as SciPy's ``OptimizeResult`` is one
+    optimisation: the answer and how it was reached.
+
+    The answer, per issue id: ``forecast`` (the median over the draws), ``input_band`` (p10-p90
+    over the draws: input uncertainty), ``interval`` (the calibrated 80 % forecast interval, where a
+    calibration exists; ``calibration`` says on what and with which measured coverage) and
+    :meth:`draws_of` (every draw's forecast). ``trajectory`` holds the model's own output: the
+    positions by round, the war model's endings and terms (``trajectory.extras``).
+
+    The provenance: ``model``, ``variant``, ``options`` (every option, defaults included), ``seed``,
+    ``draws``, ``version`` and ``input_sha256`` (of the validated scenario): the same scenario, seed
+    and version give the same numbers bit for bit. ``notes``: what the run has to say about its own
+    numbers. :meth:`to_dict` is the JSON of ``detente run --format json``.
+
+    >>> import detente
+    >>> r = detente.run(detente.load(detente.example("eu-emission-standards")), "mean")
+    >>> r
+    <Result mean on 'EU emission standards for medium-sized cars (BDM 1994)', 1 draw, seed 20261125: emission_standards=7.39>
+    >>> round(r.forecast["emission_standards"], 2), r.draws, r.version == detente.__version__
+    (7.39, 1, True)
+    """
+
     model: str
     variant: str | None
     options: dict[str, Any]

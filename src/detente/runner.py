@@ -49,6 +49,9 @@ __all__ = ["DEFAULT_SEED", "NOISY_DRAWS", "default_draws", "draws_are_paths", "r
 ProgressFn = Callable[[int, int], None]
 
 NOISY_DRAWS = 1000
+FEW_PATHS = 100
+"""Fewer draws than this of a model whose every draw is one random path (the war model) get a note
+and a :class:`~detente.errors.FewDrawsWarning`: its probabilities are shares of so few paths."""
 """Draws of a run that gives none, for a model whose every draw is one random path (the war model,
 and the synthesis on a scenario with a ``war:`` block): P(deal) and the endings are shares of the
 draws, which one draw would make 0 or 100 %. (1,000 draws of the flagship's war: ~0.06 s.)"""
@@ -185,6 +188,16 @@ def run(
         names = ", ".join(repr(arrays.issue_ids[k]) for k in empty)
         notes.append(f"no actor has a stance on issue{'s' if len(empty) > 1 else ''} {names}: "
                      "no forecast there (null)")
+    if draws < FEW_PATHS and draws_are_paths(scenario, model):
+        import warnings
+
+        from detente.errors import FewDrawsWarning
+
+        what = "one simulated war" if draws == 1 else f"{draws} simulated wars"
+        few = (f"draws={draws}: the {model} forecast is {what}, so P(deal) and the endings' probabilities are "
+               f"shares of {draws} path{'s' if draws > 1 else ''}; give {NOISY_DRAWS} draws or more (the default)")
+        notes.append(few)
+        warnings.warn(few, FewDrawsWarning, stacklevel=2)
     from detente.calibration import interval_features
     return Result(
         model=model,

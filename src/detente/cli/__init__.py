@@ -63,10 +63,13 @@ def main(argv: list[str] | None = None) -> int:
         import typer
 
         from detente.cli.commands import app_for, err, escape, option_problem
-        from detente.errors import DetenteError, InputError, ModelError
+        from detente.errors import DetenteError, FewDrawsWarning, InputError, ModelError
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130
+    import warnings
+
+    warnings.filterwarnings("ignore", category=FewDrawsWarning)  # the commands say it in their own words
     try:
         from detente.guard import protected_inputs
 

@@ -106,16 +106,17 @@ def _warn_if_draws_are_copies(path: Path, s: Any, models: list[str], draws: int)
                     f"{', '.join(models)} are all the same; give an estimate a range (low/high) to sample it"])
 
 
-FEW_PATHS = 100
-"""Fewer draws than this of a model whose every draw is one random path get a warning."""
 
 
 def warn_if_few_paths(path: Path, s: Any, models: list[str], draws: int | None) -> None:
     """Say so when ``draws`` (given by the user) are too few for a model whose every draw is one
     random path (the war model; the synthesis on a war scenario): its probabilities are shares of them."""
-    if draws is None or draws >= FEW_PATHS:
+    if draws is None:
         return
-    from detente.runner import NOISY_DRAWS, draws_are_paths
+    from detente.runner import FEW_PATHS, NOISY_DRAWS, draws_are_paths
+
+    if draws >= FEW_PATHS:
+        return
 
     noisy = [m for m in models if draws_are_paths(s, m)]
     if noisy:

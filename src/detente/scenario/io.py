@@ -160,8 +160,17 @@ def path_to_loc(path: str) -> Loc:
     return tuple(int(i) if i else n for n, i in _IDX_RE.findall(path))
 
 
-def validate(data: Any, file: str | None, lines: Mapping[Loc, int] | None = None) -> Scenario:
-    """Validate parsed data into a Scenario, turning pydantic errors into one clear InputError."""
+def validate(data: Any, file: str | None = None, lines: Mapping[Loc, int] | None = None) -> Scenario:
+    """Validate parsed data (a dict as a scenario file holds it) into a Scenario, every problem in one
+    :class:`~detente.errors.InputError` (``file`` names where the data came from, for messages).
+
+    >>> validate({"name": "t", "actors": [{"id": "A"}], "issues": [{"id": "x"}],
+    ...           "stances": [{"actor": "A", "issue": "x", "positon": 3}]})
+    Traceback (most recent call last):
+    ...
+    detente.errors.InputError: <input>: stances[0].position: is required
+    <input>: stances[0].positon: unknown field: did you mean 'position'? (got 3)
+    """
     with paused_gc():
         return _validate(data, file, lines)
 

@@ -507,9 +507,14 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
     ``workers``: model runs computed at once, each in its own process; ``queue``: how many more
     may wait. ``max_memory_gb``, ``max_seconds``: how much memory and wall time one run's process
     may take (then it is stopped: a 422 and a 504 name the limit), 0 for no bound."""
+    import warnings
+
     from fastapi_offline import FastAPIOffline
 
+    from detente.errors import FewDrawsWarning
     from detente.web.jobs import Busy, Cancelled, OutOfMemory, RunPool, TooLong
+
+    warnings.filterwarnings("ignore", category=FewDrawsWarning)  # the result's notes carry it to the page
 
     examples = Path(examples_dir) if examples_dir is not None else default_examples_dir()
     limits = {"max_draws": int(max_draws), "max_actors": int(max_actors), "max_issues": int(max_issues),
