@@ -129,3 +129,15 @@ def test_a_python_war_run_with_few_draws_warns_and_notes_it(capsys) -> None:
     assert main(["run", str(EXAMPLES / "ukraine-settlement.yaml"), "-m", "war", "-n", "5"]) == 0
     err = capsys.readouterr().err
     assert err.count("simulated wars") == 1 and "FewDrawsWarning" not in err  # the CLI's own words, once
+
+
+def test_a_problem_without_a_value_says_so_and_survives_pickling() -> None:
+    """``Problem.value`` was a bare ``object()``: printed as ``<object object at 0x...>``, and a new
+    object once pickled (from a worker process), so the message then read "(got <object ...>)"."""
+    import pickle
+
+    from detente.errors import Problem
+
+    p = pickle.loads(pickle.dumps(Problem("is required", field="x")))
+    assert not p.has_value and repr(p.value) == "<no value>" and p.render("f.yaml") == "f.yaml: x: is required"
+    assert Problem("bad", value=None).has_value

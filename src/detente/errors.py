@@ -17,7 +17,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-_MISSING = object()
+class _NoValue:
+    """The ``value`` of a :class:`Problem` that names none (``None`` may be the value at fault)."""
+
+    def __repr__(self) -> str:
+        return "<no value>"
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __reduce__(self) -> str:
+        return "_MISSING"  # unpickled (from a worker process) as the one sentinel, so `is` still holds
+
+
+_MISSING = _NoValue()
 
 
 @dataclass
@@ -27,7 +40,11 @@ class Problem:
     message: str
     field: str | None = None
     line: int | None = None
-    value: Any = _MISSING
+    value: Any = _MISSING  # the value at fault; ``has_value`` is False when the problem names none
+
+    @property
+    def has_value(self) -> bool:
+        return self.value is not _MISSING
 
     def render(self, file: str | None) -> str:
         if file is None and self.line is None and (self.field or "").startswith(("--", "DETENTE_")):
