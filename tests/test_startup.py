@@ -499,5 +499,10 @@ def test_serve_starts_the_warm_up_before_it_serves(monkeypatch) -> None:
     calls: list[str] = []
     monkeypatch.setattr(serve_module, "warm_kernels", lambda *a, **k: calls.append("warm"))
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: calls.append("serve"))
-    assert main(["serve", "--port", "8765"]) == 0
+    import socket
+
+    with socket.socket() as sock:  # a free port (a fixed one may be taken by another server)
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    assert main(["serve", "--port", str(port)]) == 0
     assert calls == ["warm", "serve"]
