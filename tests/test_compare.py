@@ -130,6 +130,42 @@ def test_views_share_the_draws_of_the_inputs_they_share(tmp_path, capsys):
     assert any(abs(r["difference"]) > 0.1 for r in mean.values())  # China's stances move the compromise
     assert all(r["difference_noise"] is not None and r["difference_noise"] >= 0 for r in mean.values())
     assert record["war"][0]["endings"] == record["war"][1]["endings"]
+    # how the war ends: the same paths, so every difference is 0 with no noise at all
+    later = record["war"][1]
+    assert all(d == {"difference": 0.0, "noise": 0.0} for d in later["settlement_by_difference"].values())
+    assert later["ending_differences"] and all(d == {"difference": 0.0, "noise": 0.0}
+                                               for d in later["ending_differences"].values())
+
+
+def test_the_war_table_gives_each_difference_from_the_first_view_with_its_noise(capsys):
+    """compare's war table showed each view's P(deal) and endings without saying whether the
+    difference between views was more than the Monte Carlo noise of the draws."""
+    import numpy as np
+
+    from detente.report.compare import share_difference
+
+    contrast = str(EXAMPLES / "ukraine-settlement-contrast.yaml")
+    assert main(["compare", FLAG, contrast, "-m", "war", "-n", "400", "-s", "2", "-f", "json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    first, later = record["war"]
+    assert "settlement_by_difference" not in first
+    for m, d in later["settlement_by_difference"].items():
+        assert d["difference"] == pytest.approx(later["settlement_by"][m] - first["settlement_by"][m], abs=1e-6)
+        assert 0 < d["noise"] < 0.1
+    p = {w["scenario"]: {e["ending"]: e["probability"] for e in w["endings"]} for w in record["war"]}
+    for name, d in later["ending_differences"].items():
+        got = p[later["scenario"]].get(name, 0.0) - p[first["scenario"]].get(name, 0.0)
+        assert d["difference"] == pytest.approx(got, abs=1e-6), name
+    # the noise is the paired one: 1.96 sd(a - b) / sqrt(D), here checked on made-up indicators
+    rng = np.random.default_rng(0)
+    a = rng.random(400) < 0.4
+    b = a ^ (rng.random(400) < 0.1)  # b differs from a on about 10 % of the draws
+    d = share_difference(a, b)
+    assert d["noise"] == pytest.approx(1.96 * np.std(a.astype(float) - b, ddof=1) / 20, abs=1e-6)
+    assert d["noise"] < 1.96 * np.sqrt(0.24 / 400 * 2) / 2  # far below the noise of two unrelated runs
+    assert main(["compare", FLAG, contrast, "-m", "war", "-n", "400", "-s", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "In brackets: the difference from the first view" in " ".join(out.split()) and " \u00b1" in out
 
 
 def test_views_that_share_a_name_are_told_apart_by_their_files(tmp_path, capsys):

@@ -564,13 +564,21 @@ def test_compare_two_views_in_the_page(page) -> None:  # type: ignore[no-untyped
     # one column per view, one row per ending: each share on the line of its ending, in every view
     heads = page.locator("#compare-out .compare-war-table thead th[data-view]").all_inner_texts()
     assert len(heads) == 2 and load(FLAGSHIP).name in heads[0]
+    import re
+
     for row in page.locator("#compare-out .compare-war-table tbody tr").all():
         cells = row.locator("td").all_inner_texts()
-        assert len(cells) == 2 and all(c.endswith(" %") for c in cells), (row.inner_text(), cells)
+        # the second view: its share, then its difference from the first view with the noise
+        assert len(cells) == 2 and cells[0].endswith(" %"), (row.inner_text(), cells)
+        assert re.fullmatch(r"[\d.]+ % \([+-][\d.]+ \u00b1[\d.]+\)", cells[1]), (row.inner_text(), cells)
+    from detente.report.compare import points
     from detente.report.tables import pct  # the page writes shares as the terminal does
 
     shares = [0.008, 0.041, 0.352, 0.0, 1.0]
     assert page.evaluate("s => s.map(pct)", shares) == [pct(v) for v in shares]
+    diffs = [{"difference": 0.3465, "noise": 0.0241}, {"difference": -0.004, "noise": 0.0031},
+             {"difference": 0.0, "noise": 0.0}, {"difference": -0.27, "noise": 0.02}]
+    assert page.evaluate("s => s.map(points)", diffs) == [" " + points(d) for d in diffs]
     diffs = page.locator("#compare-out .diff-table tbody tr")
     assert diffs.count() > 3
     assert " / " in page.locator("#compare-out .diff-table").inner_text()  # stances named actor / issue

@@ -189,19 +189,90 @@ def war_comparison(scenarios: list[Scenario], results: list[list[Result]]) -> li
     >>> [len(r["endings"]) > 1 for r in rows], sorted(rows[0]["settlement_by"])
     ([True, True], ['12', '24', '6', '60'])
     """
-    from detente.models.war.endings import endings, settlement_by, side_names
+    from detente.models.war.endings import ENDINGS, ending_label, endings, horizon_months, settlement_by, side_names
 
     rows = []
+    base: Result | None = None
     for s, view, rs in zip(scenarios, view_names(scenarios), results):
         for r in rs:
             if r.model != "war":
                 continue
             names = side_names(s.war, {a.id: a.label for a in s.actors})
-            rows.append({"scenario": view, "model": model_label(r), "draws": r.draws,
-                         "settlement_by": settlement_by(r.trajectory.extras),
-                         "endings": [{"ending": e["label"], "probability": e["probability"]}
-                                     for e in endings(r.trajectory.extras, names)]})
+            row = {"scenario": view, "model": model_label(r), "draws": r.draws,
+                   "settlement_by": settlement_by(r.trajectory.extras),
+                   "endings": [{"ending": e["label"], "probability": e["probability"]}
+                               for e in endings(r.trajectory.extras, names)]}
+            if base is None:
+                base = r
+            else:  # each probability's difference from the first view's, with its Monte Carlo noise
+                T = horizon_months(r.trajectory.extras)
+                row["settlement_by_difference"] = {
+                    m: share_difference(_dealt_by(r, int(m)), _dealt_by(base, int(m)))
+                    if row["settlement_by"][m] is not None and _dealt_by(base, int(m)) is not None else None
+                    for m in row["settlement_by"]}
+                row["ending_differences"] = {
+                    ending_label(code, names, T): d for code in ENDINGS
+                    if (d := share_difference(_ended(r, code), _ended(base, code))) is not None
+                    and (d["difference"] != 0 or _ended(r, code).any())}
+            rows.append(row)
     return rows
+
+
+WAR_NOISE = "paired over the draws the views share"
+
+
+def share_difference(a: np.ndarray | None, b: np.ndarray | None) -> dict[str, float] | None:
+    """The share of ``a``'s draws where an event happened minus ``b``'s, and its 95 % Monte Carlo
+    half-width (normal approximation): paired draw by draw when the runs have as many draws (views
+    run with one seed share their random numbers), else independent. ``None`` without per-draw data.
+
+    >>> import numpy as np
+    >>> a = np.array([True, True, False, False]); share_difference(a, a)
+    {'difference': 0.0, 'noise': 0.0}
+    >>> d = share_difference(np.arange(1000) % 2 == 0, np.arange(1000) % 4 == 0)
+    >>> round(d["difference"], 3), round(d["noise"], 3)
+    (0.25, 0.027)
+    """
+    if a is None or b is None or len(a) < 2 or len(b) < 2:
+        return None
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if len(a) == len(b):
+        se = float(np.std(a - b, ddof=1) / np.sqrt(len(a)))
+    else:
+        se = float(np.sqrt(np.var(a, ddof=1) / len(a) + np.var(b, ddof=1) / len(b)))
+    return {"difference": round(float(a.mean() - b.mean()), 6), "noise": round(1.96 * se, 6)}
+
+
+def points(d: dict[str, float] | None) -> str:
+    """A :func:`share_difference` in percentage points for a table cell: ``(+35 ±2)``; '' for none.
+
+    >>> points({"difference": 0.3465, "noise": 0.0241}), points({"difference": -0.004, "noise": 0.0031}), points(None)
+    ('(+35 ±2)', '(-0.4 ±0.3)', '')
+    """
+    if d is None:
+        return ""
+    v, n = 100 * d["difference"] + 0.0, 100 * d["noise"]  # + 0.0: no "-0" for a rounded -0.0
+    digits = 1 if max(abs(v), n) < 10 and (v or n) else 0
+    return f"({v:+.{digits}f} \u00b1{n:.{digits}f})"
+
+
+def _dealt_by(r: Result, month: int) -> np.ndarray | None:
+    """Per draw: whether the war ended in a deal by ``month`` (``None`` past the run's horizon or
+    without per-draw data)."""
+    t = r.trajectory
+    settled = t.extras.get("_settled")
+    if settled is None or t.rounds is None:
+        return None
+    by = t.extras.get("settlement_by_month")
+    if by is not None and month >= len(by):
+        return None
+    return np.asarray(settled, bool) & (np.asarray(t.rounds) <= month)
+
+
+def _ended(r: Result, code: str) -> np.ndarray | None:
+    """Per draw: whether the war ended so (a stop code of :data:`~detente.models.war.endings.ENDINGS`)."""
+    stopped = r.trajectory.stopped_by
+    return None if stopped is None else np.asarray(stopped).astype(str) == code
 
 
 def war_grid(rows: list[dict[str, Any]]) -> tuple[list[str], list[tuple[str, list[str]]]]:
@@ -222,13 +293,18 @@ def war_grid(rows: list[dict[str, Any]]) -> tuple[list[str], list[tuple[str, lis
     """
     from detente.report.tables import pct
 
+    def cell(text: str, diff: dict[str, float] | None) -> str:
+        return f"{text} {points(diff)}" if diff is not None else text
+
     heads = [f"{w['scenario']} ({w['model']}, {w['draws']} draws)" for w in rows]
-    lines = [(f"P(deal) by {m} months", ["" if w["settlement_by"].get(m) is None else pct(w["settlement_by"][m])
-                                         for w in rows]) for m in rows[0]["settlement_by"]]
+    lines = [(f"P(deal) by {m} months",
+              ["" if w["settlement_by"].get(m) is None else
+               cell(pct(w["settlement_by"][m]), (w.get("settlement_by_difference") or {}).get(m)) for w in rows])
+             for m in rows[0]["settlement_by"]]
     names = list(dict.fromkeys(e["ending"] for w in rows for e in w["endings"]))
     for name in names:
-        lines.append((name, [pct(next((e["probability"] for e in w["endings"] if e["ending"] == name), 0.0))
-                             for w in rows]))
+        lines.append((name, [cell(pct(next((e["probability"] for e in w["endings"] if e["ending"] == name), 0.0)),
+                                  (w.get("ending_differences") or {}).get(name)) for w in rows]))
     return heads, lines
 
 
@@ -241,7 +317,8 @@ def war_comparison_table(scenarios: list[Scenario], results: list[list[Result]])
     heads, lines = war_grid(rows)
     t = Table(title="War: how it ends, by view", title_justify="left",
               caption="P(deal by m months): the share of the draws (simulated wars) that end in a deal by then; "
-                      "then the share of each ending",
+                      "then the share of each ending. In brackets: the difference from the first view in "
+                      f"percentage points \u00b1 its 95 % Monte Carlo noise ({WAR_NOISE})",
               caption_justify="left")
     t.add_column("")
     for h in heads:
@@ -439,7 +516,8 @@ def write_comparison(out_dir: Path, scenarios: list[Scenario], results: list[lis
                         + "".join(f"<th>{escape(h)}</th>" for h in heads) + "</tr>")
             for what, cells in lines:
                 body.append(f"<tr><th>{escape(what)}</th>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
-            body.append("</table>")
+            body.append("</table><p class=muted>In brackets: the difference from the first view in percentage "
+                        f"points \u00b1 its 95 % Monte Carlo noise ({WAR_NOISE}).</p>")
         body.append("<h2>Forecasts</h2><table><tr><th>issue</th><th>model</th><th>view</th><th>forecast</th>"
                     "<th>p10</th><th>p90</th><th>difference</th><th>±</th></tr>")
         for row in rows:

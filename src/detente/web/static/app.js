@@ -1894,17 +1894,31 @@ async function compareViews() {
 // lays it out for the terminal and compare.html: one column per view, one row per P(deal by m months) and per ending (the endings of every view,
 // in the order met; 0 % where no draw of a view ended so: the library lists only the endings that
 // happened): a column of wrapped "ending share" lines per view was hard to read side by side.
+// A view after the first also shows each share's difference from the first view in percentage
+// points with its 95 % Monte Carlo noise, "(+35 ±2)" (report.compare.points).
+function points(d) {
+  if (!d) return "";
+  const v = 100 * d.difference, n = 100 * d.noise;
+  const digits = Math.max(Math.abs(v), n) < 10 && (v || n) ? 1 : 0;
+  return ` (${v >= 0 ? "+" : "-"}${Math.abs(v).toFixed(digits)} \u00b1${n.toFixed(digits)})`;
+}
+
 function warComparison(rows) {
   const months = Object.keys(rows[0].settlement_by).sort((a, b) => a - b);
   const endings = [...new Set(rows.flatMap((w) => w.endings.map((e) => e.ending)))];
-  const share = (w, name) => { const e = w.endings.find((x) => x.ending === name); return pct(e ? e.probability : 0); };
+  const share = (w, name) => {
+    const e = w.endings.find((x) => x.ending === name);
+    return pct(e ? e.probability : 0) + points((w.ending_differences || {})[name]);
+  };
+  const byMonth = (w, m) => pct(w.settlement_by[m]) + (w.settlement_by[m] == null ? "" : points((w.settlement_by_difference || {})[m]));
   const line = (head, cells, cls) => el("tr", { class: cls || null }, el("th", { scope: "row" }, head), cells.map((c) => el("td", { class: "num" }, c)));
   return el("table", { class: "forecast-table compare-war-table" },
-    el("caption", {}, "How the war ends, by view (the share of the draws, each one simulated war)"),
+    el("caption", {}, "How the war ends, by view (the share of the draws, each one simulated war; in brackets, " +
+      "the difference from the first view in percentage points \u00b1 its 95 % Monte Carlo noise)"),
     el("thead", {}, el("tr", {}, el("th", { scope: "col" }, ""),
       rows.map((w) => el("th", { scope: "col", class: "num", "data-view": w.scenario }, `${w.scenario} (${w.model}, ${w.draws} draws)`)))),
     el("tbody", {},
-      months.map((m) => line(`P(deal) by ${m} months`, rows.map((w) => pct(w.settlement_by[m])), "deal-by")),
+      months.map((m) => line(`P(deal) by ${m} months`, rows.map((w) => byMonth(w, m)), "deal-by")),
       endings.map((name, k) => line(name, rows.map((w) => share(w, name)), k === 0 ? "ending first" : "ending"))));
 }
 
