@@ -111,7 +111,7 @@ def test_cli_levers_table(capsys: pytest.CaptureFixture[str]) -> None:
     (["--issue", "nope", "--target", "50"], ["--issue", "'nope'", "territory", "settlement_form"]),
     (["--issue", "territory", "--actor", "nobody"], ["--actor", "'nobody'", "russia", "china"]),
     (["--issue", "territory", "--target", "150"], ["--target", "150", "0 to 100"]),
-    (["--issue", "territory"], ["exactly one of --target"]),
+    (["--issue", "territory"], ["--target/--actor: give exactly one of a target"]),
     (["--issue", "territory", "--target", "50", "--format", "xml"], ["--format", "'xml'"]),
 ])
 def test_cli_levers_bad_values_exit_2(capsys: pytest.CaptureFixture[str], args: list[str], words: list[str]) -> None:

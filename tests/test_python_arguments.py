@@ -141,3 +141,19 @@ def test_a_problem_without_a_value_says_so_and_survives_pickling() -> None:
     p = pickle.loads(pickle.dumps(Problem("is required", field="x")))
     assert not p.has_value and repr(p.value) == "<no value>" and p.render("f.yaml") == "f.yaml: x: is required"
     assert Problem("bad", value=None).has_value
+
+
+def test_levers_names_its_arguments_in_python_and_its_options_in_the_cli(capsys) -> None:
+    """From Python (and the web page) the messages named command-line options ("--target: ...")."""
+    from detente.cli import main
+
+    with pytest.raises(InputError) as e:
+        levers(S, "mean", "territory", target=600.0)
+    assert str(e.value).endswith("target: the target must lie on the scale of Territorial line, 0 to 100 (got 600.0)")
+    assert "--" not in str(e.value)
+    with pytest.raises(InputError, match=r"issue: unknown issue") as e:
+        levers(S, "mean", "terr", target=6.0)
+    assert "--" not in str(e.value)
+    assert main(["levers", str(EXAMPLES / "ukraine-settlement.yaml"), "-m", "mean", "--issue", "territory",
+                 "--target", "600"]) == 2
+    assert "error: --target: the target must lie on the scale of Territorial line" in capsys.readouterr().err

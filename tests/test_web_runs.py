@@ -322,3 +322,24 @@ def test_levers_endpoint(client: TestClient) -> None:
     assert r.status_code == 200, r.text  # detente levers' answer, as it is
     assert r.json()["levers"] and r.json()["target"] == 3
     assert client.post("/api/levers", json={"scenario": TOY, "model": "nope", "issue": "x"}).status_code == 422
+    # the page shows the library's words, which name the request's fields, not the command's options
+    for req, words in (({"issue": "x", "target": 600}, "target: the target must lie on the scale of"),
+                       ({"issue": "zz", "target": 3}, "issue: unknown issue"),
+                       ({"issue": "x"}, "target/actor: give exactly one of a target")):
+        r = client.post("/api/levers", json={"scenario": TOY, "model": "mean", **req})
+        assert r.status_code == 422 and words in r.json()["detail"] and "--" not in r.json()["detail"], r.text
+
+
+def test_a_bad_view_to_compare_is_named_in_words(client: TestClient) -> None:
+    """The page said "cannot compare: scenarios[1].stances[0].position: off the scale ..."."""
+    import copy
+
+    bad = copy.deepcopy(TOY)
+    bad["stances"][0]["position"] = 140
+    r = client.post("/api/compare", json={"scenarios": [{"scenario": TOY}, {"scenario": bad}], "models": ["mean"]})
+    assert r.status_code == 422
+    (item,) = r.json()["errors"]
+    actor = next(a for a in TOY["actors"] if a["id"] == TOY["stances"][0]["actor"])
+    assert item["where"].startswith(f"the other view: {actor.get('name', actor['id'])} / ")
+    assert item["text"].startswith("the other view: ") and "position off the scale" in item["text"]
+    assert "scenarios[1]" not in item["text"]

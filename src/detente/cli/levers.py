@@ -6,8 +6,9 @@ Reads files, calls :func:`detente.explain.levers.levers`, prints; computes nothi
 # No ``from __future__ import annotations``: Typer reads these annotations at each start (see detente.cli).
 
 import json
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Iterator, Optional
 
 import typer
 
@@ -49,10 +50,11 @@ def levers_command(
     from detente.models import registry
 
     name = registry.get(model).name
-    check_request(s, issue, target, actor)
+    with as_options():
+        check_request(s, issue, target, actor)
     opts = parse_options(option, [name])[name]
     chosen = parse_variants(variant, [name])[name]  # MODEL=VARIANT or VARIANT, as in `run`
-    with progress_bar("searching", enabled=fmt != "json", unit="candidates") as progress:
+    with progress_bar("searching", enabled=fmt != "json", unit="candidates") as progress, as_options():
         res = levers(s, name, issue, target=target, actor=actor, draws=draws, seed=seed, options=opts,
                      variant=chosen, respond=not others_fixed, progress=progress)
     if out_dir is not None:
@@ -65,6 +67,23 @@ def levers_command(
         return
     for t in levers_tables(res, width=out.width, scenario=s):
         out.print(t)
+
+
+@contextmanager
+def as_options() -> Iterator[None]:
+    """Problems that name an argument of :func:`~detente.explain.levers.levers` (``target``) name the
+    command's option instead (``--target``)."""
+    from dataclasses import replace
+
+    from detente.errors import InputError
+    from detente.explain.levers import FLAGS
+
+    try:
+        yield
+    except InputError as e:
+        if not any(p.field in FLAGS for p in e.problems):
+            raise
+        raise InputError(e.file, [replace(p, field=FLAGS.get(p.field or "", p.field)) for p in e.problems]) from None
 
 
 def levers_tables(res: dict[str, Any], width: int | None = None, scenario: Any = None) -> list[Any]:

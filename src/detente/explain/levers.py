@@ -77,28 +77,35 @@ MIN_SIZE = 1e-6  # a change of smaller size is no change (the size is reported t
 # input checks (clear messages naming the value and the allowed ones)
 
 
+FLAGS = {"issue": "--issue", "target": "--target", "actor": "--actor", "target/actor": "--target/--actor",
+         "respond": "--others-fixed", "draws": "--draws", "seed": "--seed", "grid": "--grid"}
+"""The arguments of :func:`levers` that problems name, and the options of ``detente levers`` they are."""
+
+
 def check_request(scenario: Scenario, issue: str, target: float | None, actor: str | None) -> int:
     """Index of ``issue``; raises :class:`InputError` for an unknown issue/actor or a target off the scale."""
     ids = list(scenario.issue_ids)
     if issue not in ids:
         raise InputError.one(None, f"unknown issue; the scenario's issues are: {', '.join(ids)}",
-                             field="--issue", value=issue)
+                             field="issue", value=issue)
     k = ids.index(issue)
     if (target is None) == (actor is None):
-        raise InputError.one(None, "give exactly one of --target VALUE or --actor ACTOR", field="--target/--actor")
+        raise InputError.one(None, "give exactly one of a target (the forecast to reach) or an actor (whose best "
+                             "announcement to find)",
+                             field="target/actor")
     iss = scenario.issues[k]
     if target is not None and not (iss.scale.min <= target <= iss.scale.max):
-        raise InputError.one(None, f"the target must lie on the issue's scale, {iss.scale.min:g} to {iss.scale.max:g}",
-                             field="--target", value=target)
+        raise InputError.one(None, f"the target must lie on the scale of {iss.label}, {iss.scale.min:g} to "
+                             f"{iss.scale.max:g}", field="target", value=target)
     if actor is not None:
         actors = list(scenario.actor_ids)
         if actor not in actors:
             raise InputError.one(None, f"unknown actor; the scenario's actors are: {', '.join(actors)}",
-                                 field="--actor", value=actor)
+                                 field="actor", value=actor)
         holders = {st.actor for st in scenario.stances if st.issue == issue}
         if actor not in holders:
             raise InputError.one(None, f"actor has no stance on issue {issue!r}; actors with one: "
-                                 f"{', '.join(a for a in actors if a in holders)}", field="--actor", value=actor)
+                                 f"{', '.join(a for a in actors if a in holders)}", field="actor", value=actor)
     return k
 
 
@@ -369,7 +376,7 @@ def levers(
     spec, opts, arr, seq = run_inputs(scenario, model, draws=draws, seed=seed, options=options, variant=variant)
     if not respond and spec.name != "bdm":
         raise InputError.one(None, "holding the other actors fixed is defined for the bdm model only",
-                             field="--others-fixed", value=spec.name)
+                             field="respond", value=spec.name)
     if spec.multi_issue:
         k = k_full
     else:  # issues do not interact: run the one issue only
@@ -396,7 +403,7 @@ def levers(
     if spec.given is not None and not np.isfinite(base[0]):  # war: too few deals now to read terms from
         why = NO_DEAL_NOW.format(min=MIN_DEALS, draws=arr.draws)
         if actor is not None:
-            raise InputError.one(scenario.meta.get("file"), why, field="--actor", value=actor)
+            raise InputError.one(scenario.meta.get("file"), why, field="actor", value=actor)
         return {**head, "target": float(target), "tolerance": r(tolerance * span), "levers": [], "no_lever": [],
                 "evaluations": 1, "message": why}
     if actor is not None:

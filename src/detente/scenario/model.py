@@ -601,18 +601,23 @@ def unsupported_numbers(s: Scenario) -> Iterator[str]:
     Defaults that were not written down (capability 1, salience 1) are not counted. A generator:
     a big scenario's warning names only the first few, so only those are formatted.
     """
-    for k, a in enumerate(s.actors):
+    for k, a in enumerate(s.actors):  # named as the tables name them (the path says where in the file)
         if not a.evidence and "capability" in a.model_fields_set:
-            yield f"actors[{k}].capability ({a.id})"
+            yield f"actors[{k}].capability ({a.label})"
     for k, i in enumerate(s.issues):
         if not i.evidence:
-            yield from (f"issues[{k}].{n} ({i.id})" for n in ("status_quo", "outcome") if getattr(i, n) is not None)
+            yield from (f"issues[{k}].{n} ({i.label})" for n in ("status_quo", "outcome") if getattr(i, n) is not None)
+    actors = issues = None
     for k, st in enumerate(s.stances):
         if not st.evidence:
             written = st.model_fields_set
             for n in ("position", "salience", "capability"):
                 if n in written and getattr(st, n) is not None:
-                    yield f"stances[{k}].{n} ({st.actor} on {st.issue})"
+                    if actors is None:
+                        actors = {a.id: a.label for a in s.actors}
+                        issues = {i.id: i.label for i in s.issues}
+                    yield (f"stances[{k}].{n} ({actors.get(st.actor, st.actor)} on "
+                           f"{issues.get(st.issue, st.issue)})")
 
 
 _STANCE_NUMBERS = frozenset({"position", "salience", "capability"})

@@ -157,7 +157,7 @@ def _child(conn: Any, kind: str, args: tuple[Any, ...], max_memory: int | None =
     except MemoryError:
         out = ("memory_error", None)
     except InputError as e:
-        out = ("input_error", (e.file, [(p.message, p.field, p.line) for p in e.problems]))
+        out = ("input_error", (e.file, [(p.message, p.field, p.line, _sendable(p.value)) for p in e.problems]))
     except ModelError as e:
         out = ("model_error", str(e))
     except ImportError as e:
@@ -173,10 +173,22 @@ def _child(conn: Any, kind: str, args: tuple[Any, ...], max_memory: int | None =
         conn.close()
 
 
+def _sendable(value: Any) -> Any:
+    """A problem's value as it can cross to the server process: plain data as it is (the sentinel of
+    no value too), anything else as its repr."""
+    import pickle
+
+    try:
+        pickle.dumps(value)
+        return value
+    except Exception:  # noqa: BLE001 - any value must be shown, never lose the error
+        return repr(value)[:200]
+
+
 def _raise(status: str, payload: Any) -> None:
     if status == "input_error":
         file, problems = payload
-        raise InputError(file, [Problem(m, field=f, line=ln) for m, f, ln in problems])
+        raise InputError(file, [Problem(m, field=f, line=ln, value=v) for m, f, ln, v in problems])
     if status == "model_error":
         raise ModelError(payload)
     if status == "import_error":

@@ -57,6 +57,11 @@ def where(path: str | None, data: Any) -> tuple[str | None, str | None]:
     s = _steps(path)
     if not s:
         return None, None
+    if s[0] == "scenarios" and len(s) > 1 and isinstance(s[1], int):  # one view of a comparison
+        inner = path.split("].", 1)[1] if "]." in path else ""
+        place, what = where(inner, data) if inner and inner != "scenario" else (None, None)
+        view = "the other view" if s[1] == 1 else f"view {s[1] + 1}"  # view 1 is the scenario on the page
+        return (f"{view}: {place}" if place else view), what
     rest: list[str | int] = []
     place: str | None = None
     if s[0] == "stances" and len(s) > 1 and isinstance(s[1], int):

@@ -74,10 +74,11 @@ def _params(arr: Any, w: WarInputs) -> dict[str, np.ndarray]:
     return out
 
 
-ALL_ENDINGS_NOTE = ("forecast and input_band are over every draw, whatever its ending: a deal's terms, a victory "
-                    "(x = 1 or 0), a collapse, or the front line at the horizon; the terms given a deal, which the "
-                    "tables show, are under war.terms_given_deal in the JSON (and the *_given_deal rows of "
-                    "positions.csv; in Python: result.trajectory.extras['terms'])")
+ALL_ENDINGS_NOTE = ("each simulated war ends in a deal, a military victory, a collapse or not by the horizon; the "
+                    "tables show the terms given a deal. In result.json, forecast and input_band are over every "
+                    "ending (a victory counts as x = 1 or 0, the unresolved as the front line at the horizon); the "
+                    "terms given a deal are under war.terms_given_deal (positions.csv: the *_given_deal rows; "
+                    "Python: result.trajectory.extras['terms'])")
 """The note of every war result: its ``forecast`` pools the endings; the bottom line does not."""
 
 

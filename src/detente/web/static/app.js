@@ -1404,8 +1404,6 @@ function renderResults() {
     el("a", { class: "button", id: "download-outputs", href: `/api/runs/${state.runId}/outputs.zip`, download: "" },
       "Download results (zip: result.json, positions.csv, charts, report.html, scenario.yaml)")));
   out.append(legend(results.map((r) => [r.model + (r.variant ? ` (${r.variant})` : ""), modelColor(r.model), modelDash(r.model)]), "Models"));
-  const notes = results.flatMap((r) => (r.notes || []).map((n) => [r.model, n]));
-  if (notes.length) out.append(el("ul", { class: "notes" }, notes.map(([m, n]) => el("li", {}, el("strong", {}, `${m}: `), n))));
   sc.issues.forEach((iss) => out.append(issueCard(sc, iss, results)));
   const warRun = results.find((r) => r.model === "war" && r.extras && r.extras.settlement_by_month);
   for (const r of results) {
@@ -1418,6 +1416,10 @@ function renderResults() {
   }
   const calibrated = results.filter((r) => r.calibration);
   if (calibrated.length) out.append(calibrationCard(calibrated));
+  // what each run says about its own numbers (as the report's provenance does): after the answers
+  const notes = results.flatMap((r) => (r.notes || []).map((n) => [r.model, n]));
+  if (notes.length) out.append(el("article", { class: "issue-card run-notes", "data-section": "notes" }, el("h3", {}, "Notes on the numbers"),
+    el("ul", { class: "notes" }, notes.map(([m, n]) => el("li", {}, el("strong", {}, `${m}: `), n)))));
   for (const r of results) {
     if (r.explain || r.events) out.append(explainCard(sc, r)); // explain.js: the report's sections
     if (r.levers !== undefined && r.levers !== null) out.append(genericCard(sc, r, "levers"));
