@@ -361,3 +361,23 @@ def test_the_war_explanation_says_what_set_the_terms() -> None:
     contrast = load(str(FLAGSHIP).replace("settlement.yaml", "settlement-contrast.yaml"))
     c = attach(contrast, run(contrast, "war", draws=400, seed=1), war_sensitivity=False)
     assert c.explain["war"]["terms_set_by"]["A_domestic"] > 0.05  # its commitments raise Russia's floor there
+
+
+def test_the_pivotal_actors_say_when_they_read_fewer_draws_than_the_table() -> None:
+    """The web page's pivotal actors gave "Territorial line: forecast given a deal 53.1" under a table
+    that said 55.0: the leave-one-out runs take the run's first 100 draws, which nothing said."""
+    from detente.report.html import render_html
+    from detente.runner import run
+    from detente.scenario.io import load
+
+    from conftest import EXAMPLES
+
+    s = load(EXAMPLES / "ukraine-settlement.yaml")
+    r = attach(s, run(s, "war", draws=300, seed=1), war_sensitivity=False)
+    used = r.explain["pivotal"]["draws_used"]
+    assert used < 300
+    page = render_html(s, [r], [])
+    assert f"These are the first {used} of the run&#x27;s 300 draws" in page or \
+        f"These are the first {used} of the run's 300 draws" in page
+    few = attach(s, run(s, "war", draws=used, seed=1), war_sensitivity=False)
+    assert "These are the first" not in render_html(s, [few], [])

@@ -198,6 +198,16 @@ def test_build_from_nothing_run_download_reupload(page, tmp_path: Path) -> None:
     assert pg.locator("svg.scale-chart circle").count() >= 6
     assert pg.locator("#download-outputs").get_attribute("href").endswith("/outputs.zip")
     _shot(pg, tmp_path, "3-results")
+    with pg.expect_download() as dl:  # the zip, named by the server
+        pg.click("#download-outputs")
+    assert dl.value.suggested_filename.endswith(".zip")
+    # a run the server no longer keeps: said on the page (a plain link failed in the download list only)
+    real = pg.locator("#download-outputs").get_attribute("href")
+    pg.evaluate("() => document.querySelector('#download-outputs').setAttribute('href', '/api/runs/gone/outputs.zip')")
+    pg.click("#download-outputs")
+    pg.locator("#download-status").wait_for(state="visible")
+    assert "no longer on the server" in pg.locator("#download-status").inner_text()
+    pg.evaluate(f"() => document.querySelector('#download-outputs').setAttribute('href', {real!r})")
 
     # download the YAML: it validates, and re-uploading it gives the same forecast
     with pg.expect_download() as dl:
@@ -1185,7 +1195,7 @@ def test_warnings_box_shows_what_detente_validate_says_and_clears(page, tmp_path
     shown = items.all_inner_texts()
     assert shown[0] == "actors A and B are both shown as '<i>EU</i>' in tables: give them different names"
     assert box.locator("i").count() == 0  # the server's text is text, not markup
-    assert shown[1].startswith("8 numbers have no evidence") and "stances[1].position (B on tax)" in shown[1]
+    assert shown[1].startswith("8 numbers have no evidence") and "stances[1].position (<i>EU</i> on " in shown[1]
     assert page.locator("#error-box").is_hidden() and page.locator("#run-button").is_enabled()
     with page.expect_download() as dl:
         page.click("#export-yaml")

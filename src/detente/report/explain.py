@@ -24,6 +24,21 @@ DPI = 80
 MAX_EVENT_ROWS = 400  # per run in the page; the JSON has all
 
 
+
+def subset_text(piv: dict[str, Any], run_draws: int) -> str:
+    """What the pivotal actors' draws are when they are fewer than the run's (the leave-one-out runs
+    take its first draws only), so that their forecasts are not read as contradicting the table's.
+
+    >>> subset_text({"draws_used": 100}, 300)
+    " These are the first 100 of the run's 300 draws, so the forecasts here differ from the table's by Monte Carlo noise."
+    >>> subset_text({"draws_used": 100}, 100)
+    ''
+    """
+    if not run_draws or piv.get("draws_used", run_draws) >= run_draws:
+        return ""
+    return (f" These are the first {piv['draws_used']} of the run's {run_draws} draws, so the forecasts here differ "
+            "from the table's by Monte Carlo noise.")
+
 def actor_colour(actor_ids: list[str] | tuple[str, ...], actor: str) -> str:
     """The colour of ``actor`` in every chart of a report (by its place in the scenario, as in the
     trajectory charts of :mod:`detente.report.plots`)."""
@@ -476,7 +491,7 @@ def explain_section(scenario: Scenario, results: list[Result], figures: list[tup
         given = f" given {piv['given']}" if piv.get("given") else ""  # war: the terms of the draws with a deal
         parts.append(f'<h4 id="pivotal-{_e(lab)}">Pivotal actors</h4><p class="muted">Ranked by how much the '
                      f"forecast{_e(given)} moves when the actor is left out (mean over issues of |shift| / scale range; "
-                     f"{piv['draws_used']} draws, {_e(piv['method'])}).</p>")
+                     f"{piv['draws_used']} draws, {_e(piv['method'])}).{_e(subset_text(piv, r.draws))}</p>")
         rows = "".join(f"<tr><td class=\"num\">{p['rank'] or ''}</td><td>{_e(_name(scenario, p['actor']))}</td>"
                        f"<td class=\"num\">{_e(_f(p['dependence']))}</td><td>{_e(_issue_name(scenario, p['most_on']) if p['most_on'] else '')}</td></tr>"
                        for p in piv["ranking"])

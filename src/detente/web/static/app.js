@@ -1402,7 +1402,9 @@ function renderResults() {
     el("p", { class: "help" },
       `${results.length} model${results.length > 1 ? "s" : ""}, ${meta.draws} draw${meta.draws > 1 ? "s" : ""}, seed ${meta.seed}, input SHA-256 ${meta.input_sha256.slice(0, 12)}…, detente ${meta.version}.`),
     el("a", { class: "button", id: "download-outputs", href: `/api/runs/${state.runId}/outputs.zip`, download: "" },
-      "Download results (zip: result.json, positions.csv, charts, report.html, scenario.yaml)")));
+      "Download results (zip: result.json, positions.csv, charts, report.html, scenario.yaml)"),
+    el("p", { class: "notice", id: "download-status", role: "status", hidden: true })));
+  $("download-outputs").addEventListener("click", downloadOutputs);
   out.append(legend(results.map((r) => [r.model + (r.variant ? ` (${r.variant})` : ""), modelColor(r.model), modelDash(r.model)]), "Models"));
   sc.issues.forEach((iss) => out.append(issueCard(sc, iss, results)));
   const warRun = results.find((r) => r.model === "war" && r.extras && r.extras.settlement_by_month);
@@ -1432,6 +1434,32 @@ function renderResults() {
   $("levers-out").replaceChildren();
   $("results-section").hidden = false;
   $("results-section").scrollIntoView({ block: "start" });
+}
+
+// The server keeps the files of its last few runs only: a download of an older one says why it
+// failed, on the page (a plain link would fail in the browser's download list without a word).
+async function downloadOutputs(event) {
+  event.preventDefault();
+  const link = event.currentTarget;
+  const status = $("download-status");
+  status.hidden = true;
+  let res;
+  try { res = await fetch(link.href); } catch (e) { res = null; }
+  if (!res || !res.ok) {
+    const gone = res && res.status === 404;
+    status.textContent = gone
+      ? "These results are no longer on the server (it keeps the files of its last few runs only): run the models again to download them."
+      : `The download failed${res ? ` (${res.status})` : ""}: try again.`;
+    status.hidden = false;
+    return;
+  }
+  const named = /filename="([^"]+)"/.exec(res.headers.get("Content-Disposition") || "");
+  const url = URL.createObjectURL(await res.blob());
+  const a = el("a", { href: url, download: named ? named[1] : "detente-results.zip" });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
 }
 
 function legend(items, title) {

@@ -119,13 +119,21 @@ function warPart(sc, ex) {
 
 // -- pivotal actors ------------------------------------------------------------------------------
 
-function pivotalPart(sc, ex) {
+// The leave-one-out runs take the first draws of the run only (as report.explain says): their
+// forecasts then differ from the table's by Monte Carlo noise, which the help text says.
+function subsetText(piv, runDraws) {
+  return runDraws && piv.draws_used < runDraws
+    ? ` These are the first ${piv.draws_used} of the run's ${runDraws} draws, so the forecasts here differ from the table's by Monte Carlo noise.`
+    : "";
+}
+
+function pivotalPart(sc, ex, runDraws) {
   const piv = ex.pivotal || {};
   const part = el("section", { class: "explain-part pivotal-part" }, el("h4", {}, "Pivotal actors"));
   const given = piv.given ? ` given ${piv.given}` : "";  // war: the terms given a deal
   part.append(el("p", { class: "help" }, `Ranked by how much the forecast${given} moves when the actor is left out (mean over issues of |shift| / scale range; `
     + `${piv.draws_used} draw${piv.draws_used > 1 ? "s" : ""}, ${piv.method}${piv.exact === false ? ", approximate" : ""}).`
-    + (piv.dependence ? ` Dependence: ${piv.dependence}.` : "")));
+    + (piv.dependence ? ` Dependence: ${piv.dependence}.` : "") + subsetText(piv, runDraws)));
   part.append(table("pivotal-ranking", [["rank", 1], ["actor"], ["dependence", 1], ["matters most on"]],
     (piv.ranking || []).map((p) => el("tr", { "data-actor": p.actor }, el("td", { class: "num" }, String(p.rank ?? "–")), el("th", { scope: "row" }, actorName(sc, p.actor)),
       numCell(p.dependence), el("td", {}, p.most_on ? issueName(sc, p.most_on) : "–")))));
@@ -205,7 +213,7 @@ function explainCard(sc, r) {
     `${r.model}${r.variant ? ` (${r.variant})` : ""}: why it lands there`));
   if (ex && ex.utility) card.append(winnersPart(sc, r, ex));
   if (ex && ex.war) card.append(warPart(sc, ex));
-  if (ex && ex.pivotal) card.append(pivotalPart(sc, ex));
+  if (ex && ex.pivotal) card.append(pivotalPart(sc, ex, r.draws));
   if (ev && ev.rounds) card.append(reasonsPart(sc, r, ev));
   return card;
 }
