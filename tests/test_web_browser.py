@@ -1338,3 +1338,22 @@ def test_a_label_stays_on_the_line_of_its_control(page) -> None:  # type: ignore
         page.wait_for_timeout(100)
         apart = [k for k, same_row in page.evaluate(_LABEL_ROWS) if not same_row]
         assert apart == [], (width, apart)
+
+
+def test_the_grid_headers_follow_each_edit_as_it_is_typed(page) -> None:  # type: ignore[no-untyped-def]
+    """The Positions grid still said "Tax 0–100" after the scale was set to 0–10, and an actor's
+    old capability, until a position was typed: positions were typed against the wrong scale."""
+    pg = page
+    pg.click("#new-scenario")
+    pg.wait_for_selector("#scenario:not([hidden])")
+    pg.fill("#new-actor-name", "Government")
+    pg.click("#add-actor")
+    pg.fill("#new-issue-name", "Tax")
+    pg.click("#add-issue")
+    pg.locator("input[data-field='issues[0].scale.max']").fill("10")
+    pg.locator("input[data-field='issues[0].status_quo']").fill("5")
+    pg.locator("#actors-table input[data-field='actors[0].capability']").fill("4")
+    head = pg.locator("#stance-table thead th[scope=col]:not(.corner)").first
+    pg.wait_for_function("() => document.querySelector('#stance-table thead th:not(.corner) .sub').textContent.includes('0–10')")
+    assert head.locator(".sub").inner_text().strip() == "0–10 · status quo 5"
+    assert pg.locator("#stance-table tbody th[scope=row] .sub").first.inner_text().strip() == "4"

@@ -415,6 +415,7 @@ function changed(structure) {
   state.edited = true;
   validateSeq++; // an answer still on its way is about the scenario before this edit: dropped
   if (structure) renderScenario();
+  else refreshGridLabels();
   if (state.results) $("stale-note").hidden = false; // the forecast below is of the scenario as it was
   clearTimeout(validateTimer);
   validateTimer = setTimeout(validateNow, 250);
@@ -800,6 +801,34 @@ function evidenceButton(target, what, path) {
   return button;
 }
 
+function issueSub(iss) {
+  const sq = iss.status_quo !== null && iss.status_quo !== undefined && iss.status_quo !== "" ? ` · status quo ${trimNum(iss.status_quo)}` : "";
+  const scale = iss.scale || {};
+  const n = (v) => (typeof v === "number" && Number.isFinite(v) ? trimNum(v) : "?"); // a field half-typed
+  return ` ${n(scale.min)}–${n(scale.max)}${sq}`;
+}
+
+// An edit of a name, a scale, a status quo or a capability (which does not redraw the grid, so that
+// the field being typed in keeps its focus) updates the grid's headers, against which positions are typed.
+function refreshGridLabels() {
+  const sc = state.scenario;
+  const table = $("stance-table");
+  if (!sc || !table || !sc.actors.length || !sc.issues.length) return;
+  const heads = table.querySelectorAll("thead th[scope=col]:not(.corner)");
+  const rows = table.querySelectorAll("tbody th[scope=row]");
+  if (heads.length !== sc.issues.length || rows.length !== sc.actors.length) return; // redrawn by the next structural change
+  sc.issues.forEach((iss, k) => {
+    heads[k].querySelector(".issue-name").textContent = label(iss);
+    heads[k].querySelector(".sub").textContent = issueSub(iss);
+    heads[k].title = iss.description || "";
+  });
+  sc.actors.forEach((act, k) => {
+    rows[k].querySelector(".actor-name").textContent = label(act);
+    rows[k].querySelector(".sub").textContent = ` ${formatU(act.capability)}`;
+    rows[k].title = act.description || "";
+  });
+}
+
 function renderTable() {
   const sc = state.scenario;
   const table = $("stance-table");
@@ -811,10 +840,9 @@ function renderTable() {
   // the issues share the width evenly whatever the length of their names (a long name wraps)
   const head = el("tr", {}, el("th", { scope: "col", class: "corner", style: "width: 13%" }, "Actor ", el("span", { class: "sub" }, "capability")));
   sc.issues.forEach((iss) => {
-    const sq = iss.status_quo !== null && iss.status_quo !== undefined ? ` · status quo ${trimNum(iss.status_quo)}` : "";
     head.append(el("th", { scope: "col", title: iss.description || "", style: `width: ${(87 / sc.issues.length).toFixed(3)}%` },
       el("span", { class: "issue-name" }, label(iss)),
-      el("span", { class: "sub" }, ` ${trimNum(iss.scale.min)}–${trimNum(iss.scale.max)}${sq}`)));
+      el("span", { class: "sub" }, issueSub(iss))));
   });
   table.append(el("thead", {}, head));
   const body = el("tbody");
