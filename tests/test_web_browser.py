@@ -1357,3 +1357,20 @@ def test_the_grid_headers_follow_each_edit_as_it_is_typed(page) -> None:  # type
     pg.wait_for_function("() => document.querySelector('#stance-table thead th:not(.corner) .sub').textContent.includes('0–10')")
     assert head.locator(".sub").inner_text().strip() == "0–10 · status quo 5"
     assert pg.locator("#stance-table tbody th[scope=row] .sub").first.inner_text().strip() == "4"
+
+
+_SPILL = """() => [...document.querySelectorAll('#stance-table td input')].filter((i) => {
+  const c = i.closest('td').getBoundingClientRect(), r = i.getBoundingClientRect();
+  return r.width > 0 && (r.right > c.right + 1 || r.left < c.left - 1);
+}).map((i) => i.getAttribute('data-field') || i.className)"""
+
+
+@pytest.mark.skipif(not FLAGSHIP.exists(), reason="needs examples/ukraine-settlement.yaml")
+@pytest.mark.parametrize("width", [400, 1280])
+def test_the_positions_grid_keeps_its_inputs_in_their_cells(page, width: int) -> None:  # type: ignore[no-untyped-def]
+    """At 400 px every input of the flagship's grid stuck out of its cell, under the next column:
+    the grid is as wide as its inputs and scrolls sideways in its box; the page does not."""
+    page.set_viewport_size({"width": width, "height": 800})
+    _load_example(page, FLAGSHIP.name)
+    assert page.evaluate(_SPILL) == []
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
