@@ -720,6 +720,13 @@ def test_what_stops_run_or_compare_is_said_beside_the_button(page) -> None:  # t
     assert "draws" in status.inner_text() and status.is_visible()
     assert "status bad" in (status.get_attribute("class") or "")
     assert page.locator("#validity").inner_text() == "The scenario is valid."  # the run's setting, not the scenario's
+    limit = page.evaluate("() => Number(document.querySelector('#draws').max)")
+    for typed, words in (("1e9", f"from 1 to {limit:,} (this server's limit) (got 1e9)"), ("", "give the number of draws"),
+                         ("2.5", "(got 2.5)")):
+        page.fill("#draws", typed)
+        page.click("#run-button")
+        page.wait_for_function("w => document.querySelector('#run-status').textContent.includes(w)", arg=words)
+        assert "(got 0)" not in status.inner_text() and "1000000" not in status.inner_text()
     page.fill("#draws", "10")
     page.fill("#seed", "-1")
     page.click("#run-button")

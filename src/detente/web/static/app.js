@@ -1300,6 +1300,19 @@ function selectedModels() {
 // the fields of a run request that are the run's own settings, not the scenario's
 const RUN_FIELDS = new Set(["draws", "seed", "models", "options", "variants", "explain"]);
 
+// The draws box checked against this server's own limit (the request's schema allows more than any
+// server does, and an empty box is no number, not 0).
+function drawsProblem() {
+  const box = $("draws");
+  const text = box.value.trim();
+  const most = Number(box.max) || null;
+  const range = most ? `a whole number from 1 to ${most.toLocaleString("en")} (this server's limit)` : "a whole number of at least 1";
+  if (!text) return `give the number of draws: ${range}`;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || (most && n > most)) return `must be ${range} (got ${text})`;
+  return null;
+}
+
 function runRequest(models) {
   const options = {};
   for (const m of models) if (state.options[m] && Object.keys(state.options[m]).length) options[m] = state.options[m];
@@ -1324,6 +1337,8 @@ async function runModels() {
     failAt("run-status", { errors: local }, "not started: fix the problems of the scenario first");
     return;
   }
+  const draws = drawsProblem();
+  if (draws) return failAt("run-status", { errors: [{ field: "draws", message: draws }] }, "not started");
   const body = runRequest(models);
   $("run-button").disabled = true;
   setStatus("run-status", `starting ${models.join(", ")}…`);
