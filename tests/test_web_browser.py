@@ -1381,3 +1381,24 @@ def test_the_positions_grid_keeps_its_inputs_in_their_cells(page, width: int) ->
     _load_example(page, FLAGSHIP.name)
     assert page.evaluate(_SPILL) == []
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+@pytest.mark.skipif(not FLAGSHIP.exists(), reason="needs examples/ukraine-settlement.yaml")
+@pytest.mark.parametrize("name", ["ukraine-settlement.yaml", "ukraine-settlement-contrast.yaml"])
+def test_showing_the_war_editor_adds_nothing_to_the_scenario(page, tmp_path: Path, name: str) -> None:  # type: ignore[no-untyped-def]
+    """The war editor wrote empty lists into the scenario to show them (shocks: [], ratifiers: [],
+    commitments: [], limits: {}): the exported file was not the file loaded, nor its input hash."""
+    import yaml
+
+    from detente.scenario.arrays import scenario_hash
+    from detente.scenario.io import load
+
+    _load_example(page, name)
+    page.wait_for_selector("#war-editor fieldset, #war-block fieldset, fieldset.schema-group", state="attached")
+    with page.expect_download() as dl:
+        page.click("#export-yaml")
+    out = tmp_path / "exported.yaml"
+    dl.value.save_as(str(out))
+    original = REPO / "examples" / name
+    assert yaml.safe_load(out.read_text())["war"] == yaml.safe_load(original.read_text())["war"]
+    assert scenario_hash(load(out)) == scenario_hash(load(original))

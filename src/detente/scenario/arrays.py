@@ -241,8 +241,38 @@ def apply_values(values: np.ndarray, targets: list[Target], pos: np.ndarray, sal
             arrays[name][:, list(i), a] = values[:, col][:, None]
 
 
+def _floats(v: Any) -> Any:
+    """``v`` with every integer (not a bool) as a float, in nested dicts and lists."""
+    if isinstance(v, dict):
+        return {k: _floats(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_floats(x) for x in v]
+    if isinstance(v, int) and not isinstance(v, bool):
+        try:
+            return float(v)
+        except OverflowError:  # too large for a float: the war model refuses it; hashed as it is
+            return v
+    return v
+
+
 def scenario_hash(scenario: Scenario) -> str:
-    """SHA-256 of the validated scenario's canonical JSON (the provenance of every result)."""
+    """SHA-256 of the validated scenario's canonical JSON (the provenance of every result).
+
+    The ``war`` block and ``model_options`` are kept as written (their models validate them when
+    they run), so a number there is hashed as a float whether it was written ``0`` or ``0.0``: a
+    scenario that went through a browser, whose JSON has no such difference, keeps its hash.
+
+    >>> from detente.scenario.model import Scenario
+    >>> base = {"name": "t", "actors": [{"id": "A"}], "issues": [{"id": "x"}],
+    ...         "stances": [{"actor": "A", "issue": "x", "position": 1}]}
+    >>> a = Scenario.model_validate({**base, "model_options": {"bdm": {"Q": 1.0}}})
+    >>> b = Scenario.model_validate({**base, "model_options": {"bdm": {"Q": 1}}})
+    >>> scenario_hash(a) == scenario_hash(b)
+    True
+    """
     data = scenario.model_dump(mode="json", exclude={"meta"})
+    for key in ("war", "model_options"):
+        if data.get(key) is not None:
+            data[key] = _floats(data[key])
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

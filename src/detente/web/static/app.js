@@ -1153,15 +1153,21 @@ function schemaField(key, prop0, root, obj, ctx) {
       return el("div", { class: "field", "data-key": key }, el("span", { class: "field-label", title: help }, title), group);
     }
     if (items.properties) { // a list of objects: add and remove
-      const list = obj[key] = obj[key] || [];
+      // no empty list is written into the scenario for showing the editor: the file (and its hash) stays as it was
+      const list = obj[key] || [];
       const box = el("fieldset", { class: "schema-group list", "data-key": key }, el("legend", {}, `${title} (${list.length})`));
       list.forEach((item, j) => {
         box.append(el("div", { class: "list-item" },
           el("div", { class: "list-head" }, el("strong", {}, `${words(key).replace(/s$/, "")} ${j + 1}`),
-            iconButton("✕", `Remove ${words(key).replace(/s$/, "")} ${j + 1}`, () => { list.splice(j, 1); changed(true); }, "danger")),
+            iconButton("✕", `Remove ${words(key).replace(/s$/, "")} ${j + 1}`, () => {
+              list.splice(j, 1);
+              if (!list.length) delete obj[key];
+              changed(true);
+            }, "danger")),
           schemaFields(items, root, item, { ...ctx, path: `${path}[${j}]`, skip: new Set(["evidence"]) })));
       });
-      box.append(el("button", { type: "button", onclick: () => { list.push(seed(items, root)); changed(true); } }, `Add ${words(key).replace(/s$/, "")}`));
+      box.append(el("button", { type: "button", onclick: () => { (obj[key] = obj[key] || []).push(seed(items, root)); changed(true); } },
+        `Add ${words(key).replace(/s$/, "")}`));
       return box;
     }
     return wrap(el("span", { class: "sub" }, "(list: edit the file)"));
@@ -1169,7 +1175,7 @@ function schemaField(key, prop0, root, obj, ctx) {
   if (inner.type === "object" && inner.additionalProperties && inner.additionalProperties !== true) {
     const valNode = deref(inner.additionalProperties, root);
     const keys = (inner.propertyNames && inner.propertyNames.enum) || null;
-    obj[key] = obj[key] || {};
+    if (keys) obj[key] = obj[key] || {};
     if (keys) { // fixed keys (the two sides): one group each
       return el("div", { class: "schema-keys", "data-key": key }, keys.map((k) => {
         obj[key][k] = obj[key][k] || seed(valNode, root);
@@ -1178,10 +1184,12 @@ function schemaField(key, prop0, root, obj, ctx) {
           schemaFields(valNode, root, obj[key][k], { ...ctx, path: `${path}.${k}`, place, skip: new Set(["evidence"]) }));
       }));
     }
-    if (isUncertain(valNode, root) && ctx.ids) { // per issue values (ratifier limits)
+    if (isUncertain(valNode, root) && ctx.ids) { // per issue values (ratifier limits): in the scenario once one is given
+      const values = obj[key] || {};
+      const attach = () => { if (Object.keys(values).length) obj[key] = values; else delete obj[key]; };
       return el("fieldset", { class: "schema-group", "data-key": key }, el("legend", { title: help }, title),
         ctx.ids.issues.map(([iid, ilabel]) => el("div", { class: "field" }, el("label", {}, ilabel),
-          bound(obj[key], iid, { kind: "uncertain", field: `${path}.${iid}`, place: ctx.place, what: `${words(key)} on ${ilabel}`, size: 8 }))));
+          bound(values, iid, { kind: "uncertain", field: `${path}.${iid}`, place: ctx.place, what: `${words(key)} on ${ilabel}`, size: 8, after: attach }))));
     }
     return wrap(el("span", { class: "sub" }, "(edit the file)"));
   }
