@@ -567,6 +567,7 @@ def test_compare_two_views_in_the_page(page) -> None:  # type: ignore[no-untyped
     from detente.scenario.io import load
 
     table = page.locator("#compare-out .compare-table").inner_text()
+    assert "war (given a deal)" in table  # the terms given a deal, as the run's tables say
     war = page.locator("#compare-out .compare-war-table").inner_text()  # how the war ends, by view
     for view in (FLAGSHIP, REPO / "examples" / "ukraine-settlement-contrast.yaml"):
         assert load(view).name in table and load(view).name in war

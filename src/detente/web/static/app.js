@@ -1951,9 +1951,11 @@ async function compareViews() {
     el("tbody", {}, keys.map(([i, m], j) => {
       const per = d.names.map((n) => d.rows.find((x) => x.issue === i && x.model === m && x.scenario === n));
       const first = j === 0 || keys[j - 1][0] !== i;
+      const basis = (per.find((x) => x && x.basis) || {}).basis; // the war model: the terms given a deal
       return el("tr", { "data-issue": i, "data-model": m },
         el("th", { scope: "row" }, first ? nameOf(sc, i) : ""),
-        el("td", { class: "nowrap" }, el("span", { class: "swatch", style: `background:${modelColor(m.split(" ")[0])}` }), m),
+        el("td", { class: "nowrap" }, el("span", { class: "swatch", style: `background:${modelColor(m.split(" ")[0])}` }), m,
+          basis ? el("span", { class: "sub" }, ` (${basis})`) : null),
         per.map((x) => el("td", { class: "num" }, cellOf(x))),
         per.slice(1).map((x) => el("td", { class: "num diff" }, x && x.difference !== null && x.difference !== undefined
           ? [(x.difference >= 0 ? "+" : "") + fmtOn(issueOf(i), x.difference),
