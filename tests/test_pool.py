@@ -132,7 +132,7 @@ def test_analyst_labels_are_checked_against_the_declared_analysts() -> None:
     dup["analysts"].append({"id": "A", "weight": 1})
     with pytest.raises(Exception) as e:
         Scenario.model_validate(dup)
-    assert "analysts[2].id: duplicate id (got 'A')" in str(e.value)
+    assert "analysts[2].id: is already the id of another analyst: ids must be unique (got 'A')" in str(e.value)
     bad_weight = json.loads(json.dumps(base))
     bad_weight["analysts"][1]["weight"] = 0
     with pytest.raises(Exception) as e:

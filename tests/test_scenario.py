@@ -66,7 +66,7 @@ def test_good_yaml_loads_with_uncertain_values(tmp_path):
         ("salience: 0.5\n", "salience: 1.5\n", "s.yaml:16: stances[0].salience: must be between 0 and 1 (got 1.5)"),
         ("{id: A, capability: 2}", "{id: A, capability: -2}", "s.yaml:5: actors[0].capability: must not be negative"),
         ("  - actor: B\n", "  - actor: C\n", "s.yaml:18: stances[1].actor: unknown actor id (got 'C')"),
-        ("{id: B, capability", "{id: A, capability", "actors[1].id: duplicate id (got 'A')"),
+        ("{id: B, capability", "{id: A, capability", "actors[1].id: is already the id of another actor: ids must be unique (got 'A')"),
         ("position: 2\n", "position: two\n", "s.yaml:15: stances[0].position: expected a number"),
         ("position: {mode: 8, low: 6, high: 9}", "position: {mode: 8, low: 9, high: 6}", "need low <= mode <= high"),
         ("salience: 0.5\n", "salince: 0.5\n", "s.yaml:16: stances[0].salince: unknown field"),

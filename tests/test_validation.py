@@ -60,7 +60,7 @@ def test_every_problem_of_a_file_is_reported_at_once(tmp_path: Path) -> None:
     expected = [
         "s.yaml:7: actors[0].capability: expected a number",
         "s.yaml:28: stances[2].colour: unknown field",
-        "s.yaml:9: actors[2].id: duplicate id (got 'A')",
+        "s.yaml:9: actors[2].id: is already the id of another actor: ids must be unique (got 'A')",
         "s.yaml:13: issues[0].status_quo: 20 is off the scale [0, 10]",
         "s.yaml:21: stances[0].evidence[0].source: names no source in `sources` (got 's9')",
         "s.yaml:18: stances[0].salience: must be between 0 and 1 (got 1.5)",

@@ -29,6 +29,7 @@ _SIMPLE = {
     "string_type": "expected text",
     "list_type": "expected a list (in YAML: one '- ' item per line)",
     "missing": "is required",
+    "string_too_short": "must not be empty",
 }
 
 

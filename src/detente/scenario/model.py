@@ -337,7 +337,8 @@ def analyst_problems(s: "Scenario") -> list[str]:
     weights: dict[str, float] = {}
     for k, a in enumerate(s.analysts):
         if a.id in weights:
-            problems.append(f"analysts[{k}].id: duplicate id (got {a.id!r})")
+            problems.append(f"analysts[{k}].id: is already the id of another analyst: ids must be unique "
+                            f"(got {a.id!r})")
         weights[a.id] = a.weight
 
     def check(where: str, v: Any) -> None:
@@ -410,7 +411,8 @@ def cross_checks(
             if not isinstance(v, str):
                 continue
             if v in seen:
-                problems.append(f"{kind}[{k}].id: duplicate id (got {v!r})")
+                problems.append(f"{kind}[{k}].id: is already the id of another {kind[:-1]}: ids must be unique "
+                                f"(got {v!r})")
             seen.add(v)
 
     dup("actors", actor_ids)
