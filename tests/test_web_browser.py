@@ -1403,3 +1403,29 @@ def test_showing_the_war_editor_adds_nothing_to_the_scenario(page, tmp_path: Pat
     original = REPO / "examples" / name
     assert yaml.safe_load(out.read_text())["war"] == yaml.safe_load(original.read_text())["war"]
     assert scenario_hash(load(out)) == scenario_hash(load(original))
+
+
+@pytest.mark.skipif(not FLAGSHIP.exists(), reason="needs examples/ukraine-settlement.yaml")
+def test_a_saved_run_is_listed_and_loads_back_to_the_same_numbers(page) -> None:  # type: ignore[no-untyped-def]
+    """The page said "saved as run 38" and nothing on it (nor in the API) could list or open run 38."""
+    _load_example(page, FLAGSHIP.name)
+    page.fill("#seed", "7")
+    _run(page, ["median"], draws=60)
+    status = page.locator("#run-status").inner_text()
+    saved = int(status.split("saved as run ")[1].split()[0].rstrip(","))
+    first = page.locator(".forecast-value[data-model='median']").all_inner_texts()
+    row = page.locator(f"#saved-table tr[data-run='{saved}']")
+    row.wait_for(state="attached")
+    page.click("#saved-block summary")  # the block opens on demand
+    assert "median" in row.inner_text() and "60" in row.inner_text()
+    page.fill("#seed", "1")  # other settings on the page: loading the run puts its own back
+    page.click("#new-scenario")
+    row.locator("button.load-saved").click()
+    page.wait_for_function("() => document.querySelector('#saved-status').textContent.startsWith('Loaded run')")
+    assert page.locator("#seed").input_value() == "7" and page.locator("#draws").input_value() == "60"
+    checked = page.evaluate("() => [...document.querySelectorAll('#model-list input[name=model]:checked')].map(b => b.value)")
+    assert checked == ["median"]
+    page.click("#run-button")
+    page.wait_for_function("() => document.querySelector('#run-status').textContent.startsWith('done')")
+    assert page.locator(".forecast-value[data-model='median']").all_inner_texts() == first
+    assert page.locator("#saved-status").inner_text().endswith("Run gives its numbers again.")

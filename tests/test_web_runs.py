@@ -124,7 +124,8 @@ def test_a_failing_model_is_a_4xx_not_a_lost_job(client: TestClient) -> None:
 def test_limits_are_configurable_and_named() -> None:
     c = TestClient(create_app(max_draws=100, max_actors=2, max_issues=5))
     assert c.get("/api/limits").json() == {"max_draws": 100, "max_actors": 2, "max_issues": 5, "workers": 2,
-                                           "max_work": 100_000_000, "max_memory_gb": 4.0, "max_seconds": 300.0}
+                                           "max_work": 100_000_000, "max_memory_gb": 4.0, "max_seconds": 300.0,
+                                           "version": __import__("detente").__version__}
     small = {**TOY, "actors": TOY["actors"][:2], "stances": [s for s in TOY["stances"] if s["actor"] != "C"]}
     r = c.post("/api/run", json={"scenario": small, "models": ["mean"], "draws": 101})
     assert r.status_code == 422
@@ -343,3 +344,24 @@ def test_a_bad_view_to_compare_is_named_in_words(client: TestClient) -> None:
     assert item["where"].startswith(f"the other view: {actor.get('name', actor['id'])} / ")
     assert item["text"].startswith("the other view: ") and "position off the scale" in item["text"]
     assert "scenarios[1]" not in item["text"]
+
+
+def test_saved_runs_are_listed_and_each_gives_its_scenario_and_settings(tmp_path) -> None:
+    """`detente serve --store` saved every run, but neither the page nor the API could list or open one."""
+    with TestClient(create_app()) as bare:
+        assert bare.get("/api/saved-runs").json() == {"store": None, "runs": []}
+        assert bare.get("/api/saved-runs/1").status_code == 404
+    with TestClient(create_app(store_url=f"sqlite:///{tmp_path / 'runs.db'}")) as c:
+        r = c.post("/api/run", json={"scenario": TOY, "models": ["mean", "median"], "draws": 40, "seed": 5})
+        assert r.status_code == 200, r.text
+        ids = r.json()["saved"]
+        listed = c.get("/api/saved-runs").json()
+        assert listed["store"].endswith("runs.db") and [x["id"] for x in listed["runs"]] == sorted(ids, reverse=True)
+        one = c.get(f"/api/saved-runs/{ids[1]}").json()
+        assert one["model"] == "median" and one["seed"] == 5 and one["draws"] == 40
+        assert one["options"] and one["scenario"]["name"] == TOY["name"]
+        again = c.post("/api/run", json={"scenario": one["scenario"], "models": [one["model"]], "draws": one["draws"],
+                                         "seed": one["seed"], "options": {"median": one["options"]}}).json()
+        assert again["results"][0]["forecast"] == r.json()["results"][1]["forecast"]  # the same numbers
+        assert again["results"][0]["input_sha256"] == one["scenario_sha256"]
+        assert c.get("/api/saved-runs/999").status_code == 404

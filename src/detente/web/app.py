@@ -39,7 +39,7 @@ import threading
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import Body, FastAPI, HTTPException, Request
+from fastapi import Body, FastAPI, HTTPException, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -445,6 +445,8 @@ class Limits(BaseModel):
                                       "model's cost factor; samples for sensitivity and levers); 0: none")
     max_memory_gb: float = Field(description="memory one run's process may add, in GB; 0: no bound")
     max_seconds: float = Field(description="wall time one run may take, in seconds; 0: no bound")
+    version: str = Field(__version__, description="the detente version this server runs (a saved run computed "
+                                                  "with another version may give other numbers)")
 
 
 class RunStatus(BaseModel):
@@ -466,6 +468,38 @@ class RunStatus(BaseModel):
 class ExportRequest(RequestBody):
     scenario: ScenarioField = Field(None, description="the scenario to write")
     format: Literal["yaml", "json"] = "yaml"
+
+
+class SavedRunInfo(BaseModel):
+    id: int
+    created: str | None = None
+    scenario: str = Field(description="the scenario's name")
+    scenario_sha256: str
+    model: str
+    variant: str | None = None
+    seed: int
+    draws: int
+    version: str
+    forecast: dict[str, Any] = Field(default_factory=dict)
+
+
+class SavedRuns(BaseModel):
+    store: str | None = Field(None, description="the run store (password hidden); null when the server saves no runs")
+    runs: list[SavedRunInfo] = Field(default_factory=list, description="newest first")
+
+
+class SavedRun(BaseModel):
+    id: int
+    created: str | None = None
+    model: str
+    variant: str | None = None
+    options: dict[str, Any] = Field(default_factory=dict, description="every option of the run, defaults included")
+    seed: int
+    draws: int
+    version: str = Field(description="the detente version that computed it: the same version gives the same numbers")
+    scenario_sha256: str
+    forecast: dict[str, Any] = Field(default_factory=dict)
+    scenario: dict[str, Any] = Field(description="the scenario as it was run")
 
 
 class CompareRequest(RequestBody):
@@ -917,6 +951,51 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
         name, data = job.meta["_zip"]
         return Response(data, media_type="application/zip",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    def saved_store() -> Any:
+        """The server's run store (``None`` when it saves no runs)."""
+        if not store_url:
+            return None
+        from detente.store.db import Store
+
+        with store_lock:
+            return store_cache.get(store_url) or store_cache.setdefault(store_url, Store(store_url))
+
+    @app.get("/api/saved-runs", response_model=SavedRuns,
+             summary="The runs this server saved, newest first (what `detente runs list` shows)")
+    def saved_runs(limit: int = Query(50, ge=1, le=500)) -> Any:
+        store = saved_store()
+        if store is None:
+            return {"store": None, "runs": []}
+        from detente.report.summary import json_safe as _clean
+
+        rows = store.list_runs(limit)
+        return {"store": store.shown_url, "runs": _clean([{
+            "id": r["id"], "created": r["created"], "scenario": r["scenario_name"],
+            "scenario_sha256": r["scenario_sha256"], "model": r["model"], "variant": r["variant"],
+            "seed": r["seed"], "draws": r["draws"], "version": r["version"], "forecast": r["forecast"]} for r in rows])}
+
+    @app.get("/api/saved-runs/{run_id}", response_model=SavedRun, responses={404: {"model": ErrorResponse}},
+             summary="One saved run: its settings and its scenario, to load and run again (the same numbers)")
+    def saved_run(run_id: int) -> Any:
+        from detente.store.db import StoreError
+
+        store = saved_store()
+        if store is None:
+            raise HTTPException(404, "this server saves no runs (start it with --store URL)")
+        try:
+            rec = store.get(run_id)
+        except StoreError:
+            raise HTTPException(404, f"no saved run {run_id}") from None
+        from detente.report.summary import json_safe as _clean
+
+        scenario = rec["scenario"]
+        if isinstance(scenario, str):
+            scenario = json.loads(scenario)
+        return _clean({"id": rec["id"], "created": rec["created"], "model": rec["model"], "variant": rec["variant"],
+                       "options": rec["options"] or {}, "seed": rec["seed"], "draws": rec["draws"],
+                       "version": rec["version"], "scenario_sha256": rec["scenario_sha256"],
+                       "forecast": rec["forecast"], "scenario": scenario})
 
     @app.post("/api/compare", response_model=CompareResponse,
               responses={**err_responses, 409: {"model": ErrorResponse}},

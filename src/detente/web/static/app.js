@@ -564,6 +564,49 @@ async function uploadFile() {
   setScenario(r.data, file.name);
 }
 
+// ------------------------------------------------------------------------------------------
+// saved runs (a server started with --store): list them, load one's scenario and settings
+
+async function loadSavedRuns() {
+  const r = await api("GET", "/api/saved-runs");
+  const block = $("saved-block");
+  if (!r.ok || !r.data.store) { block.hidden = true; return; }
+  block.hidden = false;
+  block.querySelector("summary h3").textContent = `Saved runs (${r.data.runs.length}${r.data.runs.length >= 50 ? "+" : ""})`;
+  const table = $("saved-table");
+  if (!r.data.runs.length) {
+    table.replaceChildren(el("tbody", {}, el("tr", {}, el("td", { class: "empty-note" }, "No run saved yet: each run of this page is saved here."))));
+    return;
+  }
+  const when = (t) => (t ? new Date(t).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" }) : "–");
+  table.replaceChildren(
+    el("thead", {}, el("tr", {}, ["run", "saved", "scenario", "model", "draws", "seed", "detente", ""].map((h) => el("th", { scope: "col" }, h)))),
+    el("tbody", {}, r.data.runs.map((x) => el("tr", { "data-run": x.id },
+      el("td", { class: "num" }, String(x.id)), el("td", { class: "nowrap" }, when(x.created)), el("td", {}, x.scenario),
+      el("td", {}, x.model + (x.variant ? ` (${x.variant})` : "")), el("td", { class: "num" }, String(x.draws)),
+      el("td", { class: "num" }, String(x.seed)), el("td", {}, x.version),
+      el("td", {}, el("button", { type: "button", class: "load-saved", onclick: () => loadSavedRun(x.id) }, "Load"))))));
+}
+
+async function loadSavedRun(id) {
+  if (!mayReplace()) return;
+  const r = await api("GET", `/api/saved-runs/${id}`);
+  if (!r.ok) { failAt("saved-status", r.data, `cannot load run ${id}`); return; }
+  const run = r.data;
+  clearErrors();
+  clearWarnings();
+  setScenario(run.scenario, `saved run ${id}`);
+  state.options[run.model] = run.options || {};
+  if (run.variant) state.variants[run.model] = run.variant; else delete state.variants[run.model];
+  renderModels();
+  for (const box of document.querySelectorAll("#model-list input[name=model]")) box.checked = box.value === run.model;
+  $("draws").value = run.draws;
+  $("seed").value = run.seed;
+  const other = state.limits && state.limits.version && state.limits.version !== run.version
+    ? ` It was computed with detente ${run.version} and this server runs ${state.limits.version}: the numbers may differ.` : "";
+  setStatus("saved-status", `Loaded run ${id}: ${run.model}, ${run.draws} draw${run.draws > 1 ? "s" : ""}, seed ${run.seed}. Run gives its numbers again.${other}`);
+}
+
 function newScenario() {
   if (!mayReplace()) return;
   clearErrors();
@@ -1380,7 +1423,7 @@ async function runModels() {
   }
   const secs = ((performance.now() - t0) / 1000).toFixed(1);
   let note = `done in ${secs} s`;
-  if (data.saved) note += ` · saved as run ${data.saved.join(", ")}`;
+  if (data.saved) note += ` · saved as run ${data.saved.join(", ")} (Saved runs, under Scenario)`;
   if (data.store_note) note += ` · ${data.store_note}`;
   $("run-status").textContent = note;
   state.results = data.results;
@@ -1390,6 +1433,7 @@ async function runModels() {
   state.resultScenario = JSON.parse(JSON.stringify(state.scenario));
   $("stale-note").hidden = true;
   renderResults();
+  if (data.saved) loadSavedRuns();
 }
 
 async function cancelRun() {
@@ -2257,4 +2301,5 @@ document.addEventListener("DOMContentLoaded", () => {
   loadExamples();
   loadLimits();
   loadWarSchema();
+  loadSavedRuns();
 });
