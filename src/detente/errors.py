@@ -47,8 +47,8 @@ class Problem:
         return self.value is not _MISSING
 
     def render(self, file: str | None) -> str:
-        if file is None and self.line is None and (self.field or "").startswith(("--", "DETENTE_")):
-            text = ""  # a command-line option or a setting: its name says where
+        if file is None and self.line is None:
+            text = ""  # an argument, an option, a setting or data from Python: the field says where
         else:
             where = file or "<input>"
             if self.line is not None:

@@ -21,7 +21,7 @@ A scenario changed in Python after loading is validated again before it runs:
 ...     run(s, "mean")
 ... except Exception as e:
 ...     print(type(e).__name__, str(e).splitlines()[0])
-InputError <input>: stances[0].position: off the scale [0, 100] of issue 'x' (got 999)
+InputError stances[0].position: off the scale [0, 100] of issue 'x' (got 999)
 """
 
 from __future__ import annotations
@@ -225,7 +225,7 @@ def check_seed(seed: Any) -> int:
     >>> check_seed(-1)
     Traceback (most recent call last):
     ...
-    detente.errors.InputError: <input>: seed: the seed must be a whole number from 0 to 9223372036854775807 (got -1)
+    detente.errors.InputError: seed: the seed must be a whole number from 0 to 9223372036854775807 (got -1)
     """
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
         raise InputError.one(None, f"the seed must be a whole number from 0 to {MAX_SEED}", field="seed", value=seed)
@@ -254,7 +254,7 @@ def check_count(n: Any, name: str, *, least: int = 1, most: int | None = None) -
     >>> check_count(2.7, "draws")
     Traceback (most recent call last):
     ...
-    detente.errors.InputError: <input>: draws: must be a whole number of at least 1 (got 2.7)
+    detente.errors.InputError: draws: must be a whole number of at least 1 (got 2.7)
     """
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < least or (most is not None and n > most):
         span = f"from {least:,} to {most:,}" if most is not None else f"of at least {least:,}"

@@ -147,7 +147,7 @@ def degenerate_problems(spec: ModelSpec, arr: ScenarioArrays) -> list[Problem]:
     >>> degenerate_problems(registry.get("mean"), arr)
     []
     >>> print(degenerate_problems(registry.get("exchange"), arr)[0].render(None))
-    <input>: issues[0]: all capabilities are zero on issue 'x': the exchange model needs at least one actor with positive capability and salience on every issue
+    issues[0]: all capabilities are zero on issue 'x': the exchange model needs at least one actor with positive capability and salience on every issue
     """
     import numpy as np
 

@@ -168,8 +168,8 @@ def validate(data: Any, file: str | None = None, lines: Mapping[Loc, int] | None
     ...           "stances": [{"actor": "A", "issue": "x", "positon": 3}]})
     Traceback (most recent call last):
     ...
-    detente.errors.InputError: <input>: stances[0].position: is required
-    <input>: stances[0].positon: unknown field: did you mean 'position'? (got 3)
+    detente.errors.InputError: stances[0].position: is required
+    stances[0].positon: unknown field: did you mean 'position'? (got 3)
     """
     with paused_gc():
         return _validate(data, file, lines)
