@@ -78,7 +78,7 @@ def test_options_are_validated(toy, capsys):
 
 def test_validate_good_and_bad(toy, tmp_path, capsys):
     assert main(["validate", str(toy)]) == 0
-    assert "3 actors, 1 issues, 3 stances, 2 uncertain inputs" in capsys.readouterr().out
+    assert "3 actors, 1 issue, 3 stances, 2 uncertain inputs" in capsys.readouterr().out
     bad = tmp_path / "bad.yaml"
     bad.write_text(TOY.replace("position: 9}", "position: 19}"), encoding="utf-8")
     assert main(["validate", str(bad)]) == 2

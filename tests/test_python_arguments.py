@@ -157,3 +157,25 @@ def test_levers_names_its_arguments_in_python_and_its_options_in_the_cli(capsys)
     assert main(["levers", str(EXAMPLES / "ukraine-settlement.yaml"), "-m", "mean", "--issue", "territory",
                  "--target", "600"]) == 2
     assert "error: --target: the target must lie on the scale of Territorial line" in capsys.readouterr().err
+
+
+def test_numpy_numbers_work_and_sizes_have_a_bound() -> None:
+    """A NumPy seed reached SALib, which refused it; NumPy weights were refused; a grid of 10**9
+    values or n = 10**15 ran until the process was killed."""
+    import numpy as np
+
+    contrast = detente.load(EXAMPLES / "ukraine-settlement-contrast.yaml")
+    assert sensitivity(S, "mean", method="morris", n=4, seed=np.int64(2)).seed == 2
+    assert levers(S, "mean", "territory", target=np.float64(40.0), draws=np.int64(3), seed=np.int64(1))["seed"] == 1
+    for w in (np.array([2, 1]), np.array([2, 1], dtype=np.float32)):
+        assert pool_scenarios([S, contrast], analysts=["a", "b"], weights=w)[0]
+    for bad, match in ((5, "weights: give the weights as a list"), ):
+        with pytest.raises(InputError, match=match):
+            pool_scenarios([S, contrast], analysts=["a", "b"], weights=bad)
+    with pytest.raises(InputError, match="scenarios: give a list"):
+        pool_scenarios(None)
+    for call, match in ((lambda: sensitivity(S, "mean", method="morris", n=10**15), "n: must be a whole number from 2 to"),
+                        (lambda: sensitivity(S, "mean", method="morris", replications=10**12), "replications: .* to 10,000"),
+                        (lambda: levers(S, "mean", "territory", target=6.0, draws=2, grid=10**9), "grid: .* to 1,001")):
+        with pytest.raises(InputError, match=match):
+            call()

@@ -15,3 +15,12 @@ def pct(p: float | None) -> str:
         return "\u2014"
     v = 100 * p
     return f"{v:.1f} %" if 0 < v < 10 else f"{v:.0f} %"
+
+
+def count(n: int, noun: str) -> str:
+    """``n`` and ``noun``, plural but for one (nouns that take an s).
+
+    >>> count(1, "issue"), count(10, "actor"), count(0, "uncertain input")
+    ('1 issue', '10 actors', '0 uncertain inputs')
+    """
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"

@@ -359,8 +359,11 @@ def validate(
 
     n_unc = _count_uncertain(s)
     # one plain line, as written (a "[b]" in a name is no markup): no Rich to load (~30 ms of CPU)
-    print(f"ok {path}: {s.meta.get('format', '?')} scenario {s.name!r}: {len(s.actors)} actors, "
-          f"{len(s.issues)} issues, {len(s.stances)} stances, {n_unc} uncertain inputs", flush=True)
+    from detente.words import count
+
+    print(f"ok {path}: {s.meta.get('format', '?')} scenario {s.name!r}: {count(len(s.actors), 'actor')}, "
+          f"{count(len(s.issues), 'issue')}, {count(len(s.stances), 'stance')}, "
+          f"{count(n_unc, 'uncertain input')}", flush=True)
     print_warnings([f"{path}: {w}" for w in scenario_warnings(s)])
 
 

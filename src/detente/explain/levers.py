@@ -77,6 +77,9 @@ MIN_SIZE = 1e-6  # a change of smaller size is no change (the size is reported t
 # input checks (clear messages naming the value and the allowed ones)
 
 
+MAX_GRID = 1001
+"""The most candidate values per lever (and refinement steps): the default is 21 (11 for the slow models)."""
+
 FLAGS = {"issue": "--issue", "target": "--target", "actor": "--actor", "target/actor": "--target/--actor",
          "respond": "--others-fixed", "draws": "--draws", "seed": "--seed", "grid": "--grid"}
 """The arguments of :func:`levers` that problems name, and the options of ``detente levers`` they are."""
@@ -357,11 +360,12 @@ def levers(
 
     scenario = revalidate(scenario)  # also refuses anything but a Scenario
     check_model_name(model, "levers")
-    check_seed(seed)
+    seed = check_seed(seed)
     if draws is not None:
-        check_count(draws, "draws", most=1_000_000)
+        draws = check_count(draws, "draws", most=1_000_000)
     if grid is not None:
-        check_count(grid, "grid", least=3)
+        grid = check_count(grid, "grid", least=3, most=MAX_GRID)
+    refine = check_count(refine, "refine", least=2, most=MAX_GRID)
     if target is not None and (isinstance(target, bool) or not isinstance(target, (int, float, np.number))
                                or not np.isfinite(target)):
         raise InputError.one(None, "the target must be a number on the issue's scale", field="target", value=target)

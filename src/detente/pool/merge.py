@@ -29,6 +29,7 @@ import copy
 import math
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -73,7 +74,7 @@ def pool_scenarios(scenarios: Sequence[Scenario], analysts: Sequence[str] | None
     components, weighted by the view's weight split in the proportions of their own weights (or
     by ``analyst_weights``), so pooling (A + B) with C is the same linear pool as A + B + C.
     Raises :class:`~detente.errors.InputError` naming the files for views that cannot be pooled."""
-    if isinstance(scenarios, (str, bytes, Scenario)):
+    if isinstance(scenarios, (str, bytes, Scenario)) or not isinstance(scenarios, Iterable):
         raise InputError.one(None, "give a list of two or more scenarios (each from detente.load)",
                              field="scenarios", value=type(scenarios).__name__)
     views = list(scenarios)
@@ -212,10 +213,13 @@ def analyst_ids(views: list[Scenario], given: Sequence[str] | None, files: list[
 def _weights(weights: Sequence[float] | None, n: int) -> list[float]:
     if weights is None:
         return [1.0] * n
-    if isinstance(weights, (str, bytes)) or not all(
-            isinstance(x, (int, float)) and not isinstance(x, bool) for x in weights):
+    import numbers
+
+    if isinstance(weights, (str, bytes)) or not isinstance(weights, Iterable) or not all(
+            isinstance(x, numbers.Real) and not isinstance(x, bool) for x in weights):
         raise InputError.one(None, "give the weights as a list of numbers, one per scenario, e.g. [2, 1]",
-                             field="weights", value=weights)
+                             field="weights", value=weights if isinstance(weights, (str, int, float)) else
+                             type(weights).__name__)
     w = [float(x) for x in weights]
     if len(w) != n:
         raise InputError.one(None, f"give one weight per scenario: {n} scenarios but {len(w)} weights",

@@ -44,9 +44,14 @@ MAX_FIELD = 1_000_000  # characters in one CSV field (Python's default limit is 
 MAX_INT_DIGITS = 309  # an integer literal with more digits does not fit a float (max ~1.8e308)
 
 
-def _env_number(name: str, default: float) -> float:
-    """The setting ``name`` (unset or empty: ``default``); anything but a positive number is an error
-    naming it, so that a typo does not silently leave the default in force."""
+MOST = {"DETENTE_MAX_FILE_MB": 1_000_000.0}  # a terabyte: the bound of a setting that has no other
+MOST_COUNT = 1_000_000_000
+
+
+def _env_number(name: str, default: float, whole: bool = False) -> float:
+    """The setting ``name`` (unset or empty: ``default``). Anything but a positive number (a whole
+    one for a count), up to a bound far beyond any scenario, is an error naming it, so that a typo
+    does not silently leave the default in force, nor a fraction or a huge value break every read."""
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
@@ -54,12 +59,13 @@ def _env_number(name: str, default: float) -> float:
         v = float(raw)
     except ValueError:
         v = float("nan")
-    if not 0 < v < float("inf"):
+    most = MOST_COUNT if whole else MOST.get(name, 1e12)
+    if not (0 < v <= most) or (whole and v != int(v)):
         from detente.errors import InputError
 
         shown = f"{int(default):,}" if default == int(default) else f"{default:g}"
-        raise InputError.one(None, f"must be a positive number (unset it for the default, {shown})",
-                             field=name, value=raw)
+        what = f"a whole number from 1 to {most:,}" if whole else f"a positive number up to {most:,.0f}"
+        raise InputError.one(None, f"must be {what} (unset it for the default, {shown})", field=name, value=raw)
     return v
 
 
@@ -99,9 +105,9 @@ def lowered(where: str, set_by: dict[str, str], **counts: int) -> Iterator[None]
 
 
 def _env_counts() -> dict[str, int]:
-    return {"actors": int(_env_number("DETENTE_MAX_ACTORS", MAX_ACTORS)),
-            "issues": int(_env_number("DETENTE_MAX_ISSUES", MAX_ISSUES)),
-            "stances": int(_env_number("DETENTE_MAX_STANCES", MAX_STANCES))}
+    return {"actors": int(_env_number("DETENTE_MAX_ACTORS", MAX_ACTORS, whole=True)),
+            "issues": int(_env_number("DETENTE_MAX_ISSUES", MAX_ISSUES, whole=True)),
+            "stances": int(_env_number("DETENTE_MAX_STANCES", MAX_STANCES, whole=True))}
 
 
 def max_counts() -> dict[str, int]:

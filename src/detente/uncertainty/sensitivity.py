@@ -130,6 +130,12 @@ class SensitivityResult:
         }
 
 
+MAX_N = 65_536
+"""The largest base sample size (Sobol: 65,536 x (inputs + 2) evaluations; the web page allows 4,096)."""
+MAX_REPLICATIONS = 10_000
+"""The most runs of each design point of a noisy model (the war model's default is 32)."""
+
+
 def label_of(scenario: Scenario, name: str) -> str:
     """A field path of :func:`input_space` in words, e.g. 'salience of Russia on territory'."""
     import re
@@ -263,11 +269,11 @@ def sensitivity(
 
     scenario = revalidate(scenario)  # changed in Python after loading: checked again, as by run
     check_model_name(model, "sensitivity")
-    check_seed(seed)
+    seed = check_seed(seed)  # a plain int: SALib refuses NumPy's integers
     if n is not None:
-        check_count(n, "n", least=2)
+        n = check_count(n, "n", least=2, most=MAX_N)
     if replications is not None:
-        check_count(replications, "replications")
+        replications = check_count(replications, "replications", most=MAX_REPLICATIONS)
 
     require("SALib", "sensitivity")
     from SALib.analyze import morris as morris_analyze

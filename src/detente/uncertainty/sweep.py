@@ -397,7 +397,7 @@ def sweep(
     scenario = revalidate(scenario)  # changed in Python after loading: checked again, as by run
     check_model_name(model, "sweep")
     registry.get(model)  # unknown model: fail before starting workers
-    check_seed(seed)
+    seed = check_seed(seed)
     for name, value in (("draws", draws), ("samples", samples), ("workers", workers), ("chunk_size", chunk_size)):
         if value is not None:
             check_count(value, name)
