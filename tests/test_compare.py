@@ -180,3 +180,16 @@ def test_views_that_share_a_name_are_told_apart_by_their_files(tmp_path, capsys)
     assert main(["compare", FLAG, str(path), "-m", "mean", "-n", "200"]) == 0
     text = capsys.readouterr().out
     assert "(no-china.yaml)" in text and "±" in text
+
+
+def test_an_ending_is_compared_only_with_the_same_ending(tmp_path, capsys):
+    """With horizons of 60 and 24 months, "unresolved at the horizon (24 months)" carried a difference
+    measured against the first view's unresolved share at 60 months."""
+    short = tmp_path / "short.yaml"
+    short.write_text(open(FLAG, encoding="utf-8").read().replace("  months: 60", "  months: 24"), encoding="utf-8")
+    assert main(["compare", FLAG, str(short), "-m", "war", "-n", "300", "-f", "json"]) == 0
+    later = json.loads(capsys.readouterr().out)["war"][1]
+    assert not any(k.startswith("unresolved") for k in later["ending_differences"])
+    assert "deal" in later["ending_differences"] and later["settlement_by_difference"]["60"] is None
+    assert main(["compare", FLAG, str(short), "-m", "war", "-n", "1"]) == 0
+    assert "In brackets" not in capsys.readouterr().out  # one draw: no difference, no caption for one

@@ -193,32 +193,40 @@ def war_comparison(scenarios: list[Scenario], results: list[list[Result]]) -> li
 
     rows = []
     base: Result | None = None
+    base_labels: dict[str, str] = {}
     for s, view, rs in zip(scenarios, view_names(scenarios), results):
         for r in rs:
             if r.model != "war":
                 continue
             names = side_names(s.war, {a.id: a.label for a in s.actors})
+            T = horizon_months(r.trajectory.extras)
+            labels = {code: ending_label(code, names, T) for code in ENDINGS}
             row = {"scenario": view, "model": model_label(r), "draws": r.draws,
                    "settlement_by": settlement_by(r.trajectory.extras),
                    "endings": [{"ending": e["label"], "probability": e["probability"]}
                                for e in endings(r.trajectory.extras, names)]}
             if base is None:
-                base = r
+                base, base_labels = r, labels
             else:  # each probability's difference from the first view's, with its Monte Carlo noise
-                T = horizon_months(r.trajectory.extras)
                 row["settlement_by_difference"] = {
                     m: share_difference(_dealt_by(r, int(m)), _dealt_by(base, int(m)))
                     if row["settlement_by"][m] is not None and _dealt_by(base, int(m)) is not None else None
                     for m in row["settlement_by"]}
+                # an ending compares only with the same ending: the same side by name, the same horizon
                 row["ending_differences"] = {
-                    ending_label(code, names, T): d for code in ENDINGS
-                    if (d := share_difference(_ended(r, code), _ended(base, code))) is not None
+                    labels[code]: d for code in ENDINGS if labels[code] == base_labels[code]
+                    and (d := share_difference(_ended(r, code), _ended(base, code))) is not None
                     and (d["difference"] != 0 or _ended(r, code).any())}
             rows.append(row)
     return rows
 
 
 WAR_NOISE = "paired over the draws the views share"
+
+
+def _bracketed(rows: list[dict[str, Any]]) -> bool:
+    """Whether any cell of :func:`war_grid` carries a difference (none with one draw per view)."""
+    return any(w.get("ending_differences") or any((w.get("settlement_by_difference") or {}).values()) for w in rows)
 
 
 def share_difference(a: np.ndarray | None, b: np.ndarray | None) -> dict[str, float] | None:
@@ -315,10 +323,11 @@ def war_comparison_table(scenarios: list[Scenario], results: list[list[Result]])
     if not rows:
         return None
     heads, lines = war_grid(rows)
+    bracketed = _bracketed(rows)
     t = Table(title="War: how it ends, by view", title_justify="left",
               caption="P(deal by m months): the share of the draws (simulated wars) that end in a deal by then; "
-                      "then the share of each ending. In brackets: the difference from the first view in "
-                      f"percentage points \u00b1 its 95 % Monte Carlo noise ({WAR_NOISE})",
+                      "then the share of each ending" + (". In brackets: the difference from the first view in "
+                      f"percentage points \u00b1 its 95 % Monte Carlo noise ({WAR_NOISE})" if bracketed else ""),
               caption_justify="left")
     t.add_column("")
     for h in heads:
@@ -516,8 +525,8 @@ def write_comparison(out_dir: Path, scenarios: list[Scenario], results: list[lis
                         + "".join(f"<th>{escape(h)}</th>" for h in heads) + "</tr>")
             for what, cells in lines:
                 body.append(f"<tr><th>{escape(what)}</th>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
-            body.append("</table><p class=muted>In brackets: the difference from the first view in percentage "
-                        f"points \u00b1 its 95 % Monte Carlo noise ({WAR_NOISE}).</p>")
+            body.append("</table>" + ("<p class=muted>In brackets: the difference from the first view in percentage "
+                        f"points \u00b1 its 95 % Monte Carlo noise ({WAR_NOISE}).</p>" if _bracketed(war_rows) else ""))
         body.append("<h2>Forecasts</h2><table><tr><th>issue</th><th>model</th><th>view</th><th>forecast</th>"
                     "<th>p10</th><th>p90</th><th>difference</th><th>±</th></tr>")
         for row in rows:

@@ -269,10 +269,15 @@ def scenario_hash(scenario: Scenario) -> str:
     >>> b = Scenario.model_validate({**base, "model_options": {"bdm": {"Q": 1}}})
     >>> scenario_hash(a) == scenario_hash(b)
     True
+    >>> scenario_hash(Scenario.model_validate({**base, "model_options": {"mean": {}}})) == scenario_hash(
+    ...     Scenario.model_validate(base))
+    True
     """
     data = scenario.model_dump(mode="json", exclude={"meta"})
     for key in ("war", "model_options"):
         if data.get(key) is not None:
             data[key] = _floats(data[key])
+    if isinstance(data.get("model_options"), dict):  # {"mean": {}} sets nothing: as if not written
+        data["model_options"] = {k: v for k, v in data["model_options"].items() if v != {}}
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
