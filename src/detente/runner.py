@@ -49,12 +49,12 @@ __all__ = ["DEFAULT_SEED", "NOISY_DRAWS", "default_draws", "draws_are_paths", "r
 ProgressFn = Callable[[int, int], None]
 
 NOISY_DRAWS = 1000
-FEW_PATHS = 100
-"""Fewer draws than this of a model whose every draw is one random path (the war model) get a note
-and a :class:`~detente.errors.FewDrawsWarning`: its probabilities are shares of so few paths."""
 """Draws of a run that gives none, for a model whose every draw is one random path (the war model,
 and the synthesis on a scenario with a ``war:`` block): P(deal) and the endings are shares of the
 draws, which one draw would make 0 or 100 %. (1,000 draws of the flagship's war: ~0.06 s.)"""
+FEW_PATHS = 100
+"""Fewer draws than this of a model whose every draw is one random path (the war model) get a note
+and a :class:`~detente.errors.FewDrawsWarning`: its probabilities are shares of so few paths."""
 
 
 def draws_are_paths(scenario: Scenario, model: str) -> bool:

@@ -208,15 +208,13 @@ def war_comparison(scenarios: list[Scenario], results: list[list[Result]]) -> li
             if base is None:
                 base, base_labels = r, labels
             else:  # each probability's difference from the first view's, with its Monte Carlo noise
-                row["settlement_by_difference"] = {
-                    m: share_difference(_dealt_by(r, int(m)), _dealt_by(base, int(m)))
-                    if row["settlement_by"][m] is not None and _dealt_by(base, int(m)) is not None else None
-                    for m in row["settlement_by"]}
+                row["settlement_by_difference"] = {  # None past either run's horizon
+                    m: share_difference(_dealt_by(r, int(m)), _dealt_by(base, int(m))) for m in row["settlement_by"]}
                 # an ending compares only with the same ending: the same side by name, the same horizon
-                row["ending_differences"] = {
-                    labels[code]: d for code in ENDINGS if labels[code] == base_labels[code]
-                    and (d := share_difference(_ended(r, code), _ended(base, code))) is not None
-                    and (d["difference"] != 0 or _ended(r, code).any())}
+                diffs = {code: share_difference(_ended(r, code), _ended(base, code))
+                         for code in ENDINGS if labels[code] == base_labels[code]}
+                row["ending_differences"] = {labels[code]: d for code, d in diffs.items()
+                                             if d is not None and (d["difference"] != 0 or _ended(r, code).any())}
             rows.append(row)
     return rows
 

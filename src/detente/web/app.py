@@ -776,21 +776,14 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
         if not store_url:
             return None, None
         try:
-            from detente.store import Store  # type: ignore[attr-defined]
-        except ImportError:
-            try:
-                from detente.store.db import Store
-            except ImportError:
-                return None, "runs were not saved: this build has no run store (detente.store.Store)"
-        with store_lock:
-            try:
-                store = store_cache.get(store_url) or store_cache.setdefault(store_url, Store(store_url))
+            store = saved_store()
+            with store_lock:
                 if hasattr(store, "save_many"):  # all runs of one request in one transaction
                     return [int(i) for i in store.save_many([(scenario, r, {"via": "web"}) for r in results])], None
                 return [int(store.save(scenario, r)) for r in results], None
-            except Exception as e:  # noqa: BLE001 - a store failure must not lose the computed results
-                log.exception("saving runs to %s failed", store_url)
-                return None, f"runs were not saved: {type(e).__name__}: {e}"
+        except Exception as e:  # noqa: BLE001 - a store failure must not lose the computed results
+            log.exception("saving runs to %s failed", store_url)
+            return None, f"runs were not saved: {type(e).__name__}: {e}"
 
     def start_run(req: RunRequest) -> Any:
         """Validate a run request and queue it; a JSONResponse (4xx) when it is refused."""
