@@ -372,11 +372,9 @@ def levers(
     k_full = check_request(scenario, issue, target, actor)
 
     slow = registry.get(model).name in SLOW
-    draws = int(draws) if draws is not None else default_draws(model)
-    grid = int(grid) if grid is not None else (GRID_SLOW if slow else GRID)
+    draws = draws if draws is not None else default_draws(model)
+    grid = grid if grid is not None else (GRID_SLOW if slow else GRID)
     steps = BISECT_SLOW if slow else BISECT
-    if grid < 3 or refine < 2:
-        raise InputError.one(None, "grid needs at least 3 and refine at least 2 values", field="grid", value=grid)
     spec, opts, arr, seq = run_inputs(scenario, model, draws=draws, seed=seed, options=options, variant=variant)
     if not respond and spec.name != "bdm":
         raise InputError.one(None, "holding the other actors fixed is defined for the bdm model only",
