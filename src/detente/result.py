@@ -294,3 +294,31 @@ def _jsonable(v: Any) -> Any:
     if isinstance(v, (list, tuple)):
         return [_jsonable(x) for x in v]
     return v
+
+
+def check_results(scenario: Any, results: list[Result]) -> None:
+    """Refuse results that were not computed from ``scenario`` (their input SHA-256 differs): a
+    report of one scenario with another's numbers would read as an answer.
+
+    >>> from detente.runner import run
+    >>> from detente.scenario.io import load
+    >>> from detente.scenario.examples import example
+    >>> s = load(example("eu-emission-standards"))
+    >>> r = run(s, "mean")
+    >>> check_results(s, [r])
+    >>> changed = s.model_copy(update={"name": "changed"})
+    >>> check_results(changed, [r])
+    Traceback (most recent call last):
+    ...
+    detente.errors.InputError: eu-emission-standards.yaml: the mean result was not computed from this scenario (its input SHA-256 differs): run the model on it again
+    """
+    from detente.errors import InputError
+    from detente.scenario.arrays import scenario_hash
+
+    if not results:
+        return
+    digest = scenario_hash(scenario)
+    for r in results:
+        if r.input_sha256 != digest:
+            raise InputError.one(scenario.meta.get("file"), f"the {r.model} result was not computed from this "
+                                 "scenario (its input SHA-256 differs): run the model on it again")

@@ -36,12 +36,9 @@ def run_inputs(scenario: Scenario, model: str, *, draws: int, seed: int, options
 
 def result_inputs(scenario: Scenario, result: Any) -> tuple[ModelSpec, Options, ScenarioArrays, np.random.SeedSequence]:
     """The inputs of a finished run (its recorded options already merge variant and scenario options)."""
-    from detente.errors import InputError
-    from detente.scenario.arrays import scenario_hash
+    from detente.result import check_results
 
-    if result.input_sha256 != scenario_hash(scenario):
-        raise InputError.one(scenario.meta.get("file"), "this result was not computed from this scenario "
-                             "(input SHA-256 differs)", value=result.input_sha256[:12])
+    check_results(scenario, [result])
     spec = registry.get(result.model)
     opts = spec.make_options(dict(result.options))
     input_seq, model_seq = np.random.SeedSequence(result.seed).spawn(2)

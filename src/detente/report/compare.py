@@ -147,7 +147,7 @@ def comparison_rows(scenarios: list[Scenario], results: list[list[Result]]) -> l
     from the first view and its Monte Carlo noise (``difference_noise``: the 95 % half-width of
     :func:`difference_noise`; ``null`` for the first view and for runs without draws).
     Each view's results must be its own (:func:`~detente.report.summary.check_results`)."""
-    from detente.report.summary import check_results
+    from detente.result import check_results
 
     if len(scenarios) != len(results):
         raise ValueError(f"{len(scenarios)} scenarios and {len(results)} lists of results: one list per scenario")

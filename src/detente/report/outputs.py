@@ -140,7 +140,7 @@ def write_outputs(out_dir: Path, scenario: Scenario, results: list[Result], *, f
     one writes the data files; should they fail, this process renders them (``workers.error`` says
     why). Each figure is rendered once; report.html embeds the PNG bytes that were written.
     Results of another scenario are refused before anything is written."""
-    from detente.report.summary import check_results
+    from detente.result import check_results
 
     check_results(scenario, results)
     out_dir = Path(out_dir)

@@ -37,7 +37,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from detente.result import Result
+from detente.result import Result, check_results  # noqa: F401  (re-exported: report.summary.check_results)
 from detente.scenario.model import Issue, Scenario
 
 SYNTHESIS = "synthesis"
@@ -241,34 +241,6 @@ def agreement(issue: Issue, points: Mapping[str, float | None]) -> tuple[str, fl
         return "agree", round(spread, 6), f"models agree (spread {_short(spread, issue)})"
     listed = ", ".join(f"{k} {_short(v, issue)}" for k, v in vals.items())
     return "disagree", round(spread, 6), f"models disagree: {listed}"
-
-
-def check_results(scenario: Scenario, results: list[Result]) -> None:
-    """Refuse results that were not computed from ``scenario`` (their input SHA-256 differs): a
-    report of one scenario with another's numbers would read as an answer.
-
-    >>> from detente.runner import run
-    >>> from detente.scenario.io import load
-    >>> from detente.scenario.examples import example
-    >>> s = load(example("eu-emission-standards"))
-    >>> r = run(s, "mean")
-    >>> check_results(s, [r])
-    >>> changed = s.model_copy(update={"name": "changed"})
-    >>> check_results(changed, [r])
-    Traceback (most recent call last):
-    ...
-    detente.errors.InputError: eu-emission-standards.yaml: the mean result was not computed from this scenario (its input SHA-256 differs): run the model on it again
-    """
-    from detente.errors import InputError
-    from detente.scenario.arrays import scenario_hash
-
-    if not results:
-        return
-    digest = scenario_hash(scenario)
-    for r in results:
-        if r.input_sha256 != digest:
-            raise InputError.one(scenario.meta.get("file"), f"the {r.model} result was not computed from this "
-                                 "scenario (its input SHA-256 differs): run the model on it again")
 
 
 def bottom_line(scenario: Scenario, results: list[Result]) -> dict[str, dict[str, Any]]:
