@@ -81,7 +81,7 @@ BAD = [
     (["backtest", "--deu", DEU, "--capabilities", "gdp"], "'gdp' is not one of"),
     (["backtest", "--deu", DEU, "--position-only", "maybe"], "'maybe' is not one of"),
     (["backtest", "--deu", DEU, "-m", "medain"], "Did you mean 'median'"),
-    (["runs", "list", "-n", "-1"], "greater than or equal to 0"),
+    (["runs", "list", "-n", "-1"], "must be at least 0 (got '-1')"),
     (["backtest", "--deu", DEU, "-m", "war"], "war cannot be scored on DEU III"),
     (["backtest", "--deu", DEU, "-m", "mean", "-s", "-1"], "a seed is a whole number from 0"),
     (["backtest", "--deu", "no-such.tsv", "-m", "mean"], "no-such.tsv"),
@@ -92,8 +92,9 @@ BAD = [
     (["sensitivity", EX], "Missing option '--model'"),
     (["sensitivity", EX, "-m", "mena"], "Did you mean 'mean'"),
     (["sensitivity", EX, "-m", "mean", "--method", "sobel"], "'sobel' is not one of"),
-    (["sensitivity", EX, "-m", "mean", "--samples", "1"], "Invalid value for '--samples'"),
-    (["sensitivity", EX, "-m", "mean", "--top", "x"], "Invalid value for '--top'"),
+    (["sensitivity", EX, "-m", "mean", "--samples", "1"], "Invalid value for '--samples': must be at least 2 (got '1')"),
+    (["sensitivity", EX, "-m", "mean", "--samples", "100000"], "--samples: must be a whole number from 2 to 65,536"),
+    (["sensitivity", EX, "-m", "mean", "--top", "x"], "Invalid value for '--top': must be a whole number (got 'x')"),
     # sweep
     (["sweep", EX, "-m", "mean"], "Missing option '--vary'"),
     (["sweep", EX, "-v", VARY], "Missing option '--model'"),
@@ -141,7 +142,7 @@ BAD = [
     (["examples", "--copy", ""], "is empty (an unset shell variable?)"),
     (["sweep", EX, "-v", VARY, "-m", "mean", "--out", "sweep.txt"], "name it .json or .csv"),
     (["sweep", EX, "-v", "actors[russia].capability=1:2:100000000", "-m", "mean"], "a grid of 100,000,000 points"),
-    (["sweep", EX, "-v", "actors[russia].capability=1:2:3", "-m", "mean", "--samples", "5"], "is for --design random"),
+    (["sweep", EX, "-v", "actors[russia].capability=1:2:3", "-m", "mean", "--samples", "5"], "--samples: is for a random design"),
 ]
 
 

@@ -179,3 +179,34 @@ def test_numpy_numbers_work_and_sizes_have_a_bound() -> None:
                         (lambda: levers(S, "mean", "territory", target=6.0, draws=2, grid=10**9), "grid: .* to 1,001")):
         with pytest.raises(InputError, match=match):
             call()
+
+
+@pytest.mark.parametrize("call,python,cli", [
+    (lambda: sweep(S, "mean", ["x"], workers=1), "vary: expected FIELD=LO:HI:N, e.g. actors[russia]",
+     ["sweep", "-m", "mean", "--vary", "x"]),
+    (lambda: sweep(S, "mean", ["actors[russia].capability=1:2:2"], samples=3, workers=1),
+     "samples: is for a random design", ["sweep", "-m", "mean", "--vary", "actors[russia].capability=1:2:2",
+                                         "--samples", "3"]),
+    (lambda: sweep(S, "mean", ["actors[russia].capability=-1:2:2"], workers=1),
+     "vary actors[russia].capability=-1:2:2: actors[0].capability: must not be negative",
+     ["sweep", "-m", "mean", "--vary", "actors[russia].capability=-1:2:2"]),
+    (lambda: sensitivity(S, "mean", n=100_000), "n: must be a whole number from 2 to 65,536",
+     ["sensitivity", "-m", "mean", "--samples", "100000"]),
+    (lambda: pool_scenarios([S, S], analysts=["a", "a"]), "analysts: two views have the analyst id 'a'",
+     ["pool", "--analysts", "a,a"]),
+    (lambda: pool_scenarios([S, S], analysts=["a", "b"], weights=[1, 0]), "weights: weights must be finite",
+     ["pool", "--analysts", "a,b", "--weights", "1,0"]),
+])
+def test_sweep_sensitivity_and_pool_name_their_arguments_and_the_cli_its_options(call, python, cli, capsys) -> None:
+    """From Python the messages named command-line options ("--vary: ...", "--weights: ...") that a
+    notebook user has not got; the CLI says the option for the same problem."""
+    from detente.cli import main
+
+    with pytest.raises(InputError) as e:
+        call()
+    assert str(e.value).startswith(python), str(e.value)
+    assert "--" not in str(e.value)
+    files = [str(EXAMPLES / "ukraine-settlement.yaml")] * (2 if cli[0] == "pool" else 1)
+    assert main([cli[0], *files, *cli[1:]]) == 2
+    flag = {"n": "--samples"}.get(python.split(":")[0].split(" ")[0], "--" + python.split(":")[0].split(" ")[0])
+    assert f"error: {flag}" in capsys.readouterr().err

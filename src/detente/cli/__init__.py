@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             raise
         if hasattr(e, "message"):
-            e.message = str(e.message).replace("Value error, ", "")  # pydantic's prefix, from Typer's coercion
+            e.message = _plain_usage(e)
         e.show()  # type: ignore[attr-defined]
         return int(getattr(e, "exit_code", 2))
     except BrokenPipeError:  # e.g. `detente models | head`
@@ -125,6 +125,21 @@ def main(argv: list[str] | None = None) -> int:
                   f"{REPORT_HINT}", highlight=False, soft_wrap=True)
         return 1
     return 0
+
+
+def _plain_usage(e: BaseException) -> str:
+    """A usage error's message in plain words: Typer checks option values with pydantic, whose words
+    ("Input should be a valid integer, unable to parse string as an integer") become the scenario
+    file's ("must be a whole number (got 'abc')")."""
+    message = str(getattr(e, "message", e))
+    cause = e.__cause__
+    errors = getattr(cause, "errors", None)
+    if type(cause).__name__ != "ValidationError" or not callable(errors):
+        return message.replace("Value error, ", "")
+    from detente.scenario.messages import plain_message
+
+    first = errors()[0]
+    return f"{plain_message(first)} (got {first.get('input')!r})"
 
 
 _program = False

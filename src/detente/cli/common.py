@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import difflib
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Iterator, Literal, Optional
 
 import typer
 
@@ -273,3 +274,35 @@ def use_plain_help_types() -> None:
 
         _usage_display_name._detente_plain = True  # type: ignore[attr-defined]
         TyperArgument._usage_display_name = _usage_display_name  # type: ignore[method-assign]
+
+
+@contextmanager
+def as_options(flags: dict[str, str]) -> Iterator[None]:
+    """Problems that name an argument of a library function (``target``, ``vary``) name the
+    command's option instead (``--target``, ``--vary``); ``flags`` maps one to the other (each
+    library module keeps its own ``FLAGS``). A problem's place (``vary actors[A].capability=...``)
+    is renamed the same way.
+
+    >>> from detente.errors import InputError
+    >>> try:
+    ...     with as_options({"n": "--samples"}):
+    ...         raise InputError.one(None, "must be at least 2", field="n", value=1)
+    ... except InputError as e:
+    ...     print(e)
+    --samples: must be at least 2 (got 1)
+    """
+    from dataclasses import replace
+
+    def flag(place: str | None) -> str | None:
+        if not place:
+            return place
+        head, sep, rest = place.partition(" ")
+        return flags[head] + sep + rest if head in flags else place
+
+    try:
+        yield
+    except InputError as e:
+        renamed = [replace(p, field=flag(p.field)) for p in e.problems]
+        if renamed == list(e.problems) and flag(e.file) == e.file:
+            raise
+        raise InputError(flag(e.file), renamed) from None

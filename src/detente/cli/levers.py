@@ -6,14 +6,13 @@ Reads files, calls :func:`detente.explain.levers.levers`, prints; computes nothi
 # No ``from __future__ import annotations``: Typer reads these annotations at each start (see detente.cli).
 
 import json
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Iterator, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from detente.cli.common import (
-    DEFAULT_SEED, InputFormat, ModelOptions, Seed, TableOrJson, Variants, out_option, parse_variants, resolve_models,
+    DEFAULT_SEED, InputFormat, ModelOptions, as_options, Seed, TableOrJson, Variants, out_option, parse_variants, resolve_models,
     scenario_argument,
 )
 from detente.progress import progress_bar
@@ -43,18 +42,18 @@ def levers_command(
     """What would it take? The smallest change of one actor that moves the forecast on an issue to a
     target, or the stance an actor should announce - with every other actor responding through the model."""
     from detente.cli.commands import err, out, parse_options
-    from detente.explain.levers import check_request, levers
+    from detente.explain.levers import FLAGS, check_request, levers
     from detente.scenario.io import load
 
     s = load(scenario, input_format)
     from detente.models import registry
 
     name = registry.get(model).name
-    with as_options():
+    with as_options(FLAGS):
         check_request(s, issue, target, actor)
     opts = parse_options(option, [name])[name]
     chosen = parse_variants(variant, [name])[name]  # MODEL=VARIANT or VARIANT, as in `run`
-    with progress_bar("searching", enabled=fmt != "json", unit="candidates") as progress, as_options():
+    with progress_bar("searching", enabled=fmt != "json", unit="candidates") as progress, as_options(FLAGS):
         res = levers(s, name, issue, target=target, actor=actor, draws=draws, seed=seed, options=opts,
                      variant=chosen, respond=not others_fixed, progress=progress)
     if out_dir is not None:
@@ -67,23 +66,6 @@ def levers_command(
         return
     for t in levers_tables(res, width=out.width, scenario=s):
         out.print(t)
-
-
-@contextmanager
-def as_options() -> Iterator[None]:
-    """Problems that name an argument of :func:`~detente.explain.levers.levers` (``target``) name the
-    command's option instead (``--target``)."""
-    from dataclasses import replace
-
-    from detente.errors import InputError
-    from detente.explain.levers import FLAGS
-
-    try:
-        yield
-    except InputError as e:
-        if not any(p.field in FLAGS for p in e.problems):
-            raise
-        raise InputError(e.file, [replace(p, field=FLAGS.get(p.field or "", p.field)) for p in e.problems]) from None
 
 
 def levers_tables(res: dict[str, Any], width: int | None = None, scenario: Any = None) -> list[Any]:

@@ -12,7 +12,7 @@ from typing import Any, Optional
 
 import typer
 
-from detente.cli.common import TableOrJson
+from detente.cli.common import TableOrJson, as_options
 from detente.errors import InputError
 
 
@@ -39,7 +39,7 @@ def pool_command(
     (linear pool) of the analysts' values; prints who covered what. A pooled view joins with its
     own analysts (its weight split among them as in its file)."""
     from detente.cli.commands import _load, err, out
-    from detente.pool.merge import analyst_ids, members, pool_scenarios
+    from detente.pool.merge import FLAGS, analyst_ids, members, pool_scenarios
 
     if len(scenarios) < 2:
         raise typer.BadParameter("give at least two scenario files to pool", param_hint="'SCENARIO...'")
@@ -52,13 +52,14 @@ def pool_command(
     views = [_load(p) for p in scenarios]
     files = [str(p) for p in scenarios]
     scores, per_analyst = None, None
-    if from_ledger:  # a weight per analyst (a pooled view's own analysts each have their record)
-        ids = analyst_ids(views, ids, files)
-        who = members(views, ids)
-        lw, scores, shown = _ledger_weights(store, who)
-        per_analyst = dict(zip(who, lw))
-    pooled, report = pool_scenarios(views, analysts=ids, weights=w, files=files, name=name,
-                                    analyst_weights=per_analyst)
+    with as_options(FLAGS):
+        if from_ledger:  # a weight per analyst (a pooled view's own analysts each have their record)
+            ids = analyst_ids(views, ids, files)
+            who = members(views, ids)
+            lw, scores, shown = _ledger_weights(store, who)
+            per_analyst = dict(zip(who, lw))
+        pooled, report = pool_scenarios(views, analysts=ids, weights=w, files=files, name=name,
+                                        analyst_weights=per_analyst)
     if scores is not None:
         report.weights_from = {"store": shown, "rule": LEDGER_RULE, "analysts": scores}
         pooled = pooled.model_copy(update={"description": f"{pooled.description} Weights from the forecast "

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal, Optional
 import typer
 
 from detente.cli.common import (
-    DEFAULT_SEED, ModelOptions, TableOrJson, Variants, model_option, out_option, parse_options,
+    DEFAULT_SEED, ModelOptions, TableOrJson, Variants, as_options, model_option, out_option, parse_options,
     parse_variants, print_warnings, scenario_argument, seed_option,
 )
 from detente.consoles import Console, Table, escape, stdout_width, unbroken_width
@@ -75,7 +75,7 @@ def sensitivity_command(
     from pydantic import ValidationError
 
     from detente.progress import progress_bar
-    from detente.uncertainty.sensitivity import sensitivity
+    from detente.uncertainty.sensitivity import FLAGS as SENSITIVITY_FLAGS, sensitivity
 
     results = []
     try:
@@ -84,8 +84,9 @@ def sensitivity_command(
         variants = parse_variants(variant, model)
         with progress_bar("sensitivity", enabled=format != "json", unit="points") as report:
             for k, m in enumerate(model):
-                res = sensitivity(s, m, method=method, n=samples, seed=seed, options=opts[m], variant=variants[m],
-                                  progress=_fraction(report, k, len(model)))
+                with as_options(SENSITIVITY_FLAGS):
+                    res = sensitivity(s, m, method=method, n=samples, seed=seed, options=opts[m],
+                                      variant=variants[m], progress=_fraction(report, k, len(model)))
                 results.append(res)
                 if out is not None:
                     write_report(res, out if len(model) == 1 else out / m, s)
@@ -230,8 +231,9 @@ def _cols(res: Any) -> list[str]:
 def sweep_command(
     scenario: Annotated[Path, scenario_argument()],
     vary: list[str] = typer.Option(..., "--vary", "-v", metavar="FIELD=LO:HI:N",
-                                   help="e.g. 'actors[RUS].capability=1:5:9' or "
-                                        "'stances[RUS,territory].salience=0.2:1:5'; repeatable."),
+                                   help="e.g. 'actors[russia].capability=1:5:9' or "
+                                        "'stances[russia,territory].salience=0.2:1:5' (actor and issue "
+                                        "ids, or indexes from 0); repeatable."),
     model: Annotated[list[str], model_option(MODEL_HELP)] = ...,  # type: ignore[assignment]
     design: Literal["grid", "random"] = typer.Option("grid", "--design", help="grid (every combination) or "
                                                      "random (uniform, seeded)."),
@@ -261,7 +263,7 @@ def sweep_command(
 
     from detente.progress import progress_bar
     from detente.scenario.io import atomic_write_text
-    from detente.uncertainty.sweep import sweep
+    from detente.uncertainty.sweep import FLAGS as SWEEP_FLAGS, sweep
 
     if out is not None and out.suffix.lower() not in (".csv", ".json"):
         raise typer.BadParameter(f"writes JSON or CSV, by the file's suffix: name it .json or .csv (got {str(out)!r})",
@@ -285,9 +287,11 @@ def sweep_command(
         with progress_bar("sweep", enabled=format == "table", unit="points") as report:
             for k, m in enumerate(model):
                 # the bar starts at the first report: after the worker processes exist
-                results.append(sweep(s, m, vary, design_kind=design, samples=samples, draws=draws, seed=seed,
-                                     options=opts[m], variant=variants[m], workers=workers, chunk_size=chunk_size,
-                                     dask=dask, store=st, progress=_fraction(report, k, len(model))))
+                with as_options(SWEEP_FLAGS):
+                    results.append(sweep(s, m, vary, design_kind=design, samples=samples, draws=draws, seed=seed,
+                                         options=opts[m], variant=variants[m], workers=workers,
+                                         chunk_size=chunk_size, dask=dask, store=st,
+                                         progress=_fraction(report, k, len(model))))
         if out is not None:
             fmt = "csv" if out.suffix.lower() == ".csv" else "json"
             atomic_write_text(out, sweeps_text(results, fmt))

@@ -150,13 +150,14 @@ class _Pool:
             for a, _ in mine:
                 if a in seen:
                     raise InputError.one(None, f"the analyst {a!r} is in {files[seen[a]]} and in {files[k]}; "
-                                               "each analyst may enter the pool once (give unique ids with "
-                                               "--analysts, or leave one view out)", field="analysts", value=a)
+                                               "each analyst may enter the pool once (give each view its own analyst id, "
+                                               "or leave one view out)", field="analysts", value=a)
                 seen[a] = k
         if analyst_weights is not None:
             missing = [a for a in seen if a not in analyst_weights]
             if missing:
-                raise InputError.one(None, f"no weight for the analyst(s) {', '.join(missing)}", field="--weights")
+                raise InputError.one(None, f"no weight for the analyst(s) {', '.join(missing)}",
+                                     field="analyst_weights")
             self.members = [[(a, float(analyst_weights[a])) for a, _ in mine] for mine in self.members]
         self.weight = {a: x for mine in self.members for a, x in mine}
         self.member_ids = list(self.weight)
@@ -190,22 +191,27 @@ class _Pool:
 # -- analysts and weights --------------------------------------------------------------------------
 
 
+FLAGS = {"weights": "--weights", "analyst_weights": "--weights", "analysts": "--analysts"}
+"""The arguments of :func:`pool_scenarios` that problems name, and the options of ``detente pool``
+they are."""
+
+
 def analyst_ids(views: list[Scenario], given: Sequence[str] | None, files: list[str]) -> list[str]:
     """The analyst id of each view: ``given`` (checked), else each view's ``analyst``, else its file's stem."""
     if given is not None:
         ids = [str(a).strip() for a in given]
         if len(ids) != len(views):
             raise InputError.one(None, f"give one analyst id per scenario: {len(views)} scenarios but "
-                                       f"{len(ids)} ids", field="--analysts", value=",".join(ids))
+                                       f"{len(ids)} ids", field="analysts", value=",".join(ids))
         if any(not a for a in ids):
-            raise InputError.one(None, "analyst ids must not be empty", field="--analysts", value=",".join(ids))
+            raise InputError.one(None, "analyst ids must not be empty", field="analysts", value=",".join(ids))
     else:
         ids = [s.analyst or Path(f).stem for s, f in zip(views, files)]
     seen: dict[str, int] = {}
     for k, a in enumerate(ids):
         if a in seen:
             raise InputError.one(None, f"two views have the analyst id {a!r} ({files[seen[a]]} and {files[k]}); "
-                                       "give unique ids with --analysts a,b,...", field="--analysts", value=a)
+                                       "give each view its own analyst id", field="analysts", value=a)
         seen[a] = k
     return ids
 
@@ -223,10 +229,10 @@ def _weights(weights: Sequence[float] | None, n: int) -> list[float]:
     w = [float(x) for x in weights]
     if len(w) != n:
         raise InputError.one(None, f"give one weight per scenario: {n} scenarios but {len(w)} weights",
-                             field="--weights", value=",".join(f"{x:g}" for x in w))
+                             field="weights", value=",".join(f"{x:g}" for x in w))
     for x in w:
         if not math.isfinite(x) or not x > 0:
-            raise InputError.one(None, "weights must be finite numbers greater than 0", field="--weights", value=x)
+            raise InputError.one(None, "weights must be finite numbers greater than 0", field="weights", value=x)
     return w
 
 

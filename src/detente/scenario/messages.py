@@ -11,6 +11,9 @@ instance of Actor", "unable to parse string as an integer"); an analyst writing 
 'unknown field (check the spelling)'
 >>> plain_message({"type": "int_parsing", "msg": "Input should be a valid integer, unable to parse string as an integer"})
 'must be a whole number'
+>>> plain_message({"type": "less_than_equal", "msg": "Input should be less than or equal to 1000000",
+...                "ctx": {"le": 1000000}})
+'must be at most 1,000,000'
 """
 
 from __future__ import annotations
@@ -31,6 +34,22 @@ _SIMPLE = {
     "missing": "is required",
     "string_too_short": "must not be empty",
 }
+
+
+_BOUNDS = {
+    "greater_than_equal": ("at least", "ge"),
+    "greater_than": ("greater than", "gt"),
+    "less_than_equal": ("at most", "le"),
+    "less_than": ("less than", "lt"),
+}
+"""pydantic's bound errors: the words and the key of the bound in the error's ``ctx``."""
+
+
+def _number(x: Any) -> str:
+    """A bound as written by a person: ``1000000`` as ``1,000,000``, ``1.0`` as ``1``."""
+    if isinstance(x, float) and x.is_integer():
+        x = int(x)
+    return f"{x:,}" if isinstance(x, int) else str(x)
 
 
 def _kind(value: Any) -> str:
@@ -119,6 +138,9 @@ def plain_message(err: dict[str, Any], root: Any = None) -> str:
     if kind == "too_short":  # pydantic: "List should have at least 1 item after validation, not 0"
         n = (err.get("ctx") or {}).get("min_length", 1)
         return f"must have at least {'one item' if n == 1 else f'{n} items'}"
+    if kind in _BOUNDS:  # pydantic: "Input should be greater than or equal to 1"
+        words, key = _BOUNDS[kind]
+        return f"must be {words} {_number((err.get('ctx') or {}).get(key))}"
     if kind == "string_type":
         return _SIMPLE[kind] + _yaml_hint(err.get("input"))
     if kind in _SIMPLE:

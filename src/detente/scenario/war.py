@@ -22,7 +22,7 @@ Numbers an analyst is unsure of accept every uncertain form of
 >>> w.months, w.battlefield.forts, w.bargaining.rule
 (60, 10, 'nash')
 >>> war_problems({**block, "months": 0}, ["R", "U"], ["x"])
-['war.months: Input should be greater than or equal to 1 (got 0)']
+['war.months: must be at least 1 (got 0)']
 >>> war_problems(block, ["R"], ["x"])
 ["war.sides.B.actors[0]: unknown actor id (got 'U')"]
 """

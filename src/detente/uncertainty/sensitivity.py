@@ -240,6 +240,11 @@ def _unit_ranges(space: InputSpace) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
+FLAGS = {"n": "--samples", "method": "--method", "seed": "--seed"}
+"""The arguments of :func:`sensitivity` that problems name, and the options of ``detente
+sensitivity`` they are."""
+
+
 def sensitivity(
     scenario: Scenario,
     model: str,

@@ -64,8 +64,13 @@ class Vary:
         return np.linspace(self.low, self.high, self.n or 1)
 
 
+FLAGS = {"vary": "--vary", "samples": "--samples", "design_kind": "--design", "draws": "--draws", "seed": "--seed",
+         "dask": "--dask", "workers": "--workers"}
+"""The arguments of :func:`sweep` that problems name, and the options of ``detente sweep`` they are."""
+
+
 def _bad(spec: str, message: str) -> InputError:
-    return InputError.one("--vary", message, value=spec)
+    return InputError.one(None, message, field="vary", value=spec)
 
 
 def resolve_field(scenario: Scenario, path: str, spec: str | None = None) -> Loc:
@@ -137,7 +142,8 @@ def parse_vary(scenario: Scenario, spec: str, *, need_n: bool = True) -> Vary:
     """Parse ``FIELD=LO:HI:N`` (``N`` optional for random designs) against ``scenario``."""
     m = _SPEC_RE.match(spec)
     if not m:
-        raise _bad(spec, "expected FIELD=LO:HI:N, e.g. actors[RUS].capability=1:5:9")
+        first = scenario.actors[0].id if scenario.actors else "A"
+        raise _bad(spec, f"expected FIELD=LO:HI:N, e.g. actors[{first}].capability=1:5:9")
     fld, rng = m.group("field"), m.group("range")
     parts = [p.strip() for p in rng.split(":")]
     if len(parts) not in (2, 3):
@@ -163,7 +169,7 @@ def parse_vary(scenario: Scenario, spec: str, *, need_n: bool = True) -> Vary:
     v = Vary(spec=spec, field=fld.strip(), loc=loc, low=lo, high=hi, n=n)
     # both ends must give a valid scenario: clear errors before anything runs
     for value in (lo, hi):
-        apply_point(scenario, [v], [value], where=f"--vary {spec}")
+        apply_point(scenario, [v], [value], where=f"vary {spec}")
     return v
 
 
@@ -191,31 +197,32 @@ def design(varies: Sequence[Vary], kind: str = "grid", samples: int | None = Non
     >>> design([Vary("a=0:1:1000", "a", ("a",), 0, 1, 1000)] * 2)
     Traceback (most recent call last):
     ...
-    detente.errors.InputError: --vary: a grid of 1,000,000 points (1,000 x 1,000): at most 100,000, each a full run; use fewer values per field, or --design random --samples K (got ['a=0:1:1000', 'a=0:1:1000'])
+    detente.errors.InputError: vary: a grid of 1,000,000 points (1,000 x 1,000): at most 100,000, each a full run; use fewer values per field, or a random design of fewer samples (got ['a=0:1:1000', 'a=0:1:1000'])
     """
     if kind == "grid" and samples is not None:
-        raise InputError.one("--samples", "is for --design random; a grid takes its points from each --vary "
-                                          "FIELD=LO:HI:N", value=samples)
+        raise InputError.one(None, "is for a random design; a grid takes its points from each FIELD=LO:HI:N "
+                                   "varied", field="samples", value=samples)
     if kind == "grid":
         count = math.prod(v.n or 1 for v in varies)
         if count > MAX_POINTS:
-            raise InputError.one("--vary", f"a grid of {count:,} points ({' x '.join(f'{v.n or 1:,}' for v in varies)}): "
-                                           f"at most {MAX_POINTS:,}, each a full run; use fewer values per field, "
-                                           "or --design random --samples K", value=[v.spec for v in varies])
+            raise InputError.one(None, f"a grid of {count:,} points ({' x '.join(f'{v.n or 1:,}' for v in varies)}): "
+                                       f"at most {MAX_POINTS:,}, each a full run; use fewer values per field, "
+                                       "or a random design of fewer samples", field="vary", value=[v.spec for v in varies])
     elif kind == "random" and samples is not None and samples > MAX_POINTS:
-        raise InputError.one("--samples", f"at most {MAX_POINTS:,} points, each a full run", value=samples)
+        raise InputError.one(None, f"at most {MAX_POINTS:,} points, each a full run", field="samples", value=samples)
     if kind == "grid":
         return np.array(list(itertools.product(*(v.values() for v in varies))), dtype=float).reshape(-1, len(varies))
     if kind == "random":
         if not samples or samples < 1:
             if samples is None:
-                raise InputError.one("--samples", "a random design needs --samples K (K >= 1)")
-            raise InputError.one("--samples", "a random design needs --samples K with K >= 1", value=samples)
+                raise InputError.one(None, "a random design needs a number of samples (at least 1)", field="samples")
+            raise InputError.one(None, "a random design needs a number of samples (at least 1)", field="samples",
+                                 value=samples)
         u = np.random.default_rng([int(seed), 0x5EEB]).random((int(samples), len(varies)))
         lo = np.array([v.low for v in varies])
         hi = np.array([v.high for v in varies])
         return lo + u * (hi - lo)
-    raise InputError.one("--design", "unknown design; use grid or random", value=kind)
+    raise InputError.one(None, "unknown design; use grid or random", field="design_kind", value=kind)
 
 
 @dataclass
@@ -356,9 +363,9 @@ def _check_memory(points: int, draws: int, issues: int, actors: int) -> None:
 
     need, free = points * need_bytes(draws, issues, actors), available_bytes()
     if free is not None and need > 0.8 * free:
-        raise InputError.one("--vary", f"{points:,} points of {draws:,} draws need at least {size_text(need)}, more than "
-                                       f"the {size_text(free)} this machine has free: use fewer points or fewer "
-                                       "draws (--draws)", value=points)
+        raise InputError.one(None, f"{points:,} points of {draws:,} draws need at least {size_text(need)}, more than "
+                                   f"the {size_text(free)} this machine has free: use fewer points or fewer "
+                                   "draws", field="vary", value=points)
 
 
 def _chunks(points: np.ndarray, size: int) -> Iterator[tuple[int, list[list[float]]]]:
@@ -408,11 +415,11 @@ def sweep(
 
         draws = default_draws(scenario, model)
     if not vary:
-        raise InputError.one("--vary", "give at least one FIELD=LO:HI:N to vary")
+        raise InputError.one(None, "give at least one FIELD=LO:HI:N to vary", field="vary")
     varies = [parse_vary(scenario, s, need_n=design_kind == "grid") for s in vary]
     dup = {v.loc for v in varies if sum(w.loc == v.loc for w in varies) > 1}
     if dup:
-        raise InputError.one("--vary", "the same field is varied twice",
+        raise InputError.one(None, "the same field is varied twice", field="vary",
                              value=[v.spec for v in varies if v.loc in dup])
     points = design(varies, design_kind, samples, seed)
     _check_memory(len(points), int(draws), len(scenario.issues), len(scenario.actors))
@@ -492,15 +499,15 @@ def _run_dask(dask: Any, sjson: str, points: np.ndarray, size: int, args: tuple,
         require("distributed", "dist")
         from distributed import Client, as_completed
     except ImportError:  # pragma: no cover - depends on the installation
-        raise InputError.one("--dask", "Dask is not installed: pip install 'detente[dist]'") from None
+        raise InputError.one(None, "Dask is not installed: pip install 'detente[dist]'", field="dask") from None
     own = not isinstance(dask, Client)
     try:
         client = Client(dask, timeout="10s") if own else dask
     except (OSError, TimeoutError) as e:
-        raise InputError.one("--dask", f"cannot reach the Dask scheduler ({e})", value=dask) from None
+        raise InputError.one(None, f"cannot reach the Dask scheduler ({e})", field="dask", value=dask) from None
     except (ValueError, TypeError) as e:  # "http://...:8787" (the dashboard's), "banana", ""
-        raise InputError.one("--dask", f"not a Dask scheduler address ({e}); it looks like tcp://HOST:8786",
-                             value=dask) from None
+        raise InputError.one(None, f"not a Dask scheduler address ({e}); it looks like tcp://HOST:8786",
+                             field="dask", value=dask) from None
     try:
         varies, *rest = args
         futures = [client.submit(run_chunk, sjson, varies, pts, start, *rest, pure=False)
