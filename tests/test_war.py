@@ -457,3 +457,43 @@ def test_draws_default_to_1000_for_the_war_model_and_1_for_the_others():
     assert one.draws == 1 and default.draws == NOISY_DRAWS
     p = default.trajectory.extras["outcome_probability"]
     assert 0 < p["settlement"] < 1  # a share of many paths, not one path's 0 or 1
+
+
+def test_demands_and_ratification_limits_off_their_issue_scale_are_errors(tmp_path):
+    """A commitment's demand of 500 on a 0-100 issue, a ratifier's limit of 80..120, a margin of 7
+    passed validation and ran."""
+    from detente.errors import InputError
+    from detente.scenario.io import load
+
+    text = (EXAMPLES / "ukraine-settlement.yaml").read_text(encoding="utf-8")
+    old_demand, old_margin = "demand: {mode: 90, low: 80, high: 100}", "margin: {low: 0.0, high: 0.1}"
+    assert old_demand in text and old_margin in text
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace(old_demand, "demand: 500", 1)
+                   .replace(old_margin, "margin: 7\n          limits: {sanctions: {low: 80, high: 120}}", 1),
+                   encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load(bad)
+    shown = str(e.value)
+    line = text[: text.index(old_demand)].count("\n") + 1
+    assert f"bad.yaml:{line}: war.sides.A.commitments[0].demand: 500 is off the scale of issue 'alliance' [0, 100]" in shown
+    assert "war.sides.B.ratifiers[0].margin: must lie in [-1, 1] (got 7)" in shown
+    assert "war.sides.B.ratifiers[0].limits.sanctions: 80..120 is off the scale of issue 'sanctions' [0, 100]" in shown
+
+
+def test_war_numbers_without_evidence_are_named_in_the_warning():
+    from detente.scenario.model import count_unsupported, scenario_warnings, unsupported_numbers
+
+    s = scenario(war_block())
+    found = [p for p in unsupported_numbers(s) if p.startswith("war.")]
+    assert found == ["war.sides.A.prior_win (side A)", "war.sides.A.cost (side A)",
+                     "war.sides.B.prior_win (side B)", "war.sides.B.cost (side B)",
+                     "war.battlefield.forts (the battlefield)", "war.battlefield.start (the battlefield)",
+                     "war.battlefield.p_battle (the battlefield)"]
+    assert count_unsupported(s) == len(list(unsupported_numbers(s)))
+    with_evidence = war_block()
+    with_evidence["battlefield"]["evidence"] = [{"quote": "the front holds"}]
+    s = scenario(with_evidence)
+    assert not [p for p in unsupported_numbers(s) if p.startswith("war.battlefield")]
+    flagship = __import__("detente").load(EXAMPLES / "ukraine-settlement.yaml")
+    assert not [w for w in scenario_warnings(flagship) if "evidence" in w]

@@ -467,7 +467,7 @@ def cross_checks(
         from detente.scenario.war import war_problems  # lazy: avoids an import cycle
 
         problems.extend(war_problems(war, [a for a in actor_ids if isinstance(a, str)],
-                                     [i for i in issue_ids if isinstance(i, str)]))
+                                     [i for i in issue_ids if isinstance(i, str)], scales))
         raw_war = war.model_dump() if isinstance(war, BaseModel) else war
         if isinstance(raw_war, dict):
             problems.extend(_war_evidence_sources(raw_war, listed))
@@ -620,6 +620,21 @@ def unsupported_numbers(s: Scenario) -> Iterator[str]:
                         issues = {i.id: i.label for i in s.issues}
                     yield (f"stances[{k}].{n} ({actors.get(st.actor, st.actor)} on "
                            f"{issues.get(st.issue, st.issue)})")
+    yield from _war_unsupported(s)
+
+
+def _war_unsupported(s: Scenario) -> list[str]:
+    """The war block's numbers without evidence (:func:`detente.scenario.war.unsupported_war_numbers`)."""
+    if not s.war:
+        return []
+    from pydantic import ValidationError
+
+    from detente.scenario.war import unsupported_war_numbers, validate_war_block
+
+    try:
+        return unsupported_war_numbers(validate_war_block(s.war))
+    except ValidationError:  # reported as errors by the validation
+        return []
 
 
 _STANCE_NUMBERS = frozenset({"position", "salience", "capability"})
@@ -639,7 +654,7 @@ def count_unsupported(s: Scenario) -> int:
         if not st.evidence:
             written = st.model_fields_set & _STANCE_NUMBERS
             n += len(written) - ("capability" in written and st.capability is None)
-    return n
+    return n + len(_war_unsupported(s))
 
 
 def scenario_warnings(s: Scenario, shown: int = 5) -> list[str]:

@@ -29,6 +29,7 @@ Numbers an analyst is unsure of accept every uncertain form of
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Annotated, Any, Literal, Union
 
@@ -96,7 +97,7 @@ class Ratifier(_Strict):
     floor: Share | None = Field(None, description="least share of the stakes for its side it ratifies")
     limits: dict[str, Uncertain] = Field(default_factory=dict,
                                          description="per issue: furthest point toward the opponent it ratifies")
-    margin: Uncertain | None = Field(
+    margin: Annotated[Uncertain, _in(-1, 1)] | None = Field(
         None, description="ratifies only deals giving its side at least its expected war outcome (as the side "
                           "believes, costs of fighting not counted) plus this margin; the win-set moves with the war")
     note: str | None = None
@@ -311,15 +312,25 @@ def _loc(loc: tuple) -> str:
     return out
 
 
-def war_problems(data: Any, actor_ids: list[str], issue_ids: list[str]) -> list[str]:
+def war_problems(data: Any, actor_ids: list[str], issue_ids: list[str],
+                 scales: dict[str, tuple[float, float]] | None = None) -> list[str]:
     """Problems of a raw ``war:`` block as ``"war.path: message (got value)"`` lines (empty if valid):
-    schema errors, then unknown actor and issue ids."""
+    schema errors, then unknown actor and issue ids, then (given the issues' ``scales``, id: (min,
+    max)) demands and ratification limits off their issue's scale.
+
+    >>> block = {"sides": {"A": {"actors": ["R"], "commitments": [{"issue": "x", "demand": 500}]},
+    ...                    "B": {"actors": ["U"], "ratifiers": [{"limits": {"x": {"low": 80, "high": 120}}}]}}}
+    >>> for line in war_problems(block, ["R", "U"], ["x"], {"x": (0, 100)}):
+    ...     print(line)
+    war.sides.A.commitments[0].demand: 500 is off the scale of issue 'x' [0, 100]
+    war.sides.B.ratifiers[0].limits.x: 80..120 is off the scale of issue 'x' [0, 100]
+    """
     if not isinstance(data, dict):
         return [f"war: expected a mapping (got {type(data).__name__})"]
+    out: list[str] = []
     try:
-        w = validate_war_block(data)
+        validate_war_block(data)
     except ValidationError as exc:
-        out: list[str] = []
         for err in exc.errors(include_url=False):
             from detente.scenario.messages import plain_message
 
@@ -334,30 +345,74 @@ def war_problems(data: Any, actor_ids: list[str], issue_ids: list[str]) -> list[
             line = f"{_loc(loc)}: {msg}"
             if line not in out:
                 out.append(line)
-        return out
+    # the references and scales are checked on the raw block: also where the schema failed, so that
+    # one pass reports every problem
     actors, issues = set(actor_ids), set(issue_ids)
-    out = []
-    for sid, side in w.sides.items():
+    sides = data.get("sides") if isinstance(data.get("sides"), dict) else {}
+    members: dict[str, set[str]] = {}
+    for sid, side in sides.items():
+        if not isinstance(side, dict):
+            continue
         base = f"war.sides.{sid}"
-        for k, a in enumerate(side.actors):
-            if a not in actors:
+        members[sid] = {a for a in _items(side.get("actors")) if isinstance(a, str)}
+        for k, a in enumerate(_items(side.get("actors"))):
+            if isinstance(a, str) and a not in actors:
                 out.append(f"{base}.actors[{k}]: unknown actor id (got {a!r})")
-        for k, r in enumerate(side.ratifiers):
-            if r.actor is not None and r.actor not in actors:
-                out.append(f"{base}.ratifiers[{k}].actor: unknown actor id (got {r.actor!r})")
-            for i in r.limits:
+        for k, r in enumerate(_items(side.get("ratifiers"))):
+            if not isinstance(r, dict):
+                continue
+            a = r.get("actor")
+            if isinstance(a, str) and a not in actors:
+                out.append(f"{base}.ratifiers[{k}].actor: unknown actor id (got {a!r})")
+            for i, v in (r.get("limits") if isinstance(r.get("limits"), dict) else {}).items():
                 if i not in issues:
                     out.append(f"{base}.ratifiers[{k}].limits: unknown issue id (got {i!r})")
-        for k, c in enumerate(side.commitments):
-            if c.issue not in issues:
-                out.append(f"{base}.commitments[{k}].issue: unknown issue id (got {c.issue!r})")
-    shared = set(w.sides["A"].actors) & set(w.sides["B"].actors)
+                else:
+                    out += _off_scale(f"{base}.ratifiers[{k}].limits.{i}", v, i, scales)
+        for k, c in enumerate(_items(side.get("commitments"))):
+            if not isinstance(c, dict) or not isinstance(c.get("issue"), str):
+                continue
+            if c["issue"] not in issues:
+                out.append(f"{base}.commitments[{k}].issue: unknown issue id (got {c['issue']!r})")
+            elif "demand" in c:
+                out += _off_scale(f"{base}.commitments[{k}].demand", c["demand"], c["issue"], scales)
+    shared = members.get("A", set()) & members.get("B", set())
     if shared:
         out.append(f"war.sides.B.actors: actors on both sides (got {sorted(shared)!r})")
-    for k, i in enumerate(w.terms.issues or []):
-        if i not in issues:
+    terms = data.get("terms") if isinstance(data.get("terms"), dict) else {}
+    for k, i in enumerate(_items(terms.get("issues"))):
+        if isinstance(i, str) and i not in issues:
             out.append(f"war.terms.issues[{k}]: unknown issue id (got {i!r})")
     return out
+
+
+def _items(v: Any) -> list[Any]:
+    """``v`` when it is a list (as the block should hold), else nothing to check."""
+    return v if isinstance(v, list) else []
+
+
+@functools.cache
+def _uncertain() -> Any:
+    """pydantic's reader of one uncertain number (built on first use)."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(Uncertain)
+
+
+def _off_scale(where: str, value: Any, issue: str, scales: dict[str, tuple[float, float]] | None) -> list[str]:
+    """``["where: 500 is off the scale of issue 'x' [0, 100]"]`` when ``value`` (or its range) can
+    leave the issue's scale, else ``[]``."""
+    if not scales or issue not in scales:
+        return []
+    lo, hi = scales[issue]
+    try:
+        a, b = bounds_of(_uncertain().validate_python(value))
+    except (ValidationError, TypeError, ValueError):  # not a number: the schema check says so
+        return []
+    if lo <= a and b <= hi:
+        return []
+    shown = f"{a:g}" if a == b else f"{a:g}..{b:g}"
+    return [f"{where}: {shown} is off the scale of issue {issue!r} [{lo:g}, {hi:g}]"]
 
 
 def war_parameters(w: WarInputs) -> list[tuple[str, Any, tuple[float, float]]]:
@@ -403,6 +458,44 @@ def war_parameters(w: WarInputs) -> list[tuple[str, Any, tuple[float, float]]]:
             out.append((f"war.shocks[{k}].delta", sh.delta, (-inf, inf)))
         else:
             out.append((f"war.shocks[{k}].value", sh.value, (-inf, inf)))
+    return out
+
+
+_NOT_ESTIMATES = frozenset({"kind", "months", "actors", "name", "actor", "issue", "side", "what", "note",
+                            "evidence", "ratifiers", "commitments"})
+"""Fields of the war block that are choices or names, not estimates needing evidence."""
+
+
+def unsupported_war_numbers(w: WarInputs) -> list[str]:
+    """Paths of the war block's numbers written without evidence at their own level (a side's
+    beliefs and costs by the side's ``evidence``, a ratifier's, a commitment's, the battlefield's and
+    a shock's by their own), as :func:`detente.scenario.model.unsupported_numbers` names the
+    stances' numbers; defaults not written are not counted, nor the horizon ``months``.
+
+    >>> w = validate_war_block({"sides": {"A": {"actors": ["R"], "cost": 0.01}, "B": {"actors": ["U"]}},
+    ...                         "battlefield": {"p_battle": 0.6, "evidence": [{"quote": "q", "source": "s"}]}})
+    >>> unsupported_war_numbers(w)
+    ['war.sides.A.cost (side A)']
+    """
+    out: list[str] = []
+
+    def written(where: str, part: BaseModel, label: str) -> None:
+        if part.evidence:  # type: ignore[attr-defined]
+            return
+        out.extend(f"{where}.{name} ({label})" for name in type(part).model_fields  # in the class's order
+                   if name in part.model_fields_set and name not in _NOT_ESTIMATES
+                   and getattr(part, name) not in (None, {}))
+
+    for sid, side in sorted(w.sides.items()):
+        label = side.name or f"side {sid}"
+        written(f"war.sides.{sid}", side, label)
+        for k, r in enumerate(side.ratifiers):
+            written(f"war.sides.{sid}.ratifiers[{k}]", r, r.name or r.actor or f"a ratifier of {label}")
+        for k, c in enumerate(side.commitments):
+            written(f"war.sides.{sid}.commitments[{k}]", c, f"{label}'s demand on {c.issue}")
+    written("war.battlefield", w.battlefield, "the battlefield")
+    for k, sh in enumerate(w.shocks):
+        written(f"war.shocks[{k}]", sh, f"shock of month {sh.month}")
     return out
 
 
