@@ -627,3 +627,27 @@ def test_an_output_folder_used_again_drops_the_files_of_the_earlier_run(tmp_path
     assert "issue-territory.png" not in names and "explain-winners.png" not in names
     assert {"issue-emission_standards.png", "report.html", "notes.txt", MANIFEST} <= names
     assert (out / MANIFEST).read_text().split() == sorted(names - {"notes.txt", MANIFEST})
+
+
+def test_the_report_shows_the_war_inputs_with_their_evidence():
+    """The war model leads the bottom line, yet the report's Inputs listed only actors and stances:
+    the draft-treaty commitments, the Congress ratifier, the battlefield and their quotes were absent."""
+    import re
+
+    from detente.scenario.io import load
+
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    s = load(examples / "ukraine-settlement-contrast.yaml")
+    page = render_html(s, [run(s, "war", draws=20, seed=1)], [])
+    inputs = page[page.index('<h3 id="war-inputs">'):]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", inputs))
+    assert "Side A: Russia" in text and "Side B: Ukraine and its Western backers" in text
+    assert ("Public commitment on Ukraine&#x27;s alliance status and European security architecture: "
+            "demand 90 (80–100) , audience cost of settling short 0.1–0.5") in text
+    assert "Ratifier US Congress and foreign-policy establishment: demands 0–0.1 more than the war outcome" in text
+    assert "front line at 8 on a line from 0 (victory of Ukraine and its Western backers) to 16 (victory of Russia)" in text
+    assert "From month 6 , for Russia: cost of a month&#x27;s fighting +0–0.006" in text
+    assert "secondary sanctions on buyers of Russian oil from month 6" in text  # the shock's evidence
+    assert "cost of a month&#x27;s fighting 0.008–0.016 of the stakes" in text
+    no_war = s.model_copy(update={"war": None})
+    assert 'id="war-inputs"' not in render_html(no_war, [run(no_war, "mean")], [])

@@ -291,6 +291,7 @@ def _inputs_section(scenario: Scenario) -> str:
     parts.append(f"<table><thead><tr><th>actor</th>{ths}</tr></thead><tbody>{''.join(rows)}</tbody>"
                  "<caption>position on each issue's scale (a range when uncertain), salience 0\u20131</caption></table>")
 
+    parts.append(_war_inputs(scenario, sources))
     ev_parts = []
     for i in scenario.issues:
         if i.evidence:
@@ -314,6 +315,94 @@ def _inputs_section(scenario: Scenario) -> str:
             parts.append(f"<li id=\"src-{_e(src.id)}\"><code>{_e(src.id)}</code> {bits_text}"
                          + (f'<br><span class="muted">{_link(src.url)}</span>' if src.url else "") + f"{note}</li>")
         parts.append("</ol>")
+    return "\n".join(parts)
+
+
+_SIDE_UNITS = {"prior_win": "", "confidence": "", "memory": "", "cost": " of the stakes", "cost_horizon": "",
+               "discount": "", "collapse_hazard": "", "bargaining_power": ""}
+"""A side's numbers in the report's order, with the unit shown after the number where the words
+(:data:`detente.scenario.war.INPUT_WORDS`) do not say it."""
+
+
+_MAPPING_WORDS = {"linear": "every issue moves in proportion to the share of the stakes a side gets",
+                  "salience": "each side gets first the issues it values most (issue linkage by salience)"}
+
+
+def _war_inputs(scenario: Scenario, sources: dict[str, Source]) -> str:
+    """The war block as read: each side's beliefs, costs, commitments and ratifiers, the battlefield,
+    the shocks and the bargaining rule, each with its note and evidence (the war model leads the
+    bottom line: its inputs are shown as the actors' are). Empty without a war block."""
+    if not scenario.war:
+        return ""
+    from pydantic import ValidationError
+
+    from detente.scenario.war import INPUT_WORDS, validate_war_block
+
+    try:
+        w = validate_war_block(scenario.war)
+    except ValidationError:  # a run refuses it; nothing to show
+        return ""
+
+    def label(actor: str | None) -> str:
+        try:
+            return scenario.actor(actor).label if actor else ""
+        except (KeyError, ValueError):
+            return actor or ""
+
+    def issue_label(i: str) -> str:
+        try:
+            return scenario.issue(i).label
+        except (KeyError, ValueError):
+            return i
+
+    def notes(part: object) -> str:
+        note = getattr(part, "note", None)
+        return (f'<p class="muted">{_e(note)}</p>' if note else "") + _evidence_list(getattr(part, "evidence", []), sources)
+
+    def numbers(part: object, names: Iterable[str], units: dict[str, str] | None = None) -> str:
+        items = [f"{_e(INPUT_WORDS.get(n, n.replace('_', ' ')))} <strong>{_e(fmt_uncertain(getattr(part, n)))}"
+                 f"</strong>{_e((units or {}).get(n, ''))}" for n in names if getattr(part, n, None) is not None]
+        return "; ".join(items)
+
+    side_name = {sid: sd.name or f"side {sid}" for sid, sd in w.sides.items()}
+    parts = [f'<h3 id="war-inputs">War inputs</h3><p>Horizon {w.months} months; terms set by the '
+             f"{_e(w.bargaining.rule)} rule"
+             + (f" (proposer: {_e(w.bargaining.proposer)})" if w.bargaining.rule == "rubinstein" else "")
+             + f"; {_MAPPING_WORDS.get(w.terms.mapping, w.terms.mapping)}.</p>" + notes(w)]
+    for sid, sd in sorted(w.sides.items()):
+        who = ", ".join(label(a) for a in sd.actors)
+        who = "" if who == side_name[sid] else f'<p class="muted">{_e(who)}</p>'
+        parts.append(f"<h4>Side {sid}: {_e(side_name[sid])}</h4>{who}"
+                     f"<p>{numbers(sd, _SIDE_UNITS, _SIDE_UNITS)}</p>" + notes(sd))
+        for c in sd.commitments:
+            parts.append(f"<p><strong>Public commitment</strong> on {_e(issue_label(c.issue))}: demand "
+                         f"<strong>{_e(fmt_uncertain(c.demand))}</strong>, audience cost of settling short "
+                         f"<strong>{_e(fmt_uncertain(c.audience_cost))}</strong></p>" + notes(c))
+        for r in sd.ratifiers:
+            terms = []
+            if r.floor is not None:
+                terms.append(f"ratifies at least <strong>{_e(fmt_uncertain(r.floor))}</strong> of the stakes")
+            terms += [f"goes no further than <strong>{_e(fmt_uncertain(v))}</strong> on {_e(issue_label(i))}"
+                      for i, v in r.limits.items()]
+            if r.margin is not None:
+                terms.append(f"demands <strong>{_e(fmt_uncertain(r.margin))}</strong> more than the war outcome "
+                             "its side expects")
+            name = r.name or label(r.actor) or "a ratifier"
+            parts.append(f"<p><strong>Ratifier</strong> {_e(name)}: {'; '.join(terms)}</p>" + notes(r))
+    bf = w.battlefield
+    start = bf.start if bf.start is not None else bf.forts / 2
+    front = (f"front line at <strong>{_e(fmt_uncertain(start))}</strong> on a line from 0 (victory of "
+             f"{_e(side_name['B'])}) to {bf.forts} (victory of {_e(side_name['A'])})")
+    extra = [n for n in type(bf).model_fields if n not in ("kind", "forts", "start", "note", "evidence")]
+    parts.append(f"<h4>Battlefield ({_e(bf.kind.replace('_', ' '))})</h4><p>{front}; "
+                 f"{numbers(bf, extra)}</p>" + notes(bf))
+    for sh in w.shocks:
+        change = (f"{'+' if point(sh.delta) >= 0 else ''}{_e(fmt_uncertain(sh.delta))}" if sh.delta is not None
+                  else f"set to {_e(fmt_uncertain(sh.value))}")
+        what = ("chance of winning a month's battle" if sh.what == "p_battle"  # the named side's
+                else INPUT_WORDS.get(sh.what, sh.what.replace("_", " ")))
+        parts.append(f"<p><strong>From month {sh.month}</strong>, for {_e(side_name[sh.side])}: "
+                     f"{_e(what)} {change}</p>" + notes(sh))
     return "\n".join(parts)
 
 
