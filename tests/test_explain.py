@@ -381,3 +381,34 @@ def test_the_pivotal_actors_say_when_they_read_fewer_draws_than_the_table() -> N
         f"These are the first {used} of the run's 300 draws" in page
     few = attach(s, run(s, "war", draws=used, seed=1), war_sensitivity=False)
     assert "These are the first" not in render_html(s, [few], [])
+
+
+def test_leaving_out_a_ratifier_s_actor_leaves_out_its_veto() -> None:
+    """The US Congress holds no weight on a side: its say is its ratifier role. Leaving it out kept
+    the veto, so it ranked last (dependence 0.000) although without its margin P(deal) rises."""
+    s = load(FLAGSHIP)
+    r = attach(s, run(s, "war", draws=100, seed=1), war_sensitivity=False)
+    dep = {x["actor"]: x["dependence"] for x in r.explain["pivotal"]["ranking"]}
+    assert dep["us_congress"] > 0.003 and dep["china"] == 0.0  # china: on no side, no ratifier
+    territory = r.explain["pivotal"]["issues"]["territory"]
+    congress = next(x for x in territory["actors"] if x["actor"] == "us_congress")
+    assert abs(congress["forecast_without"] - territory["forecast"]) > 0.5
+
+
+def test_a_war_led_synthesis_is_explained_and_charted_as_the_war_model() -> None:
+    """On a war scenario the synthesis is the war model's terms given a deal: its "who gains" read
+    NaN forecasts as 0 (every actor "utility at forecast 0.000"), and its trajectory chart drew the
+    war's 0-1 series on the issue scale as "rounds"."""
+    from detente.report.plots import figures_for
+
+    s = load(FLAGSHIP)
+    syn = attach(s, run(s, "synthesis", draws=60, seed=1), war_sensitivity=False)
+    war = attach(s, run(s, "war", draws=60, seed=1), war_sensitivity=False)
+    gains = {a["actor"]: a["gain"] for a in syn.explain["utility"]["actors"]}
+    assert gains == {a["actor"]: a["gain"] for a in war.explain["utility"]["actors"]}
+    assert gains["russia"] > 0 > gains["ukraine"]
+    assert syn.explain["pivotal"]["given"] == "a deal"
+    stems = [stem for stem, _, _ in figures_for(s, [syn])]
+    assert "trajectory-synthesis" not in stems and "synthesis-settlement-probability-by-month" in stems
+    both = [stem for stem, _, _ in figures_for(s, [syn, war])]
+    assert [x for x in both if "settlement-probability" in x] == ["war-settlement-probability-by-month"]

@@ -296,6 +296,16 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
+def acting_model(result: Result) -> str:
+    """The model whose numbers ``result`` holds: ``"war"`` for a synthesis that led with the war
+    model (a scenario with a ``war:`` block: its forecast is the war model's terms given a deal), else
+    ``result.model``. Its explanations and charts are that model's."""
+    extras = result.trajectory.extras or {}
+    if result.model == "synthesis" and (extras.get("synthesis") or {}).get("led_by") == "war":
+        return "war"
+    return result.model
+
+
 def check_results(scenario: Any, results: list[Result]) -> None:
     """Refuse results that were not computed from ``scenario`` (their input SHA-256 differs): a
     report of one scenario with another's numbers would read as an answer.

@@ -36,13 +36,15 @@ def run_inputs(scenario: Scenario, model: str, *, draws: int, seed: int, options
 
 def result_inputs(scenario: Scenario, result: Any) -> tuple[ModelSpec, Options, ScenarioArrays, np.random.SeedSequence]:
     """The inputs of a finished run (its recorded options already merge variant and scenario options)."""
-    from detente.result import check_results
+    from detente.result import acting_model, check_results
 
     check_results(scenario, [result])
-    spec = registry.get(result.model)
-    opts = spec.make_options(dict(result.options))
+    acting = acting_model(result)
+    spec = registry.get(acting)
     input_seq, model_seq = np.random.SeedSequence(result.seed).spawn(2)
     arr = ScenarioArrays.from_scenario(scenario, draws=result.draws, rng=np.random.default_rng(input_seq))
+    # a war-led synthesis ran the war model with the scenario's war options (models/synthesis.py)
+    opts = spec.make_options(dict(result.options) if acting == result.model else arr.options.get(acting, {}))
     return spec, opts, arr, model_seq
 
 

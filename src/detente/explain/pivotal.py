@@ -14,7 +14,8 @@
   itself (exact but for exchange's tie-breaking coins, drawn per draw from the run's generator);
   ``mean``, ``median``, ``nbs`` and ``war`` take the removed actor's salience and capability as 0,
   which removes it from every weighted sum - exact for mean, median and nbs; for war the side
-  profiles lose its weight (a side's only member keeps its position: the side cannot vanish).
+  profiles lose its weight (a side's only member keeps its position: the side cannot vanish) and
+  the ratifiers it is named by lose their veto.
 """
 
 from __future__ import annotations
@@ -71,7 +72,43 @@ def without_each(arr: ScenarioArrays, model: str, everyone: bool = True) -> tupl
         rows = slice((a + 1) * D, (a + 2) * D)
         sal[rows, :, a] = 0.0
         cap[rows, :, a] = floor
-    return replace(big, salience=sal, capability=cap), None
+    params = _without_ratifiers(big, D) if model == "war" else big.params
+    return replace(big, salience=sal, capability=cap, params=params), None
+
+
+def _without_ratifiers(big: ScenarioArrays, D: int) -> dict[str, np.ndarray]:
+    """The war parameters of the stacked copies with each left-out actor's ratifier role gone too:
+    in copy a + 1 a ratifier named by actor a ratifies anything (floor and margin -inf, limits NaN:
+    no constraint, ``models/war/domestic.py``). A ratifier is the actor's say in the war (the US
+    Congress holds no weight on a side): leaving the actor out must leave its veto out."""
+    from pydantic import ValidationError
+
+    from detente.scenario.war import validate_war_block, war_parameters
+    from detente.scenario.uncertain import point
+
+    raw = big.context.get("war")
+    try:
+        w = validate_war_block(raw) if raw else None
+    except ValidationError:  # the run reports it
+        w = None
+    if w is None:
+        return big.params
+    params = dict(big.params)
+    values = {name: dist for name, dist, _ in war_parameters(w)}
+    for sid, side in w.sides.items():
+        for k, rat in enumerate(side.ratifiers):
+            if rat.actor not in big.actor_ids:
+                continue
+            rows = slice((big.actor_ids.index(rat.actor) + 1) * D, (big.actor_ids.index(rat.actor) + 2) * D)
+            base = f"war.sides.{sid}.ratifiers[{k}]"
+            for name, off in ([(f"{base}.floor", -np.inf)] * (rat.floor is not None)
+                              + [(f"{base}.margin", -np.inf)] * (rat.margin is not None)
+                              + [(f"{base}.limits.{i}", np.nan) for i in rat.limits]):
+                v = params.get(name)
+                v = np.full(big.draws, point(values[name])) if v is None else np.array(v, dtype=float)
+                v[rows] = off
+                params[name] = v
+    return params
 
 
 def dropped_each(arr: ScenarioArrays) -> ScenarioArrays:

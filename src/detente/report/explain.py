@@ -379,8 +379,9 @@ def actors_in_trajectory_plots(r: Result) -> bool:
     draw every actor by round: one draw of a model with positions, or the point-value run of the
     explanation (``r.events["positions"]``) with draws. Per-actor charts here would repeat them."""
     from detente.report.figmeta import OWN_TRAJECTORY_PLOTS
+    from detente.result import acting_model
 
-    if r.model in OWN_TRAJECTORY_PLOTS:
+    if acting_model(r) in OWN_TRAJECTORY_PLOTS:
         return False
     return (r.draws == 1 and r.trajectory.positions is not None) or bool((r.events or {}).get("positions"))
 

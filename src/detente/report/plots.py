@@ -34,7 +34,7 @@ from matplotlib.figure import Figure
 from detente.report.figmeta import ACTOR_PALETTE, OWN_TRAJECTORY_PLOTS, PALETTE, series_label, slug, unique_stems  # noqa: F401
 from detente.report.summary import model_point
 from detente.report.tables import fmt, model_label
-from detente.result import Result
+from detente.result import Result, acting_model
 from detente.scenario.arrays import ScenarioArrays
 from detente.scenario.model import Issue, Scenario
 from detente.scenario.uncertain import Mixture, Normal, Triangular, Uniform, bounds_of, is_uncertain
@@ -923,12 +923,16 @@ def figure_jobs(scenario: Scenario, results: list[Result]) -> list[FigureJob]:
     jobs = [FigureJob(lambda i=issue: [(f"issue-{i.id}", f"{i.label}: actors and forecasts",
                                         plot_issue(scenario, i.id, results, arrays=arrays()))])
             for issue in scenario.issues]
+    ran = {r.model for r in results}
     for r in results:
-        if r.model not in OWN_TRAJECTORY_PLOTS:
+        if acting_model(r) not in OWN_TRAJECTORY_PLOTS:
             jobs.append(FigureJob(lambda r=r: _trajectories_figure(scenario, r, arrays()), needs_explain=r.draws > 1,
                                   weight=0.5 * len(scenario.issues)))  # a panel costs about half an issue chart
     for r in results:
-        for hook in list(_HOOKS.get(r.model, [])):
+        acting = acting_model(r)  # a war-led synthesis: the war's charts, unless the war model ran too
+        if acting != r.model and acting in ran:
+            continue
+        for hook in list(_HOOKS.get(acting, [])):
             jobs.append(FigureJob(lambda r=r, hook=hook: [(f"{model_label(r)}-{title}", title, fig)
                                                           for title, fig in hook(scenario, r)]))
     jobs.append(FigureJob(lambda: _explain_figures(scenario, results), needs_explain=True))

@@ -37,7 +37,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from detente.result import Result, check_results  # noqa: F401  (re-exported: report.summary.check_results)
+from detente.result import Result, acting_model, check_results  # noqa: F401  (re-exported: report.summary.check_results)
 from detente.scenario.model import Issue, Scenario
 
 SYNTHESIS = "synthesis"
@@ -124,7 +124,7 @@ def shows_deal_terms(r: Result) -> bool:
 
 def war_led(r: Result) -> bool:
     """Whether ``r`` is a synthesis that led with the war model (a scenario with a ``war:`` block)."""
-    return r.model == SYNTHESIS and (r.trajectory.extras.get("synthesis") or {}).get("led_by") == WAR
+    return r.model == SYNTHESIS and acting_model(r) == WAR
 
 
 def is_war(r: Result) -> bool:
