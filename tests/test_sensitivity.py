@@ -261,3 +261,15 @@ def test_war_sensitivity_reads_the_terms_given_a_deal() -> None:
     pooled = traj.forecast.reshape(2, 16, -1).mean(axis=1)
     assert not np.allclose(got, pooled)  # the reading differs from the pooled one here
     assert sensitivity(s, "mean", method="morris", n=2).given is None
+
+
+def test_a_forecast_no_input_moves_says_so_instead_of_sd_0() -> None:
+    """War runs whose design never settled read "(sd 0 over the Morris design, wider than the
+    forecast's own)" above inputs ranked 0.000."""
+    from types import SimpleNamespace
+
+    from detente.cli.uncertainty import spread_text
+
+    res = SimpleNamespace(method="morris", output_sd={"x": 0.0, "y": 2.5})
+    assert spread_text(res, "x") == "the forecast is the same at every design point: no input moves it"
+    assert spread_text(res, "y") == "sd 2.5 over the Morris design, wider than the forecast's own"

@@ -126,6 +126,15 @@ def _spread_and_caption(res: Any) -> tuple[str, str]:
     return "sd {sd} over the Morris design, wider than the forecast's own", MORRIS_CAPTION
 
 
+def spread_text(res: Any, issue: str) -> str:
+    """The issue's spread in words (:func:`_spread_and_caption`); a forecast that no design point
+    moves says so instead of giving "sd 0" beside a ranking."""
+    sd = res.output_sd[issue]
+    if not sd > 0:
+        return "the forecast is the same at every design point: no input moves it"
+    return _spread_and_caption(res)[0].format(sd=f"{sd:.3g}")
+
+
 def print_sensitivity(res: Any, top: int = 10, scenario: Any = None) -> None:
     """The ranked inputs, a table per issue (named from the ``scenario`` when given; an input's
     label leaves out the table's own issue)."""
@@ -133,11 +142,13 @@ def print_sensitivity(res: Any, top: int = 10, scenario: Any = None) -> None:
     given = f" (the terms given {res.given})" if getattr(res, "given", None) else ""
     c.print(f"{res.method} sensitivity of the {res.model} forecast{given} of {res.scenario_name!r}: "
             f"{len(res.names)} uncertain inputs, {res.evaluations} model evaluations, seed {res.seed}")
-    spread, caption = _spread_and_caption(res)
+    _, caption = _spread_and_caption(res)
+    for note in res.notes:  # before the tables: a note (evaluations without a forecast) bears on every ranking
+        c.print(f"note: {note}", markup=False, soft_wrap=True)
     labels = {i: (scenario.issue(i).label if scenario is not None else i) for i in res.issue_ids}
     for issue in res.issue_ids:
         name = labels[issue] if labels[issue] == issue else f"{labels[issue]} [{issue}]"
-        t = Table(title=f"{name} ({spread.format(sd=f'{res.output_sd[issue]:.3g}')})", title_justify="left",
+        t = Table(title=f"{name} ({spread_text(res, issue)})", title_justify="left",
                   caption=caption, caption_justify="left")
         t.add_column("#", justify="right")
         t.add_column("input")
@@ -154,8 +165,6 @@ def print_sensitivity(res: Any, top: int = 10, scenario: Any = None) -> None:
                 vals = [_pm(r["mu_star"], r["mu_star_conf"]), _pm(r["sigma"], None)]
             t.add_row(str(k), r["label"].removesuffix(f" on {labels[issue]}"), *vals)  # the table's own issue unsaid
         c.print(t)
-    for note in res.notes:
-        c.print(f"note: {note}", markup=False, soft_wrap=True)
 
 
 def _pm(v: float | None, conf: float | None) -> str:
@@ -178,7 +187,7 @@ def write_report(res: Any, out: Path, scenario: Any = None) -> None:
     from detente.report.sensitivity import plot_sensitivity
 
     labels = {i: (scenario.issue(i).label if scenario is not None else i) for i in res.issue_ids}
-    spread, caption = _spread_and_caption(res)
+    _, caption = _spread_and_caption(res)
     with staged_folder(Path(out)) as tmp:
         (tmp / "sensitivity.json").write_text(json.dumps(res.to_dict(), indent=2) + "\n", encoding="utf-8")
         parts = []
@@ -198,19 +207,21 @@ def write_report(res: Any, out: Path, scenario: Any = None) -> None:
             title = labels.get(issue, issue)
             parts.append(
                 f"<h2>{html.escape(title)}{f' <small>[{html.escape(issue)}]</small>' if title != issue else ''}</h2>"
-                f"<p>{html.escape(spread.format(sd=f'{res.output_sd[issue]:.3g}'))}</p>"
-                f"<img alt='sensitivity of {html.escape(issue)}' src='data:image/png;base64,"
+                f"<p>{html.escape(spread_text(res, issue))}</p>"
+                f"<img alt='what moves the forecast of {html.escape(title)}' src='data:image/png;base64,"
                 f"{base64.b64encode(png).decode()}'>"
                 f"<table><tr><th>#</th><th>input</th>{head}</tr>{rows}</table>"
                 f"<p class='caption'>{html.escape(caption)}</p>"
             )
         notes = "".join(f"<li>{html.escape(n)}</li>" for n in res.notes)
         page = (
-            "<!doctype html><html><head><meta charset='utf-8'>"
+            "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
             f"<title>Sensitivity: {html.escape(res.scenario_name)}</title><style>"
-            "body{font-family:sans-serif;max-width:60em;margin:2em auto}table{border-collapse:collapse}"
-            "td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}td:nth-child(2){text-align:left}"
-            "img{max-width:100%}</style></head><body>"
+            "body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1rem}"
+            "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}"
+            "td:nth-child(2){text-align:left}img{max-width:100%}"
+            "@media (max-width:600px){table{display:block;overflow-x:auto}}</style></head><body>"
             f"<h1>What matters most: {html.escape(res.scenario_name)}</h1>"
             f"<p>{res.method} indices of {len(res.names)} uncertain inputs on the <b>{html.escape(res.model)}</b> "
             f"forecast; {res.evaluations} model evaluations, seed {res.seed}. The inputs at the top are the "
