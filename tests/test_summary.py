@@ -495,3 +495,24 @@ def test_the_report_refuses_results_of_another_scenario(tmp_path) -> None:
     with pytest.raises(InputError, match="not computed from this scenario"):
         comparison_rows([s, contrast], [[r_contrast], [r]])
     assert comparison_rows([s, contrast], [[r], [r_contrast]])
+
+
+def test_a_war_without_any_deal_says_there_are_no_terms_to_forecast():
+    """With a ratifier that blocks every deal the bottom line said "no draw ends in a deal" and, just
+    under it, "forecast: war model's terms given a deal ...", and the war table "the terms given a
+    deal: the bottom line above"."""
+    import re
+
+    s = load(EXAMPLES / "ukraine-settlement.yaml")
+    blocked = s.model_copy(deep=True)
+    blocked.war["sides"]["B"]["ratifiers"][0]["margin"] = 1.0  # more than any deal can give
+    results = [run(blocked, "war", draws=50, seed=1)]
+    assert not results[0].trajectory.extras["_settled"].any()
+    text = " ".join(render_text([bottom_line_table(blocked, results), war_table(blocked, results)],
+                                width=200).split())
+    assert "no terms to forecast: no draw ends in a deal within the horizon (P(deal) 0 %)" in text
+    assert "forecast: war model's terms given a deal" not in text
+    assert "the terms given a deal: the bottom line above" not in text
+    assert "no terms given a deal: no draw ends in one" in text
+    page = re.sub(r"\s+", " ", render_html(blocked, results, []))
+    assert "No terms to forecast: no draw ends in a deal" in page and "Forecast: war model" not in page

@@ -7,8 +7,8 @@ The per-round reasons are shown for one run at the inputs' point values (one dra
   saliences, so round t is recomputed from ``Trajectory.positions[:, t - 1]`` with
   :func:`detente.models.bdm.round_internals` (E(i->j), E(j->i) as actor i perceives them, eq. 25a/b)
   and each actor's accepted offer is classified as in Scholz §6 / BDM 1985 (the step-11 rule):
-  *conflict* - both expected utilities positive and the challenger's larger: i, the weaker, gives
-  way to x_j; *compromise* - E(j->i) > 0 > E(i->j) and E(j->i) > |E(i->j)|: i moves part way,
+  *conflict* - both expected utilities positive and the challenger's larger: i, who expects less
+  from the clash (not the one of less capability), gives way to x_j; *compromise* - E(j->i) > 0 > E(i->j) and E(j->i) > |E(i->j)|: i moves part way,
   x_i + (x_j - x_i) |E(i->j) / E(j->i)| (eq. 35/36); *capitulation* - E(j->i) > 0 > E(i->j) and
   |E(i->j)| >= E(j->i): i gives way to x_j. The recomputed positions are checked against the
   kernel's next-round positions (``reproduces_model``).
@@ -134,7 +134,7 @@ def bdm_events(arr: ScenarioArrays, positions: np.ndarray, opts: Any, rounds: in
 def _why(cat: str, who: str, by: str, xj: float, e_ij: float, e_ji: float, p: float) -> str:
     if cat == "conflict":
         return (f"{by} challenged {who}; both expected to gain (E({who}) = {e_ij:.3g}, E({by}) = {e_ji:.3g}) and "
-                f"{who}, the weaker, gave way to {by}'s {xj:.4g}")
+                f"{who}, who expected less from the clash than {by} did, gave way to {by}'s {xj:.4g}")
     if cat == "compromise":
         return (f"{by} challenged {who}; {who} expected to lose ({e_ij:.3g}) less than {by} expected to gain "
                 f"({e_ji:.3g}), so {who} compromised part way toward {by}, to {p:.4g}")

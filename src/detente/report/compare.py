@@ -538,7 +538,7 @@ def write_comparison(out_dir: Path, scenarios: list[Scenario], results: list[lis
             body.append(f'<figure><img alt="{escape(title)}" src="data:image/png;base64,{b64}">'
                         f"<figcaption>{escape(title)}</figcaption></figure>")
         page = ("<!doctype html><html lang=en><meta charset=utf-8>"
-                '<meta name="viewport" content="width=device-width, initial-scale=1"><title>detente comparison</title>"
+                '<meta name="viewport" content="width=device-width, initial-scale=1"><title>detente comparison</title>'
                 "<style>body{font-family:system-ui,sans-serif;max-width:980px;margin:2rem auto;padding:0 1rem}"
                 "table{border-collapse:collapse;width:100%;font-size:.9rem}td,th{border-bottom:1px solid #ddd;"
                 "padding:.3rem .5rem;text-align:left}img{max-width:100%}.muted{color:#666;font-size:.85rem;"

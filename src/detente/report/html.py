@@ -137,8 +137,8 @@ def _bottom_line_section(scenario: Scenario, results: list[Result]) -> str:
     parts = ['<section id="bottom-line"><h2>Bottom line</h2>']
     first = next(iter(lines.values()), None)
     if first is not None:
-        deal = f"; P(a deal within the horizon) {pct(first['p_deal'])}" if first.get("p_deal") is not None else ""
-        parts.append(f'<p class="muted">Forecast: {_e(first["lead_reason"])}{_e(deal)}.</p>')
+        caption = sm.lead_caption(first)
+        parts.append(f'<p class="muted">{_e(caption[:1].upper() + caption[1:])}.</p>')
     kinds = {e["interval"]["text"] for e in lines.values() if e["interval"]}
     shared = len(kinds) == 1 and all(e["interval"] for e in lines.values())
     single = bool(lines) and all(e["agreement"] == "single_model" for e in lines.values())

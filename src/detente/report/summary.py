@@ -174,6 +174,27 @@ def lead_result(scenario: Scenario, results: list[Result]) -> tuple[Result | Non
     return first, why
 
 
+NO_DEAL_CAPTION = ("no terms to forecast: no draw ends in a deal within the horizon (P(deal) 0 %); the war "
+                   "table gives how the wars end")
+"""The bottom line's caption when the war model leads and none of its draws ends in a deal."""
+
+
+def lead_caption(e: dict[str, Any]) -> str:
+    """The sentence under the bottom line: what leads it and, for a war, the chance of a deal.
+
+    >>> lead_caption({"lead_reason": "war model's terms given a deal", "p_deal": 0.0, "forecast": None})
+    'no terms to forecast: no draw ends in a deal within the horizon (P(deal) 0 %); the war table gives how the wars end'
+    """
+    if e.get("p_deal") == 0 and e.get("forecast") is None:
+        return NO_DEAL_CAPTION
+    text = f"forecast: {e.get('lead_reason', '')}"
+    if e.get("p_deal") is not None:
+        from detente.words import pct
+
+        text += f"; P(a deal within the horizon) {pct(e['p_deal'])}"
+    return text
+
+
 def component_points(results: list[Result], issue_id: str) -> tuple[dict[str, float | None], dict[str, str]]:
     """The models whose spread measures agreement, with their forecasts on one issue and notes:
     every result but the synthesis, plus the synthesis's own components that were not run."""

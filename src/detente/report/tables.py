@@ -293,10 +293,7 @@ def single_model_note(entries: list[dict]) -> str:
 
 
 def _lead_caption(e: dict) -> str:
-    text = f"forecast: {e.get('lead_reason', '')}"
-    if e.get("p_deal") is not None:
-        text += f"; P(a deal within the horizon) {pct(e['p_deal'])}"
-    return text
+    return sm.lead_caption(e)
 
 
 def war_table(scenario: Scenario, results: list[Result]) -> RichTable | None:
@@ -314,7 +311,8 @@ def war_table(scenario: Scenario, results: list[Result]) -> RichTable | None:
     ends = [(e["label"], pct(e["probability"])) for e in h["endings"] if e["probability"] > 0]
     if sm.terms_lead(scenario, results):
         t = Table(title=title, title_justify="left", caption_justify="left",
-                  caption="the terms given a deal: the bottom line above")
+                  caption="the terms given a deal: the bottom line above" if h["settlement_by"] and any(
+                      h["settlement_by"].values()) else "no terms given a deal: no draw ends in one")
         t.add_column("how it ends")
         t.add_column("share of the draws", justify="right", no_wrap=True)
         for k, (what, share) in enumerate([*by, *ends]):
