@@ -662,3 +662,25 @@ def test_who_covered_what_leaves_out_a_file_column_that_repeats_the_ids() -> Non
     _, report = pool_scenarios(views, analysts=["a", "b"])
     text = render_text(coverage_tables(report)[:1], width=80)
     assert "file" in text and "ukraine-settlement-contrast.yaml" in text  # an id given: the file says more
+
+
+def test_an_issue_whose_forecast_does_not_vary_names_no_drivers_of_disagreement(monkeypatch):
+    """A pooled war run listed "capability of Russia (12 %)" and rows at "0 %" as where the
+    analysts disagree on issues whose variance over the draws was 0.0."""
+    import detente
+    from detente.pool import variance
+
+    a = detente.load(Path(__file__).resolve().parents[1] / "examples" / "ukraine-settlement.yaml")
+    b = detente.load(Path(__file__).resolve().parents[1] / "examples" / "ukraine-settlement-contrast.yaml")
+    pooled, _ = pool_scenarios([a, b], analysts=["a", "b"])
+    r = run(pooled, "mean", draws=60, seed=1)
+    r.trajectory.forecast[:, 0] = 30.0  # the first issue's forecast the same in every draw
+    fake = [{"name": "x", "label": "capability of Russia", "contribution": 1.0, "share": 1.0}]
+    monkeypatch.setattr(variance, "disagreement", lambda s, res: {i: list(fake) for i in s.issue_ids})
+    issues = variance.pooling(pooled, r)["issues"]
+    first, second = pooled.issue_ids[:2]
+    assert issues[first]["variance"] == 0 and issues[first]["disagreement"] == []
+    assert issues[second]["variance"] > 0 and issues[second]["disagreement"] == fake
+    monkeypatch.undo()
+    shares = [d["share"] for e in variance.disagreement(pooled, r).values() for d in e]
+    assert shares and min(shares) >= variance.MIN_SHARE  # no input named at "0 %"

@@ -497,3 +497,17 @@ def test_war_numbers_without_evidence_are_named_in_the_warning():
     assert not [p for p in unsupported_numbers(s) if p.startswith("war.battlefield")]
     flagship = __import__("detente").load(EXAMPLES / "ukraine-settlement.yaml")
     assert not [w for w in scenario_warnings(flagship) if "evidence" in w]
+
+
+def test_a_demand_on_an_issue_the_settlement_does_not_cover_is_an_error():
+    """A commitment (or a ratifier's limit) on an issue left out of terms.issues still bounded A's
+    share, while the issue's forecast stayed at its status quo."""
+    block = war_block(terms={"issues": ["land"]})
+    block["sides"]["A"]["commitments"] = [{"issue": "nato", "demand": 80}]
+    block["sides"]["B"]["ratifiers"] = [{"limits": {"nato": 30}}]
+    probs = war_problems(block, ["R", "U"], ["land", "nato"], {"land": (0, 100), "nato": (0, 100)})
+    assert [p.split(": ")[0] for p in probs] == ["war.sides.A.commitments[0].issue", "war.sides.B.ratifiers[0].limits.nato"]
+    assert all("not in war.terms.issues" in p for p in probs)
+    covered = war_block(terms={"issues": ["land", "nato"]})
+    covered["sides"]["A"]["commitments"] = [{"issue": "nato", "demand": 80}]
+    assert war_problems(covered, ["R", "U"], ["land", "nato"], {"land": (0, 100), "nato": (0, 100)}) == []

@@ -75,6 +75,10 @@ def variance_split(y: np.ndarray, g: np.ndarray, analysts: list[str]) -> dict[st
             "by_analyst": by, "draws": n}
 
 
+MIN_SHARE = 0.005
+"""Inputs below this share of the disagreement are not named (they printed as "0 %")."""
+
+
 def disagreement(scenario: Scenario, result: Any, top: int = TOP) -> dict[str, list[dict[str, Any]]]:
     """Per issue id: the inputs the analysts disagree on most (one at a time, see the module's text),
     ranked, each with ``name`` (field path), ``label``, ``contribution``, ``share`` (of the sum over
@@ -128,7 +132,7 @@ def disagreement(scenario: Scenario, result: Any, top: int = TOP) -> dict[str, l
         found.sort(key=lambda t: (-t[0], t[1]))
         out = []
         for contrib, col, idx, ys in found[:top]:
-            if not contrib > 0:
+            if not contrib > 0 or contrib / total < MIN_SHARE:
                 break
             name = space.names[col]
             out.append({"name": name, "label": label_of(scenario, name), "contribution": _r(contrib),
@@ -157,7 +161,10 @@ def pooling(scenario: Scenario, result: Any) -> dict[str, Any] | None:
             y = np.asarray(result.trajectory.forecast[:, k], dtype=float)
             keep = result.draws_kept()  # the war model: deals only
             entry.update(variance_split(y[keep], np.asarray(g)[keep], ids))
-        entry["disagreement"] = dis.get(iid, [])
+        # a forecast that does not vary over the draws has no disagreement to explain: the inputs'
+        # one-at-a-time effects at the point values would name drivers of nothing
+        still = entry["variance"] is not None and not entry["variance"] > 0
+        entry["disagreement"] = [] if still else dis.get(iid, [])
         issues[iid] = entry
     return {"analysts": [{"id": a.id, "weight": a.weight} for a in scenario.analysts], "method": METHOD,
             "issues": issues, "disagreement_note": note}

@@ -368,7 +368,8 @@ def _war_inputs(scenario: Scenario, sources: dict[str, Source]) -> str:
     parts = [f'<h3 id="war-inputs">War inputs</h3><p>Horizon {w.months} months; terms set by the '
              f"{_e(w.bargaining.rule)} rule"
              + (f" (proposer: {_e(w.bargaining.proposer)})" if w.bargaining.rule == "rubinstein" else "")
-             + f"; {_MAPPING_WORDS.get(w.terms.mapping, w.terms.mapping)}.</p>" + notes(w)]
+             + f"; {_MAPPING_WORDS.get(w.terms.mapping, w.terms.mapping)}.</p>"
+             + notes(w) + notes(w.bargaining) + notes(w.terms)]
     for sid, sd in sorted(w.sides.items()):
         who = ", ".join(label(a) for a in sd.actors)
         who = "" if who == side_name[sid] else f'<p class="muted">{_e(who)}</p>'

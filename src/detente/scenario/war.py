@@ -248,6 +248,8 @@ class Bargaining(_Strict):
 
     rule: Literal["nash", "rubinstein"] = "nash"
     proposer: Literal["A", "B", "average"] = "average"
+    note: str | None = None
+    evidence: list[Evidence] = Field(default_factory=list)
 
 
 class Terms(_Strict):
@@ -259,6 +261,8 @@ class Terms(_Strict):
 
     mapping: Literal["linear", "salience"] = "linear"
     issues: list[str] | None = Field(None, description="issues the settlement covers (default: all)")
+    note: str | None = None
+    evidence: list[Evidence] = Field(default_factory=list)
 
 
 class WarInputs(_Strict):
@@ -348,6 +352,10 @@ def war_problems(data: Any, actor_ids: list[str], issue_ids: list[str],
     # the references and scales are checked on the raw block: also where the schema failed, so that
     # one pass reports every problem
     actors, issues = set(actor_ids), set(issue_ids)
+    terms = data.get("terms") if isinstance(data.get("terms"), dict) else {}
+    covered = set(_items(terms.get("issues"))) if isinstance(terms.get("issues"), list) else None
+    uncovered = ("the settlement does not cover this issue (it is not in war.terms.issues): a demand or limit "
+                 "there would constrain every deal while the issue stays where it is")
     sides = data.get("sides") if isinstance(data.get("sides"), dict) else {}
     members: dict[str, set[str]] = {}
     for sid, side in sides.items():
@@ -367,6 +375,8 @@ def war_problems(data: Any, actor_ids: list[str], issue_ids: list[str],
             for i, v in (r.get("limits") if isinstance(r.get("limits"), dict) else {}).items():
                 if i not in issues:
                     out.append(f"{base}.ratifiers[{k}].limits: unknown issue id (got {i!r})")
+                elif covered is not None and i not in covered:
+                    out.append(f"{base}.ratifiers[{k}].limits.{i}: {uncovered}")
                 else:
                     out += _off_scale(f"{base}.ratifiers[{k}].limits.{i}", v, i, scales)
         for k, c in enumerate(_items(side.get("commitments"))):
@@ -374,12 +384,13 @@ def war_problems(data: Any, actor_ids: list[str], issue_ids: list[str],
                 continue
             if c["issue"] not in issues:
                 out.append(f"{base}.commitments[{k}].issue: unknown issue id (got {c['issue']!r})")
+            elif covered is not None and c["issue"] not in covered:
+                out.append(f"{base}.commitments[{k}].issue: {uncovered} (got {c['issue']!r})")
             elif "demand" in c:
                 out += _off_scale(f"{base}.commitments[{k}].demand", c["demand"], c["issue"], scales)
     shared = members.get("A", set()) & members.get("B", set())
     if shared:
         out.append(f"war.sides.B.actors: actors on both sides (got {sorted(shared)!r})")
-    terms = data.get("terms") if isinstance(data.get("terms"), dict) else {}
     for k, i in enumerate(_items(terms.get("issues"))):
         if isinstance(i, str) and i not in issues:
             out.append(f"war.terms.issues[{k}]: unknown issue id (got {i!r})")
