@@ -101,7 +101,7 @@ def test_unpooled_scenarios_serialise_and_hash_as_before() -> None:
      "mixture[0].value: a mixture cannot hold another mixture"),
     ({"mixture": [{"weight": 1, "value": 30, "who": "A"}]}, "stances[0].position", "mixture[0]: expected {weight, value}"),
     ({"mixture": [{"weight": 1, "value": 30}, {"weight": 1, "value": {"low": 90, "high": 140}}]},
-     "stances[0].position.mixture[1].value", "off the scale [0, 100] of issue 'x' (got {'low': 90"),
+     "stances[0].position.mixture[1].value", "off the scale [0, 100] of issue 'x' (got {low: 90"),
 ])
 def test_bad_mixtures_name_the_field(tmp_path: Path, value, path: str, message: str) -> None:
     f = tmp_path / "bad.json"

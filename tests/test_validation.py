@@ -487,3 +487,48 @@ def test_an_issue_where_nobody_has_weight_is_a_warning() -> None:
                       "weigh every actor there equally (bdm and exchange refuse the issue)"]
     data["actors"][1]["capability"] = {"low": 0, "high": 1}  # weight in some draws: nothing to say
     assert not [w for w in scenario_warnings(Scenario.model_validate(data)) if "above zero" in w]
+
+
+_FLAGSHIP_TEXT = (EXAMPLES / "ukraine-settlement.yaml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("old,new,expected", [
+    ("kind: random_walk", "kind: randomwalk", "war.battlefield: unknown kind 'randomwalk': use one of: random_walk, lanchester"),
+    ("rule: rubinstein", "rule: nash_bargain", "war.bargaining.rule: must be one of: nash, rubinstein (got 'nash_bargain')"),
+    ("months: 60", "months: 0", "war.months: must be at least 1 (got 0)"),
+    ("forts: 16", "forts: 1000", "war.battlefield.forts: must be at most 400 (got 1000)"),
+    ("salience: {low: 0.5, high: 0.8}", "salience: yes", "YAML reads an unquoted yes, no, on, off, true or false as true/false"),
+    ("position: {mode: 62, low: 50, high: 80}", "position: {low: 75, high: 150}",
+     "off the scale [0, 100] of issue 'territory' (got {low: 75, high: 150})"),
+    ("\n  months: 60", "\n\tmonths: 60", "YAML indents with spaces, not tabs"),
+    ("\n  months: 60", "\n   months: 60", "indented differently from the lines above it"),
+])
+def test_scenario_problems_are_in_the_author_s_words(tmp_path: Path, old: str, new: str, expected: str) -> None:
+    """pydantic's and YAML's own words ("Input tag 'randomwalk' found using 'kind' does not match any
+    of the expected tags", "Input should be 'nash' or 'rubinstein'", "found character '\\t' that
+    cannot start any token", "(got {'low': 75.0, 'high': 150.0})") left the author without a remedy."""
+    assert old in _FLAGSHIP_TEXT
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(_FLAGSHIP_TEXT.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load(bad)
+    assert expected in str(e.value), str(e.value)
+    assert "Input should" not in str(e.value) and "Input tag" not in str(e.value)
+
+
+def test_model_options_are_checked_in_the_same_words() -> None:
+    from detente.errors import ModelError
+
+    s = load(EXAMPLES / "ukraine-settlement.yaml")
+    with pytest.raises(ModelError, match=r"months: must be a whole number \(got 'abc'\)"):
+        run(s, "war", draws=5, options={"months": "abc"})
+    with pytest.raises(ModelError, match=r"rule: must be one of: scenario, nash, rubinstein \(got 'nsh'\)"):
+        run(s, "war", draws=5, options={"rule": "nsh"})
+
+
+def test_a_monthly_cost_above_the_stakes_is_a_warning() -> None:
+    s = load(EXAMPLES / "ukraine-settlement.yaml")
+    assert not [w for w in scenario_warnings(s) if ".cost:" in w]
+    high = s.model_copy(deep=True)
+    high.war["sides"]["B"]["cost"] = 5
+    assert [w for w in scenario_warnings(high) if w.startswith("war.sides.B.cost: 5 of the stakes a month")]

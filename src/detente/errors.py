@@ -58,11 +58,34 @@ class Problem:
             text += f"{self.field}: "
         text += self.message
         if self.value is not _MISSING:
-            shown = repr(self.value)
+            shown = written(self.value)
             if len(shown) > 80:
                 shown = shown[:77] + "..."
             text += f" (got {shown})"
         return text
+
+
+def written(value: Any) -> str:
+    """A value as a scenario's author wrote it: a mapping in YAML's flow style, ``{low: 75, high:
+    150}`` (not Python's ``{'low': 75.0, 'high': 150.0}``); text quoted, numbers as they read.
+
+    >>> written({"low": 75.0, "high": 150.0}), written([1.0, "a"]), written("85%"), written(0.5)
+    ('{low: 75, high: 150}', "[1, 'a']", "'85%'", '0.5')
+    >>> written({"mixture": [{"weight": 1, "value": 3.5}]})
+    '{mixture: [{weight: 1, value: 3.5}]}'
+
+    """
+    if not isinstance(value, (dict, list, tuple)):
+        return repr(value)
+
+    def item(v: Any) -> str:
+        if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+            return str(int(v))  # 75.0 was written 75
+        return written(v)
+
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {item(v)}" for k, v in value.items()) + "}"
+    return "[" + ", ".join(item(v) for v in value) + "]"
 
 
 class DetenteError(Exception):

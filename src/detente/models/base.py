@@ -124,7 +124,9 @@ class ModelSpec:
             close = difflib.get_close_matches(str(error["loc"][0]), names, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             return f"unknown option {where!r}{hint}; the options of {self.name}: {', '.join(names) or 'none'}"
-        return f"{where}: {error['msg']} (got {error.get('input')!r})"
+        from detente.scenario.messages import plain_message
+
+        return f"{where}: {plain_message(error)} (got {error.get('input')!r})"
 
 
 def degenerate_problems(spec: ModelSpec, arr: ScenarioArrays) -> list[Problem]:

@@ -11,6 +11,8 @@ instance of Actor", "unable to parse string as an integer"); an analyst writing 
 'unknown field (check the spelling)'
 >>> plain_message({"type": "int_parsing", "msg": "Input should be a valid integer, unable to parse string as an integer"})
 'must be a whole number'
+>>> plain_message({"type": "literal_error", "ctx": {"expected": "'nash' or 'rubinstein'"}})
+'must be one of: nash, rubinstein'
 >>> plain_message({"type": "less_than_equal", "msg": "Input should be less than or equal to 1000000",
 ...                "ctx": {"le": 1000000}})
 'must be at most 1,000,000'
@@ -138,6 +140,14 @@ def plain_message(err: dict[str, Any], root: Any = None) -> str:
     if kind == "too_short":  # pydantic: "List should have at least 1 item after validation, not 0"
         n = (err.get("ctx") or {}).get("min_length", 1)
         return f"must have at least {'one item' if n == 1 else f'{n} items'}"
+    if kind == "literal_error":  # pydantic: "Input should be 'nash' or 'rubinstein'"
+        expected = str((err.get("ctx") or {}).get("expected", "")).replace("'", "")
+        return f"must be one of: {expected.replace(' or ', ', ')}" if expected else "not an allowed value"
+    if kind == "union_tag_invalid":  # pydantic: "Input tag 'randomwalk' found using 'kind' does not match ..."
+        ctx = err.get("ctx") or {}
+        key = str(ctx.get("discriminator", "kind")).strip("'")
+        tags = str(ctx.get("expected_tags", "")).replace("'", "")
+        return f"unknown {key} {ctx.get('tag')!r}: use one of: {tags}"
     if kind in _BOUNDS:  # pydantic: "Input should be greater than or equal to 1"
         words, key = _BOUNDS[kind]
         return f"must be {words} {_number((err.get('ctx') or {}).get(key))}"

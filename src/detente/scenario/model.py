@@ -697,7 +697,8 @@ def _weightless_issues(s: Scenario) -> list[str]:
 
 
 def _war_warnings(s: Scenario) -> list[str]:
-    """What in a valid war block can never act: a shock scheduled past the horizon."""
+    """What in a valid war block is likely a slip: a shock scheduled past the horizon (it never acts),
+    a monthly cost above the whole stakes (a percentage written as a share)."""
     if not s.war:
         return []
     from pydantic import ValidationError
@@ -708,8 +709,14 @@ def _war_warnings(s: Scenario) -> list[str]:
         w = validate_war_block(s.war)
     except ValidationError:  # reported as errors by the validation
         return []
-    return [f"war.shocks[{k}].month: {sh.month} is past the horizon (war.months = {w.months}): the shock never "
-            "happens" for k, sh in enumerate(w.shocks) if sh.month > w.months]
+    out = [f"war.shocks[{k}].month: {sh.month} is past the horizon (war.months = {w.months}): the shock never "
+           "happens" for k, sh in enumerate(w.shocks) if sh.month > w.months]
+    for sid, side in sorted(w.sides.items()):  # a share of the stakes per month: 5 is likely 5 %
+        high = bounds_of(side.cost)[1]
+        if high > 1:
+            out.append(f"war.sides.{sid}.cost: {high:g} of the stakes a month: every month of fighting would cost "
+                       f"the side more than all it fights for; a cost is a share (0.05 for 5 %)")
+    return out
 
 
 def _same_labels(s: Scenario) -> list[str]:
@@ -734,8 +741,11 @@ def _same_labels(s: Scenario) -> list[str]:
 
 
 def _show(v: Any) -> str:
+    """A number as ``75``; an uncertain one as written, ``{low: 75, high: 150}``."""
+    from detente.errors import written
+
     if isinstance(v, (int, float)):
         return f"{v:g}"
     if isinstance(v, BaseModel):
-        return str(v.model_dump())
-    return repr(v)
+        return written(v.model_dump())
+    return written(v)

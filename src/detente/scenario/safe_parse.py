@@ -357,9 +357,35 @@ def parse_yaml_data(text: str, file: str) -> tuple[Any, yaml.Node | None]:
     except RecursionError:
         raise InputError.one(file, f"nested too deep (more than {limits.MAX_DEPTH} levels)") from None
     except yaml.MarkedYAMLError as e:
-        raise InputError.one(file, f"YAML syntax error: {e.problem or e}", line=_line(e)) from None
+        problem = str(e.problem or e)
+        raise InputError.one(file, f"YAML syntax error: {problem}{yaml_hint(problem)}", line=_line(e)) from None
     except yaml.YAMLError as e:
         raise InputError.one(file, f"YAML error: {e}") from None
+
+
+_YAML_HINTS = (
+    ("'\\t'", "YAML indents with spaces, not tabs: replace the tab on this line by spaces"),
+    ("mapping values are not allowed", "check this line's indentation, or put a text holding ': ' in quotes"),
+    ("expected <block end>", "this line is indented differently from the lines above it at the same level"),
+    ("could not find expected ':'", "a line of the mapping above has no 'key: value' (a missing ':' or a "
+                                    "text on its own line)"),
+    ("did not find expected key", "check this line's indentation against the lines above"),
+    ("did not find expected '-' indicator", "the items of a list must all start with '- ' at the same "
+                                            "indentation"),
+)
+"""What an author can do about libyaml's and PyYAML's commonest syntax errors."""
+
+
+def yaml_hint(problem: str) -> str:
+    r"""``"; " + advice`` for a known YAML syntax error, else ``""``.
+
+    >>> yaml_hint("found character '\\t' that cannot start any token")
+    '; YAML indents with spaces, not tabs: replace the tab on this line by spaces'
+    """
+    for key, advice in _YAML_HINTS:
+        if key in problem:
+            return f"; {advice}"
+    return ""
 
 
 def node_lines(node: yaml.Node, loc: Loc = (), out: dict[Loc, int] | None = None) -> dict[Loc, int]:

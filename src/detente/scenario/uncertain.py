@@ -80,8 +80,9 @@ def _coerce(v: Any) -> Any:
         raise ValueError(f"must be finite (got {v!r})")
     if isinstance(v, _Dist):
         return v
-    if isinstance(v, bool):
-        raise ValueError(f"expected {_HELP}")
+    if isinstance(v, bool):  # YAML's yes/no/on/off
+        raise ValueError(f"expected {_HELP}; YAML reads an unquoted yes, no, on, off, true or false as "
+                         "true/false, not as a number")
     if isinstance(v, int):
         try:
             return float(v)
