@@ -516,3 +516,18 @@ def test_a_war_without_any_deal_says_there_are_no_terms_to_forecast():
     assert "no terms given a deal: no draw ends in one" in text
     page = re.sub(r"\s+", " ", render_html(blocked, results, []))
     assert "No terms to forecast: no draw ends in a deal" in page and "Forecast: war model" not in page
+
+
+def test_the_war_s_months_say_what_they_count_and_when_deals_come():
+    """"war 26 (0–60) months" beside "a deal in 36 % of draws" read as the time to a deal; it is
+    the median over every ending (an unresolved war counts all 60), and the deals come far sooner."""
+    from detente.report.tables import rounds_table
+
+    s = load(EXAMPLES / "ukraine-settlement.yaml")
+    r = run(s, "war", draws=200, seed=1)
+    settled = np.asarray(r.trajectory.extras["_settled"], bool)
+    months = np.asarray(r.trajectory.rounds, float)
+    text = " ".join(render_text([rounds_table(s, [r])], width=200).split())
+    assert f"{np.median(months):g} (0–60) months fought, every ending" in text
+    assert f"after a median {np.median(months[settled]):g} months" in text
+    assert np.median(months[settled]) < np.median(months)

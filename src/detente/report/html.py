@@ -25,6 +25,7 @@ from detente.report import summary as sm
 from detente.report.tables import (
     BAND_HEADER,
     FORECAST_INTERVAL_HEADER,
+    deal_month_text,
     disagreement_lines,
     forecast_interval_text,
     fmt_uncertain,
@@ -236,7 +237,7 @@ def _forecast_section(scenario: Scenario, results: list[Result]) -> str:
     if with_rounds:
         trs = "".join(f"<tr><td>{_e(model_label(r))}</td>"
                       f'<td class="num">{_e(rounds_text(r))}</td>'
-                      f"<td>{_e(war_endings_text(scenario, r) if sm.is_war(r) else stopped_text(r))}</td></tr>"
+                      f"<td>{_e(war_endings_text(scenario, r) + deal_month_text(r) if sm.is_war(r) else stopped_text(r))}</td></tr>"
                       for r in with_rounds)
         parts.append('<h3 id="rounds">Rounds run, and what stopped them</h3>'
                      '<table class="rounds"><thead><tr><th>model</th><th class="num">rounds</th><th>stopped by</th>'

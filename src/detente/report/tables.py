@@ -141,12 +141,23 @@ def war_stop_text(scenario: Scenario, result: Result) -> str:
     """The war model's "stopped by": the share of draws ending in a deal; the other endings are in
     the war table (:func:`war_table`), which the program prints above the issues' tables."""
     share = (result.trajectory.extras.get("outcome_probability") or {}).get("settlement", 0.0)
-    return f"a deal in {pct(float(share))} of draws (the other endings: the war table above)"
+    return f"a deal in {pct(float(share))} of draws{deal_month_text(result)} (the other endings: the war table above)"
+
+
+def deal_month_text(result: Result) -> str:
+    """``", after a median 6 months"``: when the war's deals come (the months column is the median
+    over every ending, unresolved wars counting the whole horizon); ``""`` without a deal."""
+    settled = result.trajectory.extras.get("_settled")
+    if settled is None or result.trajectory.rounds is None:
+        return ""
+    months = np.asarray(result.trajectory.rounds, dtype=float)[np.asarray(settled, dtype=bool)]
+    return f", after a median {np.median(months):g} months" if months.size else ""
 
 
 def rounds_text(result: Result) -> str:
     """Rounds run: the number (one draw) or ``median (min-max)`` over draws, in months for the war
-    model; '' without rounds."""
+    model (months fought, over every ending: a war unresolved at the horizon counts all of it); ''
+    without rounds."""
     r = result.trajectory.rounds
     if r is None:
         return ""
@@ -155,7 +166,8 @@ def rounds_text(result: Result) -> str:
     if r.size == 1:
         return f"{r[0]:g}{unit}"
     lo, med, hi = np.min(r), np.median(r), np.max(r)
-    return (f"{med:g}" if lo == hi else f"{med:g} ({lo:g}{DASH}{hi:g})") + unit
+    text = (f"{med:g}" if lo == hi else f"{med:g} ({lo:g}{DASH}{hi:g})") + unit
+    return text + " fought, every ending" if unit else text
 
 
 _READOUT_SERIES = ("median", "mean")
