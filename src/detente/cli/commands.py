@@ -178,7 +178,8 @@ def run(
         workers = start()
     done: list[str] = []  # what was recorded and written: said after the tables, where the reader ends
     with workers or nullcontext():  # stopped however the command ends
-        with progress_bar("running", enabled=fmt != "json", unit="draws") as report:
+        runs = f"draws ({len(model)} models)" if len(model) > 1 else "draws"  # the count sums the models' draws
+        with progress_bar("running", enabled=fmt != "json", unit=runs) as report:
             total = sum(each)
             results = [run_model(s, m, draws=each[k], seed=seed, options=opts[m], variant=variants[m],
                                  progress=scaled(report, sum(each[:k]), total)) for k, m in enumerate(model)]
@@ -281,7 +282,8 @@ def compare(
     each = [[draws if draws is not None else default_draws(s, m) for m in model] for s in views]  # per view, model
     flat = [n for row in each for n in row]
     total = sum(flat)
-    with progress_bar("comparing", enabled=fmt != "json", unit="draws") as report:
+    runs = f"draws ({len(flat)} runs)" if len(flat) > 1 else "draws"  # the count sums every view's models' draws
+    with progress_bar("comparing", enabled=fmt != "json", unit=runs) as report:
         results = [[run_model(s, m, draws=each[v][k], seed=seed, options=opts[m], variant=variants[m],
                               progress=scaled(report, sum(flat[:v * len(model) + k]), total))
                     for k, m in enumerate(model)] for v, s in enumerate(views)]
