@@ -260,13 +260,16 @@ def _inputs_section(scenario: Scenario) -> str:
     sources = {s.id: s for s in scenario.sources}
     parts = ["<h2 id=\"inputs\">Inputs</h2>", "<h3>Actors</h3>"]
     rows = []
+    groups = any(a.group for a in scenario.actors)  # no empty column when nobody has a group
     for a in scenario.actors:
         desc = _e(a.description) + _evidence_list(a.evidence, sources)
+        group = f"<td>{_e(a.group)}</td>" if groups else ""
         rows.append(f"<tr><td>{_e(a.label)}<br><span class=\"muted\">{_e(a.id)}</span></td>"
-                    f'<td class="num">{_e(fmt_uncertain(a.capability))}</td><td>{_e(a.group)}</td>'
+                    f'<td class="num">{_e(fmt_uncertain(a.capability))}</td>{group}'
                     f"<td>{desc}</td></tr>")
-    parts.append("<table><thead><tr><th>actor</th><th class=\"num\">capability</th><th>group</th>"
-                 f"<th>description</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    parts.append("<table><thead><tr><th>actor</th><th class=\"num\">capability</th>"
+                 + ("<th>group</th>" if groups else "")
+                 + f"<th>description</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
     stance = {(s.actor, s.issue): s for s in scenario.stances}
     ths = "".join(f"<th>{_e(i.label)}</th>" for i in scenario.issues)
@@ -444,12 +447,22 @@ def _pooling_section(scenario: Scenario, results: list[Result]) -> str:
     return "\n".join(parts)
 
 
+def _option_text(v: object) -> str:
+    """An option's value as the reader reads it: ``not set`` for None (the scenario's or the model's
+    own choice applies), lists and mappings in JSON."""
+    if v is None:
+        return "not set"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    return json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else str(v)
+
+
 def _provenance_section(results: list[Result]) -> str:
     rows = []
     for r in results:
-        opts = json.dumps(r.options, indent=1, sort_keys=True, ensure_ascii=False)
+        opts = "\n".join(f"{k}: {_option_text(v)}" for k, v in sorted(r.options.items())) or "none"
         notes = "".join(f"<br><span class=\"muted\">{_e(n)}</span>" for n in r.notes)
-        rows.append(f"<tr><td>{_e(r.model)}{notes}</td><td>{_e(r.variant or '')}</td><td><pre>{_e(opts)}</pre></td>"
+        rows.append(f"<tr><td>{_e(r.model)}{notes}</td><td>{_e(r.variant or 'default')}</td><td><pre>{_e(opts)}</pre></td>"
                     f'<td class="num">{r.seed}</td><td class="num">{r.draws}</td><td>{_e(r.version)}</td>'
                     f'<td><code title="{_e(r.input_sha256)}">{_e(r.input_sha256[:12])}</code></td>'
                     f'<td class="num">{r.elapsed_s:.3f} s</td></tr>')
