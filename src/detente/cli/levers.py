@@ -102,7 +102,9 @@ def levers_tables(res: dict[str, Any], width: int | None = None, scenario: Any =
     if issue is not None and issue.label != issue.id:
         where = f"{issue.label} [{issue.id}]"
     given = f" given {res['given']}" if res.get("given") else ""  # war: the terms of the draws with a deal
-    now = f"now {num(res['forecast_now'])}{given}" + (f" ({iv(res['interval_now'])})" if res.get("interval_now") else "")
+    over = f" over {res['draws']:,} draws" if res.get("draws", 1) > 1 else ""  # a run's own figure may differ by noise
+    now = (f"now {num(res['forecast_now'])}{given}" + (f" ({iv(res['interval_now'])})" if res.get("interval_now") else "")
+           + over)
     if res.get("forecast_now") is None:  # war: too few deals to read their terms from
         now = f"no forecast now{given}"
     tables = []
