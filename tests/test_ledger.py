@@ -874,3 +874,22 @@ def test_grading_before_the_resolution_date_warns(tmp_path: Path, capsys: pytest
     out, err = capsys.readouterr()
     assert json.loads(out)["record"] == 1
     assert ("record 1 resolves by 2027-06-30: graded before that date" in err) is early
+
+
+def test_a_scenario_with_whole_numbers_in_its_war_block_or_options_verifies(url: str) -> None:
+    """The input hash reads whole numbers in ``war`` and ``model_options`` as floats (a browser's
+    JSON keeps no 0 / 0.0 difference); verify re-hashed the stored dump without that, and failed
+    every sealed record of the flagship ("its scenario does not match the scenario's SHA-256")."""
+    from conftest import EXAMPLES
+    from detente.scenario.io import load
+
+    flagship = load(EXAMPLES / "ukraine-settlement.yaml")
+    options = make_scenario().model_copy(update={"model_options": {"bdm": {"rounds": 5}}})
+    ledger = Ledger(url)
+    seal(ledger, flagship, issue="territory")
+    seal(ledger, options)
+    v = Ledger(url).verify(rerun=False)
+    assert v.ok, v.to_dict()
+    # a record sealed before the hash read those numbers as floats keeps verifying
+    rewrite(url, 2, lambda p: p.update(scenario_sha256=sha256(canonical(p["scenario"]))))
+    assert failing(Ledger(url).verify(rerun=False)) == {}

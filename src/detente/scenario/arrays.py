@@ -273,7 +273,13 @@ def scenario_hash(scenario: Scenario) -> str:
     ...     Scenario.model_validate(base))
     True
     """
-    data = scenario.model_dump(mode="json", exclude={"meta"})
+    return dump_hash(scenario.model_dump(mode="json", exclude={"meta"}))
+
+
+def dump_hash(data: dict[str, Any]) -> str:
+    """:func:`scenario_hash` of a scenario's JSON dump (``model_dump(mode="json", exclude={"meta"})``),
+    e.g. the copy a sealed ledger record keeps: the same digest as the scenario's."""
+    data = dict(data)
     for key in ("war", "model_options"):
         if data.get(key) is not None:
             data[key] = _floats(data[key])
