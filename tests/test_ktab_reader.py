@@ -210,3 +210,26 @@ def test_a_scenario_of_ranges_to_ktab_csv_is_one_summary_naming_the_file(tmp_pat
     assert "and 81 more" in first and "<input>" not in err
     assert sum("point values only" in line for line in err.splitlines()) == 1
     assert not out.exists()
+
+
+def test_converting_to_ktab_csv_says_what_it_does_not_keep(tmp_path: Path, capsys) -> None:
+    """`convert ok.yaml ok.csv` dropped the status quo, anchors, evidence, sources, names and ids
+    without a word (the nbs forecast then moved from 50.0 to 61.1)."""
+    from detente.cli import main
+
+    src = tmp_path / "ok.yaml"
+    src.write_text(
+        "name: t\nsources: [{id: s, title: S}]\nactors:\n  - {id: A, name: Alpha, description: the first, capability: 10}\n"
+        "  - {id: B, capability: 20, group: west}\nissues:\n  - {id: x, name: Tax, status_quo: 50, anchors: {0: none}}\n"
+        "stances:\n  - {actor: A, issue: x, position: 20, salience: 0.5, evidence: [{quote: q, source: s}]}\n"
+        "  - {actor: B, issue: x, position: 80, salience: 0.7}\n", encoding="utf-8")
+    assert main(["convert", str(src), str(tmp_path / "ok.csv")]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    for lost in ("the status quo of 1 issue", "the anchor labels of 1 issue", "the issue ids",
+                 "the group of 1 actor", "the name (its description is kept) of 1 actor", "the evidence (1 item)",
+                 "the sources", "(keep ok.yaml as the full scenario)"):
+        assert lost in err, (lost, err)
+    from conftest import EXAMPLES
+
+    assert main(["convert", str(EXAMPLES / "ktab-dummy-3dim.yaml"), str(tmp_path / "d.csv")]) == 0
+    assert "not kept: the status quo" not in capsys.readouterr().err

@@ -392,6 +392,13 @@ def convert(
         to = "ktab-csv"
     save(s, dst, to)
     err.print(f"wrote {dst}", markup=False, soft_wrap=True)
+    if to == "ktab-csv":  # written: said after, so that a refused conversion lists no losses
+        from detente.scenario.readers.ktab import ktab_csv_losses
+
+        lost = ktab_csv_losses(s)
+        if lost:
+            print_warnings([f"{dst}: a KTAB CSV holds actors, capabilities, positions and saliences only; "
+                            f"not kept: {'; '.join(lost)} (keep {src.name} as the full scenario)"])
 
 
 @app.command()

@@ -260,6 +260,44 @@ def read_csv(path: Path, text: str) -> Scenario:
     return read_ktab_csv_text(text, str(path))
 
 
+def ktab_csv_losses(s: Scenario) -> list[str]:
+    """What of ``s`` a KTAB CSV does not keep (:func:`write_ktab_csv` writes actors, capabilities,
+    positions and saliences only), in words: a conversion must say what it dropped.
+
+    >>> from detente.scenario.model import Scenario
+    >>> s = Scenario.model_validate({"name": "t", "actors": [{"id": "A", "group": "g"}],
+    ...     "issues": [{"id": "x", "name": "Tax", "status_quo": 3, "scale": {"min": 0, "max": 10}}],
+    ...     "stances": [{"actor": "A", "issue": "x", "position": 2}]})
+    >>> ktab_csv_losses(s)
+    ['the status quo of 1 issue', 'the issue ids (KTAB names an issue by its label)', "the issues' scales (positions are written on 0-100)", 'the group of 1 actor']
+    """
+    def some(n: int, what: str, of: str) -> list[str]:
+        return [f"{what} of {n} {of}{'s' if n > 1 else ''}"] if n else []
+
+    out = []
+    for name, what in (("status_quo", "the status quo"), ("outcome", "the recorded outcome"),
+                       ("anchors", "the anchor labels"), ("description", "the description")):
+        out += some(sum(1 for i in s.issues if getattr(i, name)), what, "issue")
+    if any(i.label != i.id for i in s.issues):
+        out.append("the issue ids (KTAB names an issue by its label)")
+    if any((i.scale.min, i.scale.max) != (0, 100) for i in s.issues):
+        out.append("the issues' scales (positions are written on 0-100)")
+    out += some(sum(1 for a in s.actors if a.group), "the group", "actor")
+    out += some(sum(1 for a in s.actors if a.name and a.description), "the name (its description is kept)", "actor")
+    n = sum(len(x.evidence) for x in [*s.actors, *s.issues, *s.stances])
+    if n:
+        out.append(f"the evidence ({n} item{'s' if n > 1 else ''})")
+    if s.sources:
+        out.append("the sources")
+    if s.war:
+        out.append("the war block")
+    if s.model_options:
+        out.append("the model options")
+    if s.analyst or s.analysts:
+        out.append("the analysts")
+    return out
+
+
 def write_ktab_csv(s: Scenario) -> str:
     """Scenario -> KTAB SMP CSV (positions on 0-100, saliences x 100); refuses what KTAB cannot hold."""
     problems: list[str] = []
