@@ -651,3 +651,179 @@ def test_the_report_shows_the_war_inputs_with_their_evidence():
     assert "cost of a month&#x27;s fighting 0.008–0.016 of the stakes" in text
     no_war = s.model_copy(update={"war": None})
     assert 'id="war-inputs"' not in render_html(no_war, [run(no_war, "mean")], [])
+
+
+# -- the chart audit: outcome, coinciding forecasts, legends, clipped texts ---------------------
+
+
+def _example(name: str):
+    from detente.scenario.io import load
+
+    from conftest import EXAMPLES
+
+    return load(EXAMPLES / f"{name}.yaml")
+
+
+def _legend_texts(fig: Figure) -> list[str]:
+    return [t.get_text() for lg in fig.legends for t in lg.get_texts()]
+
+
+def test_issue_chart_draws_the_recorded_outcome() -> None:
+    """The terminal printed "recorded outcome 8.833" for the EU emission standards, the chart did not
+    draw it: a solid black line, labelled with its value in the legend (and in the strip of draws)."""
+    s = _example("eu-emission-standards")
+    outcome = s.issue("emission_standards").outcome
+    assert outcome is not None
+    for draws in (1, 20):
+        fig = plot_issue(s, "emission_standards", [run(s, "mean", draws=draws, seed=1)])
+        assert f"recorded outcome: {fmt(outcome, s.issue('emission_standards'))}" in _legend_texts(fig)
+        for ax in fig.axes:  # the actors' axes, and the strip of draws under them
+            xs = [ln.get_xdata() for ln in ax.get_lines() if ln.get_color() == "#000000" and ln.get_linestyle() == "-"]
+            assert any(len(x) == 2 and np.allclose(np.asarray(x, dtype=float), outcome) for x in xs), ax
+        assert len(fig.axes) == (2 if draws > 1 else 1)
+    # an issue without a recorded outcome: nothing of the kind
+    assert not any(t.startswith("recorded outcome") for t in _legend_texts(plot_issue(SCENARIO, "ceasefire",
+                                                                                      [run(SCENARIO, "mean")])))
+
+
+def test_issue_chart_shows_each_forecast_where_lines_coincide() -> None:
+    """The BDM's line lay under the median's (both 7.000) and the war's under the status quo's: each
+    model has markers of its own shape on its line, drawn over every line, and lines at (nearly)
+    the same value take turns over the gaps between the actors, so their markers never overlap."""
+    s = _example("eu-emission-standards")
+    results = [run(s, m, seed=1) for m in ("mean", "median", "bdm")] + [run(s, "mean", seed=2)]
+    issue = s.issue("emission_standards")
+    assert results[1].forecast["emission_standards"] == results[2].forecast["emission_standards"]
+    # a status quo at the median's value: the median's markers show over its line
+    s = s.model_copy(update={"issues": [issue.model_copy(update={"status_quo": 7.0})]})
+    fig = plot_issue(s, "emission_standards", results)
+    ax = fig.axes[0]
+    colours = plots.PALETTE[: len(results)]  # no black among the first four
+    marks = [ln for ln in ax.get_lines() if ln.get_marker() not in ("None", "", None) and ln.get_linestyle() == "None"
+             and ln.get_color() in colours]
+    assert sorted(ln.get_color() for ln in marks) == sorted(colours)
+    top = max(ln.get_zorder() for ln in ax.get_lines() if ln.get_color() == "#000000")  # the status quo
+    assert all(ln.get_zorder() > top for ln in marks)
+    assert len({ln.get_marker() for ln in marks}) == len(results)  # a shape per model
+    for a in marks:
+        assert len(a.get_ydata()) >= 2
+        for b in marks:
+            if a is not b and abs(a.get_xdata()[0] - b.get_xdata()[0]) < 0.05:  # coinciding lines
+                assert not set(np.round(a.get_ydata(), 6)) & set(np.round(b.get_ydata(), 6))
+    # the legend shows each model's marker with its value
+    legend = fig.legends[0]
+    entries = [(t.get_text(), h) for t, h in zip(legend.get_texts(), legend.legend_handles)
+               if t.get_text().split(":")[0] in {r.model for r in results}]
+    assert [t for t, _ in entries] == [f"{r.model}: {fmt(r.forecast['emission_standards'], issue)}" for r in results]
+    for m, (_, h) in enumerate(entries):
+        assert h.get_marker() == next(ln.get_marker() for ln in marks if ln.get_color() == plots.PALETTE[m])
+
+
+def test_issue_chart_legend_says_what_the_bands_and_grey_bars_are(results_by_draws) -> None:
+    """The shading behind each forecast (p10-p90 over draws) and the grey bar behind an actor (its
+    position's range) had no legend entry."""
+    band, span = "p10\u2013p90 over draws (input uncertainty)", "actor's position range"
+    texts = _legend_texts(plot_issue(SCENARIO, "ceasefire", results_by_draws[200]))  # Bravo: 10-40
+    assert band in texts and span in texts
+    texts = _legend_texts(plot_issue(SCENARIO, "ceasefire", results_by_draws[1]))  # one draw: no band
+    assert band not in texts and span in texts
+    texts = _legend_texts(plot_issue(SCENARIO, "sanctions", results_by_draws[200]))  # no uncertain position
+    assert band in texts and span not in texts
+
+
+def _texts_outside(fig: Figure) -> list[tuple[str, tuple[float, float, float, float]]]:
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    page = fig.bbox
+    hidden = {id(a.label) for ax in fig.axes for a in (ax.xaxis, ax.yaxis) if not a.get_visible()}
+    texts = [t for t in fig.findobj(lambda a: hasattr(a, "get_text") and hasattr(a, "get_window_extent"))
+             if t.get_visible() and t.get_text().strip() and id(t) not in hidden]
+    out = []
+    for t in texts:
+        b = t.get_window_extent(r)
+        if b.x0 < page.x0 - 1 or b.x1 > page.x1 + 1 or b.y0 < page.y0 - 1 or b.y1 > page.y1 + 1:
+            out.append((t.get_text()[:40], tuple(b.bounds)))
+    return out
+
+
+def test_trajectories_figure_grows_to_hold_its_legend() -> None:
+    """34 actors: the legend ran off the bottom edge ("most likely position", "forecast" lost)."""
+    s = _example("ktab-china-soe-competitive")
+    fig = plot_trajectories(s, run(s, "smp", seed=1))
+    fig.canvas.draw()
+    legend = fig.legends[0].get_window_extent(fig.canvas.get_renderer())
+    assert legend.y0 >= fig.bbox.y0 and legend.y1 <= fig.bbox.y1
+    assert {"forecast", "most likely position"} <= set(_legend_texts(fig))
+    assert not _texts_outside(fig)
+
+
+def test_morris_error_bars_stop_at_zero() -> None:
+    """mu* (a mean of absolute effects) is never negative; its bars' lower ends went to about -4."""
+    import dataclasses
+
+    from detente.report.sensitivity import plot_sensitivity
+    from detente.uncertainty.sensitivity import sensitivity
+
+    res = sensitivity(SCENARIO, "mean", method="morris", n=4, seed=1)
+    rows = [dict(r) for r in res.indices["ceasefire"]]
+    rows[0]["mu_star_conf"] = 2 * float(rows[0]["mu_star"]) + 1.0  # an interval reaching below 0
+    res = dataclasses.replace(res, indices={**res.indices, "ceasefire": rows})
+    ax = plot_sensitivity(res, "ceasefire").axes[0]
+    from matplotlib.container import ErrorbarContainer
+
+    bars = next(c for c in ax.containers if isinstance(c, ErrorbarContainer))
+    segments = bars.lines[2][0].get_segments()
+    lows = [min(p[0] for p in seg) for seg in segments]
+    highs = [max(p[0] for p in seg) for seg in segments]
+    assert min(lows) >= 0.0
+    shown = res.ranked("ceasefire")[:15][::-1]
+    for r, lo, hi in zip(shown, lows, highs):
+        mu, conf = float(r["mu_star"]), float(r["mu_star_conf"])
+        assert lo == pytest.approx(max(mu - conf, 0.0)) and hi == pytest.approx(mu + conf)
+
+
+def test_trajectory_panels_wrap_long_titles_and_anchors_instead_of_cutting_them() -> None:
+    """The panel title "Date (years) of introduction of emission standards for medium-s…" and the
+    anchors ("Russia's maximal claims (furt…") were cut while the figure's lower third was empty:
+    names and anchors wrap onto the room there is (an ellipsis only for a very long text), no two
+    anchors' texts overlap, and the figure ends under its legend."""
+    s = _example("eu-emission-standards")
+    fig = plot_trajectories(s, run(s, "bdm", seed=1))
+    issue = s.issue("emission_standards")
+    panel = next(ax for ax in fig.axes if ax.get_title(loc="left"))
+    title = panel.get_title(loc="left").split("\nforecast")[0]
+    assert " ".join(title.split()) == issue.label
+    anchors = [" ".join(t.split()) for t in plots.tick_labels(panel, "y", opposite=True)]
+    assert anchors == [lab for _, lab in sorted(issue.anchors.items())]
+    assert not _texts_outside(fig)
+    r = fig.canvas.get_renderer()
+    legend = fig.legends[0].get_window_extent(r)
+    assert legend.y0 - fig.bbox.y0 < 0.5 * fig.dpi  # no empty band under the legend
+
+    s = _example("ukraine-settlement")
+    fig = plot_trajectories(s, run(s, "bdm", seed=1))
+    assert not _texts_outside(fig)
+    r = fig.canvas.get_renderer()
+    for issue, ax in zip(s.issues, [a for a in fig.axes if a.get_title(loc="left")]):
+        texts = [t for t in ax.texts if t.get_gid() == "ytick2"]
+        for t, (_, lab) in zip(texts, sorted(issue.anchors.items())):
+            shown = " ".join(t.get_text().split())
+            assert shown == lab or (len(lab) > 60 and shown.endswith("\u2026")), (shown, lab)
+        boxes = sorted((t.get_window_extent(r) for t in texts), key=lambda b: b.y0)
+        assert all(a.y1 <= b.y0 + 1 for a, b in zip(boxes, boxes[1:])), issue.id
+
+
+def test_the_provenance_lists_options_in_words_and_no_empty_columns():
+    """Provenance showed JSON blobs ({"months": null, "rule": "scenario"}), an empty variant cell,
+    and the Actors table an empty "group" column when no actor has a group."""
+    import re
+
+    s = SCENARIO
+    page = render_html(s, [run(s, "mean"), run(s, "bdm", options={"rounds": 3})], [])
+    prov = re.sub(r"\s+", " ", page[page.index('id="provenance"'):])
+    assert "rounds: 3" in prov and '{"' not in prov
+    assert "<td>default</td>" in prov
+    has_group = any(a.group for a in s.actors)
+    assert ("<th>group</th>" in page) == has_group
+    no_groups = s.model_copy(update={"actors": [a.model_copy(update={"group": None}) for a in s.actors]})
+    assert "<th>group</th>" not in render_html(no_groups, [run(no_groups, "mean")], [])

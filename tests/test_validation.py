@@ -532,3 +532,17 @@ def test_a_monthly_cost_above_the_stakes_is_a_warning() -> None:
     high = s.model_copy(deep=True)
     high.war["sides"]["B"]["cost"] = 5
     assert [w for w in scenario_warnings(high) if w.startswith("war.sides.B.cost: 5 of the stakes a month")]
+
+
+def test_yaml_exponents_without_a_dot_are_numbers_inside_ranges_too(tmp_path: Path) -> None:
+    """YAML 1.1 reads 1e-1 (no dot) as text: `position: 1e-1` was accepted, but `{low: 1e-1, high:
+    0.9}` was "low must be a number (got '1e-1')"."""
+    f = tmp_path / "e.yaml"
+    f.write_text("name: t\nactors: [{id: A}, {id: B}]\nissues: [{id: x}]\nstances:\n"
+                 "  - {actor: A, issue: x, position: 20, salience: {low: 1e-1, high: 0.9}}\n"
+                 "  - {actor: B, issue: x, position: 80, salience: {mean: .5, sd: 1e-1}}\n", encoding="utf-8")
+    s = load(f)
+    assert (s.stances[0].salience.low, s.stances[1].salience.sd) == (0.1, 0.1)
+    f.write_text(f.read_text().replace("high: 0.9", "high: lots"), encoding="utf-8")
+    with pytest.raises(InputError, match=r"high must be a number \(got 'lots'\)"):
+        load(f)

@@ -463,6 +463,52 @@ def _scale_axis(ax, issue: Issue, axis: str = "x") -> None:
     (ax.set_xlim if axis == "x" else ax.set_ylim)(lo - pad, hi + pad)
 
 
+FORECAST_MARKERS = ["o", "s", "D", "P", "X", "*", "h", "p"]
+"""A marker shape per model (in the order of the results, as :data:`PALETTE`'s colours) on its
+forecast line in an issue chart and in the legend: a line under another one at the same value
+(the median and the BDM at 7.000) still shows its markers."""
+FORECAST_MARKER_STYLE = {"ms": 7.0, "mec": "white", "mew": 0.8}
+MAX_FORECAST_MARKERS = 6
+"""At most this many markers on a forecast line that no other line comes near (more when lines coincide)."""
+BAND_LABEL = "p10\u2013p90 over draws (input uncertainty)"
+"""The legend's words for the shading behind each forecast (``model_point``'s band: the forecast's
+p10-p90 over the draws of the uncertain inputs; the war model's: of the terms given a deal)."""
+RANGE_LABEL = "actor's position range"
+"""The legend's words for the grey bar behind an actor (:func:`_position_range`: low-high, p10-p90
+of a normal, the hull of a mixture)."""
+
+
+def _forecast_markers(ax, forecasts: list[tuple[int, float, str]], n_rows: int) -> None:
+    """Markers on the issue chart's forecast lines (:data:`FORECAST_MARKERS`), drawn over every
+    line (the status quo's too) in the gaps between the actors' rows.
+
+    Lines closer than a marker's width (as laid out: call it once the margins are set) form a group
+    whose lines take turns over the gaps, so that each line's markers are seen beside, not under,
+    the others'. ``forecasts``: (model index, value, colour) of each line drawn."""
+    if not forecasts:
+        return
+    lo, hi = ax.get_xlim()
+    width_in = ax.get_position().width * ax.figure.get_size_inches()[0]
+    tol = (FORECAST_MARKER_STYLE["ms"] + 2.0) / 72 * (hi - lo) / max(width_in, 1e-9)
+    groups: list[list[tuple[int, float, str]]] = []
+    for item in sorted(forecasts, key=lambda t: (t[1], t[0])):  # single linkage along the scale
+        if groups and item[1] - groups[-1][-1][1] <= tol:
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+    y0, y1 = ax.get_ylim()
+    for group in groups:
+        k = len(group)
+        slots = np.arange(n_rows + 1) - 0.5  # between the rows, and below and above the outer ones
+        if len(slots) < k:
+            slots = np.linspace(y0, y1, k + 2)[1:-1]
+        stride = k * max(1, math.ceil(len(slots) / (k * MAX_FORECAST_MARKERS)))
+        for c, (m, value, colour) in enumerate(sorted(group)):  # the models' order within a group
+            ys = slots[c::stride]
+            ax.plot(np.full(len(ys), value), ys, ls="none", color=colour, marker=FORECAST_MARKERS[m % len(FORECAST_MARKERS)],
+                    zorder=7, gid="forecast-markers", **FORECAST_MARKER_STYLE)
+
+
 def plot_issue(scenario: Scenario, issue_id: str, results: list[Result], *,
                arrays: ScenarioArrays | None = None) -> Figure:
     """Actors on the issue scale (marker area ~ capability x salience), status quo and forecasts; with
@@ -515,28 +561,50 @@ def plot_issue(scenario: Scenario, issue_id: str, results: list[Result], *,
     for side in ("right",):
         ax.spines[side].set_visible(False)
 
-    if issue.status_quo is not None:
-        # drawn over the forecast lines, with a triangle on each edge: visible when a forecast equals it
-        ax.axvline(issue.status_quo, color="#000000", ls=(0, (1.5, 1.5)), lw=1.4, zorder=6)
-        edge = ax.get_xaxis_transform()
-        ax.plot([issue.status_quo], [0.0], marker="^", ms=9, color="#000000", transform=edge, clip_on=False,
-                zorder=6, ls=(0, (1.5, 1.5)), lw=1.4, label=f"status quo: {fmt(issue.status_quo, issue)}")
-        ax.plot([issue.status_quo], [1.0], marker="v", ms=9, color="#000000", transform=edge, clip_on=False,
-                zorder=6)
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    legend_items: list[tuple[object, str]] = []  # (handle, label), in the legend's order
+    edge = ax.get_xaxis_transform()
+    for value, what, ls, lw, marks, z in ((issue.status_quo, "status quo", (0, (1.5, 1.5)), 1.4, ("^", "v"), 6),
+                                          (issue.outcome, "recorded outcome", "-", 1.2, ("D", "D"), 6.5)):
+        if value is None:
+            continue
+        # drawn over the forecast lines, with a marker on each edge: visible when a forecast equals it
+        # (the recorded outcome, solid with diamonds, over the status quo when the issue did not move)
+        label = f"{what}: {fmt(value, issue)}"
+        ax.axvline(value, color="#000000", ls=ls, lw=lw, zorder=z, gid=what)
+        ms = 9 if marks[0] == "^" else 6
+        for y, mark in zip((0.0, 1.0), marks):
+            ax.plot([value], [y], marker=mark, ms=ms, color="#000000", transform=edge, clip_on=False, zorder=z,
+                    ls="none")
+        legend_items.append((Line2D([], [], color="#000000", ls=ls, lw=lw, marker=marks[0], ms=ms), label))
+    forecasts = []  # (model index, value, colour) of the lines drawn: their markers go on after the layout
+    banded = False
     for m, r in enumerate(results):
         # the war model: terms given a deal (deals are not pooled with victories)
         f, band, note = model_point(r, issue_id)
         f = float("nan") if f is None else f
-        # colour and dash both vary, and widths shrink, so coinciding forecasts stay distinguishable
+        # colour, dash and marker vary, and widths shrink, so coinciding forecasts stay distinguishable
         colour, style = PALETTE[m % len(PALETTE)], FORECAST_STYLES[m % len(FORECAST_STYLES)]
+        marker = FORECAST_MARKERS[m % len(FORECAST_MARKERS)]
         width = max(3.0 - 0.45 * m, 1.2)
         label = f"{model_label(r)}{f' ({note})' if note else ''}: {fmt(f, issue)}"
         if band and all(v is not None and math.isfinite(v) for v in band):
             lo, hi = band
             ax.axvspan(lo, hi, color=colour, alpha=0.13, lw=0, zorder=0)
             label += f" [{fmt(lo, issue)}\u2013{fmt(hi, issue)}]"
+            banded = True
         if math.isfinite(f):
             ax.axvline(f, color=colour, ls=style, lw=width, zorder=4, label=label)
+            forecasts.append((m, f, colour))
+        legend_items.append((Line2D([], [], color=colour, ls=style, lw=width, marker=marker,
+                                    **FORECAST_MARKER_STYLE), label))
+    # what the shading and the grey bars are (model_point's band; _position_range's range)
+    if banded:
+        legend_items.append((Patch(facecolor="#888888", alpha=0.3, lw=0), BAND_LABEL))
+    if ranged:
+        legend_items.append((Line2D([], [], color=ACTOR_COLOUR, lw=3, alpha=0.35), RANGE_LABEL))
 
     anchor_h = 0.0
     if issue.anchors:
@@ -546,13 +614,20 @@ def plot_issue(scenario: Scenario, issue_id: str, results: list[Result], *,
         # the title goes above the anchors' labels: tick, pad, then the tallest label (1 em a line,
         # 1.2 em between lines, as matplotlib lays text out)
         title_pad = 3.0 + rcParams["xtick.major.pad"] + 7.5 * (1.0 + 1.2 * max(lab.count("\n") for lab in labels))
-    handles, _ = ax.get_legend_handles_labels()
-    ncol = min(3, len(handles)) or 1
+    handles = [h for h, _ in legend_items]
+    # three columns when the widest entry leaves room for them in the figure's 9 inches (a column:
+    # handle, its pad and the spacing to the next, 4.8 em), else fewer
+    widest = max((text_inches(lab, 8)[0] for _, lab in legend_items), default=0.0) + 4.8 * 8 / 72
+    ncol = max(1, min(3, len(handles), int(9.0 // widest)))
+    # the figure grows by a row of the legend as its entries do (a status quo and the models, as at
+    # first; then the recorded outcome, the band and the range)
+    fig.set_size_inches(9.0, 2.6 + 0.42 * max(n, 2) + 0.3 * math.ceil(max(len(handles), 1) / ncol) + strip)
     legend_title = "forecast [input uncertainty: p10\u2013p90 over draws]; marker area \u221d capability \u00d7 salience (w)"
     if strip:
         legend_title += "\nbelow the actors: each forecast's distribution over draws (war: the draws with a deal)"
     if handles:
-        bottom_legend(fig, ncol=ncol, fontsize=8, title=legend_title, title_fontsize=8)
+        bottom_legend(fig, handles=handles, labels=[lab for _, lab in legend_items], ncol=ncol, fontsize=8,
+                      title=legend_title, title_fontsize=8)
     label_w = max((text_inches(lab, 9)[0] for lab in ytick_labels), default=0.5)
     # the title starts at the axes' left edge: wrapped to the width right of the actor names
     room = max(9.0 - min(label_w + 0.25, 0.45 * 9.0) - 0.3, 2.0)
@@ -571,6 +646,7 @@ def plot_issue(scenario: Scenario, issue_id: str, results: list[Result], *,
         half = [max((text_inches(labels[k], 7.5)[0] / 2 for k in ks), default=0.0) for ks in ends]
         left, right = max(left, half[0] + 0.1), max(0.55, half[1] + 0.1)
     set_margins(fig, left=left, right=right, top=0.4 + anchor_h, bottom=0.55 + legend_h)
+    _forecast_markers(ax, forecasts, n)
     if strip:  # the histograms over draws in a strip under the actors, on the same scale
         h = fig.get_size_inches()[1]
         x0, y0, w, hh = ax.get_position().bounds
@@ -728,8 +804,14 @@ def plot_trajectory(scenario: Scenario, issue_id: str, result: Result) -> Figure
     if issue.anchors:
         ticks, anchor_labels = zip(*sorted(issue.anchors.items()))
         plain_axis(ax, "y", list(ticks), [_wrap(lab, 22) for lab in anchor_labels], fontsize=7.5, opposite=True)
-    ax.set_title(f"{issue.label}: {model_label(result)} by round", loc="left", fontsize=11, fontweight="bold",
-                 y=TITLE_Y)
+    right = 0.3
+    if issue.anchors:
+        right = 0.2 + max(text_inches(_wrap(lab, 22), 7.5)[0] for lab in issue.anchors.values())
+    # wrapped to the axes' width and the right margin (bold: ~0.64 em a character), two lines at most
+    title = _fit_lines(f"{issue.label}: {model_label(result)} by round",
+                       max(int((9.0 - 0.85 - 0.1) * 72 / (0.64 * 11)), 20), TITLE_LINES)
+    title_h = 0.2 * title.count("\n")
+    ax.set_title(title, loc="left", fontsize=11, fontweight="bold", y=TITLE_Y)
     # as many columns as the longest label leaves room for (8.6 in of legend width); the figure grows
     # with the legend so that the plot keeps its height
     widest = max((text_inches(lab, 8)[0] for lab in labels), default=1.0)
@@ -737,14 +819,11 @@ def plot_trajectory(scenario: Scenario, issue_id: str, result: Result) -> Figure
     lines = max((lab.count("\n") + 1 for lab in labels), default=1)
     rows = math.ceil(handles / ncol) * (1 + 0.6 * (lines - 1)) if handles else 0  # not every row wraps
     legend_h = (rows + bool(point_note)) * 1.55 * 8 / 72 + 0.08 if handles else 0.0
-    fig.set_size_inches(9.0, 4.2 + legend_h)
+    fig.set_size_inches(9.0, 4.2 + legend_h + title_h)
     if handles:
         bottom_legend(fig, handles=handle_list, labels=labels, ncol=ncol, fontsize=8,
                       title=point_note.lstrip("; ") or None, title_fontsize=8)
-    right = 0.3
-    if issue.anchors:
-        right = 0.2 + max(text_inches(_wrap(lab, 22), 7.5)[0] for lab in issue.anchors.values())
-    set_margins(fig, left=0.85, right=right, top=0.4, bottom=0.55 + legend_h)
+    set_margins(fig, left=0.85, right=right, top=0.4 + title_h, bottom=0.55 + legend_h)
     return fig
 
 
@@ -752,17 +831,79 @@ PANEL_COLUMNS = 2
 PANEL_SIZE = (3.6, 2.3)
 """Inches of one issue's plot area in :func:`plot_trajectories`."""
 ANCHOR_CHARS = 30
-"""An anchor's text on a panel's right axis is cut to this many characters (the issue chart has it whole)."""
+"""A line of an anchor's text on a panel's right axis holds this many characters; the text wraps
+onto as many lines as the room between its neighbours holds (:func:`_panel_anchor_labels`)."""
+ANCHOR_LINES = 4
+"""At most this many lines of an anchor's text on a panel (:data:`END_ANCHOR_LINES` at the scale's
+ends); only a longer text is cut, with an ellipsis (the issue chart has it whole)."""
+END_ANCHOR_LINES = 3
+"""At most this many lines of the text of an anchor at an end of the scale: centred on its tick,
+3 % of the scale inside the panel, it reaches a line past the panel's edge, beside the round axis'
+labels or, at the top, beside the title's last line (the forecast's: short; without a forecast the
+top anchor keeps to two lines, under a title that may run over it)."""
+TITLE_LINES = 2
+"""At most this many lines of an issue's name in a panel's title; only a longer name is cut."""
+PANEL_TITLE_SIZE = 9.0
+PANEL_ANCHOR_SIZE = 7.0
 
 
 def _short(text: str, n: int = ANCHOR_CHARS) -> str:
     return text if len(text) <= n else text[: n - 1].rstrip() + "\u2026"
 
 
+def _fit_lines(text: str, width: int, lines: int) -> str:
+    """``text`` wrapped to ``width`` characters a line; past ``lines`` lines its last line is cut
+    with an ellipsis (the last resort for a very long text).
+
+    >>> _fit_lines("Date (years) of introduction of emission standards", 30, 2)
+    'Date (years) of introduction\\nof emission standards'
+    >>> _fit_lines("one two three four five six seven", 10, 2)
+    'one two\\nthree fou\u2026'
+    """
+    wrapped = textwrap.wrap(text, max(width, 2), break_on_hyphens=False) or [text]  # "medium-sized" whole
+    if len(wrapped) <= max(lines, 1):
+        return "\n".join(wrapped)
+    keep = wrapped[: max(lines, 1) - 1]
+    return "\n".join(keep + [_short(" ".join(wrapped[len(keep):]), width)])
+
+
+def _panel_anchor_labels(issue: Issue, height: float = PANEL_SIZE[1], size: float = PANEL_ANCHOR_SIZE,
+                         top_lines: int = END_ANCHOR_LINES) -> tuple[list[float], list[str]]:
+    """An issue's anchors and their texts on a trajectory panel's right axis (``height`` inches
+    tall): each text wrapped to :data:`ANCHOR_CHARS` characters a line, on as many lines as the
+    room to its neighbours holds (centred on its tick, a label reaches half its height each way),
+    at most :data:`ANCHOR_LINES` (:data:`END_ANCHOR_LINES` at the scale's ends, ``top_lines`` at its top)."""
+    pts = sorted(issue.anchors.items())
+    span = (issue.scale.max - issue.scale.min) * 1.06  # the axis' limits: the scale and 3 % each side
+    line = 1.2 * size / 72
+    out: list[str] = []
+    for k, (v, lab) in enumerate(pts):
+        gaps = [abs(v - w) for w in (pts[k - 1][0] if k else None, pts[k + 1][0] if k + 1 < len(pts) else None)
+                if w is not None]
+        room = min(gaps, default=span) / span * height
+        cap = top_lines if v >= issue.scale.max else END_ANCHOR_LINES if v <= issue.scale.min else ANCHOR_LINES
+        out.append(_fit_lines(lab, ANCHOR_CHARS, max(1, min(cap, int((room - 0.02) / line)))))
+    return [v for v, _ in pts], out
+
+
+def labels_legend_inches(labels: list[str], ncol: int, size: float = 8.0, title: str | None = None) -> float:
+    """Height in inches of a frameless legend of ``labels`` (of one or more lines each) in ``ncol``
+    columns, filled as matplotlib fills them (the first columns take one entry more): a row of one
+    line is 1.55 em, each further line 1.4 em (:func:`legend_inches` for one-line entries)."""
+    def rows(labs) -> float:
+        return sum(1.55 + 1.4 * lab.count("\n") for lab in labs)
+
+    columns = [list(c) for c in np.array_split(np.array(labels, dtype=object), max(ncol, 1)) if len(c)]
+    body = max((rows(c) for c in columns), default=0.0)
+    return (body + (rows([title]) if title else 0.0)) * size / 72 + 0.08
+
+
 def plot_trajectories(scenario: Scenario, result: Result, *, arrays: ScenarioArrays | None = None) -> Figure | None:
     """Positions by round on every issue, one small panel per issue (:func:`_draw_trajectory`)
     with one legend for all: the actors keep their colour in every panel. Each panel's title gives
-    the issue's forecast; its right axis the anchors, cut to :data:`ANCHOR_CHARS` characters.
+    the issue's name (wrapped to the cell's width, :data:`TITLE_LINES` lines at most) and forecast;
+    its right axis the anchors (:func:`_panel_anchor_labels`). The figure is as tall as its rows of
+    panels and its legend (in the cell after the last panel, or in a row of its own) need.
     ``None`` for models without rounds. The scenario's stance mask is computed once for all panels
     (``arrays``: the scenario's point values, when the caller has them)."""
     n_rounds = _rounds_shown(result)
@@ -771,24 +912,24 @@ def plot_trajectories(scenario: Scenario, result: Result, *, arrays: ScenarioArr
     issues = list(scenario.issues)
     present = (ScenarioArrays.from_scenario(scenario) if arrays is None else arrays).present
     cols = min(PANEL_COLUMNS, len(issues))
-    rows = math.ceil((len(issues) + 1) / cols)  # the legend takes the next free cell (a row of its own if none)
-    legend_row = len(issues) % cols == 0
-    anchors = [i for i in issues if i.anchors]
-    right_in = 0.25 + (max(text_inches(_short(lab), 7)[0] for i in anchors for lab in i.anchors.values())
-                       if anchors else 0.0)
-    left_in, gap_h, top_in, bottom_in = 0.7, 0.9, 0.5, 0.2
+    panel_rows = math.ceil(len(issues) / cols)
+    legend_row = len(issues) % cols == 0  # the legend takes the next free cell (a row of its own if none)
+    anchor_labels = {i.id: _panel_anchor_labels(i, top_lines=END_ANCHOR_LINES if math.isfinite(
+        result.forecast.get(i.id, float("nan"))) else 2) for i in issues if i.anchors}
+    right_in = 0.25 + max((text_inches(lab, PANEL_ANCHOR_SIZE)[0] for _, labs in anchor_labels.values()
+                           for lab in labs), default=0.0)
+    left_in, below_in, top_in, bottom_in = 0.7, 0.45, 0.5, 0.2
     cell_w = left_in + PANEL_SIZE[0] + right_in
-    cell_h = PANEL_SIZE[1] + gap_h
     width = cols * cell_w
-    height = top_in + rows * cell_h + bottom_in
-    fig = _new_figure(width, height)
+    # the title starts at the panel's left edge and may run to the cell's right edge (bold: ~0.64 em a character)
+    title_chars = max(int((PANEL_SIZE[0] + right_in - 0.15) * 72 / (0.64 * PANEL_TITLE_SIZE)), 20)
+    titles = [_fit_lines(issue.label, title_chars, TITLE_LINES) for issue in issues]
+    fig = _new_figure(width, 1.0)  # its height once the legend's is known
     point_note = ""
     handles: dict[str, object] = {}
+    panels = []
     for n, issue in enumerate(issues):
-        r, c = divmod(n, cols)
-        x0 = (c * cell_w + left_in) / width
-        y1 = 1 - (top_in + r * cell_h + 0.45) / height
-        ax = fig.add_axes((x0, y1 - PANEL_SIZE[1] / height, PANEL_SIZE[0] / width, PANEL_SIZE[1] / height))
+        ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))  # placed below, once the figure's height is known
         note, f, fp, actors = _draw_trajectory(ax, scenario, issue, result, n_rounds, panel=True, present=present)
         point_note = point_note or note
         for j in actors:
@@ -797,27 +938,40 @@ def plot_trajectories(scenario: Scenario, result: Result, *, arrays: ScenarioArr
                 handles[lab] = actor_handle(j, result, n_rounds)
         for h, lab in zip(*ax.get_legend_handles_labels()):  # series in words: wrapped to fit a legend column
             handles.setdefault(_wrap(lab, 28), h)
-        if issue.anchors:
-            ticks, labels = zip(*sorted(issue.anchors.items()))
-            plain_axis(ax, "y", list(ticks), [_short(lab) for lab in labels], fontsize=7, opposite=True)
-        title = _short(issue.label, 64)
+        if issue.id in anchor_labels:
+            plain_axis(ax, "y", *anchor_labels[issue.id], fontsize=PANEL_ANCHOR_SIZE, opposite=True)
+        title = titles[n]
         if math.isfinite(f):
             title += f"\nforecast {fmt(f, issue)}"
             if fp is not None:
                 title += f" (point values {fmt(fp, issue)})"
-        ax.set_title(title, loc="left", fontsize=9, fontweight="bold", y=TITLE_Y)
-    fig.suptitle(f"{model_label(result)} by round", x=0.7 / width, y=1 - 0.12 / height, ha="left", va="top",
-                 fontsize=11, fontweight="bold")
-    n = len(issues)
-    r, c = divmod(n, cols)
-    x0 = (c * cell_w + left_in) / width
-    y1 = 1 - (top_in + r * cell_h + 0.45) / height
+        ax.set_title(title, loc="left", fontsize=PANEL_TITLE_SIZE, fontweight="bold", y=TITLE_Y)
+        panels.append((ax, title.count("\n") + 1))
+    # each row of panels: room for its longest title (two lines in 0.45 in, 1.2 em a further line),
+    # the panel, then its round axis
+    line = 1.2 * PANEL_TITLE_SIZE / 72
+    title_in = [0.45 + line * max(0, max(lines for _, lines in panels[r * cols:(r + 1) * cols]) - 2)
+                for r in range(panel_rows)]
+    row_top = [top_in + sum(t + PANEL_SIZE[1] + below_in for t in title_in[:r]) for r in range(panel_rows + 1)]
     actors = {_wrap(a.label, 30) for a in scenario.actors}
     order = [lab for lab in (_wrap(a.label, 30) for a in scenario.actors) if lab in handles]
     order += [lab for lab in handles if lab not in actors]  # actors in the scenario's order, then the rest
-    fig.legend([handles[lab] for lab in order], order, loc="upper left", bbox_to_anchor=(x0, y1),
-               ncol=2 if not legend_row else cols * 2, fontsize=8, frameon=False,
-               title=point_note or None, title_fontsize=8, alignment="left")
+    ncol = 2 if not legend_row else cols * 2
+    legend_h = labels_legend_inches(order, ncol, 8.0, point_note or None)
+    r, c = divmod(len(issues), cols)
+    legend_top = row_top[r] + 0.3 if legend_row else row_top[r] + title_in[r]  # the free cell's panel top
+    height = max(row_top[panel_rows], legend_top + legend_h) + bottom_in  # the figure holds its legend
+    fig.set_size_inches(width, height)
+    for n, (ax, _) in enumerate(panels):
+        pr, pc = divmod(n, cols)
+        top = row_top[pr] + title_in[pr]
+        ax.set_position(((pc * cell_w + left_in) / width, 1 - (top + PANEL_SIZE[1]) / height,
+                         PANEL_SIZE[0] / width, PANEL_SIZE[1] / height))
+    fig.suptitle(f"{model_label(result)} by round", x=0.7 / width, y=1 - 0.12 / height, ha="left", va="top",
+                 fontsize=11, fontweight="bold")
+    fig.legend([handles[lab] for lab in order], order, loc="upper left",
+               bbox_to_anchor=((c * cell_w + left_in) / width, 1 - legend_top / height),
+               ncol=ncol, fontsize=8, frameon=False, title=point_note or None, title_fontsize=8, alignment="left")
     return fig
 
 
@@ -828,8 +982,8 @@ DISTRIBUTION_STRIP = 1.0
 
 def draw_distribution(ax, issue: Issue, results: list[Result], status_quo_label: bool = True) -> bool:
     """Histograms (density) of each model's forecast over draws on ``ax``, in the model's colour and
-    dash of the issue figure (the war model: only the draws that end in a deal), and the status quo.
-    False (nothing drawn) when no model has draws."""
+    dash of the issue figure (the war model: only the draws that end in a deal), the status quo and
+    the recorded outcome (``status_quo_label``: both in the legend). False (nothing drawn) when no model has draws."""
     from detente.report.summary import is_war
 
     lo, hi = issue.scale.min, issue.scale.max
@@ -853,6 +1007,9 @@ def draw_distribution(ax, issue: Issue, results: list[Result], status_quo_label:
     if issue.status_quo is not None:
         ax.axvline(issue.status_quo, color="#000000", ls=(0, (1.5, 1.5)), lw=1.0,
                    label=f"status quo: {fmt(issue.status_quo, issue)}" if status_quo_label else None)
+    if issue.outcome is not None:  # as in the issue chart: solid black
+        ax.axvline(issue.outcome, color="#000000", ls="-", lw=1.0,
+                   label=f"recorded outcome: {fmt(issue.outcome, issue)}" if status_quo_label else None)
     _scale_axis(ax, issue)
     ax.set_yticks([])
     for side in ("right", "top", "left"):

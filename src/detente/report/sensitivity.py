@@ -46,8 +46,12 @@ def plot_sensitivity(result: SensitivityResult, issue_id: str, top: int = 15, is
         ax.set_xlabel("share of the forecast's variance")
         ax.legend(loc="lower right", fontsize=8)
     else:
-        ax.barh(y, [val(r, "mu_star") for r in rows], 0.6, xerr=[val(r, "mu_star_conf") for r in rows],
-                color="#1f5fa8", capsize=2, label="mu*")
+        mu = [val(r, "mu_star") for r in rows]
+        conf = [val(r, "mu_star_conf") for r in rows]
+        # mu* is a mean of absolute elementary effects, never below 0; its interval (mu* -/+ the
+        # bootstrap half-width, symmetric) is not: the bar's lower end stops at 0, not at mu* - conf
+        lower = [min(c, max(m, 0.0)) for m, c in zip(mu, conf)]
+        ax.barh(y, mu, 0.6, xerr=[lower, conf], color="#1f5fa8", capsize=2, label="mu*")
         ax.set_xlabel("mean absolute elementary effect mu*\n(units of the issue scale)")
     ax.set_yticks(y, labels, fontsize=8)
     ax.axvline(0, color="0.3", lw=0.8)

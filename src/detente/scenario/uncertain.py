@@ -104,6 +104,11 @@ def _coerce(v: Any) -> Any:
             raise ValueError(f"expected {_HELP}; keys {sorted(v)} match none of them")
         vals = {}
         for k, x in v.items():
+            if isinstance(x, str):  # YAML 1.1 reads 1e-1 (no dot) as text, as it does at the top level
+                try:
+                    x = float(x)
+                except ValueError:
+                    raise ValueError(f"{k} must be a number (got {x!r})") from None
             if isinstance(x, bool) or not isinstance(x, numbers.Real):
                 raise ValueError(f"{k} must be a number (got {x!r})")
             if not math.isfinite(x):
