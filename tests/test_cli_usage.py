@@ -32,6 +32,7 @@ BAD = [
     (["run"], "Missing argument 'SCENARIO'"),
     (["run", EX, "--draws", "abc"], "Invalid value for '--draws'"),
     (["run", EX, "--draws", "0"], "Invalid value for '--draws'"),
+    (["run", EX, "--store", "sqlite://"], "'sqlite://' is a database in memory: it is gone when the command ends"),
     (["run", EX, "-n", "-5"], "Invalid value for '--draws'"),
     (["run", EX, "--seed", "x"], "Invalid value for '--seed'"),
     (["run", EX, "--seed", "-5"], "a seed is a whole number from 0"),
@@ -60,7 +61,8 @@ BAD = [
     (["pool", EX, EX2, "--weights", "1,2,3"], "give one weight per scenario: 2 scenarios but 3 weights"),
     (["pool", EX, EX2, "--analysts", "a,a"], "two views have the analyst id 'a'"),
     (["pool", EX, EX2, "-f", "csv"], "'csv' is not one of"),
-    (["pool", EX, EX2, "--store", "sqlite://"], "--store is used only with --weights ledger"),
+    (["pool", EX, EX2, "--store", "sqlite:///x.db"], "--store is used only with --weights ledger"),
+    (["pool", EX, EX2, "--weights", "ledger", "--store", "sqlite://"], "is a database in memory"),
     # validate
     (["validate"], "Missing argument 'SCENARIO'"),
     (["validate", EX, "--strict"], "No such option: --strict"),

@@ -643,6 +643,8 @@ def option_problem(args: list[str]) -> tuple[str, str] | None:
     True
     >>> option_problem(["run", "x.yaml", "--out", ""])
     ('--out', 'is empty (an unset shell variable?): give a value')
+
+    and a run store in memory (``--store sqlite://``), which said "recorded run 1" of a run then lost.
     """
     from typer.main import get_command
 
@@ -668,11 +670,25 @@ def option_problem(args: list[str]) -> tuple[str, str] | None:
         flag = next((o for o in p.opts if o.startswith("--")), name)
         if value == "" and p.name in NOT_EMPTY:
             return flag, "is empty (an unset shell variable?): give a value"
+        if flag == "--store" and _in_memory(value):
+            return flag, (f"{value!r} is a database in memory: it is gone when the command ends; give a file, "
+                          "e.g. sqlite:///runs.db, or 'default'")
         seen.setdefault(flag, []).append(value)
     for flag, values in seen.items():
         if len(values) > 1 and not valued[flag].multiple:
             return flag, f"given {len(values)} times ({', '.join(values)}); it takes one value"
     return None
+
+
+def _in_memory(url: str) -> bool:
+    """Whether a store URL names a SQLite database in memory (``sqlite://``, ``sqlite:///:memory:``).
+
+    >>> _in_memory("sqlite://"), _in_memory("sqlite:///:memory:"), _in_memory("sqlite:///runs.db"), _in_memory("default")
+    (True, True, False, False)
+    """
+    text = url.strip().lower()
+    return text.startswith("sqlite") and (text.split("://", 1)[-1] in ("", "/", "/:memory:")
+                                          or "mode=memory" in text)
 
 
 def app_for(args: list[str]) -> typer.Typer:
