@@ -436,3 +436,27 @@ def test_serve_on_a_port_in_use_is_refused_before_it_says_serving(capsys) -> Non
         assert main(["serve", "--port", str(port)]) == 2
     err = capsys.readouterr().err
     assert f"--port: cannot listen on 127.0.0.1:{port}" in err and "serving on" not in err
+
+
+@pytest.mark.parametrize("sig,code,word", [("SIGTERM", 143, "terminated"), ("SIGINT", 130, "interrupted")])
+def test_a_stopped_run_says_so_and_leaves_no_half_written_folder(tmp_path: Path, sig: str, code: int, word: str) -> None:
+    """SIGTERM (``kill PID``) killed the program where it stood: a ``.out.*.tmp`` folder was left
+    behind; and Ctrl-C exited 130 without a word (Typer turns it into a silent exit code)."""
+    import signal
+    import time
+
+    e = {**os.environ, "DETENTE_STORE": ""}
+    e.pop("DETENTE_DEBUG", None)
+    # a new session, so that the signal is not ignored as a shell's background job's SIGINT is
+    p = subprocess.Popen([*detente_command(), "run", EX, "-m", "war", "-m", "bdm", "-n", "40000", "--out", "o"],
+                         cwd=tmp_path, env=e, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                         start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.glob(".o*")) and p.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)  # until the output folder is being staged: the models are running
+    assert p.poll() is None, p.stderr.read() if p.stderr else ""
+    p.send_signal(getattr(signal, sig))
+    _, stderr = p.communicate(timeout=120)
+    assert p.returncode == code, stderr
+    assert stderr.strip().splitlines()[-1] == word and "Traceback" not in stderr
+    assert sorted(x.name for x in tmp_path.iterdir()) == []

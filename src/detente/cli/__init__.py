@@ -48,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     Exit codes: 0 ok; 2 a usage error, bad input or an output path or run store that cannot be
     written (a message naming the path, never a traceback); 1 any other failure (a missing optional
     dependency, an unexpected system error, or a bug: one line
-    saying so, the traceback only with ``--debug`` or ``DETENTE_DEBUG=1``); 130 interrupted.
+    saying so, the traceback only with ``--debug`` or ``DETENTE_DEBUG=1``); 130 interrupted (Ctrl-C),
+    143 terminated (SIGTERM, in the program: :func:`entry`).
     """
     args = list(sys.argv[1:] if argv is None else argv)
     debug = _debug_wanted(args)
@@ -78,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
             raise typer.BadParameter(refused[1], param_hint=f"'{refused[0]}'")
         with protected_inputs():  # no output of a command replaces a file it read
             rv = app_for(args)(args=args, prog_name="detente", standalone_mode=False)
+        if rv == 130:  # Typer turns a KeyboardInterrupt (Ctrl-C, or SIGTERM: Terminated) into a silent 130
+            err.print("terminated" if _STOPPED else "interrupted")
+            return 143 if _STOPPED else 130
         if isinstance(rv, int) and rv:  # typer.Exit(code) inside a command, in non-standalone mode
             return rv
     except (InputError, ModelError) as e:
@@ -89,8 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Exit as e:
         return e.exit_code
     except (typer.Abort, KeyboardInterrupt):
-        err.print("interrupted")
-        return 130
+        err.print("terminated" if _STOPPED else "interrupted")
+        return 143 if _STOPPED else 130
     except typer.TyperException as e:  # Click's usage errors: unknown option/command, bad or missing value
         if debug:
             raise
@@ -206,6 +210,21 @@ def _pluginless_loader() -> "types.ModuleType":
     return mod
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill PID``, a job scheduler's stop) in the ``detente`` program: raised like Ctrl-C,
+    so that the same clean-up runs (a half-written ``--out`` folder removed, worker processes
+    stopped); the program then exits 143."""
+
+
+_STOPPED: list[int] = []
+"""The SIGTERM received by the program (:func:`_terminate`), if any: its interruption exits 143."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    _STOPPED.append(signum)
+    raise Terminated()
+
+
 def entry() -> None:
     """The ``detente`` program (console script, ``python -m detente``): :func:`main`, then exit.
 
@@ -226,6 +245,12 @@ def entry() -> None:
     _short_blas_spin()
     _no_pydantic_plugins()
     gc.set_threshold(*GC_THRESHOLDS)
-    code = main()
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)  # cleaned up as after Ctrl-C, not killed mid-write
+    try:
+        code = main()
+    finally:  # after the command (the outputs are written): a SIGTERM ends the process as usual
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
     gc.freeze()
     sys.exit(code)

@@ -461,7 +461,8 @@ def backtest(
         "skip", "--position-only", help="Actors with a position but no salience: skip (default) or zero "
         "(salience 0, as the reference BDM column)."),
     cv: int = typer.Option(10, "--cv", min=2, help="Folds of the out-of-sample evaluation, grouped by proposal."),
-    repeats: int = typer.Option(3, "--repeats", min=1, help="Repetitions of the K-fold split (seeds SEED, SEED+1, ...)."),
+    repeats: int = typer.Option(3, "--repeats", min=1, max=100,
+                                help="Repetitions of the K-fold split (seeds SEED, SEED+1, ...; at most 100)."),
     seed: Seed = DEFAULT_SEED,
     fmt: TableOrJson = "table",
     per_issue: bool = typer.Option(False, "--per-issue", help="With json: every issue's forecast."),
