@@ -134,8 +134,18 @@ def model_calibration(model: str, options: dict[str, Any] | None = None,
     return None
 
 
+COMPUTING_OPTIONS = frozenset({"chunk_elements"})
+"""Options that set how a model computes, not what (bdm's ``chunk_elements``: the same numbers for
+any value): a calibration holds whatever their values."""
+
+
 def _canon(d: dict[str, Any]) -> str:
-    return json.dumps(d, sort_keys=True, default=str)
+    """The options that decide the numbers, as one comparable text.
+
+    >>> _canon({"rounds": 10, "chunk_elements": 1000}) == _canon({"rounds": 10, "chunk_elements": 4_194_304})
+    True
+    """
+    return json.dumps({k: v for k, v in d.items() if k not in COMPUTING_OPTIONS}, sort_keys=True, default=str)
 
 
 def conformal_levels(n: int, level: float = LEVEL) -> tuple[float, float]:
