@@ -364,3 +364,29 @@ def test_a_default_store_folder_that_cannot_be_made_names_its_setting(monkeypatc
     assert main(["runs", "list"]) == 2
     err = " ".join(capsys.readouterr().err.split())
     assert "/proc/x/detente (from DETENTE_DATA_DIR)" in err and "give --store URL" in err
+
+
+def test_tables_created_at_the_same_moment_by_another_process_are_not_an_error() -> None:
+    """Six first writers at once to a new store: one in three trials failed with "table scenarios
+    already exists" (both saw no table; the second CREATE TABLE lost the race)."""
+    from sqlalchemy.exc import OperationalError
+
+    from detente.store.db import create_tables
+
+    calls: list[int] = []
+
+    class Racing:
+        def create_all(self, engine: object) -> None:
+            calls.append(1)
+            if len(calls) == 1:
+                raise OperationalError("CREATE TABLE scenarios", {}, Exception("table scenarios already exists"))
+
+    create_tables(Racing(), None)  # type: ignore[arg-type]
+    assert len(calls) == 2
+
+    class Broken:
+        def create_all(self, engine: object) -> None:
+            raise OperationalError("CREATE TABLE scenarios", {}, Exception("disk I/O error"))
+
+    with pytest.raises(OperationalError):
+        create_tables(Broken(), None)  # type: ignore[arg-type]

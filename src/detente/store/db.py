@@ -150,6 +150,21 @@ def safe_url(url: str) -> str:
         return url
 
 
+def create_tables(metadata: Any, engine: Engine, tries: int = 3) -> None:
+    """``metadata.create_all(engine)``, tolerating another process creating the same tables at the
+    same moment: two first writers to a new store both saw no table, and the second's CREATE TABLE
+    failed ("table scenarios already exists"); it is tried again, and then finds them."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    for attempt in range(tries):
+        try:
+            metadata.create_all(engine)
+            return
+        except (OperationalError, ProgrammingError) as e:
+            if "already exists" not in str(e).lower() or attempt == tries - 1:
+                raise
+
+
 def sqlite_path(url: Any) -> Path | None:
     """The file of a SQLite URL (a string or a parsed URL); ``None`` for other databases, an
     in-memory database or a ``file:PATH?...&uri=true`` URI (not a plain path).
@@ -243,7 +258,7 @@ class Store:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         try:
-            Base.metadata.create_all(self.engine)
+            create_tables(Base.metadata, self.engine)
         except SQLAlchemyError as e:
             raise StoreError(f"cannot open the run store {self.shown_url!r}: {self._why(e)}") from None
 

@@ -63,7 +63,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from detente.errors import InputError
-from detente.store.db import INT_MAX, Store, StoreError
+from detente.store.db import INT_MAX, Store, StoreError, create_tables
 
 if TYPE_CHECKING:
     from detente.result import Result
@@ -388,7 +388,7 @@ class Ledger:
         self.store = store if isinstance(store, Store) else Store(store, existing=existing)
         self.shown_url = self.store.shown_url
         try:
-            METADATA.create_all(self.store.engine)
+            create_tables(METADATA, self.store.engine)
         except SQLAlchemyError as e:
             raise StoreError(f"cannot open the ledger in {self.shown_url!r}: {self.store._why(e)}") from None
         self.missing_triggers: list[str] = []  # append-only triggers absent and not creatable (read-only store)
