@@ -827,3 +827,45 @@ def test_the_provenance_lists_options_in_words_and_no_empty_columns():
     assert ("<th>group</th>" in page) == has_group
     no_groups = s.model_copy(update={"actors": [a.model_copy(update={"group": None}) for a in s.actors]})
     assert "<th>group</th>" not in render_html(no_groups, [run(no_groups, "mean")], [])
+
+
+def test_a_command_of_another_kind_in_the_same_folder_removes_none_of_a_run_s_files(tmp_path):
+    """`run --out mix` then `sensitivity --out mix`: the sensitivity's manifest replaced the run's,
+    and the run's result.json, report.html, positions.csv and charts were deleted as stale."""
+    from detente.scenario.io import manifest_name, staged_folder
+
+    out = tmp_path / "mix"
+    with staged_folder(out) as tmp:
+        for name in ("result.json", "report.html", "issue-x.png"):
+            (tmp / name).write_text("run")
+    with staged_folder(out, "sensitivity") as tmp:
+        (tmp / "sensitivity.json").write_text("s")
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["result.json", "report.html", "issue-x.png", "sensitivity.json", MANIFEST, manifest_name("sensitivity")])
+    with staged_folder(out) as tmp:  # a later run of another scenario: its own stale chart goes
+        for name in ("result.json", "report.html", "issue-y.png"):
+            (tmp / name).write_text("run 2")
+    assert not (out / "issue-x.png").exists() and (out / "sensitivity.json").exists()
+
+
+def test_the_files_move_with_interruptions_held(tmp_path, monkeypatch):
+    """An interruption while the files moved into an existing folder left old and new files mixed."""
+    import signal
+
+    from detente.scenario import io as sio
+
+    out = tmp_path / "o"
+    out.mkdir()
+    masks = []
+    real = os.replace
+
+    def replace(a, b):  # the signals blocked while each file moves
+        masks.append(signal.pthread_sigmask(signal.SIG_BLOCK, set()))
+        real(a, b)
+
+    monkeypatch.setattr(sio.os, "replace", replace)
+    with sio.staged_folder(out) as tmp:
+        (tmp / "a.txt").write_text("a")
+        (tmp / "b.txt").write_text("b")
+    assert masks and all({signal.SIGINT, signal.SIGTERM} <= m for m in masks)
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())  # released after

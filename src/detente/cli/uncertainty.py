@@ -188,7 +188,7 @@ def write_report(res: Any, out: Path, scenario: Any = None) -> None:
 
     labels = {i: (scenario.issue(i).label if scenario is not None else i) for i in res.issue_ids}
     _, caption = _spread_and_caption(res)
-    with staged_folder(Path(out)) as tmp:
+    with staged_folder(Path(out), "sensitivity") as tmp:
         (tmp / "sensitivity.json").write_text(json.dumps(res.to_dict(), indent=2) + "\n", encoding="utf-8")
         parts = []
         for issue in res.issue_ids:

@@ -492,7 +492,7 @@ def write_comparison(out_dir: Path, scenarios: list[Scenario], results: list[lis
 
     out_dir = Path(out_dir)
     names: list[str] = []
-    with staged_folder(out_dir) as tmp:
+    with staged_folder(out_dir, "compare") as tmp:
         figures = [(f"compare-{i.id}", f"{i.label}", plot_comparison(scenarios, results, i.id))
                    for i in scenarios[0].issues]
         war = plot_settlement_comparison(scenarios, results)

@@ -87,7 +87,7 @@ def copy_examples(dest: Path) -> list[Path]:
                              f"{len(files)} files are there already: copy into another folder or remove them)")
     from detente.scenario.io import staged_folder
 
-    with staged_folder(dest) as tmp:  # all or nothing: a full disk leaves no half-copied folder
+    with staged_folder(dest, "examples") as tmp:  # all or nothing: a full disk leaves no half-copied folder
         for p in files:
             shutil.copyfile(p, tmp / p.name)
     return [dest / p.name for p in files]

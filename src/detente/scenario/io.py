@@ -508,13 +508,16 @@ def save(scenario: Scenario, path: str | os.PathLike[str], fmt: str | None = Non
 
 
 @contextmanager
-def staged_folder(out_dir: str | os.PathLike[str]) -> Iterator[Path]:
+def staged_folder(out_dir: str | os.PathLike[str], kind: str = "run") -> Iterator[Path]:
     """Build a folder of outputs atomically: yield a temporary sibling folder to write into.
 
     On success its files move into ``out_dir``: in one rename when ``out_dir`` does not exist yet,
     else file by file with :func:`os.replace`. The folder's :data:`MANIFEST` lists what was
-    written; the files an earlier write listed there and this one did not write are removed (the
-    charts of another scenario's issues), every other file in ``out_dir`` stays. On any error the
+    written; the files an earlier write *of the same kind* (``run``, ``compare``, ``sensitivity``...:
+    its own manifest, :func:`manifest_name`) listed there and this one did not write are removed (the
+    charts of another scenario's issues), every other file in ``out_dir`` stays (a sensitivity
+    written into a run's folder removes none of the run's files). The files move with SIGINT and
+    SIGTERM held: an interruption comes after the last one, never between two. On any error the
     temporary folder is removed and ``out_dir`` is left as it was. Every problem with
     the path (a file in the way, no permission, a full disk...) is one
     :class:`~detente.errors.InputError` naming ``out_dir`` (:func:`~detente.errors.output_error`).
@@ -528,9 +531,10 @@ def staged_folder(out_dir: str | os.PathLike[str]) -> Iterator[Path]:
     try:
         with output_errors(out):
             yield tmp
-            names = sorted(f.name for f in tmp.iterdir() if f.name != MANIFEST)
-            write_file(tmp / MANIFEST, ("".join(f"{n}\n" for n in names)).encode("utf-8"))
-            _publish(tmp, out)
+            manifest = manifest_name(kind)
+            names = sorted(f.name for f in tmp.iterdir() if not f.name.startswith(MANIFEST))
+            write_file(tmp / manifest, ("".join(f"{n}\n" for n in names)).encode("utf-8"))
+            _publish(tmp, out, manifest)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -539,16 +543,44 @@ MANIFEST = ".detente-files"
 """The file in an output folder that lists, one name a line, the files detente wrote there last."""
 
 
-def _listed(folder: Path) -> set[str]:
-    """The names :data:`MANIFEST` lists in ``folder`` (none when it is missing or unreadable)."""
+def manifest_name(kind: str) -> str:
+    """The manifest of one kind of output: :data:`MANIFEST` for ``detente run``'s, ``MANIFEST-kind``
+    for the others'.
+
+    >>> manifest_name("run"), manifest_name("sensitivity")
+    ('.detente-files', '.detente-files-sensitivity')
+    """
+    return MANIFEST if kind == "run" else f"{MANIFEST}-{kind}"
+
+
+def _listed(folder: Path, manifest: str = MANIFEST) -> set[str]:
+    """The names the ``manifest`` lists in ``folder`` (none when it is missing or unreadable)."""
     try:
-        text = (folder / MANIFEST).read_text(encoding="utf-8")
+        text = (folder / manifest).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return set()
-    return {n for n in text.splitlines() if n and "/" not in n and "\\" not in n and n not in (".", "..", MANIFEST)}
+    return {n for n in text.splitlines() if n and "/" not in n and "\\" not in n and n not in (".", "..")
+            and not n.startswith(MANIFEST)}
 
 
-def _publish(tmp: Path, out: Path) -> None:
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM held back (delivered when the block ends) in the main thread, where the
+    platform can hold them; elsewhere nothing changes."""
+    import signal
+    import threading
+
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _publish(tmp: Path, out: Path, manifest: str = MANIFEST) -> None:
     """Move the finished files of ``tmp`` into ``out`` (see :func:`staged_folder`)."""
     if not out.exists():
         umask = os.umask(0)
@@ -569,13 +601,14 @@ def _publish(tmp: Path, out: Path) -> None:
             raise InputError.one(str(out / f.name), f"is a folder in the way of the output file {f.name}; "
                                                     "move it away or choose another output folder")
         refuse_overwriting(out / f.name, f.read_bytes()[:len(SQLITE_MAGIC)])
-    earlier = _listed(out)
-    for f in files:
-        os.replace(f, out / f.name)
-    for name in sorted(earlier - {f.name for f in files}):  # written before, not now: another run's
-        stale = out / name
-        if stale.is_file() and not stale.is_symlink():
-            stale.unlink()
+    earlier = _listed(out, manifest)
+    with _signals_held():  # all the files or none: Ctrl-C while they move comes after the last
+        for f in files:
+            os.replace(f, out / f.name)
+        for name in sorted(earlier - {f.name for f in files}):  # written before, not now: another run's
+            stale = out / name
+            if stale.is_file() and not stale.is_symlink():
+                stale.unlink()
 
 
 def write_file(path: Path, data: bytes) -> None:
