@@ -546,3 +546,19 @@ def test_yaml_exponents_without_a_dot_are_numbers_inside_ranges_too(tmp_path: Pa
     f.write_text(f.read_text().replace("high: 0.9", "high: lots"), encoding="utf-8")
     with pytest.raises(InputError, match=r"high must be a number \(got 'lots'\)"):
         load(f)
+
+
+def test_capabilities_and_pool_weights_too_large_for_their_sums_are_refused() -> None:
+    """Capabilities of 1e308 validated, then the weighted sums overflowed: a forecast of nothing and
+    a raw NumPy warning; pool weights 1e308,1e308 gave one view's numbers, not the equal pool."""
+    import detente
+    from detente.pool import pool_scenarios
+
+    base = {"name": "t", "actors": [{"id": "A", "capability": 1e308}, {"id": "B"}], "issues": [{"id": "x"}],
+            "stances": [{"actor": "A", "issue": "x", "position": 20}, {"actor": "B", "issue": "x", "position": 80}]}
+    with pytest.raises(InputError, match=r"actors\[0\].capability: must be at most 1e12"):
+        detente.validate(base)
+    a = load(EXAMPLES / "ukraine-settlement.yaml")
+    b = load(EXAMPLES / "ukraine-settlement-contrast.yaml")
+    with pytest.raises(InputError, match=r"weights: weights count only relative to each other"):
+        pool_scenarios([a, b], analysts=["a", "b"], weights=[1e308, 1e308])

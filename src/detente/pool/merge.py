@@ -233,6 +233,9 @@ def _weights(weights: Sequence[float] | None, n: int) -> list[float]:
     for x in w:
         if not math.isfinite(x) or not x > 0:
             raise InputError.one(None, "weights must be finite numbers greater than 0", field="weights", value=x)
+        if x > 1e12:  # only their ratios count; 1e308 twice overflowed to a pool of one view
+            raise InputError.one(None, "weights count only relative to each other: give them at most 1e12 "
+                                       "(e.g. 2,1)", field="weights", value=x)
     return w
 
 

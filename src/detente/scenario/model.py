@@ -431,9 +431,11 @@ def cross_checks(
     for k, a in enumerate(actors):
         if a is None:
             continue
-        lo, _ = bounds_of(a.capability)
+        lo, hi = bounds_of(a.capability)
         if lo < 0:
             problems.append(f"actors[{k}].capability: must not be negative (got {lo:g})")
+        if hi > MAX_CAPABILITY:
+            problems.append(f"actors[{k}].capability: {TOO_BIG} (got {hi:g})")
         evidence(f"actors[{k}]", a.evidence)
     for k, i in enumerate(issues):
         if i is None:
@@ -495,6 +497,13 @@ def _reference_problems(stance_refs: list[tuple[Any, Any]], known_actors: set[st
     return problems
 
 
+MAX_CAPABILITY = 1e12
+"""The largest capability: capabilities are relative (only their ratios count), and 1e308 overflowed
+the weighted sums to a forecast of nothing."""
+TOO_BIG = ("must be at most 1e12: capabilities count only relative to each other, so give them on a "
+           "smaller scale (e.g. 0-100)")
+
+
 def _check_stance_numbers(problems: list[str], k: int, st: Stance, smin: float, smax: float) -> None:
     """Position on its issue's scale, salience in [0, 1], capability not negative."""
     lo, hi = bounds_of(st.position)
@@ -509,6 +518,9 @@ def _check_stance_numbers(problems: list[str], k: int, st: Stance, smin: float, 
     if st.capability is not None and bounds_of(st.capability)[0] < 0:
         where, v = _culprit(st.capability, lambda a, b: a < 0)
         problems.append(f"stances[{k}].capability{where}: must not be negative (got {_show(v)})")
+    if st.capability is not None and bounds_of(st.capability)[1] > MAX_CAPABILITY:
+        where, v = _culprit(st.capability, lambda a, b: b > MAX_CAPABILITY)
+        problems.append(f"stances[{k}].capability{where}: {TOO_BIG} (got {_show(v)})")
 
 
 def unknown_source(where: str, source: str, listed: set[str]) -> str:
