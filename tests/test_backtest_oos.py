@@ -163,3 +163,18 @@ def test_cli_backtest_table_on_an_80_column_terminal_leaves_columns_out_and_brea
     assert all(w in headers for w in ("model", "sample", "coverage", "CRPS")), text
     caption = " ".join(text.split()).split("left out to fit 80 columns: ")[1].split(" (a wider")[0]
     assert caption.startswith("n, ") and "time" in caption and "CRPS" not in caption, text
+
+
+@needs_deu
+def test_the_backtest_json_records_what_it_scored_and_how() -> None:
+    """`backtest -m bdm -o bdm.rounds=3 --variant bdm=jmckib -f json` recorded no options, variant,
+    version or data hash: its figures could not be traced to what produced them."""
+    import hashlib
+
+    from detente._version import __version__
+    from detente.backtest.deu import backtest
+
+    (score,) = backtest(DEU, ["mean"], options={"mean": {}}, seed=3, out_of_sample=False)
+    p = score.to_dict()["provenance"]
+    assert p == {"version": __version__, "data": DEU.name, "data_sha256": hashlib.sha256(DEU.read_bytes()).hexdigest(),
+                 "options": {}, "variant": None, "capabilities": "equal", "position_only": "skip", "seed": 3}

@@ -684,3 +684,16 @@ def test_an_issue_whose_forecast_does_not_vary_names_no_drivers_of_disagreement(
     monkeypatch.undo()
     shares = [d["share"] for e in variance.disagreement(pooled, r).values() for d in e]
     assert shares and min(shares) >= variance.MIN_SHARE  # no input named at "0 %"
+
+
+def test_the_pool_report_records_each_view_s_input_hash_and_the_version():
+    import detente
+    from detente._version import __version__
+    from detente.scenario.arrays import scenario_hash
+
+    ex = Path(__file__).resolve().parents[1] / "examples"
+    a, b = detente.load(ex / "ukraine-settlement.yaml"), detente.load(ex / "ukraine-settlement-contrast.yaml")
+    _, report = pool_scenarios([a, b], analysts=["a", "b"])
+    d = report.to_dict()
+    assert d["version"] == __version__
+    assert [(v["analyst"], v["input_sha256"]) for v in d["views"]] == [("a", scenario_hash(a)), ("b", scenario_hash(b))]

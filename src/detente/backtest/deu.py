@@ -57,6 +57,7 @@ class BacktestScore:
     forecasts: dict[str, float] = field(default_factory=dict)
     error: str | None = None
     oos: dict[str, Any] = field(default_factory=dict)  # mae_oos, ci, coverage_80, crps, by_procedure, ...
+    provenance: dict[str, Any] = field(default_factory=dict)  # version, data hash, options, variant, seed...
 
     def to_dict(self, per_issue: bool = False) -> dict[str, Any]:
         d: dict[str, Any] = {"model": self.model, "n_issues": self.n_issues, "mae": _r(self.mae),
@@ -67,6 +68,8 @@ class BacktestScore:
         d.update(self.oos)
         if per_issue:
             d["forecasts"] = self.forecasts
+        if self.provenance:
+            d["provenance"] = self.provenance
         return d
 
 
@@ -188,10 +191,18 @@ def backtest(
     names = list(models or registry.names())
     if progress is not None:
         progress(0, len(names))
+    import hashlib
+
+    from detente._version import __version__
+
+    data_sha256 = hashlib.sha256(Path(path).read_bytes()).hexdigest()
     scores = []
     for name in names:
         opts = (options or {}).get(name, {})
         variant = (variants or {}).get(name)
+        provenance = {"version": __version__, "data": Path(path).name, "data_sha256": data_sha256, "options": opts,
+                      "variant": variant, "capabilities": capabilities, "position_only": position_only,
+                      "seed": int(seed), **({"power_index": power_index} if capabilities == "power" else {})}
         t0 = time.perf_counter()
         # the synthesis reads the actors' resources from the scenario's capabilities (K1 of
         # detente.models.capability): on DEU those are the blksv weights; its components that want
@@ -202,13 +213,15 @@ def backtest(
             forecasts = model_forecasts(path, issues, name, capabilities=caps, power_index=power_index,
                                         options=opts, variant=variant, position_only=position_only, seed=seed)
         except (DetenteError, ValueError, KeyError) as e:
-            scores.append(BacktestScore(name, 0, np.nan, np.nan, 0, time.perf_counter() - t0, error=str(e)))
+            scores.append(BacktestScore(name, 0, np.nan, np.nan, 0, time.perf_counter() - t0, error=str(e),
+                                        provenance=provenance))
             continue
         err = np.array([abs(forecasts[i] - outcome[i]) for i in outcome])
         ok = np.isfinite(err)
         score = BacktestScore(
             model=name, n_issues=int(ok.sum()), mae=float(err[ok].mean()), median_ae=float(np.median(err[ok])),
             exact_hits=int((err[ok] <= EXACT).sum()), elapsed_s=time.perf_counter() - t0, forecasts=forecasts,
+            provenance=provenance,
         )
         if out_of_sample and ok.all():
             from detente.backtest.folds import repeated_folds

@@ -50,9 +50,13 @@ class CoverageReport:
     differences: list[str] = field(default_factory=list)
     weights_from: dict[str, Any] | None = None
     """Where the weights came from when not given by hand (``--weights ledger``: store, rule, scores)."""
+    views: list[dict[str, Any]] = field(default_factory=list)
+    """Each view pooled: its analyst id, file and input hash (:func:`detente.scenario.arrays.scenario_hash`)."""
+    version: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        d = {"analysts": self.analysts, "silent": self.silent, "differences": self.differences}
+        d = {"analysts": self.analysts, "silent": self.silent, "differences": self.differences,
+             "views": self.views, "version": self.version}
         if self.weights_from is not None:
             d["weights_from"] = self.weights_from
         return d
@@ -113,8 +117,13 @@ def pool_scenarios(scenarios: Sequence[Scenario], analysts: Sequence[str] | None
     war = _pool_war(views, pool, rename, diffs)
     if war is not None:
         data["war"] = war
+    from detente._version import __version__
+    from detente.scenario.arrays import scenario_hash
+
     report = CoverageReport(analysts=[dict(a) for a in data["analysts"]], silent=_silent(views, pool),
-                            differences=diffs)
+                            differences=diffs, version=__version__,
+                            views=[{"analyst": i, "file": f, "input_sha256": scenario_hash(v)}
+                                   for i, f, v in zip(ids, names, views)])
     return _validated(data), report
 
 
