@@ -460,3 +460,40 @@ def test_a_stopped_run_says_so_and_leaves_no_half_written_folder(tmp_path: Path,
     assert p.returncode == code, stderr
     assert stderr.strip().splitlines()[-1] == word and "Traceback" not in stderr
     assert sorted(x.name for x in tmp_path.iterdir()) == []
+
+
+def test_a_terminated_sweep_stops_its_worker_processes(tmp_path: Path) -> None:
+    """`kill` of a sweep on two workers left both running under init (still alive after 30 s)."""
+    import signal
+    import time
+
+    e = {**os.environ, "DETENTE_STORE": ""}
+    e.pop("DETENTE_DEBUG", None)
+    p = subprocess.Popen([*detente_command(), "sweep", EX, "-v", "actors[russia].capability=1:5:400", "-m", "bdm",
+                          "-n", "500", "-j", "2"], cwd=tmp_path, env=e, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True, start_new_session=True)
+    children: set[int] = set()
+    deadline = time.monotonic() + 120
+    while len(children) < 2 and p.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+        out = subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True, text=True).stdout
+        children = {int(x) for x in out.split()}
+    assert p.poll() is None and len(children) >= 2
+    time.sleep(1.0)  # the workers are running chunks
+    p.send_signal(signal.SIGTERM)
+    _, stderr = p.communicate(timeout=60)
+    assert p.returncode == 143 and stderr.strip().splitlines()[-1] == "terminated", stderr
+    deadline = time.monotonic() + 10
+    alive = children
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.2)
+        alive = {c for c in alive if _running(c)}
+    assert not alive, alive
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie (Linux's /proc)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
