@@ -69,6 +69,7 @@ BAD = [
     (["validate", EX, "--input-format", "excel"], "unknown format 'excel'"),
     # convert
     (["convert", EX], "Missing argument 'OUTPUT'"),
+    (["convert", EX, ""], "Invalid value for 'OUTPUT': is empty (an unset shell variable?)"),
     (["convert", EX, "out.yaml", "--to", "xls"], "'xls' is not one of"),
     # schema
     (["schema", "extra"], "unexpected extra argument"),

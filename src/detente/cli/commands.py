@@ -387,6 +387,9 @@ def convert(
     """Convert a scenario between formats (validated on the way; written atomically)."""
     from detente.scenario.io import save
 
+    if str(dst) in ("", "."):  # '' (an unset shell variable) reads as the current folder
+        raise typer.BadParameter("is empty (an unset shell variable?) or the current folder: give a file name, "
+                                 "e.g. scenario.json", param_hint="'OUTPUT'")
     s = _load(src, input_format)
     if to is None and dst.suffix.lower() == ".csv":
         to = "ktab-csv"
