@@ -646,7 +646,7 @@ def test_the_report_shows_the_war_inputs_with_their_evidence():
             "demand 90 (80–100) , audience cost of settling short 0.1–0.5") in text
     assert "Ratifier US Congress and foreign-policy establishment: demands 0–0.1 more than the war outcome" in text
     assert "front line at 8 on a line from 0 (victory of Ukraine and its Western backers) to 16 (victory of Russia)" in text
-    assert "From month 6 , for Russia: cost of a month&#x27;s fighting +0–0.006" in text
+    assert "From month 6 , for Russia: cost of a month&#x27;s fighting changes by 0–0.006" in text
     assert "secondary sanctions on buyers of Russian oil from month 6" in text  # the shock's evidence
     assert "cost of a month&#x27;s fighting 0.008–0.016 of the stakes" in text
     no_war = s.model_copy(update={"war": None})

@@ -322,10 +322,11 @@ def _inputs_section(scenario: Scenario) -> str:
     return "\n".join(parts)
 
 
-_SIDE_UNITS = {"prior_win": "", "confidence": "", "memory": "", "cost": " of the stakes", "cost_horizon": "",
-               "discount": "", "collapse_hazard": "", "bargaining_power": ""}
-"""A side's numbers in the report's order, with the unit shown after the number where the words
-(:data:`detente.scenario.war.INPUT_WORDS`) do not say it."""
+_SIDE_NUMBERS = ("prior_win", "confidence", "memory", "cost", "cost_horizon", "discount", "collapse_hazard",
+                 "bargaining_power")
+"""A side's numbers in the report's order (their words: :data:`detente.scenario.war.INPUT_WORDS`)."""
+_UNITS = {"cost": " of the stakes"}
+"""The units shown after a number where its words do not say them."""
 
 
 _MAPPING_WORDS = {"linear": "every issue moves in proportion to the share of the stakes a side gets",
@@ -363,22 +364,22 @@ def _war_inputs(scenario: Scenario, sources: dict[str, Source]) -> str:
         note = getattr(part, "note", None)
         return (f'<p class="muted">{_e(note)}</p>' if note else "") + _evidence_list(getattr(part, "evidence", []), sources)
 
-    def numbers(part: object, names: Iterable[str], units: dict[str, str] | None = None) -> str:
+    def numbers(part: object, names: Iterable[str]) -> str:
         items = [f"{_e(INPUT_WORDS.get(n, n.replace('_', ' ')))} <strong>{_e(fmt_uncertain(getattr(part, n)))}"
-                 f"</strong>{_e((units or {}).get(n, ''))}" for n in names if getattr(part, n, None) is not None]
+                 f"</strong>{_e(_UNITS.get(n, ''))}" for n in names if getattr(part, n, None) is not None]
         return "; ".join(items)
 
     side_name = {sid: sd.name or f"side {sid}" for sid, sd in w.sides.items()}
     parts = [f'<h3 id="war-inputs">War inputs</h3><p>Horizon {w.months} months; terms set by the '
              f"{_e(w.bargaining.rule)} rule"
              + (f" (proposer: {_e(w.bargaining.proposer)})" if w.bargaining.rule == "rubinstein" else "")
-             + f"; {_MAPPING_WORDS.get(w.terms.mapping, w.terms.mapping)}.</p>"
+             + f"; {_e(_MAPPING_WORDS.get(w.terms.mapping, w.terms.mapping))}.</p>"
              + notes(w) + notes(w.bargaining) + notes(w.terms)]
     for sid, sd in sorted(w.sides.items()):
         who = ", ".join(label(a) for a in sd.actors)
         who = "" if who == side_name[sid] else f'<p class="muted">{_e(who)}</p>'
         parts.append(f"<h4>Side {sid}: {_e(side_name[sid])}</h4>{who}"
-                     f"<p>{numbers(sd, _SIDE_UNITS, _SIDE_UNITS)}</p>" + notes(sd))
+                     f"<p>{numbers(sd, _SIDE_NUMBERS)}</p>" + notes(sd))
         for c in sd.commitments:
             parts.append(f"<p><strong>Public commitment</strong> on {_e(issue_label(c.issue))}: demand "
                          f"<strong>{_e(fmt_uncertain(c.demand))}</strong>, audience cost of settling short "
@@ -402,8 +403,8 @@ def _war_inputs(scenario: Scenario, sources: dict[str, Source]) -> str:
     parts.append(f"<h4>Battlefield ({_e(bf.kind.replace('_', ' '))})</h4><p>{front}; "
                  f"{numbers(bf, extra)}</p>" + notes(bf))
     for sh in w.shocks:
-        change = (f"{'+' if point(sh.delta) >= 0 else ''}{_e(fmt_uncertain(sh.delta))}" if sh.delta is not None
-                  else f"set to {_e(fmt_uncertain(sh.value))}")
+        change = (f"changes by {_e(fmt_uncertain(sh.delta))}" if sh.delta is not None
+                  else f"is set to {_e(fmt_uncertain(sh.value))}")
         what = ("chance of winning a month's battle" if sh.what == "p_battle"  # the named side's
                 else INPUT_WORDS.get(sh.what, sh.what.replace("_", " ")))
         parts.append(f"<p><strong>From month {sh.month}</strong>, for {_e(side_name[sh.side])}: "
