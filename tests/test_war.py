@@ -511,3 +511,16 @@ def test_a_demand_on_an_issue_the_settlement_does_not_cover_is_an_error():
     covered = war_block(terms={"issues": ["land", "nato"]})
     covered["sides"]["A"]["commitments"] = [{"issue": "nato", "demand": 80}]
     assert war_problems(covered, ["R", "U"], ["land", "nato"], {"land": (0, 100), "nato": (0, 100)}) == []
+
+
+def test_a_malformed_war_block_is_reported_in_words_never_as_a_crash():
+    """The raw-block checks run also where the schema failed: an unhashable issue, a list where a
+    mapping goes, sides as a list (which should say the keys are A and B)."""
+    probs = war_problems({"sides": [{"name": "Russia", "actors": ["R"]}]}, ["R"], ["x"])
+    assert probs == ["war.sides: expected the two sides by their keys A and B: {A: {name: ..., actors: [...]}, "
+                     "B: {...}}"]
+    odd = {"sides": {"A": {"actors": "R", "ratifiers": [{"limits": [1]}],
+                           "commitments": [{"issue": "x", "demand": [1]}, {"demand": 3}, "x"]}, "B": None},
+           "terms": {"issues": [{"a": 1}, "x"]}}
+    probs = war_problems(odd, ["R"], ["x"], {"x": (0, 100)})
+    assert probs and all(p.startswith("war.") for p in probs) and len(probs) == len(set(probs))

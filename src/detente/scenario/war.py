@@ -339,6 +339,8 @@ def war_problems(data: Any, actor_ids: list[str], issue_ids: list[str],
             from detente.scenario.messages import plain_message
 
             msg = plain_message(err, root=WarInputs)
+            if tuple(err["loc"]) == ("sides",) and err["type"] == "dict_type":
+                msg = "expected the two sides by their keys A and B: {A: {name: ..., actors: [...]}, B: {...}}"
             val = err.get("input")
             if err["type"] != "missing" and not isinstance(val, (dict, list)) and "(got " not in msg:
                 msg += f" (got {val!r})"
@@ -353,7 +355,8 @@ def war_problems(data: Any, actor_ids: list[str], issue_ids: list[str],
     # one pass reports every problem
     actors, issues = set(actor_ids), set(issue_ids)
     terms = data.get("terms") if isinstance(data.get("terms"), dict) else {}
-    covered = set(_items(terms.get("issues"))) if isinstance(terms.get("issues"), list) else None
+    covered = ({i for i in terms["issues"] if isinstance(i, str)} if isinstance(terms.get("issues"), list)
+               else None)
     uncovered = ("the settlement does not cover this issue (it is not in war.terms.issues): a demand or limit "
                  "there would constrain every deal while the issue stays where it is")
     sides = data.get("sides") if isinstance(data.get("sides"), dict) else {}
