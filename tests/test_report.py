@@ -644,7 +644,7 @@ def test_the_report_shows_the_war_inputs_with_their_evidence():
     assert "Side A: Russia" in text and "Side B: Ukraine and its Western backers" in text
     assert ("Public commitment on Ukraine&#x27;s alliance status and European security architecture: "
             "demand 90 (80–100) , audience cost of settling short 0.1–0.5") in text
-    assert "Ratifier US Congress and foreign-policy establishment: demands 0–0.1 more than the war outcome" in text
+    assert "Ratifier US Congress and foreign-policy establishment: margin over the war outcome its side expects 0–0.1" in text
     assert "front line at 8 on a line from 0 (victory of Ukraine and its Western backers) to 16 (victory of Russia)" in text
     assert "From month 6 , for Russia: cost of a month&#x27;s fighting changes by 0–0.006" in text
     assert "secondary sanctions on buyers of Russian oil from month 6" in text  # the shock's evidence

@@ -488,7 +488,7 @@ def test_war_numbers_without_evidence_are_named_in_the_warning():
     found = [p for p in unsupported_numbers(s) if p.startswith("war.")]
     assert found == ["war.sides.A.prior_win (side A)", "war.sides.A.cost (side A)",
                      "war.sides.B.prior_win (side B)", "war.sides.B.cost (side B)",
-                     "war.battlefield.forts (the battlefield)", "war.battlefield.start (the battlefield)",
+                     "war.battlefield.start (the battlefield)",
                      "war.battlefield.p_battle (the battlefield)"]
     assert count_unsupported(s) == len(list(unsupported_numbers(s)))
     with_evidence = war_block()
@@ -524,3 +524,17 @@ def test_a_malformed_war_block_is_reported_in_words_never_as_a_crash():
            "terms": {"issues": [{"a": 1}, "x"]}}
     probs = war_problems(odd, ["R"], ["x"], {"x": (0, 100)})
     assert probs and all(p.startswith("war.") for p in probs) and len(probs) == len(set(probs))
+
+
+def test_yes_where_a_whole_number_goes_is_refused_not_read_as_1():
+    """`months: yes` ran a war of 1 month (pydantic reads true as 1), as did `-o war.months=yes`."""
+    from detente.errors import ModelError
+
+    bad = war_block(months=True)
+    assert war_problems(bad, ["R", "U"], ["land"]) == [
+        "war.months: must be a whole number; YAML reads an unquoted yes, no, on, off, true or false as true/false, "
+        "not as a number"]
+    with pytest.raises(ModelError, match=r"months: must be a whole number; YAML reads .* \(got True\)"):
+        run(scenario(war_block()), "war", draws=5, options={"months": True})
+    with pytest.raises(ModelError, match=r"rounds: must be a whole number"):
+        run(scenario(war_block()), "bdm", options={"rounds": True})

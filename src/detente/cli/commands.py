@@ -689,10 +689,14 @@ def _in_memory(url: str) -> bool:
 
     >>> _in_memory("sqlite://"), _in_memory("sqlite:///:memory:"), _in_memory("sqlite:///runs.db"), _in_memory("default")
     (True, True, False, False)
+    >>> _in_memory("sqlite:///:memory:?x=1"), _in_memory("sqlite:///file::memory:?uri=true"), _in_memory("sqlite:////t/:memory:")
+    (True, True, False)
     """
     text = url.strip().lower()
-    return text.startswith("sqlite") and (text.split("://", 1)[-1] in ("", "/", "/:memory:")
-                                          or "mode=memory" in text)
+    if not text.startswith("sqlite"):
+        return False
+    path = text.split("://", 1)[-1].split("?", 1)[0]
+    return path in ("", "/", "/:memory:") or path.startswith("/file::memory:") or "mode=memory" in text
 
 
 def app_for(args: list[str]) -> typer.Typer:

@@ -20,10 +20,11 @@ True
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from detente.errors import InputError, ModelError, Problem
 
@@ -36,6 +37,13 @@ class Options(BaseModel):
     """Base class of model options: unknown keys are errors, every field has a default."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bools(cls, data: Any) -> Any:  # `-o bdm.rounds=yes` was read as 1 round
+        from detente.scenario.messages import no_bools_for_whole_numbers
+
+        return no_bools_for_whole_numbers(cls, data)
 
 
 @dataclass
@@ -126,7 +134,11 @@ class ModelSpec:
             return f"unknown option {where!r}{hint}; the options of {self.name}: {', '.join(names) or 'none'}"
         from detente.scenario.messages import plain_message
 
-        return f"{where}: {plain_message(error)} (got {error.get('input')!r})"
+        msg, got = plain_message(error), error.get("input")
+        named = re.match(r"^(\w+): (.*)$", msg, re.S) if error["type"] == "value_error" else None
+        if named and isinstance(got, dict) and named.group(1) in got:  # a model-level check naming its field
+            where, msg, got = named.group(1), named.group(2), got[named.group(1)]
+        return f"{where}: {msg} (got {got!r})"
 
 
 def degenerate_problems(spec: ModelSpec, arr: ScenarioArrays) -> list[Problem]:

@@ -378,7 +378,8 @@ def _war_inputs(scenario: Scenario, sources: dict[str, Source]) -> str:
     for sid, sd in sorted(w.sides.items()):
         who = ", ".join(label(a) for a in sd.actors)
         who = "" if who == side_name[sid] else f'<p class="muted">{_e(who)}</p>'
-        parts.append(f"<h4>Side {sid}: {_e(side_name[sid])}</h4>{who}"
+        heading = f"Side {sid}: {_e(sd.name)}" if sd.name else f"Side {sid}"
+        parts.append(f"<h4>{heading}</h4>{who}"
                      f"<p>{numbers(sd, _SIDE_NUMBERS)}</p>" + notes(sd))
         for c in sd.commitments:
             parts.append(f"<p><strong>Public commitment</strong> on {_e(issue_label(c.issue))}: demand "
@@ -391,8 +392,8 @@ def _war_inputs(scenario: Scenario, sources: dict[str, Source]) -> str:
             terms += [f"goes no further than <strong>{_e(fmt_uncertain(v))}</strong> on {_e(issue_label(i))}"
                       for i, v in r.limits.items()]
             if r.margin is not None:
-                terms.append(f"demands <strong>{_e(fmt_uncertain(r.margin))}</strong> more than the war outcome "
-                             "its side expects")
+                terms.append(f"margin over the war outcome its side expects <strong>{_e(fmt_uncertain(r.margin))}"
+                             "</strong> of the stakes (above 0: it demands more; below 0: it accepts less)")
             name = r.name or label(r.actor) or "a ratifier"
             parts.append(f"<p><strong>Ratifier</strong> {_e(name)}: {'; '.join(terms)}</p>" + notes(r))
     bf = w.battlefield

@@ -178,3 +178,35 @@ def _yaml_hint(value: Any) -> str:
     if isinstance(value, (int, float)):
         return f': write it in quotes, "{value}", if it is an id'
     return ""
+
+
+YES_NO = "YAML reads an unquoted yes, no, on, off, true or false as true/false, not as a number"
+"""Why a true/false stands where a number goes."""
+
+
+def no_bools_for_whole_numbers(cls: Any, data: Any) -> Any:
+    """A ``mode="before"`` model check: a true/false given for a whole-number field is refused
+    (pydantic reads ``months: yes`` as 1 and ``rounds: true`` as 1 rounds, silently).
+
+    >>> from pydantic import BaseModel, model_validator
+    >>> class M(BaseModel):
+    ...     months: int = 60
+    ...     _check = model_validator(mode="before")(classmethod(no_bools_for_whole_numbers))
+    >>> from pydantic import ValidationError
+    >>> try:
+    ...     M.model_validate({"months": True})
+    ... except ValidationError as e:
+    ...     print(e.errors()[0]["msg"][:48])
+    Value error, months: must be a whole number; YAM
+    >>> M.model_validate({"months": 3}).months
+    3
+    """
+    import typing
+
+    if isinstance(data, dict):
+        for name, f in cls.model_fields.items():
+            ann = f.annotation
+            whole = ann is int or int in typing.get_args(ann)
+            if whole and isinstance(data.get(name), bool):
+                raise ValueError(f"{name}: must be a whole number; {YES_NO}")
+    return data

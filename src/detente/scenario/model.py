@@ -465,7 +465,7 @@ def cross_checks(
             if scale[0] <= p <= scale[1] and 0 <= s <= 1:
                 continue
         _check_stance_numbers(problems, k, st, *scale)
-    if war is not None:
+    if isinstance(war, dict):  # another type is the schema's problem, said once
         from detente.scenario.war import war_problems  # lazy: avoids an import cycle
 
         problems.extend(war_problems(war, [a for a in actor_ids if isinstance(a, str)],

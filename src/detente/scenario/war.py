@@ -42,6 +42,13 @@ from detente.scenario.uncertain import Uncertain, bounds_of
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bools(cls, data: Any) -> Any:  # `months: yes` was read as 1 month
+        from detente.scenario.messages import no_bools_for_whole_numbers
+
+        return no_bools_for_whole_numbers(cls, data)
+
 
 _BIG = 1e12
 
@@ -475,9 +482,10 @@ def war_parameters(w: WarInputs) -> list[tuple[str, Any, tuple[float, float]]]:
     return out
 
 
-_NOT_ESTIMATES = frozenset({"kind", "months", "actors", "name", "actor", "issue", "side", "what", "note",
-                            "evidence", "ratifiers", "commitments"})
-"""Fields of the war block that are choices or names, not estimates needing evidence."""
+_NOT_ESTIMATES = frozenset({"kind", "months", "month", "forts", "actors", "name", "actor", "issue", "side", "what",
+                            "note", "evidence", "ratifiers", "commitments"})
+"""Fields of the war block that are choices, counts or names (the horizon, a shock's month, the
+number of positions of the front), not estimates needing evidence."""
 
 
 def unsupported_war_numbers(w: WarInputs) -> list[str]:
