@@ -106,8 +106,9 @@ def load(name: str = DATA_FILE) -> dict[str, Any] | None:
 
 
 def model_calibration(model: str, options: dict[str, Any] | None = None,
-                      variant: str | None = None) -> dict[str, Any] | None:
-    """The stored calibration of ``model`` run with these options, or ``None``.
+                      variant: str | None = None, ignore: frozenset[str] = frozenset()) -> dict[str, Any] | None:
+    """The stored calibration of ``model`` run with these options, or ``None``; the options named in
+    ``ignore`` (those that set how the model computes, not what) are not compared.
 
     A variant is a preset of options, so where both sides have their options, the options decide:
     ``--variant bdm=scholz`` (the default's preset) finds the default's calibration.
@@ -126,7 +127,7 @@ def model_calibration(model: str, options: dict[str, Any] | None = None,
         if cal["model"] != model:
             continue
         if options is not None and cal.get("options") is not None:
-            if _canon(options) != _canon(cal["options"]):
+            if _canon(options, ignore) != _canon(cal["options"], ignore):
                 continue
         elif cal.get("variant") != variant:
             continue
@@ -134,18 +135,8 @@ def model_calibration(model: str, options: dict[str, Any] | None = None,
     return None
 
 
-COMPUTING_OPTIONS = frozenset({"chunk_elements"})
-"""Options that set how a model computes, not what (bdm's ``chunk_elements``: the same numbers for
-any value): a calibration holds whatever their values."""
-
-
-def _canon(d: dict[str, Any]) -> str:
-    """The options that decide the numbers, as one comparable text.
-
-    >>> _canon({"rounds": 10, "chunk_elements": 1000}) == _canon({"rounds": 10, "chunk_elements": 4_194_304})
-    True
-    """
-    return json.dumps({k: v for k, v in d.items() if k not in COMPUTING_OPTIONS}, sort_keys=True, default=str)
+def _canon(d: dict[str, Any], ignore: frozenset[str] = frozenset()) -> str:
+    return json.dumps({k: v for k, v in d.items() if k not in ignore}, sort_keys=True, default=str)
 
 
 def conformal_levels(n: int, level: float = LEVEL) -> tuple[float, float]:

@@ -145,16 +145,30 @@ class Result:
     def _calibrate(self) -> tuple[dict[str, list[float]], dict[str, Any]] | None:
         if self._calibrated is None:
             self._calibrated = (None,)
-            if self.features and not self.trajectory.extras.get("_no_calibration"):
+            cal = self.stored_calibration()
+            if cal is not None:
                 from detente import calibration as cb
 
-                cal = cb.model_calibration(self.model, self.options, self.variant)
-                if cal is not None:
-                    with _all_nan_ok():
-                        lo, hi = cb.forecast_interval(cal, self.trajectory.forecast, self.features)
-                    iv = {i: [float(a), float(b)] for i, a, b in zip(self.issue_ids, lo, hi)}
-                    self._calibrated = (iv, cb.summary(cal))
+                with _all_nan_ok():
+                    lo, hi = cb.forecast_interval(cal, self.trajectory.forecast, self.features)
+                iv = {i: [float(a), float(b)] for i, a, b in zip(self.issue_ids, lo, hi)}
+                self._calibrated = (iv, cb.summary(cal))
         return None if self._calibrated[0] is None else self._calibrated
+
+    def stored_calibration(self) -> dict[str, Any] | None:
+        """The DEU III calibration of this run's model and options (:func:`detente.calibration.model_calibration`),
+        or ``None``: a run without the features, a war-led synthesis, or options no calibration was
+        fitted for. Options that only set how the model computes (their field marked
+        ``json_schema_extra={"computing": True}``, e.g. bdm's ``chunk_elements``) are left out: the
+        same numbers keep the same calibration."""
+        if not self.features or self.trajectory.extras.get("_no_calibration"):
+            return None
+        from detente import calibration as cb
+        from detente.models import registry
+
+        fields = registry.get(self.model).options.model_fields
+        computing = frozenset(k for k, f in fields.items() if (f.json_schema_extra or {}).get("computing"))
+        return cb.model_calibration(self.model, self.options, self.variant, ignore=computing)
 
     @property
     def interval(self) -> dict[str, list[float]] | None:

@@ -112,7 +112,8 @@ class EUOptions(Options):
     patience: int = Field(2, ge=1, description="consecutive small moves needed to stop under 'converged'.")
     chunk_elements: int = Field(CHUNK_ELEMENTS, ge=1, description=(
         "batch x (rounds + 1) x actors elements per compiled call (bounds the contiguous input copies made "
-        "per call; the kernel itself needs O(actors^2) memory per thread). Does not change results."))
+        "per call; the kernel itself needs O(actors^2) memory per thread). Does not change results."),
+        json_schema_extra={"computing": True})
 
 
 VARIANTS: dict[str, dict[str, Any]] = {

@@ -196,9 +196,7 @@ def sealed_forecasts(result: Result, issues: Sequence[str] | None = None) -> dic
     wanted = list(result.issue_ids if issues is None else issues)
     cols = [result.issue_ids.index(i) for i in wanted]
     draws = np.asarray(result.trajectory.forecast, dtype=float)
-    cal = None
-    if result.features and not result.trajectory.extras.get("_no_calibration"):
-        cal = cb.model_calibration(result.model, result.options, result.variant)
+    cal = result.stored_calibration()
     if cal is not None:
         source = "calibrated predictive distribution (draws x DEU III model error)"
         members = cb.predictive_members(cal, draws, result.features)
