@@ -287,6 +287,30 @@ def test_text_in_square_brackets_is_printed_as_written(tmp_path: Path) -> None:
     assert p.returncode == 2 and "0:100:3" in p.stderr, p.stderr
 
 
+def test_help_texts_lose_nothing_to_rich_markup() -> None:
+    """Every command's and option's help is printed as written: Rich read the sweep example
+    "actors[russia].capability=1:5:9" as a style tag and printed "actors.capability=1:5:9", which
+    fails when run. A bracket meant literally is written "\\["."""
+    import click
+    import typer.main
+    from rich.text import Text
+
+    from detente.cli.commands import app
+
+    def texts(cmd: click.Command, path: str):
+        yield path, cmd.help or ""
+        for param in cmd.params:
+            yield f"{path} {param.name}", getattr(param, "help", None) or ""
+        for name, sub in getattr(cmd, "commands", {}).items():
+            yield from texts(sub, f"{path} {name}")
+
+    seen = 0
+    for where, text in texts(typer.main.get_command(app), "detente"):
+        seen += 1
+        assert Text.from_markup(text).plain == text.replace("\\[", "["), (where, text)
+    assert seen > 100
+
+
 def test_input_format_names_match_the_reader_registry() -> None:
     from detente.cli.common import INPUT_FORMATS
     from detente.scenario.io import FORMATS, _load_plugins

@@ -242,9 +242,8 @@ def _cols(res: Any) -> list[str]:
 def sweep_command(
     scenario: Annotated[Path, scenario_argument()],
     vary: list[str] = typer.Option(..., "--vary", "-v", metavar="FIELD=LO:HI:N",
-                                   help="e.g. 'actors[russia].capability=1:5:9' or "
-                                        "'stances[russia,territory].salience=0.2:1:5' (actor and issue "
-                                        "ids, or indexes from 0); repeatable."),
+                                   help="A field and its range: N values from LO to HI (examples "
+                                        "above); repeatable."),
     model: Annotated[list[str], model_option(MODEL_HELP)] = ...,  # type: ignore[assignment]
     design: Literal["grid", "random"] = typer.Option("grid", "--design", help="grid (every combination) or "
                                                      "random (uniform, seeded)."),
@@ -269,7 +268,12 @@ def sweep_command(
     out: Annotated[Optional[Path], out_option("Write the results to this file (json or csv by its suffix).",
                                               metavar="FILE")] = None,
 ) -> None:
-    """Run models over a grid or a random design of scenario values."""
+    """Run models over a grid or a random design of scenario values.
+
+    --vary FIELD=LO:HI:N, e.g. actors\\[russia].capability=1:5:9 (nine values from 1 to 5).
+
+    An actor or issue is named by its id or its index from 0: stances\\[russia,territory].salience=0.2:1:5.
+    """
     from pydantic import ValidationError
 
     from detente.progress import progress_bar
