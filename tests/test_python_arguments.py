@@ -54,6 +54,8 @@ def test_functions_of_one_model_say_so_and_refuse_a_file_name() -> None:
     ({"n": 0}, r"n: must be a whole number from 2 to"),
     ({"n": "16"}, r"n: must be a whole number"),
     ({"replications": 0}, r"replications: must be a whole number from 1 to"),
+    ({"num_resamples": 0}, r"num_resamples: must be a whole number from 1 to"),  # was ZeroDivisionError
+    ({"num_resamples": 2.5}, r"num_resamples: must be a whole number"),
 ])
 def test_sensitivity_refuses_bad_arguments(kwargs, match) -> None:
     with pytest.raises(InputError, match=match):

@@ -134,6 +134,8 @@ MAX_N = 65_536
 """The largest base sample size (Sobol: 65,536 x (inputs + 2) evaluations; the web page allows 4,096)."""
 MAX_REPLICATIONS = 10_000
 """The most runs of each design point of a noisy model (the war model's default is 32)."""
+MAX_RESAMPLES = 10_000
+"""The most bootstrap resamples of SALib's confidence intervals (``num_resamples``)."""
 
 
 def label_of(scenario: Scenario, name: str) -> str:
@@ -279,6 +281,7 @@ def sensitivity(
         n = check_count(n, "n", least=2, most=MAX_N)
     if replications is not None:
         replications = check_count(replications, "replications", most=MAX_REPLICATIONS)
+    num_resamples = check_count(num_resamples, "num_resamples", most=MAX_RESAMPLES)  # SALib's bootstrap
 
     require("SALib", "sensitivity")
     from SALib.analyze import morris as morris_analyze
