@@ -233,3 +233,6 @@ def test_converting_to_ktab_csv_says_what_it_does_not_keep(tmp_path: Path, capsy
 
     assert main(["convert", str(EXAMPLES / "ktab-dummy-3dim.yaml"), str(tmp_path / "d.csv")]) == 0
     assert "not kept: the status quo" not in capsys.readouterr().err
+    # KTAB CSV to KTAB CSV keeps everything: the ids read back from the labels are the same
+    assert main(["convert", str(tmp_path / "d.csv"), str(tmp_path / "d2.csv")]) == 0
+    assert "not kept" not in capsys.readouterr().err

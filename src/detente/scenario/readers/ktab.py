@@ -278,7 +278,7 @@ def ktab_csv_losses(s: Scenario) -> list[str]:
     for name, what in (("status_quo", "the status quo"), ("outcome", "the recorded outcome"),
                        ("anchors", "the anchor labels"), ("description", "the description")):
         out += some(sum(1 for i in s.issues if getattr(i, name)), what, "issue")
-    if any(i.label != i.id for i in s.issues):
+    if _unique_ids([i.label for i in s.issues]) != [i.id for i in s.issues]:  # what reading it back gives
         out.append("the issue ids (KTAB names an issue by its label)")
     if any((i.scale.min, i.scale.max) != (0, 100) for i in s.issues):
         out.append("the issues' scales (positions are written on 0-100)")
