@@ -213,4 +213,4 @@ def test_where_the_files_went_is_said_after_the_tables(tmp_path):
         assert lines[-1].startswith(f"wrote ") and lines[-1].endswith(f"(open {out / files})"), lines[-3:]
         assert "┏" not in "\n".join(lines[-2:]) and any("┏" in x for x in lines)
         if cmd[0] == "run":
-            assert lines[-2].startswith("recorded run(s) 1 in sqlite:")
+            assert lines[-2].startswith("recorded run 1 in sqlite:")

@@ -358,12 +358,32 @@ def test_runs_list_on_80_columns_leaves_out_columns_rather_than_break_words(tmp_
 def test_a_default_store_folder_that_cannot_be_made_names_its_setting(monkeypatch, capsys) -> None:
     """`DETENTE_DATA_DIR=/proc/x detente runs list` said "error: No such file or directory:
     /proc/x", exit 1, without the setting it came from."""
+    from conftest import EXAMPLES
     from detente.cli import main
 
     monkeypatch.setenv("DETENTE_DATA_DIR", "/proc/x")
-    assert main(["runs", "list"]) == 2
+    assert main(["run", str(EXAMPLES / "eu-emission-standards.yaml"), "-m", "mean", "--store", "default"]) == 2
     err = " ".join(capsys.readouterr().err.split())
     assert "/proc/x/detente (from DETENTE_DATA_DIR)" in err and "give --store URL" in err
+
+
+def test_commands_that_only_read_make_no_default_store(tmp_path: Path, monkeypatch, capsys) -> None:
+    """`detente runs list` on a new machine created ~/.local/share/detente/runs.db (and its folder) to
+    report that it holds no runs; so did `runs export`, `ledger` and `verify`."""
+    from conftest import EXAMPLES
+    from detente.cli import main
+
+    monkeypatch.setenv("DETENTE_DATA_DIR", str(tmp_path / "data"))
+    for args in (["runs", "list"], ["runs", "export"], ["ledger"], ["verify"]):
+        assert main(args) == 0, args
+    assert "no runs recorded yet" in capsys.readouterr().out
+    assert not (tmp_path / "data").exists()
+    assert main(["run", str(EXAMPLES / "eu-emission-standards.yaml"), "-m", "mean", "--store", "default"]) == 0
+    assert (tmp_path / "data" / "detente" / "runs.db").exists()
+    capsys.readouterr()
+    assert main(["runs", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "no runs recorded yet" not in listed and "emission_standards=" in listed, listed
 
 
 def test_tables_created_at_the_same_moment_by_another_process_are_not_an_error() -> None:

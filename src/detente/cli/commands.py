@@ -200,7 +200,7 @@ def run(
 
             db = Store(None if store == "default" else store)
             ids = db.save_many([(s, r, None) for r in results])  # one transaction for all of them
-            done.append(f"recorded run(s) {', '.join(map(str, ids))} in {db.shown_url}")
+            done.append(f"recorded run{'s' if len(ids) > 1 else ''} {', '.join(map(str, ids))} in {db.shown_url}")
         if out_dir is not None:
             from detente.report.outputs import write_outputs
 

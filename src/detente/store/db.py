@@ -217,19 +217,24 @@ class Store:
         """``existing``: the store must be there already (the commands that only read it): a
         SQLite file that does not exist is an error, not a new empty store, so that a mistyped
         ``--store`` does not report "0 runs" or "every hash checks" of nothing."""
+        nothing_yet = False  # the default store, not made yet, opened only to read: empty, and no file made
         if url in (None, "", "default"):
             url = default_url()
+            nothing_yet = existing and not (data_dir() / "runs.db").exists()
             try:
-                data_dir().mkdir(parents=True, exist_ok=True)
+                if not nothing_yet:
+                    data_dir().mkdir(parents=True, exist_ok=True)
             except OSError as e:
                 setting = ("DETENTE_DATA_DIR" if os.environ.get("DETENTE_DATA_DIR") else
                            "XDG_DATA_HOME" if os.environ.get("XDG_DATA_HOME") else "the home folder")
                 raise StoreError(f"cannot create the folder of the default run store, {data_dir()} (from "
                                  f"{setting}): {output_problem(e, str(data_dir()))}; set DETENTE_DATA_DIR to a "
                                  "folder you can write, or give --store URL") from None
-            existing = False  # the default store is made on first use
+            existing = False  # the default store is made on first use, not by a command that only reads
         self.url = url
         self.shown_url = safe_url(url)
+        if nothing_yet:
+            url = "sqlite://"
         try:
             parsed = make_url(url)
             path = sqlite_path(parsed)
