@@ -74,12 +74,16 @@ def written(value: Any) -> str:
     >>> written({"mixture": [{"weight": 1, "value": 3.5}]})
     '{mixture: [{weight: 1, value: 3.5}]}'
 
+    >>> written(1e13), written(10000000000000.0), written(1.5e13), written(123456789.0)
+    ('1e+13', '1e+13', '1.5e+13', '123456789.0')
     """
+    if isinstance(value, float) and value.is_integer() and abs(value) >= 1e7 and float(f"{value:g}") == value:
+        return f"{value:g}"  # 1e13 reads 1e+13, not 10000000000000.0
     if not isinstance(value, (dict, list, tuple)):
         return repr(value)
 
     def item(v: Any) -> str:
-        if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        if isinstance(v, float) and v.is_integer() and abs(v) < 1e7:
             return str(int(v))  # 75.0 was written 75
         return written(v)
 
