@@ -92,6 +92,12 @@ def test_two_models_that_disagree_and_a_calibrated_interval():
     assert x["input_band"] == pytest.approx(a.input_band["x"], abs=1e-6)  # both, under two names
     text = render_text([bottom_line_table(SCENARIO, [a, b])], width=160)
     assert "forecast interval (calibrated on DEU III, coverage 79 %)" in text and "models disagree" in text
+    # where that coverage was measured, and where not: said once, in the terminal and in the report
+    assert "on other kinds of negotiation its coverage is not measured" in iv["scope"]
+    flat = " ".join(text.split())
+    assert flat.count("where its 80 % intervals held 79 % of the outcomes out of sample (with point inputs)") == 1
+    html = render_html(SCENARIO, [a, b], [])
+    assert html.count("its coverage is not measured") == 1
 
 
 def test_synthesis_leads_when_run_and_is_not_its_own_witness():
@@ -331,7 +337,7 @@ def test_synthesis_on_eu_legislation_leads_with_a_calibrated_interval():
     if syn.interval is None:
         pytest.skip("no calibration for the synthesis in the package data file")
     line = next(iter(bottom_line(s, [syn, mean]).values()))
-    assert line["lead"] == "synthesis" and "weights learned out of sample" in line["lead_reason"]
+    assert line["lead"] == "synthesis" and "weights fitted on DEU III" in line["lead_reason"]
     iv = line["interval"]
     assert iv["kind"] == FORECAST_INTERVAL
     coverage = 100 * syn.calibration["coverage_oos"]

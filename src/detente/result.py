@@ -215,7 +215,10 @@ class Result:
         return out
 
     def to_dict(self, full: bool = False) -> dict[str, Any]:
-        """JSON-able record. ``full`` adds every draw's forecast and the actors' positions by round."""
+        """JSON-able record. ``full`` adds every draw's forecast and the actors' positions by round.
+
+        No elapsed time (``elapsed_s`` is an attribute, shown in the tables and kept in the run store):
+        the same input, seed and version give the same record, bit for bit."""
         t = self.trajectory
         d: dict[str, Any] = {
             "model": self.model,
@@ -226,7 +229,6 @@ class Result:
             "version": self.version,
             "input_sha256": self.input_sha256,
             "scenario": self.scenario_name,
-            "elapsed_s": round(self.elapsed_s, 4),
             "forecast": _finite(self.forecast),
         }
         if self.interval is not None:

@@ -1,7 +1,7 @@
 """Fit the synthesis weights and the interval calibration on DEU III; write the package data file.
 
     python -m detente.backtest.fit --deu ../shared/peers/deu-data/deu3_blksv.tsv \\
-        --out src/detente/data/synthesis-weights.json --date 2026-12-01
+        --out src/detente/data/synthesis-weights.json --date 2026-12-07
 
 One command, deterministic: the same data, seed, options and detente version give the same file
 byte for byte (the date is an input, recorded in the file). The file holds

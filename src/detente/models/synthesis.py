@@ -151,8 +151,9 @@ def _war_led(arrays: Any, rng: np.random.Generator) -> Trajectory:
 
 registry.register(ModelSpec(
     name="synthesis",
-    summary="one forecast per issue: the models' forecasts combined with weights learned out of sample "
-            "on DEU III (war scenarios: the war model's terms given a deal)",
+    summary="one forecast per issue: model forecasts combined with weights fitted on DEU III, the design "
+            "chosen by cross-validation (today the compromise model with the square root of the capabilities; "
+            "war scenarios: the war model's terms given a deal)",
     options=SynthesisOptions,
     run=synthesis_model,
     multi_issue=True,

@@ -5,10 +5,10 @@ model runs. For every issue, :func:`bottom_line` picks the leading forecast, nam
 anchor in words, gives its interval under the right name, and measures how far the models' own
 forecasts lie apart:
 
-* **which forecast leads**: the ``synthesis`` model when it was run (it combines the other
-  models with weights learned out of sample); for a scenario with a ``war:`` block and a ``war``
-  run, the war model's terms *given a deal* (coercive bargaining, where weights learned on EU
-  legislation do not apply); otherwise the first model given, and the line says so;
+* **which forecast leads**: the ``synthesis`` model when it was run (it combines model
+  forecasts with weights fitted on DEU III, the design chosen out of sample); for a scenario with
+  a ``war:`` block and a ``war`` run, the war model's terms *given a deal* (coercive bargaining,
+  where weights learned on EU legislation do not apply); otherwise the first model given, and the line says so;
 * **two names for two things**: a *forecast interval* is calibrated - it combines the input
   uncertainty with the model error learned from backtest residuals and says on what data and
   with what out-of-sample coverage; the band over Monte Carlo draws alone is *input uncertainty*
@@ -82,6 +82,25 @@ def calibration_text(cal: Mapping[str, Any] | None) -> str:
     if isinstance(cov, (int, float)) and math.isfinite(cov):
         text += f", coverage {100 * cov:.0f} %"
     return f"forecast interval ({text})"
+
+
+def calibration_scope(cal: Mapping[str, Any] | None) -> str:
+    """Where a forecast interval's coverage was measured, and where it was not: said once under the
+    bottom line, so that "coverage 79 %" is not read as measured on the scenario at hand.
+
+    >>> print(calibration_scope({"data": "DEU III (deu3_blksv.tsv)", "coverage_oos": 0.7949, "n_issues": 351}))
+    forecast interval: the input uncertainty widened by the model's errors on 351 EU legislative decisions (DEU III), where its 80 % intervals held 79 % of the outcomes out of sample (with point inputs); on other kinds of negotiation its coverage is not measured
+    """
+    cal = cal or {}
+    data = str(cal.get("data") or "DEU III").split(" (")[0]
+    n = cal.get("n_issues")
+    where = f"{n} EU legislative decisions ({data})" if data == "DEU III" and n else data
+    cov = cal.get("coverage_oos", cal.get("coverage"))
+    level = cal.get("level", 0.8)
+    held = (f", where its {100 * level:.0f} % intervals held {100 * cov:.0f} % of the outcomes out of sample "
+            "(with point inputs)" if isinstance(cov, (int, float)) and math.isfinite(cov) else "")
+    return (f"forecast interval: the input uncertainty widened by the model's errors on {where}{held}; "
+            "on other kinds of negotiation its coverage is not measured")
 
 
 # -- one model's point on an issue ----------------------------------------------------------------
@@ -159,7 +178,7 @@ def lead_result(scenario: Scenario, results: list[Result]) -> tuple[Result | Non
         if war_led(syn):
             return syn, ("synthesis, led by the war model's terms given a deal: this scenario is coercive "
                          "bargaining (a war: block), where weights learned on EU legislation (DEU III) do not apply")
-        why = "synthesis: the models combined with weights learned out of sample on DEU III"
+        why = "synthesis: model forecasts combined with weights fitted on DEU III (the design chosen out of sample)"
         weights = info.get("weights") or {}
         if weights:
             from detente.models.synthesis import component_label
@@ -297,7 +316,8 @@ def bottom_line(scenario: Scenario, results: list[Result]) -> dict[str, dict[str
             lo, hi = fi[issue.id]
             interval = {"low": _r(lo), "high": _r(hi), "kind": FORECAST_INTERVAL, "text": calibration_text(cal),
                         "level": cal.get("level", 0.8), "coverage": cal.get("coverage_oos", cal.get("coverage")),
-                        "calibrated_on": cal.get("data") or "DEU III", "method": cal.get("method")}
+                        "calibrated_on": cal.get("data") or "DEU III", "method": cal.get("method"),
+                        "scope": calibration_scope(cal)}
         elif band is not None and all(v is not None and math.isfinite(v) for v in band):
             text = DEAL_BAND_TEXT if note else INPUT_BAND_TEXT
             interval = {"low": _r(band[0]), "high": _r(band[1]), "kind": INPUT_UNCERTAINTY, "text": text}
