@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -146,10 +147,33 @@ def test_missing_optional_dependency_gives_an_install_hint(toy, capsys, monkeypa
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *a: None if name in ("sqlalchemy", "SALib") else real(name, *a))
-    assert main(["run", str(toy), "--store", "default"]) == 1
+    assert main(["run", str(toy), "--store", "default"]) == 2  # every command: exit 2, as `runs list`
     assert "pip install 'detente[store]'" in capsys.readouterr().err
     assert main(["sensitivity", str(toy), "-m", "mean"]) == 2
     assert "detente[sensitivity]" in capsys.readouterr().err.replace("\n", "")
+
+
+def test_a_command_that_imports_an_extra_before_asking_for_it_names_the_extra(tmp_path) -> None:
+    """On a base install `detente ledger`, `seal`, `grade` and `pool --weights ledger` said "internal
+    error: ModuleNotFoundError: No module named 'sqlalchemy' ... this is a bug": their modules import
+    SQLAlchemy at the top, before the command's own check."""
+    blocker = tmp_path / "base_install.py"
+    blocker.write_text(
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] == 'sqlalchemy':\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "from detente.cli import main\n"
+        "raise SystemExit(main(sys.argv[1:]))\n", encoding="utf-8")
+    for args in (["ledger"], ["grade", "1", "--outcome", "8", "--source", "x"],
+                 ["pool", str(EXAMPLES / "ukraine-settlement.yaml"), str(EXAMPLES / "ukraine-settlement-contrast.yaml"),
+                  "--weights", "ledger"]):
+        p = subprocess.run([sys.executable, str(blocker), *args], capture_output=True, text=True,
+                           env={**os.environ, "DETENTE_DATA_DIR": str(tmp_path / "data")})
+        assert p.returncode == 2, (args, p.stderr)
+        assert "pip install 'detente[store]'" in p.stderr and "internal error" not in p.stderr, (args, p.stderr)
 
 
 def test_the_examples_ship_inside_the_package_and_can_be_listed_and_copied(tmp_path, capsys):

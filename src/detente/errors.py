@@ -200,7 +200,30 @@ class FewDrawsWarning(UserWarning):
 
 
 class MissingDependency(DetenteError):
-    """An optional part of detente was used without its extra installed."""
+    """An optional part of detente was used without its extra installed (exit code 2, as every
+    command that names what to install)."""
+
+    exit_code = 2
+
+
+EXTRAS = {"sqlalchemy": "store", "fastapi": "web", "uvicorn": "web", "multipart": "web", "fastapi_offline": "web",
+          "SALib": "sensitivity", "dask": "dist", "distributed": "dist", "psycopg": "postgres"}
+"""The optional modules and the extra of ``pyproject.toml`` that installs each."""
+
+
+def missing_dependency(e: ImportError) -> MissingDependency | None:
+    """The install hint for an ImportError of an optional module (``None`` for any other module: a bug).
+
+    >>> print(missing_dependency(ModuleNotFoundError("No module named 'sqlalchemy'", name="sqlalchemy.orm")))
+    this needs the optional dependency 'sqlalchemy': pip install 'detente[store]'
+    >>> missing_dependency(ModuleNotFoundError("No module named 'numpy'", name="numpy")) is None
+    True
+    """
+    top = (getattr(e, "name", None) or "").split(".")[0]
+    extra = EXTRAS.get(top)
+    if extra is None:
+        return None
+    return MissingDependency(f"this needs the optional dependency {top!r}: pip install 'detente[{extra}]'")
 
 
 def require(module: str, extra: str) -> None:

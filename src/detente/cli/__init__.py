@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         import typer
 
         from detente.cli.commands import app_for, err, escape, option_problem
-        from detente.errors import DetenteError, FewDrawsWarning, InputError, ModelError
+        from detente.errors import DetenteError, FewDrawsWarning, InputError, ModelError, missing_dependency
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130
@@ -115,6 +115,12 @@ def main(argv: list[str] | None = None) -> int:
         err.print(f"[bold red]error:[/bold red] {escape(e.strerror or str(e))}{escape(where)}",
                   highlight=False, soft_wrap=True)
         return 1
+    except ImportError as e:  # an optional module that a command imports before its own require()
+        missing = missing_dependency(e)
+        if missing is None or debug:
+            raise
+        err.print(f"[bold red]error:[/bold red] {escape(str(missing))}", highlight=False, soft_wrap=True)
+        return missing.exit_code
     except MemoryError as e:  # past what the machine gives the process: the remedy is a smaller run
         if debug:
             raise

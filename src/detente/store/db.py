@@ -258,7 +258,7 @@ class Store:
         except ImportError as e:
             raise StoreError(
                 f"run store {self.shown_url!r}: the database driver is not installed ({e.name or e}); "
-                "e.g. pip install 'psycopg[binary]' for postgresql+psycopg://"
+                "for postgresql+psycopg:// pip install 'detente[postgres]'"
             ) from None
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
