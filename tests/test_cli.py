@@ -233,3 +233,18 @@ def test_where_the_files_went_is_said_after_the_tables(tmp_path):
         assert "┏" not in "\n".join(lines[-2:]) and any("┏" in x for x in lines)
         if cmd[0] == "run":
             assert lines[-2].startswith("recorded run 1 in sqlite:")
+
+
+def test_an_unwritable_matplotlib_folder_is_replaced_quietly(tmp_path) -> None:
+    """With HOME read-only (or missing), `run --out` printed matplotlib's two-line "mkdir -p failed ...
+    it is highly recommended to set the MPLCONFIGDIR environment variable"; the Numba cache already
+    had its fallback."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    env = {k: v for k, v in os.environ.items() if k != "MPLCONFIGDIR"}
+    env.update(XDG_CONFIG_HOME=str(blocker), TMPDIR=str(tmp_path))
+    p = subprocess.run([sys.executable, "-m", "detente", "run", str(EXAMPLES / "eu-emission-standards.yaml"),
+                        "-m", "mean", "--out", str(tmp_path / "out")], capture_output=True, text=True, env=env)
+    assert p.returncode == 0, p.stderr
+    assert "MPLCONFIGDIR" not in p.stderr and "mkdir" not in p.stderr and (tmp_path / "out" / "report.html").exists(), p.stderr
+    assert (tmp_path / f"detente-matplotlib-{os.getuid()}").is_dir()

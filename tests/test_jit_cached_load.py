@@ -94,3 +94,22 @@ def test_numbas_loader_comes_back_when_the_last_thread_is_done() -> None:
         t.join()
     assert all(inside) and len(inside) == 400
     assert caching.Cache.load_overload is numba_load and jit._light_loads == 0
+
+
+def test_the_fallback_cache_folder_is_used_only_when_it_is_private(tmp_path: Path, monkeypatch) -> None:
+    """With no writable per-user cache, the kernels were cached in ``/tmp/detente-numba-<uid>`` as
+    found: a folder another user made writable for all could hand this user pickled code, and one
+    they made read-only ended the run in "cannot cache function"."""
+    import os
+    import stat
+    import tempfile
+
+    from detente.jit import _private_temp_cache
+
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path))
+    mine = _private_temp_cache()
+    assert mine == tmp_path / f"detente-numba-{os.getuid()}" and stat.S_IMODE(mine.stat().st_mode) == 0o700
+    assert _private_temp_cache() == mine  # the same folder next time: the cache is kept
+    mine.chmod(0o777)  # writable by everyone: not trusted
+    other = _private_temp_cache()
+    assert other != mine and other.parent == tmp_path and stat.S_IMODE(other.stat().st_mode) == 0o700

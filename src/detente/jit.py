@@ -73,15 +73,41 @@ def _writable(path: Path) -> bool:
         return False
 
 
+def writable(path: Path) -> bool:
+    """True when ``path`` is (or can be made) a folder this process can write to."""
+    return _writable(path)
+
+
+def _private_temp_cache() -> Path:
+    return private_temp_dir("detente-numba")
+
+
+def private_temp_dir(stem: str) -> Path:
+    """``$TMPDIR/<stem>-<uid>`` when this user owns it and no one else may write to it (Numba's
+    cache files are pickles: another user's folder could hand us code to run); else a fresh private
+    folder for this process (what it caches is then made again next time)."""
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    path = Path(tempfile.gettempdir()) / f"{stem}-{uid if uid is not None else 'user'}"
+    try:
+        path.mkdir(mode=0o700, exist_ok=True)
+        st = os.lstat(path)
+        import stat
+
+        if (stat.S_ISDIR(st.st_mode) and not stat.S_ISLNK(st.st_mode) and (uid is None or st.st_uid == uid)
+                and not st.st_mode & 0o022 and _writable(path)):
+            return path
+    except OSError:
+        pass
+    return Path(tempfile.mkdtemp(prefix=f"{stem}-"))
+
+
 def configure_cache() -> Path:
     """Point Numba's cache at :func:`cache_dir` (once per process; before the kernels are defined)."""
     global _configured
     path = cache_dir()
     if not _configured:
         if not _writable(path):
-            uid = os.getuid() if hasattr(os, "getuid") else os.getpid()
-            path = Path(tempfile.gettempdir()) / f"detente-numba-{uid}"
-            path.mkdir(parents=True, exist_ok=True)
+            path = _private_temp_cache()
         os.environ["NUMBA_CACHE_DIR"] = str(path)
         numba_config = sys.modules.get("numba.core.config")
         if numba_config is not None:  # numba already imported: its config read the variable then

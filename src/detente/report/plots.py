@@ -27,7 +27,26 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from matplotlib import rcParams
+
+
+def _matplotlib_config_dir() -> None:
+    """Matplotlib's config and font cache in a private temporary folder when the user's own cannot be
+    written (HOME read-only or missing): matplotlib would do the same, with a two-line warning."""
+    import os
+    from pathlib import Path
+
+    from detente.jit import private_temp_dir, writable
+
+    if os.environ.get("MPLCONFIGDIR"):
+        return
+    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "matplotlib"
+    if not writable(base):
+        os.environ["MPLCONFIGDIR"] = str(private_temp_dir("detente-matplotlib"))
+
+
+_matplotlib_config_dir()  # before matplotlib is imported: it reads the folder then
+
+from matplotlib import rcParams  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.figure import Figure
 
