@@ -10,9 +10,9 @@ the path of a shipped example (``detente.load(detente.example("ukraine-settlemen
 >>> import detente
 >>> detente.__version__
 '0.2.0'
->>> s = detente.load("examples/eu-emission-standards.yaml")   # doctest: +SKIP
->>> detente.run(s, "mean").forecast                             # doctest: +SKIP
-{'emission_standards': 7.39...}
+>>> s = detente.load(detente.example("eu-emission-standards"))   # shipped inside the package
+>>> round(detente.run(s, "mean").forecast["emission_standards"], 2)
+7.39
 """
 
 from detente._version import __version__

@@ -182,9 +182,9 @@ def war_comparison(scenarios: list[Scenario], results: list[list[Result]]) -> li
     """How the war ends in each view that ran the war model: P(deal by 6/12/24/60 months) and each
     ending's probability, the sides named from that view's actors (views may name them differently).
 
-    >>> from detente.scenario.io import load
+    >>> import detente
     >>> from detente.runner import run
-    >>> views = [load("examples/ukraine-settlement.yaml"), load("examples/ukraine-settlement-contrast.yaml")]
+    >>> views = [detente.load(detente.example(n)) for n in ("ukraine-settlement", "ukraine-settlement-contrast")]
     >>> rows = war_comparison(views, [[run(v, "war", draws=200)] for v in views])
     >>> [len(r["endings"]) > 1 for r in rows], sorted(rows[0]["settlement_by"])
     ([True, True], ['12', '24', '6', '60'])
