@@ -113,14 +113,16 @@ def spelling_hint(loc: tuple[Any, ...], root: Any = None) -> str:
 
     >>> spelling_hint(("stances", 2, "salince")), spelling_hint(("actors", 0, "capabilty"))
     ("did you mean 'salience'?", "did you mean 'capability'?")
-    >>> spelling_hint(("actors", 0, "zzz"))
-    ''
+    >>> spelling_hint(("actors", 0, "zzz")), spelling_hint(("scenarios", 1, "name"))  # not "did you mean 'name'?"
+    ('', '')
     """
     import difflib
 
     if not loc or not isinstance(loc[-1], str):
         return ""
     fields = list(getattr(_model_at(loc, root), "model_fields", {}))
+    if loc[-1] in fields:  # a field of another place (the path did not lead where it looked): no hint
+        return ""
     close = difflib.get_close_matches(loc[-1], fields, n=1, cutoff=0.75)
     return f"did you mean {close[0]!r}?" if close else ""
 
