@@ -410,3 +410,49 @@ def test_tables_created_at_the_same_moment_by_another_process_are_not_an_error()
 
     with pytest.raises(OperationalError):
         create_tables(Broken(), None)  # type: ignore[arg-type]
+
+
+def test_another_programs_database_is_refused_and_left_as_it_was(tmp_path: Path, capsys) -> None:
+    """`runs list --store` on another program's SQLite file added detente's tables to it (8 KB ->
+    40 KB) and said "no runs recorded yet"; on a file with its own `runs` table it failed later with
+    "no such column: runs.created"; `run --store` did the same after the whole computation."""
+    import sqlite3
+
+    from conftest import EXAMPLES
+    from detente.cli import main
+
+    notes, runs = tmp_path / "notes.db", tmp_path / "runs.db"
+    with sqlite3.connect(notes) as c:
+        c.execute("create table notes (x)")
+    with sqlite3.connect(runs) as c:
+        c.execute("create table runs (id integer, name text)")
+    before = {p: p.read_bytes() for p in (notes, runs)}
+    for args in (["runs", "list", "--store", f"sqlite:///{notes}"],
+                 ["run", str(EXAMPLES / "eu-emission-standards.yaml"), "-m", "mean", "--store", f"sqlite:///{notes}"]):
+        assert main(args) == 2, args
+        captured = capsys.readouterr()
+        assert "is not a detente run store: it holds other tables (notes); nothing was written" in captured.err
+        assert captured.out == ""  # refused before the run
+    assert main(["runs", "list", "--store", f"sqlite:///{runs}"]) == 2
+    assert "its table 'runs' lacks the columns created" in " ".join(capsys.readouterr().err.split())
+    assert {p: p.read_bytes() for p in (notes, runs)} == before
+
+
+def test_a_store_that_fails_while_saving_keeps_the_printed_and_written_results(tmp_path: Path, monkeypatch,
+                                                                               capsys) -> None:
+    """A store that failed at the save (a locked or read-only database, a server gone) threw the run's
+    results away: nothing printed, no --out folder."""
+    from conftest import EXAMPLES
+    from detente.cli import main
+    from detente.store.db import Store, StoreError
+
+    def fail(self, items):  # type: ignore[no-untyped-def]
+        raise StoreError("cannot write to the run store: database is locked")
+
+    monkeypatch.setattr(Store, "save_many", fail)
+    out = tmp_path / "out"
+    code = main(["run", str(EXAMPLES / "eu-emission-standards.yaml"), "-m", "mean", "--store",
+                 f"sqlite:///{tmp_path / 'r.db'}", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 2 and "database is locked" in captured.err
+    assert "Bottom line" in captured.out and (out / "report.html").exists()

@@ -171,6 +171,12 @@ def run(
 
     opts = parse_options(option, model)
     variants = parse_variants(variant, model)
+    db = None
+    if store is not None:  # opened before the run: a store that cannot take it must not cost the run
+        require("sqlalchemy", "store")
+        from detente.store.db import Store
+
+        db = Store(None if store == "default" else store)
     workers = None
     if out_dir is not None and _running_as_program():  # figure workers import matplotlib while the models run here
         from detente.report.workers import start
@@ -194,13 +200,15 @@ def run(
             from detente.pool.variance import attach as attach_pooling
 
             results = [attach_pooling(s, r) for r in results]
-        if store is not None:
-            require("sqlalchemy", "store")
-            from detente.store.db import Store
+        store_failed = None
+        if db is not None:
+            from detente.store.db import StoreError
 
-            db = Store(None if store == "default" else store)
-            ids = db.save_many([(s, r, None) for r in results])  # one transaction for all of them
-            done.append(f"recorded run{'s' if len(ids) > 1 else ''} {', '.join(map(str, ids))} in {db.shown_url}")
+            try:
+                ids = db.save_many([(s, r, None) for r in results])  # one transaction for all of them
+                done.append(f"recorded run{'s' if len(ids) > 1 else ''} {', '.join(map(str, ids))} in {db.shown_url}")
+            except StoreError as e:  # the results are printed and written all the same; then the error, exit 2
+                store_failed = e
         if out_dir is not None:
             from detente.report.outputs import write_outputs
 
@@ -248,6 +256,8 @@ def run(
     sys.stdout.flush()
     for line in done:
         err.print(line, markup=False, soft_wrap=True)
+    if store_failed is not None:
+        raise store_failed
 
 
 @app.command()

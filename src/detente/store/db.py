@@ -241,6 +241,9 @@ class Store:
             if path is not None and existing and not path.exists():
                 raise StoreError(f"no run store at {path}: nothing has been recorded there (check the path; "
                                  "`detente run ... --store URL` or `detente seal` creates one)")
+            if path is not None and not existing and path.exists() and not os.access(path, os.W_OK):
+                raise StoreError(f"the run store {path} is read-only: nothing can be recorded there (give a "
+                                 "store you can write, or leave out --store)")
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 if path.exists():
@@ -263,9 +266,32 @@ class Store:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         try:
+            self._refuse_a_foreign_database()
             create_tables(Base.metadata, self.engine)
         except SQLAlchemyError as e:
             raise StoreError(f"cannot open the run store {self.shown_url!r}: {self._why(e)}") from None
+
+    def _refuse_a_foreign_database(self) -> None:
+        """A database that holds tables but is not a detente run store is refused before anything is
+        written to it: `runs list` on another program's SQLite file added detente's tables to it, and on
+        one with its own ``runs`` table failed later with "no such column: runs.created"."""
+        from sqlalchemy import inspect
+
+        insp = inspect(self.engine)
+        tables = set(insp.get_table_names())
+        ours = set(Base.metadata.tables) | {"ledger_entries"}
+        if tables and not tables & ours and self.engine.dialect.name == "sqlite":
+            # (a server database may hold other applications' tables: detente's are added beside them)
+            shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+            raise StoreError(f"{self.shown_url} is not a detente run store: it holds other tables ({shown}); "
+                             "nothing was written to it. Give a new file, e.g. --store sqlite:///runs.db")
+        for name in tables & set(Base.metadata.tables):
+            have = {c["name"] for c in insp.get_columns(name)}
+            lacking = sorted(set(Base.metadata.tables[name].columns.keys()) - have)
+            if lacking:
+                raise StoreError(f"{self.shown_url} is not a detente run store: its table {name!r} lacks the "
+                                 f"columns {', '.join(lacking[:6])}; nothing was written to it. Give a new file, "
+                                 "e.g. --store sqlite:///runs.db")
 
     def __repr__(self) -> str:
         return f"Store({self.shown_url!r})"
