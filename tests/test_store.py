@@ -456,3 +456,27 @@ def test_a_store_that_fails_while_saving_keeps_the_printed_and_written_results(t
     captured = capsys.readouterr()
     assert code == 2 and "database is locked" in captured.err
     assert "Bottom line" in captured.out and (out / "report.html").exists()
+
+
+def test_runs_list_says_when_it_stops_at_the_limit_and_finds_runs_by_part_of_a_name(tmp_path: Path, capsys) -> None:
+    """`runs list` stopped at 50 without a word; `--scenario` matched only the whole name, in its case
+    (`--scenario Ukraine` found nothing), and `--model bdm` missed the runs recorded as `eu`."""
+    from conftest import EXAMPLES
+    from detente.cli import main
+    from detente.scenario.io import load
+
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    s = load(EXAMPLES / "eu-emission-standards.yaml")
+    st = Store(url)
+    for seed in (1, 2):
+        st.save(s, run(s, "mean", seed=seed))
+    old = run(s, "bdm")
+    old.model = "eu"  # as recorded before the model was renamed
+    st.save(s, old)
+    assert main(["runs", "list", "--store", url, "-n", "2"]) == 0
+    assert "the newest 2 of 3 runs: --limit 0 lists all" in capsys.readouterr().out
+    assert main(["runs", "list", "--store", url]) == 0
+    assert "of 3 runs" not in capsys.readouterr().out  # all shown: no note
+    assert [r["model"] for r in st.list_runs(scenario="EMISSION standards")] == ["eu", "mean", "mean"]
+    assert [r["model"] for r in st.list_runs(model="bdm")] == ["eu"] == [r["model"] for r in st.list_runs(model="eu")]
+    assert st.count_runs(model="mean") == 2 and st.list_runs(scenario="100%_") == []

@@ -91,7 +91,7 @@ def list_command(
     store: Optional[str] = typer.Option(None, "--store", help=STORE_HELP),
     limit: int = typer.Option(50, "--limit", "-n", min=0, metavar="N", help="show at most this many runs (0: all)"),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="only runs of this model"),
-    scenario: Optional[str] = typer.Option(None, "--scenario", help="scenario name or SHA-256 prefix"),
+    scenario: Optional[str] = typer.Option(None, "--scenario", help="part of the scenario name (any case) or a SHA-256 prefix"),
     format: Literal["table", "json"] = typer.Option("table", "--format", "-f", help="table or json"),
 ) -> None:
     """List recorded runs, newest first."""
@@ -105,11 +105,13 @@ def list_command(
         return
     if not rows:  # a sentence, not an empty table
         which = " and ".join(w for w in (f"of model {model}" if model else "",
-                                         f"of scenario {scenario}" if scenario else "") if w)
+                                         f"of scenario {scenario!r}" if scenario else "") if w)
+        given = "default" if store in (None, "", "default") else store
         _console().print(f"no runs {which} in {st.shown_url}" if which else
-                         f"no runs recorded yet in {st.shown_url} (record one with `detente run ... --store default`)",
+                         f"no runs recorded yet in {st.shown_url} (record one with `detente run ... --store {given}`)",
                          soft_wrap=True)
         return
+    total = st.count_runs(model=model, scenario=scenario) if limit and len(rows) == limit else len(rows)
     from detente.consoles import unbroken_width
 
     cols = ["id", "created (UTC)", "scenario", "input", "model", "seed", "draws", "forecast"]
@@ -128,9 +130,14 @@ def list_command(
         t.add_column(col, justify="right" if col in ("id", "seed", "draws") else "left", no_wrap=whole)
     for c in cells:
         t.add_row(*(c[cols.index(x)] for x in shown))
+    notes = []
+    if total > len(rows):  # it stopped at the limit: say so, a reviewer must not take 50 for all
+        notes.append(f"the newest {len(rows)} of {total} runs: --limit 0 lists all")
     if len(shown) < len(cols):
-        t.caption = (f"left out to fit {console.width} columns: {', '.join(x for x in cols if x not in shown)} "
+        notes.append(f"left out to fit {console.width} columns: {', '.join(x for x in cols if x not in shown)} "
                      "(runs show ID or --format json has them)")
+    if notes:
+        t.caption = "\n".join(notes)
         t.caption_justify = "left"
     console.print(t)
 

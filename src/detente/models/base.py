@@ -233,6 +233,11 @@ class Registry:
         self._specs[spec.name] = spec
         return spec
 
+    def spellings(self, name: str) -> set[str]:
+        """Every name a model has been recorded under: ``spellings("eu") == spellings("bdm") == {"bdm", "eu"}``."""
+        name = self._aliases.get(name, name)
+        return {name, *(old for old, new in self._aliases.items() if new == name)}
+
     def get(self, name: str) -> ModelSpec:
         name = self._aliases.get(name, name)
         if name not in self._specs and name in self._modules:

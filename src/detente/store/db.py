@@ -372,17 +372,32 @@ class Store:
         with self._read() as conn:
             return int(conn.execute(select(func.count()).select_from(RUNS)).scalar_one())
 
+    @staticmethod
+    def _matching(q: Any, model: str | None, scenario: str | None) -> Any:
+        """Runs of ``model`` (under any of its names: ``bdm`` finds the runs recorded as ``eu``) and of
+        ``scenario``: a part of its name, in any case, or a SHA-256 prefix."""
+        if model:
+            from detente.models import registry
+
+            q = q.where(RUNS.c.model.in_(sorted(registry.spellings(model))))
+        if scenario:
+            q = q.where(func.lower(RUNS.c.scenario_name).contains(scenario.lower(), autoescape=True)
+                        | RUNS.c.scenario_sha256.startswith(scenario.lower(), autoescape=True))
+        return q
+
+    def count_runs(self, *, model: str | None = None, scenario: str | None = None) -> int:
+        """How many runs :meth:`list_runs` would list without a limit."""
+        with self._read() as conn:
+            return int(conn.execute(self._matching(select(func.count()).select_from(RUNS), model, scenario))
+                       .scalar_one())
+
     def list_runs(self, limit: int | None = 50, *, model: str | None = None,
                   scenario: str | None = None) -> list[dict[str, Any]]:
-        """Newest runs first; ``scenario`` matches a name or a SHA-256 prefix."""
-        q = select(
+        """Newest runs first; ``scenario`` matches a part of the name (any case) or a SHA-256 prefix."""
+        q = self._matching(select(
             RUNS.c.id, RUNS.c.created, RUNS.c.scenario_name, RUNS.c.scenario_sha256, RUNS.c.model,
             RUNS.c.variant, RUNS.c.seed, RUNS.c.draws, RUNS.c.version, RUNS.c.elapsed_s, RUNS.c.forecast,
-        ).order_by(RUNS.c.id.desc())
-        if model:
-            q = q.where(RUNS.c.model == model)
-        if scenario:
-            q = q.where((RUNS.c.scenario_name == scenario) | RUNS.c.scenario_sha256.startswith(scenario))
+        ).order_by(RUNS.c.id.desc()), model, scenario)
         if limit:
             q = q.limit(int(limit))
         with self._read() as conn:
