@@ -480,3 +480,18 @@ def test_runs_list_says_when_it_stops_at_the_limit_and_finds_runs_by_part_of_a_n
     assert [r["model"] for r in st.list_runs(scenario="EMISSION standards")] == ["eu", "mean", "mean"]
     assert [r["model"] for r in st.list_runs(model="bdm")] == ["eu"] == [r["model"] for r in st.list_runs(model="eu")]
     assert st.count_runs(model="mean") == 2 and st.list_runs(scenario="100%_") == []
+
+
+def test_the_team_store_in_detente_store_is_the_default_of_every_command(tmp_path: Path, monkeypatch, capsys) -> None:
+    """`DETENTE_STORE` was read by `serve` only: `runs list`, `verify` and `run --store default` went to
+    the per-user file and reported "no runs recorded yet"."""
+    from conftest import EXAMPLES
+    from detente.cli import main
+
+    team = tmp_path / "team.db"
+    monkeypatch.setenv("DETENTE_STORE", f"sqlite:///{team}")
+    monkeypatch.setenv("DETENTE_DATA_DIR", str(tmp_path / "data"))
+    assert main(["run", str(EXAMPLES / "eu-emission-standards.yaml"), "-m", "mean", "--store", "default"]) == 0
+    assert f"recorded run 1 in sqlite:///{team}" in capsys.readouterr().err
+    assert main(["runs", "list"]) == 0 and "emission_standards=" in capsys.readouterr().out
+    assert not (tmp_path / "data").exists()

@@ -146,7 +146,7 @@ def run(
                                      "of which uncertain estimate moves each issue's forecast most (first model)."),
     store: Optional[str] = typer.Option(
         None, "--store", metavar="URL", help="Record the runs in this run store: a SQLAlchemy URL, or 'default' "
-        "(a SQLite file under the user's data directory)."),
+        "($DETENTE_STORE, else a SQLite file under the user's data directory)."),
     explain: bool = typer.Option(False, "--explain", help="Print who gains and loses and the pivotal actors "
                                  "(always in --format json and --out), and for the war model which inputs move "
                                  "P(deal within 12 months) most."),

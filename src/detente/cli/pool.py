@@ -32,7 +32,7 @@ def pool_command(
     name: Optional[str] = typer.Option(None, "--name", help="Name of the pooled scenario."),
     store: Optional[str] = typer.Option(None, "--store", metavar="URL",
                                         help="With --weights ledger: SQLAlchemy URL of the run store holding the "
-                                             "ledger (default: runs.db under the user's data directory)."),
+                                             "ledger (default: $DETENTE_STORE, else runs.db under the user's data directory)."),
     fmt: TableOrJson = "table",
 ) -> None:
     """Pool several analysts' views into one scenario: every number becomes the weighted mixture

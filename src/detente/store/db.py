@@ -207,7 +207,7 @@ def _iso(t: Any) -> str | None:
 
 
 class Store:
-    """Recorded runs in the database at ``url`` (default: :func:`default_url`)."""
+    """Recorded runs in the database at ``url`` (default: ``$DETENTE_STORE``, else :func:`default_url`)."""
 
     # Called inside the save transaction after the scenario row is written and before the run
     # row; tests set it to kill the process there and check that nothing was left behind.
@@ -218,6 +218,8 @@ class Store:
         SQLite file that does not exist is an error, not a new empty store, so that a mistyped
         ``--store`` does not report "0 runs" or "every hash checks" of nothing."""
         nothing_yet = False  # the default store, not made yet, opened only to read: empty, and no file made
+        if url in (None, "", "default") and os.environ.get("DETENTE_STORE", "default") not in ("", "default"):
+            url = os.environ["DETENTE_STORE"]  # the team's store, as `detente serve` takes it
         if url in (None, "", "default"):
             url = default_url()
             nothing_yet = existing and not (data_dir() / "runs.db").exists()
