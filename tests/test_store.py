@@ -495,3 +495,16 @@ def test_the_team_store_in_detente_store_is_the_default_of_every_command(tmp_pat
     assert f"recorded run 1 in sqlite:///{team}" in capsys.readouterr().err
     assert main(["runs", "list"]) == 0 and "emission_standards=" in capsys.readouterr().out
     assert not (tmp_path / "data").exists()
+
+
+def test_a_tilde_in_a_sqlite_url_is_the_home_folder_everywhere(tmp_path: Path, monkeypatch) -> None:
+    """`sqlite:///~/t.db` was checked under $HOME but opened as ./~/t.db ("unable to open database
+    file", or a store in a folder named ~)."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    st = Store("sqlite:///~/t.db")
+    s = make_scenario()
+    st.save(s, run(s, "mean"))
+    assert (tmp_path / "home" / "t.db").exists() and not (tmp_path / "~").exists()
+    assert st.shown_url == f"sqlite:///{tmp_path / 'home' / 't.db'}"
+    assert len(Store("sqlite:///~/t.db", existing=True).list_runs()) == 1

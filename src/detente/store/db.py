@@ -240,6 +240,10 @@ class Store:
         try:
             parsed = make_url(url)
             path = sqlite_path(parsed)
+            if path is not None and str(parsed.database).startswith("~"):  # SQLite would open "./~/..."
+                parsed = parsed.set(database=str(path))
+                url = parsed.render_as_string(hide_password=False)
+                self.url, self.shown_url = url, safe_url(url)
             if path is not None and existing and not path.exists():
                 raise StoreError(f"no run store at {path}: nothing has been recorded there (check the path; "
                                  "`detente run ... --store URL` or `detente seal` creates one)")
