@@ -331,6 +331,7 @@ def test_runs_show_and_diff_name_the_issues_and_say_what_a_war_forecast_is(tmp_p
     assert re.search(r" \d+\.\d \S* +\d+\.\d \S* +[+-]\d+\.\d ", row.replace("│", " ") + " "), row
     out = cli.invoke(runs_app, ["list", "--store", url]).output
     assert "..." not in out and "settlement_form=" in out, out
+    assert "over every ending" in " ".join(out.split()), out  # the list holds a war run: it says so too
 
 
 def test_runs_list_on_80_columns_leaves_out_columns_rather_than_break_words(tmp_path: Path, monkeypatch) -> None:

@@ -131,6 +131,8 @@ def list_command(
     for c in cells:
         t.add_row(*(c[cols.index(x)] for x in shown))
     notes = []
+    if any(r["model"] == "war" for r in rows):  # not the terms given a deal that `detente run` leads with
+        notes.append(WAR_FORECAST_NOTE)
     if total > len(rows):  # it stopped at the limit: say so, a reviewer must not take 50 for all
         notes.append(f"the newest {len(rows)} of {total} runs: --limit 0 lists all")
     if len(shown) < len(cols):
