@@ -211,7 +211,9 @@ def _warnings_of_download(client: TestClient, held: dict, tmp_path: Path) -> lis
     assert r.status_code == 200, r.text
     path = tmp_path / "downloaded.yaml"
     path.write_text(r.text, encoding="utf-8")
-    return scenario_warnings(load(path))
+    from detente.web.labels import page_warning
+
+    return [page_warning(w) for w in scenario_warnings(load(path))]
 
 
 def test_warnings_name_the_numbers_without_evidence(client: TestClient) -> None:
@@ -219,8 +221,9 @@ def test_warnings_name_the_numbers_without_evidence(client: TestClient) -> None:
     assert r.status_code == 200, r.text
     (w,) = r.json()["warnings"]
     # A's capability 1 and salience 1 equal the defaults: the downloaded file leaves them out
-    assert w.startswith("7 numbers have no evidence (add `evidence:` with a quote or paraphrase and its source): "
-                        "actors[1].capability (B), actors[2].capability (C), stances[0].position (A on x),"), w
+    # in the page's words: no `evidence:` key, no field paths
+    assert w.startswith("7 numbers have no evidence (add a quote or paraphrase and its source in the number's "
+                        "evidence panel): B's capability, C's capability, A's position on x,"), w
     assert w.endswith(" and 2 more")
     same = json.loads(json.dumps(TOY))
     same["actors"][0]["name"] = same["actors"][1]["name"] = "EU"
@@ -257,8 +260,8 @@ def test_warnings_of_an_upload(client: TestClient, tmp_path: Path) -> None:
     r = client.post("/api/scenarios/warnings", json={"text": text, "filename": "mine.yaml"})
     assert r.status_code == 200, r.text
     assert r.json()["warnings"] == [
-        "2 numbers have no evidence (add `evidence:` with a quote or paraphrase and its source): "
-        "actors[0].capability (A), stances[0].position (A on x)"]
+        "2 numbers have no evidence (add a quote or paraphrase and its source in the number's evidence panel): "
+        "A's capability, A's position on x"]
     # the same as for the scenario the page holds after this upload
     held = client.post("/api/scenarios/validate", json={"text": text, "filename": "mine.yaml"}).json()
     assert client.post("/api/scenarios/warnings", json=held).json() == r.json()

@@ -1203,12 +1203,15 @@ def test_warnings_box_shows_what_detente_validate_says_and_clears(page, tmp_path
     shown = items.all_inner_texts()
     assert shown[0] == "actors A and B are both shown as '<i>EU</i>' in tables: give them different names"
     assert box.locator("i").count() == 0  # the server's text is text, not markup
-    assert shown[1].startswith("8 numbers have no evidence") and "stances[1].position (<i>EU</i> on " in shown[1]
+    assert shown[1].startswith("8 numbers have no evidence") and "<i>EU</i>'s position on Tax rate" in shown[1]
     assert page.locator("#error-box").is_hidden() and page.locator("#run-button").is_enabled()
     with page.expect_download() as dl:
         page.click("#export-yaml")
     dl.value.save_as(str(tmp_path / "downloaded.yaml"))
-    assert shown == scenario_warnings(load(tmp_path / "downloaded.yaml"))  # what detente validate prints
+    from detente.web.labels import page_warning
+
+    # what detente validate prints, in the page's words
+    assert shown == [page_warning(w) for w in scenario_warnings(load(tmp_path / "downloaded.yaml"))]
     # an edit: Gamma's stance on the tax rate goes, with its unsupported position
     _clear_position(page, "C|tax")
     page.wait_for_function("() => document.querySelector('#warning-box').textContent.includes('7 numbers')")

@@ -716,7 +716,9 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
         scenario = scenario_of_body(body)
         if isinstance(scenario, JSONResponse):
             return scenario
-        return {"warnings": scenario_warnings(as_exported(scenario))}
+        from detente.web.labels import page_warning
+
+        return {"warnings": [page_warning(w) for w in scenario_warnings(as_exported(scenario))]}
 
     @app.post("/api/scenarios/export", responses=err_responses,
               response_class=Response, summary="The scenario as a YAML or JSON file (what `detente convert` writes)")

@@ -20,6 +20,7 @@ analyst can act on.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from detente.scenario.io import _lookup, path_to_loc
@@ -143,3 +144,30 @@ def humanise(items: list[dict[str, Any]], data: Any) -> list[dict[str, Any]]:
             if isinstance(v, (int, float, str)) and not isinstance(v, bool) and len(str(v)) <= 200:
                 it["value"] = v
     return items
+
+
+_NO_EVIDENCE = " no evidence (add `evidence:` with a quote or paraphrase and its source): "
+_NUMBER_AT = re.compile(r"(?:actors|issues|stances)\[\d+\]\.(\w+) \(([^()]*)\)")
+
+
+def page_warning(line: str) -> str:
+    """A warning of :func:`detente.scenario.model.scenario_warnings` in the page's words: no YAML key,
+    no field path (the page has an evidence panel, not an `evidence:` key).
+
+    >>> page_warning("2 numbers have no evidence (add `evidence:` with a quote or paraphrase and its "
+    ...              "source): actors[1].capability (SPD), stances[0].position (CDU/CSU on Debt brake)")
+    "2 numbers have no evidence (add a quote or paraphrase and its source in the number's evidence panel): SPD's capability, CDU/CSU's position on Debt brake"
+    """
+    if _NO_EVIDENCE not in line:
+        return line
+    head, listed = line.split(_NO_EVIDENCE, 1)
+
+    def words(m: re.Match[str]) -> str:
+        field, label = m.group(1).replace("_", " "), m.group(2)
+        if " on " in label and m.group(0).startswith("stances"):
+            actor, issue = label.split(" on ", 1)
+            return f"{actor}'s {field} on {issue}"
+        return f"{label}'s {field}" if m.group(0).startswith("actors") else f"the {field} of {label}"
+
+    return (f"{head} no evidence (add a quote or paraphrase and its source in the number's evidence panel): "
+            + _NUMBER_AT.sub(words, listed))
