@@ -273,3 +273,17 @@ def test_a_forecast_no_input_moves_says_so_instead_of_sd_0() -> None:
     res = SimpleNamespace(method="morris", output_sd={"x": 0.0, "y": 2.5})
     assert spread_text(res, "x") == "the forecast is the same at every design point: no input moves it"
     assert spread_text(res, "y") == "sd 2.5 over the Morris design, wider than the forecast's own"
+
+
+def test_notes_name_the_issue_as_the_tables_do() -> None:
+    """"I2: the forecast does not vary ..." named the issue by its id; the tables name it "Minimum wage"."""
+    from detente.scenario.model import Scenario
+
+    s = Scenario.model_validate({
+        "name": "t", "actors": [{"id": "A"}, {"id": "B"}],
+        "issues": [{"id": "I1", "name": "Debt brake"}, {"id": "I2", "name": "Minimum wage"}],
+        "stances": [{"actor": "A", "issue": "I1", "position": {"low": 10, "high": 30}},
+                    {"actor": "B", "issue": "I1", "position": 70},
+                    {"actor": "A", "issue": "I2", "position": 20}, {"actor": "B", "issue": "I2", "position": 40}]})
+    res = sensitivity(s, "mean", method="morris", n=4, seed=1)
+    assert "Minimum wage: the forecast does not vary with any uncertain input" in res.notes, res.notes

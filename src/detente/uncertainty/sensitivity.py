@@ -339,16 +339,17 @@ def sensitivity(
     notes: list[str] = []
     for j, issue in enumerate(scenario.issue_ids):
         y = Y[:, j]
+        named = scenario.issue(issue).label  # the notes name the issue as the tables do
         bad = ~np.isfinite(y)
         if bad.any():
-            notes.append(f"{issue}: {int(bad.sum())} of {y.size} evaluations gave no forecast; "
+            notes.append(f"{named}: {int(bad.sum())} of {y.size} evaluations gave no forecast; "
                          "they were replaced by the mean of the others")
             y = np.where(bad, np.nanmean(y) if (~bad).any() else 0.0, y)
         sd = float(np.std(y))
         output_sd[issue] = sd
         flat = sd <= 1e-12 * max(1.0, float(np.max(np.abs(y))))
         if flat:
-            notes.append(f"{issue}: the forecast does not vary with any uncertain input")
+            notes.append(f"{named}: the forecast does not vary with any uncertain input")
         rows: list[dict[str, Any]] = []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)

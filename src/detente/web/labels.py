@@ -11,6 +11,9 @@ analyst can act on.
 'Russia / Territorial line: salience must be between 0 and 1 (got 1.7)'
 >>> item["value"]  # a problem found across fields comes without its value: read at its path
 1.7
+>>> off = {"field": "stances[0].position", "message": "off the scale [0, 5] of issue 't' (got 10)", "value": None}
+>>> humanise([off], data)[0]["text"]  # the place names the issue: not again by its id
+'Russia / Territorial line: position off the scale [0, 5] (got 10)'
 >>> where("war.sides.A.prior_win", {"war": {"sides": {"A": {"name": "Russia"}}}})
 ('War, side A (Russia)', 'prior win')
 >>> where("options.bdm.Q", None)
@@ -127,6 +130,8 @@ def sentence(item: dict[str, Any], data: Any) -> tuple[str | None, str]:
     value = item.get("value")
     if value is not None and "(got " not in msg:
         msg += f" (got {_shown(value)})"
+    if place and field.startswith("stances["):  # the place names the issue: not again by its id
+        msg = re.sub(r" of issue '[^']*'", "", msg)
     body = f"{what} {msg}" if what and not msg.startswith(what) else msg
     return place, (f"{place}: {body}" if place else (f"{item['field']}: {msg}" if item.get("field") else msg))
 
