@@ -364,7 +364,7 @@ def test_positions_csv_and_the_run_folder(hostile: Path, tmp_path: Path, capsys:
     out = tmp_path / "out"
     assert main(["run", str(hostile), "-m", "mean", "--out", str(out)]) == 0
     rows = _cells((out / "positions.csv").read_bytes().decode("utf-8"))
-    assert rows[0] == ["model", "issue", "actor", "round", "quantity", "value"]
+    assert rows[0] == ["model", "issue", "actor", "round", "quantity", "value", "issue_name", "actor_name"]
     _no_formula_cell(rows)
     actors = {r[2] for r in rows[1:] if r[0] == "input"}
     assert actors == {"'" + a for a in HOSTILE} | {"A"}

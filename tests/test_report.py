@@ -374,7 +374,10 @@ def test_write_outputs_creates_every_file(tmp_path, results_by_draws, draws):
     assert "positions" in data["results"][-1]
 
     rows = _read_csv(out / "positions.csv")
-    assert list(rows[0]) == CSV_COLUMNS
+    assert list(rows[0]) == [*CSV_COLUMNS, "issue_name", "actor_name"]  # the names for a spreadsheet
+    labels = {a.id: a.label for a in SCENARIO.actors}
+    assert all(r["actor_name"] == labels.get(r["actor"], "") for r in rows)
+    assert all(r["issue_name"] == SCENARIO.issue(r["issue"]).label for r in rows)
     inputs = {(r["actor"], r["issue"]) for r in rows if r["model"] == "input" and r["quantity"] == "position"}
     assert inputs == STANCE_PAIRS
     b = next(r for r in rows if r["model"] == "input" and r["actor"] == "B" and r["issue"] == "ceasefire"

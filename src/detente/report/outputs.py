@@ -123,9 +123,12 @@ def positions_rows(scenario: Scenario, results: list[Result]) -> list[list[str]]
 
 
 def positions_csv(scenario: Scenario, results: list[Result]) -> str:
-    """``positions.csv``: :func:`positions_rows` with text cells guarded against spreadsheet formulas
-    (:mod:`detente.csvsafe`)."""
-    return csv_text(CSV_COLUMNS, positions_rows(scenario, results))
+    """``positions.csv``: :func:`positions_rows` with the issue's and the actor's names in two last
+    columns, text cells guarded against spreadsheet formulas (:mod:`detente.csvsafe`)."""
+    issues = {i.id: i.label for i in scenario.issues}
+    actors = {a.id: a.label for a in scenario.actors}
+    rows = [[*row, issues.get(row[1], ""), actors.get(row[2], "")] for row in positions_rows(scenario, results)]
+    return csv_text([*CSV_COLUMNS, "issue_name", "actor_name"], rows)  # the names too: a spreadsheet reads "SPD"
 
 
 def write_outputs(out_dir: Path, scenario: Scenario, results: list[Result], *, full: bool = True,
