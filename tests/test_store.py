@@ -509,3 +509,21 @@ def test_a_tilde_in_a_sqlite_url_is_the_home_folder_everywhere(tmp_path: Path, m
     assert (tmp_path / "home" / "t.db").exists() and not (tmp_path / "~").exists()
     assert st.shown_url == f"sqlite:///{tmp_path / 'home' / 't.db'}"
     assert len(Store("sqlite:///~/t.db", existing=True).list_runs()) == 1
+
+
+def test_runs_diff_names_the_inputs_that_differ(tmp_path: Path) -> None:
+    """`runs diff` said only "different input scenarios (6f1fbe1c86 vs 00a1416f10)": a reviewer could
+    not see which actor or number changed. Lists matched by id (stances by actor and issue), so a
+    reordered list is no change; the file the scenario was read from is no input."""
+    url = f"sqlite:///{tmp_path / 'd.db'}"
+    st = Store(url)
+    a = make_scenario(60.0)
+    b = make_scenario(75.0)
+    b = b.model_copy(update={"actors": list(reversed(b.actors))})
+    ia, ib = st.save(a, run(a, "mean")), st.save(b, run(b, "mean"))
+    d = st.diff(ia, ib)
+    assert not d["same_input"]
+    assert d["input_changes"] == [{"field": "stances[B,x].position", "a": 60.0, "b": 75.0}], d["input_changes"]
+    out = CliRunner().invoke(runs_app, ["diff", str(ia), str(ib), "--store", url]).output
+    assert "input stances[B,x].position" in out and "actors" not in out, out
+    assert st.diff(ia, ia)["input_changes"] == []

@@ -230,7 +230,7 @@ def diff_command(
     c = _console()
     c.print(f"runs {a} and {b}: " + ("same input scenario" if d["same_input"] else
             f"different input scenarios ({d['input_sha256']['a'][:10]} vs {d['input_sha256']['b'][:10]})"))
-    if d["fields"] or d["options"]:
+    if d["fields"] or d["options"] or d["input_changes"]:
         t = Table(title="differences")
         for col in ("what", f"run {a}", f"run {b}"):
             t.add_column(col)
@@ -238,6 +238,12 @@ def diff_command(
             t.add_row(k, _fmt(v["a"]), _fmt(v["b"]))
         for k, v in d["options"].items():
             t.add_row(f"options.{k}", json.dumps(v["a"]), json.dumps(v["b"]))
+        shown = d["input_changes"][:40]
+        for ch in shown:  # which inputs differ: a reviewer must see why the forecasts do
+            t.add_row(f"input {ch['field']}", _input_value(ch["a"]), _input_value(ch["b"]))
+        if len(d["input_changes"]) > len(shown):
+            t.caption = f"and {len(d['input_changes']) - len(shown)} more input changes (--format json lists them)"
+            t.caption_justify = "left"
         c.print(t)
     t = Table(title="forecast")
     for col in ("issue", f"run {a}", f"run {b}", "change"):
@@ -251,6 +257,18 @@ def diff_command(
         name, dec = issues.get(issue, (issue, 2))
         t.add_row(name, _fmt(v["a"], dec), _fmt(v["b"], dec), "-" if ch is None else f"{ch:+.{dec}f}")
     c.print(t)
+
+
+def _input_value(v: Any) -> str:
+    """An input value as a scenario file writes it (``-`` where a run's scenario does not have it)."""
+    if v is None:
+        return "-"
+    from detente.errors import written
+
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e7:
+        v = int(v)  # 4.0 was written 4
+    text = written(v) if not isinstance(v, str) else v
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 @runs_app.command("export")

@@ -441,7 +441,8 @@ class Store:
             return [int(i) for i in conn.execute(select(RUNS.c.id).order_by(RUNS.c.id)).scalars()]
 
     def diff(self, a: int, b: int) -> dict[str, Any]:
-        """What differs between runs ``a`` and ``b``: forecasts per issue, options, inputs."""
+        """What differs between runs ``a`` and ``b``: forecasts per issue, options, inputs (every changed
+        input value under ``input_changes``, :func:`detente.store.changes.input_changes`)."""
         ra, rb = self._get_many([a, b])
         issues = list(dict.fromkeys([*ra["forecast"], *rb["forecast"]]))
         forecast = {}
@@ -455,11 +456,15 @@ class Store:
         for k in ("scenario_name", "model", "variant", "seed", "draws", "version"):
             if ra[k] != rb[k]:
                 fields[k] = {"a": ra[k], "b": rb[k]}
+        same = ra["scenario_sha256"] == rb["scenario_sha256"]
+        from detente.store.changes import input_changes
+
         return {
             "a": a,
             "b": b,
-            "same_input": ra["scenario_sha256"] == rb["scenario_sha256"],
+            "same_input": same,
             "input_sha256": {"a": ra["scenario_sha256"], "b": rb["scenario_sha256"]},
+            "input_changes": [] if same else input_changes(ra.get("scenario"), rb.get("scenario")),
             "fields": fields,
             "options": options,
             "forecast": forecast,
