@@ -111,6 +111,8 @@ BAD = [
     (["runs", "lst"], "Did you mean 'list'"),
     (["runs", "show"], "Missing argument"),
     (["runs", "show", "abc"], "Invalid value"),
+    (["runs", "rerun"], "Missing argument"),
+    (["runs", "rerun", "abc"], "Invalid value"),
     (["runs", "diff", "1"], "Missing argument"),
     (["runs", "list", "--limt", "3"], "--limit"),
     (["runs", "list", "-f", "xml"], "'xml' is not one of"),

@@ -527,3 +527,31 @@ def test_runs_diff_names_the_inputs_that_differ(tmp_path: Path) -> None:
     out = CliRunner().invoke(runs_app, ["diff", str(ia), str(ib), "--store", url]).output
     assert "input stances[B,x].position" in out and "actors" not in out, out
     assert st.diff(ia, ia)["input_changes"] == []
+
+
+def test_runs_rerun_repeats_a_recorded_run_and_catches_a_changed_record(tmp_path: Path) -> None:
+    """There was no command to repeat a stored run, and nothing noticed a record edited in the
+    database (`runs show` printed the edited forecast next to the old input hash)."""
+    import sqlite3
+
+    db = tmp_path / "r.db"
+    url = f"sqlite:///{db}"
+    st = Store(url)
+    s = make_scenario()
+    ids = [st.save(s, run(s, "mean", draws=30, seed=4)), st.save(s, run(s, "median", draws=30, seed=4))]
+    cli = CliRunner()
+    r = cli.invoke(runs_app, ["rerun", str(ids[0]), "--store", url])
+    assert r.exit_code == 0 and "reproduced bit for bit" in r.output, r.output
+    assert st.rerun(ids[1])["reproduced"]
+    with sqlite3.connect(db) as c:  # someone edits the forecast shown by `runs list`, and a stored scenario
+        c.execute("update runs set forecast = json_set(forecast, '$.x', 99.0) where id = ?", (ids[0],))
+        row = json.loads(c.execute("select json from scenarios").fetchone()[0])
+        row["stances"][0]["position"] = 30
+        c.execute("update scenarios set json = ?", (json.dumps(row),))
+    r = cli.invoke(runs_app, ["rerun", str(ids[0]), "--store", url])
+    assert r.exit_code == 1 and "NOT reproduced" in r.output
+    text = " ".join(r.output.split())
+    assert "does not have its recorded input hash" in text and "disagrees with the run's full record" in text
+    assert "the forecast differs from the recorded one" in text  # the mean moved with the edited position
+    d = json.loads(cli.invoke(runs_app, ["rerun", str(ids[1]), "--store", url, "-f", "json"]).output)
+    assert not d["reproduced"] and d["input_sha256"] == scenario_hash(s)

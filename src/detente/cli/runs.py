@@ -259,6 +259,40 @@ def diff_command(
     c.print(t)
 
 
+@runs_app.command("rerun")
+def rerun_command(
+    run_id: int = typer.Argument(..., metavar="ID", help="the run to repeat (see `detente runs list`)"),
+    store: Optional[str] = typer.Option(None, "--store", help=STORE_HELP),
+    format: Literal["table", "json"] = typer.Option("table", "--format", "-f", help="table or json"),
+) -> None:
+    """Repeat a recorded run from its stored scenario and settings; exit 1 unless it reproduces bit for bit."""
+    st = _open(store)
+    try:
+        d = st.rerun(run_id)
+    except DetenteError as e:
+        fail(e)
+    if format == "json":
+        _dump(d)
+    else:
+        c = _console()
+        if d["reproduced"]:
+            c.print(f"run {run_id} reproduced bit for bit: the forecast of every issue and every draw, from the "
+                    f"stored scenario (input {d['input_sha256'][:12]}) with detente {d['installed_version']}",
+                    soft_wrap=True)
+        else:
+            c.print(f"run {run_id} NOT reproduced:", soft_wrap=True)
+            for p in d["problems"]:
+                c.print(f"  - {p}", soft_wrap=True, markup=False)
+            t = Table(title="forecast")
+            for col in ("issue", "recorded", "now"):
+                t.add_column(col, justify="left" if col == "issue" else "right")
+            for issue, v in d["forecast"].items():
+                t.add_row(issue, _fmt(v["recorded"], 4), _fmt(v["now"], 4))
+            c.print(t)
+    if not d["reproduced"]:
+        raise typer.Exit(1)
+
+
 def _input_value(v: Any) -> str:
     """An input value as a scenario file writes it (``-`` where a run's scenario does not have it)."""
     if v is None:

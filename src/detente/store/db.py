@@ -470,6 +470,52 @@ class Store:
             "forecast": forecast,
         }
 
+    def rerun(self, run_id: int) -> dict[str, Any]:
+        """Run a recorded run again from what the store holds (its scenario, model, variant, options,
+        seed and draws) and say whether it reproduces: ``{"run", "reproduced", "problems",
+        "recorded_version", "installed_version", "forecast": {issue: {"recorded", "now"}}}``.
+
+        Checked: the stored scenario still has its recorded input hash, and the forecast (the stored
+        column and the full record) and every draw's forecast are the same bit for bit. A record
+        changed in the database after it was written fails one of them; so does a run recorded by
+        another version of detente whose numbers differ (``problems`` says which)."""
+        from detente._version import __version__
+        from detente.errors import DetenteError
+        from detente.runner import run
+        from detente.scenario.arrays import dump_hash
+        from detente.scenario.model import Scenario
+
+        r = self.get(run_id)
+        problems: list[str] = []
+        scenario = dict(r.get("scenario") or {})
+        if dump_hash({k: v for k, v in scenario.items() if k != "meta"}) != r["scenario_sha256"]:
+            problems.append("the stored scenario does not have its recorded input hash: it was changed after the "
+                            "run was recorded")
+        now: dict[str, Any] = {}
+        try:
+            res = run(Scenario.model_validate(scenario), r["model"], draws=int(r["draws"]), seed=int(r["seed"]),
+                      options=r["options"], variant=r["variant"])
+            full = _clean(res.to_dict(full=True))
+            now = full["forecast"]
+            recorded = r.get("result") or {}
+            if r["forecast"] != recorded.get("forecast"):
+                problems.append("the recorded forecast (the column `runs list` shows) disagrees with the run's "
+                                "full record: one of them was changed after the run was recorded")
+            if now != recorded.get("forecast"):
+                problems.append("the forecast differs from the recorded one")
+            if full.get("forecast_draws") != recorded.get("forecast_draws"):
+                problems.append("the draws' forecasts differ from the recorded ones")
+        except (DetenteError, KeyError, TypeError, ValueError) as e:
+            problems.append(f"the run cannot be repeated from the stored scenario: {e}")
+        if problems and r["version"] != __version__:
+            problems.append(f"recorded with detente {r['version']}, this is detente {__version__}: install "
+                            f"detente {r['version']} to repeat it exactly")
+        issues = list(dict.fromkeys([*r["forecast"], *now]))
+        return {"run": int(run_id), "reproduced": not problems, "problems": problems,
+                "recorded_version": r["version"], "installed_version": __version__,
+                "input_sha256": r["scenario_sha256"],
+                "forecast": {i: {"recorded": r["forecast"].get(i), "now": now.get(i)} for i in issues}}
+
     def export(self, run_ids: Sequence[int] | None = None, fmt: str = "json") -> str:
         """Runs (all when ``run_ids`` is None) as JSON (full records) or tidy CSV (run x issue)."""
         ids = self.all_ids() if run_ids is None else list(run_ids)
