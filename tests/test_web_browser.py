@@ -1179,10 +1179,9 @@ _HOLD_FIRST_WARNINGS = """() => { const f = window.api; window.__held = []; wind
 
 
 def _clear_position(pg, cell: str) -> None:  # type: ignore[no-untyped-def]
-    """Clear a cell's position as a user does (then Tab): the stance goes."""
-    pos = pg.locator(f"#stance-table td[data-cell='{cell}'] input.pos")
-    pos.fill("")
-    pos.press("Tab")
+    """Take a stance out as a user does: the cell's ✕ (clearing the position keeps the stance, its
+    salience and its evidence: tests/test_web_builder.py)."""
+    pg.locator(f"#stance-table td[data-cell='{cell}'] button.remove-stance").click()
 
 
 def test_warnings_box_shows_what_detente_validate_says_and_clears(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -1239,24 +1238,6 @@ def test_warnings_box_shows_what_detente_validate_says_and_clears(page, tmp_path
     _upload(page, broken)
     page.wait_for_function("() => document.querySelector('#error-box').textContent.includes('broken.yaml')")
     assert box.is_hidden()
-
-
-def test_a_second_change_event_on_a_cleared_position_removes_nothing_more(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """Clearing a position removes its stance; a second change event from the same (now replaced)
-    field found the stance gone and spliced at index -1, removing the last stance of the scenario."""
-    f = tmp_path / "small.yaml"
-    f.write_text(SMALL)
-    _upload(page, f)
-    page.wait_for_selector("#stance-table td[data-cell='B|aid'] input.sal")
-    page.evaluate("""() => {
-      const pos = document.querySelector("#stance-table td[data-cell='C|tax'] input.pos");
-      pos.value = "";
-      pos.dispatchEvent(new Event("change"));
-      pos.dispatchEvent(new Event("change"));
-    }""")
-    page.wait_for_selector("#stance-table td[data-cell='C|tax'] input.sal", state="detached")
-    for cell in ("A|tax", "B|tax", "A|aid", "B|aid"):  # B on aid is the last stance of the file
-        assert page.locator(f"#stance-table td[data-cell='{cell}'] input.sal").count() == 1, cell
 
 
 _OVERLAPS = """() => [...document.querySelectorAll('.issue-card .card-body')].map(body => {

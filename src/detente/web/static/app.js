@@ -148,11 +148,53 @@ function parseMixture(text) {
   return { ok: true, value: { mixture: comps } };
 }
 
+// A number written the way many analysts' spreadsheets write it: a decimal comma ("12,5") or
+// thousands separators ("1.234.567", "1,234,567"). Said plainly, with what to write instead; "1,234"
+// could be either, so both readings are offered. (A lone "1.234" is a decimal and stays one.)
+function separatorProblem(t) {
+  if (/^[-+]?\d{1,3}([.,])\d{3}(\1\d{3})+$/.test(t)) {
+    return `must be a number without thousands separators: write ${t.replace(/[.,]/g, "")}`;
+  }
+  if (!/\d,\d/.test(t)) return null;
+  const dotted = t.replace(/(\d),(?=\d)/g, "$1.");
+  if (/(^|[^\d.])\d{1,3},\d{3}(?!\d)/.test(t) && !/\d,\d{1,2}(?!\d)|\d,\d{4,}/.test(t)) {
+    return `must be a number: use a dot for decimals (${dotted}) and no thousands separator (${t.replace(/(\d),(?=\d)/g, "$1")})`;
+  }
+  return `must be a number: use a dot for decimals, write ${dotted}`;
+}
+
+// "1.234" on a scale that reaches 1234 could be either a decimal or a thousands separator: asked,
+// rather than read as 1.234 without a word (on a 0-100 scale it can only be a decimal).
+function thousandsHint(raw, iss) {
+  const t = String(raw).trim();
+  const m = /^([-+]?\d{1,3})\.(\d{3})$/.exec(t);
+  const max = iss && iss.scale && typeof iss.scale.max === "number" ? Math.max(Math.abs(iss.scale.max), Math.abs(iss.scale.min || 0)) : 0;
+  if (!m || Math.abs(Number(m[1] + m[2])) > max) return null;
+  return `could be ${t} or ${m[1]}${m[2]}: write ${m[1]}${m[2]} without a thousands separator, or ${t}0 for ${t}`;
+}
+
+// A salience typed as a percentage ("60%", or 60 on 0-100): salience goes from 0 to 1, and the
+// value meant is said. Other values are left to the usual checks (1.7 is "between 0 and 1").
+function salienceHint(raw) {
+  const t = String(raw).replace(/\s+/g, "");
+  const percent = t.includes("%");
+  const r = parseU(t.replace(/%/g, ""));
+  if (!r.ok || r.value === null || (typeof r.value === "object" && "mixture" in r.value)) return null;
+  const v = r.value;
+  const nums = typeof v === "number" ? [v] : Object.values(v);
+  const top = typeof v === "object" && "mean" in v ? v.mean : Math.max(...nums);
+  if (!percent && !(top >= 2 && top <= 100 && Math.min(...nums) >= 0)) return null;
+  const scaled = typeof v === "number" ? v / 100 : Object.fromEntries(Object.entries(v).map(([k, x]) => [k, x / 100]));
+  return `goes from 0 to 1: write ${formatU(scaled)}`;
+}
+
 // -> {ok: true, value} | {ok: false, message}; an empty text gives value null
 function parseU(text) {
   if (String(text).includes("·")) return parseMixture(text);
   const t = String(text).trim().replace(/\s+/g, "");
   if (t === "") return { ok: true, value: null };
+  const sep = separatorProblem(t);
+  if (sep) return { ok: false, message: sep };
   if (NUM.test(t)) return { ok: true, value: Number(t) };
   const parts = t.split("..");
   if (parts.length > 1 && parts.every((p) => NUM.test(p))) {
@@ -170,6 +212,8 @@ function parseU(text) {
 function parseNum(text, integer) {
   const t = String(text).trim();
   if (t === "") return { ok: true, value: null };
+  const sep = separatorProblem(t.replace(/\s+/g, ""));
+  if (sep) return { ok: false, message: sep };
   if (!NUM.test(t)) return { ok: false, message: integer ? "must be a whole number" : "must be a number" };
   const v = Number(t);
   if (integer && !Number.isInteger(v)) return { ok: false, message: "must be a whole number" };
@@ -229,29 +273,6 @@ async function api(method, url, body) {
     data = { detail: `the server answered ${resp.status} without JSON`, errors: [] };
   }
   return { ok: resp.ok, status: resp.status, data };
-}
-
-async function download(method, url, body, fallbackName) {
-  const opts = { method, headers: {} };
-  if (body !== undefined) {
-    opts.headers["Content-Type"] = "application/json";
-    opts.body = JSON.stringify(body);
-  }
-  const resp = await fetch(url, opts);
-  if (!resp.ok) {
-    let data;
-    try { data = await resp.json(); } catch (e) { data = { detail: `the server answered ${resp.status}` }; }
-    showErrors(data, "Cannot export");
-    return;
-  }
-  const disp = resp.headers.get("Content-Disposition") || "";
-  const m = /filename="([^"]+)"/.exec(disp);
-  const blob = await resp.blob();
-  const a = el("a", { href: URL.createObjectURL(blob), download: m ? m[1] : fallbackName });
-  document.body.append(a);
-  a.click();
-  setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
-  return true;
 }
 
 function moveItem(arr, k, d) {
@@ -413,6 +434,7 @@ let validateSeq = 0;
 
 function changed(structure) {
   state.edited = true;
+  scheduleDraft();
   validateSeq++; // an answer still on its way is about the scenario before this edit: dropped
   if (structure) renderScenario();
   else refreshGridLabels();
@@ -465,7 +487,7 @@ async function checkWarnings(seq) {
 // kind: text | uncertain | number | int ; required: an empty text is a problem, not a default
 function bound(obj, prop, { kind = "text", required = false, place = "", what = words(prop), field = null,
   cls = "", size = 10, aria = null, placeholder = "", after = null, multiline = false, wrap = false,
-  rerender = false } = {}) {
+  rerender = false, empty = "is empty: give a value", check = null } = {}) {
   const b = badOf(obj, prop);
   const shown = b ? b.raw : (kind === "uncertain" ? formatU(obj[prop]) : (obj[prop] ?? ""));
   const attrs = {
@@ -490,7 +512,9 @@ function bound(obj, prop, { kind = "text", required = false, place = "", what = 
     if (kind === "uncertain") res = parseU(raw);
     else if (kind === "number" || kind === "int") res = parseNum(raw, kind === "int");
     else res = { ok: true, value: raw.trim() === "" ? null : raw };
-    if (res.ok && res.value === null && required) res = { ok: false, message: "is empty: give a value" };
+    if (res.ok && res.value === null && required) res = { ok: false, message: empty };
+    const hint = check && raw.trim() !== "" ? check(raw) : null; // what was meant, said (a salience of 60 %)
+    if (hint) res = { ok: false, message: hint };
     if (!res.ok) {
       setBad(obj, prop, { raw, message: res.message, place, what });
     } else {
@@ -548,6 +572,7 @@ async function loadExample() {
   clearWarnings();
   const r = await api("GET", `/api/examples/${encodeURIComponent(name)}`);
   if (!r.ok) return showErrors(r.data);
+  discardDraft();
   setScenario(r.data, name);
 }
 
@@ -561,7 +586,90 @@ async function uploadFile() {
   const r = await api("POST", "/api/scenarios/validate", { text, filename: file.name });
   $("file-input").value = "";
   if (!r.ok) return showErrors(r.data);
+  discardDraft();
   setScenario(r.data, file.name);
+}
+
+// ------------------------------------------------------------------------------------------
+// the draft: the scenario being edited is kept in the browser (localStorage) as it is edited, with
+// the texts that are not (yet) valid values; a reload, Back or a closed tab loses nothing, and the
+// next visit offers to restore it. It goes when the offer is declined or another scenario is started.
+
+const DRAFT_KEY = "detente.draft";
+let draftTimer = null;
+
+function scheduleDraft() {
+  clearTimeout(draftTimer);
+  draftTimer = setTimeout(saveDraft, 300);
+}
+
+// [path, prop, info] of every text that is not (yet) a valid value, so that a restored draft shows them
+function badList() {
+  const out = [];
+  const visit = (obj, path) => {
+    if (bad.has(obj)) for (const [prop, info] of bad.get(obj)) out.push([path, prop, info]);
+    for (const [k, v] of Object.entries(obj)) if (v && typeof v === "object") visit(v, [...path, Array.isArray(obj) ? Number(k) : k]);
+  };
+  if (state.scenario) visit(state.scenario, []);
+  return out;
+}
+
+function saveDraft() {
+  clearTimeout(draftTimer);
+  draftTimer = null;
+  if (!state.scenario || !state.edited) return;
+  try {
+    localStorage.setItem(DRAFT_KEY, JSON.stringify({ saved: Date.now(), source: state.source, scenario: state.scenario, bad: badList() }));
+  } catch (e) { /* no storage (private window, full): the Leave-site question still guards the work */ }
+}
+
+function readDraft() {
+  try {
+    const d = JSON.parse(localStorage.getItem(DRAFT_KEY) || "null");
+    return d && d.scenario && Array.isArray(d.scenario.actors) && Array.isArray(d.scenario.issues) && Array.isArray(d.scenario.stances) ? d : null;
+  } catch (e) { return null; }
+}
+
+function discardDraft() {
+  clearTimeout(draftTimer);
+  draftTimer = null;
+  try { localStorage.removeItem(DRAFT_KEY); } catch (e) { /* nothing kept */ }
+  $("draft-note").hidden = true;
+  $("draft-note").replaceChildren();
+}
+
+function whenSaved(t) {
+  const d = new Date(t);
+  const time = d.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
+  return d.toDateString() === new Date().toDateString() ? `at ${time}`
+    : `on ${d.toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric" })} at ${time}`;
+}
+
+function offerDraft() {
+  const d = readDraft();
+  if (!d) return;
+  const box = $("draft-note");
+  box.replaceChildren(el("span", {}, `Restore “${d.scenario.name || "(no name)"}”, the scenario you were editing ${whenSaved(d.saved)}?`),
+    el("button", { type: "button", id: "restore-draft", class: "primary", onclick: () => restoreDraft(d) }, "Restore"),
+    el("button", { type: "button", id: "discard-draft", onclick: discardDraft }, "No, discard it"));
+  box.hidden = false;
+}
+
+function restoreDraft(d) {
+  if (!mayReplace()) return;
+  $("draft-note").hidden = true;
+  $("draft-note").replaceChildren();
+  clearErrors();
+  clearWarnings();
+  const sc = d.scenario;
+  for (const [path, prop, info] of d.bad || []) {
+    const obj = path.reduce((o, k) => (o && typeof o === "object" ? o[k] : undefined), sc);
+    if (obj && typeof obj === "object") setBad(obj, prop, info);
+  }
+  setScenario(sc, d.source || "draft");
+  state.edited = true; // the work of the last visit: replacing it asks first
+  saveDraft();
+  $("scenario-name").focus();
 }
 
 // ------------------------------------------------------------------------------------------
@@ -595,6 +703,7 @@ async function loadSavedRun(id) {
   const run = r.data;
   clearErrors();
   clearWarnings();
+  discardDraft();
   setScenario(run.scenario, `saved run ${id}`);
   state.options[run.model] = run.options || {};
   if (run.variant) state.variants[run.model] = run.variant; else delete state.variants[run.model];
@@ -609,6 +718,7 @@ async function loadSavedRun(id) {
 
 function newScenario() {
   if (!mayReplace()) return;
+  discardDraft(); // another scenario, started deliberately
   clearErrors();
   setScenario({ name: "New scenario", description: "", sources: [], actors: [], issues: [], stances: [] }, "new");
 }
@@ -624,6 +734,7 @@ function setScenario(scenario, source) {
   state.serverProblems = [];
   state.warnings = [];
   state.evidenceTarget = null;
+  hideUndo();
   $("results-section").hidden = true;
   $("results").replaceChildren();
   $("sensitivity").replaceChildren();
@@ -710,6 +821,7 @@ function idInput(obj, k, kind, rename) {
     if (!v || others.includes(v)) {
       setBad(obj, "id", { raw: input.value, message: v ? "is taken by another row: ids must be unique" : "is empty: give a short id", place: label(obj), what: "id" });
       showProblems();
+      scheduleDraft();
       return;
     }
     clearBad(obj, "id");
@@ -723,7 +835,50 @@ function rowControls(arr, k, what, onRemove) {
   return el("td", { class: "row-controls" },
     iconButton("↑", `Move ${what} up`, () => { moveItem(arr, k, -1); changed(true); }),
     iconButton("↓", `Move ${what} down`, () => { moveItem(arr, k, 1); changed(true); }),
-    iconButton("✕", `Remove ${what}`, () => { onRemove(); changed(true); }, "danger"));
+    iconButton("✕", `Remove ${what}`, () => {
+      const undo = onRemove();
+      changed(true);
+      if (undo) offerUndo(undo.message, undo.undo, undo.refocus);
+    }, "danger"));
+}
+
+// ------------------------------------------------------------------------------------------
+// undoing a removal: the ✕ of an actor, an issue, a source or a stance removes at once (with the
+// positions and evidence that go with it) and says so at the bottom of the window, with an Undo
+
+const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+let lastRemoval = null;
+
+function offerUndo(message, undo, refocus) {
+  const box = $("undo-note");
+  lastRemoval = { undo, refocus, scenario: state.scenario };
+  box.replaceChildren(el("span", { class: "undo-text" }, message),
+    el("button", { type: "button", id: "undo-button", onclick: undoRemoval }, "Undo"),
+    el("button", { type: "button", class: "close", "aria-label": "Dismiss this notice", title: "Dismiss", onclick: hideUndo }, "×"));
+  box.hidden = false;
+  $("undo-button").focus({ preventScroll: true }); // the ✕ pressed is gone with its row
+}
+
+function hideUndo() {
+  lastRemoval = null;
+  const box = $("undo-note");
+  box.hidden = true;
+  box.replaceChildren();
+}
+
+function undoRemoval() {
+  const r = lastRemoval;
+  hideUndo();
+  if (!r || r.scenario !== state.scenario) return; // another scenario since
+  r.undo();
+  changed(true);
+  const back = r.refocus && r.refocus();
+  if (back) back.focus();
+}
+
+// Put removed items back at their places (in the order they were at), skipping those `keep` refuses.
+function reinsert(arr, saved, keep = () => true) {
+  for (const [j, x] of saved) if (keep(x) && !arr.includes(x)) arr.splice(Math.min(j, arr.length), 0, x);
 }
 
 function renderActors() {
@@ -738,14 +893,56 @@ function renderActors() {
         evidenceButton(a, `capability of ${place}`, `actors[${k}]`))),
       el("td", {}, bound(a, "group", { field: `actors[${k}].group`, place, what: "group", size: 7 })),
       el("td", {}, bound(a, "description", { field: `actors[${k}].description`, place, what: "description", size: 28, wrap: true })),
-      rowControls(sc.actors, k, `actor ${place}`, () => {
-        forgetActor(a.id);
-        sc.actors.splice(k, 1);
-      })));
+      rowControls(sc.actors, k, `actor ${place}`, () => removeActor(a))));
   });
   $("actors-table").replaceChildren(
     el("thead", {}, el("tr", {}, ["Id", "Name", "Capability", "Group", "Description", ""].map((h) => el("th", { scope: "col" }, h)))),
     body);
+}
+
+function removeActor(a) {
+  const sc = state.scenario;
+  const k = sc.actors.indexOf(a);
+  const stances = sc.stances.map((s, j) => [j, s]).filter(([, s]) => s.actor === a.id);
+  // where the war block names it: a side's members, a ratifier
+  const sides = warSides(sc).map((side) => [side, Array.isArray(side.actors) ? side.actors.indexOf(a.id) : -1,
+    (side.ratifiers || []).filter((r) => r && r.actor === a.id)]);
+  forgetActor(a.id);
+  sc.actors.splice(k, 1);
+  const ev = stances.reduce((n, [, s]) => n + (s.evidence || []).length, (a.evidence || []).length);
+  return {
+    message: `Removed ${label(a)}${stances.length ? `${ev ? "," : " and"} its ${stances.length === 1 ? "position" : plural(stances.length, "position")}` : ""}${ev ? ` and ${plural(ev, "piece")} of evidence` : ""}.`,
+    undo: () => {
+      const now = state.scenario;
+      if (now.actors.some((x) => x.id === a.id)) setBad(a, "id", { raw: a.id, message: "is taken by another row: ids must be unique", place: label(a), what: "id" });
+      reinsert(now.actors, [[k, a]]);
+      reinsert(now.stances, stances, (s) => !now.stances.some((x) => x.actor === s.actor && x.issue === s.issue));
+      for (const [side, at, ratifiers] of sides) {
+        if (at >= 0 && Array.isArray(side.actors) && !side.actors.includes(a.id)) side.actors.splice(Math.min(at, side.actors.length), 0, a.id);
+        for (const r of ratifiers) if (r.actor === undefined) r.actor = a.id;
+      }
+    },
+    refocus: () => document.querySelector(`#actors-table tr[data-actor="${CSS.escape(a.id)}"] button[aria-label^="Remove actor"]`),
+  };
+}
+
+function removeIssue(iss) {
+  const sc = state.scenario;
+  const k = sc.issues.indexOf(iss);
+  const stances = sc.stances.map((s, j) => [j, s]).filter(([, s]) => s.issue === iss.id);
+  sc.stances = sc.stances.filter((s) => s.issue !== iss.id);
+  sc.issues.splice(k, 1);
+  const ev = stances.reduce((n, [, s]) => n + (s.evidence || []).length, (iss.evidence || []).length);
+  return {
+    message: `Removed ${label(iss)}${stances.length ? `${ev ? "," : " and"} its ${stances.length === 1 ? "position" : plural(stances.length, "position")}` : ""}${ev ? ` and ${plural(ev, "piece")} of evidence` : ""}.`,
+    undo: () => {
+      const now = state.scenario;
+      if (now.issues.some((x) => x.id === iss.id)) setBad(iss, "id", { raw: iss.id, message: "is taken by another row: ids must be unique", place: label(iss), what: "id" });
+      reinsert(now.issues, [[k, iss]]);
+      reinsert(now.stances, stances, (s) => !now.stances.some((x) => x.actor === s.actor && x.issue === s.issue));
+    },
+    refocus: () => document.querySelector(`#issues-table tr[data-issue="${CSS.escape(iss.id)}"] button[aria-label^="Remove issue"]`),
+  };
 }
 
 function addActor() {
@@ -778,6 +975,7 @@ function anchorsInput(iss, k) {
       if (!m) {
         setBad(iss, "anchors", { raw: input.value, message: "must read point = label, one per line", place: label(iss), what: "anchors" });
         showProblems();
+        scheduleDraft();
         return;
       }
       out[trimNum(Number(m[1]))] = m[2].trim();
@@ -806,10 +1004,7 @@ function renderIssues() {
       el("td", {}, bound(iss, "status_quo", { kind: "number", field: `issues[${k}].status_quo`, place, what: "status quo", size: 5 })),
       el("td", {}, bound(iss, "outcome", { kind: "number", field: `issues[${k}].outcome`, place, what: "outcome", size: 5 })),
       el("td", {}, anchorsInput(iss, k)),
-      rowControls(sc.issues, k, `issue ${place}`, () => {
-        sc.stances = sc.stances.filter((s) => s.issue !== iss.id);
-        sc.issues.splice(k, 1);
-      })));
+      rowControls(sc.issues, k, `issue ${place}`, () => removeIssue(iss))));
   });
   $("issues-table").replaceChildren(
     el("thead", {}, el("tr", {}, ["Id", "Name", "Description", "Scale min – max", "Status quo", "Outcome (if known)", "Anchors (point = label, one per line)", ""]
@@ -924,23 +1119,33 @@ function stanceCell(act, iss) {
     return td;
   }
   const st = sc.stances[k];
-  const pos = bound(st, "position", { kind: "uncertain", required: false, field: `stances[${k}].position`, place, what: "position", cls: "pos", size: 9 });
-  pos.addEventListener("change", () => {
-    if (pos.value.trim() === "") { // clearing the position removes the stance
-      const at = sc.stances.indexOf(st);
-      if (at < 0) return; // removed already (a second change event): splice(-1) would drop the last stance
-      sc.stances.splice(at, 1);
-      changed(true);
-    }
-  });
-  const sal = bound(st, "salience", { kind: "uncertain", required: true, field: `stances[${k}].salience`, place, what: "salience", cls: "sal", size: 6 });
+  // clearing the position (to retype it) keeps the stance, its salience and its evidence: the cell says
+  // the position is missing; only the cell's ✕ takes the stance out (and offers to undo it)
+  const pos = bound(st, "position", { kind: "uncertain", required: true, empty: POSITION_MISSING, field: `stances[${k}].position`, place, what: "position", cls: "pos", size: 9,
+    check: (raw) => thousandsHint(raw, iss) });
+  const sal = bound(st, "salience", { kind: "uncertain", required: true, field: `stances[${k}].salience`, place, what: "salience", cls: "sal", size: 6, check: salienceHint });
   const cap = bound(st, "capability", { kind: "uncertain", field: `stances[${k}].capability`, place, what: "capability on this issue", cls: "capi", size: 6, placeholder: "actor's" });
   td.append(el("div", { class: "cell-inputs" },
     el("span", { class: "cell-label" }, "pos"), pos,
     el("span", { class: "cell-label" }, "sal"), sal,
     el("span", { class: "cell-label" }, "cap"), cap,
-    el("span", { class: "cell-label" }, ""), evidenceButton(st, place, `stances[${k}]`)));
+    el("span", { class: "cell-label" }, ""), el("span", { class: "cell-tools" }, evidenceButton(st, place, `stances[${k}]`),
+      iconButton("✕", `Remove the stance of ${place}`, () => removeStance(st, place), "danger remove-stance"))));
   return td;
+}
+
+const POSITION_MISSING = "missing: type it (the salience and evidence are kept), or remove the stance with ✕";
+
+function removeStance(st, place) {
+  const sc = state.scenario;
+  const at = sc.stances.indexOf(st);
+  if (at < 0) return; // removed already
+  sc.stances.splice(at, 1);
+  changed(true);
+  const n = (st.evidence || []).length;
+  offerUndo(`Removed the stance of ${place}${n ? ` and its ${plural(n, "piece")} of evidence` : ""}.`, () => {
+    if (!sc.stances.some((s) => s.actor === st.actor && s.issue === st.issue)) sc.stances.splice(Math.min(at, sc.stances.length), 0, st);
+  }, () => document.querySelector(`[data-cell="${CSS.escape(st.actor + "|" + st.issue)}"] input.pos`));
 }
 
 // ------------------------------------------------------------------------------------------
@@ -969,10 +1174,12 @@ function openEvidence(target, what, path) {
 
 function closeEvidence() {
   const t = state.evidenceTarget;
+  const active = document.activeElement;
+  const lost = !active || active === document.body || evidencePanel().contains(active); // focus in the panel, or nowhere
   state.evidenceTarget = null;
   renderEvidence();
   const button = t && evidenceButtonOf(t.target);
-  if (button) button.focus();
+  if (button && lost) button.focus();
 }
 
 // Put the panel in a row after its button's row (or back home, hidden, when closed).
@@ -1071,7 +1278,10 @@ function renderSources() {
       el("td", {}, bound(s, "id", { field: `sources[${k}].id`, required: true, place, what: "id", size: 13, wrap: true })),
       ["title", "author", "publisher", "date", "url"].map((f) =>
         el("td", {}, bound(s, f, { field: `sources[${k}].${f}`, place, what: f, size: { title: 22, url: 20, date: 10 }[f] || 10, wrap: f !== "date" }))),
-      rowControls(sc.sources, k, `source ${s.id}`, () => sc.sources.splice(k, 1))));
+      rowControls(sc.sources, k, `source ${s.id}`, () => {
+        sc.sources.splice(k, 1);
+        return { message: `Removed source ${s.id}.`, undo: () => reinsert(state.scenario.sources, [[k, s]]) };
+      })));
   });
   $("sources-table").replaceChildren(
     el("thead", {}, el("tr", {}, ["Id", "Title", "Author", "Publisher", "Date", "URL", ""].map((h) => el("th", { scope: "col" }, h)))),
@@ -1378,16 +1588,21 @@ function runRequest(models) {
 
 const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
 
+// A field whose text is not (yet) a valid value is computed on with the last valid value behind it:
+// Run, Compare, Levers and Sensitivity all refuse while there is one, and say so beside their button.
+function blockedByProblems(statusId) {
+  const local = clientProblems();
+  if (!local.length) return false;
+  showProblems();
+  failAt(statusId, { errors: local }, "not started: fix the problems of the scenario first");
+  return true;
+}
+
 async function runModels() {
   if (!state.scenario) return;
   const models = selectedModels();
   if (!models.length) return failAt("run-status", { errors: [{ field: "models", message: "choose at least one model" }] }, "not started");
-  const local = clientProblems();
-  if (local.length) {
-    showProblems();
-    failAt("run-status", { errors: local }, "not started: fix the problems of the scenario first");
-    return;
-  }
+  if (blockedByProblems("run-status")) return;
   const draws = drawsProblem();
   if (draws) return failAt("run-status", { errors: [{ field: "draws", message: draws }] }, "not started");
   const body = runRequest(models);
@@ -1433,6 +1648,7 @@ async function runModels() {
   state.resultScenario = JSON.parse(JSON.stringify(state.scenario));
   $("stale-note").hidden = true;
   renderResults();
+  $("results-heading").focus({ preventScroll: true }); // keyboard users go on from the results, not from the page's top
   if (data.saved) loadSavedRuns();
 }
 
@@ -1949,17 +2165,127 @@ function valueView(v, sc, depth) {
 // ------------------------------------------------------------------------------------------
 // export and compare
 
+// The download writes what the screen shows. A valid scenario is written by the server (what
+// `detente convert` writes); one with problems is written here, as it stands, after saying so: a
+// field left empty is written empty (null), a text that is no valid value as typed, never the last
+// valid value held behind it nor a default, so that the file, uploaded again, has the same problems.
 async function exportScenario(format) {
   if (!state.scenario) return;
-  if (await download("POST", "/api/scenarios/export", { scenario: state.scenario, format }, `scenario.${format}`)) {
-    state.edited = false; // saved: nothing to lose on replacing it
+  let problems = [...clientProblems(), ...state.serverProblems];
+  if (!problems.length) {
+    let resp = null;
+    try {
+      resp = await fetch("/api/scenarios/export", { method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ scenario: state.scenario, format }) });
+    } catch (e) { resp = null; }
+    if (resp && resp.ok) {
+      const m = /filename="([^"]+)"/.exec(resp.headers.get("Content-Disposition") || "");
+      saveBlob(await resp.blob(), m ? m[1] : `${fileStem(state.scenario.name)}.${format}`);
+      state.edited = false; // saved: nothing to lose on replacing it
+      return;
+    }
+    let data = null;
+    try { data = resp ? await resp.json() : null; } catch (e) { data = null; }
+    if (!resp || resp.status !== 422 || !data || !(data.errors || []).length) {
+      showErrors(data || { detail: "cannot reach the server" }, "Cannot export");
+      return;
+    }
+    problems = data.errors; // problems the check had not answered yet
+    state.serverProblems = problems.filter((p) => !clientProblems().some((c) => samePlace(p.field, c.field)));
+    showProblems();
   }
+  const n = problems.length;
+  if (!window.confirm(`This scenario still has ${plural(n, "problem")}; the file will keep ${n === 1 ? "it" : "them"} so you can fix ${n === 1 ? "it" : "them"} later `
+    + `(detente will not run the file until then). Download it anyway?`)) return;
+  const shown = shownScenario();
+  const text = format === "json" ? JSON.stringify(shown, null, 2) + "\n" : yamlText(shown, problems);
+  saveBlob(new Blob([text], { type: format === "json" ? "application/json" : "application/x-yaml" }), `${fileStem(shown.name)}.${format}`);
+  state.edited = false;
+}
+
+function saveBlob(blob, name) {
+  const a = el("a", { href: URL.createObjectURL(blob), download: name });
+  document.body.append(a);
+  a.click();
+  setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+}
+
+// the file name the server gives (detente.web.exports.file_stem)
+function fileStem(name) {
+  return String(name || "").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 60) || "scenario";
+}
+
+// The scenario as the page shows it: a field whose text is not (yet) a valid value holds that text
+// (an empty one: null) instead of the last valid value the page keeps behind it.
+function shownScenario() {
+  const copy = (v) => {
+    if (Array.isArray(v)) return v.map(copy);
+    if (!v || typeof v !== "object") return v;
+    const out = {};
+    for (const [k, x] of Object.entries(v)) out[k] = copy(x);
+    if (bad.has(v)) for (const [prop, info] of bad.get(v)) out[prop] = String(info.raw ?? "").trim() === "" ? null : String(info.raw);
+    return out;
+  };
+  return copy(state.scenario);
+}
+
+// YAML as detente reads it (block style; strings quoted as JSON quotes them, which YAML reads alike),
+// headed by the problems it still has.
+const YAML_WORDS = /^(y|n|yes|no|on|off|true|false|null|nan|inf|~)$/i;
+function yamlKey(k) {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) && !YAML_WORDS.test(k) ? k : JSON.stringify(String(k));
+}
+function yamlScalar(v) {
+  if (v === null || v === undefined) return "null";
+  if (typeof v === "number") return Number.isFinite(v) ? String(v) : "null";
+  if (typeof v === "boolean") return String(v);
+  if (Array.isArray(v)) return "[]";
+  if (typeof v === "object") { // a small object of numbers ({low: 30, high: 40}) on one line
+    return `{${Object.entries(v).map(([k, x]) => `${yamlKey(k)}: ${yamlScalar(x)}`).join(", ")}}`;
+  }
+  const t = String(v);
+  return /^[A-Za-z][A-Za-z0-9 _.,'()/-]*$/.test(t) && !/ $/.test(t) && !YAML_WORDS.test(t) ? t : JSON.stringify(t);
+}
+const yamlFlat = (x) => x && typeof x === "object" && !Array.isArray(x)
+  && Object.values(x).every((y) => y === null || typeof y === "number") && Object.keys(x).length <= 4;
+function yamlLines(v, pad) {
+  const lines = [];
+  const nested = (x) => x && typeof x === "object" && !yamlFlat(x) && (Array.isArray(x) ? x.length : Object.keys(x).length);
+  if (Array.isArray(v)) {
+    for (const x of v) {
+      if (!nested(x)) lines.push(`${pad}- ${yamlScalar(x)}`);
+      else if (Array.isArray(x)) lines.push(`${pad}-`, ...yamlLines(x, pad + "  "));
+      else {
+        const sub = yamlLines(x, pad + "  ");
+        lines.push(`${pad}- ${sub[0].slice(pad.length + 2)}`, ...sub.slice(1));
+      }
+    }
+    return lines;
+  }
+  for (const [k, x] of Object.entries(v)) {
+    if (x === undefined) continue;
+    if (nested(x)) lines.push(`${pad}${yamlKey(k)}:`, ...yamlLines(x, Array.isArray(x) ? pad : pad + "  "));
+    else lines.push(`${pad}${yamlKey(k)}: ${yamlScalar(x)}`);
+  }
+  return lines;
+}
+function yamlText(scenario, problems) {
+  const head = [`# ${plural(problems.length, "problem")} still to fix: detente reads this file but will not run it until ${problems.length === 1 ? "it is" : "they are"} fixed.`,
+    ...problems.map((p) => `#   - ${problemText(p).replace(/\s+/g, " ")}`)];
+  return [...head, ...yamlLines(scenario, "")].join("\n") + "\n";
+}
+
+// The second view: an example or a file, whichever was chosen last (choosing one clears the other).
+function clearCompareFile() {
+  $("compare-file").value = "";
+  $("compare-file-clear").hidden = true;
 }
 
 async function compareViews() {
   const out = $("compare-out");
   out.replaceChildren();
   if (!state.scenario) return;
+  if (blockedByProblems("compare-status")) return;
   let other = null;
   const file = $("compare-file").files[0];
   if (file) other = { text: await file.text(), filename: file.name };
@@ -1990,8 +2316,9 @@ async function compareViews() {
   };
   const table = el("table", { class: "forecast-table compare-table" },
     el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Issue"), el("th", { scope: "col" }, "Model"),
-      d.names.map((n, k) => el("th", { scope: "col" }, k === 0 ? `${n} (first view)` : n)),
-      d.names.slice(1).map((n) => el("th", { scope: "col" }, `${shorten(n, 30)} vs first`)))),
+      // the views' names whole (two names alike differ at their end), wrapped, and on hover
+      d.names.map((n, k) => el("th", { scope: "col", class: "view-head", title: n }, k === 0 ? `${n} (first view)` : n)),
+      d.names.slice(1).map((n) => el("th", { scope: "col", class: "view-head", title: `${n} vs the first view` }, `${n} vs first`)))),
     el("tbody", {}, keys.map(([i, m], j) => {
       const per = d.names.map((n) => d.rows.find((x) => x.issue === i && x.model === m && x.scenario === n));
       const first = j === 0 || keys[j - 1][0] !== i;
@@ -2061,7 +2388,8 @@ async function runLevers() {
   const actor = $("levers-actor").value || null;
   if (!t.ok) { out.append(el("p", { class: "notice" }, `Target ${t.message}.`)); return; }
   if ((t.value === null) === (actor === null)) { out.append(el("p", { class: "notice" }, "Give a target forecast or choose an actor (one of the two).")); return; }
-  $("levers-status").textContent = "searching…";
+  if (blockedByProblems("levers-status")) return;
+  setStatus("levers-status", "searching…");
   $("levers-button").disabled = true;
   const req = runRequest([model]);
   const r = await api("POST", "/api/levers", { scenario: state.scenario, model, issue, target: t.value, actor, seed: req.seed,
@@ -2164,7 +2492,8 @@ async function runSensitivity() {
   const model = $("sensitivity-model").value || "mean";
   const out = $("sensitivity");
   out.replaceChildren();
-  $("sensitivity-status").textContent = "analysing…";
+  if (blockedByProblems("sensitivity-status")) return;
+  setStatus("sensitivity-status", "analysing…");
   $("sensitivity-button").disabled = true;
   const r = await api("POST", "/api/sensitivity", { scenario: state.scenario, model, seed: Number($("seed").value) });
   $("sensitivity-button").disabled = false;
@@ -2278,8 +2607,11 @@ document.addEventListener("DOMContentLoaded", () => {
   $("new-scenario").addEventListener("click", newScenario);
   $("example-select").addEventListener("change", loadExample);
   window.addEventListener("beforeunload", (e) => { // a reload or closed tab would lose the edits
+    if (draftTimer) saveDraft(); // the last keystrokes too
     if (state.scenario && state.edited) { e.preventDefault(); e.returnValue = ""; }
   });
+  window.addEventListener("pagehide", () => { if (draftTimer) saveDraft(); });
+  offerDraft();
   $("load-example").addEventListener("click", loadExample);
   $("file-input").addEventListener("change", uploadFile);
   $("add-actor").addEventListener("click", addActor);
@@ -2295,6 +2627,17 @@ document.addEventListener("DOMContentLoaded", () => {
   $("run-button").addEventListener("click", runModels);
   $("cancel-button").addEventListener("click", cancelRun);
   $("compare-button").addEventListener("click", compareViews);
+  $("compare-example").addEventListener("change", () => { if ($("compare-example").value) clearCompareFile(); });
+  $("compare-file").addEventListener("change", () => {
+    const chosen = $("compare-file").files.length > 0;
+    if (chosen) $("compare-example").value = "";
+    $("compare-file-clear").hidden = !chosen;
+  });
+  $("compare-file-clear").addEventListener("click", () => { clearCompareFile(); $("compare-file").focus(); });
+  $("levers-target").addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); runLevers(); } });
+  document.addEventListener("keydown", (e) => { // Escape closes the evidence panel, wherever the focus is
+    if (e.key === "Escape" && state.evidenceTarget && !e.defaultPrevented) closeEvidence();
+  });
   $("sensitivity-button").addEventListener("click", runSensitivity);
   $("levers-button").addEventListener("click", runLevers);
   loadModels();
