@@ -507,3 +507,35 @@ def test_page_and_assets(client: TestClient) -> None:
         assert asset in page.text
         assert client.get(asset).status_code == 200
     assert "http" not in client.get("/static/app.js").text.replace("http://www.w3.org/2000/svg", "")  # no CDN
+
+
+def test_a_draft_is_written_as_the_page_shows_it_and_reads_back_with_its_problems(client: TestClient,
+                                                                                 tmp_path: Path) -> None:
+    """The download of a scenario that does not validate yet: PyYAML writes it (the page had a YAML
+    writer of its own), blanks as null and rejected texts as typed, so that it reads back with the
+    same problems; a hostile nesting is refused, not a recursion error."""
+    import yaml
+
+    from detente.errors import InputError
+    from detente.scenario.io import load
+
+    data = json.loads(json.dumps(TOY))
+    data["stances"][0]["position"] = "40,5"
+    data["stances"][1]["salience"] = None
+    r = client.post("/api/scenarios/export-draft", json={"data": data, "format": "yaml",
+                                                         "problems": ["A / x: position must be a number"]})
+    assert r.status_code == 200 and r.text.startswith("# 1 problem still to fix"), r.text
+    assert yaml.safe_load(r.text)["stances"][0]["position"] == "40,5"
+    f = tmp_path / "draft.yaml"
+    f.write_text(r.text, encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load(f)
+    fields = {p.field for p in e.value.problems}
+    assert "stances[0].position" in fields and "stances[1].salience" in fields, fields
+    deep: dict = {}
+    cur = deep
+    for _ in range(40):
+        cur["x"] = {}
+        cur = cur["x"]
+    r = client.post("/api/scenarios/export-draft", json={"data": {"name": "t", "war": deep}})
+    assert r.status_code == 422 and "nested more than" in r.text

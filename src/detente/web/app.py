@@ -470,6 +470,13 @@ class ExportRequest(RequestBody):
     format: Literal["yaml", "json"] = "yaml"
 
 
+class DraftExportRequest(RequestBody):
+    data: dict[str, Any] = Field(description="the scenario as the page shows it, problems and all (not validated)")
+    format: Literal["yaml", "json"] = "yaml"
+    problems: list[str] = Field(default_factory=list, max_length=1000,
+                                description="the problems the page shows, written at the top of a YAML file")
+
+
 class SavedRunInfo(BaseModel):
     id: int
     created: str | None = None
@@ -727,6 +734,21 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
 
         scenario, _ = read_scenario(ScenarioSource(scenario=req.scenario))
         name, media, text = scenario_file(scenario, req.format)
+        return Response(text, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    @app.post("/api/scenarios/export-draft", response_class=Response,
+              summary="A scenario that does not validate yet, as a YAML or JSON file, problems and all")
+    def export_draft(req: DraftExportRequest) -> Response:
+        """What the page's download writes while the scenario still has problems: the data as the page
+        shows it (blanks as null, rejected texts as typed), so that the file read again shows the same
+        problems; nothing is validated or filled in."""
+        from detente.web.exports import draft_file
+
+        try:
+            name, media, text = draft_file(req.data, req.format, req.problems)
+        except ValueError as e:
+            return JSONResponse({"detail": f"data: {e}", "errors": [{"field": "data", "line": None, "value": None,
+                                                                     "message": str(e)}]}, status_code=422)
         return Response(text, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     # -- runs ---------------------------------------------------------------------------------------

@@ -42,6 +42,56 @@ def scenario_file(scenario: Scenario, fmt: str) -> tuple[str, str, str]:
     return f"{file_stem(scenario)}.{fmt}", _MEDIA[fmt], dumps(scenario, fmt)
 
 
+MAX_DRAFT_DEPTH = 16
+"""How deep a draft may nest (a scenario nests about 6 levels: war, sides, A, ratifiers, 0, limits)."""
+
+
+def _depth(v: Any) -> int:
+    """How deep ``v`` nests, without recursion (a hostile body must not exhaust the stack)."""
+    deepest, todo = 0, [(v, 0)]
+    while todo:
+        x, d = todo.pop()
+        deepest = max(deepest, d)
+        if d <= MAX_DRAFT_DEPTH and isinstance(x, (dict, list)):
+            todo.extend((y, d + 1) for y in (x.values() if isinstance(x, dict) else x))
+    return deepest
+
+
+def draft_file(data: dict[str, Any], fmt: str, problems: list[str]) -> tuple[str, str, str]:
+    """``(file name, media type, text)`` of a scenario that does not validate yet, written as the page
+    shows it (a blank as null, a rejected text as typed), so that the file, read again, has the same
+    problems; the YAML opens with them as comments.
+
+    >>> name, _, text = draft_file({"name": "Coalition", "stances": [{"actor": "A", "issue": "x",
+    ...     "position": "40,5", "salience": None}]}, "yaml", ["A / x: position must be a number"])
+    >>> print(name); print(text, end="")
+    coalition.yaml
+    # 1 problem still to fix: detente reads this file but will not run it until it is fixed.
+    #   - A / x: position must be a number
+    name: Coalition
+    stances:
+    - actor: A
+      issue: x
+      position: 40,5
+      salience: null
+    """
+    import json
+
+    import yaml
+
+    if _depth(data) > MAX_DRAFT_DEPTH:
+        raise ValueError(f"nested more than {MAX_DRAFT_DEPTH} levels deep: no scenario is")
+    stem = re.sub(r"[^a-z0-9]+", "-", str(data.get("name") or "").lower()).strip("-")[:60] or "scenario"
+    if fmt == "json":
+        return f"{stem}.json", _MEDIA["json"], json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    n = len(problems)
+    head = [f"# {n} problem{'s' if n != 1 else ''} still to fix: detente reads this file but will not run it "
+            f"until {'it is' if n == 1 else 'they are'} fixed."]
+    head += [f"#   - {' '.join(str(p).split())}" for p in problems]
+    body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
+    return f"{stem}.yaml", _MEDIA["yaml"], "\n".join(head) + "\n" + body
+
+
 def as_exported(scenario: Scenario) -> Scenario:
     """The scenario as the page's download reads back (:func:`scenario_file`, YAML or JSON: both
     hold the same data): what the page holds, whose warnings the page shows. The page holds a scenario

@@ -2197,9 +2197,20 @@ async function exportScenario(format) {
   const n = problems.length;
   if (!window.confirm(`This scenario still has ${plural(n, "problem")}; the file will keep ${n === 1 ? "it" : "them"} so you can fix ${n === 1 ? "it" : "them"} later `
     + `(detente will not run the file until then). Download it anyway?`)) return;
-  const shown = shownScenario();
-  const text = format === "json" ? JSON.stringify(shown, null, 2) + "\n" : yamlText(shown, problems);
-  saveBlob(new Blob([text], { type: format === "json" ? "application/json" : "application/x-yaml" }), `${fileStem(shown.name)}.${format}`);
+  // written by the server as the page shows it (PyYAML, not a writer of our own), problems and all
+  let draft = null;
+  try {
+    draft = await fetch("/api/scenarios/export-draft", { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ data: shownScenario(), format, problems: problems.map((p) => problemText(p)) }) });
+  } catch (e) { draft = null; }
+  if (!draft || !draft.ok) {
+    let data = null;
+    try { data = draft ? await draft.json() : null; } catch (e) { data = null; }
+    showErrors(data || { detail: "cannot reach the server" }, "Cannot export");
+    return;
+  }
+  const m = /filename="([^"]+)"/.exec(draft.headers.get("Content-Disposition") || "");
+  saveBlob(await draft.blob(), m ? m[1] : `${fileStem(state.scenario.name)}.${format}`);
   state.edited = false;
 }
 
@@ -2227,52 +2238,6 @@ function shownScenario() {
     return out;
   };
   return copy(state.scenario);
-}
-
-// YAML as detente reads it (block style; strings quoted as JSON quotes them, which YAML reads alike),
-// headed by the problems it still has.
-const YAML_WORDS = /^(y|n|yes|no|on|off|true|false|null|nan|inf|~)$/i;
-function yamlKey(k) {
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) && !YAML_WORDS.test(k) ? k : JSON.stringify(String(k));
-}
-function yamlScalar(v) {
-  if (v === null || v === undefined) return "null";
-  if (typeof v === "number") return Number.isFinite(v) ? String(v) : "null";
-  if (typeof v === "boolean") return String(v);
-  if (Array.isArray(v)) return "[]";
-  if (typeof v === "object") { // a small object of numbers ({low: 30, high: 40}) on one line
-    return `{${Object.entries(v).map(([k, x]) => `${yamlKey(k)}: ${yamlScalar(x)}`).join(", ")}}`;
-  }
-  const t = String(v);
-  return /^[A-Za-z][A-Za-z0-9 _.,'()/-]*$/.test(t) && !/ $/.test(t) && !YAML_WORDS.test(t) ? t : JSON.stringify(t);
-}
-const yamlFlat = (x) => x && typeof x === "object" && !Array.isArray(x)
-  && Object.values(x).every((y) => y === null || typeof y === "number") && Object.keys(x).length <= 4;
-function yamlLines(v, pad) {
-  const lines = [];
-  const nested = (x) => x && typeof x === "object" && !yamlFlat(x) && (Array.isArray(x) ? x.length : Object.keys(x).length);
-  if (Array.isArray(v)) {
-    for (const x of v) {
-      if (!nested(x)) lines.push(`${pad}- ${yamlScalar(x)}`);
-      else if (Array.isArray(x)) lines.push(`${pad}-`, ...yamlLines(x, pad + "  "));
-      else {
-        const sub = yamlLines(x, pad + "  ");
-        lines.push(`${pad}- ${sub[0].slice(pad.length + 2)}`, ...sub.slice(1));
-      }
-    }
-    return lines;
-  }
-  for (const [k, x] of Object.entries(v)) {
-    if (x === undefined) continue;
-    if (nested(x)) lines.push(`${pad}${yamlKey(k)}:`, ...yamlLines(x, Array.isArray(x) ? pad : pad + "  "));
-    else lines.push(`${pad}${yamlKey(k)}: ${yamlScalar(x)}`);
-  }
-  return lines;
-}
-function yamlText(scenario, problems) {
-  const head = [`# ${plural(problems.length, "problem")} still to fix: detente reads this file but will not run it until ${problems.length === 1 ? "it is" : "they are"} fixed.`,
-    ...problems.map((p) => `#   - ${problemText(p).replace(/\s+/g, " ")}`)];
-  return [...head, ...yamlLines(scenario, "")].join("\n") + "\n";
 }
 
 // The second view: an example or a file, whichever was chosen last (choosing one clears the other).
