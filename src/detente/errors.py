@@ -74,8 +74,8 @@ def written(value: Any) -> str:
     >>> written({"mixture": [{"weight": 1, "value": 3.5}]})
     '{mixture: [{weight: 1, value: 3.5}]}'
 
-    >>> written(1e13), written(10000000000000.0), written(1.5e13), written(123456789.0)
-    ('1e+13', '1e+13', '1.5e+13', '123456789.0')
+    >>> written(1e13), written(10000000000000.0), written(1.5e13), written({"low": 123456789.0, "high": 1e13})
+    ('1e+13', '1e+13', '1.5e+13', '{low: 123456789, high: 1e+13}')
     """
     if isinstance(value, float) and value.is_integer() and abs(value) >= 1e7 and float(f"{value:g}") == value:
         return f"{value:g}"  # 1e13 reads 1e+13, not 10000000000000.0
@@ -83,8 +83,8 @@ def written(value: Any) -> str:
         return repr(value)
 
     def item(v: Any) -> str:
-        if isinstance(v, float) and v.is_integer() and abs(v) < 1e7:
-            return str(int(v))  # 75.0 was written 75
+        if isinstance(v, float) and v.is_integer() and abs(v) < 1e15 and not (abs(v) >= 1e7 and float(f"{v:g}") == v):
+            return str(int(v))  # 75.0 was written 75 (and 1e13 as 1e+13, below)
         return written(v)
 
     if isinstance(value, dict):

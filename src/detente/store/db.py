@@ -295,9 +295,9 @@ class Store:
             have = {c["name"] for c in insp.get_columns(name)}
             lacking = sorted(set(Base.metadata.tables[name].columns.keys()) - have)
             if lacking:
-                raise StoreError(f"{self.shown_url} is not a detente run store: its table {name!r} lacks the "
-                                 f"columns {', '.join(lacking[:6])}; nothing was written to it. Give a new file, "
-                                 "e.g. --store sqlite:///runs.db")
+                raise StoreError(f"{self.shown_url} is not a run store of this version of detente: its table "
+                                 f"{name!r} lacks the columns {', '.join(lacking[:6])}; nothing was written to it. "
+                                 "Give a new file, e.g. --store sqlite:///runs.db")
 
     def __repr__(self) -> str:
         return f"Store({self.shown_url!r})"
