@@ -18,30 +18,13 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 from detente.web.app import create_app  # noqa: E402
 from live_server import serve  # noqa: E402
+from pages import SMALL, run_models, upload  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 FLAGSHIP = REPO / "examples" / "ukraine-settlement.yaml"
 TIMEOUT_MS = 30_000
 SHOTS = os.environ.get("DETENTE_SCREENSHOTS")  # keep the screenshots here (default: the test's tmp dir)
 
-SMALL = """\
-name: Small test scenario
-description: Three actors, two issues.
-actors:
-  - {id: A, name: Alpha, capability: 3}
-  - {id: B, name: Beta, capability: 1}
-  - {id: C, name: Gamma, capability: {low: 1, high: 3}}
-issues:
-  - {id: tax, name: Tax rate, scale: {min: 0, max: 50}, anchors: {0: none, 50: half}}
-  - {id: aid, name: Aid level, status_quo: 30}
-stances:
-  - {actor: A, issue: tax, position: 10, evidence: [{quote: "Taxes must stay low", source: speech}]}
-  - {actor: B, issue: tax, position: {low: 30, high: 40}, salience: 0.5}
-  - {actor: C, issue: tax, position: 25}
-  - {actor: A, issue: aid, position: 80}
-  - {actor: B, issue: aid, position: 20}
-sources: [{id: speech, title: A speech}]
-"""
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +71,7 @@ def _unlabelled(pg) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 def _upload(pg, path: Path) -> None:  # type: ignore[no-untyped-def]
-    pg.set_input_files("#file-input", str(path))
+    upload(pg, path)
 
 
 def _load_example(pg, name: str) -> None:  # type: ignore[no-untyped-def]
@@ -100,18 +83,7 @@ def _load_example(pg, name: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def _run(pg, models: list[str], draws: int = 200) -> None:  # type: ignore[no-untyped-def]
-    for box in pg.locator("#model-list input[name=model]").all():
-        if box.get_attribute("value") in models:
-            box.check()
-        else:
-            box.uncheck()
-    pg.fill("#draws", str(draws))
-    pg.evaluate("() => { window.__runs = (window.__runs || 0); }")
-    before = pg.locator("#run-status").inner_text()
-    pg.click("#run-button")
-    pg.wait_for_function("b => { const t = document.querySelector('#run-status').textContent;"
-                         " return t.startsWith('done') && t !== b; }", arg=before, timeout=120_000)
-    pg.wait_for_selector(".issue-card")
+    run_models(pg, models, draws)
 
 
 def _forecasts(pg) -> dict[tuple[str, str], float]:  # type: ignore[no-untyped-def]

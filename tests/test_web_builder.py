@@ -24,29 +24,17 @@ yaml = pytest.importorskip("yaml")
 
 import detente.web.app as web_app  # noqa: E402
 from live_server import serve  # noqa: E402
+from pages import SMALL as BROWSER_SMALL  # noqa: E402
+from pages import run_models, upload  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 FLAGSHIP = REPO / "examples" / "ukraine-settlement.yaml"
 TIMEOUT_MS = 30_000
 
-SMALL = """\
-name: Small test scenario
-description: Three actors, two issues.
-actors:
-  - {id: A, name: Alpha, capability: 3}
-  - {id: B, name: Beta, capability: 1}
-  - {id: C, name: Gamma, capability: {low: 1, high: 3}}
-issues:
-  - {id: tax, name: Tax rate, scale: {min: 0, max: 50}, anchors: {0: none, 50: half}}
-  - {id: aid, name: Aid level, status_quo: 30}
-stances:
-  - {actor: A, issue: tax, position: 10, evidence: [{quote: "Taxes must stay low", source: speech, date: "2024-12-01"}]}
-  - {actor: B, issue: tax, position: {low: 30, high: 40}, salience: 0.7}
-  - {actor: C, issue: tax, position: 25}
-  - {actor: A, issue: aid, position: 80}
-  - {actor: B, issue: aid, position: 20}
-sources: [{id: speech, title: A speech}]
-"""
+# the browser tests' small scenario, with a dated quote and a salience to clear
+SMALL = BROWSER_SMALL.replace('source: speech}]}', 'source: speech, date: "2024-12-01"}]}').replace(
+    "position: {low: 30, high: 40}, salience: 0.5}", "position: {low: 30, high: 40}, salience: 0.7}")
+assert 'date: "2024-12-01"' in SMALL and "salience: 0.7}" in SMALL  # both replacements took
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +72,7 @@ def page(context, server):  # type: ignore[no-untyped-def]
 
 
 def _upload(pg, path: Path) -> None:  # type: ignore[no-untyped-def]
-    pg.set_input_files("#file-input", str(path))
+    upload(pg, path)
 
 
 def _small(pg, tmp_path: Path, text: str = SMALL, name: str = "small.yaml") -> None:  # type: ignore[no-untyped-def]
@@ -108,17 +96,7 @@ def _cell(c: str) -> str:
 
 
 def _run(pg, models: list[str], draws: int = 50) -> None:  # type: ignore[no-untyped-def]
-    for box in pg.locator("#model-list input[name=model]").all():
-        if box.get_attribute("value") in models:
-            box.check()
-        else:
-            box.uncheck()
-    pg.fill("#draws", str(draws))
-    before = pg.locator("#run-status").inner_text()
-    pg.click("#run-button")
-    pg.wait_for_function("b => { const t = document.querySelector('#run-status').textContent;"
-                         " return t.startsWith('done') && t !== b; }", arg=before, timeout=120_000)
-    pg.wait_for_selector(".issue-card")
+    run_models(pg, models, draws)
 
 
 def _stance(data: dict, actor: str, issue: str) -> dict:
