@@ -1374,6 +1374,11 @@ def test_a_saved_run_is_listed_and_loads_back_to_the_same_numbers(page) -> None:
     row.wait_for(state="attached")
     page.click("#saved-block summary")  # the block opens on demand
     assert "median" in row.inner_text() and "60" in row.inner_text()
+    from detente.scenario.arrays import scenario_hash
+    from detente.scenario.io import load
+
+    # the input's hash and the forecast: two versions of one scenario name are told apart
+    assert scenario_hash(load(FLAGSHIP))[:8] in row.inner_text() and "territory " in row.inner_text()
     page.fill("#seed", "1")  # other settings on the page: loading the run puts its own back
     page.click("#new-scenario")
     row.locator("button.load-saved").click()

@@ -688,12 +688,23 @@ async function loadSavedRuns() {
   }
   const when = (t) => (t ? new Date(t).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" }) : "–");
   table.replaceChildren(
-    el("thead", {}, el("tr", {}, ["run", "saved", "scenario", "model", "draws", "seed", "detente", ""].map((h) => el("th", { scope: "col" }, h)))),
+    el("thead", {}, el("tr", {}, ["run", "saved", "scenario", "input", "model", "forecast", "draws", "seed", "detente", ""].map((h) => el("th", { scope: "col" }, h)))),
     el("tbody", {}, r.data.runs.map((x) => el("tr", { "data-run": x.id },
       el("td", { class: "num" }, String(x.id)), el("td", { class: "nowrap" }, when(x.created)), el("td", {}, x.scenario),
-      el("td", {}, x.model + (x.variant ? ` (${x.variant})` : "")), el("td", { class: "num" }, String(x.draws)),
+      // the input's hash tells two versions of a scenario of the same name apart (`detente runs diff` says how)
+      el("td", { class: "mono", title: `input SHA-256 ${x.scenario_sha256}` }, x.scenario_sha256.slice(0, 8)),
+      el("td", {}, x.model + (x.variant ? ` (${x.variant})` : "")),
+      el("td", { class: "saved-forecast" }, savedForecast(x.forecast, x.model)), el("td", { class: "num" }, String(x.draws)),
       el("td", { class: "num" }, String(x.seed)), el("td", {}, x.version),
       el("td", {}, el("button", { type: "button", class: "load-saved", onclick: () => loadSavedRun(x.id) }, "Load"))))));
+}
+
+// a saved run's forecast in a few words: "territory 35.4, alliance 45.3, +3 more" (the war model's over every ending)
+function savedForecast(forecast, model) {
+  const items = Object.entries(forecast || {});
+  const shown = items.slice(0, 3).map(([k, v]) => `${k} ${typeof v === "number" ? v.toFixed(1) : "–"}`);
+  const more = items.length > 3 ? `, +${items.length - 3} more` : "";
+  return `${shown.join(", ")}${more}${model === "war" ? " (over every ending)" : ""}`;
 }
 
 async function loadSavedRun(id) {
