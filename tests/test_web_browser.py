@@ -1000,6 +1000,9 @@ def test_levers_to_a_target_in_plain_columns_with_no_lever_and_message(page) -> 
     assert "true" not in card.locator(".levers-table").inner_text()
     top = d["levers"][0]
     assert "Forecast now" in card.locator(".levers-sentence").inner_text() and top["reaches_target"]
+    # "reaches" means within the tolerance, and the size has a unit: said on the page as in the terminal
+    assert f"(within {d['tolerance']:g})" in card.locator(".levers-sentence").inner_text()
+    assert "as a share of the issue's scale" in card.locator(".levers-size").inner_text()
     # the library's other answers, as the page gets them: some attributes without a lever; none at all
     some = {**d, "no_lever": [{"actor": "china", "attribute": "salience"}, {"actor": "china", "attribute": "position"}]}
     none = {**d, "levers": [], "no_lever": [{"actor": "china", "attribute": "salience"}],

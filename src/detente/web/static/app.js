@@ -2439,7 +2439,7 @@ function targetPart(sc, d) {
   } else {
     const top = rows[0];
     part.append(el("p", { class: "levers-sentence" }, top.reaches_target
-      ? `Forecast now ${plain(d.forecast_now)}${given(d)}. The smallest change that reaches ${plain(d.target)}: ${what(top)} from ${plain(top.from)} to ${plain(top.to)} (forecast ${plain(top.forecast)}).`
+      ? `Forecast now ${plain(d.forecast_now)}${given(d)}. The smallest change that reaches ${plain(d.target)} (within ${plain(d.tolerance)}): ${what(top)} from ${plain(top.from)} to ${plain(top.to)} (forecast ${plain(top.forecast)}).`
       : `Forecast now ${plain(d.forecast_now)}${given(d)}. No single change reaches ${plain(d.target)}; closest: ${what(top)} from ${plain(top.from)} to ${plain(top.to)} (forecast ${plain(top.forecast)}, ${plain(top.distance_to_target)} short).`));
     const to = (x) => x.attribute === "capability" && x.factor !== null && x.factor !== undefined ? `${fmt(x.to)} (× ${Number(x.factor.toPrecision(3))})` : fmt(x.to);
     part.append(table("levers-table", [["rank", 1], ["actor"], ["changes its"], ["from", 1], ["to", 1], ["size of the change", 1], ["forecast", 1],
@@ -2449,6 +2449,11 @@ function targetPart(sc, d) {
       numCell(x.from), el("td", { class: "num" }, to(x)), numCell(x.size, 3), numCell(x.forecast),
       el("td", { class: "num" }, x.interval ? `${fmt(x.interval[0])}–${fmt(x.interval[1])}` : "–"),
       el("td", { class: "reaches" }, x.reaches_target ? "yes" : "no"), numCell(x.distance_to_target)))));
+    // what the numbers are, as the terminal's caption says
+    part.append(el("p", { class: "help levers-size" }, "Size of the change: a position's change as a share of the "
+      + "issue's scale; a salience's change itself (0–1); a capability's change as a share of all the actors' "
+      + `capabilities on the issue. Reaches the target: the forecast comes within ${plain(d.tolerance)} of it; the `
+      + "changes that reach it come first, smallest first."));
   }
   const none = d.no_lever || [];
   if (none.length && rows.length) {
