@@ -555,3 +555,15 @@ def test_runs_rerun_repeats_a_recorded_run_and_catches_a_changed_record(tmp_path
     assert "the forecast differs from the recorded one" in text  # the mean moved with the edited position
     d = json.loads(cli.invoke(runs_app, ["rerun", str(ids[1]), "--store", url, "-f", "json"]).output)
     assert not d["reproduced"] and d["input_sha256"] == scenario_hash(s)
+
+
+def test_a_store_path_longer_than_sqlite_opens_is_refused_before_any_folder_is_made(tmp_path: Path) -> None:
+    """A 506-character path failed with SQLite's "unable to open database file" and left three empty
+    folders behind."""
+    from detente.store.db import SQLITE_MAX_PATH
+
+    deep = tmp_path / "long" / "/".join(["x" * 50] * 12) / "runs.db"
+    assert len(str(deep)) > SQLITE_MAX_PATH
+    with pytest.raises(StoreError, match=r"characters long; SQLite opens paths of at most 500: give a shorter one"):
+        Store(f"sqlite:///{deep}")
+    assert not (tmp_path / "long").exists()

@@ -206,6 +206,11 @@ def _iso(t: Any) -> str | None:
 # the store
 
 
+SQLITE_MAX_PATH = 500
+"""The longest store path taken: SQLite opens paths of at most 512 bytes (SQLITE_MAX_PATHNAME), and
+its journal adds "-journal" to the name."""
+
+
 class Store:
     """Recorded runs in the database at ``url`` (default: ``$DETENTE_STORE``, else :func:`default_url`)."""
 
@@ -244,6 +249,9 @@ class Store:
                 parsed = parsed.set(database=str(path))
                 url = parsed.render_as_string(hide_password=False)
                 self.url, self.shown_url = url, safe_url(url)
+            if path is not None and len(str(path.resolve())) > SQLITE_MAX_PATH:
+                raise StoreError(f"the run store's path is {len(str(path.resolve()))} characters long; SQLite opens "
+                                 f"paths of at most {SQLITE_MAX_PATH}: give a shorter one (nothing was created)")
             if path is not None and existing and not path.exists():
                 raise StoreError(f"no run store at {path}: nothing has been recorded there (check the path; "
                                  "`detente run ... --store URL` or `detente seal` creates one)")
