@@ -164,6 +164,10 @@ the threshold: unchanged. This run of the script (load 0.7-1.1): COP21 0.43 s wa
 recorded 30 s), with ``--out`` 1.01 s wall (29.7x: MISSED by 0.01 s against the recorded figure,
 and against Decide measured side by side, 15.7 s last session, by 2x).
 
+2026-12-07, later session, side by side (``BENCH_REPEAT=3 ... --whole-only --decide``, load 0.6):
+Decide 4.1 s on Copenhagen and 15.2 s on COP21 (wall); detente on COP21 0.43 s wall (35x, PASS),
+with ``--out`` 1.11 s wall / 1.91 s CPU (13.7x: MISSED, target 0.51 s); first-ever run 0.67 s CPU.
+
 The 1,000-draw cases give every position on Copenhagen a uniform range of +-10 points (clipped to
 the scale). Run: ``.venv/bin/python benchmarks/bench_exchange.py [--whole-only | --before SRC]``
 (``BENCH_REPEAT=5`` for more whole-process runs; ``git archive COMMIT src | tar -x -C DIR`` gives a
