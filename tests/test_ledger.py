@@ -850,6 +850,16 @@ def test_an_empty_ledger_says_so_instead_of_ok_or_an_empty_table(tmp_path: Path,
     assert main(["ledger", "--store", url]) == 0
     out = capsys.readouterr().out
     assert "nothing sealed yet" in out and "┏" not in out
+    # a store of recorded runs only: they are not sealed, said so, with what repeats one
+    runs_only = tmp_path / "runs.db"
+    from detente.runner import run
+    from detente.store.db import Store
+
+    s = make_scenario()
+    Store(f"sqlite:///{runs_only}").save(s, run(s, "mean"))
+    assert main(["verify", "--store", f"sqlite:///{runs_only}"]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert "this store's 1 recorded run is not sealed (`detente runs rerun ID` repeats one)" in err, err
     seal(Ledger(url), make_scenario())
     assert main(["ledger", "--store", url, "--analyst", "nobody"]) == 0
     out = capsys.readouterr().out

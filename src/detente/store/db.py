@@ -383,8 +383,8 @@ class Store:
 
     # -- reading ---------------------------------------------------------------------------
     def count(self) -> int:
-        with self._read() as conn:
-            return int(conn.execute(select(func.count()).select_from(RUNS)).scalar_one())
+        """How many runs the store holds."""
+        return self.count_runs()
 
     @staticmethod
     def _matching(q: Any, model: str | None, scenario: str | None) -> Any:

@@ -569,7 +569,10 @@ class Ledger:
                     "created (a read-only store?): this store does not refuse UPDATE and DELETE"
                     ] if self.missing_triggers else []
         if not entries:  # an empty chain proves nothing: it is also what deleting the ledger leaves
-            warnings.append("the ledger is empty: nothing to check. If forecasts were sealed in this store, "
+            runs = self.store.count()
+            held = (f"this store's {runs} recorded run{'s are' if runs != 1 else ' is'} not sealed (`detente runs "
+                    "rerun ID` repeats one). " if runs else "")
+            warnings.append(f"the ledger is empty: nothing to check; {held}If forecasts were sealed in this store, "
                             "their entries are gone; a head hash published earlier (--head) shows it")
         return Verification(len(entries), entries[-1].hash if entries else None, checks, reruns, chain, warnings)
 
