@@ -104,12 +104,12 @@ def test_the_fallback_cache_folder_is_used_only_when_it_is_private(tmp_path: Pat
     import stat
     import tempfile
 
-    from detente.jit import _private_temp_cache
+    from detente.jit import private_temp_dir
 
     monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path))
-    mine = _private_temp_cache()
+    mine = private_temp_dir("detente-numba")
     assert mine == tmp_path / f"detente-numba-{os.getuid()}" and stat.S_IMODE(mine.stat().st_mode) == 0o700
-    assert _private_temp_cache() == mine  # the same folder next time: the cache is kept
+    assert private_temp_dir("detente-numba") == mine  # the same folder next time: the cache is kept
     mine.chmod(0o777)  # writable by everyone: not trusted
-    other = _private_temp_cache()
+    other = private_temp_dir("detente-numba")
     assert other != mine and other.parent == tmp_path and stat.S_IMODE(other.stat().st_mode) == 0o700

@@ -63,7 +63,8 @@ def cache_dir(env: Mapping[str, str] | None = None) -> Path:
     return Path(base) / "detente" / "numba"
 
 
-def _writable(path: Path) -> bool:
+def writable(path: Path) -> bool:
+    """True when ``path`` is (or can be made) a folder this process can write to."""
     try:
         path.mkdir(parents=True, exist_ok=True)
         probe = tempfile.NamedTemporaryFile(dir=path, prefix=".probe-", delete=True)
@@ -71,15 +72,6 @@ def _writable(path: Path) -> bool:
         return True
     except OSError:
         return False
-
-
-def writable(path: Path) -> bool:
-    """True when ``path`` is (or can be made) a folder this process can write to."""
-    return _writable(path)
-
-
-def _private_temp_cache() -> Path:
-    return private_temp_dir("detente-numba")
 
 
 def private_temp_dir(stem: str) -> Path:
@@ -94,7 +86,7 @@ def private_temp_dir(stem: str) -> Path:
         import stat
 
         if (stat.S_ISDIR(st.st_mode) and not stat.S_ISLNK(st.st_mode) and (uid is None or st.st_uid == uid)
-                and not st.st_mode & 0o022 and _writable(path)):
+                and not st.st_mode & 0o022 and writable(path)):
             return path
     except OSError:
         pass
@@ -106,8 +98,8 @@ def configure_cache() -> Path:
     global _configured
     path = cache_dir()
     if not _configured:
-        if not _writable(path):
-            path = _private_temp_cache()
+        if not writable(path):
+            path = private_temp_dir("detente-numba")
         os.environ["NUMBA_CACHE_DIR"] = str(path)
         numba_config = sys.modules.get("numba.core.config")
         if numba_config is not None:  # numba already imported: its config read the variable then

@@ -29,9 +29,10 @@ from detente.scenario.model import Scenario
 _MEDIA = {"yaml": "application/x-yaml", "json": "application/json"}
 
 
-def file_stem(scenario: Scenario) -> str:
+def file_stem(scenario: Scenario | str) -> str:
     """A file name from the scenario's name: ``'Ukraine settlement (2024)'`` -> ``ukraine-settlement-2024``."""
-    stem = re.sub(r"[^a-z0-9]+", "-", scenario.name.lower()).strip("-")[:60]
+    name = scenario if isinstance(scenario, str) else scenario.name
+    stem = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60]
     return stem or "scenario"
 
 
@@ -81,7 +82,7 @@ def draft_file(data: dict[str, Any], fmt: str, problems: list[str]) -> tuple[str
 
     if _depth(data) > MAX_DRAFT_DEPTH:
         raise ValueError(f"nested more than {MAX_DRAFT_DEPTH} levels deep: no scenario is")
-    stem = re.sub(r"[^a-z0-9]+", "-", str(data.get("name") or "").lower()).strip("-")[:60] or "scenario"
+    stem = file_stem(str(data.get("name") or ""))
     if fmt == "json":
         return f"{stem}.json", _MEDIA["json"], json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     n = len(problems)
