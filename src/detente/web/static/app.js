@@ -920,9 +920,8 @@ function removeActor(a) {
     (side.ratifiers || []).filter((r) => r && r.actor === a.id)]);
   forgetActor(a.id);
   sc.actors.splice(k, 1);
-  const ev = stances.reduce((n, [, s]) => n + (s.evidence || []).length, (a.evidence || []).length);
   return {
-    message: `Removed ${label(a)}${stances.length ? `${ev ? "," : " and"} its ${stances.length === 1 ? "position" : plural(stances.length, "position")}` : ""}${ev ? ` and ${plural(ev, "piece")} of evidence` : ""}.`,
+    message: removedText(a, stances),
     undo: () => {
       const now = state.scenario;
       if (now.actors.some((x) => x.id === a.id)) setBad(a, "id", { raw: a.id, message: "is taken by another row: ids must be unique", place: label(a), what: "id" });
@@ -937,15 +936,21 @@ function removeActor(a) {
   };
 }
 
+// "Removed Beta, its 2 positions and 1 piece of evidence." (the row's own evidence and its stances')
+function removedText(row, stances) {
+  const ev = stances.reduce((n, [, s]) => n + (s.evidence || []).length, (row.evidence || []).length);
+  const positions = stances.length ? `${ev ? "," : " and"} its ${stances.length === 1 ? "position" : plural(stances.length, "position")}` : "";
+  return `Removed ${label(row)}${positions}${ev ? ` and ${plural(ev, "piece")} of evidence` : ""}.`;
+}
+
 function removeIssue(iss) {
   const sc = state.scenario;
   const k = sc.issues.indexOf(iss);
   const stances = sc.stances.map((s, j) => [j, s]).filter(([, s]) => s.issue === iss.id);
   sc.stances = sc.stances.filter((s) => s.issue !== iss.id);
   sc.issues.splice(k, 1);
-  const ev = stances.reduce((n, [, s]) => n + (s.evidence || []).length, (iss.evidence || []).length);
   return {
-    message: `Removed ${label(iss)}${stances.length ? `${ev ? "," : " and"} its ${stances.length === 1 ? "position" : plural(stances.length, "position")}` : ""}${ev ? ` and ${plural(ev, "piece")} of evidence` : ""}.`,
+    message: removedText(iss, stances),
     undo: () => {
       const now = state.scenario;
       if (now.issues.some((x) => x.id === iss.id)) setBad(iss, "id", { raw: iss.id, message: "is taken by another row: ids must be unique", place: label(iss), what: "id" });
