@@ -164,8 +164,7 @@ def _bottom_line_section(scenario: Scenario, results: list[Result]) -> str:
                  f"{agree_head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
     if single:  # said once, not on every line
         parts.append(f'<p class="muted single-model">{_e(single_model_note(list(lines.values())))}.</p>')
-    scope = next((e["interval"]["scope"] for e in lines.values() if e["interval"] and e["interval"].get("scope")),
-                 None)
+    scope = sm.interval_scope(lines.values())
     if scope:
         parts.append(f'<p class="muted calibration-scope">{_e(scope[:1].upper() + scope[1:])}.</p>')
     war = sm.war_headline(scenario, results)

@@ -103,6 +103,12 @@ def calibration_scope(cal: Mapping[str, Any] | None) -> str:
             "on other kinds of negotiation its coverage is not measured")
 
 
+def interval_scope(entries: Any) -> str | None:
+    """The one :func:`calibration_scope` sentence of a bottom line's entries (``None`` when no issue
+    has a forecast interval): the terminal and the report say it once, under the table."""
+    return next((e["interval"]["scope"] for e in entries if e["interval"] and e["interval"].get("scope")), None)
+
+
 # -- one model's point on an issue ----------------------------------------------------------------
 
 

@@ -276,7 +276,7 @@ def bottom_line_table(scenario: Scenario, results: list[Result]) -> RichTable:
     caption = _lead_caption(first)
     if single:  # said once, not on every line
         caption += f"\n{single_model_note(entries)}"
-    scope = next((e["interval"]["scope"] for e in entries if e["interval"] and e["interval"].get("scope")), None)
+    scope = sm.interval_scope(entries)
     if scope:
         caption += f"\n{scope}"
     t = Table(title="Bottom line", title_justify="left", caption_justify="left", caption=caption)
