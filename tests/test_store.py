@@ -126,6 +126,26 @@ def test_export_keeps_the_input_band_apart_from_the_forecast_interval(store_url:
     assert store.get(rid)["result"]["input_band"] == band
 
 
+def test_export_of_a_war_run_gives_the_terms_given_a_deal(store_url: str) -> None:
+    """The war model's forecast pools deals with victories; the CSV carries P(deal) and the terms
+    given a deal (what its tables show) beside it, and leaves those columns empty for other models."""
+    import detente
+
+    s = detente.load(detente.example("ukraine-settlement"))
+    store = Store(store_url)
+    war = run(s, "war", draws=200, seed=5)
+    ids = [store.save(s, war), store.save(s, run(s, "mean", draws=1, seed=5))]
+    rows = list(csv.DictReader(io.StringIO(store.export(ids, "csv"))))
+    terms, extras = war.trajectory.extras["terms"], war.trajectory.extras
+    for r in rows[: len(s.issues)]:
+        assert float(r["p_deal"]) == extras["settlement_probability"]
+        t = terms[r["issue"]]
+        assert [float(r["given_deal"]), float(r["given_deal_p10"]), float(r["given_deal_p90"])] == \
+            [t["mean"], t["p10"], t["p90"]]
+        assert float(r["given_deal"]) != float(r["forecast"])  # two different numbers
+    assert {r["given_deal"] + r["p_deal"] for r in rows[len(s.issues):]} == {""}
+
+
 def test_unknown_run_names_id_and_store(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'r.db'}"
     store = Store(url)
@@ -301,13 +321,20 @@ def test_commands_that_read_a_store_refuse_one_that_is_not_there(tmp_path: Path,
     assert not missing.parent.exists()  # nothing made on the way
 
 
-def test_a_plain_path_as_store_gets_the_url_to_write(tmp_path: Path) -> None:
-    with pytest.raises(StoreError, match=f"for a SQLite file write sqlite:///{tmp_path}/runs.db"):
-        Store(str(tmp_path / "runs.db"))
+def test_a_plain_path_to_a_db_file_is_a_sqlite_store(tmp_path: Path) -> None:
+    """``--store runs.db`` is the SQLite file runs.db (as datasette takes one); a word without a
+    suffix (``--store banana``) is refused with the URL to write, and makes no file."""
+    with pytest.raises(StoreError, match=f"give a path ending in .db, or write sqlite:///{tmp_path}/runs"):
+        Store(str(tmp_path / "runs"))
+    assert not (tmp_path / "runs").exists()
+    with pytest.raises(StoreError, match=f"no run store at {tmp_path}/runs.db"):
+        Store(str(tmp_path / "runs.db"), existing=True)  # a command that only reads makes nothing
     assert not (tmp_path / "runs.db").exists()
-    Store(f"sqlite:///{tmp_path / 'runs.db'}")  # writing commands still create it
-    assert (tmp_path / "runs.db").exists()
+    store = Store(str(tmp_path / "runs.db"))  # writing commands create it
+    assert store.url == f"sqlite:///{tmp_path}/runs.db" and (tmp_path / "runs.db").exists()
     assert Store(f"sqlite:///{tmp_path / 'runs.db'}", existing=True).count() == 0
+    (tmp_path / "team-store").write_bytes((tmp_path / "runs.db").read_bytes())  # an existing file, any name
+    assert Store(str(tmp_path / "team-store"), existing=True).count() == 0
 
 
 def test_runs_show_and_diff_name_the_issues_and_say_what_a_war_forecast_is(tmp_path: Path) -> None:

@@ -145,7 +145,7 @@ def run(
     sensitivity: bool = typer.Option(False, "--sensitivity", help="With --out: add ranked Sobol/Morris charts "
                                      "of which uncertain estimate moves each issue's forecast most (first model)."),
     store: Optional[str] = typer.Option(
-        None, "--store", metavar="URL", help="Record the runs in this run store: a SQLAlchemy URL, or 'default' "
+        None, "--store", metavar="URL", help="Record the runs in this run store: a SQLite file (runs.db), a SQLAlchemy URL, or 'default' "
         "($DETENTE_STORE, else a SQLite file under the user's data directory)."),
     explain: bool = typer.Option(False, "--explain", help="Print who gains and loses and the pivotal actors "
                                  "(always in --format json and --out), and for the war model which inputs move "

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from detente.store.ledger import Ledger
 
-STORE_HELP = "SQLAlchemy URL of the run store holding the ledger (default: $DETENTE_STORE, else runs.db under the user's data directory)"
+STORE_HELP = "The run store holding the ledger: a SQLite file (runs.db) or a SQLAlchemy URL (default: $DETENTE_STORE, else runs.db under the user's data directory)"
 
 
 def _out() -> "rich.console.Console":

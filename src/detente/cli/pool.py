@@ -31,8 +31,9 @@ def pool_command(
                                             help="Write the pooled scenario to this file (.yaml or .json)."),
     name: Optional[str] = typer.Option(None, "--name", help="Name of the pooled scenario."),
     store: Optional[str] = typer.Option(None, "--store", metavar="URL",
-                                        help="With --weights ledger: SQLAlchemy URL of the run store holding the "
-                                             "ledger (default: $DETENTE_STORE, else runs.db under the user's data directory)."),
+                                        help="With --weights ledger: the run store holding the ledger, a SQLite "
+                                             "file or a SQLAlchemy URL (default: $DETENTE_STORE, else runs.db "
+                                             "under the user's data directory)."),
     fmt: TableOrJson = "table",
 ) -> None:
     """Pool several analysts' views into one scenario: every number becomes the weighted mixture

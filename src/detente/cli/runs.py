@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 runs_app = typer.Typer(help="Recorded runs: list, show, diff and export them.", no_args_is_help=True)
 
-STORE_HELP = "SQLAlchemy URL of the run store (default: $DETENTE_STORE, else runs.db under the user's data directory)"
+STORE_HELP = "The run store: a SQLite file (runs.db) or a SQLAlchemy URL (default: $DETENTE_STORE, else runs.db under the user's data directory)"
 
 
 def _console() -> "rich.console.Console":

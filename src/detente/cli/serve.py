@@ -18,7 +18,7 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on (default: this machine only)."),
     port: int = typer.Option(8000, "--port", "-p", min=1, max=65535, help="TCP port."),
     store: Optional[str] = typer.Option(
-        None, "--store", help="Save every run in this store (SQLAlchemy URL); default: $DETENTE_STORE, else none."
+        None, "--store", help="Save every run in this store (a SQLite file such as runs.db, or a SQLAlchemy URL); default: $DETENTE_STORE, else none."
     ),
     reload: bool = typer.Option(False, "--reload", help="Restart when the code changes (development)."),
     max_draws: int = typer.Option(20_000, "--max-draws", min=1, help="Most Monte Carlo draws one request may ask for."),

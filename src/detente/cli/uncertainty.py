@@ -262,7 +262,7 @@ def sweep_command(
     dask: Optional[str] = typer.Option(None, "--dask", metavar="ADDRESS",
                                        help="Run on the Dask scheduler at this address."),
     store: Optional[str] = typer.Option(None, "--store", metavar="URL", help="Record every point's run in this "
-                                        "run store (SQLAlchemy URL, or 'default')."),
+                                        "run store (a SQLite file such as runs.db, a SQLAlchemy URL, or 'default')."),
     format: Literal["table", "json", "csv"] = typer.Option("table", "--format", "-f",
                                                            help="What to print: table, json or csv."),
     out: Annotated[Optional[Path], out_option("Write the results to this file (json or csv by its suffix).",

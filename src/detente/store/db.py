@@ -165,6 +165,26 @@ def create_tables(metadata: Any, engine: Engine, tries: int = 3) -> None:
                 raise
 
 
+SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+"""A ``--store`` without ``://`` that ends so (or names a file there) is taken as a SQLite file."""
+
+
+def plain_path_url(url: str) -> str:
+    """``url`` itself, or, for a plain path to a SQLite file (``runs.db``, ``~/work/runs.sqlite``,
+    or any existing file), the ``sqlite:///`` URL of that file. Other words without ``://`` are
+    left alone, to be refused as URLs: ``--store banana`` makes no file called ``banana``.
+
+    >>> plain_path_url("/tmp/team/runs.db"), plain_path_url("sqlite:///x.db"), plain_path_url("banana")
+    ('sqlite:////tmp/team/runs.db', 'sqlite:///x.db', 'banana')
+    """
+    if "://" in url or not url.strip():
+        return url
+    path = Path(url).expanduser()
+    if path.suffix.lower() in SQLITE_SUFFIXES or path.is_file():
+        return f"sqlite:///{path.resolve()}"
+    return url
+
+
 def sqlite_path(url: Any) -> Path | None:
     """The file of a SQLite URL (a string or a parsed URL); ``None`` for other databases, an
     in-memory database or a ``file:PATH?...&uri=true`` URI (not a plain path).
@@ -238,6 +258,7 @@ class Store:
                                  f"{setting}): {output_problem(e, str(data_dir()))}; set DETENTE_DATA_DIR to a "
                                  "folder you can write, or give --store URL") from None
             existing = False  # the default store is made on first use, not by a command that only reads
+        url = plain_path_url(url)
         self.url = url
         self.shown_url = safe_url(url)
         if nothing_yet:
@@ -269,8 +290,8 @@ class Store:
             raise StoreError(f"cannot open the run store {self.shown_url!r}: "
                              f"{output_problem(e, parsed.database or url)}") from None
         except (ArgumentError, NoSuchModuleError, ValueError) as e:
-            hint = (f"; for a SQLite file write sqlite:///{Path(url).expanduser().resolve()}"
-                    if "://" not in url else "")
+            hint = (f"; for a SQLite file give a path ending in .db, or write "
+                    f"sqlite:///{Path(url).expanduser().resolve()}" if "://" not in url else "")
             raise StoreError(f"run store {self.shown_url!r}: not a usable database URL ({e}){hint}") from None
         except ImportError as e:
             raise StoreError(
@@ -531,18 +552,25 @@ class Store:
         if fmt == "json":
             return json.dumps(records, indent=2, ensure_ascii=False, default=str) + "\n"
         if fmt == "csv":  # text cells guarded against spreadsheet formulas (detente.csvsafe)
+            # the war model's forecast pools every ending; its terms given a deal (what its tables
+            # show) and P(deal) get columns of their own, empty for the other models
             cols = ["run", "created", "scenario", "input_sha256", "model", "variant", "seed", "draws",
                     "version", "elapsed_s", "issue", "forecast", "interval_lo", "interval_hi",
-                    "input_p10", "input_p90"]
+                    "input_p10", "input_p90", "p_deal", "given_deal", "given_deal_p10", "given_deal_p90"]
             rows = []
             for r in records:
-                band = (r["result"] or {}).get("input_band") or {}  # the draws band, kept in the full record
+                result = r["result"] or {}
+                band = result.get("input_band") or {}  # the draws band, kept in the full record
+                extras = result.get("extras") or {}
+                p_deal = extras.get("settlement_probability") if r["model"] == "war" else None
                 for issue, v in r["forecast"].items():
                     lo, hi = (r["interval"] or {}).get(issue, [None, None])  # calibrated forecast interval
                     p10, p90 = band.get(issue, [None, None])
+                    deal = ((extras.get("terms") or {}).get(issue) or {}) if r["model"] == "war" else {}
                     rows.append([r["id"], r["created"], r["scenario_name"], r["scenario_sha256"], r["model"],
                                  r["variant"] or "", r["seed"], r["draws"], r["version"], r["elapsed_s"],
-                                 issue, _num(v), _num(lo), _num(hi), _num(p10), _num(p90)])
+                                 issue, _num(v), _num(lo), _num(hi), _num(p10), _num(p90), _num(p_deal),
+                                 _num(deal.get("mean")), _num(deal.get("p10")), _num(deal.get("p90"))])
             return csv_text(cols, rows)
         raise StoreError(f"unknown export format {fmt!r}; use json or csv")
 
