@@ -200,7 +200,9 @@ def test_each_class_has_a_table_that_matches_the_code(cls_name: str) -> None:
             assert "required" not in default, where
             d = f.default
             if d is not PydanticUndefined and d is not None and f.default_factory is None:
-                if isinstance(d, str):
+                if isinstance(d, bool):  # (before int: a bool is one)
+                    assert f"`{str(d).lower()}`" in default, where
+                elif isinstance(d, str):
                     assert f"`{d}`" in default, where
                 elif isinstance(d, (int, float)):
                     numbers = [float(x) for x in re.findall(r"-?\d+(?:\.\d+)?", default)]

@@ -398,7 +398,7 @@ def test_the_war_inputs_the_analysts_disagree_on_are_read_on_the_terms_of_a_deal
     (top, *_) = rec["issues"]["x"]["disagreement"]
     assert all(np.isfinite(v) for v in top["forecast"].values())
     flag, _ = pool_scenarios([load(EXAMPLES / "ukraine-settlement.yaml"),
-                              load(EXAMPLES / "ukraine-settlement-contrast.yaml")])
+                              load(EXAMPLES / "ukraine-settlement-contrast.yaml")], war_from="ukraine-settlement")
     r = attach(flag, run(flag, "war", draws=60, seed=1))
     assert r.pooling["disagreement_note"].startswith("the war ends in no deal at the pooled point values")
     assert not any(e["disagreement"] for e in r.pooling["issues"].values())
@@ -573,7 +573,7 @@ def test_weights_from_the_ledger_follow_the_scaled_crps(tmp_path: Path, capsys) 
 def test_pool_the_two_ukraine_views(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "p.yaml"
     assert main(["pool", str(EXAMPLES / "ukraine-settlement.yaml"), str(EXAMPLES / "ukraine-settlement-contrast.yaml"),
-                 "--out", str(out)]) == 0
+                 "--war-from", "ukraine-settlement", "--out", str(out)]) == 0
     capsys.readouterr()
     assert main(["run", str(out), "--model", "mean", "--draws", "4000", "--format", "json"]) == 0
     summary = json.loads(capsys.readouterr().out)["summary"]
@@ -582,6 +582,36 @@ def test_pool_the_two_ukraine_views(tmp_path: Path, capsys) -> None:  # type: ig
         share = e["variance_share"]
         assert 0 < share["between_analysts"] < 1 and share["between_analysts"] + share["within_analysts"] == pytest.approx(1, abs=1e-4)
         assert e["disagreement"][0]["share"] > 0
+
+
+def test_war_blocks_of_different_structures_are_refused_unless_one_is_named(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The two Ukraine views' war blocks differ in structure (commitments, shocks): the pool kept the
+    first file's block unpooled, so P(deal) read 34 % or 73 % by the order of the files, with one
+    line in the report. It is refused now, naming both views and what differs; ``--war-from``
+    keeps the named analyst's block whatever the order, and the pooled file's description says so."""
+    flag, contrast = str(EXAMPLES / "ukraine-settlement.yaml"), str(EXAMPLES / "ukraine-settlement-contrast.yaml")
+    assert main(["pool", flag, contrast, "--out", str(tmp_path / "x.yaml")]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "the war blocks of ukraine-settlement" in err and "ukraine-settlement-contrast" in err
+    assert "differ in structure (shocks, sides)" in err and "--war-from ANALYST" in err
+    assert not (tmp_path / "x.yaml").exists()
+    outs = []
+    for k, files in enumerate(([flag, contrast], [contrast, flag])):
+        out = tmp_path / f"p{k}.yaml"
+        assert main(["pool", *files, "--war-from", "ukraine-settlement-contrast", "--out", str(out)]) == 0
+        capsys.readouterr()
+        outs.append(load(out))
+    assert outs[0].war == outs[1].war  # the named block, whatever the order of the files
+    def plain(shocks):  # type: ignore[no-untyped-def]
+        return [{k: v for k, v in sh.items() if k != "evidence"} for sh in shocks]
+
+    assert plain(outs[0].war["shocks"]) == plain(load(contrast).war["shocks"])
+    assert {e["analyst"] for e in outs[0].war["shocks"][0]["evidence"]} == {"ukraine-settlement-contrast"}
+    assert "The war block is ukraine-settlement-contrast's as written, not pooled." in outs[0].description
+    assert main(["pool", flag, contrast, "--war-from", "nobody"]) == 2
+    assert "--war-from: no view of analyst 'nobody' gives a war block" in capsys.readouterr().err
+    same, _ = pool_scenarios([load(flag), load(flag)], analysts=["A", "B"])  # one structure: numbers pooled
+    assert same.war["sides"]["A"]["cost"]["mixture"][0]["analyst"] == "A"
 
 
 def test_sensitivity_treats_the_analyst_as_an_input() -> None:
@@ -636,7 +666,7 @@ def test_the_disagreement_table_fits_80_columns_with_every_word_whole(tmp_path: 
 
     out = tmp_path / "pooled.yaml"
     assert main(["pool", str(EXAMPLES / "ukraine-settlement.yaml"), str(EXAMPLES / "ukraine-settlement-contrast.yaml"),
-                 "--out", str(out)]) == 0
+                 "--war-from", "ukraine-settlement", "--out", str(out)]) == 0
     capsys.readouterr()
     s = load(out)
     text = render_text(pooling_tables(s, [attach(s, run(s, "mean", draws=300, seed=1))]), width=80)
@@ -656,10 +686,10 @@ def test_who_covered_what_leaves_out_a_file_column_that_repeats_the_ids() -> Non
     from detente.report.tables import render_text
 
     views = [load(EXAMPLES / "ukraine-settlement.yaml"), load(EXAMPLES / "ukraine-settlement-contrast.yaml")]
-    _, report = pool_scenarios(views)
+    _, report = pool_scenarios(views, war_from="ukraine-settlement")
     text = render_text(coverage_tables(report)[:1], width=80)
     assert "file" not in text and "ukraine-settlement-contrast " in text and ".yaml" not in text
-    _, report = pool_scenarios(views, analysts=["a", "b"])
+    _, report = pool_scenarios(views, analysts=["a", "b"], war_from="a")
     text = render_text(coverage_tables(report)[:1], width=80)
     assert "file" in text and "ukraine-settlement-contrast.yaml" in text  # an id given: the file says more
 
@@ -672,7 +702,7 @@ def test_an_issue_whose_forecast_does_not_vary_names_no_drivers_of_disagreement(
 
     a = detente.load(Path(__file__).resolve().parents[1] / "examples" / "ukraine-settlement.yaml")
     b = detente.load(Path(__file__).resolve().parents[1] / "examples" / "ukraine-settlement-contrast.yaml")
-    pooled, _ = pool_scenarios([a, b], analysts=["a", "b"])
+    pooled, _ = pool_scenarios([a, b], analysts=["a", "b"], war_from="a")
     r = run(pooled, "mean", draws=60, seed=1)
     r.trajectory.forecast[:, 0] = 30.0  # the first issue's forecast the same in every draw
     fake = [{"name": "x", "label": "capability of Russia", "contribution": 1.0, "share": 1.0}]
@@ -693,7 +723,7 @@ def test_the_pool_report_records_each_view_s_input_hash_and_the_version():
 
     ex = Path(__file__).resolve().parents[1] / "examples"
     a, b = detente.load(ex / "ukraine-settlement.yaml"), detente.load(ex / "ukraine-settlement-contrast.yaml")
-    _, report = pool_scenarios([a, b], analysts=["a", "b"])
+    _, report = pool_scenarios([a, b], analysts=["a", "b"], war_from="a")
     d = report.to_dict()
     assert d["version"] == __version__
     assert [(v["analyst"], v["input_sha256"]) for v in d["views"]] == [("a", scenario_hash(a)), ("b", scenario_hash(b))]

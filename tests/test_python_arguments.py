@@ -170,7 +170,7 @@ def test_numpy_numbers_work_and_sizes_have_a_bound() -> None:
     assert sensitivity(S, "mean", method="morris", n=4, seed=np.int64(2)).seed == 2
     assert levers(S, "mean", "territory", target=np.float64(40.0), draws=np.int64(3), seed=np.int64(1))["seed"] == 1
     for w in (np.array([2, 1]), np.array([2, 1], dtype=np.float32)):
-        assert pool_scenarios([S, contrast], analysts=["a", "b"], weights=w)[0]
+        assert pool_scenarios([S, contrast], analysts=["a", "b"], weights=w, war_from="a")[0]
     for bad, match in ((5, "weights: give the weights as a list"), ):
         with pytest.raises(InputError, match=match):
             pool_scenarios([S, contrast], analysts=["a", "b"], weights=bad)

@@ -201,6 +201,33 @@ def test_ratifier_floor_ties_hands_and_can_block_a_deal():
     assert str(r.trajectory.stopped_by[0]) != "settlement" or int(r.trajectory.rounds[0]) > 0
 
 
+def test_a_margin_ratifier_values_the_war_with_its_sides_costs_unless_it_bears_none():
+    """(D5) Putnam's reversion point is "continued war, with its expected cost": at month 0 a
+    ratifier of B with margin m bounds x <= 1 - w_B - m = p_B + c_B H_B - m, so a margin of 0 adds
+    nothing to B's own war value; with ``bears_costs: false`` the bound is p_B - m, B's costs out.
+    (It was always the latter, so B's cost could not move the flagship, whose B has such a ratifier.)"""
+    base = war_block(cA=0.01, cB=0.02)  # even odds: A's share of a war is 0.5 as each side sees it
+    _, x0, lo0, hi0 = month0(base)
+    h = 12  # cost_horizon's default, months
+    assert hi0 == pytest.approx(0.5 + 0.02 * h) and lo0 == pytest.approx(0.5 - 0.01 * h)
+    for margin, bears, want in ((0.0, True, hi0), (0.05, True, hi0 - 0.05), (0.05, False, hi0 - 0.02 * h - 0.05)):
+        w = copy.deepcopy(base)
+        w["sides"]["B"]["ratifiers"] = [{"name": "congress", "margin": margin, "bears_costs": bears}]
+        _, x, lo, hi = month0(w)
+        assert hi == pytest.approx(want) and lo == pytest.approx(lo0), (margin, bears)
+    flag = _example("ukraine-settlement.yaml").model_dump(mode="json", exclude_none=True)
+    assert flag["war"]["sides"]["B"]["ratifiers"][0]["bears_costs"] is False  # the flagship's reading
+
+    def p_deal(cost, bears):  # type: ignore[no-untyped-def]
+        d = copy.deepcopy(flag)
+        d["war"]["sides"]["B"]["cost"] = cost
+        d["war"]["sides"]["B"]["ratifiers"][0]["bears_costs"] = bears
+        return run(Scenario.model_validate(d), "war", draws=400, seed=1).trajectory.extras["settlement_probability"]
+
+    assert p_deal(0.006, False) == p_deal(0.03, False)  # a ratifier blind to the costs: B's cost inert
+    assert p_deal(0.006, True) < p_deal(0.03, True)  # one that bears them: costlier war, likelier deal
+
+
 def test_issue_limits_of_a_ratifier_bound_the_terms():
     war = war_block(cA=0.02, cB=0.02)
     war["sides"]["A"]["bargaining_power"] = 3.0   # unconstrained: x = 0.26 + 0.75 x 0.48 = 0.62

@@ -34,6 +34,10 @@ def pool_command(
                                         help="With --weights ledger: the run store holding the ledger, a SQLite "
                                              "file or a SQLAlchemy URL (default: $DETENTE_STORE, else runs.db "
                                              "under the user's data directory)."),
+    war_from: Optional[str] = typer.Option(None, "--war-from", metavar="ANALYST",
+                                           help="Keep this analyst's war block as written instead of pooling "
+                                                "its numbers (needed when the views' war blocks differ in "
+                                                "structure: sides, battlefield, ratifiers, commitments, shocks)."),
     fmt: TableOrJson = "table",
 ) -> None:
     """Pool several analysts' views into one scenario: every number becomes the weighted mixture
@@ -60,7 +64,7 @@ def pool_command(
             lw, scores, shown = _ledger_weights(store, who)
             per_analyst = dict(zip(who, lw))
         pooled, report = pool_scenarios(views, analysts=ids, weights=w, files=files, name=name,
-                                        analyst_weights=per_analyst)
+                                        analyst_weights=per_analyst, war_from=war_from)
     if scores is not None:
         report.weights_from = {"store": shown, "rule": LEDGER_RULE, "analysts": scores}
         pooled = pooled.model_copy(update={"description": f"{pooled.description} Weights from the forecast "

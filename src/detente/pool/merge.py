@@ -6,8 +6,9 @@ a ``mixture`` with one component per analyst who gave it, labelled with that ana
 by the analyst's weight (a number all analysts gave as the same plain value stays a plain value;
 one only some gave stays a mixture of theirs). Actors, issues and stances are the union; an analyst
 silent on one is listed in the :class:`CoverageReport`. A pooled view is flattened: its analysts
-join with their own components. Texts that differ (labels, descriptions, notes, status quo, a war block of
-another structure) are taken from the first analyst and each difference is listed. Evidence is kept
+join with their own components. Texts that differ (labels, descriptions, notes, status quo) are taken from the first
+analyst and each difference is listed; war blocks of different structures are refused unless
+``war_from`` names the analyst whose block to keep. Evidence is kept
 and labelled with its analyst; a source id two analysts use for different documents is prefixed with
 the later analyst's id (``B:id``) in that analyst's evidence.
 
@@ -65,14 +66,17 @@ class CoverageReport:
 def pool_scenarios(scenarios: Sequence[Scenario], analysts: Sequence[str] | None = None,
                    weights: Sequence[float] | None = None, files: Sequence[str] | None = None,
                    name: str | None = None,
-                   analyst_weights: dict[str, float] | None = None) -> tuple[Scenario, CoverageReport]:
+                   analyst_weights: dict[str, float] | None = None,
+                   war_from: str | None = None) -> tuple[Scenario, CoverageReport]:
     """The linear pool of ``scenarios`` (two or more views) and its coverage report.
 
     ``analysts``: the analyst ids (default: each scenario's ``analyst``, else its file's stem);
     ``weights``: one positive weight per view (default equal);
     ``files``: the views' file names for messages (default: each scenario's ``meta["file"]``);
     ``analyst_weights``: a weight per analyst instead (e.g. from the forecast ledger), covering
-    every analyst of :func:`members`.
+    every analyst of :func:`members`;
+    ``war_from``: the analyst whose war block is kept as written, when the views' war blocks differ
+    in structure (refused without it) or to keep one analyst's numbers unpooled.
 
     A view that is itself a pooled scenario is flattened: its analysts join the pool with their
     components, weighted by the view's weight split in the proportions of their own weights (or
@@ -114,9 +118,11 @@ def pool_scenarios(scenarios: Sequence[Scenario], analysts: Sequence[str] | None
             diffs.append(f"model_options: {ids[k]} gives {s.model_options!r}, kept {ids[0]}'s {opts!r}")
     if opts:
         data["model_options"] = opts
-    war = _pool_war(views, pool, rename, diffs)
+    war = _pool_war(views, pool, rename, diffs, names, war_from)
     if war is not None:
         data["war"] = war
+    if war_from is not None:
+        data["description"] += f" The war block is {war_from}'s as written, not pooled."
     from detente._version import __version__
     from detente.scenario.arrays import scenario_hash
 
@@ -200,7 +206,8 @@ class _Pool:
 # -- analysts and weights --------------------------------------------------------------------------
 
 
-FLAGS = {"weights": "--weights", "analyst_weights": "--weights", "analysts": "--analysts"}
+FLAGS = {"weights": "--weights", "analyst_weights": "--weights", "analysts": "--analysts",
+         "war_from": "--war-from"}
 """The arguments of :func:`pool_scenarios` that problems name, and the options of ``detente pool``
 they are."""
 
@@ -583,25 +590,36 @@ def _kept_block(node: Any, analyst: str, rename: dict[str, str], pool: _Pool, po
 
 
 def _pool_war(views: list[Scenario], pool: _Pool, rename: list[dict[str, str]],
-              diffs: list[str]) -> dict[str, Any] | None:
-    """The pooled war block: numbers pooled where every analyst's block has the same structure, else
-    the first analyst's block (and a difference line)."""
+              diffs: list[str], files: list[str], war_from: str | None) -> dict[str, Any] | None:
+    """The pooled war block: its numbers pooled, when every analyst's block has the same structure
+    (sides, battlefield, ratifiers, commitments, shocks); ``war_from`` (an analyst id) keeps that
+    analyst's block as written instead. Blocks of different structures are refused without it: the
+    pooled war forecast would otherwise be one analyst's, chosen by the order of the files."""
     have = [k for k, s in enumerate(views) if s.war is not None]
+    ids = pool.ids
+    if war_from is not None:
+        keep = [k for k in have if ids[k] == war_from]
+        if not keep:
+            raise InputError.one(None, f"no view of analyst {war_from!r} gives a war block (views with one: "
+                                       f"{', '.join(ids[k] for k in have) or 'none'})", field="war_from")
+        k = keep[0]
+        diffs.append(f"war: {ids[k]}'s war block kept as written, as asked; its numbers are not pooled")
+        return _kept_block(copy.deepcopy(views[k].war), ids[k], rename[k], pool, bool(views[k].analysts))
     if not have:
         return None
-    ids = pool.ids
     from pydantic import ValidationError
 
     from detente.scenario.war import validate_war_block, war_parameters
 
     if len(have) < len(views):
         diffs.append(f"war: only {', '.join(ids[k] for k in have)} give a war block; it pools theirs")
-    first = have[0]
-    try:
-        blocks = [validate_war_block(copy.deepcopy(views[k].war)) for k in have]
-    except ValidationError:
-        diffs.append(f"war: a war block does not validate; kept {ids[first]}'s as written")
-        return _kept_block(copy.deepcopy(views[first].war), ids[first], rename[first], pool, bool(views[first].analysts))
+    blocks = []
+    for k in have:
+        try:
+            blocks.append(validate_war_block(copy.deepcopy(views[k].war)))
+        except ValidationError as exc:
+            raise InputError.one(files[k], f"its war block does not validate ({exc.error_count()} problem(s)); "
+                                           f"`detente validate {files[k]}` lists them", field="war") from None
     dumps = [b.model_dump(mode="json", exclude_none=True) for b in blocks]
     params = [{n: v for n, v, _ in war_parameters(b)} for b in blocks]
     skeletons = []
@@ -609,13 +627,19 @@ def _pool_war(views: list[Scenario], pool: _Pool, rename: list[dict[str, str]],
         sk = copy.deepcopy(d)
         ok = all(_set(sk, _path(n), None) for n in p)
         skeletons.append(sk if ok else None)
-    same = all(sk is not None for sk in skeletons) and all(
-        list(p) == list(params[0]) and _structure(sk) == _structure(skeletons[0])
-        for p, sk in zip(params, skeletons))
-    if not same:
-        diffs.append(f"war: the analysts' war blocks differ in structure (sides, battlefield, ratifiers, "
-                     f"commitments or shocks); kept {ids[first]}'s, its numbers not pooled")
-        return _kept_block(copy.deepcopy(views[first].war), ids[first], rename[first], pool, bool(views[first].analysts))
+    odd = [j for j, (p, sk) in enumerate(zip(params, skeletons)) if sk is None or list(p) != list(params[0])
+           or _structure(sk) != _structure(skeletons[0])]
+    if odd:
+        j = odd[0]
+        x, y = skeletons[0] or dumps[0], skeletons[j] or dumps[j]  # numbers blanked where they could be
+        parts = sorted(key for key in {*x, *y} - _TEXT_KEYS if _structure(x.get(key)) != _structure(y.get(key))) \
+            or ["the places of their numbers"]
+        a, b = have[0], have[j]
+        raise InputError(None, [Problem(
+            f"the war blocks of {ids[a]} ({files[a]}) and {ids[b]} ({files[b]}) differ in structure "
+            f"({', '.join(parts)}); their numbers are pooled only when every block has the same sides, "
+            "battlefield, ratifiers, commitments and shocks: align the blocks, or name the analyst whose "
+            "war block to keep as written (detente pool --war-from ANALYST; war_from= in Python)")])
     merged = _merge_texts(skeletons, have, ids, rename, diffs, "war", [bool(views[k].analysts) for k in have])
     for n in params[0]:
         _set(merged, _path(n), pool.mix([x for k, p in zip(have, params) for x in pool.parts(k, p[n])]))

@@ -92,10 +92,12 @@ class Ratifier(_Strict):
       converted for B as 1 - x (i.e. for side B, ``floor`` is the least share *of B*);
     * ``limits``: per issue, the furthest point toward the opponent's position it ratifies (e.g.
       the US Congress accepts sanctions relief up to 30 on a 0-100 scale);
-    * ``margin``: Putnam's reversion point is continued war: the ratifier compares a deal with the
-      war outcome its side expects (without the costs of fighting, which it does not bear) and
-      demands ``margin`` more (a hawkish legislature, a two-thirds rule); this win-set moves with
-      the battlefield.
+    * ``margin``: Putnam's reversion point is continued war "with its expected cost": the ratifier
+      compares a deal with its side's war value (the war outcome the side expects less the costs of
+      fighting) and demands ``margin`` more (a hawkish legislature, a two-thirds rule); this
+      win-set moves with the battlefield;
+    * ``bears_costs``: ``false`` for a ratifier that does not count the costs of fighting (a pro-war
+      establishment that does not pay them): its reversion point is the expected war outcome alone.
     Win-set of the side = intersection over its ratifiers (``neighbours.md`` §3.5).
     """
 
@@ -105,8 +107,11 @@ class Ratifier(_Strict):
     limits: dict[str, Uncertain] = Field(default_factory=dict,
                                          description="per issue: furthest point toward the opponent it ratifies")
     margin: Annotated[Uncertain, _in(-1, 1)] | None = Field(
-        None, description="ratifies only deals giving its side at least its expected war outcome (as the side "
-                          "believes, costs of fighting not counted) plus this margin; the win-set moves with the war")
+        None, description="ratifies only deals giving its side at least its war value (its expected war outcome, "
+                          "as the side believes, less the costs of fighting) plus this margin; the win-set moves "
+                          "with the war")
+    bears_costs: bool = Field(True, description="with margin: false for a ratifier that does not count the costs "
+                                                "of fighting (its reversion point is the expected war outcome alone)")
     note: str | None = None
     evidence: list[Evidence] = Field(default_factory=list)
 

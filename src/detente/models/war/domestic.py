@@ -7,10 +7,12 @@ Win-sets (Putnam 1988). A ratifier of side A ratifies x only if
   t_i(x) >= tau_i for each limit      (no further toward B on issue i than its limit v_i,   (D2)
                                        tau_i = (v_i - b_i) / (a_i - b_i), see terms.py)
 and symmetrically for B (x <= 1 - floor_B, t_i(x) <= tau_i). A ratifier given a ``margin`` m
-takes continued war as its reversion point (Putnam's W = {x : u_r(x) >= u_r(q)}) with the side's
-expected war outcome p_A (costs of fighting not counted, the ratifier does not bear them):
-  x >= p_A + m   for A;   1 - x >= 1 - p_B + m  for B                                        (D5)
-so this win-set moves with the battlefield (applied in simulate.py). The side's win-set is the
+takes continued war "with its expected cost" as its reversion point (Putnam's
+W = {x : u_r(x) >= u_r(q)}), valued at the side's war value w (M1):
+  x >= w_A + m   for A;   1 - x >= w_B + m  for B                                            (D5)
+or, for a ratifier that does not bear the costs of fighting (``bears_costs: false``), at the
+side's expected war outcome alone (w_A -> p_A, w_B -> 1 - p_B). This win-set moves with the
+battlefield (applied in simulate.py). The side's win-set is the
 intersection over its ratifiers. A narrower win-set raises the side's bound: more leverage (the
 bound becomes its outside option, Schelling's "tied hands") and a higher risk of no deal.
 

@@ -128,8 +128,8 @@ def war_model(arr: Any, options: WarOptions, rng: np.random.Generator,
             for i in r.limits:
                 limits.append((iid[i], P[f"war.sides.{sid}.ratifiers[{k}].limits.{i}"]))
         rat_bound[sid] = ratifier_bound(floors, limits, imap, sid, D)
-        margins[sid] = [P[f"war.sides.{sid}.ratifiers[{k}].margin"] for k, r in enumerate(s.ratifiers)
-                        if r.margin is not None]
+        margins[sid] = [(P[f"war.sides.{sid}.ratifiers[{k}].margin"], r.bears_costs)
+                        for k, r in enumerate(s.ratifiers) if r.margin is not None]
         pledges[sid] = [
             (iid[c.issue], imap.tau(P[f"war.sides.{sid}.commitments[{k}].demand"], iid[c.issue]),
              P[f"war.sides.{sid}.commitments[{k}].audience_cost"])
@@ -213,10 +213,10 @@ def war_model(arr: Any, options: WarOptions, rng: np.random.Generator,
         wB = 1.0 - pB - cost["B"] * horizon["B"]
         lo = np.maximum(np.maximum(audience_bound(wA, pledges["A"], imap, "A"), rat_bound["A"]), 0.0)
         hi = np.minimum(np.minimum(audience_bound(wB, pledges["B"], imap, "B"), rat_bound["B"]), 1.0)
-        for m in margins["A"]:  # (D5) a ratifier whose reversion point is the war: x >= p_A + margin
-            lo = np.maximum(lo, pA + m)
-        for m in margins["B"]:  # 1 - x >= 1 - p_B + margin
-            hi = np.minimum(hi, pB - m)
+        for m, costs in margins["A"]:  # (D5) reversion point the war: x >= w_A + margin (p_A if it bears no costs)
+            lo = np.maximum(lo, (wA if costs else pA) + m)
+        for m, costs in margins["B"]:  # 1 - x >= w_B + margin (1 - p_B if it bears no costs)
+            hi = np.minimum(hi, 1.0 - (wB if costs else 1.0 - pB) - m)
         lo_hist[:, t], hi_hist[:, t] = lo, hi
         deal = active & (lo <= hi + _TOL)
 
@@ -309,10 +309,14 @@ def set_by(xs: np.ndarray, lo: np.ndarray, hi: np.ndarray, wA: np.ndarray, wB: n
     >>> [TERMS_SET_BY[int(set_by(one(xs), one(0.4), one(0.7), one(wa), one(0.3))[0])]
     ...  for xs, wa in ((0.5, 0.3), (0.2, 0.4), (0.2, 0.3), (0.9, 0.3))]
     ['split', 'A_war_value', 'A_domestic', 'B_war_value']
+    >>> TERMS_SET_BY[int(set_by(one(1.2), one(0.2), one(1.0), one(0.2), one(-0.1))[0])]  # B's limit past 1
+    'B_war_value'
     """
     floor, ceiling = xs < lo, xs > np.maximum(hi, lo)
-    raised = lo > wA + _TOL  # A's floor above its war value: its own constraints raised it
-    lowered = hi < 1.0 - wB - _TOL
+    # a side's own constraints moved its limit past its war value (clipped to the stakes, [0, 1]:
+    # that clip is the war value's, not a domestic constraint)
+    raised = lo > np.maximum(wA, 0.0) + _TOL
+    lowered = hi < np.minimum(1.0 - wB, 1.0) - _TOL
     out = np.zeros(xs.shape, dtype=np.int8)
     out = np.where(floor, np.where(raised, 2, 1), out)
     return np.where(ceiling, np.where(lowered, 4, 3), out).astype(np.int8)
