@@ -193,3 +193,61 @@ def test_an_ending_is_compared_only_with_the_same_ending(tmp_path, capsys):
     assert "deal" in later["ending_differences"] and later["settlement_by_difference"]["60"] is None
     assert main(["compare", FLAG, str(short), "-m", "war", "-n", "1"]) == 0
     assert "In brackets" not in capsys.readouterr().out  # one draw: no difference, no caption for one
+
+
+def _reversed_flagship(tmp_path):  # type: ignore[no-untyped-def]
+    """The flagship with the territory axis read the other way round: the same substantive view."""
+    import yaml
+
+    d = yaml.safe_load(open(FLAG, encoding="utf-8"))
+    t = next(i for i in d["issues"] if i["id"] == "territory")
+    t["anchors"] = {100 - k: v for k, v in t["anchors"].items()}
+    t["status_quo"] = 100 - t["status_quo"]
+
+    def flip(v):  # type: ignore[no-untyped-def]
+        if isinstance(v, dict):
+            return {"mode": 100 - v["mode"], "low": 100 - v["high"], "high": 100 - v["low"]} if "mode" in v else \
+                {"low": 100 - v["high"], "high": 100 - v["low"]}
+        return 100 - v
+
+    for st in d["stances"]:
+        if st["issue"] == "territory":
+            st["position"] = flip(st["position"])
+    d.pop("war")
+    path = tmp_path / "reversed.yaml"
+    path.write_text(yaml.safe_dump(d, allow_unicode=True), encoding="utf-8")
+    return str(path)
+
+
+def test_views_that_read_an_issue_the_other_way_round_are_refused(tmp_path, capsys):
+    """A view with the territory axis reversed (anchors, status quo and positions mirrored) was
+    compared without a word: "+29.2" between two identical views, and pooled with 96 % of the
+    variance "between analysts". An anchor label both views place at different points says so."""
+    rev = _reversed_flagship(tmp_path)
+    assert main(["validate", rev]) == 0
+    capsys.readouterr()
+    assert main(["compare", FLAG, rev, "-m", "mean"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "issue 'territory': the anchor" in err and "the views read the scale differently" in err
+    assert main(["pool", FLAG, rev, "--war-from", "ukraine-settlement", "--out", str(tmp_path / "p.yaml")]) == 2
+    assert "the views read the scale differently" in capsys.readouterr().err
+    assert not (tmp_path / "p.yaml").exists()
+
+
+def test_views_with_other_issues_say_which_file_lacks_which(tmp_path, capsys):
+    import yaml
+
+    d = yaml.safe_load(open(FLAG, encoding="utf-8"))
+    for i in d["issues"]:
+        if i["id"] == "territory":
+            i["id"] = "territorial_line"
+    for st in d["stances"]:
+        if st["issue"] == "territory":
+            st["issue"] = "territorial_line"
+    d.pop("war")
+    path = tmp_path / "renamed.yaml"
+    path.write_text(yaml.safe_dump(d, allow_unicode=True), encoding="utf-8")
+    assert main(["compare", FLAG, str(path), "-m", "mean"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert ("renamed.yaml: issues: the issues differ from those of ukraine-settlement.yaml: it lacks territory; "
+            "it has territorial_line, which ukraine-settlement.yaml lacks") in err

@@ -614,6 +614,52 @@ def test_war_blocks_of_different_structures_are_refused_unless_one_is_named(tmp_
     assert same.war["sides"]["A"]["cost"]["mixture"][0]["analyst"] == "A"
 
 
+def test_one_issue_under_two_ids_is_refused_and_silence_on_an_issue_is_shown(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """A view that renamed ``territory`` to ``territorial_line`` (same name) was pooled into six
+    issues, each territory forecast from one analyst, with no word until the output was validated;
+    an analyst silent on an issue was in the JSON only, not in the table."""
+    import yaml
+
+    d = yaml.safe_load((EXAMPLES / "ukraine-settlement.yaml").read_text(encoding="utf-8"))
+    d.pop("war")
+    for i in d["issues"]:
+        if i["id"] == "territory":
+            i["id"] = "territorial_line"
+    for st in d["stances"]:
+        if st["issue"] == "territory":
+            st["issue"] = "territorial_line"
+    renamed = tmp_path / "renamed.yaml"
+    renamed.write_text(yaml.safe_dump(d, allow_unicode=True), encoding="utf-8")
+    flag = str(EXAMPLES / "ukraine-settlement.yaml")
+    assert main(["pool", flag, str(renamed), "--war-from", "ukraine-settlement"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "issue 'territorial_line' in" in err and "the same issue under two ids?" in err
+    fewer = tmp_path / "fewer.yaml"  # silent on one issue: named in the table's own column
+    d["issues"] = [i for i in d["issues"] if i["id"] != "territorial_line"]
+    d["stances"] = [st for st in d["stances"] if st["issue"] != "territorial_line"]
+    fewer.write_text(yaml.safe_dump(d, allow_unicode=True), encoding="utf-8")
+    assert main(["pool", flag, str(fewer), "--war-from", "ukraine-settlement"]) == 0
+    out = capsys.readouterr().out
+    assert "silent on issues" in out and "territory" in out.split("silent on issues")[1]
+
+
+def test_a_pooled_scenario_runs_on_1000_draws_unless_told(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """With one draw (the default for the mean model) a pooled scenario gave the forecast at its
+    mixtures' central values, not the pool: the bdm forecast of sanctions 15.0 where the views give
+    15, 25 and 55. Each draw is one analyst's view, so a pooled run takes 1,000 unless told."""
+    from detente.runner import NOISY_DRAWS, default_draws
+
+    pooled, _ = pool_scenarios([view(80), view(60)], analysts=["A", "B"])
+    assert default_draws(pooled, "mean") == NOISY_DRAWS == 1000 and default_draws(view(80), "mean") == 1
+    out = tmp_path / "p.yaml"
+    save(pooled, out)
+    assert main(["run", str(out), "-m", "mean", "-f", "json"]) == 0
+    r = json.loads(capsys.readouterr().out)["results"][0]
+    assert r["draws"] == 1000
+    assert main(["run", str(out), "-m", "mean", "-n", "1", "-f", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["results"][0]["draws"] == 1
+
+
 def test_sensitivity_treats_the_analyst_as_an_input() -> None:
     pytest.importorskip("SALib")
     from detente.uncertainty.sensitivity import sensitivity

@@ -67,14 +67,17 @@ def draws_are_paths(scenario: Scenario, model: str) -> bool:
 
 def default_draws(scenario: Scenario, model: str) -> int:
     """The draws of a run of ``model`` on ``scenario`` when none are given: :data:`NOISY_DRAWS` when
-    its draws are random paths (:func:`draws_are_paths`), else 1 (the inputs' central values).
+    its draws are random paths (:func:`draws_are_paths`) or when the scenario pools several analysts'
+    views (each draw is one analyst's view: the pool is the mixture of their forecasts, which the
+    forecast at the mixtures' central values is not), else 1 (the inputs' central values).
 
     >>> s = Scenario.model_validate({"name": "t", "actors": [{"id": "A"}], "issues": [{"id": "x"}],
     ...     "stances": [{"actor": "A", "issue": "x", "position": 50}]})
     >>> default_draws(s, "mean"), default_draws(s, "synthesis"), default_draws(s, "war")
     (1, 1, 1000)
     """
-    return NOISY_DRAWS if draws_are_paths(scenario, model) else 1
+    pooled = bool(getattr(scenario, "analysts", None))
+    return NOISY_DRAWS if pooled or draws_are_paths(scenario, model) else 1
 
 
 @overload
@@ -101,7 +104,7 @@ def run(
 ) -> Result | list[Result]:
     """Run ``model`` on ``scenario`` with ``draws`` Monte Carlo draws of the uncertain inputs
     (``None``: :func:`default_draws`, 1 - the inputs' central values - except for the war model's
-    random paths).
+    random paths and a pooled scenario's analysts: 1,000).
 
     Options come from, in increasing priority: the model's defaults, a named ``variant``, the
     scenario's ``model_options[model]``, and ``options``. The input draws and the model's own

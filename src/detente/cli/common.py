@@ -90,7 +90,8 @@ def option_option(help: str = "Model option MODEL.KEY=VALUE, or KEY=VALUE for ev
 
 
 def draws_option(help: str = "Monte Carlo draws of the uncertain inputs (default 1: their central values; "
-                              "the war model 1000, each draw one simulated war).") -> Any:
+                              "the war model 1000, each draw one simulated war; a pooled scenario 1000, "
+                              "each draw one analyst's view).") -> Any:
     return typer.Option("--draws", "-n", min=1, max=1_000_000, metavar="N", help=help)
 
 

@@ -165,12 +165,16 @@ def coverage_tables(report: Any) -> list[Any]:
     total = sum(a["weight"] for a in report.analysts) or 1.0
     # the file column only when it says more than the id (an id is its file's name unless given)
     files = any(a.get("file") and PurePath(a["file"]).stem != a["id"] for a in report.analysts)
+    # the issues column only when an analyst is silent on one (its issue is then forecast from the others' views)
+    issues = any(report.silent.get(a["id"], {}).get("issues") for a in report.analysts)
     t = Table(title="Pooled views: who covered what")
-    for c in ("analyst", *(["file"] if files else []), "weight", "silent on actors", "silent on stances"):
+    for c in ("analyst", *(["file"] if files else []), "weight", *(["silent on issues"] if issues else []),
+              "silent on actors", "silent on stances"):
         t.add_column(c, justify="right" if c == "weight" else "left")
     for a in report.analysts:
         s = report.silent.get(a["id"], {})
         t.add_row(a["id"], *([a.get("file") or ""] if files else []), f"{a['weight'] / total:.2f}",
+                  *([", ".join(s.get("issues", [])) or "-"] if issues else []),
                   ", ".join(s.get("actors", [])) or "-", ", ".join(s.get("stances", [])) or "-")
     tables = [t]
     if report.differences:

@@ -97,8 +97,8 @@ def pool_scenarios(scenarios: Sequence[Scenario], analysts: Sequence[str] | None
     ids = analyst_ids(views, analysts, names)
     w = _weights(weights, len(views))
     _refuse_unlabelled(views, names)
-    _check_scales(views, names)
     _check_overlap(views, names)
+    _check_scales(views, names)
     pool = _Pool(views, ids, w, names, analyst_weights)
     diffs: list[str] = []
     sources, rename = _pool_sources(views, ids)
@@ -294,18 +294,11 @@ def _check_overlap(views: list[Scenario], files: list[str]) -> None:
 
 
 def _check_scales(views: list[Scenario], files: list[str]) -> None:
-    first: dict[str, tuple[float, float, int]] = {}
-    problems: list[Problem] = []
-    for k, s in enumerate(views):
-        for i in s.issues:
-            sc = (i.scale.min, i.scale.max)
-            if i.id not in first:
-                first[i.id] = (*sc, k)
-            elif sc != first[i.id][:2]:
-                lo, hi, j = first[i.id]
-                problems.append(Problem(f"issue {i.id!r} has the scale [{sc[0]:g}, {sc[1]:g}] in {files[k]} but "
-                                        f"[{lo:g}, {hi:g}] in {files[j]}; views with different scales cannot be "
-                                        "pooled (rescale one of them first)", field=f"issues[{i.id}].scale"))
+    """Every issue means the same in every view (the same scale, no anchor label moved) and no
+    issue or actor is another's under a second id."""
+    from detente.scenario.views import axis_problems, name_problems
+
+    problems = axis_problems(views, files) + name_problems(views, files)
     if problems:
         raise InputError(None, problems)
 

@@ -50,19 +50,23 @@ if TYPE_CHECKING:  # matplotlib is imported by the functions that draw (the tabl
 
 
 def check_comparable(scenarios: list[Scenario]) -> None:
-    """The views must share issue ids and scales; otherwise their forecasts are not comparable."""
+    """The views must give the same issues, each on the same scale and read the same way (no
+    anchor label at another point); otherwise their forecasts are not comparable."""
+    from detente.scenario.views import axis_problems
+
     first = scenarios[0]
-    ref = {i.id: (i.scale.min, i.scale.max) for i in first.issues}
-    for s in scenarios[1:]:
-        other = {i.id: (i.scale.min, i.scale.max) for i in s.issues}
-        if set(other) != set(ref):
-            missing = sorted(set(ref) ^ set(other))
-            raise InputError.one(s.meta.get("file"), f"issues differ from those of {first.name!r}: "
-                                 f"{', '.join(missing)}", field="issues")
-        for k, sc in other.items():
-            if sc != ref[k]:
-                raise InputError.one(s.meta.get("file"), f"scale {sc} differs from {ref[k]} in {first.name!r}",
-                                     field=f"issues[{k}].scale")
+    files = [str(s.meta.get("file") or s.name) for s in scenarios]
+    for s, f in zip(scenarios[1:], files[1:]):
+        lacks = [i for i in first.issue_ids if i not in s.issue_ids]
+        extra = [i for i in s.issue_ids if i not in first.issue_ids]
+        if lacks or extra:
+            said = [f"it lacks {', '.join(lacks)}" if lacks else "",
+                    f"it has {', '.join(extra)}, which {files[0]} lacks" if extra else ""]
+            raise InputError.one(f, f"the issues differ from those of {files[0]}: {'; '.join(x for x in said if x)} "
+                                    "(compared views give the same issues, with the same ids)", field="issues")
+    problems = axis_problems(scenarios, files)
+    if problems:
+        raise InputError(None, problems)
 
 
 NOISE_RESAMPLES = 200

@@ -204,11 +204,24 @@ class InputSpace:
         >>> two = InputSpace.from_items([("y", u, (0, 1)), ("x", u, (0, 1))], keys=["b/y", "a/x"])
         >>> bool((one.sample(5, np.random.default_rng(1))[:, 0] == two.sample(5, np.random.default_rng(1))[:, 1]).all())
         True
+
+        A pooled scenario's analyst, picked per draw, is stratified: the analysts' shares of the
+        draws are their weights to within one draw (not only on average).
+
+        >>> pool = InputSpace.from_items([("x", u, (0, 1))], analysts=[("A", 2.0), ("B", 1.0)], keys=["a/x"])
+        >>> x = pool.sample(3000, np.random.default_rng(7))
+        >>> np.bincount(x[:, pool.selector[0]].astype(int)).tolist()
+        [2000, 1000]
         """
         root = [int(x) for x in rng.integers(0, 2**63, size=2)]
         u = np.empty((len(self), draws))
         for j, key in enumerate(self.keys or self.names):
-            u[j] = np.random.default_rng([*root, _stream_id(key)]).random(draws)
+            g = np.random.default_rng([*root, _stream_id(key)])
+            if key == SELECTOR:  # stratified: one uniform in each of the draws' equal slices of [0, 1],
+                # so each analyst's share of the draws is its weight to within one draw
+                u[j] = (g.permutation(draws) + g.random(draws)) / draws
+            else:
+                u[j] = g.random(draws)
         return self.transform(u.T)
 
 
