@@ -251,3 +251,34 @@ def test_views_with_other_issues_say_which_file_lacks_which(tmp_path, capsys):
     err = " ".join(capsys.readouterr().err.split())
     assert ("renamed.yaml: issues: the issues differ from those of ukraine-settlement.yaml: it lacks territory; "
             "it has territorial_line, which ukraine-settlement.yaml lacks") in err
+
+
+def test_compare_names_the_inputs_that_make_the_views_differ(tmp_path, capsys):
+    """The CLI printed forecasts and differences but never which inputs drive them (the web page
+    listed 84 differing inputs, unranked). With one input changed, that input is the only driver
+    and its one-at-a-time effect is the whole difference; with several, each is named with both
+    views' values, largest first, in the table, compare.json and compare.html."""
+    import yaml
+
+    d = yaml.safe_load(open(FLAG, encoding="utf-8"))
+    russia = next(a for a in d["actors"] if a["id"] == "russia")
+    russia["capability"] = 60
+    one = tmp_path / "one.yaml"
+    one.write_text(yaml.safe_dump(d, allow_unicode=True), encoding="utf-8")
+    assert main(["compare", FLAG, str(one), "-m", "mean", "-f", "json"]) == 0
+    rec = json.loads(capsys.readouterr().out)
+    drivers = rec["drivers"]["views"][0]["models"]["mean"]
+    for row in (r for r in rec["comparison"] if r["difference"] != 0):
+        (only,) = drivers[row["issue"]]
+        assert only["label"] == "capability of Russia" and (only["first"], only["this"]) == (85, 60)
+        assert only["effect"] == pytest.approx(row["difference"], abs=1e-5)
+    out = tmp_path / "cmp"
+    assert main(["compare", FLAG, CONTRAST, "-m", "mean", "--out", str(out)]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "the inputs that move each forecast most, one at a time" in text and "capability of Russia" in text
+    html = (out / "compare.html").read_text(encoding="utf-8")
+    assert "<h2>What makes the views differ</h2>" in html and "capability of Russia" in html
+    per = json.loads((out / "compare.json").read_text(encoding="utf-8"))["drivers"]["views"][0]
+    assert per["note"] == "the war blocks differ in structure: their numbers are not among the inputs"
+    effects = [abs(x["effect"]) for x in per["models"]["mean"]["territory"]]
+    assert effects == sorted(effects, reverse=True) and len(effects) == 3

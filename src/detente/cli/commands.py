@@ -297,14 +297,17 @@ def compare(
         results = [[run_model(s, m, draws=each[v][k], seed=seed, options=opts[m], variant=variants[m],
                               progress=scaled(report, sum(flat[:v * len(model) + k]), total))
                     for k, m in enumerate(model)] for v, s in enumerate(views)]
-    record = comparison_record(views, results) if out_dir is not None or fmt == "json" else None  # once
+    from detente.report.compare_drivers import comparison_drivers, drivers_tables
+
+    drivers = comparison_drivers(views, results)
+    record = comparison_record(views, results, drivers) if out_dir is not None or fmt == "json" else None  # once
     written = write_comparison(out_dir, views, results, record) if out_dir is not None else None
     if fmt == "json":
         print(comparison_json(record))  # what compare.json holds
     else:
         war = war_comparison_table(views, results)
         tables = comparison_tables(views, results, width=out.width, rows=record["comparison"] if record else None)
-        for t in ([war] if war is not None else []) + tables:
+        for t in ([war] if war is not None else []) + tables + drivers_tables(views, drivers):
             out.print(t)
     if written is not None:  # after the tables, where the reader ends
         sys.stdout.flush()

@@ -458,11 +458,14 @@ def plot_settlement_comparison(scenarios: list[Scenario], results: list[list[Res
     return fig
 
 
-def comparison_record(scenarios: list[Scenario], results: list[list[Result]]) -> dict[str, Any]:
+def comparison_record(scenarios: list[Scenario], results: list[list[Result]],
+                      drivers: dict[str, Any] | None = None) -> dict[str, Any]:
     """What ``compare.json`` and ``detente compare --format json`` hold: the views (name, file,
     input hash), the tidy rows of :func:`comparison_rows` under ``comparison``, how the war ends in
-    each view (:func:`war_comparison`) under ``war`` when a view ran the war model, and every
-    view's full results (as ``result.json`` holds them) under ``results``.
+    each view (:func:`war_comparison`) under ``war`` when a view ran the war model, the inputs that
+    make each view differ from the first (:func:`~detente.report.compare_drivers.comparison_drivers`,
+    computed unless given) under ``drivers``, and every view's full results (as ``result.json``
+    holds them) under ``results``.
 
     >>> from detente.runner import run
     >>> from detente.scenario.model import Scenario
@@ -471,13 +474,18 @@ def comparison_record(scenarios: list[Scenario], results: list[list[Result]]) ->
     ...     for p in (20, 40)]
     >>> record = comparison_record(views, [[run(s, "mean")] for s in views])
     >>> list(record), [r["difference"] for r in record["comparison"]]
-    (['scenarios', 'comparison', 'results'], [0.0, 20.0])
+    (['scenarios', 'comparison', 'drivers', 'results'], [0.0, 20.0])
+    >>> record["drivers"]["views"][0]["models"]["mean"]["x"][0]["effect"]
+    20.0
     """
+    from detente.report.compare_drivers import comparison_drivers
+
     war_rows = war_comparison(scenarios, results)
     return {"scenarios": [{"name": s.name, "view": name, "file": s.meta.get("file"), "input_sha256": rs[0].input_sha256}
                           for s, name, rs in zip(scenarios, view_names(scenarios), results)],
             "comparison": comparison_rows(scenarios, results),
             **({"war": war_rows} if war_rows else {}),
+            "drivers": drivers if drivers is not None else comparison_drivers(scenarios, results),
             "results": [[r.to_dict() for r in rs] for rs in results]}
 
 
@@ -537,6 +545,7 @@ def write_comparison(out_dir: Path, scenarios: list[Scenario], results: list[lis
                                           "difference_noise"))
                         + "</tr>")
         body.append("</table>")
+        body += _drivers_html(scenarios, record["drivers"])
         for title, data in imgs:
             b64 = base64.b64encode(data).decode("ascii")
             body.append(f'<figure><img alt="{escape(title)}" src="data:image/png;base64,{b64}">'
@@ -551,6 +560,32 @@ def write_comparison(out_dir: Path, scenarios: list[Scenario], results: list[lis
         (tmp / "compare.html").write_text(page, encoding="utf-8")
         names.append("compare.html")
     return {n: out_dir / n for n in names}
+
+
+def _drivers_html(scenarios: list[Scenario], drivers: dict[str, Any]) -> list[str]:
+    """The inputs that make each view differ from the first, per model (compare_drivers)."""
+    from detente.report.compare_drivers import driver_rows
+
+    names = view_names(scenarios)
+    models = list(dict.fromkeys(m for e in drivers["views"] for m in (e["models"] or {})))
+    body = ["<h2>What makes the views differ</h2><p>The inputs that move each issue's forecast most, one at a "
+            "time: the effect is how far the forecast moves when this one input takes the later view's value "
+            f"instead of the first view's ({escape(names[0])}), every other input between the two views. "
+            "Interactions are ignored, so the effects need not add up to the difference.</p>"]
+    for e in drivers["views"]:
+        if e["note"]:
+            body.append(f"<p class=muted>{escape(e['view'])}: {escape(e['note'])}</p>")
+    for model in models:
+        for view, rows in driver_rows(scenarios, drivers, model):
+            if not rows:
+                continue
+            body.append(f"<h3>{escape(view)} vs {escape(names[0])}: {escape(model)}</h3><table><tr>"
+                        + "".join(f'<th scope="col">{h}</th>' for h in ("issue", "input", "first view", "this view",
+                                                                         "effect")) + "</tr>")
+            for r in rows:
+                body.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in r) + "</tr>")
+            body.append("</table>")
+    return body
 
 
 def _draws_text(rs: list[Result]) -> str:
