@@ -562,6 +562,9 @@ def test_compare_two_views_in_the_page(page) -> None:  # type: ignore[no-untyped
     diffs = [{"difference": 0.3465, "noise": 0.0241}, {"difference": -0.004, "noise": 0.0031},
              {"difference": 0.0, "noise": 0.0}, {"difference": -0.27, "noise": 0.02}]
     assert page.evaluate("s => s.map(points)", diffs) == [" " + points(d) for d in diffs]
+    drivers = page.locator("#compare-out .drivers").inner_text()  # what makes the views differ, ranked
+    assert "What makes" in drivers and "capability of Russia" in drivers and "Effect" in drivers
+    assert "the war blocks differ in structure" in drivers
     diffs = page.locator("#compare-out .diff-table tbody tr")
     assert diffs.count() > 3
     assert " / " in page.locator("#compare-out .diff-table").inner_text()  # stances named actor / issue

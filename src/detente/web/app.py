@@ -526,6 +526,9 @@ class CompareResponse(BaseModel):
                                                    "forecast, p10, p90, difference from the first view and "
                                                    "its Monte Carlo noise (difference_noise, 95 % half-width)")
     differences: list[dict[str, Any]] = Field(description="the inputs that differ between the views")
+    drivers: dict[str, Any] = Field(default_factory=dict, description="report.compare_drivers.comparison_drivers: "
+                                    "per later view and model, per issue the inputs whose values move the forecast "
+                                    "most, one at a time (label, first, this, effect)")
     war: list[dict[str, Any]] = Field(default_factory=list, description="report.compare.war_comparison: per "
                                       "view that ran the war model, P(deal by 6/12/24/60 months) and each "
                                       "ending's probability, the sides named")
@@ -1049,10 +1052,12 @@ def create_app(store_url: str | None = None, examples_dir: Path | None = None, *
             {"models": list(req.models), "draws": req.draws}, request)
         if refused is not None:
             return refused
+        from detente.report.compare_drivers import comparison_drivers
         from detente.report.summary import json_safe as _clean
 
         return {"names": view_names(scenarios), "rows": _clean(comparison_rows(scenarios, results)),
                 "differences": input_differences(scenarios), "war": _clean(war_comparison(scenarios, results)),
+                "drivers": _clean(comparison_drivers(scenarios, results)),
                 "results": [[_clean(r.to_dict()) for r in rs] for rs in results]}
 
     @app.post("/api/levers", responses=err_responses,

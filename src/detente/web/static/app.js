@@ -2318,11 +2318,42 @@ async function compareViews() {
   out.append(table);
   out.append(el("p", { class: "help" }, "In brackets: the input uncertainty (p10–p90 over the draws) of each view. "
     + "±: how far a difference could move with other draws (95 %; the views share the draws of every input they share): a difference within it is noise, run more draws."));
+  out.append(driversTables(d, sc, issueOf));
   out.append(el("h4", {}, `Inputs that differ (${d.differences.length})`));
   if (!d.differences.length) out.append(el("p", { class: "help" }, "None: the two views have the same inputs."));
   else out.append(el("table", { class: "forecast-table diff-table" },
     el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Where"), el("th", { scope: "col" }, "Input"), d.names.map((n) => el("th", { scope: "col" }, n)))),
     el("tbody", {}, d.differences.map((x) => el("tr", {}, el("td", {}, x.where), el("td", {}, x.what), x.values.map((v) => el("td", { class: "num" }, typeof v === "object" && v !== null ? formatU(v) : String(v ?? "–"))))))));
+}
+
+// What makes each later view differ from the first (report.compare_drivers): per issue, the inputs
+// whose values move its forecast most, one at a time, for the first model that has any.
+function driversTables(d, sc, issueOf) {
+  const box = el("div", { class: "drivers" });
+  const views = (d.drivers && d.drivers.views) || [];
+  const models = [...new Set(views.flatMap((v) => Object.keys(v.models || {})))];
+  views.filter((v) => v.note).forEach((v) => box.append(el("p", { class: "help" }, `${v.view}: ${v.note}`)));
+  for (const m of models) {
+    const shown = views.filter((v) => v.models && v.models[m] && Object.values(v.models[m]).some((r) => r.length));
+    if (!shown.length) continue;
+    for (const v of shown) {
+      box.append(el("h4", {}, `What makes ${v.view} differ from ${d.names[0]} (${m}): the inputs that move each forecast most`));
+      const rows = [];
+      for (const issue of sc.issues) {
+        (v.models[m][issue.id] || []).forEach((x, n) => rows.push(el("tr", {},
+          el("th", { scope: "row" }, n === 0 ? nameOf(sc, issue.id) : ""), el("td", {}, x.label),
+          el("td", { class: "num" }, String(x.first)), el("td", { class: "num" }, String(x.this)),
+          el("td", { class: "num diff" }, (x.effect >= 0 ? "+" : "") + fmtOn(issueOf(issue.id), x.effect)))));
+      }
+      box.append(el("table", { class: "forecast-table drivers-table" },
+        el("thead", {}, el("tr", {}, ["Issue", "Input", "First view", "This view", "Effect"].map((h) => el("th", { scope: "col" }, h)))),
+        el("tbody", {}, rows)));
+    }
+    box.append(el("p", { class: "help" }, "Effect: how far the forecast moves when this one input takes the later view's value "
+      + "instead of the first view's, every other input between the two views (one at a time: the effects need not add up to the difference)."));
+    break;
+  }
+  return box;
 }
 
 // How the war ends in each view (the library's war_comparison), laid out as report.compare.war_grid
