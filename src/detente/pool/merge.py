@@ -103,7 +103,7 @@ def pool_scenarios(scenarios: Sequence[Scenario], analysts: Sequence[str] | None
     diffs: list[str] = []
     sources, rename = _pool_sources(views, ids)
     data: dict[str, Any] = {
-        "name": name or f"{views[0].name} (pooled: {', '.join(pool.member_ids)})",
+        "name": name or pooled_name(views, pool.member_ids),
         "description": _description(views, ids, w, names),
         "analysts": pool.analysts(),
         "sources": sources,
@@ -131,6 +131,24 @@ def pool_scenarios(scenarios: Sequence[Scenario], analysts: Sequence[str] | None
                             views=[{"analyst": i, "file": f, "input_sha256": scenario_hash(v)}
                                    for i, f, v in zip(ids, names, views)])
     return _validated(data), report
+
+
+def pooled_name(views: Sequence[Scenario], ids: Sequence[str]) -> str:
+    """The pooled scenario's name: what the views' names share (whole words, before a bracket) and
+    the analysts; "Ukraine settlement (one analyst's view, ...)" would say the pool is one view.
+
+    >>> from types import SimpleNamespace as N
+    >>> pooled_name([N(name="Ukraine settlement (one analyst's view)"), N(name="Ukraine settlement (contrast)")], ["a", "b"])
+    'Ukraine settlement: pooled views of a, b'
+    >>> pooled_name([N(name="Debt brake"), N(name="Coalition")], ["x", "y"])
+    'Pooled views of x, y'
+    """
+    common = os.path.commonprefix([v.name for v in views]).split("(")[0]
+    if len({v.name for v in views}) > 1 and not common.endswith(" "):  # cut at the last whole word
+        common = common.rsplit(" ", 1)[0] if " " in common else ""
+    common = common.strip(" -:,;")
+    who = ", ".join(ids)
+    return f"{common}: pooled views of {who}" if common else f"Pooled views of {who}"
 
 
 def members(views: Sequence[Scenario], ids: Sequence[str]) -> list[str]:
@@ -305,7 +323,8 @@ def _check_scales(views: list[Scenario], files: list[str]) -> None:
 
 def _description(views: list[Scenario], ids: list[str], w: list[float], files: list[str]) -> str:
     total = sum(w)
-    parts = [f"{a} ({Path(f).name}, weight {x / total:.2f}): {s.name}" for a, x, f, s in zip(ids, w, files, views)]
+    parts = [f"{a} ({Path(f).name}, weight {x:g}: {x / total:.0%} of the pool): {s.name}"
+             for a, x, f, s in zip(ids, w, files, views)]
     return "Linear pool of " + str(len(views)) + " analysts' views. " + "; ".join(parts) + "."
 
 
