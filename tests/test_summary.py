@@ -276,9 +276,9 @@ def test_report_html_shows_range_over_rounds():
     from detente.report.tables import round_range_text
 
     issue = s.issues[0]
-    assert "<th class=\"num\">range over rounds</th>" in html and round_range_text(r, issue) in html
+    assert "<th scope=\"col\" class=\"num\">range over rounds</th>" in html and round_range_text(r, issue) in html
     # rounds and stopping rule are the model's, not the issue's: one table after the issues', in words
-    assert html.count("<th>stopped by</th>") == 1 and html.count('id="rounds"') == 1
+    assert html.count("<th scope=\"col\">stopped by</th>") == 1 and html.count('id="rounds"') == 1
     assert "the set number of rounds" in html and "fixed_rounds" not in html
 
 

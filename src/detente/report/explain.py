@@ -462,9 +462,10 @@ def explain_section(scenario: Scenario, results: list[Result], figures: list[tup
             f"<tr><td>{_e(_name(scenario, a['actor']))}</td><td class=\"num\">{_e(_f(a['at_forecast']))}</td>"
             f"<td class=\"num\">{_e(_f(a['at_status_quo']))}</td><td class=\"num\">{_e(_f(a['gain']))}</td>"
             f"<td class=\"num\">{_e(_share(a['p_gain']))}</td><td>{_e(a['verdict'])}</td></tr>" for a in u["actors"])
-        parts.append('<table class="winners"><thead><tr><th>actor</th><th class="num">utility at forecast</th>'
-                     '<th class="num">at status quo</th><th class="num">gain</th><th class="num">P(gain)</th>'
-                     f"<th>verdict</th></tr></thead><tbody>{rows}</tbody></table>")
+        if has_gains(r):  # else a table of zeros "not measured": the note above says it once, as the terminal does
+            parts.append('<table class="winners"><thead><tr><th>actor</th><th class="num">utility at forecast</th>'
+                         '<th class="num">at status quo</th><th class="num">gain</th><th class="num">P(gain)</th>'
+                         f"<th>verdict</th></tr></thead><tbody>{rows}</tbody></table>")
         if ex.get("war"):
             from detente.models.war.endings import side_names
 
@@ -543,6 +544,6 @@ def _reasons(ev: dict[str, Any], lab: str, scenario: Scenario | None = None) -> 
                 ("yes." if ev["reproduces_model"] else "NO (see result.json).")
     return (f'<h4 id="reasons-{_e(lab)}">Why each actor moved, round by round</h4>'
             f'<p class="muted">At the inputs\' point values{_e(note)}.{_e(check)}</p>'
-            '<div class="reasons" style="max-height:30rem;overflow:auto"><table class="reasons">'
+            '<table class="reasons tall">'
             "<thead><tr><th class=\"num\">round</th><th>actor</th><th>issue</th><th class=\"num\">move</th>"
-            f"<th>type</th><th>with / by</th><th>why</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
+            f"<th>type</th><th>with / by</th><th>why</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")

@@ -42,6 +42,8 @@ from detente.report.tables import (
     with_label,
 )
 from detente.report.explain import explain_section
+from detente.report.htmltables import CSS as TABLE_CSS
+from detente.report.htmltables import accessible_tables
 from detente.result import Result
 from detente.scenario.model import Evidence, Scenario, Source
 from detente.scenario.uncertain import point
@@ -78,13 +80,12 @@ table.bottom-line td.forecast { font-weight: 600; }
 td.agreement.agree { color: #1b6e3a; }
 td.agreement.disagree { color: #9a3d00; }
 code, .muted { overflow-wrap: anywhere; }
-/* a phone: a table wider than the window scrolls in its own box, the page never sideways */
+/* a phone: a table wider than the window scrolls in its own box (htmltables), the page never sideways */
 @media (max-width: 600px) {
   main { padding: 1rem .6rem 3rem; }
-  table { display: block; overflow-x: auto; }
   table.forecasts td.forecast { min-width: 10em; }
 }
-"""
+""" + TABLE_CSS
 
 
 def _e(text: object) -> str:
@@ -499,4 +500,4 @@ def render_html(scenario: Scenario, results: list[Result], figures: list[tuple[s
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{_e(scenario.name)} \u2014 detente report</title><style>{CSS}</style></head>"
-            f"<body><main>\n{chr(10).join(p for p in body if p)}\n</main></body></html>\n")
+            f"<body><main>\n{accessible_tables(chr(10).join(p for p in body if p))}\n</main></body></html>\n")
