@@ -900,3 +900,19 @@ def test_report_tables_are_scoped_captioned_first_and_reachable_by_keyboard() ->
     assert re.search(r"@media print \{.*\.scroll, \.scroll\.tall \{ max-height: none; overflow: visible; \}", html, re.S)
     # no issue of this scenario has a status quo: the gains are not measured, said once, no table of zeros
     assert "no issue has one" in html and 'class="winners"' not in html
+
+
+def test_chart_alt_texts_carry_the_numbers_the_charts_show() -> None:
+    """The charts' alt texts were their titles only ("settlement probability by month")."""
+    from detente.report.html import figure_alt
+    from detente.runner import run
+    from detente.scenario.io import load
+
+    s = load(Path(__file__).resolve().parents[1] / "examples" / "ukraine-settlement.yaml")
+    war = run(s, "war", draws=300, seed=1)
+    by = war.trajectory.extras["settlement_by_month"]
+    alt = figure_alt("war-settlement-probability-by-month", "settlement probability by month", s, [war])
+    assert alt.startswith("settlement probability by month: P(a deal) by 6 months ")
+    assert f"60 months {round(100 * by[60])} %" in alt
+    alt = figure_alt("issue-territory", "Territorial line: actors and forecasts", s, [war])
+    assert "war " in alt and "(given a deal)" in alt and any(ch.isdigit() for ch in alt)

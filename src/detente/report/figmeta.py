@@ -9,8 +9,9 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
-# Okabe & Ito (2008) colour-blind-safe palette, yellow last (weak on white).
-PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#882255"]
+"""Okabe & Ito's (2008) colour-blind-safe colours, their yellow (1.3:1 on white, unreadable as a
+line) replaced by a wine red."""
 ACTOR_PALETTE = [c for c in PALETTE if c != "#000000"]
 OWN_TRAJECTORY_PLOTS: set[str] = {"war"}
 """Models whose series are not positions on the issue scales: their own charts

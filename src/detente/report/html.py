@@ -28,6 +28,7 @@ from detente.report.tables import (
     deal_month_text,
     disagreement_lines,
     forecast_interval_text,
+    fmt,
     fmt_uncertain,
     model_cells,
     model_label,
@@ -249,13 +250,44 @@ def _forecast_section(scenario: Scenario, results: list[Result]) -> str:
     return "\n".join(parts)
 
 
-def _figures_section(figures: list[tuple[str, str, bytes]]) -> str:
+def figure_alt(stem: str, title: str, scenario: Scenario, results: list[Result]) -> str:
+    """A chart's text alternative: its title and the numbers a reader takes from it (each model's
+    forecast on an issue's chart, P(deal) by month on the settlement curve), for a screen reader.
+
+    >>> from detente.runner import run
+    >>> s = Scenario.model_validate({"name": "t", "actors": [{"id": "A"}, {"id": "B"}], "issues": [{"id": "x",
+    ...     "name": "Land"}], "stances": [{"actor": "A", "issue": "x", "position": 20},
+    ...                                  {"actor": "B", "issue": "x", "position": 60}]})
+    >>> figure_alt("issue-x", "Land: actors and forecasts", s, [run(s, "mean")])
+    'Land: actors and forecasts. Forecast: mean 40.0.'
+    """
+    if stem.startswith("issue-") and stem[6:] in scenario.issue_ids:
+        issue = scenario.issue(stem[6:])
+        said = []
+        for r in results:
+            f, _, note = sm.model_point(r, issue.id)
+            if f is not None:
+                said.append(f"{model_label(r)} {fmt(f, issue)}" + (f" ({note})" if note else ""))
+        return f"{title}. Forecast: {'; '.join(said)}." if said else title
+    if stem == "war-settlement-probability-by-month":
+        war = next((r for r in results if sm.is_war(r)), None)
+        if war is not None:
+            from detente.models.war.endings import settlement_by
+
+            by = [(m, p) for m, p in settlement_by(war.trajectory.extras).items() if p is not None]
+            if by:
+                return f"{title}: P(a deal) by " + ", ".join(f"{m} months {pct(p)}" for m, p in by) + "."
+    return title
+
+
+def _figures_section(figures: list[tuple[str, str, bytes]], scenario: Scenario, results: list[Result]) -> str:
     if not figures:
         return ""
     parts = ["<h2 id=\"figures\">Figures</h2>"]
     for stem, title, png in figures:
         data = base64.b64encode(png).decode("ascii")
-        parts.append(f'<figure id="fig-{_e(stem)}"><img src="data:image/png;base64,{data}" alt="{_e(title)}">'
+        alt = figure_alt(stem, title, scenario, results)
+        parts.append(f'<figure id="fig-{_e(stem)}"><img src="data:image/png;base64,{data}" alt="{_e(alt)}">'
                      f"<figcaption>{_e(title)}</figcaption></figure>")
     return "\n".join(parts)
 
@@ -493,7 +525,7 @@ def render_html(scenario: Scenario, results: list[Result], figures: list[tuple[s
         _forecast_section(scenario, results),
         _pooling_section(scenario, results),
         explain_section(scenario, results, figures),
-        _figures_section([f for f in figures if not f[0].startswith("explain-")]),
+        _figures_section([f for f in figures if not f[0].startswith("explain-")], scenario, results),
         _inputs_section(scenario),
         _provenance_section(results),
     ]
