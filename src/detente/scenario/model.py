@@ -89,7 +89,7 @@ class Actor(_Strict):
 
     @property
     def label(self) -> str:
-        return self.name or self.id
+        return (self.name or "").strip() or self.id  # a blank name shows the id
 
 
 def decimals_for(span: float) -> int:
@@ -167,7 +167,7 @@ class Issue(_Strict):
 
     @property
     def label(self) -> str:
-        return self.name or self.id
+        return (self.name or "").strip() or self.id  # a blank name shows the id
 
     def describe(self, value: float) -> str:
         """The label of the anchor nearest to ``value`` when it lies within a tenth of the scale,
