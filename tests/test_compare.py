@@ -282,3 +282,173 @@ def test_compare_names_the_inputs_that_make_the_views_differ(tmp_path, capsys):
     assert per["note"] == "the war blocks differ in structure: their numbers are not among the inputs"
     effects = [abs(x["effect"]) for x in per["models"]["mean"]["territory"]]
     assert effects == sorted(effects, reverse=True) and len(effects) == 3
+
+
+# -- compare.html: what an accessibility and readability audit asked of the page ---------------------
+
+
+class _Node:
+    """An element of a parsed page: tag, attributes, children (elements and text)."""
+
+    def __init__(self, tag, attrs, parent):  # type: ignore[no-untyped-def]
+        self.tag, self.attrs, self.parent, self.children = tag, dict(attrs), parent, []
+
+    def text(self) -> str:
+        return "".join(c if isinstance(c, str) else c.text() for c in self.children)
+
+    def elements(self):  # type: ignore[no-untyped-def]
+        return [c for c in self.children if not isinstance(c, str)]
+
+    def find_all(self, tag):  # type: ignore[no-untyped-def]
+        out = []
+        for c in self.elements():
+            out += ([c] if c.tag == tag else []) + c.find_all(tag)
+        return out
+
+
+def _parse(html: str) -> _Node:
+    """The page as a tree (html.parser; the page closes every element but the void ones)."""
+    from html.parser import HTMLParser
+
+    class Tree(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.root = self.cur = _Node("#root", [], None)
+
+        def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
+            node = _Node(tag, attrs, self.cur)
+            self.cur.children.append(node)
+            if tag not in ("meta", "img", "br", "hr", "link", "input"):
+                self.cur = node
+
+        def handle_endtag(self, tag):  # type: ignore[no-untyped-def]
+            n = self.cur
+            while n is not None and n.tag != tag:
+                n = n.parent
+            if n is not None:
+                self.cur = n.parent
+
+        def handle_data(self, data):  # type: ignore[no-untyped-def]
+            self.cur.children.append(data)
+
+    t = Tree()
+    t.feed(html)
+    return t.root
+
+
+@pytest.fixture(scope="module")
+def compare_page(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The flagship and its contrasting view under mean and war, written by write_comparison:
+    (views, results, record, folder, the page, the page parsed)."""
+    from detente.report.compare import comparison_record
+    from detente.report.compare_html import write_comparison
+    from detente.runner import run
+    from detente.scenario.io import load
+
+    views = [load(FLAG), load(CONTRAST)]
+    results = [[run(s, m, draws=300, seed=5) for m in ("mean", "war")] for s in views]
+    record = comparison_record(views, results)
+    out = tmp_path_factory.mktemp("page") / "cmp"
+    write_comparison(out, views, results, record)
+    html = (out / "compare.html").read_text(encoding="utf-8")
+    return views, results, record, out, html, _parse(html)
+
+
+def _forecast_tables(tree: _Node) -> list[_Node]:
+    return [t for t in tree.find_all("table") if t.attrs.get("class") == "forecasts"]
+
+
+def test_the_comparison_page_has_landmarks_a_title_and_headers_with_scope(compare_page):  # type: ignore[no-untyped-def]
+    """compare.html had no <main>, the title "detente comparison", header cells without scope, tables
+    without <thead> and, on a phone, tables turned into display:block (no keyboard scrolling)."""
+    _, _, record, _, html, tree = compare_page
+    (main_,) = tree.find_all("main")
+    assert main_.find_all("h1") and main_.find_all("table")
+    names = [v["view"] for v in record["scenarios"]]
+    assert tree.find_all("title")[0].text() == f"detente: {names[0]} vs {names[1]}"
+    tables = tree.find_all("table")
+    assert all(th.attrs.get("scope") in ("col", "row") for th in tree.find_all("th"))
+    for t in tables:
+        assert t.find_all("thead") and t.find_all("tbody")
+        captions = t.find_all("caption")
+        assert not captions or t.elements()[0] is captions[0]  # a caption is the table's first child
+        box = t.parent  # a wide table scrolls in its own box, which the keyboard can reach
+        assert box.tag == "div" and box.attrs.get("class") == "scroll" and box.attrs.get("tabindex") == "0"
+        assert box.attrs.get("role") == "region" and box.attrs.get("aria-label")
+    assert "display:block" not in html
+    style = tree.find_all("style")[0].text()
+    assert "@media print{h2,h3,h4{break-after:avoid}tr,figure{break-inside:avoid}" in style
+    assert "figure{margin:1rem 0}" in style
+
+
+def test_the_forecast_tables_say_what_the_terminal_says(compare_page):  # type: ignore[no-untyped-def]
+    """The Forecasts table was comparison_rows dumped: issue ids, two decimals, a difference of 0.00
+    on the first view's rows, no anchor labels, no "given a deal", the long view names on every row.
+    Now one table per issue under its label, the cells the terminal prints, the chart under it."""
+    import re
+
+    from detente.report.compare import comparison_tables
+    from detente.report.tables import render_text
+
+    views, results, record, _, html, tree = compare_page
+    terminal = " ".join(render_text(comparison_tables(views, results, width=400, rows=record["comparison"]),
+                                    width=400).split())
+    tables = _forecast_tables(tree)
+    issues = views[0].issues
+    assert len(tables) == len(issues)
+    names = [v["view"] for v in record["scenarios"]]
+    for issue, t in zip(issues, tables):
+        box = t.parent
+        siblings = box.parent.elements()
+        at = siblings.index(box)
+        assert siblings[at - 1].tag == "h3" and siblings[at - 1].text() == issue.label  # the label, not the id
+        figure = siblings[at + 1]  # the issue's chart under its table, linked to its PNG
+        assert figure.tag == "figure" and figure.find_all("a")[0].attrs["href"] == f"compare-{issue.id}.png"
+        cells = [c.text() for c in t.find_all("td") + t.find_all("th")]
+        assert not any(re.search(r"\d\.\d\d", c) for c in cells)  # 1 decimal on 0-100: no 0.00, no 35.25
+        assert not any(n in c for n in names for c in cells)  # the long names once, in the views' headings
+        assert [th.text() for th in t.find_all("th")].count("mean") == 1  # the model once per group
+        for tr in t.find_all("tbody")[0].find_all("tr") + t.find_all("tbody")[1].find_all("tr"):
+            cells = [c.text() for c in tr.elements()]
+            view, forecast, band, vs = cells[-4:]
+            assert " ".join(forecast.split()) in terminal and band in terminal
+            if view == "view 1":
+                assert vs == ""  # no difference from itself
+            else:
+                assert " \u00b1" in vs and " ".join(vs.split()) in terminal
+        war_rows = t.find_all("tbody")[1].find_all("tr")
+        assert all("given a deal" in tr.text() for tr in war_rows)
+    visible = tree.find_all("main")[0].text()
+    for issue in issues:  # ids may stay in attributes (file names, anchors), never in the text
+        assert f"[{issue.id}]" not in visible
+    assert "military_aid" not in visible and "settlement_form" not in visible
+    assert "input uncertainty (p10\u2013p90)" in html and "vs first view" in html
+
+
+def test_the_charts_are_described_with_their_numbers_and_open_full_size(compare_page):  # type: ignore[no-untyped-def]
+    """The charts' alt text was the issue's label: nothing of what they show. Each now says its
+    numbers, and each chart links to its PNG beside compare.html."""
+    import re
+
+    from detente.report.tables import fmt
+
+    _, _, record, out, html, tree = compare_page
+    imgs = tree.find_all("img")
+    assert len(imgs) == 6 and html.count('src="data:image/png;base64,') == 6
+    for img in imgs:
+        assert re.search(r"\d", img.attrs["alt"])
+        link = img.parent
+        assert link.tag == "a" and (out / link.attrs["href"]).is_file()
+    territory = next(i for i in imgs if i.attrs["alt"].startswith("Territorial line"))
+    alt = territory.attrs["alt"]
+    mean = [r for r in record["comparison"] if r["issue"] == "territory" and r["model"] == "mean"]
+    assert f"mean: view 1 {fmt(mean[0]['forecast'])}" in alt and f"view 2 {fmt(mean[1]['forecast'])}" in alt
+    assert "war (given a deal): view 1" in alt
+    settlement = next(i for i in imgs if i.attrs["alt"].startswith("P(deal) by month"))
+    first = record["war"][0]["settlement_by"]
+    assert f"view 1 {round(100 * first['6'])} % by 6 months" in settlement.attrs["alt"]
+    # the war table explains its rows as the terminal does, in its caption
+    war = next(t for t in tree.find_all("table") if t.attrs.get("class") == "war")
+    caption = war.elements()[0]
+    assert caption.tag == "caption" and caption.text().startswith("P(deal) by m months: the share of the draws")
+    assert all(th.attrs["scope"] == "row" for th in war.find_all("tbody")[0].find_all("th"))

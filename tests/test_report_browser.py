@@ -78,7 +78,7 @@ def test_the_report_shows_distributions_and_range_over_rounds(page):  # type: ig
 def test_the_report_and_the_comparison_never_scroll_sideways_on_a_phone(report, browser, tmp_path):  # type: ignore[no-untyped-def]
     """At 390 px report.html scrolled sideways to 1060 px (its tables and the input hash) and
     compare.html to 619 px; now a wide table scrolls in its own box."""
-    from detente.report.compare import write_comparison
+    from detente.report.compare_html import write_comparison
     from test_web_browser import _OUTSIDE
 
     views = [load(FLAGSHIP), load(REPO / "examples" / "ukraine-settlement-contrast.yaml")]

@@ -277,8 +277,8 @@ def compare(
     from detente.progress import progress_bar, scaled
     from detente.report.compare import (
         check_comparable, comparison_json, comparison_record, comparison_tables, war_comparison_table,
-        write_comparison,
     )
+    from detente.report.compare_html import write_comparison
     from detente.runner import default_draws
     from detente.runner import run as run_model
 

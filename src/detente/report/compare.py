@@ -28,8 +28,7 @@ from __future__ import annotations
 import json
 import math
 import warnings
-from html import escape
-from pathlib import Path, PurePath
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -42,7 +41,6 @@ from detente.report.summary import json_safe as _clean
 from detente.report.summary import model_point
 from detente.report.tables import BAND_HEADER, NARROW, fmt, model_cells, model_label, stacked
 from detente.result import Result
-from detente.scenario.io import staged_folder
 from detente.scenario.model import Scenario
 
 if TYPE_CHECKING:  # matplotlib is imported by the functions that draw (the tables need none of it)
@@ -492,113 +490,3 @@ def comparison_record(scenarios: list[Scenario], results: list[list[Result]],
 def comparison_json(record: dict[str, Any]) -> str:
     """:func:`comparison_record` as strict JSON (no NaN: a missing number is ``null``)."""
     return json.dumps(_clean(record), indent=2, allow_nan=False)
-
-
-def write_comparison(out_dir: Path, scenarios: list[Scenario], results: list[list[Result]],
-                     record: dict[str, Any] | None = None) -> dict[str, Path]:
-    """``compare.json``, one PNG per issue (+ settlement curves) and ``compare.html``, atomically;
-    ``record``: :func:`comparison_record`, when the caller has it already."""
-    import base64
-
-    from detente.report.plots import png_bytes
-
-    out_dir = Path(out_dir)
-    names: list[str] = []
-    with staged_folder(out_dir, "compare") as tmp:
-        figures = [(f"compare-{i.id}", f"{i.label}", plot_comparison(scenarios, results, i.id))
-                   for i in scenarios[0].issues]
-        war = plot_settlement_comparison(scenarios, results)
-        if war is not None:
-            figures.append(("compare-war-settlement", "Settlement probability by month", war))
-        imgs = []
-        for stem, title, fig in figures:
-            data = png_bytes(fig)
-            (tmp / f"{stem}.png").write_bytes(data)
-            names.append(f"{stem}.png")
-            imgs.append((title, data))
-        record = record if record is not None else comparison_record(scenarios, results)
-        rows, war_rows = record["comparison"], record.get("war")
-        (tmp / "compare.json").write_text(comparison_json(record), encoding="utf-8")
-        names.append("compare.json")
-        views = view_names(scenarios)
-        body = [f"<h1>Comparing views: {escape(' vs '.join(views))}</h1>",
-                "<p>The same models on each view's inputs. Differences are from the first view; ± is how far "
-                "a difference could move with other draws (95 %, bootstrap over the draws, which the views "
-                "share for every input they share): a difference within it is noise.</p>"]
-        for s, name, rs in zip(scenarios, views, results):
-            body.append(f"<h2>{escape(name)}</h2><p>{escape(s.description or '')}</p>"
-                        f"<p class=muted>input SHA-256 {rs[0].input_sha256}; seed {rs[0].seed}; "
-                        f"draws {escape(_draws_text(rs))}; detente {rs[0].version}</p>")
-        if war_rows:
-            heads, lines = war_grid(war_rows)
-            body.append("<h2>War: how it ends, by view</h2><table class=war><tr><th></th>"
-                        + "".join(f"<th>{escape(h)}</th>" for h in heads) + "</tr>")
-            for what, cells in lines:
-                body.append(f"<tr><th>{escape(what)}</th>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
-            body.append("</table>" + ("<p class=muted>In brackets: the difference from the first view in percentage "
-                        f"points \u00b1 its 95 % Monte Carlo noise ({WAR_NOISE}).</p>" if _bracketed(war_rows) else ""))
-        body.append("<h2>Forecasts</h2><table><tr><th>issue</th><th>model</th><th>view</th><th>forecast</th>"
-                    "<th>p10</th><th>p90</th><th>difference</th><th>±</th></tr>")
-        for row in rows:
-            body.append("<tr>" + "".join(f"<td>{escape(_cell(row[k]))}</td>" for k in
-                                         ("issue", "model", "scenario", "forecast", "p10", "p90", "difference",
-                                          "difference_noise"))
-                        + "</tr>")
-        body.append("</table>")
-        body += _drivers_html(scenarios, record["drivers"])
-        for title, data in imgs:
-            b64 = base64.b64encode(data).decode("ascii")
-            body.append(f'<figure><img alt="{escape(title)}" src="data:image/png;base64,{b64}">'
-                        f"<figcaption>{escape(title)}</figcaption></figure>")
-        page = ("<!doctype html><html lang=en><meta charset=utf-8>"
-                '<meta name="viewport" content="width=device-width, initial-scale=1"><title>detente comparison</title>'
-                "<style>body{font-family:system-ui,sans-serif;max-width:980px;margin:2rem auto;padding:0 1rem}"
-                "table{border-collapse:collapse;width:100%;font-size:.9rem}td,th{border-bottom:1px solid #ddd;"
-                "padding:.3rem .5rem;text-align:left}img{max-width:100%}.muted{color:#666;font-size:.85rem;"
-                "overflow-wrap:anywhere}@media (max-width:600px){table{display:block;overflow-x:auto}}</style>"
-                + "".join(body) + "</html>\n")
-        (tmp / "compare.html").write_text(page, encoding="utf-8")
-        names.append("compare.html")
-    return {n: out_dir / n for n in names}
-
-
-def _drivers_html(scenarios: list[Scenario], drivers: dict[str, Any]) -> list[str]:
-    """The inputs that make each view differ from the first, per model (compare_drivers)."""
-    from detente.report.compare_drivers import driver_rows
-
-    names = view_names(scenarios)
-    models = list(dict.fromkeys(m for e in drivers["views"] for m in (e["models"] or {})))
-    body = ["<h2>What makes the views differ</h2><p>The inputs that move each issue's forecast most, one at a "
-            "time: the effect is how far the forecast moves when this one input takes the later view's value "
-            f"instead of the first view's ({escape(names[0])}), every other input between the two views. "
-            "Interactions are ignored, so the effects need not add up to the difference.</p>"]
-    for e in drivers["views"]:
-        if e["note"]:
-            body.append(f"<p class=muted>{escape(e['view'])}: {escape(e['note'])}</p>")
-    for model in models:
-        for view, rows in driver_rows(scenarios, drivers, model):
-            if not rows:
-                continue
-            body.append(f"<h3>{escape(view)} vs {escape(names[0])}: {escape(model)}</h3><table><tr>"
-                        + "".join(f'<th scope="col">{h}</th>' for h in ("issue", "input", "first view", "this view",
-                                                                         "effect")) + "</tr>")
-            for r in rows:
-                body.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in r) + "</tr>")
-            body.append("</table>")
-    return body
-
-
-def _draws_text(rs: list[Result]) -> str:
-    """``1000``, or per model when they differ: ``mean 1, war 1000``."""
-    if len({r.draws for r in rs}) == 1:
-        return str(rs[0].draws)
-    return ", ".join(f"{model_label(r)} {r.draws}" for r in rs)
-
-
-def _cell(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float):
-        return f"{v:.2f}"
-    return str(v)
-
