@@ -65,6 +65,11 @@ function setAttrs(node, attrs) {
   }
 }
 
+// text for screen readers only (a table head that looks empty)
+function screenReaderText(text) {
+  return el("span", { class: "visually-hidden" }, text);
+}
+
 // "Russia's", "Ukraine and its Western backers'" (not "backers's")
 function possessive(name) {
   return /s$/.test(name) ? `${name}'` : `${name}'s`;
@@ -688,7 +693,7 @@ async function loadSavedRuns() {
   }
   const when = (t) => (t ? new Date(t).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" }) : "–");
   table.replaceChildren(
-    el("thead", {}, el("tr", {}, ["run", "saved", "scenario", "input", "model", "forecast", "draws", "seed", "detente", ""].map((h) => el("th", { scope: "col" }, h)))),
+    el("thead", {}, el("tr", {}, ["run", "saved", "scenario", "input", "model", "forecast", "draws", "seed", "detente", screenReaderText("Load")].map((h) => el("th", { scope: "col" }, h)))),
     el("tbody", {}, r.data.runs.map((x) => el("tr", { "data-run": x.id },
       el("td", { class: "num" }, String(x.id)), el("td", { class: "nowrap" }, when(x.created)), el("td", {}, x.scenario),
       // the input's hash tells two versions of a scenario of the same name apart (`detente runs diff` says how)
@@ -907,7 +912,7 @@ function renderActors() {
       rowControls(sc.actors, k, `actor ${place}`, () => removeActor(a))));
   });
   $("actors-table").replaceChildren(
-    el("thead", {}, el("tr", {}, ["Id", "Name", "Capability", "Group", "Description", ""].map((h) => el("th", { scope: "col" }, h)))),
+    el("thead", {}, el("tr", {}, ["Id", "Name", "Capability", "Group", "Description", screenReaderText("Move or remove")].map((h) => el("th", { scope: "col" }, h)))),
     body);
 }
 
@@ -1023,7 +1028,7 @@ function renderIssues() {
       rowControls(sc.issues, k, `issue ${place}`, () => removeIssue(iss))));
   });
   $("issues-table").replaceChildren(
-    el("thead", {}, el("tr", {}, ["Id", "Name", "Description", "Scale min – max", "Status quo", "Outcome (if known)", "Anchors (point = label, one per line)", ""]
+    el("thead", {}, el("tr", {}, ["Id", "Name", "Description", "Scale min – max", "Status quo", "Outcome (if known)", "Anchors (point = label, one per line)", screenReaderText("Move or remove")]
       .map((h) => el("th", { scope: "col" }, h)))),
     body);
 }
@@ -1045,9 +1050,11 @@ function evidenceButton(target, what, path) {
   const n = target.evidence.length;
   const tip = n ? target.evidence.map((e) => `“${e.quote || e.paraphrase || ""}”${e.source ? " — " + e.source : ""}`).join("\n\n") : `Add evidence for ${what}`;
   const open = !!state.evidenceTarget && state.evidenceTarget.target === target;
+  // the name starts with what the button shows ("i4"), so that speech control can say it (WCAG 2.5.3),
+  // then says what it is
   const button = el("button", {
     type: "button", class: `ev${n ? "" : " ev-empty"}`, title: tip,
-    "aria-label": `Evidence for ${what} (${n})`, "data-evidence": path,
+    "aria-label": `i${n}: evidence for ${what}, ${n === 0 ? "none yet" : n === 1 ? "1 item" : `${n} items`}`, "data-evidence": path,
     "aria-expanded": String(open), "aria-controls": "evidence-panel",
     onclick: () => openEvidence(target, what, path),
   }, "i", el("span", { class: "ev-n" }, n));
@@ -1300,7 +1307,7 @@ function renderSources() {
       })));
   });
   $("sources-table").replaceChildren(
-    el("thead", {}, el("tr", {}, ["Id", "Title", "Author", "Publisher", "Date", "URL", ""].map((h) => el("th", { scope: "col" }, h)))),
+    el("thead", {}, el("tr", {}, ["Id", "Title", "Author", "Publisher", "Date", "URL", screenReaderText("Move or remove")].map((h) => el("th", { scope: "col" }, h)))),
     body);
 }
 
@@ -1863,7 +1870,9 @@ function issueCard(sc, iss, results) {
   }
   table.append(body);
   // the table scrolls sideways in its own box when the window is narrower than it (a phone), the page never
-  card.append(el("div", { class: "card-body" }, el("div", { class: "table-box" }, el("div", { class: "table-scroll" }, table)),
+  // a box that scrolls is reached and scrolled by keyboard too (tabindex), and named (a region)
+  card.append(el("div", { class: "card-body" }, el("div", { class: "table-box" },
+    el("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-label": `Forecasts for ${label(iss)}, by model` }, table)),
     scaleChart(sc, iss, results)));
   const withRounds = results.filter((r) => r.trajectory && !(r.extras && r.extras.settlement_by_month));
   if (withRounds.length) {
@@ -2305,7 +2314,7 @@ async function compareViews() {
       const first = j === 0 || keys[j - 1][0] !== i;
       const basis = (per.find((x) => x && x.basis) || {}).basis; // the war model: the terms given a deal
       return el("tr", { "data-issue": i, "data-model": m },
-        el("th", { scope: "row" }, first ? nameOf(sc, i) : ""),
+        el("th", { scope: "row" }, first ? nameOf(sc, i) : screenReaderText(nameOf(sc, i))), // the issue said once, on its first row (a screen reader hears it on each)
         el("td", { class: "nowrap" }, el("span", { class: "swatch", style: `background:${modelColor(m.split(" ")[0])}` }), m,
           basis ? el("span", { class: "sub" }, ` (${basis})`) : null),
         per.map((x) => el("td", { class: "num" }, cellOf(x))),
@@ -2341,7 +2350,7 @@ function driversTables(d, sc, issueOf) {
       const rows = [];
       for (const issue of sc.issues) {
         (v.models[m][issue.id] || []).forEach((x, n) => rows.push(el("tr", {},
-          el("th", { scope: "row" }, n === 0 ? nameOf(sc, issue.id) : ""), el("td", {}, x.label),
+          el("th", { scope: "row" }, n === 0 ? nameOf(sc, issue.id) : screenReaderText(nameOf(sc, issue.id))), el("td", {}, x.label),
           el("td", { class: "num" }, String(x.first)), el("td", { class: "num" }, String(x.this)),
           el("td", { class: "num diff" }, (x.effect >= 0 ? "+" : "") + fmtOn(issueOf(issue.id), x.effect)))));
       }
@@ -2381,7 +2390,7 @@ function warComparison(rows) {
   return el("table", { class: "forecast-table compare-war-table" },
     el("caption", {}, "How the war ends, by view (the share of the draws, each one simulated war; in brackets, " +
       "the difference from the first view in percentage points \u00b1 its 95 % Monte Carlo noise)"),
-    el("thead", {}, el("tr", {}, el("th", { scope: "col" }, ""),
+    el("thead", {}, el("tr", {}, el("th", { scope: "col" }, screenReaderText("Outcome")),
       rows.map((w) => el("th", { scope: "col", class: "num", "data-view": w.scenario }, `${w.scenario} (${w.model}, ${w.draws} draws)`)))),
     el("tbody", {},
       months.map((m) => line(`P(deal) by ${m} months`, rows.map((w) => byMonth(w, m)), "deal-by")),
@@ -2605,6 +2614,37 @@ function sensitivityChart(data, issueId) {
 }
 
 // ------------------------------------------------------------------------------------------
+// A table of results wider than its box scrolls sideways in it (style.css, narrower than 1024 px): a
+// keyboard user must reach it to scroll it with the arrow keys (WCAG 2.1.1). The forecast tables' boxes
+// (.table-scroll) always take the focus; a table that is its own scrolling box takes it only while it
+// does scroll, so that a wide window has no useless stops.
+
+const scrollWatch = typeof ResizeObserver === "function" ? new ResizeObserver((entries) => entries.forEach((e) => keyboardScroll(e.target))) : null;
+
+function keyboardScroll(table) {
+  if (!table.isConnected && scrollWatch) { scrollWatch.unobserve(table); return; } // a table drawn anew
+  const scrolls = table.isConnected && table.scrollWidth > table.clientWidth + 1;
+  if (scrolls && !table.hasAttribute("tabindex")) table.setAttribute("tabindex", "0");
+  else if (!scrolls && table.getAttribute("tabindex") === "0" && document.activeElement !== table) table.removeAttribute("tabindex");
+}
+
+function watchScrollingTables(root) {
+  const seen = new WeakSet();
+  const look = () => {
+    for (const t of root.querySelectorAll("table.forecast-table")) {
+      if (t.closest(".table-scroll")) continue;
+      if (scrollWatch && !seen.has(t)) { seen.add(t); scrollWatch.observe(t); }
+      keyboardScroll(t);
+    }
+  };
+  let queued = false;
+  new MutationObserver(() => {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => { queued = false; look(); });
+  }).observe(root, { childList: true, subtree: true });
+  look();
+}
 
 async function loadLimits() {
   const r = await api("GET", "/api/limits");
@@ -2657,6 +2697,7 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   $("sensitivity-button").addEventListener("click", runSensitivity);
   $("levers-button").addEventListener("click", runLevers);
+  watchScrollingTables($("results-section"));
   loadModels();
   loadExamples();
   loadLimits();
