@@ -379,3 +379,78 @@ def test_a_deu_row_cut_short_is_an_error_not_a_missing_issue(tmp_path, capsys) -
     blank = write(tmp_path, "blank.tsv", "\n".join([*lines[:5], "", *lines[5:]]) + "\n")  # a blank line is no row
     rc, out = _cli(["backtest", "--deu", str(blank), "-m", "mean", "--cv", "2", "--repeats", "1", "-f", "json"], capsys)
     assert rc == 0, out[:300]
+
+
+# --------------------------------------------------------------------------------------------
+# numbers and text YAML reads otherwise than a person writes them
+
+
+_BASE = """name: t
+sources:
+  - {id: s1, title: "Src", date: "2024-02-01"}
+actors:
+  - {id: a, capability: 2}
+  - {id: b}
+issues:
+  - {id: i1, scale: {min: 0, max: 100}}
+stances:
+  - {actor: a, issue: i1, position: 10}
+  - {actor: b, issue: i1, position: 90}
+"""
+
+
+@pytest.mark.parametrize("written, words", [
+    ("010", ["YAML reads 010 as an octal number; write 10"]),
+    ("0b101", ["YAML reads 0b101 as a binary number"]),
+    ("0x1A", ["YAML reads 0x1A as a hexadecimal number"]),
+    ("1:30", ["YAML reads 1:30 as a base-60 number"]),
+    ("1:30.5", ["YAML reads 1:30.5 as a base-60 number"]),
+])
+def test_numbers_yaml_would_misread_are_refused(tmp_path, capsys, written, words) -> None:
+    """``position: 010`` was read as 8 (octal), ``0x1A`` as 26, ``1:30`` as 90 (base 60): another
+    number, with no word. Refused, with the line and what to write."""
+    p = write(tmp_path, "n.yaml", _BASE.replace("position: 10}", f"position: {written}}}"))
+    text = refused(p, capsys, *words)
+    assert "n.yaml:10:" in text
+    for fine in ("10", "0", "1_0", "0.5", "010.5"):  # plain numbers still read as written (1_0 is 10)
+        assert _cli(["validate", str(write(tmp_path, "ok.yaml", _BASE.replace("position: 10}", f"position: {fine}}}")))],
+                    capsys)[0] == 0, fine
+
+
+def test_an_impossible_date_is_a_located_error_not_a_crash(tmp_path, capsys) -> None:
+    """``date: 2024-02-30`` (YAML's date form, no such day) crashed every command: "internal error:
+    ValueError: day is out of range for month ... this is a bug in detente", exit 1."""
+    p = write(tmp_path, "d.yaml", _BASE.replace('"2024-02-01"', "2024-02-30"))
+    refused(p, capsys, "d.yaml:3:", "not a real date", "2024-02-30")
+    refused(p, capsys, "not a real date", args=["run", str(p), "-m", "mean"])
+
+
+@pytest.mark.parametrize("name, text", [
+    ("s.yaml", _BASE.replace('title: "Src"', 'title: "\\uD800"')),
+    ("s.json", '{"name": "t", "actors": [{"id": "a", "name": "\\ud800"}], "issues": [{"id": "i1"}], '
+               '"stances": [{"actor": "a", "issue": "i1", "position": 5}]}'),
+])
+def test_a_lone_surrogate_escape_is_refused_where_it_is(tmp_path, capsys, name, text) -> None:
+    """``"\\uD800"`` passed `validate` and crashed `run` at the input's hash ("internal error:
+    UnicodeEncodeError"), and `run --store` left an empty store behind."""
+    p = write(tmp_path, name, text)
+    refused(p, capsys, "not text: a lone UTF-16 surrogate")
+    store = tmp_path / "runs.db"
+    refused(p, capsys, "not text", args=["run", str(p), "-m", "mean", "--store", str(store)])
+    assert not store.exists()
+
+
+def test_a_scale_of_astronomical_size_is_refused(tmp_path, capsys) -> None:
+    """``scale: {min: -1e300, max: 1e300}`` was taken; smp and exchange then forecast 0, off every
+    position, with "models agree", and BDM CSV positions of ±1e300 printed NumPy's overflow warning."""
+    p = write(tmp_path, "big.yaml", _BASE.replace("scale: {min: 0, max: 100}", "scale: {min: -1e300, max: 1e300}"))
+    refused(p, capsys, "big.yaml:8:", "scale ends beyond ±1e+12", "rescale the issue")
+    ok = write(tmp_path, "ok.yaml", _BASE.replace("scale: {min: 0, max: 100}", "scale: {min: 0, max: 1e9}"))
+    assert _cli(["validate", str(ok)], capsys)[0] == 0
+
+
+def test_a_huge_name_is_not_echoed_whole_in_warnings(tmp_path, capsys) -> None:
+    """A 10 MB issue name made `validate` print 20 MB of "no evidence" warnings."""
+    p = write(tmp_path, "long.yaml", _BASE.replace("- {id: i1,", "- {name: " + "x" * 200_000 + ", id: i1,"))
+    rc, text = _cli(["validate", str(p)], capsys)
+    assert rc == 0 and len(text) < 20_000 and "more characters)" in text

@@ -594,3 +594,20 @@ def test_a_store_path_longer_than_sqlite_opens_is_refused_before_any_folder_is_m
     with pytest.raises(StoreError, match=r"characters long; SQLite opens paths of at most 500: give a shorter one"):
         Store(f"sqlite:///{deep}")
     assert not (tmp_path / "long").exists()
+
+
+def test_a_run_that_fails_leaves_no_store_it_made(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The store is opened before the run; `run -m war` on a scenario without a war block then
+    failed and left an empty runs.db (36 KB of empty tables). A store that existed is kept."""
+    from detente.cli import main
+
+    s = tmp_path / "s.yaml"
+    s.write_text("name: t\nactors: [{id: a}, {id: b}]\nissues: [{id: x}]\nstances:\n"
+                 "  - {actor: a, issue: x, position: 10}\n  - {actor: b, issue: x, position: 90}\n", encoding="utf-8")
+    db = tmp_path / "runs.db"
+    assert main(["run", str(s), "-m", "war", "--store", str(db)]) == 2
+    assert "needs a war: block" in capsys.readouterr().err
+    assert not db.exists() and list(tmp_path.iterdir()) == [s]
+    assert main(["run", str(s), "-m", "mean", "--store", str(db)]) == 0 and db.exists()
+    assert main(["run", str(s), "-m", "war", "--store", str(db)]) == 2
+    assert db.exists() and Store(str(db), existing=True).count() == 1

@@ -129,12 +129,32 @@ def main(argv: list[str] | None = None) -> int:
                   "this machine gives it; use fewer draws (--draws), or fewer rounds", highlight=False, soft_wrap=True)
         return 2
     except Exception as e:
+        if _wraps_an_interrupt(e):  # pydantic's serialiser reports a Ctrl-C inside it as its own error
+            err.print("terminated" if _STOPPED else "interrupted")
+            return 143 if _STOPPED else 130
         if debug:
             raise
         err.print(f"[bold red]internal error:[/bold red] {escape(type(e).__name__)}: {escape(str(e))}\n"
                   f"{REPORT_HINT}", highlight=False, soft_wrap=True)
         return 1
     return 0
+
+
+def _wraps_an_interrupt(e: BaseException) -> bool:
+    """Whether ``e`` is a Ctrl-C (or SIGTERM) that a library turned into an error of its own:
+    pydantic's ``PydanticSerializationError: Error calling function '_serialise': KeyboardInterrupt``
+    during `convert` of a big scenario, reported as an internal error (exit 1) one time in three.
+
+    >>> wrapped = ValueError("Error calling function '_serialise': KeyboardInterrupt: ")
+    >>> _wraps_an_interrupt(wrapped), _wraps_an_interrupt(ValueError("bad"))
+    (True, False)
+    """
+    seen = 0
+    while e is not None and seen < 10:
+        if isinstance(e, KeyboardInterrupt) or ": KeyboardInterrupt" in str(e):
+            return True
+        e, seen = (e.__cause__ or e.__context__), seen + 1  # type: ignore[assignment]
+    return False
 
 
 def _plain_usage(e: BaseException) -> str:

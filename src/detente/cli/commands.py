@@ -152,17 +152,13 @@ def run(
                                  "P(deal within 12 months) most."),
 ) -> None:
     """Run one or more models on a scenario and print the forecast per issue."""
-    from contextlib import nullcontext
-
     if sensitivity and out_dir is None:
         raise typer.BadParameter("adds its charts to the report: give --out DIR too (or run `detente "
                                  "sensitivity SCENARIO` for the tables)", param_hint="'--sensitivity'")
     # the scenario first: in the program, _load freezes the heap so far out of the collector, and
     # the runner's imports (NumPy, the models) then trigger no collection that rescans it (~20 ms)
     s = _load(scenario, input_format)
-    from detente.progress import progress_bar, scaled
     from detente.runner import default_draws
-    from detente.runner import run as run_model
 
     if draws is not None and draws > 1:
         _warn_if_draws_are_copies(scenario, s, model, draws)
@@ -177,6 +173,22 @@ def run(
         from detente.store.db import Store
 
         db = Store(None if store == "default" else store)
+    try:
+        _run_and_report(s, model, each, seed, opts, variants, fmt, out_dir, explain, sensitivity, db)
+    except BaseException:  # a run that fails leaves no empty store it made behind
+        if db is not None:
+            db.discard_if_made()
+        raise
+
+
+def _run_and_report(s: Any, model: list[str], each: list[int], seed: int, opts: Any, variants: Any, fmt: str,
+                    out_dir: Optional[Path], explain: bool, sensitivity: bool, db: Any) -> None:
+    """The body of ``detente run`` after its inputs are read and its store opened."""
+    from contextlib import nullcontext
+
+    from detente.progress import progress_bar, scaled
+    from detente.runner import run as run_model
+
     workers = None
     if out_dir is not None and _running_as_program():  # figure workers import matplotlib while the models run here
         from detente.report.workers import start

@@ -211,9 +211,16 @@ def parse_variants(items: list[str], models: list[str]) -> dict[str, str | None]
     return result
 
 
+WARNING_CHARS = 2000
+"""The longest warning printed whole: a 10 MB issue name made `validate` write 20 MB to stderr."""
+
+
 def print_warnings(warnings: list[str]) -> None:
-    """Warnings about the input (e.g. numbers without evidence) on stderr, never on stdout."""
+    """Warnings about the input (e.g. numbers without evidence) on stderr, never on stdout, each
+    cut at :data:`WARNING_CHARS` characters."""
     for w in warnings:
+        if len(w) > WARNING_CHARS:
+            w = w[:WARNING_CHARS] + f"... ({len(w) - WARNING_CHARS:,} more characters)"
         print(f"warning: {w}", file=sys.stderr)
 
 

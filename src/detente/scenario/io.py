@@ -160,7 +160,8 @@ def path_to_loc(path: str) -> Loc:
     return tuple(int(i) if i else n for n, i in _IDX_RE.findall(path))
 
 
-def validate(data: Any, file: str | None = None, lines: Mapping[Loc, int] | None = None) -> Scenario:
+def validate(data: Any, file: str | None = None, lines: Mapping[Loc, int] | None = None, *,
+             text_checked: bool = False) -> Scenario:
     """Validate parsed data (a dict as a scenario file holds it) into a Scenario, every problem in one
     :class:`~detente.errors.InputError` (``file`` names where the data came from, for messages).
 
@@ -170,12 +171,20 @@ def validate(data: Any, file: str | None = None, lines: Mapping[Loc, int] | None
     ...
     detente.errors.InputError: stances[0].position: is required
     stances[0].positon: unknown field: did you mean 'position'? (got 3)
+
+    ``text_checked``: the caller knows the data holds no lone surrogate (:data:`SURROGATE_ESCAPE`
+    found none in its text), so the walk over every string is skipped.
     """
     with paused_gc():
-        return _validate(data, file, lines)
+        return _validate(data, file, lines, text_checked)
 
 
-def _validate(data: Any, file: str | None, lines: Mapping[Loc, int] | None) -> Scenario:
+SURROGATE_ESCAPE = re.compile(r"\\[uU]0{0,4}[dD][89a-fA-F][0-9a-fA-F]{2}")
+"""An escape that can make a lone surrogate (``\\uD800``) in YAML or JSON text; text decoded from
+UTF-8 holds none otherwise."""
+
+
+def _validate(data: Any, file: str | None, lines: Mapping[Loc, int] | None, text_checked: bool = False) -> Scenario:
     if not isinstance(data, dict):
         found = ("nothing (only blank lines or comments)" if data is None else
                  "a list" if isinstance(data, list) else "a single value")
@@ -184,6 +193,8 @@ def _validate(data: Any, file: str | None, lines: Mapping[Loc, int] | None) -> S
                                    f"level, found {found}", line=1, **shown)
     lines = {} if lines is None else lines  # not `lines or {}`: that would compute a lazy map
     _check_counts(data, file, lines)
+    if not text_checked:
+        _check_text(data, file, lines)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -194,6 +205,39 @@ def _validate(data: Any, file: str | None, lines: Mapping[Loc, int] | None) -> S
             problems += _cross_problems(partial_cross_checks(data), lines)
         problems.sort(key=lambda p: (p.line is None, p.line or 0))  # in the file's order (stable)
         raise InputError(file, problems) from None
+
+
+def _check_text(data: Any, file: str | None, lines: Mapping[Loc, int]) -> None:
+    """Refuse text that no file can hold: a lone surrogate (``"\\uD800"`` in YAML or JSON) is a
+    Python string but not Unicode text; it passed validation and crashed the run at the input's
+    hash, `convert` to JSON, `--out` and the store.
+
+    >>> _check_text({"name": "ok", "actors": [{"id": "a", "name": "\\ud800"}]}, "f.yaml", {})
+    Traceback (most recent call last):
+    ...
+    detente.errors.InputError: f.yaml: actors[0].name: not text: a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape alone); write the character itself
+    """
+    bad: list[Problem] = []
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(data, ())]
+    while stack and len(bad) < 20:
+        node, loc = stack.pop()
+        if isinstance(node, dict):
+            stack += [(v, (*loc, k)) for k, v in reversed(list(node.items()))]
+            keys = [k for k in node if isinstance(k, str)]
+        elif isinstance(node, list):
+            stack += [(v, (*loc, i)) for i, v in reversed(list(enumerate(node)))]
+            keys = []
+        else:
+            keys = []
+        for text in ([node] if isinstance(node, str) else []) + keys:
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                bad.append(Problem("not text: a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape alone); write the "
+                                   "character itself", field=loc_to_path(loc), line=lines.get(loc)))
+                break
+    if bad:
+        raise InputError(file, bad)
 
 
 def _check_counts(data: dict[str, Any], file: str | None, lines: Mapping[Loc, int]) -> None:
@@ -308,7 +352,7 @@ def read_native(path: Path, text: str) -> Scenario:
         data, lines = parse_json(text, file)
     else:
         data, lines = parse_yaml(text, file)
-    return validate(data, file, lines)
+    return validate(data, file, lines, text_checked=SURROGATE_ESCAPE.search(text) is None)
 
 
 # --------------------------------------------------------------------------------------------

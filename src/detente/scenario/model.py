@@ -111,6 +111,9 @@ class Scale(_Strict):
     def _ordered(self) -> "Scale":
         if not self.max > self.min:
             raise ValueError(f"scale max must be greater than min (got min={self.min}, max={self.max})")
+        if max(abs(self.min), abs(self.max)) > MAX_SCALE:  # squares of positions overflow past ~1e154
+            raise ValueError(f"scale ends beyond ±{MAX_SCALE:g} (got min={self.min:g}, max={self.max:g}): the "
+                             "models square distances on it; rescale the issue (e.g. to 0-100)")
         return self
 
 
@@ -498,6 +501,8 @@ def _reference_problems(stance_refs: list[tuple[Any, Any]], known_actors: set[st
 
 
 MAX_CAPABILITY = 1e12
+MAX_SCALE = 1e12
+"""The largest magnitude of a scale's ends (the models square and sum distances on it)."""
 """The largest capability: capabilities are relative (only their ratios count), and 1e308 overflowed
 the weighted sums to a forecast of nothing."""
 TOO_BIG = ("must be at most 1e12: capabilities count only relative to each other, so give them on a "

@@ -59,9 +59,25 @@ def _refuse_int_literal(text: str, line: int | None) -> None:
 # YAML
 
 
+def _refuse_misread_number(text: str, line: int | None) -> None:
+    """YAML 1.1 reads ``010`` as 8 (octal), ``0b101`` as 5, ``0x1A`` as 26 and ``1:30`` as 90
+    (base 60): a position or a capability typed so would be another number, silently. Refused with
+    what to write instead."""
+    digits = text.lstrip("+-").replace("_", "")
+    if ":" in digits:
+        raise _Refused(f"YAML reads {text} as a base-60 number; write it as a plain number, or in quotes "
+                       "for text", line, text)
+    if digits[:2].lower() in ("0b", "0x") or (len(digits) > 1 and digits[0] == "0" and digits.isdigit()):
+        base = {"0b": "a binary", "0x": "a hexadecimal"}.get(digits[:2].lower(), "an octal")
+        plain = digits.lstrip("0") or "0"
+        raise _Refused(f"YAML reads {text} as {base} number; write {plain if base == 'an octal' else 'it in decimal'} "
+                       "(no leading 0), or put it in quotes for text", line, text)
+
+
 def _construct_int(loader: SafeConstructor, node: yaml.ScalarNode) -> int:
     line = node.start_mark.line + 1
     _refuse_int_literal(str(node.value), line)
+    _refuse_misread_number(str(node.value), line)
     v = SafeConstructor.construct_yaml_int(loader, node)
     if abs(v) > _FLOAT_MAX:
         raise _Refused("integer too large for a number", line, str(node.value)[:40])
@@ -69,16 +85,27 @@ def _construct_int(loader: SafeConstructor, node: yaml.ScalarNode) -> int:
 
 
 def _construct_float(loader: SafeConstructor, node: yaml.ScalarNode) -> float:
+    if ":" in str(node.value):  # 1:30.5, base 60
+        _refuse_misread_number(str(node.value), node.start_mark.line + 1)
     v = SafeConstructor.construct_yaml_float(loader, node)
     if not math.isfinite(v):
         raise _Refused("not a finite number", node.start_mark.line + 1, str(node.value))
     return v
 
 
+def _construct_timestamp(loader: SafeConstructor, node: yaml.ScalarNode) -> Any:
+    try:
+        return SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:  # 2024-02-30: YAML's date form, not a day of the calendar
+        raise _Refused("not a real date; write a date that exists, or put it in quotes",
+                       node.start_mark.line + 1, str(node.value)) from None
+
+
 def _hardened(base: type) -> type:
     cls = type(f"Hardened{base.__name__}", (base,), {})
     cls.add_constructor("tag:yaml.org,2002:int", _construct_int)
     cls.add_constructor("tag:yaml.org,2002:float", _construct_float)
+    cls.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
     return cls
 
 
@@ -190,7 +217,7 @@ def _plain_value(value: str, line: int) -> tuple[str, Any]:
     if tag == _FLOAT:
         return tag, _construct_float(_CTOR, node)
     if tag == _TIME:
-        return tag, _CTOR.construct_yaml_timestamp(node)
+        return tag, _construct_timestamp(_CTOR, node)
     raise _Fallback(tag)  # merge keys ('<<'), '=' values: the node-graph loader knows them
 
 

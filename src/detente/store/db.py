@@ -279,8 +279,10 @@ class Store:
             if path is not None and not existing and path.exists() and not os.access(path, os.W_OK):
                 raise StoreError(f"the run store {path} is read-only: nothing can be recorded there (give a "
                                  "store you can write, or leave out --store)")
+            self.made_file: Path | None = None  # a SQLite file this store creates (see discard_if_made)
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
+                self.made_file = None if path.exists() else path
                 if path.exists():
                     from detente.guard import note_input
 
@@ -305,6 +307,31 @@ class Store:
             create_tables(Base.metadata, self.engine)
         except SQLAlchemyError as e:
             raise StoreError(f"cannot open the run store {self.shown_url!r}: {self._why(e)}") from None
+
+    def discard_if_made(self) -> None:
+        """Remove the SQLite file this store created, while it holds nothing: a command that opened
+        a new store and then failed (a scenario without a ``war:`` block run with ``-m war``) left
+        an empty ``runs.db`` behind."""
+        made = getattr(self, "made_file", None)
+        if made is None:
+            return
+        try:
+            if self.count() or self._ledger_count():
+                return
+        except StoreError:
+            return
+        self.engine.dispose()
+        for p in (made, made.with_name(made.name + "-journal")):
+            with contextlib.suppress(OSError):
+                p.unlink()
+
+    def _ledger_count(self) -> int:
+        from sqlalchemy import func, inspect, select, table
+
+        if "ledger_entries" not in inspect(self.engine).get_table_names():
+            return 0
+        with self._read() as c:
+            return int(c.execute(select(func.count()).select_from(table("ledger_entries"))).scalar() or 0)
 
     def _refuse_a_foreign_database(self) -> None:
         """A database that holds tables but is not a detente run store is refused before anything is
