@@ -27,6 +27,22 @@ def peer_file(relative: str) -> Path:
     return p
 
 
+def territory_renamed(tmp_path: Path) -> tuple[Path, dict]:
+    """The flagship without its war block and with ``territory`` renamed ``territorial_line`` (the
+    same name: one issue under two ids), written to ``tmp_path/renamed.yaml``; and its data."""
+    import yaml
+
+    d = yaml.safe_load((EXAMPLES / "ukraine-settlement.yaml").read_text(encoding="utf-8"))
+    d.pop("war")
+    for record in (*d["issues"], *d["stances"]):
+        key = "issue" if "actor" in record else "id"  # a stance names its issue, an issue is its id
+        if record.get(key) == "territory":
+            record[key] = "territorial_line"
+    path = tmp_path / "renamed.yaml"
+    path.write_text(yaml.safe_dump(d, allow_unicode=True), encoding="utf-8")
+    return path, d
+
+
 @pytest.fixture
 def peers() -> Path:
     if not PEERS.exists():

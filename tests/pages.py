@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
+from typing import Any, Iterator
 
 SMALL = """\
 name: Small test scenario
@@ -43,3 +46,23 @@ def run_models(pg, models: list[str], draws: int) -> None:  # type: ignore[no-un
     pg.wait_for_function("b => { const t = document.querySelector('#run-status').textContent;"
                          " return t.startsWith('done') && t !== b; }", arg=before, timeout=120_000)
     pg.wait_for_selector(".issue-card")
+
+
+@contextlib.contextmanager
+def page_server(tmp_path_factory: Any) -> Iterator[str]:
+    """The app on a free loopback port (a background thread), saving runs to a fresh store; with
+    ``$DETENTE_TEST_STATIC`` it serves that folder's page instead (to check a test fails on an older
+    page)."""
+    import detente.web.app as web_app
+    from live_server import serve
+
+    store = tmp_path_factory.mktemp("store") / "runs.db"
+    static = os.environ.get("DETENTE_TEST_STATIC")
+    kept = web_app.STATIC
+    if static:
+        web_app.STATIC = Path(static)
+    try:
+        with serve(web_app.create_app(store_url=f"sqlite:///{store}")) as (host, port):
+            yield f"http://{host}:{port}"
+    finally:
+        web_app.STATIC = kept

@@ -235,18 +235,9 @@ def test_views_that_read_an_issue_the_other_way_round_are_refused(tmp_path, caps
 
 
 def test_views_with_other_issues_say_which_file_lacks_which(tmp_path, capsys):
-    import yaml
+    from conftest import territory_renamed
 
-    d = yaml.safe_load(open(FLAG, encoding="utf-8"))
-    for i in d["issues"]:
-        if i["id"] == "territory":
-            i["id"] = "territorial_line"
-    for st in d["stances"]:
-        if st["issue"] == "territory":
-            st["issue"] = "territorial_line"
-    d.pop("war")
-    path = tmp_path / "renamed.yaml"
-    path.write_text(yaml.safe_dump(d, allow_unicode=True), encoding="utf-8")
+    path, _ = territory_renamed(tmp_path)
     assert main(["compare", FLAG, str(path), "-m", "mean"]) == 2
     err = " ".join(capsys.readouterr().err.split())
     assert ("renamed.yaml: issues: the issues differ from those of ukraine-settlement.yaml: it lacks territory; "

@@ -619,17 +619,9 @@ def test_one_issue_under_two_ids_is_refused_and_silence_on_an_issue_is_shown(tmp
     issues, each territory forecast from one analyst, with no word until the output was validated;
     an analyst silent on an issue was in the JSON only, not in the table."""
     import yaml
+    from conftest import territory_renamed
 
-    d = yaml.safe_load((EXAMPLES / "ukraine-settlement.yaml").read_text(encoding="utf-8"))
-    d.pop("war")
-    for i in d["issues"]:
-        if i["id"] == "territory":
-            i["id"] = "territorial_line"
-    for st in d["stances"]:
-        if st["issue"] == "territory":
-            st["issue"] = "territorial_line"
-    renamed = tmp_path / "renamed.yaml"
-    renamed.write_text(yaml.safe_dump(d, allow_unicode=True), encoding="utf-8")
+    renamed, d = territory_renamed(tmp_path)
     flag = str(EXAMPLES / "ukraine-settlement.yaml")
     assert main(["pool", flag, str(renamed), "--war-from", "ukraine-settlement"]) == 2
     err = " ".join(capsys.readouterr().err.split())

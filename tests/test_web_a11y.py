@@ -9,7 +9,6 @@ that these tests fail on it).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Iterator
 
@@ -19,9 +18,7 @@ pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 pytest.importorskip("playwright.sync_api")
 
-import detente.web.app as web_app  # noqa: E402
-from live_server import serve  # noqa: E402
-from pages import SMALL, run_models, upload  # noqa: E402
+from pages import SMALL, page_server, run_models, upload  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 FLAGSHIP = REPO / "examples" / "ukraine-settlement.yaml"
@@ -32,17 +29,9 @@ needs_flagship = pytest.mark.skipif(not FLAGSHIP.exists(), reason="needs example
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app on a free loopback port, in a background thread."""
-    store = tmp_path_factory.mktemp("store") / "runs.db"
-    static = os.environ.get("DETENTE_TEST_STATIC")
-    kept = web_app.STATIC
-    if static:
-        web_app.STATIC = Path(static)
-    try:
-        with serve(web_app.create_app(store_url=f"sqlite:///{store}")) as (host, port):
-            yield f"http://{host}:{port}"
-    finally:
-        web_app.STATIC = kept
+    """The app on a free loopback port, in a background thread (``pages.page_server``)."""
+    with page_server(tmp_path_factory) as url:
+        yield url
 
 
 def _open(browser, server: str, width: int):  # type: ignore[no-untyped-def]

@@ -11,7 +11,6 @@ that these tests fail on it).
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Iterator
 
@@ -22,10 +21,8 @@ pytest.importorskip("uvicorn")
 pytest.importorskip("playwright.sync_api")
 yaml = pytest.importorskip("yaml")
 
-import detente.web.app as web_app  # noqa: E402
-from live_server import serve  # noqa: E402
 from pages import SMALL as BROWSER_SMALL  # noqa: E402
-from pages import run_models, upload  # noqa: E402
+from pages import page_server, run_models, upload  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 FLAGSHIP = REPO / "examples" / "ukraine-settlement.yaml"
@@ -39,17 +36,9 @@ assert 'date: "2024-12-01"' in SMALL and "salience: 0.7}" in SMALL  # both repla
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app on a free loopback port, in a background thread."""
-    store = tmp_path_factory.mktemp("store") / "runs.db"
-    static = os.environ.get("DETENTE_TEST_STATIC")
-    kept = web_app.STATIC
-    if static:
-        web_app.STATIC = Path(static)
-    try:
-        with serve(web_app.create_app(store_url=f"sqlite:///{store}")) as (host, port):
-            yield f"http://{host}:{port}"
-    finally:
-        web_app.STATIC = kept
+    """The app on a free loopback port, in a background thread (``pages.page_server``)."""
+    with page_server(tmp_path_factory) as url:
+        yield url
 
 
 @pytest.fixture
