@@ -98,7 +98,7 @@ def pool_scenarios(scenarios: Sequence[Scenario], analysts: Sequence[str] | None
     w = _weights(weights, len(views))
     _refuse_unlabelled(views, names)
     _check_overlap(views, names)
-    _check_scales(views, names)
+    _check_same_meaning(views, names)
     pool = _Pool(views, ids, w, names, analyst_weights)
     diffs: list[str] = []
     sources, rename = _pool_sources(views, ids)
@@ -311,7 +311,7 @@ def _check_overlap(views: list[Scenario], files: list[str]) -> None:
                                     "of one negotiation, with the same ids for its actors and issues")
 
 
-def _check_scales(views: list[Scenario], files: list[str]) -> None:
+def _check_same_meaning(views: list[Scenario], files: list[str]) -> None:
     """Every issue means the same in every view (the same scale, no anchor label moved) and no
     issue or actor is another's under a second id."""
     from detente.scenario.views import axis_problems, name_problems
