@@ -66,3 +66,17 @@ def page_server(tmp_path_factory: Any) -> Iterator[str]:
             yield f"http://{host}:{port}"
     finally:
         web_app.STATIC = kept
+
+
+@contextlib.contextmanager
+def opened_page(context: Any, server: str, timeout_ms: int) -> Iterator[Any]:
+    """A new page of ``context`` on ``server``'s page, once its model list is there; the test fails
+    afterwards if the page raised a JavaScript error meanwhile."""
+    pg = context.new_page()
+    pg.set_default_timeout(timeout_ms)
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.goto(server + "/")
+    pg.wait_for_selector("#model-list input[name=model]")
+    yield pg
+    assert not errors, f"JavaScript errors on the page: {errors}"

@@ -18,7 +18,7 @@ pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 pytest.importorskip("playwright.sync_api")
 
-from pages import SMALL, page_server, run_models, upload  # noqa: E402
+from pages import SMALL, opened_page, page_server, run_models, upload  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 FLAGSHIP = REPO / "examples" / "ukraine-settlement.yaml"
@@ -34,32 +34,24 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-def _open(browser, server: str, width: int):  # type: ignore[no-untyped-def]
+def _at(browser, server: str, width: int) -> Iterator:  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": width, "height": 900})
-    pg = context.new_page()
-    pg.set_default_timeout(TIMEOUT_MS)
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.goto(server + "/")
-    pg.wait_for_selector("#model-list input[name=model]")
-    return context, pg, errors
+    try:
+        with opened_page(context, server, TIMEOUT_MS) as pg:
+            yield pg
+    finally:
+        context.close()
 
 
 @pytest.fixture
 def page(browser, server):  # type: ignore[no-untyped-def]
-    context, pg, errors = _open(browser, server, 1280)
-    yield pg
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    yield from _at(browser, server, 1280)
 
 
 @pytest.fixture
 def phone(browser, server):  # type: ignore[no-untyped-def]
     """The page in a phone's width (390 px)."""
-    context, pg, errors = _open(browser, server, 390)
-    yield pg
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    yield from _at(browser, server, 390)
 
 
 def _flagship(pg) -> None:  # type: ignore[no-untyped-def]

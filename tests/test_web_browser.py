@@ -18,7 +18,7 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 from detente.web.app import create_app  # noqa: E402
 from live_server import serve  # noqa: E402
-from pages import SMALL, run_models, upload  # noqa: E402
+from pages import SMALL, opened_page, run_models, upload  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 FLAGSHIP = REPO / "examples" / "ukraine-settlement.yaml"
@@ -38,15 +38,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def page(browser, server):  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    pg = context.new_page()
-    pg.set_default_timeout(TIMEOUT_MS)
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.goto(server + "/")
-    pg.wait_for_selector("#model-list input[name=model]")
-    yield pg
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    try:
+        with opened_page(context, server, TIMEOUT_MS) as pg:
+            yield pg
+    finally:
+        context.close()
 
 
 def _shot(pg, tmp_path: Path, name: str) -> Path:  # type: ignore[no-untyped-def]

@@ -22,7 +22,7 @@ pytest.importorskip("playwright.sync_api")
 yaml = pytest.importorskip("yaml")
 
 from pages import SMALL as BROWSER_SMALL  # noqa: E402
-from pages import page_server, run_models, upload  # noqa: E402
+from pages import opened_page, page_server, run_models, upload  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 FLAGSHIP = REPO / "examples" / "ukraine-settlement.yaml"
@@ -50,14 +50,8 @@ def context(browser):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def page(context, server):  # type: ignore[no-untyped-def]
-    pg = context.new_page()
-    pg.set_default_timeout(TIMEOUT_MS)
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.goto(server + "/")
-    pg.wait_for_selector("#model-list input[name=model]")
-    yield pg
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    with opened_page(context, server, TIMEOUT_MS) as pg:
+        yield pg
 
 
 def _upload(pg, path: Path) -> None:  # type: ignore[no-untyped-def]
