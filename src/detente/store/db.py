@@ -261,6 +261,7 @@ class Store:
         url = plain_path_url(url)
         self.url = url
         self.shown_url = safe_url(url)
+        self.made_file: Path | None = None  # a SQLite file this store creates (see discard_if_made)
         if nothing_yet:
             url = "sqlite://"
         try:
@@ -279,7 +280,6 @@ class Store:
             if path is not None and not existing and path.exists() and not os.access(path, os.W_OK):
                 raise StoreError(f"the run store {path} is read-only: nothing can be recorded there (give a "
                                  "store you can write, or leave out --store)")
-            self.made_file: Path | None = None  # a SQLite file this store creates (see discard_if_made)
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self.made_file = None if path.exists() else path
@@ -312,7 +312,7 @@ class Store:
         """Remove the SQLite file this store created, while it holds nothing: a command that opened
         a new store and then failed (a scenario without a ``war:`` block run with ``-m war``) left
         an empty ``runs.db`` behind."""
-        made = getattr(self, "made_file", None)
+        made = self.made_file
         if made is None:
             return
         try:
