@@ -1,6 +1,7 @@
 """Cached kernels load without Numba's registries (``detente.jit._loading_cached_code``): the same
 numbers, bit for bit, as Numba's own load, for each model that has compiled kernels; and the
-registries are indeed not loaded (``numba.np.arraymath`` is one of the modules they import)."""
+registries are indeed not loaded (``numba.np.arraymath`` is one of the modules they import, and
+``scipy.linalg`` with it), also by the kernel the bdm explanations call (``round_internals``)."""
 
 from __future__ import annotations
 
@@ -34,8 +35,13 @@ runs = {"bdm": (sys.argv[2], "bdm", {}), "exchange": (sys.argv[3], "exchange", {
 out = {}
 for name in sys.argv[5].split(","):
     path, model, options = runs[name]
-    r = detente.run(detente.load(path), model, options=options, draws=3 if model == "bdm" else 1, seed=7)
+    s = detente.load(path)
+    r = detente.run(s, model, options=options, draws=3 if model == "bdm" else 1, seed=7)
     out[name] = hashlib.sha256(np.ascontiguousarray(r.trajectory.forecast, dtype=float).tobytes()).hexdigest()
+    if model == "bdm":  # the explanations call the round kernel on its own (round_internals)
+        from detente.explain import attach
+        attach(s, r)
+        out["bdm_explain"] = json.dumps(r.explain["utility"], sort_keys=True)
 out["registries"] = "numba.np.arraymath" in sys.modules
 from detente.models import bdm_kernels, exchange_kernels, smp_jit
 out["compiled"] = [bool(k.signatures) for k in (bdm_kernels.simulate_batch, exchange_kernels._realise_all,
@@ -68,6 +74,7 @@ def test_cached_kernels_load_without_registries_with_the_same_numbers(tmp_path: 
     for model in ("bdm", "exchange", "smp"):
         assert light[model] == own[model], model
     assert first["bdm"] == mixed["bdm"] == own["bdm"] and mixed["smp"] == own["smp"]
+    assert first["bdm_explain"] == light["bdm_explain"]
 
 
 def test_numbas_loader_comes_back_when_the_last_thread_is_done() -> None:

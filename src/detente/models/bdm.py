@@ -166,6 +166,7 @@ def round_internals(x: np.ndarray, c: np.ndarray, s: np.ndarray, present: np.nda
     >>> round(float(out["P"][0, 0, 1]), 3)
     0.333
     """
+    from detente.jit import compiling
     from detente.models.bdm_kernels import one_round
 
     opts = options or EUOptions()
@@ -178,26 +179,30 @@ def round_internals(x: np.ndarray, c: np.ndarray, s: np.ndarray, present: np.nda
     out = {k: np.zeros((B, N, N)) for k in ("P1", "E1", "P", "E_self", "E_other") if want is None or k in want}
     out.update({k: np.zeros((B, N)) for k in ("danger", "R", "r", "new")})
     out["mu"] = np.full(B, np.nan)
-    for b in range(B):
-        idx = np.flatnonzero(pres[b])
-        n = idx.size
-        xb, sb = x2[b, idx].copy(), s2[b, idx].copy()
-        wb = c2[b, idx] * sb
-        Rb = float(Rv[b]) if Rv is not None else (float(np.ptp(xb)) if n and np.ptp(xb) > 0 else 1.0)
-        mats = [np.zeros((n, n)) for _ in range(7)]
-        g, num, P1, E1, P, Es, Eo = mats
-        danger, Rr, r, new = (np.zeros(n) for _ in range(4))
-        one_round(xb, wb, sb, Rb, iopt, fopt, True, g, num, P1, E1, danger, Rr, r, P, Es, Eo, new)
-        if want is None or want & {"P1", "E1", "P", "E_self", "E_other"}:
-            pair = np.ix_(idx, idx)
-            for key, val in (("P1", P1), ("E1", E1), ("P", P), ("E_self", Es), ("E_other", Eo)):
-                if key in out:
-                    out[key][b][pair] = val
-        for key, val in (("danger", danger), ("R", Rr), ("r", r), ("new", new)):
-            out[key][b, idx] = val
-        if (want is None or "mu" in want) and opts.Q < 1.0 and opts.t_rule != "ignore":
-            w_all = np.where(pres[b], c2[b] * s2[b], 0.0)
-            out["mu"][b] = median_position(x2[b:b + 1], w_all[None], pres[b:b + 1], np.array([Rb]), opts.median)[0]
+    from detente.models.bdm_kernels import simulate_batch
+
+    seconds = DIAGNOSTICS_COMPILE_SECONDS[bool(simulate_batch.signatures)]  # its helpers compiled already?
+    with compiling(one_round, "kernel of the expected-utility explanations", seconds=seconds):
+        for b in range(B):
+            idx = np.flatnonzero(pres[b])
+            n = idx.size
+            xb, sb = x2[b, idx].copy(), s2[b, idx].copy()
+            wb = c2[b, idx] * sb
+            Rb = float(Rv[b]) if Rv is not None else (float(np.ptp(xb)) if n and np.ptp(xb) > 0 else 1.0)
+            mats = [np.zeros((n, n)) for _ in range(7)]
+            g, num, P1, E1, P, Es, Eo = mats
+            danger, Rr, r, new = (np.zeros(n) for _ in range(4))
+            one_round(xb, wb, sb, Rb, iopt, fopt, True, g, num, P1, E1, danger, Rr, r, P, Es, Eo, new)
+            if want is None or want & {"P1", "E1", "P", "E_self", "E_other"}:
+                pair = np.ix_(idx, idx)
+                for key, val in (("P1", P1), ("E1", E1), ("P", P), ("E_self", Es), ("E_other", Eo)):
+                    if key in out:
+                        out[key][b][pair] = val
+            for key, val in (("danger", danger), ("R", Rr), ("r", r), ("new", new)):
+                out[key][b, idx] = val
+            if (want is None or "mu" in want) and opts.Q < 1.0 and opts.t_rule != "ignore":
+                w_all = np.where(pres[b], c2[b] * s2[b], 0.0)
+                out["mu"][b] = median_position(x2[b:b + 1], w_all[None], pres[b:b + 1], np.array([Rb]), opts.median)[0]
     if opts.risk != "two_pass":
         for key in ("P1", "E1", "danger", "R"):
             out.pop(key, None)
@@ -212,9 +217,11 @@ def median_position(x: np.ndarray, w: np.ndarray, present: np.ndarray, R: np.nda
     [7.0]
     """
     if how == "king_of_the_hill":
+        from detente.jit import compiling
         from detente.models.bdm_kernels import king_of_the_hill
 
-        return king_of_the_hill(np.ascontiguousarray(x, dtype=float), np.ascontiguousarray(w, dtype=float),
+        with compiling(king_of_the_hill, "king-of-the-hill median", seconds=2):
+            return king_of_the_hill(np.ascontiguousarray(x, dtype=float), np.ascontiguousarray(w, dtype=float),
                                 np.ascontiguousarray(present), np.ascontiguousarray(R, dtype=float))
     return weighted_median(np.where(present, x, np.inf), np.where(present, w, 0.0))
 
@@ -283,6 +290,11 @@ def simulate(x: np.ndarray, c: np.ndarray, s: np.ndarray, present: np.ndarray, s
 COMPILE_SECONDS = 8
 """CPU seconds the first compile of :func:`~detente.models.bdm_kernels.simulate_batch` takes on the machine of
 :data:`detente.jit.PROBE_REFERENCE` (the notice scales it to the machine it runs on)."""
+
+DIAGNOSTICS_COMPILE_SECONDS = (4, 1)
+"""The same for :func:`~detente.models.bdm_kernels.one_round` called on its own (by
+:func:`round_internals`, which the explanations use): 4 s in a process of its own, 1 s once
+``simulate_batch`` compiled in the same process (their helpers are compiled then)."""
 
 SERIAL_BELOW = 50_000
 """Batches with fewer problem-actor-rounds (B x N x (T + 1)) than this run in the calling thread: a
