@@ -94,6 +94,59 @@ def test_fixing_the_field_errors_reveals_nothing_new(tmp_path: Path) -> None:
     assert set(second) <= set(first) and len(second) == len(first) - 2
 
 
+SMALL = """\
+name: t
+sources: [{id: s1, title: T}]
+actors:
+  - {id: A, capability: 2}
+  - {id: B, capability: 3}
+issues:
+  - id: x
+    scale: {min: 0, max: 10}
+stances:
+  - {actor: A, issue: x, position: 3, salience: 0.5}
+  - {actor: B, issue: x, position: 7, salience: 0.5}
+"""
+
+HIDDEN = [  # (change to SMALL, the problems of the one-pass report; fixing the first reveals nothing new)
+    ("{actor: A, issue: x, position: 3, salience: 0.5}", "{actor: A, issue: x, position: 99, salince: 0.5}",
+     ["s.yaml:10: stances[0].salince: unknown field", "s.yaml:10: stances[0].position: off the scale [0, 10]"]),
+    ("    scale: {min: 0, max: 10}\n", "    scale: {min: 0, max: 10}\n    status_quo: 50\n    anchor: {0: none}\n",
+     ["s.yaml:9: issues[0].status_quo: 50 is off the scale [0, 10]", "s.yaml:10: issues[0].anchor: unknown field"]),
+    ("{id: B, capability: 3}", "{id: B, capabilty: 3, capability: -2, evidence: [{quote: q, source: s9, page: 4}]}",
+     ["s.yaml:5: actors[1].capabilty: unknown field", "s.yaml:5: actors[1].capability: must not be negative",
+      "s.yaml:5: actors[1].evidence[0].page: unknown field",
+      "s.yaml:5: actors[1].evidence[0].source: names no source in `sources` (got 's9')"]),
+    ("{min: 0, max: 10}", "{min: 10, max: 0}",  # the scale is wrong: the saliences are still checked
+     ["s.yaml:8: issues[0].scale: scale max must be greater than min"]),
+]
+
+
+@pytest.mark.parametrize("old, new, expected", HIDDEN)
+def test_a_problem_in_one_field_hides_none_of_the_same_objects_others(tmp_path: Path, old: str, new: str,
+                                                                     expected: list[str]) -> None:
+    """A typo'd key made the whole actor, issue or stance skip the checks across fields (its
+    position off the scale, its status quo, its capability): the user fixed one problem and found
+    the next."""
+    assert old in SMALL
+    got = _problems(tmp_path, SMALL.replace(old, new))
+    for e in expected:
+        assert any(line.startswith(e) for line in got), (e, got)
+    assert len(got) == len(expected), got
+
+
+def test_a_wrong_scale_hides_none_of_its_stances_other_problems(tmp_path: Path) -> None:
+    text = SMALL.replace("{min: 0, max: 10}", "{min: 10, max: 0}").replace(
+        "{actor: B, issue: x, position: 7, salience: 0.5}",
+        "{actor: B, issue: x, position: 7, salience: {mixture: [{weight: 1, value: 5}, {weight: 1, value: 0.5}, "
+        "{weight: 1, value: -7}]}, capability: -1}")
+    got = _problems(tmp_path, text)
+    assert got[1:] == [  # every offending component of the mixture, not only the first
+        "s.yaml:11: stances[1].salience.mixture[0].value: must be between 0 and 1 (got 5)",
+        "s.yaml:11: stances[1].salience.mixture[2].value: must be between 0 and 1 (got -7)",
+        "s.yaml:11: stances[1].capability: must not be negative (got -1)"], got
+
+
 def test_an_unlisted_evidence_source_is_an_error(tmp_path: Path) -> None:
     text = """\
 name: t

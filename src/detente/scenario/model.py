@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import itertools
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
 
@@ -460,14 +460,12 @@ def cross_checks(
             continue
         if st.evidence:
             evidence(f"stances[{k}]", st.evidence)
-        scale = scales.get(st.issue)
-        if scale is None:  # the issue itself did not validate
-            continue
+        scale = scales.get(st.issue)  # None: the issue's scale did not validate (its position is not checked)
         p, s = st.position, st.salience
-        if type(p) is float and type(s) is float and st.capability is None:  # plain numbers: most
+        if type(p) is float and type(s) is float and st.capability is None and scale is not None:  # plain: most
             if scale[0] <= p <= scale[1] and 0 <= s <= 1:
                 continue
-        _check_stance_numbers(problems, k, st, *scale)
+        _check_stance_numbers(problems, k, st, scale)
     if isinstance(war, dict):  # another type is the schema's problem, said once
         from detente.scenario.war import war_problems  # lazy: avoids an import cycle
 
@@ -509,23 +507,21 @@ TOO_BIG = ("must be at most 1e12: capabilities count only relative to each other
            "smaller scale (e.g. 0-100)")
 
 
-def _check_stance_numbers(problems: list[str], k: int, st: Stance, smin: float, smax: float) -> None:
-    """Position on its issue's scale, salience in [0, 1], capability not negative."""
-    lo, hi = bounds_of(st.position)
-    if lo < smin or hi > smax:
-        where, v = _culprit(st.position, lambda a, b: a < smin or b > smax)
-        problems.append(f"stances[{k}].position{where}: off the scale [{smin:g}, {smax:g}] of issue {st.issue!r} "
-                        f"(got {_show(v)})")
-    lo, hi = bounds_of(st.salience)
-    if lo < 0 or hi > 1:
-        where, v = _culprit(st.salience, lambda a, b: a < 0 or b > 1)
-        problems.append(f"stances[{k}].salience{where}: must be between 0 and 1 (got {_show(v)})")
-    if st.capability is not None and bounds_of(st.capability)[0] < 0:
-        where, v = _culprit(st.capability, lambda a, b: a < 0)
-        problems.append(f"stances[{k}].capability{where}: must not be negative (got {_show(v)})")
-    if st.capability is not None and bounds_of(st.capability)[1] > MAX_CAPABILITY:
-        where, v = _culprit(st.capability, lambda a, b: b > MAX_CAPABILITY)
-        problems.append(f"stances[{k}].capability{where}: {TOO_BIG} (got {_show(v)})")
+def _check_stance_numbers(problems: list[str], k: int, st: Stance, scale: tuple[float, float] | None) -> None:
+    """Position on its issue's scale (unless the scale is unknown: the issue did not validate),
+    salience in [0, 1], capability not negative nor too big; every offending mixture component."""
+    checks: list[tuple[str, Any, Callable[[float, float], bool], str]] = []
+    if scale is not None:
+        smin, smax = scale
+        checks.append(("position", st.position, lambda a, b: a < smin or b > smax,
+                       f"off the scale [{smin:g}, {smax:g}] of issue {st.issue!r}"))
+    checks.append(("salience", st.salience, lambda a, b: a < 0 or b > 1, "must be between 0 and 1"))
+    if st.capability is not None:
+        checks += [("capability", st.capability, lambda a, b: a < 0, "must not be negative"),
+                   ("capability", st.capability, lambda a, b: b > MAX_CAPABILITY, TOO_BIG)]
+    for name, value, bad, says in checks:
+        if bad(*bounds_of(value)):
+            problems.extend(f"stances[{k}].{name}{where}: {says} (got {_show(v)})" for where, v in _culprits(value, bad))
 
 
 def unknown_source(where: str, source: str, listed: set[str]) -> str:
@@ -535,13 +531,19 @@ def unknown_source(where: str, source: str, listed: set[str]) -> str:
     return f"{where}.source: names no source in `sources` (got {source!r}){hint}"
 
 
-def _culprit(v: Any, bad: Any) -> tuple[str, Any]:
-    """Where in ``v`` the problem is: a mixture's first offending component (``.mixture[j].value``)."""
+def _culprits(v: Any, bad: Callable[[float, float], bool]) -> list[tuple[str, Any]]:
+    """Where in ``v`` the problem is: each offending component of a mixture (``.mixture[j].value``),
+    else ``v`` itself.
+
+    >>> _culprits(Mixture(mixture=[{"weight": 1, "value": 5}, {"weight": 1, "value": 0.2},
+    ...                            {"weight": 1, "value": -1}]), lambda lo, hi: lo < 0 or hi > 1)
+    [('.mixture[0].value', 5.0), ('.mixture[2].value', -1.0)]
+    """
     if isinstance(v, Mixture):
-        for j, c in enumerate(v.mixture):
-            if bad(*bounds_of(c.value)):
-                return f".mixture[{j}].value", c.value
-    return "", v
+        found = [(f".mixture[{j}].value", c.value) for j, c in enumerate(v.mixture) if bad(*bounds_of(c.value))]
+        if found:
+            return found
+    return [("", v)]
 
 
 def _war_evidence_sources(war: dict[str, Any], listed: set[str]) -> list[str]:
@@ -575,12 +577,7 @@ def partial_cross_checks(data: dict[str, Any]) -> list[str]:
     def parts(key: str, cls: type[BaseModel]) -> tuple[list[Any], list[Any]]:
         raw = data.get(key)
         raw = raw if isinstance(raw, list) else []
-        objs: list[Any] = []
-        for item in raw:
-            try:
-                objs.append(cls.model_validate(item))
-            except (ValidationError, TypeError, ValueError):
-                objs.append(None)
+        objs = [_salvaged(cls, item) for item in raw]
         ids = [item.get("id") if isinstance(item, dict) else None for item in raw]
         return objs, ids
 
@@ -595,17 +592,52 @@ def partial_cross_checks(data: dict[str, Any]) -> list[str]:
                              source_ids=source_ids, stances=stances, stance_refs=refs, war=data.get("war"))
     except Exception:  # noqa: BLE001  (the field errors are reported either way)
         return []
-    # an item with a field error is skipped above; its evidence's sources are still checked
+    # an item that failed (or was salvaged without its evidence) is skipped above; its evidence's
+    # sources are still checked
     listed = {x for x in source_ids if isinstance(x, str)}
     for key, objs in (("actors", actors), ("issues", issues), ("stances", stances)):
         raw = data.get(key) if isinstance(data.get(key), list) else []
         for k, (obj, item) in enumerate(zip(objs, raw)):
-            ev = item.get("evidence") if obj is None and isinstance(item, dict) else None
+            skipped = obj is None or not obj.evidence
+            ev = item.get("evidence") if skipped and isinstance(item, dict) else None
             for j, e in enumerate(ev if isinstance(ev, list) else []):
                 src = e.get("source") if isinstance(e, dict) else None
                 if isinstance(src, str) and src not in listed:
                     found.append(unknown_source(f"{key}[{k}].evidence[{j}]", src, listed))
     return found
+
+
+NEEDED_BY_OTHERS: dict[str, set[str]] = {"Issue": {"scale"}}
+"""Fields whose default would stand in for a bad value in other objects' checks (a stance's position
+checked against the default scale 0-100): an object with an error there is not salvaged."""
+
+
+def _salvaged(cls: type[BaseModel], item: Any) -> Any:
+    """``item`` validated as ``cls``; when some of its fields fail, the object without them (their
+    defaults in their place), so that its other fields are still checked across the file (a typo'd
+    key must not hide that the same stance's position is off the scale); ``None`` when it fails as a
+    whole, in a required field or in one of :data:`NEEDED_BY_OTHERS`. The failed fields' own errors
+    are reported by the caller, from the first validation.
+
+    >>> _salvaged(Stance, {"actor": "A", "issue": "x", "position": 99, "salince": 0.5}).position
+    99.0
+    >>> _salvaged(Issue, {"id": "x", "scale": {"min": 10, "max": 0}, "status_quo": 50}) is None
+    True
+    """
+    from pydantic import ValidationError
+
+    try:
+        return cls.model_validate(item)
+    except (ValidationError, TypeError, ValueError) as exc:
+        if not isinstance(exc, ValidationError) or not isinstance(item, dict):
+            return None
+        failed = {e["loc"][0] if e["loc"] else None for e in exc.errors(include_url=False)}
+        if None in failed or failed & NEEDED_BY_OTHERS.get(cls.__name__, set()):
+            return None
+        try:
+            return cls.model_validate({k: v for k, v in item.items() if k not in failed})
+        except (ValidationError, TypeError, ValueError):
+            return None
 
 
 # ---------------------------------------------------------------------------------------------
