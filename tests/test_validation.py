@@ -45,12 +45,12 @@ stances:
 """
 
 
-def _problems(tmp_path: Path, text: str) -> list[str]:
-    p = tmp_path / "s.yaml"
+def _problems(tmp_path: Path, text: str, name: str = "s.yaml") -> list[str]:
+    p = tmp_path / name
     p.write_text(text, encoding="utf-8")
     with pytest.raises(InputError) as e:
         load(p)
-    return str(e.value).replace(str(p), "s.yaml").splitlines()
+    return str(e.value).replace(str(p), name).splitlines()
 
 
 def test_every_problem_of_a_file_is_reported_at_once(tmp_path: Path) -> None:
@@ -615,3 +615,83 @@ def test_capabilities_and_pool_weights_too_large_for_their_sums_are_refused() ->
     b = load(EXAMPLES / "ukraine-settlement-contrast.yaml")
     with pytest.raises(InputError, match=r"weights: weights count only relative to each other"):
         pool_scenarios([a, b], analysts=["a", "b"], weights=[1e308, 1e308])
+
+
+READER_CASES = {  # a file in each reader's format with problems on several rows, and what is reported
+    "bdm.csv": ("actor,capability,position,salience\nA,1,4,0.5\nB,x,5,0.5\n,1,2,0.3\nA,1,2,0.3\nC,-1,y,0.3\n"
+                "D,1,2\nE,1,2,0.9\n",
+                ["s.csv:3: capability: not a number (got 'x')", "s.csv:4: actor: empty actor name",
+                 "s.csv:5: actor: duplicate actor (first on line 2) (got 'A')",
+                 "s.csv:6: capability: must not be negative (got '-1')", "s.csv:6: position: not a number (got 'y')",
+                 "s.csv:7: missing column(s) salience"]),
+    "bdm-scale.csv": ("actor,capability,position,salience\nA,1,4,50\nB,x,5,50\nC,1,2,0.3\n",  # B's salience counts
+                      ["s.csv:3: capability: not a number (got 'x')",
+                       "s.csv:4: salience: saliences mix the 0-1 and 0-100 scales: line 4 has 0.3 while most others "
+                       "are above 1"]),
+    "ktab.csv": ("sc,desc,3,2\nActor,Description,Power,Pos1,Sal1,Pos2,Sal2\nA,a,10,50,20,30,30\n"
+                 "B,b,x,150,20,30,y\nA,c,-5,50,80,30,40\n",
+                 ["s.csv:4: Power: expected a number (got 'x')", "s.csv:4: Sal2: expected a number (got 'y')",
+                  "s.csv:4: Pos1: position must be in [0, 100] (got 150.0)",
+                  "s.csv:5: Power: capability must be positive (and at most 1e8) (got -5.0)",
+                  "s.csv:5: saliences: saliences of actor 'A' add up to 120 > 100",
+                  "s.csv:5: Actor: actor 'A' appears twice (first on line 3) (got 'A')"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(READER_CASES))
+def test_the_readers_report_every_row_s_problems_at_once(tmp_path: Path, case: str) -> None:
+    """The BDM and KTAB readers stopped at a file's first problem (the Decide reader and YAML
+    validation collect them all): a table with five bad rows took five runs to mend."""
+    text, expected = READER_CASES[case]
+    got = _problems(tmp_path, text, name="s.csv")
+    for e in expected:
+        assert any(line.startswith(e) for line in got), (e, got)
+    assert len(got) == len(expected), got
+
+
+def test_the_ktab_xml_reader_reports_every_actor_s_problems_at_once(tmp_path: Path) -> None:
+    text = """<?xml version="1.0"?>
+<Scenario>
+  <name>t</name>
+  <ModelParameters><VictoryProbModel>Linear</VictoryProbModel><Bogus>1</Bogus></ModelParameters>
+  <Dimensions><dName>d1</dName><dName>d2</dName></Dimensions>
+  <Actors>
+    <Actor><name>A</name><capability>abc</capability>
+      <Position><dCoord>10</dCoord><dCoord>20</dCoord></Position>
+      <Salience><dSal>50</dSal><dSal>20</dSal></Salience></Actor>
+    <Actor><name>B</name><capability>5</capability>
+      <Position><dCoord>10</dCoord></Position>
+      <Salience><dSal>50</dSal><dSal>20</dSal></Salience></Actor>
+    <Actor><name>C</name><capability>5</capability>
+      <Position><dCoord>10</dCoord><dCoord></dCoord></Position>
+      <Salience><dSal>70</dSal><dSal>40</dSal></Salience></Actor>
+  </Actors>
+</Scenario>
+"""
+    got = _problems(tmp_path, text, name="s.xml")
+    assert [line.split(": ", 1)[0] for line in got] == ["s.xml:4", "s.xml:7", "s.xml:11", "s.xml:13", "s.xml:14"], got
+    assert "unknown model parameter <Bogus>" in got[0] and "capability: expected a number (got 'abc')" in got[1]
+    assert "<Position> of actor 'B' has 1 <dCoord>, expected 2" in got[2]
+    assert "saliences of actor 'C' add up to 110 > 100" in got[3] and "blank <dCoord> in actor 'C'" in got[4]
+
+
+def test_the_deu_reader_reports_every_row_s_problems_at_once(tmp_path: Path) -> None:
+    from conftest import PEERS
+    from detente.scenario.readers.deu import read_deu_issues
+
+    source = PEERS / "deu-data" / "deu3_blksv.tsv"
+    if not source.exists():
+        pytest.skip("the DEU table is not next to the repository")
+    rows = source.read_text(encoding="utf-8", errors="replace").split("\n")
+    header = rows[0].split("\t")
+    for line, column, value in ((4, '"pde"', "abc"), (6, '"out"', "150")):
+        cells = rows[line - 1].split("\t")
+        cells[header.index(column)] = value
+        rows[line - 1] = "\t".join(cells)
+    bad = tmp_path / "deu.tsv"
+    bad.write_text("\n".join(rows), encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        read_deu_issues(bad)
+    got = str(e.value).replace(str(bad), "deu.tsv").splitlines()
+    assert got == ["deu.tsv:4: pde: not a number (got 'abc')",
+                   "deu.tsv:6: out: must be on the DEU 0-100 scale (got 150.0)"], got

@@ -122,6 +122,50 @@ class InputError(DetenteError):
         return "\n".join(p.render(self.file) for p in self.problems)
 
 
+class Problems:
+    """The problems of a file read part by part (rows, records, elements), so that one run of a
+    reader reports all of them, in the file's order, rather than the first.
+
+    >>> found = Problems("t.csv")
+    >>> def number(text, line):
+    ...     try:
+    ...         return float(text)
+    ...     except ValueError:
+    ...         raise InputError.one("t.csv", "not a number", line=line, value=text) from None
+    >>> [found.attempt(number, t, k) for k, t in enumerate(["1", "x", "y"], 2)]
+    [1.0, None, None]
+    >>> found.raise_any()
+    Traceback (most recent call last):
+    ...
+    detente.errors.InputError: t.csv:3: not a number (got 'x')
+    t.csv:4: not a number (got 'y')
+    """
+
+    def __init__(self, file: str | None) -> None:
+        self.file = file
+        self.found: list[Problem] = []
+
+    def __bool__(self) -> bool:
+        return bool(self.found)
+
+    def attempt(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """``fn(*args, **kwargs)``, or ``None`` with its :class:`InputError`'s problems kept."""
+        try:
+            return fn(*args, **kwargs)
+        except InputError as e:
+            self.found.extend(e.problems)
+            return None
+
+    def add(self, message: str, **where: Any) -> None:
+        """Keep one problem (``field``, ``line``, ``value`` as in :meth:`InputError.one`)."""
+        self.found.append(Problem(message, **where))
+
+    def raise_any(self) -> None:
+        """Raise one :class:`InputError` with every problem kept, by line (those without one last)."""
+        if self.found:
+            raise InputError(self.file, sorted(self.found, key=lambda p: (p.line is None, p.line or 0)))
+
+
 def _blocking_file(path: Path) -> Path | None:
     """The first ancestor of ``path`` that exists and is not a folder (a file in the way), if any."""
     for parent in reversed(path.parents):

@@ -34,7 +34,7 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
-from detente.errors import InputError
+from detente.errors import InputError, Problems
 from detente.scenario.csvtext import csv_rows
 from detente.scenario.io import Format, register_reader, validate
 from detente.scenario.model import Scenario
@@ -142,23 +142,34 @@ def _number(raw: str, col: str, line: int, file: str) -> float:
     return v
 
 
-def _row(line: int, cells: list[str], raw: str, cols: dict[str, int], seen: dict[str, int], file: str) -> Row:
-    """One actor's row (``raw`` is its text, for messages), checked; ``seen`` (actor -> line) is updated."""
+def _row(line: int, cells: list[str], raw: str, cols: dict[str, int], seen: dict[str, int], file: str,
+         found: Problems) -> tuple[Row | None, bool]:
+    """One actor's row (``raw`` is its text, for messages), checked; ``seen`` (actor -> line) is
+    updated. ``(row, ok)``: ``ok`` is false when the row has a problem (each is kept in ``found``),
+    and ``row`` is then still there when its salience was read (NaN for the numbers that were not),
+    for the judgement of the saliences' scale over the whole file."""
     if len(cells) < 4:
         missing = [c for c in COLUMNS if cols[c] >= len(cells)]
-        raise InputError.one(file, f"missing column(s) {', '.join(missing)}", line=line, value=raw)
+        found.add(f"missing column(s) {', '.join(missing)}", line=line, value=raw)
+        return None, False
     if len(cells) > 4:
-        raise InputError.one(file, f"{len(cells)} fields where the header has 4 (quote a name or number that "
-                                   "has the delimiter in it; numbers take a decimal point)", line=line, value=raw)
+        found.add(f"{len(cells)} fields where the header has 4 (quote a name or number that has the delimiter "
+                  "in it; numbers take a decimal point)", line=line, value=raw)
+        return None, False
+    before = len(found.found)
     name = cells[cols["actor"]]
     if not name:
-        raise InputError.one(file, "empty actor name", line=line, field="actor", value=raw)
-    if name in seen:
-        raise InputError.one(file, f"duplicate actor (first on line {seen[name]})", line=line, field="actor",
-                             value=name)
-    seen[name] = line
-    cap, x, sal = (_number(cells[cols[c]], c, line, file) for c in ("capability", "position", "salience"))
-    return Row(line, name, cap, x, sal, cells[cols["salience"]])
+        found.add("empty actor name", line=line, field="actor", value=raw)
+    elif name in seen:
+        found.add(f"duplicate actor (first on line {seen[name]})", line=line, field="actor", value=name)
+    else:
+        seen[name] = line
+    cap, x, sal = (found.attempt(_number, cells[cols[c]], c, line, file) for c in ("capability", "position", "salience"))
+    if sal is None:
+        return None, False
+    nan = math.nan
+    row = Row(line, name, nan if cap is None else cap, nan if x is None else x, sal, cells[cols["salience"]])
+    return row, len(found.found) == before
 
 
 def _mixed_scales(outliers: list[Row], side: str, others: str, file: str) -> InputError:
@@ -204,10 +215,13 @@ def parse(text: str, file: str) -> Scenario:
                                    f"and salience columns (got {lines[header_line - 1]!r})",
                              line=header_line)
     seen: dict[str, int] = {}
-    rows = [_row(line, cells, lines[line - 1], cols, seen, file) for line, cells in records[1:]]
-    if not rows:
+    found = Problems(file)  # every row's problems, then the file's (the scale of the saliences)
+    read = [_row(line, cells, lines[line - 1], cols, seen, file, found) for line, cells in records[1:]]
+    if not read:
         raise InputError.one(file, "no actor rows after the header", line=header_line)
-    scale100 = _salience_on_100(rows, file)
+    scale100 = found.attempt(_salience_on_100, [r for r, _ in read if r is not None], file)
+    found.raise_any()
+    rows = [r for r, _ in read]
     xs = [r.position for r in rows]
     lo, hi = min(xs), max(xs)
     if not hi > lo:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from detente.errors import InputError
+from detente.errors import InputError, Problems
 from detente.scenario.csvtext import csv_rows
 from detente.scenario.io import Format, read_text, register_reader, validate
 
@@ -106,31 +106,37 @@ def read_deu_issues(path: str | Path) -> list[DEUIssue]:
     read = max(col[c] for c in _META[:5] + ["p" + a for a in ACTORS] + ["s" + a for a in ACTORS] + ["rp", "out"])
     out: list[DEUIssue] = []
     seen: set[str] = set()
+    found = Problems(file)  # every row's problems, reported together
     for line, r in rows:
         if len(r) < len(header):
             if len(r) <= read and any(x.strip() for x in r):  # not a blank line: a row cut short
-                raise InputError.one(file, f"the row has {len(r)} of the header's {len(header)} fields: cut short? "
-                                           f"(its {header[len(r)]!r} and later columns are missing)", line=line)
+                found.add(f"the row has {len(r)} of the header's {len(header)} fields: cut short? "
+                          f"(its {header[len(r)]!r} and later columns are missing)", line=line)
+                continue
             r = r + [""] * (len(header) - len(r))
         if not r[col["isnr"]].strip():
             continue  # the blksv weights row (row 2) and blank lines
         iid = r[col["isnr"]].strip()
         if iid in seen:
-            raise InputError.one(file, "duplicate issue id", line=line, field="isnr", value=iid)
+            found.add("duplicate issue id", line=line, field="isnr", value=iid)
         seen.add(iid)
         issue = DEUIssue(iid, r[col["prnr"]].strip(), r[col["prname"]].strip(), r[col["proc"]].strip(),
                          r[col["counvte"]].strip(), line)
+
+        def num(column: str) -> float | None:
+            return found.attempt(_num, r[col[column]], file, line, column)
+
         for a in ACTORS:
-            pos = _num(r[col["p" + a]], file, line, "p" + a)
-            sal = _num(r[col["s" + a]], file, line, "s" + a)
+            pos, sal = num("p" + a), num("s" + a)
             if pos is not None and sal is not None:
                 issue.positions[a] = pos
                 issue.saliences[a] = sal
             elif pos is not None:
                 issue.unsalient[a] = pos
-        issue.reference_point = _num(r[col["rp"]], file, line, "rp")
-        issue.outcome = _num(r[col["out"]], file, line, "out")
+        issue.reference_point = num("rp")
+        issue.outcome = num("out")
         out.append(issue)
+    found.raise_any()
     return out
 
 
@@ -144,18 +150,20 @@ def read_blksv_weights(path: str | Path) -> dict[str, float]:
                                      "only a header", line=1)
     line, r = rows[0]
     weights = {}
+    found = Problems(str(p))  # every actor's weight checked, the problems reported together
     for a in ACTORS:
         v = r[col["p" + a]].strip() if col["p" + a] < len(r) else ""
         if not v:
-            raise InputError.one(str(p), "row 2 has no blksv weight for this actor", line=line, field="p" + a)
+            found.add("row 2 has no blksv weight for this actor", line=line, field="p" + a)
+            continue
         try:
             weights[a] = float(v)
         except ValueError:
-            raise InputError.one(str(p), "the blksv weight must be a number", line=line, field="p" + a,
-                                 value=v) from None
+            found.add("the blksv weight must be a number", line=line, field="p" + a, value=v)
+            continue
         if not (weights[a] > 0 and weights[a] < float("inf")):
-            raise InputError.one(str(p), "the blksv weight must be a positive finite number", line=line,
-                                 field="p" + a, value=v)
+            found.add("the blksv weight must be a positive finite number", line=line, field="p" + a, value=v)
+    found.raise_any()
     return weights
 
 

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from detente.errors import InputError, Problem
+from detente.errors import InputError, Problem, Problems
 from detente.scenario.csvtext import csv_rows
 from detente.scenario.io import Format, register_reader, validate
 from detente.scenario.limits import count_problem
@@ -92,17 +92,18 @@ def _number(text: str, file: str, line: int, col: str, what: str = "a number") -
     return v
 
 
-def _numbers(row: list[str], start: int, file: str, line: int, header: list[str]) -> list[float]:
+def _numbers(row: list[str], start: int, file: str, line: int, header: list[str],
+             found: Problems) -> list[float | None]:
     """Every other cell of ``row`` from ``start`` as finite numbers (all at once; cell by cell, to
-    name the bad one, only when one is bad)."""
+    name each bad one, only when one is bad: ``None`` there, its problem kept in ``found``)."""
     cells = row[start::2]
     try:
         values = list(map(float, cells))
         if all(map(math.isfinite, values)):
-            return values
+            return values  # type: ignore[return-value]
     except ValueError:
         pass
-    return [_number(c, file, line, header[start + 2 * k]) for k, c in enumerate(cells)]
+    return [found.attempt(_number, c, file, line, header[start + 2 * k]) for k, c in enumerate(cells)]
 
 
 @dataclass
@@ -115,37 +116,39 @@ class _Actor:
     line: int
 
 
-def _check_actor(a: _Actor, file: str, cols: list[str]) -> None:
-    """KTAB's per-actor checks (``smpread.cpp``); ``cols`` names the position/salience columns."""
+def _check_actor(a: _Actor, cols: list[str], found: Problems) -> None:
+    """KTAB's per-actor checks (``smpread.cpp``), each problem kept in ``found``; ``cols`` names the
+    position/salience columns. A number that could not be read is ``None`` and is not checked."""
     if not 1 <= len(a.name) <= MAX_NAME:
-        raise InputError.one(file, f"actor name must have 1-{MAX_NAME} characters", line=a.line,
-                             field=cols[0], value=a.name)
+        found.add(f"actor name must have 1-{MAX_NAME} characters", line=a.line, field=cols[0], value=a.name)
     if len(a.desc) > MAX_DESC:
-        raise InputError.one(file, f"description longer than {MAX_DESC} characters", line=a.line,
-                             field=cols[1], value=a.desc)
-    if not 0 < a.cap <= 1e8:
-        raise InputError.one(file, "capability must be positive (and at most 1e8)", line=a.line,
-                             field=cols[2], value=a.cap)
+        found.add(f"description longer than {MAX_DESC} characters", line=a.line, field=cols[1], value=a.desc)
+    if a.cap is not None and not 0 < a.cap <= 1e8:
+        found.add("capability must be positive (and at most 1e8)", line=a.line, field=cols[2], value=a.cap)
     for k, (p, s) in enumerate(zip(a.pos, a.sal)):
-        if not 0 <= p <= 100:
-            raise InputError.one(file, "position must be in [0, 100]", line=a.line, field=cols[3 + 2 * k], value=p)
-        if not 0 <= s <= 100:
-            raise InputError.one(file, "salience must be in [0, 100]", line=a.line, field=cols[4 + 2 * k], value=s)
-    total = sum(a.sal)
+        if p is not None and not 0 <= p <= 100:
+            found.add("position must be in [0, 100]", line=a.line, field=cols[3 + 2 * k], value=p)
+        if s is not None and not 0 <= s <= 100:
+            found.add("salience must be in [0, 100]", line=a.line, field=cols[4 + 2 * k], value=s)
+    total = sum(s for s in a.sal if s is not None)
     if total > 100 * (1 + 1e-9):
-        raise InputError.one(file, f"saliences of actor {a.name!r} add up to {total:g} > 100", line=a.line,
-                             field="saliences", value=total)
+        found.add(f"saliences of actor {a.name!r} add up to {total:g} > 100", line=a.line, field="saliences",
+                  value=total)
 
 
 def _build(file: str, name: str, desc: str, dims: list[str], actors: list[_Actor],
            sal_headers: list[str] | None = None, options: dict[str, Any] | None = None,
-           meta: dict[str, Any] | None = None) -> Scenario:
+           meta: dict[str, Any] | None = None, found: Problems | None = None) -> Scenario:
+    """The scenario of the actors read; ``found`` holds the problems the reader kept so far, raised
+    here with the actors' duplicates."""
+    found = Problems(file) if found is None else found
     seen: dict[str, int] = {}
     for a in actors:
         if a.name in seen:
-            raise InputError.one(file, f"actor {a.name!r} appears twice (first on line {seen[a.name]})",
-                                 line=a.line, field="Actor", value=a.name)
-        seen[a.name] = a.line
+            found.add(f"actor {a.name!r} appears twice (first on line {seen[a.name]})", line=a.line, field="Actor",
+                      value=a.name)
+        seen.setdefault(a.name, a.line)
+    found.raise_any()
     ids = _unique_ids(dims)
     data: dict[str, Any] = {
         "name": name or Path(file).stem,
@@ -245,15 +248,19 @@ def read_ktab_csv_text(text: str, file: str) -> Scenario:
         raise InputError.one(file, f"line 1 says {N} actors but the file has {len(body)} actor lines",
                              line=ln1, field="number of actors", value=head[2])
     actors: list[_Actor] = []
+    found = Problems(file)  # every actor line's problems, reported together
     for ln, r in body:
         if len(r) != 3 + 2 * K:
-            raise InputError.one(file, f"expected {3 + 2 * K} columns, found {len(r)}", line=ln, value=",".join(r))
-        pos, sal = _numbers(r, 3, file, ln, hdr), _numbers(r, 4, file, ln, hdr)
-        a = _Actor(r[0], r[1], _number(r[2], file, ln, hdr[2]), pos, sal, ln)
-        _check_actor(a, file, hdr)
+            found.add(f"expected {3 + 2 * K} columns, found {len(r)}", line=ln, value=",".join(r))
+            continue
+        cap = found.attempt(_number, r[2], file, ln, hdr[2])
+        pos, sal = _numbers(r, 3, file, ln, hdr, found), _numbers(r, 4, file, ln, hdr, found)
+        a = _Actor(r[0], r[1], cap, pos, sal, ln)  # type: ignore[arg-type]
+        _check_actor(a, hdr, found)
         actors.append(a)
     dims = [hdr[3 + 2 * k] for k in range(K)]
-    return _build(file, head[0], head[1], dims, actors, sal_headers=[hdr[4 + 2 * k] for k in range(K)])
+    return _build(file, head[0], head[1], dims, actors, sal_headers=[hdr[4 + 2 * k] for k in range(K)],
+                  found=found)
 
 
 def read_csv(path: Path, text: str) -> Scenario:
@@ -471,17 +478,19 @@ def read_xml(path: Path, text: str) -> Scenario:
         meta["ktab_seed"] = int(t) if t.isdigit() else t
 
     options: dict[str, Any] = {}
+    found = Problems(file)  # the problems of every element that can be read on its own, reported together
     mp = root.find("ModelParameters")
     if mp is not None:
         for el in mp.children:
             if el.tag not in PARAMETERS:
-                raise InputError.one(file, f"unknown model parameter <{el.tag}>; known: {', '.join(PARAMETERS)}",
-                                     line=el.line)
+                found.add(f"unknown model parameter <{el.tag}>; known: {', '.join(PARAMETERS)}", line=el.line)
+                continue
             key, allowed = PARAMETERS[el.tag]
             v = el.text.strip()
             v = {"Prop": "Proportional", "None": "No"}.get(v, v)
             if v not in allowed:
-                raise InputError.one(file, f"must be one of {', '.join(allowed)}", line=el.line, field=el.tag, value=v)
+                found.add(f"must be one of {', '.join(allowed)}", line=el.line, field=el.tag, value=v)
+                continue
             options[key] = v
 
     if root.find("Dimensions") is None and root.find("Items") is not None:
@@ -493,32 +502,17 @@ def read_xml(path: Path, text: str) -> Scenario:
         raise InputError.one(file, "<Dimensions> lists no <dName>", line=dims_el.line)
     for d in dims_el.all("dName"):
         if not d.text.strip():
-            raise InputError.one(file, "blank dimension name <dName>", line=d.line)
+            found.add("blank dimension name <dName>", line=d.line)
     K = len(dims)
     actors_el = _need(root, "Actors", file, "<Scenario>")
     actors: list[_Actor] = []
     cols = ["name", "description", "capability"] + [t for _ in range(K) for t in ("dCoord", "dSal")]
     for a_el in actors_el.all("Actor"):
-        nm = _need(a_el, "name", file, "<Actor>").text.strip()
-        dsc_el = a_el.find("description")
-        cap_el = _need(a_el, "capability", file, f"<Actor> {nm!r}")
-        cap = _number(cap_el.text.strip(), file, cap_el.line, "capability")
-        vals: dict[str, list[float]] = {}
-        for block, item in (("Position", "dCoord"), ("Salience", "dSal")):
-            b = _need(a_el, block, file, f"<Actor> {nm!r}")
-            items = b.all(item)
-            if len(items) != K:
-                raise InputError.one(file, f"<{block}> of actor {nm!r} has {len(items)} <{item}>, expected {K} "
-                                           f"(one per dimension)", line=b.line)
-            for it in items:
-                if not it.text.strip():
-                    raise InputError.one(file, f"blank <{item}> in actor {nm!r}", line=it.line, field=item)
-            vals[block] = [_number(it.text.strip(), file, it.line, item) for it in items]
-        a = _Actor(nm, dsc_el.text.strip() if dsc_el is not None else "", cap, vals["Position"],
-                   vals["Salience"], a_el.line)
-        _check_actor(a, file, cols)
-        actors.append(a)
-    if not actors:
+        a = found.attempt(_xml_actor, a_el, K, file, found)
+        if a is not None:
+            _check_actor(a, cols, found)
+            actors.append(a)
+    if not actors and not found:
         raise InputError.one(file, "<Actors> lists no <Actor>", line=actors_el.line)
 
     ia = root.find("IdealAdjustment")
@@ -530,12 +524,15 @@ def read_xml(path: Path, text: str) -> Scenario:
             who = _need(pair, "adjustingIdeal", file, "<iaPair>").text.strip()
             ref = _need(pair, "referencePos", file, "<iaPair>").text.strip()
             adj_el = _need(pair, "adjust", file, "<iaPair>")
-            adj = _number(adj_el.text.strip(), file, adj_el.line, "adjust")
-            for nm in (who, ref):
-                if nm not in names:
-                    raise InputError.one(file, "unknown actor in <iaPair>", line=pair.line, value=nm)
-            if not 0 <= adj <= 1:
-                raise InputError.one(file, "adjust must be in [0, 1]", line=adj_el.line, field="adjust", value=adj)
+            adj = found.attempt(_number, adj_el.text.strip(), file, adj_el.line, "adjust")
+            unknown = [nm for nm in (who, ref) if nm not in names]
+            for nm in unknown:
+                found.add("unknown actor in <iaPair>", line=pair.line, value=nm)
+            if adj is not None and not 0 <= adj <= 1:
+                found.add("adjust must be in [0, 1]", line=adj_el.line, field="adjust", value=adj)
+                continue
+            if adj is None or unknown:
+                continue
             acc.append([who, ref, adj])
             matrix[(who, ref)] = (adj, pair.line)
         for a in actors:  # A starts as identity; listed pairs overwrite
@@ -543,13 +540,37 @@ def read_xml(path: Path, text: str) -> Scenario:
             total = sum(row.values()) + (0.0 if a.name in row else 1.0)
             if total > 1 + 1e-9:
                 line = max(ln for (who, _), (_, ln) in matrix.items() if who == a.name)
-                raise InputError.one(
-                    file, f"ideal adjustments of actor {a.name!r} add up to {total:g} > 1 (the diagonal entry "
+                found.add(f"ideal adjustments of actor {a.name!r} add up to {total:g} > 1 (the diagonal entry "
                           f"stays 1 unless listed; KTAB aborts: 'si is not within expected limit of 1.0')",
-                    line=line, field="IdealAdjustment", value=total)
+                          line=line, field="IdealAdjustment", value=total)
         if acc:
             options["accommodation"] = acc
-    return _build(file, name, desc, dims, actors, options=options, meta=meta)
+    return _build(file, name, desc, dims, actors, options=options, meta=meta, found=found)
+
+
+def _xml_actor(a_el: _El, K: int, file: str, found: Problems) -> _Actor:
+    """One ``<Actor>``: its numbers' problems are kept in ``found`` (``None`` in their place); a
+    missing element or a wrong count of dimensions is raised (the caller keeps it and goes on)."""
+    nm = _need(a_el, "name", file, "<Actor>").text.strip()
+    dsc_el = a_el.find("description")
+    cap_el = _need(a_el, "capability", file, f"<Actor> {nm!r}")
+    cap = found.attempt(_number, cap_el.text.strip(), file, cap_el.line, "capability")
+    vals: dict[str, list[float | None]] = {}
+    for block, item in (("Position", "dCoord"), ("Salience", "dSal")):
+        b = _need(a_el, block, file, f"<Actor> {nm!r}")
+        items = b.all(item)
+        if len(items) != K:
+            raise InputError.one(file, f"<{block}> of actor {nm!r} has {len(items)} <{item}>, expected {K} "
+                                       f"(one per dimension)", line=b.line)
+        vals[block] = []
+        for it in items:
+            if not it.text.strip():
+                found.add(f"blank <{item}> in actor {nm!r}", line=it.line, field=item)
+                vals[block].append(None)
+            else:
+                vals[block].append(found.attempt(_number, it.text.strip(), file, it.line, item))
+    return _Actor(nm, dsc_el.text.strip() if dsc_el is not None else "", cap, vals["Position"],  # type: ignore[arg-type]
+                  vals["Salience"], a_el.line)  # type: ignore[arg-type]
 
 
 register_reader(Format("ktab-csv", (".csv",), sniff_csv, read_csv, write_ktab_csv, "KTAB SMP CSV"))
