@@ -695,3 +695,31 @@ def test_the_deu_reader_reports_every_row_s_problems_at_once(tmp_path: Path) -> 
     got = str(e.value).replace(str(bad), "deu.tsv").splitlines()
     assert got == ["deu.tsv:4: pde: not a number (got 'abc')",
                    "deu.tsv:6: out: must be on the DEU 0-100 scale (got 150.0)"], got
+
+
+@pytest.mark.parametrize("fallback", [False, True], ids=["one-pass loader", "node-graph loader"])
+def test_values_yaml_refuses_are_reported_with_every_other_problem(tmp_path: Path, fallback: bool) -> None:
+    """A number YAML would misread or cannot hold, an impossible date and a duplicate key stopped
+    the reading at once: the file's other problems came one run later."""
+    text = SMALL.replace("{id: B, capability: 3}", "{id: B, capability: -3}").replace(
+        "{actor: A, issue: x, position: 3, salience: 0.5}", "{actor: A, issue: x, position: .nan, salience: 0.5}").replace(
+        "{actor: B, issue: x, position: 7, salience: 0.5}",
+        "{actor: B, issue: x, position: 07, salience: 0.5,\n     note: n, note: m}").replace(
+        "sources: [{id: s1, title: T}]", "sources: [{id: s1, title: T, date: 2024-02-30}]")
+    if fallback:  # an explicit tag: the one-pass loader leaves the file to the node-graph loader
+        text = text.replace("name: t\n", "name: !!str t\n")
+    got = _problems(tmp_path, text)
+    assert got == [
+        "s.yaml:2: not a real date; write a date that exists, or put it in quotes (got '2024-02-30')",
+        "s.yaml:5: actors[1].capability: must not be negative (got -3)",
+        "s.yaml:10: not a finite number (got '.nan')",
+        "s.yaml:11: YAML reads 07 as an octal number; write 7 (no leading 0), or put it in quotes for text (got '07')",
+        "s.yaml:12: duplicate key 'note' (first on line 12)"], got
+
+
+def test_a_value_refused_on_several_lines_is_reported_on_each() -> None:
+    from detente.scenario.safe_parse import parse_yaml_lines
+
+    found: list = []
+    parse_yaml_lines("a: .nan\nb: [1, .nan]\n", "f.yaml", found)
+    assert [p.line for p in found] == [1, 2]

@@ -307,11 +307,12 @@ def _problems(exc: ValidationError, lines: Mapping[Loc, int], data: Any) -> list
 # native YAML / JSON
 
 
-def parse_yaml(text: str, file: str) -> tuple[Any, dict[Loc, int]]:
-    """YAML text -> (data, line of each field path); hardened (see :mod:`detente.scenario.safe_parse`)."""
+def parse_yaml(text: str, file: str, refused: list[Problem] | None = None) -> tuple[Any, dict[Loc, int]]:
+    """YAML text -> (data, line of each field path); hardened (see :mod:`detente.scenario.safe_parse`;
+    ``refused`` collects the problems of single values rather than raising the first)."""
     from detente.scenario.safe_parse import parse_yaml_lines
 
-    return parse_yaml_lines(text, file)
+    return parse_yaml_lines(text, file, refused)
 
 
 def parse_json(text: str, file: str) -> tuple[Any, Mapping[Loc, int]]:
@@ -348,11 +349,23 @@ def read_native(path: Path, text: str) -> Scenario:
     file = str(path)
     # JSON (for its clearer syntax errors) when the text looks like JSON and the file is not named .yaml
     looks_json = text.lstrip().startswith(("{", "["))
+    text_checked = SURROGATE_ESCAPE.search(text) is None
     if looks_json and path.suffix.lower() not in (".yaml", ".yml"):
         data, lines = parse_json(text, file)
-    else:
-        data, lines = parse_yaml(text, file)
-    return validate(data, file, lines, text_checked=SURROGATE_ESCAPE.search(text) is None)
+        return validate(data, file, lines, text_checked=text_checked)
+    refused: list[Problem] = []  # numbers YAML would misread, duplicate keys: reported with the rest
+    data, lines = parse_yaml(text, file, refused)
+    if not refused:
+        return validate(data, file, lines, text_checked=text_checked)
+    from detente.scenario.safe_parse import about_refused
+
+    try:
+        validate(data, file, lines, text_checked=text_checked)
+        more: list[Problem] = []
+    except InputError as e:  # less what only repeats that a refused value is not valid
+        more = [p for p in e.problems if not about_refused(p.message, p.value)]
+    everything = sorted(refused + more, key=lambda p: (p.line is None, p.line or 0))
+    raise InputError(file, everything)
 
 
 # --------------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ import json
 import math
 import re
 import sys
+from contextvars import ContextVar
 from typing import Any
 
 Loc = tuple[Any, ...]
@@ -35,7 +36,7 @@ Loc = tuple[Any, ...]
 import yaml
 from yaml.constructor import SafeConstructor
 
-from detente.errors import InputError
+from detente.errors import InputError, Problem
 from detente.scenario import limits
 
 _FLOAT_MAX = sys.float_info.max
@@ -47,6 +48,36 @@ class _Refused(Exception):
     def __init__(self, message: str, line: int | None, value: Any = None) -> None:
         super().__init__(message)
         self.message, self.line, self.value = message, line, value
+
+
+class _RefusedValue:
+    """What a value refused while parsing reads as when the parser collects its problem and goes on
+    (:func:`parse_yaml_lines` with ``refused``): validation then fails on it, and the caller drops
+    that second, derived problem (:func:`about_refused`)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<refused value>"
+
+
+REFUSED = _RefusedValue()
+_collecting: ContextVar[list[_Refused] | None] = ContextVar("detente_refused_values", default=None)
+
+
+def _refuse_value(e: _Refused) -> Any:
+    """Raise ``e`` (a refused value or a duplicate key), or keep it and return :data:`REFUSED`
+    while a parse collects its refusals."""
+    found = _collecting.get()
+    if found is None:
+        raise e
+    found.append(e)
+    return REFUSED
+
+
+def about_refused(message: str, value: Any) -> bool:
+    """Whether a validation problem is about a value the parser refused (and reported) already."""
+    return value is REFUSED or repr(REFUSED) in message
 
 
 def _refuse_int_literal(text: str, line: int | None) -> None:
@@ -76,20 +107,26 @@ def _refuse_misread_number(text: str, line: int | None) -> None:
 
 def _construct_int(loader: SafeConstructor, node: yaml.ScalarNode) -> int:
     line = node.start_mark.line + 1
-    _refuse_int_literal(str(node.value), line)
-    _refuse_misread_number(str(node.value), line)
-    v = SafeConstructor.construct_yaml_int(loader, node)
-    if abs(v) > _FLOAT_MAX:
-        raise _Refused("integer too large for a number", line, str(node.value)[:40])
+    try:
+        _refuse_int_literal(str(node.value), line)
+        _refuse_misread_number(str(node.value), line)
+        v = SafeConstructor.construct_yaml_int(loader, node)
+        if abs(v) > _FLOAT_MAX:
+            raise _Refused("integer too large for a number", line, str(node.value)[:40])
+    except _Refused as e:
+        return _refuse_value(e)
     return v
 
 
 def _construct_float(loader: SafeConstructor, node: yaml.ScalarNode) -> float:
-    if ":" in str(node.value):  # 1:30.5, base 60
-        _refuse_misread_number(str(node.value), node.start_mark.line + 1)
-    v = SafeConstructor.construct_yaml_float(loader, node)
-    if not math.isfinite(v):
-        raise _Refused("not a finite number", node.start_mark.line + 1, str(node.value))
+    try:
+        if ":" in str(node.value):  # 1:30.5, base 60
+            _refuse_misread_number(str(node.value), node.start_mark.line + 1)
+        v = SafeConstructor.construct_yaml_float(loader, node)
+        if not math.isfinite(v):
+            raise _Refused("not a finite number", node.start_mark.line + 1, str(node.value))
+    except _Refused as e:
+        return _refuse_value(e)
     return v
 
 
@@ -97,8 +134,8 @@ def _construct_timestamp(loader: SafeConstructor, node: yaml.ScalarNode) -> Any:
     try:
         return SafeConstructor.construct_yaml_timestamp(loader, node)
     except ValueError:  # 2024-02-30: YAML's date form, not a day of the calendar
-        raise _Refused("not a real date; write a date that exists, or put it in quotes",
-                       node.start_mark.line + 1, str(node.value)) from None
+        return _refuse_value(_Refused("not a real date; write a date that exists, or put it in quotes",
+                                      node.start_mark.line + 1, str(node.value)))
 
 
 def _hardened(base: type) -> type:
@@ -176,7 +213,8 @@ def _duplicate_keys(node: yaml.MappingNode) -> None:
         key = (k.tag, k.value)
         line = k.start_mark.line + 1
         if key in first:
-            raise _Refused(f"duplicate key {k.value!r} (first on line {first[key]})", line)
+            _refuse_value(_Refused(f"duplicate key {k.value!r} (first on line {first[key]})", line))
+            continue
         first[key] = line
 
 
@@ -275,7 +313,9 @@ def load_yaml_lines(text: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
                     if ev.implicit[0] and ev.tag is None:
                         hit = cache.get(ev.value)
                         if hit is None:
-                            hit = cache[ev.value] = _plain_value(ev.value, line)
+                            hit = _plain_value(ev.value, line)
+                            if hit[1] is not REFUSED:  # a refused value is reported on each of its lines
+                                cache[ev.value] = hit
                         tag, value = hit
                     else:
                         tag, value = _STR, ev.value
@@ -337,9 +377,10 @@ def load_yaml_lines(text: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
                     if tag != _STR and tag not in (_INT, _FLOAT, _BOOL, _NULL):
                         raise _Fallback("unusual key")
                     first = top[6]
-                    if key_id in first:
-                        raise _Refused(f"duplicate key {ev.value!r} (first on line {first[key_id]})", line)
-                    first[key_id] = line
+                    if key_id in first:  # kept (the later value wins) when the refusals are collected
+                        _refuse_value(_Refused(f"duplicate key {ev.value!r} (first on line {first[key_id]})", line))
+                    else:
+                        first[key_id] = line
                     top[3], top[4], top[5] = ev.value, value, line
                 else:
                     top[0][top[4]] = value
@@ -378,6 +419,7 @@ def parse_yaml_data(text: str, file: str) -> tuple[Any, yaml.Node | None]:
                 # any other broken file: the pure-Python parser below words the error as always
             except yaml.YAMLError:
                 pass
+            _restart_collecting()  # the pure-Python loader finds the refusals again
         return _load_nodes(_PURE, text)
     except _Refused as e:
         raise InputError.one(file, e.message, line=e.line, **_got(e)) from None
@@ -431,20 +473,46 @@ def node_lines(node: yaml.Node, loc: Loc = (), out: dict[Loc, int] | None = None
     return out
 
 
-def parse_yaml_lines(text: str, file: str) -> tuple[Any, dict[Loc, int]]:
-    """YAML text -> (data, line of each field path); every problem an InputError with the line.
+def parse_yaml_lines(text: str, file: str, refused: list[Problem] | None = None) -> tuple[Any, dict[Loc, int]]:
+    r"""YAML text -> (data, line of each field path); every problem an InputError with the line.
 
     The one-pass loader first (:func:`load_yaml_lines`); what it leaves (explicit tags, merge keys,
     broken files) goes to the node-graph loader, which words every error as PyYAML does.
+
+    ``refused``: a list that collects the problems of single values (a number YAML would misread,
+    not finite or too large, an impossible date) and duplicate keys instead of raising the first:
+    such a value reads as :data:`REFUSED`, a duplicate key's later value wins. The other problems
+    (syntax, nesting, aliases, counts) are raised as always.
+
+    >>> found = []
+    >>> parse_yaml_lines("a: .nan\nb: 010\na: 2\n", "f.yaml", found)[0]
+    {'a': 2, 'b': <refused value>}
+    >>> [p.render("f.yaml") for p in found]  # doctest: +NORMALIZE_WHITESPACE
+    ["f.yaml:1: not a finite number (got '.nan')",
+     "f.yaml:2: YAML reads 010 as an octal number; write 10 (no leading 0), or put it in quotes for text (got '010')",
+     "f.yaml:3: duplicate key 'a' (first on line 1)"]
     """
+    token = _collecting.set([] if refused is not None else None)
     try:
-        return load_yaml_lines(text)
-    except _Refused as e:
-        raise InputError.one(file, e.message, line=e.line, **_got(e)) from None
-    except (_Fallback, yaml.YAMLError, RecursionError):
-        pass
-    data, node = parse_yaml_data(text, file)
-    return data, (node_lines(node) if node is not None else {})
+        try:
+            out = load_yaml_lines(text)
+        except _Refused as e:
+            raise InputError.one(file, e.message, line=e.line, **_got(e)) from None
+        except (_Fallback, yaml.YAMLError, RecursionError):
+            _restart_collecting()  # the node-graph loader finds the refusals again
+            data, node = parse_yaml_data(text, file)
+            out = data, (node_lines(node) if node is not None else {})
+        if refused is not None:
+            refused.extend(Problem(e.message, line=e.line, **_got(e)) for e in _collecting.get() or [])
+        return out
+    finally:
+        _collecting.reset(token)
+
+
+def _restart_collecting() -> None:
+    """Forget the refusals collected so far (a second loader reads the text again)."""
+    if _collecting.get() is not None:
+        _collecting.set([])
 
 
 def _line(e: yaml.MarkedYAMLError) -> int | None:
