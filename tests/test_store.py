@@ -611,3 +611,22 @@ def test_a_run_that_fails_leaves_no_store_it_made(tmp_path: Path, capsys) -> Non
     assert main(["run", str(s), "-m", "mean", "--store", str(db)]) == 0 and db.exists()
     assert main(["run", str(s), "-m", "war", "--store", str(db)]) == 2
     assert db.exists() and Store(str(db), existing=True).count() == 1
+
+
+def test_a_seal_or_replay_that_fails_leaves_no_store_it_made(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """`seal -m war` on a scenario without a war block and `ledger --replay-deu` on a broken table
+    opened (and made) the store first and left it behind, empty."""
+    from detente.cli import main
+
+    s = tmp_path / "s.yaml"
+    s.write_text("name: t\nactors: [{id: a}, {id: b}]\nissues: [{id: x}]\nstances:\n"
+                 "  - {actor: a, issue: x, position: 10}\n  - {actor: b, issue: x, position: 90}\n", encoding="utf-8")
+    bad = tmp_path / "deu.tsv"
+    bad.write_text("isnr\tprnr\n1\t2\n", encoding="utf-8")
+    db = tmp_path / "runs.db"
+    assert main(["seal", str(s), "-m", "war", "--question", "q?", "--resolves-by", "2099-01-01",
+                 "--criterion", "c", "--store", str(db)]) == 2
+    assert "needs a war: block" in capsys.readouterr().err
+    assert main(["ledger", "--replay-deu", str(bad), "--store", str(db)]) == 2
+    assert "not a DEU issue table" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["deu.tsv", "s.yaml"]

@@ -9,8 +9,9 @@ Mounted in the main CLI with ``app.command("seal")(seal_command)`` and so on. Ev
 
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Iterator, Literal, Optional
 
 import typer
 
@@ -48,6 +49,17 @@ def _open(url: Optional[str], *, existing: bool = True) -> "Ledger":
     except DetenteError as e:
         _fail(e)
         raise  # unreachable
+
+
+@contextmanager
+def _or_discarded(ledger: "Ledger") -> Iterator[None]:
+    """Run the block; when it fails, remove the store file that opening ``ledger`` created (while it
+    holds nothing), so that a refused replay or seal leaves no empty ``runs.db`` behind."""
+    try:
+        yield
+    except BaseException:
+        ledger.store.discard_if_made()
+        raise
 
 
 def _dump(data: Any) -> None:
@@ -142,12 +154,13 @@ def seal_command(
 
     warn_if_few_paths(scenario, s, [model], draws)
     ledger = _open(store, existing=False)  # seal creates the ledger
-    result = run(s, model, draws=draws, seed=seed, options=opts, variant=var)
-    try:
-        e = ledger.seal(s, result, issue=issue, question=question, criterion=criterion,
-                        resolves_by=resolves_by, analyst=analyst)
-    except DetenteError as err:
-        _fail(err)
+    with _or_discarded(ledger):
+        result = run(s, model, draws=draws, seed=seed, options=opts, variant=var)
+        try:
+            e = ledger.seal(s, result, issue=issue, question=question, criterion=criterion,
+                            resolves_by=resolves_by, analyst=analyst)
+        except DetenteError as err:
+            _fail(err)
     p = e.payload
     d = _digits(p.get("scale"))
     if format == "json":
@@ -286,20 +299,22 @@ def ledger_command(
     from detente.store.ledger_scores import MIN_CALIBRATION, summary
 
     ledger = _open(store, existing=replay_deu is None)  # a replay may start a ledger
-    try:
-        if replay_deu is not None:
-            from detente.store.ledger_replay import replay_deu as replay
+    with _or_discarded(ledger):
+        try:
+            if replay_deu is not None:
+                from detente.store.ledger_replay import replay_deu as replay
 
-            model = _model_name(model or "mean")
-            new = replay(replay_deu, ledger, model, capabilities=capabilities, position_only=position_only,
-                         seed=seed)
-            Console(stderr=True).print(f"replayed DEU III with {model}: {len(new) // 2} records sealed and graded "
-                                       f"(entries {new[0].seq}-{new[-1].seq})")
-        elif model is not None:
-            model = _model_name(model, sealed={e.payload.get("model") for e in ledger.entries() if e.kind == "seal"})
-        data = summary(ledger, model=model, analyst=analyst)
-    except DetenteError as err:
-        _fail(err)
+                model = _model_name(model or "mean")
+                new = replay(replay_deu, ledger, model, capabilities=capabilities, position_only=position_only,
+                             seed=seed)
+                Console(stderr=True).print(f"replayed DEU III with {model}: {len(new) // 2} records sealed and "
+                                           f"graded (entries {new[0].seq}-{new[-1].seq})")
+            elif model is not None:
+                model = _model_name(model, sealed={e.payload.get("model") for e in ledger.entries()
+                                                   if e.kind == "seal"})
+            data = summary(ledger, model=model, analyst=analyst)
+        except DetenteError as err:
+            _fail(err)
     if format == "json":
         _dump(data)
         return
