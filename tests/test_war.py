@@ -561,7 +561,7 @@ def test_yes_where_a_whole_number_goes_is_refused_not_read_as_1():
     assert war_problems(bad, ["R", "U"], ["land"]) == [
         "war.months: must be a whole number; YAML reads an unquoted yes, no, on, off, true or false as true/false, "
         "not as a number"]
-    with pytest.raises(ModelError, match=r"months: must be a whole number; YAML reads .* \(got True\)"):
+    with pytest.raises(ModelError, match=r"months: must be a whole number; YAML reads .* \(got true\)"):
         run(scenario(war_block()), "war", draws=5, options={"months": True})
     with pytest.raises(ModelError, match=r"rounds: must be a whole number"):
         run(scenario(war_block()), "bdm", options={"rounds": True})

@@ -10,6 +10,7 @@ The CLI turns it into exit code 2.
 
 from __future__ import annotations
 
+import datetime as _dt
 import errno
 import os
 from contextlib import contextmanager
@@ -76,9 +77,22 @@ def written(value: Any) -> str:
 
     >>> written(1e13), written(10000000000000.0), written(1.5e13), written({"low": 123456789.0, "high": 1e13})
     ('1e+13', '1e+13', '1.5e+13', '{low: 123456789, high: 1e+13}')
+
+    Nothing (an empty YAML value, ``null``), YAML's booleans and dates as YAML writes them, not as
+    Python's ``None``, ``True`` or ``datetime.date(2024, 1, 5)``:
+
+    >>> import datetime
+    >>> written(None), written(True), written(datetime.date(2024, 1, 5)), written({"low": None})
+    ('nothing', 'true', '2024-01-05', '{low: nothing}')
     """
     if isinstance(value, float) and value.is_integer() and abs(value) >= 1e7 and float(f"{value:g}") == value:
         return f"{value:g}"  # 1e13 reads 1e+13, not 10000000000000.0
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (_dt.date, _dt.time)):
+        return value.isoformat()
     if not isinstance(value, (dict, list, tuple)):
         return repr(value)
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from detente.errors import InputError, ModelError, Problem
+from detente.errors import InputError, ModelError, Problem, written
 
 if TYPE_CHECKING:  # NumPy only in annotations: listing models and options does not import it
     import numpy as np
@@ -138,7 +138,7 @@ class ModelSpec:
         named = re.match(r"^(\w+): (.*)$", msg, re.S) if error["type"] == "value_error" else None
         if named and isinstance(got, dict) and named.group(1) in got:  # a model-level check naming its field
             where, msg, got = named.group(1), named.group(2), got[named.group(1)]
-        return f"{where}: {msg} (got {got!r})"
+        return f"{where}: {msg} (got {written(got)})"
 
 
 def degenerate_problems(spec: ModelSpec, arr: ScenarioArrays) -> list[Problem]:

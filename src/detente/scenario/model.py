@@ -46,6 +46,16 @@ class Source(_Strict):
     url: str | None = None
     note: str | None = None
 
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date_to_text(cls, v: Any) -> Any:  # `date: 2024-01-05` unquoted is a date in YAML: kept as its text
+        return _iso_date(v)
+
+
+def _iso_date(v: Any) -> Any:
+    """A date or time (YAML reads ``2024-01-05`` unquoted as one) as its ISO text; anything else as is."""
+    return v.isoformat() if isinstance(v, (_dt.date, _dt.datetime)) else v
+
 
 class Evidence(_Strict):
     """Why a number is what it is: a short attributed quote or a paraphrase, and its source."""
@@ -68,7 +78,7 @@ class Evidence(_Strict):
     @field_validator("date", mode="before")
     @classmethod
     def _date_to_text(cls, v: Any) -> Any:
-        return v.isoformat() if isinstance(v, (_dt.date, _dt.datetime)) else v
+        return _iso_date(v)
 
     @model_validator(mode="after")
     def _has_text(self) -> "Evidence":

@@ -22,6 +22,8 @@ from typing import Annotated, Any, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
+from detente.errors import written
+
 
 class _Dist(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
@@ -108,9 +110,9 @@ def _coerce(v: Any) -> Any:
                 try:
                     x = float(x)
                 except ValueError:
-                    raise ValueError(f"{k} must be a number (got {x!r})") from None
+                    raise ValueError(f"{k} must be a number (got {written(x)})") from None
             if isinstance(x, bool) or not isinstance(x, numbers.Real):
-                raise ValueError(f"{k} must be a number (got {x!r})")
+                raise ValueError(f"{k} must be a number (got {written(x)})")
             if not math.isfinite(x):
                 raise ValueError(f"{k} must be finite (got {x!r})")
             vals[k] = float(x)

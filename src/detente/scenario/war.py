@@ -35,6 +35,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from detente.errors import written
 from detente.scenario.model import Evidence
 from detente.scenario.uncertain import Uncertain, bounds_of
 
@@ -355,7 +356,7 @@ def war_problems(data: Any, actor_ids: list[str], issue_ids: list[str],
                 msg = "expected the two sides by their keys A and B: {A: {name: ..., actors: [...]}, B: {...}}"
             val = err.get("input")
             if err["type"] != "missing" and not isinstance(val, (dict, list)) and "(got " not in msg:
-                msg += f" (got {val!r})"
+                msg += f" (got {written(val)})"
             loc = tuple(err["loc"])
             m = re.match(r"^([A-Za-z_]\w*): (.*)$", msg, re.S)
             if m and err["type"] == "value_error":  # a model-level check naming its field
