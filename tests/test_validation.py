@@ -723,3 +723,17 @@ def test_a_value_refused_on_several_lines_is_reported_on_each() -> None:
     found: list = []
     parse_yaml_lines("a: .nan\nb: [1, .nan]\n", "f.yaml", found)
     assert [p.line for p in found] == [1, 2]
+
+
+def test_values_in_messages_read_as_the_file_writes_them(tmp_path: Path) -> None:
+    """"(got None)" for an empty value and "(got datetime.date(2024, 1, 5))" were Python, not the
+    file; a source's `date: 2024-01-05` unquoted (a date in YAML) was refused, as evidence's is not."""
+    text = SMALL.replace("{id: B, capability: 3}", "{id: B, capability: }").replace(
+        "{id: s1, title: T}", "{id: s1, title: T, date: 2024-01-05, author: 2024-01-05}")
+    got = _problems(tmp_path, text)
+    assert got[0].startswith("s.yaml:2: sources[0].author: expected text") and got[0].endswith("(got 2024-01-05)")
+    assert got[1].startswith("s.yaml:5: actors[1].capability: expected a number") and got[1].endswith("(got nothing)")
+    assert len(got) == 2, got
+    fixed = tmp_path / "ok.yaml"
+    fixed.write_text(SMALL.replace("{id: s1, title: T}", "{id: s1, title: T, date: 2024-01-05}"), encoding="utf-8")
+    assert load(fixed).sources[0].date == "2024-01-05"
