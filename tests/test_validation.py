@@ -737,3 +737,16 @@ def test_values_in_messages_read_as_the_file_writes_them(tmp_path: Path) -> None
     fixed = tmp_path / "ok.yaml"
     fixed.write_text(SMALL.replace("{id: s1, title: T}", "{id: s1, title: T, date: 2024-01-05}"), encoding="utf-8")
     assert load(fixed).sources[0].date == "2024-01-05"
+
+
+def test_the_deu_table_s_issues_have_names_tables_can_tell_apart() -> None:
+    """The DEU reader named every issue of a dossier alike ("documents (d00032, COD, QMV)" four
+    times): `validate` on the shipped table printed 110 warnings about names the reader made."""
+    from conftest import PEERS
+
+    source = PEERS / "deu-data" / "deu3_blksv.tsv"
+    if not source.exists():
+        pytest.skip("the DEU table is not next to the repository")
+    s = load(source)
+    assert not [w for w in scenario_warnings(s) if "in tables" in w]
+    assert s.issue("d00032i2").name == "documents, issue 2 (d00032, COD, QMV)"

@@ -196,7 +196,7 @@ def to_scenario(issues: list[DEUIssue], name: str, file: str | None = None,
                      "Union: the DEU III dataset", "author": "Arregui, J. & Perarnaud, C.",
                      "publisher": "Journal of European Public Policy 29(1)", "date": "2022"}],
         "actors": [{"id": a, "name": NAMES[a], "capability": cap[a]} for a in used],
-        "issues": [{"id": i.issue_id, "name": f"{i.dossier_name} ({i.dossier}, {i.procedure}, {i.voting_rule})",
+        "issues": [{"id": i.issue_id, "name": issue_name(i, issues),
                     "scale": {"min": 0, "max": 100}, "status_quo": i.reference_point, "outcome": i.outcome}
                    for i in issues],
         "stances": [{"actor": a, "issue": i.issue_id, "position": i.positions[a],
@@ -207,6 +207,22 @@ def to_scenario(issues: list[DEUIssue], name: str, file: str | None = None,
                  "position_only": position_only, "capabilities": capabilities},
     }
     return validate(data, file)
+
+
+def issue_name(issue: DEUIssue, issues: list[DEUIssue]) -> str:
+    """How tables name a DEU issue: its dossier's short name, which issue of the dossier when the
+    dossier has several among ``issues`` (they read alike otherwise), the dossier, procedure and
+    voting rule.
+
+    >>> a, b = (DEUIssue(f"d00032i{k}", "d00032", "documents", "COD", "QMV", k + 1) for k in (1, 2))
+    >>> issue_name(a, [a]), issue_name(b, [a, b])
+    ('documents (d00032, COD, QMV)', 'documents, issue 2 (d00032, COD, QMV)')
+    """
+    which = ""
+    if sum(i.dossier == issue.dossier for i in issues) > 1:
+        rest = issue.issue_id[len(issue.dossier):] if issue.issue_id.startswith(issue.dossier) else issue.issue_id
+        which = f", issue {rest.lstrip('i') or rest}"
+    return f"{issue.dossier_name}{which} ({issue.dossier}, {issue.procedure}, {issue.voting_rule})"
 
 
 def deu_scenarios(path: str | Path, *, by: Literal["issue", "dossier"] = "issue",
