@@ -119,6 +119,13 @@ HIDDEN = [  # (change to SMALL, the problems of the one-pass report; fixing the 
       "s.yaml:5: actors[1].evidence[0].source: names no source in `sources` (got 's9')"]),
     ("{min: 0, max: 10}", "{min: 10, max: 0}",  # the scale is wrong: the saliences are still checked
      ["s.yaml:8: issues[0].scale: scale max must be greater than min"]),
+    ("{actor: A, issue: x, position: 3, salience: 0.5}",  # an unknown issue: all but the position checked
+     "{actor: A, issue: X, position: 3, salience: 1.5, capability: -2, evidence: [{quote: q, source: s2}]}",
+     ["s.yaml:10: stances[0].issue: unknown issue id (got 'X')", "s.yaml:10: stances[0].evidence[0].source",
+      "s.yaml:10: stances[0].salience: must be between 0 and 1", "s.yaml:10: stances[0].capability: must not be"]),
+    ("{actor: A, issue: x, position: 3, salience: 0.5}",  # a refused mixture component is reported once
+     "{actor: A, issue: x, position: {mixture: [{weight: 1, value: 5}, {weight: 1, value: .nan}]}}",
+     ["s.yaml:10: not a finite number (got '.nan')"]),
 ]
 
 

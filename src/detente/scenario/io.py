@@ -363,7 +363,11 @@ def read_native(path: Path, text: str) -> Scenario:
         validate(data, file, lines, text_checked=text_checked)
         more: list[Problem] = []
     except InputError as e:  # less what only repeats that a refused value is not valid
-        more = [p for p in e.problems if not about_refused(p.message, p.value)]
+
+        def at(p: Problem) -> Any:  # the value a problem is about: its own, else what its field holds
+            return p.value if p.has_value else (_lookup(data, path_to_loc(p.field)) if p.field else None)
+
+        more = [p for p in e.problems if not about_refused(p.message, at(p))]
     everything = sorted(refused + more, key=lambda p: (p.line is None, p.line or 0))
     raise InputError(file, everything)
 

@@ -466,11 +466,13 @@ def cross_checks(
     problems += _reference_problems(stance_refs, known_actors, known_issues)
     scales = {i: (v.scale.min, v.scale.max) for i, v in by_id.items()}
     for k, st in enumerate(stances):
-        if st is None or (isinstance(st.issue, str) and st.issue not in known_issues):
+        if st is None:
             continue
         if st.evidence:
             evidence(f"stances[{k}]", st.evidence)
-        scale = scales.get(st.issue)  # None: the issue's scale did not validate (its position is not checked)
+        # None: an unknown issue (reported above) or one whose scale did not validate: the position
+        # is not checked, the salience and capability are
+        scale = scales.get(st.issue)
         p, s = st.position, st.salience
         if type(p) is float and type(s) is float and st.capability is None and scale is not None:  # plain: most
             if scale[0] <= p <= scale[1] and 0 <= s <= 1:

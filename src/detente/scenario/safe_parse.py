@@ -76,8 +76,24 @@ def _refuse_value(e: _Refused) -> Any:
 
 
 def about_refused(message: str, value: Any) -> bool:
-    """Whether a validation problem is about a value the parser refused (and reported) already."""
-    return value is REFUSED or repr(REFUSED) in message
+    """Whether a validation problem is about a value the parser refused (and reported) already: the
+    value is :data:`REFUSED` or holds it (a mixture with a refused component), or the message names it.
+
+    >>> about_refused("mixture[1].value: expected a number", {"mixture": [{"value": 5}, {"value": REFUSED}]})
+    True
+    """
+    if repr(REFUSED) in message:
+        return True
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if v is REFUSED:
+            return True
+        if isinstance(v, dict):
+            stack.extend(v.values())
+        elif isinstance(v, (list, tuple)):
+            stack.extend(v)
+    return False
 
 
 def _refuse_int_literal(text: str, line: int | None) -> None:
