@@ -757,3 +757,12 @@ def test_the_deu_table_s_issues_have_names_tables_can_tell_apart() -> None:
     s = load(source)
     assert not [w for w in scenario_warnings(s) if "in tables" in w]
     assert s.issue("d00032i2").name == "documents, issue 2 (d00032, COD, QMV)"
+
+
+def test_a_mixture_s_messages_read_as_the_file_writes_them(tmp_path: Path) -> None:
+    """"(got True)", "(got None)" and "(got int)" in a mixture's messages were Python."""
+    text = SMALL.replace("position: 3, salience: 0.5}", "position: {mixture: [{weight: true, value: 5}]}}").replace(
+        "position: 7, salience: 0.5}", "position: {mixture: [3]}}")
+    got = _problems(tmp_path, text)
+    assert got[0].endswith("mixture[0].weight: must be a number (got true)"), got
+    assert got[1].endswith("mixture[0]: expected {weight, value} and optionally analyst (got 3)"), got

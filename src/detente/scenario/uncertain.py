@@ -135,7 +135,7 @@ def _mixture(v: dict) -> Mixture:
         return items
     if not isinstance(items, (list, tuple)) or not items:
         raise ValueError("mixture must be a list of at least one {weight, value} component "
-                         f"(got {items!r})")
+                         f"(got {written(items)})")
     comps = []
     for j, c in enumerate(items):
         where = f"mixture[{j}]"
@@ -143,13 +143,13 @@ def _mixture(v: dict) -> Mixture:
             comps.append(c)
             continue
         if not isinstance(c, dict) or not {"weight", "value"} <= set(c) or not set(c) <= _COMPONENT_KEYS:
-            keys = sorted(c) if isinstance(c, dict) else type(c).__name__
-            raise ValueError(f"{where}: expected {{weight, value}} and optionally analyst (got {keys})")
+            got = "keys " + ", ".join(map(str, c)) if isinstance(c, dict) else written(c)
+            raise ValueError(f"{where}: expected {{weight, value}} and optionally analyst (got {got})")
         w = c["weight"]
         if isinstance(w, bool) or not isinstance(w, numbers.Real):
-            raise ValueError(f"{where}.weight: must be a number (got {w!r})")
+            raise ValueError(f"{where}.weight: must be a number (got {written(w)})")
         if not math.isfinite(w) or not w > 0:
-            raise ValueError(f"{where}.weight: must be a finite number greater than 0 (got {w!r})")
+            raise ValueError(f"{where}.weight: must be a finite number greater than 0 (got {written(w)})")
         val = c["value"]
         if isinstance(val, Mixture) or (isinstance(val, dict) and "mixture" in val):
             raise ValueError(f"{where}.value: a mixture cannot hold another mixture (list its components "
@@ -160,7 +160,7 @@ def _mixture(v: dict) -> Mixture:
             raise ValueError(f"{where}.value: {e}") from None
         a = c.get("analyst")
         if a is not None and (not isinstance(a, str) or not a):
-            raise ValueError(f"{where}.analyst: must be a non-empty text (got {a!r})")
+            raise ValueError(f"{where}.analyst: must be a non-empty text (got {written(a)})")
         comps.append(Component(weight=float(w), value=val, analyst=a))
     return Mixture(mixture=tuple(comps))
 
