@@ -143,20 +143,18 @@ def _number(raw: str, col: str, line: int, file: str) -> float:
 
 
 def _row(line: int, cells: list[str], raw: str, cols: dict[str, int], seen: dict[str, int], file: str,
-         found: Problems) -> tuple[Row | None, bool]:
+         found: Problems) -> Row | None:
     """One actor's row (``raw`` is its text, for messages), checked; ``seen`` (actor -> line) is
-    updated. ``(row, ok)``: ``ok`` is false when the row has a problem (each is kept in ``found``),
-    and ``row`` is then still there when its salience was read (NaN for the numbers that were not),
-    for the judgement of the saliences' scale over the whole file."""
+    updated and each problem kept in ``found``. The row is there whenever its salience was read
+    (NaN for the numbers that were not), for the judgement of the saliences' scale over the file."""
     if len(cells) < 4:
         missing = [c for c in COLUMNS if cols[c] >= len(cells)]
         found.add(f"missing column(s) {', '.join(missing)}", line=line, value=raw)
-        return None, False
+        return None
     if len(cells) > 4:
         found.add(f"{len(cells)} fields where the header has 4 (quote a name or number that has the delimiter "
                   "in it; numbers take a decimal point)", line=line, value=raw)
-        return None, False
-    before = len(found.found)
+        return None
     name = cells[cols["actor"]]
     if not name:
         found.add("empty actor name", line=line, field="actor", value=raw)
@@ -166,10 +164,9 @@ def _row(line: int, cells: list[str], raw: str, cols: dict[str, int], seen: dict
         seen[name] = line
     cap, x, sal = (found.attempt(_number, cells[cols[c]], c, line, file) for c in ("capability", "position", "salience"))
     if sal is None:
-        return None, False
+        return None
     nan = math.nan
-    row = Row(line, name, nan if cap is None else cap, nan if x is None else x, sal, cells[cols["salience"]])
-    return row, len(found.found) == before
+    return Row(line, name, nan if cap is None else cap, nan if x is None else x, sal, cells[cols["salience"]])
 
 
 def _mixed_scales(outliers: list[Row], side: str, others: str, file: str) -> InputError:
@@ -219,9 +216,9 @@ def parse(text: str, file: str) -> Scenario:
     read = [_row(line, cells, lines[line - 1], cols, seen, file, found) for line, cells in records[1:]]
     if not read:
         raise InputError.one(file, "no actor rows after the header", line=header_line)
-    scale100 = found.attempt(_salience_on_100, [r for r, _ in read if r is not None], file)
-    found.raise_any()
-    rows = [r for r, _ in read]
+    scale100 = found.attempt(_salience_on_100, [r for r in read if r is not None], file)
+    found.raise_any()  # none left: every row was read whole
+    rows = [r for r in read if r is not None]
     xs = [r.position for r in rows]
     lo, hi = min(xs), max(xs)
     if not hi > lo:

@@ -100,7 +100,7 @@ def _numbers(row: list[str], start: int, file: str, line: int, header: list[str]
     try:
         values = list(map(float, cells))
         if all(map(math.isfinite, values)):
-            return values  # type: ignore[return-value]
+            return list(values)
     except ValueError:
         pass
     return [found.attempt(_number, c, file, line, header[start + 2 * k]) for k, c in enumerate(cells)]
@@ -108,11 +108,13 @@ def _numbers(row: list[str], start: int, file: str, line: int, header: list[str]
 
 @dataclass
 class _Actor:
+    """An actor as read; a number that could not be read is ``None`` (its problem is kept)."""
+
     name: str
     desc: str
-    cap: float
-    pos: list[float]
-    sal: list[float]
+    cap: float | None
+    pos: list[float | None]
+    sal: list[float | None]
     line: int
 
 
@@ -255,7 +257,7 @@ def read_ktab_csv_text(text: str, file: str) -> Scenario:
             continue
         cap = found.attempt(_number, r[2], file, ln, hdr[2])
         pos, sal = _numbers(r, 3, file, ln, hdr, found), _numbers(r, 4, file, ln, hdr, found)
-        a = _Actor(r[0], r[1], cap, pos, sal, ln)  # type: ignore[arg-type]
+        a = _Actor(r[0], r[1], cap, pos, sal, ln)
         _check_actor(a, hdr, found)
         actors.append(a)
     dims = [hdr[3 + 2 * k] for k in range(K)]
@@ -569,8 +571,8 @@ def _xml_actor(a_el: _El, K: int, file: str, found: Problems) -> _Actor:
                 vals[block].append(None)
             else:
                 vals[block].append(found.attempt(_number, it.text.strip(), file, it.line, item))
-    return _Actor(nm, dsc_el.text.strip() if dsc_el is not None else "", cap, vals["Position"],  # type: ignore[arg-type]
-                  vals["Salience"], a_el.line)  # type: ignore[arg-type]
+    return _Actor(nm, dsc_el.text.strip() if dsc_el is not None else "", cap, vals["Position"],
+                  vals["Salience"], a_el.line)
 
 
 register_reader(Format("ktab-csv", (".csv",), sniff_csv, read_csv, write_ktab_csv, "KTAB SMP CSV"))
